@@ -1,0 +1,191 @@
+/**
+ * Conversions between Kindling batches and apache-arrow Tables / RecordBatches.
+ * Buffers are shared where the layouts agree (Float64, Int32, Utf8 offsets/bytes); booleans and
+ * validity are packed/unpacked between byte-per-value and Arrow's bitmaps.
+ */
+import * as A from 'apache-arrow';
+import { ArithmeticOverflowError, KindlingError } from '../errors.js';
+import { type DataType, type Field, MAX_EXACT_INT, Schema } from '../types.js';
+import { Batch } from './batch.js';
+import { ColumnData, allocValues, normalizeValidity, take } from './column.js';
+
+/** The Arrow type used to export a Kindling type. */
+export function toArrowType(t: DataType): A.DataType {
+  switch (t) {
+    case 'boolean': return new A.Bool();
+    case 'int32': return new A.Int32();
+    case 'int64': return new A.Int64();
+    case 'float64': return new A.Float64();
+    case 'utf8': return new A.Utf8();
+    case 'date32': return new A.DateDay();
+    case 'timestamp': return new A.TimestampMicrosecond();
+    case 'null': return new A.Null();
+  }
+}
+
+/** The Kindling type an Arrow type is read as; throws for unsupported types. */
+export function fromArrowType(t: A.DataType, name: string): DataType {
+  if (A.DataType.isDictionary(t)) return fromArrowType(t.dictionary, name);
+  if (A.DataType.isBool(t)) return 'boolean';
+  if (A.DataType.isInt(t)) {
+    if (t.bitWidth < 32 || (t.bitWidth === 32 && t.isSigned)) return 'int32';
+    return 'int64';
+  }
+  if (A.DataType.isFloat(t)) return 'float64';
+  if (A.DataType.isDecimal(t)) return 'float64';
+  if (A.DataType.isUtf8(t) || A.DataType.isLargeUtf8(t)) return 'utf8';
+  if (A.DataType.isDate(t)) return 'date32';
+  if (A.DataType.isTimestamp(t)) return 'timestamp';
+  if (A.DataType.isNull(t)) return 'null';
+  throw new KindlingError(`column '${name}' has Arrow type ${String(t)}, which Kindling does not support yet; cast or drop it before loading`);
+}
+
+/** Packs a byte-per-value array (0/1) into an Arrow bitmap. */
+export function packBits(bytes: Uint8Array, n: number): Uint8Array {
+  const out = new Uint8Array((n + 7) >> 3);
+  for (let i = 0; i < n; i++) if (bytes[i]) out[i >> 3]! |= 1 << (i & 7);
+  return out;
+}
+
+/** Unpacks an Arrow bitmap (starting at bit `offset`) into a byte-per-value array. */
+export function unpackBits(bits: Uint8Array, offset: number, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const j = i + offset;
+    out[i] = (bits[j >> 3]! >> (j & 7)) & 1;
+  }
+  return out;
+}
+
+/** Converts one Kindling column to Arrow Data. */
+export function columnToArrowData(col: ColumnData): A.Data {
+  const n = col.length;
+  const type = toArrowType(col.type);
+  if (col.type === 'null') return A.makeData({ type: type as A.Null, length: n, nullCount: n });
+  const nullBitmap = col.validity ? packBits(col.validity, n) : undefined;
+  const nullCount = col.validity ? col.nullCount() : 0;
+  switch (col.type) {
+    case 'utf8':
+      return A.makeData({ type: type as A.Utf8, length: n, nullCount, nullBitmap, valueOffsets: col.offsets!, data: col.bytes! });
+    case 'boolean':
+      return A.makeData({ type: type as A.Bool, length: n, nullCount, nullBitmap, data: packBits(col.values as Uint8Array, n) });
+    case 'int32':
+    case 'date32':
+      return A.makeData({ type: type as A.Int32, length: n, nullCount, nullBitmap, data: col.values as Int32Array });
+    case 'float64':
+      return A.makeData({ type: type as A.Float64, length: n, nullCount, nullBitmap, data: col.values as Float64Array });
+    case 'int64':
+    case 'timestamp': {
+      const src = col.values as Float64Array;
+      const out = new BigInt64Array(n);
+      const v = col.validity;
+      for (let i = 0; i < n; i++) if (!v || v[i]) out[i] = BigInt(src[i]!);
+      return A.makeData({ type: type as A.Int64, length: n, nullCount, nullBitmap, data: out });
+    }
+  }
+}
+
+/** Converts a Kindling batch to an Arrow RecordBatch. */
+export function batchToArrow(batch: Batch): A.RecordBatch {
+  const fields = batch.schema.fields.map((f) => new A.Field(f.name, toArrowType(f.type), f.nullable));
+  const schema = new A.Schema(fields);
+  const children = batch.columns.map((c) => columnToArrowData(c));
+  const data = A.makeData({ type: new A.Struct(fields), length: batch.numRows, nullCount: 0, children });
+  return new A.RecordBatch(schema, data);
+}
+
+/** Converts Kindling batches (one schema) to an Arrow Table. */
+export function batchesToTable(schema: Schema, batches: readonly Batch[]): A.Table {
+  const arrowSchema = new A.Schema(schema.fields.map((f) => new A.Field(f.name, toArrowType(f.type), f.nullable)));
+  const rbs = batches.filter((b) => b.numRows > 0).map(batchToArrow);
+  if (rbs.length === 0) return new A.Table(arrowSchema);
+  return new A.Table(arrowSchema, rbs);
+}
+
+/** The Kindling schema of an Arrow schema. */
+export function schemaFromArrow(s: A.Schema): Schema {
+  return new Schema(s.fields.map((f): Field => ({ name: f.name, type: fromArrowType(f.type, f.name), nullable: f.nullable })));
+}
+
+function validityOf(d: A.Data): Uint8Array | null {
+  if (!d.nullBitmap || d.nullBitmap.length === 0 || d.nullCount === 0) return null;
+  return normalizeValidity(unpackBits(d.nullBitmap, d.offset, d.length), d.length);
+}
+
+function checkExact(x: number, name: string): number {
+  if (x > MAX_EXACT_INT || x < -MAX_EXACT_INT) {
+    throw new ArithmeticOverflowError(`column '${name}' holds the int64 value ${x}, outside the exact range ±2^53 that Kindling supports; read it as double or string`);
+  }
+  return x;
+}
+
+/** Converts one Arrow Data chunk to a Kindling column of `type`. */
+export function columnFromArrowData(d: A.Data, type: DataType, name: string): ColumnData {
+  const n = d.length;
+  const validity = validityOf(d);
+  const t = d.type;
+  if (type === 'null') return new ColumnData('null', n, null, null);
+  if (A.DataType.isDictionary(t)) {
+    const dict = columnFromArrowData(d.dictionary!.data[0]!, type, name);
+    const keys = d.values as ArrayLike<number>;
+    const idx = new Int32Array(n);
+    for (let i = 0; i < n; i++) idx[i] = Number(keys[i]);
+    if (validity) for (let i = 0; i < n; i++) if (!validity[i]) idx[i] = -1;
+    // A dictionary spanning several chunks keeps one dictionary; take() gathers from it.
+    return take(dict, idx);
+  }
+  if (type === 'utf8') {
+    const off = d.valueOffsets as Int32Array | BigInt64Array;
+    let offsets: Int32Array;
+    if (off instanceof BigInt64Array) {
+      offsets = new Int32Array(n + 1);
+      for (let i = 0; i <= n; i++) offsets[i] = Number(off[i]! - off[0]!);
+      return new ColumnData('utf8', n, null, validity, offsets, d.values.subarray(Number(off[0]!), Number(off[n]!)));
+    }
+    if (off[0] === 0) return new ColumnData('utf8', n, null, validity, off.subarray(0, n + 1), d.values as Uint8Array);
+    offsets = new Int32Array(n + 1);
+    const base = off[0]!;
+    for (let i = 0; i <= n; i++) offsets[i] = off[i]! - base;
+    return new ColumnData('utf8', n, null, validity, offsets, (d.values as Uint8Array).subarray(base, off[n]!));
+  }
+  if (type === 'boolean') return new ColumnData('boolean', n, unpackBits(d.values as Uint8Array, d.offset, n), validity);
+  const out = allocValues(type, n);
+  const src = d.values as ArrayLike<number | bigint>;
+  if (A.DataType.isTimestamp(t)) {
+    const mul = t.unit === A.TimeUnit.SECOND ? 1e6 : t.unit === A.TimeUnit.MILLISECOND ? 1e3 : t.unit === A.TimeUnit.MICROSECOND ? 1 : 1e-3;
+    for (let i = 0; i < n; i++) out[i] = Math.floor(Number(src[i]) * mul);
+  } else if (A.DataType.isDate(t) && t.unit === A.DateUnit.MILLISECOND) {
+    for (let i = 0; i < n; i++) out[i] = Math.floor(Number(src[i]) / 86_400_000);
+  } else if (A.DataType.isDecimal(t)) {
+    const words = d.values as Uint32Array;
+    const stride = t.bitWidth / 32;
+    const scale = 10 ** t.scale;
+    for (let i = 0; i < n; i++) {
+      // low 64 bits as a signed integer is enough for the decimals Kindling reads (precision ≤ 18).
+      const lo = words[i * stride]!;
+      const hi = words[i * stride + 1]! | 0;
+      out[i] = (hi * 4294967296 + lo) / scale;
+    }
+  } else if (src instanceof BigInt64Array || src instanceof BigUint64Array) {
+    for (let i = 0; i < n; i++) if (!validity || validity[i]) out[i] = checkExact(Number(src[i]!), name);
+  } else if (out instanceof Float64Array && src instanceof Float64Array) {
+    out.set(src);
+  } else {
+    for (let i = 0; i < n; i++) out[i] = src[i] as number;
+  }
+  return new ColumnData(type, n, out, validity);
+}
+
+
+/** Converts an Arrow Table to Kindling batches (one per Arrow record batch). */
+export function tableToBatches(table: A.Table): { schema: Schema; batches: Batch[] } {
+  const schema = schemaFromArrow(table.schema);
+  const batches = table.batches.map((rb) => recordBatchToBatch(rb, schema));
+  return { schema, batches };
+}
+
+/** Converts one Arrow RecordBatch to a Kindling batch of `schema`. */
+export function recordBatchToBatch(rb: A.RecordBatch, schema: Schema): Batch {
+  const cols = schema.fields.map((f, i) => columnFromArrowData(rb.data.children[i]!, f.type, f.name));
+  return new Batch(schema, cols, rb.numRows);
+}

@@ -1,0 +1,230 @@
+/**
+ * Batch: a set of equal-length columns with a schema — the unit of data that flows between
+ * operators — plus conversions between columns and JS values (rows in, rows out).
+ */
+import { ArithmeticOverflowError, IllegalArgumentError } from '../errors.js';
+import { type DataType, type Field, MAX_EXACT_INT, MICROS_PER_DAY, MILLIS_PER_DAY, type Row, Schema, type Value } from '../types.js';
+import { ColumnData, allocValues, concatColumns, filterColumn, sliceColumn, take, utf8FromStrings } from './column.js';
+
+/** Rows per batch produced by scans and builders. */
+export const BATCH_SIZE = 65_536;
+
+/** A record batch: equal-length columns under a schema. */
+export class Batch {
+  constructor(
+    readonly schema: Schema,
+    readonly columns: readonly ColumnData[],
+    readonly numRows: number,
+  ) {}
+
+  /** An empty batch of the schema. */
+  static empty(schema: Schema): Batch {
+    return new Batch(schema, schema.fields.map((f) => fromValues(f.type, [])), 0);
+  }
+
+  /** Column by index. */
+  column(i: number): ColumnData {
+    return this.columns[i]!;
+  }
+
+  /** Rows [start, end). */
+  slice(start: number, end: number): Batch {
+    end = Math.min(end, this.numRows);
+    return new Batch(this.schema, this.columns.map((c) => sliceColumn(c, start, end)), Math.max(0, end - start));
+  }
+
+  /** Rows where mask is 1. */
+  filter(mask: Uint8Array, count?: number): Batch {
+    let n = count ?? -1;
+    if (n < 0) {
+      n = 0;
+      for (let i = 0; i < this.numRows; i++) n += mask[i]!;
+    }
+    if (n === this.numRows) return this;
+    return new Batch(this.schema, this.columns.map((c) => filterColumn(c, mask, n)), n);
+  }
+
+  /** Rows at the given indices. */
+  take(indices: Int32Array, count = indices.length): Batch {
+    return new Batch(this.schema, this.columns.map((c) => take(c, indices, count)), count);
+  }
+
+  /** Value at (row, column) as a JS value. */
+  value(row: number, col: number): Value {
+    return valueAt(this.columns[col]!, row);
+  }
+
+  /** Rows as plain objects (for `collect()`; not for hot paths). */
+  toRows(): Row[] {
+    const names = this.schema.names;
+    const out: Row[] = new Array(this.numRows);
+    const getters = this.columns.map((c) => valueGetter(c));
+    for (let r = 0; r < this.numRows; r++) {
+      const row: Row = {};
+      for (let c = 0; c < names.length; c++) row[names[c]!] = getters[c]!(r);
+      out[r] = row;
+    }
+    return out;
+  }
+}
+
+/** Concatenates batches of one schema into one. */
+export function concatBatches(schema: Schema, batches: readonly Batch[]): Batch {
+  if (batches.length === 1) return batches[0]!;
+  if (batches.length === 0) return Batch.empty(schema);
+  const cols = schema.fields.map((f, i) => concatColumns(f.type, batches.map((b) => b.columns[i]!)));
+  let n = 0;
+  for (const b of batches) n += b.numRows;
+  return new Batch(schema, cols, n);
+}
+
+/** Converts days since the epoch to a UTC-midnight Date. */
+export function daysToDate(days: number): Date {
+  return new Date(days * MILLIS_PER_DAY);
+}
+
+/** Converts micros since the epoch to a Date (millisecond precision). */
+export function microsToDate(micros: number): Date {
+  return new Date(Math.floor(micros / 1000));
+}
+
+/** A per-row accessor returning JS values (null for nulls). */
+export function valueGetter(col: ColumnData): (i: number) => Value {
+  const v = col.validity;
+  switch (col.type) {
+    case 'null': return () => null;
+    case 'utf8': {
+      const s = col.strings();
+      return (i) => s[i] ?? null;
+    }
+    case 'boolean': {
+      const a = col.values!;
+      return (i) => (v && v[i] === 0 ? null : a[i] === 1);
+    }
+    case 'date32': {
+      const a = col.values!;
+      return (i) => (v && v[i] === 0 ? null : daysToDate(a[i]!));
+    }
+    case 'timestamp': {
+      const a = col.values!;
+      return (i) => (v && v[i] === 0 ? null : microsToDate(a[i]!));
+    }
+    default: {
+      const a = col.values!;
+      return (i) => (v && v[i] === 0 ? null : a[i]!);
+    }
+  }
+}
+
+/** Value `i` of a column as a JS value. */
+export function valueAt(col: ColumnData, i: number): Value {
+  return valueGetter(col)(i);
+}
+
+/** Infers a Kindling type from a JS value (for `createDataFrame(rows)`). */
+export function typeOfValue(v: unknown): DataType {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'boolean') return 'boolean';
+  if (typeof v === 'number') return Number.isInteger(v) ? (Math.abs(v) <= 2147483647 ? 'int32' : 'int64') : 'float64';
+  if (typeof v === 'bigint') return 'int64';
+  if (typeof v === 'string') return 'utf8';
+  if (v instanceof Date) return 'timestamp';
+  throw new IllegalArgumentError(`unsupported value ${JSON.stringify(v)} of JS type ${typeof v}: Kindling columns hold booleans, numbers, bigints, strings, Dates or null`);
+}
+
+/** Converts a JS value to the numeric storage of `type` (no null handling). */
+function toStorage(type: DataType, v: unknown): number {
+  switch (type) {
+    case 'boolean': return v ? 1 : 0;
+    case 'date32':
+      if (v instanceof Date) return Math.floor(v.getTime() / MILLIS_PER_DAY);
+      if (typeof v === 'string') return Math.floor(Date.parse(v + 'T00:00:00Z') / MILLIS_PER_DAY);
+      return Number(v);
+    case 'timestamp':
+      if (v instanceof Date) return v.getTime() * 1000;
+      if (typeof v === 'string') return Date.parse(v) * 1000;
+      return Number(v);
+    case 'int64': {
+      const n = Number(v);
+      if (typeof v === 'bigint' && (v > BigInt(MAX_EXACT_INT) || v < -BigInt(MAX_EXACT_INT))) {
+        throw new ArithmeticOverflowError(`int64 value ${v} is outside the exact range ±2^53 that Kindling supports`);
+      }
+      return n;
+    }
+    default: return Number(v);
+  }
+}
+
+/** Builds a column of `type` from JS values (nulls allowed). */
+export function fromValues(type: DataType, values: readonly unknown[]): ColumnData {
+  const n = values.length;
+  if (type === 'null') return new ColumnData('null', n, null, null);
+  if (type === 'utf8') return utf8FromStrings(values.map((v) => (v == null ? null : String(v))));
+  const out = allocValues(type, n);
+  let validity: Uint8Array | null = null;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v) && type !== 'float64')) {
+      if (!validity) {
+        validity = new Uint8Array(n);
+        validity.fill(1, 0, i);
+      }
+      continue;
+    }
+    if (validity) validity[i] = 1;
+    out[i] = toStorage(type, v);
+  }
+  return new ColumnData(type, n, out, validity);
+}
+
+/** A column of one value repeated `n` times. */
+export function constantColumn(type: DataType, value: unknown, n: number): ColumnData {
+  if (value === null || value === undefined) return fromValues(type, new Array(n).fill(null));
+  if (type === 'utf8') {
+    const s = String(value);
+    const enc = Buffer.from(s, 'utf8');
+    const bytes = new Uint8Array(enc.length * n);
+    const offsets = new Int32Array(n + 1);
+    for (let i = 0; i < n; i++) {
+      bytes.set(enc, i * enc.length);
+      offsets[i + 1] = (i + 1) * enc.length;
+    }
+    return new ColumnData('utf8', n, null, null, offsets, bytes);
+  }
+  if (type === 'null') return new ColumnData('null', n, null, null);
+  const out = allocValues(type, n);
+  out.fill(toStorage(type, value));
+  return new ColumnData(type, n, out, null);
+}
+
+/** Builds a batch from plain row objects, inferring a schema unless one is given. */
+export function batchFromRows(rows: readonly Record<string, unknown>[], schema?: Schema): Batch {
+  if (!schema) {
+    const names: string[] = [];
+    const types = new Map<string, DataType>();
+    for (const r of rows) {
+      for (const [k, v] of Object.entries(r)) {
+        if (!types.has(k)) {
+          names.push(k);
+          types.set(k, 'null');
+        }
+        const t = typeOfValue(v);
+        const prev = types.get(k)!;
+        types.set(k, widenForRows(prev, t, k));
+      }
+    }
+    schema = new Schema(names.map((name) => ({ name, type: types.get(name)!, nullable: true })));
+  }
+  const cols = schema.fields.map((f: Field) => fromValues(f.type, rows.map((r) => r[f.name])));
+  return new Batch(schema, cols, rows.length);
+}
+
+function widenForRows(a: DataType, b: DataType, name: string): DataType {
+  if (a === b || b === 'null') return a;
+  if (a === 'null') return b;
+  const num = ['int32', 'int64', 'float64'];
+  if (num.includes(a) && num.includes(b)) return num[Math.max(num.indexOf(a), num.indexOf(b))] as DataType;
+  throw new IllegalArgumentError(`column '${name}' mixes values of types ${a} and ${b}; give an explicit schema or make the values one type`);
+}
+
+export { MICROS_PER_DAY };

@@ -1,0 +1,286 @@
+/**
+ * ColumnData: Kindling's in-memory column, laid out like Arrow so it converts to Arrow (and
+ * crosses threads) without per-value work, but with byte-per-value validity and booleans so
+ * inner loops stay simple typed-array loops.
+ *
+ * Storage by type:
+ *  - boolean           Uint8Array, 0 or 1 per value
+ *  - int32, date32     Int32Array (date32: days since 1970-01-01)
+ *  - int64, float64,
+ *    timestamp         Float64Array (int64 values are integral, exact within ±2^53;
+ *                      timestamp: microseconds since the epoch, UTC)
+ *  - utf8              offsets Int32Array (length + 1) and UTF-8 bytes Uint8Array
+ *  - null              nothing
+ * validity: Uint8Array with 1 = valid, 0 = null; `null` when every value is valid.
+ */
+import { Buffer } from 'node:buffer';
+import type { DataType } from '../types.js';
+
+/** Typed array used for a fixed-width type's values. */
+export type FixedArray = Uint8Array | Int32Array | Float64Array;
+
+/** One column of a batch. Immutable once built. */
+export class ColumnData {
+  private stringCache: (string | null)[] | undefined;
+
+  constructor(
+    /** Logical type. */
+    readonly type: DataType,
+    /** Number of values. */
+    readonly length: number,
+    /** Values for fixed-width types; `null` for utf8 and null types. */
+    readonly values: FixedArray | null,
+    /** 1 = valid, 0 = null; `null` when every value is valid. */
+    readonly validity: Uint8Array | null,
+    /** utf8 only: start offsets into `bytes`, length + 1 entries. */
+    readonly offsets: Int32Array | null = null,
+    /** utf8 only: UTF-8 bytes. */
+    readonly bytes: Uint8Array | null = null,
+  ) {}
+
+  /** Number of null values. */
+  nullCount(): number {
+    if (this.type === 'null') return this.length;
+    const v = this.validity;
+    if (!v) return 0;
+    let n = 0;
+    for (let i = 0; i < this.length; i++) n += v[i]!;
+    return this.length - n;
+  }
+
+  /** True if value `i` is null. */
+  isNull(i: number): boolean {
+    if (this.type === 'null') return true;
+    return this.validity !== null && this.validity[i] === 0;
+  }
+
+  /**
+   * The column's strings as a JS array (utf8 only), decoded once and cached; null entries for nulls.
+   * Used by operations that need JS strings (string functions, regexes).
+   */
+  strings(): (string | null)[] {
+    if (this.stringCache) return this.stringCache;
+    if (this.type !== 'utf8') throw new Error(`strings() on a ${this.type} column`);
+    const out = new Array<string | null>(this.length);
+    const off = this.offsets!;
+    const bytes = this.bytes!;
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const ascii = isAscii(bytes, off[0]!, off[this.length]!);
+    const valid = this.validity;
+    for (let i = 0; i < this.length; i++) {
+      if (valid && valid[i] === 0) {
+        out[i] = null;
+        continue;
+      }
+      const s = off[i]!;
+      const e = off[i + 1]!;
+      out[i] = s === e ? '' : ascii ? buf.latin1Slice(s, e) : buf.utf8Slice(s, e);
+    }
+    this.stringCache = out;
+    return out;
+  }
+
+  /** String at `i` (utf8 only), without decoding the whole column. */
+  stringAt(i: number): string {
+    if (this.stringCache) return this.stringCache[i] ?? '';
+    const off = this.offsets!;
+    const bytes = this.bytes!;
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).utf8Slice(off[i]!, off[i + 1]!);
+  }
+}
+
+declare module 'node:buffer' {
+  interface Buffer {
+    latin1Slice(start: number, end: number): string;
+    utf8Slice(start: number, end: number): string;
+  }
+}
+
+function isAscii(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (bytes[i]! >= 0x80) return false;
+  return true;
+}
+
+/** Allocates the values array for a fixed-width type. */
+export function allocValues(type: DataType, n: number): FixedArray {
+  switch (type) {
+    case 'boolean': return new Uint8Array(n);
+    case 'int32': case 'date32': return new Int32Array(n);
+    case 'int64': case 'float64': case 'timestamp': return new Float64Array(n);
+    default: throw new Error(`type ${type} has no fixed-width values`);
+  }
+}
+
+/** A column of `n` nulls of the given type. */
+export function nullColumn(type: DataType, n: number): ColumnData {
+  if (type === 'null') return new ColumnData('null', n, null, null);
+  const validity = new Uint8Array(n);
+  if (type === 'utf8') return new ColumnData('utf8', n, null, validity, new Int32Array(n + 1), new Uint8Array(0));
+  return new ColumnData(type, n, allocValues(type, n), validity);
+}
+
+/** Drops an all-ones validity array (so `validity === null` means "no nulls" fast paths apply). */
+export function normalizeValidity(validity: Uint8Array | null, n: number): Uint8Array | null {
+  if (!validity) return null;
+  for (let i = 0; i < n; i++) if (validity[i] === 0) return validity;
+  return null;
+}
+
+/** Builds a utf8 column from JS strings (null entries are nulls). */
+export function utf8FromStrings(values: readonly (string | null | undefined)[]): ColumnData {
+  const n = values.length;
+  let total = 0;
+  let hasNull = false;
+  for (let i = 0; i < n; i++) {
+    const s = values[i];
+    if (s == null) hasNull = true;
+    else total += s.length;
+  }
+  // Worst case 3 bytes per UTF-16 unit; grow only if needed.
+  let buf = Buffer.allocUnsafe(Math.max(16, total));
+  const offsets = new Int32Array(n + 1);
+  const validity = hasNull ? new Uint8Array(n) : null;
+  let pos = 0;
+  for (let i = 0; i < n; i++) {
+    const s = values[i];
+    if (s != null) {
+      if (validity) validity[i] = 1;
+      if (pos + s.length * 3 > buf.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, pos + s.length * 3));
+        buf.copy(bigger, 0, 0, pos);
+        buf = bigger;
+      }
+      pos += buf.write(s, pos, 'utf8');
+    }
+    offsets[i + 1] = pos;
+  }
+  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, pos);
+  const col = new ColumnData('utf8', n, null, validity, offsets, bytes);
+  return col;
+}
+
+/** Gathers values at `indices` into a new column; an index of -1 produces a null (used by outer joins). */
+export function take(col: ColumnData, indices: Int32Array, count = indices.length): ColumnData {
+  const n = count;
+  if (col.type === 'null') return new ColumnData('null', n, null, null);
+  const srcValid = col.validity;
+  let validity: Uint8Array | null = null;
+  let anyNeg = false;
+  for (let i = 0; i < n; i++) if (indices[i]! < 0) { anyNeg = true; break; }
+  if (srcValid || anyNeg) {
+    validity = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const j = indices[i]!;
+      validity[i] = j < 0 ? 0 : srcValid ? srcValid[j]! : 1;
+    }
+  }
+  if (col.type === 'utf8') {
+    const off = col.offsets!;
+    const bytes = col.bytes!;
+    const offsets = new Int32Array(n + 1);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const j = indices[i]!;
+      if (j >= 0) total += off[j + 1]! - off[j]!;
+      offsets[i + 1] = total;
+    }
+    const out = new Uint8Array(total);
+    for (let i = 0; i < n; i++) {
+      const j = indices[i]!;
+      if (j < 0) continue;
+      const s = off[j]!;
+      const e = off[j + 1]!;
+      const len = e - s;
+      const d = offsets[i]!;
+      if (len < 16) for (let k = 0; k < len; k++) out[d + k] = bytes[s + k]!;
+      else out.set(bytes.subarray(s, e), d);
+    }
+    return new ColumnData('utf8', n, null, validity, offsets, out);
+  }
+  const src = col.values!;
+  const values = allocValues(col.type, n);
+  for (let i = 0; i < n; i++) {
+    const j = indices[i]!;
+    if (j >= 0) values[i] = src[j]!;
+  }
+  return new ColumnData(col.type, n, values, validity);
+}
+
+/** Keeps the values where `mask[i]` is 1 (a filter). `count` is the number of set entries if known. */
+export function filterColumn(col: ColumnData, mask: Uint8Array, count?: number): ColumnData {
+  let n = count ?? -1;
+  if (n < 0) {
+    n = 0;
+    for (let i = 0; i < col.length; i++) n += mask[i]!;
+  }
+  const idx = new Int32Array(n);
+  let k = 0;
+  for (let i = 0; i < col.length; i++) if (mask[i]) idx[k++] = i;
+  return take(col, idx);
+}
+
+/** Rows [start, end) of a column, sharing buffers where possible. */
+export function sliceColumn(col: ColumnData, start: number, end: number): ColumnData {
+  const n = Math.max(0, end - start);
+  if (start === 0 && end === col.length) return col;
+  const validity = col.validity ? col.validity.subarray(start, end) : null;
+  if (col.type === 'null') return new ColumnData('null', n, null, null);
+  if (col.type === 'utf8') {
+    const off = col.offsets!;
+    const base = off[start]!;
+    const offsets = new Int32Array(n + 1);
+    for (let i = 0; i <= n; i++) offsets[i] = off[start + i]! - base;
+    return new ColumnData('utf8', n, null, validity, offsets, col.bytes!.subarray(base, off[end]!));
+  }
+  return new ColumnData(col.type, n, col.values!.subarray(start, end), validity);
+}
+
+/** Concatenates columns of one type. */
+export function concatColumns(type: DataType, cols: readonly ColumnData[]): ColumnData {
+  if (cols.length === 1) return cols[0]!;
+  let n = 0;
+  let anyNull = false;
+  for (const c of cols) {
+    n += c.length;
+    if (c.validity || c.type === 'null') anyNull = true;
+  }
+  if (type === 'null') return new ColumnData('null', n, null, null);
+  let validity: Uint8Array | null = null;
+  if (anyNull) {
+    validity = new Uint8Array(n);
+    let p = 0;
+    for (const c of cols) {
+      if (c.type === 'null') { /* stays 0 */ } else if (c.validity) validity.set(c.validity, p);
+      else validity.fill(1, p, p + c.length);
+      p += c.length;
+    }
+  }
+  if (type === 'utf8') {
+    let total = 0;
+    for (const c of cols) if (c.type === 'utf8') total += c.offsets![c.length]! - c.offsets![0]!;
+    const bytes = new Uint8Array(total);
+    const offsets = new Int32Array(n + 1);
+    let p = 0;
+    let b = 0;
+    for (const c of cols) {
+      if (c.type === 'utf8') {
+        const off = c.offsets!;
+        const base = off[0]!;
+        bytes.set(c.bytes!.subarray(base, off[c.length]!), b);
+        for (let i = 1; i <= c.length; i++) offsets[p + i] = b + off[i]! - base;
+        b += off[c.length]! - base;
+      } else {
+        for (let i = 1; i <= c.length; i++) offsets[p + i] = b;
+      }
+      p += c.length;
+    }
+    return new ColumnData('utf8', n, null, validity, offsets, bytes);
+  }
+  const values = allocValues(type, n);
+  let p = 0;
+  for (const c of cols) {
+    if (c.values) values.set(c.values as never, p);
+    p += c.length;
+  }
+  return new ColumnData(type, n, values, validity);
+}

@@ -1,0 +1,114 @@
+/**
+ * Hash aggregation in three modes: 'partial' (per input partition: keys + partial states),
+ * 'final' (after the shuffle: merge partial states, finish) and 'complete' (one phase, used when
+ * an aggregate cannot be split, e.g. DISTINCT). Group ids come from the KeyTable.
+ */
+import { Batch } from '../data/batch.js';
+import type { ColumnData } from '../data/column.js';
+import type { Accumulator } from '../expr/aggregates.js';
+import { getAggregate as getAggregateDef } from '../expr/registry.js';
+import { compileExpr } from '../expr/codegen.js';
+import type { BoundAgg, BoundExpr } from '../expr/expr.js';
+import { boundToString } from '../expr/expr.js';
+import { type DataType, Schema } from '../types.js';
+import { KeyTable } from './hashtable.js';
+import { type ExecContext, PhysicalOp } from './operator.js';
+
+/** Aggregation phase. */
+export type AggMode = 'partial' | 'final' | 'complete';
+
+/** Types of an aggregate's partial state columns, or undefined if it has none. */
+export function aggStateTypes(a: BoundAgg): DataType[] | undefined {
+  if (a.distinct) return undefined;
+  return getAggregateDef(a.fn).stateTypes(a.args.map((x) => x.type), a.type);
+}
+
+/** Hash aggregate operator. */
+export class HashAggregateOp extends PhysicalOp {
+  readonly children: readonly PhysicalOp[];
+  private readonly groupFns;
+  private readonly argFns;
+  private readonly stateWidths: number[];
+
+  constructor(
+    readonly child: PhysicalOp,
+    readonly mode: AggMode,
+    /** partial/complete: expressions over the input; final: unused (keys are the first columns). */
+    readonly groupBy: readonly BoundExpr[],
+    readonly aggs: readonly BoundAgg[],
+    readonly schema: Schema,
+  ) {
+    super();
+    this.children = [child];
+    this.groupFns = groupBy.map(compileExpr);
+    this.argFns = aggs.map((a) => a.args.map(compileExpr));
+    this.stateWidths = aggs.map((a) => aggStateTypes(a)?.length ?? 0);
+  }
+
+  /** Output schema of a partial aggregate: key columns then each aggregate's state columns. */
+  static partialSchema(groupFields: Schema, aggs: readonly BoundAgg[]): Schema {
+    const fields = [...groupFields.fields];
+    aggs.forEach((a, i) => {
+      (aggStateTypes(a) ?? []).forEach((t, j) => fields.push({ name: `_agg${i}_${j}`, type: t, nullable: true }));
+    });
+    return new Schema(fields);
+  }
+
+  numPartitions(): number {
+    return this.child.numPartitions();
+  }
+
+  protected async *run(p: number, ctx: ExecContext): AsyncIterable<Batch> {
+    const nKeys = this.groupBy.length;
+    const keyTypes = this.schema.fields.slice(0, nKeys).map((f) => f.type);
+    const table = new KeyTable(keyTypes);
+    const accs: Accumulator[] = this.aggs.map((a) => getAggregateDef(a.fn).create(a.args.map((x) => x.type), a.type, a.distinct));
+    let ids = new Int32Array(0);
+    for await (const b of this.child.execute(p, ctx)) {
+      const n = b.numRows;
+      if (ids.length < n) ids = new Int32Array(n);
+      let keys: ColumnData[];
+      if (this.mode === 'final') keys = b.columns.slice(0, nKeys) as ColumnData[];
+      else keys = this.groupFns.map((f) => f(b));
+      if (nKeys === 0) {
+        ids.fill(0, 0, n);
+        if (table.size === 0) table.size = 1;
+      } else {
+        table.insert(keys, n, ids);
+      }
+      const groups = table.size;
+      if (this.mode === 'final') {
+        let c = nKeys;
+        accs.forEach((acc, i) => {
+          const w = this.stateWidths[i]!;
+          acc.grow(groups);
+          acc.merge(ids, n, b.columns.slice(c, c + w));
+          c += w;
+        });
+      } else {
+        accs.forEach((acc, i) => {
+          acc.grow(groups);
+          acc.update(ids, n, this.argFns[i]!.map((f) => f(b)));
+        });
+      }
+    }
+    // A whole-frame aggregate yields one row even over no input (count = 0, sum = null).
+    if (nKeys === 0 && table.size === 0 && this.mode !== 'partial') table.size = 1;
+    const groups = table.size;
+    if (groups === 0) return;
+    const keyCols = nKeys === 0 ? [] : table.keyColumns();
+    const outCols: ColumnData[] = [...keyCols];
+    for (const acc of accs) {
+      acc.grow(groups);
+      if (this.mode === 'partial') outCols.push(...acc.state(groups));
+      else outCols.push(acc.finish(groups));
+    }
+    yield new Batch(this.schema, outCols, groups);
+  }
+
+  describe(): string {
+    const keys = this.mode === 'final' ? this.schema.names.slice(0, this.groupBy.length) : this.groupBy.map(boundToString);
+    const fns = this.aggs.map((a) => `${a.fn}(${a.distinct ? 'DISTINCT ' : ''}${a.args.map(boundToString).join(', ')})`);
+    return `HashAggregate(mode=${this.mode}, keys=[${keys.join(', ')}], functions=[${fns.join(', ')}])`;
+  }
+}

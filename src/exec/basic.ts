@@ -1,0 +1,249 @@
+/**
+ * Streaming physical operators that work batch by batch within a partition: scan (with pushed
+ * filters and limit), filter, project, limit, union, sample, empty.
+ */
+import { Batch } from '../data/batch.js';
+import { compileExpr, compilePredicate, type CompiledPredicate } from '../expr/codegen.js';
+import type { BoundExpr } from '../expr/expr.js';
+import { boundToString } from '../expr/expr.js';
+import type { DataSource } from '../io/source.js';
+import type { Schema } from '../types.js';
+import { type ExecContext, PhysicalOp, toAsync } from './operator.js';
+
+function andAll(preds: readonly CompiledPredicate[]): CompiledPredicate | null {
+  if (preds.length === 0) return null;
+  if (preds.length === 1) return preds[0]!;
+  return (b) => {
+    const first = preds[0]!(b);
+    const mask = first.mask;
+    let count = first.count;
+    for (let k = 1; k < preds.length && count > 0; k++) {
+      const m = preds[k]!(b).mask;
+      count = 0;
+      for (let i = 0; i < b.numRows; i++) {
+        mask[i] = mask[i]! & m[i]!;
+        count += mask[i]!;
+      }
+    }
+    return { mask, count };
+  };
+}
+
+/** Reads a source's partitions, applying pushed-down filters and limit. */
+export class ScanOp extends PhysicalOp {
+  readonly children: readonly PhysicalOp[] = [];
+  private readonly predicate: CompiledPredicate | null;
+  constructor(
+    readonly source: DataSource,
+    readonly columns: readonly number[],
+    readonly filters: readonly BoundExpr[],
+    readonly limit: number | null,
+    readonly schema: Schema,
+  ) {
+    super();
+    this.predicate = andAll(filters.map(compilePredicate));
+  }
+  numPartitions(): number {
+    return this.source.numPartitions();
+  }
+  protected async *run(p: number, ctx: ExecContext): AsyncIterable<Batch> {
+    let remaining = this.limit ?? Infinity;
+    if (remaining <= 0) return;
+    for await (const raw of toAsync(this.source.read(p, this.columns))) {
+      ctx.checkCancelled();
+      let b = new Batch(this.schema, raw.columns, raw.numRows);
+      if (this.predicate) {
+        const { mask, count } = this.predicate(b);
+        b = b.filter(mask, count);
+      }
+      if (b.numRows > remaining) b = b.slice(0, remaining);
+      remaining -= b.numRows;
+      if (b.numRows > 0) yield b;
+      if (remaining <= 0) return;
+    }
+  }
+  describe(): string {
+    const extra = [
+      this.filters.length ? `PushedFilters: [${this.filters.map(boundToString).join(', ')}]` : '',
+      this.limit !== null ? `Limit: ${this.limit}` : '',
+    ].filter(Boolean).join(', ');
+    return `Scan ${this.source.describe()} [${this.schema.names.join(', ')}]${extra ? ' ' + extra : ''}`;
+  }
+}
+
+/** Keeps rows where the condition is true. */
+export class FilterOp extends PhysicalOp {
+  readonly children: readonly PhysicalOp[];
+  private readonly predicate: CompiledPredicate;
+  constructor(readonly child: PhysicalOp, readonly condition: BoundExpr) {
+    super();
+    this.children = [child];
+    this.predicate = compilePredicate(condition);
+  }
+  get schema(): Schema {
+    return this.child.schema;
+  }
+  numPartitions(): number {
+    return this.child.numPartitions();
+  }
+  protected async *run(p: number, ctx: ExecContext): AsyncIterable<Batch> {
+    for await (const b of this.child.execute(p, ctx)) {
+      const { mask, count } = this.predicate(b);
+      if (count > 0) yield b.filter(mask, count);
+    }
+  }
+  describe(): string {
+    return `Filter ${boundToString(this.condition)}`;
+  }
+}
+
+/** Computes output columns from expressions. */
+export class ProjectOp extends PhysicalOp {
+  readonly children: readonly PhysicalOp[];
+  private readonly fns;
+  constructor(readonly child: PhysicalOp, readonly exprs: readonly BoundExpr[], readonly schema: Schema) {
+    super();
+    this.children = [child];
+    this.fns = exprs.map(compileExpr);
+  }
+  numPartitions(): number {
+    return this.child.numPartitions();
+  }
+  protected async *run(p: number, ctx: ExecContext): AsyncIterable<Batch> {
+    for await (const b of this.child.execute(p, ctx)) {
+      yield new Batch(this.schema, this.fns.map((f) => f(b)), b.numRows);
+    }
+  }
+  describe(): string {
+    return `Project [${this.exprs.map((e, i) => `${boundToString(e)} AS ${this.schema.fields[i]!.name}`).join(', ')}]`;
+  }
+}
+
+/** Skips `offset` rows then passes at most `limit` rows of each partition. */
+export class LimitOp extends PhysicalOp {
+  readonly children: readonly PhysicalOp[];
+  constructor(readonly child: PhysicalOp, readonly limit: number, readonly offset: number, readonly global: boolean) {
+    super();
+    this.children = [child];
+  }
+  get schema(): Schema {
+    return this.child.schema;
+  }
+  numPartitions(): number {
+    return this.child.numPartitions();
+  }
+  protected async *run(p: number, ctx: ExecContext): AsyncIterable<Batch> {
+    let skip = this.offset;
+    let left = this.limit;
+    if (left <= 0) return;
+    for await (let b of this.child.execute(p, ctx)) {
+      if (skip > 0) {
+        if (b.numRows <= skip) {
+          skip -= b.numRows;
+          continue;
+        }
+        b = b.slice(skip, b.numRows);
+        skip = 0;
+      }
+      if (b.numRows > left) b = b.slice(0, left);
+      left -= b.numRows;
+      yield b;
+      if (left <= 0) return;
+    }
+  }
+  describe(): string {
+    return `${this.global ? 'GlobalLimit' : 'LocalLimit'} ${this.limit}${this.offset ? ` offset ${this.offset}` : ''}`;
+  }
+}
+
+/** Concatenates the partitions of its inputs (same schema, by position). */
+export class UnionOp extends PhysicalOp {
+  constructor(readonly children: readonly PhysicalOp[], readonly schema: Schema) {
+    super();
+  }
+  numPartitions(): number {
+    return this.children.reduce((n, c) => n + c.numPartitions(), 0);
+  }
+  protected async *run(p: number, ctx: ExecContext): AsyncIterable<Batch> {
+    for (const c of this.children) {
+      const n = c.numPartitions();
+      if (p < n) {
+        for await (const b of c.execute(p, ctx)) yield new Batch(this.schema, b.columns, b.numRows);
+        return;
+      }
+      p -= n;
+    }
+  }
+  describe(): string {
+    return 'Union';
+  }
+}
+
+/** A small seeded PRNG (mulberry32). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Bernoulli (or Poisson, with replacement) sampling, seeded per partition. */
+export class SampleOp extends PhysicalOp {
+  readonly children: readonly PhysicalOp[];
+  constructor(readonly child: PhysicalOp, readonly fraction: number, readonly withReplacement: boolean, readonly seed: number) {
+    super();
+    this.children = [child];
+  }
+  get schema(): Schema {
+    return this.child.schema;
+  }
+  numPartitions(): number {
+    return this.child.numPartitions();
+  }
+  protected async *run(p: number, ctx: ExecContext): AsyncIterable<Batch> {
+    const rnd = mulberry32(this.seed * 7919 + p * 104729 + 1);
+    for await (const b of this.child.execute(p, ctx)) {
+      if (!this.withReplacement) {
+        const mask = new Uint8Array(b.numRows);
+        let count = 0;
+        for (let i = 0; i < b.numRows; i++) if (rnd() < this.fraction) { mask[i] = 1; count++; }
+        if (count) yield b.filter(mask, count);
+      } else {
+        const idx: number[] = [];
+        const l = Math.exp(-this.fraction);
+        for (let i = 0; i < b.numRows; i++) {
+          // Poisson(fraction) copies of each row (Knuth).
+          let k = 0;
+          let prod = rnd();
+          while (prod > l) { k++; prod *= rnd(); }
+          for (let j = 0; j < k; j++) idx.push(i);
+        }
+        if (idx.length) yield b.take(Int32Array.from(idx));
+      }
+    }
+  }
+  describe(): string {
+    return `Sample ${this.fraction}${this.withReplacement ? ' with replacement' : ''} seed=${this.seed}`;
+  }
+}
+
+/** No rows. */
+export class EmptyOp extends PhysicalOp {
+  readonly children: readonly PhysicalOp[] = [];
+  constructor(readonly schema: Schema) {
+    super();
+  }
+  numPartitions(): number {
+    return 1;
+  }
+  protected async *run(): AsyncIterable<Batch> {
+    /* nothing */
+  }
+  describe(): string {
+    return 'Empty';
+  }
+}

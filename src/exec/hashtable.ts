@@ -1,0 +1,250 @@
+/**
+ * Row hashing and an open-addressing key table over typed arrays: assigns dense group ids to the
+ * distinct (multi-column) keys of batches without creating row objects or decoding strings (utf8
+ * keys are hashed and compared as bytes). Used by aggregation, distinct, joins and hash exchanges.
+ */
+import { ColumnData, allocValues } from '../data/column.js';
+import type { DataType } from '../types.js';
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+const NULL_HASH = 0x9e3779b9;
+
+function mix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** Hash of a number by value (so 1 as int and 1.0 as double hash alike). */
+export function hashNumber(x: number): number {
+  if ((x | 0) === x) return mix32(x);
+  if (x === 0) return mix32(0); // -0
+  f64[0] = x;
+  return mix32(u32[0]! ^ Math.imul(u32[1]!, 0x27d4eb2d));
+}
+
+/** FNV-1a over bytes [s, e). */
+export function hashBytes(bytes: Uint8Array, s: number, e: number): number {
+  let h = 0x811c9dc5;
+  for (let i = s; i < e; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return mix32(h);
+}
+
+/** Per-row hashes of a set of key columns (combined), written into `out`. */
+export function hashRows(cols: readonly ColumnData[], n: number, out: Uint32Array = new Uint32Array(n)): Uint32Array {
+  for (let c = 0; c < cols.length; c++) {
+    const col = cols[c]!;
+    const valid = col.validity;
+    const first = c === 0;
+    if (col.type === 'null') {
+      for (let i = 0; i < n; i++) out[i] = first ? NULL_HASH : (Math.imul(out[i]!, 31) + NULL_HASH) >>> 0;
+      continue;
+    }
+    if (col.type === 'utf8') {
+      const off = col.offsets!;
+      const bytes = col.bytes!;
+      for (let i = 0; i < n; i++) {
+        const h = valid && !valid[i] ? NULL_HASH : hashBytes(bytes, off[i]!, off[i + 1]!);
+        out[i] = first ? h : (Math.imul(out[i]!, 31) + h) >>> 0;
+      }
+      continue;
+    }
+    const v = col.values!;
+    for (let i = 0; i < n; i++) {
+      const h = valid && !valid[i] ? NULL_HASH : hashNumber(v[i]!);
+      out[i] = first ? h : (Math.imul(out[i]!, 31) + h) >>> 0;
+    }
+  }
+  if (cols.length === 0) out.fill(0);
+  return out;
+}
+
+/** Growable storage of one key column's distinct values. */
+class KeyStore {
+  nums: Float64Array = new Float64Array(64);
+  valid: Uint8Array = new Uint8Array(64);
+  offsets: Int32Array = new Int32Array(65);
+  bytes: Uint8Array = new Uint8Array(256);
+  constructor(readonly type: DataType) {}
+
+  append(g: number, col: ColumnData, i: number): void {
+    if (g >= this.valid.length) this.growRows(g + 1);
+    const isValid = col.type !== 'null' && (!col.validity || col.validity[i] === 1);
+    this.valid[g] = isValid ? 1 : 0;
+    if (this.type === 'utf8') {
+      const start = this.offsets[g]!;
+      let len = 0;
+      if (isValid) {
+        const s = col.offsets![i]!;
+        const e = col.offsets![i + 1]!;
+        len = e - s;
+        if (start + len > this.bytes.length) {
+          const b = new Uint8Array(Math.max(this.bytes.length * 2, start + len));
+          b.set(this.bytes);
+          this.bytes = b;
+        }
+        const src = col.bytes!;
+        for (let k = 0; k < len; k++) this.bytes[start + k] = src[s + k]!;
+      }
+      this.offsets[g + 1] = start + len;
+    } else if (isValid && col.values) {
+      this.nums[g] = col.values[i]!;
+    }
+  }
+
+  private growRows(n: number): void {
+    const cap = Math.max(n, this.valid.length * 2);
+    const nums = new Float64Array(cap);
+    nums.set(this.nums);
+    this.nums = nums;
+    const valid = new Uint8Array(cap);
+    valid.set(this.valid);
+    this.valid = valid;
+    const offsets = new Int32Array(cap + 1);
+    offsets.set(this.offsets);
+    this.offsets = offsets;
+  }
+
+  equals(g: number, col: ColumnData, i: number): boolean {
+    const isValid = col.type !== 'null' && (!col.validity || col.validity[i] === 1);
+    if (this.valid[g] === 0) return !isValid;
+    if (!isValid) return false;
+    if (this.type === 'utf8') {
+      const s = col.offsets![i]!;
+      const e = col.offsets![i + 1]!;
+      const gs = this.offsets[g]!;
+      const ge = this.offsets[g + 1]!;
+      if (e - s !== ge - gs) return false;
+      const src = col.bytes!;
+      const b = this.bytes;
+      for (let k = 0; k < e - s; k++) if (src[s + k] !== b[gs + k]) return false;
+      return true;
+    }
+    const x = col.values![i]!;
+    const y = this.nums[g]!;
+    return x === y || (x !== x && y !== y);
+  }
+
+  toColumn(n: number): ColumnData {
+    let validity: Uint8Array | null = null;
+    for (let g = 0; g < n; g++) {
+      if (!this.valid[g]) {
+        validity = this.valid.slice(0, n);
+        break;
+      }
+    }
+    if (this.type === 'null') return new ColumnData('null', n, null, null);
+    if (this.type === 'utf8') {
+      return new ColumnData('utf8', n, null, validity, this.offsets.slice(0, n + 1), this.bytes.slice(0, this.offsets[n]!));
+    }
+    const values = allocValues(this.type, n);
+    for (let g = 0; g < n; g++) values[g] = this.nums[g]!;
+    return new ColumnData(this.type, n, values, validity);
+  }
+}
+
+/** Maps distinct multi-column keys to dense ids 0, 1, 2, ... */
+export class KeyTable {
+  private slots: Int32Array = new Int32Array(1024); // group id + 1; 0 = empty
+  private slotHashes: Uint32Array = new Uint32Array(1024);
+  private mask = 1023;
+  private readonly stores: KeyStore[];
+  private hashes: Uint32Array = new Uint32Array(0);
+  /** Number of distinct keys so far. */
+  size = 0;
+
+  constructor(readonly types: readonly DataType[]) {
+    this.stores = types.map((t) => new KeyStore(t));
+  }
+
+  private rowHashes(cols: readonly ColumnData[], n: number): Uint32Array {
+    if (this.hashes.length < n) this.hashes = new Uint32Array(n);
+    return hashRows(cols, n, this.hashes);
+  }
+
+  private matches(g: number, cols: readonly ColumnData[], i: number): boolean {
+    for (let c = 0; c < cols.length; c++) if (!this.stores[c]!.equals(g, cols[c]!, i)) return false;
+    return true;
+  }
+
+  private rehash(): void {
+    const cap = this.slots.length * 2;
+    const slots = new Int32Array(cap);
+    const hashes = new Uint32Array(cap);
+    const mask = cap - 1;
+    for (let s = 0; s < this.slots.length; s++) {
+      const id = this.slots[s]!;
+      if (id === 0) continue;
+      const h = this.slotHashes[s]!;
+      let p = h & mask;
+      while (slots[p] !== 0) p = (p + 1) & mask;
+      slots[p] = id;
+      hashes[p] = h;
+    }
+    this.slots = slots;
+    this.slotHashes = hashes;
+    this.mask = mask;
+  }
+
+  /** Assigns ids to the keys of rows [0, n), inserting new keys; writes ids into `out`. */
+  insert(cols: readonly ColumnData[], n: number, out: Int32Array): void {
+    const hs = this.rowHashes(cols, n);
+    for (let i = 0; i < n; i++) {
+      if ((this.size + 1) * 2 > this.slots.length) this.rehash();
+      const h = hs[i]!;
+      const mask = this.mask;
+      let p = h & mask;
+      for (;;) {
+        const id = this.slots[p]!;
+        if (id === 0) {
+          const g = this.size++;
+          this.slots[p] = g + 1;
+          this.slotHashes[p] = h;
+          for (let c = 0; c < cols.length; c++) this.stores[c]!.append(g, cols[c]!, i);
+          out[i] = g;
+          break;
+        }
+        if (this.slotHashes[p] === h && this.matches(id - 1, cols, i)) {
+          out[i] = id - 1;
+          break;
+        }
+        p = (p + 1) & mask;
+      }
+    }
+  }
+
+  /** Looks up the keys of rows [0, n) without inserting; -1 for absent keys. */
+  find(cols: readonly ColumnData[], n: number, out: Int32Array): void {
+    const hs = this.rowHashes(cols, n);
+    const mask = this.mask;
+    for (let i = 0; i < n; i++) {
+      const h = hs[i]!;
+      let p = h & mask;
+      out[i] = -1;
+      for (;;) {
+        const id = this.slots[p]!;
+        if (id === 0) break;
+        if (this.slotHashes[p] === h && this.matches(id - 1, cols, i)) {
+          out[i] = id - 1;
+          break;
+        }
+        p = (p + 1) & mask;
+      }
+    }
+  }
+
+  /** The distinct keys as columns, in id order. */
+  keyColumns(): ColumnData[] {
+    return this.stores.map((s) => s.toColumn(this.size));
+  }
+}
+
+/** True if any key column is null at row i (SQL joins never match null keys). */
+export function anyNullKey(cols: readonly ColumnData[], i: number): boolean {
+  for (const c of cols) if (c.type === 'null' || (c.validity && c.validity[i] === 0)) return true;
+  return false;
+}

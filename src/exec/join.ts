@@ -1,0 +1,169 @@
+/**
+ * Hash join: builds a KeyTable over the right side's partition (or the broadcast right side),
+ * probes it with each left batch, applies a residual condition to candidate pairs, and emits the
+ * rows each of Spark's join kinds calls for. With no equi-keys every pair is a candidate (nested
+ * loop / cross join). Null keys never match.
+ */
+import { Batch, concatBatches } from '../data/batch.js';
+import { take } from '../data/column.js';
+import { compileExpr, compilePredicate } from '../expr/codegen.js';
+import type { BoundExpr } from '../expr/expr.js';
+import { boundToString } from '../expr/expr.js';
+import type { JoinType } from '../plan/logical.js';
+import { Schema } from '../types.js';
+import { KeyTable, anyNullKey } from './hashtable.js';
+import { type ExecContext, PhysicalOp, collectPartition } from './operator.js';
+
+/** Growable Int32 pair list. */
+class PairList {
+  left: Int32Array = new Int32Array(1024);
+  right: Int32Array = new Int32Array(1024);
+  size = 0;
+  push(l: number, r: number): void {
+    if (this.size === this.left.length) {
+      const nl = new Int32Array(this.size * 2);
+      nl.set(this.left);
+      this.left = nl;
+      const nr = new Int32Array(this.size * 2);
+      nr.set(this.right);
+      this.right = nr;
+    }
+    this.left[this.size] = l;
+    this.right[this.size++] = r;
+  }
+}
+
+/** Equi-join (plus residual condition) of two partitioned inputs. */
+export class HashJoinOp extends PhysicalOp {
+  readonly children: readonly PhysicalOp[];
+  private readonly leftKeyFns;
+  private readonly rightKeyFns;
+  private readonly cond;
+  private readonly pairSchema: Schema;
+
+  constructor(
+    readonly left: PhysicalOp,
+    readonly right: PhysicalOp,
+    readonly joinType: JoinType,
+    readonly leftKeys: readonly BoundExpr[],
+    readonly rightKeys: readonly BoundExpr[],
+    readonly condition: BoundExpr | null,
+    /** True when the right input is a broadcast (one partition read by every task). */
+    readonly broadcastRight: boolean,
+    readonly schema: Schema,
+  ) {
+    super();
+    this.children = [left, right];
+    this.leftKeyFns = leftKeys.map(compileExpr);
+    this.rightKeyFns = rightKeys.map(compileExpr);
+    this.cond = condition ? compilePredicate(condition) : null;
+    this.pairSchema = new Schema([...left.schema.fields, ...right.schema.fields]);
+  }
+
+  numPartitions(): number {
+    return this.left.numPartitions();
+  }
+
+  protected async *run(p: number, ctx: ExecContext): AsyncIterable<Batch> {
+    const rightBatches = await collectPartition(this.right, this.broadcastRight ? 0 : p, ctx);
+    const build = concatBatches(this.right.schema, rightBatches);
+    const nb = build.numRows;
+    const buildKeys = this.rightKeyFns.map((f) => f(build));
+    const table = new KeyTable(buildKeys.map((k) => k.type));
+    const ids = new Int32Array(nb);
+    table.insert(buildKeys, nb, ids);
+    const head = new Int32Array(table.size).fill(-1);
+    const next = new Int32Array(nb).fill(-1);
+    // Insert in reverse so chains list build rows in their original order.
+    for (let i = nb - 1; i >= 0; i--) {
+      if (anyNullKey(buildKeys, i)) continue;
+      const g = ids[i]!;
+      next[i] = head[g]!;
+      head[g] = i;
+    }
+    const jt = this.joinType;
+    const trackRight = jt === 'right' || jt === 'full';
+    const matchedRight = trackRight ? new Uint8Array(nb) : null;
+    let probeIds = new Int32Array(0);
+
+    for await (const lb of this.left.execute(p, ctx)) {
+      const n = lb.numRows;
+      if (probeIds.length < n) probeIds = new Int32Array(n);
+      const keys = this.leftKeyFns.map((f) => f(lb));
+      if (table.size > 0) table.find(keys, n, probeIds);
+      else probeIds.fill(-1, 0, n);
+      const pairs = new PairList();
+      for (let i = 0; i < n; i++) {
+        const g = probeIds[i]!;
+        if (g < 0 || anyNullKey(keys, i)) continue;
+        for (let r = head[g]!; r >= 0; r = next[r]!) pairs.push(i, r);
+      }
+      // Residual condition over candidate pairs.
+      let li = pairs.left.subarray(0, pairs.size);
+      let ri = pairs.right.subarray(0, pairs.size);
+      if (this.cond && pairs.size > 0) {
+        const joined = new Batch(this.pairSchema, [...lb.columns.map((c) => take(c, li)), ...build.columns.map((c) => take(c, ri))], pairs.size);
+        const { mask, count } = this.cond(joined);
+        const l2 = new Int32Array(count);
+        const r2 = new Int32Array(count);
+        let k = 0;
+        for (let j = 0; j < pairs.size; j++) if (mask[j]) { l2[k] = li[j]!; r2[k++] = ri[j]!; }
+        li = l2;
+        ri = r2;
+      }
+      if (matchedRight) for (let j = 0; j < ri.length; j++) matchedRight[ri[j]!] = 1;
+
+      if (jt === 'left_semi' || jt === 'left_anti') {
+        const hit = new Uint8Array(n);
+        for (let j = 0; j < li.length; j++) hit[li[j]!] = 1;
+        const want = jt === 'left_semi' ? 1 : 0;
+        const mask = new Uint8Array(n);
+        let count = 0;
+        for (let i = 0; i < n; i++) if (hit[i] === want) { mask[i] = 1; count++; }
+        if (count) yield new Batch(this.schema, lb.filter(mask, count).columns, count);
+        continue;
+      }
+      if (jt === 'left' || jt === 'full') {
+        const hit = new Uint8Array(n);
+        for (let j = 0; j < li.length; j++) hit[li[j]!] = 1;
+        let extra = 0;
+        for (let i = 0; i < n; i++) if (!hit[i]) extra++;
+        if (extra) {
+          const l2 = new Int32Array(li.length + extra);
+          const r2 = new Int32Array(li.length + extra);
+          l2.set(li);
+          r2.set(ri);
+          let k = li.length;
+          for (let i = 0; i < n; i++) if (!hit[i]) { l2[k] = i; r2[k++] = -1; }
+          li = l2;
+          ri = r2;
+        }
+      }
+      if (li.length) yield this.output(lb, build, li, ri);
+    }
+
+    if (matchedRight) {
+      let count = 0;
+      for (let r = 0; r < nb; r++) if (!matchedRight[r]) count++;
+      if (count) {
+        const ri = new Int32Array(count);
+        let k = 0;
+        for (let r = 0; r < nb; r++) if (!matchedRight[r]) ri[k++] = r;
+        const li = new Int32Array(count).fill(-1);
+        const emptyLeft = Batch.empty(this.left.schema);
+        yield this.output(emptyLeft, build, li, ri);
+      }
+    }
+  }
+
+  private output(lb: Batch, build: Batch, li: Int32Array, ri: Int32Array): Batch {
+    const cols = [...lb.columns.map((c) => take(c, li)), ...build.columns.map((c) => take(c, ri))];
+    return new Batch(this.schema, cols, li.length);
+  }
+
+  describe(): string {
+    const keys = this.leftKeys.map((k, i) => `${boundToString(k)} = ${boundToString(this.rightKeys[i]!)}`).join(' AND ');
+    const kind = this.leftKeys.length ? (this.broadcastRight ? 'BroadcastHashJoin' : 'ShuffledHashJoin') : 'BroadcastNestedLoopJoin';
+    return `${kind} ${this.joinType}${keys ? ` [${keys}]` : ''}${this.condition ? ` condition=${boundToString(this.condition)}` : ''}`;
+  }
+}

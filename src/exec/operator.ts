@@ -1,0 +1,84 @@
+/**
+ * The physical operator model: every operator has an output schema, a partition count, and
+ * produces each partition as an async stream of batches. `ExecContext` carries per-job state
+ * (materialised exchanges, cancellation, metrics) and the task runner that the scheduler provides.
+ */
+import type { Batch } from '../data/batch.js';
+import { ExecutionError, KindlingError } from '../errors.js';
+import type { Schema } from '../types.js';
+
+/** Per-operator runtime metrics (filled during execution, shown by explain('analyze')). */
+export interface OpMetrics {
+  rows: number;
+  batches: number;
+  timeMs: number;
+}
+
+/** Per-job execution state. */
+export class ExecContext {
+  /** Results of exchanges already materialised in this job (keyed by the exchange operator). */
+  readonly exchanges = new Map<PhysicalOp, Promise<Batch[][]>>();
+  /** Metrics per operator. */
+  readonly metrics = new Map<PhysicalOp, OpMetrics>();
+
+  constructor(readonly signal?: AbortSignal) {}
+
+  /** Throws if the job was cancelled. */
+  checkCancelled(): void {
+    if (this.signal?.aborted) throw new ExecutionError('job cancelled');
+  }
+
+  /** Metrics record of an operator. */
+  metricsOf(op: PhysicalOp): OpMetrics {
+    let m = this.metrics.get(op);
+    if (!m) {
+      m = { rows: 0, batches: 0, timeMs: 0 };
+      this.metrics.set(op, m);
+    }
+    return m;
+  }
+}
+
+/** A partitioned physical operator. */
+export abstract class PhysicalOp {
+  /** Output schema. */
+  abstract readonly schema: Schema;
+  /** Input operators. */
+  abstract readonly children: readonly PhysicalOp[];
+  /** Number of output partitions. */
+  abstract numPartitions(): number;
+  /** Produces partition `p`. */
+  protected abstract run(p: number, ctx: ExecContext): AsyncIterable<Batch>;
+  /** One-line description for explain. */
+  abstract describe(): string;
+
+  /** Produces partition `p`, counting rows for metrics and checking cancellation. */
+  async *execute(p: number, ctx: ExecContext): AsyncGenerator<Batch> {
+    const m = ctx.metricsOf(this);
+    for await (const b of this.run(p, ctx)) {
+      ctx.checkCancelled();
+      m.rows += b.numRows;
+      m.batches++;
+      yield b;
+    }
+  }
+}
+
+/** Collects all batches of one partition. */
+export async function collectPartition(op: PhysicalOp, p: number, ctx: ExecContext): Promise<Batch[]> {
+  const out: Batch[] = [];
+  for await (const b of op.execute(p, ctx)) if (b.numRows > 0) out.push(b);
+  return out;
+}
+
+/** Wraps a non-Kindling error thrown while running an operator with context. */
+export function wrapTaskError(err: unknown, where: string): Error {
+  if (err instanceof KindlingError) return err;
+  const e = err as Error;
+  return new ExecutionError(`${where} failed: ${e?.message ?? String(err)}`, { cause: err });
+}
+
+/** Turns a sync or async iterable into an async iterable. */
+export async function* toAsync<T>(it: AsyncIterable<T> | Iterable<T>): AsyncGenerator<T> {
+  for await (const x of it as AsyncIterable<T>) yield x;
+}

@@ -1,0 +1,108 @@
+/**
+ * Sorting within a partition (full sort, and top-K for orderBy + limit) by compiled key
+ * expressions, with Spark's null ordering (ascending: nulls first; descending: nulls last by default).
+ */
+import { Batch, concatBatches } from '../data/batch.js';
+import { compileExpr } from '../expr/codegen.js';
+import type { BoundSortKey } from '../expr/expr.js';
+import { boundToString } from '../expr/expr.js';
+import type { Schema } from '../types.js';
+import { type ExecContext, PhysicalOp } from './operator.js';
+
+type Cmp = (a: number, b: number) => number;
+
+/** Builds a row comparator for a batch from evaluated sort keys (ties broken by row index: stable). */
+export function rowComparator(b: Batch, keys: readonly BoundSortKey[], fns: readonly ((b: Batch) => import('../data/column.js').ColumnData)[]): Cmp {
+  const cols = fns.map((f) => f(b));
+  const specs = cols.map((c, k) => ({
+    vals: (c.type === 'utf8' ? c.strings() : c.type === 'null' ? new Float64Array(c.length) : c.values!) as ArrayLike<number | string | null>,
+    valid: c.type === 'null' ? new Uint8Array(c.length) : c.validity,
+    dir: keys[k]!.ascending ? 1 : -1,
+    nullDir: keys[k]!.nullsFirst ? -1 : 1,
+  }));
+  if (specs.length === 1 && !specs[0]!.valid) {
+    const { vals, dir } = specs[0]!;
+    return (a, c) => {
+      const x = vals[a]!;
+      const y = vals[c]!;
+      return x < y ? -dir : x > y ? dir : x === y ? a - c : nanOrder(x, y, dir) || a - c;
+    };
+  }
+  return (a, c) => {
+    for (const s of specs) {
+      const na = s.valid !== null && s.valid[a] === 0;
+      const nb = s.valid !== null && s.valid[c] === 0;
+      if (na || nb) {
+        if (na && nb) continue;
+        return na ? s.nullDir : -s.nullDir;
+      }
+      const x = s.vals[a]!;
+      const y = s.vals[c]!;
+      if (x < y) return -s.dir;
+      if (x > y) return s.dir;
+      if (x !== y) {
+        const r = nanOrder(x, y, s.dir);
+        if (r) return r;
+      }
+    }
+    return a - c;
+  };
+}
+
+/** NaN sorts above every number (Spark). */
+function nanOrder(x: unknown, y: unknown, dir: number): number {
+  const xn = x !== x;
+  const yn = y !== y;
+  if (xn && !yn) return dir;
+  if (yn && !xn) return -dir;
+  return 0;
+}
+
+/** The sort permutation of a batch. */
+export function sortIndices(b: Batch, keys: readonly BoundSortKey[], fns: readonly ((b: Batch) => import('../data/column.js').ColumnData)[]): Int32Array {
+  const idx = new Int32Array(b.numRows);
+  for (let i = 0; i < idx.length; i++) idx[i] = i;
+  return idx.sort(rowComparator(b, keys, fns));
+}
+
+/** Sorts each partition fully (the planner puts a single-partition exchange in front for a global order). */
+export class SortOp extends PhysicalOp {
+  readonly children: readonly PhysicalOp[];
+  private readonly fns;
+  constructor(readonly child: PhysicalOp, readonly keys: readonly BoundSortKey[], readonly limit: number | null = null) {
+    super();
+    this.children = [child];
+    this.fns = keys.map((k) => compileExpr(k.expr));
+  }
+  get schema(): Schema {
+    return this.child.schema;
+  }
+  numPartitions(): number {
+    return this.child.numPartitions();
+  }
+  protected async *run(p: number, ctx: ExecContext): AsyncIterable<Batch> {
+    const k = this.limit;
+    let acc: Batch[] = [];
+    let rows = 0;
+    for await (const b of this.child.execute(p, ctx)) {
+      acc.push(b);
+      rows += b.numRows;
+      if (k !== null && rows > Math.max(2 * k, 65_536)) {
+        const top = this.sorted(concatBatches(this.schema, acc), k);
+        acc = [top];
+        rows = top.numRows;
+      }
+    }
+    if (acc.length === 0) return;
+    const out = this.sorted(concatBatches(this.schema, acc), k);
+    if (out.numRows > 0) yield out;
+  }
+  private sorted(b: Batch, k: number | null): Batch {
+    const idx = sortIndices(b, this.keys, this.fns);
+    return b.take(idx, k === null ? idx.length : Math.min(k, idx.length));
+  }
+  describe(): string {
+    const keys = this.keys.map((k) => `${boundToString(k.expr)} ${k.ascending ? 'ASC' : 'DESC'} NULLS ${k.nullsFirst ? 'FIRST' : 'LAST'}`);
+    return `${this.limit !== null ? `TakeOrdered(limit=${this.limit}) ` : 'Sort '}[${keys.join(', ')}]`;
+  }
+}

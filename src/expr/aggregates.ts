@@ -1,0 +1,428 @@
+/**
+ * Aggregate functions: vectorised accumulators indexed by group id, with partial state that can be
+ * shipped through a shuffle and merged (two-phase aggregation), and the standard library of
+ * aggregates (count, sum, avg, min, max, stddev, variance, first, last, countDistinct, ...).
+ */
+import { ArithmeticOverflowError } from '../errors.js';
+import { ColumnData, allocValues, take, utf8FromStrings } from '../data/column.js';
+import { type DataType, MAX_EXACT_INT, isNumeric } from '../types.js';
+import { registerAggregate, typeError } from './registry.js';
+
+/** Per-group running state of one aggregate. */
+export interface Accumulator {
+  /** Ensures room for `numGroups` groups (new groups start empty). */
+  grow(numGroups: number): void;
+  /** Folds rows into groups: row i goes to group `groups[i]`; `args` are the evaluated argument columns. */
+  update(groups: Int32Array, n: number, args: readonly ColumnData[]): void;
+  /** Partial state as columns (one row per group), of `stateTypes`. */
+  state(numGroups: number): ColumnData[];
+  /** Folds partial state rows into groups. */
+  merge(groups: Int32Array, n: number, state: readonly ColumnData[]): void;
+  /** Final values, one per group. */
+  finish(numGroups: number): ColumnData;
+}
+
+/** An aggregate function definition. */
+export interface AggregateFunctionDef {
+  readonly name: string;
+  readonly aliases?: readonly string[];
+  readonly arity: readonly [number, number];
+  readonly doc: string;
+  /** Result type and argument coercions. */
+  resolve(argTypes: readonly DataType[], display: string): { type: DataType; argTypes: readonly DataType[] };
+  /** Types of the partial state columns; undefined when the function cannot be split in two phases. */
+  stateTypes(argTypes: readonly DataType[], type: DataType): DataType[] | undefined;
+  /** A fresh accumulator. */
+  create(argTypes: readonly DataType[], type: DataType, distinct: boolean): Accumulator;
+}
+
+function grownF64(a: Float64Array, n: number, fill = 0): Float64Array {
+  if (a.length >= n) return a;
+  const b = new Float64Array(Math.max(n, a.length * 2));
+  b.set(a);
+  if (fill !== 0) b.fill(fill, a.length);
+  return b;
+}
+function grownU8(a: Uint8Array, n: number): Uint8Array {
+  if (a.length >= n) return a;
+  const b = new Uint8Array(Math.max(n, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+function outColumn(type: DataType, n: number, vals: Float64Array, has: Uint8Array | null): ColumnData {
+  const values = allocValues(type, n);
+  let validity: Uint8Array | null = null;
+  if (has) {
+    for (let g = 0; g < n; g++) {
+      if (!has[g]) {
+        validity = has.slice(0, n);
+        break;
+      }
+    }
+  }
+  for (let g = 0; g < n; g++) values[g] = vals[g]!;
+  return new ColumnData(type, n, values, validity);
+}
+
+/** count(*) / count(x): number of rows / non-null values. */
+class CountAcc implements Accumulator {
+  counts: Float64Array = new Float64Array(16);
+  constructor(private readonly star: boolean) {}
+  grow(n: number): void { this.counts = grownF64(this.counts, n); }
+  update(groups: Int32Array, n: number, args: readonly ColumnData[]): void {
+    const c = this.counts;
+    if (this.star || args.length === 0) {
+      for (let i = 0; i < n; i++) c[groups[i]!]!++;
+      return;
+    }
+    if (args.length === 1) {
+      const col = args[0]!;
+      const valid = col.type === 'null' ? new Uint8Array(n) : col.validity;
+      if (valid) for (let i = 0; i < n; i++) c[groups[i]!]! += valid[i]!;
+      else for (let i = 0; i < n; i++) c[groups[i]!]!++;
+      return;
+    }
+    // count(a, b, ...): rows where every argument is non-null.
+    for (let i = 0; i < n; i++) {
+      let ok = 1;
+      for (const col of args) if (col.type === 'null' || (col.validity && !col.validity[i])) { ok = 0; break; }
+      c[groups[i]!]! += ok;
+    }
+  }
+  state(n: number): ColumnData[] { return [outColumn('int64', n, this.counts, null)]; }
+  merge(groups: Int32Array, n: number, state: readonly ColumnData[]): void {
+    const s = state[0]!.values as Float64Array;
+    for (let i = 0; i < n; i++) this.counts[groups[i]!]! += s[i]!;
+  }
+  finish(n: number): ColumnData { return outColumn('int64', n, this.counts, null); }
+}
+
+/** sum: null for groups with no non-null values; int sums checked against ±2^53. */
+class SumAcc implements Accumulator {
+  sums: Float64Array = new Float64Array(16);
+  has: Uint8Array = new Uint8Array(16);
+  constructor(private readonly type: DataType) {}
+  grow(n: number): void { this.sums = grownF64(this.sums, n); this.has = grownU8(this.has, n); }
+  update(groups: Int32Array, n: number, args: readonly ColumnData[]): void {
+    const col = args[0]!;
+    if (col.type === 'null') return;
+    const v = col.values as Float64Array | Int32Array;
+    const valid = col.validity;
+    const s = this.sums;
+    const h = this.has;
+    if (valid) {
+      for (let i = 0; i < n; i++) if (valid[i]) { const g = groups[i]!; s[g]! += v[i]!; h[g] = 1; }
+    } else {
+      for (let i = 0; i < n; i++) { const g = groups[i]!; s[g]! += v[i]!; h[g] = 1; }
+    }
+  }
+  state(n: number): ColumnData[] { return [this.finish(n)]; }
+  merge(groups: Int32Array, n: number, state: readonly ColumnData[]): void { this.update(groups, n, state); }
+  finish(n: number): ColumnData {
+    if (this.type === 'int64') {
+      for (let g = 0; g < n; g++) {
+        const x = this.sums[g]!;
+        if (x > MAX_EXACT_INT || x < -MAX_EXACT_INT) throw new ArithmeticOverflowError(`sum overflowed the exact int64 range ±2^53 (got about ${x}); cast the column to double before summing`);
+      }
+    }
+    return outColumn(this.type, n, this.sums, this.has);
+  }
+}
+
+/** avg: sum and count, result double. */
+class AvgAcc implements Accumulator {
+  sums: Float64Array = new Float64Array(16);
+  counts: Float64Array = new Float64Array(16);
+  grow(n: number): void { this.sums = grownF64(this.sums, n); this.counts = grownF64(this.counts, n); }
+  update(groups: Int32Array, n: number, args: readonly ColumnData[]): void {
+    const col = args[0]!;
+    if (col.type === 'null') return;
+    const v = col.values as Float64Array | Int32Array;
+    const valid = col.validity;
+    const s = this.sums;
+    const c = this.counts;
+    for (let i = 0; i < n; i++) {
+      if (valid && !valid[i]) continue;
+      const g = groups[i]!;
+      s[g]! += v[i]!;
+      c[g]!++;
+    }
+  }
+  state(n: number): ColumnData[] { return [outColumn('float64', n, this.sums, null), outColumn('int64', n, this.counts, null)]; }
+  merge(groups: Int32Array, n: number, state: readonly ColumnData[]): void {
+    const s = state[0]!.values as Float64Array;
+    const c = state[1]!.values as Float64Array;
+    for (let i = 0; i < n; i++) { const g = groups[i]!; this.sums[g]! += s[i]!; this.counts[g]! += c[i]!; }
+  }
+  finish(n: number): ColumnData {
+    const out = new Float64Array(n);
+    const has = new Uint8Array(n);
+    for (let g = 0; g < n; g++) if (this.counts[g]! > 0) { out[g] = this.sums[g]! / this.counts[g]!; has[g] = 1; }
+    return outColumn('float64', n, out, has);
+  }
+}
+
+/** min / max over numbers, dates, timestamps, booleans and strings. */
+class MinMaxAcc implements Accumulator {
+  vals: Float64Array = new Float64Array(16);
+  strs: (string | null)[] = [];
+  has: Uint8Array = new Uint8Array(16);
+  constructor(private readonly type: DataType, private readonly isMax: boolean) {}
+  grow(n: number): void { this.vals = grownF64(this.vals, n); this.has = grownU8(this.has, n); while (this.strs.length < n) this.strs.push(null); }
+  update(groups: Int32Array, n: number, args: readonly ColumnData[]): void {
+    const col = args[0]!;
+    if (col.type === 'null') return;
+    const valid = col.validity;
+    const h = this.has;
+    const max = this.isMax;
+    if (this.type === 'utf8') {
+      const s = col.strings();
+      const out = this.strs;
+      for (let i = 0; i < n; i++) {
+        if (valid && !valid[i]) continue;
+        const g = groups[i]!;
+        const x = s[i]!;
+        if (!h[g] || (max ? x > out[g]! : x < out[g]!)) { out[g] = x; h[g] = 1; }
+      }
+      return;
+    }
+    const v = col.values!;
+    const out = this.vals;
+    for (let i = 0; i < n; i++) {
+      if (valid && !valid[i]) continue;
+      const g = groups[i]!;
+      const x = v[i]!;
+      if (!h[g] || (max ? x > out[g]! : x < out[g]!)) { out[g] = x; h[g] = 1; }
+    }
+  }
+  state(n: number): ColumnData[] { return [this.finish(n)]; }
+  merge(groups: Int32Array, n: number, state: readonly ColumnData[]): void { this.update(groups, n, state); }
+  finish(n: number): ColumnData {
+    if (this.type === 'utf8') return utf8FromStrings(this.strs.slice(0, n).map((s, g) => (this.has[g] ? s : null)));
+    return outColumn(this.type, n, this.vals, this.has);
+  }
+}
+
+/** Welford-style moments (count, mean, M2) for variance / stddev (sample or population). */
+class MomentsAcc implements Accumulator {
+  cnt: Float64Array = new Float64Array(16);
+  mean: Float64Array = new Float64Array(16);
+  m2: Float64Array = new Float64Array(16);
+  constructor(private readonly kind: 'var_samp' | 'var_pop' | 'stddev_samp' | 'stddev_pop') {}
+  grow(n: number): void { this.cnt = grownF64(this.cnt, n); this.mean = grownF64(this.mean, n); this.m2 = grownF64(this.m2, n); }
+  update(groups: Int32Array, n: number, args: readonly ColumnData[]): void {
+    const col = args[0]!;
+    if (col.type === 'null') return;
+    const v = col.values!;
+    const valid = col.validity;
+    for (let i = 0; i < n; i++) {
+      if (valid && !valid[i]) continue;
+      const g = groups[i]!;
+      const x = v[i]!;
+      const c = ++this.cnt[g]!;
+      const d = x - this.mean[g]!;
+      this.mean[g]! += d / c;
+      this.m2[g]! += d * (x - this.mean[g]!);
+    }
+  }
+  state(n: number): ColumnData[] {
+    return [outColumn('float64', n, this.cnt, null), outColumn('float64', n, this.mean, null), outColumn('float64', n, this.m2, null)];
+  }
+  merge(groups: Int32Array, n: number, state: readonly ColumnData[]): void {
+    const c2 = state[0]!.values as Float64Array;
+    const mu2 = state[1]!.values as Float64Array;
+    const m22 = state[2]!.values as Float64Array;
+    for (let i = 0; i < n; i++) {
+      const g = groups[i]!;
+      const nb = c2[i]!;
+      if (nb === 0) continue;
+      const na = this.cnt[g]!;
+      const tot = na + nb;
+      const d = mu2[i]! - this.mean[g]!;
+      this.mean[g]! += (d * nb) / tot;
+      this.m2[g]! += m22[i]! + (d * d * na * nb) / tot;
+      this.cnt[g] = tot;
+    }
+  }
+  finish(n: number): ColumnData {
+    const out = new Float64Array(n);
+    const has = new Uint8Array(n);
+    const samp = this.kind === 'var_samp' || this.kind === 'stddev_samp';
+    const sqrt = this.kind.startsWith('stddev');
+    for (let g = 0; g < n; g++) {
+      const c = this.cnt[g]!;
+      if (c === 0) continue;
+      // Spark returns NaN for the sample variance of a single value (non-ANSI default) -> we follow: null.
+      if (samp && c === 1) continue;
+      const v = this.m2[g]! / (samp ? c - 1 : c);
+      out[g] = sqrt ? Math.sqrt(v) : v;
+      has[g] = 1;
+    }
+    return outColumn('float64', n, out, has);
+  }
+}
+
+/** first / last (optionally ignoring nulls): by arrival order within the task. */
+class FirstLastAcc implements Accumulator {
+  vals: Float64Array = new Float64Array(16);
+  strs: (string | null)[] = [];
+  set: Uint8Array = new Uint8Array(16); // 1 once a value (or a null, when nulls count) was taken
+  isNullV: Uint8Array = new Uint8Array(16);
+  constructor(private readonly type: DataType, private readonly last: boolean, private readonly ignoreNulls: boolean) {}
+  grow(n: number): void {
+    this.vals = grownF64(this.vals, n); this.set = grownU8(this.set, n); this.isNullV = grownU8(this.isNullV, n);
+    while (this.strs.length < n) this.strs.push(null);
+  }
+  update(groups: Int32Array, n: number, args: readonly ColumnData[]): void {
+    const col = args[0]!;
+    const valid = col.type === 'null' ? new Uint8Array(n) : col.validity;
+    const s = this.type === 'utf8' && col.type === 'utf8' ? col.strings() : null;
+    const v = col.values;
+    for (let i = 0; i < n; i++) {
+      const g = groups[i]!;
+      if (!this.last && this.set[g]) continue;
+      const isNull = valid ? valid[i] === 0 : false;
+      if (isNull && this.ignoreNulls) continue;
+      this.set[g] = 1;
+      this.isNullV[g] = isNull ? 1 : 0;
+      if (!isNull) { if (s) this.strs[g] = s[i]!; else if (v) this.vals[g] = v[i]!; }
+    }
+  }
+  state(n: number): ColumnData[] { return [this.finish(n), outColumn('boolean', n, Float64Array.from(this.set.subarray(0, n)), null)]; }
+  merge(groups: Int32Array, n: number, state: readonly ColumnData[]): void {
+    const sets = state[1]!.values as Uint8Array;
+    const idx: number[] = [];
+    for (let i = 0; i < n; i++) if (sets[i]) idx.push(i);
+    const g2 = Int32Array.from(idx.map((i) => groups[i]!));
+    const col = state[0]!;
+    const sub = idx.length === n ? col : takeRows(col, idx);
+    const saved = this.ignoreNulls;
+    this.update(g2, g2.length, [sub]);
+    void saved;
+  }
+  finish(n: number): ColumnData {
+    const has = new Uint8Array(n);
+    for (let g = 0; g < n; g++) has[g] = this.set[g] && !this.isNullV[g] ? 1 : 0;
+    if (this.type === 'utf8') return utf8FromStrings(this.strs.slice(0, n).map((s, g) => (has[g] ? s : null)));
+    if (this.type === 'null') return new ColumnData('null', n, null, null);
+    return outColumn(this.type, n, this.vals, has);
+  }
+}
+
+function takeRows(col: ColumnData, idx: number[]): ColumnData {
+  return take(col, Int32Array.from(idx));
+}
+
+/** Distinct wrapper: keeps a set of seen values per group; single-phase only. */
+class DistinctAcc implements Accumulator {
+  sets: Set<unknown>[] = [];
+  constructor(private readonly inner: Accumulator) {}
+  grow(n: number): void { while (this.sets.length < n) this.sets.push(new Set()); this.inner.grow(n); }
+  update(groups: Int32Array, n: number, args: readonly ColumnData[]): void {
+    // Rows with a null in any argument are skipped (SQL's COUNT(DISTINCT a, b)).
+    const getters = args.map((col) => {
+      const valid = col.type === 'null' ? new Uint8Array(n) : col.validity;
+      const vals: ArrayLike<unknown> = col.type === 'utf8' ? col.strings() : col.values ?? [];
+      return { valid, vals };
+    });
+    const keep: number[] = [];
+    for (let i = 0; i < n; i++) {
+      let key: unknown;
+      let isNull = false;
+      if (getters.length === 1) {
+        const g = getters[0]!;
+        isNull = g.valid !== null && !g.valid[i];
+        key = g.vals[i];
+      } else {
+        const parts: unknown[] = [];
+        for (const g of getters) {
+          if (g.valid && !g.valid[i]) { isNull = true; break; }
+          parts.push(g.vals[i]);
+        }
+        key = JSON.stringify(parts);
+      }
+      if (isNull) continue;
+      const set = this.sets[groups[i]!]!;
+      if (!set.has(key)) { set.add(key); keep.push(i); }
+    }
+    const idx = Int32Array.from(keep);
+    const g2 = Int32Array.from(keep.map((i) => groups[i]!));
+    this.inner.update(g2, g2.length, args.map((a) => take(a, idx)));
+  }
+  state(): ColumnData[] { throw new Error('distinct aggregates have no partial state'); }
+  merge(): void { throw new Error('distinct aggregates cannot be merged'); }
+  finish(n: number): ColumnData { return this.inner.finish(n); }
+}
+
+function numericArg(name: string) {
+  return (argTypes: readonly DataType[], display: string) => {
+    const t = argTypes[0]!;
+    if (!isNumeric(t) && t !== 'null') throw typeError(display, argTypes, `a numeric argument for ${name}`);
+    return t;
+  };
+}
+
+const sumType = numericArg('sum');
+const numArg = numericArg('this aggregate');
+
+function withDistinct(def: Omit<AggregateFunctionDef, 'create'> & { make(argTypes: readonly DataType[], type: DataType): Accumulator }): AggregateFunctionDef {
+  return {
+    ...def,
+    create(argTypes, type, distinct) {
+      const acc = def.make(argTypes, type);
+      return distinct ? new DistinctAcc(acc) : acc;
+    },
+  };
+}
+
+registerAggregate(
+  withDistinct({
+    name: 'count', arity: [0, Infinity], doc: 'Number of rows (count(*)) or of non-null values (count(col)).',
+    resolve: (argTypes) => ({ type: 'int64', argTypes }),
+    stateTypes: () => ['int64'],
+    make: (argTypes) => new CountAcc(argTypes.length === 0),
+  }),
+  withDistinct({
+    name: 'sum', arity: [1, 1], doc: 'Sum of non-null values; integers sum to long, exact within ±2^53.',
+    resolve: (argTypes, d) => {
+      const t = sumType(argTypes, d);
+      const type: DataType = t === 'float64' ? 'float64' : 'int64';
+      return { type, argTypes: [t === 'null' ? 'int64' : t] };
+    },
+    stateTypes: (_a, type) => [type],
+    make: (_a, type) => new SumAcc(type),
+  }),
+  withDistinct({
+    name: 'avg', aliases: ['mean'], arity: [1, 1], doc: 'Mean of non-null values (double).',
+    resolve: (argTypes, d) => { numArg(argTypes, d); return { type: 'float64', argTypes: ['float64'] }; },
+    stateTypes: () => ['float64', 'int64'],
+    make: () => new AvgAcc(),
+  }),
+  ...(['min', 'max'] as const).map((name) => withDistinct({
+    name, arity: [1, 1], doc: `${name === 'min' ? 'Smallest' : 'Largest'} non-null value.`,
+    resolve: (argTypes) => ({ type: argTypes[0]!, argTypes }),
+    stateTypes: (_a, type) => [type],
+    make: (_a, type) => new MinMaxAcc(type, name === 'max'),
+  })),
+  ...([
+    ['stddev', 'stddev_samp', ['stddev_samp', 'std']],
+    ['stddev_pop', 'stddev_pop', []],
+    ['variance', 'var_samp', ['var_samp']],
+    ['var_pop', 'var_pop', []],
+  ] as const).map(([name, kind, aliases]) => withDistinct({
+    name, aliases, arity: [1, 1], doc: `${kind.replace('_', ' ')} of non-null values (double).`,
+    resolve: (argTypes, d) => { numArg(argTypes, d); return { type: 'float64', argTypes: ['float64'] }; },
+    stateTypes: () => ['float64', 'float64', 'float64'],
+    make: () => new MomentsAcc(kind),
+  })),
+  ...(['first', 'last'] as const).map((name) => ({
+    name, aliases: [`${name}_value`], arity: [1, 2] as const, doc: `The ${name} value seen in each group (order is not guaranteed without a sort, as in Spark); a second argument true ignores nulls.`,
+    resolve: (argTypes: readonly DataType[]) => ({ type: argTypes[0]!, argTypes: argTypes.length === 2 ? [argTypes[0]!, 'boolean' as DataType] : argTypes }),
+    stateTypes: (_a: readonly DataType[], type: DataType) => [type, 'boolean' as DataType],
+    create: (argTypes: readonly DataType[], type: DataType) => new FirstLastAcc(type, name === 'last', argTypes.length === 2),
+  })),
+);
+
+/** Marker so the module is imported for its registrations. */
+export const AGGREGATES_LOADED = true;

@@ -1,0 +1,116 @@
+/**
+ * Binder: resolves an `Expr` against an input schema into a typed `BoundExpr` — column names to
+ * indices (case-insensitive, qualifiers for joins), function names through the registry, implicit
+ * casts from the functions' type rules — with errors that name the expression and suggest fixes.
+ */
+import { AnalysisError, TypeMismatchError, didYouMean } from '../errors.js';
+import { type DataType, type Schema, commonType } from '../types.js';
+import type { BoundExpr, Expr } from './expr.js';
+import { exprName } from './expr.js';
+import { checkArity, getScalar } from './registry.js';
+import { canCast } from './runtime.js';
+
+/** Finds the index of a (possibly qualified) column in a schema, or throws a helpful AnalysisError. */
+export function resolveColumn(schema: Schema, name: string, qualifier?: string): number {
+  const lower = name.toLowerCase();
+  const q = qualifier?.toLowerCase();
+  const matches: number[] = [];
+  schema.fields.forEach((f, i) => {
+    if (f.name.toLowerCase() !== lower) return;
+    if (q !== undefined && !(f.qualifiers ?? []).some((x) => x.toLowerCase() === q)) return;
+    matches.push(i);
+  });
+  if (matches.length > 1) {
+    // Prefer an exact-case match if it is unique.
+    const exact = matches.filter((i) => schema.fields[i]!.name === name);
+    if (exact.length === 1) return exact[0]!;
+    throw new AnalysisError(
+      `reference '${qualifier ? qualifier + '.' : ''}${name}' is ambiguous: it matches ${matches.length} columns of [${schema.names.join(', ')}]; qualify it (e.g. df.col('${name}') on the DataFrame it comes from, or alias the DataFrames) or rename one side`,
+    );
+  }
+  if (matches.length === 1) return matches[0]!;
+  const shown = qualifier && !qualifier.startsWith('#') ? `${qualifier}.${name}` : name;
+  const candidates = schema.names;
+  if (qualifier !== undefined && schema.indexOf(name) >= 0 && !qualifier.startsWith('#')) {
+    throw new AnalysisError(`column '${shown}' cannot be resolved: no input is named '${qualifier}'; columns: [${candidates.join(', ')}]`);
+  }
+  throw new AnalysisError(`column '${shown}' cannot be resolved${didYouMean(name, candidates)}; available columns: [${candidates.join(', ')}]`);
+}
+
+/** Wraps `e` in a cast to `to` unless it already has that type. */
+export function castTo(e: BoundExpr, to: DataType): BoundExpr {
+  if (e.type === to) return e;
+  if (e.kind === 'lit' && e.value === null) return { kind: 'lit', value: null, type: to };
+  return { kind: 'cast', expr: e, type: to };
+}
+
+/** Options for binding. */
+export interface BindOptions {
+  /** Called for aggregate calls; returns their bound replacement (e.g. a ref to the aggregate's output). */
+  onAggregate?: (e: Extract<Expr, { kind: 'agg' }>) => BoundExpr;
+}
+
+/** Resolves an expression against `schema`. */
+export function bindExpr(e: Expr, schema: Schema, opts: BindOptions = {}): BoundExpr {
+  switch (e.kind) {
+    case 'col': {
+      // '@i' is an internal positional reference (star expansion, renames).
+      const index = e.qualifier?.startsWith('@') ? Number(e.qualifier.slice(1)) : resolveColumn(schema, e.name, e.qualifier);
+      const f = schema.fields[index]!;
+      return { kind: 'ref', index, type: f.type, name: f.name };
+    }
+    case 'lit':
+      return { kind: 'lit', value: e.value, type: e.type };
+    case 'alias':
+      return bindExpr(e.expr, schema, opts);
+    case 'sort':
+      return bindExpr(e.expr, schema, opts);
+    case 'cast': {
+      const inner = bindExpr(e.expr, schema, opts);
+      if (!canCast(inner.type, e.to)) throw new TypeMismatchError(`cannot cast ${exprName(e.expr)} from ${inner.type} to ${e.to}`);
+      return castTo(inner, e.to);
+    }
+    case 'star':
+      throw new AnalysisError(`'*' is only allowed in select() / count(*), not inside ${exprName(e)}`);
+    case 'agg':
+      if (opts.onAggregate) return opts.onAggregate(e);
+      throw new AnalysisError(`aggregate ${exprName(e)} is not allowed here; use it inside agg() / groupBy().agg() or select() of a whole-frame aggregate`);
+    case 'case': {
+      const branches = e.branches.map(([c, v]) => {
+        const bc = bindExpr(c, schema, opts);
+        if (bc.type !== 'boolean' && bc.type !== 'null') {
+          throw new TypeMismatchError(`WHEN condition ${exprName(c)} must be boolean but is ${bc.type}`);
+        }
+        return [castTo(bc, 'boolean'), bindExpr(v, schema, opts)] as const;
+      });
+      const otherwise = e.otherwise ? bindExpr(e.otherwise, schema, opts) : null;
+      let t: DataType | undefined = 'null';
+      for (const [, v] of branches) t = t && widenValueType(t, v.type);
+      if (otherwise) t = t && widenValueType(t, otherwise.type);
+      if (!t) {
+        const types = [...branches.map(([, v]) => v.type), ...(otherwise ? [otherwise.type] : [])];
+        throw new TypeMismatchError(`cannot resolve ${exprName(e)}: THEN/ELSE values have incompatible types (${types.join(', ')}); cast them to one type`);
+      }
+      const type = t;
+      return {
+        kind: 'case',
+        branches: branches.map(([c, v]) => [c, castTo(v, type)] as const),
+        otherwise: otherwise ? castTo(otherwise, type) : null,
+        type,
+      };
+    }
+    case 'call': {
+      const def = getScalar(e.fn);
+      const display = exprName(e);
+      checkArity(def, e.args.length, display);
+      const args = e.args.map((a) => bindExpr(a, schema, opts));
+      const sig = def.resolve(args.map((a) => a.type), display);
+      return { kind: 'call', fn: def.name, args: args.map((a, i) => castTo(a, sig.argTypes[i] ?? a.type)), type: sig.type };
+    }
+  }
+}
+
+/** Result type for values of two branches (CASE, coalesce, union): numeric widening, else strings absorb nothing. */
+export function widenValueType(a: DataType, b: DataType): DataType | undefined {
+  return commonType(a, b);
+}

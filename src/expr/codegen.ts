@@ -1,0 +1,268 @@
+/**
+ * Expression code generation: compiles a BoundExpr into a JS function that runs one tight loop
+ * over a batch's typed arrays, tracking a value and a null flag per sub-expression (SQL
+ * three-valued logic), and writes a typed output column (or a filter mask). Compiled kernels are
+ * cached by expression shape.
+ */
+import { ColumnData, allocValues, utf8FromStrings } from '../data/column.js';
+import { type Batch, constantColumn } from '../data/batch.js';
+import type { DataType } from '../types.js';
+import type { BoundExpr } from './expr.js';
+import { type CodeVar, type CodegenContext, getScalar } from './registry.js';
+import { castTemplate, RUNTIME } from './runtime.js';
+
+/** A compiled expression: evaluates over a batch and returns a column. */
+export type CompiledExpr = (batch: Batch) => ColumnData;
+/** A compiled predicate: evaluates over a batch and returns a 0/1 mask plus the number of 1s. */
+export type CompiledPredicate = (batch: Batch) => { mask: Uint8Array; count: number };
+
+type Kernel = (cols: readonly ColumnData[], n: number, K: readonly unknown[], R: typeof RUNTIME) => { values: unknown; validity: Uint8Array | null; count?: number };
+
+const kernelCache = new Map<string, { kernel: Kernel; consts: unknown[] }>();
+
+class Generator implements CodegenContext {
+  private counter = 0;
+  readonly decls: string[] = [];
+  readonly consts: unknown[] = [];
+  readonly loads = new Map<number, CodeVar>();
+  readonly loadCode: string[] = [];
+  readonly prelude: string[] = [];
+  private argStack: { args: readonly BoundExpr[]; body: string[] }[] = [];
+
+  fresh(): CodeVar {
+    const k = this.counter++;
+    const v = { v: `v${k}`, n: `n${k}` };
+    this.decls.push(`let ${v.v}, ${v.n};`);
+    return v;
+  }
+
+  constant(value: unknown): string {
+    let i = this.consts.indexOf(value);
+    if (i < 0) {
+      i = this.consts.length;
+      this.consts.push(value);
+    }
+    return `K[${i}]`;
+  }
+
+  arg(i: number): CodeVar {
+    const top = this.argStack[this.argStack.length - 1]!;
+    return this.emit(top.args[i]!, top.body);
+  }
+
+  /** Loads column `index` once per row at the top of the loop. */
+  private load(e: Extract<BoundExpr, { kind: 'ref' }>): CodeVar {
+    const existing = this.loads.get(e.index);
+    if (existing) return existing;
+    const i = e.index;
+    const v = { v: `c${i}`, n: `cn${i}` };
+    this.prelude.push(`const cv${i} = cols[${i}].validity;`);
+    if (e.type === 'utf8') this.prelude.push(`const ca${i} = cols[${i}].strings();`);
+    else if (e.type !== 'null') this.prelude.push(`const ca${i} = cols[${i}].values;`);
+    let value: string;
+    if (e.type === 'null') value = 'null';
+    else if (e.type === 'boolean') value = `ca${i}[r] === 1`;
+    else value = `ca${i}[r]`;
+    this.loadCode.push(
+      e.type === 'null'
+        ? `const c${i} = null, cn${i} = true;`
+        : `const cn${i} = cv${i} !== null && cv${i}[r] === 0; const c${i} = ${value};`,
+    );
+    this.loads.set(i, v);
+    return v;
+  }
+
+  /** Emits statements computing `e` into `body`, returning its variables. */
+  emit(e: BoundExpr, body: string[]): CodeVar {
+    switch (e.kind) {
+      case 'ref':
+        return this.load(e);
+      case 'lit': {
+        const out = this.fresh();
+        if (e.value === null) body.push(`${out.n} = true; ${out.v} = ${defaultValue(e.type)};`);
+        else body.push(`${out.n} = false; ${out.v} = ${this.constant(e.value)};`);
+        return out;
+      }
+      case 'cast': {
+        const a = this.emit(e.expr, body);
+        const out = this.fresh();
+        const from = e.expr.type;
+        if (from === e.type) {
+          body.push(`${out.n} = ${a.n}; ${out.v} = ${a.v};`);
+        } else {
+          const t = castTemplate(from, e.type, a.v);
+          body.push(`if (${a.n}) { ${out.n} = true; ${out.v} = ${defaultValue(e.type)}; } else { ${out.v} = ${t}; ${out.n} = ${out.v} === null; }`);
+        }
+        return out;
+      }
+      case 'case': {
+        const out = this.fresh();
+        let code = '';
+        let closing = '';
+        for (const [cond, val] of e.branches) {
+          const cb: string[] = [];
+          const c = this.emit(cond, cb);
+          const vb: string[] = [];
+          const v = this.emit(val, vb);
+          code += `${cb.join('\n')}\nif (!${c.n} && ${c.v}) { ${vb.join('\n')}\n${out.v} = ${v.v}; ${out.n} = ${v.n}; } else {\n`;
+          closing += '}';
+        }
+        if (e.otherwise) {
+          const ob: string[] = [];
+          const o = this.emit(e.otherwise, ob);
+          code += `${ob.join('\n')}\n${out.v} = ${o.v}; ${out.n} = ${o.n};`;
+        } else {
+          code += `${out.n} = true; ${out.v} = ${defaultValue(e.type)};`;
+        }
+        body.push(code + closing);
+        return out;
+      }
+      case 'call': {
+        const def = getScalar(e.fn);
+        const argTypes = e.args.map((a) => a.type);
+        const out = this.fresh();
+        if (def.nulls === 'custom') {
+          this.argStack.push({ args: e.args, body });
+          try {
+            const code = def.generate!(this, argTypes, e.type, out);
+            body.push(code);
+          } finally {
+            this.argStack.pop();
+          }
+          return out;
+        }
+        const args = e.args.map((a) => this.emit(a, body));
+        const anyNull = args.length ? args.map((a) => a.n).join(' || ') : 'false';
+        let valueExpr: string;
+        let mayNull = def.mayReturnNull === true;
+        if (def.template) {
+          valueExpr = def.template(args.map((a) => a.v), argTypes, e.type);
+        } else if (def.impl) {
+          valueExpr = `${this.constant(def.impl)}(${args.map((a) => a.v).join(', ')})`;
+          mayNull = true;
+        } else {
+          throw new Error(`function ${def.name} has no code generator`);
+        }
+        if (mayNull) {
+          body.push(`if (${anyNull}) { ${out.n} = true; ${out.v} = ${defaultValue(e.type)}; } else { ${out.v} = ${valueExpr}; ${out.n} = ${out.v} === null || ${out.v} === undefined; }`);
+        } else {
+          body.push(`if (${anyNull}) { ${out.n} = true; ${out.v} = ${defaultValue(e.type)}; } else { ${out.n} = false; ${out.v} = ${valueExpr}; }`);
+        }
+        return out;
+      }
+    }
+  }
+}
+
+function defaultValue(t: DataType): string {
+  switch (t) {
+    case 'utf8': return "''";
+    case 'boolean': return 'false';
+    case 'null': return 'null';
+    default: return '0';
+  }
+}
+
+/** A stable key for a bound expression's shape (types included). */
+function keyOf(e: BoundExpr): string {
+  return JSON.stringify(e);
+}
+
+function compileKernel(e: BoundExpr, mode: 'value' | 'mask'): { kernel: Kernel; consts: unknown[] } {
+  const key = mode + keyOf(e);
+  const hit = kernelCache.get(key);
+  if (hit) return hit;
+  const g = new Generator();
+  const body: string[] = [];
+  const res = g.emit(e, body);
+  const t = e.type;
+  let alloc: string;
+  let store: string;
+  let ret: string;
+  if (mode === 'mask') {
+    alloc = 'const out = new Uint8Array(n); let count = 0;';
+    store = `if (!${res.n} && ${res.v}) { out[r] = 1; count++; }`;
+    ret = 'return { values: out, validity: null, count };';
+  } else {
+    const arr =
+      t === 'utf8' ? 'new Array(n)'
+      : t === 'boolean' ? 'new Uint8Array(n)'
+      : t === 'int32' || t === 'date32' ? 'new Int32Array(n)'
+      : t === 'null' ? 'null'
+      : 'new Float64Array(n)';
+    alloc = `const out = ${arr}; let validity = null;`;
+    const val = t === 'boolean' ? `(${res.v} ? 1 : 0)` : res.v;
+    const write = t === 'null' ? '' : t === 'utf8' ? `out[r] = ${res.n} ? null : ${val};` : `out[r] = ${val};`;
+    store = `if (${res.n}) { if (validity === null) { validity = new Uint8Array(n); validity.fill(1, 0, r); } } else if (validity !== null) validity[r] = 1;\n${write}`;
+    ret = 'return { values: out, validity };';
+  }
+  const src = [
+    ...g.prelude,
+    alloc,
+    'for (let r = 0; r < n; r++) {',
+    ...g.loadCode,
+    ...g.decls,
+    ...body,
+    store,
+    '}',
+    ret,
+  ].join('\n');
+  let kernel: Kernel;
+  try {
+    kernel = new Function('cols', 'n', 'K', 'R', src) as Kernel;
+  } catch (err) {
+    throw new Error(`internal codegen error for ${key}: ${(err as Error).message}\n${src}`);
+  }
+  const compiled = { kernel, consts: g.consts };
+  kernelCache.set(key, compiled);
+  return compiled;
+}
+
+/** Compiles an expression to a function from batch to output column. Bare column references and literals skip codegen. */
+export function compileExpr(e: BoundExpr): CompiledExpr {
+  if (e.kind === 'ref') {
+    const i = e.index;
+    return (b) => b.columns[i]!;
+  }
+  if (e.kind === 'lit') {
+    return (b) => constantColumn(e.type, e.value, b.numRows);
+  }
+  const { kernel, consts } = compileKernel(e, 'value');
+  const t = e.type;
+  return (b) => {
+    const n = b.numRows;
+    const { values, validity } = kernel(b.columns, n, consts, RUNTIME);
+    if (t === 'null') return new ColumnData('null', n, null, null);
+    if (t === 'utf8') return utf8FromStrings(values as (string | null)[]);
+    return new ColumnData(t, n, values as Float64Array, validity);
+  };
+}
+
+/** Compiles a boolean expression to a filter mask function (null counts as false). */
+export function compilePredicate(e: BoundExpr): CompiledPredicate {
+  if (e.kind === 'lit') {
+    const keep = e.value === true;
+    return (b) => {
+      const mask = new Uint8Array(b.numRows);
+      if (keep) mask.fill(1);
+      return { mask, count: keep ? b.numRows : 0 };
+    };
+  }
+  const { kernel, consts } = compileKernel(e, 'mask');
+  return (b) => {
+    const r = kernel(b.columns, b.numRows, consts, RUNTIME);
+    return { mask: r.values as Uint8Array, count: r.count! };
+  };
+}
+
+/** Evaluates a constant (column-free) bound expression to its storage value (for constant folding). */
+export function evaluateConstant(e: BoundExpr): unknown {
+  const fn = compileExpr(e);
+  const col = fn({ columns: [], numRows: 1, schema: undefined as never } as unknown as Batch);
+  if (col.type === 'null' || (col.validity && col.validity[0] === 0)) return null;
+  if (col.type === 'utf8') return col.strings()[0];
+  if (col.type === 'boolean') return col.values![0] === 1;
+  return col.values![0];
+}
+
+export { allocValues };

@@ -1,0 +1,145 @@
+/**
+ * Expression trees as plain data (JSON-serialisable, so plans can be shipped to worker threads).
+ * `Expr` is what the API and SQL build (names unresolved); `BoundExpr` is what the binder
+ * produces (column indices, types) and what codegen compiles.
+ */
+import type { DataType } from '../types.js';
+
+/** A literal's storage value: numbers (also for dates in days / timestamps in micros), strings, booleans, null. */
+export type LiteralValue = number | string | boolean | null;
+
+/** An unresolved expression. */
+export type Expr =
+  | { readonly kind: 'col'; readonly name: string; readonly qualifier?: string }
+  | { readonly kind: 'lit'; readonly value: LiteralValue; readonly type: DataType }
+  | { readonly kind: 'call'; readonly fn: string; readonly args: readonly Expr[] }
+  | { readonly kind: 'agg'; readonly fn: string; readonly args: readonly Expr[]; readonly distinct: boolean }
+  | { readonly kind: 'alias'; readonly expr: Expr; readonly name: string }
+  | { readonly kind: 'cast'; readonly expr: Expr; readonly to: DataType }
+  | { readonly kind: 'case'; readonly branches: readonly (readonly [Expr, Expr])[]; readonly otherwise: Expr | null }
+  | { readonly kind: 'star'; readonly qualifier?: string }
+  | { readonly kind: 'sort'; readonly expr: Expr; readonly ascending: boolean; readonly nullsFirst: boolean };
+
+/** A resolved, typed expression over a batch's columns. */
+export type BoundExpr =
+  | { readonly kind: 'ref'; readonly index: number; readonly type: DataType; readonly name: string }
+  | { readonly kind: 'lit'; readonly value: LiteralValue; readonly type: DataType }
+  | { readonly kind: 'call'; readonly fn: string; readonly args: readonly BoundExpr[]; readonly type: DataType }
+  | { readonly kind: 'cast'; readonly expr: BoundExpr; readonly type: DataType }
+  | { readonly kind: 'case'; readonly branches: readonly (readonly [BoundExpr, BoundExpr])[]; readonly otherwise: BoundExpr | null; readonly type: DataType };
+
+/** A resolved aggregate call: function name, bound arguments, distinct flag, result type. */
+export interface BoundAgg {
+  readonly fn: string;
+  readonly args: readonly BoundExpr[];
+  readonly distinct: boolean;
+  readonly type: DataType;
+}
+
+/** A resolved sort key. */
+export interface BoundSortKey {
+  readonly expr: BoundExpr;
+  readonly ascending: boolean;
+  readonly nullsFirst: boolean;
+}
+
+/** Column reference. */
+export function colExpr(name: string, qualifier?: string): Expr {
+  return qualifier === undefined ? { kind: 'col', name } : { kind: 'col', name, qualifier };
+}
+
+/** Function call. */
+export function callExpr(fn: string, ...args: Expr[]): Expr {
+  return { kind: 'call', fn, args };
+}
+
+/** The name Spark would give an unaliased expression's output column (e.g. `(age > 30)`, `sum(balance)`). */
+export function exprName(e: Expr): string {
+  switch (e.kind) {
+    case 'col': return e.name;
+    case 'lit': return e.value === null ? 'NULL' : String(e.value);
+    case 'alias': return e.name;
+    case 'cast': return `CAST(${exprName(e.expr)} AS ${e.to.toUpperCase()})`;
+    case 'star': return e.qualifier ? `${e.qualifier}.*` : '*';
+    case 'sort': return exprName(e.expr);
+    case 'case': {
+      const parts = e.branches.map(([c, v]) => `WHEN ${exprName(c)} THEN ${exprName(v)}`);
+      return `CASE ${parts.join(' ')}${e.otherwise ? ` ELSE ${exprName(e.otherwise)}` : ''} END`;
+    }
+    case 'agg': {
+      const inner = e.args.length === 0 ? '*' : e.args.map(exprName).join(', ');
+      if (e.fn === 'count' && e.args.length === 0) return 'count(1)';
+      return `${e.fn}(${e.distinct ? 'DISTINCT ' : ''}${inner})`;
+    }
+    case 'call': {
+      const op = INFIX[e.fn];
+      if (op && e.args.length === 2) return `(${exprName(e.args[0]!)} ${op} ${exprName(e.args[1]!)})`;
+      if (e.fn === 'not') return `(NOT ${exprName(e.args[0]!)})`;
+      if (e.fn === 'negative') return `(- ${exprName(e.args[0]!)})`;
+      if (e.fn === 'isnull') return `(${exprName(e.args[0]!)} IS NULL)`;
+      if (e.fn === 'isnotnull') return `(${exprName(e.args[0]!)} IS NOT NULL)`;
+      return `${e.fn}(${e.args.map(exprName).join(', ')})`;
+    }
+  }
+}
+
+const INFIX: Record<string, string> = {
+  add: '+', subtract: '-', multiply: '*', divide: '/', mod: '%', eq: '=', neq: '!=', lt: '<', lte: '<=', gt: '>', gte: '>=',
+  and: 'AND', or: 'OR', eq_null_safe: '<=>',
+};
+
+/** True if the expression contains an aggregate call. */
+export function containsAgg(e: Expr): boolean {
+  switch (e.kind) {
+    case 'agg': return true;
+    case 'call': return e.args.some(containsAgg);
+    case 'alias': case 'cast': case 'sort': return containsAgg(e.expr);
+    case 'case': return e.branches.some(([c, v]) => containsAgg(c) || containsAgg(v)) || (e.otherwise !== null && containsAgg(e.otherwise));
+    default: return false;
+  }
+}
+
+/** Column names referenced (unqualified) by a bound expression, as indices. */
+export function boundRefs(e: BoundExpr, out: Set<number> = new Set()): Set<number> {
+  switch (e.kind) {
+    case 'ref': out.add(e.index); break;
+    case 'call': for (const a of e.args) boundRefs(a, out); break;
+    case 'cast': boundRefs(e.expr, out); break;
+    case 'case':
+      for (const [c, v] of e.branches) { boundRefs(c, out); boundRefs(v, out); }
+      if (e.otherwise) boundRefs(e.otherwise, out);
+      break;
+    default: break;
+  }
+  return out;
+}
+
+/** Rewrites the column indices of a bound expression. */
+export function remapRefs(e: BoundExpr, map: (i: number) => number): BoundExpr {
+  switch (e.kind) {
+    case 'ref': return { ...e, index: map(e.index) };
+    case 'lit': return e;
+    case 'call': return { ...e, args: e.args.map((a) => remapRefs(a, map)) };
+    case 'cast': return { ...e, expr: remapRefs(e.expr, map) };
+    case 'case': return {
+      ...e,
+      branches: e.branches.map(([c, v]) => [remapRefs(c, map), remapRefs(v, map)] as const),
+      otherwise: e.otherwise ? remapRefs(e.otherwise, map) : null,
+    };
+  }
+}
+
+/** A readable rendering of a bound expression (for explain). */
+export function boundToString(e: BoundExpr): string {
+  switch (e.kind) {
+    case 'ref': return `${e.name}#${e.index}`;
+    case 'lit': return typeof e.value === 'string' ? `'${e.value}'` : String(e.value);
+    case 'cast': return `cast(${boundToString(e.expr)} as ${e.type})`;
+    case 'case': return `CASE ${e.branches.map(([c, v]) => `WHEN ${boundToString(c)} THEN ${boundToString(v)}`).join(' ')}${e.otherwise ? ` ELSE ${boundToString(e.otherwise)}` : ''} END`;
+    case 'call': {
+      const op = INFIX[e.fn];
+      if (op && e.args.length === 2) return `(${boundToString(e.args[0]!)} ${op} ${boundToString(e.args[1]!)})`;
+      return `${e.fn}(${e.args.map(boundToString).join(', ')})`;
+    }
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * Runtime helpers called from generated code (`R.*`): overflow checks, casts between types,
+ * date/timestamp parsing and formatting, LIKE-pattern compilation. Pure functions over storage
+ * values (dates = days since epoch, timestamps = microseconds since epoch UTC).
+ */
+import { ArithmeticOverflowError } from '../errors.js';
+import { type DataType, MAX_EXACT_INT, MICROS_PER_DAY } from '../types.js';
+
+const likeCache = new Map<string, RegExp>();
+const regexCache = new Map<string, RegExp>();
+
+/** Translates a SQL LIKE pattern (`%`, `_`, escape `\`) into an anchored RegExp. */
+export function likeToRegExp(pattern: string, flags = 's'): RegExp {
+  let re = '^';
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!;
+    if (ch === '\\' && i + 1 < pattern.length) {
+      re += escapeRe(pattern[++i]!);
+    } else if (ch === '%') re += '.*';
+    else if (ch === '_') re += '.';
+    else re += escapeRe(ch);
+  }
+  return new RegExp(re + '$', flags);
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+function pad(n: number, w: number): string {
+  return String(n).padStart(w, '0');
+}
+
+/** Days since epoch → 'yyyy-MM-dd'. */
+export function formatDate(days: number): string {
+  const d = new Date(days * 86_400_000);
+  const y = d.getUTCFullYear();
+  return `${y < 0 ? '-' + pad(-y, 4) : pad(y, 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}`;
+}
+
+/** Micros since epoch → 'yyyy-MM-dd HH:mm:ss[.ffffff]' (Spark's cast-to-string format, UTC). */
+export function formatTimestamp(micros: number): string {
+  const ms = Math.floor(micros / 1000);
+  const d = new Date(ms);
+  const frac = ((micros % 1_000_000) + 1_000_000) % 1_000_000;
+  let s = `${formatDate(Math.floor(ms / 86_400_000))} ${pad(d.getUTCHours(), 2)}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}`;
+  if (frac) s += '.' + pad(frac, 6).replace(/0+$/, '');
+  return s;
+}
+
+const DATE_RE = /^\s*([+-]?\d{4,6})(?:-(\d{1,2})(?:-(\d{1,2}))?)?(?:[T ].*)?\s*$/;
+const TS_RE = /^\s*([+-]?\d{4,6})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?\s*$/;
+
+/** 'yyyy[-MM[-dd]]' (optionally followed by a time) → days since epoch, or null if invalid. */
+export function parseDate(s: string): number | null {
+  const m = DATE_RE.exec(s);
+  if (!m) return null;
+  const y = Number(m[1]);
+  const mo = m[2] ? Number(m[2]) : 1;
+  const d = m[3] ? Number(m[3]) : 1;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31) return null;
+  const t = Date.UTC(y, mo - 1, d);
+  const back = new Date(t);
+  if (back.getUTCDate() !== d) return null;
+  return Math.floor(t / 86_400_000);
+}
+
+/** ISO-like timestamp string → micros since epoch (UTC unless an offset is given), or null. */
+export function parseTimestamp(s: string): number | null {
+  const m = TS_RE.exec(s);
+  if (!m) return null;
+  const days = parseDate(`${m[1]}-${m[2]}-${m[3]}`);
+  if (days === null) return null;
+  const h = m[4] ? Number(m[4]) : 0;
+  const mi = m[5] ? Number(m[5]) : 0;
+  const sec = m[6] ? Number(m[6]) : 0;
+  if (h > 23 || mi > 59 || sec > 59) return null;
+  const frac = m[7] ? Number(m[7].slice(0, 6).padEnd(6, '0')) : 0;
+  let off = 0;
+  if (m[8] && m[8] !== 'Z') {
+    const sign = m[8][0] === '-' ? -1 : 1;
+    const digits = m[8].slice(1).replace(':', '');
+    off = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4))) * 60_000_000;
+  }
+  return days * MICROS_PER_DAY + ((h * 60 + mi) * 60 + sec) * 1_000_000 + frac - off;
+}
+
+/** Spark's string → boolean cast. */
+export function parseBoolean(s: string): boolean | null {
+  switch (s.trim().toLowerCase()) {
+    case 'true': case 't': case 'yes': case 'y': case '1': return true;
+    case 'false': case 'f': case 'no': case 'n': case '0': return false;
+    default: return null;
+  }
+}
+
+/** Spark's double → string (Java's Double.toString shape for common values). */
+export function formatDouble(x: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (x === Infinity) return 'Infinity';
+  if (x === -Infinity) return '-Infinity';
+  if (Number.isInteger(x) && Math.abs(x) < 1e7) return x.toFixed(1);
+  const s = String(x);
+  if (/e/.test(s)) return s.replace('e+', 'E').replace('e-', 'E-');
+  if (Math.abs(x) >= 1e7) return x.toExponential().replace('e+', 'E');
+  return s;
+}
+
+/** Functions generated code calls as `R.name(...)`. */
+export const RUNTIME = {
+  /** int32 result check. */
+  chk32(x: number): number {
+    if (x > 2147483647 || x < -2147483648) throw new ArithmeticOverflowError(`integer overflow: ${x} does not fit in int; cast to long or double first`);
+    return x;
+  },
+  /** int64 result check against the exact range. */
+  chk64(x: number): number {
+    if (x > MAX_EXACT_INT || x < -MAX_EXACT_INT) throw new ArithmeticOverflowError(`long overflow: ${x} is outside the exact range ±2^53 that Kindling supports; cast to double first`);
+    return x;
+  },
+  like(s: string, pattern: string): boolean {
+    let re = likeCache.get(pattern);
+    if (!re) {
+      re = likeToRegExp(pattern);
+      likeCache.set(pattern, re);
+    }
+    return re.test(s);
+  },
+  ilike(s: string, pattern: string): boolean {
+    const key = '\u0000i' + pattern;
+    let re = likeCache.get(key);
+    if (!re) {
+      re = likeToRegExp(pattern, 'si');
+      likeCache.set(key, re);
+    }
+    return re.test(s);
+  },
+  rlike(s: string, pattern: string): boolean {
+    let re = regexCache.get(pattern);
+    if (!re) {
+      re = new RegExp(pattern, 'u');
+      regexCache.set(pattern, re);
+    }
+    return re.test(s);
+  },
+  regex(pattern: string, flags = 'gu'): RegExp {
+    const key = flags + '\u0000' + pattern;
+    let re = regexCache.get(key);
+    if (!re) {
+      re = new RegExp(pattern, flags);
+      regexCache.set(key, re);
+    }
+    re.lastIndex = 0;
+    return re;
+  },
+  formatDate,
+  formatTimestamp,
+  formatDouble,
+  parseDate,
+  parseTimestamp,
+  parseBoolean,
+  /** string → int32 / int64 (null if not an integer in range). */
+  parseInt(s: string, wide: boolean): number | null {
+    const t = s.trim();
+    if (!/^[+-]?\d+$/.test(t)) {
+      // Spark truncates decimal strings when casting to int
+      if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return RUNTIME.toInt(Number(t), wide);
+      return null;
+    }
+    return RUNTIME.toInt(Number(t), wide);
+  },
+  parseNumber(s: string): number | null {
+    const t = s.trim();
+    if (t === '') return null;
+    if (/^[+-]?(inf|infinity)$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
+    if (/^nan$/i.test(t)) return NaN;
+    const x = Number(t);
+    return Number.isNaN(x) ? null : x;
+  },
+  /** number → int32/int64 by truncation, null when out of range (non-ANSI cast). */
+  toInt(x: number, wide: boolean): number | null {
+    if (!Number.isFinite(x)) return null;
+    const t = Math.trunc(x);
+    if (wide ? t > MAX_EXACT_INT || t < -MAX_EXACT_INT : t > 2147483647 || t < -2147483648) return null;
+    return t === 0 ? 0 : t;
+  },
+  /** SQL comparison of two storage values of one type: -1, 0, 1. */
+  cmp(a: number | string | boolean, b: number | string | boolean): number {
+    return a < b ? -1 : a > b ? 1 : 0;
+  },
+};
+
+/** A JS expression casting `v` (non-null, of type `from`) to `to`; may evaluate to null (invalid input). */
+export function castTemplate(from: DataType, to: DataType, v: string): string {
+  if (from === 'null') return 'null';
+  switch (to) {
+    case 'utf8':
+      switch (from) {
+        case 'boolean': return `(${v} ? 'true' : 'false')`;
+        case 'float64': return `R.formatDouble(${v})`;
+        case 'date32': return `R.formatDate(${v})`;
+        case 'timestamp': return `R.formatTimestamp(${v})`;
+        default: return `String(${v})`;
+      }
+    case 'boolean':
+      if (from === 'utf8') return `R.parseBoolean(${v})`;
+      if (from === 'float64' || from === 'int32' || from === 'int64') return `(${v} !== 0)`;
+      break;
+    case 'int32':
+    case 'int64': {
+      const wide = to === 'int64';
+      if (from === 'utf8') return `R.parseInt(${v}, ${wide})`;
+      if (from === 'boolean') return `(${v} ? 1 : 0)`;
+      if (from === 'int32') return v;
+      if (from === 'int64' || from === 'float64') return `R.toInt(${v}, ${wide})`;
+      if (from === 'timestamp') return `R.toInt(Math.floor(${v} / 1e6), ${wide})`;
+      if (from === 'date32') return 'null';
+      break;
+    }
+    case 'float64':
+      if (from === 'utf8') return `R.parseNumber(${v})`;
+      if (from === 'boolean') return `(${v} ? 1 : 0)`;
+      if (from === 'int32' || from === 'int64') return v;
+      if (from === 'timestamp') return `(${v} / 1e6)`;
+      if (from === 'date32') return 'null';
+      break;
+    case 'date32':
+      if (from === 'utf8') return `R.parseDate(${v})`;
+      if (from === 'timestamp') return `Math.floor(${v} / ${MICROS_PER_DAY})`;
+      return 'null';
+    case 'timestamp':
+      if (from === 'utf8') return `R.parseTimestamp(${v})`;
+      if (from === 'date32') return `(${v} * ${MICROS_PER_DAY})`;
+      if (from === 'int32' || from === 'int64' || from === 'float64') return `Math.floor(${v} * 1e6)`;
+      return 'null';
+    case 'null':
+      return 'null';
+  }
+  return 'null';
+}
+
+/** True if a cast from `from` to `to` is allowed at all (Spark's Cast.canCast, simplified). */
+export function canCast(from: DataType, to: DataType): boolean {
+  if (from === to || from === 'null') return true;
+  if (to === 'utf8') return true;
+  if ((from === 'date32' && (to === 'int32' || to === 'int64' || to === 'float64'))) return false;
+  if (from === 'boolean' && (to === 'date32' || to === 'timestamp')) return false;
+  if ((from === 'date32' || from === 'timestamp') && to === 'boolean') return false;
+  return true;
+}

@@ -1,0 +1,35 @@
+/**
+ * Kindling's public API: Spark-style DataFrames on Apache Arrow.
+ *
+ * ```ts
+ * import { Session, col, lit, functions as F } from 'kindling';
+ * const spark = await Session.create();
+ * const df = spark.read.csv('data/bank.csv', { header: true, sep: ';', inferSchema: true });
+ * await df.groupBy('job').agg(F.count('*').alias('n')).show();
+ * ```
+ */
+export { Session, Catalog, DataFrameReader } from './session.js';
+export type { SessionOptions, CsvOptions } from './session.js';
+export { DataFrame, GroupedData, DataFrameNaFunctions } from './dataframe.js';
+export type { JoinHow, ShowOptions } from './dataframe.js';
+export { DataFrameWriter } from './writer.js';
+export { Column, col, column, lit, when } from './column.js';
+export type { ColumnOrName, ColumnOrValue, LiteralInput } from './column.js';
+export * as functions from './functions.js';
+export { Schema } from './types.js';
+export type { DataType, Field, Row, Value } from './types.js';
+export {
+  KindlingError,
+  AnalysisError,
+  TypeMismatchError,
+  FileNotFoundError,
+  DataFormatError,
+  WriteError,
+  ArithmeticOverflowError,
+  IllegalArgumentError,
+  ParseError,
+  ExecutionError,
+} from './errors.js';
+export type { CsvReadOptions, CsvWriteOptions } from './io/csv.js';
+export type { ParquetWriteOptions } from './io/parquet.js';
+export type { SaveMode } from './io/dataset-writer.js';

@@ -1,0 +1,433 @@
+/**
+ * Turns tokenized CSV records (from the fast tokenizer or the csv-parse fallback, see
+ * {@link RecordSource}) into Kindling columns, and infers column types for `inferSchema`.
+ *
+ * The batch builder converts only the projected fields, straight from bytes into typed arrays
+ * (utf8 bytes are copied; quoted fields are unescaped only when they contain escapes), applies
+ * Spark's null rules (`nullValue`, unquoted empty field, quoted empty field → `emptyValue`) and
+ * reports malformed records so the reader can apply the parse mode.
+ */
+import { Batch } from '../data/batch.js';
+import { ColumnData, normalizeValidity } from '../data/column.js';
+import type { DataType, Field } from '../types.js';
+import { Schema } from '../types.js';
+import { F_QUOTED, F_RAW, type RecordSource, unescapeField } from './csv-scan.js';
+import {
+  type DateTimePattern,
+  MAX_INT64,
+  bytesToString,
+  doubleFailed,
+  parseBoolBytes,
+  parseDoubleBytes,
+  parseIntBytes,
+  parseIsoDate,
+  parseIsoTimestamp,
+} from './csv-values.js';
+
+/** Value rules shared by the builder and schema inference. */
+export interface ValueRules {
+  nullValue: Uint8Array;
+  emptyValue: Uint8Array;
+  /** emptyValue equals nullValue: a quoted empty field is null (Spark's default). */
+  emptyIsNull: boolean;
+  quote: number;
+  escape: number;
+  dateFormat: DateTimePattern | null;
+  timestampFormat: DateTimePattern | null;
+}
+
+const K_BOOL = 0;
+const K_I32 = 1;
+const K_I64 = 2;
+const K_F64 = 3;
+const K_UTF8 = 4;
+const K_DATE = 5;
+const K_TS = 6;
+const K_NULL = 7;
+
+function kindOf(t: DataType): number {
+  switch (t) {
+    case 'boolean': return K_BOOL;
+    case 'int32': return K_I32;
+    case 'int64': return K_I64;
+    case 'float64': return K_F64;
+    case 'utf8': return K_UTF8;
+    case 'date32': return K_DATE;
+    case 'timestamp': return K_TS;
+    case 'null': return K_NULL;
+  }
+}
+
+/** Result codes of {@link BatchBuilder.add}. */
+export const REC_OK = 0;
+export const REC_TOO_FEW = 1;
+export const REC_TOO_MANY = 2;
+export const REC_BAD_VALUE = 3;
+
+function bytesEqual(a: Uint8Array, s: number, e: number, b: Uint8Array): boolean {
+  if (e - s !== b.length) return false;
+  for (let i = 0; i < b.length; i++) if (a[s + i] !== b[i]) return false;
+  return true;
+}
+
+/** Accumulates converted records into column buffers and cuts them into Batches. */
+export class BatchBuilder {
+  /** Rows in the batch being built. */
+  n = 0;
+  /** On REC_BAD_VALUE: the output column index and the offending text. */
+  badColumn = -1;
+  badText = '';
+  private readonly schema: Schema;
+  private readonly kinds: Uint8Array;
+  private readonly srcIdx: Int32Array;
+  private readonly nOut: number;
+  private fixed: (Uint8Array | Int32Array | Float64Array | null)[] = [];
+  private valid: (Uint8Array | null)[] = [];
+  private offs: (Int32Array | null)[] = [];
+  private bytes: (Uint8Array | null)[] = [];
+  private readonly bpos: Int32Array;
+  private readonly bytesHint: Float64Array;
+  private scratch = new Uint8Array(1024);
+
+  constructor(
+    fields: readonly Field[],
+    columns: readonly number[],
+    /** Number of fields a well-formed record has (the full schema's width). */
+    private readonly width: number,
+    private readonly rules: ValueRules,
+    private readonly permissive: boolean,
+    private readonly capacity: number,
+  ) {
+    this.nOut = columns.length;
+    this.kinds = new Uint8Array(this.nOut);
+    this.srcIdx = new Int32Array(this.nOut);
+    const out: Field[] = [];
+    for (let j = 0; j < this.nOut; j++) {
+      const f = fields[columns[j]!]!;
+      out.push(f);
+      this.kinds[j] = kindOf(f.type);
+      this.srcIdx[j] = columns[j]!;
+    }
+    this.schema = new Schema(out);
+    this.bpos = new Int32Array(this.nOut);
+    this.bytesHint = new Float64Array(this.nOut).fill(16 * capacity);
+    this.alloc();
+  }
+
+  /** The projected schema of produced batches. */
+  get outputSchema(): Schema {
+    return this.schema;
+  }
+
+  private alloc(): void {
+    const cap = this.capacity;
+    for (let j = 0; j < this.nOut; j++) {
+      const k = this.kinds[j]!;
+      this.valid[j] = null;
+      this.offs[j] = null;
+      this.bytes[j] = null;
+      this.fixed[j] = null;
+      switch (k) {
+        case K_BOOL: this.fixed[j] = new Uint8Array(cap); break;
+        case K_I32: case K_DATE: this.fixed[j] = new Int32Array(cap); break;
+        case K_I64: case K_F64: case K_TS: this.fixed[j] = new Float64Array(cap); break;
+        case K_UTF8:
+          this.offs[j] = new Int32Array(cap + 1);
+          this.bytes[j] = new Uint8Array(Math.max(1024, Math.ceil(this.bytesHint[j]! * 1.1)));
+          break;
+      }
+      this.bpos[j] = 0;
+    }
+  }
+
+  private setNull(j: number, row: number): void {
+    let v = this.valid[j];
+    if (v === null) {
+      v = this.valid[j] = new Uint8Array(this.capacity);
+      v.fill(1);
+    }
+    v[row] = 0;
+    if (this.kinds[j] === K_UTF8) this.offs[j]![row + 1] = this.bpos[j]!;
+  }
+
+  private growBytes(j: number, need: number): Uint8Array {
+    const old = this.bytes[j]!;
+    const bigger = new Uint8Array(Math.max(old.length * 2, need));
+    bigger.set(old.subarray(0, this.bpos[j]!));
+    this.bytes[j] = bigger;
+    return bigger;
+  }
+
+  /**
+   * Converts the current record of `src` into row `n`. Returns REC_OK (row added), or a
+   * malformed code; in PERMISSIVE mode malformed parts become nulls and the row is still added
+   * (the code is still returned so callers can count), otherwise nothing is added.
+   */
+  add(src: RecordSource): number {
+    const nf = src.nf;
+    let code = nf === this.width ? REC_OK : nf < this.width ? REC_TOO_FEW : REC_TOO_MANY;
+    const permissive = this.permissive;
+    if (code !== REC_OK && !permissive) return code;
+    const row = this.n;
+    const rules = this.rules;
+    const fsA = src.fs;
+    const feA = src.fe;
+    const ffA = src.ff;
+    const nullV = rules.nullValue;
+    const nullLen = nullV.length;
+    for (let j = 0; j < this.nOut; j++) {
+      const c = this.srcIdx[j]!;
+      const kind = this.kinds[j]!;
+      if (c >= nf || kind === K_NULL) {
+        this.setNull(j, row);
+        continue;
+      }
+      let b = src.buf;
+      let s = fsA[c]!;
+      let e = feA[c]!;
+      const fl = ffA[c]!;
+      if (fl & F_RAW) {
+        if (this.scratch.length < e - s) this.scratch = new Uint8Array((e - s) * 2);
+        e = unescapeField(b, s, e, rules.quote, rules.escape, this.scratch);
+        b = this.scratch;
+        s = 0;
+      }
+      if (s === e) {
+        if ((fl & F_QUOTED) === 0 || rules.emptyIsNull) {
+          this.setNull(j, row);
+          continue;
+        }
+        b = rules.emptyValue;
+        s = 0;
+        e = b.length;
+      } else if (nullLen > 0 && e - s === nullLen && bytesEqual(b, s, e, nullV)) {
+        this.setNull(j, row);
+        continue;
+      }
+      let ok = true;
+      switch (kind) {
+        case K_UTF8: {
+          const len = e - s;
+          let pos = this.bpos[j]!;
+          let out = this.bytes[j]!;
+          if (pos + len > out.length) out = this.growBytes(j, pos + len);
+          if (len < 24) for (let k = 0; k < len; k++) out[pos + k] = b[s + k]!;
+          else out.set(b.subarray(s, e), pos);
+          pos += len;
+          this.bpos[j] = pos;
+          this.offs[j]![row + 1] = pos;
+          break;
+        }
+        case K_I32: {
+          const v = parseIntBytes(b, s, e);
+          if (v >= -2147483648 && v <= 2147483647) (this.fixed[j] as Int32Array)[row] = v;
+          else ok = false;
+          break;
+        }
+        case K_I64: {
+          const v = parseIntBytes(b, s, e);
+          if (v >= -MAX_INT64 && v <= MAX_INT64) (this.fixed[j] as Float64Array)[row] = v;
+          else ok = false;
+          break;
+        }
+        case K_F64: {
+          const v = parseDoubleBytes(b, s, e);
+          if (doubleFailed) ok = false;
+          else (this.fixed[j] as Float64Array)[row] = v;
+          break;
+        }
+        case K_BOOL: {
+          const v = parseBoolBytes(b, s, e);
+          if (v < 0) ok = false;
+          else (this.fixed[j] as Uint8Array)[row] = v;
+          break;
+        }
+        case K_DATE: {
+          const f = rules.dateFormat;
+          const v = f ? f.parse(b, s, e) : parseIsoDate(b, s, e, false);
+          if (v === v) (this.fixed[j] as Int32Array)[row] = v;
+          else ok = false;
+          break;
+        }
+        case K_TS: {
+          const f = rules.timestampFormat;
+          const v = f ? f.parse(b, s, e) : parseIsoTimestamp(b, s, e, false);
+          if (v === v) (this.fixed[j] as Float64Array)[row] = v;
+          else ok = false;
+          break;
+        }
+      }
+      if (!ok) {
+        if (!permissive) {
+          this.badColumn = j;
+          this.badText = bytesToString(b, s, e);
+          this.rollback();
+          return REC_BAD_VALUE;
+        }
+        if (code === REC_OK) {
+          code = REC_BAD_VALUE;
+          this.badColumn = j;
+        }
+        this.setNull(j, row);
+      }
+    }
+    this.n = row + 1;
+    return code;
+  }
+
+  /** Undoes the partial writes of row `n` (used when a record is dropped). */
+  private rollback(): void {
+    const row = this.n;
+    for (let j = 0; j < this.nOut; j++) {
+      const v = this.valid[j];
+      if (v) v[row] = 1;
+      if (this.kinds[j] === K_UTF8) this.bpos[j] = this.offs[j]![row]!;
+    }
+  }
+
+  /** True when the batch is full. */
+  get full(): boolean {
+    return this.n >= this.capacity;
+  }
+
+  /** Cuts the rows added so far into a Batch and starts a new one. */
+  finish(): Batch {
+    const n = this.n;
+    const small = n < this.capacity / 2;
+    const cols: ColumnData[] = [];
+    for (let j = 0; j < this.nOut; j++) {
+      const k = this.kinds[j]!;
+      const type = this.schema.fields[j]!.type;
+      let v = this.valid[j];
+      if (k === K_NULL) {
+        cols.push(new ColumnData('null', n, null, null));
+        continue;
+      }
+      if (v) {
+        v = normalizeValidity(v.subarray(0, n), n);
+        if (v && small) v = v.slice();
+      }
+      if (k === K_UTF8) {
+        const len = this.bpos[j]!;
+        const bytesArr = this.bytes[j]!;
+        const bytes = len < bytesArr.length * 0.75 ? bytesArr.slice(0, len) : bytesArr.subarray(0, len);
+        const offs = small ? this.offs[j]!.slice(0, n + 1) : this.offs[j]!.subarray(0, n + 1);
+        this.bytesHint[j] = Math.max(1024, (len / Math.max(1, n)) * this.capacity);
+        cols.push(new ColumnData('utf8', n, null, v, offs, bytes));
+      } else {
+        const arr = this.fixed[j]!;
+        cols.push(new ColumnData(type, n, small ? arr.slice(0, n) : arr.subarray(0, n), v));
+      }
+    }
+    const batch = new Batch(this.schema, cols, n);
+    this.n = 0;
+    this.alloc();
+    return batch;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema inference
+// ---------------------------------------------------------------------------------------------
+
+/** Inference lattice codes, narrowest first. */
+const T_NULL = 0;
+const T_I32 = 1;
+const T_I64 = 2;
+const T_F64 = 3;
+const T_BOOL = 4;
+const T_DATE = 5;
+const T_TS = 6;
+const T_STR = 7;
+
+const T_TYPES: DataType[] = ['utf8', 'int32', 'int64', 'float64', 'boolean', 'date32', 'timestamp', 'utf8'];
+
+function mergeInferred(a: number, b: number): number {
+  if (a === b || b === T_NULL) return a;
+  if (a === T_NULL) return b;
+  if (a <= T_F64 && b <= T_F64) return a > b ? a : b;
+  if ((a === T_DATE || a === T_TS) && (b === T_DATE || b === T_TS)) return T_TS;
+  return T_STR;
+}
+
+/**
+ * The narrowest type of one non-null value, trying int → long → double → boolean → date →
+ * timestamp → string like Spark's CSV inference. Integers beyond ±(2^53 - 1) are typed as string:
+ * Kindling keeps int64 values exact only within that range, and a double would silently round.
+ */
+function classify(b: Uint8Array, s: number, e: number, rules: ValueRules): number {
+  const c0 = b[s]!;
+  if ((c0 >= 48 && c0 <= 57) || c0 === 45 || c0 === 43 || c0 === 46) {
+    const v = parseIntBytes(b, s, e);
+    if (v === v) {
+      if (v >= -2147483648 && v <= 2147483647) return T_I32;
+      return v >= -MAX_INT64 && v <= MAX_INT64 ? T_I64 : T_STR;
+    }
+  }
+  parseDoubleBytes(b, s, e);
+  if (!doubleFailed) return T_F64;
+  if (parseBoolBytes(b, s, e) >= 0) return T_BOOL;
+  const df = rules.dateFormat;
+  const d = df ? df.parse(b, s, e) : parseIsoDate(b, s, e, true);
+  if (d === d) return T_DATE;
+  const tf = rules.timestampFormat;
+  const t = tf ? tf.parse(b, s, e) : parseIsoTimestamp(b, s, e, true);
+  if (t === t) return T_TS;
+  return T_STR;
+}
+
+/** Accumulates per-column inferred types over sampled records. */
+export class TypeInferrer {
+  private readonly cur: Uint8Array;
+  private scratch = new Uint8Array(1024);
+  /** Columns not yet widened to string. */
+  open: number;
+
+  constructor(private readonly width: number, private readonly rules: ValueRules) {
+    this.cur = new Uint8Array(width);
+    this.open = width;
+  }
+
+  /** Merges the current record of `src` into the column types. */
+  add(src: RecordSource): void {
+    const n = Math.min(src.nf, this.width);
+    const cur = this.cur;
+    const rules = this.rules;
+    const nullV = rules.nullValue;
+    for (let c = 0; c < n; c++) {
+      const t0 = cur[c]!;
+      if (t0 === T_STR) continue;
+      let b = src.buf;
+      let s = src.fs[c]!;
+      let e = src.fe[c]!;
+      const fl = src.ff[c]!;
+      if (fl & F_RAW) {
+        if (this.scratch.length < e - s) this.scratch = new Uint8Array((e - s) * 2);
+        e = unescapeField(b, s, e, rules.quote, rules.escape, this.scratch);
+        b = this.scratch;
+        s = 0;
+      }
+      if (s === e) {
+        if ((fl & F_QUOTED) === 0 || rules.emptyIsNull) continue;
+        b = rules.emptyValue;
+        s = 0;
+        e = b.length;
+        if (e === 0) continue; // Spark ignores empty strings when inferring
+      } else if (nullV.length > 0 && bytesEqual(b, s, e, nullV)) continue;
+      if (t0 === T_I32) {
+        const v = parseIntBytes(b, s, e);
+        if (v >= -2147483648 && v <= 2147483647) continue;
+      }
+      const t = mergeInferred(t0, classify(b, s, e, rules));
+      if (t !== t0) {
+        cur[c] = t;
+        if (t === T_STR) this.open--;
+      }
+    }
+  }
+
+  /** The inferred types (all-null columns are strings, like Spark). */
+  types(): DataType[] {
+    return Array.from(this.cur, (t) => T_TYPES[t]!);
+  }
+}

@@ -1,0 +1,510 @@
+/**
+ * The CSV fast path's byte-level tokenizer: reads a byte range of a file in bounded chunks and
+ * finds the fields of each record (start/end offsets into its buffer plus "quoted" / "needs
+ * unescaping" flags) without creating strings. Records that straddle chunk boundaries are
+ * handled by moving the partial record to the front of the buffer and reading more.
+ *
+ * Split rule (Hadoop's LineRecordReader): a reader of [start, end) returns the records whose
+ * first byte lies in [start, end); a reader with start > 0 first skips to the first line start at
+ * or after `start`. Line terminators are LF, CRLF and a lone CR. Empty lines and comment lines
+ * are skipped. With `multiLine`, quoted fields may contain line breaks (such files are read as
+ * one split).
+ */
+import * as fs from 'node:fs';
+import * as zlib from 'node:zlib';
+import { Buffer } from 'node:buffer';
+import { FileNotFoundError, KindlingError } from '../errors.js';
+
+/** Field flag: the field was enclosed in quotes. */
+export const F_QUOTED = 1;
+/** Field flag: [start, end) is the raw field text starting at its opening quote; unescape it. */
+export const F_RAW = 2;
+
+const LF = 10;
+const CR = 13;
+
+/** Bytes read from disk per chunk. */
+export const CHUNK_BYTES = 4 << 20;
+
+/** A readable byte sequence: a file, or a decompressed `.gz` file held in memory. */
+export interface ByteSource {
+  /** The file path (for messages). */
+  readonly path: string;
+  /** Total size in bytes. */
+  readonly size: number;
+  /** Reads up to `len` bytes at file position `pos` into `buf[off..]`; returns the count. */
+  read(buf: Uint8Array, off: number, len: number, pos: number): number;
+  /** Releases the file handle. */
+  close(): void;
+}
+
+/** Wraps a filesystem error in Kindling's error types, naming the path. */
+export function fsError(path: string, e: unknown): Error {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT') return new FileNotFoundError(path);
+  return new KindlingError(`cannot read '${path}': ${(e as Error)?.message ?? String(e)}`, { cause: e });
+}
+
+/** True for files read through gzip (not splittable). */
+export function isGzip(path: string): boolean {
+  return path.toLowerCase().endsWith('.gz');
+}
+
+/** Opens a file for reading (decompressing `.gz` files in memory). */
+export function openSource(path: string): ByteSource {
+  try {
+    if (isGzip(path)) {
+      const data = zlib.gunzipSync(fs.readFileSync(path));
+      return {
+        path,
+        size: data.length,
+        read(buf, off, len, pos) {
+          const n = Math.max(0, Math.min(len, data.length - pos));
+          buf.set(data.subarray(pos, pos + n), off);
+          return n;
+        },
+        close() {},
+      };
+    }
+    const fd = fs.openSync(path, 'r');
+    const size = fs.fstatSync(fd).size;
+    return {
+      path,
+      size,
+      read(buf, off, len, pos) {
+        try {
+          return fs.readSync(fd, buf, off, len, pos);
+        } catch (e) {
+          throw fsError(path, e);
+        }
+      },
+      close() {
+        fs.closeSync(fd);
+      },
+    };
+  } catch (e) {
+    if (e instanceof KindlingError) throw e;
+    throw fsError(path, e);
+  }
+}
+
+/** A stream of tokenized records; the field arrays describe the current record. */
+export interface RecordSource {
+  /** Bytes the field offsets point into (valid until the next call to `next`). */
+  buf: Uint8Array;
+  /** Field start offsets. */
+  fs: Int32Array;
+  /** Field end offsets. */
+  fe: Int32Array;
+  /** Field flags ({@link F_QUOTED}, {@link F_RAW}). */
+  ff: Uint8Array;
+  /** Number of fields in the current record (may exceed the stored ones). */
+  nf: number;
+  /** Advances to the next record of the range; false at its end. */
+  next(): boolean;
+  /** 1-based line number (in the file) where the current record starts. Slow: error path only. */
+  lineNumber(): number;
+  /** Releases resources. */
+  close(): void;
+}
+
+/** The single-byte dialect the fast tokenizer understands. -1 disables a character. */
+export interface FastDialect {
+  sep: number;
+  quote: number;
+  /** Escape inside quoted fields; -1 when none or when equal to the quote (doubling then). */
+  escape: number;
+  comment: number;
+  multiLine: boolean;
+}
+
+/** Counts line starts before `pos` (LF, CRLF, lone CR) to give a 1-based line number. */
+export function lineNumberAt(src: ByteSource, pos: number): number {
+  const buf = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(1, pos + 1)));
+  let line = 1;
+  let at = 0;
+  let prevCR = false;
+  while (at < pos) {
+    const n = src.read(buf, 0, Math.min(buf.length, pos - at + 1), at);
+    if (n <= 0) break;
+    const stop = Math.min(n, pos - at);
+    for (let i = 0; i < stop; i++) {
+      const c = buf[i]!;
+      if (c === LF) {
+        if (!prevCR) line++;
+        prevCR = false;
+      } else if (c === CR) {
+        line++;
+        prevCR = true;
+      } else prevCR = false;
+    }
+    at += stop;
+    if (stop < n) break;
+  }
+  return line;
+}
+
+/**
+ * The fast tokenizer over the records that start in [start, end) of a source.
+ * `storeLimit` caps how many fields' offsets are kept (the count `nf` goes on); once `stopAfter`
+ * fields are seen (line mode only) the rest of the line is skipped without tokenizing it.
+ */
+export class FastTokenizer implements RecordSource {
+  buf: Buffer;
+  fs: Int32Array;
+  fe: Int32Array;
+  ff: Uint8Array;
+  nf = 0;
+  /** Absolute file offset of the current record. */
+  recordPos = 0;
+  private p = 0;
+  private limit = 0;
+  private base: number;
+  private eof = false;
+  private readonly sep: number;
+  private readonly quote: number;
+  private readonly escape: number;
+  private readonly comment: number;
+  private readonly multiLine: boolean;
+  private readonly stopAfter: number;
+
+  constructor(
+    private readonly src: ByteSource,
+    d: FastDialect,
+    start: number,
+    private readonly end: number,
+    private readonly storeLimit: number,
+    stopAfter = Infinity,
+  ) {
+    this.sep = d.sep;
+    this.quote = d.quote;
+    this.escape = d.escape === d.quote ? -1 : d.escape;
+    this.comment = d.comment;
+    this.multiLine = d.multiLine;
+    this.stopAfter = d.multiLine ? Infinity : Math.max(1, stopAfter);
+    const cap = Math.max(1, Math.min(storeLimit, 64));
+    this.fs = new Int32Array(cap);
+    this.fe = new Int32Array(cap);
+    this.ff = new Uint8Array(cap);
+    const want = Math.min(CHUNK_BYTES, Math.max(256, src.size - start + 2));
+    this.buf = Buffer.allocUnsafe(want);
+    this.base = start > 0 ? start - 1 : 0;
+    if (start >= src.size || start >= end) {
+      this.eof = true;
+      return;
+    }
+    if (start === 0) {
+      this.fill();
+      if (this.limit >= 3 && this.buf[0] === 0xef && this.buf[1] === 0xbb && this.buf[2] === 0xbf) this.p = 3;
+    } else {
+      this.skipToLineStart();
+    }
+  }
+
+  private skipToLineStart(): void {
+    for (;;) {
+      if (this.p >= this.limit) {
+        if (this.eof) return;
+        this.fill();
+        continue;
+      }
+      const c = this.buf[this.p]!;
+      if (c === LF) {
+        this.p++;
+        return;
+      }
+      if (c === CR) {
+        if (this.p + 1 >= this.limit && !this.eof) {
+          this.fill();
+          continue;
+        }
+        this.p++;
+        if (this.p < this.limit && this.buf[this.p] === LF) this.p++;
+        return;
+      }
+      this.p++;
+    }
+  }
+
+  /** Moves the unconsumed bytes to the front and reads more (growing the buffer if full). */
+  private fill(): void {
+    let buf = this.buf;
+    const keep = this.limit - this.p;
+    if (this.p > 0) {
+      if (keep > 0) buf.copyWithin(0, this.p, this.limit);
+      this.base += this.p;
+      this.p = 0;
+      this.limit = keep;
+    } else if (this.limit === buf.length) {
+      const bigger = Buffer.allocUnsafe(buf.length * 2);
+      buf.copy(bigger, 0, 0, this.limit);
+      this.buf = buf = bigger;
+    }
+    const avail = this.src.size - (this.base + this.limit);
+    const want = Math.min(buf.length - this.limit, avail);
+    if (want <= 0) {
+      this.eof = true;
+      return;
+    }
+    const n = this.src.read(buf, this.limit, want, this.base + this.limit);
+    this.limit += n;
+    if (n <= 0 || this.base + this.limit >= this.src.size) this.eof = true;
+  }
+
+  next(): boolean {
+    for (;;) {
+      const buf = this.buf;
+      const p = this.p;
+      const limit = this.limit;
+      if (p >= limit) {
+        if (this.eof) return false;
+        this.fill();
+        continue;
+      }
+      if (this.base + p >= this.end) return false;
+      const c = buf[p]!;
+      if (c === LF) {
+        this.p = p + 1;
+        continue;
+      }
+      if (c === CR) {
+        if (p + 1 >= limit && !this.eof) {
+          this.fill();
+          continue;
+        }
+        this.p = p + 1 < limit && buf[p + 1] === LF ? p + 2 : p + 1;
+        continue;
+      }
+      if (c === this.comment) {
+        const q = this.lineEnd(p);
+        if (q < 0) {
+          this.fill();
+          continue;
+        }
+        this.p = q;
+        continue;
+      }
+      const r = this.tokenize(p);
+      if (r < 0) {
+        this.fill();
+        continue;
+      }
+      this.recordPos = this.base + p;
+      this.p = r;
+      return true;
+    }
+  }
+
+  /** Position after the line terminator of the line containing p, or -1 if more data is needed. */
+  private lineEnd(p: number): number {
+    const buf = this.buf;
+    const limit = this.limit;
+    while (p < limit) {
+      const c = buf[p]!;
+      if (c === LF) return p + 1;
+      if (c === CR) {
+        if (p + 1 >= limit) return this.eof ? p + 1 : -1;
+        return buf[p + 1] === LF ? p + 2 : p + 1;
+      }
+      p++;
+    }
+    return this.eof ? p : -1;
+  }
+
+  private growFields(): void {
+    const n = this.fs.length * 2;
+    const a = new Int32Array(n);
+    a.set(this.fs);
+    this.fs = a;
+    const b = new Int32Array(n);
+    b.set(this.fe);
+    this.fe = b;
+    const c = new Uint8Array(n);
+    c.set(this.ff);
+    this.ff = c;
+  }
+
+  /** Tokenizes the record at p0; returns the position after it, or -1 if more data is needed. */
+  private tokenize(p0: number): number {
+    const buf = this.buf;
+    const limit = this.limit;
+    const eof = this.eof;
+    const SEP = this.sep;
+    const Q = this.quote;
+    const ESC = this.escape;
+    const ML = this.multiLine;
+    const store = this.storeLimit;
+    const stop = this.stopAfter;
+    let fs = this.fs;
+    let fe = this.fe;
+    let ff = this.ff;
+    let p = p0;
+    let nf = 0;
+    for (;;) {
+      let s = p;
+      let e: number;
+      let flags = 0;
+      if (p < limit && buf[p] === Q) {
+        let q = p + 1;
+        let raw = false;
+        let closed = -1;
+        for (;;) {
+          if (q >= limit) {
+            if (!eof) return -1;
+            raw = true; // unterminated quote at end of input
+            break;
+          }
+          const c = buf[q]!;
+          if (c === Q) {
+            if (q + 1 >= limit) {
+              if (!eof) return -1;
+              closed = q++;
+              break;
+            }
+            if (buf[q + 1] === Q) {
+              raw = true;
+              q += 2;
+              continue;
+            }
+            closed = q++;
+            break;
+          }
+          if (c === ESC) {
+            if (q + 1 >= limit) {
+              if (!eof) return -1;
+              q++;
+              continue;
+            }
+            const n = buf[q + 1];
+            if (n === Q || n === ESC) {
+              raw = true;
+              q += 2;
+              continue;
+            }
+            q++;
+            continue;
+          }
+          if (!ML && (c === LF || c === CR)) {
+            raw = true; // line mode: a line break ends the record even inside quotes
+            break;
+          }
+          q++;
+        }
+        if (closed >= 0) {
+          if (q < limit) {
+            const c = buf[q]!;
+            if (c !== SEP && c !== LF && c !== CR) {
+              raw = true; // text after the closing quote: kept literally
+              while (q < limit) {
+                const d = buf[q]!;
+                if (d === SEP || d === LF || d === CR) break;
+                q++;
+              }
+              if (q >= limit && !eof) return -1;
+            }
+          } else if (!eof) return -1;
+        }
+        if (raw) {
+          e = q;
+          flags = F_QUOTED | F_RAW;
+        } else {
+          s = p + 1;
+          e = closed;
+          flags = F_QUOTED;
+        }
+        p = q;
+      } else {
+        while (p < limit) {
+          const c = buf[p]!;
+          if (c === SEP || c === LF || c === CR) break;
+          p++;
+        }
+        if (p >= limit && !eof) return -1;
+        e = p;
+      }
+      if (nf < store) {
+        if (nf >= fs.length) {
+          this.growFields();
+          fs = this.fs;
+          fe = this.fe;
+          ff = this.ff;
+        }
+        fs[nf] = s;
+        fe[nf] = e;
+        ff[nf] = flags;
+      }
+      nf++;
+      if (p >= limit) {
+        this.nf = nf;
+        return p;
+      }
+      let c = buf[p]!;
+      if (c === SEP) {
+        p++;
+        if (nf < stop) continue;
+        // Enough fields: skip the rest of the line (line mode: quotes cannot span lines).
+        while (p < limit) {
+          c = buf[p]!;
+          if (c === LF || c === CR) break;
+          p++;
+        }
+        if (p >= limit) {
+          if (!eof) return -1;
+          this.nf = nf;
+          return p;
+        }
+      }
+      this.nf = nf;
+      if (c === LF) return p + 1;
+      // CR
+      if (p + 1 >= limit) return eof ? p + 1 : -1;
+      return buf[p + 1] === LF ? p + 2 : p + 1;
+    }
+  }
+
+  lineNumber(): number {
+    return lineNumberAt(this.src, this.recordPos);
+  }
+
+  close(): void {
+    this.src.close();
+  }
+}
+
+/**
+ * Unescapes a raw quoted field (`buf[s]` is the opening quote) into `out`; returns the length.
+ * Inside quotes a doubled quote or `escape` + quote/escape stand for the second character; text
+ * after the closing quote is kept literally. Mirrors {@link FastTokenizer}'s rules.
+ */
+export function unescapeField(buf: Uint8Array, s: number, e: number, Q: number, ESC: number, out: Uint8Array): number {
+  if (ESC === Q) ESC = -1;
+  let i = s + 1;
+  let n = 0;
+  let inQ = true;
+  while (i < e) {
+    const c = buf[i]!;
+    if (inQ) {
+      if (c === Q) {
+        if (i + 1 < e && buf[i + 1] === Q) {
+          out[n++] = Q;
+          i += 2;
+          continue;
+        }
+        inQ = false;
+        i++;
+        continue;
+      }
+      if (c === ESC && i + 1 < e) {
+        const d = buf[i + 1]!;
+        if (d === Q || d === ESC) {
+          out[n++] = d;
+          i += 2;
+          continue;
+        }
+      }
+    }
+    out[n++] = c;
+    i++;
+  }
+  return n;
+}

@@ -1,0 +1,217 @@
+/**
+ * The CSV fallback path: tokenizes records with csv-parse (`csv-parse/sync`) for dialects the
+ * fast byte scanner does not handle (a separator, quote, escape or comment that is not a single
+ * ASCII character, `ignoreLeadingWhiteSpace` / `ignoreTrailingWhiteSpace`). It exposes the same
+ * {@link RecordSource} interface as the fast tokenizer, so conversion, null handling, modes and
+ * splits behave identically.
+ *
+ * In line mode (multiLine=false) the byte range's lines are found with the fast tokenizer
+ * (Hadoop split rule, one record per line) and parsed by csv-parse in blocks; a block where
+ * csv-parse joined lines (an unbalanced quote) is re-parsed line by line, an unterminated quote
+ * running to the end of its line like the fast path. With multiLine=true the whole file is parsed.
+ */
+import { Buffer } from 'node:buffer';
+import { parse } from 'csv-parse/sync';
+import { F_QUOTED, FastTokenizer, type ByteSource, type RecordSource, lineNumberAt } from './csv-scan.js';
+
+/** The subset of resolved options the fallback needs. */
+export interface SlowDialect {
+  sep: string;
+  quote: string;
+  escape: string;
+  comment: string;
+  multiLine: boolean;
+  ignoreLeadingWhiteSpace: boolean;
+  ignoreTrailingWhiteSpace: boolean;
+}
+
+class Quoted {
+  constructor(readonly v: string) {}
+}
+
+type Cell = string | Quoted;
+
+interface ParsedRecord {
+  fields: Cell[];
+  line: number;
+}
+
+const BLOCK_LINES = 8192;
+const BLOCK_CHARS = 1 << 20;
+
+/** csv-parse based {@link RecordSource}. */
+export class CsvParseTokenizer implements RecordSource {
+  buf: Buffer = Buffer.allocUnsafe(4096);
+  fs: Int32Array;
+  fe: Int32Array;
+  ff: Uint8Array;
+  nf = 0;
+  private queue: ParsedRecord[] = [];
+  private qi = 0;
+  private line = 1;
+  private lines: FastTokenizer | null = null;
+  private done = false;
+  private readonly parseOpts: Record<string, unknown>;
+
+  constructor(
+    private readonly src: ByteSource,
+    private readonly d: SlowDialect,
+    start: number,
+    end: number,
+    private readonly storeLimit: number,
+  ) {
+    const cap = Math.max(1, Math.min(storeLimit, 64));
+    this.fs = new Int32Array(cap);
+    this.fe = new Int32Array(cap);
+    this.ff = new Uint8Array(cap);
+    this.parseOpts = {
+      delimiter: d.sep,
+      quote: d.quote === '' ? false : d.quote,
+      escape: d.escape === '' ? null : d.escape,
+      comment: d.comment === '' ? undefined : d.comment,
+      comment_no_infix: true,
+      ltrim: d.ignoreLeadingWhiteSpace,
+      rtrim: d.ignoreTrailingWhiteSpace,
+      relax_quotes: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      info: true,
+      record_delimiter: d.multiLine ? ['\r\n', '\n', '\r'] : ['\n'],
+      cast: (v: string, ctx: { quoting: boolean }) => (ctx.quoting ? new Quoted(v) : v),
+    };
+    if (d.multiLine) {
+      if (start > 0) this.done = true;
+      else this.parseWholeFile();
+    } else {
+      // Pure line splitter: no separator, no quotes, no comments; one field per line.
+      this.lines = new FastTokenizer(src, { sep: -1, quote: -1, escape: -1, comment: -1, multiLine: false }, start, end, 1);
+    }
+  }
+
+  private parseWholeFile(): void {
+    const data = Buffer.allocUnsafe(this.src.size);
+    let at = 0;
+    while (at < data.length) {
+      const n = this.src.read(data, at, data.length - at, at);
+      if (n <= 0) break;
+      at += n;
+    }
+    let text = data.toString('utf8', 0, at);
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    const recs = parse(text, this.parseOpts) as { record: Cell[]; info: { lines: number } }[];
+    for (const r of recs) {
+      // info.lines is the line the record ends on; subtract the line breaks inside its values.
+      let inner = 0;
+      for (const c of r.record) {
+        const v = typeof c === 'string' ? c : c.v;
+        for (let i = 0; i < v.length; i++) {
+          const ch = v.charCodeAt(i);
+          if (ch === 10) inner++;
+          else if (ch === 13 && v.charCodeAt(i + 1) !== 10) inner++;
+        }
+      }
+      this.queue.push({ fields: r.record, line: r.info.lines - inner });
+    }
+    this.done = true;
+  }
+
+  /** Reads the next block of lines and parses it. */
+  private refill(): boolean {
+    const lt = this.lines;
+    if (!lt || this.done) return false;
+    const texts: string[] = [];
+    const starts: number[] = [];
+    let chars = 0;
+    while (texts.length < BLOCK_LINES && chars < BLOCK_CHARS && lt.next()) {
+      const t = lt.buf.toString('utf8', lt.fs[0]!, lt.fe[0]!);
+      texts.push(t);
+      starts.push(lt.recordPos);
+      chars += t.length + 1;
+    }
+    if (texts.length === 0) {
+      this.done = true;
+      return false;
+    }
+    this.queue = [];
+    this.qi = 0;
+    const comment = this.d.comment;
+    const expected: number[] = [];
+    for (let i = 0; i < texts.length; i++) if (comment === '' || !texts[i]!.startsWith(comment)) expected.push(i);
+    let recs: { record: Cell[]; info: { lines: number } }[] | null = null;
+    try {
+      recs = parse(texts.join('\n'), this.parseOpts) as { record: Cell[]; info: { lines: number } }[];
+    } catch {
+      recs = null;
+    }
+    if (recs && recs.length === expected.length && recs.every((r, k) => r.info.lines === expected[k]! + 1)) {
+      for (let k = 0; k < recs.length; k++) this.queue.push({ fields: recs[k]!.record, line: -1 - starts[expected[k]!]! });
+    } else {
+      for (let i = 0; i < texts.length; i++) {
+        const rec = this.parseLine(texts[i]!);
+        if (rec) this.queue.push({ fields: rec, line: -1 - starts[i]! });
+      }
+    }
+    return true;
+  }
+
+  /** Parses one line on its own; an unterminated quote runs to the end of the line. */
+  private parseLine(text: string): Cell[] | null {
+    for (const t of [text, text + this.d.quote]) {
+      try {
+        const r = parse(t, this.parseOpts) as { record: Cell[] }[];
+        return r.length === 0 ? null : r[0]!.record;
+      } catch {
+        /* try the next form */
+      }
+    }
+    return [text];
+  }
+
+  next(): boolean {
+    for (;;) {
+      if (this.qi < this.queue.length) {
+        const rec = this.queue[this.qi++]!;
+        this.line = rec.line;
+        this.load(rec.fields);
+        return true;
+      }
+      if (!this.refill()) return false;
+    }
+  }
+
+  private load(fields: Cell[]): void {
+    const n = fields.length;
+    const store = Math.min(n, this.storeLimit);
+    if (store > this.fs.length) {
+      this.fs = new Int32Array(store);
+      this.fe = new Int32Array(store);
+      this.ff = new Uint8Array(store);
+    }
+    let pos = 0;
+    for (let i = 0; i < store; i++) {
+      const c = fields[i]!;
+      const v = typeof c === 'string' ? c : c.v;
+      const need = pos + v.length * 3;
+      if (need > this.buf.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
+        this.buf.copy(bigger, 0, 0, pos);
+        this.buf = bigger;
+      }
+      this.fs[i] = pos;
+      pos += this.buf.write(v, pos, 'utf8');
+      this.fe[i] = pos;
+      this.ff[i] = typeof c === 'string' ? 0 : F_QUOTED;
+    }
+    this.nf = n;
+  }
+
+  lineNumber(): number {
+    // Line mode stores -1 - (byte offset of the line); count lines up to it on demand.
+    if (this.line < 0) return lineNumberAt(this.src, -1 - this.line);
+    return this.line;
+  }
+
+  close(): void {
+    this.src.close();
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * The resolved logical plan: relational operators over bound expressions, each with its output
+ * schema. The DataFrame API and SQL build these (resolving names eagerly, as Spark's analyzer
+ * does); the optimizer rewrites them; the physical planner turns them into partitioned operators.
+ */
+import type { BoundAgg, BoundExpr, BoundSortKey } from '../expr/expr.js';
+import { boundToString } from '../expr/expr.js';
+import type { DataSource } from '../io/source.js';
+import { type Field, Schema } from '../types.js';
+
+/** Spark's join kinds. */
+export type JoinType = 'inner' | 'left' | 'right' | 'full' | 'left_semi' | 'left_anti' | 'cross';
+
+export interface ScanNode {
+  readonly kind: 'scan';
+  readonly source: DataSource;
+  /** Indices into source.schema that are read (projection pushdown). */
+  readonly columns: readonly number[];
+  /** Conjunctive filters over the scan's output columns, applied right after reading (predicate pushdown). */
+  readonly filters: readonly BoundExpr[];
+  /** Stop after this many rows per partition (limit pushdown), if set. */
+  readonly limit: number | null;
+  readonly schema: Schema;
+}
+export interface ProjectNode { readonly kind: 'project'; readonly input: LogicalPlan; readonly exprs: readonly BoundExpr[]; readonly schema: Schema }
+export interface FilterNode { readonly kind: 'filter'; readonly input: LogicalPlan; readonly condition: BoundExpr; readonly schema: Schema }
+export interface AggregateNode {
+  readonly kind: 'aggregate';
+  readonly input: LogicalPlan;
+  readonly groupBy: readonly BoundExpr[];
+  readonly aggs: readonly BoundAgg[];
+  /** Group columns first, then one column per aggregate. */
+  readonly schema: Schema;
+}
+export interface SortNode { readonly kind: 'sort'; readonly input: LogicalPlan; readonly keys: readonly BoundSortKey[]; readonly schema: Schema }
+export interface LimitNode { readonly kind: 'limit'; readonly input: LogicalPlan; readonly limit: number; readonly offset: number; readonly schema: Schema }
+export interface JoinNode {
+  readonly kind: 'join';
+  readonly left: LogicalPlan;
+  readonly right: LogicalPlan;
+  readonly joinType: JoinType;
+  /** Equi-join keys over the left / right schemas (pairwise, same types). */
+  readonly leftKeys: readonly BoundExpr[];
+  readonly rightKeys: readonly BoundExpr[];
+  /** Residual (non-equi) condition over left ++ right columns, or null. */
+  readonly condition: BoundExpr | null;
+  readonly schema: Schema;
+}
+export interface UnionNode { readonly kind: 'union'; readonly inputs: readonly LogicalPlan[]; readonly schema: Schema }
+export interface SampleNode {
+  readonly kind: 'sample';
+  readonly input: LogicalPlan;
+  readonly fraction: number;
+  readonly withReplacement: boolean;
+  readonly seed: number;
+  readonly schema: Schema;
+}
+/** An empty relation (a filter folded to false, limit 0). */
+export interface EmptyNode { readonly kind: 'empty'; readonly schema: Schema }
+
+/** Any logical operator. */
+export type LogicalPlan = ScanNode | ProjectNode | FilterNode | AggregateNode | SortNode | LimitNode | JoinNode | UnionNode | SampleNode | EmptyNode;
+
+/** The inputs of a node. */
+export function children(p: LogicalPlan): LogicalPlan[] {
+  switch (p.kind) {
+    case 'scan': case 'empty': return [];
+    case 'join': return [p.left, p.right];
+    case 'union': return [...p.inputs];
+    default: return [p.input];
+  }
+}
+
+/** Adds a qualifier (a DataFrame id or alias) to every field of a schema. */
+export function qualify(schema: Schema, qualifier: string): Schema {
+  return new Schema(schema.fields.map((f) => ({ ...f, qualifiers: [...(f.qualifiers ?? []), qualifier] })));
+}
+
+/** Replaces a node's schema (keeping its types, e.g. to add qualifiers). */
+export function withSchema<T extends LogicalPlan>(p: T, schema: Schema): T {
+  return { ...p, schema };
+}
+
+/** Output schema of a projection: names given, qualifiers kept for pass-through columns. */
+export function projectSchema(input: Schema, exprs: readonly BoundExpr[], names: readonly string[]): Schema {
+  return new Schema(exprs.map((e, i): Field => {
+    const passthrough = e.kind === 'ref' ? input.fields[e.index] : undefined;
+    return {
+      name: names[i]!,
+      type: e.type,
+      nullable: passthrough ? passthrough.nullable : true,
+      ...(passthrough?.qualifiers && passthrough.name.toLowerCase() === names[i]!.toLowerCase() ? { qualifiers: passthrough.qualifiers } : {}),
+    };
+  }));
+}
+
+/** The output schema of a join of these sides. */
+export function joinSchema(left: Schema, right: Schema, joinType: JoinType): Schema {
+  if (joinType === 'left_semi' || joinType === 'left_anti') return left;
+  const l = left.fields.map((f) => (joinType === 'right' || joinType === 'full' ? { ...f, nullable: true } : f));
+  const r = right.fields.map((f) => (joinType === 'left' || joinType === 'full' ? { ...f, nullable: true } : f));
+  return new Schema([...l, ...r]);
+}
+
+/** Indented tree rendering of a logical plan (for explain). */
+export function logicalToString(p: LogicalPlan, indent = 0): string {
+  const pad = ' '.repeat(indent) + (indent ? '+- ' : '');
+  const line = pad + describeNode(p);
+  return [line, ...children(p).map((c) => logicalToString(c, indent + 3))].join('\n');
+}
+
+function describeNode(p: LogicalPlan): string {
+  const cols = (s: Schema) => s.names.join(', ');
+  switch (p.kind) {
+    case 'scan': {
+      const extra = [
+        p.filters.length ? `filters=[${p.filters.map(boundToString).join(', ')}]` : '',
+        p.limit !== null ? `limit=${p.limit}` : '',
+      ].filter(Boolean).join(' ');
+      return `Scan ${p.source.describe()} [${cols(p.schema)}]${extra ? ' ' + extra : ''}`;
+    }
+    case 'project': return `Project [${p.exprs.map((e, i) => `${boundToString(e)} AS ${p.schema.fields[i]!.name}`).join(', ')}]`;
+    case 'filter': return `Filter ${boundToString(p.condition)}`;
+    case 'aggregate': return `Aggregate [${p.groupBy.map(boundToString).join(', ')}] [${p.aggs.map((a) => `${a.fn}(${a.distinct ? 'DISTINCT ' : ''}${a.args.map(boundToString).join(', ')})`).join(', ')}]`;
+    case 'sort': return `Sort [${p.keys.map((k) => `${boundToString(k.expr)} ${k.ascending ? 'ASC' : 'DESC'} NULLS ${k.nullsFirst ? 'FIRST' : 'LAST'}`).join(', ')}]`;
+    case 'limit': return `Limit ${p.limit}${p.offset ? ` offset ${p.offset}` : ''}`;
+    case 'join': {
+      const keys = p.leftKeys.map((k, i) => `${boundToString(k)} = ${boundToString(p.rightKeys[i]!)}`).join(' AND ');
+      return `Join ${p.joinType}${keys ? ` [${keys}]` : ''}${p.condition ? ` condition=${boundToString(p.condition)}` : ''}`;
+    }
+    case 'union': return 'Union';
+    case 'sample': return `Sample fraction=${p.fraction} withReplacement=${p.withReplacement} seed=${p.seed}`;
+    case 'empty': return `Empty [${cols(p.schema)}]`;
+  }
+}

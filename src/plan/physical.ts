@@ -1,0 +1,162 @@
+/**
+ * Physical planning: turns an optimised logical plan into partitioned operators, inserting an
+ * exchange wherever an operator needs all rows of a key (aggregate, join, distinct) or a global
+ * order (sort, limit): two-phase aggregation, shuffled or broadcast hash joins, top-K for
+ * orderBy + limit.
+ */
+import type { BoundExpr } from '../expr/expr.js';
+import { aggStateTypes, HashAggregateOp } from '../exec/aggregate.js';
+import { EmptyOp, FilterOp, LimitOp, ProjectOp, SampleOp, ScanOp, UnionOp } from '../exec/basic.js';
+import { ExchangeOp } from '../exec/exchange.js';
+import { HashJoinOp } from '../exec/join.js';
+import type { PhysicalOp } from '../exec/operator.js';
+import { SortOp } from '../exec/sort.js';
+import { Schema } from '../types.js';
+import type { LogicalPlan } from './logical.js';
+
+/** Planner settings (from the Session). */
+export interface PlannerConfig {
+  /** Partitions after a shuffle (Spark's spark.sql.shuffle.partitions). */
+  shufflePartitions: number;
+  /** Largest estimated size in bytes of a join side that is broadcast instead of shuffled (-1 disables). */
+  autoBroadcastJoinThreshold: number;
+}
+
+/** Rough output size of a logical plan in bytes, when it can be estimated. */
+export function estimateBytes(p: LogicalPlan): number | undefined {
+  switch (p.kind) {
+    case 'scan': {
+      const total = p.source.estimatedBytes();
+      if (total === undefined) return undefined;
+      const frac = p.source.schema.length ? p.columns.length / p.source.schema.length : 1;
+      return total * frac;
+    }
+    case 'empty': return 0;
+    case 'project': case 'filter': case 'sort': case 'sample': return estimateBytes(p.input);
+    case 'limit': return Math.min(estimateBytes(p.input) ?? Infinity, p.limit * 64 * Math.max(1, p.schema.length));
+    case 'union': {
+      let n = 0;
+      for (const i of p.inputs) {
+        const e = estimateBytes(i);
+        if (e === undefined) return undefined;
+        n += e;
+      }
+      return n;
+    }
+    default: return undefined;
+  }
+}
+
+function refs(schema: Schema, count: number, offset = 0): BoundExpr[] {
+  return Array.from({ length: count }, (_, i) => ({ kind: 'ref', index: offset + i, type: schema.fields[offset + i]!.type, name: schema.fields[offset + i]!.name }) as const);
+}
+
+/** Plans a logical tree into physical operators. */
+export function planPhysical(p: LogicalPlan, cfg: PlannerConfig): PhysicalOp {
+  switch (p.kind) {
+    case 'scan':
+      return new ScanOp(p.source, p.columns, p.filters, p.limit, p.schema);
+    case 'empty':
+      return new EmptyOp(p.schema);
+    case 'project':
+      return new ProjectOp(planPhysical(p.input, cfg), p.exprs, p.schema);
+    case 'filter':
+      return new FilterOp(planPhysical(p.input, cfg), p.condition);
+    case 'sample':
+      return new SampleOp(planPhysical(p.input, cfg), p.fraction, p.withReplacement, p.seed);
+    case 'union':
+      return new UnionOp(p.inputs.map((i) => planPhysical(i, cfg)), p.schema);
+    case 'sort': {
+      const child = planPhysical(p.input, cfg);
+      const gathered = child.numPartitions() === 1 ? child : new ExchangeOp(child, { kind: 'single' });
+      return new SortOp(gathered, p.keys);
+    }
+    case 'limit': {
+      if (p.input.kind === 'sort') {
+        // TakeOrdered: top-(limit+offset) per partition, then a final top-K on one partition.
+        const k = p.limit + p.offset;
+        const child = planPhysical(p.input.input, cfg);
+        const local = child.numPartitions() === 1 ? child : new ExchangeOp(new SortOp(child, p.input.keys, k), { kind: 'single' });
+        const top = new SortOp(local, p.input.keys, k);
+        return p.offset ? new LimitOp(top, p.limit, p.offset, true) : top;
+      }
+      const child = planPhysical(p.input, cfg);
+      if (child.numPartitions() === 1) return new LimitOp(child, p.limit, p.offset, true);
+      const local = new LimitOp(child, p.limit + p.offset, 0, false);
+      return new LimitOp(new ExchangeOp(local, { kind: 'single' }), p.limit, p.offset, true);
+    }
+    case 'aggregate': {
+      const child = planPhysical(p.input, cfg);
+      const nKeys = p.groupBy.length;
+      const splittable = p.aggs.every((a) => aggStateTypes(a) !== undefined);
+      const keyPart = (keys: readonly BoundExpr[]) =>
+        nKeys === 0 || cfg.shufflePartitions === 1
+          ? ({ kind: 'single' } as const)
+          : ({ kind: 'hash', keys, partitions: cfg.shufflePartitions } as const);
+      if (!splittable) {
+        const ex = new ExchangeOp(child, keyPart(p.groupBy));
+        return new HashAggregateOp(ex, 'complete', p.groupBy, p.aggs, p.schema);
+      }
+      const groupSchema = new Schema(p.schema.fields.slice(0, nKeys));
+      const partialSchema = HashAggregateOp.partialSchema(groupSchema, p.aggs);
+      const partial = new HashAggregateOp(child, 'partial', p.groupBy, p.aggs, partialSchema);
+      const ex = new ExchangeOp(partial, keyPart(refs(partialSchema, nKeys)));
+      return new HashAggregateOp(ex, 'final', refs(partialSchema, nKeys), p.aggs, p.schema);
+    }
+    case 'join': {
+      let left = planPhysical(p.left, cfg);
+      let right = planPhysical(p.right, cfg);
+      const equi = p.leftKeys.length > 0;
+      const rightSize = estimateBytes(p.right);
+      const broadcastable = p.joinType === 'inner' || p.joinType === 'left' || p.joinType === 'left_semi' || p.joinType === 'left_anti' || p.joinType === 'cross';
+      const small = rightSize !== undefined && cfg.autoBroadcastJoinThreshold >= 0 && rightSize <= cfg.autoBroadcastJoinThreshold;
+      if (broadcastable && (!equi || small)) {
+        right = new ExchangeOp(right, { kind: 'broadcast' });
+        return new HashJoinOp(left, right, p.joinType, p.leftKeys, p.rightKeys, p.condition, true, p.schema);
+      }
+      if (!equi) {
+        // right/full outer without equi-keys: both sides on one partition.
+        left = new ExchangeOp(left, { kind: 'single' });
+        right = new ExchangeOp(right, { kind: 'single' });
+        return new HashJoinOp(left, right, p.joinType, p.leftKeys, p.rightKeys, p.condition, false, p.schema);
+      }
+      const n = cfg.shufflePartitions;
+      left = new ExchangeOp(left, n === 1 ? { kind: 'single' } : { kind: 'hash', keys: p.leftKeys, partitions: n });
+      right = new ExchangeOp(right, n === 1 ? { kind: 'single' } : { kind: 'hash', keys: p.rightKeys, partitions: n });
+      return new HashJoinOp(left, right, p.joinType, p.leftKeys, p.rightKeys, p.condition, false, p.schema);
+    }
+  }
+}
+
+/** Renders a physical plan as an indented tree, marking stages (cut at exchanges) and partition counts. */
+export function physicalToString(op: PhysicalOp, metrics?: Map<PhysicalOp, { rows: number; timeMs: number }>): string {
+  const lines: string[] = [];
+  const walk = (o: PhysicalOp, depth: number) => {
+    const pad = ' '.repeat(depth * 3) + (depth ? '+- ' : '');
+    const m = metrics?.get(o);
+    lines.push(`${pad}${o.describe()} (partitions=${o.numPartitions()}${m ? `, rows=${m.rows}` : ''})`);
+    for (const c of o.children) walk(c, depth + 1);
+  };
+  walk(op, 0);
+  return lines.join('\n');
+}
+
+/** Stages of a physical plan: the root stage plus one per exchange, in dependency order (inputs first). */
+export function stagesOf(root: PhysicalOp): { id: number; root: PhysicalOp; partitions: number; dependsOn: number[] }[] {
+  const stages: { id: number; root: PhysicalOp; partitions: number; dependsOn: number[] }[] = [];
+  const visit = (stageRoot: PhysicalOp): number => {
+    const deps: number[] = [];
+    const walk = (o: PhysicalOp) => {
+      for (const c of o.children) {
+        if (c instanceof ExchangeOp) deps.push(visit(c.child));
+        else walk(c);
+      }
+    };
+    walk(stageRoot);
+    const id = stages.length;
+    stages.push({ id, root: stageRoot, partitions: stageRoot.numPartitions(), dependsOn: deps });
+    return id;
+  };
+  visit(root);
+  return stages;
+}

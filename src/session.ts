@@ -1,0 +1,258 @@
+/**
+ * Session (PySpark's SparkSession): configuration, the entry points that create DataFrames
+ * (read, createDataFrame, range), the temp-view catalog, and lifecycle (stop).
+ */
+import os from 'node:os';
+import * as arrow from 'apache-arrow';
+import { Batch, BATCH_SIZE, batchFromRows } from './data/batch.js';
+import { tableToBatches } from './data/arrow.js';
+import { DataFrame } from './dataframe.js';
+import { AnalysisError, IllegalArgumentError, didYouMean } from './errors.js';
+import type { JobResult } from './exec/scheduler.js';
+import type { CsvReadOptions } from './io/csv.js';
+import { parseDDLSchema } from './io/csv.js';
+import { CsvSource, ParquetSource } from './io/file-sources.js';
+import { type DataSource, MemorySource, RangeSource } from './io/source.js';
+import type { PlannerConfig } from './plan/physical.js';
+import { type Row, Schema } from './types.js';
+import './expr/functions/index.js';
+import './expr/aggregates.js';
+
+/** Options of `Session.create`. */
+export interface SessionOptions {
+  /** Worker threads for execution (default: the number of CPU cores). */
+  threads?: number;
+  /** Partitions after a shuffle (default: 2 × threads), like spark.sql.shuffle.partitions. */
+  shufflePartitions?: number;
+  /** Largest estimated size in bytes of a join side to broadcast (default 10 MiB; -1 disables), like spark.sql.autoBroadcastJoinThreshold. */
+  autoBroadcastJoinThreshold?: number;
+  /** Target bytes per CSV split (default 32 MiB), like spark.sql.files.maxPartitionBytes. */
+  maxPartitionBytes?: number;
+  /** Application name (informational). */
+  appName?: string;
+}
+
+/** Temp views by name (case-insensitive, like Spark). */
+export class Catalog {
+  private readonly views = new Map<string, { name: string; df: DataFrame }>();
+
+  /** @internal */
+  registerView(name: string, df: DataFrame, replace: boolean): void {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new IllegalArgumentError(`invalid view name '${name}': use letters, digits and underscores, not starting with a digit`);
+    const key = name.toLowerCase();
+    if (!replace && this.views.has(key)) throw new AnalysisError(`temporary view '${name}' already exists; use createOrReplaceTempView`);
+    this.views.set(key, { name, df: df.alias(name) });
+  }
+
+  /** Names of the temp views. */
+  listTables(): { name: string; isTemporary: boolean }[] {
+    return [...this.views.values()].map((v) => ({ name: v.name, isTemporary: true })).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Drops a temp view; returns whether it existed. */
+  dropTempView(name: string): boolean {
+    return this.views.delete(name.toLowerCase());
+  }
+
+  /** True if a temp view of this name exists. */
+  tableExists(name: string): boolean {
+    return this.views.has(name.toLowerCase());
+  }
+
+  /** The DataFrame behind a view (AnalysisError with suggestions if unknown). */
+  table(name: string): DataFrame {
+    const v = this.views.get(name.toLowerCase());
+    if (!v) throw new AnalysisError(`table or view '${name}' not found${didYouMean(name, [...this.views.values()].map((x) => x.name))}`);
+    return v.df;
+  }
+}
+
+/** CSV reader options as accepted by `spark.read.csv` (Spark's option names). */
+export type CsvOptions = CsvReadOptions;
+
+/** `spark.read`: CSV and Parquet readers, in PySpark's shapes. */
+export class DataFrameReader {
+  private fmt = 'parquet';
+  private readonly opts: Record<string, unknown> = {};
+  private userSchema: Schema | string | undefined;
+
+  /** @internal */
+  constructor(private readonly session: Session) {}
+
+  /** Input format for load(): 'csv' or 'parquet'. */
+  format(format: string): this {
+    this.fmt = format.toLowerCase();
+    return this;
+  }
+  /** Sets one reader option (e.g. header, sep, inferSchema). */
+  option(key: string, value: string | number | boolean): this {
+    this.opts[key] = value;
+    return this;
+  }
+  /** Sets several reader options. */
+  options(options: Record<string, string | number | boolean>): this {
+    Object.assign(this.opts, options);
+    return this;
+  }
+  /** An explicit schema (a Schema or a DDL string like 'a INT, b STRING'). */
+  schema(schema: Schema | string): this {
+    this.userSchema = schema;
+    return this;
+  }
+
+  /** Reads CSV from a file, a folder of part files, or a glob. */
+  csv(path: string | string[], options: CsvOptions = {}): DataFrame {
+    const merged = normalizeCsvOptions({ ...this.opts, ...(this.userSchema ? { schema: this.userSchema } : {}), ...options });
+    const cfg = this.session.options;
+    const source = CsvSource.open(path, { maxPartitionBytes: cfg.maxPartitionBytes, ...merged }, this.session.threads);
+    return this.session.fromSource(source);
+  }
+
+  /** Reads Parquet from a file, a folder of part files, or a glob (async: the footers are read now). */
+  async parquet(path: string | string[]): Promise<DataFrame> {
+    return this.session.fromSource(await ParquetSource.open(path));
+  }
+
+  /** Reads in the format set by format(). */
+  async load(path: string | string[]): Promise<DataFrame> {
+    if (this.fmt === 'csv') return this.csv(path);
+    if (this.fmt === 'parquet') return this.parquet(path);
+    throw new IllegalArgumentError(`unsupported input format '${this.fmt}'; use 'csv' or 'parquet'`);
+  }
+}
+
+/** Converts option values given as strings ('true', '1') to the typed CSV options. */
+function normalizeCsvOptions(o: Record<string, unknown>): CsvReadOptions {
+  const out: Record<string, unknown> = { ...o };
+  for (const k of ['header', 'inferSchema', 'multiLine', 'ignoreLeadingWhiteSpace', 'ignoreTrailingWhiteSpace']) {
+    if (typeof out[k] === 'string') out[k] = (out[k] as string).toLowerCase() === 'true';
+  }
+  for (const k of ['samplingRatio', 'maxPartitionBytes']) if (typeof out[k] === 'string') out[k] = Number(out[k]);
+  if (typeof out['mode'] === 'string') out['mode'] = (out['mode'] as string).toUpperCase();
+  return out as CsvReadOptions;
+}
+
+/** The entry point: holds configuration and creates DataFrames. */
+export class Session {
+  /** Resolved options. */
+  readonly options: Required<Omit<SessionOptions, 'appName'>> & { appName: string };
+  /** Temp views. */
+  readonly catalog = new Catalog();
+  /** File readers. */
+  get read(): DataFrameReader {
+    return new DataFrameReader(this);
+  }
+  /** @internal The last job run (for explain('analyze') and tests). */
+  lastJob: JobResult | undefined;
+  private stopped = false;
+
+  private constructor(options: SessionOptions) {
+    const threads = options.threads ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+    if (!Number.isInteger(threads) || threads < 1) throw new IllegalArgumentError(`threads must be a positive integer, got ${options.threads}`);
+    this.options = {
+      threads,
+      shufflePartitions: options.shufflePartitions ?? Math.max(1, threads * 2),
+      autoBroadcastJoinThreshold: options.autoBroadcastJoinThreshold ?? 10 * 1024 * 1024,
+      maxPartitionBytes: options.maxPartitionBytes ?? 32 * 1024 * 1024,
+      appName: options.appName ?? 'kindling',
+    };
+  }
+
+  /** Creates a session. */
+  static async create(options: SessionOptions = {}): Promise<Session> {
+    return new Session(options);
+  }
+
+  /** Worker threads. */
+  get threads(): number {
+    return this.options.threads;
+  }
+
+  /** @internal Planner settings. */
+  plannerConfig(): PlannerConfig {
+    this.checkOpen();
+    return { shufflePartitions: this.options.shufflePartitions, autoBroadcastJoinThreshold: this.options.autoBroadcastJoinThreshold };
+  }
+
+  private checkOpen(): void {
+    if (this.stopped) throw new IllegalArgumentError('this Session was stopped; create a new one with Session.create()');
+  }
+
+  /** @internal A DataFrame scanning a source. */
+  fromSource(source: DataSource): DataFrame {
+    this.checkOpen();
+    const columns = source.schema.fields.map((_, i) => i);
+    return new DataFrame(this, { kind: 'scan', source, columns, filters: [], limit: null, schema: source.schema });
+  }
+
+  /**
+   * A DataFrame from rows (plain objects) or an apache-arrow Table. The schema is inferred from
+   * the values unless given (a Schema, a DDL string 'a INT, b STRING', or column names for arrays of arrays).
+   */
+  createDataFrame(data: readonly Record<string, unknown>[] | readonly unknown[][] | arrow.Table, schema?: Schema | string | string[]): DataFrame {
+    this.checkOpen();
+    let s: Schema | undefined = typeof schema === 'string' ? parseDDLSchema(schema) : schema instanceof Schema ? schema : undefined;
+    let batches: Batch[];
+    if (data instanceof arrow.Table) {
+      const t = tableToBatches(data);
+      s = t.schema;
+      batches = t.batches;
+    } else {
+      let rows = data as readonly Record<string, unknown>[];
+      if (rows.length > 0 && Array.isArray(rows[0])) {
+        const names = Array.isArray(schema) ? schema : s ? s.names : (rows[0] as unknown as unknown[]).map((_, i) => `_${i + 1}`);
+        rows = (data as unknown[][]).map((r) => Object.fromEntries(names.map((n, i) => [n, r[i]])));
+      }
+      if (rows.length === 0 && !s) throw new IllegalArgumentError('createDataFrame([]) needs a schema to know the columns');
+      const all = batchFromRows(rows, s);
+      s = all.schema;
+      batches = [];
+      for (let i = 0; i < Math.max(1, all.numRows); i += BATCH_SIZE) batches.push(all.slice(i, i + BATCH_SIZE));
+    }
+    // Spread batches over partitions (round-robin), so in-memory data is partitioned like files.
+    const n = Math.max(1, Math.min(this.threads, batches.length));
+    const parts: Batch[][] = Array.from({ length: n }, () => []);
+    batches.forEach((b, i) => parts[i % n]!.push(b));
+    return this.fromSource(new MemorySource(s!, parts));
+  }
+
+  /** A DataFrame with one int64 column `id`: `range(end)` or `range(start, end, step?, numPartitions?)`. */
+  range(start: number, end?: number, step = 1, numPartitions?: number): DataFrame {
+    this.checkOpen();
+    if (end === undefined) {
+      end = start;
+      start = 0;
+    }
+    if (step === 0) throw new IllegalArgumentError('range() step must not be 0');
+    return this.fromSource(new RangeSource(start, end, step, numPartitions ?? this.threads));
+  }
+
+  /** The DataFrame registered as temp view `name`. */
+  table(name: string): DataFrame {
+    return this.catalog.table(name);
+  }
+
+  /** @internal A DataFrame whose rows are computed by `produce` when an action runs (used by describe()). */
+  lazyFrom(produce: () => Promise<Row[] | Record<string, unknown>[]>, schema: Schema): DataFrame {
+    let cached: Promise<Batch> | undefined;
+    const source: DataSource = {
+      schema,
+      numPartitions: () => 1,
+      describe: () => 'computed',
+      estimatedBytes: () => undefined,
+      read: (_p, columns) => ({
+        async *[Symbol.asyncIterator]() {
+          cached ??= produce().then((rows) => batchFromRows(rows, schema));
+          const b = await cached;
+          yield new Batch(new Schema(columns.map((i) => schema.fields[i]!)), columns.map((i) => b.columns[i]!), b.numRows);
+        },
+      }),
+    };
+    return this.fromSource(source);
+  }
+
+  /** Stops the session (releases worker threads once they exist). Further use raises an error. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+  }
+}

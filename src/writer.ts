@@ -1,0 +1,79 @@
+/**
+ * DataFrameWriter (`df.write`): save modes and formats. Each output partition of the job becomes
+ * one part file, written into a temporary folder that is renamed into place only when every part
+ * succeeded, so a failed job leaves no partial output.
+ */
+import { Batch } from './data/batch.js';
+import type { DataFrame } from './dataframe.js';
+import { IllegalArgumentError } from './errors.js';
+import { runJob } from './exec/scheduler.js';
+import { type CsvWriteOptions, writeCsvFile } from './io/csv.js';
+import { type SaveMode, checkSaveMode, parseSaveMode, writeDataset } from './io/dataset-writer.js';
+import { type ParquetWriteOptions, writeParquetFile } from './io/parquet.js';
+
+type WriteOptionValue = string | number | boolean;
+
+/** Saves a DataFrame to files, like PySpark's DataFrameWriter. */
+export class DataFrameWriter {
+  private saveMode: SaveMode = 'error';
+  private fmt = 'parquet';
+  private readonly opts: Record<string, WriteOptionValue> = {};
+
+  /** @internal */
+  constructor(private readonly df: DataFrame) {}
+
+  /** 'error' (default: fail if the path exists), 'overwrite', 'append' or 'ignore'. */
+  mode(mode: SaveMode | string): this {
+    this.saveMode = parseSaveMode(mode);
+    return this;
+  }
+  /** Output format for save(): 'parquet' (default) or 'csv'. */
+  format(format: string): this {
+    this.fmt = format.toLowerCase();
+    return this;
+  }
+  /** Sets one writer option (e.g. `header`, `sep`, `compression`). */
+  option(key: string, value: WriteOptionValue): this {
+    this.opts[key] = value;
+    return this;
+  }
+  /** Sets several writer options. */
+  options(options: Record<string, WriteOptionValue>): this {
+    Object.assign(this.opts, options);
+    return this;
+  }
+
+  /** Writes CSV part files into the folder `path`. */
+  async csv(path: string, options: CsvWriteOptions & { mode?: SaveMode | string } = {}): Promise<void> {
+    const { mode, ...rest } = options;
+    if (mode) this.mode(mode);
+    const o: CsvWriteOptions = { ...(this.opts as CsvWriteOptions), ...rest };
+    await this.run(path, 'csv', (file, batches) => writeCsvFile(file, this.df.schema, batches, o));
+  }
+
+  /** Writes Parquet part files into the folder `path`. */
+  async parquet(path: string, options: ParquetWriteOptions & { mode?: SaveMode | string } = {}): Promise<void> {
+    const { mode, ...rest } = options;
+    if (mode) this.mode(mode);
+    const o: ParquetWriteOptions = { ...(this.opts as ParquetWriteOptions), ...rest };
+    const ext = `${o.compression && o.compression !== 'uncompressed' ? o.compression : o.compression === 'uncompressed' ? '' : 'snappy'}`;
+    await this.run(path, ext ? `${ext}.parquet` : 'parquet', (file, batches) => writeParquetFile(file, this.df.schema, batches, o));
+  }
+
+  /** Writes in the format set by format(). */
+  async save(path: string): Promise<void> {
+    if (this.fmt === 'csv') return this.csv(path);
+    if (this.fmt === 'parquet') return this.parquet(path);
+    throw new IllegalArgumentError(`unsupported output format '${this.fmt}'; use 'csv' or 'parquet'`);
+  }
+
+  private async run(path: string, ext: string, writePart: (file: string, batches: Batch[]) => void | Promise<void>): Promise<void> {
+    if (checkSaveMode(path, this.saveMode) === 'skip') return;
+    const res = await runJob(this.df.plan, this.df.session.plannerConfig());
+    const schema = this.df.schema;
+    const parts = res.partitions.map((bs) => bs.map((b) => new Batch(schema, b.columns, b.numRows)));
+    const nonEmpty = parts.filter((bs) => bs.length > 0);
+    const toWrite = nonEmpty.length ? nonEmpty : [[]];
+    await writeDataset(path, this.saveMode, toWrite.length, ext, (file, i) => writePart(file, toWrite[i]!));
+  }
+}
