@@ -12,17 +12,22 @@ import { ColumnData, normalizeValidity } from '../data/column.js';
 import type { DataType, Field } from '../types.js';
 import { Schema } from '../types.js';
 import { F_QUOTED, F_RAW, type RecordSource, unescapeField } from './csv-scan.js';
-import {
-  type DateTimePattern,
-  MAX_INT64,
-  bytesToString,
-  doubleFailed,
-  parseBoolBytes,
-  parseDoubleBytes,
-  parseIntBytes,
-  parseIsoDate,
-  parseIsoTimestamp,
-} from './csv-values.js';
+import * as V from './csv-values.js';
+import type { DateTimePattern } from './csv-values.js';
+
+// Local bindings of the hot helpers: plain function references (transpilers may turn imported
+// bindings into getters, which costs a call per use in the inner loops).
+const parseIntBytes = V.parseIntBytes;
+const parseDoubleBytes = V.parseDoubleBytes;
+const parseBoolBytes = V.parseBoolBytes;
+const parseIsoDate = V.parseIsoDate;
+const parseIsoTimestamp = V.parseIsoTimestamp;
+const bytesToString = V.bytesToString;
+const doubleState = V.doubleState;
+const unescape = unescapeField;
+const MAX_INT64 = V.MAX_INT64;
+const F_Q = F_QUOTED;
+const F_R = F_RAW;
 
 /** Value rules shared by the builder and schema inference. */
 export interface ValueRules {
@@ -186,14 +191,14 @@ export class BatchBuilder {
       let s = fsA[c]!;
       let e = feA[c]!;
       const fl = ffA[c]!;
-      if (fl & F_RAW) {
+      if (fl & F_R) {
         if (this.scratch.length < e - s) this.scratch = new Uint8Array((e - s) * 2);
-        e = unescapeField(b, s, e, rules.quote, rules.escape, this.scratch);
+        e = unescape(b, s, e, rules.quote, rules.escape, this.scratch);
         b = this.scratch;
         s = 0;
       }
       if (s === e) {
-        if ((fl & F_QUOTED) === 0 || rules.emptyIsNull) {
+        if ((fl & F_Q) === 0 || rules.emptyIsNull) {
           this.setNull(j, row);
           continue;
         }
@@ -232,7 +237,7 @@ export class BatchBuilder {
         }
         case K_F64: {
           const v = parseDoubleBytes(b, s, e);
-          if (doubleFailed) ok = false;
+          if (doubleState.failed) ok = false;
           else (this.fixed[j] as Float64Array)[row] = v;
           break;
         }
@@ -365,7 +370,7 @@ function classify(b: Uint8Array, s: number, e: number, rules: ValueRules): numbe
     }
   }
   parseDoubleBytes(b, s, e);
-  if (!doubleFailed) return T_F64;
+  if (!doubleState.failed) return T_F64;
   if (parseBoolBytes(b, s, e) >= 0) return T_BOOL;
   const df = rules.dateFormat;
   const d = df ? df.parse(b, s, e) : parseIsoDate(b, s, e, true);
@@ -401,14 +406,14 @@ export class TypeInferrer {
       let s = src.fs[c]!;
       let e = src.fe[c]!;
       const fl = src.ff[c]!;
-      if (fl & F_RAW) {
+      if (fl & F_R) {
         if (this.scratch.length < e - s) this.scratch = new Uint8Array((e - s) * 2);
-        e = unescapeField(b, s, e, rules.quote, rules.escape, this.scratch);
+        e = unescape(b, s, e, rules.quote, rules.escape, this.scratch);
         b = this.scratch;
         s = 0;
       }
       if (s === e) {
-        if ((fl & F_QUOTED) === 0 || rules.emptyIsNull) continue;
+        if ((fl & F_Q) === 0 || rules.emptyIsNull) continue;
         b = rules.emptyValue;
         s = 0;
         e = b.length;

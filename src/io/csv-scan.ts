@@ -100,6 +100,8 @@ export interface RecordSource {
   ff: Uint8Array;
   /** Number of fields in the current record (may exceed the stored ones). */
   nf: number;
+  /** Byte offset in the file where the current record starts (approximate for the csv-parse multiLine path). */
+  recordPos: number;
   /** Advances to the next record of the range; false at its end. */
   next(): boolean;
   /** 1-based line number (in the file) where the current record starts. Slow: error path only. */

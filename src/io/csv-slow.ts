@@ -46,6 +46,7 @@ export class CsvParseTokenizer implements RecordSource {
   fe: Int32Array;
   ff: Uint8Array;
   nf = 0;
+  recordPos = 0;
   private queue: ParsedRecord[] = [];
   private qi = 0;
   private line = 1;
@@ -98,7 +99,7 @@ export class CsvParseTokenizer implements RecordSource {
     }
     let text = data.toString('utf8', 0, at);
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    const recs = parse(text, this.parseOpts) as { record: Cell[]; info: { lines: number } }[];
+    const recs = parse(text, this.parseOpts) as unknown as { record: Cell[]; info: { lines: number } }[];
     for (const r of recs) {
       // info.lines is the line the record ends on; subtract the line breaks inside its values.
       let inner = 0;
@@ -139,7 +140,7 @@ export class CsvParseTokenizer implements RecordSource {
     for (let i = 0; i < texts.length; i++) if (comment === '' || !texts[i]!.startsWith(comment)) expected.push(i);
     let recs: { record: Cell[]; info: { lines: number } }[] | null = null;
     try {
-      recs = parse(texts.join('\n'), this.parseOpts) as { record: Cell[]; info: { lines: number } }[];
+      recs = parse(texts.join('\n'), this.parseOpts) as unknown as { record: Cell[]; info: { lines: number } }[];
     } catch {
       recs = null;
     }
@@ -158,7 +159,7 @@ export class CsvParseTokenizer implements RecordSource {
   private parseLine(text: string): Cell[] | null {
     for (const t of [text, text + this.d.quote]) {
       try {
-        const r = parse(t, this.parseOpts) as { record: Cell[] }[];
+        const r = parse(t, this.parseOpts) as unknown as { record: Cell[] }[];
         return r.length === 0 ? null : r[0]!.record;
       } catch {
         /* try the next form */
@@ -172,6 +173,7 @@ export class CsvParseTokenizer implements RecordSource {
       if (this.qi < this.queue.length) {
         const rec = this.queue[this.qi++]!;
         this.line = rec.line;
+        if (rec.line < 0) this.recordPos = -1 - rec.line;
         this.load(rec.fields);
         return true;
       }

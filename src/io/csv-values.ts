@@ -40,14 +40,17 @@ export function parseIntBytes(b: Uint8Array, s: number, e: number): number {
   return neg ? 0 - v : v;
 }
 
-/** Set by {@link parseDoubleBytes}: true when the last call failed to parse. */
-export let doubleFailed = false;
+/**
+ * Set by {@link parseDoubleBytes}: `failed` is true when the last call failed to parse. (An object
+ * rather than an exported `let`, so importers read a plain property, not a module binding.)
+ */
+export const doubleState = { failed: false };
 
 const DOUBLE_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[dDfF]?$/;
 
 /** Parses a double from a JS string the way Java's `Double.parseDouble` (as Spark uses it) does. */
 export function parseDoubleString(str: string): number {
-  doubleFailed = false;
+  doubleState.failed = false;
   // Java trims ASCII control characters and spaces.
   let t = str;
   if (t.length > 0 && (t.charCodeAt(0) <= 32 || t.charCodeAt(t.length - 1) <= 32)) t = t.replace(/^[\x00-\x20]+|[\x00-\x20]+$/g, '');
@@ -57,7 +60,7 @@ export function parseDoubleString(str: string): number {
     case '-Inf': case '-Infinity': return -Infinity;
   }
   if (!DOUBLE_RE.test(t)) {
-    doubleFailed = true;
+    doubleState.failed = true;
     return NaN;
   }
   const last = t.charCodeAt(t.length - 1);
@@ -72,9 +75,9 @@ export function parseDoubleString(str: string): number {
  * `Number()`. Sets {@link doubleFailed} on failure.
  */
 export function parseDoubleBytes(b: Uint8Array, s: number, e: number): number {
-  doubleFailed = false;
+  doubleState.failed = false;
   if (s >= e) {
-    doubleFailed = true;
+    doubleState.failed = true;
     return NaN;
   }
   let i = s;
@@ -119,7 +122,7 @@ export function parseDoubleBytes(b: Uint8Array, s: number, e: number): number {
       i++;
     }
     if (i >= e) {
-      doubleFailed = true;
+      doubleState.failed = true;
       return NaN;
     }
     let ev = 0;

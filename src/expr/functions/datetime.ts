@@ -1,0 +1,839 @@
+/**
+ * Date and time functions with Spark semantics, in UTC (Kindling's session time zone): field
+ * extraction (year ... second, dayofweek with 1 = Sunday, ISO weekofyear), date arithmetic
+ * (date_add, add_months clamping to month ends, datediff, months_between, last_day, next_day),
+ * truncation (date_trunc, trunc), parsing and formatting with Java DateTimeFormatter-style patterns
+ * (to_date, to_timestamp, date_format, unix_timestamp, from_unixtime), and the clock functions.
+ *
+ * Storage: dates are days since 1970-01-01, timestamps microseconds since the epoch (UTC). Strings
+ * are implicitly cast to date / timestamp where Spark does (year('2024-01-05')), through the resolve
+ * rules' argTypes; booleans and numbers are rejected where Spark rejects them.
+ *
+ * Patterns support the letters y, M/L (number or Jan / January), d, D, Q, E (Mon / Monday), a, H, h,
+ * k, K, m, s, S (fraction), G, X / x / Z (offsets), V / z (UTC only), quoted literals '...' and
+ * optional sections [...]. Parsing is strict like Spark 3's: the whole input must match, two-letter
+ * fields need exactly two digits, and invalid values (Feb 30, hour 25) give null. Missing fields
+ * default to 1970-01-01 00:00:00.
+ */
+import { IllegalArgumentError } from '../../errors.js';
+import { type DataType, MICROS_PER_DAY, isNumeric } from '../../types.js';
+import { type ScalarFunctionDef, registerScalar, typeError } from '../registry.js';
+import { dateArg, intArg, positionalRule, stringArg, strictGenerate, timestampArg } from './helpers.js';
+
+const MICROS_PER_HOUR = 3_600_000_000;
+const MICROS_PER_MINUTE = 60_000_000;
+const MICROS_PER_SECOND = 1_000_000;
+
+// ---------------------------------------------------------------------------------------------
+// Calendar arithmetic (proleptic Gregorian, like Spark 3)
+// ---------------------------------------------------------------------------------------------
+
+let CY = 0;
+let CM = 0;
+let CD = 0;
+
+/** Splits days since the epoch into CY / CM / CD (Howard Hinnant's civil_from_days). */
+function civil(days: number): void {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  CD = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  CM = mp < 10 ? mp + 3 : mp - 9;
+  CY = yoe + era * 400 + (CM <= 2 ? 1 : 0);
+}
+
+/** Days since the epoch of year-month-day (month 1-12). */
+export function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+function isLeap(y: number): boolean {
+  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+}
+
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysInMonth(y: number, m: number): number {
+  return m === 2 && isLeap(y) ? 29 : MONTH_DAYS[m - 1]!;
+}
+
+function yearOf(days: number): number {
+  civil(days);
+  return CY;
+}
+function monthOf(days: number): number {
+  civil(days);
+  return CM;
+}
+function dayOf(days: number): number {
+  civil(days);
+  return CD;
+}
+function quarterOf(days: number): number {
+  civil(days);
+  return Math.floor((CM - 1) / 3) + 1;
+}
+function dayOfYear(days: number): number {
+  civil(days);
+  return days - daysFromCivil(CY, 1, 1) + 1;
+}
+/** 0 = Sunday ... 6 = Saturday (1970-01-01 was a Thursday). */
+function dow0(days: number): number {
+  return (((days + 4) % 7) + 7) % 7;
+}
+/** ISO-8601 week number: weeks start on Monday, week 1 holds the year's first Thursday. */
+function weekOfYear(days: number): number {
+  const mondayBased = (((days + 3) % 7) + 7) % 7; // 0 = Monday
+  const thursday = days - mondayBased + 3;
+  const y = yearOf(thursday);
+  return Math.floor((thursday - daysFromCivil(y, 1, 1)) / 7) + 1;
+}
+
+function addMonths(days: number, n: number): number {
+  civil(days);
+  const m0 = CY * 12 + (CM - 1) + n;
+  const y = Math.floor(m0 / 12);
+  const m = m0 - y * 12 + 1;
+  return daysFromCivil(y, m, Math.min(CD, daysInMonth(y, m)));
+}
+
+function lastDay(days: number): number {
+  civil(days);
+  return daysFromCivil(CY, CM, daysInMonth(CY, CM));
+}
+
+function makeDate(y: number, m: number, d: number): number | null {
+  if (m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return null;
+  return daysFromCivil(y, m, d);
+}
+
+const DOW_NAMES: Record<string, number> = {
+  SU: 0, SUN: 0, SUNDAY: 0, MO: 1, MON: 1, MONDAY: 1, TU: 2, TUE: 2, TUESDAY: 2, WE: 3, WED: 3, WEDNESDAY: 3,
+  TH: 4, THU: 4, THURSDAY: 4, FR: 5, FRI: 5, FRIDAY: 5, SA: 6, SAT: 6, SATURDAY: 6,
+};
+
+function nextDay(days: number, dayName: string): number | null {
+  const target = DOW_NAMES[dayName.trim().toUpperCase()];
+  if (target === undefined) return null;
+  return days + 1 + ((((target - dow0(days) - 1) % 7) + 7) % 7);
+}
+
+/** Spark's DateTimeUtils.monthsBetween (UTC). */
+function monthsBetween(t1: number, t2: number, roundOff = true): number {
+  const d1 = Math.floor(t1 / MICROS_PER_DAY);
+  const d2 = Math.floor(t2 / MICROS_PER_DAY);
+  civil(d1);
+  const y1 = CY, m1 = CM, day1 = CD;
+  const end1 = daysInMonth(y1, m1) === day1;
+  civil(d2);
+  const y2 = CY, m2 = CM, day2 = CD;
+  const end2 = daysInMonth(y2, m2) === day2;
+  const monthDiff = (y1 * 12 + m1) - (y2 * 12 + m2);
+  if (day1 === day2 || (end1 && end2)) return monthDiff;
+  const sec1 = Math.floor((t1 - d1 * MICROS_PER_DAY) / MICROS_PER_SECOND);
+  const sec2 = Math.floor((t2 - d2 * MICROS_PER_DAY) / MICROS_PER_SECOND);
+  const secondsDiff = (day1 - day2) * 86400 + sec1 - sec2;
+  const diff = monthDiff + secondsDiff / (31 * 86400);
+  return roundOff ? Math.round(diff * 1e8) / 1e8 : diff;
+}
+
+/** trunc(date, unit): first day of the year / quarter / month / ISO week; null for other units. */
+function truncDate(days: number, unit: string): number | null {
+  switch (unit.toUpperCase()) {
+    case 'YEAR': case 'YYYY': case 'YY':
+      civil(days);
+      return daysFromCivil(CY, 1, 1);
+    case 'QUARTER':
+      civil(days);
+      return daysFromCivil(CY, CM - ((CM - 1) % 3), 1);
+    case 'MONTH': case 'MM': case 'MON':
+      civil(days);
+      return daysFromCivil(CY, CM, 1);
+    case 'WEEK':
+      return days - ((((days + 3) % 7) + 7) % 7);
+    default:
+      return null;
+  }
+}
+
+/** date_trunc(unit, ts): ts truncated to the unit; null for unknown units. */
+function truncTimestamp(unit: string, micros: number): number | null {
+  const u = unit.toUpperCase();
+  const days = Math.floor(micros / MICROS_PER_DAY);
+  switch (u) {
+    case 'YEAR': case 'YYYY': case 'YY': case 'QUARTER': case 'MONTH': case 'MM': case 'MON': case 'WEEK': {
+      const d = truncDate(days, u === 'YYYY' || u === 'YY' ? 'YEAR' : u);
+      return d === null ? null : d * MICROS_PER_DAY;
+    }
+    case 'DAY': case 'DD': return days * MICROS_PER_DAY;
+    case 'HOUR': return Math.floor(micros / MICROS_PER_HOUR) * MICROS_PER_HOUR;
+    case 'MINUTE': return Math.floor(micros / MICROS_PER_MINUTE) * MICROS_PER_MINUTE;
+    case 'SECOND': return Math.floor(micros / MICROS_PER_SECOND) * MICROS_PER_SECOND;
+    case 'MILLISECOND': return Math.floor(micros / 1000) * 1000;
+    case 'MICROSECOND': return micros;
+    default: return null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Datetime patterns (a DateTimeFormatter subset)
+// ---------------------------------------------------------------------------------------------
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+
+type NumField = 'year' | 'year2' | 'month' | 'day' | 'doy' | 'hour' | 'hour12' | 'k24' | 'k11' | 'minute' | 'second' | 'quarter';
+
+type Tok =
+  | { kind: 'lit'; text: string }
+  | { kind: 'num'; field: NumField; letter: string; count: number; min: number; max: number; reserve: number }
+  | { kind: 'frac'; count: number; min: number; max: number }
+  | { kind: 'text'; field: 'month' | 'dow' | 'ampm' | 'era' | 'quarter'; letter: string; count: number; names: readonly string[] }
+  | { kind: 'offset'; letter: string; count: number }
+  | { kind: 'zone'; letter: string; count: number }
+  | { kind: 'opt'; toks: Tok[] };
+
+/** A compiled pattern: parse a string to micros (or null), format micros to a string. */
+export interface DatetimePattern {
+  parse(s: string): number | null;
+  format(micros: number): string;
+}
+
+function patternError(pattern: string, msg: string): IllegalArgumentError {
+  return new IllegalArgumentError(`invalid datetime pattern '${pattern}': ${msg}`);
+}
+
+function fieldToken(letter: string, count: number, pattern: string): Tok {
+  const tooMany = (max: number) => {
+    if (count > max) throw patternError(pattern, `too many pattern letters: ${letter.repeat(count)}`);
+  };
+  const num = (field: NumField, min: number, max: number): Tok => ({ kind: 'num', field, letter, count, min, max, reserve: 0 });
+  const numOrFixed = (field: NumField, width: number): Tok => {
+    tooMany(width);
+    return count === 1 ? num(field, 1, 9) : num(field, count, count);
+  };
+  switch (letter) {
+    case 'y':
+      if (count === 2) return num('year2', 2, 2);
+      return num('year', count, Math.max(count, 9));
+    case 'M': case 'L':
+      tooMany(5);
+      if (count === 1) return num('month', 1, 9);
+      if (count === 2) return num('month', 2, 2);
+      if (count === 5) throw patternError(pattern, 'narrow month names (MMMMM) are not supported');
+      return { kind: 'text', field: 'month', letter, count, names: count === 3 ? MONTHS.map((m) => m.slice(0, 3)) : MONTHS };
+    case 'd': return numOrFixed('day', 2);
+    case 'D':
+      tooMany(3);
+      return count === 1 ? num('doy', 1, 3) : num('doy', count, 3);
+    case 'Q': case 'q':
+      tooMany(4);
+      if (count <= 2) return num('quarter', count, count);
+      return { kind: 'text', field: 'quarter', letter, count, names: count === 3 ? ['Q1', 'Q2', 'Q3', 'Q4'] : ['1st quarter', '2nd quarter', '3rd quarter', '4th quarter'] };
+    case 'E':
+      tooMany(4);
+      return { kind: 'text', field: 'dow', letter, count, names: count === 4 ? DAYS : DAYS.map((d) => d.slice(0, 3)) };
+    case 'a':
+      tooMany(1);
+      return { kind: 'text', field: 'ampm', letter, count, names: ['AM', 'PM'] };
+    case 'G':
+      tooMany(4);
+      return { kind: 'text', field: 'era', letter, count, names: count === 4 ? ['Before Christ', 'Anno Domini'] : ['BC', 'AD'] };
+    case 'H': return numOrFixed('hour', 2);
+    case 'h': return numOrFixed('hour12', 2);
+    case 'k': return numOrFixed('k24', 2);
+    case 'K': return numOrFixed('k11', 2);
+    case 'm': return numOrFixed('minute', 2);
+    case 's': return numOrFixed('second', 2);
+    case 'S':
+      tooMany(9);
+      return { kind: 'frac', count, min: 1, max: count };
+    case 'X': case 'x':
+      tooMany(5);
+      return { kind: 'offset', letter, count };
+    case 'Z':
+      tooMany(5);
+      return { kind: 'offset', letter, count };
+    case 'V': case 'z': case 'O':
+      return { kind: 'zone', letter, count };
+    default:
+      throw patternError(pattern, `unsupported pattern letter '${letter}' (supported: y M L d D Q E a G H h k K m s S X x Z V z O; quote literal text as 'T')`);
+  }
+}
+
+function tokenize(pattern: string): Tok[] {
+  const root: Tok[] = [];
+  const stack: Tok[][] = [root];
+  const push = (t: Tok) => {
+    const cur = stack[stack.length - 1]!;
+    const last = cur[cur.length - 1];
+    if (t.kind === 'lit' && last && last.kind === 'lit') cur[cur.length - 1] = { kind: 'lit', text: last.text + t.text };
+    else cur.push(t);
+  };
+  let i = 0;
+  while (i < pattern.length) {
+    const c = pattern[i]!;
+    if (c === "'") {
+      let j = i + 1;
+      if (pattern[j] === "'") {
+        push({ kind: 'lit', text: "'" });
+        i = j + 1;
+        continue;
+      }
+      let text = '';
+      for (;;) {
+        if (j >= pattern.length) throw patternError(pattern, 'unterminated quoted literal');
+        if (pattern[j] === "'") {
+          if (pattern[j + 1] === "'") {
+            text += "'";
+            j += 2;
+            continue;
+          }
+          break;
+        }
+        text += pattern[j];
+        j++;
+      }
+      push({ kind: 'lit', text });
+      i = j + 1;
+    } else if (c === '[') {
+      const group: Tok[] = [];
+      stack[stack.length - 1]!.push({ kind: 'opt', toks: group });
+      stack.push(group);
+      i++;
+    } else if (c === ']') {
+      if (stack.length === 1) throw patternError(pattern, "']' without a matching '['");
+      stack.pop();
+      i++;
+    } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+      let j = i;
+      while (j < pattern.length && pattern[j] === c) j++;
+      push(fieldToken(c, j - i, pattern));
+      i = j;
+    } else if (c === '{' || c === '}' || c === '#') {
+      throw patternError(pattern, `reserved character '${c}'`);
+    } else {
+      push({ kind: 'lit', text: c });
+      i++;
+    }
+  }
+  if (stack.length !== 1) throw patternError(pattern, "unclosed optional section '['");
+  computeAdjacency(root);
+  return root;
+}
+
+/**
+ * Adjacent value parsing (DateTimeFormatter): a variable-width number directly followed by
+ * fixed-width numbers leaves them their digits ('yyyyMMdd'). A fraction directly after a number is
+ * read at its full width so 'yyyyMMddHHmmssSSS' parses.
+ */
+function computeAdjacency(toks: Tok[]): void {
+  for (let i = 0; i < toks.length; i++) {
+    const t = toks[i]!;
+    if (t.kind === 'opt') computeAdjacency(t.toks);
+    if (t.kind === 'frac' && i > 0 && (toks[i - 1]!.kind === 'num' || toks[i - 1]!.kind === 'frac')) t.min = t.max;
+  }
+  for (let i = 0; i < toks.length; i++) {
+    const t = toks[i]!;
+    if (t.kind !== 'num' || t.min === t.max) continue;
+    let reserve = 0;
+    for (let j = i + 1; j < toks.length; j++) {
+      const u = toks[j]!;
+      if ((u.kind === 'num' || u.kind === 'frac') && u.min === u.max) reserve += u.max;
+      else break;
+    }
+    t.reserve = reserve;
+  }
+}
+
+/** Parsed field values (NaN = absent). */
+class Fields {
+  year = NaN; year2 = NaN; month = NaN; day = NaN; doy = NaN; quarter = NaN;
+  hour = NaN; hour12 = NaN; k24 = NaN; k11 = NaN; minute = NaN; second = NaN;
+  micros = 0; offset = 0; dow = NaN; ampm = NaN; era = NaN;
+
+  reset(): void {
+    this.year = this.year2 = this.month = this.day = this.doy = this.quarter = NaN;
+    this.hour = this.hour12 = this.k24 = this.k11 = this.minute = this.second = NaN;
+    this.micros = 0;
+    this.offset = 0;
+    this.dow = this.ampm = this.era = NaN;
+  }
+
+  copyFrom(o: Fields): void {
+    Object.assign(this, o);
+  }
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function matchText(s: string, pos: number, names: readonly string[]): { index: number; end: number } | null {
+  let best = -1;
+  let bestLen = 0;
+  for (let i = 0; i < names.length; i++) {
+    const n = names[i]!;
+    if (n.length > bestLen && s.length - pos >= n.length && s.substr(pos, n.length).toLowerCase() === n.toLowerCase()) {
+      best = i;
+      bestLen = n.length;
+    }
+  }
+  return best < 0 ? null : { index: best, end: pos + bestLen };
+}
+
+/** Parses an offset (`Z`, `+HH`, `+HHmm`, `+HH:mm`, `+HH:mm:ss`) at pos; returns the end or -1. */
+function parseOffset(s: string, pos: number, f: Fields, allowZ: boolean): number {
+  const c = s[pos];
+  if ((c === 'Z' || c === 'z') && allowZ) {
+    f.offset = 0;
+    return pos + 1;
+  }
+  if (c !== '+' && c !== '-') return -1;
+  const m = /^(\d{2})(?::?(\d{2}))?(?::?(\d{2}))?/.exec(s.slice(pos + 1));
+  if (!m) return -1;
+  const h = Number(m[1]);
+  const mi = m[2] ? Number(m[2]) : 0;
+  const se = m[3] ? Number(m[3]) : 0;
+  if (h > 18 || mi > 59 || se > 59) return -1;
+  f.offset = (c === '-' ? -1 : 1) * ((h * 60 + mi) * 60 + se) * MICROS_PER_SECOND;
+  return pos + 1 + m[0].length;
+}
+
+function parseTokens(toks: readonly Tok[], s: string, pos: number, f: Fields): number {
+  for (const t of toks) {
+    switch (t.kind) {
+      case 'lit': {
+        const n = t.text.length;
+        if (s.length - pos < n) return -1;
+        const part = s.substr(pos, n);
+        if (part !== t.text && part.toLowerCase() !== t.text.toLowerCase()) return -1;
+        pos += n;
+        break;
+      }
+      case 'num': {
+        let e = pos;
+        const limit = t.max + t.reserve;
+        while (e < s.length && e - pos < limit + 1 && isDigit(s.charCodeAt(e))) e++;
+        const avail = e - pos;
+        const take = Math.min(t.max, avail - t.reserve);
+        if (take < t.min) return -1;
+        f[t.field] = Number(s.slice(pos, pos + take));
+        pos += take;
+        break;
+      }
+      case 'frac': {
+        let e = pos;
+        while (e < s.length && e - pos < t.max && isDigit(s.charCodeAt(e))) e++;
+        if (e - pos < t.min) return -1;
+        f.micros = Number(s.slice(pos, e).slice(0, 6).padEnd(6, '0'));
+        pos = e;
+        break;
+      }
+      case 'text': {
+        const m = matchText(s, pos, t.names);
+        if (!m) return -1;
+        if (t.field === 'month') f.month = m.index + 1;
+        else if (t.field === 'dow') f.dow = m.index;
+        else if (t.field === 'ampm') f.ampm = m.index;
+        else if (t.field === 'era') f.era = m.index;
+        else f.quarter = m.index + 1;
+        pos = m.end;
+        break;
+      }
+      case 'offset': {
+        const e = parseOffset(s, pos, f, t.letter === 'X' || (t.letter === 'Z' && t.count >= 4));
+        if (e < 0) return -1;
+        pos = e;
+        break;
+      }
+      case 'zone': {
+        const m = /^(UTC|GMT|UT|Z)/i.exec(s.slice(pos));
+        if (!m) return -1;
+        pos += m[0].length;
+        if (s[pos] === '+' || s[pos] === '-') {
+          const e = parseOffset(s, pos, f, false);
+          if (e < 0) return -1;
+          pos = e;
+        } else f.offset = 0;
+        break;
+      }
+      case 'opt': {
+        const saved = new Fields();
+        saved.copyFrom(f);
+        const e = parseTokens(t.toks, s, pos, f);
+        if (e < 0) f.copyFrom(saved);
+        else pos = e;
+        break;
+      }
+    }
+  }
+  return pos;
+}
+
+/** Resolves parsed fields to micros since the epoch (UTC), or null when they are invalid. */
+function resolveFields(f: Fields): number | null {
+  let year = !Number.isNaN(f.year) ? f.year : !Number.isNaN(f.year2) ? 2000 + f.year2 : 1970;
+  if (f.era === 0 && !Number.isNaN(f.year)) year = 1 - year;
+  let days: number;
+  if (!Number.isNaN(f.doy)) {
+    if (f.doy < 1 || f.doy > (isLeap(year) ? 366 : 365)) return null;
+    days = daysFromCivil(year, 1, 1) + f.doy - 1;
+    civil(days);
+    if ((!Number.isNaN(f.month) && f.month !== CM) || (!Number.isNaN(f.day) && f.day !== CD)) return null;
+  } else {
+    const month = Number.isNaN(f.month) ? 1 : f.month;
+    const day = Number.isNaN(f.day) ? 1 : f.day;
+    if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
+    days = daysFromCivil(year, month, day);
+  }
+  if (!Number.isNaN(f.quarter) && (f.quarter < 1 || f.quarter > 4 || quarterOf(days) !== f.quarter)) return null;
+  if (!Number.isNaN(f.dow) && dow0(days) !== f.dow) return null;
+  let hour = 0;
+  const pm = f.ampm === 1;
+  if (!Number.isNaN(f.hour)) {
+    if (f.hour > 23) return null;
+    hour = f.hour;
+  } else if (!Number.isNaN(f.hour12)) {
+    if (f.hour12 < 1 || f.hour12 > 12) return null;
+    hour = (f.hour12 % 12) + (pm ? 12 : 0);
+  } else if (!Number.isNaN(f.k24)) {
+    if (f.k24 < 1 || f.k24 > 24) return null;
+    hour = f.k24 % 24;
+  } else if (!Number.isNaN(f.k11)) {
+    if (f.k11 > 11) return null;
+    hour = f.k11 + (pm ? 12 : 0);
+  }
+  const minute = Number.isNaN(f.minute) ? 0 : f.minute;
+  const second = Number.isNaN(f.second) ? 0 : f.second;
+  if (minute > 59 || second > 59) return null;
+  return days * MICROS_PER_DAY + ((hour * 60 + minute) * 60 + second) * MICROS_PER_SECOND + f.micros - f.offset;
+}
+
+function pad(n: number, w: number): string {
+  const s = String(Math.abs(n));
+  return (n < 0 ? '-' : '') + (s.length >= w ? s : '0'.repeat(w - s.length) + s);
+}
+
+function formatTokens(toks: readonly Tok[], micros: number): string {
+  const days = Math.floor(micros / MICROS_PER_DAY);
+  const tod = micros - days * MICROS_PER_DAY;
+  civil(days);
+  const y = CY, mo = CM, d = CD;
+  const hour = Math.floor(tod / MICROS_PER_HOUR);
+  const minute = Math.floor(tod / MICROS_PER_MINUTE) % 60;
+  const second = Math.floor(tod / MICROS_PER_SECOND) % 60;
+  const frac = tod % MICROS_PER_SECOND;
+  let out = '';
+  const emit = (list: readonly Tok[]): void => {
+    for (const t of list) {
+      switch (t.kind) {
+        case 'lit': out += t.text; break;
+        case 'opt': emit(t.toks); break;
+        case 'frac': out += (pad(frac, 6) + '000').slice(0, t.count); break;
+        case 'num':
+          switch (t.field) {
+            case 'year': out += pad(y, t.count); break;
+            case 'year2': out += pad(((y % 100) + 100) % 100, 2); break;
+            case 'month': out += pad(mo, t.count); break;
+            case 'day': out += pad(d, t.count); break;
+            case 'doy': out += pad(days - daysFromCivil(y, 1, 1) + 1, t.count); break;
+            case 'quarter': out += pad(Math.floor((mo - 1) / 3) + 1, t.count); break;
+            case 'hour': out += pad(hour, t.count); break;
+            case 'hour12': out += pad(hour % 12 === 0 ? 12 : hour % 12, t.count); break;
+            case 'k24': out += pad(hour === 0 ? 24 : hour, t.count); break;
+            case 'k11': out += pad(hour % 12, t.count); break;
+            case 'minute': out += pad(minute, t.count); break;
+            case 'second': out += pad(second, t.count); break;
+          }
+          break;
+        case 'text':
+          switch (t.field) {
+            case 'month': out += t.names[mo - 1]; break;
+            case 'dow': out += t.names[dow0(days)]; break;
+            case 'ampm': out += hour < 12 ? 'AM' : 'PM'; break;
+            case 'era': out += t.names[y > 0 ? 1 : 0]; break;
+            case 'quarter': out += t.names[Math.floor((mo - 1) / 3)]; break;
+          }
+          break;
+        case 'offset':
+          if (t.letter === 'X' || (t.letter === 'Z' && t.count === 5)) out += 'Z';
+          else if (t.letter === 'Z') out += t.count === 4 ? 'GMT' : '+0000';
+          else out += t.count === 1 ? '+00' : t.count === 2 || t.count === 4 ? '+0000' : '+00:00';
+          break;
+        case 'zone':
+          out += t.letter === 'O' ? 'GMT' : 'UTC';
+          break;
+      }
+    }
+  };
+  emit(toks);
+  return out;
+}
+
+const patternCache = new Map<string, DatetimePattern>();
+
+/** Compiles (and caches) a datetime pattern; throws IllegalArgumentError for unsupported patterns. */
+export function compileDatetimePattern(pattern: string): DatetimePattern {
+  const hit = patternCache.get(pattern);
+  if (hit) return hit;
+  const toks = tokenize(pattern);
+  const fields = new Fields();
+  const compiled: DatetimePattern = {
+    parse(s: string): number | null {
+      fields.reset();
+      const end = parseTokens(toks, s, 0, fields);
+      if (end !== s.length) return null;
+      return resolveFields(fields);
+    },
+    format: (micros: number) => formatTokens(toks, micros),
+  };
+  if (patternCache.size > 1000) patternCache.clear();
+  patternCache.set(pattern, compiled);
+  return compiled;
+}
+
+/** Per-call-site memo of the last compiled pattern (a literal pattern compiles once per call site). */
+class PatternMemo {
+  private pattern: string | undefined;
+  private compiled: DatetimePattern | undefined;
+
+  get(p: string): DatetimePattern {
+    if (p !== this.pattern) {
+      this.compiled = compileDatetimePattern(p);
+      this.pattern = p;
+    }
+    return this.compiled!;
+  }
+
+  /** String → micros with the pattern, or null. */
+  parseMicros(s: string, p: string): number | null {
+    return this.get(p).parse(s);
+  }
+
+  /** String → days with the pattern, or null. */
+  parseDays(s: string, p: string): number | null {
+    const m = this.get(p).parse(s);
+    return m === null ? null : Math.floor(m / MICROS_PER_DAY);
+  }
+
+  /** String → whole seconds with the pattern, or null. */
+  parseSeconds(s: string, p: string): number | null {
+    const m = this.get(p).parse(s);
+    return m === null ? null : Math.floor(m / MICROS_PER_SECOND);
+  }
+
+  format(micros: number, p: string): string {
+    return this.get(p).format(micros);
+  }
+}
+
+const DEFAULT_TS_FORMAT = 'yyyy-MM-dd HH:mm:ss';
+
+// ---------------------------------------------------------------------------------------------
+// Definition builders
+// ---------------------------------------------------------------------------------------------
+
+const DATE_EXPECTED = 'a date (or a date string / timestamp)';
+const TS_EXPECTED = 'a timestamp (or a timestamp string / date)';
+
+/** date → int field given by a helper function. */
+function dateField(name: string, doc: string, fn: (days: number) => number, aliases?: string[]): ScalarFunctionDef {
+  return { name, arity: [1, 1], doc, ...(aliases ? { aliases } : {}), resolve: positionalRule([dateArg], 'int32', DATE_EXPECTED), impl: fn };
+}
+
+/** date → int field given by a JS expression. */
+function dateFieldTpl(name: string, doc: string, tpl: (d: string) => string): ScalarFunctionDef {
+  return { name, arity: [1, 1], doc, resolve: positionalRule([dateArg], 'int32', DATE_EXPECTED), template: ([d]) => tpl(d!) };
+}
+
+/** timestamp → int field given by a JS expression over the time of day in micros. */
+function timeField(name: string, doc: string, divisor: number, modulo: number): ScalarFunctionDef {
+  return {
+    name, arity: [1, 1], doc,
+    resolve: positionalRule([timestampArg], 'int32', TS_EXPECTED),
+    template: ([t]) => `(Math.floor((((${t} % ${MICROS_PER_DAY}) + ${MICROS_PER_DAY}) % ${MICROS_PER_DAY}) / ${divisor}) % ${modulo})`,
+  };
+}
+
+/** Type rule for a value that is parsed with an optional pattern: strings / numbers (as text) or already-temporal values. */
+function parseSourceType(t: DataType, withFormat: boolean): DataType | undefined {
+  if (t === 'utf8' || t === 'null') return 'utf8';
+  if (t === 'date32' || t === 'timestamp') return t;
+  if (withFormat && isNumeric(t)) return 'utf8'; // Spark casts numbers to string for to_date(20240105, 'yyyyMMdd')
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registrations
+// ---------------------------------------------------------------------------------------------
+
+registerScalar(
+  {
+    name: 'to_date', arity: [1, 2], nulls: 'custom',
+    doc: "to_date(x[, fmt]): x as a date — strings are parsed like a cast ('yyyy[-M[-d]]', an optional time is ignored) or with the pattern fmt (e.g. 'dd/MM/yyyy'); timestamps are truncated; invalid input gives null",
+    resolve(argTypes, display) {
+      if (argTypes.length === 1) {
+        const t = dateArg(argTypes[0]!);
+        if (!t) throw typeError(display, argTypes, DATE_EXPECTED);
+        return { type: 'date32', argTypes: [t] };
+      }
+      const t = parseSourceType(argTypes[0]!, true);
+      if (!t) throw typeError(display, argTypes, 'to_date(string, format string)');
+      return { type: 'date32', argTypes: [t, 'utf8'] };
+    },
+    generate: strictGenerate((ctx, [x, fmt], argTypes) => {
+      if (argTypes.length === 1) return x!;
+      if (argTypes[0] === 'date32') return x!;
+      if (argTypes[0] === 'timestamp') return `Math.floor(${x} / ${MICROS_PER_DAY})`;
+      return `${ctx.constant(new PatternMemo())}.parseDays(${x}, ${fmt})`;
+    }),
+  },
+  {
+    name: 'to_timestamp', arity: [1, 2], nulls: 'custom',
+    doc: "to_timestamp(x[, fmt]): x as a timestamp — strings are parsed like a cast ('yyyy-MM-dd[ HH:mm[:ss[.SSSSSS]]][offset]') or with the pattern fmt (e.g. 'dd/MM/yyyy HH:mm'); dates become midnight UTC; numbers are seconds since the epoch; invalid input gives null",
+    resolve(argTypes, display) {
+      if (argTypes.length === 1) {
+        const a = argTypes[0]!;
+        const t = timestampArg(a) ?? (isNumeric(a) ? 'timestamp' : undefined);
+        if (!t) throw typeError(display, argTypes, TS_EXPECTED);
+        return { type: 'timestamp', argTypes: [t] };
+      }
+      const t = parseSourceType(argTypes[0]!, true);
+      if (!t) throw typeError(display, argTypes, 'to_timestamp(string, format string)');
+      return { type: 'timestamp', argTypes: [t, 'utf8'] };
+    },
+    generate: strictGenerate((ctx, [x, fmt], argTypes) => {
+      if (argTypes.length === 1 || argTypes[0] === 'timestamp') return x!;
+      if (argTypes[0] === 'date32') return `(${x} * ${MICROS_PER_DAY})`;
+      return `${ctx.constant(new PatternMemo())}.parseMicros(${x}, ${fmt})`;
+    }),
+  },
+  dateField('year', 'year(date): the year', yearOf),
+  dateField('month', 'month(date): the month, 1-12', monthOf),
+  dateField('dayofmonth', 'dayofmonth(date): the day of the month, 1-31', dayOf, ['day']),
+  dateFieldTpl('dayofweek', 'dayofweek(date): the day of the week, 1 = Sunday ... 7 = Saturday', (d) => `(((((${d} + 4) % 7) + 7) % 7) + 1)`),
+  dateFieldTpl('weekday', 'weekday(date): the day of the week, 0 = Monday ... 6 = Sunday', (d) => `((((${d} + 3) % 7) + 7) % 7)`),
+  dateField('dayofyear', 'dayofyear(date): the day of the year, 1-366', dayOfYear),
+  dateField('quarter', 'quarter(date): the quarter of the year, 1-4', quarterOf),
+  dateField('weekofyear', 'weekofyear(date): the ISO-8601 week number (weeks start on Monday; week 1 holds the first Thursday)', weekOfYear),
+  timeField('hour', 'hour(ts): the hour of the day, 0-23 (UTC)', MICROS_PER_HOUR, 24),
+  timeField('minute', 'minute(ts): the minute, 0-59', MICROS_PER_MINUTE, 60),
+  timeField('second', 'second(ts): the second, 0-59', MICROS_PER_SECOND, 60),
+  {
+    name: 'date_add', aliases: ['dateadd'], arity: [2, 2], doc: 'date_add(date, n): the date n days after date (n may be negative)',
+    resolve: positionalRule([dateArg, intArg], 'date32', 'date_add(date, int)'),
+    template: ([d, n]) => `(${d} + ${n})`,
+  },
+  {
+    name: 'date_sub', arity: [2, 2], doc: 'date_sub(date, n): the date n days before date',
+    resolve: positionalRule([dateArg, intArg], 'date32', 'date_sub(date, int)'),
+    template: ([d, n]) => `(${d} - ${n})`,
+  },
+  {
+    name: 'datediff', aliases: ['date_diff'], arity: [2, 2], doc: 'datediff(end, start): the number of days from start to end (timestamps are truncated to dates)',
+    resolve: positionalRule([dateArg], 'int32', 'datediff(date, date)'),
+    template: ([a, b]) => `(${a} - ${b})`,
+  },
+  {
+    name: 'add_months', arity: [2, 2], doc: 'add_months(date, n): the date n months later, clamped to the end of a shorter month (Jan 31 + 1 month = Feb 28/29)',
+    resolve: positionalRule([dateArg, intArg], 'date32', 'add_months(date, int)'),
+    impl: addMonths,
+  },
+  {
+    name: 'months_between', arity: [2, 3],
+    doc: 'months_between(ts1, ts2[, roundOff]): months from ts2 to ts1; whole when both are on the same day of the month or both on month ends, else the remainder counts days / 31; rounded to 8 digits unless roundOff is false',
+    resolve: positionalRule([timestampArg, timestampArg, (t) => (t === 'boolean' || t === 'null' ? 'boolean' : undefined)], 'float64', 'months_between(timestamp, timestamp[, boolean])'),
+    impl: monthsBetween,
+  },
+  {
+    name: 'last_day', arity: [1, 1], doc: 'last_day(date): the last day of the month date is in',
+    resolve: positionalRule([dateArg], 'date32', DATE_EXPECTED),
+    impl: lastDay,
+  },
+  {
+    name: 'next_day', arity: [2, 2], doc: "next_day(date, dayOfWeek): the first date after date on the named day ('Mon', 'MO', 'Monday', case-insensitive); null for an unknown day name",
+    resolve: positionalRule([dateArg, stringArg], 'date32', 'next_day(date, string)'),
+    impl: nextDay,
+  },
+  {
+    name: 'make_date', arity: [3, 3], doc: 'make_date(year, month, day): the date, or null when the fields are invalid',
+    resolve: positionalRule([intArg], 'date32', 'make_date(int, int, int)'),
+    impl: makeDate,
+  },
+  {
+    name: 'current_date', aliases: ['curdate'], arity: [0, 0], deterministic: false,
+    doc: 'current_date(): today (UTC). Read from the clock per row; Spark fixes it once per query',
+    resolve: () => ({ type: 'date32', argTypes: [] }),
+    template: () => 'Math.floor(Date.now() / 86400000)',
+  },
+  {
+    name: 'current_timestamp', aliases: ['now'], arity: [0, 0], deterministic: false,
+    doc: 'current_timestamp(): the current time (millisecond precision). Read from the clock per row; Spark fixes it once per query',
+    resolve: () => ({ type: 'timestamp', argTypes: [] }),
+    template: () => '(Date.now() * 1000)',
+  },
+  {
+    name: 'date_format', arity: [2, 2], nulls: 'custom',
+    doc: "date_format(ts, fmt): ts formatted with the pattern fmt (e.g. 'yyyy-MM-dd HH:mm:ss', 'EEE, d MMM yyyy')",
+    resolve: positionalRule([timestampArg, stringArg], 'utf8', 'date_format(timestamp, format string)'),
+    generate: strictGenerate((ctx, [t, fmt]) => `${ctx.constant(new PatternMemo())}.format(${t}, ${fmt})`, false),
+  },
+  {
+    name: 'unix_timestamp', arity: [0, 2], nulls: 'custom', deterministic: false,
+    doc: "unix_timestamp([x[, fmt]]): seconds since the epoch — of now without arguments, of a timestamp / date, or of a string parsed with fmt (default 'yyyy-MM-dd HH:mm:ss'; null when it does not match)",
+    resolve(argTypes, display) {
+      if (argTypes.length === 0) return { type: 'int64', argTypes: [] };
+      const t = parseSourceType(argTypes[0]!, true);
+      if (!t) throw typeError(display, argTypes, 'unix_timestamp([timestamp | string[, format string]])');
+      return { type: 'int64', argTypes: argTypes.length === 1 ? [t] : [t, 'utf8'] };
+    },
+    generate: strictGenerate((ctx, [x, fmt], argTypes) => {
+      if (argTypes.length === 0) return 'Math.floor(Date.now() / 1000)';
+      if (argTypes[0] === 'timestamp') return `Math.floor(${x} / ${MICROS_PER_SECOND})`;
+      if (argTypes[0] === 'date32') return `(${x} * 86400)`;
+      return `${ctx.constant(new PatternMemo())}.parseSeconds(${x}, ${fmt ?? ctx.constant(DEFAULT_TS_FORMAT)})`;
+    }),
+  },
+  {
+    name: 'from_unixtime', arity: [1, 2], nulls: 'custom',
+    doc: "from_unixtime(seconds[, fmt]): the time seconds after the epoch formatted with fmt (default 'yyyy-MM-dd HH:mm:ss', UTC)",
+    resolve: positionalRule([(t) => (isNumeric(t) || t === 'utf8' || t === 'null' ? 'int64' : undefined), stringArg], 'utf8', 'from_unixtime(long[, format string])'),
+    generate: strictGenerate((ctx, [sec, fmt]) => `${ctx.constant(new PatternMemo())}.format(${sec} * ${MICROS_PER_SECOND}, ${fmt ?? ctx.constant(DEFAULT_TS_FORMAT)})`, false),
+  },
+  {
+    name: 'timestamp_seconds', arity: [1, 1], doc: 'timestamp_seconds(n): the timestamp n seconds (may be fractional) after the epoch',
+    resolve(argTypes, display) {
+      const a = argTypes[0]!;
+      if (!isNumeric(a) && a !== 'null' && a !== 'utf8') throw typeError(display, argTypes, 'a numeric argument');
+      return { type: 'timestamp', argTypes: [a === 'int32' || a === 'int64' ? a : 'float64'] };
+    },
+    template: ([n]) => `Math.trunc(${n} * ${MICROS_PER_SECOND})`,
+  },
+  {
+    name: 'unix_seconds', arity: [1, 1], doc: 'unix_seconds(ts): whole seconds since the epoch (rounded down)',
+    resolve: positionalRule([timestampArg], 'int64', TS_EXPECTED),
+    template: ([t]) => `Math.floor(${t} / ${MICROS_PER_SECOND})`,
+  },
+  {
+    name: 'date_trunc', arity: [2, 2], doc: "date_trunc(unit, ts): ts truncated to 'year' ('yyyy', 'yy'), 'quarter', 'month' ('mm', 'mon'), 'week' (Monday), 'day' ('dd'), 'hour', 'minute', 'second', 'millisecond' or 'microsecond'; null for other units",
+    resolve: positionalRule([stringArg, timestampArg], 'timestamp', 'date_trunc(string, timestamp)'),
+    impl: truncTimestamp,
+  },
+  {
+    name: 'trunc', arity: [2, 2], doc: "trunc(date, unit): the first day of the 'year' ('yyyy', 'yy'), 'quarter', 'month' ('mm', 'mon') or 'week' (Monday) of date; null for other units",
+    resolve: positionalRule([dateArg, stringArg], 'date32', 'trunc(date, string)'),
+    impl: truncDate,
+  },
+);
+
+/** Marker so the module is imported for its registrations. */
+export const DATETIME_LOADED = true;

@@ -1,0 +1,545 @@
+/**
+ * Kindling's CSV data source: option resolution (Spark's option names and defaults), scan
+ * planning (file listing, schema from a DDL string / inference / header, byte-range splits
+ * aligned to line starts), split reading into `Batch`es, and the CSV writer.
+ *
+ * Reading runs on a byte-level fast path (src/io/csv-scan.ts + csv-build.ts): no strings are
+ * created for numbers, dates or timestamps, and utf8 columns are built as offsets + bytes copied
+ * from the input. Dialects it does not cover (multi-character or non-ASCII separator / quote /
+ * escape / comment, `ignoreLeadingWhiteSpace`, `ignoreTrailingWhiteSpace`) go through csv-parse
+ * (src/io/csv-slow.ts) and produce the same batches.
+ *
+ * Null rules follow Spark 3: a field is null when its text equals `nullValue` (default ""), an
+ * unquoted empty field is always null, and a quoted empty field `""` reads as `emptyValue`
+ * (default "") — so with the defaults it is null too, while with e.g. nullValue "NA" a quoted
+ * empty field reads as the empty string.
+ */
+import * as fs from 'node:fs';
+import { Buffer } from 'node:buffer';
+import { BATCH_SIZE, type Batch } from '../data/batch.js';
+import { DataFormatError, IllegalArgumentError, KindlingError, didYouMean } from '../errors.js';
+import { type DataType, type Field, Schema, parseTypeName, sparkTypeName } from '../types.js';
+import { BatchBuilder, REC_BAD_VALUE, REC_OK, REC_TOO_FEW, TypeInferrer, type ValueRules } from './csv-build.js';
+import { F_RAW, FastTokenizer, type ByteSource, type RecordSource, fsError, isGzip, openSource, unescapeField } from './csv-scan.js';
+import { CsvParseTokenizer } from './csv-slow.js';
+import { bytesToString, compileDateTimePattern } from './csv-values.js';
+import { listInputFiles } from './files.js';
+
+export { writeCsvFile, type CsvWriteOptions } from './csv-write.js';
+
+/** CSV read options, with Spark's names and defaults. Option names are matched case-insensitively. */
+export interface CsvReadOptions {
+  /** First line of each file holds column names (default false). */
+  header?: boolean;
+  /** Field separator (default ","); `"\\t"` means tab. */
+  sep?: string;
+  /** Alias of `sep`. */
+  delimiter?: string;
+  /** Quote character (default `"`); "" disables quoting. */
+  quote?: string;
+  /** Escape character inside quoted fields (default backslash); a doubled quote always works too. */
+  escape?: string;
+  /** Lines starting with this character are skipped (default: none). */
+  comment?: string;
+  /** Text that reads as null (default ""). */
+  nullValue?: string;
+  /** What a quoted empty field `""` reads as (default ""; null when equal to nullValue). */
+  emptyValue?: string;
+  /** Infer column types from the data (default false: every column is a string). */
+  inferSchema?: boolean;
+  /** Explicit schema: a Schema or a DDL string like `'a INT, b STRING'`. */
+  schema?: Schema | string;
+  /** What to do with malformed records (default PERMISSIVE). */
+  mode?: 'PERMISSIVE' | 'DROPMALFORMED' | 'FAILFAST';
+  /** Date pattern (default ISO `yyyy-MM-dd`, leniently). */
+  dateFormat?: string;
+  /** Timestamp pattern (default ISO `yyyy-MM-dd'T'HH:mm:ss[.SSSSSS][XXX]`, leniently). */
+  timestampFormat?: string;
+  /** Quoted fields may contain line breaks (default false); each file is then one split. */
+  multiLine?: boolean;
+  /** Trim whitespace before values (default false). */
+  ignoreLeadingWhiteSpace?: boolean;
+  /** Trim whitespace after values (default false). */
+  ignoreTrailingWhiteSpace?: boolean;
+  /** Fraction of records used for schema inference (default 1). */
+  samplingRatio?: number;
+  /** Largest byte range per split (default 32 MiB). */
+  maxPartitionBytes?: number;
+  /** Only UTF-8 is supported. */
+  encoding?: string;
+}
+
+/** Fully resolved CSV read options: plain data, safe to structured-clone to a worker. */
+export interface ResolvedCsvOptions {
+  header: boolean;
+  sep: string;
+  quote: string;
+  escape: string;
+  comment: string;
+  nullValue: string;
+  emptyValue: string;
+  inferSchema: boolean;
+  mode: 'PERMISSIVE' | 'DROPMALFORMED' | 'FAILFAST';
+  /** null = the default ISO parser. */
+  dateFormat: string | null;
+  /** null = the default ISO parser. */
+  timestampFormat: string | null;
+  multiLine: boolean;
+  ignoreLeadingWhiteSpace: boolean;
+  ignoreTrailingWhiteSpace: boolean;
+  samplingRatio: number;
+  maxPartitionBytes: number;
+  encoding: 'utf-8';
+  /** Which tokenizer reads the data: the byte-level fast path or the csv-parse fallback. */
+  engine: 'fast' | 'csv-parse';
+}
+
+/** A byte range of one file; plain data. Reads the records that start in [start, end). */
+export interface CsvSplit {
+  file: string;
+  start: number;
+  end: number;
+}
+
+/** A planned CSV scan: the schema, its splits and the resolved options. */
+export interface CsvScan {
+  schema: Schema;
+  splits: CsvSplit[];
+  options: ResolvedCsvOptions;
+}
+
+const MIB = 1 << 20;
+/** Default `maxPartitionBytes`. */
+export const DEFAULT_MAX_PARTITION_BYTES = 32 * MIB;
+/** Bytes of input schema inference looks at (divided by samplingRatio). */
+export const INFER_SAMPLE_BYTES = 64 * MIB;
+/** Smallest split made to reach `minPartitions`. */
+export const MIN_SPLIT_BYTES = MIB;
+
+const OPTION_NAMES = [
+  'header', 'sep', 'delimiter', 'quote', 'escape', 'comment', 'nullValue', 'emptyValue', 'inferSchema', 'schema', 'mode',
+  'dateFormat', 'timestampFormat', 'multiLine', 'ignoreLeadingWhiteSpace', 'ignoreTrailingWhiteSpace', 'samplingRatio',
+  'maxPartitionBytes', 'encoding',
+] as const;
+const CANONICAL = new Map<string, string>([...OPTION_NAMES.map((n) => [n.toLowerCase(), n] as [string, string]), ['charset', 'encoding']]);
+
+const SPARK_DEFAULT_TIMESTAMP_FORMATS = new Set(["yyyy-MM-dd'T'HH:mm:ss[.SSS][XXX]", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX", "yyyy-MM-dd'T'HH:mm:ss[.SSSSSS][XXX]"]);
+
+function normalizeKeys(options: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options)) {
+    if (v === undefined) continue;
+    const canon = CANONICAL.get(k.toLowerCase());
+    if (canon) out[canon] = v;
+  }
+  return out;
+}
+
+function boolOpt(o: Record<string, unknown>, name: string, dflt: boolean): boolean {
+  const v = o[name];
+  if (v === undefined || v === null) return dflt;
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string') {
+    const l = v.trim().toLowerCase();
+    if (l === 'true') return true;
+    if (l === 'false') return false;
+  }
+  throw new IllegalArgumentError(`CSV option '${name}' must be true or false, got ${JSON.stringify(v)}`);
+}
+
+function numOpt(o: Record<string, unknown>, name: string, dflt: number): number {
+  const v = o[name];
+  if (v === undefined || v === null) return dflt;
+  const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v.trim()) : NaN;
+  if (!Number.isFinite(n)) throw new IllegalArgumentError(`CSV option '${name}' must be a number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function strOpt(o: Record<string, unknown>, name: string, dflt: string): string {
+  const v = o[name];
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== 'string') throw new IllegalArgumentError(`CSV option '${name}' must be a string, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** Spark's `toChar` escapes for option values: `\t`, `\n`, `\\`, `\uXXXX`. */
+function unescapeOption(v: string): string {
+  if (!v.includes('\\') || v.length < 2) return v;
+  return v.replace(/\\(u[0-9a-fA-F]{4}|t|n|r|\\|"|')/g, (_m, g: string) => {
+    if (g.startsWith('u')) return String.fromCharCode(parseInt(g.slice(1), 16));
+    return g === 't' ? '\t' : g === 'n' ? '\n' : g === 'r' ? '\r' : g;
+  });
+}
+
+/**
+ * Validates CSV read options and fills in Spark's defaults. Accepts option names in any case and
+ * string values for booleans and numbers (as `.option('header', 'true')` passes them).
+ * @throws IllegalArgumentError for invalid values (unknown mode, multi-character quote, non-UTF-8 encoding, ...).
+ */
+export function resolveCsvOptions(options: CsvReadOptions = {}): ResolvedCsvOptions {
+  const o = normalizeKeys(options);
+  const rawSep = o.sep !== undefined ? strOpt(o, 'sep', ',') : strOpt(o, 'delimiter', ',');
+  const sep = unescapeOption(rawSep);
+  if (sep.length === 0) throw new IllegalArgumentError(`CSV option 'sep' must not be empty (use ',' or '\\t' for example)`);
+  if (/[\r\n]/.test(sep)) throw new IllegalArgumentError(`CSV option 'sep' must not contain a line break, got ${JSON.stringify(sep)}`);
+  const single = (name: string, dflt: string): string => {
+    const v = unescapeOption(strOpt(o, name, dflt));
+    if ([...v].length > 1) throw new IllegalArgumentError(`CSV option '${name}' must be a single character (or "" to disable it), got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const quote = single('quote', '"');
+  const escape = single('escape', '\\');
+  const comment = single('comment', '');
+  if (quote !== '' && sep === quote) throw new IllegalArgumentError(`CSV options 'sep' and 'quote' must differ (both are ${JSON.stringify(sep)})`);
+  const modeRaw = strOpt(o, 'mode', 'PERMISSIVE').toUpperCase();
+  const modes = ['PERMISSIVE', 'DROPMALFORMED', 'FAILFAST'];
+  if (!modes.includes(modeRaw)) {
+    throw new IllegalArgumentError(`unknown CSV mode '${o.mode}'${didYouMean(modeRaw, modes)}; use PERMISSIVE, DROPMALFORMED or FAILFAST`);
+  }
+  const encRaw = strOpt(o, 'encoding', 'utf-8');
+  if (!/^utf-?8$/i.test(encRaw.trim())) {
+    throw new IllegalArgumentError(`CSV encoding '${encRaw}' is not supported: Kindling reads UTF-8 only; convert the file first (e.g. iconv -f ${encRaw} -t UTF-8)`);
+  }
+  let dateFormat: string | null = o.dateFormat !== undefined ? strOpt(o, 'dateFormat', '') : null;
+  if (dateFormat === 'yyyy-MM-dd' || dateFormat === '') dateFormat = null;
+  let timestampFormat: string | null = o.timestampFormat !== undefined ? strOpt(o, 'timestampFormat', '') : null;
+  if (timestampFormat === '' || (timestampFormat !== null && SPARK_DEFAULT_TIMESTAMP_FORMATS.has(timestampFormat))) timestampFormat = null;
+  if (dateFormat) compileDateTimePattern(dateFormat, 'date');
+  if (timestampFormat) compileDateTimePattern(timestampFormat, 'timestamp');
+  const samplingRatio = numOpt(o, 'samplingRatio', 1);
+  if (!(samplingRatio > 0 && samplingRatio <= 1)) throw new IllegalArgumentError(`CSV option 'samplingRatio' must be in (0, 1], got ${samplingRatio}`);
+  const maxPartitionBytes = Math.floor(numOpt(o, 'maxPartitionBytes', DEFAULT_MAX_PARTITION_BYTES));
+  if (!(maxPartitionBytes > 0)) throw new IllegalArgumentError(`CSV option 'maxPartitionBytes' must be positive, got ${maxPartitionBytes}`);
+  const ignoreLeadingWhiteSpace = boolOpt(o, 'ignoreLeadingWhiteSpace', false);
+  const ignoreTrailingWhiteSpace = boolOpt(o, 'ignoreTrailingWhiteSpace', false);
+  const ascii1 = (s: string): boolean => s.length <= 1 && (s.length === 0 || s.charCodeAt(0) < 128);
+  const fast = sep.length === 1 && ascii1(sep) && ascii1(quote) && ascii1(escape) && ascii1(comment) && !ignoreLeadingWhiteSpace && !ignoreTrailingWhiteSpace;
+  return {
+    header: boolOpt(o, 'header', false),
+    sep,
+    quote,
+    escape,
+    comment,
+    nullValue: strOpt(o, 'nullValue', ''),
+    emptyValue: strOpt(o, 'emptyValue', ''),
+    inferSchema: boolOpt(o, 'inferSchema', false),
+    mode: modeRaw as ResolvedCsvOptions['mode'],
+    dateFormat,
+    timestampFormat,
+    multiLine: boolOpt(o, 'multiLine', false),
+    ignoreLeadingWhiteSpace,
+    ignoreTrailingWhiteSpace,
+    samplingRatio,
+    maxPartitionBytes,
+    encoding: 'utf-8',
+    engine: fast ? 'fast' : 'csv-parse',
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// DDL
+// ---------------------------------------------------------------------------------------------
+
+const DDL_TYPE_NAMES = ['boolean', 'int', 'integer', 'smallint', 'tinyint', 'bigint', 'long', 'double', 'float', 'decimal', 'string', 'varchar', 'char', 'date', 'timestamp', 'timestamp_ntz'];
+
+function splitTopLevel(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  let inTick = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '`') inTick = !inTick;
+    else if (inTick) continue;
+    else if (c === '(' || c === '<') depth++;
+    else if (c === ')' || c === '>') depth--;
+    else if (c === ',' && depth === 0) {
+      out.push(s.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(s.slice(start));
+  return out;
+}
+
+/**
+ * Parses a Spark DDL schema string such as `'a INT, b STRING, c DOUBLE, d DATE, e TIMESTAMP,
+ * f BOOLEAN, g BIGINT'` (names may be `backquoted`; `name: type`, `DECIMAL(10,2)`, `VARCHAR(20)`,
+ * `NOT NULL` and `COMMENT '...'` are accepted). Every field is nullable unless NOT NULL.
+ * @throws IllegalArgumentError naming the column and the unknown type.
+ */
+export function parseDDLSchema(ddl: string): Schema {
+  if (typeof ddl !== 'string' || ddl.trim() === '') throw new IllegalArgumentError(`schema DDL must be a non-empty string like 'a INT, b STRING'`);
+  let text = ddl.trim();
+  const struct = /^struct\s*<(.*)>$/is.exec(text);
+  if (struct) text = struct[1]!;
+  const fields: Field[] = [];
+  const seen = new Map<string, string>();
+  for (const part of splitTopLevel(text)) {
+    const item = part.trim();
+    if (item === '') throw new IllegalArgumentError(`empty column definition in schema DDL '${ddl}' (a stray comma?)`);
+    let name: string;
+    let rest: string;
+    if (item.startsWith('`')) {
+      let i = 1;
+      let n = '';
+      for (; i < item.length; i++) {
+        if (item[i] === '`') {
+          if (item[i + 1] === '`') {
+            n += '`';
+            i++;
+            continue;
+          }
+          break;
+        }
+        n += item[i];
+      }
+      if (i >= item.length) throw new IllegalArgumentError(`unterminated backquote in schema DDL '${ddl}'`);
+      name = n;
+      rest = item.slice(i + 1);
+    } else {
+      const m = /^([^\s:]+)(.*)$/s.exec(item)!;
+      name = m[1]!;
+      rest = m[2]!;
+    }
+    rest = rest.trim().replace(/^:\s*/, '');
+    if (rest === '') throw new IllegalArgumentError(`column '${name}' has no type in schema DDL '${ddl}'; write it as '${name} STRING' for example`);
+    let nullable = true;
+    const comment = /\s+comment\s+'(?:[^'\\]|\\.)*'\s*$/i.exec(rest);
+    if (comment) rest = rest.slice(0, comment.index).trim();
+    const nn = /\s+not\s+null\s*$/i.exec(rest);
+    if (nn) {
+      nullable = false;
+      rest = rest.slice(0, nn.index).trim();
+    }
+    const typeText = rest.trim();
+    const base = typeText.replace(/\s*\(.*\)\s*$/s, '').trim();
+    if (/[<>]/.test(typeText)) {
+      throw new IllegalArgumentError(`column '${name}' has nested type '${typeText}' in schema DDL '${ddl}': Kindling supports boolean, int, bigint, double, string, date and timestamp`);
+    }
+    const type = parseTypeName(base);
+    if (!type || type === 'null' || /\s/.test(base)) {
+      throw new IllegalArgumentError(
+        `unknown type '${typeText}' for column '${name}' in schema DDL '${ddl}'${didYouMean(base, DDL_TYPE_NAMES)}; supported types: boolean, int, bigint, double, string, date, timestamp`,
+      );
+    }
+    const lower = name.toLowerCase();
+    if (seen.has(lower)) throw new IllegalArgumentError(`column '${name}' appears twice in schema DDL '${ddl}'`);
+    seen.set(lower, name);
+    fields.push({ name, type, nullable });
+  }
+  return new Schema(fields);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Planning
+// ---------------------------------------------------------------------------------------------
+
+function valueRules(o: ResolvedCsvOptions): ValueRules {
+  const fastQ = o.quote.length === 1 ? o.quote.charCodeAt(0) : -1;
+  const fastE = o.escape.length === 1 ? o.escape.charCodeAt(0) : -1;
+  return {
+    nullValue: Buffer.from(o.nullValue, 'utf8'),
+    emptyValue: Buffer.from(o.emptyValue, 'utf8'),
+    emptyIsNull: o.emptyValue === o.nullValue,
+    quote: fastQ,
+    escape: fastE,
+    dateFormat: o.dateFormat ? compileDateTimePattern(o.dateFormat, 'date') : null,
+    timestampFormat: o.timestampFormat ? compileDateTimePattern(o.timestampFormat, 'timestamp') : null,
+  };
+}
+
+function openTokenizer(src: ByteSource, o: ResolvedCsvOptions, start: number, end: number, store: number, stopAfter: number): RecordSource {
+  if (o.engine === 'fast') {
+    const code = (s: string): number => (s.length === 1 ? s.charCodeAt(0) : -1);
+    return new FastTokenizer(src, { sep: code(o.sep), quote: code(o.quote), escape: code(o.escape), comment: code(o.comment), multiLine: o.multiLine }, start, end, store, stopAfter);
+  }
+  return new CsvParseTokenizer(src, o, start, end, store);
+}
+
+/** Field strings of the current record (unescaped; unquoted empty fields as null). */
+function recordStrings(tok: RecordSource, o: ResolvedCsvOptions): (string | null)[] {
+  const out: (string | null)[] = [];
+  const q = o.quote.length === 1 ? o.quote.charCodeAt(0) : -1;
+  const esc = o.escape.length === 1 ? o.escape.charCodeAt(0) : -1;
+  let scratch = new Uint8Array(256);
+  for (let i = 0; i < tok.nf; i++) {
+    const s = tok.fs[i]!;
+    const e = tok.fe[i]!;
+    const fl = tok.ff[i]!;
+    if (fl & F_RAW) {
+      if (scratch.length < e - s) scratch = new Uint8Array(e - s);
+      out.push(bytesToString(scratch, 0, unescapeField(tok.buf, s, e, q, esc, scratch)));
+    } else if (s === e && fl === 0) out.push(null);
+    else out.push(bytesToString(tok.buf, s, e));
+  }
+  return out;
+}
+
+/** Spark's `makeSafeHeader`: empty/null names become `_c<i>`, (case-insensitive) duplicates get their index appended. */
+function safeHeader(names: (string | null)[], o: ResolvedCsvOptions): string[] {
+  const lowered = names.filter((n): n is string => n !== null && n !== '' && n !== o.nullValue).map((n) => n.toLowerCase());
+  const counts = new Map<string, number>();
+  for (const n of lowered) counts.set(n, (counts.get(n) ?? 0) + 1);
+  return names.map((n, i) => {
+    if (n === null || n === '' || n === o.nullValue) return `_c${i}`;
+    return (counts.get(n.toLowerCase()) ?? 0) > 1 ? `${n}${i}` : n;
+  });
+}
+
+function inferCsvSchema(files: string[], o: ResolvedCsvOptions): Schema {
+  // Column count (and names) from the first record of the first non-empty file.
+  let first: (string | null)[] | null = null;
+  for (const file of files) {
+    const src = openSource(file);
+    const tok = openTokenizer(src, o, 0, src.size, Infinity, Infinity);
+    try {
+      if (tok.next()) first = recordStrings(tok, o);
+    } finally {
+      tok.close();
+    }
+    if (first) break;
+  }
+  if (!first) return new Schema([]);
+  const width = first.length;
+  const names = o.header ? safeHeader(first, o) : first.map((_, i) => `_c${i}`);
+  let types: DataType[] = names.map(() => 'utf8');
+  if (o.inferSchema) {
+    const rules = valueRules(o);
+    const inf = new TypeInferrer(width, rules);
+    const budget = INFER_SAMPLE_BYTES / o.samplingRatio;
+    const ratio = o.samplingRatio;
+    let used = 0;
+    let k = 0;
+    outer: for (const file of files) {
+      const src = openSource(file);
+      const tok = openTokenizer(src, o, 0, src.size, width, width);
+      try {
+        if (o.header && !tok.next()) continue;
+        while (tok.next()) {
+          if (used + tok.recordPos > budget) break outer;
+          k++;
+          if (ratio < 1 && Math.floor(k * ratio) === Math.floor((k - 1) * ratio)) continue;
+          inf.add(tok);
+          if (inf.open === 0) break outer;
+        }
+        used += src.size;
+      } finally {
+        tok.close();
+      }
+    }
+    types = inf.types();
+  }
+  return new Schema(names.map((name, i) => ({ name, type: types[i]!, nullable: true })));
+}
+
+function statSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch (e) {
+    throw fsError(file, e);
+  }
+}
+
+/**
+ * Plans a CSV scan: lists the input files ({@link listInputFiles}), determines the schema (the
+ * `schema` option, else inference or all-string columns named from the header or `_c0, _c1...`)
+ * and cuts the files into splits of at most `maxPartitionBytes` — smaller (but at least 1 MiB)
+ * when needed to produce `minPartitions` splits. With multiLine, and for `.gz` files, each file
+ * is one split. Empty files get no split.
+ * @throws FileNotFoundError for missing paths; IllegalArgumentError for bad options.
+ */
+export function planCsvScan(paths: string | string[], options: CsvReadOptions = {}, minPartitions = 1): CsvScan {
+  const opts = resolveCsvOptions(options);
+  const files = listInputFiles(paths);
+  const sizes = files.map(statSize);
+  const given = normalizeKeys(options).schema as Schema | string | { fields: readonly Field[] } | undefined;
+  let schema: Schema;
+  if (typeof given === 'string') schema = parseDDLSchema(given);
+  else if (given instanceof Schema) schema = given;
+  else if (given && Array.isArray((given as { fields?: unknown }).fields)) schema = new Schema((given as { fields: readonly Field[] }).fields);
+  else if (given !== undefined && given !== null) throw new IllegalArgumentError(`CSV option 'schema' must be a Schema or a DDL string like 'a INT, b STRING'`);
+  else schema = inferCsvSchema(files, opts);
+
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const perCore = Math.ceil(total / Math.max(1, Math.floor(minPartitions)));
+  const splitBytes = Math.max(1, Math.min(opts.maxPartitionBytes, Math.max(MIN_SPLIT_BYTES, perCore)));
+  const splits: CsvSplit[] = [];
+  files.forEach((file, i) => {
+    const size = sizes[i]!;
+    if (size === 0) return;
+    if (opts.multiLine || isGzip(file) || size <= splitBytes) {
+      splits.push({ file, start: 0, end: size });
+      return;
+    }
+    const n = Math.ceil(size / splitBytes);
+    const chunk = Math.ceil(size / n);
+    for (let s = 0; s < size; s += chunk) splits.push({ file, start: s, end: Math.min(size, s + chunk) });
+  });
+  return { schema, splits, options: opts };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+// ---------------------------------------------------------------------------------------------
+
+function failFast(tok: RecordSource, file: string, fields: readonly Field[], code: number, builder: BatchBuilder, columns: readonly number[]): DataFormatError {
+  const line = tok.lineNumber();
+  const width = fields.length;
+  const fix = 'use mode PERMISSIVE (bad values become null) or DROPMALFORMED (bad records are dropped)';
+  let msg: string;
+  if (code === REC_BAD_VALUE) {
+    const f = fields[columns[builder.badColumn]!]!;
+    const shown = builder.badText.length > 100 ? builder.badText.slice(0, 100) + '...' : builder.badText;
+    msg = `malformed CSV record in ${file} at line ${line}: value '${shown}' of column '${f.name}' is not a valid ${sparkTypeName(f.type)}; ${fix}, or declare column '${f.name}' as string (or fix the data)`;
+  } else {
+    const what = code === REC_TOO_FEW ? `only ${tok.nf} field${tok.nf === 1 ? '' : 's'}` : `more than ${width} fields`;
+    msg = `malformed CSV record in ${file} at line ${line}: found ${what} but the schema has ${width} column${width === 1 ? '' : 's'} (${fields.map((x) => x.name).join(', ')}); ${fix}, or check the 'sep' / 'quote' options`;
+  }
+  return new DataFormatError(msg, file, line);
+}
+
+/**
+ * Reads one split: yields Batches of at most BATCH_SIZE rows holding the projected `columns`
+ * (indices into `scan.schema`; all when undefined), converting only those fields. Applies the
+ * parse mode: PERMISSIVE (missing/bad values → null, extra fields dropped), DROPMALFORMED (such
+ * records skipped) or FAILFAST (throws DataFormatError naming file, line, column and value).
+ * The header line is skipped only by the split that starts at byte 0.
+ */
+export function* readCsvSplit(scan: { schema: Schema; options: ResolvedCsvOptions }, split: CsvSplit, columns?: number[]): Iterable<Batch> {
+  const fields = scan.schema.fields;
+  const o = scan.options;
+  const width = fields.length;
+  const cols = columns ?? fields.map((_, i) => i);
+  for (const c of cols) {
+    if (!Number.isInteger(c) || c < 0 || c >= width) throw new IllegalArgumentError(`column index ${c} is out of range for a CSV schema of ${width} columns`);
+  }
+  const rules = valueRules(o);
+  const permissive = o.mode === 'PERMISSIVE';
+  let maxCol = -1;
+  for (const c of cols) if (c > maxCol) maxCol = c;
+  const store = permissive ? maxCol + 1 : width;
+  const stopAfter = permissive ? maxCol + 1 : width + 1;
+  const src = openSource(split.file);
+  const end = isGzip(split.file) ? Infinity : split.end;
+  const tok = openTokenizer(src, o, isGzip(split.file) ? 0 : split.start, end, store, stopAfter);
+  try {
+    if (o.header && split.start === 0) tok.next();
+    const builder = new BatchBuilder(fields, cols, width, rules, permissive, BATCH_SIZE);
+    const OK = REC_OK;
+    while (tok.next()) {
+      const code = builder.add(tok);
+      if (code !== OK && !permissive) {
+        if (o.mode === 'FAILFAST') throw failFast(tok, split.file, fields, code, builder, cols);
+        continue;
+      }
+      if (builder.full) yield builder.finish();
+    }
+    if (builder.n > 0) yield builder.finish();
+  } catch (e) {
+    if (e instanceof KindlingError) throw e;
+    throw new KindlingError(`failed reading CSV ${split.file}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+  } finally {
+    tok.close();
+  }
+}

@@ -1,0 +1,252 @@
+/**
+ * The atomic, Spark-like dataset writer behind `df.write`: save modes, and a job protocol that
+ * writes every part file into a hidden temporary folder next to the target (same filesystem) and
+ * publishes it with renames only once every part succeeded, so a failed job leaves the target
+ * exactly as it was and no temporary files behind.
+ *
+ * Layout of a written dataset (as Spark): `part-00000-<uuid>-c000.<ext>` files plus an empty
+ * `_SUCCESS` marker. Temporary folders are named `.kindling-tmp-<name>-<uuid>` (hidden, so
+ * readers skip them, and matched by the repository's .gitignore).
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import nodePath from 'node:path';
+import { IllegalArgumentError, KindlingError, WriteError } from '../errors.js';
+
+/** What to do when the target already exists (Spark's SaveMode). */
+export type SaveMode = 'error' | 'errorifexists' | 'overwrite' | 'append' | 'ignore';
+
+const SAVE_MODES: readonly SaveMode[] = ['error', 'errorifexists', 'overwrite', 'append', 'ignore'];
+
+/** Name of the marker file written into a successfully written dataset folder. */
+export const SUCCESS_FILE = '_SUCCESS';
+
+/** Prefix of the temporary folders the writer creates next to the target. */
+export const TEMP_PREFIX = '.kindling-tmp-';
+
+/**
+ * Parses a save mode name, case-insensitively: 'error' / 'errorifexists' (also Spark's 'default'),
+ * 'overwrite', 'append', 'ignore'.
+ *
+ * @throws IllegalArgumentError listing the valid modes.
+ */
+export function parseSaveMode(mode: string): SaveMode {
+  const m = String(mode).trim().toLowerCase();
+  if (m === 'default') return 'error';
+  if ((SAVE_MODES as readonly string[]).includes(m)) return m as SaveMode;
+  throw new IllegalArgumentError(`unknown save mode '${mode}'; use one of: ${SAVE_MODES.map((x) => `'${x}'`).join(', ')}`);
+}
+
+function exists(p: string): boolean {
+  try {
+    fs.lstatSync(p);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+    throw new KindlingError(`cannot access '${p}': ${(e as Error).message}`, { cause: e });
+  }
+}
+
+function alreadyExists(path: string): WriteError {
+  return new WriteError(
+    `path '${path}' already exists; use mode('overwrite') to replace it, mode('append') to add to it, or mode('ignore') to skip the write`,
+  );
+}
+
+/**
+ * Decides, before running a job, whether to write: 'skip' when the mode is 'ignore' and `path`
+ * exists, otherwise 'write'.
+ *
+ * @throws WriteError when the mode is 'error' / 'errorifexists' and `path` exists (the message
+ *   names the path and suggests mode('overwrite') or mode('append')).
+ */
+export function checkSaveMode(path: string, mode: SaveMode): 'skip' | 'write' {
+  const m = parseSaveMode(mode);
+  if (!exists(path)) return 'write';
+  if (m === 'ignore') return 'skip';
+  if (m === 'error' || m === 'errorifexists') throw alreadyExists(path);
+  return 'write';
+}
+
+/** Spark's part file name: `part-00000-<uuid>-c000.<ext>`. */
+function partName(part: number, jobId: string, ext: string): string {
+  return `part-${String(part).padStart(5, '0')}-${jobId}-c000${ext ? '.' + ext : ''}`;
+}
+
+/** Runs `task(i)` for i in [0, n) with at most `limit` at a time; stops starting new ones after a failure. */
+async function runPool(n: number, limit: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  let firstError: unknown;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < n) {
+      const i = next++;
+      try {
+        await task(i);
+      } catch (e) {
+        if (!failed) {
+          failed = true;
+          firstError = e;
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
+  if (failed) throw firstError;
+}
+
+async function removeQuietly(p: string | undefined): Promise<void> {
+  if (p) await fsp.rm(p, { recursive: true, force: true }).catch(() => {});
+}
+
+/** Options of {@link writeDataset}. */
+export interface WriteDatasetOptions {
+  /** Maximum parts written at the same time (default: the number of CPUs). */
+  concurrency?: number;
+}
+
+/**
+ * Writes a dataset folder atomically.
+ *
+ * Calls `writePart(tmpFile, part)` for each part (up to `options.concurrency` at a time) with a
+ * path inside a fresh hidden temporary folder next to the target (same filesystem), writes an
+ * empty `_SUCCESS` there, then publishes according to `mode`:
+ *  - target absent (any mode): the temporary folder is renamed to the target;
+ *  - 'overwrite': the old target (folder or file) is renamed aside, the new folder renamed in,
+ *    and the old one removed;
+ *  - 'append': the new part files are moved into the existing folder (their names carry a fresh
+ *    job uuid, so nothing is overwritten) and `_SUCCESS` is refreshed;
+ *  - 'error' / 'ignore' with an existing target: as {@link checkSaveMode} (throws / writes nothing).
+ *
+ * Part files are named like Spark's, `part-00000-<uuid>-c000.<ext>` (`ext` e.g. 'csv' or
+ * 'snappy.parquet'). A `writePart` may decline to create its file (an empty partition): that part
+ * is then simply absent. With zero parts the folder holds only `_SUCCESS`.
+ *
+ * If any `writePart` throws, no further part is started, the running ones are awaited, the
+ * temporary folder (and any parent folder this call created) is removed, the target is left
+ * exactly as before, and the first error propagates.
+ *
+ * @returns the final paths of the part files, in part order.
+ * @throws WriteError when the mode is 'error' and the target exists, or when appending to a file.
+ * @throws IllegalArgumentError for a bad `numParts` or an unusable `path`.
+ */
+export async function writeDataset(
+  path: string,
+  mode: SaveMode,
+  numParts: number,
+  ext: string,
+  writePart: (tmpFile: string, part: number) => Promise<void> | void,
+  options: WriteDatasetOptions = {},
+): Promise<string[]> {
+  const m = parseSaveMode(mode);
+  if (!Number.isInteger(numParts) || numParts < 0) throw new IllegalArgumentError(`numParts must be a non-negative integer, got ${numParts}`);
+  if (typeof path !== 'string' || path.length === 0) throw new IllegalArgumentError(`invalid output path ${JSON.stringify(path)}`);
+  const extension = ext.replace(/^\.+/, '');
+  if (checkSaveMode(path, m) === 'skip') return [];
+  const target = nodePath.resolve(path);
+  const parent = nodePath.dirname(target);
+  const base = nodePath.basename(target);
+  if (parent === target || base === '' || base === '.' || base === '..') throw new IllegalArgumentError(`cannot write a dataset to '${path}'`);
+  if (m === 'append' && exists(target) && !fs.statSync(target).isDirectory()) {
+    throw new WriteError(`cannot append to '${path}': it is a file, not a dataset folder; use mode('overwrite') to replace it`);
+  }
+
+  const jobId = randomUUID();
+  let createdParent: string | undefined;
+  try {
+    createdParent = fs.mkdirSync(parent, { recursive: true }) ?? undefined;
+  } catch (e) {
+    throw new KindlingError(`cannot create folder '${parent}' for '${path}': ${(e as Error).message}`, { cause: e });
+  }
+  const tmp = nodePath.join(parent, `${TEMP_PREFIX}${base}-${jobId}`);
+  const names = Array.from({ length: numParts }, (_, i) => partName(i, jobId, extension));
+  let published = false;
+  try {
+    await fsp.mkdir(tmp);
+    const concurrency = Math.max(1, Math.floor(options.concurrency ?? os.availableParallelism()));
+    // Errors from writePart propagate unchanged.
+    await runPool(numParts, concurrency, async (i) => {
+      await writePart(nodePath.join(tmp, names[i]!), i);
+    });
+    try {
+      const result = await publish();
+      published = result !== undefined;
+      return result ?? [];
+    } catch (e) {
+      if (e instanceof KindlingError || !(e as NodeJS.ErrnoException)?.code) throw e;
+      throw new WriteError(`writing '${path}' failed while publishing the output: ${(e as Error).message}`, { cause: e });
+    }
+  } finally {
+    await removeQuietly(tmp);
+    if (!published && createdParent) removeEmptyFolders(parent, createdParent);
+  }
+
+  /** Moves the finished output into place; returns the final part paths, or undefined if nothing was published. */
+  async function publish(): Promise<string[] | undefined> {
+    await fsp.writeFile(nodePath.join(tmp, SUCCESS_FILE), '');
+    const written = names.filter((n) => exists(nodePath.join(tmp, n)));
+
+    if (!exists(target)) {
+      // Someone may have created the target since checkSaveMode: honour the mode again.
+      try {
+        await fsp.rename(tmp, target);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if ((code === 'ENOTEMPTY' || code === 'EEXIST') && (m === 'error' || m === 'errorifexists')) throw alreadyExists(path);
+        throw e;
+      }
+      return written.map((n) => nodePath.join(path, n));
+    }
+    if (m === 'error' || m === 'errorifexists') throw alreadyExists(path);
+    if (m === 'ignore') return undefined;
+
+    if (m === 'overwrite') {
+      const aside = nodePath.join(parent, `${TEMP_PREFIX}old-${base}-${jobId}`);
+      await fsp.rename(target, aside);
+      try {
+        await fsp.rename(tmp, target);
+      } catch (e) {
+        await fsp.rename(aside, target).catch(() => {});
+        throw e;
+      }
+      await removeQuietly(aside);
+      return written.map((n) => nodePath.join(path, n));
+    }
+
+    // append: move the parts in, undoing the moves if one fails.
+    if (!fs.statSync(target).isDirectory()) {
+      throw new WriteError(`cannot append to '${path}': it is a file, not a dataset folder; use mode('overwrite') to replace it`);
+    }
+    const moved: [string, string][] = [];
+    try {
+      for (const n of written) {
+        let dest = nodePath.join(target, n);
+        while (exists(dest)) dest = nodePath.join(target, n.replace(jobId, randomUUID()));
+        await fsp.rename(nodePath.join(tmp, n), dest);
+        moved.push([nodePath.join(tmp, n), dest]);
+      }
+      await fsp.writeFile(nodePath.join(target, SUCCESS_FILE), '');
+    } catch (e) {
+      for (const [from, to] of moved.reverse()) await fsp.rename(to, from).catch(() => {});
+      throw e;
+    }
+    return moved.map(([, to]) => nodePath.join(path, nodePath.basename(to)));
+  }
+}
+
+/** Removes `from` and its ancestors up to and including `upTo`, as long as they are empty. */
+function removeEmptyFolders(from: string, upTo: string): void {
+  let d = from;
+  for (;;) {
+    try {
+      fs.rmdirSync(d);
+    } catch {
+      return;
+    }
+    if (d === upTo || nodePath.dirname(d) === d) return;
+    d = nodePath.dirname(d);
+  }
+}

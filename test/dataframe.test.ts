@@ -1,0 +1,416 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as arrow from 'apache-arrow';
+import {
+  AnalysisError,
+  ArithmeticOverflowError,
+  DataFrame,
+  IllegalArgumentError,
+  Session,
+  TypeMismatchError,
+  col,
+  functions as F,
+  lit,
+} from '../src/index.js';
+
+let spark: Session;
+beforeAll(async () => {
+  spark = await Session.create({ threads: 2, shufflePartitions: 3 });
+});
+afterAll(async () => {
+  await spark.stop();
+});
+
+const people = () =>
+  spark.createDataFrame([
+    { name: 'ann', age: 34, dept: 'eng', salary: 120.5, active: true },
+    { name: 'bob', age: 45, dept: 'ops', salary: 80, active: false },
+    { name: 'cat', age: null, dept: 'eng', salary: 99.5, active: true },
+    { name: 'dan', age: 28, dept: null, salary: null, active: null },
+    { name: 'eve', age: 51, dept: 'ops', salary: 150, active: true },
+  ]);
+
+const sortBy = <T extends Record<string, unknown>>(rows: T[], key: string) =>
+  [...rows].sort((a, b) => String(a[key]).localeCompare(String(b[key])));
+
+describe('sources and schema', () => {
+  it('infers a schema from rows and exposes columns, dtypes, printSchema', () => {
+    const df = people();
+    expect(df.columns).toEqual(['name', 'age', 'dept', 'salary', 'active']);
+    expect(df.dtypes).toEqual([['name', 'string'], ['age', 'int'], ['dept', 'string'], ['salary', 'double'], ['active', 'boolean']]);
+    expect(df.schema.treeString()).toContain(' |-- salary: double (nullable = true)');
+  });
+
+  it('creates from an Arrow table and returns Arrow', async () => {
+    const t = arrow.tableFromArrays({ a: new Int32Array([1, 2, 3]), s: ['x', 'y', 'z'] });
+    const df = spark.createDataFrame(t);
+    const out = await df.filter(col('a').gt(1)).toArrow();
+    expect(out.numRows).toBe(2);
+    expect(out.getChild('s')!.toArray()).toEqual(['y', 'z']);
+    expect(String(out.schema.fields[0]!.type)).toBe('Int32');
+  });
+
+  it('range() produces an id column across partitions', async () => {
+    const df = spark.range(10);
+    expect(df.dtypes).toEqual([['id', 'bigint']]);
+    expect((await df.collect()).map((r) => r['id'])).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect((await spark.range(5, 20, 5).collect()).map((r) => r['id'])).toEqual([5, 10, 15]);
+    expect(await spark.range(1, 1_000_001).count()).toBe(1_000_000);
+  });
+
+  it('accepts an explicit DDL schema and arrays of values', async () => {
+    const df = spark.createDataFrame([[1, 'a'], [2, null]], 'id BIGINT, label STRING');
+    expect(df.dtypes).toEqual([['id', 'bigint'], ['label', 'string']]);
+    expect(await df.collect()).toEqual([{ id: 1, label: 'a' }, { id: 2, label: null }]);
+  });
+
+  it('maps dates and timestamps to Date objects', async () => {
+    const df = spark.createDataFrame([{ d: '2024-02-29', t: '2024-02-29T10:11:12Z' }]).select(
+      col('d').cast('date').alias('d'),
+      col('t').cast('timestamp').alias('t'),
+    );
+    const [row] = await df.collect();
+    expect(row!['d']).toEqual(new Date('2024-02-29T00:00:00Z'));
+    expect(row!['t']).toEqual(new Date('2024-02-29T10:11:12Z'));
+    expect(df.dtypes).toEqual([['d', 'date'], ['t', 'timestamp']]);
+  });
+});
+
+describe('projections', () => {
+  it('select by name, column and expression; withColumn, rename, drop, toDF', async () => {
+    const df = people()
+      .select('name', col('age'), col('salary').multiply(2).alias('double_salary'))
+      .withColumn('older', col('age').plus(1))
+      .withColumnRenamed('name', 'who')
+      .drop('age');
+    expect(df.columns).toEqual(['who', 'double_salary', 'older']);
+    const rows = await df.collect();
+    expect(rows[0]).toEqual({ who: 'ann', double_salary: 241, older: 35 });
+    expect(rows[2]).toEqual({ who: 'cat', double_salary: 199, older: null });
+    expect(people().select('*').columns).toHaveLength(5);
+    expect(people().select('name').toDF('n').columns).toEqual(['n']);
+  });
+
+  it('withColumn replaces an existing column in place', async () => {
+    const df = people().withColumn('age', col('age').multiply(10));
+    expect(df.columns).toEqual(['name', 'age', 'dept', 'salary', 'active']);
+    expect((await df.first())!['age']).toBe(340);
+  });
+
+  it('names unaliased expressions like Spark', () => {
+    const df = people().select(col('age').gt(30), F.upper(col('name')), col('age').plus(1));
+    expect(df.columns).toEqual(['(age > 30)', 'upper(name)', '(age + 1)']);
+  });
+});
+
+describe('filters and null semantics', () => {
+  it('filters with three-valued logic (null is not true)', async () => {
+    const df = people();
+    expect((await df.filter(col('age').gt(30)).collect()).map((r) => r['name'])).toEqual(['ann', 'bob', 'eve']);
+    // null OR true = true; null AND false = false; NOT null = null
+    expect((await df.filter(col('age').gt(100).or(col('active'))).collect()).map((r) => r['name'])).toEqual(['ann', 'cat', 'eve']);
+    expect((await df.filter(col('active').and(col('age').lt(40)).not()).collect()).map((r) => r['name'])).toEqual(['bob', 'eve']);
+    expect((await df.where(col('age').isNull()).collect()).map((r) => r['name'])).toEqual(['cat']);
+    expect((await df.where(col('dept').isNotNull()).count())).toBe(4);
+  });
+
+  it('evaluates AND/OR truth tables with nulls', async () => {
+    const df = spark.createDataFrame([
+      { a: true, b: null }, { a: false, b: null }, { a: null, b: null }, { a: true, b: false },
+    ]);
+    const rows = await df.select(col('a').and(col('b')).alias('and'), col('a').or(col('b')).alias('or'), col('a').not().alias('not')).collect();
+    expect(rows).toEqual([
+      { and: null, or: true, not: false },
+      { and: false, or: null, not: true },
+      { and: null, or: null, not: null },
+      { and: false, or: true, not: false },
+    ]);
+  });
+
+  it('isin, between, like, rlike, eqNullSafe', async () => {
+    const df = people();
+    expect((await df.filter(col('dept').isin('ops', 'hr')).collect()).map((r) => r['name'])).toEqual(['bob', 'eve']);
+    expect((await df.filter(col('age').between(30, 46)).collect()).map((r) => r['name'])).toEqual(['ann', 'bob']);
+    expect((await df.filter(col('name').like('_a%')).collect()).map((r) => r['name'])).toEqual(['cat', 'dan']);
+    expect((await df.filter(col('name').rlike('^[ab]')).collect()).map((r) => r['name'])).toEqual(['ann', 'bob']);
+    const nulls = spark.createDataFrame([{ x: null, y: null }, { x: 1, y: null }, { x: 1, y: 1 }]);
+    expect((await nulls.select(col('x').eqNullSafe(col('y')).alias('e'), col('x').eq(col('y')).alias('q')).collect())).toEqual([
+      { e: true, q: null }, { e: false, q: null }, { e: true, q: true },
+    ]);
+    // x IN (1, NULL) is null (not false) when x is not 1
+    const inNull = await spark.createDataFrame([{ x: 2 }, { x: 1 }]).select(col('x').isin(1, null).alias('r')).collect();
+    expect(inNull).toEqual([{ r: null }, { r: true }]);
+  });
+
+  it('when / otherwise and cast', async () => {
+    const rows = await people()
+      .select(
+        F.when(col('age').lt(30), 'young').when(col('age').lt(50), 'mid').otherwise('senior').alias('band'),
+        F.when(col('age').gt(40), 1).alias('no_else'),
+        col('salary').cast('int').alias('si'),
+        col('age').cast('string').alias('as'),
+      )
+      .collect();
+    expect(rows.map((r) => r['band'])).toEqual(['mid', 'mid', 'senior', 'young', 'senior']);
+    expect(rows.map((r) => r['no_else'])).toEqual([null, 1, null, null, 1]);
+    expect(rows.map((r) => r['si'])).toEqual([120, 80, 99, null, 150]);
+    expect(rows.map((r) => r['as'])).toEqual(['34', '45', null, '28', '51']);
+  });
+
+  it('divides to double and returns null on division by zero', async () => {
+    const rows = await spark.createDataFrame([{ a: 7, b: 2 }, { a: 1, b: 0 }]).select(col('a').divide(col('b')).alias('q'), col('a').mod(col('b')).alias('m')).collect();
+    expect(rows).toEqual([{ q: 3.5, m: 1 }, { q: null, m: null }]);
+  });
+
+  it('raises on int overflow instead of wrapping or losing precision', async () => {
+    const df = spark.createDataFrame([{ a: 2147483647 }]);
+    await expect(df.select(col('a').plus(1)).collect()).rejects.toThrow(ArithmeticOverflowError);
+    const big = spark.range(1).select(lit(2 ** 52).cast('long').multiply(4).alias('x'));
+    await expect(big.collect()).rejects.toThrow(/exact range/);
+  });
+});
+
+describe('aggregation', () => {
+  it('groupBy().agg with every aggregate', async () => {
+    const rows = await people()
+      .groupBy('dept')
+      .agg(
+        F.count('*').alias('n'),
+        F.count('age').alias('n_age'),
+        F.sum('age').alias('sum_age'),
+        F.avg('salary').alias('avg_sal'),
+        F.min('name').alias('min_name'),
+        F.max('age').alias('max_age'),
+        F.countDistinct('active').alias('n_active'),
+      )
+      .orderBy('dept')
+      .collect();
+    expect(rows).toEqual([
+      { dept: null, n: 1, n_age: 1, sum_age: 28, avg_sal: null, min_name: 'dan', max_age: 28, n_active: 0 },
+      { dept: 'eng', n: 2, n_age: 1, sum_age: 34, avg_sal: 110, min_name: 'ann', max_age: 34, n_active: 1 },
+      { dept: 'ops', n: 2, n_age: 2, sum_age: 96, avg_sal: 115, min_name: 'bob', max_age: 51, n_active: 2 },
+    ]);
+  });
+
+  it('stddev, variance, first, last and expressions over aggregates', async () => {
+    const df = spark.createDataFrame([{ g: 'a', x: 1 }, { g: 'a', x: 2 }, { g: 'a', x: 3 }, { g: 'b', x: 10 }]);
+    const rows = await df
+      .groupBy('g')
+      .agg(F.stddev('x').alias('sd'), F.variance('x').alias('var'), F.var_pop('x').alias('vp'), F.first('x').alias('f'), F.last('x').alias('l'), F.sum('x').divide(F.count('x')).alias('mean2'))
+      .orderBy('g')
+      .collect();
+    expect(rows[0]).toEqual({ g: 'a', sd: 1, var: 1, vp: 2 / 3, f: 1, l: 3, mean2: 2 });
+    expect(rows[1]).toMatchObject({ g: 'b', sd: null, var: null, vp: 0, f: 10, l: 10 });
+  });
+
+  it('whole-frame aggregates, including over empty input', async () => {
+    const df = people();
+    expect(await df.agg(F.max('age').alias('m'), F.count('*').alias('n')).collect()).toEqual([{ m: 51, n: 5 }]);
+    expect(await df.select(F.sum('salary')).collect()).toEqual([{ 'sum(salary)': 450 }]);
+    const empty = df.filter(col('age').gt(1000));
+    expect(await empty.agg(F.count('*').alias('n'), F.sum('age').alias('s')).collect()).toEqual([{ n: 0, s: null }]);
+    expect(await empty.count()).toBe(0);
+  });
+
+  it('GroupedData shortcuts and group by expression', async () => {
+    const counts = await people().groupBy('dept').count().orderBy('dept').collect();
+    expect(counts).toEqual([{ dept: null, count: 1 }, { dept: 'eng', count: 2 }, { dept: 'ops', count: 2 }]);
+    const sums = await people().groupBy(col('age').gt(40).alias('old')).sum('salary').orderBy('old').collect();
+    expect(sums).toEqual([{ old: null, 'sum(salary)': 99.5 }, { old: false, 'sum(salary)': 120.5 }, { old: true, 'sum(salary)': 230 }]);
+  });
+
+  it('rejects non-grouped columns with a helpful message', () => {
+    expect(() => people().groupBy('dept').agg(col('name'))).toThrow(/neither in groupBy/);
+  });
+
+  it('distinct and dropDuplicates', async () => {
+    const df = spark.createDataFrame([{ a: 1, b: 'x' }, { a: 1, b: 'x' }, { a: 1, b: 'y' }, { a: null, b: 'x' }, { a: null, b: 'x' }]);
+    expect(await df.distinct().count()).toBe(3);
+    const dd = await df.dropDuplicates(['a']).orderBy('a').collect();
+    expect(dd.map((r) => r['a'])).toEqual([null, 1]);
+    expect(dd[1]!['b']).toBe('x');
+    expect(df.dropDuplicates(['b']).columns).toEqual(['a', 'b']);
+  });
+});
+
+describe('ordering and limits', () => {
+  it('orderBy asc/desc with Spark null ordering', async () => {
+    const df = people();
+    expect((await df.orderBy('age').collect()).map((r) => r['age'])).toEqual([null, 28, 34, 45, 51]);
+    expect((await df.orderBy(col('age').desc()).collect()).map((r) => r['age'])).toEqual([51, 45, 34, 28, null]);
+    expect((await df.orderBy(col('age').asc_nulls_last()).collect()).map((r) => r['age'])).toEqual([28, 34, 45, 51, null]);
+    expect((await df.orderBy(col('age').desc_nulls_first()).collect()).map((r) => r['age'])).toEqual([null, 51, 45, 34, 28]);
+    expect((await df.sort(['dept', 'name'], { ascending: [false, true] }).collect()).map((r) => r['name'])).toEqual(['bob', 'eve', 'ann', 'cat', 'dan']);
+  });
+
+  it('limit, offset, take, head, first, isEmpty', async () => {
+    const df = spark.range(100);
+    expect((await df.orderBy(col('id').desc()).limit(3).collect()).map((r) => r['id'])).toEqual([99, 98, 97]);
+    expect((await df.orderBy('id').offset(95).collect()).map((r) => r['id'])).toEqual([95, 96, 97, 98, 99]);
+    expect(await df.limit(7).count()).toBe(7);
+    expect(await df.take(2)).toHaveLength(2);
+    expect(await df.orderBy('id').head()).toEqual({ id: 0 });
+    expect(await df.filter(col('id').lt(0)).first()).toBeNull();
+    expect(await df.filter(col('id').lt(0)).isEmpty()).toBe(true);
+  });
+});
+
+describe('joins', () => {
+  const emp = () => spark.createDataFrame([
+    { id: 1, name: 'ann', dept_id: 10 }, { id: 2, name: 'bob', dept_id: 20 }, { id: 3, name: 'cat', dept_id: 30 }, { id: 4, name: 'dan', dept_id: null },
+  ]);
+  const dept = () => spark.createDataFrame([{ dept_id: 10, dname: 'eng' }, { dept_id: 20, dname: 'ops' }, { dept_id: 40, dname: 'hr' }, { dept_id: null, dname: 'none' }]);
+
+  it('inner, left, right, full, semi, anti on a column name', async () => {
+    const names = async (df: DataFrame, key = 'name') => (await df.collect()).map((r) => r[key] ?? null).sort((a, b) => String(a).localeCompare(String(b)));
+    expect(await names(emp().join(dept(), 'dept_id'))).toEqual(['ann', 'bob']);
+    expect(await names(emp().join(dept(), 'dept_id', 'left'))).toEqual(['ann', 'bob', 'cat', 'dan']);
+    expect(await names(emp().join(dept(), 'dept_id', 'right'), 'dname')).toEqual(['eng', 'hr', 'none', 'ops']);
+    expect(await emp().join(dept(), 'dept_id', 'full').count()).toBe(6);
+    expect(await names(emp().join(dept(), 'dept_id', 'left_semi'))).toEqual(['ann', 'bob']);
+    expect(await names(emp().join(dept(), 'dept_id', 'left_anti'))).toEqual(['cat', 'dan']);
+    const full = await emp().join(dept(), ['dept_id'], 'outer').orderBy('dept_id', 'name').collect();
+    expect(full.map((r) => r['dept_id'])).toEqual([null, null, 10, 20, 30, 40]);
+    expect(emp().join(dept(), 'dept_id').columns).toEqual(['dept_id', 'id', 'name', 'dname']);
+  });
+
+  it('joins on a condition with qualified columns, plus a residual predicate', async () => {
+    const e = emp();
+    const d = dept();
+    const j = e.join(d, e.col('dept_id').eq(d.col('dept_id')).and(d.col('dname').neq('ops')), 'left');
+    expect(j.columns).toEqual(['id', 'name', 'dept_id', 'dept_id', 'dname']);
+    const rows = sortBy(await j.select(e.col('name'), d.col('dname')).collect(), 'name');
+    expect(rows).toEqual([{ name: 'ann', dname: 'eng' }, { name: 'bob', dname: null }, { name: 'cat', dname: null }, { name: 'dan', dname: null }]);
+    expect(() => j.select('dept_id')).toThrow(/ambiguous/);
+  });
+
+  it('aliases, non-equi and cross joins', async () => {
+    const a = spark.range(4).alias('a');
+    const b = spark.range(4).alias('b');
+    expect(await a.join(b, col('a.id').lt(col('b.id'))).count()).toBe(6);
+    expect(await a.crossJoin(b).count()).toBe(16);
+    // 6 matching pairs + a.id = 3 (no larger b) + b.id = 0 (no smaller a)
+    expect(await a.join(b, col('a.id').lt(col('b.id')), 'full').count()).toBe(8);
+  });
+
+  it('broadcast and shuffled joins give the same result', async () => {
+    const big = spark.range(5000).withColumn('k', col('id').mod(97));
+    const small = spark.range(97).withColumnRenamed('id', 'k').withColumn('v', col('k').multiply(2));
+    const s1 = await Session.create({ threads: 2, autoBroadcastJoinThreshold: -1, shufflePartitions: 4 });
+    const bigS = s1.range(5000).withColumn('k', col('id').mod(97));
+    const smallS = s1.range(97).withColumnRenamed('id', 'k').withColumn('v', col('k').multiply(2));
+    const shuffled = bigS.join(smallS, 'k');
+    expect(shuffled.explain().includes('ShuffledHashJoin')).toBe(true);
+    const broadcast = big.join(small, 'k');
+    expect(broadcast.explain().includes('BroadcastHashJoin')).toBe(true);
+    const sum1 = (await shuffled.agg(F.sum('v').alias('s')).collect())[0]!['s'];
+    const sum2 = (await broadcast.agg(F.sum('v').alias('s')).collect())[0]!['s'];
+    expect(sum1).toBe(sum2);
+    await s1.stop();
+  });
+});
+
+describe('unions, sampling, null handling', () => {
+  it('union widens types by position; unionByName matches names', async () => {
+    const a = spark.createDataFrame([{ x: 1, y: 'a' }]);
+    const b = spark.createDataFrame([{ x: 2.5, y: 'b' }]);
+    const u = a.union(b);
+    expect(u.dtypes).toEqual([['x', 'double'], ['y', 'string']]);
+    expect(await u.collect()).toEqual([{ x: 1, y: 'a' }, { x: 2.5, y: 'b' }]);
+    const c = spark.createDataFrame([{ y: 'c', x: 3 }]);
+    expect(await a.unionByName(c).collect()).toEqual([{ x: 1, y: 'a' }, { x: 3, y: 'c' }]);
+    const d = spark.createDataFrame([{ x: 4 }]);
+    expect(() => a.unionByName(d)).toThrow(/allowMissingColumns/);
+    expect(await a.unionByName(d, true).collect()).toEqual([{ x: 1, y: 'a' }, { x: 4, y: null }]);
+    expect(() => a.union(d)).toThrow(/same number of columns/);
+  });
+
+  it('sample is seeded and roughly proportional', async () => {
+    const df = spark.range(20_000);
+    const n1 = await df.sample(0.1, 42).count();
+    const n2 = await df.sample(0.1, 42).count();
+    expect(n1).toBe(n2);
+    expect(n1).toBeGreaterThan(1700);
+    expect(n1).toBeLessThan(2300);
+    expect(await df.sample(true, 2.0, 7).count()).toBeGreaterThan(38_000);
+    expect(() => df.sample(1.5)).toThrow(IllegalArgumentError);
+  });
+
+  it('fillna and dropna', async () => {
+    const df = spark.createDataFrame([{ a: null, b: null, c: 1.5 }, { a: 2, b: 'x', c: NaN }, { a: 3, b: 'y', c: 2.5 }]);
+    expect(await df.fillna(0).collect()).toEqual([{ a: 0, b: null, c: 1.5 }, { a: 2, b: 'x', c: 0 }, { a: 3, b: 'y', c: 2.5 }]);
+    expect(await df.fillna('?').collect()).toEqual([{ a: null, b: '?', c: 1.5 }, { a: 2, b: 'x', c: NaN }, { a: 3, b: 'y', c: 2.5 }]);
+    expect(await df.na.fill({ a: -1, b: 'z' }).collect()).toEqual([{ a: -1, b: 'z', c: 1.5 }, { a: 2, b: 'x', c: NaN }, { a: 3, b: 'y', c: 2.5 }]);
+    expect(await df.dropna().count()).toBe(1);
+    expect(await df.dropna('all').count()).toBe(3);
+    expect(await df.dropna('any', undefined, ['a']).count()).toBe(2);
+    expect(await df.na.drop('any', 2).count()).toBe(2);
+  });
+});
+
+describe('actions and inspection', () => {
+  it('show() prints an aligned table like Spark', async () => {
+    const text = await people().select('name', 'age', 'salary').limit(3).showString(2);
+    expect(text).toBe(
+      ['+----+---+------+', '|name|age|salary|', '+----+---+------+', '| ann| 34| 120.5|', '| bob| 45|  80.0|', '+----+---+------+', 'only showing top 2 rows', ''].join('\n'),
+    );
+    const nulls = await people().filter(col('name').eq('dan')).select('dept').showString();
+    expect(nulls).toContain('|NULL|');
+  });
+
+  it('describe() computes count, mean, stddev, min, max', async () => {
+    const rows = await spark.createDataFrame([{ x: 1, s: 'b' }, { x: 3, s: 'a' }]).describe().collect();
+    expect(rows.map((r) => r['summary'])).toEqual(['count', 'mean', 'stddev', 'min', 'max']);
+    expect(rows.map((r) => r['x'])).toEqual(['2', '2.0', '1.4142135623730951', '1', '3']);
+    expect(rows.map((r) => r['s'])).toEqual(['2', null, null, 'a', 'b']);
+  });
+
+  it('explain shows logical, optimised and physical plans with pushdown and exchanges', () => {
+    const df = people().filter(col('age').gt(30)).select('name', 'dept').groupBy('dept').count();
+    const text = df.explain('extended');
+    expect(text).toContain('== Optimized Logical Plan ==');
+    expect(text).toMatch(/Scan memory .*\[age, dept\] filters=\[\(age#\d+ > 30\)\]/);
+    expect(text).toContain('Exchange hashpartitioning');
+    expect(text).toContain('HashAggregate(mode=partial');
+  });
+
+  it('folds constants and pushes limits into scans', () => {
+    const text = spark.range(100).filter(lit(1).plus(1).eq(2)).limit(5).explain('extended');
+    const optimized = text.split('== Optimized Logical Plan ==')[1]!.split('== Physical Plan ==')[0]!;
+    expect(optimized).not.toContain('Filter');
+    expect(optimized).toContain('limit=5');
+  });
+
+  it('cache() materialises once and reuses', async () => {
+    const cached = await spark.range(1000).filter(col('id').mod(2).eq(0)).cache();
+    expect(cached.explain()).toContain('cached');
+    expect(await cached.count()).toBe(500);
+  });
+});
+
+describe('errors', () => {
+  it('unknown column suggests the closest name', () => {
+    expect(() => people().select('nmae')).toThrow(AnalysisError);
+    expect(() => people().select('nmae')).toThrow(/column 'nmae' cannot be resolved \(did you mean 'name'\?\)/);
+    expect(() => people().filter(col('salry').gt(1))).toThrow(/did you mean 'salary'/);
+  });
+
+  it('type errors name the expression and the types', () => {
+    expect(() => people().select(col('active').plus(col('name')))).toThrow(TypeMismatchError);
+    expect(() => people().select(col('active').plus(col('name')))).toThrow(/\(active \+ name\).*boolean, utf8/);
+    expect(() => people().filter(col('age'))).toThrow(/must be boolean/);
+  });
+
+  it('unknown functions, bad arguments and bad joins are clear', () => {
+    expect(() => people().select(F.call_function('uper', col('name')))).toThrow(/undefined function 'uper' \(did you mean 'upper'/);
+    expect(() => people().join(people(), 'id')).toThrow(/did you mean|cannot be resolved/);
+    expect(() => people().join(people(), 'name', 'sideways' as never)).toThrow(/unsupported join type/);
+    expect(() => people().limit(-1)).toThrow(IllegalArgumentError);
+  });
+
+  it('a stopped session refuses new work', async () => {
+    const s = await Session.create({ threads: 1 });
+    const df = s.range(3);
+    await s.stop();
+    await expect(df.collect()).rejects.toThrow(/stopped/);
+  });
+});
