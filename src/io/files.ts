@@ -260,7 +260,8 @@ function globHint(pattern: string): string {
   const segs = first.split('/');
   let cur = first.startsWith('/') ? '/' : '';
   for (const s of segs) {
-    if (s === '' || hasGlobMagic(s) || s === '**') break;
+    if (s === '') continue;
+    if (hasGlobMagic(s) || s === '**') break;
     const next = cur === '' ? s : path.join(cur, s);
     if (!statOrNull(next)) {
       const dir = cur === '' ? '.' : cur;

@@ -526,6 +526,8 @@ export async function writeParquetFile(
       );
       const out = await pq.transformParquetStream(source, writerProperties(settings));
       for await (const chunk of out as unknown as AsyncIterable<Uint8Array>) await handle.write(chunk);
+      // parquet-wasm ends its output normally when the input stream errors: never keep that file.
+      if (sourceError !== undefined) throw sourceError;
     }
     await handle.close();
     handle = undefined;

@@ -58,7 +58,7 @@ export function timestampArg(t: DataType): DataType | undefined {
 export function widerType(types: readonly DataType[]): DataType | undefined {
   let t: DataType = 'null';
   for (const x of types) {
-    const c = commonType(t, x) ?? stringPromotion(t, x);
+    const c: DataType | undefined = commonType(t, x) ?? stringPromotion(t, x);
     if (c === undefined) return undefined;
     t = c;
   }

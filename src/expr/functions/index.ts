@@ -1,6 +1,13 @@
-/** Registers every scalar function module (import for side effects). */
-import './operators.js';
-import './math.js';
-import './string.js';
+/**
+ * The scalar function library: importing this module registers every built-in scalar function
+ * (operators, math, string, datetime, conditional) in the shared registry, for the DataFrame API
+ * and SQL alike.
+ */
+import { OPERATORS_LOADED } from './operators.js';
+import { MATH_LOADED } from './math.js';
+import { STRING_LOADED } from './string.js';
+import { DATETIME_LOADED } from './datetime.js';
+import { CONDITIONAL_LOADED } from './conditional.js';
 
-export const FUNCTIONS_LOADED = true;
+/** Marker: true once all built-in scalar functions are registered. */
+export const FUNCTIONS_LOADED: boolean = OPERATORS_LOADED && MATH_LOADED && STRING_LOADED && DATETIME_LOADED && CONDITIONAL_LOADED;

@@ -1,0 +1,97 @@
+/**
+ * Conditional functions: coalesce, nullif, nvl / ifnull, nvl2, if / iff. They handle nulls
+ * themselves (`nulls: 'custom'`) and evaluate lazily like Spark: an argument that is not needed
+ * for the row's result is not computed, so an error it would raise (an overflow, a bad pattern)
+ * does not surface. Result types follow Spark's findWiderCommonType (numeric widening, date →
+ * timestamp, string promotion).
+ */
+import type { DataType } from '../../types.js';
+import { type ScalarFunctionDef, registerScalar, typeError } from '../registry.js';
+import { castTemplate } from '../runtime.js';
+import { defaultValue, lazyArg, widerType } from './helpers.js';
+import { comparisonType } from './operators.js';
+
+/** A resolve rule: all (or the given) arguments coerced to their wider common type. */
+function commonResult(name: string, from = 0) {
+  return (argTypes: readonly DataType[], display: string) => {
+    const t = widerType(argTypes.slice(from));
+    if (t === undefined) throw typeError(display, argTypes, `${name} arguments of compatible types (cast them to one type)`);
+    return { type: t, argTypes: argTypes.map((a, i) => (i < from ? a : t)) };
+  };
+}
+
+const coalesce: ScalarFunctionDef = {
+  name: 'coalesce', arity: [1, Infinity], nulls: 'custom',
+  doc: 'coalesce(a, b, ...): the first non-null argument (later arguments are only evaluated when the earlier ones are null); null if all are null',
+  resolve: commonResult('coalesce'),
+  generate(ctx, argTypes, type, out) {
+    let code = '';
+    let closing = '';
+    for (let i = 0; i < argTypes.length; i++) {
+      const a = lazyArg(ctx, i);
+      code += `${a.code}\nif (!${a.n}) { ${out.n} = false; ${out.v} = ${a.v}; } else {\n`;
+      closing += '}';
+    }
+    return `${code}${out.n} = true; ${out.v} = ${defaultValue(type)};${closing}`;
+  },
+};
+
+registerScalar(
+  coalesce,
+  {
+    ...coalesce,
+    name: 'nvl', aliases: ['ifnull'], arity: [2, 2],
+    doc: 'nvl(a, b): a if it is not null, else b (b is only evaluated when a is null)',
+    resolve: commonResult('nvl'),
+  },
+  {
+    name: 'nvl2', arity: [3, 3], nulls: 'custom',
+    doc: 'nvl2(a, b, c): b if a is not null, else c (only the chosen one is evaluated)',
+    resolve: commonResult('nvl2', 1),
+    generate(ctx, _argTypes, _type, out) {
+      const a = ctx.arg(0);
+      const b = lazyArg(ctx, 1);
+      const c = lazyArg(ctx, 2);
+      return `if (!${a.n}) {\n${b.code}\n${out.n} = ${b.n}; ${out.v} = ${b.v}; } else {\n${c.code}\n${out.n} = ${c.n}; ${out.v} = ${c.v}; }`;
+    },
+  },
+  {
+    name: 'if', aliases: ['iff'], arity: [3, 3], nulls: 'custom',
+    doc: 'if(cond, a, b): a when cond is true, else b (a null cond counts as false); only the chosen branch is evaluated',
+    resolve(argTypes, display) {
+      const c = argTypes[0]!;
+      if (c !== 'boolean' && c !== 'null') throw typeError(display, argTypes, 'a boolean condition as the first argument of if');
+      const t = widerType(argTypes.slice(1));
+      if (t === undefined) throw typeError(display, argTypes, 'if branches of compatible types (cast them to one type)');
+      return { type: t, argTypes: ['boolean', t, t] };
+    },
+    generate(ctx, _argTypes, _type, out) {
+      const c = ctx.arg(0);
+      const a = lazyArg(ctx, 1);
+      const b = lazyArg(ctx, 2);
+      return `if (!${c.n} && ${c.v}) {\n${a.code}\n${out.n} = ${a.n}; ${out.v} = ${a.v}; } else {\n${b.code}\n${out.n} = ${b.n}; ${out.v} = ${b.v}; }`;
+    },
+  },
+  {
+    name: 'nullif', arity: [2, 2], nulls: 'custom',
+    doc: 'nullif(a, b): null if a equals b (compared as in a = b, NaN equal to NaN like Spark), else a; the result has the type of a',
+    resolve(argTypes, display) {
+      const [a, b] = argTypes as [DataType, DataType];
+      const t = comparisonType(a, b);
+      if (t === undefined) throw typeError(display, argTypes, 'comparable arguments for nullif');
+      return { type: a, argTypes: [a, a === 'null' ? a : t] };
+    },
+    generate(ctx, argTypes, type, out) {
+      const a = ctx.arg(0);
+      const b = ctx.arg(1);
+      const [ta, tb] = argTypes as [DataType, DataType];
+      if (ta === 'null') return `${out.n} = true; ${out.v} = null;`;
+      const cmp = ta === tb ? a.v : castTemplate(ta, tb, a.v);
+      const eq = tb === 'float64' ? `(__c === ${b.v} || (__c !== __c && ${b.v} !== ${b.v}))` : `__c === ${b.v}`;
+      return `${out.n} = ${a.n}; ${out.v} = ${a.v};\nif (!${a.n} && !${b.n}) { const __c = ${cmp}; if (${eq}) { ${out.n} = true; ${out.v} = ${defaultValue(type)}; } }`;
+    },
+  },
+);
+
+/** Marker so the module is imported for its registrations. */
+export const CONDITIONAL_LOADED = true;
