@@ -7,7 +7,7 @@ import type { Batch } from '../data/batch.js';
 import type { Schema } from '../types.js';
 import { type CsvReadOptions, type CsvScan, planCsvScan, readCsvSplit } from './csv.js';
 import { type ParquetScan, planParquetScan, readParquetSplit } from './parquet.js';
-import type { DataSource } from './source.js';
+import { type DataSource, projectBatch } from './source.js';
 
 function fileBytes(files: readonly string[]): number {
   let n = 0;
@@ -19,6 +19,10 @@ function fileBytes(files: readonly string[]): number {
     }
   }
   return n;
+}
+
+function* projectAll(batches: Iterable<Batch>, columns: readonly number[]): Iterable<Batch> {
+  for (const b of batches) yield projectBatch(b, columns);
 }
 
 function label(files: readonly string[]): string {
@@ -44,7 +48,10 @@ export class CsvSource implements DataSource {
   read(p: number, columns: readonly number[]): Iterable<Batch> {
     const split = this.scan.splits[p];
     if (!split) return [];
-    return readCsvSplit(this.scan, split, [...columns]);
+    if (this.scan.options.mode === 'PERMISSIVE') return readCsvSplit(this.scan, split, [...columns]);
+    // DROPMALFORMED / FAILFAST judge whole records, so every column is parsed (unlike Spark's
+    // column pruning, a count() then agrees with a full read); the projection happens after.
+    return projectAll(readCsvSplit(this.scan, split), columns);
   }
   describe(): string {
     return `csv [${label(this.files)}]`;
