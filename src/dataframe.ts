@@ -17,7 +17,7 @@ import { MemorySource } from './io/source.js';
 import { type JoinType, type LogicalPlan, joinSchema, logicalToString, projectSchema, qualify } from './plan/logical.js';
 import { extractJoinKeys } from './plan/optimizer.js';
 import { physicalToString } from './plan/physical.js';
-import { type DataType, type Field, type Row, Schema, isNumeric, sparkSimpleName } from './types.js';
+import { type DataType, type Field, type Row, Schema, elementType, isList, isNumeric, sparkSimpleName } from './types.js';
 import type { Session } from './session.js';
 import { DataFrameWriter } from './writer.js';
 
@@ -756,6 +756,10 @@ function resolvesIn(e: Expr, schema: Schema): boolean {
 /** Formats a value for show(). */
 export function formatCell(v: unknown, type: DataType): string {
   if (v === null || v === undefined) return 'NULL';
+  if (isList(type)) {
+    const et = elementType(type);
+    return `[${(v as unknown[]).map((x) => formatCell(x, et)).join(', ')}]`;
+  }
   if (type === 'float64') return formatDouble(v as number);
   if (type === 'date32') return formatDate(Math.floor((v as Date).getTime() / 86_400_000));
   if (type === 'timestamp') return formatTimestamp((v as Date).getTime() * 1000);

@@ -40,6 +40,10 @@ export function countDistinct(x: C, ...more: C[]): Column {
 }
 /** Alias of countDistinct. */
 export const count_distinct = countDistinct;
+/** The non-null values of each group as an array. */
+export function collect_list(x: C): Column { return agg('collect_list', [c(x)]); }
+/** The distinct non-null values of each group as an array. */
+export function collect_set(x: C): Column { return agg('collect_set', [c(x)]); }
 /** Sum of non-null values. */
 export function sum(x: C): Column { return agg('sum', [c(x)]); }
 /** Sum of distinct non-null values. */
@@ -117,8 +121,24 @@ export function concat_ws(sep: string, ...xs: C[]): Column { return call('concat
 export function split_part(x: C, delimiter: ColumnOrValue, partNum: ColumnOrValue): Column {
   return call('split_part', c(x), v(delimiter), v(partNum));
 }
-/** Splits by a regex (needs array types: raises a clear error until they land). */
+/** Splits around matches of a regex into an array (`limit` > 0: at most that many parts). */
 export function split(x: C, pattern: string, limit = -1): Column { return call('split', c(x), v(pattern), v(limit)); }
+/** An array of the arguments. */
+export function array(...xs: C[]): Column { return call('array', ...xs.map(c)); }
+/** Number of elements of an array (-1 for null). */
+export function size(x: C): Column { return call('size', c(x)); }
+/** True if the array contains `value`. */
+export function array_contains(x: C, value: ColumnOrValue): Column { return call('array_contains', c(x), v(value)); }
+/** 1-based element of an array (negative from the end). */
+export function element_at(x: C, index: number | Column): Column { return call('element_at', c(x), v(index)); }
+/** Joins array elements into a string. */
+export function array_join(x: C, sep: string, nullReplacement?: string): Column {
+  return nullReplacement === undefined ? call('array_join', c(x), v(sep)) : call('array_join', c(x), v(sep), v(nullReplacement));
+}
+/** Sorted copy of an array. */
+export function sort_array(x: C, asc = true): Column { return call('sort_array', c(x), v(asc)); }
+/** Array without duplicates. */
+export function array_distinct(x: C): Column { return call('array_distinct', c(x)); }
 /** Replaces every match of a regex. */
 export function regexp_replace(x: C, pattern: string | Column, replacement: string | Column): Column {
   return call('regexp_replace', c(x), v(pattern), v(replacement));

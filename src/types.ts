@@ -13,11 +13,33 @@
  *  - null      → null
  */
 
-/** The logical column types Kindling supports. */
-export type DataType = 'boolean' | 'int32' | 'int64' | 'float64' | 'utf8' | 'date32' | 'timestamp' | 'null';
+/** The scalar column types. */
+export type PrimitiveType = 'boolean' | 'int32' | 'int64' | 'float64' | 'utf8' | 'date32' | 'timestamp' | 'null';
 
-/** All data types, in a stable order. */
-export const DATA_TYPES: readonly DataType[] = ['boolean', 'int32', 'int64', 'float64', 'utf8', 'date32', 'timestamp', 'null'];
+/** An array of a scalar type (Spark's `array<T>`), e.g. the result of `split` or `collect_list`. */
+export type ListType = `list<${PrimitiveType}>`;
+
+/** The logical column types Kindling supports. */
+export type DataType = PrimitiveType | ListType;
+
+/** All scalar data types, in a stable order. */
+export const DATA_TYPES: readonly PrimitiveType[] = ['boolean', 'int32', 'int64', 'float64', 'utf8', 'date32', 'timestamp', 'null'];
+
+/** True for `list<T>` types. */
+export function isList(t: DataType): t is ListType {
+  return t.startsWith('list<');
+}
+
+/** The element type of a list type. */
+export function elementType(t: ListType): PrimitiveType {
+  return t.slice(5, -1) as PrimitiveType;
+}
+
+/** The list type of an element type. */
+export function listOf(t: DataType): ListType {
+  if (isList(t)) throw new Error(`nested arrays (array<${t}>) are not supported`);
+  return `list<${t}>`;
+}
 
 /** One named, typed column of a schema. */
 export interface Field {
@@ -59,7 +81,14 @@ export class Schema {
   /** Spark-style `printSchema()` tree. */
   treeString(): string {
     const lines = ['root'];
-    for (const f of this.fields) lines.push(` |-- ${f.name}: ${sparkTypeName(f.type)} (nullable = ${f.nullable})`);
+    for (const f of this.fields) {
+      if (isList(f.type)) {
+        lines.push(` |-- ${f.name}: array (nullable = ${f.nullable})`);
+        lines.push(` |    |-- element: ${sparkTypeName(elementType(f.type))} (containsNull = true)`);
+      } else {
+        lines.push(` |-- ${f.name}: ${sparkTypeName(f.type)} (nullable = ${f.nullable})`);
+      }
+    }
     return lines.join('\n') + '\n';
   }
 
@@ -71,6 +100,7 @@ export class Schema {
 
 /** Spark's `printSchema` name for a type. */
 export function sparkTypeName(t: DataType): string {
+  if (isList(t)) return `array<${sparkSimpleName(elementType(t))}>`;
   switch (t) {
     case 'boolean': return 'boolean';
     case 'int32': return 'integer';
@@ -85,6 +115,7 @@ export function sparkTypeName(t: DataType): string {
 
 /** Spark's `dtypes` / simpleString name for a type. */
 export function sparkSimpleName(t: DataType): string {
+  if (isList(t)) return `array<${sparkSimpleName(elementType(t))}>`;
   switch (t) {
     case 'int32': return 'int';
     case 'int64': return 'bigint';
@@ -95,6 +126,11 @@ export function sparkSimpleName(t: DataType): string {
 
 /** Parses a type name as written by users (`'int'`, `'long'`, `'string'`, `'double'`, ...). Returns undefined if unknown. */
 export function parseTypeName(name: string): DataType | undefined {
+  const arr = /^\s*(?:array|list)\s*<(.*)>\s*$/i.exec(name);
+  if (arr) {
+    const inner = parseTypeName(arr[1]!);
+    return inner && !isList(inner) ? listOf(inner) : undefined;
+  }
   switch (name.trim().toLowerCase()) {
     case 'boolean': case 'bool': return 'boolean';
     case 'int': case 'integer': case 'int32': case 'smallint': case 'tinyint': case 'short': case 'byte': return 'int32';

@@ -414,3 +414,38 @@ describe('errors', () => {
     await expect(df.collect()).rejects.toThrow(/stopped/);
   });
 });
+
+describe('arrays', () => {
+  it('collect_list / collect_set per group (two-phase across partitions)', async () => {
+    const df = spark.createDataFrame([
+      { g: 'a', x: 1 }, { g: 'a', x: 2 }, { g: 'b', x: null }, { g: 'a', x: 1 }, { g: 'b', x: 5 },
+    ]);
+    const rows = await df.groupBy('g').agg(F.collect_list('x').alias('l'), F.collect_set('x').alias('s')).orderBy('g').collect();
+    expect(rows.map((r) => ({ ...r, l: [...(r['l'] as number[])].sort(), s: [...(r['s'] as number[])].sort() }))).toEqual([
+      { g: 'a', l: [1, 1, 2], s: [1, 2] },
+      { g: 'b', l: [5], s: [5] },
+    ]);
+    expect(df.groupBy('g').agg(F.collect_list('x').alias('l')).dtypes).toEqual([['g', 'string'], ['l', 'array<int>']]);
+  });
+
+  it('split and array functions, show and Arrow/Parquet export of arrays', async () => {
+    const df = spark.createDataFrame([{ s: 'a,b,,c' }, { s: null }, { s: '' }]).select(F.split('s', ',').alias('parts'));
+    expect(df.dtypes).toEqual([['parts', 'array<string>']]);
+    expect(df.schema.treeString()).toContain(' |    |-- element: string (containsNull = true)');
+    const rows = await df.select(
+      col('parts'), F.size('parts').alias('n'), F.element_at('parts', -1).alias('last'),
+      F.array_contains('parts', 'b').alias('has_b'), F.array_join('parts', '|').alias('j'), F.sort_array('parts', false).alias('desc'),
+    ).collect();
+    expect(rows[0]).toEqual({ parts: ['a', 'b', '', 'c'], n: 4, last: 'c', has_b: true, j: 'a|b||c', desc: ['c', 'b', 'a', ''] });
+    expect(rows[1]).toEqual({ parts: null, n: -1, last: null, has_b: null, j: null, desc: null });
+    expect(rows[2]).toEqual({ parts: [''], n: 1, last: '', has_b: false, j: '', desc: [''] });
+    expect(await spark.createDataFrame([{ s: 'x1y22z' }]).select(F.split('s', '[0-9]+', 2).alias('p')).collect()).toEqual([{ p: ['x', 'y22z'] }]);
+    expect(await df.limit(1).showString()).toContain('|[a, b, , c]|');
+    const t = await df.toArrow();
+    expect(String(t.schema.fields[0]!.type)).toBe('List<Utf8>');
+    expect(() => df.groupBy('parts').count()).not.toThrow(); // planning is fine; running is not
+    await expect(df.groupBy('parts').count().collect()).rejects.toThrow(/cannot group/);
+    const arr = spark.createDataFrame([{ a: 1, b: 2 }]).select(F.array('a', 'b', lit(null)).alias('arr'));
+    expect(await arr.collect()).toEqual([{ arr: [1, 2, null] }]);
+  });
+});

@@ -5,12 +5,13 @@
  */
 import * as A from 'apache-arrow';
 import { ArithmeticOverflowError, KindlingError } from '../errors.js';
-import { type DataType, type Field, MAX_EXACT_INT, Schema } from '../types.js';
+import { type DataType, type Field, MAX_EXACT_INT, Schema, elementType, isList, listOf } from '../types.js';
 import { Batch } from './batch.js';
-import { ColumnData, allocValues, normalizeValidity, take } from './column.js';
+import { ColumnData, allocValues, normalizeValidity, sliceColumn, take } from './column.js';
 
 /** The Arrow type used to export a Kindling type. */
 export function toArrowType(t: DataType): A.DataType {
+  if (isList(t)) return new A.List(new A.Field('element', toArrowType(elementType(t)), true));
   switch (t) {
     case 'boolean': return new A.Bool();
     case 'int32': return new A.Int32();
@@ -37,6 +38,11 @@ export function fromArrowType(t: A.DataType, name: string): DataType {
   if (A.DataType.isDate(t)) return 'date32';
   if (A.DataType.isTimestamp(t)) return 'timestamp';
   if (A.DataType.isNull(t)) return 'null';
+  if (A.DataType.isList(t)) {
+    const inner = fromArrowType(t.children[0]!.type, name);
+    if (isList(inner)) throw new KindlingError(`column '${name}' is a nested list (${String(t)}); Kindling supports one level of arrays`);
+    return listOf(inner);
+  }
   throw new KindlingError(`column '${name}' has Arrow type ${String(t)}, which Kindling does not support yet; cast or drop it before loading`);
 }
 
@@ -64,6 +70,9 @@ export function columnToArrowData(col: ColumnData): A.Data {
   if (col.type === 'null') return A.makeData({ type: type as A.Null, length: n, nullCount: n });
   const nullBitmap = col.validity ? packBits(col.validity, n) : undefined;
   const nullCount = col.validity ? col.nullCount() : 0;
+  if (isList(col.type)) {
+    return A.makeData({ type: type as A.List, length: n, nullCount, nullBitmap, valueOffsets: col.offsets!, child: columnToArrowData(col.child!) });
+  }
   switch (col.type) {
     case 'utf8':
       return A.makeData({ type: type as A.Utf8, length: n, nullCount, nullBitmap, valueOffsets: col.offsets!, data: col.bytes! });
@@ -125,6 +134,16 @@ export function columnFromArrowData(d: A.Data, type: DataType, name: string): Co
   const validity = validityOf(d);
   const t = d.type;
   if (type === 'null') return new ColumnData('null', n, null, null);
+  if (isList(type)) {
+    const off = d.valueOffsets as Int32Array;
+    const base = off[0]!;
+    const offsets = new Int32Array(n + 1);
+    for (let i = 0; i <= n; i++) offsets[i] = off[i]! - base;
+    const childData = d.children[0]!;
+    let child = columnFromArrowData(childData, elementType(type), name);
+    if (base !== 0 || off[n]! !== child.length) child = sliceColumn(child, base, off[n]!);
+    return new ColumnData(type, n, null, validity, offsets, null, child);
+  }
   if (A.DataType.isDictionary(t)) {
     const dict = columnFromArrowData(d.dictionary!.data[0]!, type, name);
     const keys = d.values as ArrayLike<number>;

@@ -3,7 +3,7 @@
  * operators — plus conversions between columns and JS values (rows in, rows out).
  */
 import { ArithmeticOverflowError, IllegalArgumentError } from '../errors.js';
-import { type DataType, type Field, MAX_EXACT_INT, MICROS_PER_DAY, MILLIS_PER_DAY, type Row, Schema, type Value } from '../types.js';
+import { type DataType, type Field, MAX_EXACT_INT, MICROS_PER_DAY, MILLIS_PER_DAY, type Row, Schema, type Value, elementType, isList, listOf } from '../types.js';
 import { ColumnData, allocValues, concatColumns, filterColumn, sliceColumn, take, utf8FromStrings } from './column.js';
 
 /** Rows per batch produced by scans and builders. */
@@ -91,6 +91,16 @@ export function microsToDate(micros: number): Date {
 /** A per-row accessor returning JS values (null for nulls). */
 export function valueGetter(col: ColumnData): (i: number) => Value {
   const v = col.validity;
+  if (isList(col.type)) {
+    const lists = col.lists();
+    const et = elementType(col.type);
+    const conv = et === 'date32' ? (x: unknown) => (x === null ? null : daysToDate(x as number)) : et === 'timestamp' ? (x: unknown) => (x === null ? null : microsToDate(x as number)) : null;
+    return (i) => {
+      const l = lists[i];
+      if (!l) return null;
+      return (conv ? l.map(conv) : [...l]) as unknown as Value;
+    };
+  }
   switch (col.type) {
     case 'null': return () => null;
     case 'utf8': {
@@ -129,6 +139,15 @@ export function typeOfValue(v: unknown): DataType {
   if (typeof v === 'bigint') return 'int64';
   if (typeof v === 'string') return 'utf8';
   if (v instanceof Date) return 'timestamp';
+  if (Array.isArray(v)) {
+    let t: DataType = 'null';
+    for (const x of v) {
+      const xt = typeOfValue(x);
+      if (isList(xt)) throw new IllegalArgumentError('nested arrays are not supported');
+      t = t === 'null' ? xt : xt === 'null' || xt === t ? t : ['int32', 'int64', 'float64'].includes(t) && ['int32', 'int64', 'float64'].includes(xt) ? 'float64' : 'utf8';
+    }
+    return listOf(t === 'null' ? 'utf8' : t);
+  }
   throw new IllegalArgumentError(`unsupported value ${JSON.stringify(v)} of JS type ${typeof v}: Kindling columns hold booleans, numbers, bigints, strings, Dates or null`);
 }
 
@@ -160,6 +179,23 @@ export function fromValues(type: DataType, values: readonly unknown[]): ColumnDa
   const n = values.length;
   if (type === 'null') return new ColumnData('null', n, null, null);
   if (type === 'utf8') return utf8FromStrings(values.map((v) => (v == null ? null : String(v))));
+  if (isList(type)) {
+    const offsets = new Int32Array(n + 1);
+    const flat: unknown[] = [];
+    let validity: Uint8Array | null = null;
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (v == null) {
+        if (!validity) { validity = new Uint8Array(n); validity.fill(1, 0, i); }
+      } else {
+        if (validity) validity[i] = 1;
+        if (!Array.isArray(v)) throw new IllegalArgumentError(`expected an array for a ${type} column, got ${JSON.stringify(v)}`);
+        for (const x of v) flat.push(x);
+      }
+      offsets[i + 1] = flat.length;
+    }
+    return new ColumnData(type, n, null, validity, offsets, null, fromValues(elementType(type), flat));
+  }
   const out = allocValues(type, n);
   let validity: Uint8Array | null = null;
   for (let i = 0; i < n; i++) {
@@ -179,7 +215,7 @@ export function fromValues(type: DataType, values: readonly unknown[]): ColumnDa
 
 /** A column of one value repeated `n` times. */
 export function constantColumn(type: DataType, value: unknown, n: number): ColumnData {
-  if (value === null || value === undefined) return fromValues(type, new Array(n).fill(null));
+  if (value === null || value === undefined || isList(type)) return fromValues(type, new Array(n).fill(value ?? null));
   if (type === 'utf8') {
     const s = String(value);
     const enc = Buffer.from(s, 'utf8');
@@ -222,6 +258,7 @@ export function batchFromRows(rows: readonly Record<string, unknown>[], schema?:
 function widenForRows(a: DataType, b: DataType, name: string): DataType {
   if (a === b || b === 'null') return a;
   if (a === 'null') return b;
+  if (isList(a) && isList(b)) return 'list<utf8>';
   const num = ['int32', 'int64', 'float64'];
   if (num.includes(a) && num.includes(b)) return num[Math.max(num.indexOf(a), num.indexOf(b))] as DataType;
   throw new IllegalArgumentError(`column '${name}' mixes values of types ${a} and ${b}; give an explicit schema or make the values one type`);

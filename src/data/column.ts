@@ -11,10 +11,11 @@
  *                      timestamp: microseconds since the epoch, UTC)
  *  - utf8              offsets Int32Array (length + 1) and UTF-8 bytes Uint8Array
  *  - null              nothing
+ *  - list<T>           offsets Int32Array (length + 1) into `child`, a ColumnData of T
  * validity: Uint8Array with 1 = valid, 0 = null; `null` when every value is valid.
  */
 import { Buffer } from 'node:buffer';
-import type { DataType } from '../types.js';
+import { type DataType, elementType, isList } from '../types.js';
 
 /** Typed array used for a fixed-width type's values. */
 export type FixedArray = Uint8Array | Int32Array | Float64Array;
@@ -36,7 +37,37 @@ export class ColumnData {
     readonly offsets: Int32Array | null = null,
     /** utf8 only: UTF-8 bytes. */
     readonly bytes: Uint8Array | null = null,
+    /** list only: the elements (offsets index into it). */
+    readonly child: ColumnData | null = null,
   ) {}
+
+  private listCache: (unknown[] | null)[] | undefined;
+
+  /**
+   * The column's lists as JS arrays of element storage values (list only), cached; null entries
+   * for nulls. Elements: numbers, strings, booleans, or null.
+   */
+  lists(): (unknown[] | null)[] {
+    if (this.listCache) return this.listCache;
+    if (!isList(this.type)) throw new Error(`lists() on a ${this.type} column`);
+    const child = this.child!;
+    const cv = child.validity;
+    const elems: ArrayLike<unknown> =
+      child.type === 'utf8' ? child.strings() : child.type === 'boolean' ? Array.from(child.values!, (x) => x === 1) : child.type === 'null' ? new Array(child.length).fill(null) : child.values!;
+    const off = this.offsets!;
+    const out = new Array<unknown[] | null>(this.length);
+    for (let i = 0; i < this.length; i++) {
+      if (this.validity && this.validity[i] === 0) {
+        out[i] = null;
+        continue;
+      }
+      const arr = new Array(off[i + 1]! - off[i]!);
+      for (let j = off[i]!, k = 0; j < off[i + 1]!; j++, k++) arr[k] = cv && cv[j] === 0 ? null : elems[j];
+      out[i] = arr;
+    }
+    this.listCache = out;
+    return out;
+  }
 
   /** Number of null values. */
   nullCount(): number {
@@ -116,6 +147,7 @@ export function nullColumn(type: DataType, n: number): ColumnData {
   if (type === 'null') return new ColumnData('null', n, null, null);
   const validity = new Uint8Array(n);
   if (type === 'utf8') return new ColumnData('utf8', n, null, validity, new Int32Array(n + 1), new Uint8Array(0));
+  if (isList(type)) return new ColumnData(type, n, null, validity, new Int32Array(n + 1), null, nullColumn(elementType(type), 0));
   return new ColumnData(type, n, allocValues(type, n), validity);
 }
 
@@ -174,6 +206,23 @@ export function take(col: ColumnData, indices: Int32Array, count = indices.lengt
       validity[i] = j < 0 ? 0 : srcValid ? srcValid[j]! : 1;
     }
   }
+  if (isList(col.type)) {
+    const off = col.offsets!;
+    const offsets = new Int32Array(n + 1);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const j = indices[i]!;
+      if (j >= 0) total += off[j + 1]! - off[j]!;
+      offsets[i + 1] = total;
+    }
+    const childIdx = new Int32Array(total);
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      const j = indices[i]!;
+      if (j >= 0) for (let e = off[j]!; e < off[j + 1]!; e++) childIdx[k++] = e;
+    }
+    return new ColumnData(col.type, n, null, validity, offsets, null, take(col.child!, childIdx));
+  }
   if (col.type === 'utf8') {
     const off = col.offsets!;
     const bytes = col.bytes!;
@@ -225,6 +274,11 @@ export function sliceColumn(col: ColumnData, start: number, end: number): Column
   if (start === 0 && end === col.length) return col;
   const validity = col.validity ? col.validity.subarray(start, end) : null;
   if (col.type === 'null') return new ColumnData('null', n, null, null);
+  if (isList(col.type)) {
+    const idx = new Int32Array(n);
+    for (let i = 0; i < n; i++) idx[i] = start + i;
+    return take(col, idx);
+  }
   if (col.type === 'utf8') {
     const off = col.offsets!;
     const base = off[start]!;
@@ -254,6 +308,27 @@ export function concatColumns(type: DataType, cols: readonly ColumnData[]): Colu
       else validity.fill(1, p, p + c.length);
       p += c.length;
     }
+  }
+  if (isList(type)) {
+    const offsets = new Int32Array(n + 1);
+    const children: ColumnData[] = [];
+    let p = 0;
+    let base = 0;
+    for (const c of cols) {
+      if (c.type === type) {
+        const off = c.offsets!;
+        for (let i = 1; i <= c.length; i++) offsets[p + i] = base + off[i]! - off[0]!;
+        const child = c.child!;
+        children.push(off[0] === 0 && off[c.length] === child.length ? child : sliceColumn(child, off[0]!, off[c.length]!));
+        base += off[c.length]! - off[0]!;
+      } else {
+        for (let i = 1; i <= c.length; i++) offsets[p + i] = base;
+      }
+      p += c.length;
+    }
+    const et = elementType(type);
+    const child = children.length ? concatColumns(et, children) : nullColumn(et, 0);
+    return new ColumnData(type, n, null, validity, offsets, null, child);
   }
   if (type === 'utf8') {
     let total = 0;

@@ -4,7 +4,8 @@
  * keys are hashed and compared as bytes). Used by aggregation, distinct, joins and hash exchanges.
  */
 import { ColumnData, allocValues } from '../data/column.js';
-import type { DataType } from '../types.js';
+import { AnalysisError } from '../errors.js';
+import { type DataType, isList, sparkSimpleName } from '../types.js';
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
@@ -158,6 +159,9 @@ export class KeyTable {
   size = 0;
 
   constructor(readonly types: readonly DataType[]) {
+    for (const t of types) {
+      if (isList(t)) throw new AnalysisError(`cannot group, join or deduplicate on a column of type ${sparkSimpleName(t)}; use array_join() or size() to derive a key`);
+    }
     this.stores = types.map((t) => new KeyStore(t));
   }
 

@@ -6,7 +6,8 @@ import { Batch, concatBatches } from '../data/batch.js';
 import { compileExpr } from '../expr/codegen.js';
 import type { BoundSortKey } from '../expr/expr.js';
 import { boundToString } from '../expr/expr.js';
-import type { Schema } from '../types.js';
+import { AnalysisError } from '../errors.js';
+import { type Schema, isList, sparkSimpleName } from '../types.js';
 import { type ExecContext, PhysicalOp } from './operator.js';
 
 type Cmp = (a: number, b: number) => number;
@@ -14,6 +15,7 @@ type Cmp = (a: number, b: number) => number;
 /** Builds a row comparator for a batch from evaluated sort keys (ties broken by row index: stable). */
 export function rowComparator(b: Batch, keys: readonly BoundSortKey[], fns: readonly ((b: Batch) => import('../data/column.js').ColumnData)[]): Cmp {
   const cols = fns.map((f) => f(b));
+  for (const c of cols) if (isList(c.type)) throw new AnalysisError(`cannot sort by a column of type ${sparkSimpleName(c.type)}`);
   const specs = cols.map((c, k) => ({
     vals: (c.type === 'utf8' ? c.strings() : c.type === 'null' ? new Float64Array(c.length) : c.values!) as ArrayLike<number | string | null>,
     valid: c.type === 'null' ? new Uint8Array(c.length) : c.validity,

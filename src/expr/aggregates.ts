@@ -5,7 +5,8 @@
  */
 import { ArithmeticOverflowError } from '../errors.js';
 import { ColumnData, allocValues, take, utf8FromStrings } from '../data/column.js';
-import { type DataType, MAX_EXACT_INT, isNumeric } from '../types.js';
+import { fromValues } from '../data/batch.js';
+import { type DataType, MAX_EXACT_INT, isList, isNumeric, listOf } from '../types.js';
 import { registerAggregate, typeError } from './registry.js';
 
 /** Per-group running state of one aggregate. */
@@ -355,6 +356,44 @@ class DistinctAcc implements Accumulator {
   finish(n: number): ColumnData { return this.inner.finish(n); }
 }
 
+/** collect_list / collect_set: the non-null values of each group as an array (state: the array so far). */
+class CollectAcc implements Accumulator {
+  lists: unknown[][] = [];
+  sets: Set<unknown>[] | null;
+  constructor(private readonly type: DataType, unique: boolean) {
+    this.sets = unique ? [] : null;
+  }
+  grow(n: number): void {
+    while (this.lists.length < n) {
+      this.lists.push([]);
+      this.sets?.push(new Set());
+    }
+  }
+  private add(g: number, v: unknown): void {
+    if (this.sets) {
+      const s = this.sets[g]!;
+      if (s.has(v)) return;
+      s.add(v);
+    }
+    this.lists[g]!.push(v);
+  }
+  update(groups: Int32Array, n: number, args: readonly ColumnData[]): void {
+    const col = args[0]!;
+    if (col.type === 'null') return;
+    const valid = col.validity;
+    const vals: ArrayLike<unknown> = col.type === 'utf8' ? col.strings() : col.type === 'boolean' ? Array.from(col.values!, (x) => x === 1) : col.values!;
+    for (let i = 0; i < n; i++) if (!valid || valid[i]) this.add(groups[i]!, vals[i]);
+  }
+  state(n: number): ColumnData[] { return [this.finish(n)]; }
+  merge(groups: Int32Array, n: number, state: readonly ColumnData[]): void {
+    const lists = state[0]!.lists();
+    for (let i = 0; i < n; i++) for (const v of lists[i] ?? []) this.add(groups[i]!, v);
+  }
+  finish(n: number): ColumnData {
+    return fromValues(this.type, this.lists.slice(0, n));
+  }
+}
+
 function numericArg(name: string) {
   return (argTypes: readonly DataType[], display: string) => {
     const t = argTypes[0]!;
@@ -415,6 +454,17 @@ registerAggregate(
     resolve: (argTypes, d) => { numArg(argTypes, d); return { type: 'float64', argTypes: ['float64'] }; },
     stateTypes: () => ['float64', 'float64', 'float64'],
     make: () => new MomentsAcc(kind),
+  })),
+  ...(['collect_list', 'collect_set'] as const).map((name) => ({
+    name, arity: [1, 1] as const,
+    doc: name === 'collect_list' ? 'The non-null values of each group as an array (order follows the input within a task).' : 'The distinct non-null values of each group as an array.',
+    resolve: (argTypes: readonly DataType[], display: string) => {
+      const t = argTypes[0]!;
+      if (isList(t)) throw typeError(display, argTypes, 'a scalar argument (nested arrays are not supported)');
+      return { type: listOf(t === 'null' ? 'utf8' : t) as DataType, argTypes: [t === 'null' ? 'utf8' as DataType : t] };
+    },
+    stateTypes: (_a: readonly DataType[], type: DataType) => [type],
+    create: (_a: readonly DataType[], type: DataType, distinct: boolean) => new CollectAcc(type, name === 'collect_set' || distinct),
   })),
   ...(['first', 'last'] as const).map((name) => ({
     name, aliases: [`${name}_value`], arity: [1, 2] as const, doc: `The ${name} value seen in each group (order is not guaranteed without a sort, as in Spark); a second argument true ignores nulls.`,

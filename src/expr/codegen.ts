@@ -5,8 +5,8 @@
  * cached by expression shape.
  */
 import { ColumnData, allocValues, utf8FromStrings } from '../data/column.js';
-import { type Batch, constantColumn } from '../data/batch.js';
-import type { DataType } from '../types.js';
+import { type Batch, constantColumn, fromValues } from '../data/batch.js';
+import { type DataType, isList } from '../types.js';
 import type { BoundExpr } from './expr.js';
 import { type CodeVar, type CodegenContext, getScalar } from './registry.js';
 import { castTemplate, RUNTIME } from './runtime.js';
@@ -58,6 +58,7 @@ class Generator implements CodegenContext {
     const v = { v: `c${i}`, n: `cn${i}` };
     this.prelude.push(`const cv${i} = cols[${i}].validity;`);
     if (e.type === 'utf8') this.prelude.push(`const ca${i} = cols[${i}].strings();`);
+    else if (isList(e.type)) this.prelude.push(`const ca${i} = cols[${i}].lists();`);
     else if (e.type !== 'null') this.prelude.push(`const ca${i} = cols[${i}].values;`);
     let value: string;
     if (e.type === 'null') value = 'null';
@@ -155,6 +156,7 @@ class Generator implements CodegenContext {
 }
 
 function defaultValue(t: DataType): string {
+  if (isList(t)) return 'null';
   switch (t) {
     case 'utf8': return "''";
     case 'boolean': return 'false';
@@ -185,14 +187,14 @@ function compileKernel(e: BoundExpr, mode: 'value' | 'mask'): { kernel: Kernel; 
     ret = 'return { values: out, validity: null, count };';
   } else {
     const arr =
-      t === 'utf8' ? 'new Array(n)'
+      t === 'utf8' || isList(t) ? 'new Array(n)'
       : t === 'boolean' ? 'new Uint8Array(n)'
       : t === 'int32' || t === 'date32' ? 'new Int32Array(n)'
       : t === 'null' ? 'null'
       : 'new Float64Array(n)';
     alloc = `const out = ${arr}; let validity = null;`;
     const val = t === 'boolean' ? `(${res.v} ? 1 : 0)` : res.v;
-    const write = t === 'null' ? '' : t === 'utf8' ? `out[r] = ${res.n} ? null : ${val};` : `out[r] = ${val};`;
+    const write = t === 'null' ? '' : t === 'utf8' || isList(t) ? `out[r] = ${res.n} ? null : ${val};` : `out[r] = ${val};`;
     store = `if (${res.n}) { if (validity === null) { validity = new Uint8Array(n); validity.fill(1, 0, r); } } else if (validity !== null) validity[r] = 1;\n${write}`;
     ret = 'return { values: out, validity };';
   }
@@ -234,6 +236,7 @@ export function compileExpr(e: BoundExpr): CompiledExpr {
     const { values, validity } = kernel(b.columns, n, consts, RUNTIME);
     if (t === 'null') return new ColumnData('null', n, null, null);
     if (t === 'utf8') return utf8FromStrings(values as (string | null)[]);
+    if (isList(t)) return fromValues(t, values as unknown[]);
     return new ColumnData(t, n, values as Float64Array, validity);
   };
 }

@@ -7,6 +7,7 @@
  * Spark's null rules (`nullValue`, unquoted empty field, quoted empty field → `emptyValue`) and
  * reports malformed records so the reader can apply the parse mode.
  */
+import { IllegalArgumentError } from '../errors.js';
 import { Batch } from '../data/batch.js';
 import { ColumnData, normalizeValidity } from '../data/column.js';
 import type { DataType, Field } from '../types.js';
@@ -60,6 +61,7 @@ function kindOf(t: DataType): number {
     case 'date32': return K_DATE;
     case 'timestamp': return K_TS;
     case 'null': return K_NULL;
+    default: throw new IllegalArgumentError(`CSV columns cannot have type ${t} (arrays have no CSV representation); read it as string and split it`);
   }
 }
 
@@ -115,7 +117,7 @@ export class BatchBuilder {
     }
     this.schema = new Schema(out);
     this.bpos = new Int32Array(this.nOut);
-    this.bytesHint = new Float64Array(this.nOut).fill(16 * capacity);
+    this.bytesHint = new Float64Array(this.nOut).fill(Math.min(16 * capacity, 1 << 20));
     this.alloc();
   }
 
@@ -317,7 +319,7 @@ export class BatchBuilder {
         const bytesArr = this.bytes[j]!;
         const bytes = len < bytesArr.length * 0.75 ? bytesArr.slice(0, len) : bytesArr.subarray(0, len);
         const offs = small ? this.offs[j]!.slice(0, n + 1) : this.offs[j]!.subarray(0, n + 1);
-        this.bytesHint[j] = Math.max(1024, (len / Math.max(1, n)) * this.capacity);
+        this.bytesHint[j] = Math.min(16 << 20, Math.max(1024, (len / Math.max(1, n)) * this.capacity));
         cols.push(new ColumnData('utf8', n, null, v, offs, bytes));
       } else {
         const arr = this.fixed[j]!;

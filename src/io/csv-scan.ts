@@ -188,7 +188,7 @@ export class FastTokenizer implements RecordSource {
     this.fs = new Int32Array(cap);
     this.fe = new Int32Array(cap);
     this.ff = new Uint8Array(cap);
-    const want = Math.min(CHUNK_BYTES, Math.max(256, src.size - start + 2));
+    const want = Math.max(16, Math.min(CHUNK_BYTES, src.size - start + 2, Math.max(256, end - start + 1024)));
     this.buf = Buffer.allocUnsafe(want);
     this.base = start > 0 ? start - 1 : 0;
     if (start >= src.size || start >= end) {

@@ -525,7 +525,9 @@ export function* readCsvSplit(scan: { schema: Schema; options: ResolvedCsvOption
   const tok = openTokenizer(src, o, isGzip(split.file) ? 0 : split.start, end, store, stopAfter);
   try {
     if (o.header && split.start === 0) tok.next();
-    const builder = new BatchBuilder(fields, cols, width, rules, permissive, BATCH_SIZE);
+    // A split holds at most one record per byte: small splits get small buffers.
+    const capacity = Math.max(1, Math.min(BATCH_SIZE, end - split.start));
+    const builder = new BatchBuilder(fields, cols, width, rules, permissive, capacity);
     const OK = REC_OK;
     while (tok.next()) {
       const code = builder.add(tok);

@@ -68,10 +68,15 @@ export const DEFAULT_ROW_GROUP_SIZE = 1_048_576;
 
 let lockTail: Promise<void> = Promise.resolve();
 
-/** True for a WebAssembly trap raised inside parquet-wasm. */
+/**
+ * True for a WebAssembly trap (`WebAssembly.RuntimeError`; the namespace is not in this project's
+ * TS lib) that comes from parquet-wasm, or from some wasm module when the stack is too deep to show
+ * the JS glue frames.
+ */
 function isParquetWasmTrap(e: unknown): boolean {
-  // WebAssembly.RuntimeError (the WebAssembly namespace is not in this project's TS lib).
-  return e instanceof Error && e.name === 'RuntimeError' && /parquet_wasm/.test(String(e.stack ?? ''));
+  if (!(e instanceof Error) || e.name !== 'RuntimeError') return false;
+  const stack = String(e.stack ?? '');
+  return stack.includes('parquet_wasm') || stack.includes('wasm://');
 }
 
 /**

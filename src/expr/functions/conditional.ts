@@ -8,7 +8,7 @@
 import type { DataType } from '../../types.js';
 import { type ScalarFunctionDef, registerScalar, typeError } from '../registry.js';
 import { castTemplate } from '../runtime.js';
-import { defaultValue, lazyArg, widerType } from './helpers.js';
+import { defaultValue, isArrayType, lazyArg, widerType } from './helpers.js';
 import { comparisonType } from './operators.js';
 
 /** A resolve rule: all (or the given) arguments coerced to their wider common type. */
@@ -77,8 +77,8 @@ registerScalar(
     doc: 'nullif(a, b): null if a equals b (compared as in a = b, NaN equal to NaN like Spark), else a; the result has the type of a',
     resolve(argTypes, display) {
       const [a, b] = argTypes as [DataType, DataType];
-      const t = comparisonType(a, b);
-      if (t === undefined) throw typeError(display, argTypes, 'comparable arguments for nullif');
+      const t = isArrayType(a) || isArrayType(b) ? undefined : comparisonType(a, b);
+      if (t === undefined) throw typeError(display, argTypes, 'comparable (non-array) arguments for nullif');
       return { type: a, argTypes: [a, a === 'null' ? a : t] };
     },
     generate(ctx, argTypes, type, out) {

@@ -412,10 +412,14 @@ function parseTokens(toks: readonly Tok[], s: string, pos: number, f: Fields): n
   for (const t of toks) {
     switch (t.kind) {
       case 'lit': {
-        const n = t.text.length;
+        const text = t.text;
+        const n = text.length;
         if (s.length - pos < n) return -1;
-        const part = s.substr(pos, n);
-        if (part !== t.text && part.toLowerCase() !== t.text.toLowerCase()) return -1;
+        for (let k = 0; k < n; k++) {
+          const a = s.charCodeAt(pos + k);
+          const b = text.charCodeAt(k);
+          if (a !== b && (a | 0x20) !== (b | 0x20) && s[pos + k]!.toLowerCase() !== text[k]!.toLowerCase()) return -1;
+        }
         pos += n;
         break;
       }
@@ -426,7 +430,9 @@ function parseTokens(toks: readonly Tok[], s: string, pos: number, f: Fields): n
         const avail = e - pos;
         const take = Math.min(t.max, avail - t.reserve);
         if (take < t.min) return -1;
-        f[t.field] = Number(s.slice(pos, pos + take));
+        let v = 0;
+        for (let k = 0; k < take; k++) v = v * 10 + (s.charCodeAt(pos + k) - 48);
+        f[t.field] = v;
         pos += take;
         break;
       }
@@ -519,63 +525,79 @@ function resolveFields(f: Fields): number | null {
 }
 
 function pad(n: number, w: number): string {
+  if (w === 2 && n >= 0 && n < 100) return n < 10 ? '0' + n : '' + n;
   const s = String(Math.abs(n));
   return (n < 0 ? '-' : '') + (s.length >= w ? s : '0'.repeat(w - s.length) + s);
 }
 
-function formatTokens(toks: readonly Tok[], micros: number): string {
+/** The fields of the timestamp being formatted (filled once per value). */
+const FT = { days: 0, y: 0, mo: 0, d: 0, hour: 0, minute: 0, second: 0, frac: 0 };
+type Piece = (f: typeof FT) => string;
+
+/** Compiles format tokens to one small function per piece (optional sections always print). */
+function formatPieces(toks: readonly Tok[], out: Piece[] = []): Piece[] {
+  for (const t of toks) {
+    switch (t.kind) {
+      case 'lit': { const text = t.text; out.push(() => text); break; }
+      case 'opt': formatPieces(t.toks, out); break;
+      case 'frac': { const c = t.count; out.push((f) => (pad(f.frac, 6) + '000').slice(0, c)); break; }
+      case 'num': {
+        const c = t.count;
+        switch (t.field) {
+          case 'year': out.push((f) => pad(f.y, c)); break;
+          case 'year2': out.push((f) => pad(((f.y % 100) + 100) % 100, 2)); break;
+          case 'month': out.push((f) => pad(f.mo, c)); break;
+          case 'day': out.push((f) => pad(f.d, c)); break;
+          case 'doy': out.push((f) => pad(f.days - daysFromCivil(f.y, 1, 1) + 1, c)); break;
+          case 'quarter': out.push((f) => pad(Math.floor((f.mo - 1) / 3) + 1, c)); break;
+          case 'hour': out.push((f) => pad(f.hour, c)); break;
+          case 'hour12': out.push((f) => pad(f.hour % 12 === 0 ? 12 : f.hour % 12, c)); break;
+          case 'k24': out.push((f) => pad(f.hour === 0 ? 24 : f.hour, c)); break;
+          case 'k11': out.push((f) => pad(f.hour % 12, c)); break;
+          case 'minute': out.push((f) => pad(f.minute, c)); break;
+          case 'second': out.push((f) => pad(f.second, c)); break;
+        }
+        break;
+      }
+      case 'text': {
+        const names = t.names;
+        switch (t.field) {
+          case 'month': out.push((f) => names[f.mo - 1]!); break;
+          case 'dow': out.push((f) => names[dow0(f.days)]!); break;
+          case 'ampm': out.push((f) => (f.hour < 12 ? 'AM' : 'PM')); break;
+          case 'era': out.push((f) => names[f.y > 0 ? 1 : 0]!); break;
+          case 'quarter': out.push((f) => names[Math.floor((f.mo - 1) / 3)]!); break;
+        }
+        break;
+      }
+      case 'offset': {
+        // Kindling formats in UTC, so every offset is zero.
+        const text = t.letter === 'X' || (t.letter === 'Z' && t.count === 5) ? 'Z'
+          : t.letter === 'Z' ? (t.count === 4 ? 'GMT' : '+0000')
+          : t.count === 1 ? '+00' : t.count === 2 || t.count === 4 ? '+0000' : '+00:00';
+        out.push(() => text);
+        break;
+      }
+      case 'zone': { const text = t.letter === 'O' ? 'GMT' : 'UTC'; out.push(() => text); break; }
+    }
+  }
+  return out;
+}
+
+function formatWith(pieces: readonly Piece[], micros: number): string {
   const days = Math.floor(micros / MICROS_PER_DAY);
   const tod = micros - days * MICROS_PER_DAY;
   civil(days);
-  const y = CY, mo = CM, d = CD;
-  const hour = Math.floor(tod / MICROS_PER_HOUR);
-  const minute = Math.floor(tod / MICROS_PER_MINUTE) % 60;
-  const second = Math.floor(tod / MICROS_PER_SECOND) % 60;
-  const frac = tod % MICROS_PER_SECOND;
+  FT.days = days;
+  FT.y = CY;
+  FT.mo = CM;
+  FT.d = CD;
+  FT.hour = Math.floor(tod / MICROS_PER_HOUR);
+  FT.minute = Math.floor(tod / MICROS_PER_MINUTE) % 60;
+  FT.second = Math.floor(tod / MICROS_PER_SECOND) % 60;
+  FT.frac = tod % MICROS_PER_SECOND;
   let out = '';
-  const emit = (list: readonly Tok[]): void => {
-    for (const t of list) {
-      switch (t.kind) {
-        case 'lit': out += t.text; break;
-        case 'opt': emit(t.toks); break;
-        case 'frac': out += (pad(frac, 6) + '000').slice(0, t.count); break;
-        case 'num':
-          switch (t.field) {
-            case 'year': out += pad(y, t.count); break;
-            case 'year2': out += pad(((y % 100) + 100) % 100, 2); break;
-            case 'month': out += pad(mo, t.count); break;
-            case 'day': out += pad(d, t.count); break;
-            case 'doy': out += pad(days - daysFromCivil(y, 1, 1) + 1, t.count); break;
-            case 'quarter': out += pad(Math.floor((mo - 1) / 3) + 1, t.count); break;
-            case 'hour': out += pad(hour, t.count); break;
-            case 'hour12': out += pad(hour % 12 === 0 ? 12 : hour % 12, t.count); break;
-            case 'k24': out += pad(hour === 0 ? 24 : hour, t.count); break;
-            case 'k11': out += pad(hour % 12, t.count); break;
-            case 'minute': out += pad(minute, t.count); break;
-            case 'second': out += pad(second, t.count); break;
-          }
-          break;
-        case 'text':
-          switch (t.field) {
-            case 'month': out += t.names[mo - 1]; break;
-            case 'dow': out += t.names[dow0(days)]; break;
-            case 'ampm': out += hour < 12 ? 'AM' : 'PM'; break;
-            case 'era': out += t.names[y > 0 ? 1 : 0]; break;
-            case 'quarter': out += t.names[Math.floor((mo - 1) / 3)]; break;
-          }
-          break;
-        case 'offset':
-          if (t.letter === 'X' || (t.letter === 'Z' && t.count === 5)) out += 'Z';
-          else if (t.letter === 'Z') out += t.count === 4 ? 'GMT' : '+0000';
-          else out += t.count === 1 ? '+00' : t.count === 2 || t.count === 4 ? '+0000' : '+00:00';
-          break;
-        case 'zone':
-          out += t.letter === 'O' ? 'GMT' : 'UTC';
-          break;
-      }
-    }
-  };
-  emit(toks);
+  for (let i = 0; i < pieces.length; i++) out += pieces[i]!(FT);
   return out;
 }
 
@@ -586,6 +608,7 @@ export function compileDatetimePattern(pattern: string): DatetimePattern {
   const hit = patternCache.get(pattern);
   if (hit) return hit;
   const toks = tokenize(pattern);
+  const pieces = formatPieces(toks);
   const fields = new Fields();
   const compiled: DatetimePattern = {
     parse(s: string): number | null {
@@ -594,7 +617,7 @@ export function compileDatetimePattern(pattern: string): DatetimePattern {
       if (end !== s.length) return null;
       return resolveFields(fields);
     },
-    format: (micros: number) => formatTokens(toks, micros),
+    format: (micros: number) => formatWith(pieces, micros),
   };
   if (patternCache.size > 1000) patternCache.clear();
   patternCache.set(pattern, compiled);
@@ -660,7 +683,7 @@ function timeField(name: string, doc: string, divisor: number, modulo: number): 
   return {
     name, arity: [1, 1], doc,
     resolve: positionalRule([timestampArg], 'int32', TS_EXPECTED),
-    template: ([t]) => `(Math.floor((((${t} % ${MICROS_PER_DAY}) + ${MICROS_PER_DAY}) % ${MICROS_PER_DAY}) / ${divisor}) % ${modulo})`,
+    template: ([t]) => `(Math.floor((${t} - Math.floor(${t} / ${MICROS_PER_DAY}) * ${MICROS_PER_DAY}) / ${divisor}) % ${modulo})`,
   };
 }
 

@@ -35,9 +35,14 @@ export function intArg(t: DataType): DataType | undefined {
   return isNumeric(t) || t === 'utf8' || t === 'null' ? 'int32' : undefined;
 }
 
-/** String-argument coercion: Spark casts any atomic value (numbers, booleans, dates) to string. */
-export function stringArg(_t: DataType): DataType {
-  return 'utf8';
+/** True for array (`list<T>`) types, which the scalar functions here do not take. */
+export function isArrayType(t: DataType): boolean {
+  return (t as string).startsWith('list<');
+}
+
+/** String-argument coercion: Spark casts any atomic value (numbers, booleans, dates) to string; arrays do not convert. */
+export function stringArg(t: DataType): DataType | undefined {
+  return isArrayType(t) ? undefined : 'utf8';
 }
 
 /** Date-argument coercion: strings are parsed, timestamps truncated; anything else does not convert. */
@@ -66,6 +71,7 @@ export function widerType(types: readonly DataType[]): DataType | undefined {
 }
 
 function stringPromotion(a: DataType, b: DataType): DataType | undefined {
+  if (isArrayType(a) || isArrayType(b)) return undefined;
   if (a === 'utf8' && b !== 'boolean') return 'utf8';
   if (b === 'utf8' && a !== 'boolean') return 'utf8';
   return undefined;
@@ -103,6 +109,7 @@ export function positionalRule(coercions: readonly ((t: DataType) => DataType | 
 
 /** The placeholder value codegen leaves in a null slot of type `t`. */
 export function defaultValue(t: DataType): string {
+  if (isArrayType(t)) return 'null';
   switch (t) {
     case 'utf8': return "''";
     case 'boolean': return 'false';

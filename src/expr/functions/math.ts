@@ -10,7 +10,7 @@
  */
 import { type DataType, isIntegral } from '../../types.js';
 import { type ScalarFunctionDef, registerScalar, typeError } from '../registry.js';
-import { defaultValue, intArg, lazyArg, numericArg, requireDoubles, widerType } from './helpers.js';
+import { defaultValue, intArg, isArrayType, lazyArg, numericArg, requireDoubles, widerType } from './helpers.js';
 
 // ---------------------------------------------------------------------------------------------
 // Rounding on the decimal representation (Spark's BigDecimal(d).setScale(scale, mode))
@@ -33,6 +33,21 @@ export function roundDecimal(x: number, scale: number, halfEven: boolean): numbe
     else if (d < 0.5) r = f;
     else r = halfEven ? (f % 2 === 0 ? f : f + 1) : f + 1;
     return neg && r !== 0 ? -r : r;
+  }
+  if (scale > 0 && scale <= 15 && ax < 1e15) {
+    // Fast path: decide on the scaled binary value unless it is within rounding noise of a tie
+    // (where the decimal representation has to decide), then divide exactly-representable
+    // integers, which gives the correctly rounded double of the decimal result.
+    const p = POW10[scale]!;
+    const y = ax * p;
+    if (y < 4503599627370496) {
+      const f = Math.floor(y);
+      const d = y - f;
+      if (Math.abs(d - 0.5) > y * 4e-16 + 1e-300) {
+        const r = (d > 0.5 ? f + 1 : f) / p;
+        return neg && r !== 0 ? -r : r;
+      }
+    }
   }
   let s = String(ax);
   let exp = 0;
@@ -69,6 +84,8 @@ export function roundDecimal(x: number, scale: number, halfEven: boolean): numbe
   const r = kept === '' ? 0 : Number(`${kept}e${-scale}`);
   return neg && r !== 0 ? -r : r;
 }
+
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 function incrementDigits(d: string): string {
   const a = d.split('');
@@ -170,8 +187,8 @@ function extremum(name: 'greatest' | 'least'): ScalarFunctionDef {
     name, arity: [2, Infinity], nulls: 'custom',
     doc: `${name}(a, b, ...): the ${name === 'greatest' ? 'largest' : 'smallest'} non-null argument (null only if all are null); NaN counts as larger than any number`,
     resolve(argTypes, display) {
-      const t = widerType(argTypes);
-      if (t === undefined) throw typeError(display, argTypes, `arguments of one comparable type for ${name}`);
+      const t = argTypes.some(isArrayType) ? undefined : widerType(argTypes);
+      if (t === undefined) throw typeError(display, argTypes, `arguments of one comparable (non-array) type for ${name}`);
       return { type: t, argTypes: argTypes.map(() => t) };
     },
     generate(ctx, argTypes, type, out) {

@@ -9,11 +9,11 @@
  * memoises its last compiled pattern, so a literal pattern is compiled once and re-checked with a
  * single `===` per row.
  *
- * Kindling has no array type yet: `split` is registered only to explain that and point at
- * `split_part`.
+ * `split` (which returns an array) lives with the array functions in array.ts; `split_part` here
+ * takes one part of a literal-delimiter split.
  */
 import { Buffer } from 'node:buffer';
-import { AnalysisError, IllegalArgumentError } from '../../errors.js';
+import { IllegalArgumentError } from '../../errors.js';
 import type { DataType } from '../../types.js';
 import { type ScalarFunctionDef, registerScalar } from '../registry.js';
 import {
@@ -373,15 +373,6 @@ registerScalar(
       for (const p of parts) code += `if (!${p.n}) { __s = __any ? __s + ${sep.v} + ${p.v} : ${p.v}; __any = true; }\n`;
       code += `${out.n} = false; ${out.v} = __s; }`;
       return code;
-    },
-  },
-  {
-    name: 'split', arity: [2, 3], doc: 'split(str, regex[, limit]): not available yet — Kindling has no array type; use split_part(str, delim, n)',
-    resolve(_argTypes, display) {
-      throw new AnalysisError(`cannot resolve ${display}: split returns an array, and Kindling does not support array columns yet; use split_part(str, delimiter, partNum) to take one part (1-based, negative counts from the end)`);
-    },
-    impl: () => {
-      throw new AnalysisError('split is not supported yet (no array type); use split_part');
     },
   },
   implFn('split_part', [3, 3],
