@@ -11,6 +11,7 @@
  *  - date32    → `Date` at UTC midnight (stored as days since the epoch)
  *  - timestamp → `Date` (stored as microseconds since the epoch, UTC; `Date` keeps milliseconds)
  *  - null      → null
+ *  - list<T>   → an array of T's JS values (Spark's array<T>)
  */
 
 /** The scalar column types. */
@@ -190,7 +191,7 @@ export const MICROS_PER_DAY = 86_400_000_000;
 export const MILLIS_PER_DAY = 86_400_000;
 
 /** A JS value as Kindling hands it out in rows (`collect()`). */
-export type Value = boolean | number | string | Date | null;
+export type Value = boolean | number | string | Date | null | Value[];
 
 /** A row as `collect()` returns it: column name → value. */
 export type Row = Record<string, Value>;

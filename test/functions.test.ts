@@ -115,6 +115,18 @@ describe('registry', () => {
   });
 });
 
+describe('array arguments', () => {
+  const LIST = 'list<utf8>' as unknown as DataType;
+  const sch = schema(['l', LIST], ['s', 'utf8']);
+  it('scalar functions reject arrays; coalesce passes them through', () => {
+    for (const e of [call('upper', col('l')), call('concat', col('s'), col('l')), call('greatest', col('l'), col('l')),
+      call('nullif', col('l'), col('l')), call('year', col('l')), call('sqrt', col('l')), call('coalesce', col('l'), col('s'))]) {
+      expect(() => bindExpr(e, sch)).toThrow(TypeMismatchError);
+    }
+    expect(bindExpr(call('coalesce', col('l'), col('l')), sch).type).toBe(LIST);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // Null propagation (strict functions: any null argument → null)
 // ---------------------------------------------------------------------------------------------
