@@ -161,34 +161,40 @@ export function normalizeValidity(validity: Uint8Array | null, n: number): Uint8
 /** Builds a utf8 column from JS strings (null entries are nulls). */
 export function utf8FromStrings(values: readonly (string | null | undefined)[]): ColumnData {
   const n = values.length;
-  let total = 0;
-  let hasNull = false;
-  for (let i = 0; i < n; i++) {
-    const s = values[i];
-    if (s == null) hasNull = true;
-    else total += s.length;
-  }
-  // Worst case 3 bytes per UTF-16 unit; grow only if needed.
-  let buf = Buffer.allocUnsafe(Math.max(16, total));
   const offsets = new Int32Array(n + 1);
-  const validity = hasNull ? new Uint8Array(n) : null;
-  let pos = 0;
+  let validity: Uint8Array | null = null;
+  let chars = 0;
   for (let i = 0; i < n; i++) {
     const s = values[i];
-    if (s != null) {
-      if (validity) validity[i] = 1;
-      if (pos + s.length * 3 > buf.length) {
-        const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, pos + s.length * 3));
-        buf.copy(bigger, 0, 0, pos);
-        buf = bigger;
+    if (s == null) {
+      if (!validity) {
+        validity = new Uint8Array(n);
+        validity.fill(1, 0, i);
       }
-      pos += buf.write(s, pos, 'utf8');
+    } else {
+      if (validity) validity[i] = 1;
+      chars += s.length;
     }
-    offsets[i + 1] = pos;
+    offsets[i + 1] = chars;
   }
-  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, pos);
-  const col = new ColumnData('utf8', n, null, validity, offsets, bytes);
-  return col;
+  // One native encode of the whole column; when it is pure ASCII the character offsets are the byte offsets.
+  const joined = validity ? values.map((s) => s ?? '').join('') : (values as string[]).join('');
+  const buf = Buffer.from(joined, 'utf8');
+  if (buf.length !== chars) {
+    let pos = 0;
+    for (let i = 0; i < n; i++) {
+      const s = values[i];
+      if (s != null) pos += s.length === 0 ? 0 : isAsciiString(s) ? s.length : Buffer.byteLength(s, 'utf8');
+      offsets[i + 1] = pos;
+    }
+  }
+  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+  return new ColumnData('utf8', n, null, validity, offsets, bytes);
+}
+
+function isAsciiString(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
+  return true;
 }
 
 /** Gathers values at `indices` into a new column; an index of -1 produces a null (used by outer joins). */

@@ -50,6 +50,13 @@ class Generator implements CodegenContext {
     return this.emit(top.args[i]!, top.body);
   }
 
+  argLazy(i: number): CodeVar & { code: string } {
+    const top = this.argStack[this.argStack.length - 1]!;
+    const body: string[] = [];
+    const v = this.emit(top.args[i]!, body);
+    return { ...v, code: body.join('\n') };
+  }
+
   /** Loads column `index` once per row at the top of the loop. */
   private load(e: Extract<BoundExpr, { kind: 'ref' }>): CodeVar {
     const existing = this.loads.get(e.index);
@@ -165,9 +172,10 @@ function defaultValue(t: DataType): string {
   }
 }
 
-/** A stable key for a bound expression's shape (types included). */
+/** A stable key for a bound expression's shape (types included); NaN, ±Infinity and -0 stay distinct. */
 function keyOf(e: BoundExpr): string {
-  return JSON.stringify(e);
+  return JSON.stringify(e, (_k, v: unknown) =>
+    typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0)) ? `__num:${Object.is(v, -0) ? '-0' : String(v)}` : v);
 }
 
 function compileKernel(e: BoundExpr, mode: 'value' | 'mask'): { kernel: Kernel; consts: unknown[] } {

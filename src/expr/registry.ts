@@ -20,8 +20,13 @@ export interface CodegenContext {
   constant(value: unknown): string;
   /** A fresh variable pair, declared at loop scope. */
   fresh(): CodeVar;
-  /** Generates the statements computing argument `i` (lazily: only where this is called) and returns its variables. */
+  /** Generates the statements computing argument `i` ahead of the generator's own code and returns its variables. */
   arg(i: number): CodeVar;
+  /**
+   * Generates argument `i` as a separate piece of code that the generator places where it wants
+   * (e.g. inside an `if`, so the argument is evaluated only when needed, as coalesce requires).
+   */
+  argLazy(i: number): CodeVar & { readonly code: string };
 }
 
 /** Result of resolving a function against argument types. */

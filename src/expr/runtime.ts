@@ -59,10 +59,10 @@ export function parseDate(s: string): number | null {
   const mo = m[2] ? Number(m[2]) : 1;
   const d = m[3] ? Number(m[3]) : 1;
   if (mo < 1 || mo > 12 || d < 1 || d > 31) return null;
-  const t = Date.UTC(y, mo - 1, d);
-  const back = new Date(t);
-  if (back.getUTCDate() !== d) return null;
-  return Math.floor(t / 86_400_000);
+  const dt = new Date(0);
+  dt.setUTCFullYear(y, mo - 1, d); // setUTCFullYear keeps years 0-99 as given (Date.UTC maps them to 19xx)
+  if (dt.getUTCDate() !== d) return null;
+  return Math.floor(dt.getTime() / 86_400_000);
 }
 
 /** ISO-like timestamp string → micros since epoch (UTC unless an offset is given), or null. */

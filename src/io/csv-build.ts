@@ -8,6 +8,7 @@
  * reports malformed records so the reader can apply the parse mode.
  */
 import { IllegalArgumentError } from '../errors.js';
+import { Buffer } from 'node:buffer';
 import { Batch } from '../data/batch.js';
 import { ColumnData, normalizeValidity } from '../data/column.js';
 import type { DataType, Field } from '../types.js';
@@ -182,9 +183,13 @@ export class BatchBuilder {
     const ffA = src.ff;
     const nullV = rules.nullValue;
     const nullLen = nullV.length;
-    for (let j = 0; j < this.nOut; j++) {
-      const c = this.srcIdx[j]!;
-      const kind = this.kinds[j]!;
+    const srcIdx = this.srcIdx;
+    const kinds = this.kinds;
+    const fixed = this.fixed;
+    const nOut = this.nOut;
+    for (let j = 0; j < nOut; j++) {
+      const c = srcIdx[j]!;
+      const kind = kinds[j]!;
       if (c >= nf || kind === K_NULL) {
         this.setNull(j, row);
         continue;
@@ -194,7 +199,7 @@ export class BatchBuilder {
       let e = feA[c]!;
       const fl = ffA[c]!;
       if (fl & F_R) {
-        if (this.scratch.length < e - s) this.scratch = new Uint8Array((e - s) * 2);
+        if (this.scratch.length < e - s) this.scratch = Buffer.allocUnsafe((e - s) * 2);
         e = unescape(b, s, e, rules.quote, rules.escape, this.scratch);
         b = this.scratch;
         s = 0;
@@ -227,39 +232,39 @@ export class BatchBuilder {
         }
         case K_I32: {
           const v = parseIntBytes(b, s, e);
-          if (v >= -2147483648 && v <= 2147483647) (this.fixed[j] as Int32Array)[row] = v;
+          if (v >= -2147483648 && v <= 2147483647) (fixed[j] as Int32Array)[row] = v;
           else ok = false;
           break;
         }
         case K_I64: {
           const v = parseIntBytes(b, s, e);
-          if (v >= -MAX_INT64 && v <= MAX_INT64) (this.fixed[j] as Float64Array)[row] = v;
+          if (v >= -MAX_INT64 && v <= MAX_INT64) (fixed[j] as Float64Array)[row] = v;
           else ok = false;
           break;
         }
         case K_F64: {
           const v = parseDoubleBytes(b, s, e);
           if (doubleState.failed) ok = false;
-          else (this.fixed[j] as Float64Array)[row] = v;
+          else (fixed[j] as Float64Array)[row] = v;
           break;
         }
         case K_BOOL: {
           const v = parseBoolBytes(b, s, e);
           if (v < 0) ok = false;
-          else (this.fixed[j] as Uint8Array)[row] = v;
+          else (fixed[j] as Uint8Array)[row] = v;
           break;
         }
         case K_DATE: {
           const f = rules.dateFormat;
           const v = f ? f.parse(b, s, e) : parseIsoDate(b, s, e, false);
-          if (v === v) (this.fixed[j] as Int32Array)[row] = v;
+          if (v === v) (fixed[j] as Int32Array)[row] = v;
           else ok = false;
           break;
         }
         case K_TS: {
           const f = rules.timestampFormat;
           const v = f ? f.parse(b, s, e) : parseIsoTimestamp(b, s, e, false);
-          if (v === v) (this.fixed[j] as Float64Array)[row] = v;
+          if (v === v) (fixed[j] as Float64Array)[row] = v;
           else ok = false;
           break;
         }
@@ -386,7 +391,7 @@ function classify(b: Uint8Array, s: number, e: number, rules: ValueRules): numbe
 /** Accumulates per-column inferred types over sampled records. */
 export class TypeInferrer {
   private readonly cur: Uint8Array;
-  private scratch = new Uint8Array(1024);
+  private scratch: Uint8Array = Buffer.allocUnsafe(1024);
   /** Columns not yet widened to string. */
   open: number;
 
@@ -409,7 +414,7 @@ export class TypeInferrer {
       let e = src.fe[c]!;
       const fl = src.ff[c]!;
       if (fl & F_R) {
-        if (this.scratch.length < e - s) this.scratch = new Uint8Array((e - s) * 2);
+        if (this.scratch.length < e - s) this.scratch = Buffer.allocUnsafe((e - s) * 2);
         e = unescape(b, s, e, rules.quote, rules.escape, this.scratch);
         b = this.scratch;
         s = 0;

@@ -335,6 +335,7 @@ export class FastTokenizer implements RecordSource {
     const Q = this.quote;
     const ESC = this.escape;
     const ML = this.multiLine;
+    const HI = SEP > CR ? SEP : CR;
     const store = this.storeLimit;
     const stop = this.stopAfter;
     let fs = this.fs;
@@ -416,8 +417,13 @@ export class FastTokenizer implements RecordSource {
         }
         p = q;
       } else {
+        // Bytes above every special character (typically letters and digits) take one compare.
         while (p < limit) {
           const c = buf[p]!;
+          if (c > HI) {
+            p++;
+            continue;
+          }
           if (c === SEP || c === LF || c === CR) break;
           p++;
         }

@@ -23,6 +23,8 @@ export interface SlowDialect {
   multiLine: boolean;
   ignoreLeadingWhiteSpace: boolean;
   ignoreTrailingWhiteSpace: boolean;
+  nullValue: string;
+  emptyValue: string;
 }
 
 class Quoted {
@@ -33,11 +35,19 @@ type Cell = string | Quoted;
 
 interface ParsedRecord {
   fields: Cell[];
+  /** 1-based line, or -1 - (byte offset of the line) when counted on demand. */
   line: number;
 }
 
 const BLOCK_LINES = 8192;
 const BLOCK_CHARS = 1 << 20;
+
+function countBreaks(v: string): number {
+  let n = 0;
+  for (let i = v.indexOf('\n'); i >= 0; i = v.indexOf('\n', i + 1)) n++;
+  for (let i = v.indexOf('\r'); i >= 0; i = v.indexOf('\r', i + 1)) if (v.charCodeAt(i + 1) !== 10) n++;
+  return n;
+}
 
 /** csv-parse based {@link RecordSource}. */
 export class CsvParseTokenizer implements RecordSource {
@@ -52,7 +62,9 @@ export class CsvParseTokenizer implements RecordSource {
   private line = 1;
   private lines: FastTokenizer | null = null;
   private done = false;
-  private readonly parseOpts: Record<string, unknown>;
+  private readonly baseOpts: Record<string, unknown>;
+  /** Whether quoted and unquoted empty fields read differently (then csv-parse must report quoting). */
+  private readonly needQuoting: boolean;
 
   constructor(
     private readonly src: ByteSource,
@@ -65,7 +77,8 @@ export class CsvParseTokenizer implements RecordSource {
     this.fs = new Int32Array(cap);
     this.fe = new Int32Array(cap);
     this.ff = new Uint8Array(cap);
-    this.parseOpts = {
+    this.needQuoting = d.emptyValue !== d.nullValue && d.quote !== '';
+    this.baseOpts = {
       delimiter: d.sep,
       quote: d.quote === '' ? false : d.quote,
       escape: d.escape === '' ? null : d.escape,
@@ -76,9 +89,7 @@ export class CsvParseTokenizer implements RecordSource {
       relax_quotes: true,
       relax_column_count: true,
       skip_empty_lines: true,
-      info: true,
       record_delimiter: d.multiLine ? ['\r\n', '\n', '\r'] : ['\n'],
-      cast: (v: string, ctx: { quoting: boolean }) => (ctx.quoting ? new Quoted(v) : v),
     };
     if (d.multiLine) {
       if (start > 0) this.done = true;
@@ -87,6 +98,19 @@ export class CsvParseTokenizer implements RecordSource {
       // Pure line splitter: no separator, no quotes, no comments; one field per line.
       this.lines = new FastTokenizer(src, { sep: -1, quote: -1, escape: -1, comment: -1, multiLine: false }, start, end, 1);
     }
+  }
+
+  /**
+   * Runs csv-parse. Per-field quoting is only asked for when it matters (a quoted empty field
+   * that does not read as null) and the text has an empty quoted pair: csv-parse builds a
+   * context object per field for that, which is slow.
+   */
+  private run(text: string, raw: boolean): { record: Cell[]; raw: string }[] | Cell[][] {
+    const opts: Record<string, unknown> = { ...this.baseOpts, raw };
+    if (this.needQuoting && text.includes(this.d.quote + this.d.quote)) {
+      opts.cast = (v: string, ctx: { quoting: boolean }) => (ctx.quoting ? new Quoted(v) : v);
+    }
+    return parse(text, opts) as unknown as { record: Cell[]; raw: string }[] | Cell[][];
   }
 
   private parseWholeFile(): void {
@@ -99,19 +123,17 @@ export class CsvParseTokenizer implements RecordSource {
     }
     let text = data.toString('utf8', 0, at);
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    const recs = parse(text, this.parseOpts) as unknown as { record: Cell[]; info: { lines: number } }[];
+    const recs = this.run(text, true) as { record: Cell[]; raw: string }[];
+    let cur = 1;
     for (const r of recs) {
-      // info.lines is the line the record ends on; subtract the line breaks inside its values.
+      // raw = skipped empty/comment lines + the record + its terminator.
+      const breaks = countBreaks(r.raw);
       let inner = 0;
-      for (const c of r.record) {
-        const v = typeof c === 'string' ? c : c.v;
-        for (let i = 0; i < v.length; i++) {
-          const ch = v.charCodeAt(i);
-          if (ch === 10) inner++;
-          else if (ch === 13 && v.charCodeAt(i + 1) !== 10) inner++;
-        }
-      }
-      this.queue.push({ fields: r.record, line: r.info.lines - inner });
+      for (const c of r.record) inner += countBreaks(typeof c === 'string' ? c : c.v);
+      const last = r.raw.charCodeAt(r.raw.length - 1);
+      const terminated = last === 10 || last === 13 ? 1 : 0;
+      this.queue.push({ fields: r.record, line: cur + breaks - inner - terminated });
+      cur += breaks;
     }
     this.done = true;
   }
@@ -138,14 +160,16 @@ export class CsvParseTokenizer implements RecordSource {
     const comment = this.d.comment;
     const expected: number[] = [];
     for (let i = 0; i < texts.length; i++) if (comment === '' || !texts[i]!.startsWith(comment)) expected.push(i);
-    let recs: { record: Cell[]; info: { lines: number } }[] | null = null;
+    let recs: Cell[][] | null = null;
     try {
-      recs = parse(texts.join('\n'), this.parseOpts) as unknown as { record: Cell[]; info: { lines: number } }[];
+      recs = this.run(texts.join('\n'), false) as Cell[][];
     } catch {
       recs = null;
     }
-    if (recs && recs.length === expected.length && recs.every((r, k) => r.info.lines === expected[k]! + 1)) {
-      for (let k = 0; k < recs.length; k++) this.queue.push({ fields: recs[k]!.record, line: -1 - starts[expected[k]!]! });
+    // Lines hold no line breaks, so every record is at most one line; as many records as
+    // (non-comment) lines means none was joined across lines by an unbalanced quote.
+    if (recs && recs.length === expected.length) {
+      for (let k = 0; k < recs.length; k++) this.queue.push({ fields: recs[k]!, line: -1 - starts[expected[k]!]! });
     } else {
       for (let i = 0; i < texts.length; i++) {
         const rec = this.parseLine(texts[i]!);
@@ -159,8 +183,8 @@ export class CsvParseTokenizer implements RecordSource {
   private parseLine(text: string): Cell[] | null {
     for (const t of [text, text + this.d.quote]) {
       try {
-        const r = parse(t, this.parseOpts) as unknown as { record: Cell[] }[];
-        return r.length === 0 ? null : r[0]!.record;
+        const r = this.run(t, false) as Cell[][];
+        return r.length === 0 ? null : r[0]!;
       } catch {
         /* try the next form */
       }

@@ -194,9 +194,9 @@ type NumField = 'year' | 'year2' | 'month' | 'day' | 'doy' | 'hour' | 'hour12' |
 
 type Tok =
   | { kind: 'lit'; text: string }
-  | { kind: 'num'; field: NumField; letter: string; count: number; min: number; max: number; reserve: number }
+  | { kind: 'num'; field: NumField; fi: number; letter: string; count: number; min: number; max: number; reserve: number }
   | { kind: 'frac'; count: number; min: number; max: number }
-  | { kind: 'text'; field: 'month' | 'dow' | 'ampm' | 'era' | 'quarter'; letter: string; count: number; names: readonly string[] }
+  | { kind: 'text'; field: 'month' | 'dow' | 'ampm' | 'era' | 'quarter'; fi: number; base: number; letter: string; count: number; names: readonly string[] }
   | { kind: 'offset'; letter: string; count: number }
   | { kind: 'zone'; letter: string; count: number }
   | { kind: 'opt'; toks: Tok[] };
@@ -215,7 +215,10 @@ function fieldToken(letter: string, count: number, pattern: string): Tok {
   const tooMany = (max: number) => {
     if (count > max) throw patternError(pattern, `too many pattern letters: ${letter.repeat(count)}`);
   };
-  const num = (field: NumField, min: number, max: number): Tok => ({ kind: 'num', field, letter, count, min, max, reserve: 0 });
+  const num = (field: NumField, min: number, max: number): Tok => ({ kind: 'num', field, fi: FIELD_INDEX[field], letter, count, min, max, reserve: 0 });
+  const text = (field: 'month' | 'dow' | 'ampm' | 'era' | 'quarter', names: readonly string[]): Tok => ({
+    kind: 'text', field, fi: FIELD_INDEX[field], base: field === 'month' || field === 'quarter' ? 1 : 0, letter, count, names,
+  });
   const numOrFixed = (field: NumField, width: number): Tok => {
     tooMany(width);
     return count === 1 ? num(field, 1, 9) : num(field, count, count);
@@ -229,7 +232,7 @@ function fieldToken(letter: string, count: number, pattern: string): Tok {
       if (count === 1) return num('month', 1, 9);
       if (count === 2) return num('month', 2, 2);
       if (count === 5) throw patternError(pattern, 'narrow month names (MMMMM) are not supported');
-      return { kind: 'text', field: 'month', letter, count, names: count === 3 ? MONTHS.map((m) => m.slice(0, 3)) : MONTHS };
+      return text('month', count === 3 ? MONTHS.map((m) => m.slice(0, 3)) : MONTHS);
     case 'd': return numOrFixed('day', 2);
     case 'D':
       tooMany(3);
@@ -237,16 +240,16 @@ function fieldToken(letter: string, count: number, pattern: string): Tok {
     case 'Q': case 'q':
       tooMany(4);
       if (count <= 2) return num('quarter', count, count);
-      return { kind: 'text', field: 'quarter', letter, count, names: count === 3 ? ['Q1', 'Q2', 'Q3', 'Q4'] : ['1st quarter', '2nd quarter', '3rd quarter', '4th quarter'] };
+      return text('quarter', count === 3 ? ['Q1', 'Q2', 'Q3', 'Q4'] : ['1st quarter', '2nd quarter', '3rd quarter', '4th quarter']);
     case 'E':
       tooMany(4);
-      return { kind: 'text', field: 'dow', letter, count, names: count === 4 ? DAYS : DAYS.map((d) => d.slice(0, 3)) };
+      return text('dow', count === 4 ? DAYS : DAYS.map((d) => d.slice(0, 3)));
     case 'a':
       tooMany(1);
-      return { kind: 'text', field: 'ampm', letter, count, names: ['AM', 'PM'] };
+      return text('ampm', ['AM', 'PM']);
     case 'G':
       tooMany(4);
-      return { kind: 'text', field: 'era', letter, count, names: count === 4 ? ['Before Christ', 'Anno Domini'] : ['BC', 'AD'] };
+      return text('era', count === 4 ? ['Before Christ', 'Anno Domini'] : ['BC', 'AD']);
     case 'H': return numOrFixed('hour', 2);
     case 'h': return numOrFixed('hour12', 2);
     case 'k': return numOrFixed('k24', 2);
@@ -354,24 +357,22 @@ function computeAdjacency(toks: Tok[]): void {
   }
 }
 
-/** Parsed field values (NaN = absent). */
-class Fields {
-  year = NaN; year2 = NaN; month = NaN; day = NaN; doy = NaN; quarter = NaN;
-  hour = NaN; hour12 = NaN; k24 = NaN; k11 = NaN; minute = NaN; second = NaN;
-  micros = 0; offset = 0; dow = NaN; ampm = NaN; era = NaN;
+// Parsed field values live in a Float64Array (NaN = absent), indexed by these slots.
+const F_YEAR = 0, F_YEAR2 = 1, F_MONTH = 2, F_DAY = 3, F_DOY = 4, F_QUARTER = 5, F_HOUR = 6, F_HOUR12 = 7;
+const F_K24 = 8, F_K11 = 9, F_MINUTE = 10, F_SECOND = 11, F_MICROS = 12, F_OFFSET = 13, F_DOW = 14, F_AMPM = 15, F_ERA = 16;
+const F_COUNT = 17;
 
-  reset(): void {
-    this.year = this.year2 = this.month = this.day = this.doy = this.quarter = NaN;
-    this.hour = this.hour12 = this.k24 = this.k11 = this.minute = this.second = NaN;
-    this.micros = 0;
-    this.offset = 0;
-    this.dow = this.ampm = this.era = NaN;
-  }
+const FIELD_INDEX: Record<NumField | 'dow' | 'ampm' | 'era', number> = {
+  year: F_YEAR, year2: F_YEAR2, month: F_MONTH, day: F_DAY, doy: F_DOY, quarter: F_QUARTER, hour: F_HOUR, hour12: F_HOUR12,
+  k24: F_K24, k11: F_K11, minute: F_MINUTE, second: F_SECOND, dow: F_DOW, ampm: F_AMPM, era: F_ERA,
+};
 
-  copyFrom(o: Fields): void {
-    Object.assign(this, o);
-  }
-}
+/** The cleared state: every field absent, no fraction, zero offset. */
+const EMPTY_FIELDS = new Float64Array(F_COUNT).fill(NaN);
+EMPTY_FIELDS[F_MICROS] = 0;
+EMPTY_FIELDS[F_OFFSET] = 0;
+
+type Fields = Float64Array;
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
@@ -394,7 +395,7 @@ function matchText(s: string, pos: number, names: readonly string[]): { index: n
 function parseOffset(s: string, pos: number, f: Fields, allowZ: boolean): number {
   const c = s[pos];
   if ((c === 'Z' || c === 'z') && allowZ) {
-    f.offset = 0;
+    f[F_OFFSET] = 0;
     return pos + 1;
   }
   if (c !== '+' && c !== '-') return -1;
@@ -404,7 +405,7 @@ function parseOffset(s: string, pos: number, f: Fields, allowZ: boolean): number
   const mi = m[2] ? Number(m[2]) : 0;
   const se = m[3] ? Number(m[3]) : 0;
   if (h > 18 || mi > 59 || se > 59) return -1;
-  f.offset = (c === '-' ? -1 : 1) * ((h * 60 + mi) * 60 + se) * MICROS_PER_SECOND;
+  f[F_OFFSET] = (c === '-' ? -1 : 1) * ((h * 60 + mi) * 60 + se) * MICROS_PER_SECOND;
   return pos + 1 + m[0].length;
 }
 
@@ -432,7 +433,7 @@ function parseTokens(toks: readonly Tok[], s: string, pos: number, f: Fields): n
         if (take < t.min) return -1;
         let v = 0;
         for (let k = 0; k < take; k++) v = v * 10 + (s.charCodeAt(pos + k) - 48);
-        f[t.field] = v;
+        f[t.fi] = v;
         pos += take;
         break;
       }
@@ -440,18 +441,16 @@ function parseTokens(toks: readonly Tok[], s: string, pos: number, f: Fields): n
         let e = pos;
         while (e < s.length && e - pos < t.max && isDigit(s.charCodeAt(e))) e++;
         if (e - pos < t.min) return -1;
-        f.micros = Number(s.slice(pos, e).slice(0, 6).padEnd(6, '0'));
+        let us = 0;
+        for (let k = 0; k < 6; k++) us = us * 10 + (pos + k < e ? s.charCodeAt(pos + k) - 48 : 0);
+        f[F_MICROS] = us;
         pos = e;
         break;
       }
       case 'text': {
         const m = matchText(s, pos, t.names);
         if (!m) return -1;
-        if (t.field === 'month') f.month = m.index + 1;
-        else if (t.field === 'dow') f.dow = m.index;
-        else if (t.field === 'ampm') f.ampm = m.index;
-        else if (t.field === 'era') f.era = m.index;
-        else f.quarter = m.index + 1;
+        f[t.fi] = m.index + t.base;
         pos = m.end;
         break;
       }
@@ -469,14 +468,13 @@ function parseTokens(toks: readonly Tok[], s: string, pos: number, f: Fields): n
           const e = parseOffset(s, pos, f, false);
           if (e < 0) return -1;
           pos = e;
-        } else f.offset = 0;
+        } else f[F_OFFSET] = 0;
         break;
       }
       case 'opt': {
-        const saved = new Fields();
-        saved.copyFrom(f);
+        const saved = f.slice();
         const e = parseTokens(t.toks, s, pos, f);
-        if (e < 0) f.copyFrom(saved);
+        if (e < 0) f.set(saved);
         else pos = e;
         break;
       }
@@ -487,41 +485,46 @@ function parseTokens(toks: readonly Tok[], s: string, pos: number, f: Fields): n
 
 /** Resolves parsed fields to micros since the epoch (UTC), or null when they are invalid. */
 function resolveFields(f: Fields): number | null {
-  let year = !Number.isNaN(f.year) ? f.year : !Number.isNaN(f.year2) ? 2000 + f.year2 : 1970;
-  if (f.era === 0 && !Number.isNaN(f.year)) year = 1 - year;
+  const fy = f[F_YEAR]!, fy2 = f[F_YEAR2]!, fmo = f[F_MONTH]!, fd = f[F_DAY]!, fdoy = f[F_DOY]!;
+  let year = fy === fy ? fy : fy2 === fy2 ? 2000 + fy2 : 1970;
+  if (f[F_ERA] === 0 && fy === fy) year = 1 - year;
   let days: number;
-  if (!Number.isNaN(f.doy)) {
-    if (f.doy < 1 || f.doy > (isLeap(year) ? 366 : 365)) return null;
-    days = daysFromCivil(year, 1, 1) + f.doy - 1;
+  if (fdoy === fdoy) {
+    if (fdoy < 1 || fdoy > (isLeap(year) ? 366 : 365)) return null;
+    days = daysFromCivil(year, 1, 1) + fdoy - 1;
     civil(days);
-    if ((!Number.isNaN(f.month) && f.month !== CM) || (!Number.isNaN(f.day) && f.day !== CD)) return null;
+    if ((fmo === fmo && fmo !== CM) || (fd === fd && fd !== CD)) return null;
   } else {
-    const month = Number.isNaN(f.month) ? 1 : f.month;
-    const day = Number.isNaN(f.day) ? 1 : f.day;
+    const month = fmo === fmo ? fmo : 1;
+    const day = fd === fd ? fd : 1;
     if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
     days = daysFromCivil(year, month, day);
   }
-  if (!Number.isNaN(f.quarter) && (f.quarter < 1 || f.quarter > 4 || quarterOf(days) !== f.quarter)) return null;
-  if (!Number.isNaN(f.dow) && dow0(days) !== f.dow) return null;
+  const fq = f[F_QUARTER]!;
+  if (fq === fq && (fq < 1 || fq > 4 || quarterOf(days) !== fq)) return null;
+  const fdow = f[F_DOW]!;
+  if (fdow === fdow && dow0(days) !== fdow) return null;
   let hour = 0;
-  const pm = f.ampm === 1;
-  if (!Number.isNaN(f.hour)) {
-    if (f.hour > 23) return null;
-    hour = f.hour;
-  } else if (!Number.isNaN(f.hour12)) {
-    if (f.hour12 < 1 || f.hour12 > 12) return null;
-    hour = (f.hour12 % 12) + (pm ? 12 : 0);
-  } else if (!Number.isNaN(f.k24)) {
-    if (f.k24 < 1 || f.k24 > 24) return null;
-    hour = f.k24 % 24;
-  } else if (!Number.isNaN(f.k11)) {
-    if (f.k11 > 11) return null;
-    hour = f.k11 + (pm ? 12 : 0);
+  const pm = f[F_AMPM] === 1;
+  const fh = f[F_HOUR]!, fh12 = f[F_HOUR12]!, fk24 = f[F_K24]!, fk11 = f[F_K11]!;
+  if (fh === fh) {
+    if (fh > 23) return null;
+    hour = fh;
+  } else if (fh12 === fh12) {
+    if (fh12 < 1 || fh12 > 12) return null;
+    hour = (fh12 % 12) + (pm ? 12 : 0);
+  } else if (fk24 === fk24) {
+    if (fk24 < 1 || fk24 > 24) return null;
+    hour = fk24 % 24;
+  } else if (fk11 === fk11) {
+    if (fk11 > 11) return null;
+    hour = fk11 + (pm ? 12 : 0);
   }
-  const minute = Number.isNaN(f.minute) ? 0 : f.minute;
-  const second = Number.isNaN(f.second) ? 0 : f.second;
+  const fmi = f[F_MINUTE]!, fs = f[F_SECOND]!;
+  const minute = fmi === fmi ? fmi : 0;
+  const second = fs === fs ? fs : 0;
   if (minute > 59 || second > 59) return null;
-  return days * MICROS_PER_DAY + ((hour * 60 + minute) * 60 + second) * MICROS_PER_SECOND + f.micros - f.offset;
+  return days * MICROS_PER_DAY + ((hour * 60 + minute) * 60 + second) * MICROS_PER_SECOND + f[F_MICROS]! - f[F_OFFSET]!;
 }
 
 function pad(n: number, w: number): string {
@@ -530,74 +533,76 @@ function pad(n: number, w: number): string {
   return (n < 0 ? '-' : '') + (s.length >= w ? s : '0'.repeat(w - s.length) + s);
 }
 
-/** The fields of the timestamp being formatted (filled once per value). */
-const FT = { days: 0, y: 0, mo: 0, d: 0, hour: 0, minute: 0, second: 0, frac: 0 };
-type Piece = (f: typeof FT) => string;
+/** One formatting step; every op has the same shape so the format loop stays monomorphic. */
+interface FmtOp {
+  readonly op: number;
+  readonly count: number;
+  readonly text: string;
+  readonly names: readonly string[];
+}
 
-/** Compiles format tokens to one small function per piece (optional sections always print). */
-function formatPieces(toks: readonly Tok[], out: Piece[] = []): Piece[] {
+const O_TEXT = 0, O_FRAC = 1, O_YEAR = 2, O_YEAR2 = 3, O_MONTH = 4, O_DAY = 5, O_DOY = 6, O_QUARTER = 7, O_HOUR = 8;
+const O_HOUR12 = 9, O_K24 = 10, O_K11 = 11, O_MINUTE = 12, O_SECOND = 13, O_MONTH_NAME = 14, O_DOW_NAME = 15;
+const O_AMPM = 16, O_ERA = 17, O_QUARTER_NAME = 18;
+
+const NUM_OPS: Record<NumField, number> = {
+  year: O_YEAR, year2: O_YEAR2, month: O_MONTH, day: O_DAY, doy: O_DOY, quarter: O_QUARTER, hour: O_HOUR,
+  hour12: O_HOUR12, k24: O_K24, k11: O_K11, minute: O_MINUTE, second: O_SECOND,
+};
+const TEXT_OPS = { month: O_MONTH_NAME, dow: O_DOW_NAME, ampm: O_AMPM, era: O_ERA, quarter: O_QUARTER_NAME } as const;
+
+/** Compiles format tokens to ops (optional sections always print; offsets are zero since Kindling formats in UTC). */
+function formatOps(toks: readonly Tok[], out: FmtOp[] = []): FmtOp[] {
+  const push = (op: number, count = 0, text = '', names: readonly string[] = []) => out.push({ op, count, text, names });
   for (const t of toks) {
     switch (t.kind) {
-      case 'lit': { const text = t.text; out.push(() => text); break; }
-      case 'opt': formatPieces(t.toks, out); break;
-      case 'frac': { const c = t.count; out.push((f) => (pad(f.frac, 6) + '000').slice(0, c)); break; }
-      case 'num': {
-        const c = t.count;
-        switch (t.field) {
-          case 'year': out.push((f) => pad(f.y, c)); break;
-          case 'year2': out.push((f) => pad(((f.y % 100) + 100) % 100, 2)); break;
-          case 'month': out.push((f) => pad(f.mo, c)); break;
-          case 'day': out.push((f) => pad(f.d, c)); break;
-          case 'doy': out.push((f) => pad(f.days - daysFromCivil(f.y, 1, 1) + 1, c)); break;
-          case 'quarter': out.push((f) => pad(Math.floor((f.mo - 1) / 3) + 1, c)); break;
-          case 'hour': out.push((f) => pad(f.hour, c)); break;
-          case 'hour12': out.push((f) => pad(f.hour % 12 === 0 ? 12 : f.hour % 12, c)); break;
-          case 'k24': out.push((f) => pad(f.hour === 0 ? 24 : f.hour, c)); break;
-          case 'k11': out.push((f) => pad(f.hour % 12, c)); break;
-          case 'minute': out.push((f) => pad(f.minute, c)); break;
-          case 'second': out.push((f) => pad(f.second, c)); break;
-        }
-        break;
-      }
-      case 'text': {
-        const names = t.names;
-        switch (t.field) {
-          case 'month': out.push((f) => names[f.mo - 1]!); break;
-          case 'dow': out.push((f) => names[dow0(f.days)]!); break;
-          case 'ampm': out.push((f) => (f.hour < 12 ? 'AM' : 'PM')); break;
-          case 'era': out.push((f) => names[f.y > 0 ? 1 : 0]!); break;
-          case 'quarter': out.push((f) => names[Math.floor((f.mo - 1) / 3)]!); break;
-        }
-        break;
-      }
-      case 'offset': {
-        // Kindling formats in UTC, so every offset is zero.
-        const text = t.letter === 'X' || (t.letter === 'Z' && t.count === 5) ? 'Z'
+      case 'lit': push(O_TEXT, 0, t.text); break;
+      case 'opt': formatOps(t.toks, out); break;
+      case 'frac': push(O_FRAC, t.count); break;
+      case 'num': push(NUM_OPS[t.field], t.count); break;
+      case 'text': push(TEXT_OPS[t.field], t.count, '', t.names); break;
+      case 'offset':
+        push(O_TEXT, 0, t.letter === 'X' || (t.letter === 'Z' && t.count === 5) ? 'Z'
           : t.letter === 'Z' ? (t.count === 4 ? 'GMT' : '+0000')
-          : t.count === 1 ? '+00' : t.count === 2 || t.count === 4 ? '+0000' : '+00:00';
-        out.push(() => text);
+          : t.count === 1 ? '+00' : t.count === 2 || t.count === 4 ? '+0000' : '+00:00');
         break;
-      }
-      case 'zone': { const text = t.letter === 'O' ? 'GMT' : 'UTC'; out.push(() => text); break; }
+      case 'zone': push(O_TEXT, 0, t.letter === 'O' ? 'GMT' : 'UTC'); break;
     }
   }
   return out;
 }
 
-function formatWith(pieces: readonly Piece[], micros: number): string {
+function formatWith(ops: readonly FmtOp[], micros: number): string {
   const days = Math.floor(micros / MICROS_PER_DAY);
   const tod = micros - days * MICROS_PER_DAY;
   civil(days);
-  FT.days = days;
-  FT.y = CY;
-  FT.mo = CM;
-  FT.d = CD;
-  FT.hour = Math.floor(tod / MICROS_PER_HOUR);
-  FT.minute = Math.floor(tod / MICROS_PER_MINUTE) % 60;
-  FT.second = Math.floor(tod / MICROS_PER_SECOND) % 60;
-  FT.frac = tod % MICROS_PER_SECOND;
+  const y = CY, mo = CM, d = CD;
+  const hour = Math.floor(tod / MICROS_PER_HOUR);
   let out = '';
-  for (let i = 0; i < pieces.length; i++) out += pieces[i]!(FT);
+  for (let i = 0; i < ops.length; i++) {
+    const o = ops[i]!;
+    switch (o.op) {
+      case O_TEXT: out += o.text; break;
+      case O_FRAC: out += (pad(tod % MICROS_PER_SECOND, 6) + '000').slice(0, o.count); break;
+      case O_YEAR: out += pad(y, o.count); break;
+      case O_YEAR2: out += pad(((y % 100) + 100) % 100, 2); break;
+      case O_MONTH: out += pad(mo, o.count); break;
+      case O_DAY: out += pad(d, o.count); break;
+      case O_DOY: out += pad(days - daysFromCivil(y, 1, 1) + 1, o.count); break;
+      case O_QUARTER: out += pad(Math.floor((mo - 1) / 3) + 1, o.count); break;
+      case O_HOUR: out += pad(hour, o.count); break;
+      case O_HOUR12: out += pad(hour % 12 === 0 ? 12 : hour % 12, o.count); break;
+      case O_K24: out += pad(hour === 0 ? 24 : hour, o.count); break;
+      case O_K11: out += pad(hour % 12, o.count); break;
+      case O_MINUTE: out += pad(Math.floor(tod / MICROS_PER_MINUTE) % 60, o.count); break;
+      case O_SECOND: out += pad(Math.floor(tod / MICROS_PER_SECOND) % 60, o.count); break;
+      case O_MONTH_NAME: out += o.names[mo - 1]; break;
+      case O_DOW_NAME: out += o.names[dow0(days)]; break;
+      case O_AMPM: out += hour < 12 ? 'AM' : 'PM'; break;
+      case O_ERA: out += o.names[y > 0 ? 1 : 0]; break;
+      case O_QUARTER_NAME: out += o.names[Math.floor((mo - 1) / 3)]; break;
+    }
+  }
   return out;
 }
 
@@ -608,16 +613,16 @@ export function compileDatetimePattern(pattern: string): DatetimePattern {
   const hit = patternCache.get(pattern);
   if (hit) return hit;
   const toks = tokenize(pattern);
-  const pieces = formatPieces(toks);
-  const fields = new Fields();
+  const ops = formatOps(toks);
+  const fields: Fields = new Float64Array(F_COUNT);
   const compiled: DatetimePattern = {
     parse(s: string): number | null {
-      fields.reset();
+      fields.set(EMPTY_FIELDS);
       const end = parseTokens(toks, s, 0, fields);
       if (end !== s.length) return null;
       return resolveFields(fields);
     },
-    format: (micros: number) => formatWith(pieces, micros),
+    format: (micros: number) => formatWith(ops, micros),
   };
   if (patternCache.size > 1000) patternCache.clear();
   patternCache.set(pattern, compiled);

@@ -158,17 +158,8 @@ export interface LazyArg extends CodeVar {
  * evaluation (`code` is empty), which is still correct for all inputs that do not raise errors.
  */
 export function lazyArg(ctx: CodegenContext, i: number): LazyArg {
-  const stack = (ctx as unknown as { argStack?: unknown }).argStack;
-  const top = Array.isArray(stack) && stack.length > 0 ? (stack[stack.length - 1] as { body?: unknown }) : undefined;
-  const body = top && Array.isArray(top.body) ? (top.body as string[]) : undefined;
-  if (!body) {
-    const a = ctx.arg(i);
-    return { code: '', v: a.v, n: a.n };
-  }
-  const mark = body.length;
-  const a = ctx.arg(i);
-  const code = body.splice(mark).join('\n');
-  return { code, v: a.v, n: a.n };
+  const a = ctx.argLazy(i);
+  return { code: a.code, v: a.v, n: a.n };
 }
 
 // ---------------------------------------------------------------------------------------------

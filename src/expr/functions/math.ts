@@ -289,10 +289,11 @@ function randomFn(name: 'rand' | 'randn'): ScalarFunctionDef {
     name, arity: [0, 1], nulls: 'custom', deterministic: false,
     ...(name === 'rand' ? { aliases: ['random'] } : {}),
     doc: `${name}([seed]): a random double ${what}. Each call site has its own stream, seeded once from seed ` +
-      '(an int/long literal; null means 0; omitted: a random seed). The stream continues across the batches ' +
-      'and partitions the compiled expression evaluates in one worker, so, as in Spark (which reseeds per ' +
-      'partition with seed + partitionIndex), values depend on the partitioning and are reproducible only for ' +
-      'the same data layout and evaluation order',
+      '(an int/long literal; null means 0; omitted: a random seed). The sequence is per partition in spirit, as in ' +
+      'Spark (which reseeds each partition with seed + partitionIndex): values depend on how rows are split into ' +
+      'partitions and batches. Today the stream lives with the compiled expression, which is cached per worker, ' +
+      'so it continues across the batches and partitions that worker evaluates (and across queries in one ' +
+      'process) instead of restarting per partition',
     resolve(argTypes, display) {
       const s = argTypes[0];
       if (s !== undefined && s !== 'int32' && s !== 'int64' && s !== 'null') throw typeError(display, argTypes, `an int or long literal seed for ${name}`);

@@ -293,10 +293,6 @@ class RegexMemo {
     if (!m) return '';
     return m[idx] ?? '';
   }
-
-  test(s: string, p: string): boolean {
-    return this.get(p).single.test(s);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
