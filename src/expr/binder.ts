@@ -48,6 +48,8 @@ export function castTo(e: BoundExpr, to: DataType): BoundExpr {
 export interface BindOptions {
   /** Called for aggregate calls; returns their bound replacement (e.g. a ref to the aggregate's output). */
   onAggregate?: (e: Extract<Expr, { kind: 'agg' }>) => BoundExpr;
+  /** Called for window function calls; returns their bound replacement (a ref to the window operator's output). */
+  onWindow?: (e: Extract<Expr, { kind: 'window' }>) => BoundExpr;
 }
 
 /** Resolves an expression against `schema`. */
@@ -72,6 +74,9 @@ export function bindExpr(e: Expr, schema: Schema, opts: BindOptions = {}): Bound
     }
     case 'star':
       throw new AnalysisError(`'*' is only allowed in select() / count(*), not inside ${exprName(e)}`);
+    case 'window':
+      if (opts.onWindow) return opts.onWindow(e);
+      throw new AnalysisError(`window function ${exprName(e)} is only allowed in select() / withColumn()`);
     case 'agg':
       if (opts.onAggregate) return opts.onAggregate(e);
       throw new AnalysisError(`aggregate ${exprName(e)} is not allowed here; use it inside agg() / groupBy().agg() or select() of a whole-frame aggregate`);

@@ -8,6 +8,24 @@ import type { DataType } from '../types.js';
 /** A literal's storage value: numbers (also for dates in days / timestamps in micros), strings, booleans, null. */
 export type LiteralValue = number | string | boolean | null;
 
+/** One end of a window frame: an offset (negative = preceding, positive = following, 0 = current row) or unbounded. */
+export type FrameBound = number | 'unboundedPreceding' | 'unboundedFollowing';
+
+/** A window frame: ROWS or RANGE between two bounds. */
+export interface WindowFrame {
+  readonly type: 'rows' | 'range';
+  readonly start: FrameBound;
+  readonly end: FrameBound;
+}
+
+/** A window specification (PARTITION BY / ORDER BY / frame). `orderBy` holds 'sort' expressions. */
+export interface WindowSpecExpr {
+  readonly partitionBy: readonly Expr[];
+  readonly orderBy: readonly Expr[];
+  /** null = the default frame (Spark: RANGE UNBOUNDED PRECEDING..CURRENT ROW with ORDER BY, else the whole partition). */
+  readonly frame: WindowFrame | null;
+}
+
 /** An unresolved expression. */
 export type Expr =
   | { readonly kind: 'col'; readonly name: string; readonly qualifier?: string }
@@ -18,7 +36,9 @@ export type Expr =
   | { readonly kind: 'cast'; readonly expr: Expr; readonly to: DataType }
   | { readonly kind: 'case'; readonly branches: readonly (readonly [Expr, Expr])[]; readonly otherwise: Expr | null }
   | { readonly kind: 'star'; readonly qualifier?: string }
-  | { readonly kind: 'sort'; readonly expr: Expr; readonly ascending: boolean; readonly nullsFirst: boolean };
+  | { readonly kind: 'sort'; readonly expr: Expr; readonly ascending: boolean; readonly nullsFirst: boolean }
+  /** A window function call: a ranking/offset function (row_number, rank, lag, ...) or any aggregate, OVER a window. */
+  | { readonly kind: 'window'; readonly fn: string; readonly args: readonly Expr[]; readonly distinct: boolean; readonly spec: WindowSpecExpr };
 
 /** A resolved, typed expression over a batch's columns. */
 export type BoundExpr =
@@ -65,6 +85,13 @@ export function exprName(e: Expr): string {
     case 'case': {
       const parts = e.branches.map(([c, v]) => `WHEN ${exprName(c)} THEN ${exprName(v)}`);
       return `CASE ${parts.join(' ')}${e.otherwise ? ` ELSE ${exprName(e.otherwise)}` : ''} END`;
+    }
+    case 'window': {
+      const parts = [
+        e.spec.partitionBy.length ? `PARTITION BY ${e.spec.partitionBy.map(exprName).join(', ')}` : '',
+        e.spec.orderBy.length ? `ORDER BY ${e.spec.orderBy.map((o) => (o.kind === 'sort' ? `${exprName(o.expr)} ${o.ascending ? 'ASC' : 'DESC'} NULLS ${o.nullsFirst ? 'FIRST' : 'LAST'}` : exprName(o))).join(', ')}` : '',
+      ].filter(Boolean).join(' ');
+      return `${e.fn}(${e.distinct ? 'DISTINCT ' : ''}${e.args.map(exprName).join(', ')}) OVER (${parts})`;
     }
     case 'agg': {
       const inner = e.args.length === 0 ? '*' : e.args.map(exprName).join(', ');

@@ -66,10 +66,13 @@ function kindOf(t: DataType): number {
   }
 }
 
-/** Result codes of {@link BatchBuilder.add}. */
+/** {@link BatchBuilder.add} result: the record was well formed. */
 export const REC_OK = 0;
+/** {@link BatchBuilder.add} result: the record has fewer fields than the schema. */
 export const REC_TOO_FEW = 1;
+/** {@link BatchBuilder.add} result: the record has more fields than the schema. */
 export const REC_TOO_MANY = 2;
+/** {@link BatchBuilder.add} result: a projected value does not parse as its column type. */
 export const REC_BAD_VALUE = 3;
 
 function bytesEqual(a: Uint8Array, s: number, e: number, b: Uint8Array): boolean {

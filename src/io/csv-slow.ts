@@ -8,7 +8,13 @@
  * In line mode (multiLine=false) the byte range's lines are found with the fast tokenizer
  * (Hadoop split rule, one record per line) and parsed by csv-parse in blocks; a block where
  * csv-parse joined lines (an unbalanced quote) is re-parsed line by line, an unterminated quote
- * running to the end of its line like the fast path. With multiLine=true the whole file is parsed.
+ * running to the end of its line like the fast path. With multiLine=true the whole file is parsed
+ * at once (line numbers for FAILFAST come from each record's raw text).
+ *
+ * Known difference from the fast path (a csv-parse limitation): when `escape` differs from
+ * `quote`, csv-parse does not also accept a doubled quote inside a quoted field, and it drops an
+ * escape character that precedes anything (the fast path, like Spark's univocity parser, only
+ * treats escape + quote and escape + escape specially).
  */
 import { Buffer } from 'node:buffer';
 import { parse } from 'csv-parse/sync';
