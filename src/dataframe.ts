@@ -34,6 +34,12 @@ const JOIN_KINDS: Record<string, JoinType> = {
   semi: 'left_semi', leftsemi: 'left_semi', left_semi: 'left_semi', anti: 'left_anti', leftanti: 'left_anti', left_anti: 'left_anti',
 };
 
+/** Options of actions. */
+export interface ActionOptions {
+  /** Cancels the running job when aborted (the action rejects; workers stop their tasks). */
+  signal?: AbortSignal;
+}
+
 /** Options of `show()`. */
 export interface ShowOptions {
   /** Rows to show (default 20). */
@@ -584,27 +590,27 @@ export class DataFrame {
 
   /** @internal Runs the plan and returns the result batches in order. */
   async execute(signal?: AbortSignal): Promise<{ schema: Schema; batches: Batch[] }> {
-    const res = await runJob(this.plan, this.session.plannerConfig(), signal);
+    const res = await runJob(this.plan, this.session.plannerConfig(), this.session.runOptions(signal));
     this.session.lastJob = res;
     return { schema: this.schema, batches: res.partitions.flat() };
   }
 
-  /** All rows as plain objects. */
-  async collect(): Promise<Row[]> {
-    const { schema, batches } = await this.execute();
+  /** All rows as plain objects. Pass `{ signal }` to cancel the job. */
+  async collect(options: ActionOptions = {}): Promise<Row[]> {
+    const { schema, batches } = await this.execute(options.signal);
     return concatBatches(schema, batches.map((b) => new Batch(schema, b.columns, b.numRows))).toRows();
   }
 
-  /** The result as an apache-arrow Table. */
-  async toArrow(): Promise<arrow.Table> {
-    const { schema, batches } = await this.execute();
+  /** The result as an apache-arrow Table. Pass `{ signal }` to cancel the job. */
+  async toArrow(options: ActionOptions = {}): Promise<arrow.Table> {
+    const { schema, batches } = await this.execute(options.signal);
     return batchesToTable(schema, batches);
   }
 
-  /** Number of rows. */
-  async count(): Promise<number> {
+  /** Number of rows. Pass `{ signal }` to cancel the job. */
+  async count(options: ActionOptions = {}): Promise<number> {
     const df = this.agg(new Column({ kind: 'agg', fn: 'count', args: [], distinct: false }).alias('count'));
-    const rows = await df.collect();
+    const rows = await df.collect(options);
     return rows[0]!['count'] as number;
   }
 
@@ -701,7 +707,10 @@ export class DataFrame {
    * The plans as text: 'simple' (physical), 'extended' (logical, optimised, physical), or
    * 'formatted'. Printed and returned.
    */
-  explain(mode: boolean | 'simple' | 'extended' | 'formatted' = 'simple'): string {
+  explain(mode: 'analyze'): Promise<string>;
+  explain(mode?: boolean | 'simple' | 'extended' | 'formatted'): string;
+  explain(mode: boolean | 'simple' | 'extended' | 'formatted' | 'analyze' = 'simple'): string | Promise<string> {
+    if (mode === 'analyze') return this.explainAnalyze();
     const m = mode === true ? 'extended' : mode === false ? 'simple' : mode;
     const { optimized, physical } = prepare(this.plan, this.session.plannerConfig());
     let text: string;
@@ -710,6 +719,21 @@ export class DataFrame {
     } else {
       text = `== Analyzed Logical Plan ==\n${logicalToString(this.plan)}\n\n== Optimized Logical Plan ==\n${logicalToString(optimized)}\n\n== Physical Plan ==\n${physicalToString(physical)}\n`;
     }
+    process.stdout.write(text);
+    return text;
+  }
+
+  /**
+   * Runs the job and returns (and prints) the physical plan followed by per-stage metrics:
+   * tasks, rows and bytes produced, wall time, and whether the stage ran on worker threads.
+   */
+  async explainAnalyze(): Promise<string> {
+    const res = await runJob(this.plan, this.session.plannerConfig(), this.session.runOptions());
+    const lines = [`== Physical Plan ==`, physicalToString(res.physical), '', `== Stages (job ${res.timeMs.toFixed(1)} ms) ==`];
+    for (const st of [...res.stages].sort((a, b) => a.stageId - b.stageId)) {
+      lines.push(`Stage ${st.stageId} ${st.description}: tasks=${st.tasks} rows=${st.rows} bytes=${formatBytes(st.bytes)} time=${st.timeMs.toFixed(1)}ms${st.onWorkers ? ' (workers)' : ' (main thread)'}${st.retries ? ` retries=${st.retries}` : ''}`);
+    }
+    const text = lines.join('\n') + '\n';
     process.stdout.write(text);
     return text;
   }
@@ -730,7 +754,7 @@ export class DataFrame {
 
   /** Materialises the rows and keeps them in memory so later actions reuse them. */
   async cache(): Promise<DataFrame> {
-    const res = await runJob(this.plan, this.session.plannerConfig());
+    const res = await runJob(this.plan, this.session.plannerConfig(), this.session.runOptions());
     const source = new MemorySource(this.schema, res.partitions, 'cached');
     return this.derive({ kind: 'scan', source, columns: this.schema.fields.map((_, i) => i), filters: [], limit: null, schema: this.plan.schema });
   }
@@ -751,6 +775,12 @@ function resolvesIn(e: Expr, schema: Schema): boolean {
   } catch {
     return false;
   }
+}
+
+function formatBytes(n: number): string {
+  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MiB`;
+  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
+  return `${n} B`;
 }
 
 /** Formats a value for show(). */

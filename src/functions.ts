@@ -7,6 +7,7 @@ import { Column, type ColumnOrName, type ColumnOrValue, col, lit, nameOrColumn, 
 import type { Expr } from './expr/expr.js';
 import './expr/functions/index.js';
 import './expr/aggregates.js';
+import './expr/window-functions.js';
 
 type C = ColumnOrName;
 
@@ -76,6 +77,36 @@ export function first(x: C, ignorenulls = false): Column {
 export function last(x: C, ignorenulls = false): Column {
   return agg('last', ignorenulls ? [c(x), v(true)] : [c(x)]);
 }
+
+// ---- window functions (use with .over(Window...))
+/** Sequential number of the row within its window partition, from 1 (window function: needs `.over(window)` with an orderBy). */
+export function row_number(): Column { return call('row_number'); }
+/** Rank with gaps after ties: 1, 1, 3 (window function). */
+export function rank(): Column { return call('rank'); }
+/** Rank without gaps after ties: 1, 1, 2 (window function). */
+export function dense_rank(): Column { return call('dense_rank'); }
+/** (rank - 1) / (partition rows - 1), a double in [0, 1] (window function). */
+export function percent_rank(): Column { return call('percent_rank'); }
+/** Fraction of partition rows ordered at or before the current row, ties included (window function). */
+export function cume_dist(): Column { return call('cume_dist'); }
+/** Bucket number 1..n after splitting each ordered partition into `n` nearly equal buckets (window function). */
+export function ntile(n: number): Column { return call('ntile', v(n)); }
+/** `x` from `offset` rows before the current row in its partition, else `defaultValue` (window function). */
+export function lag(x: C, offset = 1, defaultValue: ColumnOrValue = null): Column {
+  return defaultValue === null ? call('lag', c(x), v(offset)) : call('lag', c(x), v(offset), v(defaultValue));
+}
+/** `x` from `offset` rows after the current row in its partition, else `defaultValue` (window function). */
+export function lead(x: C, offset = 1, defaultValue: ColumnOrValue = null): Column {
+  return defaultValue === null ? call('lead', c(x), v(offset)) : call('lead', c(x), v(offset), v(defaultValue));
+}
+/** `x` at the `n`-th row (1-based) of the window frame, optionally skipping nulls (window function). */
+export function nth_value(x: C, n: number, ignoreNulls = false): Column {
+  return ignoreNulls ? call('nth_value', c(x), v(n), v(true)) : call('nth_value', c(x), v(n));
+}
+/** First value (of the window frame when used with `.over()`, else of the group); `ignoreNulls` skips nulls. */
+export function first_value(x: C, ignoreNulls = false): Column { return first(x, ignoreNulls); }
+/** Last value (of the window frame when used with `.over()`, else of the group); `ignoreNulls` skips nulls. */
+export function last_value(x: C, ignoreNulls = false): Column { return last(x, ignoreNulls); }
 
 // ---- conditional
 export { when, lit, col };

@@ -11,7 +11,8 @@
 export { Session, Catalog, DataFrameReader } from './session.js';
 export type { SessionOptions, CsvOptions } from './session.js';
 export { DataFrame, GroupedData, DataFrameNaFunctions } from './dataframe.js';
-export type { JoinHow, ShowOptions } from './dataframe.js';
+export type { ActionOptions, JoinHow, ShowOptions } from './dataframe.js';
+export type { JobEvents, StageMetrics } from './exec/scheduler.js';
 export { DataFrameWriter } from './writer.js';
 export { Column, col, column, lit, when } from './column.js';
 export type { ColumnOrName, ColumnOrValue, LiteralInput } from './column.js';

@@ -3,12 +3,16 @@
  * (read, createDataFrame, range), the temp-view catalog, and lifecycle (stop).
  */
 import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as arrow from 'apache-arrow';
 import { Batch, BATCH_SIZE, batchFromRows } from './data/batch.js';
 import { tableToBatches } from './data/arrow.js';
 import { DataFrame } from './dataframe.js';
 import { AnalysisError, IllegalArgumentError, didYouMean } from './errors.js';
-import type { JobResult } from './exec/scheduler.js';
+import type { JobEvents, JobResult, RunOptions } from './exec/scheduler.js';
+import { type WorkerPool, acquirePool, releasePool } from './exec/pool.js';
+import { ProgressReporter } from './exec/progress.js';
 import type { CsvReadOptions } from './io/csv.js';
 import { parseDDLSchema } from './io/csv.js';
 import { CsvSource, ParquetSource } from './io/file-sources.js';
@@ -30,6 +34,12 @@ export interface SessionOptions {
   maxPartitionBytes?: number;
   /** Application name (informational). */
   appName?: string;
+  /** Retries of a task whose worker died (crash, out of memory, process.exit), like spark.task.maxFailures - 1 (default 3). */
+  maxTaskRetries?: number;
+  /** Modules every worker imports once before running tasks (e.g. files that register UDFs or load models). */
+  workerModules?: string[];
+  /** Show a progress bar on stderr for jobs longer than a second when stderr is a TTY (default true). */
+  progress?: boolean;
 }
 
 /** Temp views by name (case-insensitive, like Spark). */
@@ -121,6 +131,12 @@ export class DataFrameReader {
   }
 }
 
+/** Worker modules are imported by URL: resolve paths against the current directory. */
+function resolveModule(m: string): string {
+  if (/^[a-z]+:/.test(m)) return m;
+  return pathToFileURL(path.resolve(m)).href;
+}
+
 /** Converts option values given as strings ('true', '1') to the typed CSV options. */
 function normalizeCsvOptions(o: Record<string, unknown>): CsvReadOptions {
   const out: Record<string, unknown> = { ...o };
@@ -135,7 +151,9 @@ function normalizeCsvOptions(o: Record<string, unknown>): CsvReadOptions {
 /** The entry point: holds configuration and creates DataFrames. */
 export class Session {
   /** Resolved options. */
-  readonly options: Required<Omit<SessionOptions, 'appName'>> & { appName: string };
+  readonly options: Required<SessionOptions>;
+  private pool: WorkerPool | null = null;
+  private readonly listeners = new Map<keyof JobEvents, Set<(payload: never) => void>>();
   /** Temp views. */
   readonly catalog = new Catalog();
   /** File readers. */
@@ -155,7 +173,33 @@ export class Session {
       autoBroadcastJoinThreshold: options.autoBroadcastJoinThreshold ?? 10 * 1024 * 1024,
       maxPartitionBytes: options.maxPartitionBytes ?? 32 * 1024 * 1024,
       appName: options.appName ?? 'kindling',
+      maxTaskRetries: options.maxTaskRetries ?? 3,
+      workerModules: (options.workerModules ?? []).map(resolveModule),
+      progress: options.progress ?? true,
     };
+  }
+
+  /** Subscribes to job events: 'jobStart', 'stageSubmitted', 'taskEnd', 'stageCompleted', 'jobEnd'. Returns an unsubscribe function. */
+  on<K extends keyof JobEvents>(event: K, listener: (payload: JobEvents[K]) => void): () => void {
+    let set = this.listeners.get(event);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(event, set);
+    }
+    set.add(listener as (payload: never) => void);
+    return () => set!.delete(listener as (payload: never) => void);
+  }
+
+  /** @internal How jobs of this session run (pool, worker modules, events, cancellation). */
+  runOptions(signal?: AbortSignal): RunOptions {
+    this.checkOpen();
+    if (!this.pool && this.options.threads > 1) this.pool = acquirePool(this.options.threads, this.options.maxTaskRetries);
+    const progress = this.options.progress && process.stderr.isTTY ? new ProgressReporter(process.stderr) : null;
+    const emit = <K extends keyof JobEvents>(event: K, payload: JobEvents[K]) => {
+      progress?.handle(event, payload);
+      for (const l of this.listeners.get(event) ?? []) (l as (p: JobEvents[K]) => void)(payload);
+    };
+    return { pool: this.pool, modules: this.options.workerModules, emit, ...(signal ? { signal } : {}) };
   }
 
   /** Creates a session. */
@@ -251,8 +295,16 @@ export class Session {
     return this.fromSource(source);
   }
 
-  /** Stops the session (releases worker threads once they exist). Further use raises an error. */
+  /** Stops the session and terminates its worker threads. Further use raises an error. */
   async stop(): Promise<void> {
     this.stopped = true;
+    const pool = this.pool;
+    this.pool = null;
+    if (pool) await releasePool(pool);
+  }
+
+  /** @internal Live worker threads (0 before the first parallel job and after stop()). */
+  get workerCount(): number {
+    return this.pool?.size ?? 0;
   }
 }

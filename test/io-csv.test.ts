@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BATCH_SIZE, type Batch, batchFromRows, concatBatches } from '../src/data/batch.js';
-import { DataFormatError, FileNotFoundError, IllegalArgumentError } from '../src/errors.js';
+import { DataFormatError, FileNotFoundError, IllegalArgumentError, KindlingError } from '../src/errors.js';
 import {
   type CsvReadOptions,
   type CsvScan,
@@ -212,7 +212,7 @@ describe('dialect options', () => {
   });
 
   it('keeps text after a closing quote and quotes inside unquoted fields', () => {
-    expect(rows(file('a,b\nx"y,"ab"cd\n'), { header: true })).toEqual([{ a: 'x"y', b: 'abcd' }]);
+    expect(rows(file('a,b\nx"y,"ab"cd\n'), { header: true })).toEqual([{ a: 'x"y', b: '"ab"cd' }]);
   });
 
   it('rejects unsupported encodings and bad option values', () => {
@@ -291,11 +291,11 @@ describe('parse modes', () => {
     expect(readBatches(scan, [1]).flatMap((b) => b.toRows())).toEqual([{ b: 'x' }, { b: 'w' }, { b: 'v' }, { b: 'u' }]);
   });
 
-  it('FAILFAST names the file, line, column and value', () => {
+  it.each(['fast', 'csv-parse'] as const)('FAILFAST names the file, line, column and value (%s)', (engine) => {
     const p = file('a,b\r\n1,x\r\n\r\n"2\n",y\r\n3,z\r\nfour,w\r\n');
     let err: unknown;
     try {
-      rows(p, { header: true, schema: 'a INT, b STRING', mode: 'FAILFAST', multiLine: true });
+      rows(p, { header: true, schema: 'a INT, b STRING', mode: 'FAILFAST', multiLine: true }, undefined, engine);
     } catch (e) {
       err = e;
     }
@@ -584,6 +584,20 @@ describe('files', () => {
     expect(() => planCsvScan(p.replace('present', 'presnet'), {})).toThrow(/did you mean 'present.csv'/);
   });
 
+  it('raises a KindlingError naming a file that cannot be read', () => {
+    const scan = planCsvScan(file('a\n1\n'), {});
+    const folder = path.join(dir, 'a-folder.csv');
+    fs.mkdirSync(folder, { recursive: true });
+    let err: unknown;
+    try {
+      readBatches(scan, undefined, undefined, [{ file: folder, start: 0, end: 10 }]);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(KindlingError);
+    expect((err as Error).message).toContain(folder);
+  });
+
   it('raises FileNotFoundError when a split file disappeared', () => {
     const p = file('a\n1\n');
     const scan = planCsvScan(p, {});
@@ -740,5 +754,52 @@ describe('number parsing', () => {
     const p = file('NaN\nInf\n-Inf\nInfinity\n1.5d\n 2 \nabc\n');
     const got = rows(p, { schema: 'x DOUBLE' }).map((x) => x.x);
     expect(got).toEqual([NaN, Infinity, -Infinity, Infinity, 1.5, 2, null]);
+  });
+});
+
+describe('random input', () => {
+  /** Random text over an alphabet rich in separators, quotes, escapes and line breaks. */
+  function garbage(r: () => number, alphabet: string[], max: number): string {
+    let t = '';
+    const len = Math.floor(r() * max);
+    for (let i = 0; i < len; i++) t += alphabet[Math.floor(r() * alphabet.length)];
+    return t;
+  }
+
+  it('split reads tile the unsplit read on arbitrary bytes', () => {
+    const r = rng(99);
+    const alphabet = ['a', 'b', ',', '"', '\\', '\r', '\n', ' ', 'é', '1', '#'];
+    const p = path.join(dir, 'garbage-split.csv');
+    for (let iter = 0; iter < 400; iter++) {
+      const text = garbage(r, alphabet, 60);
+      fs.writeFileSync(p, text);
+      const size = Buffer.byteLength(text);
+      for (const o of [{}, { header: true, escape: '"' }, { comment: '#' }] as CsvReadOptions[]) {
+        const scan = planCsvScan(p, o);
+        if (scan.schema.length === 0 || size < 2) continue;
+        const whole = toJson(readBatches(scan, undefined, undefined, [{ file: p, start: 0, end: size }]));
+        const k = 1 + Math.floor(r() * (size - 1));
+        const parts = readBatches(scan, undefined, undefined, [
+          { file: p, start: 0, end: k },
+          { file: p, start: k, end: size },
+        ]);
+        expect(toJson(parts), `${JSON.stringify(text)} ${JSON.stringify(o)} split at ${k}`).toBe(whole);
+      }
+    }
+  });
+
+  it('the fast path and csv-parse agree on arbitrary bytes (RFC quoting)', () => {
+    const r = rng(123);
+    const alphabet = ['a', 'b', ',', '"', '\r', '\n', ' ', 'é', '1'];
+    const p = path.join(dir, 'garbage-engines.csv');
+    for (let iter = 0; iter < 400; iter++) {
+      const text = garbage(r, alphabet, 40);
+      fs.writeFileSync(p, text);
+      for (const o of [{ escape: '"' }, { escape: '"', multiLine: true }, { escape: '"', nullValue: 'a' }] as CsvReadOptions[]) {
+        const scan = planCsvScan(p, o);
+        if (scan.schema.length === 0) continue;
+        expect(toJson(readBatches(scan, undefined, 'csv-parse')), `${JSON.stringify(text)} ${JSON.stringify(o)}`).toBe(toJson(readBatches(scan, undefined, 'fast')));
+      }
+    }
   });
 });

@@ -3,20 +3,21 @@
  * its input (one task per input partition) and redistributes the rows: by hash of key expressions,
  * to a single partition, round-robin, or broadcast (every consumer sees all rows).
  */
-import { Batch, concatBatches } from '../data/batch.js';
-import { compileExpr } from '../expr/codegen.js';
-import type { BoundExpr } from '../expr/expr.js';
+import type { Batch } from '../data/batch.js';
+import type { BoundExpr, BoundSortKey } from '../expr/expr.js';
 import { boundToString } from '../expr/expr.js';
 import type { Schema } from '../types.js';
 import { hashRows } from './hashtable.js';
-import { type ExecContext, PhysicalOp, wrapTaskError } from './operator.js';
+import { type ExecContext, PhysicalOp } from './operator.js';
 
 /** How an exchange distributes rows. */
 export type Partitioning =
   | { readonly kind: 'hash'; readonly keys: readonly BoundExpr[]; readonly partitions: number }
   | { readonly kind: 'single' }
   | { readonly kind: 'roundrobin'; readonly partitions: number }
-  | { readonly kind: 'broadcast' };
+  | { readonly kind: 'broadcast' }
+  /** Range partitioning by sort keys, with bounds sampled from the input (for global sorts). */
+  | { readonly kind: 'range'; readonly keys: readonly BoundSortKey[]; readonly partitions: number };
 
 /** Splits one batch into `n` buckets by hash of the key columns. */
 export function hashSplit(b: Batch, keyFns: readonly ((b: Batch) => import('../data/column.js').ColumnData)[], n: number): Batch[] {
@@ -43,62 +44,22 @@ export function hashSplit(b: Batch, keyFns: readonly ((b: Batch) => import('../d
 /** Redistributes its input's rows into a new set of partitions. */
 export class ExchangeOp extends PhysicalOp {
   readonly children: readonly PhysicalOp[];
-  private readonly keyFns;
   constructor(readonly child: PhysicalOp, readonly partitioning: Partitioning) {
     super();
     this.children = [child];
-    this.keyFns = partitioning.kind === 'hash' ? partitioning.keys.map(compileExpr) : [];
   }
   get schema(): Schema {
     return this.child.schema;
   }
   numPartitions(): number {
     const p = this.partitioning;
-    return p.kind === 'hash' || p.kind === 'roundrobin' ? p.partitions : 1;
+    return p.kind === 'hash' || p.kind === 'roundrobin' || p.kind === 'range' ? p.partitions : 1;
   }
 
-  /** Runs the input stage (one task per input partition) and buckets its output. */
+  /** The exchange's output partitions (its input stage runs once per job, via the scheduler). */
   materialize(ctx: ExecContext): Promise<Batch[][]> {
-    let pending = ctx.exchanges.get(this);
-    if (!pending) {
-      pending = this.shuffle(ctx);
-      ctx.exchanges.set(this, pending);
-    }
-    return pending;
-  }
-
-  private async shuffle(ctx: ExecContext): Promise<Batch[][]> {
-    const n = this.numPartitions();
-    const buckets: Batch[][] = Array.from({ length: n }, () => []);
-    const inputs = this.child.numPartitions();
-    let rr = 0;
-    for (let p = 0; p < inputs; p++) {
-      try {
-        for await (const b of this.child.execute(p, ctx)) {
-          if (b.numRows === 0) continue;
-          switch (this.partitioning.kind) {
-            case 'single':
-            case 'broadcast':
-              buckets[0]!.push(b);
-              break;
-            case 'roundrobin':
-              buckets[rr++ % n]!.push(b);
-              break;
-            case 'hash': {
-              const parts = hashSplit(b, this.keyFns, n);
-              parts.forEach((pb, i) => {
-                if (pb.numRows) buckets[i]!.push(pb);
-              });
-              break;
-            }
-          }
-        }
-      } catch (err) {
-        throw wrapTaskError(err, `task for partition ${p} of the stage feeding ${this.describe()}`);
-      }
-    }
-    // Compact many small pieces per bucket into one batch to keep downstream loops long.
-    return buckets.map((bs) => (bs.length > 1 ? [concatBatches(this.schema, bs)] : bs));
+    if (!ctx.materializeExchange) throw new Error('internal: exchange executed outside a job');
+    return ctx.materializeExchange(this);
   }
 
   protected async *run(p: number, ctx: ExecContext): AsyncIterable<Batch> {
@@ -113,6 +74,7 @@ export class ExchangeOp extends PhysicalOp {
       case 'single': return 'Exchange SinglePartition';
       case 'roundrobin': return `Exchange RoundRobinPartitioning(${p.partitions})`;
       case 'broadcast': return 'BroadcastExchange';
+      case 'range': return `Exchange rangepartitioning(${p.keys.map((k) => `${boundToString(k.expr)} ${k.ascending ? 'ASC' : 'DESC'}`).join(', ')}, ${p.partitions})`;
     }
   }
 }

@@ -20,6 +20,8 @@ export class ExecContext {
   readonly exchanges = new Map<PhysicalOp, Promise<Batch[][]>>();
   /** Metrics per operator. */
   readonly metrics = new Map<PhysicalOp, OpMetrics>();
+  /** Provided by the scheduler: materialises an exchange (runs its input stage once per job). */
+  materializeExchange: ((ex: PhysicalOp & { readonly child: PhysicalOp }) => Promise<Batch[][]>) | undefined;
 
   constructor(readonly signal?: AbortSignal) {}
 

@@ -1,21 +1,65 @@
 /**
- * Job execution: optimises a logical plan, plans it physically, and runs the final stage's
- * partitions (each exchange runs its input stage on first use). Partitions currently run one
- * after another in the calling thread; the plan is already cut into stages at exchanges, so a
- * worker-pool scheduler can replace `runJob` without changing plans or operators.
+ * Job execution: optimises and plans a logical tree, cuts the physical plan into stages at
+ * exchanges, and runs each stage as one task per partition — on the worker pool when there is
+ * one and the stage can be described as data, else in the main thread. Stages run as soon as the
+ * exchanges they read are materialised (a DAG: independent stages run concurrently). Emits
+ * job/stage/task events and keeps per-stage metrics for explain('analyze').
  */
 import type { Batch } from '../data/batch.js';
+import { ExecutionError, KindlingError } from '../errors.js';
 import { optimize } from '../plan/optimizer.js';
 import type { LogicalPlan } from '../plan/logical.js';
 import { type PlannerConfig, planPhysical } from '../plan/physical.js';
-import { ExecContext, type PhysicalOp, wrapTaskError } from './operator.js';
+import { ExchangeOp } from './exchange.js';
+import { ExecContext, type PhysicalOp } from './operator.js';
+import { InputOp, NotSerializable, type OpSpec, describeStage } from './plan-spec.js';
+import { TaskError, type WorkerPool } from './pool.js';
+import { batchBytes, shareBatch, unshareBatch } from './serde.js';
+import { type OutputSpec, bucketCount, chooseBounds, executeTask } from './task.js';
+import type { TaskRequest } from './worker.js';
 
-/** Result of running a job: the output batches per final partition, plus what ran. */
+/** Metrics of one stage after it ran. */
+export interface StageMetrics {
+  readonly stageId: number;
+  readonly description: string;
+  readonly tasks: number;
+  readonly rows: number;
+  readonly bytes: number;
+  readonly timeMs: number;
+  readonly onWorkers: boolean;
+  readonly retries: number;
+}
+
+/** Events a Session emits while running jobs. */
+export interface JobEvents {
+  jobStart: { jobId: number; stages: number };
+  stageSubmitted: { jobId: number; stageId: number; tasks: number; description: string };
+  taskEnd: { jobId: number; stageId: number; partition: number; rows: number; timeMs: number; attempt: number };
+  stageCompleted: { jobId: number } & StageMetrics;
+  jobEnd: { jobId: number; timeMs: number; succeeded: boolean; error?: Error; stages: StageMetrics[] };
+}
+
+/** Receives job events. */
+export type JobListener = <K extends keyof JobEvents>(event: K, payload: JobEvents[K]) => void;
+
+/** How jobs run: pool (null = main thread only), modules for workers, events, cancellation. */
+export interface RunOptions {
+  readonly pool: WorkerPool | null;
+  readonly modules: readonly string[];
+  readonly emit?: JobListener;
+  readonly signal?: AbortSignal;
+}
+
+/** Result of running a job. */
 export interface JobResult {
   readonly partitions: Batch[][];
   readonly physical: PhysicalOp;
   readonly context: ExecContext;
+  readonly stages: StageMetrics[];
+  readonly timeMs: number;
 }
+
+let nextJobId = 1;
 
 /** Plans a logical tree for execution. */
 export function prepare(plan: LogicalPlan, cfg: PlannerConfig): { optimized: LogicalPlan; physical: PhysicalOp } {
@@ -23,25 +67,195 @@ export function prepare(plan: LogicalPlan, cfg: PlannerConfig): { optimized: Log
   return { optimized, physical: planPhysical(optimized, cfg) };
 }
 
-/** Runs every partition of a physical plan and returns their batches in partition order. */
-export async function runPhysical(physical: PhysicalOp, ctx: ExecContext): Promise<Batch[][]> {
-  const out: Batch[][] = [];
-  for (let p = 0; p < physical.numPartitions(); p++) {
-    const batches: Batch[] = [];
-    try {
-      for await (const b of physical.execute(p, ctx)) if (b.numRows > 0) batches.push(b);
-    } catch (err) {
-      throw wrapTaskError(err, `task for partition ${p} of the final stage`);
+function rowsOf(buckets: readonly (readonly Batch[])[]): number {
+  let n = 0;
+  for (const bs of buckets) for (const b of bs) n += b.numRows;
+  return n;
+}
+
+function bytesOf(buckets: readonly (readonly Batch[])[]): number {
+  let n = 0;
+  for (const bs of buckets) for (const b of bs) n += batchBytes(b);
+  return n;
+}
+
+/** One running job. */
+class Job {
+  readonly id = nextJobId++;
+  readonly ctx: ExecContext;
+  readonly stages: StageMetrics[] = [];
+  private stageIds = new Map<PhysicalOp, number>();
+  private nextStage = 0;
+  private readonly abort = new AbortController();
+
+  constructor(readonly root: PhysicalOp, readonly opts: RunOptions) {
+    if (opts.signal) {
+      if (opts.signal.aborted) this.abort.abort();
+      opts.signal.addEventListener('abort', () => this.abort.abort(), { once: true });
     }
-    out.push(batches);
+    this.ctx = new ExecContext(this.abort.signal);
+    this.ctx.materializeExchange = (ex) => this.materialize(ex as ExchangeOp);
   }
+
+  private stageId(op: PhysicalOp): number {
+    let id = this.stageIds.get(op);
+    if (id === undefined) {
+      id = this.nextStage++;
+      this.stageIds.set(op, id);
+    }
+    return id;
+  }
+
+  /** Materialises an exchange: runs its input stage and gathers the buckets per output partition. */
+  materialize(ex: ExchangeOp): Promise<Batch[][]> {
+    let pending = this.ctx.exchanges.get(ex);
+    if (!pending) {
+      pending = this.runExchange(ex);
+      this.ctx.exchanges.set(ex, pending);
+      pending.catch(() => this.abort.abort());
+    }
+    return pending;
+  }
+
+  private async runExchange(ex: ExchangeOp): Promise<Batch[][]> {
+    const p = ex.partitioning;
+    if (p.kind === 'range') {
+      const first = await this.runStage(ex.child, { kind: 'sample', keys: p.keys, sampleSize: 64, seed: 17 }, ex.describe());
+      const bounds = chooseBounds(first.samples, p.keys, p.partitions);
+      const parts = first.buckets.map((b) => b[0] ?? []);
+      if (!bounds) return Array.from({ length: p.partitions }, (_, i) => (i === 0 ? parts.flat() : []));
+      const input = new InputOp(ex.child.schema, parts);
+      const second = await this.runStage(input, { kind: 'range', keys: p.keys, bounds, partitions: p.partitions }, `${ex.describe()} (split)`, [parts]);
+      return gather(second.buckets, p.partitions);
+    }
+    const out: OutputSpec =
+      p.kind === 'hash' ? { kind: 'hash', keys: p.keys, partitions: p.partitions }
+      : p.kind === 'roundrobin' ? { kind: 'roundrobin', partitions: p.partitions, start: 0 }
+      : p.kind === 'broadcast' ? { kind: 'broadcast' }
+      : { kind: 'single' };
+    const res = await this.runStage(ex.child, out, ex.describe());
+    return gather(res.buckets, bucketCount(out));
+  }
+
+  /** Runs every partition of a stage; returns per-task buckets (and samples). */
+  async runStage(
+    root: PhysicalOp,
+    output: OutputSpec,
+    description: string,
+    directInputs?: readonly (readonly (readonly Batch[])[])[],
+  ): Promise<{ buckets: Batch[][][]; samples: Batch[] }> {
+    const stageId = this.stageId(root);
+    const t0 = performance.now();
+    // Inputs first (concurrently): the exchanges this stage reads.
+    let spec: OpSpec | undefined;
+    const inputs: ExchangeOp[] = [];
+    const pool = this.opts.pool;
+    if (pool && directInputs && root instanceof InputOp) {
+      spec = { op: 'input', id: 0, fields: root.schema.fields, partitions: root.numPartitions() };
+    } else if (pool) {
+      try {
+        spec = describeStage(root, inputs);
+      } catch (err) {
+        if (!(err instanceof NotSerializable)) throw err;
+        spec = undefined;
+      }
+    }
+    const inputData = directInputs ?? (spec ? await Promise.all(inputs.map((x) => this.materialize(x))) : []);
+    const tasks = root.numPartitions();
+    this.opts.emit?.('stageSubmitted', { jobId: this.id, stageId, tasks, description });
+    let retries = 0;
+    const buckets: Batch[][][] = new Array(tasks);
+    const samples: Batch[] = [];
+    const onWorkers = !!(pool && spec);
+    if (pool && spec) {
+      const shared = inputData.map((parts) => parts.map((bs) => bs.map(shareBatch)));
+      const wireOut = (output.kind === 'range' ? { ...output, bounds: shareBatch(output.bounds) } : output) as TaskRequest['output'];
+      await Promise.all(
+        Array.from({ length: tasks }, async (_, part) => {
+          const req: TaskRequest = { stage: spec!, partition: part, inputs: shared, output: wireOut, modules: this.opts.modules };
+          let reply;
+          try {
+            reply = await pool.run(req, this.abort.signal, () => retries++);
+          } catch (err) {
+            throw this.taskFailure(err, stageId, part, description);
+          }
+          buckets[part] = reply.buckets.map((bs) => bs.map((b) => unshareBatch(b, root.schema)));
+          if (reply.sample) samples.push(unshareBatch(reply.sample));
+          this.opts.emit?.('taskEnd', { jobId: this.id, stageId, partition: part, rows: rowsOf(buckets[part]!), timeMs: reply.timeMs, attempt: 0 });
+        }),
+      );
+    } else {
+      for (let part = 0; part < tasks; part++) {
+        const ts = performance.now();
+        try {
+          this.ctx.checkCancelled();
+          const res = await executeTask(root, part, output, this.ctx);
+          buckets[part] = res.buckets;
+          if (res.sample) samples.push(res.sample);
+        } catch (err) {
+          throw this.taskFailure(err, stageId, part, description);
+        }
+        this.opts.emit?.('taskEnd', { jobId: this.id, stageId, partition: part, rows: rowsOf(buckets[part]!), timeMs: performance.now() - ts, attempt: 0 });
+      }
+    }
+    const all = buckets.flat();
+    const m: StageMetrics = { stageId, description, tasks, rows: rowsOf(all), bytes: bytesOf(all), timeMs: performance.now() - t0, onWorkers, retries };
+    this.stages.push(m);
+    this.opts.emit?.('stageCompleted', { jobId: this.id, ...m });
+    return { buckets, samples };
+  }
+
+  private taskFailure(err: unknown, stageId: number, part: number, description: string): Error {
+    this.abort.abort();
+    const original = err instanceof TaskError ? err.original : (err as Error);
+    if (this.opts.signal?.aborted) return new ExecutionError('job cancelled');
+    const where = ` [stage ${stageId} (${description}), partition ${part}]`;
+    if (original instanceof KindlingError) {
+      if (!original.message.includes('[stage ')) original.message += where;
+      return original;
+    }
+    return new ExecutionError(`${original?.message ?? String(err)}${where}`, { cause: original });
+  }
+}
+
+/** Buckets of every task → batches per output partition. */
+function gather(perTask: readonly (readonly Batch[][])[], n: number): Batch[][] {
+  const out: Batch[][] = Array.from({ length: n }, () => []);
+  for (const task of perTask) task.forEach((bs, i) => out[i]!.push(...bs));
   return out;
 }
 
+/** Runs a physical plan: every partition of the final stage (collect), inputs first. */
+export async function runPhysical(physical: PhysicalOp, opts: RunOptions): Promise<JobResult> {
+  const job = new Job(physical, opts);
+  const t0 = performance.now();
+  opts.emit?.('jobStart', { jobId: job.id, stages: countStages(physical) });
+  try {
+    const res = await job.runStage(physical, { kind: 'collect' }, 'ResultStage');
+    const partitions = res.buckets.map((b) => b[0] ?? []);
+    const timeMs = performance.now() - t0;
+    opts.emit?.('jobEnd', { jobId: job.id, timeMs, succeeded: true, stages: job.stages });
+    return { partitions, physical, context: job.ctx, stages: job.stages, timeMs };
+  } catch (err) {
+    opts.emit?.('jobEnd', { jobId: job.id, timeMs: performance.now() - t0, succeeded: false, error: err as Error, stages: job.stages });
+    throw err;
+  }
+}
+
+function countStages(op: PhysicalOp): number {
+  let n = 1;
+  const walk = (o: PhysicalOp) => {
+    for (const c of o.children) {
+      if (c instanceof ExchangeOp) n += c.partitioning.kind === 'range' ? 2 : 1;
+      walk(c);
+    }
+  };
+  walk(op);
+  return n;
+}
+
 /** Optimises, plans and runs a logical plan. */
-export async function runJob(plan: LogicalPlan, cfg: PlannerConfig, signal?: AbortSignal): Promise<JobResult> {
+export async function runJob(plan: LogicalPlan, cfg: PlannerConfig, opts: RunOptions): Promise<JobResult> {
   const { physical } = prepare(plan, cfg);
-  const context = new ExecContext(signal);
-  const partitions = await runPhysical(physical, context);
-  return { partitions, physical, context };
+  return runPhysical(physical, opts);
 }

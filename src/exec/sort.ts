@@ -51,6 +51,38 @@ export function rowComparator(b: Batch, keys: readonly BoundSortKey[], fns: read
   };
 }
 
+/** Compares row i of key columns `a` with row j of key columns `b` (same types), in sort-key order. */
+export function compareAcross(
+  a: readonly import('../data/column.js').ColumnData[],
+  b: readonly import('../data/column.js').ColumnData[],
+  keys: readonly BoundSortKey[],
+): (i: number, j: number) => number {
+  const side = (c: import('../data/column.js').ColumnData) => ({
+    vals: (c.type === 'utf8' ? c.strings() : c.type === 'null' ? new Float64Array(c.length) : c.values!) as ArrayLike<number | string | null>,
+    valid: c.type === 'null' ? new Uint8Array(c.length) : c.validity,
+  });
+  const specs = a.map((c, k) => ({ x: side(c), y: side(b[k]!), dir: keys[k]!.ascending ? 1 : -1, nullDir: keys[k]!.nullsFirst ? -1 : 1 }));
+  return (i, j) => {
+    for (const s of specs) {
+      const na = s.x.valid !== null && s.x.valid[i] === 0;
+      const nb = s.y.valid !== null && s.y.valid[j] === 0;
+      if (na || nb) {
+        if (na && nb) continue;
+        return na ? s.nullDir : -s.nullDir;
+      }
+      const x = s.x.vals[i]!;
+      const y = s.y.vals[j]!;
+      if (x < y) return -s.dir;
+      if (x > y) return s.dir;
+      if (x !== y) {
+        const r = nanOrder(x, y, s.dir);
+        if (r) return r;
+      }
+    }
+    return 0;
+  };
+}
+
 /** NaN sorts above every number (Spark). */
 function nanOrder(x: unknown, y: unknown, dir: number): number {
   const xn = x !== x;

@@ -13,7 +13,7 @@ import { Batch } from '../data/batch.js';
 import { ColumnData, normalizeValidity } from '../data/column.js';
 import type { DataType, Field } from '../types.js';
 import { Schema } from '../types.js';
-import { F_QUOTED, F_RAW, type RecordSource, unescapeField } from './csv-scan.js';
+import { F_QUOTED, F_RAW, F_VERBATIM, type RecordSource, unescapeField } from './csv-scan.js';
 import * as V from './csv-values.js';
 import type { DateTimePattern } from './csv-values.js';
 
@@ -30,6 +30,7 @@ const unescape = unescapeField;
 const MAX_INT64 = V.MAX_INT64;
 const F_Q = F_QUOTED;
 const F_R = F_RAW;
+const F_V = F_VERBATIM;
 
 /** Value rules shared by the builder and schema inference. */
 export interface ValueRules {
@@ -203,7 +204,7 @@ export class BatchBuilder {
       const fl = ffA[c]!;
       if (fl & F_R) {
         if (this.scratch.length < e - s) this.scratch = Buffer.allocUnsafe((e - s) * 2);
-        e = unescape(b, s, e, rules.quote, rules.escape, this.scratch);
+        e = unescape(b, s, e, rules.quote, rules.escape, this.scratch, (fl & F_V) !== 0);
         b = this.scratch;
         s = 0;
       }
@@ -418,7 +419,7 @@ export class TypeInferrer {
       const fl = src.ff[c]!;
       if (fl & F_R) {
         if (this.scratch.length < e - s) this.scratch = Buffer.allocUnsafe((e - s) * 2);
-        e = unescape(b, s, e, rules.quote, rules.escape, this.scratch);
+        e = unescape(b, s, e, rules.quote, rules.escape, this.scratch, (fl & F_V) !== 0);
         b = this.scratch;
         s = 0;
       }

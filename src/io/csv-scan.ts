@@ -19,9 +19,17 @@ import { FileNotFoundError, KindlingError } from '../errors.js';
 export const F_QUOTED = 1;
 /** Field flag: [start, end) is the raw field text starting at its opening quote; unescape it. */
 export const F_RAW = 2;
+/**
+ * Field flag: text followed the closing quote (`"ab"cd`); like Spark's univocity parser
+ * (STOP_AT_DELIMITER) the value is the raw text up to the separator, quotes included.
+ */
+export const F_VERBATIM = 4;
 
 const LF = 10;
 const CR = 13;
+
+const EMPTY = Buffer.alloc(0);
+const EMPTY_I32 = new Int32Array(0);
 
 /** Bytes read from disk per chunk. */
 export const CHUNK_BYTES = 4 << 20;
@@ -147,37 +155,86 @@ export function lineNumberAt(src: ByteSource, pos: number): number {
 }
 
 /**
+ * Byte offset where the file's first record starts: after a UTF-8 BOM, empty lines and lines
+ * starting with `comment` (UTF-8 bytes; empty for none). The header record of a file is the
+ * record at this offset, whichever split it falls in. Returns the size when there is none.
+ */
+export function firstRecordStart(src: ByteSource, comment: Uint8Array): number {
+  const buf = Buffer.allocUnsafe(64 * 1024);
+  let base = 0;
+  let n = src.read(buf, 0, buf.length, 0);
+  let i = n >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
+  let atLineStart = true;
+  let inComment = false;
+  for (;;) {
+    if (i >= n) {
+      base += n;
+      if (base >= src.size) return src.size;
+      n = src.read(buf, 0, buf.length, base);
+      if (n <= 0) return src.size;
+      i = 0;
+    }
+    const c = buf[i]!;
+    if (c === LF || c === CR) {
+      inComment = false;
+      atLineStart = true;
+      i++;
+      continue;
+    }
+    if (inComment) {
+      i++;
+      continue;
+    }
+    if (atLineStart && comment.length > 0 && c === comment[0]) {
+      // Compare the rest of the comment prefix (re-reading if it straddles the buffer end).
+      let k = 1;
+      const tmp = Buffer.allocUnsafe(comment.length);
+      const got = src.read(tmp, 0, comment.length, base + i);
+      while (k < comment.length && k < got && tmp[k] === comment[k]) k++;
+      if (k === comment.length) {
+        inComment = true;
+        i++;
+        continue;
+      }
+    }
+    return base + i;
+  }
+}
+
+/**
  * The fast tokenizer over the records that start in [start, end) of a source.
  * `storeLimit` caps how many fields' offsets are kept (the count `nf` goes on); once `stopAfter`
  * fields are seen (line mode only) the rest of the line is skipped without tokenizing it.
  */
 export class FastTokenizer implements RecordSource {
-  buf: Buffer;
-  fs: Int32Array;
-  fe: Int32Array;
-  ff: Uint8Array;
+  // Every field is initialised with a value of its final type (no parameter properties): with
+  // define-semantics class fields a field first holding `undefined` gets a generic
+  // representation in V8, which makes the hot loop's field accesses slower.
+  buf: Buffer = EMPTY;
+  fs: Int32Array = EMPTY_I32;
+  fe: Int32Array = EMPTY_I32;
+  ff: Uint8Array = EMPTY;
   nf = 0;
   /** Absolute file offset of the current record. */
   recordPos = 0;
   private p = 0;
   private limit = 0;
-  private base: number;
+  private base = 0;
   private eof = false;
-  private readonly sep: number;
-  private readonly quote: number;
-  private readonly escape: number;
-  private readonly comment: number;
-  private readonly multiLine: boolean;
-  private readonly stopAfter: number;
+  private readonly sep: number = -1;
+  private readonly quote: number = -1;
+  private readonly escape: number = -1;
+  private readonly comment: number = -1;
+  private readonly multiLine: boolean = false;
+  private readonly stopAfter: number = 0;
+  private readonly end: number = 0;
+  private readonly storeLimit: number = 0;
+  private readonly src: ByteSource;
 
-  constructor(
-    private readonly src: ByteSource,
-    d: FastDialect,
-    start: number,
-    private readonly end: number,
-    private readonly storeLimit: number,
-    stopAfter = Infinity,
-  ) {
+  constructor(src: ByteSource, d: FastDialect, start: number, end: number, storeLimit: number, stopAfter = Infinity) {
+    this.src = src;
+    this.end = end;
+    this.storeLimit = storeLimit;
     this.sep = d.sep;
     this.quote = d.quote;
     this.escape = d.escape === d.quote ? -1 : d.escape;
@@ -393,11 +450,12 @@ export class FastTokenizer implements RecordSource {
           }
           q++;
         }
+        let verbatim = false;
         if (closed >= 0) {
           if (q < limit) {
             const c = buf[q]!;
             if (c !== SEP && c !== LF && c !== CR) {
-              raw = true; // text after the closing quote: kept literally
+              verbatim = true; // text after the closing quote: the raw text is the value
               while (q < limit) {
                 const d = buf[q]!;
                 if (d === SEP || d === LF || d === CR) break;
@@ -407,7 +465,10 @@ export class FastTokenizer implements RecordSource {
             }
           } else if (!eof) return -1;
         }
-        if (raw) {
+        if (verbatim) {
+          e = q;
+          flags = raw ? F_QUOTED | F_VERBATIM | F_RAW : F_QUOTED | F_VERBATIM;
+        } else if (raw) {
           e = q;
           flags = F_QUOTED | F_RAW;
         } else {
@@ -481,14 +542,17 @@ export class FastTokenizer implements RecordSource {
 
 /**
  * Unescapes a raw quoted field (`buf[s]` is the opening quote) into `out`; returns the length.
- * Inside quotes a doubled quote or `escape` + quote/escape stand for the second character; text
- * after the closing quote is kept literally. Mirrors {@link FastTokenizer}'s rules.
+ * Inside quotes a doubled quote or `escape` + quote/escape stand for the second character; an
+ * unterminated quote runs to the end. With `verbatim` (text followed the closing quote) the
+ * opening and closing quotes are kept and the text after them is copied as is, like univocity
+ * and csv-parse do. Mirrors {@link FastTokenizer}'s rules.
  */
-export function unescapeField(buf: Uint8Array, s: number, e: number, Q: number, ESC: number, out: Uint8Array): number {
+export function unescapeField(buf: Uint8Array, s: number, e: number, Q: number, ESC: number, out: Uint8Array, verbatim = false): number {
   if (ESC === Q) ESC = -1;
   let i = s + 1;
   let n = 0;
   let inQ = true;
+  if (verbatim) out[n++] = Q;
   while (i < e) {
     const c = buf[i]!;
     if (inQ) {
@@ -499,6 +563,7 @@ export function unescapeField(buf: Uint8Array, s: number, e: number, Q: number, 
           continue;
         }
         inQ = false;
+        if (verbatim) out[n++] = Q;
         i++;
         continue;
       }

@@ -18,6 +18,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { parse } from 'csv-parse/sync';
+import { DataFormatError } from '../errors.js';
 import { F_QUOTED, FastTokenizer, type ByteSource, type RecordSource, lineNumberAt } from './csv-scan.js';
 
 /** The subset of resolved options the fallback needs. */
@@ -129,7 +130,18 @@ export class CsvParseTokenizer implements RecordSource {
     }
     let text = data.toString('utf8', 0, at);
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    const recs = this.run(text, true) as { record: Cell[]; raw: string }[];
+    let recs: { record: Cell[]; raw: string }[];
+    try {
+      recs = this.run(text, true) as { record: Cell[]; raw: string }[];
+    } catch (e) {
+      // An unterminated quote runs to the end of the file, as on the fast path.
+      if ((e as { code?: string }).code !== 'CSV_QUOTE_NOT_CLOSED' || this.d.quote === '') throw this.wrap(e);
+      try {
+        recs = this.run(text + this.d.quote, true) as { record: Cell[]; raw: string }[];
+      } catch (e2) {
+        throw this.wrap(e2);
+      }
+    }
     let cur = 1;
     for (const r of recs) {
       // raw = skipped empty/comment lines + the record + its terminator.
@@ -142,6 +154,11 @@ export class CsvParseTokenizer implements RecordSource {
       cur += breaks;
     }
     this.done = true;
+  }
+
+  private wrap(e: unknown): Error {
+    const line = (e as { lines?: number }).lines;
+    return new DataFormatError(`cannot parse CSV file ${this.src.path}${line ? ` near line ${line}` : ''}: ${(e as Error).message}`, this.src.path, line, { cause: e });
   }
 
   /** Reads the next block of lines and parses it. */

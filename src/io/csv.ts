@@ -20,7 +20,7 @@ import { BATCH_SIZE, type Batch } from '../data/batch.js';
 import { DataFormatError, IllegalArgumentError, KindlingError, didYouMean } from '../errors.js';
 import { type DataType, type Field, Schema, parseTypeName, sparkTypeName } from '../types.js';
 import { BatchBuilder, REC_BAD_VALUE, REC_OK, REC_TOO_FEW, TypeInferrer, type ValueRules } from './csv-build.js';
-import { F_RAW, FastTokenizer, type ByteSource, type RecordSource, fsError, isGzip, openSource, unescapeField } from './csv-scan.js';
+import { F_RAW, F_VERBATIM, FastTokenizer, type ByteSource, type RecordSource, firstRecordStart, fsError, isGzip, openSource, unescapeField } from './csv-scan.js';
 import { CsvParseTokenizer } from './csv-slow.js';
 import { bytesToString, compileDateTimePattern } from './csv-values.js';
 import { listInputFiles } from './files.js';
@@ -369,7 +369,7 @@ function recordStrings(tok: RecordSource, o: ResolvedCsvOptions): (string | null
     const fl = tok.ff[i]!;
     if (fl & F_RAW) {
       if (scratch.length < e - s) scratch = new Uint8Array(e - s);
-      out.push(bytesToString(scratch, 0, unescapeField(tok.buf, s, e, q, esc, scratch)));
+      out.push(bytesToString(scratch, 0, unescapeField(tok.buf, s, e, q, esc, scratch, (fl & F_VERBATIM) !== 0)));
     } else if (s === e && fl === 0) out.push(null);
     else out.push(bytesToString(tok.buf, s, e));
   }
@@ -504,7 +504,7 @@ function failFast(tok: RecordSource, file: string, fields: readonly Field[], cod
  * (indices into `scan.schema`; all when undefined), converting only those fields. Applies the
  * parse mode: PERMISSIVE (missing/bad values → null, extra fields dropped), DROPMALFORMED (such
  * records skipped) or FAILFAST (throws DataFormatError naming file, line, column and value).
- * The header line is skipped only by the split that starts at byte 0.
+ * With `header`, the file's first record is skipped by the split in which it starts.
  */
 export function* readCsvSplit(scan: { schema: Schema; options: ResolvedCsvOptions }, split: CsvSplit, columns?: number[]): Iterable<Batch> {
   const fields = scan.schema.fields;
@@ -524,7 +524,15 @@ export function* readCsvSplit(scan: { schema: Schema; options: ResolvedCsvOption
   const end = isGzip(split.file) ? Infinity : split.end;
   const tok = openTokenizer(src, o, isGzip(split.file) ? 0 : split.start, end, store, stopAfter);
   try {
-    if (o.header && split.start === 0) tok.next();
+    if (o.header) {
+      // The header is the file's first record: skip it in the split where it starts.
+      const start = isGzip(split.file) ? 0 : split.start;
+      if (start === 0) tok.next();
+      else {
+        const h = firstRecordStart(src, Buffer.from(o.comment, 'utf8'));
+        if (h >= start && h < end) tok.next();
+      }
+    }
     // A split holds at most one record per byte: small splits get small buffers.
     const capacity = Math.max(1, Math.min(BATCH_SIZE, end - split.start));
     const builder = new BatchBuilder(fields, cols, width, rules, permissive, capacity);

@@ -3,10 +3,10 @@
  * schema. The DataFrame API and SQL build these (resolving names eagerly, as Spark's analyzer
  * does); the optimizer rewrites them; the physical planner turns them into partitioned operators.
  */
-import type { BoundAgg, BoundExpr, BoundSortKey } from '../expr/expr.js';
+import type { BoundAgg, BoundExpr, BoundSortKey, WindowFrame } from '../expr/expr.js';
 import { boundToString } from '../expr/expr.js';
 import type { DataSource } from '../io/source.js';
-import { type Field, Schema } from '../types.js';
+import { type DataType, type Field, Schema } from '../types.js';
 
 /** Spark's join kinds. */
 export type JoinType = 'inner' | 'left' | 'right' | 'full' | 'left_semi' | 'left_anti' | 'cross';
@@ -55,11 +55,36 @@ export interface SampleNode {
   readonly seed: number;
   readonly schema: Schema;
 }
+/** One function computed by a window node: a window-only function (row_number, lag, ...) or an aggregate, over a frame. */
+export interface BoundWindowFn {
+  /** Canonical name: a window function (row_number, rank, ...) or a registered aggregate (sum, count, first, ...). */
+  readonly fn: string;
+  /** Bound arguments over the window node's input (constant arguments such as lag's offset are literals). */
+  readonly args: readonly BoundExpr[];
+  /** DISTINCT aggregate (e.g. count(DISTINCT x) OVER ...). */
+  readonly distinct: boolean;
+  /** The resolved frame (Spark's default filled in); ignored by ranking and offset functions. */
+  readonly frame: WindowFrame;
+  /** Result type. */
+  readonly type: DataType;
+}
+/**
+ * Window functions sharing one PARTITION BY / ORDER BY: the output is the input's columns (rows
+ * unchanged, order not guaranteed) followed by one column per function.
+ */
+export interface WindowNode {
+  readonly kind: 'window';
+  readonly input: LogicalPlan;
+  readonly partitionBy: readonly BoundExpr[];
+  readonly orderBy: readonly BoundSortKey[];
+  readonly functions: readonly BoundWindowFn[];
+  readonly schema: Schema;
+}
 /** An empty relation (a filter folded to false, limit 0). */
 export interface EmptyNode { readonly kind: 'empty'; readonly schema: Schema }
 
 /** Any logical operator. */
-export type LogicalPlan = ScanNode | ProjectNode | FilterNode | AggregateNode | SortNode | LimitNode | JoinNode | UnionNode | SampleNode | EmptyNode;
+export type LogicalPlan = ScanNode | ProjectNode | FilterNode | AggregateNode | SortNode | LimitNode | JoinNode | UnionNode | SampleNode | WindowNode | EmptyNode;
 
 /** The inputs of a node. */
 export function children(p: LogicalPlan): LogicalPlan[] {
@@ -130,6 +155,18 @@ function describeNode(p: LogicalPlan): string {
     }
     case 'union': return 'Union';
     case 'sample': return `Sample fraction=${p.fraction} withReplacement=${p.withReplacement} seed=${p.seed}`;
+    case 'window': {
+      const keys = p.orderBy.map((k) => `${boundToString(k.expr)} ${k.ascending ? 'ASC' : 'DESC'} NULLS ${k.nullsFirst ? 'FIRST' : 'LAST'}`);
+      const fns = p.functions.map((f) => `${f.fn}(${f.distinct ? 'DISTINCT ' : ''}${f.args.map(boundToString).join(', ')}) ${frameToString(f.frame)}`);
+      return `Window [${fns.join(', ')}] partitionBy=[${p.partitionBy.map(boundToString).join(', ')}] orderBy=[${keys.join(', ')}]`;
+    }
     case 'empty': return `Empty [${cols(p.schema)}]`;
   }
+}
+
+/** A frame as SQL text, e.g. `ROWS BETWEEN 2 PRECEDING AND CURRENT ROW`. */
+export function frameToString(f: WindowFrame): string {
+  const b = (x: WindowFrame['start']) =>
+    x === 'unboundedPreceding' ? 'UNBOUNDED PRECEDING' : x === 'unboundedFollowing' ? 'UNBOUNDED FOLLOWING' : x === 0 ? 'CURRENT ROW' : x < 0 ? `${-x} PRECEDING` : `${x} FOLLOWING`;
+  return `${f.type.toUpperCase()} BETWEEN ${b(f.start)} AND ${b(f.end)}`;
 }

@@ -145,6 +145,13 @@ function foldPlan(p: LogicalPlan): LogicalPlan {
     case 'sort': return { ...p, input: foldPlan(p.input), keys: p.keys.map((k) => ({ ...k, expr: foldExpr(k.expr) })) };
     case 'limit': return p.limit === 0 ? { kind: 'empty', schema: p.schema } : { ...p, input: foldPlan(p.input) };
     case 'sample': return { ...p, input: foldPlan(p.input) };
+    case 'window': return {
+      ...p,
+      input: foldPlan(p.input),
+      partitionBy: p.partitionBy.map(foldExpr),
+      orderBy: p.orderBy.map((k) => ({ ...k, expr: foldExpr(k.expr) })),
+      functions: p.functions.map((f) => ({ ...f, args: f.args.map(foldExpr) })),
+    };
     case 'union': return { ...p, inputs: p.inputs.map(foldPlan) };
     case 'join': return { ...p, left: foldPlan(p.left), right: foldPlan(p.right), condition: p.condition ? foldExpr(p.condition) : null };
   }
@@ -193,6 +200,18 @@ function pushFilters(p: LogicalPlan, preds: BoundExpr[]): LogicalPlan {
     }
     case 'union':
       return { ...p, inputs: p.inputs.map((i) => pushFilters(i, preds)) };
+    case 'window': {
+      // A filter on partition-by columns only keeps or drops whole window partitions, so it can run first.
+      const keyCols = new Set(p.partitionBy.filter((e) => e.kind === 'ref').map((e) => (e as { index: number }).index));
+      const down: BoundExpr[] = [];
+      const up: BoundExpr[] = [];
+      for (const e of preds) {
+        const used = [...boundRefs(e)];
+        if (used.length > 0 && used.every((i) => keyCols.has(i)) && isDeterministic(e)) down.push(e);
+        else up.push(e);
+      }
+      return wrapFilter({ ...p, input: pushFilters(p.input, down) }, up);
+    }
     case 'join':
       return pushIntoJoin(p, preds);
     case 'limit':
@@ -355,6 +374,32 @@ function prune(p: LogicalPlan, required: Set<number>): Pruned {
     case 'sample': {
       const child = prune(p.input, required);
       return { plan: { ...p, input: child.plan, schema: child.plan.schema } as LogicalPlan, map: child.map };
+    }
+    case 'window': {
+      const inWidth = p.input.schema.length;
+      const fnIdx = p.functions.map((_, j) => j).filter((j) => required.has(inWidth + j));
+      const needIn = new Set([...required].filter((i) => i < inWidth));
+      // No function is used above: the node adds nothing (it never changes the rows), so drop it.
+      if (fnIdx.length === 0) return prune(p.input, needIn);
+      const fns = fnIdx.map((j) => p.functions[j]!);
+      refsOf(p.partitionBy, needIn);
+      refsOf(p.orderBy.map((k) => k.expr), needIn);
+      for (const f of fns) refsOf(f.args, needIn);
+      const child = prune(p.input, needIn);
+      const w = child.plan.schema.length;
+      const map = new Map(child.map);
+      fnIdx.forEach((j, k) => map.set(inWidth + j, w + k));
+      return {
+        plan: {
+          ...p,
+          input: child.plan,
+          partitionBy: p.partitionBy.map((e) => remap(e, child.map)),
+          orderBy: p.orderBy.map((k) => ({ ...k, expr: remap(k.expr, child.map) })),
+          functions: fns.map((f) => ({ ...f, args: f.args.map((a) => remap(a, child.map)) })),
+          schema: new Schema([...child.plan.schema.fields, ...fnIdx.map((j) => p.schema.fields[inWidth + j]!)]),
+        },
+        map,
+      };
     }
     case 'aggregate': {
       const nKeys = p.groupBy.length;

@@ -11,6 +11,7 @@ import { ExchangeOp } from '../exec/exchange.js';
 import { HashJoinOp } from '../exec/join.js';
 import type { PhysicalOp } from '../exec/operator.js';
 import { SortOp } from '../exec/sort.js';
+import { WindowOp } from '../exec/window.js';
 import { Schema } from '../types.js';
 import type { LogicalPlan } from './logical.js';
 
@@ -67,9 +68,14 @@ export function planPhysical(p: LogicalPlan, cfg: PlannerConfig): PhysicalOp {
     case 'union':
       return new UnionOp(p.inputs.map((i) => planPhysical(i, cfg)), p.schema);
     case 'sort': {
+      // Global order: range-partition by the sort keys (bounds sampled from the data), then sort
+      // each partition; partitions come out in key order.
       const child = planPhysical(p.input, cfg);
-      const gathered = child.numPartitions() === 1 ? child : new ExchangeOp(child, { kind: 'single' });
-      return new SortOp(gathered, p.keys);
+      if (child.numPartitions() === 1 && cfg.shufflePartitions === 1) return new SortOp(child, p.keys);
+      const ranged = cfg.shufflePartitions === 1
+        ? new ExchangeOp(child, { kind: 'single' })
+        : new ExchangeOp(child, { kind: 'range', keys: p.keys, partitions: cfg.shufflePartitions });
+      return new SortOp(ranged, p.keys);
     }
     case 'limit': {
       if (p.input.kind === 'sort') {
@@ -102,6 +108,17 @@ export function planPhysical(p: LogicalPlan, cfg: PlannerConfig): PhysicalOp {
       const partial = new HashAggregateOp(child, 'partial', p.groupBy, p.aggs, partialSchema);
       const ex = new ExchangeOp(partial, keyPart(refs(partialSchema, nKeys)));
       return new HashAggregateOp(ex, 'final', refs(partialSchema, nKeys), p.aggs, p.schema);
+    }
+    case 'window': {
+      // Every row of a window partition must meet in one task: hash-partition on the partition
+      // keys (one partition without keys), unless the input already is (a window on the same keys).
+      const child = planPhysical(p.input, cfg);
+      const samePartitioning = child instanceof WindowOp && JSON.stringify(child.partitionBy) === JSON.stringify(p.partitionBy);
+      const single = p.partitionBy.length === 0 || cfg.shufflePartitions === 1;
+      const input = samePartitioning || (single && child.numPartitions() === 1)
+        ? child
+        : new ExchangeOp(child, single ? { kind: 'single' } : { kind: 'hash', keys: p.partitionBy, partitions: cfg.shufflePartitions });
+      return new WindowOp(input, p.partitionBy, p.orderBy, p.functions, p.schema);
     }
     case 'join': {
       let left = planPhysical(p.left, cfg);

@@ -1,0 +1,91 @@
+/**
+ * Moving batches between threads: a batch becomes a plain object whose column buffers live in
+ * SharedArrayBuffers, so it can be posted to any number of workers without copying and rebuilt
+ * as typed-array views on the other side. Buffers are copied into shared memory once, by the
+ * thread that produced them (in parallel, inside the worker), never per row and never as JSON.
+ */
+import { Batch } from '../data/batch.js';
+import { ColumnData, type FixedArray } from '../data/column.js';
+import { type DataType, type Field, Schema } from '../types.js';
+
+/** A column as posted between threads. */
+export interface SharedColumn {
+  readonly type: DataType;
+  readonly length: number;
+  readonly values: FixedArray | null;
+  readonly validity: Uint8Array | null;
+  readonly offsets: Int32Array | null;
+  readonly bytes: Uint8Array | null;
+  readonly child: SharedColumn | null;
+}
+
+/** A batch as posted between threads. */
+export interface SharedBatch {
+  readonly fields: readonly Field[];
+  readonly numRows: number;
+  readonly columns: readonly SharedColumn[];
+}
+
+function isShared(a: ArrayBufferView): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer;
+}
+
+/** A copy of a typed array in shared memory (or the array itself if it already is shared). */
+export function toShared<T extends FixedArray | Int32Array | Uint8Array>(a: T): T {
+  if (isShared(a)) return a;
+  const Ctor = a.constructor as { new (buf: SharedArrayBuffer, off: number, len: number): T; BYTES_PER_ELEMENT: number };
+  const sab = new SharedArrayBuffer(Math.max(a.byteLength, 0));
+  const out = new Ctor(sab, 0, a.length);
+  out.set(a as never);
+  return out;
+}
+
+/** Bytes held by a column's buffers. */
+export function columnBytes(c: ColumnData): number {
+  return (c.values?.byteLength ?? 0) + (c.validity?.byteLength ?? 0) + (c.offsets?.byteLength ?? 0) + (c.bytes?.byteLength ?? 0) + (c.child ? columnBytes(c.child) : 0);
+}
+
+/** Bytes held by a batch's buffers. */
+export function batchBytes(b: Batch): number {
+  let n = 0;
+  for (const c of b.columns) n += columnBytes(c);
+  return n;
+}
+
+function shareColumn(c: ColumnData): SharedColumn {
+  let offsets = c.offsets;
+  let bytes = c.bytes;
+  if (c.type === 'utf8' && offsets && bytes) {
+    // Rebase utf8 slices so the shared bytes hold only this column's range.
+    const base = offsets[0]!;
+    if (base !== 0) {
+      const o = new Int32Array(offsets.length);
+      for (let i = 0; i < o.length; i++) o[i] = offsets[i]! - base;
+      offsets = o;
+    }
+    bytes = bytes.subarray(base, base + offsets[c.length]!);
+  }
+  return {
+    type: c.type,
+    length: c.length,
+    values: c.values ? toShared(c.values) : null,
+    validity: c.validity ? toShared(c.validity) : null,
+    offsets: offsets ? toShared(offsets) : null,
+    bytes: bytes ? toShared(bytes) : null,
+    child: c.child ? shareColumn(c.child) : null,
+  };
+}
+
+/** Prepares a batch for posting to other threads (buffers copied into shared memory if needed). */
+export function shareBatch(b: Batch): SharedBatch {
+  return { fields: b.schema.fields, numRows: b.numRows, columns: b.columns.map(shareColumn) };
+}
+
+function unshareColumn(c: SharedColumn): ColumnData {
+  return new ColumnData(c.type, c.length, c.values, c.validity, c.offsets, c.bytes, c.child ? unshareColumn(c.child) : null);
+}
+
+/** Rebuilds a batch posted by another thread (no copy: views on the shared buffers). */
+export function unshareBatch(s: SharedBatch, schema?: Schema): Batch {
+  return new Batch(schema ?? new Schema(s.fields), s.columns.map(unshareColumn), s.numRows);
+}

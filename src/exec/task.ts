@@ -1,0 +1,119 @@
+/**
+ * One task: runs one partition of a stage and shapes its output for what consumes it — the job's
+ * result, or the buckets of the next exchange (hash, single, round-robin, broadcast, or range with
+ * sampled bounds). The same code runs inside workers and in the main thread.
+ */
+import { Batch, concatBatches } from '../data/batch.js';
+import { compileExpr } from '../expr/codegen.js';
+import type { BoundExpr, BoundSortKey } from '../expr/expr.js';
+import { Schema } from '../types.js';
+import { hashSplit } from './exchange.js';
+import { type ExecContext, type PhysicalOp } from './operator.js';
+import { compareAcross, sortIndices } from './sort.js';
+
+/** What a task does with its output. */
+export type OutputSpec =
+  | { readonly kind: 'collect' }
+  | { readonly kind: 'single' }
+  | { readonly kind: 'broadcast' }
+  | { readonly kind: 'hash'; readonly keys: readonly BoundExpr[]; readonly partitions: number }
+  | { readonly kind: 'roundrobin'; readonly partitions: number; readonly start: number }
+  /** Range exchange, first pass: keep the output whole and return a sample of its sort keys. */
+  | { readonly kind: 'sample'; readonly keys: readonly BoundSortKey[]; readonly sampleSize: number; readonly seed: number }
+  /** Range exchange, second pass: split rows by the bounds (a batch of key values, sorted). */
+  | { readonly kind: 'range'; readonly keys: readonly BoundSortKey[]; readonly bounds: Batch; readonly partitions: number };
+
+/** A task's output: buckets (one per consumer partition; one bucket for collect/single) and an optional key sample. */
+export interface TaskOutput {
+  readonly buckets: Batch[][];
+  readonly sample?: Batch;
+}
+
+/** Number of buckets an output spec produces. */
+export function bucketCount(o: OutputSpec): number {
+  return o.kind === 'hash' || o.kind === 'roundrobin' || o.kind === 'range' ? o.partitions : 1;
+}
+
+/** Runs partition `p` of `root`, shaping the output as `out` asks. */
+export async function executeTask(root: PhysicalOp, p: number, out: OutputSpec, ctx: ExecContext): Promise<TaskOutput> {
+  const n = bucketCount(out);
+  const buckets: Batch[][] = Array.from({ length: n }, () => []);
+  const keyFns = out.kind === 'hash' ? out.keys.map(compileExpr) : out.kind === 'range' || out.kind === 'sample' ? out.keys.map((k) => compileExpr(k.expr)) : [];
+  let rr = out.kind === 'roundrobin' ? out.start : 0;
+  for await (const b of root.execute(p, ctx)) {
+    if (b.numRows === 0) continue;
+    switch (out.kind) {
+      case 'collect': case 'single': case 'broadcast': case 'sample':
+        buckets[0]!.push(b);
+        break;
+      case 'roundrobin':
+        buckets[rr++ % n]!.push(b);
+        break;
+      case 'hash':
+        hashSplit(b, keyFns, n).forEach((pb, i) => { if (pb.numRows) buckets[i]!.push(pb); });
+        break;
+      case 'range':
+        rangeSplit(b, keyFns, out.keys, out.bounds, n).forEach((pb, i) => { if (pb.numRows) buckets[i]!.push(pb); });
+        break;
+    }
+  }
+  // Compact many small pieces into one batch per bucket so downstream loops stay long.
+  const compact = buckets.map((bs) => (bs.length > 1 ? [concatBatches(root.schema, bs)] : bs));
+  if (out.kind !== 'sample') return { buckets: compact };
+  return { buckets: compact, sample: sampleKeys(compact[0]!, keyFns, root.schema, out.sampleSize, out.seed + p) };
+}
+
+/** A random sample of rows' sort-key values (as a batch of the key columns). */
+function sampleKeys(batches: Batch[], keyFns: ((b: Batch) => import('../data/column.js').ColumnData)[], _schema: Schema, size: number, seed: number): Batch | undefined {
+  const b = batches[0];
+  if (!b || b.numRows === 0) return undefined;
+  let s = seed >>> 0 || 1;
+  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const m = Math.min(size, b.numRows);
+  const idx = new Int32Array(m);
+  for (let i = 0; i < m; i++) idx[i] = Math.floor(rnd() * b.numRows);
+  const keys = keyFns.map((f) => f(b));
+  const fields = keys.map((c, i) => ({ name: `k${i}`, type: c.type, nullable: true }));
+  const keyBatch = new Batch(new Schema(fields), keys, b.numRows);
+  return keyBatch.take(idx);
+}
+
+/** Picks `partitions - 1` bounds from key samples (sorted), as a batch of key columns. */
+export function chooseBounds(samples: readonly Batch[], keys: readonly BoundSortKey[], partitions: number): Batch | undefined {
+  const live = samples.filter((s) => s.numRows > 0);
+  if (live.length === 0) return undefined;
+  const all = concatBatches(live[0]!.schema, live);
+  const refKeys: BoundSortKey[] = keys.map((k, i) => ({ ...k, expr: { kind: 'ref', index: i, type: all.schema.fields[i]!.type, name: `k${i}` } }));
+  const order = sortIndices(all, refKeys, refKeys.map((k) => compileExpr(k.expr)));
+  const picks: number[] = [];
+  for (let j = 1; j < partitions; j++) picks.push(order[Math.min(order.length - 1, Math.floor((j * order.length) / partitions))]!);
+  return all.take(Int32Array.from(picks));
+}
+
+/** Splits a batch by range: row goes to the number of bounds it sorts after (or ties with). */
+export function rangeSplit(b: Batch, keyFns: readonly ((b: Batch) => import('../data/column.js').ColumnData)[], keys: readonly BoundSortKey[], bounds: Batch, n: number): Batch[] {
+  const cols = keyFns.map((f) => f(b));
+  const cmp = compareAcross(cols, bounds.columns, keys);
+  const nb = bounds.numRows;
+  const part = new Int32Array(b.numRows);
+  const counts = new Int32Array(n);
+  for (let i = 0; i < b.numRows; i++) {
+    // first bound greater than the row → partition index
+    let lo = 0;
+    let hi = nb;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cmp(i, mid) >= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    part[i] = lo;
+    counts[lo]!++;
+  }
+  const idx = Array.from({ length: n }, (_, p) => new Int32Array(counts[p]!));
+  const fill = new Int32Array(n);
+  for (let i = 0; i < b.numRows; i++) {
+    const p = part[i]!;
+    idx[p]![fill[p]!++] = i;
+  }
+  return idx.map((ix) => b.take(ix));
+}

@@ -1,0 +1,67 @@
+/**
+ * Worker-thread entry point (piscina): rebuilds a stage from its spec, runs one partition, and
+ * returns the output with its buffers in shared memory. Deterministic errors come back as data
+ * (so the main thread can fail the job with the original message); a crash of the thread itself
+ * surfaces in the pool as a rejected task and is retried there.
+ */
+import '../expr/functions/index.js';
+import '../expr/aggregates.js';
+import { ExecContext } from './operator.js';
+import { type OpSpec, buildStage } from './plan-spec.js';
+import { type SharedBatch, shareBatch, unshareBatch } from './serde.js';
+import { type OutputSpec, executeTask } from './task.js';
+import type { PhysicalOp } from './operator.js';
+
+/** What the scheduler sends for one task. */
+export interface TaskRequest {
+  readonly stage: OpSpec;
+  readonly partition: number;
+  readonly inputs: readonly (readonly (readonly SharedBatch[])[])[];
+  /** Output spec; a range split's bounds travel as a SharedBatch. */
+  readonly output: Omit<OutputSpec, 'bounds'> & { readonly bounds?: SharedBatch };
+  /** Modules the worker imports once before running (e.g. UDF registrations). */
+  readonly modules: readonly string[];
+}
+
+/** What a task returns. */
+export type TaskReply =
+  | { readonly ok: true; readonly buckets: SharedBatch[][]; readonly sample?: SharedBatch; readonly rows: number[]; readonly timeMs: number }
+  | { readonly ok: false; readonly error: { name: string; message: string; file?: string; line?: number; stack?: string } };
+
+const loaded = new Set<string>();
+
+function preorder(op: PhysicalOp, out: PhysicalOp[] = []): PhysicalOp[] {
+  out.push(op);
+  for (const c of op.children) preorder(c, out);
+  return out;
+}
+
+/** Runs one task (the piscina handler). */
+export default async function runTask(req: TaskRequest): Promise<TaskReply> {
+  const t0 = performance.now();
+  try {
+    for (const m of req.modules) {
+      if (!loaded.has(m)) {
+        await import(m);
+        loaded.add(m);
+      }
+    }
+    const root = buildStage(req.stage, req.inputs);
+    const ctx = new ExecContext();
+    const output = (req.output.kind === 'range'
+      ? { ...req.output, bounds: unshareBatch(req.output.bounds!) }
+      : req.output) as OutputSpec;
+    const res = await executeTask(root, req.partition, output, ctx);
+    const rows = preorder(root).map((op) => ctx.metrics.get(op)?.rows ?? 0);
+    return {
+      ok: true,
+      buckets: res.buckets.map((bs) => bs.map(shareBatch)),
+      ...(res.sample ? { sample: shareBatch(res.sample) } : {}),
+      rows,
+      timeMs: performance.now() - t0,
+    };
+  } catch (err) {
+    const e = err as Error & { file?: string; line?: number };
+    return { ok: false, error: { name: e?.name ?? 'Error', message: e?.message ?? String(err), file: e?.file, line: e?.line, stack: e?.stack } };
+  }
+}

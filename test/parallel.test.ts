@@ -1,0 +1,126 @@
+/**
+ * Parallel execution on worker threads: stages and exchanges, parity with single-threaded runs,
+ * retries after worker crashes, deterministic failures, cancellation, cleanup, events, explain.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ArithmeticOverflowError, ExecutionError, Session, col, functions as F } from '../src/index.js';
+import './fixtures/worker-udfs.js';
+
+const fixture = path.resolve(import.meta.dirname, 'fixtures/worker-udfs.ts');
+const workerModules = [fixture];
+
+function rows(n: number) {
+  const out: { k: string | null; g: number; v: number | null }[] = [];
+  for (let i = 0; i < n; i++) out.push({ k: i % 13 === 0 ? null : `k${i % 17}`, g: i % 5, v: i % 11 === 0 ? null : (i * 7919) % 1000 });
+  return out;
+}
+
+let one: Session;
+let four: Session;
+beforeAll(async () => {
+  one = await Session.create({ threads: 1 });
+  four = await Session.create({ threads: 4, shufflePartitions: 4, workerModules });
+});
+afterAll(async () => {
+  await one.stop();
+  await four.stop();
+});
+
+describe('parity: threads = 1 and threads = 4 give the same results', () => {
+  const queries: [string, (s: Session) => Promise<unknown>][] = [
+    ['groupBy', async (s) => s.createDataFrame(rows(5000)).groupBy('k', 'g').agg(F.sum('v').alias('s'), F.count('*').alias('n'), F.avg('v').alias('a')).orderBy('k', 'g').collect()],
+    ['global sort', async (s) => s.createDataFrame(rows(3000)).orderBy(col('v').desc(), col('k').asc_nulls_last(), 'g').collect()],
+    ['join + aggregate', async (s) => {
+      const a = s.createDataFrame(rows(2000));
+      const b = s.createDataFrame(rows(300)).groupBy('k').agg(F.max('v').alias('mv'));
+      return a.join(b, 'k', 'left').groupBy('g').agg(F.sum('mv').alias('smv'), F.count('k').alias('nk')).orderBy('g').collect();
+    }],
+    ['distinct + count', async (s) => s.createDataFrame(rows(4000)).select('k', 'g').distinct().count()],
+    ['range + filter + limit', async (s) => s.range(0, 100_000, 3).filter(col('id').mod(7).eq(1)).orderBy('id').limit(5).collect()],
+    ['union + dropDuplicates', async (s) => s.createDataFrame(rows(500)).union(s.createDataFrame(rows(500))).dropDuplicates(['k']).orderBy('k').select('k').collect()],
+  ];
+  it.each(queries)('%s', async (_name, q) => {
+    expect(await q(four)).toEqual(await q(one));
+  });
+
+  it('CSV scans split across workers agree with one thread', async () => {
+    const bank = (s: Session) => s.read.csv('data/bank.csv', { header: true, sep: ';', inferSchema: true, maxPartitionBytes: 512 * 1024 });
+    const q = (s: Session) => bank(s).groupBy('job', 'marital').agg(F.sum('balance').alias('b'), F.countDistinct('age').alias('ages')).orderBy('job', 'marital').collect();
+    expect(await q(four)).toEqual(await q(one));
+  });
+});
+
+describe('stages on workers', () => {
+  it('runs stages on the pool and reports them through events', async () => {
+    const events: string[] = [];
+    const stages: { description: string; tasks: number; onWorkers: boolean; rows: number }[] = [];
+    const off1 = four.on('stageCompleted', (m) => stages.push(m));
+    const off2 = four.on('jobEnd', (e) => events.push(`end:${e.succeeded}`));
+    const off3 = four.on('jobStart', (e) => events.push(`start:${e.stages}`));
+    await four.range(10_000).withColumn('k', col('id').mod(10)).groupBy('k').count().orderBy('k').collect();
+    off1(); off2(); off3();
+    expect(events).toEqual(['start:4', 'end:true']);
+    expect(stages.every((s) => s.onWorkers)).toBe(true);
+    expect(stages.map((s) => s.description)).toEqual(expect.arrayContaining([expect.stringContaining('hashpartitioning'), expect.stringContaining('rangepartitioning'), 'ResultStage']));
+    expect(four.workerCount).toBe(4);
+  });
+
+  it('explain shows exchanges and partition counts; explain analyze shows per-stage metrics', async () => {
+    const df = four.range(1000).groupBy(col('id').mod(3).alias('m')).count();
+    expect(df.explain()).toMatch(/Exchange hashpartitioning\(m#\d+, 4\) \(partitions=4\)/);
+    const text = await df.explainAnalyze();
+    expect(text).toMatch(/Stage \d+ .*tasks=\d+.*rows=\d+.*bytes=.*time=/);
+    expect(text).toContain('ResultStage');
+  });
+});
+
+describe('robustness', () => {
+  it('retries a task whose worker died, on a fresh worker', async () => {
+    const marker = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kindling-crash-')), 'marker');
+    process.env['KINDLING_CRASH_MARKER'] = marker;
+    let retries = 0;
+    const off = four.on('stageCompleted', (m) => { retries += m.retries; });
+    const res = await four.range(100).select(F.call_function('crash_once', col('id')).alias('x')).agg(F.sum('x').alias('s')).collect();
+    off();
+    expect(res).toEqual([{ s: 4950 }]);
+    expect(fs.existsSync(marker)).toBe(true);
+    expect(retries).toBe(1);
+  });
+
+  it('gives up after maxTaskRetries when the worker keeps dying', async () => {
+    const s = await Session.create({ threads: 2, maxTaskRetries: 1, workerModules });
+    await expect(s.range(10).select(F.call_function('crash_always', col('id'))).collect()).rejects.toThrow(/worker died/);
+    await s.stop();
+  });
+
+  it('fails at once with the original error, the stage and the partition', async () => {
+    const df = four.range(100).select(col('id').cast('int').multiply(2_000_000_000).alias('x'));
+    const err = await df.collect().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ArithmeticOverflowError);
+    expect((err as Error).message).toMatch(/integer overflow.*\[stage \d+ .*partition \d+\]/);
+  });
+
+  it('cancels a running job with an AbortSignal', async () => {
+    const ac = new AbortController();
+    const slow = four.range(20_000).select(F.call_function('slow_identity', col('id')).alias('x'));
+    const t = performance.now();
+    setTimeout(() => ac.abort(), 200);
+    await expect(slow.count({ signal: ac.signal })).rejects.toThrow(ExecutionError);
+    expect(performance.now() - t).toBeLessThan(4000);
+    // the pool still works afterwards
+    expect(await four.range(10).count()).toBe(10);
+  });
+
+  it('stop() terminates every worker, also after a failed job', async () => {
+    const s = await Session.create({ threads: 3, maxTaskRetries: 0 });
+    await expect(s.range(10).select(col('id').cast('int').multiply(2_000_000_000)).collect()).rejects.toThrow();
+    expect(s.workerCount).toBe(3);
+    await s.stop();
+    expect(s.workerCount).toBe(0);
+    const workers = (process.getActiveResourcesInfo?.() ?? []).filter((r) => r === 'Worker');
+    expect(workers.length).toBeLessThanOrEqual(4); // only the shared four-thread pool of this file remains
+  });
+});
