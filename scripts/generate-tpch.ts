@@ -30,14 +30,19 @@
  * Output: one file per table, `<table>.csv`, '|'-separated with a header line, no quoting
  * (no value contains '|' or '"'), decimals with two digits, dates as yyyy-mm-dd.
  *
- * Usage: npx tsx scripts/generate-tpch.ts [--sf 0.01] [--seed N] [--out DIR]  (default DIR: data/tpch)
+ * Usage: npx tsx scripts/generate-tpch.ts [--sf 0.01] [--seed N] [--out DIR]  (default DIR: out/tpch, git-ignored)
  */
 import { closeSync, mkdirSync, openSync, realpathSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Default seed. */
-export const TPCH_SEED = 19920101;
+/**
+ * Default seed. At SF 0.01 a few queries select only a handful of rows (Q18: orders with more than
+ * 300 units, about one expected; Q19: about one matching line; Q8/Q20/Q21: a few parts or
+ * suppliers), so this seed was picked among the first 130 as one where all 22 queries return
+ * non-empty, null-free results (Q18 4 rows, Q19 non-null, Q8 non-zero shares in both years).
+ */
+export const TPCH_SEED = 110;
 /** Field separator of the generated files. */
 export const TPCH_SEP = '|';
 
@@ -507,7 +512,7 @@ export function generateTpch(dir: string, sf: number = 0.01, seed: number = TPCH
 // ---------------------------------------------------------------------------------------------
 
 function main(argv: string[]): void {
-  let out = 'data/tpch';
+  let out = 'out/tpch';
   let sf = 0.01;
   let seed = TPCH_SEED;
   for (let i = 0; i < argv.length; i++) {
@@ -522,7 +527,7 @@ function main(argv: string[]): void {
     else if (flag === '--sf') sf = Number(value());
     else if (flag === '--seed') seed = Number(value());
     else if (flag === '--help' || flag === '-h') {
-      console.log('usage: npx tsx scripts/generate-tpch.ts [--sf 0.01] [--seed N] [--out DIR]   (default DIR: data/tpch)');
+      console.log('usage: npx tsx scripts/generate-tpch.ts [--sf 0.01] [--seed N] [--out DIR]   (default DIR: out/tpch, git-ignored)');
       return;
     } else throw new Error(`unknown argument: ${a}`);
   }

@@ -11,12 +11,14 @@ import { AnalysisError, IllegalArgumentError } from './errors.js';
 import { bindExpr, castTo, resolveColumn, widenValueType } from './expr/binder.js';
 import { type BoundAgg, type BoundExpr, type BoundSortKey, type Expr, containsAgg, exprName } from './expr/expr.js';
 import { checkArity, getAggregate } from './expr/registry.js';
+import { containsWindow } from './expr/window-functions.js';
 import { formatDouble, formatDate, formatTimestamp } from './expr/runtime.js';
 import { runJob, prepare } from './exec/scheduler.js';
 import { MemorySource } from './io/source.js';
 import { type JoinType, type LogicalPlan, joinSchema, logicalToString, projectSchema, qualify } from './plan/logical.js';
 import { extractJoinKeys } from './plan/optimizer.js';
 import { physicalToString } from './plan/physical.js';
+import { collectWindowCalls, planWindows } from './plan/windows.js';
 import { type DataType, type Field, type Row, Schema, elementType, isList, isNumeric, sparkSimpleName } from './types.js';
 import type { Session } from './session.js';
 import { DataFrameWriter } from './writer.js';
@@ -134,6 +136,12 @@ export class DataFrame {
 
   /** @internal Builds a Project node from expressions and output names. */
   project(exprs: readonly Expr[], names: readonly string[]): DataFrame {
+    if (exprs.some(containsWindow)) {
+      // Window calls: Window nodes (one per PARTITION BY / ORDER BY) over the input, then the projection over their output.
+      const w = planWindows(this.plan, exprs);
+      const bound = exprs.map((e) => bindExpr(e, w.plan.schema, { onWindow: w.onWindow }));
+      return this.derive({ kind: 'project', input: w.plan, exprs: bound, schema: projectSchema(w.plan.schema, bound, names) });
+    }
     const schema = this.plan.schema;
     const bound = exprs.map((e) => this.bindPositional(e));
     return this.derive({ kind: 'project', input: this.plan, exprs: bound, schema: projectSchema(schema, bound, names) });
@@ -240,6 +248,10 @@ export class DataFrame {
 
   /** @internal Builds Aggregate + Project for group expressions and (aggregate) output expressions. */
   aggregate(groupExprs: readonly Expr[], outExprs: readonly Expr[]): DataFrame {
+    const windowed = collectWindowCalls([...groupExprs, ...outExprs])[0];
+    if (windowed) {
+      throw new AnalysisError(`window function ${exprName(windowed)} cannot be used in groupBy() / agg() or next to aggregates in one select(); aggregate first, then apply the window in a select() / withColumn() on the result`);
+    }
     const input = this.plan.schema;
     const groupBound = groupExprs.map((g) => bindExpr(g, input));
     const groupNames = groupExprs.map(exprName);

@@ -17,6 +17,7 @@ export { DataFrameWriter } from './writer.js';
 export { Column, col, column, lit, when } from './column.js';
 export type { ColumnOrName, ColumnOrValue, LiteralInput } from './column.js';
 export * as functions from './functions.js';
+export { Window, WindowSpec } from './window.js';
 export { Schema } from './types.js';
 export type { DataType, Field, Row, Value } from './types.js';
 export {

@@ -36,6 +36,7 @@ beforeAll(() => {
   touch('sales_2020.csv');
   touch('sales_2021.csv');
   touch('sales_2022.json');
+  touch('odd[1].csv');
   fs.mkdirSync(path.join(dir, 'empty'));
   touch('hidden_only/_SUCCESS', '');
 });
@@ -83,6 +84,10 @@ describe('listInputFiles', () => {
 
   it('lists folders matched by a glob', () => {
     expect(rel(listInputFiles(path.join(dir, 'parts/year=*')))).toEqual(['parts/year=2020/part-0.csv', 'parts/year=2021/part-0.csv']);
+  });
+
+  it('takes an existing path with glob characters literally', () => {
+    expect(rel(listInputFiles(path.join(dir, 'odd[1].csv')))).toEqual(['odd[1].csv']);
   });
 
   it('keeps argument order and removes duplicates', () => {

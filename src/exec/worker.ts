@@ -6,6 +6,7 @@
  */
 import '../expr/functions/index.js';
 import '../expr/aggregates.js';
+import './window.js'; // registers the WindowOp codec so window stages can be rebuilt here
 import { ExecContext } from './operator.js';
 import { type OpSpec, buildStage } from './plan-spec.js';
 import { type SharedBatch, shareBatch, unshareBatch } from './serde.js';
@@ -30,6 +31,20 @@ export type TaskReply =
 
 const loaded = new Set<string>();
 
+/**
+ * Imports a worker module. TypeScript modules (when running from sources under tsx) go through
+ * tsx's API: in Node 20 worker threads, loader hooks do not reach dynamic imports.
+ */
+async function importModule(m: string): Promise<void> {
+  if (/\.[mc]?tsx?$/.test(m)) {
+    const api = 'tsx/esm/api';
+    const { tsImport } = (await import(api)) as { tsImport: (spec: string, parent: string) => Promise<unknown> };
+    await tsImport(m, import.meta.url);
+    return;
+  }
+  await import(m);
+}
+
 function preorder(op: PhysicalOp, out: PhysicalOp[] = []): PhysicalOp[] {
   out.push(op);
   for (const c of op.children) preorder(c, out);
@@ -42,7 +57,7 @@ export default async function runTask(req: TaskRequest): Promise<TaskReply> {
   try {
     for (const m of req.modules) {
       if (!loaded.has(m)) {
-        await import(m);
+        await importModule(m);
         loaded.add(m);
       }
     }

@@ -90,8 +90,10 @@ export function exprName(e: Expr): string {
       const parts = [
         e.spec.partitionBy.length ? `PARTITION BY ${e.spec.partitionBy.map(exprName).join(', ')}` : '',
         e.spec.orderBy.length ? `ORDER BY ${e.spec.orderBy.map((o) => (o.kind === 'sort' ? `${exprName(o.expr)} ${o.ascending ? 'ASC' : 'DESC'} NULLS ${o.nullsFirst ? 'FIRST' : 'LAST'}` : exprName(o))).join(', ')}` : '',
+        e.spec.frame ? frameText(e.spec.frame) : '',
       ].filter(Boolean).join(' ');
-      return `${e.fn}(${e.distinct ? 'DISTINCT ' : ''}${e.args.map(exprName).join(', ')}) OVER (${parts})`;
+      const call = e.fn === 'count' && e.args.length === 0 ? 'count(1)' : `${e.fn}(${e.distinct ? 'DISTINCT ' : ''}${e.args.map(exprName).join(', ')})`;
+      return `${call} OVER (${parts})`;
     }
     case 'agg': {
       const inner = e.args.length === 0 ? '*' : e.args.map(exprName).join(', ');
@@ -108,6 +110,12 @@ export function exprName(e: Expr): string {
       return `${e.fn}(${e.args.map(exprName).join(', ')})`;
     }
   }
+}
+
+function frameText(f: WindowFrame): string {
+  const b = (x: FrameBound) =>
+    x === 'unboundedPreceding' ? 'UNBOUNDED PRECEDING' : x === 'unboundedFollowing' ? 'UNBOUNDED FOLLOWING' : x === 0 ? 'CURRENT ROW' : x < 0 ? `${-x} PRECEDING` : `${x} FOLLOWING`;
+  return `${f.type.toUpperCase()} BETWEEN ${b(f.start)} AND ${b(f.end)}`;
 }
 
 const INFIX: Record<string, string> = {

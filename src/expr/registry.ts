@@ -66,8 +66,13 @@ export interface ScalarFunctionDef {
   readonly deterministic?: boolean;
 }
 
-const scalars = new Map<string, ScalarFunctionDef>();
-const aggregates = new Map<string, AggregateFunctionDef>();
+// One registry per thread, even if this module is loaded twice (e.g. through different loaders).
+const REGISTRY = Symbol.for('kindling.functionRegistry');
+type RegistryState = { scalars: Map<string, ScalarFunctionDef>; aggregates: Map<string, AggregateFunctionDef> };
+const state: RegistryState = ((globalThis as Record<symbol, unknown>)[REGISTRY] as RegistryState | undefined) ??
+  ((globalThis as Record<symbol, unknown>)[REGISTRY] = { scalars: new Map(), aggregates: new Map() } as RegistryState);
+const scalars = state.scalars;
+const aggregates = state.aggregates;
 
 /** Adds scalar functions to the registry (also under their aliases). */
 export function registerScalar(...defs: ScalarFunctionDef[]): void {

@@ -84,32 +84,35 @@ function bytesEqual(a: Uint8Array, s: number, e: number, b: Uint8Array): boolean
 
 /** Accumulates converted records into column buffers and cuts them into Batches. */
 export class BatchBuilder {
+  // Fields are initialised with values of their final types and there are no parameter
+  // properties, so V8 keeps precise field representations (see FastTokenizer).
   /** Rows in the batch being built. */
   n = 0;
   /** On REC_BAD_VALUE: the output column index and the offending text. */
   badColumn = -1;
   badText = '';
   private readonly schema: Schema;
-  private readonly kinds: Uint8Array;
-  private readonly srcIdx: Int32Array;
-  private readonly nOut: number;
+  private readonly kinds: Uint8Array = new Uint8Array(0);
+  private readonly srcIdx: Int32Array = new Int32Array(0);
+  private readonly nOut: number = 0;
   private fixed: (Uint8Array | Int32Array | Float64Array | null)[] = [];
   private valid: (Uint8Array | null)[] = [];
   private offs: (Int32Array | null)[] = [];
   private bytes: (Uint8Array | null)[] = [];
-  private readonly bpos: Int32Array;
-  private readonly bytesHint: Float64Array;
-  private scratch = new Uint8Array(1024);
+  private readonly bpos: Int32Array = new Int32Array(0);
+  private readonly bytesHint: Float64Array = new Float64Array(0);
+  private scratch: Uint8Array = Buffer.allocUnsafe(1024);
+  /** Number of fields a well-formed record has (the full schema's width). */
+  private readonly width: number = 0;
+  private readonly rules: ValueRules;
+  private readonly permissive: boolean = false;
+  private readonly capacity: number = 0;
 
-  constructor(
-    fields: readonly Field[],
-    columns: readonly number[],
-    /** Number of fields a well-formed record has (the full schema's width). */
-    private readonly width: number,
-    private readonly rules: ValueRules,
-    private readonly permissive: boolean,
-    private readonly capacity: number,
-  ) {
+  constructor(fields: readonly Field[], columns: readonly number[], width: number, rules: ValueRules, permissive: boolean, capacity: number) {
+    this.width = width;
+    this.rules = rules;
+    this.permissive = permissive;
+    this.capacity = capacity;
     this.nOut = columns.length;
     this.kinds = new Uint8Array(this.nOut);
     this.srcIdx = new Int32Array(this.nOut);
@@ -394,12 +397,16 @@ function classify(b: Uint8Array, s: number, e: number, rules: ValueRules): numbe
 
 /** Accumulates per-column inferred types over sampled records. */
 export class TypeInferrer {
-  private readonly cur: Uint8Array;
+  private readonly cur: Uint8Array = new Uint8Array(0);
   private scratch: Uint8Array = Buffer.allocUnsafe(1024);
   /** Columns not yet widened to string. */
-  open: number;
+  open = 0;
+  private readonly width: number = 0;
+  private readonly rules: ValueRules;
 
-  constructor(private readonly width: number, private readonly rules: ValueRules) {
+  constructor(width: number, rules: ValueRules) {
+    this.width = width;
+    this.rules = rules;
     this.cur = new Uint8Array(width);
     this.open = width;
   }
@@ -410,13 +417,17 @@ export class TypeInferrer {
     const cur = this.cur;
     const rules = this.rules;
     const nullV = rules.nullValue;
+    const buf = src.buf;
+    const fsA = src.fs;
+    const feA = src.fe;
+    const ffA = src.ff;
     for (let c = 0; c < n; c++) {
       const t0 = cur[c]!;
       if (t0 === T_STR) continue;
-      let b = src.buf;
-      let s = src.fs[c]!;
-      let e = src.fe[c]!;
-      const fl = src.ff[c]!;
+      let b = buf;
+      let s = fsA[c]!;
+      let e = feA[c]!;
+      const fl = ffA[c]!;
       if (fl & F_R) {
         if (this.scratch.length < e - s) this.scratch = Buffer.allocUnsafe((e - s) * 2);
         e = unescape(b, s, e, rules.quote, rules.escape, this.scratch, (fl & F_V) !== 0);
@@ -430,9 +441,13 @@ export class TypeInferrer {
         e = b.length;
         if (e === 0) continue; // Spark ignores empty strings when inferring
       } else if (nullV.length > 0 && bytesEqual(b, s, e, nullV)) continue;
-      if (t0 === T_I32) {
+      // Fast checks for a value that keeps the column's current numeric type.
+      if (t0 === T_I32 || t0 === T_I64) {
         const v = parseIntBytes(b, s, e);
-        if (v >= -2147483648 && v <= 2147483647) continue;
+        if (t0 === T_I32 ? v >= -2147483648 && v <= 2147483647 : v >= -MAX_INT64 && v <= MAX_INT64) continue;
+      } else if (t0 === T_F64) {
+        parseDoubleBytes(b, s, e);
+        if (!doubleState.failed) continue;
       }
       const t = mergeInferred(t0, classify(b, s, e, rules));
       if (t !== t0) {

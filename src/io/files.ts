@@ -46,7 +46,8 @@ export function listInputFiles(paths: string | string[], opts: ListInputFilesOpt
   const seen = new Set<string>();
   for (const p of list) {
     if (typeof p !== 'string' || p.length === 0) throw new FileNotFoundError(String(p), `invalid input path ${JSON.stringify(p)}: expected a non-empty string`);
-    const files = hasGlobMagic(p) ? expandGlob(p, exts) : resolvePlain(p, exts);
+    // A path that exists as written is taken literally even if it has glob characters ('a[1].csv').
+    const files = hasGlobMagic(p) && !statOrNull(p) ? expandGlob(p, exts) : resolvePlain(p, exts);
     for (const f of files) {
       if (!seen.has(f)) {
         seen.add(f);

@@ -5,6 +5,7 @@
  */
 import type { BoundAgg, BoundExpr, BoundSortKey, WindowFrame } from '../expr/expr.js';
 import { boundToString } from '../expr/expr.js';
+import { getWindowFunction } from '../expr/window-functions.js';
 import type { DataSource } from '../io/source.js';
 import { type DataType, type Field, Schema } from '../types.js';
 
@@ -157,11 +158,16 @@ function describeNode(p: LogicalPlan): string {
     case 'sample': return `Sample fraction=${p.fraction} withReplacement=${p.withReplacement} seed=${p.seed}`;
     case 'window': {
       const keys = p.orderBy.map((k) => `${boundToString(k.expr)} ${k.ascending ? 'ASC' : 'DESC'} NULLS ${k.nullsFirst ? 'FIRST' : 'LAST'}`);
-      const fns = p.functions.map((f) => `${f.fn}(${f.distinct ? 'DISTINCT ' : ''}${f.args.map(boundToString).join(', ')}) ${frameToString(f.frame)}`);
-      return `Window [${fns.join(', ')}] partitionBy=[${p.partitionBy.map(boundToString).join(', ')}] orderBy=[${keys.join(', ')}]`;
+      return `Window [${p.functions.map(windowFnToString).join(', ')}] partitionBy=[${p.partitionBy.map(boundToString).join(', ')}] orderBy=[${keys.join(', ')}]`;
     }
     case 'empty': return `Empty [${cols(p.schema)}]`;
   }
+}
+
+/** A window function call for explain, with its frame when the function reads one. */
+export function windowFnToString(f: BoundWindowFn): string {
+  const call = `${f.fn}(${f.distinct ? 'DISTINCT ' : ''}${f.args.map(boundToString).join(', ')})`;
+  return getWindowFunction(f.fn)?.usesFrame === false ? call : `${call} ${frameToString(f.frame)}`;
 }
 
 /** A frame as SQL text, e.g. `ROWS BETWEEN 2 PRECEDING AND CURRENT ROW`. */

@@ -1,0 +1,185 @@
+/**
+ * The SQL abstract syntax tree: statements, queries (SELECT cores, set operations, CTEs), FROM
+ * items and expressions. Every node carries the position of its first token (`pos`) so the planner
+ * can point errors at the spot. The parser builds it; the planner lowers it into DataFrames and
+ * `Expr` trees.
+ */
+import type { DataFrame } from '../dataframe.js';
+import type { LiteralValue } from '../expr/expr.js';
+import type { DataType } from '../types.js';
+import type { Pos } from './errors.js';
+
+export type { Pos };
+
+// ------------------------------------------------------------------ expressions
+
+/** A window specification as written: `OVER (w PARTITION BY ... ORDER BY ... ROWS BETWEEN ...)`. */
+export interface SqlWindowSpec {
+  /** A named window this spec extends (`OVER (w ORDER BY ...)`) or refers to (`OVER w`). */
+  readonly base: string | null;
+  readonly partitionBy: readonly SqlExpr[];
+  readonly orderBy: readonly SqlOrderItem[];
+  readonly frame: SqlFrame | null;
+  readonly pos: Pos;
+}
+
+/** One end of a frame as written. */
+export type SqlFrameBound =
+  | { readonly kind: 'unboundedPreceding' }
+  | { readonly kind: 'unboundedFollowing' }
+  | { readonly kind: 'currentRow' }
+  | { readonly kind: 'preceding' | 'following'; readonly value: SqlExpr };
+
+/** `ROWS|RANGE BETWEEN start AND end` (or a single start bound, ending at CURRENT ROW). */
+export interface SqlFrame {
+  readonly type: 'rows' | 'range';
+  readonly start: SqlFrameBound;
+  readonly end: SqlFrameBound;
+  readonly pos: Pos;
+}
+
+/** An ORDER BY item. */
+export interface SqlOrderItem {
+  readonly expr: SqlExpr;
+  readonly ascending: boolean;
+  /** null = the default (nulls first ascending, last descending). */
+  readonly nullsFirst: boolean | null;
+  readonly pos: Pos;
+}
+
+/** A SQL expression. */
+export type SqlExpr =
+  | { readonly kind: 'ident'; readonly parts: readonly string[]; readonly pos: Pos; readonly partPos: readonly Pos[] }
+  | { readonly kind: 'star'; readonly qualifier: string | null; readonly pos: Pos }
+  | { readonly kind: 'literal'; readonly value: LiteralValue; readonly type: DataType; readonly pos: Pos; readonly text: string }
+  | { readonly kind: 'interval'; readonly months: number; readonly days: number; readonly micros: number; readonly pos: Pos; readonly text: string }
+  | { readonly kind: 'unary'; readonly op: '-' | '+' | 'not'; readonly arg: SqlExpr; readonly pos: Pos }
+  | { readonly kind: 'binary'; readonly op: string; readonly left: SqlExpr; readonly right: SqlExpr; readonly pos: Pos; readonly opPos: Pos }
+  | { readonly kind: 'is'; readonly arg: SqlExpr; readonly test: 'null' | 'true' | 'false'; readonly negated: boolean; readonly pos: Pos }
+  | { readonly kind: 'distinctFrom'; readonly left: SqlExpr; readonly right: SqlExpr; readonly negated: boolean; readonly pos: Pos }
+  | { readonly kind: 'between'; readonly arg: SqlExpr; readonly low: SqlExpr; readonly high: SqlExpr; readonly negated: boolean; readonly pos: Pos }
+  | { readonly kind: 'inList'; readonly arg: SqlExpr; readonly list: readonly SqlExpr[]; readonly negated: boolean; readonly pos: Pos }
+  | { readonly kind: 'inSubquery'; readonly arg: SqlExpr; readonly query: SqlQuery; readonly negated: boolean; readonly pos: Pos }
+  | { readonly kind: 'like'; readonly op: 'like' | 'ilike' | 'rlike'; readonly arg: SqlExpr; readonly pattern: SqlExpr; readonly negated: boolean; readonly escape: string | null; readonly pos: Pos }
+  | { readonly kind: 'exists'; readonly query: SqlQuery; readonly pos: Pos }
+  | { readonly kind: 'subquery'; readonly query: SqlQuery; readonly pos: Pos }
+  | {
+      readonly kind: 'func';
+      /** Lower-cased function name. */
+      readonly name: string;
+      readonly args: readonly SqlExpr[];
+      readonly distinct: boolean;
+      /** `count(*)`. */
+      readonly star: boolean;
+      /** `FILTER (WHERE ...)` on an aggregate. */
+      readonly filter: SqlExpr | null;
+      /** `IGNORE NULLS` after the call. */
+      readonly ignoreNulls: boolean;
+      readonly over: SqlWindowSpec | null;
+      readonly pos: Pos;
+    }
+  | { readonly kind: 'case'; readonly operand: SqlExpr | null; readonly whens: readonly (readonly [SqlExpr, SqlExpr])[]; readonly otherwise: SqlExpr | null; readonly pos: Pos }
+  | { readonly kind: 'cast'; readonly arg: SqlExpr; readonly to: DataType; readonly typeText: string; readonly pos: Pos }
+  | { readonly kind: 'extract'; readonly field: string; readonly arg: SqlExpr; readonly pos: Pos; readonly fieldPos: Pos }
+  | { readonly kind: 'subscript'; readonly arg: SqlExpr; readonly index: SqlExpr; readonly pos: Pos };
+
+// ------------------------------------------------------------------ queries
+
+/** One item of a SELECT list. */
+export interface SqlSelectItem {
+  readonly expr: SqlExpr;
+  readonly alias: string | null;
+  /** True when the alias was written without AS (used to spot misspelt keywords). */
+  readonly implicitAlias: boolean;
+  readonly pos: Pos;
+}
+
+/** A FROM item. */
+export type SqlFrom =
+  | { readonly kind: 'table'; readonly name: string; readonly alias: string | null; readonly columns: readonly string[] | null; readonly pos: Pos }
+  | { readonly kind: 'derived'; readonly query: SqlQuery; readonly alias: string | null; readonly columns: readonly string[] | null; readonly pos: Pos }
+  | {
+      readonly kind: 'join';
+      readonly left: SqlFrom;
+      readonly right: SqlFrom;
+      readonly type: 'inner' | 'left' | 'right' | 'full' | 'cross' | 'left_semi' | 'left_anti';
+      readonly on: SqlExpr | null;
+      readonly using: readonly { readonly name: string; readonly pos: Pos }[] | null;
+      readonly natural: boolean;
+      readonly pos: Pos;
+    }
+  /** Internal: an existing DataFrame (for `df.selectExpr` / `df.filter('...')`). */
+  | { readonly kind: 'dataframe'; readonly df: DataFrame; readonly alias: string | null; readonly pos: Pos };
+
+/** A named window `WINDOW w AS (...)`. */
+export interface SqlNamedWindow {
+  readonly name: string;
+  readonly spec: SqlWindowSpec;
+  readonly pos: Pos;
+}
+
+/** One SELECT ... FROM ... WHERE ... GROUP BY ... HAVING ... WINDOW ... block. */
+export interface SqlSelect {
+  readonly kind: 'select';
+  readonly distinct: boolean;
+  readonly items: readonly SqlSelectItem[];
+  /** Comma-separated FROM items (empty without FROM). */
+  readonly from: readonly SqlFrom[];
+  readonly where: SqlExpr | null;
+  readonly groupBy: readonly SqlExpr[] | null;
+  readonly having: SqlExpr | null;
+  readonly windows: readonly SqlNamedWindow[];
+  readonly pos: Pos;
+}
+
+/** UNION / INTERSECT / EXCEPT of two query bodies. */
+export interface SqlSetOp {
+  readonly kind: 'setop';
+  readonly op: 'union' | 'intersect' | 'except';
+  readonly all: boolean;
+  readonly left: SqlQueryBody;
+  readonly right: SqlQueryBody;
+  readonly pos: Pos;
+}
+
+/** `VALUES (..), (..)` as a query body. */
+export interface SqlValues {
+  readonly kind: 'values';
+  readonly rows: readonly (readonly SqlExpr[])[];
+  readonly pos: Pos;
+}
+
+/** A query body: a SELECT block, a set operation, VALUES, or a parenthesised query. */
+export type SqlQueryBody = SqlSelect | SqlSetOp | SqlValues | { readonly kind: 'nested'; readonly query: SqlQuery; readonly pos: Pos };
+
+/** A common table expression `name [(cols)] AS (query)`. */
+export interface SqlCte {
+  readonly name: string;
+  readonly columns: readonly string[] | null;
+  readonly query: SqlQuery;
+  readonly pos: Pos;
+}
+
+/** A full query: WITH, a body, ORDER BY, LIMIT, OFFSET. */
+export interface SqlQuery {
+  readonly kind: 'query';
+  readonly ctes: readonly SqlCte[];
+  readonly body: SqlQueryBody;
+  readonly orderBy: readonly SqlOrderItem[];
+  readonly limit: SqlExpr | null;
+  readonly offset: SqlExpr | null;
+  readonly pos: Pos;
+}
+
+// ------------------------------------------------------------------ statements
+
+/** A SQL statement. */
+export type SqlStatement =
+  | SqlQuery
+  | { readonly kind: 'createView'; readonly name: string; readonly replace: boolean; readonly ifNotExists: boolean; readonly columns: readonly string[] | null; readonly query: SqlQuery; readonly pos: Pos }
+  | { readonly kind: 'dropView'; readonly name: string; readonly ifExists: boolean; readonly pos: Pos }
+  | { readonly kind: 'showTables'; readonly pattern: string | null; readonly pos: Pos }
+  | { readonly kind: 'showFunctions'; readonly pattern: string | null; readonly pos: Pos }
+  | { readonly kind: 'showColumns'; readonly table: string; readonly pos: Pos; readonly tablePos: Pos }
+  | { readonly kind: 'describe'; readonly table: string | null; readonly query: SqlQuery | null; readonly pos: Pos; readonly tablePos: Pos }
+  | { readonly kind: 'explain'; readonly mode: 'simple' | 'extended' | 'formatted'; readonly statement: SqlStatement; readonly pos: Pos };
