@@ -22,6 +22,7 @@ import { collectWindowCalls, planWindows } from './plan/windows.js';
 import { type DataType, type Field, type Row, Schema, elementType, isList, isNumeric, sparkSimpleName } from './types.js';
 import type { Session } from './session.js';
 import { DataFrameWriter } from './writer.js';
+import { filterByExpr, selectExprs } from './sql/planner.js';
 
 let nextId = 1;
 
@@ -152,6 +153,13 @@ export class DataFrame {
     return this.bind(e);
   }
 
+  /** Projects SQL expressions (`df.selectExpr('a', 'b * 2 AS b2', 'count(*)')`), parsed like a SELECT list. */
+  selectExpr(...exprs: (string | string[])[]): DataFrame {
+    const flat = exprs.flat();
+    if (flat.length === 0) throw new IllegalArgumentError('selectExpr() needs at least one expression');
+    return selectExprs(this, flat);
+  }
+
   /** Adds or replaces a column. */
   withColumn(name: string, c: Column): DataFrame {
     return this.withColumns({ [name]: c });
@@ -214,9 +222,10 @@ export class DataFrame {
 
   // ------------------------------------------------------------------ filters
 
-  /** Keeps rows where the condition is true (null counts as false). */
-  filter(condition: Column): DataFrame {
-    if (!(condition instanceof Column)) throw new IllegalArgumentError('filter() takes a Column condition, e.g. col("age").gt(30)');
+  /** Keeps rows where the condition is true (null counts as false): a Column, or a SQL condition string like `'age > 30'`. */
+  filter(condition: Column | string): DataFrame {
+    if (typeof condition === 'string') return filterByExpr(this, condition);
+    if (!(condition instanceof Column)) throw new IllegalArgumentError('filter() takes a Column condition, e.g. col("age").gt(30), or a SQL condition string');
     if (containsAgg(condition.expr)) throw new AnalysisError(`aggregate functions are not allowed in filter(): ${exprName(condition.expr)}; filter after groupBy().agg() instead`);
     const b = this.bind(condition.expr);
     if (b.type !== 'boolean' && b.type !== 'null') {
@@ -226,7 +235,7 @@ export class DataFrame {
   }
 
   /** Alias of filter. */
-  where(condition: Column): DataFrame {
+  where(condition: Column | string): DataFrame {
     return this.filter(condition);
   }
 

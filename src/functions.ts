@@ -5,6 +5,7 @@
  */
 import { Column, type ColumnOrName, type ColumnOrValue, col, lit, nameOrColumn, toExpr, when } from './column.js';
 import type { Expr } from './expr/expr.js';
+import { exprFromSql } from './sql/planner.js';
 import './expr/functions/index.js';
 import './expr/aggregates.js';
 import './expr/window-functions.js';
@@ -24,6 +25,11 @@ function agg(fn: string, args: Expr[], distinct = false): Column {
   return new Column({ kind: 'agg', fn, args, distinct });
 }
 
+/** A Column from a SQL expression string: `F.expr('a + 1')`, `F.expr('sum(x) AS total')`, `F.expr("CASE WHEN a > 0 THEN 'pos' END")`. */
+export function expr(sql: string): Column {
+  return new Column(exprFromSql(sql));
+}
+
 /** Calls any registered scalar function by name. */
 export function callFunction(name: string, ...args: ColumnOrValue[]): Column {
   return call(name, ...args.map(v));
@@ -41,6 +47,14 @@ export function countDistinct(x: C, ...more: C[]): Column {
 }
 /** Alias of countDistinct. */
 export const count_distinct = countDistinct;
+/** Exact median of non-null values. */
+export function median(x: C): Column { return agg('median', [c(x)]); }
+/** Pearson correlation of two columns. */
+export function corr(x: C, y: C): Column { return agg('corr', [c(x), c(y)]); }
+/** Sample covariance. */
+export function covar_samp(x: C, y: C): Column { return agg('covar_samp', [c(x), c(y)]); }
+/** Population covariance. */
+export function covar_pop(x: C, y: C): Column { return agg('covar_pop', [c(x), c(y)]); }
 /** The non-null values of each group as an array. */
 export function collect_list(x: C): Column { return agg('collect_list', [c(x)]); }
 /** The distinct non-null values of each group as an array. */

@@ -9,6 +9,7 @@ import * as arrow from 'apache-arrow';
 import { Batch, BATCH_SIZE, batchFromRows } from './data/batch.js';
 import { tableToBatches } from './data/arrow.js';
 import { DataFrame } from './dataframe.js';
+import { sqlToDataFrame } from './sql/planner.js';
 import { AnalysisError, IllegalArgumentError, didYouMean } from './errors.js';
 import type { JobEvents, JobResult, RunOptions } from './exec/scheduler.js';
 import { type WorkerPool, acquirePool, releasePool } from './exec/pool.js';
@@ -274,6 +275,17 @@ export class Session {
   /** The DataFrame registered as temp view `name`. */
   table(name: string): DataFrame {
     return this.catalog.table(name);
+  }
+
+  /**
+   * Runs SQL (Spark's dialect) over the temp views: a query returns a lazy DataFrame (parsing and
+   * planning happen now, so errors surface here with line, column and a caret); CREATE TEMP VIEW,
+   * DROP VIEW, SHOW TABLES, DESCRIBE and EXPLAIN run now. Several `;`-separated statements run in
+   * order and the last one's DataFrame is returned.
+   */
+  sql(text: string): DataFrame {
+    this.checkOpen();
+    return sqlToDataFrame(this, text);
   }
 
   /** @internal A DataFrame whose rows are computed by `produce` when an action runs (used by describe()). */

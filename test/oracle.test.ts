@@ -85,6 +85,12 @@ describe.each([1, 5])('against DuckDB with %i shuffle partitions', (partitions) 
     expect(canon(ours)).toEqual(canon(theirs));
   });
 
+  it('median, corr and covariances', async () => {
+    const ours = await A().groupBy('k2').agg(F.median('w').alias('med'), F.corr('v', 'w').alias('r'), F.covar_samp('v', 'w').alias('cs'), F.covar_pop('v', 'w').alias('cp')).collect();
+    const theirs = await duck('SELECT k2, median(w) med, corr(v, w) r, covar_samp(v, w) cs, covar_pop(v, w) cp FROM a GROUP BY k2');
+    expect(canon(ours)).toEqual(canon(theirs));
+  });
+
   it('filtered whole-frame aggregate', async () => {
     const ours = await A().filter(col('v').gt(100).or(col('k1').eq('g3'))).agg(F.sum('v').alias('s'), F.count('*').alias('n'), F.var_pop('w').alias('vp')).collect();
     const theirs = await duck(`SELECT sum(v) s, count(*) n, var_pop(w) vp FROM a WHERE v > 100 OR k1 = 'g3'`);

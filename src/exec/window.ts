@@ -136,9 +136,10 @@ function windowOrder(b: Batch, partCols: readonly ColumnData[], orderBy: readonl
       const s = starts[g]!;
       const e = starts[g + 1]!;
       if (e - s < 2) continue;
-      const part = Array.from(idx.subarray(s, e));
+      const part: number[] = new Array(e - s);
+      for (let k = s; k < e; k++) part[k - s] = idx[k]!;
       part.sort(cmp);
-      idx.set(part, s);
+      for (let k = s; k < e; k++) idx[k] = part[k - s]!;
     }
   }
   return { idx, partIds };

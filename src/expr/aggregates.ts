@@ -394,6 +394,106 @@ class CollectAcc implements Accumulator {
   }
 }
 
+/** median / percentile: keeps each group's values (state: the array so far), sorts at the end. */
+class PercentileAcc implements Accumulator {
+  private readonly inner = new CollectAcc('list<float64>', false);
+  constructor(private readonly q: number) {}
+  grow(n: number): void { this.inner.grow(n); }
+  update(groups: Int32Array, n: number, args: readonly ColumnData[]): void { this.inner.update(groups, n, args.slice(0, 1)); }
+  state(n: number): ColumnData[] { return this.inner.state(n); }
+  merge(groups: Int32Array, n: number, state: readonly ColumnData[]): void { this.inner.merge(groups, n, state); }
+  finish(n: number): ColumnData {
+    const out = new Float64Array(n);
+    const has = new Uint8Array(n);
+    for (let g = 0; g < n; g++) {
+      const vals = Float64Array.from(this.inner.lists[g]! as number[]).sort();
+      if (vals.length === 0) continue;
+      // Spark's percentile: linear interpolation between closest ranks.
+      const pos = this.q * (vals.length - 1);
+      const lo = Math.floor(pos);
+      const hi = Math.ceil(pos);
+      out[g] = vals[lo]! + (vals[hi]! - vals[lo]!) * (pos - lo);
+      has[g] = 1;
+    }
+    return outColumn('float64', n, out, has);
+  }
+}
+
+/** corr / covar_samp / covar_pop: co-moments merged pairwise (two-phase). */
+class CoMomentsAcc implements Accumulator {
+  n: Float64Array = new Float64Array(16);
+  mx: Float64Array = new Float64Array(16);
+  my: Float64Array = new Float64Array(16);
+  cxy: Float64Array = new Float64Array(16);
+  m2x: Float64Array = new Float64Array(16);
+  m2y: Float64Array = new Float64Array(16);
+  constructor(private readonly kind: 'corr' | 'covar_samp' | 'covar_pop') {}
+  grow(k: number): void {
+    this.n = grownF64(this.n, k); this.mx = grownF64(this.mx, k); this.my = grownF64(this.my, k);
+    this.cxy = grownF64(this.cxy, k); this.m2x = grownF64(this.m2x, k); this.m2y = grownF64(this.m2y, k);
+  }
+  update(groups: Int32Array, count: number, args: readonly ColumnData[]): void {
+    const [a, b] = args as [ColumnData, ColumnData];
+    if (a.type === 'null' || b.type === 'null') return;
+    const xv = a.values!;
+    const yv = b.values!;
+    for (let i = 0; i < count; i++) {
+      if ((a.validity && !a.validity[i]) || (b.validity && !b.validity[i])) continue;
+      const g = groups[i]!;
+      const x = xv[i]!;
+      const y = yv[i]!;
+      const n = ++this.n[g]!;
+      const dx = x - this.mx[g]!;
+      this.mx[g]! += dx / n;
+      const dy = y - this.my[g]!;
+      this.my[g]! += dy / n;
+      this.cxy[g]! += dx * (y - this.my[g]!);
+      this.m2x[g]! += dx * (x - this.mx[g]!);
+      this.m2y[g]! += dy * (y - this.my[g]!);
+    }
+  }
+  state(k: number): ColumnData[] {
+    return [this.n, this.mx, this.my, this.cxy, this.m2x, this.m2y].map((a) => outColumn('float64', k, a, null));
+  }
+  merge(groups: Int32Array, count: number, state: readonly ColumnData[]): void {
+    const [n2, mx2, my2, c2, vx2, vy2] = state.map((c) => c.values as Float64Array) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+    for (let i = 0; i < count; i++) {
+      const g = groups[i]!;
+      const nb = n2[i]!;
+      if (nb === 0) continue;
+      const na = this.n[g]!;
+      const n = na + nb;
+      const dx = mx2[i]! - this.mx[g]!;
+      const dy = my2[i]! - this.my[g]!;
+      this.cxy[g]! += c2[i]! + (dx * dy * na * nb) / n;
+      this.m2x[g]! += vx2[i]! + (dx * dx * na * nb) / n;
+      this.m2y[g]! += vy2[i]! + (dy * dy * na * nb) / n;
+      this.mx[g]! += (dx * nb) / n;
+      this.my[g]! += (dy * nb) / n;
+      this.n[g] = n;
+    }
+  }
+  finish(k: number): ColumnData {
+    const out = new Float64Array(k);
+    const has = new Uint8Array(k);
+    for (let g = 0; g < k; g++) {
+      const n = this.n[g]!;
+      if (n === 0) continue;
+      if (this.kind === 'corr') {
+        if (n < 2) continue;
+        out[g] = this.cxy[g]! / Math.sqrt(this.m2x[g]! * this.m2y[g]!);
+      } else if (this.kind === 'covar_samp') {
+        if (n < 2) continue;
+        out[g] = this.cxy[g]! / (n - 1);
+      } else {
+        out[g] = this.cxy[g]! / n;
+      }
+      has[g] = 1;
+    }
+    return outColumn('float64', k, out, has);
+  }
+}
+
 function numericArg(name: string) {
   return (argTypes: readonly DataType[], display: string) => {
     const t = argTypes[0]!;
@@ -454,6 +554,21 @@ registerAggregate(
     resolve: (argTypes, d) => { numArg(argTypes, d); return { type: 'float64', argTypes: ['float64'] }; },
     stateTypes: () => ['float64', 'float64', 'float64'],
     make: () => new MomentsAcc(kind),
+  })),
+  {
+    name: 'median', arity: [1, 1] as const, doc: 'Exact median of non-null values (double), interpolating between the middle values.',
+    resolve: (argTypes: readonly DataType[], d: string) => { numArg(argTypes, d); return { type: 'float64' as DataType, argTypes: ['float64' as DataType] }; },
+    stateTypes: () => ['list<float64>' as DataType],
+    create: () => new PercentileAcc(0.5),
+  },
+  ...(['corr', 'covar_samp', 'covar_pop'] as const).map((name) => ({
+    name, arity: [2, 2] as const, doc: `${name}(x, y) of the rows where both are non-null (double).`,
+    resolve: (argTypes: readonly DataType[], d: string) => {
+      for (const t of argTypes) if (!isNumeric(t) && t !== 'null') throw typeError(d, argTypes, `numeric arguments for ${name}`);
+      return { type: 'float64' as DataType, argTypes: ['float64', 'float64'] as DataType[] };
+    },
+    stateTypes: () => ['float64', 'float64', 'float64', 'float64', 'float64', 'float64'] as DataType[],
+    create: () => new CoMomentsAcc(name),
   })),
   ...(['collect_list', 'collect_set'] as const).map((name) => ({
     name, arity: [1, 1] as const,

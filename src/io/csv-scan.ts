@@ -310,6 +310,7 @@ export class FastTokenizer implements RecordSource {
     if (n <= 0 || this.base + this.limit >= this.src.size) this.eof = true;
   }
 
+  /** Advances to the next record of the range; false at its end. */
   next(): boolean {
     for (;;) {
       const buf = this.buf;
@@ -531,10 +532,12 @@ export class FastTokenizer implements RecordSource {
     }
   }
 
+  /** 1-based line number where the current record starts (counts line breaks; error path only). */
   lineNumber(): number {
     return lineNumberAt(this.src, this.recordPos);
   }
 
+  /** Closes the underlying file. */
   close(): void {
     this.src.close();
   }

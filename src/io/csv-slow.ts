@@ -215,6 +215,7 @@ export class CsvParseTokenizer implements RecordSource {
     return [text];
   }
 
+  /** Advances to the next record of the range; false at its end. */
   next(): boolean {
     for (;;) {
       if (this.qi < this.queue.length) {
@@ -254,12 +255,14 @@ export class CsvParseTokenizer implements RecordSource {
     this.nf = n;
   }
 
+  /** 1-based line number where the current record starts (counts line breaks; error path only). */
   lineNumber(): number {
     // Line mode stores -1 - (byte offset of the line); count lines up to it on demand.
     if (this.line < 0) return lineNumberAt(this.src, -1 - this.line);
     return this.line;
   }
 
+  /** Closes the underlying file. */
   close(): void {
     this.src.close();
   }

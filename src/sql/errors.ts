@@ -21,6 +21,8 @@ export interface Pos {
   readonly column: number;
   /** 0-based character offset into the whole text. */
   readonly offset: number;
+  /** The SQL text the position is in (so snippets parsed separately format their own line). */
+  readonly source?: string;
 }
 
 /** The SQL line holding `pos` and a caret line pointing at its column (tabs kept so the caret lines up). */
@@ -34,7 +36,7 @@ export function caretLines(source: string, pos: Pos): string {
 
 /** `line L, column C: message` plus the SQL line and a caret line. */
 export function formatAt(source: string, pos: Pos, message: string): string {
-  return `line ${pos.line}, column ${pos.column}: ${message}\n${caretLines(source, pos)}`;
+  return `line ${pos.line}, column ${pos.column}: ${message}\n${caretLines(pos.source ?? source, pos)}`;
 }
 
 /** A syntax error at `pos`. */

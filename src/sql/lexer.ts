@@ -47,7 +47,7 @@ export function tokenize(source: string): Token[] {
   let i = 0;
   let line = 1;
   let lineStart = 0;
-  const posAt = (offset: number): Pos => ({ line, column: offset - lineStart + 1, offset });
+  const posAt = (offset: number): Pos => ({ line, column: offset - lineStart + 1, offset, source });
   // Positions of offsets inside multi-line tokens need the line count at that offset.
   const advanceLines = (from: number, to: number) => {
     for (let k = from; k < to; k++) {
