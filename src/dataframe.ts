@@ -14,7 +14,6 @@ import { checkArity, getAggregate } from './expr/registry.js';
 import { containsWindow } from './expr/window-functions.js';
 import { formatDouble, formatDate, formatTimestamp } from './expr/runtime.js';
 import { runJob, prepare } from './exec/scheduler.js';
-import { MemorySource } from './io/source.js';
 import { type JoinType, type LogicalPlan, joinSchema, logicalToString, projectSchema, qualify } from './plan/logical.js';
 import { extractJoinKeys } from './plan/optimizer.js';
 import { physicalToString } from './plan/physical.js';
@@ -611,7 +610,7 @@ export class DataFrame {
 
   /** @internal Runs the plan and returns the result batches in order. */
   async execute(signal?: AbortSignal): Promise<{ schema: Schema; batches: Batch[] }> {
-    const res = await runJob(this.plan, this.session.plannerConfig(), this.session.runOptions(signal));
+    const res = await runJob(await this.session.resolveCaches(this.plan), this.session.plannerConfig(), this.session.runOptions(signal));
     this.session.lastJob = res;
     return { schema: this.schema, batches: res.partitions.flat() };
   }
@@ -749,7 +748,7 @@ export class DataFrame {
    * tasks, rows and bytes produced, wall time, and whether the stage ran on worker threads.
    */
   async explainAnalyze(): Promise<string> {
-    const res = await runJob(this.plan, this.session.plannerConfig(), this.session.runOptions());
+    const res = await runJob(await this.session.resolveCaches(this.plan), this.session.plannerConfig(), this.session.runOptions());
     const lines = [`== Physical Plan ==`, physicalToString(res.physical), '', `== Stages (job ${res.timeMs.toFixed(1)} ms) ==`];
     for (const st of [...res.stages].sort((a, b) => a.stageId - b.stageId)) {
       lines.push(`Stage ${st.stageId} ${st.description}: tasks=${st.tasks} rows=${st.rows} bytes=${formatBytes(st.bytes)} time=${st.timeMs.toFixed(1)}ms${st.onWorkers ? ' (workers)' : ' (main thread)'}${st.retries ? ` retries=${st.retries}` : ''}`);
@@ -773,11 +772,29 @@ export class DataFrame {
     this.session.catalog.registerView(name, this, false);
   }
 
-  /** Materialises the rows and keeps them in memory so later actions reuse them. */
-  async cache(): Promise<DataFrame> {
-    const res = await runJob(this.plan, this.session.plannerConfig(), this.session.runOptions());
-    const source = new MemorySource(this.schema, res.partitions, 'cached');
-    return this.derive({ kind: 'scan', source, columns: this.schema.fields.map((_, i) => i), filters: [], limit: null, schema: this.plan.schema });
+  /**
+   * Marks this DataFrame to be kept in memory: the first action computes it, later actions (of
+   * this DataFrame and of DataFrames built on it) reuse the partitions. Returns this DataFrame.
+   */
+  cache(): this {
+    this.session.cacheManager.mark(this.plan);
+    return this;
+  }
+
+  /** Same as cache() (Kindling keeps cached data in memory only; the storage level is accepted for compatibility). */
+  persist(_storageLevel?: string): this {
+    return this.cache();
+  }
+
+  /** Drops this DataFrame's cached data. */
+  async unpersist(): Promise<this> {
+    this.session.cacheManager.drop(this.plan);
+    return this;
+  }
+
+  /** True if cache()/persist() was called (and not undone). */
+  get isCached(): boolean {
+    return this.session.cacheManager.has(this.plan);
   }
 }
 

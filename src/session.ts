@@ -11,7 +11,9 @@ import { tableToBatches } from './data/arrow.js';
 import { DataFrame } from './dataframe.js';
 import { sqlToDataFrame } from './sql/planner.js';
 import { AnalysisError, IllegalArgumentError, didYouMean } from './errors.js';
-import type { JobEvents, JobResult, RunOptions } from './exec/scheduler.js';
+import { type JobEvents, type JobResult, type RunOptions, runJob } from './exec/scheduler.js';
+import { CacheManager } from './cache.js';
+import type { LogicalPlan } from './plan/logical.js';
 import { type WorkerPool, acquirePool, releasePool } from './exec/pool.js';
 import { ProgressReporter } from './exec/progress.js';
 import type { CsvReadOptions } from './io/csv.js';
@@ -161,6 +163,14 @@ export class Session {
   get read(): DataFrameReader {
     return new DataFrameReader(this);
   }
+  /** @internal Cached DataFrames (cache()/persist()). */
+  readonly cacheManager = new CacheManager();
+
+  /** @internal Substitutes cached subtrees (materialising them on first use). */
+  resolveCaches(plan: LogicalPlan): Promise<LogicalPlan> {
+    return this.cacheManager.substitute(plan, async (p) => (await runJob(p, this.plannerConfig(), this.runOptions())).partitions);
+  }
+
   /** @internal The last job run (for explain('analyze') and tests). */
   lastJob: JobResult | undefined;
   private stopped = false;

@@ -69,7 +69,7 @@ export class DataFrameWriter {
 
   private async run(path: string, ext: string, writePart: (file: string, batches: Batch[]) => void | Promise<void>): Promise<void> {
     if (checkSaveMode(path, this.saveMode) === 'skip') return;
-    const res = await runJob(this.df.plan, this.df.session.plannerConfig(), this.df.session.runOptions());
+    const res = await runJob(await this.df.session.resolveCaches(this.df.plan), this.df.session.plannerConfig(), this.df.session.runOptions());
     const schema = this.df.schema;
     const parts = res.partitions.map((bs) => bs.map((b) => new Batch(schema, b.columns, b.numRows)));
     const nonEmpty = parts.filter((bs) => bs.length > 0);

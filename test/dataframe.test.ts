@@ -380,10 +380,25 @@ describe('actions and inspection', () => {
     expect(optimized).toContain('limit=5');
   });
 
-  it('cache() materialises once and reuses', async () => {
-    const cached = await spark.range(1000).filter(col('id').mod(2).eq(0)).cache();
-    expect(cached.explain()).toContain('cached');
+  it('cache() is lazy, materialises once on the first action and is reused until unpersist()', async () => {
+    let stages = 0;
+    const off = spark.on('stageCompleted', () => { stages++; });
+    const base = spark.range(1000).filter(col('id').mod(2).eq(0));
+    const cached = base.cache();
+    expect(cached).toBe(base);
+    expect(cached.isCached).toBe(true);
+    expect(stages).toBe(0); // nothing ran yet
     expect(await cached.count()).toBe(500);
+    const afterFirst = stages;
+    expect(await cached.count()).toBe(500);
+    expect(await cached.filter(col('id').lt(10)).count()).toBe(5);
+    // later actions read the cache: only their own stages run, not the cached range+filter job
+    const perCount = (stages - afterFirst) / 2;
+    expect(afterFirst).toBeGreaterThan(perCount);
+    await cached.unpersist();
+    expect(cached.isCached).toBe(false);
+    expect(await cached.count()).toBe(500);
+    off();
   });
 });
 

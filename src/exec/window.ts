@@ -25,6 +25,7 @@ import { type BoundWindowFn, windowFnToString } from '../plan/logical.js';
 import { type DataType, MAX_EXACT_INT, Schema, isList } from '../types.js';
 import { type ExecContext, PhysicalOp } from './operator.js';
 import { registerOpCodec } from './plan-spec.js';
+import { FilterOp, ProjectOp } from './basic.js';
 import { KeyTable } from './hashtable.js';
 import { rowComparator } from './sort.js';
 import '../expr/aggregates.js';
@@ -719,6 +720,34 @@ export class WindowOp extends PhysicalOp {
   describe(): string {
     const keys = this.orderBy.map((k) => `${boundToString(k.expr)} ${k.ascending ? 'ASC' : 'DESC'} NULLS ${k.nullsFirst ? 'FIRST' : 'LAST'}`);
     return `Window [${this.functions.map(windowFnToString).join(', ')}] partitionBy=[${this.partitionBy.map(boundToString).join(', ')}] orderBy=[${keys.join(', ')}]`;
+  }
+}
+
+/**
+ * True if `op`'s partitions already hold every row of each window partition for `keys` (so a
+ * window on these keys needs no exchange): `op` is a WindowOp on the same keys, possibly under
+ * projections that pass the key columns through and filters.
+ */
+export function partitionedForWindow(op: PhysicalOp, keys: readonly BoundExpr[]): boolean {
+  const norm = (ks: readonly BoundExpr[]) => JSON.stringify(ks.map((k) => (k.kind === 'ref' ? { ref: k.index } : k)));
+  let cur = op;
+  let ks: readonly BoundExpr[] = keys;
+  for (;;) {
+    if (cur instanceof WindowOp) return norm(cur.partitionBy) === norm(ks);
+    if (cur instanceof FilterOp) { cur = cur.child; continue; }
+    if (cur instanceof ProjectOp) {
+      const project = cur;
+      const mapped: BoundExpr[] = [];
+      for (const k of ks) {
+        const e = k.kind === 'ref' ? project.exprs[k.index] : undefined;
+        if (!e || e.kind !== 'ref') return false;
+        mapped.push(e);
+      }
+      ks = mapped;
+      cur = cur.child;
+      continue;
+    }
+    return false;
   }
 }
 

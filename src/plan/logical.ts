@@ -97,6 +97,16 @@ export function children(p: LogicalPlan): LogicalPlan[] {
   }
 }
 
+/** A copy of a node with new inputs (same order as `children`). */
+export function withChildren(p: LogicalPlan, kids: readonly LogicalPlan[]): LogicalPlan {
+  switch (p.kind) {
+    case 'scan': case 'empty': return p;
+    case 'join': return { ...p, left: kids[0]!, right: kids[1]! };
+    case 'union': return { ...p, inputs: [...kids] };
+    default: return { ...p, input: kids[0]! } as LogicalPlan;
+  }
+}
+
 /** Adds a qualifier (a DataFrame id or alias) to every field of a schema. */
 export function qualify(schema: Schema, qualifier: string): Schema {
   return new Schema(schema.fields.map((f) => ({ ...f, qualifiers: [...(f.qualifiers ?? []), qualifier] })));

@@ -11,7 +11,7 @@ import { ExchangeOp } from '../exec/exchange.js';
 import { HashJoinOp } from '../exec/join.js';
 import type { PhysicalOp } from '../exec/operator.js';
 import { SortOp } from '../exec/sort.js';
-import { WindowOp } from '../exec/window.js';
+import { WindowOp, partitionedForWindow } from '../exec/window.js';
 import { Schema } from '../types.js';
 import type { LogicalPlan } from './logical.js';
 
@@ -113,7 +113,7 @@ export function planPhysical(p: LogicalPlan, cfg: PlannerConfig): PhysicalOp {
       // Every row of a window partition must meet in one task: hash-partition on the partition
       // keys (one partition without keys), unless the input already is (a window on the same keys).
       const child = planPhysical(p.input, cfg);
-      const samePartitioning = child instanceof WindowOp && JSON.stringify(child.partitionBy) === JSON.stringify(p.partitionBy);
+      const samePartitioning = partitionedForWindow(child, p.partitionBy);
       const single = p.partitionBy.length === 0 || cfg.shufflePartitions === 1;
       const input = samePartitioning || (single && child.numPartitions() === 1)
         ? child
