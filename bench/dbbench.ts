@@ -83,6 +83,7 @@ if (only !== 'join') {
     for (const [label, q] of groupby) {
       let n = 0;
       const t = await timeIt(async () => { n = await q(x).count(); });
+      if (process.env.KINDLING_BENCH_VERBOSE) process.stderr.write(`${label}: ${t.toFixed(2)}s rss=${(process.memoryUsage().rss / 1e6).toFixed(0)}MB\n`);
       m.set(label, { t, n });
     }
     await x.unpersist();

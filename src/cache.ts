@@ -10,6 +10,8 @@ import { Schema } from './types.js';
 
 interface Entry {
   data: Promise<Batch[][]> | null;
+  /** The scan source over the cached partitions (one object, so its shared-memory form is made once). */
+  source: MemorySource | null;
 }
 
 /** Cached plans of one session. */
@@ -18,7 +20,7 @@ export class CacheManager {
 
   /** Marks a plan for caching. */
   mark(plan: LogicalPlan): void {
-    if (!this.entries.has(plan)) this.entries.set(plan, { data: null });
+    if (!this.entries.has(plan)) this.entries.set(plan, { data: null, source: null });
   }
 
   /** Forgets a plan's cached data. */
@@ -46,13 +48,15 @@ export class CacheManager {
       const entry = this.entries.get(p);
       if (entry) {
         if (!entry.data) {
-          const inner = await rec(withChildren(p, await Promise.all(children(p).map(rec))));
+          // Nested caches inside the cached subtree are substituted first; the node itself is not revisited.
+          const kids = children(p);
+          const inner = kids.length ? withChildren(p, await Promise.all(kids.map(rec))) : p;
           entry.data = run(inner);
           entry.data.catch(() => { entry.data = null; });
         }
         const parts = await entry.data;
         const fields = p.schema.fields.map(({ name, type, nullable }) => ({ name, type, nullable }));
-        const source = new MemorySource(new Schema(fields), parts, 'cached');
+        const source = (entry.source ??= new MemorySource(new Schema(fields), parts, 'cached'));
         return { kind: 'scan', source, columns: fields.map((_, i) => i), filters: [], limit: null, schema: p.schema };
       }
       const kids = children(p);

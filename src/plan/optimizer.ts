@@ -1,8 +1,9 @@
 /**
  * Logical optimiser rules, applied in order: constant folding and boolean simplification,
- * predicate pushdown (through projections, sorts, aggregates' grouping keys, joins, unions, into
- * scans), limit pushdown (through projections and unions, into scans), and projection pruning
- * (only the columns an operator above needs are read from scans).
+ * predicate pushdown (through projections, sorts, aggregates' grouping keys, windows' partition
+ * keys, joins, unions, into scans), limit pushdown (through projections and unions, into scans),
+ * and projection pruning (only the columns an operator above needs are read from scans; unused
+ * window functions are dropped).
  */
 import { evaluateConstant } from '../expr/codegen.js';
 import type { BoundAgg, BoundExpr, BoundSortKey } from '../expr/expr.js';
