@@ -533,6 +533,26 @@ export class DataFrame {
     return pick(this, mine).union(pick(other, theirs));
   }
 
+  // ------------------------------------------------------------------ partitioning
+
+  /** Redistributes rows into `n` partitions: round-robin, or by hash of `cols` (a shuffle). */
+  repartition(n: number, ...cols: ColumnOrName[]): DataFrame {
+    if (!Number.isInteger(n) || n < 1) throw new IllegalArgumentError(`repartition(${n}): the number of partitions must be a positive integer`);
+    const keys = cols.map((c) => this.bind(nameOrColumn(c)));
+    return this.derive({ kind: 'repartition', input: this.plan, mode: keys.length ? 'hash' : 'roundrobin', partitions: n, keys, schema: this.plan.schema });
+  }
+
+  /** Reduces the number of partitions to at most `n` by merging neighbours (no shuffle). */
+  coalesce(n: number): DataFrame {
+    if (!Number.isInteger(n) || n < 1) throw new IllegalArgumentError(`coalesce(${n}): the number of partitions must be a positive integer`);
+    return this.derive({ kind: 'repartition', input: this.plan, mode: 'coalesce', partitions: n, keys: [], schema: this.plan.schema });
+  }
+
+  /** Number of partitions the physical plan produces (like `df.rdd.getNumPartitions()`). */
+  getNumPartitions(): number {
+    return prepare(this.plan, this.session.plannerConfig()).physical.numPartitions();
+  }
+
   // ------------------------------------------------------------------ sampling and nulls
 
   /** Random sample: `sample(fraction, seed?)` or `sample(withReplacement, fraction, seed?)`. */

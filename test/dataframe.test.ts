@@ -11,10 +11,11 @@ import {
   functions as F,
   lit,
 } from '../src/index.js';
+import { testThreads } from './threads.js';
 
 let spark: Session;
 beforeAll(async () => {
-  spark = await Session.create({ threads: 2, shufflePartitions: 3 });
+  spark = await Session.create({ threads: testThreads(), shufflePartitions: 3 });
 });
 afterAll(async () => {
   await spark.stop();
@@ -295,7 +296,7 @@ describe('joins', () => {
   it('broadcast and shuffled joins give the same result', async () => {
     const big = spark.range(5000).withColumn('k', col('id').mod(97));
     const small = spark.range(97).withColumnRenamed('id', 'k').withColumn('v', col('k').multiply(2));
-    const s1 = await Session.create({ threads: 2, autoBroadcastJoinThreshold: -1, shufflePartitions: 4 });
+    const s1 = await Session.create({ threads: testThreads(), autoBroadcastJoinThreshold: -1, shufflePartitions: 4 });
     const bigS = s1.range(5000).withColumn('k', col('id').mod(97));
     const smallS = s1.range(97).withColumnRenamed('id', 'k').withColumn('v', col('k').multiply(2));
     const shuffled = bigS.join(smallS, 'k');

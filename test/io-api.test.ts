@@ -18,11 +18,12 @@ import {
   col,
   functions as F,
 } from '../src/index.js';
+import { testThreads } from './threads.js';
 
 let spark: Session;
 let dir: string;
 beforeAll(async () => {
-  spark = await Session.create({ threads: 2, maxPartitionBytes: 4096 });
+  spark = await Session.create({ threads: testThreads(), maxPartitionBytes: 4096 });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kindling-io-api-'));
 });
 afterAll(async () => {

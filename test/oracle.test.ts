@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { Session, col, functions as F } from '../src/index.js';
+import { testThreads } from './threads.js';
 
 function rng(seed: number) {
   let a = seed >>> 0;
@@ -66,7 +67,7 @@ afterAll(() => db.closeSync());
 describe.each([1, 5])('against DuckDB with %i shuffle partitions', (partitions) => {
   let spark: Session;
   beforeAll(async () => {
-    spark = await Session.create({ threads: 2, shufflePartitions: partitions, autoBroadcastJoinThreshold: partitions === 1 ? 10_000_000 : -1 });
+    spark = await Session.create({ threads: testThreads(), shufflePartitions: partitions, autoBroadcastJoinThreshold: partitions === 1 ? 10_000_000 : -1 });
   });
   afterAll(() => spark.stop());
   const A = () => spark.createDataFrame(rowsA, 'k1 STRING, k2 INT, v INT, w DOUBLE');

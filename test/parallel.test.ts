@@ -77,6 +77,35 @@ describe('stages on workers', () => {
   });
 });
 
+describe('repartition and coalesce', () => {
+  it('round-robin and hash repartitioning keep every row and set the partition count', async () => {
+    const df = four.range(1000);
+    expect(df.repartition(7).getNumPartitions()).toBe(7);
+    expect(await df.repartition(7).count()).toBe(1000);
+    const byKey = df.withColumn('k', col('id').mod(5)).repartition(3, 'k');
+    expect(byKey.explain()).toMatch(/Exchange hashpartitioning\(k#\d+, 3\)/);
+    expect((await byKey.groupBy('k').count().orderBy('k').collect()).map((r) => r['count'])).toEqual([200, 200, 200, 200, 200]);
+    expect(() => df.repartition(0)).toThrow(/positive integer/);
+  });
+
+  it('coalesce merges partitions without a shuffle', async () => {
+    const df = four.range(0, 100, 1, 8);
+    const c = df.coalesce(3);
+    expect(c.getNumPartitions()).toBe(3);
+    expect(c.explain()).not.toContain('Exchange');
+    expect((await c.collect()).map((r) => r['id'])).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(df.coalesce(20).getNumPartitions()).toBe(8);
+  });
+
+  it('each output partition becomes one part file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kindling-parts-'));
+    await four.range(100).repartition(3).write.mode('overwrite').parquet(path.join(dir, 'out'));
+    expect(fs.readdirSync(path.join(dir, 'out')).filter((f) => f.endsWith('.parquet'))).toHaveLength(3);
+    await four.range(100).repartition(3).coalesce(1).write.mode('overwrite').csv(path.join(dir, 'one'));
+    expect(fs.readdirSync(path.join(dir, 'one')).filter((f) => f.endsWith('.csv'))).toHaveLength(1);
+  });
+});
+
 describe('robustness', () => {
   it('retries a task whose worker died, on a fresh worker', async () => {
     const marker = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kindling-crash-')), 'marker');

@@ -21,6 +21,7 @@ import { Session, functions as F, type DataFrame } from '../src/index.js';
 import * as scheduler from '../src/exec/scheduler.js';
 import { TPCH_SCHEMA, TPCH_SEED, TPCH_SEP, TPCH_TABLES, generateTpch, tpchCounts, tpchDDL } from '../scripts/generate-tpch.js';
 import { TPCH_QUERIES, type TpchQuery } from './tpch/queries.js';
+import { testThreads } from './threads.js';
 
 /** Scale factor and seed: SF 0.01 and the generator's default seed unless TPCH_SF / TPCH_SEED say otherwise. */
 const SF = Number(process.env['TPCH_SF'] ?? 0.01);
@@ -223,7 +224,7 @@ function compare(q: TpchQuery, ours: Result, theirs: Result): string | null {
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-tpch-'));
   const paths = generateTpch(dir, SF, SEED);
-  spark = await Session.create({ threads: 2 });
+  spark = await Session.create({ threads: testThreads() });
   duckInstance = await DuckDBInstance.create(':memory:');
   duck = await duckInstance.connect();
   for (const t of TPCH_TABLES) {

@@ -11,10 +11,11 @@ import { prepare } from '../src/exec/scheduler.js';
 import { logicalToString } from '../src/plan/logical.js';
 import { optimize } from '../src/plan/optimizer.js';
 import { physicalToString } from '../src/plan/physical.js';
+import { testThreads } from './threads.js';
 
 let spark: Session;
 beforeAll(async () => {
-  spark = await Session.create({ threads: 2, shufflePartitions: 3 });
+  spark = await Session.create({ threads: testThreads(), shufflePartitions: 3 });
 });
 afterAll(() => spark.stop());
 

@@ -78,6 +78,31 @@ export function concatBatches(schema: Schema, batches: readonly Batch[]): Batch 
   return new Batch(schema, cols, n);
 }
 
+/** Merges runs of small batches into batches of about `target` rows (large batches pass through). */
+export function compactBatches(schema: Schema, batches: readonly Batch[], target = BATCH_SIZE): Batch[] {
+  const out: Batch[] = [];
+  let run: Batch[] = [];
+  let rows = 0;
+  const flush = () => {
+    if (run.length) out.push(concatBatches(schema, run));
+    run = [];
+    rows = 0;
+  };
+  for (const b of batches) {
+    if (b.numRows === 0) continue;
+    if (b.numRows >= target) {
+      flush();
+      out.push(b);
+      continue;
+    }
+    if (rows + b.numRows > target) flush();
+    run.push(b);
+    rows += b.numRows;
+  }
+  flush();
+  return out;
+}
+
 /** Converts days since the epoch to a UTC-midnight Date. */
 export function daysToDate(days: number): Date {
   return new Date(days * MILLIS_PER_DAY);

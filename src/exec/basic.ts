@@ -231,6 +231,31 @@ export class SampleOp extends PhysicalOp {
   }
 }
 
+/** Merges contiguous groups of input partitions into fewer partitions, without a shuffle. */
+export class CoalesceOp extends PhysicalOp {
+  readonly children: readonly PhysicalOp[];
+  constructor(readonly child: PhysicalOp, readonly partitions: number) {
+    super();
+    this.children = [child];
+  }
+  get schema(): Schema {
+    return this.child.schema;
+  }
+  numPartitions(): number {
+    return Math.min(this.partitions, this.child.numPartitions());
+  }
+  protected async *run(p: number, ctx: ExecContext): AsyncIterable<Batch> {
+    const n = this.child.numPartitions();
+    const out = this.numPartitions();
+    const lo = Math.floor((p * n) / out);
+    const hi = Math.floor(((p + 1) * n) / out);
+    for (let q = lo; q < hi; q++) yield* this.child.execute(q, ctx);
+  }
+  describe(): string {
+    return `Coalesce ${this.partitions}`;
+  }
+}
+
 /** No rows. */
 export class EmptyOp extends PhysicalOp {
   readonly children: readonly PhysicalOp[] = [];

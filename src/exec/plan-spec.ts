@@ -13,7 +13,7 @@ import { type DataSource, MemorySource, RangeSource } from '../io/source.js';
 import type { JoinType } from '../plan/logical.js';
 import { type Field, Schema } from '../types.js';
 import { HashAggregateOp, type AggMode } from './aggregate.js';
-import { EmptyOp, FilterOp, LimitOp, ProjectOp, SampleOp, ScanOp, UnionOp } from './basic.js';
+import { CoalesceOp, EmptyOp, FilterOp, LimitOp, ProjectOp, SampleOp, ScanOp, UnionOp } from './basic.js';
 import { ExchangeOp } from './exchange.js';
 import { HashJoinOp } from './join.js';
 import { type ExecContext, PhysicalOp } from './operator.js';
@@ -36,6 +36,7 @@ export type OpSpec =
   | { readonly op: 'union'; readonly children: readonly OpSpec[]; readonly fields: readonly Field[] }
   | { readonly op: 'sample'; readonly child: OpSpec; readonly fraction: number; readonly withReplacement: boolean; readonly seed: number }
   | { readonly op: 'empty'; readonly fields: readonly Field[] }
+  | { readonly op: 'coalesce'; readonly child: OpSpec; readonly partitions: number }
   | { readonly op: 'sort'; readonly child: OpSpec; readonly keys: readonly BoundSortKey[]; readonly limit: number | null }
   | { readonly op: 'aggregate'; readonly child: OpSpec; readonly mode: AggMode; readonly groupBy: readonly BoundExpr[]; readonly aggs: readonly BoundAgg[]; readonly fields: readonly Field[] }
   | {
@@ -112,6 +113,7 @@ export function describeStage(op: PhysicalOp, inputs: ExchangeOp[] = []): OpSpec
     if (o instanceof UnionOp) return { op: 'union', children: o.children.map(rec), fields: o.schema.fields };
     if (o instanceof SampleOp) return { op: 'sample', child: rec(o.child), fraction: o.fraction, withReplacement: o.withReplacement, seed: o.seed };
     if (o instanceof EmptyOp) return { op: 'empty', fields: o.schema.fields };
+    if (o instanceof CoalesceOp) return { op: 'coalesce', child: rec(o.child), partitions: o.partitions };
     if (o instanceof SortOp) return { op: 'sort', child: rec(o.child), keys: o.keys, limit: o.limit };
     if (o instanceof HashAggregateOp) return { op: 'aggregate', child: rec(o.child), mode: o.mode, groupBy: o.groupBy, aggs: o.aggs, fields: o.schema.fields };
     if (o instanceof HashJoinOp) {
@@ -161,6 +163,7 @@ export function buildStage(spec: OpSpec, inputs: readonly (readonly (readonly Sh
       case 'union': return new UnionOp(s.children.map(rec), new Schema(s.fields));
       case 'sample': return new SampleOp(rec(s.child), s.fraction, s.withReplacement, s.seed);
       case 'empty': return new EmptyOp(new Schema(s.fields));
+      case 'coalesce': return new CoalesceOp(rec(s.child), s.partitions);
       case 'sort': return new SortOp(rec(s.child), s.keys, s.limit);
       case 'aggregate': return new HashAggregateOp(rec(s.child), s.mode, s.groupBy, s.aggs, new Schema(s.fields));
       case 'join': return new HashJoinOp(rec(s.left), rec(s.right), s.joinType, s.leftKeys, s.rightKeys, s.condition, s.broadcastRight, new Schema(s.fields));

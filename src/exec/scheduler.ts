@@ -5,6 +5,7 @@
  * exchanges they read are materialised (a DAG: independent stages run concurrently). Emits
  * job/stage/task events and keeps per-stage metrics for explain('analyze').
  */
+import { setMaxListeners } from 'node:events';
 import type { Batch } from '../data/batch.js';
 import { ExecutionError, KindlingError } from '../errors.js';
 import { optimize } from '../plan/optimizer.js';
@@ -89,6 +90,8 @@ class Job {
   private readonly abort = new AbortController();
 
   constructor(readonly root: PhysicalOp, readonly opts: RunOptions) {
+    // Every running task listens to the job's signal (piscina): not a leak.
+    setMaxListeners(0, this.abort.signal);
     if (opts.signal) {
       if (opts.signal.aborted) this.abort.abort();
       opts.signal.addEventListener('abort', () => this.abort.abort(), { once: true });

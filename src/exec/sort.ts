@@ -2,7 +2,7 @@
  * Sorting within a partition (full sort, and top-K for orderBy + limit) by compiled key
  * expressions, with Spark's null ordering (ascending: nulls first; descending: nulls last by default).
  */
-import { Batch, concatBatches } from '../data/batch.js';
+import { BATCH_SIZE, Batch, concatBatches } from '../data/batch.js';
 import { compileExpr } from '../expr/codegen.js';
 import type { BoundSortKey } from '../expr/expr.js';
 import { boundToString } from '../expr/expr.js';
@@ -94,9 +94,11 @@ function nanOrder(x: unknown, y: unknown, dir: number): number {
 
 /** The sort permutation of a batch. */
 export function sortIndices(b: Batch, keys: readonly BoundSortKey[], fns: readonly ((b: Batch) => import('../data/column.js').ColumnData)[]): Int32Array {
-  const idx = new Int32Array(b.numRows);
+  // Array.prototype.sort with a comparator is several times faster than TypedArray.prototype.sort in V8.
+  const idx = new Array<number>(b.numRows);
   for (let i = 0; i < idx.length; i++) idx[i] = i;
-  return idx.sort(rowComparator(b, keys, fns));
+  idx.sort(rowComparator(b, keys, fns));
+  return Int32Array.from(idx);
 }
 
 /** Sorts each partition fully (the planner puts a single-partition exchange in front for a global order). */
@@ -129,7 +131,8 @@ export class SortOp extends PhysicalOp {
     }
     if (acc.length === 0) return;
     const out = this.sorted(concatBatches(this.schema, acc), k);
-    if (out.numRows > 0) yield out;
+    // Hand the sorted partition on in standard-size slices (cache-friendly for what follows).
+    for (let i = 0; i < out.numRows; i += BATCH_SIZE) yield out.slice(i, i + BATCH_SIZE);
   }
   private sorted(b: Batch, k: number | null): Batch {
     const idx = sortIndices(b, this.keys, this.fns);

@@ -3,7 +3,7 @@
  * result, or the buckets of the next exchange (hash, single, round-robin, broadcast, or range with
  * sampled bounds). The same code runs inside workers and in the main thread.
  */
-import { Batch, concatBatches } from '../data/batch.js';
+import { Batch, compactBatches, concatBatches } from '../data/batch.js';
 import { compileExpr } from '../expr/codegen.js';
 import type { BoundExpr, BoundSortKey } from '../expr/expr.js';
 import { Schema } from '../types.js';
@@ -57,16 +57,18 @@ export async function executeTask(root: PhysicalOp, p: number, out: OutputSpec, 
         break;
     }
   }
-  // Compact many small pieces into one batch per bucket so downstream loops stay long.
-  const compact = buckets.map((bs) => (bs.length > 1 ? [concatBatches(root.schema, bs)] : bs));
+  // Merge small pieces (hash splits of each input batch) into batches of the standard size, so
+  // downstream loops stay long but working sets still fit in cache.
+  const compact = buckets.map((bs) => (bs.length > 1 ? compactBatches(root.schema, bs) : bs));
   if (out.kind !== 'sample') return { buckets: compact };
-  return { buckets: compact, sample: sampleKeys(compact[0]!, keyFns, root.schema, out.sampleSize, out.seed + p) };
+  return { buckets: compact, sample: sampleKeys(compact[0]!, keyFns, out.sampleSize, out.seed + p) };
 }
 
 /** A random sample of rows' sort-key values (as a batch of the key columns). */
-function sampleKeys(batches: Batch[], keyFns: ((b: Batch) => import('../data/column.js').ColumnData)[], _schema: Schema, size: number, seed: number): Batch | undefined {
-  const b = batches[0];
-  if (!b || b.numRows === 0) return undefined;
+function sampleKeys(batches: Batch[], keyFns: ((b: Batch) => import('../data/column.js').ColumnData)[], size: number, seed: number): Batch | undefined {
+  const live = batches.filter((x) => x.numRows > 0);
+  if (live.length === 0) return undefined;
+  const b = live.length === 1 ? live[0]! : concatBatches(live[0]!.schema, live);
   let s = seed >>> 0 || 1;
   const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
   const m = Math.min(size, b.numRows);

@@ -81,11 +81,23 @@ export interface WindowNode {
   readonly functions: readonly BoundWindowFn[];
   readonly schema: Schema;
 }
+/**
+ * An explicit repartitioning: round-robin (`repartition(n)`), by hash of columns
+ * (`repartition(n, cols)`), or merging partitions without a shuffle (`coalesce(n)`).
+ */
+export interface RepartitionNode {
+  readonly kind: 'repartition';
+  readonly input: LogicalPlan;
+  readonly mode: 'roundrobin' | 'hash' | 'coalesce';
+  readonly partitions: number;
+  readonly keys: readonly BoundExpr[];
+  readonly schema: Schema;
+}
 /** An empty relation (a filter folded to false, limit 0). */
 export interface EmptyNode { readonly kind: 'empty'; readonly schema: Schema }
 
 /** Any logical operator. */
-export type LogicalPlan = ScanNode | ProjectNode | FilterNode | AggregateNode | SortNode | LimitNode | JoinNode | UnionNode | SampleNode | WindowNode | EmptyNode;
+export type LogicalPlan = ScanNode | ProjectNode | FilterNode | AggregateNode | SortNode | LimitNode | JoinNode | UnionNode | SampleNode | WindowNode | RepartitionNode | EmptyNode;
 
 /** The inputs of a node. */
 export function children(p: LogicalPlan): LogicalPlan[] {
@@ -171,6 +183,7 @@ function describeNode(p: LogicalPlan): string {
       return `Window [${p.functions.map(windowFnToString).join(', ')}] partitionBy=[${p.partitionBy.map(boundToString).join(', ')}] orderBy=[${keys.join(', ')}]`;
     }
     case 'empty': return `Empty [${cols(p.schema)}]`;
+    case 'repartition': return p.mode === 'coalesce' ? `Coalesce ${p.partitions}` : `Repartition ${p.mode === 'hash' ? `by [${p.keys.map(boundToString).join(', ')}] ` : ''}${p.partitions}`;
   }
 }
 

@@ -146,6 +146,7 @@ function foldPlan(p: LogicalPlan): LogicalPlan {
     case 'sort': return { ...p, input: foldPlan(p.input), keys: p.keys.map((k) => ({ ...k, expr: foldExpr(k.expr) })) };
     case 'limit': return p.limit === 0 ? { kind: 'empty', schema: p.schema } : { ...p, input: foldPlan(p.input) };
     case 'sample': return { ...p, input: foldPlan(p.input) };
+    case 'repartition': return { ...p, input: foldPlan(p.input), keys: p.keys.map(foldExpr) };
     case 'window': return {
       ...p,
       input: foldPlan(p.input),
@@ -215,6 +216,11 @@ function pushFilters(p: LogicalPlan, preds: BoundExpr[]): LogicalPlan {
     }
     case 'join':
       return pushIntoJoin(p, preds);
+    case 'repartition': {
+      // Filtering before a shuffle moves fewer rows; rows are independent, so deterministic predicates commute.
+      const down = preds.filter(isDeterministic);
+      return wrapFilter({ ...p, input: pushFilters(p.input, down) }, preds.filter((e) => !isDeterministic(e)));
+    }
     case 'limit':
     case 'sample':
       return wrapFilter({ ...p, input: pushFilters(p.input, []) }, preds);
@@ -375,6 +381,10 @@ function prune(p: LogicalPlan, required: Set<number>): Pruned {
     case 'sample': {
       const child = prune(p.input, required);
       return { plan: { ...p, input: child.plan, schema: child.plan.schema } as LogicalPlan, map: child.map };
+    }
+    case 'repartition': {
+      const child = prune(p.input, refsOf(p.keys, new Set(required)));
+      return { plan: { ...p, input: child.plan, keys: p.keys.map((k) => remap(k, child.map)), schema: child.plan.schema }, map: child.map };
     }
     case 'window': {
       const inWidth = p.input.schema.length;

@@ -6,7 +6,7 @@
  */
 import type { BoundExpr } from '../expr/expr.js';
 import { aggStateTypes, HashAggregateOp } from '../exec/aggregate.js';
-import { EmptyOp, FilterOp, LimitOp, ProjectOp, SampleOp, ScanOp, UnionOp } from '../exec/basic.js';
+import { CoalesceOp, EmptyOp, FilterOp, LimitOp, ProjectOp, SampleOp, ScanOp, UnionOp } from '../exec/basic.js';
 import { ExchangeOp } from '../exec/exchange.js';
 import { HashJoinOp } from '../exec/join.js';
 import type { PhysicalOp } from '../exec/operator.js';
@@ -33,7 +33,7 @@ export function estimateBytes(p: LogicalPlan): number | undefined {
       return total * frac;
     }
     case 'empty': return 0;
-    case 'project': case 'filter': case 'sort': case 'sample': return estimateBytes(p.input);
+    case 'project': case 'filter': case 'sort': case 'sample': case 'repartition': return estimateBytes(p.input);
     case 'limit': return Math.min(estimateBytes(p.input) ?? Infinity, p.limit * 64 * Math.max(1, p.schema.length));
     case 'union': {
       let n = 0;
@@ -65,6 +65,12 @@ export function planPhysical(p: LogicalPlan, cfg: PlannerConfig): PhysicalOp {
       return new FilterOp(planPhysical(p.input, cfg), p.condition);
     case 'sample':
       return new SampleOp(planPhysical(p.input, cfg), p.fraction, p.withReplacement, p.seed);
+    case 'repartition': {
+      const child = planPhysical(p.input, cfg);
+      if (p.mode === 'coalesce') return child.numPartitions() <= p.partitions ? child : new CoalesceOp(child, p.partitions);
+      if (p.mode === 'hash') return new ExchangeOp(child, { kind: 'hash', keys: p.keys, partitions: p.partitions });
+      return new ExchangeOp(child, { kind: 'roundrobin', partitions: p.partitions });
+    }
     case 'union':
       return new UnionOp(p.inputs.map((i) => planPhysical(i, cfg)), p.schema);
     case 'sort': {

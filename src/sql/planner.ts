@@ -33,6 +33,7 @@ import { evaluateConstant } from '../expr/codegen.js';
 import { type BoundExpr, type Expr, type FrameBound, type WindowFrame, type WindowSpecExpr, exprName } from '../expr/expr.js';
 import { checkArity, functionNames, getAggregate, getScalar, isAggregate, isScalar } from '../expr/registry.js';
 import { getWindowFunction, isWindowFunction, windowFunctionNames } from '../expr/window-functions.js';
+import { formatDate, formatTimestamp } from '../expr/runtime.js';
 import { prepare } from '../exec/scheduler.js';
 import { type LogicalPlan, logicalToString } from '../plan/logical.js';
 import { physicalToString } from '../plan/physical.js';
@@ -266,6 +267,8 @@ const EMPTY_ENV: Env = { ctes: new Map(), parent: null };
 export class SqlPlanner {
   /** Positions of translated expressions (for errors found after translation). */
   private readonly posOf = new WeakMap<object, Pos>();
+  /** The translation of each AST expression (for output names). */
+  private readonly txOf = new WeakMap<SqlExpr, Expr>();
   private hiddenCounter = 0;
 
   constructor(readonly session: Session, readonly source: string) {}
@@ -558,7 +561,7 @@ export class SqlPlanner {
   /** Translates a WHERE conjunct; correlated ones go to `corr` (returning null). */
   private whereConjunct(c: SqlExpr, frame: Frame, env: Env, corr: Expr[] | null): Expr {
     const ctx = this.ctx(frame, env, 'WHERE', { subqueries: 'deny', outerRefs: corr !== null });
-    const e = this.tx(c, ctx);
+    const e = factorOr(this.tx(c, ctx));
     this.checkBoolean(e, ctx, c.pos, 'WHERE condition');
     if (ctx.sawOuter) {
       corr!.push(e);
@@ -621,7 +624,7 @@ export class SqlPlanner {
     const combined = this.combinedFrame(left, right, outer);
     const ctx = this.ctx(combined, env, 'JOIN condition', { subqueries: 'deny' });
     if (astHasSubquery(j.on)) this.err(j.on.pos, 'subqueries in JOIN conditions are not supported; move the condition to WHERE');
-    const cond = this.tx(j.on, ctx);
+    const cond = factorOr(this.tx(j.on, ctx));
     this.checkBoolean(cond, ctx, j.on.pos, 'JOIN condition');
     return this.joinFrames(left, right, cond, j.type, j.pos, outer);
   }
@@ -662,12 +665,15 @@ export class SqlPlanner {
     const correlated: Expr[] = [];
     for (const c of plain) {
       const ctx = this.ctx(fromOrder, env, 'WHERE', { subqueries: 'deny', outerRefs: corr !== null });
-      const e = this.tx(c, ctx);
-      this.checkBoolean(e, ctx, c.pos, 'WHERE condition');
+      const translated = factorOr(this.tx(c, ctx));
+      this.checkBoolean(translated, ctx, c.pos, 'WHERE condition');
       if (ctx.sawOuter) {
-        correlated.push(e);
+        correlated.push(translated);
         continue;
       }
+      for (const e of exprConjuncts(translated)) addConj(e);
+    }
+    function addConj(e: Expr): void {
       const rels = new Set<number>();
       walkExpr(e, (x) => {
         const r = refIndex(x);
@@ -1038,7 +1044,7 @@ export class SqlPlanner {
         continue;
       }
       const e = this.tx(it.expr, ctx);
-      items.push({ expr: e, name: it.alias ?? displayName(e) });
+      items.push({ expr: e, name: it.alias ?? this.display(it.expr) });
     }
     // ORDER BY: ordinals, aliases (first), select expressions, else hidden expressions over the frame.
     const aliases = new Map<string, Expr>();
@@ -1114,7 +1120,7 @@ export class SqlPlanner {
         continue;
       }
       const e = this.tx(it.expr, sctx);
-      items.push({ expr: e, name: it.alias ?? displayName(e), pos: it.pos, post: containsKind(e, 'window') || hasQualifierPrefix(e, '$') });
+      items.push({ expr: e, name: it.alias ?? this.display(it.expr), pos: it.pos, post: containsKind(e, 'window') || hasQualifierPrefix(e, '$') });
     }
     const aliases = new Map<string, Expr>();
     for (const it of items) if (!aliases.has(it.name.toLowerCase())) aliases.set(it.name.toLowerCase(), it.expr);
@@ -1310,7 +1316,52 @@ export class SqlPlanner {
   tx(node: SqlExpr, ctx: XCtx): Expr {
     const e = this.txInner(node, ctx);
     if (!this.posOf.has(e)) this.posOf.set(e, node.pos);
+    this.txOf.set(node, e);
     return e;
+  }
+
+  /** Spark-style output name of an unaliased SELECT expression, e.g. `(a + 1)`, `count(1)`, `CAST(x AS STRING)`. */
+  display(n: SqlExpr): string {
+    const d = (x: SqlExpr) => this.display(x);
+    const e = this.txOf.get(n);
+    switch (n.kind) {
+      case 'ident': return e && e.kind === 'col' ? e.name : e ? exprName(e) : n.parts[n.parts.length - 1]!;
+      case 'star': return n.qualifier ? `${n.qualifier}.*` : '*';
+      case 'literal':
+        if (n.value === null) return 'NULL';
+        if (n.type === 'date32') return `DATE '${formatDate(n.value as number)}'`;
+        if (n.type === 'timestamp') return `TIMESTAMP '${formatTimestamp(n.value as number)}'`;
+        if (n.type === 'float64') return n.text.replace(/(BD|[DF])$/i, '');
+        return String(n.value);
+      case 'interval': return n.text.replace(/^interval/i, 'INTERVAL');
+      case 'unary': return n.op === 'not' ? `(NOT ${d(n.arg)})` : n.op === '-' ? `(- ${d(n.arg)})` : d(n.arg);
+      case 'binary': {
+        if (n.op === 'concat') return `concat(${d(n.left)}, ${d(n.right)})`;
+        const sym: Record<string, string> = { add: '+', subtract: '-', multiply: '*', divide: '/', mod: '%', div: 'div', eq: '=', neq: '!=', lt: '<', lte: '<=', gt: '>', gte: '>=', eq_null_safe: '<=>', and: 'AND', or: 'OR' };
+        return `(${d(n.left)} ${sym[n.op] ?? n.op} ${d(n.right)})`;
+      }
+      case 'is': return `(${d(n.arg)} IS ${n.negated ? 'NOT ' : ''}${n.test.toUpperCase()})`;
+      case 'distinctFrom': return `(${d(n.left)} IS ${n.negated ? 'NOT ' : ''}DISTINCT FROM ${d(n.right)})`;
+      case 'between': return `(${d(n.arg)} ${n.negated ? 'NOT ' : ''}BETWEEN ${d(n.low)} AND ${d(n.high)})`;
+      case 'inList': return `(${d(n.arg)} ${n.negated ? 'NOT ' : ''}IN (${n.list.map(d).join(', ')}))`;
+      case 'inSubquery': return `(${d(n.arg)} ${n.negated ? 'NOT ' : ''}IN (listquery()))`;
+      case 'like': return `${n.negated ? 'NOT ' : ''}${d(n.arg)} ${n.op.toUpperCase()} ${d(n.pattern)}`;
+      case 'exists': return 'exists()';
+      case 'subquery': return 'scalarsubquery()';
+      case 'func': {
+        if (e && e.kind === 'window') return exprName(e);
+        const args = n.star ? '1' : n.args.map(d).join(', ');
+        const base = `${n.name}(${n.distinct ? 'DISTINCT ' : ''}${args})`;
+        return n.filter ? `${base} FILTER (WHERE ${d(n.filter)})` : base;
+      }
+      case 'case': {
+        const parts = n.whens.map(([c, v]) => `WHEN ${d(c)} THEN ${d(v)}`).join(' ');
+        return `CASE ${n.operand ? d(n.operand) + ' ' : ''}${parts}${n.otherwise ? ` ELSE ${d(n.otherwise)}` : ''} END`;
+      }
+      case 'cast': return `CAST(${d(n.arg)} AS ${n.typeText})`;
+      case 'extract': return `extract(${n.field.toLowerCase()} FROM ${d(n.arg)})`;
+      case 'subscript': return `${d(n.arg)}[${d(n.index)}]`;
+    }
   }
 
   private checked(e: Expr, ctx: XCtx, pos: Pos): Expr {
@@ -1401,6 +1452,8 @@ export class SqlPlanner {
     if ((op === 'add' || op === 'subtract') && (node.left.kind === 'interval' || node.right.kind === 'interval')) {
       return this.intervalArithmetic(node, ctx);
     }
+    const exact = exactDecimal(node);
+    if (exact !== null && exact.decimal) return lit(Number(formatDecimal(exact)), 'float64');
     const a = this.tx(node.left, ctx);
     const b = this.tx(node.right, ctx);
     if (op === 'div') {
@@ -1663,6 +1716,77 @@ export class SqlPlanner {
 }
 
 // ==================================================================== small helpers
+
+/** An exact decimal constant: value = v / 10^scale. */
+interface Decimal {
+  readonly v: bigint;
+  readonly scale: number;
+  /** True when a decimal (not integer) literal took part. */
+  readonly decimal: boolean;
+}
+
+/**
+ * Folds `+ - *` over decimal literals exactly (Spark types `.06 + 0.01` as DECIMAL, so it is
+ * exactly 0.07; in doubles it would be 0.06999999999999999 and `BETWEEN .06 - 0.01 AND .06 + 0.01`
+ * would miss 0.07, as in TPC-H Q6). Null when the expression is not such a constant.
+ */
+function exactDecimal(n: SqlExpr): Decimal | null {
+  if (n.kind === 'literal') {
+    if (typeof n.value !== 'number') return null;
+    const m = /^(-?)(\d*)(?:\.(\d*))?(BD)?$/i.exec(n.text);
+    if (!m || (m[2] === '' && (m[3] ?? '') === '')) return null;
+    const frac = m[3] ?? '';
+    const v = BigInt((m[2] || '0') + frac) * (m[1] ? -1n : 1n);
+    return { v, scale: frac.length, decimal: frac.length > 0 || m[3] !== undefined || m[4] !== undefined };
+  }
+  if (n.kind !== 'binary' || (n.op !== 'add' && n.op !== 'subtract' && n.op !== 'multiply')) return null;
+  const a = exactDecimal(n.left);
+  const b = exactDecimal(n.right);
+  if (!a || !b) return null;
+  const decimal = a.decimal || b.decimal;
+  if (n.op === 'multiply') return { v: a.v * b.v, scale: a.scale + b.scale, decimal };
+  const scale = Math.max(a.scale, b.scale);
+  const av = a.v * 10n ** BigInt(scale - a.scale);
+  const bv = b.v * 10n ** BigInt(scale - b.scale);
+  return { v: n.op === 'add' ? av + bv : av - bv, scale, decimal };
+}
+
+function formatDecimal(d: Decimal): string {
+  const neg = d.v < 0n;
+  const digits = (neg ? -d.v : d.v).toString().padStart(d.scale + 1, '0');
+  const int = digits.slice(0, digits.length - d.scale);
+  const frac = digits.slice(digits.length - d.scale);
+  return `${neg ? '-' : ''}${int}${frac ? '.' + frac : ''}`;
+}
+
+/** Splits an Expr on AND. */
+function exprConjuncts(e: Expr): Expr[] {
+  if (e.kind === 'call' && e.fn === 'and') return e.args.flatMap(exprConjuncts);
+  return [e];
+}
+function exprDisjuncts(e: Expr): Expr[] {
+  if (e.kind === 'call' && e.fn === 'or') return e.args.flatMap(exprDisjuncts);
+  return [e];
+}
+
+/**
+ * Pulls conjuncts shared by every branch of an OR out of it (`(a AND b) OR (a AND c)` →
+ * `a AND (b OR c)`), as Spark's optimizer does, so join keys repeated in each branch (TPC-H Q19)
+ * become hash-join keys instead of a nested-loop condition.
+ */
+function factorOr(e: Expr): Expr {
+  if (e.kind === 'call' && e.fn === 'and') return andAll(e.args.map(factorOr))!;
+  if (!(e.kind === 'call' && e.fn === 'or')) return e;
+  const branches = exprDisjuncts(e).map(exprConjuncts);
+  const common = branches[0]!.filter((c) => branches.every((b) => b.some((x) => json(x) === json(c))));
+  if (common.length === 0) return e;
+  const keys = new Set(common.map(json));
+  const rests = branches.map((b) => b.filter((x) => !keys.has(json(x))));
+  // A branch that is only common conjuncts makes the OR true: the result is just the common part.
+  if (rests.some((r) => r.length === 0)) return andAll(common)!;
+  const or = rests.map((r) => andAll(r)!).reduce((a, b) => call('or', a, b));
+  return andAll([...common, or])!;
+}
 
 function sortExpr(e: Expr, o: SqlOrderItem): Expr {
   const nullsFirst = o.nullsFirst ?? o.ascending;
