@@ -197,6 +197,18 @@ function isAsciiString(s: string): boolean {
   return true;
 }
 
+/** Offsets of the variable-length values at `indices` laid end to end (-1 = empty). */
+function gatherOffsets(off: Int32Array, indices: Int32Array, n: number): Int32Array {
+  const offsets = new Int32Array(n + 1);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const j = indices[i]!;
+    if (j >= 0) total += off[j + 1]! - off[j]!;
+    offsets[i + 1] = total;
+  }
+  return offsets;
+}
+
 /** Gathers values at `indices` into a new column; an index of -1 produces a null (used by outer joins). */
 export function take(col: ColumnData, indices: Int32Array, count = indices.length): ColumnData {
   const n = count;
@@ -214,13 +226,8 @@ export function take(col: ColumnData, indices: Int32Array, count = indices.lengt
   }
   if (isList(col.type)) {
     const off = col.offsets!;
-    const offsets = new Int32Array(n + 1);
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const j = indices[i]!;
-      if (j >= 0) total += off[j + 1]! - off[j]!;
-      offsets[i + 1] = total;
-    }
+    const offsets = gatherOffsets(off, indices, n);
+    const total = offsets[n]!;
     const childIdx = new Int32Array(total);
     let k = 0;
     for (let i = 0; i < n; i++) {
@@ -232,13 +239,8 @@ export function take(col: ColumnData, indices: Int32Array, count = indices.lengt
   if (col.type === 'utf8') {
     const off = col.offsets!;
     const bytes = col.bytes!;
-    const offsets = new Int32Array(n + 1);
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const j = indices[i]!;
-      if (j >= 0) total += off[j + 1]! - off[j]!;
-      offsets[i + 1] = total;
-    }
+    const offsets = gatherOffsets(off, indices, n);
+    const total = offsets[n]!;
     const out = new Uint8Array(total);
     for (let i = 0; i < n; i++) {
       const j = indices[i]!;

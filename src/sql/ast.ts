@@ -108,6 +108,8 @@ export type SqlFrom =
       readonly natural: boolean;
       readonly pos: Pos;
     }
+  /** The table-valued function `range(end)` / `range(start, end[, step[, partitions]])`. */
+  | { readonly kind: 'range'; readonly args: readonly SqlExpr[]; readonly alias: string | null; readonly columns: readonly string[] | null; readonly pos: Pos }
   /** Internal: an existing DataFrame (for `df.selectExpr` / `df.filter('...')`). */
   | { readonly kind: 'dataframe'; readonly df: DataFrame; readonly alias: string | null; readonly pos: Pos };
 

@@ -683,12 +683,9 @@ export class Parser {
         while (this.acceptOp(','));
       }
       this.expectOp(')');
+      if (args.length < 1 || args.length > 4) this.error(name.pos, `range() takes 1 to 4 arguments (end, or start, end[, step[, numPartitions]]), got ${args.length}`);
       const { alias, columns } = this.tableAlias();
-      const call: SqlExpr = { kind: 'func', name: 'range', args, distinct: false, star: false, filter: null, ignoreNulls: false, over: null, pos: name.pos };
-      const body: SqlSelect = {
-        kind: 'select', distinct: false, items: [{ expr: call, alias: null, implicitAlias: false, pos: name.pos }], from: [], where: null, groupBy: null, having: null, windows: [], pos: name.pos,
-      };
-      return { kind: 'derived', query: { kind: 'query', ctes: [], body, orderBy: [], limit: null, offset: null, pos: name.pos }, alias: alias ?? 'range', columns, pos: name.pos };
+      return this.fromSuffix({ kind: 'range', args, alias, columns, pos: name.pos });
     }
     const { alias, columns } = this.tableAlias();
     return this.fromSuffix({ kind: 'table', name: name.name, alias, columns, pos: name.pos });

@@ -431,6 +431,18 @@ export class SqlPlanner {
     return df;
   }
 
+  private constantNumber(e: SqlExpr, what: string): number {
+    const x = this.tx(e, this.ctx(null, EMPTY_ENV, what, { subqueries: 'deny' }));
+    let v: unknown;
+    try {
+      v = evaluateConstant(bindExpr(x, new Schema([])));
+    } catch {
+      this.err(e.pos, `the arguments of ${what} must be constant integers`);
+    }
+    if (typeof v !== 'number' || !Number.isInteger(v)) this.err(e.pos, `the arguments of ${what} must be integers, got ${String(v)}`);
+    return v;
+  }
+
   private constantInt(e: SqlExpr, clause: string): number {
     const x = this.tx(e, this.ctx(null, EMPTY_ENV, clause, { subqueries: 'deny' }));
     let v: unknown;
@@ -590,6 +602,11 @@ export class SqlPlanner {
       }
       case 'dataframe':
         return Frame.of(f.alias ? f.df.alias(f.alias) : f.df, outer);
+      case 'range': {
+        const n = f.args.map((a) => this.constantNumber(a, 'range()'));
+        const df = this.at(f.pos, () => (n.length === 1 ? this.session.range(n[0]!) : this.session.range(n[0]!, n[1], n[2] ?? 1, n[3])));
+        return Frame.of(this.requalify(this.renameColumns(df, f.columns, f.pos, 'range()'), f.alias ?? 'range'), outer);
+      }
       case 'join':
         return this.planJoin(f, env, outer);
     }
