@@ -7,6 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { AnalysisError, DataFrame, Session, Window, col, functions as F } from '../src/index.js';
+import { TPCH_TABLES, tpchDDL } from '../scripts/generate-tpch.js';
+import { TPCH_QUERIES } from './tpch/queries.js';
+import { explainText } from '../src/sql/planner.js';
 
 // ------------------------------------------------------------------ data
 
@@ -95,6 +98,7 @@ function norm(v: unknown): unknown {
   if (typeof v === 'object') {
     const s = String(v);
     if (/^\d{4}-\d\d-\d\d$/.test(s)) return s;
+    if (/^\d{4}-\d\d-\d\d 00:00:00$/.test(s)) return s.slice(0, 10); // DuckDB: date + interval is a timestamp
     if (/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?$/.test(s)) return s.replace(/\.0+$/, '');
     const n = Number(s);
     return Number.isNaN(n) ? s : norm(n);
@@ -197,7 +201,8 @@ describe('expressions', () => {
 
   it('functions through the registry: strings, math, dates, conditionals', async () => {
     await same(`SELECT upper(name), lower(name), length(name), substring(name, 2, 3), substring(name FROM 2 FOR 2), substring(name FROM 3), substr(name, -2), trim('  x '), concat(name, '-', dept), coalesce(dept, 'none'), nullif(salary, 85), abs(-salary), round(bonus, 1), greatest(salary, 90) FROM emp`,
-      `SELECT upper(name), lower(name), length(name), substring(name, 2, 3), substring(name, 2, 2), substring(name, 3), substr(name, -2), trim('  x '), concat(name, '-', dept), coalesce(dept, 'none'), nullif(salary, 85), abs(-salary), round(bonus, 1), greatest(salary, 90) FROM emp`);
+      // Spark's concat is null when an argument is; DuckDB's skips nulls (its || does not)
+      `SELECT upper(name), lower(name), length(name), substring(name, 2, 3), substring(name, 2, 2), substring(name, 3), substr(name, -2), trim('  x '), name || '-' || dept, coalesce(dept, 'none'), nullif(salary, 85), abs(-salary), round(bonus, 1), greatest(salary, 90) FROM emp`);
   });
 
   it('date arithmetic: INTERVAL days/months/years, date - interval, EXTRACT, date_part', async () => {
@@ -217,7 +222,8 @@ describe('expressions', () => {
 
   it('array subscripts and COUNT(DISTINCT ...)', async () => {
     expect(await rows(`SELECT split('a,b,c', ',')[1] x`)).toEqual([{ x: 'b' }]);
-    await same('SELECT count(DISTINCT k1), count(DISTINCT k1, k2), count(k1), count(*) FROM a');
+    await same('SELECT count(DISTINCT k1), count(DISTINCT k1, k2), count(k1), count(*) FROM a',
+      "SELECT count(DISTINCT k1), count(DISTINCT CASE WHEN k1 IS NOT NULL AND k2 IS NOT NULL THEN k1 || '/' || k2 END), count(k1), count(*) FROM a");
   });
 
   it('aggregate FILTER (WHERE ...)', async () => {
@@ -227,7 +233,7 @@ describe('expressions', () => {
 
 describe('joins', () => {
   it.each(['JOIN', 'INNER JOIN', 'LEFT JOIN', 'LEFT OUTER JOIN', 'RIGHT JOIN', 'FULL JOIN', 'FULL OUTER JOIN'])('%s ... ON', async (j) => {
-    await same(`SELECT a.k1, a.k2, a.v, b.v, b.w FROM a ${j} b ON a.k1 = b.k1 AND a.k2 = b.k2`);
+    await same(`SELECT a.k1, a.k2, a.v av, b.v bv, b.w bw FROM a ${j} b ON a.k1 = b.k1 AND a.k2 = b.k2`);
   });
 
   it('join with a non-equi residual condition', async () => {
@@ -253,9 +259,10 @@ describe('joins', () => {
   it('USING and NATURAL joins keep one copy of the keys', async () => {
     const df = spark.sql('SELECT * FROM emp JOIN depts USING (dept)');
     expect(df.columns).toEqual(['dept', 'id', 'name', 'salary', 'bonus', 'hired', 'floor', 'budget']);
-    await same('SELECT * FROM emp JOIN depts USING (dept)');
-    await same('SELECT * FROM emp LEFT JOIN depts USING (dept)');
-    await same('SELECT * FROM emp NATURAL JOIN depts');
+    const sparkOrder = 'dept, id, name, salary, bonus, hired, floor, budget';
+    await same('SELECT * FROM emp JOIN depts USING (dept)', `SELECT ${sparkOrder} FROM emp JOIN depts USING (dept)`);
+    await same('SELECT * FROM emp LEFT JOIN depts USING (dept)', `SELECT ${sparkOrder} FROM emp LEFT JOIN depts USING (dept)`);
+    await same('SELECT * FROM emp NATURAL JOIN depts', `SELECT ${sparkOrder} FROM emp NATURAL JOIN depts`);
     await same('SELECT dept, emp.name, depts.floor FROM emp FULL JOIN depts USING (dept)');
   });
 
@@ -266,10 +273,10 @@ describe('joins', () => {
   });
 
   it('self joins with aliases and derived tables', async () => {
-    await same('SELECT x.id, y.id FROM emp x JOIN emp y ON x.salary = y.salary AND x.id < y.id');
+    await same('SELECT x.id, y.id AS id2 FROM emp x JOIN emp y ON x.salary = y.salary AND x.id < y.id');
     await same('SELECT t.dept, t.n FROM (SELECT dept, count(*) n FROM emp GROUP BY dept) AS t WHERE t.n > 1');
     await same('SELECT s.d, s.total FROM (SELECT dept, sum(salary) FROM emp GROUP BY dept) s(d, total) ORDER BY s.total DESC NULLS LAST', undefined, true);
-    await same('SELECT * FROM (emp e JOIN depts d ON e.dept = d.dept) WHERE d.floor < 3');
+    await same('SELECT e.*, d.floor FROM (emp e JOIN depts d ON e.dept = d.dept) WHERE d.floor < 3');
   });
 });
 
@@ -283,12 +290,13 @@ describe('aggregation', () => {
   });
 
   it('aggregates inside expressions and CASE inside aggregates', async () => {
-    await same('SELECT k1, sum(v) / count(*) AS avg1, sum(CASE WHEN v > 0 THEN 1 ELSE 0 END) pos, 100.0 * sum(CASE WHEN k2 = 1 THEN w ELSE 0 END) / sum(w) share FROM a GROUP BY k1');
+    await same('SELECT k1, sum(v) / count(*) AS avg1, sum(CASE WHEN v > 0 THEN 1 ELSE 0 END) pos, 100.0 * sum(CASE WHEN k2 = 1 THEN w ELSE 0 END) / sum(w) share_w FROM a GROUP BY k1');
   });
 
   it('HAVING, including aggregates not in the select list and select aliases', async () => {
     await same('SELECT k1 FROM a GROUP BY k1 HAVING count(*) > 30 AND max(w) > 900');
     await same('SELECT k1, sum(v) s FROM a GROUP BY k1 HAVING s > 3000');
+    await same('SELECT k1, sum(v) AS v FROM a GROUP BY k1 HAVING v > 3000');
     await same('SELECT count(*) FROM a HAVING count(*) > 1');
   });
 
@@ -343,19 +351,20 @@ describe('subqueries', () => {
     await same('SELECT a.k1, a.v FROM a WHERE a.w = (SELECT min(b.w) FROM b WHERE b.k1 = a.k1 AND b.k2 = a.k2)');
     await same('SELECT name, (SELECT count(*) FROM emp e2 WHERE e2.dept = e.dept AND e2.salary > e.salary) AS richer FROM emp e');
     await same('SELECT dept, (SELECT count(*) FROM emp WHERE emp.dept = depts.dept) n, (SELECT sum(salary) FROM emp WHERE emp.dept = depts.dept) s FROM depts');
-    const plan = spark.sql('SELECT k1 FROM a WHERE v > (SELECT avg(v) FROM b WHERE b.k2 = a.k2)').explain('extended');
-    expect(plan).toMatch(/Join left \[/);
+    const plan = spark.sql('SELECT k1 FROM a WHERE v > (SELECT avg(v) FROM b WHERE b.k2 = a.k2)');
+    expect(explainText(plan, 'extended')).toMatch(/Join left \[/);
   });
 
   it('EXISTS / NOT EXISTS with extra correlated predicates (TPC-H Q4 / Q21 / Q22 shapes)', async () => {
     await same('SELECT * FROM emp e WHERE EXISTS (SELECT * FROM depts d WHERE d.dept = e.dept)');
     await same('SELECT * FROM emp e WHERE NOT EXISTS (SELECT * FROM depts d WHERE d.dept = e.dept)');
-    await same('SELECT k1, k2, v FROM a WHERE EXISTS (SELECT 1 FROM b WHERE b.k2 = a.k2 AND b.k1 <> a.k1 AND b.v > a.v)');
+    // DuckDB 1.5 returns too few rows for this EXISTS (two non-equality correlations); its SEMI JOIN agrees with a brute-force check
+    await same('SELECT k1, k2, v FROM a WHERE EXISTS (SELECT 1 FROM b WHERE b.k2 = a.k2 AND b.k1 <> a.k1 AND b.v > a.v)', 'SELECT k1, k2, v FROM a SEMI JOIN b ON b.k2 = a.k2 AND b.k1 <> a.k1 AND b.v > a.v');
     await same('SELECT k1, k2, v FROM a WHERE NOT EXISTS (SELECT 1 FROM b WHERE b.k2 = a.k2 AND b.v > a.v) AND v IS NOT NULL');
     await same('SELECT count(*) FROM a WHERE EXISTS (SELECT * FROM b WHERE b.v > 690)');
     await same('SELECT count(*) FROM a WHERE NOT EXISTS (SELECT * FROM b WHERE b.v > 100000)');
-    const plan = spark.sql('SELECT * FROM emp e WHERE NOT EXISTS (SELECT * FROM depts d WHERE d.dept = e.dept)').explain('extended');
-    expect(plan).toMatch(/Join left_anti \[/);
+    const plan = spark.sql('SELECT * FROM emp e WHERE NOT EXISTS (SELECT * FROM depts d WHERE d.dept = e.dept)');
+    expect(explainText(plan, 'extended')).toMatch(/Join left_anti \[/);
   });
 
   it('IN / NOT IN subqueries with SQL null rules (null-aware anti join)', async () => {
@@ -517,7 +526,7 @@ describe('SQL in the DataFrame API', () => {
 
 describe('SQL and DataFrame code build the same optimised plan', () => {
   const optimized = (df: DataFrame): string => {
-    const text = df.explain('extended');
+    const text = explainText(df, 'extended');
     return text.slice(text.indexOf('== Optimized Logical Plan =='), text.indexOf('== Physical Plan ==')).replace(/#\d+/g, '#');
   };
 
@@ -549,6 +558,27 @@ describe('SQL and DataFrame code build the same optimised plan', () => {
     const sql = spark.sql('SELECT DISTINCT dept, floor FROM emp JOIN depts USING (dept)');
     const api = spark.table('emp').join(spark.table('depts'), 'dept').select('dept', 'floor').distinct();
     expect(optimized(sql)).toBe(optimized(api));
+  });
+});
+
+describe('TPC-H queries', () => {
+  it('all 22 parse and plan in milliseconds, joins keyed (cross joins only with one-row subquery results), and run', async () => {
+    for (const t of TPCH_TABLES) spark.createDataFrame([], tpchDDL(t)).createOrReplaceTempView(t);
+    try {
+      for (const q of TPCH_QUERIES) {
+        spark.sql(q.sql);
+        const t0 = performance.now();
+        const df = spark.sql(q.sql);
+        expect(performance.now() - t0).toBeLessThan(100);
+        const text = explainText(df, 'extended');
+        const optimized = text.slice(text.indexOf('== Optimized'), text.indexOf('== Physical'));
+        const cross = optimized.split('\n').filter((l) => /Join cross/.test(l));
+        expect(cross.length, `Q${q.id}`).toBe([11, 16, 22].includes(q.id) ? 1 : 0);
+        await df.collect();
+      }
+    } finally {
+      for (const t of TPCH_TABLES) spark.catalog.dropTempView(t);
+    }
   });
 });
 

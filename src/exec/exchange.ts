@@ -4,6 +4,8 @@
  * to a single partition, round-robin, or broadcast (every consumer sees all rows).
  */
 import type { Batch } from '../data/batch.js';
+import type { ColumnData } from '../data/column.js';
+import { splitByPartition } from './task.js';
 import type { BoundExpr, BoundSortKey } from '../expr/expr.js';
 import { boundToString } from '../expr/expr.js';
 import type { Schema } from '../types.js';
@@ -20,25 +22,12 @@ export type Partitioning =
   | { readonly kind: 'range'; readonly keys: readonly BoundSortKey[]; readonly partitions: number };
 
 /** Splits one batch into `n` buckets by hash of the key columns. */
-export function hashSplit(b: Batch, keyFns: readonly ((b: Batch) => import('../data/column.js').ColumnData)[], n: number): Batch[] {
+export function hashSplit(b: Batch, keyFns: readonly ((b: Batch) => ColumnData)[], n: number): Batch[] {
   if (n === 1) return [b];
-  const keys = keyFns.map((f) => f(b));
-  const h = hashRows(keys, b.numRows);
-  const counts = new Int32Array(n);
+  const h = hashRows(keyFns.map((f) => f(b)), b.numRows);
   const part = new Int32Array(b.numRows);
-  for (let i = 0; i < b.numRows; i++) {
-    const p = h[i]! % n;
-    part[i] = p;
-    counts[p]!++;
-  }
-  const idx: Int32Array[] = [];
-  for (let p = 0; p < n; p++) idx.push(new Int32Array(counts[p]!));
-  const fill = new Int32Array(n);
-  for (let i = 0; i < b.numRows; i++) {
-    const p = part[i]!;
-    idx[p]![fill[p]!++] = i;
-  }
-  return idx.map((ix) => (ix.length === b.numRows ? b : b.take(ix)));
+  for (let i = 0; i < b.numRows; i++) part[i] = h[i]! % n;
+  return splitByPartition(b, part, n);
 }
 
 /** Redistributes its input's rows into a new set of partitions. */

@@ -39,16 +39,21 @@ export async function executeTask(root: PhysicalOp, p: number, out: OutputSpec, 
   const n = bucketCount(out);
   const buckets: Batch[][] = Array.from({ length: n }, () => []);
   const keyFns = out.kind === 'hash' ? out.keys.map(compileExpr) : out.kind === 'range' || out.kind === 'sample' ? out.keys.map((k) => compileExpr(k.expr)) : [];
-  let rr = out.kind === 'roundrobin' ? out.start : 0;
+  // Round-robin starts at a different bucket in every task (Spark starts at a random one) and deals rows, not batches.
+  let rr = out.kind === 'roundrobin' ? out.start + p : 0;
   for await (const b of root.execute(p, ctx)) {
     if (b.numRows === 0) continue;
     switch (out.kind) {
       case 'collect': case 'single': case 'broadcast': case 'sample':
         buckets[0]!.push(b);
         break;
-      case 'roundrobin':
-        buckets[rr++ % n]!.push(b);
+      case 'roundrobin': {
+        const part = new Int32Array(b.numRows);
+        for (let i = 0; i < b.numRows; i++) part[i] = (rr + i) % n;
+        rr += b.numRows;
+        splitByPartition(b, part, n).forEach((pb, i) => { if (pb.numRows) buckets[i]!.push(pb); });
         break;
+      }
       case 'hash':
         hashSplit(b, keyFns, n).forEach((pb, i) => { if (pb.numRows) buckets[i]!.push(pb); });
         break;
@@ -111,11 +116,20 @@ export function rangeSplit(b: Batch, keyFns: readonly ((b: Batch) => import('../
     part[i] = lo;
     counts[lo]!++;
   }
-  const idx = Array.from({ length: n }, (_, p) => new Int32Array(counts[p]!));
+  return splitByPartition(b, part, n, counts);
+}
+
+/** Splits a batch's rows into `n` batches by a partition id per row. */
+export function splitByPartition(b: Batch, part: Int32Array, n: number, counts?: Int32Array): Batch[] {
+  if (!counts) {
+    counts = new Int32Array(n);
+    for (let i = 0; i < b.numRows; i++) counts[part[i]!]!++;
+  }
+  const idx = Array.from({ length: n }, (_, p) => new Int32Array(counts![p]!));
   const fill = new Int32Array(n);
   for (let i = 0; i < b.numRows; i++) {
     const p = part[i]!;
     idx[p]![fill[p]!++] = i;
   }
-  return idx.map((ix) => b.take(ix));
+  return idx.map((ix) => (ix.length === b.numRows ? b : b.take(ix)));
 }

@@ -73,8 +73,19 @@ export function callExpr(fn: string, ...args: Expr[]): Expr {
   return { kind: 'call', fn, args };
 }
 
-/** The name Spark would give an unaliased expression's output column (e.g. `(age > 30)`, `sum(balance)`). */
+const nameCache = new WeakMap<Expr, string>();
+
+/** The name Spark would give an unaliased expression's output column (e.g. `(age > 30)`, `sum(balance)`). Memoised per node. */
 export function exprName(e: Expr): string {
+  let n = nameCache.get(e);
+  if (n === undefined) {
+    n = computeExprName(e);
+    nameCache.set(e, n);
+  }
+  return n;
+}
+
+function computeExprName(e: Expr): string {
   switch (e.kind) {
     case 'col': return e.name;
     case 'lit': return e.value === null ? 'NULL' : String(e.value);

@@ -484,7 +484,7 @@ export class Parser {
         from: [{ kind: 'table', name: name.name, alias: null, columns: null, pos: name.pos }], where: null, groupBy: null, having: null, windows: [], pos: t.pos,
       };
     }
-    if (this.isKw('FROM')) this.unsupported(t.pos, "FROM-first queries ('FROM t SELECT ...')", 'write SELECT ... FROM t');
+    if (this.isKw('FROM')) this.unsupported(t.pos, "FROM-first query ('FROM t SELECT ...')", 'write SELECT ... FROM t');
     if (this.acceptOp('(')) {
       const q = this.parseQuery();
       this.expectOp(')');
@@ -515,7 +515,6 @@ export class Parser {
 
   private parseSelect(): SqlSelect {
     const start = this.next().pos;
-    if (this.isKw('TRANSFORM')) this.unsupported(this.peek().pos, 'SELECT TRANSFORM');
     let distinct = false;
     if (this.acceptKw('DISTINCT')) distinct = true;
     else this.acceptKw('ALL');
@@ -576,7 +575,7 @@ export class Parser {
     }
     const expr = this.parseExpr();
     if (this.acceptKw('AS')) {
-      if (this.isOp('(')) this.unsupported(this.peek().pos, 'multi-name aliases AS (a, b)');
+      if (this.isOp('(')) this.unsupported(this.peek().pos, 'multi-name alias AS (a, b)');
       const a = this.peek().kind === 'string' ? { name: this.stringLiteral() } : this.identifier('an alias');
       return { expr, alias: a.name, implicitAlias: false, pos: t.pos };
     }
@@ -630,7 +629,7 @@ export class Parser {
         return left;
       }
       if (!sawJoin) this.expectKw('JOIN');
-      if (this.isKw('LATERAL')) this.unsupported(this.peek().pos, 'LATERAL subqueries');
+      if (this.isKw('LATERAL')) this.unsupported(this.peek().pos, 'LATERAL subquery');
       const right = this.parseFromPrimary();
       let on: SqlExpr | null = null;
       let using: { name: string; pos: Pos }[] | null = null;
@@ -652,7 +651,7 @@ export class Parser {
 
   private parseFromPrimary(): SqlFrom {
     const t = this.peek();
-    if (this.isKw('LATERAL')) this.unsupported(t.pos, 'LATERAL subqueries');
+    if (this.isKw('LATERAL')) this.unsupported(t.pos, 'LATERAL subquery');
     if (this.isOp('(')) {
       // A derived table `(SELECT ...) alias` or a parenthesised join `(a JOIN b ON ...)`.
       const isQuery = this.isKw('SELECT', 1) || this.isKw('WITH', 1) || this.isKw('VALUES', 1) || (this.isOp('(', 1) && this.looksLikeQueryParen(1));
@@ -746,7 +745,7 @@ export class Parser {
     if (this.acceptKws('ORDER', 'BY') || this.acceptKws('SORT', 'BY')) orderBy = this.orderItems();
     let frame: SqlFrame | null = null;
     const ft = this.peek();
-    if (this.isKw('GROUPS')) this.unsupported(ft.pos, 'GROUPS frames', 'use ROWS or RANGE');
+    if (this.isKw('GROUPS')) this.unsupported(ft.pos, 'GROUPS frame', 'use ROWS or RANGE');
     if (this.acceptKw('ROWS') || this.acceptKw('RANGE')) {
       const type = ft.upper === 'ROWS' ? 'rows' : 'range';
       let startB: SqlFrameBound;
@@ -836,7 +835,7 @@ export class Parser {
       return { kind: 'between', arg: left, low, high, negated, pos: left.pos };
     }
     if (this.takeKw('IN')) {
-      const open = this.expectOp('(');
+      this.expectOp('(');
       if (this.isKw('SELECT') || this.isKw('WITH') || this.isKw('VALUES') || (this.isOp('(') && this.looksLikeQueryParen(0))) {
         const query = this.parseQuery();
         this.expectOp(')');
@@ -847,7 +846,6 @@ export class Parser {
       do list.push(this.parseExpr());
       while (this.acceptOp(','));
       this.expectOp(')');
-      void open;
       return { kind: 'inList', arg: left, list, negated, pos: left.pos };
     }
     for (const [kw, op] of [['LIKE', 'like'], ['ILIKE', 'ilike'], ['RLIKE', 'rlike'], ['REGEXP', 'rlike']] as const) {
@@ -1026,11 +1024,11 @@ export class Parser {
         return { kind: 'literal', value: s, type: 'utf8', pos: t.pos, text: s };
       }
       case 'param':
-        this.unsupported(t.pos, 'query parameters (?)');
+        this.unsupported(t.pos, "query parameter '?'");
       // falls through (unreachable)
       case 'op':
         if (t.text === '(') return this.parseParen();
-        if (t.text === ':' && this.peek(1).kind === 'ident') this.unsupported(t.pos, 'named parameters (:name)');
+        if (t.text === ':' && this.peek(1).kind === 'ident') this.unsupported(t.pos, "named parameter ':name'");
         if (t.text === '*') this.error(t.pos, "'*' is only allowed in the SELECT list and in count(*)");
         break;
       case 'ident':
@@ -1050,7 +1048,7 @@ export class Parser {
       return { kind: 'subquery', query, pos: open.pos };
     }
     const e = this.parseExpr();
-    if (this.isOp(',')) this.unsupported(open.pos, 'row values (a, b, ...)', 'compare the fields one by one');
+    if (this.isOp(',')) this.unsupported(open.pos, 'row value (a, b, ...)', 'compare the fields one by one');
     this.expectOp(')');
     return e;
   }
@@ -1085,7 +1083,7 @@ export class Parser {
           if (this.peek(1).kind === 'string') return this.parseTypedLiteral();
           break;
         case 'X':
-          if (this.peek(1).kind === 'string' && this.peek(1).pos.offset === t.end) this.unsupported(t.pos, "binary literals X'...'");
+          if (this.peek(1).kind === 'string' && this.peek(1).pos.offset === t.end) this.unsupported(t.pos, "binary literal X'...'");
           break;
         case 'CURRENT_DATE': case 'CURRENT_TIMESTAMP':
           if (!this.isOp('(', 1)) {
@@ -1106,7 +1104,7 @@ export class Parser {
           if (this.isOp('(', 1)) return this.parseTrim();
           break;
         case 'ARRAY':
-          if (this.isOp('[', 1)) this.unsupported(t.pos, 'ARRAY[...] constructors', 'use array(...)');
+          if (this.isOp('[', 1)) this.unsupported(t.pos, 'ARRAY[...] constructor', 'use array(...)');
           break;
         default:
           break;
@@ -1119,7 +1117,7 @@ export class Parser {
     this.next();
     // function call
     if (this.isOp('(')) return this.parseCall(t);
-    if (this.isOp('->')) this.unsupported(this.peek().pos, 'lambda functions (x -> ...)');
+    if (this.isOp('->')) this.unsupported(this.peek().pos, 'lambda function (x -> ...)');
     const parts = [t.text];
     const partPos = [t.pos];
     while (this.isOp('.') && this.peek(1).kind === 'ident') {
@@ -1130,7 +1128,7 @@ export class Parser {
       partPos.push(p.pos);
     }
     if (this.isOp('.') && this.isOp('*', 1)) this.error(this.peek(1).pos, `'${parts.join('.')}.*' is only allowed in the SELECT list`);
-    if (parts.length > 1 && this.isOp('(')) this.unsupported(t.pos, `qualified function names ('${parts.join('.')}')`);
+    if (parts.length > 1 && this.isOp('(')) this.unsupported(t.pos, `qualified function name '${parts.join('.')}'`);
     return { kind: 'ident', parts, pos: t.pos, partPos };
   }
 
@@ -1147,7 +1145,7 @@ export class Parser {
       if (this.acceptKw('DISTINCT')) distinct = true;
       else this.acceptKw('ALL');
       do {
-        if (this.isIdentifierStart() && this.isOp('->', 1)) this.unsupported(this.peek(1).pos, 'lambda functions (x -> ...)');
+        if (this.isIdentifierStart() && this.isOp('->', 1)) this.unsupported(this.peek(1).pos, 'lambda function (x -> ...)');
         args.push(this.parseExpr());
       } while (this.acceptOp(','));
     }
@@ -1335,11 +1333,11 @@ export class Parser {
             consumed += m[0];
           }
           if (!consumed || s.replace(re, '').trim() !== '') {
-            if (/^[+-]?\d+-\d+$/.test(s) || /:/.test(s)) this.unsupported(vt.pos, `interval string '${s}' (YEAR TO MONTH / DAY TO SECOND forms)`, "write INTERVAL '1' YEAR + INTERVAL '2' MONTH");
+            if (/^[+-]?\d+-\d+$/.test(s) || /:/.test(s)) this.unsupported(vt.pos, `interval string '${s}' (YEAR TO MONTH / DAY TO SECOND form)`, "write INTERVAL '1' YEAR + INTERVAL '2' MONTH");
             this.error(vt.pos, `invalid interval string '${s}'`);
           }
           any = true;
-          if (this.isKw('TO')) this.unsupported(this.peek().pos, 'INTERVAL ... TO ... ranges');
+          if (this.isKw('TO')) this.unsupported(this.peek().pos, 'INTERVAL ... TO ... range');
           break;
         }
       } else if (vt.kind === 'number' || (vt.kind === 'op' && vt.text === '-' && this.peek(1).kind === 'number')) {
@@ -1359,7 +1357,7 @@ export class Parser {
       this.next();
       add(value, ut);
       any = true;
-      if (this.isKw('TO')) this.unsupported(this.peek().pos, 'INTERVAL ... TO ... ranges', "write INTERVAL '1' YEAR + INTERVAL '2' MONTH");
+      if (this.isKw('TO')) this.unsupported(this.peek().pos, 'INTERVAL ... TO ... range', "write INTERVAL '1' YEAR + INTERVAL '2' MONTH");
     }
     if (!any) {
       this.note('an interval value');

@@ -27,7 +27,7 @@
  */
 import { Column } from '../column.js';
 import { DataFrame } from '../dataframe.js';
-import { AnalysisError, IllegalArgumentError, KindlingError, didYouMean } from '../errors.js';
+import { IllegalArgumentError, didYouMean } from '../errors.js';
 import { bindExpr } from '../expr/binder.js';
 import { evaluateConstant } from '../expr/codegen.js';
 import { type BoundExpr, type Expr, type FrameBound, type WindowFrame, type WindowSpecExpr, exprName } from '../expr/expr.js';
@@ -62,7 +62,7 @@ function alias(e: Expr, name: string): Expr {
 }
 function andAll(es: readonly Expr[]): Expr | null {
   if (es.length === 0) return null;
-  return es.reduce((a, b) => call('and', a, b));
+  return combineLogical('and', es);
 }
 function conjunctsOf(e: SqlExpr): SqlExpr[] {
   if (e.kind === 'binary' && e.op === 'and') return [...conjunctsOf(e.left), ...conjunctsOf(e.right)];
@@ -136,7 +136,7 @@ function astHasAggregate(e: SqlExpr | null): boolean {
   if (!e) return false;
   let found = false;
   walkAst(e, (x) => {
-    if (x.kind === 'func' && x.over === null && isAggregate(x.name) && !(x.name === 'first' && false)) found = true;
+    if (x.kind === 'func' && x.over === null && isAggregate(x.name)) found = true;
   });
   return found;
 }
@@ -238,8 +238,8 @@ interface XCtx {
   readonly aliasFirst?: boolean;
   /** Whether references to the enclosing query's columns are allowed (they become `^i`). */
   readonly outerRefs: boolean;
-  /** Set when an outer reference was produced. */
-  sawOuter: boolean;
+  /** State shared by a clause's context and the contexts derived from it (aggregate arguments, windows). */
+  readonly shared: { sawOuter: boolean; depth: number };
   readonly namedWindows?: Map<string, SqlWindowSpec>;
   /** Inside an aggregate's arguments (nested aggregates are errors). */
   readonly inAgg?: boolean;
@@ -566,7 +566,7 @@ export class SqlPlanner {
     }
     const local = pending.filter((x) => x !== null);
     if (local.length) frame.setDf(this.at(sel.where!.pos, () => frame.df!.filter(new Column(andAll(local)!))));
-    for (const c of withSub) this.subqueryConjunct(c, frame, env, corr);
+    for (const c of withSub) this.subqueryConjunct(c, frame, env);
     return frame;
   }
 
@@ -575,7 +575,7 @@ export class SqlPlanner {
     const ctx = this.ctx(frame, env, 'WHERE', { subqueries: 'deny', outerRefs: corr !== null });
     const e = factorOr(this.tx(c, ctx));
     this.checkBoolean(e, ctx, c.pos, 'WHERE condition');
-    if (ctx.sawOuter) {
+    if (ctx.shared.sawOuter) {
       corr!.push(e);
       return null as unknown as Expr;
     }
@@ -584,7 +584,7 @@ export class SqlPlanner {
 
   private checkBoolean(e: Expr, ctx: XCtx, pos: Pos, what: string): void {
     const t = this.typeOf(e, ctx, pos);
-    if (t !== 'boolean' && t !== 'null') this.err(pos, `${what} must be boolean but ${exprName(e)} is ${t}`);
+    if (t !== 'boolean' && t !== 'null') this.err(pos, `${what} must be boolean but ${exprName(e)} is ${sparkSimpleName(t)}`);
   }
 
   /** Plans one FROM item into a frame. */
@@ -684,7 +684,7 @@ export class SqlPlanner {
       const ctx = this.ctx(fromOrder, env, 'WHERE', { subqueries: 'deny', outerRefs: corr !== null });
       const translated = factorOr(this.tx(c, ctx));
       this.checkBoolean(translated, ctx, c.pos, 'WHERE condition');
-      if (ctx.sawOuter) {
+      if (ctx.shared.sawOuter) {
         correlated.push(translated);
         continue;
       }
@@ -745,7 +745,7 @@ export class SqlPlanner {
   }
 
   /** A WHERE conjunct holding a subquery: semi/anti joins at the top level, else a filter over joined values. */
-  private subqueryConjunct(c: SqlExpr, frame: Frame, env: Env, corr: Expr[] | null): void {
+  private subqueryConjunct(c: SqlExpr, frame: Frame, env: Env): void {
     let node = c;
     let negated = false;
     while (node.kind === 'unary' && node.op === 'not') {
@@ -760,10 +760,9 @@ export class SqlPlanner {
       this.semiAntiIn(node, negated !== node.negated, frame, env);
       return;
     }
-    const ctx = this.ctx(frame, env, 'WHERE', { subqueries: 'immediate', outerRefs: false });
+    const ctx = this.ctx(frame, env, 'a WHERE condition that also contains a subquery', { subqueries: 'immediate', outerRefs: false });
     const e = this.tx(c, ctx);
     this.checkBoolean(e, ctx, c.pos, 'WHERE condition');
-    void corr;
     frame.setDf(this.at(c.pos, () => frame.df!.filter(new Column(e))));
   }
 
@@ -894,13 +893,7 @@ export class SqlPlanner {
   private planDetached(node: SqlExpr, ctx: XCtx): Deferred {
     const q = (node as { query: SqlQuery }).query;
     const blank = new Frame(null, new Schema([]), [], null);
-    // Correlated references surface as unknown columns; report them as unsupported instead.
-    let p: SubqueryPlan;
-    try {
-      p = this.planSubquery(q, ctx.frame ?? blank, ctx.env);
-    } catch (e) {
-      throw e;
-    }
+    const p = this.planSubquery(q, ctx.frame ?? blank, ctx.env);
     if (p.correlated) this.err(node.pos, `correlated subqueries are not supported in ${ctx.clause} of an aggregate query; join the aggregated subquery in FROM instead`);
     let type: DataType = 'boolean';
     if (node.kind === 'subquery') {
@@ -913,9 +906,6 @@ export class SqlPlanner {
       resolve: (frame: Frame) => {
         if (node.kind === 'subquery') return this.scalarUncorrelated(p as Extract<SubqueryPlan, { correlated: false }>, frame, node.pos);
         if (node.kind === 'exists') return this.existsMark(p as Extract<SubqueryPlan, { correlated: false }>, frame, node.pos);
-        const inNode = node as Extract<SqlExpr, { kind: 'inSubquery' }>;
-        // The IN's left side was translated before aggregation; it is re-translated over the output by the caller.
-        void inNode;
         this.err(node.pos, `IN (subquery) is not supported in ${ctx.clause} of an aggregate query; use a join`);
       },
     };
@@ -935,13 +925,9 @@ export class SqlPlanner {
     if (node.kind === 'exists') {
       if (!p.correlated) return this.existsMark(p, frame, node.pos);
       this.checkCorrelatedShape(p, node.pos, 'EXISTS', false);
-      const { inner, outer } = this.splitEquiPreds(p, frame.width, node.pos, 'EXISTS (outside a top-level WHERE condition)');
-      const keys = this.at(node.pos, () => p.inner.df!.aggregate(inner.map((k, i) => alias(k, `__k${i}`)), []));
-      const marked = keys.project([...inner.map((_, i) => ref(i, `__k${i}`)), lit(true, 'boolean')], [...inner.map((_, i) => `__k${i}`), '__m']);
       const W = frame.width;
-      const cond = andAll(outer.map((o, i) => call('eq', o, ref(W + i, `__k${i}`))))!;
-      frame.setDf(this.at(node.pos, () => frame.df!.join(marked, new Column(cond), 'left')));
-      return call('isnotnull', ref(W + inner.length, '__m'));
+      const m = this.correlatedAggregateJoin(p, frame, null, node.pos);
+      return call('isnotnull', ref(W + m.keys, '__m'));
     }
     // x IN (subquery) as a value, with SQL's null rules.
     const inNode = node as Extract<SqlExpr, { kind: 'inSubquery' }>;
@@ -990,30 +976,80 @@ export class SqlPlanner {
     return ref(W, name);
   }
 
-  /** Splits correlated predicates into equalities inner-expr = outer-expr (over the combined layout). */
-  private splitEquiPreds(p: Extract<SubqueryPlan, { correlated: true }>, outerWidth: number, pos: Pos, what: string): { inner: Expr[]; outer: Expr[] } {
+  /**
+   * Splits correlated predicates into equalities inner-expr = outer-expr (the outer side moved onto
+   * the combined layout); null when some predicate is not such an equality.
+   */
+  private equiPreds(p: Extract<SubqueryPlan, { correlated: true }>, outerWidth: number): { inner: Expr[]; outer: Expr[] } | null {
     const inner: Expr[] = [];
     const outer: Expr[] = [];
+    const side = (x: Expr) => {
+      const o = hasQualifierPrefix(x, '^');
+      const i = hasQualifierPrefix(x, '@');
+      return o && i ? 'both' : o ? 'outer' : i ? 'inner' : 'none';
+    };
     for (const e of p.preds) {
-      const eq = e.kind === 'call' && e.fn === 'eq' ? e : null;
-      const side = (x: Expr) => {
-        const o = hasQualifierPrefix(x, '^');
-        const i = hasQualifierPrefix(x, '@');
-        return o && i ? 'both' : o ? 'outer' : i ? 'inner' : 'none';
-      };
-      if (eq) {
-        const [a, b] = eq.args as [Expr, Expr];
-        const sa = side(a);
-        const sb = side(b);
-        if (sa === 'inner' && sb === 'outer') { inner.push(a); outer.push(this.combineRefs(b, outerWidth)); continue; }
-        if (sa === 'outer' && sb === 'inner') { inner.push(b); outer.push(this.combineRefs(a, outerWidth)); continue; }
-      }
-      this.err(this.posOf.get(e) ?? pos, `correlated predicate ${exprName(e)} in ${what} must be an equality between a column of the subquery and one of the outer query (Spark's rule for correlated scalar subqueries)`);
+      if (e.kind !== 'call' || e.fn !== 'eq') return null;
+      const [a, b] = e.args as [Expr, Expr];
+      const sa = side(a);
+      const sb = side(b);
+      if (sa === 'inner' && sb === 'outer') { inner.push(a); outer.push(this.combineRefs(b, outerWidth)); continue; }
+      if (sa === 'outer' && sb === 'inner') { inner.push(b); outer.push(this.combineRefs(a, outerWidth)); continue; }
+      return null;
     }
     return { inner, outer };
   }
 
-  /** A correlated scalar subquery: aggregated by its correlation keys and left-joined on them. */
+  /**
+   * Aggregates a correlated subquery per outer row's correlation values and left-joins the result
+   * onto `frame`, appending [keys..., __v (when `item` is given), __m (a match flag)].
+   *
+   * With only equality correlations (`inner.k = outer.k`) the subquery is grouped by its inner
+   * keys. Otherwise (e.g. `inner.x > outer.y`) the distinct outer values referenced (the
+   * "domain") are joined to the subquery on all its correlated predicates and the result is
+   * grouped by the domain columns. Either way the outer rows join the aggregate on equality keys.
+   */
+  private correlatedAggregateJoin(p: Extract<SubqueryPlan, { correlated: true }>, frame: Frame, item: Expr | null, pos: Pos): { keys: number } {
+    const W = frame.width;
+    const eq = this.equiPreds(p, W);
+    let source: DataFrame;
+    let groups: Expr[];
+    let outerKeys: Expr[];
+    let value = item;
+    if (eq) {
+      source = p.inner.df!;
+      groups = eq.inner;
+      outerKeys = eq.outer;
+    } else {
+      const outerIdx = new Set<number>();
+      for (const e of p.preds) walkExpr(e, (x) => { if (x.kind === 'col' && x.qualifier?.startsWith('^')) outerIdx.add(Number(x.qualifier.slice(1))); });
+      const idx = [...outerIdx].sort((a, b) => a - b);
+      const k = idx.length;
+      const slot = new Map(idx.map((i, j) => [i, j]));
+      const domain = this.at(pos, () => frame.df!.project(idx.map((i) => ref(i, frame.schema.fields[i]!.name)), idx.map((_, j) => `__d${j}`)).distinct());
+      const move = (e: Expr) => mapExpr(e, (x) => {
+        if (x.kind !== 'col' || !x.qualifier) return undefined;
+        if (x.qualifier.startsWith('^')) return ref(slot.get(Number(x.qualifier.slice(1)))!, `__d${slot.get(Number(x.qualifier.slice(1)))!}`);
+        if (x.qualifier.startsWith('@')) return ref(Number(x.qualifier.slice(1)) + k, x.name);
+        return undefined;
+      });
+      const cond = andAll(p.preds.map(move))!;
+      source = this.at(pos, () => domain.join(p.inner.df!, new Column(cond), 'inner'));
+      groups = idx.map((_, j) => ref(j, `__d${j}`));
+      outerKeys = idx.map((i) => ref(i, frame.schema.fields[i]!.name));
+      value = item ? move(item) : null;
+    }
+    const keyNames = groups.map((_, i) => `__k${i}`);
+    const outs: Expr[] = [];
+    if (value) outs.push(alias(this.liftForAggregate(value, groups), '__v'));
+    outs.push(alias(lit(true, 'boolean'), '__m'));
+    const agg = this.at(pos, () => source.aggregate(groups.map((g, i) => alias(g, keyNames[i]!)), outs));
+    const cond = andAll(outerKeys.map((o, i) => call('eq', o, ref(W + i, keyNames[i]!))))!;
+    frame.setDf(this.at(pos, () => frame.df!.join(agg, new Column(cond), 'left')));
+    return { keys: groups.length };
+  }
+
+  /** A correlated scalar subquery: aggregated per correlation value and left-joined (see correlatedAggregateJoin). */
   private scalarCorrelated(p: Extract<SubqueryPlan, { correlated: true }>, frame: Frame, pos: Pos): Expr {
     this.checkCorrelatedShape(p, pos, 'scalar', true);
     const { exprs } = this.correlatedItems(p, true);
@@ -1021,19 +1057,12 @@ export class SqlPlanner {
     const item = exprs[0]!;
     if (!containsKind(item, 'agg')) this.err(p.sel.items[0]!.pos, 'a correlated scalar subquery must be aggregated (e.g. SELECT max(x) ...) so it returns at most one row per outer row');
     const W = frame.width;
-    const { inner, outer } = this.splitEquiPreds(p, W, pos, 'a scalar subquery');
-    const keyNames = inner.map((_, i) => `__k${i}`);
-    const G = inner.map((k, i) => alias(k, keyNames[i]!));
-    const lifted = this.liftForAggregate(item, inner);
+    const { keys } = this.correlatedAggregateJoin(p, frame, item, pos);
+    const v = ref(W + keys, '__v');
+    // Outer rows without a match see the aggregate over no rows: count → 0, most others null.
     const empty = emptyAggregateValue(item);
-    const needsFlag = empty !== null;
-    const outs = [alias(lifted, '__v'), ...(needsFlag ? [alias(lit(true, 'boolean'), '__m')] : [])];
-    const agg = this.at(pos, () => p.inner.df!.aggregate(G, outs));
-    const cond = andAll(outer.map((o, i) => call('eq', o, ref(W + i, keyNames[i]!))))!;
-    frame.setDf(this.at(pos, () => frame.df!.join(agg, new Column(cond), 'left')));
-    const v = ref(W + inner.length, '__v');
-    if (!needsFlag) return v;
-    return { kind: 'case', branches: [[call('isnull', ref(W + inner.length + 1, '__m')), empty]], otherwise: v };
+    if (empty === null) return v;
+    return { kind: 'case', branches: [[call('isnull', ref(W + keys + 1, '__m')), empty]], otherwise: v };
   }
 
   // ------------------------------------------------------------------ SELECT
@@ -1160,7 +1189,8 @@ export class SqlPlanner {
     // 3. HAVING and ORDER BY over the input (aliases usable)
     let having: Expr | null = null;
     if (sel.having) {
-      const hctx = this.ctx(frame, env, 'HAVING', { ...base, windows: false, aliases, aliasFirst: false });
+      // As in Spark, HAVING sees the SELECT list's names first (`SELECT sum(v) AS v ... HAVING v > 0`).
+      const hctx = this.ctx(frame, env, 'HAVING', { ...base, windows: false, aliases, aliasFirst: true });
       having = this.tx(sel.having, hctx);
       this.checkBoolean(having, hctx, sel.having.pos, 'HAVING condition');
     }
@@ -1270,7 +1300,7 @@ export class SqlPlanner {
   // ------------------------------------------------------------------ expressions
 
   private ctx(frame: Frame | null, env: Env, clause: string, opts: Partial<XCtx> = {}): XCtx {
-    return { frame, env, clause, aggs: false, windows: false, subqueries: 'deny', outerRefs: false, sawOuter: false, ...opts } as XCtx;
+    return { frame, env, clause, aggs: false, windows: false, subqueries: 'deny', outerRefs: false, shared: { sawOuter: false, depth: 0 }, ...opts } as XCtx;
   }
 
   /** The type of a translated expression (binding it against the frame). */
@@ -1331,10 +1361,41 @@ export class SqlPlanner {
 
   /** Translates an AST expression into an Expr. */
   tx(node: SqlExpr, ctx: XCtx): Expr {
-    const e = this.txInner(node, ctx);
+    ctx.shared.depth++;
+    let e: Expr;
+    try {
+      e = this.txInner(node, ctx);
+    } finally {
+      ctx.shared.depth--;
+    }
     if (!this.posOf.has(e)) this.posOf.set(e, node.pos);
     this.txOf.set(node, e);
+    // Names and types are checked once per clause expression; only when that fails is the tree
+    // searched for the innermost failing part, so errors point at it (and checking stays linear).
+    if (ctx.shared.depth === 0 && ctx.frame) this.validateTree(node, ctx);
     return e;
+  }
+
+  /** Validates the translation of `node`; on failure, reports the innermost failing sub-expression. */
+  private validateTree(node: SqlExpr, ctx: XCtx): void {
+    const e = this.txOf.get(node);
+    if (!e) return;
+    try {
+      this.validate(e, ctx, errorPos(node));
+    } catch (err) {
+      for (const child of astChildren(node)) {
+        const ce = this.txOf.get(child);
+        if (!ce) continue;
+        let bad = false;
+        try {
+          this.validate(ce, ctx, child.pos);
+        } catch {
+          bad = true;
+        }
+        if (bad) this.validateTree(child, ctx);
+      }
+      throw err;
+    }
   }
 
   /** Spark-style output name of an unaliased SELECT expression, e.g. `(a + 1)`, `count(1)`, `CAST(x AS STRING)`. */
@@ -1381,8 +1442,7 @@ export class SqlPlanner {
     }
   }
 
-  private checked(e: Expr, ctx: XCtx, pos: Pos): Expr {
-    if (ctx.frame) this.validate(e, ctx, pos);
+  private checked(e: Expr, _ctx: XCtx, pos: Pos): Expr {
     this.posOf.set(e, pos);
     return e;
   }
@@ -1466,6 +1526,10 @@ export class SqlPlanner {
 
   private binary(node: Extract<SqlExpr, { kind: 'binary' }>, ctx: XCtx): Expr {
     const { op } = node;
+    if (op === 'and' || op === 'or') {
+      const args = astChain(node).map((x) => this.tx(x, ctx));
+      return this.checked(combineLogical(op, args), ctx, node.opPos);
+    }
     if ((op === 'add' || op === 'subtract') && (node.left.kind === 'interval' || node.right.kind === 'interval')) {
       return this.intervalArithmetic(node, ctx);
     }
@@ -1658,7 +1722,7 @@ export class SqlPlanner {
         if (!ctx.outerRefs) {
           this.err(node.pos, `correlated reference to outer column '${parts.join('.')}' is only supported in the WHERE clause of a subquery (not in ${ctx.clause})`);
         }
-        ctx.sawOuter = true;
+        ctx.shared.sawOuter = true;
         return { kind: 'col', name: outer.schema.fields[o]!.name, qualifier: `^${o}` };
       }
       if (outer.outer && this.lookup(outer.outer, name, qualifier, node) !== null) {
@@ -1702,7 +1766,9 @@ export class SqlPlanner {
         const qs = userQualifiers(f);
         return `'${qs.length ? qs[qs.length - 1] + '.' : ''}${f.name}'`;
       });
-      this.err(node.pos, `column reference '${node.parts.join('.')}' is ambiguous: it could be ${[...new Set(opts)].join(' or ')}; qualify it with a table name or alias`);
+      const distinct = [...new Set(opts)];
+      if (distinct.length < matches.length) this.err(node.pos, `column reference '${node.parts.join('.')}' is ambiguous: it matches ${matches.length} columns named '${name}'; rename one of them or qualify it with a table alias`);
+      this.err(node.pos, `column reference '${node.parts.join('.')}' is ambiguous: it could be ${distinct.join(' or ')}; qualify it with a table name or alias`);
     }
     return matches.length === 1 ? matches[0]! : null;
   }
@@ -1778,12 +1844,44 @@ function formatDecimal(d: Decimal): string {
 
 /** Splits an Expr on AND. */
 function exprConjuncts(e: Expr): Expr[] {
-  if (e.kind === 'call' && e.fn === 'and') return e.args.flatMap(exprConjuncts);
-  return [e];
+  return flattenCalls(e, 'and');
 }
 function exprDisjuncts(e: Expr): Expr[] {
-  if (e.kind === 'call' && e.fn === 'or') return e.args.flatMap(exprDisjuncts);
-  return [e];
+  return flattenCalls(e, 'or');
+}
+/** The operands of a chain of one associative operator, left to right (iterative: chains may be long). */
+function flattenCalls(e: Expr, fn: string): Expr[] {
+  const out: Expr[] = [];
+  const stack: Expr[] = [e];
+  while (stack.length) {
+    const x = stack.pop()!;
+    if (x.kind === 'call' && x.fn === fn) for (let i = x.args.length - 1; i >= 0; i--) stack.push(x.args[i]!);
+    else out.push(x);
+  }
+  return out;
+}
+
+/**
+ * Combines operands with AND / OR: left-deep like the Column API for short chains (so plans
+ * match DataFrame code), balanced for long ones (machine-generated `a = 1 OR a = 2 OR ...`), which
+ * keeps expression trees shallow for the recursive binder and code generator.
+ */
+function combineLogical(fn: 'and' | 'or', args: readonly Expr[]): Expr {
+  if (args.length <= 8) return args.reduce((a, b) => call(fn, a, b));
+  const mid = args.length >> 1;
+  return call(fn, combineLogical(fn, args.slice(0, mid)), combineLogical(fn, args.slice(mid)));
+}
+
+/** The operands of a left-deep AND / OR chain in the AST, left to right. */
+function astChain(node: Extract<SqlExpr, { kind: 'binary' }>): SqlExpr[] {
+  const ops: SqlExpr[] = [];
+  let cur: SqlExpr = node;
+  while (cur.kind === 'binary' && cur.op === node.op) {
+    ops.push(cur.right);
+    cur = cur.left;
+  }
+  ops.push(cur);
+  return ops.reverse();
 }
 
 /**
@@ -1801,8 +1899,30 @@ function factorOr(e: Expr): Expr {
   const rests = branches.map((b) => b.filter((x) => !keys.has(json(x))));
   // A branch that is only common conjuncts makes the OR true: the result is just the common part.
   if (rests.some((r) => r.length === 0)) return andAll(common)!;
-  const or = rests.map((r) => andAll(r)!).reduce((a, b) => call('or', a, b));
+  const or = combineLogical('or', rests.map((r) => andAll(r)!));
   return andAll([...common, or])!;
+}
+
+/** Where an error in an expression is reported: binary operators at the operator. */
+function errorPos(n: SqlExpr): Pos {
+  return n.kind === 'binary' ? n.opPos : n.pos;
+}
+
+/** The direct sub-expressions of an AST expression (not looking into subqueries). */
+function astChildren(e: SqlExpr): SqlExpr[] {
+  switch (e.kind) {
+    case 'unary': case 'is': case 'cast': case 'extract': return [e.arg];
+    case 'binary': return e.op === 'and' || e.op === 'or' ? astChain(e) : [e.left, e.right];
+    case 'distinctFrom': return [e.left, e.right];
+    case 'between': return [e.arg, e.low, e.high];
+    case 'inList': return [e.arg, ...e.list];
+    case 'inSubquery': return [e.arg];
+    case 'like': return [e.arg, e.pattern];
+    case 'func': return [...e.args, ...(e.filter ? [e.filter] : []), ...(e.over ? [...e.over.partitionBy, ...e.over.orderBy.map((o) => o.expr)] : [])];
+    case 'case': return [...(e.operand ? [e.operand] : []), ...e.whens.flat(), ...(e.otherwise ? [e.otherwise] : [])];
+    case 'subscript': return [e.arg, e.index];
+    default: return [];
+  }
 }
 
 function sortExpr(e: Expr, o: SqlOrderItem): Expr {
@@ -1914,5 +2034,3 @@ export function filterByExpr(df: DataFrame, text: string): DataFrame {
   return new SqlPlanner(df.session, text).filterExpr(df, cond);
 }
 
-void KindlingError;
-void AnalysisError;
