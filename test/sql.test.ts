@@ -10,6 +10,7 @@ import { AnalysisError, DataFrame, Session, Window, col, functions as F } from '
 import { TPCH_TABLES, tpchDDL } from '../scripts/generate-tpch.js';
 import { TPCH_QUERIES } from './tpch/queries.js';
 import { explainText } from '../src/sql/planner.js';
+import { testThreads } from './threads.js';
 
 // ------------------------------------------------------------------ data
 
@@ -77,7 +78,7 @@ beforeAll(async () => {
   await duckTable('depts', 'dept VARCHAR, floor INTEGER, budget DOUBLE', DEPTS);
   await duckTable('a', 'k1 VARCHAR, k2 INTEGER, v INTEGER, w DOUBLE', rowsA);
   await duckTable('b', 'k1 VARCHAR, k2 INTEGER, v INTEGER, w DOUBLE', rowsB);
-  spark = await Session.create({ threads: 1, shufflePartitions: 3 });
+  spark = await Session.create({ threads: testThreads(1), shufflePartitions: 3 });
   spark.createDataFrame(EMP, 'id INT, name STRING, dept STRING, salary INT, bonus DOUBLE, hired DATE').createOrReplaceTempView('emp');
   spark.createDataFrame(DEPTS, 'dept STRING, floor INT, budget DOUBLE').createOrReplaceTempView('depts');
   spark.createDataFrame(rowsA, 'k1 STRING, k2 INT, v INT, w DOUBLE').createOrReplaceTempView('a');
