@@ -164,6 +164,14 @@ export class UnionOp extends PhysicalOp {
   numPartitions(): number {
     return this.children.reduce((n, c) => n + c.numPartitions(), 0);
   }
+  override childPartitions(p: number): [number, number][] {
+    for (let i = 0; i < this.children.length; i++) {
+      const n = this.children[i]!.numPartitions();
+      if (p < n) return [[i, p]];
+      p -= n;
+    }
+    return [];
+  }
   protected async *run(p: number, ctx: ExecContext): AsyncIterable<Batch> {
     for (const c of this.children) {
       const n = c.numPartitions();
@@ -243,6 +251,13 @@ export class CoalesceOp extends PhysicalOp {
   }
   numPartitions(): number {
     return Math.min(this.partitions, this.child.numPartitions());
+  }
+  override childPartitions(p: number): [number, number][] {
+    const n = this.child.numPartitions();
+    const out = this.numPartitions();
+    const res: [number, number][] = [];
+    for (let q = Math.floor((p * n) / out); q < Math.floor(((p + 1) * n) / out); q++) res.push([0, q]);
+    return res;
   }
   protected async *run(p: number, ctx: ExecContext): AsyncIterable<Batch> {
     const n = this.child.numPartitions();

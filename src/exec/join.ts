@@ -64,6 +64,10 @@ export class HashJoinOp extends PhysicalOp {
     return this.left.numPartitions();
   }
 
+  override childPartitions(p: number): [number, number][] {
+    return [[0, p], [1, this.broadcastRight ? 0 : p]];
+  }
+
   protected async *run(p: number, ctx: ExecContext): AsyncIterable<Batch> {
     const rightBatches = await collectPartition(this.right, this.broadcastRight ? 0 : p, ctx);
     const build = concatBatches(this.right.schema, rightBatches);

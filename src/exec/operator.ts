@@ -54,6 +54,14 @@ export abstract class PhysicalOp {
   /** One-line description for explain. */
   abstract describe(): string;
 
+  /**
+   * Which partitions of which children partition `p` reads (as [child index, child partition]).
+   * Default: partition `p` of every child. Used to send each task only the data it needs.
+   */
+  childPartitions(p: number): [number, number][] {
+    return this.children.map((_, i) => [i, p]);
+  }
+
   /** Produces partition `p`, counting rows for metrics and checking cancellation. */
   async *execute(p: number, ctx: ExecContext): AsyncGenerator<Batch> {
     const m = ctx.metricsOf(this);

@@ -25,7 +25,8 @@ export type SourceSpec =
   | { readonly kind: 'csv'; readonly fields: readonly Field[]; readonly splits: readonly CsvSplit[]; readonly options: ResolvedCsvOptions }
   | { readonly kind: 'parquet'; readonly fields: readonly Field[]; readonly splits: readonly ParquetSplit[] }
   | { readonly kind: 'range'; readonly start: number; readonly end: number; readonly step: number; readonly partitions: number }
-  | { readonly kind: 'memory'; readonly fields: readonly Field[]; readonly partitions: readonly (readonly SharedBatch[])[]; readonly label: string };
+  /** In-memory batches: `id` indexes the task's `memory` data (only the partitions the task reads are sent). */
+  | { readonly kind: 'memory'; readonly fields: readonly Field[]; readonly id: number; readonly partitions: number; readonly label: string };
 
 /** An operator tree as plain data. */
 export type OpSpec =
@@ -65,29 +66,40 @@ export class NotSerializable extends Error {}
 
 const sharedMemory = new WeakMap<MemorySource, SharedBatch[][]>();
 
-function sourceSpec(s: DataSource): SourceSpec {
+/** The shared-memory form of an in-memory source's partitions (made once per source). */
+export function sharedPartitions(s: MemorySource): SharedBatch[][] {
+  let shared = sharedMemory.get(s);
+  if (!shared) {
+    shared = s.partitions.map((p) => p.map(shareBatch));
+    sharedMemory.set(s, shared);
+  }
+  return shared;
+}
+
+function sourceSpec(s: DataSource, memories: MemorySource[]): SourceSpec {
   if (s instanceof CsvSource) return { kind: 'csv', fields: s.scan.schema.fields, splits: s.scan.splits, options: s.scan.options };
   if (s instanceof ParquetSource) return { kind: 'parquet', fields: s.scan.schema.fields, splits: s.scan.splits };
   if (s instanceof RangeSource) return { kind: 'range', start: s.start, end: s.end, step: s.step, partitions: s.partitions };
   if (s instanceof MemorySource) {
-    let shared = sharedMemory.get(s);
-    if (!shared) {
-      shared = s.partitions.map((p) => p.map(shareBatch));
-      sharedMemory.set(s, shared);
+    let id = memories.indexOf(s);
+    if (id < 0) {
+      id = memories.length;
+      memories.push(s);
     }
-    return { kind: 'memory', fields: s.schema.fields, partitions: shared, label: s.describe().split(' (')[0]! };
+    return { kind: 'memory', fields: s.schema.fields, id, partitions: s.partitions.length, label: s.describe().split(' (')[0]! };
   }
   throw new NotSerializable(`source ${s.describe()} cannot be sent to a worker`);
 }
 
-function buildSource(s: SourceSpec): DataSource {
+function buildSource(s: SourceSpec, memory: readonly (readonly (readonly SharedBatch[])[])[]): DataSource {
   switch (s.kind) {
     case 'csv': return new CsvSource({ schema: new Schema(s.fields), splits: [...s.splits], options: s.options });
     case 'parquet': return new ParquetSource({ schema: new Schema(s.fields), splits: [...s.splits] });
     case 'range': return new RangeSource(s.start, s.end, s.step, s.partitions);
     case 'memory': {
       const schema = new Schema(s.fields);
-      return new MemorySource(schema, s.partitions.map((p) => p.map((b) => unshareBatch(b, schema))), s.label);
+      const parts = memory[s.id] ?? [];
+      return new MemorySource(schema, Array.from({ length: s.partitions }, (_, i) => (parts[i] ?? []).map((b) => unshareBatch(b, schema))), s.label);
     }
   }
 }
@@ -96,7 +108,7 @@ function buildSource(s: SourceSpec): DataSource {
  * Describes the stage rooted at `op`. Exchanges met below it become `input` leaves and are
  * listed in `inputs` (in id order) so the scheduler can attach their data.
  */
-export function describeStage(op: PhysicalOp, inputs: ExchangeOp[] = []): OpSpec {
+export function describeStage(op: PhysicalOp, inputs: ExchangeOp[] = [], memories: MemorySource[] = []): OpSpec {
   const rec = (o: PhysicalOp): OpSpec => {
     if (o instanceof ExchangeOp) {
       let id = inputs.indexOf(o);
@@ -106,7 +118,7 @@ export function describeStage(op: PhysicalOp, inputs: ExchangeOp[] = []): OpSpec
       }
       return { op: 'input', id, fields: o.schema.fields, partitions: o.numPartitions() };
     }
-    if (o instanceof ScanOp) return { op: 'scan', source: sourceSpec(o.source), columns: o.columns, filters: o.filters, limit: o.limit, fields: o.schema.fields };
+    if (o instanceof ScanOp) return { op: 'scan', source: sourceSpec(o.source, memories), columns: o.columns, filters: o.filters, limit: o.limit, fields: o.schema.fields };
     if (o instanceof FilterOp) return { op: 'filter', child: rec(o.child), condition: o.condition };
     if (o instanceof ProjectOp) return { op: 'project', child: rec(o.child), exprs: o.exprs, fields: o.schema.fields };
     if (o instanceof LimitOp) return { op: 'limit', child: rec(o.child), limit: o.limit, offset: o.offset, global: o.global };
@@ -148,15 +160,44 @@ export class InputOp extends PhysicalOp {
   }
 }
 
-/** Rebuilds a stage's operators; `inputs[id]` holds the partitions of input `id`. */
-export function buildStage(spec: OpSpec, inputs: readonly (readonly (readonly SharedBatch[])[])[]): PhysicalOp {
+/**
+ * For task `p` of a stage: which partitions of each input exchange and each in-memory source it
+ * reads (following every operator's partition mapping), so only those are sent.
+ */
+export function partitionsRead(root: PhysicalOp, p: number): Map<PhysicalOp | DataSource, Set<number>> {
+  const out = new Map<PhysicalOp | DataSource, Set<number>>();
+  const mark = (k: PhysicalOp | DataSource, q: number) => {
+    let set = out.get(k);
+    if (!set) out.set(k, (set = new Set()));
+    set.add(q);
+  };
+  const walk = (o: PhysicalOp, q: number): void => {
+    if (o instanceof ExchangeOp || o instanceof InputOp) return mark(o, q);
+    if (o instanceof ScanOp) return mark(o.source, q);
+    for (const [i, cq] of o.childPartitions(q)) walk(o.children[i]!, cq);
+  };
+  walk(root, p);
+  return out;
+}
+
+/** Keeps only the listed partitions (others become empty), preserving indices. */
+export function onlyPartitions<T>(parts: readonly (readonly T[])[], keep: Set<number> | undefined): T[][] {
+  return parts.map((bs, i) => (keep?.has(i) ? [...bs] : []));
+}
+
+/** Rebuilds a stage's operators; `inputs[id]` holds the partitions of input `id`, `memory[id]` those of in-memory source `id`. */
+export function buildStage(
+  spec: OpSpec,
+  inputs: readonly (readonly (readonly SharedBatch[])[])[],
+  memory: readonly (readonly (readonly SharedBatch[])[])[] = [],
+): PhysicalOp {
   const rec = (s: OpSpec): PhysicalOp => {
     switch (s.op) {
       case 'input': {
         const schema = new Schema(s.fields);
         return new InputOp(schema, (inputs[s.id] ?? []).map((p) => p.map((b) => unshareBatch(b, schema))));
       }
-      case 'scan': return new ScanOp(buildSource(s.source), s.columns, s.filters, s.limit, new Schema(s.fields));
+      case 'scan': return new ScanOp(buildSource(s.source, memory), s.columns, s.filters, s.limit, new Schema(s.fields));
       case 'filter': return new FilterOp(rec(s.child), s.condition);
       case 'project': return new ProjectOp(rec(s.child), s.exprs, new Schema(s.fields));
       case 'limit': return new LimitOp(rec(s.child), s.limit, s.offset, s.global);

@@ -13,7 +13,8 @@ import type { LogicalPlan } from '../plan/logical.js';
 import { type PlannerConfig, planPhysical } from '../plan/physical.js';
 import { ExchangeOp } from './exchange.js';
 import { ExecContext, type PhysicalOp } from './operator.js';
-import { InputOp, NotSerializable, type OpSpec, describeStage } from './plan-spec.js';
+import { InputOp, NotSerializable, type OpSpec, describeStage, onlyPartitions, partitionsRead, sharedPartitions } from './plan-spec.js';
+import type { MemorySource } from '../io/source.js';
 import { TaskError, type WorkerPool } from './pool.js';
 import { batchBytes, shareBatch, unshareBatch } from './serde.js';
 import { type OutputSpec, bucketCount, chooseBounds, executeTask } from './task.js';
@@ -152,12 +153,13 @@ class Job {
     // Inputs first (concurrently): the exchanges this stage reads.
     let spec: OpSpec | undefined;
     const inputs: ExchangeOp[] = [];
+    const memories: MemorySource[] = [];
     const pool = this.opts.pool;
     if (pool && directInputs && root instanceof InputOp) {
       spec = { op: 'input', id: 0, fields: root.schema.fields, partitions: root.numPartitions() };
     } else if (pool) {
       try {
-        spec = describeStage(root, inputs);
+        spec = describeStage(root, inputs, memories);
       } catch (err) {
         if (!(err instanceof NotSerializable)) throw err;
         spec = undefined;
@@ -172,10 +174,21 @@ class Job {
     const onWorkers = !!(pool && spec);
     if (pool && spec) {
       const shared = inputData.map((parts) => parts.map((bs) => bs.map(shareBatch)));
+      const sharedMem = memories.map(sharedPartitions);
+      const inputKeys: PhysicalOp[] = directInputs ? [root] : inputs;
       const wireOut = (output.kind === 'range' ? { ...output, bounds: shareBatch(output.bounds) } : output) as TaskRequest['output'];
       await Promise.all(
         Array.from({ length: tasks }, async (_, part) => {
-          const req: TaskRequest = { stage: spec!, partition: part, inputs: shared, output: wireOut, modules: this.opts.modules };
+          // Send each task only the partitions it reads (not every shared buffer of the stage).
+          const reads = partitionsRead(root, part);
+          const req: TaskRequest = {
+            stage: spec!,
+            partition: part,
+            inputs: shared.map((parts, i) => onlyPartitions(parts, reads.get(inputKeys[i]!))),
+            memory: sharedMem.map((parts, i) => onlyPartitions(parts, reads.get(memories[i]!))),
+            output: wireOut,
+            modules: this.opts.modules,
+          };
           let reply;
           try {
             reply = await pool.run(req, this.abort.signal, () => retries++);

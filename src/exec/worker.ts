@@ -18,6 +18,8 @@ export interface TaskRequest {
   readonly stage: OpSpec;
   readonly partition: number;
   readonly inputs: readonly (readonly (readonly SharedBatch[])[])[];
+  /** Partitions of the stage's in-memory sources that this task reads (others empty). */
+  readonly memory: readonly (readonly (readonly SharedBatch[])[])[];
   /** Output spec; a range split's bounds travel as a SharedBatch. */
   readonly output: Omit<OutputSpec, 'bounds'> & { readonly bounds?: SharedBatch };
   /** Modules the worker imports once before running (e.g. UDF registrations). */
@@ -61,7 +63,7 @@ export default async function runTask(req: TaskRequest): Promise<TaskReply> {
         loaded.add(m);
       }
     }
-    const root = buildStage(req.stage, req.inputs);
+    const root = buildStage(req.stage, req.inputs, req.memory);
     const ctx = new ExecContext();
     const output = (req.output.kind === 'range'
       ? { ...req.output, bounds: unshareBatch(req.output.bounds!) }
