@@ -15,9 +15,9 @@
  * Usage: npx tsx scripts/generate-data.ts [--out DIR]   (default DIR: data/)
  *        npm run data
  */
-import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isEntryPoint } from './entry-point.js';
 
 /** Seed for data/bank.csv. Changing it changes the committed file. */
 export const BANK_SEED = 20080501;
@@ -532,14 +532,4 @@ function main(argv: string[]): void {
   console.log(`wrote ${paths.bank} and ${paths.wine} in ${Date.now() - t0} ms`);
 }
 
-function isEntryPoint(): boolean {
-  const arg = process.argv[1];
-  if (arg === undefined) return false;
-  try {
-    return realpathSync(resolve(arg)) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) main(process.argv.slice(2));
+if (isEntryPoint(import.meta.url)) main(process.argv.slice(2));

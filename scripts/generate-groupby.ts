@@ -38,9 +38,9 @@
  *   npx tsx scripts/generate-groupby.ts --join --rows 1e7 [--nas 0] [--seed 108] [--out DIR]
  *       (default DIR: bench/data)
  */
-import { closeSync, mkdirSync, openSync, realpathSync, writeSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { isEntryPoint } from './entry-point.js';
 
 /** Options shared by the db-benchmark generators. */
 export interface DbBenchOptions {
@@ -500,14 +500,4 @@ function main(argv: string[]): void {
   }
 }
 
-function isEntryPoint(): boolean {
-  const arg = process.argv[1];
-  if (arg === undefined) return false;
-  try {
-    return realpathSync(resolve(arg)) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) main(process.argv.slice(2));
+if (isEntryPoint(import.meta.url)) main(process.argv.slice(2));

@@ -32,9 +32,9 @@
  *
  * Usage: npx tsx scripts/generate-tpch.ts [--sf 0.01] [--seed N] [--out DIR]  (default DIR: out/tpch, git-ignored)
  */
-import { closeSync, mkdirSync, openSync, realpathSync, writeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { isEntryPoint } from './entry-point.js';
 
 /**
  * Default seed. At SF 0.01 a few queries select only a handful of rows (Q18: orders with more than
@@ -538,14 +538,4 @@ function main(argv: string[]): void {
   for (const [t, p] of Object.entries(paths)) console.log(`  ${t.padEnd(9)} ${p}`);
 }
 
-function isEntryPoint(): boolean {
-  const arg = process.argv[1];
-  if (arg === undefined) return false;
-  try {
-    return realpathSync(resolve(arg)) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) main(process.argv.slice(2));
+if (isEntryPoint(import.meta.url)) main(process.argv.slice(2));

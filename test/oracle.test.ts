@@ -6,17 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { Session, col, functions as F } from '../src/index.js';
 import { testThreads } from './threads.js';
+import { mulberry32 } from '../src/exec/basic.js';
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG for test data (the engine's own mulberry32). */
+const rng = mulberry32;
 
 type R = { k1: string | null; k2: number | null; v: number | null; w: number | null };
 function makeRows(n: number, seed: number): R[] {

@@ -12,6 +12,7 @@ import { logicalToString } from '../src/plan/logical.js';
 import { optimize } from '../src/plan/optimizer.js';
 import { physicalToString } from '../src/plan/physical.js';
 import { testThreads } from './threads.js';
+import { mulberry32 } from '../src/exec/basic.js';
 
 let spark: Session;
 beforeAll(async () => {
@@ -376,16 +377,8 @@ describe('planning', () => {
 
 // ------------------------------------------------------------------ DuckDB oracle
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG for test data (the engine's own mulberry32). */
+const rng = mulberry32;
 
 type R = { id: number; k1: string | null; k2: number | null; v: number | null; w: number | null };
 function makeRows(n: number, seed: number): R[] {
