@@ -8,7 +8,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { generateGroupByCsv } from '../scripts/generate-groupby.js';
-import { Session, col, functions as F } from '../src/index.js';
+// Benchmarks measure the built package (what users run); `--src` runs the TypeScript sources.
+const lib = (process.argv.includes('--src') ? await import('../src/index.js') : await import(new URL('../dist/index.js', import.meta.url).href)) as typeof import('../src/index.js');
+const { Session, col, functions: F } = lib;
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);

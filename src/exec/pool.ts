@@ -12,10 +12,12 @@ import * as Errors from '../errors.js';
 
 function workerFile(): { filename: string; execArgv: string[] } {
   const here = import.meta.url;
+  // Diagnostics: extra V8/Node flags for workers, e.g. KINDLING_WORKER_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const extra = (process.env['KINDLING_WORKER_FLAGS'] ?? '').split(/\s+/).filter(Boolean);
   if (here.endsWith('.ts')) {
-    return { filename: new URL('./worker.ts', here).href, execArgv: ['--import', 'tsx'] };
+    return { filename: new URL('./worker.ts', here).href, execArgv: ['--import', 'tsx', ...extra] };
   }
-  return { filename: new URL('./worker.js', here).href, execArgv: [] };
+  return { filename: new URL('./worker.js', here).href, execArgv: extra };
 }
 
 /** A task failed deterministically (bad data, a throwing expression): not retried. */
