@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { generateGroupByCsv, generateJoinCsvs } from '../scripts/generate-groupby.js';
-import type { DataFrame, Session } from '../src/index.js';
+import type { DataFrame, Session as SessionT } from '../src/index.js';
 // Benchmarks measure the built package (what users run); `--src` runs the TypeScript sources
 // instead (under tsx, worker threads run about 2× slower per row than from dist/).
 const lib = (process.argv.includes('--src') ? await import('../src/index.js') : await import(new URL('../dist/index.js', import.meta.url).href)) as typeof import('../src/index.js');
@@ -65,7 +65,7 @@ interface Row { label: string; t1: number; tn: number; outRows: number }
 const results: Row[] = [];
 const loads: { label: string; t1: number; tn: number }[] = [];
 
-async function withSessions(fn: (s: Session, threads: number) => Promise<Map<string, { t: number; n: number }>>): Promise<void> {
+async function withSessions(fn: (s: SessionT, threads: number) => Promise<Map<string, { t: number; n: number }>>): Promise<void> {
   const out: Map<string, { t: number; n: number }>[] = [];
   for (const threads of [1, threadsN]) {
     const s = await Session.create({ threads, progress: false });
