@@ -152,3 +152,36 @@ describe('robustness', () => {
     expect(workers.length).toBeLessThanOrEqual(4); // only the shared four-thread pool of this file remains
   });
 });
+
+describe('progress bar', () => {
+  it('draws stage, tasks and rows/s for jobs longer than a second, then clears the line', async () => {
+    const { ProgressReporter } = await import('../src/exec/progress.js');
+    const written: string[] = [];
+    const stream = { write: (s: string) => { written.push(s); return true; } } as unknown as NodeJS.WriteStream;
+    const p = new ProgressReporter(stream);
+    p.handle('jobStart', { jobId: 1, stages: 2 });
+    p.handle('stageSubmitted', { jobId: 1, stageId: 0, tasks: 4, description: 'x' });
+    p.handle('taskEnd', { jobId: 1, stageId: 0, partition: 0, rows: 5000, timeMs: 1, attempt: 0 });
+    p.handle('taskEnd', { jobId: 1, stageId: 0, partition: 1, rows: 5000, timeMs: 1, attempt: 0 });
+    expect(written).toEqual([]); // silent during the first second
+    await new Promise((r) => setTimeout(r, 1300));
+    const line = written.at(-1)!;
+    expect(line).toMatch(/\[Stage 1\/2\] \[=+ *\] 2\/4 tasks, [\d.]+k? rows\/s/);
+    p.handle('jobEnd', { jobId: 1, timeMs: 1300, succeeded: true, stages: [] });
+    expect(written.at(-1)).toBe('\r\x1b[2K');
+  });
+
+  it('is silent when stderr is not a TTY', async () => {
+    const s = await Session.create({ threads: 1 });
+    const writes: unknown[] = [];
+    const orig = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: unknown) => { writes.push(chunk); return true; }) as typeof process.stderr.write;
+    try {
+      await s.range(10).count();
+    } finally {
+      process.stderr.write = orig;
+      await s.stop();
+    }
+    expect(process.stderr.isTTY ? 'tty' : writes.length).toBe(process.stderr.isTTY ? 'tty' : 0);
+  });
+});
