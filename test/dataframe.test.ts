@@ -223,6 +223,20 @@ describe('aggregation', () => {
     expect(() => people().groupBy('dept').agg(col('name'))).toThrow(/neither in groupBy/);
   });
 
+  it('adaptive partial aggregation: near-unique keys pass through and still merge correctly', async () => {
+    // 2 partitions of 150k rows whose keys are (almost) all distinct: the partial phase gives up hashing.
+    const df = spark.range(0, 300_000, 1, 2).withColumn('k', col('id').mod(250_000));
+    const agg = df.groupBy('k').agg(F.count('*').alias('n'), F.sum('id').alias('s'), F.avg('id').alias('a'), F.stddev('id').alias('sd'), F.max('id').alias('mx'), F.collect_list('id').alias('l'));
+    expect(await agg.count()).toBe(250_000);
+    const rows = await agg.filter(col('k').isin(0, 49_999, 50_000)).orderBy('k').collect();
+    expect(rows.map((r) => ({ ...r, l: [...(r['l'] as number[])].sort((x, y) => x - y) }))).toEqual([
+      { k: 0, n: 2, s: 250_000, a: 125_000, sd: Math.sqrt(2 * 125_000 ** 2), mx: 250_000, l: [0, 250_000] },
+      { k: 49_999, n: 2, s: 349_998, a: 174_999, sd: Math.sqrt(2 * 125_000 ** 2), mx: 299_999, l: [49_999, 299_999] },
+      { k: 50_000, n: 1, s: 50_000, a: 50_000, sd: null, mx: 50_000, l: [50_000] },
+    ]);
+    expect(await df.groupBy('k').count().filter(col('count').eq(2)).count()).toBe(50_000);
+  });
+
   it('distinct and dropDuplicates', async () => {
     const df = spark.createDataFrame([{ a: 1, b: 'x' }, { a: 1, b: 'x' }, { a: 1, b: 'y' }, { a: null, b: 'x' }, { a: null, b: 'x' }]);
     expect(await df.distinct().count()).toBe(3);

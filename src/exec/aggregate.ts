@@ -14,6 +14,11 @@ import { type DataType, Schema } from '../types.js';
 import { KeyTable } from './hashtable.js';
 import { type ExecContext, PhysicalOp } from './operator.js';
 
+/** Rows a partial aggregate sees before judging whether grouping reduces anything. */
+const ADAPTIVE_MIN_ROWS = 100_000;
+/** Groups per row above which a partial aggregate stops hashing and passes rows through. */
+const ADAPTIVE_MAX_RATIO = 0.5;
+
 /** Aggregation phase. */
 export type AggMode = 'partial' | 'final' | 'complete';
 
@@ -62,11 +67,18 @@ export class HashAggregateOp extends PhysicalOp {
     const nKeys = this.groupBy.length;
     const keyTypes = this.schema.fields.slice(0, nKeys).map((f) => f.type);
     const table = new KeyTable(keyTypes);
-    const accs: Accumulator[] = this.aggs.map((a) => getAggregateDef(a.fn).create(a.args.map((x) => x.type), a.type, a.distinct));
+    const newAccs = () => this.aggs.map((a) => getAggregateDef(a.fn).create(a.args.map((x) => x.type), a.type, a.distinct));
+    const accs: Accumulator[] = newAccs();
     let ids = new Int32Array(0);
+    let rowsSeen = 0;
+    let passThrough = false;
     for await (const b of this.child.execute(p, ctx)) {
       const n = b.numRows;
       if (ids.length < n) ids = new Int32Array(n);
+      if (passThrough) {
+        yield this.singleRowStates(b, ids);
+        continue;
+      }
       let keys: ColumnData[];
       if (this.mode === 'final') keys = b.columns.slice(0, nKeys) as ColumnData[];
       else keys = this.groupFns.map((f) => f(b));
@@ -91,19 +103,47 @@ export class HashAggregateOp extends PhysicalOp {
           acc.update(ids, n, this.argFns[i]!.map((f) => f(b)));
         });
       }
+      rowsSeen += n;
+      // Adaptive partial aggregation: when the keys are nearly unique, hashing here only
+      // duplicates the final phase's work; emit what we have and pass later rows straight on.
+      if (this.mode === 'partial' && nKeys > 0 && rowsSeen >= ADAPTIVE_MIN_ROWS && groups > rowsSeen * ADAPTIVE_MAX_RATIO) {
+        passThrough = true;
+        yield this.output(table, accs, groups);
+        table.reset();
+      }
     }
+    if (passThrough) return;
     // A whole-frame aggregate yields one row even over no input (count = 0, sum = null).
     if (nKeys === 0 && table.size === 0 && this.mode !== 'partial') table.size = 1;
     const groups = table.size;
     if (groups === 0) return;
-    const keyCols = nKeys === 0 ? [] : table.keyColumns();
+    yield this.output(table, accs, groups);
+  }
+
+  private output(table: KeyTable, accs: readonly Accumulator[], groups: number): Batch {
+    const keyCols = this.groupBy.length === 0 ? [] : table.keyColumns();
     const outCols: ColumnData[] = [...keyCols];
     for (const acc of accs) {
       acc.grow(groups);
       if (this.mode === 'partial') outCols.push(...acc.state(groups));
       else outCols.push(acc.finish(groups));
     }
-    yield new Batch(this.schema, outCols, groups);
+    return new Batch(this.schema, outCols, groups);
+  }
+
+  /** Partial states of one row each (pass-through mode): keys as evaluated, fresh accumulators per row. */
+  private singleRowStates(b: Batch, ids: Int32Array): Batch {
+    const n = b.numRows;
+    for (let i = 0; i < n; i++) ids[i] = i;
+    const keys = this.groupFns.map((f) => f(b));
+    const cols: ColumnData[] = [...keys];
+    this.aggs.forEach((a, i) => {
+      const acc = getAggregateDef(a.fn).create(a.args.map((x) => x.type), a.type, a.distinct);
+      acc.grow(n);
+      acc.update(ids, n, this.argFns[i]!.map((f) => f(b)));
+      cols.push(...acc.state(n));
+    });
+    return new Batch(this.schema, cols, n);
   }
 
   describe(): string {

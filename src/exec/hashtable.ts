@@ -241,6 +241,15 @@ export class KeyTable {
     }
   }
 
+  /** Forgets every key (keeps the allocated capacity small again). */
+  reset(): void {
+    this.slots = new Int32Array(1024);
+    this.slotHashes = new Uint32Array(1024);
+    this.mask = 1023;
+    this.stores.forEach((st, i) => { this.stores[i] = new KeyStore(st.type); });
+    this.size = 0;
+  }
+
   /** The distinct keys as columns, in id order. */
   keyColumns(): ColumnData[] {
     return this.stores.map((s) => s.toColumn(this.size));
