@@ -70,7 +70,8 @@ describe('stages on workers', () => {
 
   it('explain shows exchanges and partition counts; explain analyze shows per-stage metrics', async () => {
     const df = four.range(1000).groupBy(col('id').mod(3).alias('m')).count();
-    expect(df.explain()).toMatch(/Exchange hashpartitioning\(m#\d+, 4\) \(partitions=4\)/);
+    expect(df.explain()).toMatch(/Exchange hashpartitioning\(m#\d+, 4\) \(partitions=4\) \[stage 0\]/);
+    expect(df.explain()).toMatch(/HashAggregate\(mode=partial.*\(partitions=4\) \[stage 1\]/);
     const text = await df.explainAnalyze();
     expect(text).toMatch(/Stage \d+ .*tasks=\d+.*rows=\d+.*bytes=.*time=/);
     expect(text).toContain('ResultStage');

@@ -154,13 +154,15 @@ export function planPhysical(p: LogicalPlan, cfg: PlannerConfig): PhysicalOp {
 /** Renders a physical plan as an indented tree, marking stages (cut at exchanges) and partition counts. */
 export function physicalToString(op: PhysicalOp, metrics?: Map<PhysicalOp, { rows: number; timeMs: number }>): string {
   const lines: string[] = [];
-  const walk = (o: PhysicalOp, depth: number) => {
+  let stages = 0;
+  // Stage 0 is the result stage; each exchange's input is a new stage (tasks = its partitions).
+  const walk = (o: PhysicalOp, depth: number, stage: number) => {
     const pad = ' '.repeat(depth * 3) + (depth ? '+- ' : '');
     const m = metrics?.get(o);
-    lines.push(`${pad}${o.describe()} (partitions=${o.numPartitions()}${m ? `, rows=${m.rows}` : ''})`);
-    for (const c of o.children) walk(c, depth + 1);
+    lines.push(`${pad}${o.describe()} (partitions=${o.numPartitions()}${m ? `, rows=${m.rows}` : ''}) [stage ${stage}]`);
+    for (const c of o.children) walk(c, depth + 1, o instanceof ExchangeOp ? ++stages : stage);
   };
-  walk(op, 0);
+  walk(op, 0, 0);
   return lines.join('\n');
 }
 
