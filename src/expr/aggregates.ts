@@ -8,6 +8,7 @@ import { ColumnData, allocValues, take, utf8FromStrings } from '../data/column.j
 import { fromValues } from '../data/batch.js';
 import { type DataType, MAX_EXACT_INT, isList, isNumeric, listOf } from '../types.js';
 import { registerAggregate, typeError } from './registry.js';
+import { KeyTable } from '../exec/hashtable.js';
 
 /** Per-group running state of one aggregate. */
 export interface Accumulator {
@@ -315,41 +316,42 @@ function takeRows(col: ColumnData, idx: number[]): ColumnData {
   return take(col, Int32Array.from(idx));
 }
 
-/** Distinct wrapper: keeps a set of seen values per group; single-phase only. */
+/**
+ * Distinct wrapper: a key table over (group id, argument values) — a row feeds the inner
+ * aggregate only the first time its key appears. Rows with a null argument are skipped (SQL's
+ * COUNT(DISTINCT a, b)). Columnar: no per-row strings or row objects. Single-phase only.
+ */
 class DistinctAcc implements Accumulator {
-  sets: Set<unknown>[] = [];
+  private seen: KeyTable | null = null;
+  private ids: Int32Array = new Int32Array(0);
   constructor(private readonly inner: Accumulator) {}
-  grow(n: number): void { while (this.sets.length < n) this.sets.push(new Set()); this.inner.grow(n); }
+  grow(n: number): void { this.inner.grow(n); }
   update(groups: Int32Array, n: number, args: readonly ColumnData[]): void {
-    // Rows with a null in any argument are skipped (SQL's COUNT(DISTINCT a, b)).
-    const getters = args.map((col) => {
-      const valid = col.type === 'null' ? new Uint8Array(n) : col.validity;
-      const vals: ArrayLike<unknown> = col.type === 'utf8' ? col.strings() : col.values ?? [];
-      return { valid, vals };
-    });
-    const keep: number[] = [];
+    // Rows whose arguments are all non-null.
+    let rows = new Int32Array(n);
+    let m = 0;
     for (let i = 0; i < n; i++) {
-      let key: unknown;
-      let isNull = false;
-      if (getters.length === 1) {
-        const g = getters[0]!;
-        isNull = g.valid !== null && !g.valid[i];
-        key = g.vals[i];
-      } else {
-        const parts: unknown[] = [];
-        for (const g of getters) {
-          if (g.valid && !g.valid[i]) { isNull = true; break; }
-          parts.push(g.vals[i]);
-        }
-        key = JSON.stringify(parts);
-      }
-      if (isNull) continue;
-      const set = this.sets[groups[i]!]!;
-      if (!set.has(key)) { set.add(key); keep.push(i); }
+      let ok = true;
+      for (const a of args) if (a.type === 'null' || (a.validity && a.validity[i] === 0)) { ok = false; break; }
+      if (ok) rows[m++] = i;
     }
-    const idx = Int32Array.from(keep);
-    const g2 = Int32Array.from(keep.map((i) => groups[i]!));
-    this.inner.update(g2, g2.length, args.map((a) => take(a, idx)));
+    rows = rows.subarray(0, m);
+    const cols = m === n ? args : args.map((a) => take(a, rows));
+    const g = new Int32Array(m);
+    for (let j = 0; j < m; j++) g[j] = groups[rows[j]!]!;
+    const keys = [new ColumnData('int32', m, g, null), ...cols];
+    this.seen ??= new KeyTable(keys.map((k) => k.type));
+    if (this.ids.length < m) this.ids = new Int32Array(m);
+    const before = this.seen.size;
+    this.seen.insert(keys, m, this.ids);
+    // Ids are handed out in order, so a row is a first occurrence exactly when it gets the next new id.
+    const firsts = new Int32Array(this.seen.size - before);
+    let next = before;
+    let k = 0;
+    for (let j = 0; j < m; j++) if (this.ids[j] === next) { firsts[k++] = j; next++; }
+    const g2 = new Int32Array(k);
+    for (let j = 0; j < k; j++) g2[j] = g[firsts[j]!]!;
+    this.inner.update(g2, k, cols.map((c) => take(c, firsts)));
   }
   state(): ColumnData[] { throw new Error('distinct aggregates have no partial state'); }
   merge(): void { throw new Error('distinct aggregates cannot be merged'); }
