@@ -9,8 +9,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { generateGroupByCsv, generateJoinCsvs } from '../scripts/generate-groupby.js';
-import type { DataFrame, Session as SessionT } from '../src/index.js';
+import type { DataFrame } from '../src/index.js';
 // Benchmarks measure the built package (what users run); `--src` runs the TypeScript sources
 // instead (under tsx, worker threads run about 2× slower per row than from dist/).
 const lib = (process.argv.includes('--src') ? await import('../src/index.js') : await import(new URL('../dist/index.js', import.meta.url).href)) as typeof import('../src/index.js');
@@ -23,6 +24,11 @@ function arg(name: string, dflt: string): string {
 const rows = Number(arg('rows', '1e7'));
 const threadsN = Number(arg('threads', '2'));
 const only = arg('only', 'all'); // 'groupby' | 'join' | 'all'
+const reps = Number(arg('reps', '2'));
+const rounds = Number(arg('rounds', '2'));
+/** `--q q3,j2` runs only the questions whose label starts with one of these. */
+const qFilter = arg('q', '').split(',').filter(Boolean);
+const selected = (label: string) => qFilter.length === 0 || qFilter.some((q) => label.startsWith(`${q} `));
 const tag = rows.toExponential().replace('+', '');
 const dir = path.resolve('bench/data');
 fs.mkdirSync(dir, { recursive: true });
@@ -60,58 +66,46 @@ async function timeIt(fn: () => Promise<unknown>): Promise<number> {
   await fn();
   return (performance.now() - t) / 1000;
 }
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]!; };
 
-interface Row { label: string; t1: number; tn: number; outRows: number; first1: number; firstN: number }
-const results: Row[] = [];
-const loads: { label: string; t1: number; tn: number }[] = [];
+/** What one child process measures: seconds per run, by label. */
+interface ChildResult { times: Record<string, number[]>; outRows: Record<string, number>; maxRssMB: number }
 
-type Timing = { t: number; first: number; n: number };
-async function withSessions(fn: (s: SessionT, threads: number) => Promise<Map<string, Timing>>): Promise<void> {
-  const out: Map<string, Timing>[] = [];
-  for (const threads of [1, threadsN]) {
-    const s = await Session.create({ threads, progress: false });
-    // Warm the worker pool so thread start-up is not charged to the first question.
-    await s.range(threads * 1000).groupBy(col('id').mod(7)).count().collect();
-    out.push(await fn(s, threads));
-    await s.stop();
-  }
-  for (const [label, a] of out[0]!) {
-    const b = out[1]!.get(label)!;
-    results.push({ label, t1: a.t, tn: b.t, outRows: a.n, first1: a.first, firstN: b.first });
-  }
-}
-
-const gbSchema = 'id1 STRING, id2 STRING, id3 STRING, id4 INT, id5 INT, id6 INT, v1 INT, v2 INT, v3 DOUBLE';
-if (only !== 'join') {
-  const loadTimes: number[] = [];
-  await withSessions(async (s) => {
-    const m = new Map<string, Timing>();
-    let x!: DataFrame;
-    loadTimes.push(await timeIt(async () => { x = await s.read.csv(gbFile, { header: true, schema: gbSchema }).cache(); await x.count(); }));
-    for (const [label, q] of groupby) {
-      // Two runs, as db-benchmark does: the first includes JIT warm-up (in every worker).
+/**
+ * Child mode: one session with `threads`, inputs loaded (timed) and cached, then every question
+ * once to warm up (JIT in every worker, as db-benchmark's first run) and `reps` timed runs.
+ */
+async function child(threads: number): Promise<ChildResult> {
+  const res: ChildResult = { times: {}, outRows: {}, maxRssMB: 0 };
+  const record = (label: string, t: number, n?: number) => {
+    (res.times[label] ??= []).push(t);
+    if (n !== undefined) res.outRows[label] = n;
+  };
+  const s = await Session.create({ threads, progress: false });
+  // Warm the worker pool so thread start-up is not charged to the first measurement.
+  await s.range(threads * 1000).groupBy(col('id').mod(7)).count().collect();
+  const measure = async (label: string, run: () => Promise<number>) => {
+    if (!selected(label)) return;
+    await run();
+    for (let r = 0; r < reps; r++) {
       let n = 0;
-      const first = await timeIt(async () => { n = await q(x).count(); });
-      const t = await timeIt(async () => { n = await q(x).count(); });
-      if (process.env.KINDLING_BENCH_VERBOSE) process.stderr.write(`${label}: ${first.toFixed(2)}s / ${t.toFixed(2)}s rss=${(process.memoryUsage().rss / 1e6).toFixed(0)}MB\n`);
-      m.set(label, { t, first, n });
+      record(label, await timeIt(async () => { n = await run(); }), n);
     }
+  };
+  if (only !== 'join') {
+    const gbSchema = 'id1 STRING, id2 STRING, id3 STRING, id4 INT, id5 INT, id6 INT, v1 INT, v2 INT, v3 DOUBLE';
+    let x!: DataFrame;
+    record('groupby csv load (9 cols)', await timeIt(async () => { x = s.read.csv(gbFile, { header: true, schema: gbSchema }).cache(); await x.count(); }));
+    for (const [label, q] of groupby) await measure(label, () => q(x).count());
     await x.unpersist();
-    return m;
-  });
-  loads.push({ label: 'groupby csv load (9 cols)', t1: loadTimes[0]!, tn: loadTimes[1]! });
-}
-
-if (only !== 'groupby' && joinFiles) {
-  const loadTimes: number[] = [];
-  await withSessions(async (s) => {
-    const m = new Map<string, Timing>();
+  }
+  if (only !== 'groupby' && joinFiles) {
     let x!: DataFrame, small!: DataFrame, medium!: DataFrame, big!: DataFrame;
-    loadTimes.push(await timeIt(async () => {
-      x = await s.read.csv(joinFiles!.x, { header: true, schema: 'id1 INT, id2 INT, id3 INT, id4 STRING, id5 STRING, id6 STRING, v1 DOUBLE' }).cache();
-      small = await s.read.csv(joinFiles!.small, { header: true, schema: 'id1 INT, id4 STRING, v2 DOUBLE' }).cache();
-      medium = await s.read.csv(joinFiles!.medium, { header: true, schema: 'id1 INT, id2 INT, id4 STRING, id5 STRING, v2 DOUBLE' }).cache();
-      big = await s.read.csv(joinFiles!.big, { header: true, schema: 'id1 INT, id2 INT, id3 INT, id4 STRING, id5 STRING, id6 STRING, v2 DOUBLE' }).cache();
+    record('join csv load (4 tables)', await timeIt(async () => {
+      x = s.read.csv(joinFiles!.x, { header: true, schema: 'id1 INT, id2 INT, id3 INT, id4 STRING, id5 STRING, id6 STRING, v1 DOUBLE' }).cache();
+      small = s.read.csv(joinFiles!.small, { header: true, schema: 'id1 INT, id4 STRING, v2 DOUBLE' }).cache();
+      medium = s.read.csv(joinFiles!.medium, { header: true, schema: 'id1 INT, id2 INT, id4 STRING, id5 STRING, v2 DOUBLE' }).cache();
+      big = s.read.csv(joinFiles!.big, { header: true, schema: 'id1 INT, id2 INT, id3 INT, id4 STRING, id5 STRING, id6 STRING, v2 DOUBLE' }).cache();
       await Promise.all([x.count(), small.count(), medium.count(), big.count()]);
     }));
     const qs: Q[] = [
@@ -121,25 +115,48 @@ if (only !== 'groupby' && joinFiles) {
       ['j4 medium inner on factor', () => x.join(medium.select('id5', 'v2'), 'id5')],
       ['j5 big inner on int', () => x.join(big.select('id3', 'v2'), 'id3')],
     ];
-    for (const [label, q] of qs) {
-      let n = 0;
-      // db-benchmark materialises the join; aggregate every output column so nothing is pruned away.
-      const run = async () => { n = Number((await q(x).agg(F.count('*').alias('n'), F.sum('v1'), F.sum('v2')).collect())[0]!['n']); };
-      const first = await timeIt(run);
-      const t = await timeIt(run);
-      m.set(label, { t, first, n });
-    }
+    // db-benchmark materialises the join; aggregate every output column so nothing is pruned away.
+    for (const [label, q] of qs) await measure(label, async () => Number((await q(x).agg(F.count('*').alias('n'), F.sum('v1'), F.sum('v2')).collect())[0]!['n']));
     for (const d of [x, small, medium, big]) await d.unpersist();
-    return m;
-  });
-  loads.push({ label: 'join csv load (4 tables)', t1: loadTimes[0]!, tn: loadTimes[1]! });
+  }
+  await s.stop();
+  res.maxRssMB = process.resourceUsage().maxRSS / 1024;
+  return res;
 }
 
-console.log(`\nKindling db-benchmark — ${rows.toLocaleString()} rows, 1 vs ${threadsN} threads, node ${process.version}, ${process.platform}/${process.arch}`);
-console.log('(questions: second of two runs; first run, which includes JIT warm-up, in brackets)');
-console.log(`${'question'.padEnd(34)} ${'out rows'.padStart(9)} ${'1 thr s'.padStart(8)} ${`${threadsN} thr s`.padStart(8)} ${'Mrows/s'.padStart(8)} ${'speed-up'.padStart(8)}  ${'[run 1: 1 thr / N thr]'}`);
-for (const l of loads) console.log(`${l.label.padEnd(34)} ${''.padStart(9)} ${l.t1.toFixed(2).padStart(8)} ${l.tn.toFixed(2).padStart(8)} ${(rows / l.tn / 1e6).toFixed(2).padStart(8)} ${(l.t1 / l.tn).toFixed(2).padStart(7)}x`);
-for (const r of results) {
-  console.log(`${r.label.padEnd(34)} ${String(r.outRows).padStart(9)} ${r.t1.toFixed(2).padStart(8)} ${r.tn.toFixed(2).padStart(8)} ${(rows / r.tn / 1e6).toFixed(2).padStart(8)} ${(r.t1 / r.tn).toFixed(2).padStart(7)}x  [${r.first1.toFixed(2)} / ${r.firstN.toFixed(2)}]`);
+const childThreads = arg('child', '');
+if (childThreads) {
+  process.stdout.write(`${JSON.stringify(await child(Number(childThreads)))}\n`);
+  process.exit(0);
 }
-console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (main thread process; workers share it)`);
+
+/**
+ * Parent: each measurement runs in a fresh process holding one session, alternating 1-thread and
+ * N-thread processes `rounds` times, so drift in this machine's speed (other tenants, CPU steal:
+ * a 2-vCPU VM swings ±30% over minutes) hits both sides alike and neither session's memory or JIT
+ * state affects the other. Reported: the best run per side (and the median).
+ */
+const all: [ChildResult[], ChildResult[]] = [[], []];
+const passArgs = process.argv.slice(2).filter((_, i, a) => !['--rounds'].includes(a[i]!) && !['--rounds'].includes(a[i - 1]!));
+for (let round = 0; round < rounds; round++) {
+  for (const [side, threads] of [[0, 1], [1, threadsN]] as const) {
+    const args = [...process.execArgv, process.argv[1]!, ...passArgs, '--child', String(threads)];
+    const out = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+    const r = JSON.parse(out.trim().split('\n').pop()!) as ChildResult;
+    if (process.env.KINDLING_BENCH_VERBOSE) process.stderr.write(`round ${round + 1}, ${threads} thread(s): ${Object.entries(r.times).map(([k, v]) => `${k.split(' ')[0]} ${v.map((t) => t.toFixed(2)).join('/')}`).join(', ')}\n`);
+    all[side].push(r);
+  }
+}
+const merged = (side: 0 | 1, label: string) => all[side].flatMap((r) => r.times[label] ?? []);
+const labels = Object.keys(all[0][0]!.times);
+
+console.log(`\nKindling db-benchmark — ${rows.toLocaleString()} rows, 1 vs ${threadsN} threads, node ${process.version}, ${process.platform}/${process.arch}`);
+console.log(`(best of ${rounds} processes × ${reps} runs per side, processes alternating 1 and ${threadsN} threads, each question warmed up once per process; medians in brackets)`);
+console.log(`${'question'.padEnd(34)} ${'out rows'.padStart(9)} ${'1 thr s'.padStart(8)} ${`${threadsN} thr s`.padStart(8)} ${'Mrows/s'.padStart(8)} ${'speed-up'.padStart(8)}  [median: 1 thr / ${threadsN} thr / speed-up]`);
+for (const label of labels) {
+  const t1 = merged(0, label), tn = merged(1, label);
+  const b1 = Math.min(...t1), bn = Math.min(...tn), m1 = median(t1), mn = median(tn);
+  const out = all[0][0]!.outRows[label];
+  console.log(`${label.padEnd(34)} ${(out === undefined ? '' : String(out)).padStart(9)} ${b1.toFixed(2).padStart(8)} ${bn.toFixed(2).padStart(8)} ${(rows / bn / 1e6).toFixed(2).padStart(8)} ${(b1 / bn).toFixed(2).padStart(7)}x  [${m1.toFixed(2)} / ${mn.toFixed(2)} / ${(m1 / mn).toFixed(2)}x]`);
+}
+for (const [side, threads] of [[0, 1], [1, threadsN]] as const) console.log(`peak RSS, ${threads} thread(s): ${Math.max(...all[side].map((r) => r.maxRssMB)).toFixed(0)} MB (one process; workers are its threads)`);

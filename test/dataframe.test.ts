@@ -237,6 +237,31 @@ describe('aggregation', () => {
     expect(await df.groupBy('k').count().filter(col('count').eq(2)).count()).toBe(50_000);
   });
 
+  it('single-key grouping: nulls, empty strings, NaN, -0 and tables that grow', async () => {
+    // 30k rows, ~5k distinct keys per column (the key table rehashes several times per task).
+    const rows = Array.from({ length: 30_000 }, (_, i) => {
+      const k = (i * 7919) % 5003;
+      return {
+        s: k % 97 === 0 ? null : k % 89 === 0 ? '' : `k${k}${'x'.repeat(k % 5)}`,
+        d: k % 101 === 0 ? null : k % 103 === 0 ? NaN : k % 107 === 0 ? -0 : k % 109 === 0 ? 0 : k / 4,
+        i: k % 83 === 0 ? null : k,
+      };
+    });
+    const df = spark.createDataFrame(rows, 's string, d double, i int');
+    for (const key of ['s', 'd', 'i'] as const) {
+      const expected = new Map<string, number>();
+      for (const r of rows) {
+        const v = r[key];
+        const k = v === null ? 'null' : Object.is(v, -0) ? '0' : String(v); // SQL groups -0 with 0 and NaN with NaN
+        expected.set(k, (expected.get(k) ?? 0) + 1);
+      }
+      const got = await df.groupBy(key).count().collect();
+      const norm = new Map(got.map((r) => [r[key] === null ? 'null' : Object.is(r[key], -0) ? '0' : String(r[key]), r['count'] as number]));
+      expect(got.length, key).toBe(expected.size);
+      expect(norm, key).toEqual(expected);
+    }
+  });
+
   it('distinct and dropDuplicates', async () => {
     const df = spark.createDataFrame([{ a: 1, b: 'x' }, { a: 1, b: 'x' }, { a: 1, b: 'y' }, { a: null, b: 'x' }, { a: null, b: 'x' }]);
     expect(await df.distinct().count()).toBe(3);

@@ -17,7 +17,7 @@ import { type ExecContext, PhysicalOp } from './operator.js';
 /** Rows a partial aggregate sees before judging whether grouping reduces anything. */
 const ADAPTIVE_MIN_ROWS = 100_000;
 /** Groups per row above which a partial aggregate stops hashing and passes rows through. */
-const ADAPTIVE_MAX_RATIO = 0.5;
+const ADAPTIVE_MAX_RATIO = 0.9;
 
 /** Aggregation phase. */
 export type AggMode = 'partial' | 'final' | 'complete';

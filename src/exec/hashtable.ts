@@ -197,6 +197,12 @@ export class KeyTable {
   /** Assigns ids to the keys of rows [0, n), inserting new keys; writes ids into `out`. */
   insert(cols: readonly ColumnData[], n: number, out: Int32Array): void {
     const hs = this.rowHashes(cols, n);
+    // One key column (the common case): monomorphic loops without per-row type dispatch.
+    if (cols.length === 1) {
+      const c = cols[0]!;
+      if (c.type === 'utf8' && this.stores[0]!.type === 'utf8') return this.insertUtf8(c, hs, n, out);
+      if (c.values !== null && c.type !== 'null' && !isList(c.type)) return this.insertNumber(c, hs, n, out);
+    }
     for (let i = 0; i < n; i++) {
       if ((this.size + 1) * 2 > this.slots.length) this.rehash();
       const h = hs[i]!;
@@ -215,6 +221,86 @@ export class KeyTable {
         if (this.slotHashes[p] === h && this.matches(id - 1, cols, i)) {
           out[i] = id - 1;
           break;
+        }
+        p = (p + 1) & mask;
+      }
+    }
+  }
+
+  private insertUtf8(col: ColumnData, hs: Uint32Array, n: number, out: Int32Array): void {
+    const st = this.stores[0]!;
+    const off = col.offsets!;
+    const src = col.bytes!;
+    const valid = col.validity;
+    for (let i = 0; i < n; i++) {
+      if ((this.size + 1) * 2 > this.slots.length) this.rehash();
+      const slots = this.slots;
+      const slotHashes = this.slotHashes;
+      const mask = this.mask;
+      const h = hs[i]!;
+      const isValid = valid === null || valid[i] === 1;
+      const s = off[i]!;
+      const len = off[i + 1]! - s;
+      let p = h & mask;
+      for (;;) {
+        const id = slots[p]!;
+        if (id === 0) {
+          const g = this.size++;
+          slots[p] = g + 1;
+          slotHashes[p] = h;
+          st.append(g, col, i);
+          out[i] = g;
+          break;
+        }
+        if (slotHashes[p] === h) {
+          const g = id - 1;
+          let eq: boolean;
+          if (st.valid[g] === 0 || !isValid) eq = st.valid[g] === 0 && !isValid;
+          else {
+            const so = st.offsets;
+            const gs = so[g]!;
+            eq = so[g + 1]! - gs === len;
+            if (eq) {
+              const b = st.bytes;
+              for (let k = 0; k < len; k++) {
+                if (src[s + k] !== b[gs + k]) { eq = false; break; }
+              }
+            }
+          }
+          if (eq) { out[i] = g; break; }
+        }
+        p = (p + 1) & mask;
+      }
+    }
+  }
+
+  private insertNumber(col: ColumnData, hs: Uint32Array, n: number, out: Int32Array): void {
+    const st = this.stores[0]!;
+    const vals = col.values!;
+    const valid = col.validity;
+    for (let i = 0; i < n; i++) {
+      if ((this.size + 1) * 2 > this.slots.length) this.rehash();
+      const slots = this.slots;
+      const slotHashes = this.slotHashes;
+      const mask = this.mask;
+      const h = hs[i]!;
+      const isValid = valid === null || valid[i] === 1;
+      const x = vals[i]!;
+      let p = h & mask;
+      for (;;) {
+        const id = slots[p]!;
+        if (id === 0) {
+          const g = this.size++;
+          slots[p] = g + 1;
+          slotHashes[p] = h;
+          st.append(g, col, i);
+          out[i] = g;
+          break;
+        }
+        if (slotHashes[p] === h) {
+          const g = id - 1;
+          const gv = st.valid[g] === 1;
+          if (gv && isValid ? (st.nums[g] === x || (x !== x && st.nums[g] !== st.nums[g])) : gv === isValid) { out[i] = g; break; }
         }
         p = (p + 1) & mask;
       }
