@@ -200,8 +200,8 @@ export class KeyTable {
     // One key column (the common case): monomorphic loops without per-row type dispatch.
     if (cols.length === 1) {
       const c = cols[0]!;
-      if (c.type === 'utf8' && this.stores[0]!.type === 'utf8') return this.insertUtf8(c, hs, n, out);
-      if (c.values !== null && c.type !== 'null' && !isList(c.type)) return this.insertNumber(c, hs, n, out);
+      if (c.type === 'utf8' && this.stores[0]!.type === 'utf8') return this.insertUtf8(c, hs, n, out, true);
+      if (c.values !== null && c.type !== 'null' && !isList(c.type)) return this.insertNumber(c, hs, n, out, true);
     }
     for (let i = 0; i < n; i++) {
       if ((this.size + 1) * 2 > this.slots.length) this.rehash();
@@ -227,13 +227,14 @@ export class KeyTable {
     }
   }
 
-  private insertUtf8(col: ColumnData, hs: Uint32Array, n: number, out: Int32Array): void {
+  /** Single-column insert (or lookup when `insert` is false: -1 for absent keys). */
+  private insertUtf8(col: ColumnData, hs: Uint32Array, n: number, out: Int32Array, insert: boolean): void {
     const st = this.stores[0]!;
     const off = col.offsets!;
     const src = col.bytes!;
     const valid = col.validity;
     for (let i = 0; i < n; i++) {
-      if ((this.size + 1) * 2 > this.slots.length) this.rehash();
+      if (insert && (this.size + 1) * 2 > this.slots.length) this.rehash();
       const slots = this.slots;
       const slotHashes = this.slotHashes;
       const mask = this.mask;
@@ -245,6 +246,7 @@ export class KeyTable {
       for (;;) {
         const id = slots[p]!;
         if (id === 0) {
+          if (!insert) { out[i] = -1; break; }
           const g = this.size++;
           slots[p] = g + 1;
           slotHashes[p] = h;
@@ -274,12 +276,13 @@ export class KeyTable {
     }
   }
 
-  private insertNumber(col: ColumnData, hs: Uint32Array, n: number, out: Int32Array): void {
+  /** Single-column insert (or lookup when `insert` is false: -1 for absent keys). */
+  private insertNumber(col: ColumnData, hs: Uint32Array, n: number, out: Int32Array, insert: boolean): void {
     const st = this.stores[0]!;
     const vals = col.values!;
     const valid = col.validity;
     for (let i = 0; i < n; i++) {
-      if ((this.size + 1) * 2 > this.slots.length) this.rehash();
+      if (insert && (this.size + 1) * 2 > this.slots.length) this.rehash();
       const slots = this.slots;
       const slotHashes = this.slotHashes;
       const mask = this.mask;
@@ -290,6 +293,7 @@ export class KeyTable {
       for (;;) {
         const id = slots[p]!;
         if (id === 0) {
+          if (!insert) { out[i] = -1; break; }
           const g = this.size++;
           slots[p] = g + 1;
           slotHashes[p] = h;
@@ -310,6 +314,11 @@ export class KeyTable {
   /** Looks up the keys of rows [0, n) without inserting; -1 for absent keys. */
   find(cols: readonly ColumnData[], n: number, out: Int32Array): void {
     const hs = this.rowHashes(cols, n);
+    if (cols.length === 1) {
+      const c = cols[0]!;
+      if (c.type === 'utf8' && this.stores[0]!.type === 'utf8') return this.insertUtf8(c, hs, n, out, false);
+      if (c.values !== null && c.type !== 'null' && !isList(c.type)) return this.insertNumber(c, hs, n, out, false);
+    }
     const mask = this.mask;
     for (let i = 0; i < n; i++) {
       const h = hs[i]!;
