@@ -226,13 +226,13 @@ describe('aggregation', () => {
   it('adaptive partial aggregation: near-unique keys pass through and still merge correctly', async () => {
     // 2 partitions of 150k rows whose keys are (almost) all distinct: the partial phase gives up hashing.
     const df = spark.range(0, 300_000, 1, 2).withColumn('k', col('id').mod(250_000));
-    const agg = df.groupBy('k').agg(F.count('*').alias('n'), F.sum('id').alias('s'), F.avg('id').alias('a'), F.stddev('id').alias('sd'), F.max('id').alias('mx'), F.collect_list('id').alias('l'));
+    const agg = df.groupBy('k').agg(F.count('*').alias('n'), F.sum('id').alias('s'), F.avg('id').alias('a'), F.stddev('id').alias('sd'), F.max('id').alias('mx'), F.collect_list('id').alias('l'), F.median('id').alias('med'));
     expect(await agg.count()).toBe(250_000);
     const rows = await agg.filter(col('k').isin(0, 49_999, 50_000)).orderBy('k').collect();
     expect(rows.map((r) => ({ ...r, l: [...(r['l'] as number[])].sort((x, y) => x - y) }))).toEqual([
-      { k: 0, n: 2, s: 250_000, a: 125_000, sd: Math.sqrt(2 * 125_000 ** 2), mx: 250_000, l: [0, 250_000] },
-      { k: 49_999, n: 2, s: 349_998, a: 174_999, sd: Math.sqrt(2 * 125_000 ** 2), mx: 299_999, l: [49_999, 299_999] },
-      { k: 50_000, n: 1, s: 50_000, a: 50_000, sd: null, mx: 50_000, l: [50_000] },
+      { k: 0, n: 2, s: 250_000, a: 125_000, sd: Math.sqrt(2 * 125_000 ** 2), mx: 250_000, l: [0, 250_000], med: 125_000 },
+      { k: 49_999, n: 2, s: 349_998, a: 174_999, sd: Math.sqrt(2 * 125_000 ** 2), mx: 299_999, l: [49_999, 299_999], med: 174_999 },
+      { k: 50_000, n: 1, s: 50_000, a: 50_000, sd: null, mx: 50_000, l: [50_000], med: 50_000 },
     ]);
     expect(await df.groupBy('k').count().filter(col('count').eq(2)).count()).toBe(50_000);
   });
@@ -260,6 +260,21 @@ describe('aggregation', () => {
       expect(got.length, key).toBe(expected.size);
       expect(norm, key).toEqual(expected);
     }
+  });
+
+  it('median: all-null and empty groups, NaN, many values per group, across partitions', async () => {
+    const rows = Array.from({ length: 5000 }, (_, i) => ({ g: i % 4, v: i % 4 === 3 ? null : i % 4 === 2 && i % 7 === 0 ? NaN : (i * 37) % 1000 }));
+    const df = spark.createDataFrame(rows, 'g int, v double').repartition(4);
+    const got = await df.groupBy('g').agg(F.median('v').alias('m'), F.count('v').alias('c')).orderBy('g').collect();
+    const median = (g: number) => {
+      const xs = rows.filter((r) => r.g === g && r.v !== null).map((r) => r.v as number);
+      const s = Float64Array.from(xs).sort();
+      if (s.length === 0) return null;
+      const pos = 0.5 * (s.length - 1);
+      return s[Math.floor(pos)]! + (s[Math.ceil(pos)]! - s[Math.floor(pos)]!) * (pos - Math.floor(pos));
+    };
+    expect(got).toEqual([0, 1, 2, 3].map((g) => ({ g, m: median(g), c: rows.filter((r) => r.g === g && r.v !== null).length })));
+    expect(got[3]!['m']).toBeNull();
   });
 
   it('distinct and dropDuplicates', async () => {

@@ -396,25 +396,96 @@ class CollectAcc implements Accumulator {
   }
 }
 
-/** median / percentile: keeps each group's values (state: the array so far), sorts at the end. */
+/**
+ * median / percentile: keeps every (group, value) pair in two typed arrays (no per-group JS
+ * arrays); the partial state is each group's values as a list column, built by a counting sort on
+ * the group id; finish sorts each group's segment in place and interpolates.
+ */
 class PercentileAcc implements Accumulator {
-  private readonly inner = new CollectAcc('list<float64>', false);
+  private groupOf = new Int32Array(1024);
+  private vals = new Float64Array(1024);
+  private len = 0;
   constructor(private readonly q: number) {}
-  grow(n: number): void { this.inner.grow(n); }
-  update(groups: Int32Array, n: number, args: readonly ColumnData[]): void { this.inner.update(groups, n, args.slice(0, 1)); }
-  state(n: number): ColumnData[] { return this.inner.state(n); }
-  merge(groups: Int32Array, n: number, state: readonly ColumnData[]): void { this.inner.merge(groups, n, state); }
+  grow(_n: number): void {}
+  private reserve(extra: number): void {
+    if (this.len + extra <= this.groupOf.length) return;
+    const cap = Math.max(this.groupOf.length * 2, this.len + extra);
+    const g = new Int32Array(cap);
+    g.set(this.groupOf.subarray(0, this.len));
+    this.groupOf = g;
+    const v = new Float64Array(cap);
+    v.set(this.vals.subarray(0, this.len));
+    this.vals = v;
+  }
+  update(groups: Int32Array, n: number, args: readonly ColumnData[]): void {
+    const col = args[0]!;
+    if (col.type === 'null') return;
+    this.reserve(n);
+    const src = col.values!;
+    const valid = col.validity;
+    const gs = this.groupOf;
+    const vs = this.vals;
+    let len = this.len;
+    for (let i = 0; i < n; i++) {
+      if (valid && !valid[i]) continue;
+      gs[len] = groups[i]!;
+      vs[len++] = src[i]!;
+    }
+    this.len = len;
+  }
+  /** Values grouped contiguously: group g's values are `values[offsets[g] .. offsets[g + 1])`. */
+  private grouped(n: number): { offsets: Int32Array; values: Float64Array } {
+    const offsets = new Int32Array(n + 1);
+    const gs = this.groupOf;
+    const len = this.len;
+    for (let k = 0; k < len; k++) offsets[gs[k]! + 1]!++;
+    for (let g = 0; g < n; g++) offsets[g + 1]! += offsets[g]!;
+    const pos = offsets.slice(0, n);
+    const values = new Float64Array(len);
+    const vs = this.vals;
+    for (let k = 0; k < len; k++) values[pos[gs[k]!]!++] = vs[k]!;
+    return { offsets, values };
+  }
+  state(n: number): ColumnData[] {
+    const { offsets, values } = this.grouped(n);
+    return [new ColumnData('list<float64>', n, null, null, offsets, null, new ColumnData('float64', values.length, values, null))];
+  }
+  merge(groups: Int32Array, n: number, state: readonly ColumnData[]): void {
+    const col = state[0]!;
+    const off = col.offsets!;
+    const child = col.child!;
+    const cv = child.values!;
+    const cvalid = child.validity;
+    const valid = col.validity;
+    this.reserve(off[n]! - off[0]!);
+    const gs = this.groupOf;
+    const vs = this.vals;
+    let len = this.len;
+    for (let i = 0; i < n; i++) {
+      if (valid && !valid[i]) continue;
+      const g = groups[i]!;
+      for (let j = off[i]!; j < off[i + 1]!; j++) {
+        if (cvalid && !cvalid[j]) continue;
+        gs[len] = g;
+        vs[len++] = cv[j]!;
+      }
+    }
+    this.len = len;
+  }
   finish(n: number): ColumnData {
+    const { offsets, values } = this.grouped(n);
     const out = new Float64Array(n);
     const has = new Uint8Array(n);
     for (let g = 0; g < n; g++) {
-      const vals = Float64Array.from(this.inner.lists[g]! as number[]).sort();
-      if (vals.length === 0) continue;
+      const s = offsets[g]!;
+      const count = offsets[g + 1]! - s;
+      if (count === 0) continue;
+      const seg = values.subarray(s, s + count).sort();
       // Spark's percentile: linear interpolation between closest ranks.
-      const pos = this.q * (vals.length - 1);
+      const pos = this.q * (count - 1);
       const lo = Math.floor(pos);
       const hi = Math.ceil(pos);
-      out[g] = vals[lo]! + (vals[hi]! - vals[lo]!) * (pos - lo);
+      out[g] = seg[lo]! + (seg[hi]! - seg[lo]!) * (pos - lo);
       has[g] = 1;
     }
     return outColumn('float64', n, out, has);
