@@ -310,6 +310,25 @@ describe('ordering and limits', () => {
 });
 
 describe('joins', () => {
+  it('left and inner joins over many probe batches: duplicates, misses and null keys', async () => {
+    // 200k probe rows (several batches per task); build keys 0..999 with key k present k % 3 times.
+    const probe = spark.range(0, 200_000, 1, 3).select(col('id'), F.when(col('id').mod(97).eq(0), lit(null)).otherwise(col('id').mod(1500)).alias('k'));
+    const build = spark.range(0, 3000).filter(col('id').mod(3).lt(col('id').mod(1000).mod(3))).select(col('id').mod(1000).alias('k'), col('id').alias('b'));
+    const mult = (k: number) => (k < 1000 ? k % 3 : 0);
+    let inner = 0, left = 0, leftNulls = 0;
+    for (let id = 0; id < 200_000; id++) {
+      const m = id % 97 === 0 ? 0 : mult(id % 1500);
+      inner += m;
+      left += Math.max(m, 1);
+      if (m === 0) leftNulls++;
+    }
+    expect(await build.count()).toBe(Array.from({ length: 1000 }, (_, k) => k % 3).reduce((a, b) => a + b, 0));
+    expect(await probe.join(build, 'k').count()).toBe(inner);
+    const lj = probe.join(build, 'k', 'left');
+    expect(await lj.count()).toBe(left);
+    expect(await lj.filter(col('b').isNull()).count()).toBe(leftNulls);
+  });
+
   const emp = () => spark.createDataFrame([
     { id: 1, name: 'ann', dept_id: 10 }, { id: 2, name: 'bob', dept_id: 20 }, { id: 3, name: 'cat', dept_id: 30 }, { id: 4, name: 'dan', dept_id: null },
   ]);

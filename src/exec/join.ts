@@ -14,11 +14,19 @@ import { Schema } from '../types.js';
 import { KeyTable, anyNullKey } from './hashtable.js';
 import { type ExecContext, PhysicalOp, collectPartition } from './operator.js';
 
-/** Growable Int32 pair list. */
+/** Growable Int32 pair list, reused across a task's probe batches (fewer large allocations). */
 class PairList {
   left: Int32Array = new Int32Array(1024);
   right: Int32Array = new Int32Array(1024);
   size = 0;
+  /** Empties the list, keeping room for at least `n` pairs. */
+  reset(n: number): void {
+    this.size = 0;
+    if (this.left.length < n) {
+      this.left = new Int32Array(n);
+      this.right = new Int32Array(n);
+    }
+  }
   push(l: number, r: number): void {
     if (this.size === this.left.length) {
       const nl = new Int32Array(this.size * 2);
@@ -89,6 +97,7 @@ export class HashJoinOp extends PhysicalOp {
     const trackRight = jt === 'right' || jt === 'full';
     const matchedRight = trackRight ? new Uint8Array(nb) : null;
     let probeIds = new Int32Array(0);
+    const pairs = new PairList();
 
     for await (const lb of this.left.execute(p, ctx)) {
       const n = lb.numRows;
@@ -96,7 +105,8 @@ export class HashJoinOp extends PhysicalOp {
       const keys = this.leftKeyFns.map((f) => f(lb));
       if (table.size > 0) table.find(keys, n, probeIds);
       else probeIds.fill(-1, 0, n);
-      const pairs = new PairList();
+      // Most equi-joins emit about one pair per probe row: start with room for n.
+      pairs.reset(n);
       for (let i = 0; i < n; i++) {
         const g = probeIds[i]!;
         if (g < 0 || anyNullKey(keys, i)) continue;
@@ -133,14 +143,21 @@ export class HashJoinOp extends PhysicalOp {
         let extra = 0;
         for (let i = 0; i < n; i++) if (!hit[i]) extra++;
         if (extra) {
-          const l2 = new Int32Array(li.length + extra);
-          const r2 = new Int32Array(li.length + extra);
-          l2.set(li);
-          r2.set(ri);
-          let k = li.length;
-          for (let i = 0; i < n; i++) if (!hit[i]) { l2[k] = i; r2[k++] = -1; }
-          li = l2;
-          ri = r2;
+          if (li.buffer === pairs.left.buffer) {
+            // No residual condition: the matched pairs are the list's prefix; append in place.
+            for (let i = 0; i < n; i++) if (!hit[i]) pairs.push(i, -1);
+            li = pairs.left.subarray(0, pairs.size);
+            ri = pairs.right.subarray(0, pairs.size);
+          } else {
+            const l2 = new Int32Array(li.length + extra);
+            const r2 = new Int32Array(li.length + extra);
+            l2.set(li);
+            r2.set(ri);
+            let k = li.length;
+            for (let i = 0; i < n; i++) if (!hit[i]) { l2[k] = i; r2[k++] = -1; }
+            li = l2;
+            ri = r2;
+          }
         }
       }
       if (li.length) yield this.output(lb, build, li, ri);
