@@ -260,6 +260,16 @@ describe('aggregation', () => {
       expect(got.length, key).toBe(expected.size);
       expect(norm, key).toEqual(expected);
     }
+    // Two numeric key columns (the multi-column numeric path), same null/NaN/-0 rules per column.
+    const nk = (v: number | null) => (v === null ? 'null' : Object.is(v, -0) ? '0' : String(v));
+    const pairs = new Map<string, number>();
+    for (const r of rows) pairs.set(`${nk(r.d)}|${nk(r.i)}`, (pairs.get(`${nk(r.d)}|${nk(r.i)}`) ?? 0) + 1);
+    const got2 = await df.groupBy('d', 'i').count().collect();
+    expect(new Map(got2.map((r) => [`${nk(r['d'] as number | null)}|${nk(r['i'] as number | null)}`, r['count'] as number]))).toEqual(pairs);
+    expect(got2.length).toBe(pairs.size);
+    expect(await df.alias('a').join(df.alias('b'), ['d', 'i']).count()).toBe(
+      [...pairs].filter(([k]) => !k.includes('null')).reduce((a, [, c]) => a + c * c, 0),
+    );
   });
 
   it('median: all-null and empty groups, NaN, many values per group, across partitions', async () => {

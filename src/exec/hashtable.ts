@@ -202,6 +202,8 @@ export class KeyTable {
       const c = cols[0]!;
       if (c.type === 'utf8' && this.stores[0]!.type === 'utf8') return this.insertUtf8(c, hs, n, out, true);
       if (c.values !== null && c.type !== 'null' && !isList(c.type)) return this.insertNumber(c, hs, n, out, true);
+    } else if (cols.every((c) => c.values !== null && c.type !== 'null' && !isList(c.type))) {
+      return this.insertNumbers(cols, hs, n, out, true);
     }
     for (let i = 0; i < n; i++) {
       if ((this.size + 1) * 2 > this.slots.length) this.rehash();
@@ -221,6 +223,51 @@ export class KeyTable {
         if (this.slotHashes[p] === h && this.matches(id - 1, cols, i)) {
           out[i] = id - 1;
           break;
+        }
+        p = (p + 1) & mask;
+      }
+    }
+  }
+
+  /** Several numeric key columns: the generic probe with the comparison inlined (no per-row type dispatch). */
+  private insertNumbers(cols: readonly ColumnData[], hs: Uint32Array, n: number, out: Int32Array, insert: boolean): void {
+    const k = cols.length;
+    const stores = this.stores;
+    const vals = cols.map((c) => c.values!);
+    const valids = cols.map((c) => c.validity);
+    for (let i = 0; i < n; i++) {
+      if (insert && (this.size + 1) * 2 > this.slots.length) this.rehash();
+      const slots = this.slots;
+      const slotHashes = this.slotHashes;
+      const mask = this.mask;
+      const h = hs[i]!;
+      let p = h & mask;
+      for (;;) {
+        const id = slots[p]!;
+        if (id === 0) {
+          if (!insert) { out[i] = -1; break; }
+          const g = this.size++;
+          slots[p] = g + 1;
+          slotHashes[p] = h;
+          for (let c = 0; c < k; c++) stores[c]!.append(g, cols[c]!, i);
+          out[i] = g;
+          break;
+        }
+        if (slotHashes[p] === h) {
+          const g = id - 1;
+          let eq = true;
+          for (let c = 0; c < k; c++) {
+            const st = stores[c]!;
+            const vd = valids[c];
+            const isValid = vd === null || vd[i] === 1;
+            const gv = st.valid[g] === 1;
+            if (gv && isValid) {
+              const x = vals[c]![i]!;
+              const y = st.nums[g]!;
+              if (x !== y && (x === x || y === y)) { eq = false; break; }
+            } else if (gv !== isValid) { eq = false; break; }
+          }
+          if (eq) { out[i] = g; break; }
         }
         p = (p + 1) & mask;
       }
@@ -318,6 +365,8 @@ export class KeyTable {
       const c = cols[0]!;
       if (c.type === 'utf8' && this.stores[0]!.type === 'utf8') return this.insertUtf8(c, hs, n, out, false);
       if (c.values !== null && c.type !== 'null' && !isList(c.type)) return this.insertNumber(c, hs, n, out, false);
+    } else if (cols.every((c) => c.values !== null && c.type !== 'null' && !isList(c.type))) {
+      return this.insertNumbers(cols, hs, n, out, false);
     }
     const mask = this.mask;
     for (let i = 0; i < n; i++) {
