@@ -1,15 +1,16 @@
 /**
  * db-benchmark on Kindling (`npm run bench:db -- --rows 1e7`): the 10 groupby questions and the
  * 5 join questions (h2oai db-benchmark definitions) on generated data, each run with 1 thread and
- * with N threads (default 2) in the same command, printing seconds, rows/s and the speed-up, and
- * the CSV load time. Data is generated once under bench/data/. No assertions: a measurement.
+ * with N threads (default 2) in the same command — two live child processes measured in
+ * back-to-back pairs — printing seconds, rows/s and the speed-up, and the CSV load times. Data is
+ * generated once under bench/data/. No assertions: a measurement.
  *
  * Inputs are loaded into memory (cache) first, as db-benchmark does, so questions time the
  * engine rather than CSV parsing; CSV load is timed separately.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { generateGroupByCsv, generateJoinCsvs } from '../scripts/generate-groupby.js';
 import type { DataFrame } from '../src/index.js';
 // Benchmarks measure the built package (what users run); `--src` runs the TypeScript sources
@@ -24,8 +25,7 @@ function arg(name: string, dflt: string): string {
 const rows = Number(arg('rows', '1e7'));
 const threadsN = Number(arg('threads', '2'));
 const only = arg('only', 'all'); // 'groupby' | 'join' | 'all'
-const reps = Number(arg('reps', '2'));
-const rounds = Number(arg('rounds', '2'));
+const reps = Number(arg('reps', '5'));
 /** `--q q3,j2` runs only the questions whose label starts with one of these. */
 const qFilter = arg('q', '').split(',').filter(Boolean);
 const selected = (label: string) => qFilter.length === 0 || qFilter.some((q) => label.startsWith(`${q} `));
@@ -61,53 +61,38 @@ const groupby: Q[] = [
   ['q10 sum v3 count by id1:id6', (x) => x.groupBy('id1', 'id2', 'id3', 'id4', 'id5', 'id6').agg(F.sum('v3').alias('v3'), F.count('*').alias('count'))],
 ];
 
-async function timeIt(fn: () => Promise<unknown>): Promise<number> {
-  const t = performance.now();
-  await fn();
-  return (performance.now() - t) / 1000;
-}
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]!; };
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b), h = s.length >> 1; return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2; };
 
-/** What one child process measures: seconds per run, by label. */
-interface ChildResult { times: Record<string, number[]>; outRows: Record<string, number>; maxRssMB: number }
+/** Messages between the parent and a child process. */
+type Cmd = { cmd: 'load'; section: 'groupby' | 'join' } | { cmd: 'unload' } | { cmd: 'run'; label: string } | { cmd: 'stop' };
+interface Done { seconds: number; rows?: number; labels?: string[]; maxRssMB?: number }
+type Reply = Done | { error: string };
 
 /**
- * Child mode: one session with `threads`, inputs loaded (timed) and cached, then every question
- * once to warm up (JIT in every worker, as db-benchmark's first run) and `reps` timed runs.
+ * Child mode: one session with `threads`, answering the parent's commands — load (and cache) a
+ * section's inputs, run one question, unload, stop — and reporting seconds per command.
  */
-async function child(threads: number): Promise<ChildResult> {
-  const res: ChildResult = { times: {}, outRows: {}, maxRssMB: 0 };
-  const record = (label: string, t: number, n?: number) => {
-    (res.times[label] ??= []).push(t);
-    if (n !== undefined) res.outRows[label] = n;
-  };
+async function child(threads: number): Promise<void> {
   const s = await Session.create({ threads, progress: false });
   // Warm the worker pool so thread start-up is not charged to the first measurement.
   await s.range(threads * 1000).groupBy(col('id').mod(7)).count().collect();
-  const measure = async (label: string, run: () => Promise<number>) => {
-    if (!selected(label)) return;
-    await run();
-    for (let r = 0; r < reps; r++) {
-      let n = 0;
-      record(label, await timeIt(async () => { n = await run(); }), n);
+  const gbSchema = 'id1 STRING, id2 STRING, id3 STRING, id4 INT, id5 INT, id6 INT, v1 INT, v2 INT, v3 DOUBLE';
+  let cached: DataFrame[] = [];
+  let questions = new Map<string, () => Promise<number>>();
+  const load = async (section: 'groupby' | 'join') => {
+    if (section === 'groupby') {
+      const x = s.read.csv(gbFile, { header: true, schema: gbSchema }).cache();
+      await x.count();
+      cached = [x];
+      questions = new Map(groupby.filter(([l]) => selected(l)).map(([label, q]) => [label, () => q(x).count()]));
+      return;
     }
-  };
-  if (only !== 'join') {
-    const gbSchema = 'id1 STRING, id2 STRING, id3 STRING, id4 INT, id5 INT, id6 INT, v1 INT, v2 INT, v3 DOUBLE';
-    let x!: DataFrame;
-    record('groupby csv load (9 cols)', await timeIt(async () => { x = s.read.csv(gbFile, { header: true, schema: gbSchema }).cache(); await x.count(); }));
-    for (const [label, q] of groupby) await measure(label, () => q(x).count());
-    await x.unpersist();
-  }
-  if (only !== 'groupby' && joinFiles) {
-    let x!: DataFrame, small!: DataFrame, medium!: DataFrame, big!: DataFrame;
-    record('join csv load (4 tables)', await timeIt(async () => {
-      x = s.read.csv(joinFiles!.x, { header: true, schema: 'id1 INT, id2 INT, id3 INT, id4 STRING, id5 STRING, id6 STRING, v1 DOUBLE' }).cache();
-      small = s.read.csv(joinFiles!.small, { header: true, schema: 'id1 INT, id4 STRING, v2 DOUBLE' }).cache();
-      medium = s.read.csv(joinFiles!.medium, { header: true, schema: 'id1 INT, id2 INT, id4 STRING, id5 STRING, v2 DOUBLE' }).cache();
-      big = s.read.csv(joinFiles!.big, { header: true, schema: 'id1 INT, id2 INT, id3 INT, id4 STRING, id5 STRING, id6 STRING, v2 DOUBLE' }).cache();
-      await Promise.all([x.count(), small.count(), medium.count(), big.count()]);
-    }));
+    const x = s.read.csv(joinFiles!.x, { header: true, schema: 'id1 INT, id2 INT, id3 INT, id4 STRING, id5 STRING, id6 STRING, v1 DOUBLE' }).cache();
+    const small = s.read.csv(joinFiles!.small, { header: true, schema: 'id1 INT, id4 STRING, v2 DOUBLE' }).cache();
+    const medium = s.read.csv(joinFiles!.medium, { header: true, schema: 'id1 INT, id2 INT, id4 STRING, id5 STRING, v2 DOUBLE' }).cache();
+    const big = s.read.csv(joinFiles!.big, { header: true, schema: 'id1 INT, id2 INT, id3 INT, id4 STRING, id5 STRING, id6 STRING, v2 DOUBLE' }).cache();
+    await Promise.all([x.count(), small.count(), medium.count(), big.count()]);
+    cached = [x, small, medium, big];
     const qs: Q[] = [
       ['j1 small inner on int', () => x.join(small.select('id1', 'v2'), 'id1')],
       ['j2 medium inner on int', () => x.join(medium.select('id2', 'v2'), 'id2')],
@@ -116,47 +101,118 @@ async function child(threads: number): Promise<ChildResult> {
       ['j5 big inner on int', () => x.join(big.select('id3', 'v2'), 'id3')],
     ];
     // db-benchmark materialises the join; aggregate every output column so nothing is pruned away.
-    for (const [label, q] of qs) await measure(label, async () => Number((await q(x).agg(F.count('*').alias('n'), F.sum('v1'), F.sum('v2')).collect())[0]!['n']));
-    for (const d of [x, small, medium, big]) await d.unpersist();
+    questions = new Map(qs.filter(([l]) => selected(l)).map(([label, q]) => [label, async () => Number((await q(x).agg(F.count('*').alias('n'), F.sum('v1'), F.sum('v2')).collect())[0]!['n'])]));
+  };
+  process.on('message', (m: Cmd) => {
+    void (async (): Promise<Done> => {
+      const t = performance.now();
+      const secs = () => (performance.now() - t) / 1000;
+      switch (m.cmd) {
+        case 'load': await load(m.section); return { seconds: secs(), labels: [...questions.keys()] };
+        case 'unload': for (const d of cached) await d.unpersist(); cached = []; return { seconds: secs() };
+        case 'run': { const rows = await questions.get(m.label)!(); return { seconds: secs(), rows }; }
+        case 'stop': await s.stop(); return { seconds: secs(), maxRssMB: process.resourceUsage().maxRSS / 1024 };
+      }
+    })().then(
+      (r) => { process.send!(r); if (m.cmd === 'stop') process.disconnect(); },
+      (e: Error) => process.send!({ error: e?.stack ?? String(e) }),
+    );
+  });
+}
+
+
+/** A live child process holding one session. */
+class Side {
+  private readonly proc: ChildProcess;
+  private waiting: ((r: Reply) => void) | null = null;
+  constructor(readonly threads: number) {
+    const passArgs = process.argv.slice(2);
+    this.proc = fork(process.argv[1]!, [...passArgs, '--child', String(threads)], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.proc.on('message', (r: Reply) => { const w = this.waiting; this.waiting = null; w?.(r); });
+    this.proc.on('exit', (code) => { if (this.waiting) this.waiting({ error: `child (${threads} threads) exited with code ${code}` }); });
   }
-  await s.stop();
-  res.maxRssMB = process.resourceUsage().maxRSS / 1024;
-  return res;
+  send(cmd: Cmd): Promise<Done> {
+    return new Promise((resolve, reject) => {
+      this.waiting = (r) => ('error' in r ? reject(new Error(r.error)) : resolve(r));
+      this.proc.send(cmd);
+    });
+  }
+}
+
+/**
+ * Parent: two live child processes, one session each (1 thread and N threads), holding the same
+ * cached inputs. Every question runs once on each side to warm up, then `reps` times as
+ * back-to-back pairs (1 thread then N, or N then 1, alternating), so both runs of a pair see
+ * the same machine: on a shared 2-vCPU VM, speed drifts by up to 2× over minutes, which
+ * sequential processes turn straight into the ratio. The headline is the median of the pairs'
+ * ratios; best and median seconds per side are printed too. CSV loads are paired the same way
+ * (`--loads` times, default 2).
+ */
+async function parent(): Promise<void> {
+  const one = new Side(1), many = new Side(threadsN);
+  const loads = Number(arg('loads', '2'));
+  const times = new Map<string, [number[], number[]]>();
+  const ratios = new Map<string, number[]>();
+  const outRows = new Map<string, number>();
+  const verbose = !!process.env.KINDLING_BENCH_VERBOSE;
+  /** Runs `cmd` on both sides back to back (order alternating with `k`), records the times. */
+  const pair = async (label: string, k: number, cmd: (side: Side) => Promise<{ seconds: number; rows?: number }>) => {
+    const order = k % 2 === 0 ? [one, many] : [many, one];
+    const secs = new Map<Side, number>();
+    for (const side of order) {
+      const r = await cmd(side);
+      secs.set(side, r.seconds);
+      if (r.rows !== undefined) outRows.set(label, r.rows);
+    }
+    const [a, b] = [secs.get(one)!, secs.get(many)!];
+    const t = times.get(label) ?? [[], []];
+    t[0].push(a); t[1].push(b);
+    times.set(label, t);
+    ratios.set(label, [...(ratios.get(label) ?? []), a / b]);
+    if (verbose) process.stderr.write(`${label.split(' ')[0]!.padEnd(8)} ${a.toFixed(2)} s / ${b.toFixed(2)} s = ${(a / b).toFixed(2)}x\n`);
+  };
+  const sections = (['groupby', 'join'] as const).filter((sct) => only === 'all' || only === sct);
+  try {
+    for (const section of sections) {
+      let labels: string[] = [];
+      const loadLabel = section === 'groupby' ? 'groupby csv load (9 cols)' : 'join csv load (4 tables)';
+      for (let k = 0; k < loads; k++) {
+        if (k > 0) await Promise.all([one.send({ cmd: 'unload' }), many.send({ cmd: 'unload' })]);
+        await pair(loadLabel, k, async (side) => {
+          const r = await side.send({ cmd: 'load', section });
+          labels = r.labels ?? [];
+          return r;
+        });
+      }
+      for (const label of labels) {
+        for (const side of [one, many]) await side.send({ cmd: 'run', label }); // warm-up
+        for (let k = 0; k < reps; k++) await pair(label, k, (side) => side.send({ cmd: 'run', label }));
+      }
+      await Promise.all([one.send({ cmd: 'unload' }), many.send({ cmd: 'unload' })]);
+    }
+  } finally {
+    const rss = await Promise.all([one, many].map((side) => side.send({ cmd: 'stop' }).catch(() => ({ seconds: 0, maxRssMB: NaN }))));
+    print(times, ratios, outRows, rss.map((r) => r.maxRssMB ?? NaN), loads);
+  }
+}
+
+function print(times: Map<string, [number[], number[]]>, ratios: Map<string, number[]>, outRows: Map<string, number>, rssMB: number[], loads: number): void {
+  console.log(`\nKindling db-benchmark — ${rows.toLocaleString()} rows, 1 vs ${threadsN} threads, node ${process.version}, ${process.platform}/${process.arch}`);
+  console.log(`(two live processes, one per side, on the same cached inputs; each question warmed up once per side, then ${reps} back-to-back pairs, loads ${loads} pairs)`);
+  console.log(`${'question'.padEnd(34)} ${'out rows'.padStart(9)} ${'1 thr s'.padStart(8)} ${`${threadsN} thr s`.padStart(8)} ${'Mrows/s'.padStart(8)} ${'speed-up'.padStart(9)}  [best 1 thr / best ${threadsN} thr; pair ratios min–max]`);
+  for (const [label, [t1, tn]] of times) {
+    const r = ratios.get(label)!;
+    const out = outRows.get(label);
+    const m1 = median(t1), mn = median(tn);
+    console.log(`${label.padEnd(34)} ${(out === undefined ? '' : String(out)).padStart(9)} ${m1.toFixed(2).padStart(8)} ${mn.toFixed(2).padStart(8)} ${(rows / mn / 1e6).toFixed(2).padStart(8)} ${median(r).toFixed(2).padStart(8)}x  [${Math.min(...t1).toFixed(2)} / ${Math.min(...tn).toFixed(2)}; ${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)}]`);
+  }
+  console.log('(seconds and Mrows/s: medians per side; speed-up: median of the paired ratios)');
+  rssMB.forEach((mb, i) => console.log(`peak RSS, ${i === 0 ? 1 : threadsN} thread(s): ${mb.toFixed(0)} MB (one process; workers are its threads)`));
 }
 
 const childThreads = arg('child', '');
 if (childThreads) {
-  process.stdout.write(`${JSON.stringify(await child(Number(childThreads)))}\n`);
-  process.exit(0);
+  await child(Number(childThreads));
+} else {
+  await parent();
 }
-
-/**
- * Parent: each measurement runs in a fresh process holding one session, alternating 1-thread and
- * N-thread processes `rounds` times, so drift in this machine's speed (other tenants, CPU steal:
- * a 2-vCPU VM swings ±30% over minutes) hits both sides alike and neither session's memory or JIT
- * state affects the other. Reported: the best run per side (and the median).
- */
-const all: [ChildResult[], ChildResult[]] = [[], []];
-const passArgs = process.argv.slice(2).filter((_, i, a) => !['--rounds'].includes(a[i]!) && !['--rounds'].includes(a[i - 1]!));
-for (let round = 0; round < rounds; round++) {
-  for (const [side, threads] of [[0, 1], [1, threadsN]] as const) {
-    const args = [...process.execArgv, process.argv[1]!, ...passArgs, '--child', String(threads)];
-    const out = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
-    const r = JSON.parse(out.trim().split('\n').pop()!) as ChildResult;
-    if (process.env.KINDLING_BENCH_VERBOSE) process.stderr.write(`round ${round + 1}, ${threads} thread(s): ${Object.entries(r.times).map(([k, v]) => `${k.split(' ')[0]} ${v.map((t) => t.toFixed(2)).join('/')}`).join(', ')}\n`);
-    all[side].push(r);
-  }
-}
-const merged = (side: 0 | 1, label: string) => all[side].flatMap((r) => r.times[label] ?? []);
-const labels = Object.keys(all[0][0]!.times);
-
-console.log(`\nKindling db-benchmark — ${rows.toLocaleString()} rows, 1 vs ${threadsN} threads, node ${process.version}, ${process.platform}/${process.arch}`);
-console.log(`(best of ${rounds} processes × ${reps} runs per side, processes alternating 1 and ${threadsN} threads, each question warmed up once per process; medians in brackets)`);
-console.log(`${'question'.padEnd(34)} ${'out rows'.padStart(9)} ${'1 thr s'.padStart(8)} ${`${threadsN} thr s`.padStart(8)} ${'Mrows/s'.padStart(8)} ${'speed-up'.padStart(8)}  [median: 1 thr / ${threadsN} thr / speed-up]`);
-for (const label of labels) {
-  const t1 = merged(0, label), tn = merged(1, label);
-  const b1 = Math.min(...t1), bn = Math.min(...tn), m1 = median(t1), mn = median(tn);
-  const out = all[0][0]!.outRows[label];
-  console.log(`${label.padEnd(34)} ${(out === undefined ? '' : String(out)).padStart(9)} ${b1.toFixed(2).padStart(8)} ${bn.toFixed(2).padStart(8)} ${(rows / bn / 1e6).toFixed(2).padStart(8)} ${(b1 / bn).toFixed(2).padStart(7)}x  [${m1.toFixed(2)} / ${mn.toFixed(2)} / ${(m1 / mn).toFixed(2)}x]`);
-}
-for (const [side, threads] of [[0, 1], [1, threadsN]] as const) console.log(`peak RSS, ${threads} thread(s): ${Math.max(...all[side].map((r) => r.maxRssMB)).toFixed(0)} MB (one process; workers are its threads)`);
