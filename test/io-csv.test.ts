@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allocateShared } from '../src/data/alloc.js';
 import { BATCH_SIZE, type Batch, batchFromRows, concatBatches } from '../src/data/batch.js';
 import { DataFormatError, FileNotFoundError, IllegalArgumentError, KindlingError } from '../src/errors.js';
 import {
@@ -801,5 +802,36 @@ describe('random input', () => {
         expect(toJson(readBatches(scan, undefined, 'csv-parse')), `${JSON.stringify(text)} ${JSON.stringify(o)}`).toBe(toJson(readBatches(scan, undefined, 'fast')));
       }
     }
+  });
+});
+
+describe('shared-memory column buffers (worker threads)', () => {
+  it('builds the same batches in SharedArrayBuffers, full and partial batches alike', () => {
+    const n = BATCH_SIZE + 1234; // one full batch (views on the builder's buffers), one small (copied)
+    const lines = ['i,d,s,b,dt'];
+    for (let k = 0; k < n; k++) {
+      const s = k % 7 === 0 ? '' : `name-${k}-${'x'.repeat(k % 40)}`; // long strings force the bytes buffer to grow
+      lines.push(`${k % 11 === 0 ? '' : k - 5000},${k % 13 === 0 ? '' : k / 8},${s},${k % 2 === 0},2024-01-${String((k % 28) + 1).padStart(2, '0')}`);
+    }
+    const p = file(lines.join('\n'));
+    const scan = planCsvScan(p, { header: true, schema: 'i INT, d DOUBLE, s STRING, b BOOLEAN, dt DATE' });
+    const plain = readBatches(scan);
+    allocateShared(true);
+    let shared: Batch[];
+    try {
+      shared = readBatches(scan);
+    } finally {
+      allocateShared(false);
+    }
+    expect(shared.map((b) => b.numRows)).toEqual([BATCH_SIZE, 1234]);
+    expect(toJson(shared)).toBe(toJson(plain));
+    for (const b of shared) {
+      for (const c of b.columns) {
+        for (const buf of [c.values, c.validity, c.offsets, c.bytes]) if (buf) expect(buf.buffer).toBeInstanceOf(SharedArrayBuffer);
+      }
+    }
+    // Back in ordinary memory once switched off.
+    const again = readBatches(scan);
+    expect(again[0]!.columns[0]!.values!.buffer).toBeInstanceOf(ArrayBuffer);
   });
 });

@@ -9,6 +9,7 @@
  */
 import { IllegalArgumentError } from '../errors.js';
 import { Buffer } from 'node:buffer';
+import { allocArray, copyPrefix } from '../data/alloc.js';
 import { Batch } from '../data/batch.js';
 import { ColumnData, normalizeValidity } from '../data/column.js';
 import type { DataType, Field } from '../types.js';
@@ -143,12 +144,12 @@ export class BatchBuilder {
       this.bytes[j] = null;
       this.fixed[j] = null;
       switch (k) {
-        case K_BOOL: this.fixed[j] = new Uint8Array(cap); break;
-        case K_I32: case K_DATE: this.fixed[j] = new Int32Array(cap); break;
-        case K_I64: case K_F64: case K_TS: this.fixed[j] = new Float64Array(cap); break;
+        case K_BOOL: this.fixed[j] = allocArray(Uint8Array, cap); break;
+        case K_I32: case K_DATE: this.fixed[j] = allocArray(Int32Array, cap); break;
+        case K_I64: case K_F64: case K_TS: this.fixed[j] = allocArray(Float64Array, cap); break;
         case K_UTF8:
-          this.offs[j] = new Int32Array(cap + 1);
-          this.bytes[j] = new Uint8Array(Math.max(1024, Math.ceil(this.bytesHint[j]! * 1.1)));
+          this.offs[j] = allocArray(Int32Array, cap + 1);
+          this.bytes[j] = allocArray(Uint8Array, Math.max(1024, Math.ceil(this.bytesHint[j]! * 1.1)));
           break;
       }
       this.bpos[j] = 0;
@@ -158,7 +159,7 @@ export class BatchBuilder {
   private setNull(j: number, row: number): void {
     let v = this.valid[j];
     if (v === null) {
-      v = this.valid[j] = new Uint8Array(this.capacity);
+      v = this.valid[j] = allocArray(Uint8Array, this.capacity);
       v.fill(1);
     }
     v[row] = 0;
@@ -167,7 +168,7 @@ export class BatchBuilder {
 
   private growBytes(j: number, need: number): Uint8Array {
     const old = this.bytes[j]!;
-    const bigger = new Uint8Array(Math.max(old.length * 2, need));
+    const bigger = allocArray(Uint8Array, Math.max(old.length * 2, need));
     bigger.set(old.subarray(0, this.bpos[j]!));
     this.bytes[j] = bigger;
     return bigger;
@@ -324,18 +325,18 @@ export class BatchBuilder {
       }
       if (v) {
         v = normalizeValidity(v.subarray(0, n), n);
-        if (v && small) v = v.slice();
+        if (v && small) v = copyPrefix(v, v.length);
       }
       if (k === K_UTF8) {
         const len = this.bpos[j]!;
         const bytesArr = this.bytes[j]!;
-        const bytes = len < bytesArr.length * 0.75 ? bytesArr.slice(0, len) : bytesArr.subarray(0, len);
-        const offs = small ? this.offs[j]!.slice(0, n + 1) : this.offs[j]!.subarray(0, n + 1);
+        const bytes = len < bytesArr.length * 0.75 ? copyPrefix(bytesArr, len) : bytesArr.subarray(0, len);
+        const offs = small ? copyPrefix(this.offs[j]!, n + 1) : this.offs[j]!.subarray(0, n + 1);
         this.bytesHint[j] = Math.min(16 << 20, Math.max(1024, (len / Math.max(1, n)) * this.capacity));
         cols.push(new ColumnData('utf8', n, null, v, offs, bytes));
       } else {
         const arr = this.fixed[j]!;
-        cols.push(new ColumnData(type, n, small ? arr.slice(0, n) : arr.subarray(0, n), v));
+        cols.push(new ColumnData(type, n, small ? copyPrefix(arr, n) : arr.subarray(0, n), v));
       }
     }
     const batch = new Batch(this.schema, cols, n);

@@ -1,0 +1,33 @@
+/**
+ * Where column buffers are allocated. Worker threads switch to shared memory so that the
+ * batches a scan builds can be posted back to the main thread as they are, without the copy into
+ * SharedArrayBuffers that `shareBatch` otherwise makes (about 5% of a CSV load's time in a
+ * worker). The main thread keeps ordinary ArrayBuffers.
+ */
+
+let shared = false;
+
+/** Makes `allocArray` use SharedArrayBuffers in this thread (called once by the worker entry). */
+export function allocateShared(on: boolean): void {
+  shared = on && typeof SharedArrayBuffer !== 'undefined';
+}
+
+/** True when this thread allocates column buffers in shared memory. */
+export function allocatesShared(): boolean {
+  return shared;
+}
+
+type Ctor<T> = { new (length: number): T; new (buffer: SharedArrayBuffer, byteOffset: number, length: number): T; readonly BYTES_PER_ELEMENT: number };
+
+/** A zero-filled typed array of `length` elements, in shared memory when this thread allocates there. */
+export function allocArray<T extends Uint8Array | Int32Array | Float64Array>(C: Ctor<T>, length: number): T {
+  return shared ? new C(new SharedArrayBuffer(length * C.BYTES_PER_ELEMENT), 0, length) : new C(length);
+}
+
+/** A copy of the first `length` elements of `a`, allocated like `allocArray`. */
+export function copyPrefix<T extends Uint8Array | Int32Array | Float64Array>(a: T, length: number): T {
+  if (!shared) return a.slice(0, length) as T;
+  const out = allocArray(a.constructor as Ctor<T>, length);
+  out.set(a.subarray(0, length) as never);
+  return out;
+}
