@@ -391,6 +391,47 @@ describe('joins', () => {
     expect(sum1).toBe(sum2);
     await s1.stop();
   });
+
+  it('gathers only the joined columns the projection reads, for every join kind and strategy', async () => {
+    const s1 = await Session.create({ threads: testThreads(), autoBroadcastJoinThreshold: -1, shufflePartitions: 3 });
+    try {
+      for (const sess of [spark, s1]) {
+        const l = sess.createDataFrame([
+          { k: 1, a: 'l1', x: 10 }, { k: 2, a: 'l2', x: 20 }, { k: 2, a: 'l2b', x: 21 }, { k: null, a: 'ln', x: 30 }, { k: 4, a: 'l4', x: 40 },
+        ]);
+        const r = sess.createDataFrame([{ k: 2, b: 'r2', y: 200 }, { k: 3, b: 'r3', y: 300 }, { k: 1, b: 'r1', y: 100 }]);
+        const inner = l.join(r, 'k').select('x', 'y');
+        const plan = inner.explain();
+        expect(plan).toMatch(/HashJoin inner \[k#0 = k#0\] output=\[x#\d, y#\d\]/);
+        expect(sortBy(await inner.collect(), 'x')).toEqual([{ x: 10, y: 100 }, { x: 20, y: 200 }, { x: 21, y: 200 }]);
+        // Full outer using-join: the merged key reads both key columns, so all four are gathered;
+        // without the key, neither is.
+        const full = l.join(r, 'k', 'full');
+        expect(full.select('k', 'a', 'y').explain()).not.toMatch(/output=/);
+        expect(sortBy(await full.select('k', 'a', 'y').collect(), 'a')).toEqual([
+          { k: 1, a: 'l1', y: 100 }, { k: 2, a: 'l2', y: 200 }, { k: 2, a: 'l2b', y: 200 }, { k: 4, a: 'l4', y: null },
+          { k: null, a: 'ln', y: null }, { k: 3, a: null, y: 300 },
+        ]);
+        expect(full.select('a', 'y').explain()).toMatch(/ShuffledHashJoin full|BroadcastHashJoin full/);
+        expect(full.select('a', 'y').explain()).toMatch(/output=\[a#\d, y#\d\]/);
+        expect(sortBy(await full.select('a', 'y').collect(), 'a')).toEqual([
+          { a: 'l1', y: 100 }, { a: 'l2', y: 200 }, { a: 'l2b', y: 200 }, { a: 'l4', y: null }, { a: 'ln', y: null }, { a: null, y: 300 },
+        ]);
+        // Right join with a residual condition on columns that are not output.
+        const right = l.join(r, l.col('k').eq(r.col('k')).and(l.col('x').lt(r.col('y')).and(l.col('a').neq('l2b'))), 'right').select(r.col('b'), l.col('x'));
+        expect(right.explain()).toMatch(/output=\[x#\d, b#\d\]/);
+        expect(sortBy(await right.collect(), 'b')).toEqual([{ b: 'r1', x: 10 }, { b: 'r2', x: 20 }, { b: 'r3', x: null }]);
+        // Expressions over the joined columns, and a projection of no column at all.
+        expect(await l.join(r, 'k', 'left').select(col('x').plus(F.coalesce(col('y'), lit(0))).alias('s')).agg(F.sum('s')).collect())
+          .toEqual([{ 'sum(s)': 10 + 100 + 20 + 200 + 21 + 200 + 30 + 40 }]);
+        expect(await l.join(r, 'k').select(lit(1).alias('one')).collect()).toEqual([{ one: 1 }, { one: 1 }, { one: 1 }]);
+        // Semi joins emit the left row unchanged: no output list.
+        expect(l.join(r, 'k', 'left_semi').select('a').explain()).not.toMatch(/output=/);
+      }
+    } finally {
+      await s1.stop();
+    }
+  });
 });
 
 describe('unions, sampling, null handling', () => {

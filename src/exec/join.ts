@@ -59,6 +59,13 @@ export class HashJoinOp extends PhysicalOp {
     /** True when the right input is a broadcast (one partition read by every task). */
     readonly broadcastRight: boolean,
     readonly schema: Schema,
+    /**
+     * Which columns of the joined row (left columns, then right) are emitted, in order; null emits
+     * all. The planner sets it from the projection above the join so that columns nobody reads
+     * (typically the key columns) are never gathered. Ignored for semi and anti joins, which
+     * emit the left row as it is.
+     */
+    readonly outputCols: readonly number[] | null = null,
   ) {
     super();
     this.children = [left, right];
@@ -178,13 +185,16 @@ export class HashJoinOp extends PhysicalOp {
   }
 
   private output(lb: Batch, build: Batch, li: Int32Array, ri: Int32Array): Batch {
-    const cols = [...lb.columns.map((c) => take(c, li)), ...build.columns.map((c) => take(c, ri))];
+    const cols = this.outputCols
+      ? this.outputCols.map((j) => (j < lb.columns.length ? take(lb.columns[j]!, li) : take(build.columns[j - lb.columns.length]!, ri)))
+      : [...lb.columns.map((c) => take(c, li)), ...build.columns.map((c) => take(c, ri))];
     return new Batch(this.schema, cols, li.length);
   }
 
   describe(): string {
     const keys = this.leftKeys.map((k, i) => `${boundToString(k)} = ${boundToString(this.rightKeys[i]!)}`).join(' AND ');
     const kind = this.leftKeys.length ? (this.broadcastRight ? 'BroadcastHashJoin' : 'ShuffledHashJoin') : 'BroadcastNestedLoopJoin';
-    return `${kind} ${this.joinType}${keys ? ` [${keys}]` : ''}${this.condition ? ` condition=${boundToString(this.condition)}` : ''}`;
+    const out = this.outputCols ? ` output=[${this.outputCols.map((j) => `${this.pairSchema.fields[j]!.name}#${j}`).join(', ')}]` : '';
+    return `${kind} ${this.joinType}${keys ? ` [${keys}]` : ''}${this.condition ? ` condition=${boundToString(this.condition)}` : ''}${out}`;
   }
 }

@@ -43,7 +43,7 @@ export type OpSpec =
   | {
       readonly op: 'join'; readonly left: OpSpec; readonly right: OpSpec; readonly joinType: JoinType;
       readonly leftKeys: readonly BoundExpr[]; readonly rightKeys: readonly BoundExpr[]; readonly condition: BoundExpr | null;
-      readonly broadcastRight: boolean; readonly fields: readonly Field[];
+      readonly broadcastRight: boolean; readonly fields: readonly Field[]; readonly outputCols: readonly number[] | null;
     }
   | { readonly op: 'input'; readonly id: number; readonly fields: readonly Field[]; readonly partitions: number }
   | { readonly op: 'custom'; readonly kind: string; readonly children: readonly OpSpec[]; readonly data: unknown };
@@ -131,7 +131,7 @@ export function describeStage(op: PhysicalOp, inputs: ExchangeOp[] = [], memorie
     if (o instanceof HashJoinOp) {
       return {
         op: 'join', left: rec(o.left), right: rec(o.right), joinType: o.joinType, leftKeys: o.leftKeys, rightKeys: o.rightKeys,
-        condition: o.condition, broadcastRight: o.broadcastRight, fields: o.schema.fields,
+        condition: o.condition, broadcastRight: o.broadcastRight, fields: o.schema.fields, outputCols: o.outputCols,
       };
     }
     for (const c of customCodecs) {
@@ -207,7 +207,7 @@ export function buildStage(
       case 'coalesce': return new CoalesceOp(rec(s.child), s.partitions);
       case 'sort': return new SortOp(rec(s.child), s.keys, s.limit);
       case 'aggregate': return new HashAggregateOp(rec(s.child), s.mode, s.groupBy, s.aggs, new Schema(s.fields));
-      case 'join': return new HashJoinOp(rec(s.left), rec(s.right), s.joinType, s.leftKeys, s.rightKeys, s.condition, s.broadcastRight, new Schema(s.fields));
+      case 'join': return new HashJoinOp(rec(s.left), rec(s.right), s.joinType, s.leftKeys, s.rightKeys, s.condition, s.broadcastRight, new Schema(s.fields), s.outputCols);
       case 'custom': {
         const children = s.children.map(rec);
         for (const c of customCodecs) {

@@ -4,7 +4,7 @@
  * order (sort, limit): two-phase aggregation, shuffled or broadcast hash joins, top-K for
  * orderBy + limit.
  */
-import type { BoundExpr } from '../expr/expr.js';
+import { type BoundExpr, boundRefs, remapRefs } from '../expr/expr.js';
 import { aggStateTypes, HashAggregateOp } from '../exec/aggregate.js';
 import { CoalesceOp, EmptyOp, FilterOp, LimitOp, ProjectOp, SampleOp, ScanOp, UnionOp } from '../exec/basic.js';
 import { ExchangeOp } from '../exec/exchange.js';
@@ -13,7 +13,7 @@ import type { PhysicalOp } from '../exec/operator.js';
 import { SortOp } from '../exec/sort.js';
 import { WindowOp, partitionedForWindow } from '../exec/window.js';
 import { Schema } from '../types.js';
-import type { LogicalPlan } from './logical.js';
+import type { JoinNode, LogicalPlan } from './logical.js';
 
 /** Planner settings (from the Session). */
 export interface PlannerConfig {
@@ -59,8 +59,19 @@ export function planPhysical(p: LogicalPlan, cfg: PlannerConfig): PhysicalOp {
       return new ScanOp(p.source, p.columns, p.filters, p.limit, p.schema);
     case 'empty':
       return new EmptyOp(p.schema);
-    case 'project':
+    case 'project': {
+      const j = p.input;
+      if (j.kind === 'join' && j.joinType !== 'left_semi' && j.joinType !== 'left_anti') {
+        // Only gather the joined columns the projection reads (the join keys are often dropped).
+        const used = [...refsOfAll(p.exprs)].sort((a, b) => a - b);
+        if (used.length < j.schema.length) {
+          const pos = new Map(used.map((c, k) => [c, k]));
+          const exprs = p.exprs.map((e) => remapRefs(e, (i) => pos.get(i)!));
+          return new ProjectOp(planJoin(j, cfg, used), exprs, p.schema);
+        }
+      }
       return new ProjectOp(planPhysical(p.input, cfg), p.exprs, p.schema);
+    }
     case 'filter':
       return new FilterOp(planPhysical(p.input, cfg), p.condition);
     case 'sample':
@@ -126,29 +137,43 @@ export function planPhysical(p: LogicalPlan, cfg: PlannerConfig): PhysicalOp {
         : new ExchangeOp(child, single ? { kind: 'single' } : { kind: 'hash', keys: p.partitionBy, partitions: cfg.shufflePartitions });
       return new WindowOp(input, p.partitionBy, p.orderBy, p.functions, p.schema);
     }
-    case 'join': {
-      let left = planPhysical(p.left, cfg);
-      let right = planPhysical(p.right, cfg);
-      const equi = p.leftKeys.length > 0;
-      const rightSize = estimateBytes(p.right);
-      const broadcastable = p.joinType === 'inner' || p.joinType === 'left' || p.joinType === 'left_semi' || p.joinType === 'left_anti' || p.joinType === 'cross';
-      const small = rightSize !== undefined && cfg.autoBroadcastJoinThreshold >= 0 && rightSize <= cfg.autoBroadcastJoinThreshold;
-      if (broadcastable && (!equi || small)) {
-        right = new ExchangeOp(right, { kind: 'broadcast' });
-        return new HashJoinOp(left, right, p.joinType, p.leftKeys, p.rightKeys, p.condition, true, p.schema);
-      }
-      if (!equi) {
-        // right/full outer without equi-keys: both sides on one partition.
-        left = new ExchangeOp(left, { kind: 'single' });
-        right = new ExchangeOp(right, { kind: 'single' });
-        return new HashJoinOp(left, right, p.joinType, p.leftKeys, p.rightKeys, p.condition, false, p.schema);
-      }
-      const n = cfg.shufflePartitions;
-      left = new ExchangeOp(left, n === 1 ? { kind: 'single' } : { kind: 'hash', keys: p.leftKeys, partitions: n });
-      right = new ExchangeOp(right, n === 1 ? { kind: 'single' } : { kind: 'hash', keys: p.rightKeys, partitions: n });
-      return new HashJoinOp(left, right, p.joinType, p.leftKeys, p.rightKeys, p.condition, false, p.schema);
-    }
+    case 'join':
+      return planJoin(p, cfg, null);
   }
+}
+
+function refsOfAll(es: readonly BoundExpr[]): Set<number> {
+  const out = new Set<number>();
+  for (const e of es) boundRefs(e, out);
+  return out;
+}
+
+/**
+ * A broadcast or shuffled hash join (nested loop without equi-keys). `outputCols` (indices into
+ * the joined schema) limits the columns it gathers; null emits them all.
+ */
+function planJoin(p: JoinNode, cfg: PlannerConfig, outputCols: readonly number[] | null): PhysicalOp {
+  const schema = outputCols ? new Schema(outputCols.map((i) => p.schema.fields[i]!)) : p.schema;
+  let left = planPhysical(p.left, cfg);
+  let right = planPhysical(p.right, cfg);
+  const equi = p.leftKeys.length > 0;
+  const rightSize = estimateBytes(p.right);
+  const broadcastable = p.joinType === 'inner' || p.joinType === 'left' || p.joinType === 'left_semi' || p.joinType === 'left_anti' || p.joinType === 'cross';
+  const small = rightSize !== undefined && cfg.autoBroadcastJoinThreshold >= 0 && rightSize <= cfg.autoBroadcastJoinThreshold;
+  if (broadcastable && (!equi || small)) {
+    right = new ExchangeOp(right, { kind: 'broadcast' });
+    return new HashJoinOp(left, right, p.joinType, p.leftKeys, p.rightKeys, p.condition, true, schema, outputCols);
+  }
+  if (!equi) {
+    // right/full outer without equi-keys: both sides on one partition.
+    left = new ExchangeOp(left, { kind: 'single' });
+    right = new ExchangeOp(right, { kind: 'single' });
+    return new HashJoinOp(left, right, p.joinType, p.leftKeys, p.rightKeys, p.condition, false, schema, outputCols);
+  }
+  const n = cfg.shufflePartitions;
+  left = new ExchangeOp(left, n === 1 ? { kind: 'single' } : { kind: 'hash', keys: p.leftKeys, partitions: n });
+  right = new ExchangeOp(right, n === 1 ? { kind: 'single' } : { kind: 'hash', keys: p.rightKeys, partitions: n });
+  return new HashJoinOp(left, right, p.joinType, p.leftKeys, p.rightKeys, p.condition, false, schema, outputCols);
 }
 
 /** Renders a physical plan as an indented tree, marking stages (cut at exchanges) and partition counts. */
