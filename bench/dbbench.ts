@@ -27,6 +27,8 @@ const threadsN = Number(arg('threads', '2'));
 const only = arg('only', 'all'); // 'groupby' | 'join' | 'all'
 const reps = Number(arg('reps', '5'));
 /** `--q q3,j2` runs only the questions whose label starts with one of these. */
+/** `--split-mb 16` sets the sessions' maxPartitionBytes (CSV split size) in MiB; default: the session default. */
+const splitMB = Number(arg('split-mb', '0'));
 const qFilter = arg('q', '').split(',').filter(Boolean);
 const selected = (label: string) => qFilter.length === 0 || qFilter.some((q) => label.startsWith(`${q} `));
 const tag = rows.toExponential().replace('+', '');
@@ -73,7 +75,7 @@ type Reply = Done | { error: string };
  * section's inputs, run one question, unload, stop — and reporting seconds per command.
  */
 async function child(threads: number): Promise<void> {
-  const s = await Session.create({ threads, progress: false });
+  const s = await Session.create({ threads, progress: false, ...(splitMB > 0 ? { maxPartitionBytes: splitMB * 1024 * 1024 } : {}) });
   // Warm the worker pool so thread start-up is not charged to the first measurement.
   await s.range(threads * 1000).groupBy(col('id').mod(7)).count().collect();
   const gbSchema = 'id1 STRING, id2 STRING, id3 STRING, id4 INT, id5 INT, id6 INT, v1 INT, v2 INT, v3 DOUBLE';
