@@ -8,7 +8,7 @@ import { Batch, concatBatches } from '../data/batch.js';
 import { take } from '../data/column.js';
 import { compileExpr, compilePredicate } from '../expr/codegen.js';
 import type { BoundExpr } from '../expr/expr.js';
-import { boundToString } from '../expr/expr.js';
+import { boundRefs, boundToString, remapRefs } from '../expr/expr.js';
 import type { JoinType } from '../plan/logical.js';
 import { Schema } from '../types.js';
 import { KeyTable, anyNullKey } from './hashtable.js';
@@ -48,6 +48,9 @@ export class HashJoinOp extends PhysicalOp {
   private readonly rightKeyFns;
   private readonly cond;
   private readonly pairSchema: Schema;
+  /** Columns of the joined row the residual condition reads (the condition is compiled over just these). */
+  private readonly condCols: readonly number[];
+  private readonly condSchema: Schema;
 
   constructor(
     readonly left: PhysicalOp,
@@ -71,8 +74,11 @@ export class HashJoinOp extends PhysicalOp {
     this.children = [left, right];
     this.leftKeyFns = leftKeys.map(compileExpr);
     this.rightKeyFns = rightKeys.map(compileExpr);
-    this.cond = condition ? compilePredicate(condition) : null;
     this.pairSchema = new Schema([...left.schema.fields, ...right.schema.fields]);
+    this.condCols = condition ? [...boundRefs(condition)].sort((a, b) => a - b) : [];
+    this.condSchema = new Schema(this.condCols.map((j) => this.pairSchema.fields[j]!));
+    const pos = new Map(this.condCols.map((j, k) => [j, k]));
+    this.cond = condition ? compilePredicate(remapRefs(condition, (j) => pos.get(j)!)) : null;
   }
 
   numPartitions(): number {
@@ -123,7 +129,7 @@ export class HashJoinOp extends PhysicalOp {
       let li = pairs.left.subarray(0, pairs.size);
       let ri = pairs.right.subarray(0, pairs.size);
       if (this.cond && pairs.size > 0) {
-        const joined = new Batch(this.pairSchema, [...lb.columns.map((c) => take(c, li)), ...build.columns.map((c) => take(c, ri))], pairs.size);
+        const joined = new Batch(this.condSchema, this.gather(this.condCols, lb, build, li, ri), pairs.size);
         const { mask, count } = this.cond(joined);
         const l2 = new Int32Array(count);
         const r2 = new Int32Array(count);
@@ -184,9 +190,15 @@ export class HashJoinOp extends PhysicalOp {
     }
   }
 
+  /** Gathers the listed columns of the joined rows (left row `li[k]`, build row `ri[k]`; -1 is null). */
+  private gather(cols: readonly number[], lb: Batch, build: Batch, li: Int32Array, ri: Int32Array) {
+    const nl = lb.columns.length;
+    return cols.map((j) => (j < nl ? take(lb.columns[j]!, li) : take(build.columns[j - nl]!, ri)));
+  }
+
   private output(lb: Batch, build: Batch, li: Int32Array, ri: Int32Array): Batch {
     const cols = this.outputCols
-      ? this.outputCols.map((j) => (j < lb.columns.length ? take(lb.columns[j]!, li) : take(build.columns[j - lb.columns.length]!, ri)))
+      ? this.gather(this.outputCols, lb, build, li, ri)
       : [...lb.columns.map((c) => take(c, li)), ...build.columns.map((c) => take(c, ri))];
     return new Batch(this.schema, cols, li.length);
   }
