@@ -46,6 +46,27 @@ describe('parity: threads = 1 and threads = 4 give the same results', () => {
     expect(await q(four)).toEqual(await q(one));
   });
 
+  it('a cached frame scanned twice in one stage, each scan sent only its own columns', async () => {
+    const q = async (s: Session) => {
+      const df = s.createDataFrame(rows(3000)).repartition(3).withColumn('w', col('v').multiply(2)).cache();
+      await df.count();
+      const stages: { onWorkers: boolean }[] = [];
+      const off = s.on('stageCompleted', (m) => stages.push(m));
+      // Union of two projections of the same cached partitions (different columns, different
+      // order), filtered on a column the other scan does not read.
+      const out = await df.select('k', 'v').filter(col('v').gt(500)).union(df.select(col('w').cast('string').alias('k'), col('g').alias('v')))
+        .groupBy('k').agg(F.sum('v').alias('s'), F.count('*').alias('n')).orderBy('k').collect();
+      off();
+      await df.unpersist();
+      return { out, workers: stages.some((m) => m.onWorkers) };
+    };
+    const [a, b] = [await q(four), await q(one)];
+    expect(a.workers).toBe(true);
+    expect(b.workers).toBe(false);
+    expect(a.out.length).toBeGreaterThan(100);
+    expect(a.out).toEqual(b.out);
+  });
+
   it('CSV scans split across workers agree with one thread', async () => {
     const bank = (s: Session) => s.read.csv('data/bank.csv', { header: true, sep: ';', inferSchema: true, maxPartitionBytes: 512 * 1024 });
     const q = (s: Session) => bank(s).groupBy('job', 'marital').agg(F.sum('balance').alias('b'), F.countDistinct('age').alias('ages')).orderBy('job', 'marital').collect();

@@ -25,7 +25,7 @@ export type SourceSpec =
   | { readonly kind: 'csv'; readonly fields: readonly Field[]; readonly splits: readonly CsvSplit[]; readonly options: ResolvedCsvOptions }
   | { readonly kind: 'parquet'; readonly fields: readonly Field[]; readonly splits: readonly ParquetSplit[] }
   | { readonly kind: 'range'; readonly start: number; readonly end: number; readonly step: number; readonly partitions: number }
-  /** In-memory batches: `id` indexes the task's `memory` data (only the partitions the task reads are sent). */
+  /** In-memory batches narrowed to the scanned columns: `id` indexes the task's `memory` data (only the partitions the task reads are sent). */
   | { readonly kind: 'memory'; readonly fields: readonly Field[]; readonly id: number; readonly partitions: number; readonly label: string };
 
 /** An operator tree as plain data. */
@@ -64,30 +64,52 @@ export function registerOpCodec(codec: CustomOpCodec): void {
 /** Thrown while describing a stage that cannot leave the main thread. */
 export class NotSerializable extends Error {}
 
-const sharedMemory = new WeakMap<MemorySource, SharedBatch[][]>();
-
-/** The shared-memory form of an in-memory source's partitions (made once per source). */
-export function sharedPartitions(s: MemorySource): SharedBatch[][] {
-  let shared = sharedMemory.get(s);
-  if (!shared) {
-    shared = s.partitions.map((p) => p.map(shareBatch));
-    sharedMemory.set(s, shared);
-  }
-  return shared;
+/**
+ * An in-memory source as one stage's scan reads it: only the listed columns travel to the worker
+ * (a task on a cached 9-column table that reads 4 columns posts 4 columns' buffers, not 9: each
+ * shared buffer costs several microseconds to post and to receive).
+ */
+export interface MemoryInput {
+  readonly source: MemorySource;
+  readonly columns: readonly number[];
 }
 
-function sourceSpec(s: DataSource, memories: MemorySource[]): SourceSpec {
+const sharedMemory = new WeakMap<MemorySource, { all: SharedBatch[][]; byColumns: Map<string, SharedBatch[][]> }>();
+
+/** The shared-memory form of the columns `m` reads of an in-memory source's partitions (made once per source and column list). */
+export function sharedPartitions(m: MemoryInput): SharedBatch[][] {
+  let entry = sharedMemory.get(m.source);
+  if (!entry) {
+    entry = { all: m.source.partitions.map((p) => p.map(shareBatch)), byColumns: new Map() };
+    sharedMemory.set(m.source, entry);
+  }
+  const key = m.columns.join(',');
+  let parts = entry.byColumns.get(key);
+  if (!parts) {
+    const fields = m.columns.map((j) => m.source.schema.fields[j]!);
+    parts = entry.all.map((p) => p.map((b) => ({ fields, numRows: b.numRows, columns: m.columns.map((j) => b.columns[j]!) })));
+    entry.byColumns.set(key, parts);
+  }
+  return parts;
+}
+
+/** A scan's source; a memory source is narrowed to the scanned columns (`columns` is then 0..k-1). */
+function scanSpec(o: ScanOp, memories: MemoryInput[]): OpSpec {
+  const s = o.source;
+  if (!(s instanceof MemorySource)) return { op: 'scan', source: sourceSpec(s), columns: o.columns, filters: o.filters, limit: o.limit, fields: o.schema.fields };
+  let id = memories.findIndex((m) => m.source === s && m.columns.length === o.columns.length && m.columns.every((c, k) => c === o.columns[k]));
+  if (id < 0) {
+    id = memories.length;
+    memories.push({ source: s, columns: o.columns });
+  }
+  const source: SourceSpec = { kind: 'memory', fields: o.columns.map((j) => s.schema.fields[j]!), id, partitions: s.partitions.length, label: s.describe().split(' (')[0]! };
+  return { op: 'scan', source, columns: o.columns.map((_, k) => k), filters: o.filters, limit: o.limit, fields: o.schema.fields };
+}
+
+function sourceSpec(s: DataSource): SourceSpec {
   if (s instanceof CsvSource) return { kind: 'csv', fields: s.scan.schema.fields, splits: s.scan.splits, options: s.scan.options };
   if (s instanceof ParquetSource) return { kind: 'parquet', fields: s.scan.schema.fields, splits: s.scan.splits };
   if (s instanceof RangeSource) return { kind: 'range', start: s.start, end: s.end, step: s.step, partitions: s.partitions };
-  if (s instanceof MemorySource) {
-    let id = memories.indexOf(s);
-    if (id < 0) {
-      id = memories.length;
-      memories.push(s);
-    }
-    return { kind: 'memory', fields: s.schema.fields, id, partitions: s.partitions.length, label: s.describe().split(' (')[0]! };
-  }
   throw new NotSerializable(`source ${s.describe()} cannot be sent to a worker`);
 }
 
@@ -108,7 +130,7 @@ function buildSource(s: SourceSpec, memory: readonly (readonly (readonly SharedB
  * Describes the stage rooted at `op`. Exchanges met below it become `input` leaves and are
  * listed in `inputs` (in id order) so the scheduler can attach their data.
  */
-export function describeStage(op: PhysicalOp, inputs: ExchangeOp[] = [], memories: MemorySource[] = []): OpSpec {
+export function describeStage(op: PhysicalOp, inputs: ExchangeOp[] = [], memories: MemoryInput[] = []): OpSpec {
   const rec = (o: PhysicalOp): OpSpec => {
     if (o instanceof ExchangeOp) {
       let id = inputs.indexOf(o);
@@ -118,7 +140,7 @@ export function describeStage(op: PhysicalOp, inputs: ExchangeOp[] = [], memorie
       }
       return { op: 'input', id, fields: o.schema.fields, partitions: o.numPartitions() };
     }
-    if (o instanceof ScanOp) return { op: 'scan', source: sourceSpec(o.source, memories), columns: o.columns, filters: o.filters, limit: o.limit, fields: o.schema.fields };
+    if (o instanceof ScanOp) return scanSpec(o, memories);
     if (o instanceof FilterOp) return { op: 'filter', child: rec(o.child), condition: o.condition };
     if (o instanceof ProjectOp) return { op: 'project', child: rec(o.child), exprs: o.exprs, fields: o.schema.fields };
     if (o instanceof LimitOp) return { op: 'limit', child: rec(o.child), limit: o.limit, offset: o.offset, global: o.global };

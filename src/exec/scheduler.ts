@@ -13,8 +13,7 @@ import type { LogicalPlan } from '../plan/logical.js';
 import { type PlannerConfig, planPhysical } from '../plan/physical.js';
 import { ExchangeOp } from './exchange.js';
 import { ExecContext, type PhysicalOp } from './operator.js';
-import { InputOp, NotSerializable, type OpSpec, describeStage, onlyPartitions, partitionsRead, sharedPartitions } from './plan-spec.js';
-import type { MemorySource } from '../io/source.js';
+import { InputOp, type MemoryInput, NotSerializable, type OpSpec, describeStage, onlyPartitions, partitionsRead, sharedPartitions } from './plan-spec.js';
 import { TaskError, type WorkerPool } from './pool.js';
 import { batchBytes, shareBatch, unshareBatch } from './serde.js';
 import { type OutputSpec, bucketCount, chooseBounds, executeTask } from './task.js';
@@ -153,7 +152,7 @@ class Job {
     // Inputs first (concurrently): the exchanges this stage reads.
     let spec: OpSpec | undefined;
     const inputs: ExchangeOp[] = [];
-    const memories: MemorySource[] = [];
+    const memories: MemoryInput[] = [];
     const pool = this.opts.pool;
     if (pool && directInputs && root instanceof InputOp) {
       spec = { op: 'input', id: 0, fields: root.schema.fields, partitions: root.numPartitions() };
@@ -185,7 +184,7 @@ class Job {
             stage: spec!,
             partition: part,
             inputs: shared.map((parts, i) => onlyPartitions(parts, reads.get(inputKeys[i]!))),
-            memory: sharedMem.map((parts, i) => onlyPartitions(parts, reads.get(memories[i]!))),
+            memory: sharedMem.map((parts, i) => onlyPartitions(parts, reads.get(memories[i]!.source))),
             output: wireOut,
             modules: this.opts.modules,
           };
