@@ -63,6 +63,16 @@ const groupby: Q[] = [
   ['q10 sum v3 count by id1:id6', (x) => x.groupBy('id1', 'id2', 'id3', 'id4', 'id5', 'id6').agg(F.sum('v3').alias('v3'), F.count('*').alias('count'))],
 ];
 
+/** CPU time counters of the whole machine (Linux /proc/stat, in ticks): total and stolen by the hypervisor. */
+function cpuTicks(): { total: number; steal: number } | null {
+  try {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { total: f.slice(0, 8).reduce((a, b) => a + b, 0), steal: f[7] ?? 0 };
+  } catch {
+    return null;
+  }
+}
+
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b), h = s.length >> 1; return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2; };
 
 /** Messages between the parent and a child process. */
@@ -155,23 +165,29 @@ async function parent(): Promise<void> {
   const loads = Number(arg('loads', '2'));
   const times = new Map<string, [number[], number[]]>();
   const ratios = new Map<string, number[]>();
+  const steals = new Map<string, number[]>();
   const outRows = new Map<string, number>();
   const verbose = !!process.env.KINDLING_BENCH_VERBOSE;
   /** Runs `cmd` on both sides back to back (order alternating with `k`), records the times. */
   const pair = async (label: string, k: number, cmd: (side: Side) => Promise<{ seconds: number; rows?: number }>) => {
     const order = k % 2 === 0 ? [one, many] : [many, one];
     const secs = new Map<Side, number>();
+    const c0 = cpuTicks();
     for (const side of order) {
       const r = await cmd(side);
       secs.set(side, r.seconds);
       if (r.rows !== undefined) outRows.set(label, r.rows);
     }
     const [a, b] = [secs.get(one)!, secs.get(many)!];
+    // Share of the machine's CPU time the hypervisor gave to others during the pair.
+    const c1 = cpuTicks();
+    const steal = c0 && c1 && c1.total > c0.total ? (100 * (c1.steal - c0.steal)) / (c1.total - c0.total) : NaN;
+    steals.set(label, [...(steals.get(label) ?? []), steal]);
     const t = times.get(label) ?? [[], []];
     t[0].push(a); t[1].push(b);
     times.set(label, t);
     ratios.set(label, [...(ratios.get(label) ?? []), a / b]);
-    if (verbose) process.stderr.write(`${label.split(' ')[0]!.padEnd(8)} ${a.toFixed(2)} s / ${b.toFixed(2)} s = ${(a / b).toFixed(2)}x\n`);
+    if (verbose) process.stderr.write(`${label.split(' ')[0]!.padEnd(8)} ${a.toFixed(2)} s / ${b.toFixed(2)} s = ${(a / b).toFixed(2)}x  steal ${steal.toFixed(0)}%\n`);
   };
   const sections = (['groupby', 'join'] as const).filter((sct) => only === 'all' || only === sct);
   try {
@@ -194,21 +210,21 @@ async function parent(): Promise<void> {
     }
   } finally {
     const rss = await Promise.all([one, many].map((side) => side.send({ cmd: 'stop' }).catch(() => ({ seconds: 0, maxRssMB: NaN }))));
-    print(times, ratios, outRows, rss.map((r) => r.maxRssMB ?? NaN), loads);
+    print(times, ratios, steals, outRows, rss.map((r) => r.maxRssMB ?? NaN), loads);
   }
 }
 
-function print(times: Map<string, [number[], number[]]>, ratios: Map<string, number[]>, outRows: Map<string, number>, rssMB: number[], loads: number): void {
+function print(times: Map<string, [number[], number[]]>, ratios: Map<string, number[]>, steals: Map<string, number[]>, outRows: Map<string, number>, rssMB: number[], loads: number): void {
   console.log(`\nKindling db-benchmark — ${rows.toLocaleString()} rows, 1 vs ${threadsN} threads, node ${process.version}, ${process.platform}/${process.arch}`);
   console.log(`(two live processes, one per side, on the same cached inputs; each question warmed up once per side, then ${reps} back-to-back pairs, loads ${loads} pairs)`);
-  console.log(`${'question'.padEnd(34)} ${'out rows'.padStart(9)} ${'1 thr s'.padStart(8)} ${`${threadsN} thr s`.padStart(8)} ${'Mrows/s'.padStart(8)} ${'speed-up'.padStart(9)}  [best 1 thr / best ${threadsN} thr; pair ratios min–max]`);
+  console.log(`${'question'.padEnd(34)} ${'out rows'.padStart(9)} ${'1 thr s'.padStart(8)} ${`${threadsN} thr s`.padStart(8)} ${'Mrows/s'.padStart(8)} ${'speed-up'.padStart(9)} ${'steal'.padStart(6)}  [best 1 thr / best ${threadsN} thr; pair ratios min–max]`);
   for (const [label, [t1, tn]] of times) {
     const r = ratios.get(label)!;
     const out = outRows.get(label);
     const m1 = median(t1), mn = median(tn);
-    console.log(`${label.padEnd(34)} ${(out === undefined ? '' : String(out)).padStart(9)} ${m1.toFixed(2).padStart(8)} ${mn.toFixed(2).padStart(8)} ${(rows / mn / 1e6).toFixed(2).padStart(8)} ${median(r).toFixed(2).padStart(8)}x  [${Math.min(...t1).toFixed(2)} / ${Math.min(...tn).toFixed(2)}; ${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)}]`);
+    console.log(`${label.padEnd(34)} ${(out === undefined ? '' : String(out)).padStart(9)} ${m1.toFixed(2).padStart(8)} ${mn.toFixed(2).padStart(8)} ${(rows / mn / 1e6).toFixed(2).padStart(8)} ${median(r).toFixed(2).padStart(8)}x ${`${median(steals.get(label)!).toFixed(0)}%`.padStart(6)}  [${Math.min(...t1).toFixed(2)} / ${Math.min(...tn).toFixed(2)}; ${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)}]`);
   }
-  console.log('(seconds and Mrows/s: medians per side; speed-up: median of the paired ratios)');
+  console.log('(seconds and Mrows/s: medians per side; speed-up: median of the paired ratios; steal: median share of CPU time the hypervisor took during a pair, from /proc/stat)');
   rssMB.forEach((mb, i) => console.log(`peak RSS, ${i === 0 ? 1 : threadsN} thread(s): ${mb.toFixed(0)} MB (one process; workers are its threads)`));
 }
 
