@@ -63,7 +63,7 @@ export function planPhysical(p: LogicalPlan, cfg: PlannerConfig): PhysicalOp {
       const j = p.input;
       if (j.kind === 'join' && j.joinType !== 'left_semi' && j.joinType !== 'left_anti') {
         // Only gather the joined columns the projection reads (the join keys are often dropped).
-        const used = [...refsOfAll(p.exprs)].sort((a, b) => a - b);
+        const used = [...p.exprs.reduce((set, e) => boundRefs(e, set), new Set<number>())].sort((a, b) => a - b);
         if (used.length < j.schema.length) {
           const pos = new Map(used.map((c, k) => [c, k]));
           const exprs = p.exprs.map((e) => remapRefs(e, (i) => pos.get(i)!));
@@ -140,12 +140,6 @@ export function planPhysical(p: LogicalPlan, cfg: PlannerConfig): PhysicalOp {
     case 'join':
       return planJoin(p, cfg, null);
   }
-}
-
-function refsOfAll(es: readonly BoundExpr[]): Set<number> {
-  const out = new Set<number>();
-  for (const e of es) boundRefs(e, out);
-  return out;
 }
 
 /**
