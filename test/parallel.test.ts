@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArithmeticOverflowError, ExecutionError, Session, col, functions as F } from '../src/index.js';
+import { ArithmeticOverflowError, type DataFrame, ExecutionError, Session, col, functions as F } from '../src/index.js';
 import './fixtures/worker-udfs.js';
 
 const fixture = path.resolve(import.meta.dirname, 'fixtures/worker-udfs.ts');
@@ -108,6 +108,42 @@ describe('repartition and coalesce', () => {
     expect(byKey.explain()).toMatch(/Exchange hashpartitioning\(k#\d+, 3\)/);
     expect((await byKey.groupBy('k').count().orderBy('k').collect()).map((r) => r['count'])).toEqual([200, 200, 200, 200, 200]);
     expect(() => df.repartition(0)).toThrow(/positive integer/);
+  });
+
+  it('shuffles keep every value of every type, nulls that start mid-task included, in buckets of any size', async () => {
+    // One input partition, so a single task writes all 70k rows: a lone hash bucket passes the
+    // 65,536-row batch size, and nulls first appear after 50k rows of null-free batches.
+    const wide = (s: Session) => s.range(0, 70_000, 1, 1).select(
+      col('id'),
+      col('id').mod(7).cast('int').alias('k'),
+      F.when(col('id').gt(50_000), F.lit(null)).otherwise(F.concat(F.lit('s'), col('id').mod(97).cast('string'))).alias('s'),
+      col('id').mod(3).eq(0).alias('b'),
+      F.when(col('id').mod(5).eq(0).and(col('id').gt(40_000)), F.lit(null)).otherwise(col('id').divide(4)).alias('d'),
+      F.date_add(F.to_date(F.lit('2024-01-01')), col('id').mod(400).cast('int')).alias('dt'),
+      F.lit(null).alias('n'),
+    );
+    const lines = async (df: DataFrame) =>
+      (await df.orderBy('id').withColumn('dt', col('dt').cast('string')).collect()).map((r) => Object.values(r).map(String).join('|'));
+    const expected = await lines(wide(one));
+    expect(expected.filter((r) => r.includes('|null|'))).toHaveLength(19_999 + 2_000);
+    for (const shuffled of [wide(four).repartition(1, 'k'), wide(four).repartition(7), wide(four).repartition(3, 's', 'b')]) {
+      const got = await lines(shuffled);
+      expect(got.length).toBe(expected.length);
+      expect(got.filter((r, i) => r !== expected[i]).slice(0, 3)).toEqual([]);
+    }
+    // Hash buckets put every key in one partition: one part file per partition, each key in one file.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kindling-shuffle-'));
+    await wide(four).repartition(3, 'k').write.mode('overwrite').parquet(path.join(dir, 'out'));
+    const files = fs.readdirSync(path.join(dir, 'out')).filter((f) => f.endsWith('.parquet'));
+    expect(files).toHaveLength(3);
+    const fileOfKey = new Map<unknown, string>();
+    for (const f of files) {
+      for (const r of await (await four.read.parquet(path.join(dir, 'out', f))).select('k').distinct().collect()) {
+        expect(fileOfKey.get(r['k'])).toBeUndefined();
+        fileOfKey.set(r['k'], f);
+      }
+    }
+    expect(fileOfKey.size).toBe(7);
   });
 
   it('coalesce merges partitions without a shuffle', async () => {

@@ -5,7 +5,6 @@
  */
 import type { Batch } from '../data/batch.js';
 import type { ColumnData } from '../data/column.js';
-import { splitByPartition } from './task.js';
 import type { BoundExpr, BoundSortKey } from '../expr/expr.js';
 import { boundToString } from '../expr/expr.js';
 import type { Schema } from '../types.js';
@@ -21,13 +20,18 @@ export type Partitioning =
   /** Range partitioning by sort keys, with bounds sampled from the input (for global sorts). */
   | { readonly kind: 'range'; readonly keys: readonly BoundSortKey[]; readonly partitions: number };
 
-/** Splits one batch into `n` buckets by hash of the key columns. */
-export function hashSplit(b: Batch, keyFns: readonly ((b: Batch) => ColumnData)[], n: number): Batch[] {
-  if (n === 1) return [b];
+/**
+ * Hash bucket (0..n-1) of each row of a batch, from its key columns. The bucket comes from the
+ * hash's high bits (h * n / 2^32): the hash tables that consume a bucket index slots by the low
+ * bits, and `h % n` would leave those constant within a bucket (every key of bucket 1 of 4 has
+ * h & 3 === 1), so only 1 slot in n would start a probe. It also avoids a floating-point `%`.
+ */
+export function hashPartitionIds(b: Batch, keyFns: readonly ((b: Batch) => ColumnData)[], n: number): Int32Array {
   const h = hashRows(keyFns.map((f) => f(b)), b.numRows);
   const part = new Int32Array(b.numRows);
-  for (let i = 0; i < b.numRows; i++) part[i] = h[i]! % n;
-  return splitByPartition(b, part, n);
+  const scale = n / 4294967296;
+  for (let i = 0; i < b.numRows; i++) part[i] = ((h[i]! >>> 0) * scale) | 0;
+  return part;
 }
 
 /** Redistributes its input's rows into a new set of partitions. */

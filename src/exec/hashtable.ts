@@ -9,15 +9,15 @@ import { type DataType, isList, sparkSimpleName } from '../types.js';
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
-const NULL_HASH = 0x9e3779b9;
+const NULL_HASH = 0x9e3779b9 | 0;
 
+/** murmur3's 32-bit finaliser; the result is a signed 32-bit integer (a small integer in V8). */
 function mix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return h ^ (h >>> 16);
 }
 
 /** Hash of a number by value (so 1 as int and 1.0 as double hash alike). */
@@ -30,19 +30,22 @@ export function hashNumber(x: number): number {
 
 /** FNV-1a over bytes [s, e). */
 export function hashBytes(bytes: Uint8Array, s: number, e: number): number {
-  let h = 0x811c9dc5;
+  let h = 0x811c9dc5 | 0;
   for (let i = s; i < e; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
   return mix32(h);
 }
 
-/** Per-row hashes of a set of key columns (combined), written into `out`. */
-export function hashRows(cols: readonly ColumnData[], n: number, out: Uint32Array = new Uint32Array(n)): Uint32Array {
+/**
+ * Per-row hashes of a set of key columns (combined as h = h * 31 + next), written into `out` as
+ * signed 32-bit integers. Int32 columns without nulls, the usual integer key, get their own loop.
+ */
+export function hashRows(cols: readonly ColumnData[], n: number, out: Int32Array = new Int32Array(n)): Int32Array {
   for (let c = 0; c < cols.length; c++) {
     const col = cols[c]!;
     const valid = col.validity;
     const first = c === 0;
     if (col.type === 'null') {
-      for (let i = 0; i < n; i++) out[i] = first ? NULL_HASH : (Math.imul(out[i]!, 31) + NULL_HASH) >>> 0;
+      for (let i = 0; i < n; i++) out[i] = first ? NULL_HASH : (Math.imul(out[i]!, 31) + NULL_HASH) | 0;
       continue;
     }
     if (col.type === 'utf8') {
@@ -50,14 +53,19 @@ export function hashRows(cols: readonly ColumnData[], n: number, out: Uint32Arra
       const bytes = col.bytes!;
       for (let i = 0; i < n; i++) {
         const h = valid && !valid[i] ? NULL_HASH : hashBytes(bytes, off[i]!, off[i + 1]!);
-        out[i] = first ? h : (Math.imul(out[i]!, 31) + h) >>> 0;
+        out[i] = first ? h : (Math.imul(out[i]!, 31) + h) | 0;
       }
       continue;
     }
     const v = col.values!;
+    if (!valid && v instanceof Int32Array) {
+      if (first) for (let i = 0; i < n; i++) out[i] = mix32(v[i]!);
+      else for (let i = 0; i < n; i++) out[i] = (Math.imul(out[i]!, 31) + mix32(v[i]!)) | 0;
+      continue;
+    }
     for (let i = 0; i < n; i++) {
       const h = valid && !valid[i] ? NULL_HASH : hashNumber(v[i]!);
-      out[i] = first ? h : (Math.imul(out[i]!, 31) + h) >>> 0;
+      out[i] = first ? h : (Math.imul(out[i]!, 31) + h) | 0;
     }
   }
   if (cols.length === 0) out.fill(0);
@@ -151,10 +159,10 @@ class KeyStore {
 /** Maps distinct multi-column keys to dense ids 0, 1, 2, ... */
 export class KeyTable {
   private slots: Int32Array = new Int32Array(1024); // group id + 1; 0 = empty
-  private slotHashes: Uint32Array = new Uint32Array(1024);
+  private slotHashes: Int32Array = new Int32Array(1024);
   private mask = 1023;
   private readonly stores: KeyStore[];
-  private hashes: Uint32Array = new Uint32Array(0);
+  private hashes: Int32Array = new Int32Array(0);
   /** Number of distinct keys so far. */
   size = 0;
 
@@ -165,8 +173,8 @@ export class KeyTable {
     this.stores = types.map((t) => new KeyStore(t));
   }
 
-  private rowHashes(cols: readonly ColumnData[], n: number): Uint32Array {
-    if (this.hashes.length < n) this.hashes = new Uint32Array(n);
+  private rowHashes(cols: readonly ColumnData[], n: number): Int32Array {
+    if (this.hashes.length < n) this.hashes = new Int32Array(n);
     return hashRows(cols, n, this.hashes);
   }
 
@@ -178,7 +186,7 @@ export class KeyTable {
   private rehash(): void {
     const cap = this.slots.length * 2;
     const slots = new Int32Array(cap);
-    const hashes = new Uint32Array(cap);
+    const hashes = new Int32Array(cap);
     const mask = cap - 1;
     for (let s = 0; s < this.slots.length; s++) {
       const id = this.slots[s]!;
@@ -230,7 +238,7 @@ export class KeyTable {
   }
 
   /** Several numeric key columns: the generic probe with the comparison inlined (no per-row type dispatch). */
-  private insertNumbers(cols: readonly ColumnData[], hs: Uint32Array, n: number, out: Int32Array, insert: boolean): void {
+  private insertNumbers(cols: readonly ColumnData[], hs: Int32Array, n: number, out: Int32Array, insert: boolean): void {
     const k = cols.length;
     const stores = this.stores;
     const vals = cols.map((c) => c.values!);
@@ -275,7 +283,7 @@ export class KeyTable {
   }
 
   /** Single-column insert (or lookup when `insert` is false: -1 for absent keys). */
-  private insertUtf8(col: ColumnData, hs: Uint32Array, n: number, out: Int32Array, insert: boolean): void {
+  private insertUtf8(col: ColumnData, hs: Int32Array, n: number, out: Int32Array, insert: boolean): void {
     const st = this.stores[0]!;
     const off = col.offsets!;
     const src = col.bytes!;
@@ -324,7 +332,7 @@ export class KeyTable {
   }
 
   /** Single-column insert (or lookup when `insert` is false: -1 for absent keys). */
-  private insertNumber(col: ColumnData, hs: Uint32Array, n: number, out: Int32Array, insert: boolean): void {
+  private insertNumber(col: ColumnData, hs: Int32Array, n: number, out: Int32Array, insert: boolean): void {
     const st = this.stores[0]!;
     const vals = col.values!;
     const valid = col.validity;
@@ -388,7 +396,7 @@ export class KeyTable {
   /** Forgets every key (keeps the allocated capacity small again). */
   reset(): void {
     this.slots = new Int32Array(1024);
-    this.slotHashes = new Uint32Array(1024);
+    this.slotHashes = new Int32Array(1024);
     this.mask = 1023;
     this.stores.forEach((st, i) => { this.stores[i] = new KeyStore(st.type); });
     this.size = 0;

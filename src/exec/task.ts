@@ -4,10 +4,12 @@
  * sampled bounds). The same code runs inside workers and in the main thread.
  */
 import { Batch, compactBatches, concatBatches } from '../data/batch.js';
+import type { ColumnData } from '../data/column.js';
 import { compileExpr } from '../expr/codegen.js';
 import type { BoundExpr, BoundSortKey } from '../expr/expr.js';
 import { Schema } from '../types.js';
-import { hashSplit } from './exchange.js';
+import { BucketWriter } from './bucket-writer.js';
+import { hashPartitionIds } from './exchange.js';
 import { type ExecContext, type PhysicalOp } from './operator.js';
 import { compareAcross, sortIndices } from './sort.js';
 
@@ -41,27 +43,33 @@ export async function executeTask(root: PhysicalOp, p: number, out: OutputSpec, 
   const keyFns = out.kind === 'hash' ? out.keys.map(compileExpr) : out.kind === 'range' || out.kind === 'sample' ? out.keys.map((k) => compileExpr(k.expr)) : [];
   // Round-robin starts at a different bucket in every task (Spark starts at a random one) and deals rows, not batches.
   let rr = out.kind === 'roundrobin' ? out.start + p : 0;
+  // Splitting outputs scatter rows into per-bucket builders (one copy per value); schemas with
+  // array columns split each batch with `take` and compact the pieces afterwards.
+  const splits = out.kind === 'hash' || out.kind === 'roundrobin' || out.kind === 'range';
+  const writer = splits && BucketWriter.supports(root.schema) ? new BucketWriter(root.schema, n) : null;
   for await (const b of root.execute(p, ctx)) {
     if (b.numRows === 0) continue;
+    let part: Int32Array;
     switch (out.kind) {
       case 'collect': case 'single': case 'broadcast': case 'sample':
         buckets[0]!.push(b);
-        break;
-      case 'roundrobin': {
-        const part = new Int32Array(b.numRows);
+        continue;
+      case 'roundrobin':
+        part = new Int32Array(b.numRows);
         for (let i = 0; i < b.numRows; i++) part[i] = (rr + i) % n;
         rr += b.numRows;
-        splitByPartition(b, part, n).forEach((pb, i) => { if (pb.numRows) buckets[i]!.push(pb); });
         break;
-      }
       case 'hash':
-        hashSplit(b, keyFns, n).forEach((pb, i) => { if (pb.numRows) buckets[i]!.push(pb); });
+        part = hashPartitionIds(b, keyFns, n);
         break;
       case 'range':
-        rangeSplit(b, keyFns, out.keys, out.bounds, n).forEach((pb, i) => { if (pb.numRows) buckets[i]!.push(pb); });
+        part = rangePartitionIds(b, keyFns, out.keys, out.bounds);
         break;
     }
+    if (writer) writer.write(b, part);
+    else splitByPartition(b, part, n).forEach((pb, i) => { if (pb.numRows) buckets[i]!.push(pb); });
   }
+  if (writer) return { buckets: writer.finish() };
   // Merge small pieces (hash splits of each input batch) into batches of the standard size, so
   // downstream loops stay long but working sets still fit in cache.
   const compact = buckets.map((bs) => (bs.length > 1 ? compactBatches(root.schema, bs) : bs));
@@ -70,7 +78,7 @@ export async function executeTask(root: PhysicalOp, p: number, out: OutputSpec, 
 }
 
 /** A random sample of rows' sort-key values (as a batch of the key columns). */
-function sampleKeys(batches: Batch[], keyFns: ((b: Batch) => import('../data/column.js').ColumnData)[], size: number, seed: number): Batch | undefined {
+function sampleKeys(batches: Batch[], keyFns: ((b: Batch) => ColumnData)[], size: number, seed: number): Batch | undefined {
   const live = batches.filter((x) => x.numRows > 0);
   if (live.length === 0) return undefined;
   const b = live.length === 1 ? live[0]! : concatBatches(live[0]!.schema, live);
@@ -97,13 +105,12 @@ export function chooseBounds(samples: readonly Batch[], keys: readonly BoundSort
   return all.take(Int32Array.from(picks));
 }
 
-/** Splits a batch by range: row goes to the number of bounds it sorts after (or ties with). */
-export function rangeSplit(b: Batch, keyFns: readonly ((b: Batch) => import('../data/column.js').ColumnData)[], keys: readonly BoundSortKey[], bounds: Batch, n: number): Batch[] {
+/** Range bucket of each row of a batch: the number of bounds it sorts after (or ties with). */
+export function rangePartitionIds(b: Batch, keyFns: readonly ((b: Batch) => ColumnData)[], keys: readonly BoundSortKey[], bounds: Batch): Int32Array {
   const cols = keyFns.map((f) => f(b));
   const cmp = compareAcross(cols, bounds.columns, keys);
   const nb = bounds.numRows;
   const part = new Int32Array(b.numRows);
-  const counts = new Int32Array(n);
   for (let i = 0; i < b.numRows; i++) {
     // first bound greater than the row → partition index
     let lo = 0;
@@ -114,9 +121,8 @@ export function rangeSplit(b: Batch, keyFns: readonly ((b: Batch) => import('../
       else hi = mid;
     }
     part[i] = lo;
-    counts[lo]!++;
   }
-  return splitByPartition(b, part, n, counts);
+  return part;
 }
 
 /** Splits a batch's rows into `n` batches by a partition id per row. */

@@ -1,0 +1,212 @@
+/**
+ * The write side of a shuffle: scatters a task's output rows into one builder per bucket (the
+ * consumer partitions of a hash, round-robin or range exchange). Each value is copied once,
+ * straight into the buffers that cross threads (shared memory inside workers, see
+ * data/alloc.ts), and buckets come out as batches of up to BATCH_SIZE rows: no per-bucket
+ * `take`, no compaction pass and no copy into shared memory afterwards. Fresh memory is costly
+ * (page faults) and scales worse than compute on small machines, so fewer copies matter most here.
+ */
+import { BATCH_SIZE, Batch } from '../data/batch.js';
+import { ColumnData, type FixedArray } from '../data/column.js';
+import { allocArray, copyPrefix } from '../data/alloc.js';
+import { type DataType, isList, type Schema } from '../types.js';
+
+/** Smallest first chunk of a bucket, in rows (chunks grow in place up to BATCH_SIZE). */
+const MIN_CAPACITY = 1024;
+
+type ArrayCtor = Int32ArrayConstructor | Float64ArrayConstructor | Uint8ArrayConstructor;
+
+function valuesCtor(type: DataType): ArrayCtor | null {
+  switch (type) {
+    case 'boolean': return Uint8Array;
+    case 'int32': case 'date32': return Int32Array;
+    case 'int64': case 'float64': case 'timestamp': return Float64Array;
+    default: return null;
+  }
+}
+
+function alloc(C: ArrayCtor, length: number): FixedArray {
+  return allocArray<FixedArray>(C as never, length);
+}
+
+function grow<T extends FixedArray>(a: T, length: number, capacity: number): T {
+  const b = alloc(a.constructor as ArrayCtor, capacity) as T;
+  b.set(a.subarray(0, length) as never);
+  return b;
+}
+
+/** Gathers `src[order[s..e)]` into `dst` from `at` on (one loop for every typed-array kind). */
+function gather(dst: FixedArray, at: number, src: FixedArray, order: Int32Array, s: number, e: number): void {
+  for (let k = s; k < e; k++) dst[at++] = src[order[k]!]!;
+}
+
+/** One column of a bucket's chunk under construction. */
+class ColumnBuilder {
+  values: FixedArray | null;
+  validity: Uint8Array | null = null;
+  /** utf8: offsets (capacity + 1) and bytes. */
+  offsets: Int32Array | null = null;
+  bytes: Uint8Array | null = null;
+  usedBytes = 0;
+
+  constructor(readonly type: DataType, capacity: number) {
+    const C = valuesCtor(type);
+    this.values = C ? alloc(C, capacity) : null;
+    if (type === 'utf8') {
+      this.offsets = allocArray(Int32Array, capacity + 1);
+      this.bytes = allocArray(Uint8Array, Math.max(capacity * 8, 1024));
+    }
+  }
+
+  resize(length: number, capacity: number): void {
+    if (this.values) this.values = grow(this.values, length, capacity);
+    if (this.validity) this.validity = grow(this.validity, length, capacity);
+    if (this.offsets) this.offsets = grow(this.offsets, length + 1, capacity + 1);
+  }
+
+  /** Appends rows `order[s..e)` of `src` at row `at`. */
+  append(src: ColumnData, order: Int32Array, s: number, e: number, at: number, capacity: number): void {
+    const sv = src.validity;
+    if (sv || this.validity) {
+      if (!this.validity) {
+        this.validity = allocArray(Uint8Array, capacity);
+        this.validity.fill(1, 0, at);
+      }
+      if (sv) gather(this.validity, at, sv, order, s, e);
+      else this.validity.fill(1, at, at + (e - s));
+    }
+    if (this.values) {
+      gather(this.values, at, src.values!, order, s, e);
+    } else if (this.type === 'utf8') {
+      this.appendUtf8(src, order, s, e, at);
+    }
+  }
+
+  private appendUtf8(src: ColumnData, order: Int32Array, s: number, e: number, at: number): void {
+    const so = src.offsets!;
+    const sb = src.bytes!;
+    let total = 0;
+    for (let k = s; k < e; k++) {
+      const i = order[k]!;
+      total += so[i + 1]! - so[i]!;
+    }
+    let bytes = this.bytes!;
+    let pos = this.usedBytes;
+    if (pos + total > bytes.length) bytes = this.bytes = grow(bytes, pos, Math.max(bytes.length * 2, pos + total));
+    const off = this.offsets!;
+    for (let k = s; k < e; k++) {
+      const i = order[k]!;
+      const a = so[i]!;
+      const b = so[i + 1]!;
+      if (b - a > 32) {
+        bytes.set(sb.subarray(a, b), pos);
+        pos += b - a;
+      } else {
+        for (let j = a; j < b; j++) bytes[pos++] = sb[j]!;
+      }
+      off[++at] = pos;
+    }
+    this.usedBytes = pos;
+  }
+
+  /** The first `n` rows as a column; shrinks to fit when most of the capacity is unused. */
+  seal(n: number, capacity: number): ColumnData {
+    const fit = n < capacity / 2;
+    const cut = <T extends FixedArray>(a: T, len: number): T => (fit ? copyPrefix(a, len) : (a.subarray(0, len) as T));
+    const validity = this.validity ? cut(this.validity, n) : null;
+    if (this.type === 'utf8') {
+      const bytes = this.usedBytes < this.bytes!.length / 2 ? copyPrefix(this.bytes!, this.usedBytes) : this.bytes!.subarray(0, this.usedBytes);
+      return new ColumnData('utf8', n, null, validity, cut(this.offsets!, n + 1), bytes);
+    }
+    return new ColumnData(this.type, n, this.values ? cut(this.values, n) : null, validity);
+  }
+}
+
+/** A bucket's batch under construction. */
+class Chunk {
+  length = 0;
+  readonly columns: ColumnBuilder[];
+  constructor(schema: Schema, public capacity: number) {
+    this.columns = schema.fields.map((f) => new ColumnBuilder(f.type, capacity));
+  }
+}
+
+/** Scatters batches' rows into `n` buckets by a bucket id per row. */
+export class BucketWriter {
+  private readonly chunks: (Chunk | null)[];
+  private readonly done: Batch[][];
+  private order = new Int32Array(0);
+  private readonly starts: Int32Array;
+
+  /** Whether the writer handles this schema (array columns take the `take`-based path). */
+  static supports(schema: Schema): boolean {
+    return schema.fields.every((f) => !isList(f.type));
+  }
+
+  constructor(private readonly schema: Schema, private readonly n: number) {
+    this.chunks = new Array<Chunk | null>(n).fill(null);
+    this.done = Array.from({ length: n }, () => []);
+    this.starts = new Int32Array(n + 1);
+  }
+
+  /** Appends the rows of `b`: row i goes to bucket `part[i]`. */
+  write(b: Batch, part: Int32Array): void {
+    const rows = b.numRows;
+    const n = this.n;
+    // Counting sort of row indices by bucket: bucket p's rows are order[starts[p] .. starts[p + 1]).
+    const starts = this.starts;
+    starts.fill(0);
+    for (let i = 0; i < rows; i++) starts[part[i]! + 1]!++;
+    for (let p = 0; p < n; p++) starts[p + 1]! += starts[p]!;
+    if (this.order.length < rows) this.order = new Int32Array(Math.max(rows, BATCH_SIZE));
+    const order = this.order;
+    const fill = starts.slice(0, n);
+    for (let i = 0; i < rows; i++) order[fill[part[i]!]!++] = i;
+    for (let p = 0; p < n; p++) {
+      let s = starts[p]!;
+      const e = starts[p + 1]!;
+      while (s < e) {
+        const chunk = this.room(p, e - s);
+        const m = Math.min(e - s, chunk.capacity - chunk.length);
+        for (let c = 0; c < chunk.columns.length; c++) chunk.columns[c]!.append(b.columns[c]!, order, s, s + m, chunk.length, chunk.capacity);
+        chunk.length += m;
+        s += m;
+      }
+    }
+  }
+
+  /** The bucket's open chunk, grown or replaced so that it has room for at least one of `want` rows. */
+  private room(p: number, want: number): Chunk {
+    let chunk = this.chunks[p];
+    if (chunk && chunk.length + want > chunk.capacity && chunk.capacity < BATCH_SIZE) {
+      const capacity = Math.min(BATCH_SIZE, Math.max(chunk.capacity * 2, chunk.length + want));
+      for (const col of chunk.columns) col.resize(chunk.length, capacity);
+      chunk.capacity = capacity;
+    }
+    if (chunk && chunk.length === chunk.capacity) {
+      this.seal(p);
+      chunk = null;
+    }
+    if (!chunk) {
+      // A bucket's first chunk is sized from its first rows (8 batches' worth), so that hundreds
+      // of buckets do not each reserve BATCH_SIZE rows; later chunks are full size.
+      const first = this.done[p]!.length === 0;
+      const capacity = first ? Math.min(BATCH_SIZE, Math.max(MIN_CAPACITY, want * 8)) : BATCH_SIZE;
+      chunk = this.chunks[p] = new Chunk(this.schema, capacity);
+    }
+    return chunk;
+  }
+
+  private seal(p: number): void {
+    const chunk = this.chunks[p];
+    if (!chunk || chunk.length === 0) return;
+    this.done[p]!.push(new Batch(this.schema, chunk.columns.map((c) => c.seal(chunk.length, chunk.capacity)), chunk.length));
+    this.chunks[p] = null;
+  }
+
+  /** Every bucket's batches (the writer is spent afterwards). */
+  finish(): Batch[][] {
+    for (let p = 0; p < this.n; p++) this.seal(p);
+    return this.done;
+  }
+}
