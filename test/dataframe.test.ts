@@ -11,6 +11,7 @@ import {
   functions as F,
   lit,
 } from '../src/index.js';
+import { percentileOf } from '../src/expr/aggregates.js';
 import { testThreads } from './threads.js';
 
 let spark: Session;
@@ -285,6 +286,33 @@ describe('aggregation', () => {
     };
     expect(got).toEqual([0, 1, 2, 3].map((g) => ({ g, m: median(g), c: rows.filter((r) => r.g === g && r.v !== null).length })));
     expect(got[3]!['m']).toBeNull();
+  });
+
+  it('median: selecting the middle ranks agrees with sorting the values (duplicates, NaN, any percentile)', () => {
+    let seed = 12345;
+    const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);
+    const bySort = (xs: Float64Array, q: number) => {
+      const sorted = Float64Array.from(xs).sort(); // NaN last, like Spark
+      const pos = q * (sorted.length - 1);
+      const lo = Math.floor(pos);
+      return sorted[lo]! + (sorted[Math.ceil(pos)]! - sorted[lo]!) * (pos - lo);
+    };
+    for (let t = 0; t < 3000; t++) {
+      const n = 1 + Math.floor(rnd() * (t % 10 === 0 ? 400 : 40));
+      const range = 1 + Math.floor(rnd() * 50); // small ranges: many duplicates
+      const xs = Float64Array.from({ length: n }, () => (rnd() < 0.1 ? NaN : Math.floor(rnd() * range) - range / 2));
+      // The segment sits inside a larger array: values outside it must not move.
+      const a = new Float64Array(n + 6).fill(-7);
+      a.set(xs, 3);
+      for (const q of [0, 0.25, 0.5, 0.9, 1]) {
+        const seg = Float64Array.from(a);
+        const got = percentileOf(seg, 3, 3 + n, q);
+        const want = bySort(xs, q);
+        if (Number.isNaN(want)) expect(got).toBeNaN();
+        else expect(got).toBe(want);
+        expect([...seg.subarray(0, 3), ...seg.subarray(3 + n)]).toEqual([-7, -7, -7, -7, -7, -7]);
+      }
+    }
   });
 
   it('distinct and dropDuplicates', async () => {

@@ -399,7 +399,7 @@ class CollectAcc implements Accumulator {
 /**
  * median / percentile: keeps every (group, value) pair in two typed arrays (no per-group JS
  * arrays); the partial state is each group's values as a list column, built by a counting sort on
- * the group id; finish sorts each group's segment in place and interpolates.
+ * the group id; finish selects the middle ranks of each group's segment in place (quickselect).
  */
 class PercentileAcc implements Accumulator {
   private groupOf = new Int32Array(1024);
@@ -478,18 +478,82 @@ class PercentileAcc implements Accumulator {
     const has = new Uint8Array(n);
     for (let g = 0; g < n; g++) {
       const s = offsets[g]!;
-      const count = offsets[g + 1]! - s;
-      if (count === 0) continue;
-      const seg = values.subarray(s, s + count).sort();
-      // Spark's percentile: linear interpolation between closest ranks.
-      const pos = this.q * (count - 1);
-      const lo = Math.floor(pos);
-      const hi = Math.ceil(pos);
-      out[g] = seg[lo]! + (seg[hi]! - seg[lo]!) * (pos - lo);
+      const e = offsets[g + 1]!;
+      if (e === s) continue;
+      out[g] = percentileOf(values, s, e, this.q);
       has[g] = 1;
     }
     return outColumn('float64', n, out, has);
   }
+}
+
+/**
+ * Spark's percentile of `a[s..e)` (reordered in place): linear interpolation between the closest
+ * ranks, NaN sorting above every number. Quickselect finds the lower rank in linear time instead
+ * of sorting the segment; the upper rank is then the smallest value above it.
+ */
+export function percentileOf(a: Float64Array, s: number, e: number, q: number): number {
+  // NaNs to the end: they rank last.
+  let m = e;
+  for (let i = s; i < m; ) {
+    const x = a[i]!;
+    if (x !== x) {
+      a[i] = a[--m]!;
+      a[m] = x;
+    } else i++;
+  }
+  const pos = q * (e - s - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  if (s + lo >= m) return NaN;
+  selectKth(a, s, m - 1, s + lo);
+  const vlo = a[s + lo]!;
+  if (hi === lo) return vlo;
+  if (s + hi >= m) return NaN;
+  let vhi = Infinity;
+  for (let i = s + lo + 1; i < m; i++) if (a[i]! < vhi) vhi = a[i]!;
+  return vlo + (vhi - vlo) * (pos - lo);
+}
+
+/** Reorders a[left..right] (no NaN) so that a[k] holds the value of rank k, smaller before, larger after (Wirth's selection). */
+function selectKth(a: Float64Array, left: number, right: number, k: number): void {
+  while (right - left > 16) {
+    const mid = (left + right) >>> 1;
+    // Median of three as the pivot; the ends then bound the inner scans.
+    if (a[mid]! < a[left]!) swap(a, mid, left);
+    if (a[right]! < a[left]!) swap(a, right, left);
+    if (a[right]! < a[mid]!) swap(a, right, mid);
+    const pivot = a[mid]!;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        swap(a, i, j);
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else return; // a[j + 1 .. i - 1] all equal the pivot
+  }
+  for (let i = left + 1; i <= right; i++) {
+    const x = a[i]!;
+    let j = i - 1;
+    while (j >= left && a[j]! > x) {
+      a[j + 1] = a[j]!;
+      j--;
+    }
+    a[j + 1] = x;
+  }
+}
+
+function swap(a: Float64Array, i: number, j: number): void {
+  const t = a[i]!;
+  a[i] = a[j]!;
+  a[j] = t;
 }
 
 /** corr / covar_samp / covar_pop: co-moments merged pairwise (two-phase). */
