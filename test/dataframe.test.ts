@@ -286,6 +286,10 @@ describe('aggregation', () => {
     };
     expect(got).toEqual([0, 1, 2, 3].map((g) => ({ g, m: median(g), c: rows.filter((r) => r.g === g && r.v !== null).length })));
     expect(got[3]!['m']).toBeNull();
+    // A partial median state would be every value: the rows are shuffled and aggregated once.
+    const plan = df.groupBy('g').agg(F.median('v'), F.sum('v')).explain();
+    expect(plan).toMatch(/HashAggregate\(mode=complete, keys=\[g#\d+\], functions=\[median\(v#\d+\), sum\(v#\d+\)\]\)/);
+    expect(plan).not.toContain('mode=partial');
   });
 
   it('median: selecting the middle ranks agrees with sorting the values (duplicates, NaN, any percentile)', () => {

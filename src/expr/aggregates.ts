@@ -398,8 +398,8 @@ class CollectAcc implements Accumulator {
 
 /**
  * median / percentile: keeps every (group, value) pair in two typed arrays (no per-group JS
- * arrays); the partial state is each group's values as a list column, built by a counting sort on
- * the group id; finish selects the middle ranks of each group's segment in place (quickselect).
+ * arrays); finish groups the values by a counting sort on the group id and selects the middle
+ * ranks of each group's segment in place (quickselect). Single-phase only (see its definition).
  */
 class PercentileAcc implements Accumulator {
   private groupOf = new Int32Array(1024);
@@ -446,32 +446,8 @@ class PercentileAcc implements Accumulator {
     for (let k = 0; k < len; k++) values[pos[gs[k]!]!++] = vs[k]!;
     return { offsets, values };
   }
-  state(n: number): ColumnData[] {
-    const { offsets, values } = this.grouped(n);
-    return [new ColumnData('list<float64>', n, null, null, offsets, null, new ColumnData('float64', values.length, values, null))];
-  }
-  merge(groups: Int32Array, n: number, state: readonly ColumnData[]): void {
-    const col = state[0]!;
-    const off = col.offsets!;
-    const child = col.child!;
-    const cv = child.values!;
-    const cvalid = child.validity;
-    const valid = col.validity;
-    this.reserve(off[n]! - off[0]!);
-    const gs = this.groupOf;
-    const vs = this.vals;
-    let len = this.len;
-    for (let i = 0; i < n; i++) {
-      if (valid && !valid[i]) continue;
-      const g = groups[i]!;
-      for (let j = off[i]!; j < off[i + 1]!; j++) {
-        if (cvalid && !cvalid[j]) continue;
-        gs[len] = g;
-        vs[len++] = cv[j]!;
-      }
-    }
-    this.len = len;
-  }
+  state(): ColumnData[] { throw new Error('median has no partial state'); }
+  merge(): void { throw new Error('median cannot be merged'); }
   finish(n: number): ColumnData {
     const { offsets, values } = this.grouped(n);
     const out = new Float64Array(n);
@@ -695,7 +671,9 @@ registerAggregate(
   {
     name: 'median', arity: [1, 1] as const, doc: 'Exact median of non-null values (double), interpolating between the middle values.',
     resolve: (argTypes: readonly DataType[], d: string) => { numArg(argTypes, d); return { type: 'float64' as DataType, argTypes: ['float64' as DataType] }; },
-    stateTypes: () => ['list<float64>' as DataType],
+    // No partial state: it would hold every value, so a partial phase would only copy the rows
+    // once more before the shuffle. The planner shuffles the rows and aggregates once instead.
+    stateTypes: () => undefined,
     create: () => new PercentileAcc(0.5),
   },
   ...(['corr', 'covar_samp', 'covar_pop'] as const).map((name) => ({
