@@ -13,6 +13,8 @@ import { type DataType, isList, type Schema } from '../types.js';
 
 /** Smallest first chunk of a bucket, in rows (chunks grow in place up to BATCH_SIZE). */
 const MIN_CAPACITY = 1024;
+/** A sealed buffer less full than this is copied to its exact size (its spare room would stay allocated). */
+const MIN_FILL = 0.75;
 
 type ArrayCtor = Int32ArrayConstructor | Float64ArrayConstructor | Uint8ArrayConstructor;
 
@@ -49,12 +51,13 @@ class ColumnBuilder {
   bytes: Uint8Array | null = null;
   usedBytes = 0;
 
-  constructor(readonly type: DataType, capacity: number) {
+  /** `bytesPerRow`: utf8 only, the expected string bytes per row (sizes the byte buffer). */
+  constructor(readonly type: DataType, capacity: number, bytesPerRow: number) {
     const C = valuesCtor(type);
     this.values = C ? alloc(C, capacity) : null;
     if (type === 'utf8') {
       this.offsets = allocArray(Int32Array, capacity + 1);
-      this.bytes = allocArray(Uint8Array, Math.max(capacity * 8, 1024));
+      this.bytes = allocArray(Uint8Array, Math.max(Math.ceil(capacity * bytesPerRow), 1024));
     }
   }
 
@@ -109,13 +112,14 @@ class ColumnBuilder {
     this.usedBytes = pos;
   }
 
-  /** The first `n` rows as a column; shrinks to fit when most of the capacity is unused. */
+  /** The first `n` rows as a column; buffers much larger than their content are copied to fit. */
   seal(n: number, capacity: number): ColumnData {
-    const fit = n < capacity / 2;
+    const fit = n < capacity * MIN_FILL;
     const cut = <T extends FixedArray>(a: T, len: number): T => (fit ? copyPrefix(a, len) : (a.subarray(0, len) as T));
     const validity = this.validity ? cut(this.validity, n) : null;
     if (this.type === 'utf8') {
-      const bytes = this.usedBytes < this.bytes!.length / 2 ? copyPrefix(this.bytes!, this.usedBytes) : this.bytes!.subarray(0, this.usedBytes);
+      const used = this.usedBytes;
+      const bytes = used < this.bytes!.length * MIN_FILL ? copyPrefix(this.bytes!, used) : this.bytes!.subarray(0, used);
       return new ColumnData('utf8', n, null, validity, cut(this.offsets!, n + 1), bytes);
     }
     return new ColumnData(this.type, n, this.values ? cut(this.values, n) : null, validity);
@@ -126,8 +130,8 @@ class ColumnBuilder {
 class Chunk {
   length = 0;
   readonly columns: ColumnBuilder[];
-  constructor(schema: Schema, public capacity: number) {
-    this.columns = schema.fields.map((f) => new ColumnBuilder(f.type, capacity));
+  constructor(schema: Schema, public capacity: number, bytesPerRow: Float64Array) {
+    this.columns = schema.fields.map((f, c) => new ColumnBuilder(f.type, capacity, bytesPerRow[c]!));
   }
 }
 
@@ -137,6 +141,8 @@ export class BucketWriter {
   private readonly done: Batch[][];
   private order = new Int32Array(0);
   private readonly starts: Int32Array;
+  /** Per column: string bytes per row seen in sealed chunks (sizes the next chunks' byte buffers). */
+  private readonly bytesPerRow: Float64Array;
 
   /** Whether the writer handles this schema (array columns take the `take`-based path). */
   static supports(schema: Schema): boolean {
@@ -147,6 +153,7 @@ export class BucketWriter {
     this.chunks = new Array<Chunk | null>(n).fill(null);
     this.done = Array.from({ length: n }, () => []);
     this.starts = new Int32Array(n + 1);
+    this.bytesPerRow = new Float64Array(schema.fields.length).fill(8);
   }
 
   /** Appends the rows of `b`: row i goes to bucket `part[i]`. */
@@ -192,7 +199,7 @@ export class BucketWriter {
       // of buckets do not each reserve BATCH_SIZE rows; later chunks are full size.
       const first = this.done[p]!.length === 0;
       const capacity = first ? Math.min(BATCH_SIZE, Math.max(MIN_CAPACITY, want * 8)) : BATCH_SIZE;
-      chunk = this.chunks[p] = new Chunk(this.schema, capacity);
+      chunk = this.chunks[p] = new Chunk(this.schema, capacity, this.bytesPerRow);
     }
     return chunk;
   }
@@ -200,6 +207,11 @@ export class BucketWriter {
   private seal(p: number): void {
     const chunk = this.chunks[p];
     if (!chunk || chunk.length === 0) return;
+    if (chunk.length >= MIN_CAPACITY) {
+      chunk.columns.forEach((c, i) => {
+        if (c.type === 'utf8') this.bytesPerRow[i] = (c.usedBytes / chunk.length) * 1.05;
+      });
+    }
     this.done[p]!.push(new Batch(this.schema, chunk.columns.map((c) => c.seal(chunk.length, chunk.capacity)), chunk.length));
     this.chunks[p] = null;
   }
