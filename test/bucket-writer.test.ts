@@ -98,8 +98,14 @@ describe('BucketWriter', () => {
     check(300, [20_000, 20_000, 5], 30_000, false, true);
   });
 
-  it('declines array columns, which take the split-and-compact path', () => {
+  it('declines array columns and batches whose column types differ from the schema (split with take instead)', () => {
     expect(BucketWriter.supports(schema)).toBe(true);
     expect(BucketWriter.supports(new Schema([{ name: 'l', type: 'list<int32>' as DataType, nullable: true }]))).toBe(false);
+    const writer = new BucketWriter(schema, 2);
+    const b = batch(0, 10, 0, rng(1));
+    expect(writer.accepts(b)).toBe(true);
+    const cols = [...b.columns];
+    cols[2] = fromValues('int32', Array.from({ length: 10 }, (_, i) => i)); // schema says float64
+    expect(writer.accepts(new Batch(schema, cols, 10))).toBe(false);
   });
 });

@@ -111,8 +111,8 @@ describe('repartition and coalesce', () => {
   });
 
   it('shuffles keep every value of every type, nulls that start mid-task included, in buckets of any size', async () => {
-    // One input partition, so a single task writes all 70k rows: a lone hash bucket passes the
-    // 65,536-row batch size, and nulls first appear after 50k rows of null-free batches.
+    // One input partition, so a single task writes all 70k rows, and nulls first appear after
+    // 50k rows of null-free batches (bucket-writer.test.ts covers full and growing chunks).
     const wide = (s: Session) => s.range(0, 70_000, 1, 1).select(
       col('id'),
       col('id').mod(7).cast('int').alias('k'),
@@ -126,7 +126,7 @@ describe('repartition and coalesce', () => {
       (await df.orderBy('id').withColumn('dt', col('dt').cast('string')).collect()).map((r) => Object.values(r).map(String).join('|'));
     const expected = await lines(wide(one));
     expect(expected.filter((r) => r.includes('|null|'))).toHaveLength(19_999 + 2_000);
-    for (const shuffled of [wide(four).repartition(1, 'k'), wide(four).repartition(7), wide(four).repartition(3, 's', 'b')]) {
+    for (const shuffled of [wide(four).repartition(2, 'k'), wide(four).repartition(7), wide(four).repartition(3, 's', 'b')]) {
       const got = await lines(shuffled);
       expect(got.length).toBe(expected.length);
       expect(got.filter((r, i) => r !== expected[i]).slice(0, 3)).toEqual([]);

@@ -156,6 +156,13 @@ export class BucketWriter {
     this.bytesPerRow = new Float64Array(schema.fields.length).fill(8);
   }
 
+  /** Whether `b`'s columns have the schema's types (the builders are typed by the schema). */
+  accepts(b: Batch): boolean {
+    const fields = this.schema.fields;
+    for (let c = 0; c < fields.length; c++) if (b.columns[c]!.type !== fields[c]!.type) return false;
+    return b.columns.length === fields.length;
+  }
+
   /** Appends the rows of `b`: row i goes to bucket `part[i]`. */
   write(b: Batch, part: Int32Array): void {
     const rows = b.numRows;

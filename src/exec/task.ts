@@ -44,16 +44,20 @@ export async function executeTask(root: PhysicalOp, p: number, out: OutputSpec, 
   // Round-robin starts at a different bucket in every task (Spark starts at a random one) and deals rows, not batches.
   let rr = out.kind === 'roundrobin' ? out.start + p : 0;
   // Splitting outputs scatter rows into per-bucket builders (one copy per value); schemas with
-  // array columns split each batch with `take` and compact the pieces afterwards.
-  const splits = out.kind === 'hash' || out.kind === 'roundrobin' || out.kind === 'range';
+  // array columns, and any batch whose column types differ from the schema's, are split with
+  // `take` and the pieces compacted afterwards. One bucket needs no split.
+  const splits = n > 1 && (out.kind === 'hash' || out.kind === 'roundrobin' || out.kind === 'range');
   const writer = splits && BucketWriter.supports(root.schema) ? new BucketWriter(root.schema, n) : null;
+  // Whether buckets hold pieces to compact (unsplit outputs, or batches split with `take`).
+  let pieces = !splits;
   for await (const b of root.execute(p, ctx)) {
     if (b.numRows === 0) continue;
     let part: Int32Array;
+    if (!splits) {
+      buckets[0]!.push(b);
+      continue;
+    }
     switch (out.kind) {
-      case 'collect': case 'single': case 'broadcast': case 'sample':
-        buckets[0]!.push(b);
-        continue;
       case 'roundrobin':
         part = new Int32Array(b.numRows);
         for (let i = 0; i < b.numRows; i++) part[i] = (rr + i) % n;
@@ -66,13 +70,16 @@ export async function executeTask(root: PhysicalOp, p: number, out: OutputSpec, 
         part = rangePartitionIds(b, keyFns, out.keys, out.bounds);
         break;
     }
-    if (writer) writer.write(b, part);
-    else splitByPartition(b, part, n).forEach((pb, i) => { if (pb.numRows) buckets[i]!.push(pb); });
+    if (writer?.accepts(b)) writer.write(b, part);
+    else {
+      splitByPartition(b, part, n).forEach((pb, i) => { if (pb.numRows) buckets[i]!.push(pb); });
+      pieces = true;
+    }
   }
-  if (writer) return { buckets: writer.finish() };
+  if (writer) writer.finish().forEach((bs, i) => buckets[i]!.push(...bs));
   // Merge small pieces (hash splits of each input batch) into batches of the standard size, so
   // downstream loops stay long but working sets still fit in cache.
-  const compact = buckets.map((bs) => (bs.length > 1 ? compactBatches(root.schema, bs) : bs));
+  const compact = pieces ? buckets.map((bs) => (bs.length > 1 ? compactBatches(root.schema, bs) : bs)) : buckets;
   if (out.kind !== 'sample') return { buckets: compact };
   return { buckets: compact, sample: sampleKeys(compact[0]!, keyFns, out.sampleSize, out.seed + p) };
 }
