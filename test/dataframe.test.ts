@@ -292,6 +292,16 @@ describe('aggregation', () => {
     expect(plan).not.toContain('mode=partial');
   });
 
+  it('avg, the moments and corr read int and long columns as they are, like the same values as doubles', async () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => ({ g: i % 3, a: i % 17 === 0 ? null : (i * 7919) % 1000 - 500, b: i % 5 === 0 ? null : (i * 104729) % 997 }));
+    const df = spark.createDataFrame(rows, 'g int, a int, b bigint');
+    const aggs = (x: string, y: string) => [F.avg(x), F.stddev(x), F.var_pop(x), F.corr(x, y), F.covar_samp(x, y), F.covar_pop(x, y)];
+    const ints = await df.groupBy('g').agg(...aggs('a', 'b')).orderBy('g').collect();
+    const doubles = await df.select('g', col('a').cast('double').alias('a'), col('b').cast('double').alias('b')).groupBy('g').agg(...aggs('a', 'b')).orderBy('g').collect();
+    expect(ints.map((r) => Object.values(r))).toEqual(doubles.map((r) => Object.values(r)));
+    expect(ints[0]!['avg(a)']).toBeCloseTo(rows.filter((r) => r.g === 0 && r.a !== null).reduce((s, r, _i, xs) => s + r.a! / xs.length, 0), 9);
+  });
+
   it('median: selecting the middle ranks agrees with sorting the values (duplicates, NaN, any percentile)', () => {
     let seed = 12345;
     const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);

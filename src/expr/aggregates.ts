@@ -616,6 +616,15 @@ function numericArg(name: string) {
 }
 
 const sumType = numericArg('sum');
+
+/**
+ * Argument types for accumulators that read any numeric column as numbers (avg, the moments,
+ * corr/covariance): numbers stay as they are, so no cast allocates a double column per batch;
+ * only null arguments become double.
+ */
+function asRead(argTypes: readonly DataType[]): DataType[] {
+  return argTypes.map((t) => (isNumeric(t) ? t : 'float64'));
+}
 const numArg = numericArg('this aggregate');
 
 function withDistinct(def: Omit<AggregateFunctionDef, 'create'> & { make(argTypes: readonly DataType[], type: DataType): Accumulator }): AggregateFunctionDef {
@@ -647,7 +656,7 @@ registerAggregate(
   }),
   withDistinct({
     name: 'avg', aliases: ['mean'], arity: [1, 1], doc: 'Mean of non-null values (double).',
-    resolve: (argTypes, d) => { numArg(argTypes, d); return { type: 'float64', argTypes: ['float64'] }; },
+    resolve: (argTypes, d) => { numArg(argTypes, d); return { type: 'float64', argTypes: asRead(argTypes) }; },
     stateTypes: () => ['float64', 'int64'],
     make: () => new AvgAcc(),
   }),
@@ -664,7 +673,7 @@ registerAggregate(
     ['var_pop', 'var_pop', []],
   ] as const).map(([name, kind, aliases]) => withDistinct({
     name, aliases, arity: [1, 1], doc: `${kind.replace('_', ' ')} of non-null values (double).`,
-    resolve: (argTypes, d) => { numArg(argTypes, d); return { type: 'float64', argTypes: ['float64'] }; },
+    resolve: (argTypes, d) => { numArg(argTypes, d); return { type: 'float64', argTypes: asRead(argTypes) }; },
     stateTypes: () => ['float64', 'float64', 'float64'],
     make: () => new MomentsAcc(kind),
   })),
@@ -680,7 +689,7 @@ registerAggregate(
     name, arity: [2, 2] as const, doc: `${name}(x, y) of the rows where both are non-null (double).`,
     resolve: (argTypes: readonly DataType[], d: string) => {
       for (const t of argTypes) if (!isNumeric(t) && t !== 'null') throw typeError(d, argTypes, `numeric arguments for ${name}`);
-      return { type: 'float64' as DataType, argTypes: ['float64', 'float64'] as DataType[] };
+      return { type: 'float64' as DataType, argTypes: asRead(argTypes) };
     },
     stateTypes: () => ['float64', 'float64', 'float64', 'float64', 'float64', 'float64'] as DataType[],
     create: () => new CoMomentsAcc(name),
