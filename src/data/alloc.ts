@@ -19,10 +19,10 @@ export function allocArray<T extends Uint8Array | Int32Array | Float64Array>(C: 
   return shared ? new C(new SharedArrayBuffer(length * C.BYTES_PER_ELEMENT), 0, length) : new C(length);
 }
 
-/** A copy of the first `length` elements of `a`, allocated like `allocArray`. */
-export function copyPrefix<T extends Uint8Array | Int32Array | Float64Array>(a: T, length: number): T {
-  if (!shared) return a.slice(0, length) as T;
-  const out = allocArray(a.constructor as Ctor<T>, length);
+/** A copy of the first `length` elements of `a` in an array of `capacity` (zero-filled past them), allocated like `allocArray`. */
+export function copyPrefix<T extends Uint8Array | Int32Array | Float64Array>(a: T, length: number, capacity = length): T {
+  if (!shared && capacity === length) return a.slice(0, length) as T;
+  const out = allocArray(a.constructor as Ctor<T>, capacity);
   out.set(a.subarray(0, length) as never);
   return out;
 }

@@ -31,12 +31,6 @@ function alloc(C: ArrayCtor, length: number): FixedArray {
   return allocArray<FixedArray>(C as never, length);
 }
 
-function grow<T extends FixedArray>(a: T, length: number, capacity: number): T {
-  const b = alloc(a.constructor as ArrayCtor, capacity) as T;
-  b.set(a.subarray(0, length) as never);
-  return b;
-}
-
 /** Gathers `src[order[s..e)]` into `dst` from `at` on (one loop for every typed-array kind). */
 function gather(dst: FixedArray, at: number, src: FixedArray, order: Int32Array, s: number, e: number): void {
   for (let k = s; k < e; k++) dst[at++] = src[order[k]!]!;
@@ -62,9 +56,9 @@ class ColumnBuilder {
   }
 
   resize(length: number, capacity: number): void {
-    if (this.values) this.values = grow(this.values, length, capacity);
-    if (this.validity) this.validity = grow(this.validity, length, capacity);
-    if (this.offsets) this.offsets = grow(this.offsets, length + 1, capacity + 1);
+    if (this.values) this.values = copyPrefix(this.values, length, capacity);
+    if (this.validity) this.validity = copyPrefix(this.validity, length, capacity);
+    if (this.offsets) this.offsets = copyPrefix(this.offsets, length + 1, capacity + 1);
   }
 
   /** Appends rows `order[s..e)` of `src` at row `at`. */
@@ -95,7 +89,7 @@ class ColumnBuilder {
     }
     let bytes = this.bytes!;
     let pos = this.usedBytes;
-    if (pos + total > bytes.length) bytes = this.bytes = grow(bytes, pos, Math.max(bytes.length * 2, pos + total));
+    if (pos + total > bytes.length) bytes = this.bytes = copyPrefix(bytes, pos, Math.max(bytes.length * 2, pos + total));
     const off = this.offsets!;
     for (let k = s; k < e; k++) {
       const i = order[k]!;
@@ -141,6 +135,7 @@ export class BucketWriter {
   private readonly done: Batch[][];
   private order = new Int32Array(0);
   private readonly starts: Int32Array;
+  private readonly fill: Int32Array;
   /** Per column: string bytes per row seen in sealed chunks (sizes the next chunks' byte buffers). */
   private readonly bytesPerRow: Float64Array;
 
@@ -153,6 +148,7 @@ export class BucketWriter {
     this.chunks = new Array<Chunk | null>(n).fill(null);
     this.done = Array.from({ length: n }, () => []);
     this.starts = new Int32Array(n + 1);
+    this.fill = new Int32Array(n);
     this.bytesPerRow = new Float64Array(schema.fields.length).fill(8);
   }
 
@@ -174,7 +170,8 @@ export class BucketWriter {
     for (let p = 0; p < n; p++) starts[p + 1]! += starts[p]!;
     if (this.order.length < rows) this.order = new Int32Array(Math.max(rows, BATCH_SIZE));
     const order = this.order;
-    const fill = starts.slice(0, n);
+    const fill = this.fill;
+    fill.set(starts.subarray(0, n));
     for (let i = 0; i < rows; i++) order[fill[part[i]!]!++] = i;
     for (let p = 0; p < n; p++) {
       let s = starts[p]!;
