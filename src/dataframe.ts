@@ -771,7 +771,7 @@ export class DataFrame {
     const res = await runJob(await this.session.resolveCaches(this.plan), this.session.plannerConfig(), this.session.runOptions());
     const lines = [`== Physical Plan ==`, physicalToString(res.physical), '', `== Stages (job ${res.timeMs.toFixed(1)} ms) ==`];
     for (const st of [...res.stages].sort((a, b) => a.stageId - b.stageId)) {
-      lines.push(`Stage ${st.stageId} ${st.description}: tasks=${st.tasks} rows=${st.rows} bytes=${formatBytes(st.bytes)} time=${st.timeMs.toFixed(1)}ms${st.onWorkers ? ' (workers)' : ' (main thread)'}${st.retries ? ` retries=${st.retries}` : ''}`);
+      lines.push(`Stage ${st.stageId} ${st.description}: tasks=${st.tasks}${st.morsels ? ` morsels=${st.morsels}` : ''} rows=${st.rows} bytes=${formatBytes(st.bytes)} time=${st.timeMs.toFixed(1)}ms${st.onWorkers ? ' (workers)' : ' (main thread)'}${st.retries ? ` retries=${st.retries}` : ''}`);
     }
     const text = lines.join('\n') + '\n';
     process.stdout.write(text);

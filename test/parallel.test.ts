@@ -99,6 +99,73 @@ describe('stages on workers', () => {
   });
 });
 
+describe('morsel-driven map stages', () => {
+  type Stage = { description: string; tasks: number; morsels: number; onWorkers: boolean; rows: number; retries: number };
+  const stagesOf = async <T,>(s: Session, run: () => Promise<T>): Promise<{ out: T; stages: Stage[] }> => {
+    const stages: Stage[] = [];
+    const off = s.on('stageCompleted', (m) => stages.push(m));
+    try {
+      return { out: await run(), stages };
+    } finally {
+      off();
+    }
+  };
+  // 3 cached partitions of 100k rows: 2 batches each (BATCH_SIZE 65,536), so 6 morsels.
+  const cachedRange = (s: Session) => s.range(0, 300_000, 1, 3).withColumn('k', col('id').mod(7)).withColumn('x', col('id').multiply(0.1)).cache();
+
+  it('a scan feeding a hash exchange runs one task per worker over the batches; results match one thread', async () => {
+    const q = (df: DataFrame) => df.filter(col('id').mod(3).neq(0)).groupBy('k').agg(F.sum('x').alias('s'), F.count('*').alias('n')).orderBy('k');
+    const [c4, c1] = [cachedRange(four), cachedRange(one)];
+    await c4.count();
+    await c1.count();
+    const a = await stagesOf(four, () => q(c4).collect());
+    const b = await stagesOf(one, () => q(c1).collect());
+    const mapA = a.stages.find((m) => m.description.includes('hashpartitioning'))!;
+    const mapB = b.stages.find((m) => m.description.includes('hashpartitioning'))!;
+    expect(mapA).toMatchObject({ tasks: 4, morsels: 6, onWorkers: true, rows: 4 * 7 });
+    expect(mapB).toMatchObject({ tasks: 1, morsels: 6, onWorkers: false, rows: 7 });
+    expect(a.out.map((r) => r['n'])).toEqual(b.out.map((r) => r['n']));
+    a.out.forEach((r, i) => expect(r['s'] as number).toBeCloseTo(b.out[i]!['s'] as number, 3));
+    expect(await q(c4).explainAnalyze()).toMatch(/hashpartitioning.*tasks=4 morsels=6 /);
+    // The deal is fixed: the same job gives the same floating-point sums every time.
+    for (let i = 0; i < 3; i++) expect(await q(c4).collect()).toEqual(a.out);
+    await c4.unpersist();
+    await c1.unpersist();
+  });
+
+  it('probes a broadcast join inside the morsel tasks, and leaves stages that must keep partitions alone', async () => {
+    const c4 = cachedRange(four);
+    const small = four.createDataFrame([{ k: 1, name: 'one' }, { k: 3, name: 'three' }, { k: 5, name: 'five' }]);
+    const joined = await stagesOf(four, () => c4.join(small, 'k').groupBy('name').agg(F.count('*').alias('n')).orderBy('name').collect());
+    expect(joined.out).toEqual([{ name: 'five', n: 42857 }, { name: 'one', n: 42857 }, { name: 'three', n: 42857 }]);
+    expect(joined.stages.find((m) => m.description.includes('hashpartitioning'))).toMatchObject({ tasks: 4, morsels: 6 });
+    // A pushed-down limit, a result stage and a round-robin exchange keep one task per partition.
+    const limited = await stagesOf(four, () => c4.limit(10).groupBy('k').count().collect());
+    expect(limited.stages.every((m) => m.morsels === 0)).toBe(true);
+    const rr = await stagesOf(four, () => c4.repartition(5).count());
+    expect(rr.stages.every((m) => m.morsels === 0)).toBe(true);
+    await c4.unpersist();
+  });
+
+  it('retries a morsel task whose worker died; the retry redoes its morsels', async () => {
+    const marker = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kindling-crash-')), 'marker');
+    const c4 = cachedRange(four);
+    await c4.count();
+    const res = await stagesOf(four, () =>
+      c4.select(col('k'), F.call_function('crash_once', col('id'), marker).alias('y')).groupBy('k').agg(F.sum('y').alias('s'), F.count('*').alias('n')).orderBy('k').collect());
+    const expected = Array.from({ length: 7 }, (_, k) => {
+      let s = 0;
+      let n = 0;
+      for (let i = k; i < 300_000; i += 7) { s += i; n++; }
+      return { k, s, n };
+    });
+    expect(res.out).toEqual(expected);
+    expect(fs.existsSync(marker)).toBe(true);
+    expect(res.stages.find((m) => m.description.includes('hashpartitioning'))).toMatchObject({ tasks: 4, morsels: 6, retries: 1 });
+    await c4.unpersist();
+  });
+});
+
 describe('repartition and coalesce', () => {
   it('round-robin and hash repartitioning keep every row and set the partition count', async () => {
     const df = four.range(1000);

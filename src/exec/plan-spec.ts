@@ -16,6 +16,7 @@ import { HashAggregateOp, type AggMode } from './aggregate.js';
 import { CoalesceOp, EmptyOp, FilterOp, LimitOp, ProjectOp, SampleOp, ScanOp, UnionOp } from './basic.js';
 import { ExchangeOp } from './exchange.js';
 import { HashJoinOp } from './join.js';
+import { type MorselPlan, MorselSource } from './morsels.js';
 import { type ExecContext, PhysicalOp } from './operator.js';
 import { type SharedBatch, shareBatch, unshareBatch } from './serde.js';
 import { SortOp } from './sort.js';
@@ -30,7 +31,8 @@ export type SourceSpec =
 
 /** An operator tree as plain data. */
 export type OpSpec =
-  | { readonly op: 'scan'; readonly source: SourceSpec; readonly columns: readonly number[]; readonly filters: readonly BoundExpr[]; readonly limit: number | null; readonly fields: readonly Field[] }
+  /** `morsels`: the scan reads this task's morsels of its source (a morsel-driven stage, see morsels.ts). */
+  | { readonly op: 'scan'; readonly source: SourceSpec; readonly columns: readonly number[]; readonly filters: readonly BoundExpr[]; readonly limit: number | null; readonly fields: readonly Field[]; readonly morsels?: MorselPlan }
   | { readonly op: 'filter'; readonly child: OpSpec; readonly condition: BoundExpr }
   | { readonly op: 'project'; readonly child: OpSpec; readonly exprs: readonly BoundExpr[]; readonly fields: readonly Field[] }
   | { readonly op: 'limit'; readonly child: OpSpec; readonly limit: number; readonly offset: number; readonly global: boolean }
@@ -94,16 +96,17 @@ export function sharedPartitions(m: MemoryInput): SharedBatch[][] {
 }
 
 /** A scan's source; a memory source is narrowed to the scanned columns (`columns` is then 0..k-1). */
-function scanSpec(o: ScanOp, memories: MemoryInput[]): OpSpec {
+function scanSpec(o: ScanOp, memories: MemoryInput[], morsels: MorselPlan | undefined): OpSpec {
   const s = o.source;
-  if (!(s instanceof MemorySource)) return { op: 'scan', source: sourceSpec(s), columns: o.columns, filters: o.filters, limit: o.limit, fields: o.schema.fields };
+  const c = morsels ? { morsels } : {};
+  if (!(s instanceof MemorySource)) return { op: 'scan', source: sourceSpec(s), columns: o.columns, filters: o.filters, limit: o.limit, fields: o.schema.fields, ...c };
   let id = memories.findIndex((m) => m.source === s && m.columns.length === o.columns.length && m.columns.every((c, k) => c === o.columns[k]));
   if (id < 0) {
     id = memories.length;
     memories.push({ source: s, columns: o.columns });
   }
   const source: SourceSpec = { kind: 'memory', fields: o.columns.map((j) => s.schema.fields[j]!), id, partitions: s.partitions.length, label: s.describe().split(' (')[0]! };
-  return { op: 'scan', source, columns: o.columns.map((_, k) => k), filters: o.filters, limit: o.limit, fields: o.schema.fields };
+  return { op: 'scan', source, columns: o.columns.map((_, k) => k), filters: o.filters, limit: o.limit, fields: o.schema.fields, ...c };
 }
 
 function sourceSpec(s: DataSource): SourceSpec {
@@ -128,9 +131,10 @@ function buildSource(s: SourceSpec, memory: readonly (readonly (readonly SharedB
 
 /**
  * Describes the stage rooted at `op`. Exchanges met below it become `input` leaves and are
- * listed in `inputs` (in id order) so the scheduler can attach their data.
+ * listed in `inputs` (in id order) so the scheduler can attach their data. `morsel`: the scan
+ * of a morsel-driven stage and how its tasks split it.
  */
-export function describeStage(op: PhysicalOp, inputs: ExchangeOp[] = [], memories: MemoryInput[] = []): OpSpec {
+export function describeStage(op: PhysicalOp, inputs: ExchangeOp[] = [], memories: MemoryInput[] = [], morsel?: { scan: ScanOp; plan: MorselPlan }): OpSpec {
   const rec = (o: PhysicalOp): OpSpec => {
     if (o instanceof ExchangeOp) {
       let id = inputs.indexOf(o);
@@ -140,7 +144,7 @@ export function describeStage(op: PhysicalOp, inputs: ExchangeOp[] = [], memorie
       }
       return { op: 'input', id, fields: o.schema.fields, partitions: o.numPartitions() };
     }
-    if (o instanceof ScanOp) return scanSpec(o, memories);
+    if (o instanceof ScanOp) return scanSpec(o, memories, o === morsel?.scan ? morsel.plan : undefined);
     if (o instanceof FilterOp) return { op: 'filter', child: rec(o.child), condition: o.condition };
     if (o instanceof ProjectOp) return { op: 'project', child: rec(o.child), exprs: o.exprs, fields: o.schema.fields };
     if (o instanceof LimitOp) return { op: 'limit', child: rec(o.child), limit: o.limit, offset: o.offset, global: o.global };
@@ -219,7 +223,10 @@ export function buildStage(
         const schema = new Schema(s.fields);
         return new InputOp(schema, (inputs[s.id] ?? []).map((p) => p.map((b) => unshareBatch(b, schema))));
       }
-      case 'scan': return new ScanOp(buildSource(s.source, memory), s.columns, s.filters, s.limit, new Schema(s.fields));
+      case 'scan': {
+        const source = buildSource(s.source, memory);
+        return new ScanOp(s.morsels ? new MorselSource(source, s.morsels) : source, s.columns, s.filters, s.limit, new Schema(s.fields));
+      }
       case 'filter': return new FilterOp(rec(s.child), s.condition);
       case 'project': return new ProjectOp(rec(s.child), s.exprs, new Schema(s.fields));
       case 'limit': return new LimitOp(rec(s.child), s.limit, s.offset, s.global);

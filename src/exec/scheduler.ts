@@ -1,7 +1,9 @@
 /**
  * Job execution: optimises and plans a logical tree, cuts the physical plan into stages at
  * exchanges, and runs each stage as one task per partition — on the worker pool when there is
- * one and the stage can be described as data, else in the main thread. Stages run as soon as the
+ * one and the stage can be described as data, else in the main thread. A stage that scans and
+ * feeds a hash exchange instead runs one task per worker over shared morsels (morsels.ts).
+ * Stages run as soon as the
  * exchanges they read are materialised (a DAG: independent stages run concurrently). Emits
  * job/stage/task events and keeps per-stage metrics for explain('analyze').
  */
@@ -13,6 +15,7 @@ import type { LogicalPlan } from '../plan/logical.js';
 import { type PlannerConfig, planPhysical } from '../plan/physical.js';
 import { ExchangeOp } from './exchange.js';
 import { ExecContext, type PhysicalOp } from './operator.js';
+import { type MorselPlan, MorselSource, morselScan, morselsOf, withScanSource } from './morsels.js';
 import { InputOp, type MemoryInput, NotSerializable, type OpSpec, describeStage, onlyPartitions, partitionsRead, sharedPartitions } from './plan-spec.js';
 import { TaskError, type WorkerPool } from './pool.js';
 import { batchBytes, shareBatch, unshareBatch } from './serde.js';
@@ -24,6 +27,8 @@ export interface StageMetrics {
   readonly stageId: number;
   readonly description: string;
   readonly tasks: number;
+  /** Input morsels the tasks shared, for a morsel-driven stage (see exec/morsels.ts); else 0. */
+  readonly morsels: number;
   readonly rows: number;
   readonly bytes: number;
   readonly timeMs: number;
@@ -154,18 +159,26 @@ class Job {
     const inputs: ExchangeOp[] = [];
     const memories: MemoryInput[] = [];
     const pool = this.opts.pool;
+    // Scan → … → hash buckets: tasks share the scan's morsels instead of one task per partition.
+    const driver = output.kind === 'hash' && !directInputs ? morselScan(root) : null;
+    const morsels = driver ? morselsOf(driver.source) : null;
+    const morselCount = morsels ? morsels.length / 2 : 0;
+    let split: MorselPlan | undefined = morselCount > 1 ? { morsels: morsels!, tasks: Math.min(pool?.threads ?? 1, morselCount) } : undefined;
     if (pool && directInputs && root instanceof InputOp) {
       spec = { op: 'input', id: 0, fields: root.schema.fields, partitions: root.numPartitions() };
     } else if (pool) {
       try {
-        spec = describeStage(root, inputs, memories);
+        spec = describeStage(root, inputs, memories, split && { scan: driver!, plan: split });
       } catch (err) {
         if (!(err instanceof NotSerializable)) throw err;
         spec = undefined;
       }
     }
     const inputData = directInputs ?? (spec ? await Promise.all(inputs.map((x) => this.materialize(x))) : []);
-    const tasks = root.numPartitions();
+    // In the main thread one task takes every morsel.
+    if (split && !(pool && spec)) split = { morsels: morsels!, tasks: 1 };
+    const mainRoot = split && !(pool && spec) ? withScanSource(root, driver!, new MorselSource(driver!.source, split)) : root;
+    const tasks = split ? split.tasks : root.numPartitions();
     this.opts.emit?.('stageSubmitted', { jobId: this.id, stageId, tasks, description });
     let retries = 0;
     const buckets: Batch[][][] = new Array(tasks);
@@ -178,13 +191,14 @@ class Job {
       const wireOut = (output.kind === 'range' ? { ...output, bounds: shareBatch(output.bounds) } : output) as TaskRequest['output'];
       await Promise.all(
         Array.from({ length: tasks }, async (_, part) => {
-          // Send each task only the partitions it reads (not every shared buffer of the stage).
-          const reads = partitionsRead(root, part);
+          // Send each task only the partitions it reads (not every shared buffer of the stage);
+          // morsel-driven tasks may read any partition of the scanned source.
+          const reads = partitionsRead(root, split ? 0 : part);
           const req: TaskRequest = {
             stage: spec!,
             partition: part,
             inputs: shared.map((parts, i) => onlyPartitions(parts, reads.get(inputKeys[i]!))),
-            memory: sharedMem.map((parts, i) => onlyPartitions(parts, reads.get(memories[i]!.source))),
+            memory: sharedMem.map((parts, i) => (split && memories[i]!.source === driver!.source ? parts : onlyPartitions(parts, reads.get(memories[i]!.source)))),
             output: wireOut,
             modules: this.opts.modules,
           };
@@ -204,7 +218,7 @@ class Job {
         const ts = performance.now();
         try {
           this.ctx.checkCancelled();
-          const res = await executeTask(root, part, output, this.ctx);
+          const res = await executeTask(mainRoot, part, output, this.ctx);
           buckets[part] = res.buckets;
           if (res.sample) samples.push(res.sample);
         } catch (err) {
@@ -214,7 +228,7 @@ class Job {
       }
     }
     const all = buckets.flat();
-    const m: StageMetrics = { stageId, description, tasks, rows: rowsOf(all), bytes: bytesOf(all), timeMs: performance.now() - t0, onWorkers, retries };
+    const m: StageMetrics = { stageId, description, tasks, morsels: split ? morselCount : 0, rows: rowsOf(all), bytes: bytesOf(all), timeMs: performance.now() - t0, onWorkers, retries };
     this.stages.push(m);
     this.opts.emit?.('stageCompleted', { jobId: this.id, ...m });
     return { buckets, samples };

@@ -1,0 +1,100 @@
+/**
+ * Morsel-driven map stages. A stage that scans a source and feeds a hash exchange does not need
+ * one task per input partition: its output is re-split by key anyway, so which rows share a task
+ * cannot be seen downstream. Such a stage runs one task per worker over input morsels (one batch
+ * of an in-memory partition, or one whole partition of any other source), dealt out in turn:
+ * task t of T takes morsels t, t + T, t + 2T, … Compared with a task per partition, a stage costs
+ * one round trip per worker instead of one per partition, the workers' shares differ by at most
+ * one morsel instead of one partition (no straggler partition at the end), and each task's partial
+ * aggregate covers many partitions (fewer partial rows to shuffle and merge). The deal is fixed,
+ * not first-come: results (the rounding of floating-point sums included) do not depend on which
+ * worker ran faster, so a job gives the same answer every time at a given thread count.
+ *
+ * Qualifying stages: scan (no pushed limit) → filter / project / broadcast-join probe / partial
+ * aggregate, any number and order, writing hash buckets. A retried task redoes its own morsels.
+ */
+import type { Batch } from '../data/batch.js';
+import { type DataSource, MemorySource, projectBatch } from '../io/source.js';
+import { Schema } from '../types.js';
+import { HashAggregateOp } from './aggregate.js';
+import { FilterOp, ProjectOp, ScanOp } from './basic.js';
+import { ExchangeOp } from './exchange.js';
+import { HashJoinOp } from './join.js';
+import { type PhysicalOp, toAsync } from './operator.js';
+
+/** How a morsel-driven stage run splits its scan: the morsels, and how many tasks share them. */
+export interface MorselPlan {
+  /** Morsel m reads partition `morsels[2m]` of the source, batch `morsels[2m + 1]` of it (-1: the whole partition). */
+  readonly morsels: Int32Array;
+  /** Number of tasks; task t takes morsels t, t + tasks, t + 2·tasks, … */
+  readonly tasks: number;
+}
+
+/** The morsels of a source: each non-empty batch of an in-memory source, else each partition. */
+export function morselsOf(source: DataSource): Int32Array {
+  const list: number[] = [];
+  if (source instanceof MemorySource) {
+    source.partitions.forEach((bs, p) => bs.forEach((b, i) => { if (b.numRows > 0) list.push(p, i); }));
+  } else {
+    for (let p = 0; p < source.numPartitions(); p++) list.push(p, -1);
+  }
+  return Int32Array.from(list);
+}
+
+/** A source read by morsels: its partition `t` is what task `t` takes. */
+export class MorselSource implements DataSource {
+  constructor(readonly inner: DataSource, readonly plan: MorselPlan) {}
+  get schema(): Schema {
+    return this.inner.schema;
+  }
+  numPartitions(): number {
+    return this.plan.tasks;
+  }
+  async *read(task: number, columns: readonly number[]): AsyncIterable<Batch> {
+    const inner = this.inner;
+    const schema = new Schema(columns.map((i) => inner.schema.fields[i]!));
+    const { morsels: ms, tasks } = this.plan;
+    for (let m = task; 2 * m < ms.length; m += tasks) {
+      const p = ms[2 * m]!;
+      const b = ms[2 * m + 1]!;
+      if (b >= 0 && inner instanceof MemorySource) yield projectBatch(inner.partitions[p]![b]!, columns, schema);
+      else yield* toAsync(inner.read(p, columns));
+    }
+  }
+  describe(): string {
+    return this.inner.describe();
+  }
+  estimatedBytes(): number | undefined {
+    return this.inner.estimatedBytes();
+  }
+}
+
+/**
+ * The scan that drives a morsel-driven run of the stage rooted at `root`, or null when the stage
+ * does not qualify (see the module comment). Only worth it with more than one morsel.
+ */
+export function morselScan(root: PhysicalOp): ScanOp | null {
+  let o = root;
+  for (;;) {
+    if (o instanceof FilterOp || o instanceof ProjectOp) o = o.child;
+    else if (o instanceof HashAggregateOp && o.mode === 'partial') o = o.child;
+    else if (o instanceof HashJoinOp && o.broadcastRight && o.right instanceof ExchangeOp && o.joinType !== 'right' && o.joinType !== 'full') o = o.left;
+    else if (o instanceof ScanOp && o.limit === null && !(o.source instanceof MorselSource)) return o;
+    else return null;
+  }
+}
+
+/** The stage rooted at `root` with `scan` (found by morselScan) reading `source` instead. */
+export function withScanSource(root: PhysicalOp, scan: ScanOp, source: DataSource): PhysicalOp {
+  const rec = (o: PhysicalOp): PhysicalOp => {
+    if (o === scan) return new ScanOp(source, scan.columns, scan.filters, scan.limit, scan.schema);
+    if (o instanceof FilterOp) return new FilterOp(rec(o.child), o.condition);
+    if (o instanceof ProjectOp) return new ProjectOp(rec(o.child), o.exprs, o.schema);
+    if (o instanceof HashAggregateOp) return new HashAggregateOp(rec(o.child), o.mode, o.groupBy, o.aggs, o.schema);
+    if (o instanceof HashJoinOp) {
+      return new HashJoinOp(rec(o.left), o.right, o.joinType, o.leftKeys, o.rightKeys, o.condition, o.broadcastRight, o.schema, o.outputCols);
+    }
+    throw new Error(`internal: ${o.describe()} is not part of a morsel-driven stage`);
+  };
+  return rec(root);
+}
