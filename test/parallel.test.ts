@@ -113,7 +113,7 @@ describe('morsel-driven map stages', () => {
   // 3 cached partitions of 100k rows: 2 batches each (BATCH_SIZE 65,536), so 6 morsels.
   const cachedRange = (s: Session) => s.range(0, 300_000, 1, 3).withColumn('k', col('id').mod(7)).withColumn('x', col('id').multiply(0.1)).cache();
 
-  it('a scan feeding a hash exchange runs one task per worker over the batches; results match one thread', async () => {
+  it('a scan feeding a hash or single-partition exchange runs one task per worker over the batches; results match one thread', async () => {
     const q = (df: DataFrame) => df.filter(col('id').mod(3).neq(0)).groupBy('k').agg(F.sum('x').alias('s'), F.count('*').alias('n')).orderBy('k');
     const [c4, c1] = [cachedRange(four), cachedRange(one)];
     await c4.count();
@@ -129,6 +129,11 @@ describe('morsel-driven map stages', () => {
     expect(await q(c4).explainAnalyze()).toMatch(/hashpartitioning.*tasks=4 morsels=6 /);
     // The deal is fixed: the same job gives the same floating-point sums every time.
     for (let i = 0; i < 3; i++) expect(await q(c4).collect()).toEqual(a.out);
+    // Each task takes a contiguous run of morsels, so a single-partition exchange (a global
+    // aggregate) still sees the rows in order.
+    const list = await stagesOf(four, () => c4.filter(col('id').mod(1000).eq(0)).agg(F.collect_list('id').alias('l')).collect());
+    expect(list.out[0]!['l']).toEqual(Array.from({ length: 300 }, (_, i) => i * 1000));
+    expect(list.stages.find((m) => m.description.includes('SinglePartition'))).toMatchObject({ tasks: 4, morsels: 6 });
     await c4.unpersist();
     await c1.unpersist();
   });

@@ -1,17 +1,20 @@
 /**
- * Morsel-driven map stages. A stage that scans a source and feeds a hash exchange does not need
- * one task per input partition: its output is re-split by key anyway, so which rows share a task
- * cannot be seen downstream. Such a stage runs one task per worker over input morsels (one batch
- * of an in-memory partition, or one whole partition of any other source), dealt out in turn:
- * task t of T takes morsels t, t + T, t + 2T, … Compared with a task per partition, a stage costs
- * one round trip per worker instead of one per partition, the workers' shares differ by at most
- * one morsel instead of one partition (no straggler partition at the end), and each task's partial
- * aggregate covers many partitions (fewer partial rows to shuffle and merge). The deal is fixed,
- * not first-come: results (the rounding of floating-point sums included) do not depend on which
- * worker ran faster, so a job gives the same answer every time at a given thread count.
+ * Morsel-driven map stages. A stage that scans a source and feeds a hash or single-partition
+ * exchange does not need one task per input partition: the exchange concatenates what the tasks
+ * write, per bucket, in task order, so only the order of rows matters downstream, not which rows
+ * shared a task. Such a stage runs one task per worker over input morsels (one batch of an
+ * in-memory partition, or one whole partition of any other source), each task taking an equal,
+ * contiguous run of them: task t of T takes morsels [⌊tM/T⌋, ⌊(t+1)M/T⌋), so rows reach every
+ * bucket in the same order as with a task per partition. Compared with that, a stage costs one
+ * round trip per worker instead of one per partition, the workers' shares differ by at most one
+ * morsel instead of one partition (the last partition no longer runs alone at the end), and each
+ * task's partial aggregate covers many partitions (fewer partial rows to shuffle and merge). The
+ * deal is fixed, not first-come: results (the rounding of floating-point sums included) do not
+ * depend on which worker ran faster, so a job gives the same answer every time at a given thread
+ * count.
  *
  * Qualifying stages: scan (no pushed limit) → filter / project / broadcast-join probe / partial
- * aggregate, any number and order, writing hash buckets. A retried task redoes its own morsels.
+ * aggregate, any number and order (`morselScan`). A retried task redoes its own morsels.
  */
 import type { Batch } from '../data/batch.js';
 import { type DataSource, MemorySource, projectBatch } from '../io/source.js';
@@ -26,7 +29,7 @@ import { type PhysicalOp, toAsync } from './operator.js';
 export interface MorselPlan {
   /** Morsel m reads partition `morsels[2m]` of the source, batch `morsels[2m + 1]` of it (-1: the whole partition). */
   readonly morsels: Int32Array;
-  /** Number of tasks; task t takes morsels t, t + tasks, t + 2·tasks, … */
+  /** Number of tasks; task t takes the t-th of `tasks` equal contiguous runs of morsels. */
   readonly tasks: number;
 }
 
@@ -54,7 +57,9 @@ export class MorselSource implements DataSource {
     const inner = this.inner;
     const schema = new Schema(columns.map((i) => inner.schema.fields[i]!));
     const { morsels: ms, tasks } = this.plan;
-    for (let m = task; 2 * m < ms.length; m += tasks) {
+    const count = ms.length / 2;
+    const end = Math.floor(((task + 1) * count) / tasks);
+    for (let m = Math.floor((task * count) / tasks); m < end; m++) {
       const p = ms[2 * m]!;
       const b = ms[2 * m + 1]!;
       if (b >= 0 && inner instanceof MemorySource) yield projectBatch(inner.partitions[p]![b]!, columns, schema);

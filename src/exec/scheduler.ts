@@ -2,7 +2,8 @@
  * Job execution: optimises and plans a logical tree, cuts the physical plan into stages at
  * exchanges, and runs each stage as one task per partition — on the worker pool when there is
  * one and the stage can be described as data, else in the main thread. A stage that scans and
- * feeds a hash exchange instead runs one task per worker over shared morsels (morsels.ts).
+ * feeds a hash or single-partition exchange instead runs one task per worker over morsels
+ * (morsels.ts).
  * Stages run as soon as the
  * exchanges they read are materialised (a DAG: independent stages run concurrently). Emits
  * job/stage/task events and keeps per-stage metrics for explain('analyze').
@@ -159,8 +160,8 @@ class Job {
     const inputs: ExchangeOp[] = [];
     const memories: MemoryInput[] = [];
     const pool = this.opts.pool;
-    // Scan → … → hash buckets: tasks share the scan's morsels instead of one task per partition.
-    const driver = output.kind === 'hash' && !directInputs ? morselScan(root) : null;
+    // Scan → … → hash buckets or one partition: tasks share the scan's morsels instead of one task per partition.
+    const driver = (output.kind === 'hash' || output.kind === 'single') && !directInputs ? morselScan(root) : null;
     const morsels = driver ? morselsOf(driver.source) : null;
     const morselCount = morsels ? morsels.length / 2 : 0;
     let split: MorselPlan | undefined = morselCount > 1 ? { morsels: morsels!, tasks: Math.min(pool?.threads ?? 1, morselCount) } : undefined;
