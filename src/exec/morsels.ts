@@ -44,6 +44,20 @@ export function morselsOf(source: DataSource): Int32Array {
   return Int32Array.from(list);
 }
 
+/** Morsels [start, end) of task `task`: the task-th of `plan.tasks` equal contiguous runs. */
+export function morselRun(plan: MorselPlan, task: number): [number, number] {
+  const count = plan.morsels.length / 2;
+  return [Math.floor((task * count) / plan.tasks), Math.floor(((task + 1) * count) / plan.tasks)];
+}
+
+/** The source partitions task `task` reads (so only those travel with its request). */
+export function partitionsOfRun(plan: MorselPlan, task: number): Set<number> {
+  const [start, end] = morselRun(plan, task);
+  const out = new Set<number>();
+  for (let m = start; m < end; m++) out.add(plan.morsels[2 * m]!);
+  return out;
+}
+
 /** A source read by morsels: its partition `t` is what task `t` takes. */
 export class MorselSource implements DataSource {
   constructor(readonly inner: DataSource, readonly plan: MorselPlan) {}
@@ -56,10 +70,9 @@ export class MorselSource implements DataSource {
   async *read(task: number, columns: readonly number[]): AsyncIterable<Batch> {
     const inner = this.inner;
     const schema = new Schema(columns.map((i) => inner.schema.fields[i]!));
-    const { morsels: ms, tasks } = this.plan;
-    const count = ms.length / 2;
-    const end = Math.floor(((task + 1) * count) / tasks);
-    for (let m = Math.floor((task * count) / tasks); m < end; m++) {
+    const ms = this.plan.morsels;
+    const [start, end] = morselRun(this.plan, task);
+    for (let m = start; m < end; m++) {
       const p = ms[2 * m]!;
       const b = ms[2 * m + 1]!;
       if (b >= 0 && inner instanceof MemorySource) yield projectBatch(inner.partitions[p]![b]!, columns, schema);

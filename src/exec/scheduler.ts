@@ -16,7 +16,7 @@ import type { LogicalPlan } from '../plan/logical.js';
 import { type PlannerConfig, planPhysical } from '../plan/physical.js';
 import { ExchangeOp } from './exchange.js';
 import { ExecContext, type PhysicalOp } from './operator.js';
-import { type MorselPlan, MorselSource, morselScan, morselsOf, withScanSource } from './morsels.js';
+import { type MorselPlan, MorselSource, morselScan, morselsOf, partitionsOfRun, withScanSource } from './morsels.js';
 import { InputOp, type MemoryInput, NotSerializable, type OpSpec, describeStage, onlyPartitions, partitionsRead, sharedPartitions } from './plan-spec.js';
 import { TaskError, type WorkerPool } from './pool.js';
 import { batchBytes, shareBatch, unshareBatch } from './serde.js';
@@ -193,13 +193,13 @@ class Job {
       await Promise.all(
         Array.from({ length: tasks }, async (_, part) => {
           // Send each task only the partitions it reads (not every shared buffer of the stage);
-          // morsel-driven tasks may read any partition of the scanned source.
+          // a morsel-driven task, the partitions its run of morsels covers.
           const reads = partitionsRead(root, split ? 0 : part);
           const req: TaskRequest = {
             stage: spec!,
             partition: part,
             inputs: shared.map((parts, i) => onlyPartitions(parts, reads.get(inputKeys[i]!))),
-            memory: sharedMem.map((parts, i) => (split && memories[i]!.source === driver!.source ? parts : onlyPartitions(parts, reads.get(memories[i]!.source)))),
+            memory: sharedMem.map((parts, i) => onlyPartitions(parts, split && memories[i]!.source === driver!.source ? partitionsOfRun(split, part) : reads.get(memories[i]!.source))),
             output: wireOut,
             modules: this.opts.modules,
           };
