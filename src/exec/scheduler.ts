@@ -3,10 +3,9 @@
  * exchanges, and runs each stage as one task per partition — on the worker pool when there is
  * one and the stage can be described as data, else in the main thread. A stage that scans and
  * feeds a hash or single-partition exchange instead runs one task per worker over morsels
- * (morsels.ts).
- * Stages run as soon as the
- * exchanges they read are materialised (a DAG: independent stages run concurrently). Emits
- * job/stage/task events and keeps per-stage metrics for explain('analyze').
+ * (morsels.ts). Stages run as soon as the exchanges they read are materialised (a DAG:
+ * independent stages run concurrently). Emits job/stage/task events and keeps per-stage metrics
+ * for explain('analyze').
  */
 import { setMaxListeners } from 'node:events';
 import type { Batch } from '../data/batch.js';
