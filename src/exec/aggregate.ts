@@ -11,7 +11,7 @@ import { compileExpr } from '../expr/codegen.js';
 import type { BoundAgg, BoundExpr } from '../expr/expr.js';
 import { boundToString } from '../expr/expr.js';
 import { type DataType, Schema } from '../types.js';
-import { KeyTable } from './hashtable.js';
+import { KeyTable } from '../data/key-table.js';
 import { type ExecContext, PhysicalOp } from './operator.js';
 
 /** Rows a partial aggregate sees before judging whether grouping reduces anything. */

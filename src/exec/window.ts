@@ -26,7 +26,7 @@ import { type DataType, MAX_EXACT_INT, Schema, isList } from '../types.js';
 import { type ExecContext, PhysicalOp } from './operator.js';
 import { registerOpCodec } from './plan-spec.js';
 import { FilterOp, ProjectOp } from './basic.js';
-import { KeyTable } from './hashtable.js';
+import { KeyTable } from '../data/key-table.js';
 import { rowComparator } from './sort.js';
 import '../expr/aggregates.js';
 

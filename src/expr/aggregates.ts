@@ -8,7 +8,7 @@ import { ColumnData, allocValues, take, utf8FromStrings } from '../data/column.j
 import { fromValues } from '../data/batch.js';
 import { type DataType, MAX_EXACT_INT, isList, isNumeric, listOf } from '../types.js';
 import { registerAggregate, typeError } from './registry.js';
-import { KeyTable } from '../exec/hashtable.js';
+import { KeyTable } from '../data/key-table.js';
 
 /** Per-group running state of one aggregate. */
 export interface Accumulator {
