@@ -5,7 +5,7 @@
  */
 import { Batch } from '../data/batch.js';
 import type { ColumnData } from '../data/column.js';
-import type { Accumulator } from '../expr/aggregates.js';
+import type { Accumulator } from '../expr/registry.js';
 import { getAggregate as getAggregateDef } from '../expr/registry.js';
 import { compileExpr } from '../expr/codegen.js';
 import type { BoundAgg, BoundExpr } from '../expr/expr.js';
