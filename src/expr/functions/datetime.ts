@@ -17,7 +17,7 @@
  */
 import { IllegalArgumentError } from '../../errors.js';
 import { type DataType, MICROS_PER_DAY, isNumeric } from '../../types.js';
-import { type ScalarFunctionDef, registerScalar, typeError } from '../registry.js';
+import { type FunctionRegistry, type ScalarFunctionDef, typeError } from '../function-defs.js';
 import { dateArg, intArg, positionalRule, stringArg, strictGenerate, timestampArg } from './helpers.js';
 
 const MICROS_PER_HOUR = 3_600_000_000;
@@ -704,7 +704,7 @@ function parseSourceType(t: DataType, withFormat: boolean): DataType | undefined
 // Registrations
 // ---------------------------------------------------------------------------------------------
 
-registerScalar(
+const DEFS: ScalarFunctionDef[] = [
   {
     name: 'to_date', arity: [1, 2], nulls: 'custom',
     doc: "to_date(x[, fmt]): x as a date — strings are parsed like a cast ('yyyy[-M[-d]]', an optional time is ignored) or with the pattern fmt (e.g. 'dd/MM/yyyy'); timestamps are truncated; invalid input gives null",
@@ -861,7 +861,9 @@ registerScalar(
     resolve: positionalRule([dateArg, stringArg], 'date32', 'trunc(date, string)'),
     impl: truncDate,
   },
-);
+];
 
-/** Marker so the module is imported for its registrations. */
-export const DATETIME_LOADED = true;
+/** Registers the module's functions. */
+export function register(registry: FunctionRegistry): void {
+  registry.registerScalar(...DEFS);
+}
