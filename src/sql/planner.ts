@@ -25,8 +25,7 @@
  * to the relations before it when one exists) and those predicates become the join conditions, so
  * `FROM a, b, c WHERE a.x = b.x AND b.y = c.y` plans hash joins, not cross products.
  */
-import { Column } from '../column.js';
-import { DataFrame } from '../dataframe.js';
+import type { DataFrame } from '../dataframe.js';
 import { IllegalArgumentError, didYouMean } from '../errors.js';
 import { bindExpr } from '../expr/binder.js';
 import { evaluateConstant } from '../expr/codegen.js';
@@ -34,9 +33,10 @@ import { type BoundExpr, type Expr, type FrameBound, type WindowFrame, type Wind
 import { checkArity, functionNames, getAggregate, getScalar, isAggregate, isScalar } from '../expr/registry.js';
 import { getWindowFunction, isWindowFunction, windowFunctionNames } from '../expr/window-functions.js';
 import { formatDate, formatTimestamp } from '../expr/runtime.js';
-import { prepare } from '../exec/scheduler.js';
-import { type LogicalPlan, logicalToString } from '../plan/logical.js';
-import { physicalToString } from '../plan/physical.js';
+import * as B from '../plan/builder.js';
+import { type ExplainMode, explainString } from '../plan/explain.js';
+import { type LogicalPlan, withSchema } from '../plan/logical.js';
+import type { PlannerConfig } from '../plan/physical.js';
 import type { Session } from '../session.js';
 import { type DataType, type Field, Schema, sparkSimpleName } from '../types.js';
 import type {
@@ -179,19 +179,19 @@ function userQualifiers(f: Field): string[] {
  */
 class Frame {
   constructor(
-    public df: DataFrame | null,
+    public df: LogicalPlan | null,
     public schema: Schema,
     public names: number[],
     readonly outer: Frame | null,
   ) {}
 
-  static of(df: DataFrame, outer: Frame | null, names?: number[]): Frame {
-    return new Frame(df, df.plan.schema, names ?? df.plan.schema.fields.map((_, i) => i), outer);
+  static of(df: LogicalPlan, outer: Frame | null, names?: number[]): Frame {
+    return new Frame(df, df.schema, names ?? df.schema.fields.map((_, i) => i), outer);
   }
 
-  setDf(df: DataFrame): void {
+  setDf(df: LogicalPlan): void {
     this.df = df;
-    this.schema = df.plan.schema;
+    this.schema = df.schema;
   }
 
   get width(): number {
@@ -218,7 +218,7 @@ interface Deferred {
 
 /** CTEs in scope (innermost first). */
 interface Env {
-  readonly ctes: Map<string, DataFrame>;
+  readonly ctes: Map<string, LogicalPlan>;
   readonly parent: Env | null;
 }
 
@@ -247,7 +247,7 @@ interface XCtx {
 
 /** The result of planning a subquery against an enclosing frame. */
 type SubqueryPlan =
-  | { readonly correlated: false; readonly df: DataFrame; readonly singleRow: boolean }
+  | { readonly correlated: false; readonly df: LogicalPlan; readonly singleRow: boolean }
   | {
       readonly correlated: true;
       /** The subquery's FROM/WHERE frame (local predicates applied). */
@@ -310,18 +310,20 @@ export class SqlPlanner {
   private statement(s: SqlStatement): DataFrame {
     switch (s.kind) {
       case 'query':
-        return this.planQuery(s, EMPTY_ENV, null);
+        return this.session.dataFrameOf(this.planQuery(s, EMPTY_ENV, null));
       case 'createView': {
         const catalog = this.session.catalog;
         if (catalog.tableExists(s.name)) {
           if (s.ifNotExists) return this.emptyResult();
           if (!s.replace) this.err(s.pos, `temporary view '${s.name}' already exists; use CREATE OR REPLACE TEMP VIEW`);
         }
-        let df = this.planQuery(s.query, EMPTY_ENV, null);
+        let plan = this.planQuery(s.query, EMPTY_ENV, null);
         if (s.columns) {
-          if (s.columns.length !== df.columns.length) this.err(s.pos, `view '${s.name}' lists ${s.columns.length} column names but its query returns ${df.columns.length} columns [${df.columns.join(', ')}]`);
-          df = df.toDF(...s.columns);
+          const cols = plan.schema.names;
+          if (s.columns.length !== cols.length) this.err(s.pos, `view '${s.name}' lists ${s.columns.length} column names but its query returns ${cols.length} columns [${cols.join(', ')}]`);
+          plan = B.toDF(plan, s.columns);
         }
+        const df = this.session.dataFrameOf(plan);
         this.at(s.pos, () => catalog.registerView(s.name, df, true));
         return this.emptyResult();
       }
@@ -345,7 +347,7 @@ export class SqlPlanner {
       }
       case 'showColumns': {
         const df = this.lookupTable(s.table, s.tablePos, EMPTY_ENV);
-        return this.rowsFrame(df.columns.map((c) => ({ col_name: c })), [['col_name', 'utf8']]);
+        return this.rowsFrame(df.schema.names.map((c) => ({ col_name: c })), [['col_name', 'utf8']]);
       }
       case 'describe': {
         const df = s.table !== null ? this.lookupTable(s.table, s.tablePos, EMPTY_ENV) : this.planQuery(s.query!, EMPTY_ENV, null);
@@ -357,45 +359,46 @@ export class SqlPlanner {
           this.statement(s.statement);
           return this.rowsFrame([{ plan: 'OK' }], [['plan', 'utf8']]);
         }
-        const df = this.planQuery(s.statement, EMPTY_ENV, null);
-        return this.rowsFrame([{ plan: explainText(df, s.mode) }], [['plan', 'utf8']]);
+        const plan = this.planQuery(s.statement, EMPTY_ENV, null);
+        return this.rowsFrame([{ plan: explainString(plan, this.session.plannerConfig(), s.mode) }], [['plan', 'utf8']]);
       }
     }
   }
 
   // ------------------------------------------------------------------ tables
 
-  private lookupTable(name: string, pos: Pos, env: Env): DataFrame {
+  private lookupTable(name: string, pos: Pos, env: Env): LogicalPlan {
     const lower = name.toLowerCase();
     for (let e: Env | null = env; e; e = e.parent) {
       const cte = e.ctes.get(lower);
       if (cte) return cte;
     }
     const catalog = this.session.catalog;
-    if (catalog.tableExists(name)) return catalog.table(name);
+    if (catalog.tableExists(name)) return catalog.table(name).plan;
     const candidates = [...catalog.listTables().map((t) => t.name)];
     for (let e: Env | null = env; e; e = e.parent) candidates.push(...e.ctes.keys());
     this.err(pos, `table or view '${name}' not found${didYouMean(name, candidates)}`);
   }
 
   /** The same plan with its columns qualified only by `alias` (none when null). */
-  private requalify(df: DataFrame, aliasName: string | null): DataFrame {
-    const fields = df.plan.schema.fields.map(({ name, type, nullable }) => (aliasName ? { name, type, nullable, qualifiers: [aliasName] } : { name, type, nullable }));
-    return new DataFrame(this.session, { ...df.plan, schema: new Schema(fields) } as LogicalPlan);
+  private requalify(df: LogicalPlan, aliasName: string | null): LogicalPlan {
+    const fields = df.schema.fields.map(({ name, type, nullable }) => (aliasName ? { name, type, nullable, qualifiers: [aliasName] } : { name, type, nullable }));
+    return withSchema(df, new Schema(fields));
   }
 
-  private renameColumns(df: DataFrame, columns: readonly string[] | null, pos: Pos, what: string): DataFrame {
+  private renameColumns(df: LogicalPlan, columns: readonly string[] | null, pos: Pos, what: string): LogicalPlan {
     if (!columns) return df;
-    if (columns.length !== df.columns.length) this.err(pos, `${what} has ${df.columns.length} columns [${df.columns.join(', ')}] but ${columns.length} column names were given`);
-    return df.toDF(...columns);
+    const cols = df.schema.names;
+    if (columns.length !== cols.length) this.err(pos, `${what} has ${cols.length} columns [${cols.join(', ')}] but ${columns.length} column names were given`);
+    return B.toDF(df, columns);
   }
 
   // ------------------------------------------------------------------ queries
 
   /** Plans a full query (WITH, body, ORDER BY, LIMIT, OFFSET). `outer` is the enclosing frame of a subquery. */
-  planQuery(q: SqlQuery, envIn: Env, outer: Frame | null): DataFrame {
+  planQuery(q: SqlQuery, envIn: Env, outer: Frame | null): LogicalPlan {
     const env = this.withCtes(q, envIn);
-    let df: DataFrame;
+    let df: LogicalPlan;
     if (q.body.kind === 'select') {
       const frame = this.fromWhere(q.body, env, outer, null);
       df = this.finishSelect(q.body, q.orderBy, frame, env);
@@ -418,15 +421,15 @@ export class SqlPlanner {
     return env;
   }
 
-  private applyLimit(dfIn: DataFrame, q: SqlQuery): DataFrame {
+  private applyLimit(dfIn: LogicalPlan, q: SqlQuery): LogicalPlan {
     let df = dfIn;
     if (q.offset) {
       const n = this.constantInt(q.offset, 'OFFSET');
-      df = df.offset(n);
+      df = B.offset(df, n);
     }
     if (q.limit) {
       const n = this.constantInt(q.limit, 'LIMIT');
-      df = df.limit(n);
+      df = B.limit(df, n);
     }
     return df;
   }
@@ -456,7 +459,7 @@ export class SqlPlanner {
   }
 
   /** A set operation, VALUES list, or nested query. */
-  private planBody(b: SqlQueryBody, env: Env, outer: Frame | null): DataFrame {
+  private planBody(b: SqlQueryBody, env: Env, outer: Frame | null): LogicalPlan {
     switch (b.kind) {
       case 'select': {
         const frame = this.fromWhere(b, env, outer, null);
@@ -469,12 +472,14 @@ export class SqlPlanner {
       case 'setop': {
         const left = this.planBody(b.left, env, outer);
         const right = this.planBody(b.right, env, outer);
-        if (left.columns.length !== right.columns.length) {
-          this.err(b.pos, `${b.op.toUpperCase()} needs the same number of columns on both sides: the left has ${left.columns.length} [${left.columns.join(', ')}], the right ${right.columns.length} [${right.columns.join(', ')}]`);
+        const lc = left.schema.names;
+        const rc = right.schema.names;
+        if (lc.length !== rc.length) {
+          this.err(b.pos, `${b.op.toUpperCase()} needs the same number of columns on both sides: the left has ${lc.length} [${lc.join(', ')}], the right ${rc.length} [${rc.join(', ')}]`);
         }
         if (b.op === 'union') {
-          const u = this.at(b.pos, () => left.union(right));
-          return b.all ? u : u.distinct();
+          const u = this.at(b.pos, () => B.union(left, right));
+          return b.all ? u : B.distinct(u);
         }
         return this.at(b.pos, () => this.intersectExcept(left, right, b.op as 'intersect' | 'except'));
       }
@@ -485,52 +490,52 @@ export class SqlPlanner {
    * INTERSECT / EXCEPT (DISTINCT) with SQL set semantics, where nulls compare equal: both sides
    * are tagged, unioned, grouped by every column, and the groups filtered on which sides they came from.
    */
-  private intersectExcept(left: DataFrame, right: DataFrame, op: 'intersect' | 'except'): DataFrame {
-    const names = left.columns;
+  private intersectExcept(left: LogicalPlan, right: LogicalPlan, op: 'intersect' | 'except'): LogicalPlan {
+    const names = left.schema.names;
     const n = names.length;
-    const tag = (df: DataFrame, l: number, r: number) =>
-      df.project([...df.columns.map((c, i) => ref(i, c)), lit(l, 'int32'), lit(r, 'int32')], [...df.columns, '__l', '__r']);
-    const all = tag(left, 1, 0).union(tag(right, 0, 1));
-    const grouped = all.aggregate(
+    const tag = (df: LogicalPlan, l: number, r: number) =>
+      B.project(df, [...df.schema.names.map((c, i) => ref(i, c)), lit(l, 'int32'), lit(r, 'int32')], [...df.schema.names, '__l', '__r']);
+    const all = B.union(tag(left, 1, 0), tag(right, 0, 1));
+    const grouped = B.aggregate(all,
       names.map((c, i) => alias(ref(i, c), c)),
       [alias({ kind: 'agg', fn: 'max', args: [ref(n, '__l')], distinct: false }, '__l'), alias({ kind: 'agg', fn: 'max', args: [ref(n + 1, '__r')], distinct: false }, '__r')],
     );
     const cond = op === 'intersect'
       ? call('and', call('eq', ref(n, '__l'), lit(1, 'int32')), call('eq', ref(n + 1, '__r'), lit(1, 'int32')))
       : call('and', call('eq', ref(n, '__l'), lit(1, 'int32')), call('eq', ref(n + 1, '__r'), lit(0, 'int32')));
-    return grouped.filter(new Column(cond)).project(names.map((c, i) => ref(i, c)), names);
+    return B.project(B.filter(grouped, cond), names.map((c, i) => ref(i, c)), names);
   }
 
   /** VALUES rows: a union of one-row projections (columns col1, col2, ...). */
-  private planValues(rows: readonly (readonly SqlExpr[])[], pos: Pos): DataFrame {
+  private planValues(rows: readonly (readonly SqlExpr[])[], pos: Pos): LogicalPlan {
     const width = rows[0]!.length;
-    let out: DataFrame | null = null;
+    let out: LogicalPlan | null = null;
     const one = this.oneRow();
     for (const row of rows) {
       if (row.length !== width) this.err(row[0]?.pos ?? pos, `VALUES rows must all have ${width} values, this one has ${row.length}`);
       const ctx = this.ctx(Frame.of(one, null, []), EMPTY_ENV, 'VALUES', { subqueries: 'deny' });
       const exprs = row.map((e) => this.tx(e, ctx));
-      const df = one.project(exprs, exprs.map((_, i) => `col${i + 1}`));
-      out = out ? this.at(row[0]!.pos, () => out!.union(df)) : df;
+      const df = B.project(one, exprs, exprs.map((_, i) => `col${i + 1}`));
+      out = out ? this.at(row[0]!.pos, () => B.union(out!, df)) : df;
     }
     return out!;
   }
 
-  private oneRow(): DataFrame {
-    return this.session.range(0, 1, 1, 1);
+  private oneRow(): LogicalPlan {
+    return this.session.range(0, 1, 1, 1).plan;
   }
 
   /** ORDER BY over the output columns of a set operation / nested query (names and ordinals). */
-  private orderOutput(df: DataFrame, orderBy: readonly SqlOrderItem[], env: Env): DataFrame {
+  private orderOutput(df: LogicalPlan, orderBy: readonly SqlOrderItem[], env: Env): LogicalPlan {
     const frame = Frame.of(df, null);
     const keys = orderBy.map((o) => {
       let e: Expr;
-      const ordinal = this.ordinal(o.expr, df.columns.length, 'ORDER BY');
-      if (ordinal !== null) e = ref(ordinal, df.columns[ordinal]!);
+      const ordinal = this.ordinal(o.expr, df.schema.length, 'ORDER BY');
+      if (ordinal !== null) e = ref(ordinal, df.schema.names[ordinal]!);
       else e = this.tx(o.expr, this.ctx(frame, env, 'ORDER BY', { subqueries: 'deny' }));
-      return new Column(sortExpr(e, o));
+      return sortExpr(e, o);
     });
-    return df.orderBy(...keys);
+    return B.orderBy(df, keys);
   }
 
   /** The 0-based select-list position an integer literal names (ORDER BY 2, GROUP BY 1), or null. */
@@ -565,7 +570,7 @@ export class SqlPlanner {
       ({ frame, pending } = this.commaJoin(sel.from, plain, env, outer, corr));
     }
     const local = pending.filter((x) => x !== null);
-    if (local.length) frame.setDf(this.at(sel.where!.pos, () => frame.df!.filter(new Column(andAll(local)!))));
+    if (local.length) frame.setDf(this.at(sel.where!.pos, () => B.filter(frame.df!, andAll(local)!)));
     for (const c of withSub) this.subqueryConjunct(c, frame, env);
     return frame;
   }
@@ -600,11 +605,11 @@ export class SqlPlanner {
         df = this.renameColumns(df, f.columns, f.pos, 'the subquery');
         return Frame.of(this.requalify(df, f.alias), outer);
       }
-      case 'dataframe':
-        return Frame.of(f.alias ? f.df.alias(f.alias) : f.df, outer);
+      case 'plan':
+        return Frame.of(f.alias ? B.alias(f.plan, f.alias) : f.plan, outer);
       case 'range': {
         const n = f.args.map((a) => this.constantNumber(a, 'range()'));
-        const df = this.at(f.pos, () => (n.length === 1 ? this.session.range(n[0]!) : this.session.range(n[0]!, n[1], n[2] ?? 1, n[3])));
+        const df = this.at(f.pos, () => (n.length === 1 ? this.session.range(n[0]!) : this.session.range(n[0]!, n[1], n[2] ?? 1, n[3])).plan);
         return Frame.of(this.requalify(this.renameColumns(df, f.columns, f.pos, 'range()'), f.alias ?? 'range'), outer);
       }
       case 'join':
@@ -631,7 +636,7 @@ export class SqlPlanner {
           if (matches.length > 1) this.err(u.pos, `USING column '${u.name}' is ambiguous on the ${side} side of the join`);
         }
       }
-      const df = this.at(j.pos, () => ldf.join(rdf, using!.map((u) => u.name), j.type as 'inner'));
+      const df = this.at(j.pos, () => B.join(ldf, rdf, using!.map((u) => u.name), j.type));
       return Frame.of(df, outer);
     }
     if (j.type === 'cross' || j.on === null) {
@@ -653,8 +658,7 @@ export class SqlPlanner {
   }
 
   private joinFrames(left: Frame, right: Frame, cond: Expr | null, type: string, pos: Pos, outer: Frame | null): Frame {
-    const how = type as 'inner';
-    const df = this.at(pos, () => (cond ? left.df!.join(right.df!, new Column(cond), how) : type === 'cross' ? left.df!.crossJoin(right.df!) : left.df!.join(right.df!, undefined, how)));
+    const df = this.at(pos, () => (cond ? B.join(left.df!, right.df!, cond, type) : type === 'cross' ? B.crossJoin(left.df!, right.df!) : B.join(left.df!, right.df!, null, type)));
     const semi = type === 'left_semi' || type === 'left_anti';
     return Frame.of(df, outer, semi ? left.names : [...left.names, ...right.names.map((i) => i + left.width)]);
   }
@@ -736,7 +740,7 @@ export class SqlPlanner {
       for (const c of here) c.used = true;
       const cond = andAll(here.map((c) => remap(c.e)));
       const pos = items[k]!.pos;
-      const df = this.at(pos, () => (cond ? acc.df!.join(frames[k]!.df!, new Column(cond), 'inner') : acc.df!.crossJoin(frames[k]!.df!)));
+      const df = this.at(pos, () => (cond ? B.join(acc.df!, frames[k]!.df!, cond, 'inner') : B.crossJoin(acc.df!, frames[k]!.df!)));
       acc = Frame.of(df, outer);
     }
     const frame = Frame.of(acc.df!, outer, fromOrder.names.map(remapIndex));
@@ -763,7 +767,7 @@ export class SqlPlanner {
     const ctx = this.ctx(frame, env, 'a WHERE condition that also contains a subquery', { subqueries: 'immediate', outerRefs: false });
     const e = this.tx(c, ctx);
     this.checkBoolean(e, ctx, c.pos, 'WHERE condition');
-    frame.setDf(this.at(c.pos, () => frame.df!.filter(new Column(e))));
+    frame.setDf(this.at(c.pos, () => B.filter(frame.df!, e)));
   }
 
   // ------------------------------------------------------------------ subqueries
@@ -822,13 +826,13 @@ export class SqlPlanner {
     const p = this.planSubquery(node.query, frame, env);
     const how = negated ? 'left_anti' : 'left_semi';
     if (!p.correlated) {
-      const sub = p.df.limit(1);
-      frame.setDf(this.at(node.pos, () => frame.df!.join(sub, undefined, how)));
+      const sub = B.limit(p.df, 1);
+      frame.setDf(this.at(node.pos, () => B.join(frame.df!, sub, null, how)));
       return;
     }
     this.checkCorrelatedShape(p, node.pos, 'EXISTS', false);
     const cond = andAll(p.preds.map((e) => this.combineRefs(e, frame.width)))!;
-    frame.setDf(this.at(node.pos, () => frame.df!.join(p.inner.df!, new Column(cond), how)));
+    frame.setDf(this.at(node.pos, () => B.join(frame.df!, p.inner.df!, cond, how)));
   }
 
   private semiAntiIn(node: Extract<SqlExpr, { kind: 'inSubquery' }>, negated: boolean, frame: Frame, env: Env): void {
@@ -838,25 +842,26 @@ export class SqlPlanner {
     const W = frame.width;
     if (!p.correlated) {
       const sub = p.df;
-      if (sub.columns.length !== 1) this.err(node.query.pos, `the IN subquery must return one column, but returns ${sub.columns.length} [${sub.columns.join(', ')}]`);
-      const y = ref(W, sub.columns[0]!);
+      const subCols = sub.schema.names;
+      if (subCols.length !== 1) this.err(node.query.pos, `the IN subquery must return one column, but returns ${subCols.length} [${subCols.join(', ')}]`);
+      const y = ref(W, subCols[0]!);
       const eq = call('eq', x, y);
       this.validateJoinCond(eq, frame, sub, node.pos);
       if (!negated) {
-        frame.setDf(this.at(node.pos, () => frame.df!.join(sub, new Column(eq), 'left_semi')));
+        frame.setDf(this.at(node.pos, () => B.join(frame.df!, sub, eq, 'left_semi')));
         return;
       }
       // Null-aware anti join: drop everything when the subquery holds a null; drop null x when it is non-empty.
-      const stats = sub.aggregate([], [
+      const stats = B.aggregate(sub, [], [
         alias({ kind: 'agg', fn: 'count', args: [], distinct: false }, '__n'),
-        alias({ kind: 'agg', fn: 'count', args: [ref(0, sub.columns[0]!)], distinct: false }, '__nn'),
+        alias({ kind: 'agg', fn: 'count', args: [ref(0, subCols[0]!)], distinct: false }, '__nn'),
       ]);
       const n = ref(W, '__n');
       const nn = ref(W + 1, '__nn');
       const keep = call('or', call('eq', n, lit(0, 'int64')), call('and', call('isnotnull', x), call('eq', nn, n)));
-      const withStats = this.at(node.pos, () => frame.df!.crossJoin(stats).filter(new Column(keep)));
-      const W2 = withStats.plan.schema.length;
-      frame.setDf(this.at(node.pos, () => withStats.join(sub, new Column(call('eq', x, ref(W2, sub.columns[0]!))), 'left_anti')));
+      const withStats = this.at(node.pos, () => B.filter(B.crossJoin(frame.df!, stats), keep));
+      const W2 = withStats.schema.length;
+      frame.setDf(this.at(node.pos, () => B.join(withStats, sub, call('eq', x, ref(W2, subCols[0]!)), 'left_anti')));
       return;
     }
     this.checkCorrelatedShape(p, node.pos, 'IN', false);
@@ -866,11 +871,17 @@ export class SqlPlanner {
     const preds = p.preds.map((e) => this.combineRefs(e, W));
     const match = negated ? call('or', call('or', call('eq', x, y), call('isnull', x)), call('isnull', y)) : call('eq', x, y);
     const cond = andAll([...preds, match])!;
-    frame.setDf(this.at(node.pos, () => frame.df!.join(p.inner.df!, new Column(cond), negated ? 'left_anti' : 'left_semi')));
+    frame.setDf(this.at(node.pos, () => B.join(frame.df!, p.inner.df!, cond, negated ? 'left_anti' : 'left_semi')));
   }
 
-  private validateJoinCond(cond: Expr, frame: Frame, sub: DataFrame, pos: Pos): void {
-    const schema = new Schema([...frame.schema.fields, ...sub.plan.schema.fields]);
+  /** A scalar subquery must return one column. */
+  private checkOneColumn(p: LogicalPlan, pos: Pos): void {
+    const cols = p.schema.names;
+    if (cols.length !== 1) this.err(pos, `the scalar subquery must return one column, but returns ${cols.length} [${cols.join(', ')}]`);
+  }
+
+  private validateJoinCond(cond: Expr, frame: Frame, sub: LogicalPlan, pos: Pos): void {
+    const schema = new Schema([...frame.schema.fields, ...sub.schema.fields]);
     this.at(pos, () => bindExpr(cond, schema));
   }
 
@@ -897,8 +908,8 @@ export class SqlPlanner {
     if (p.correlated) this.err(node.pos, `correlated subqueries are not supported in ${ctx.clause} of an aggregate query; join the aggregated subquery in FROM instead`);
     let type: DataType = 'boolean';
     if (node.kind === 'subquery') {
-      if (p.df.columns.length !== 1) this.err(node.pos, `the scalar subquery must return one column, but returns ${p.df.columns.length} [${p.df.columns.join(', ')}]`);
-      type = p.df.plan.schema.fields[0]!.type;
+      this.checkOneColumn(p.df, node.pos);
+      type = p.df.schema.fields[0]!.type;
     }
     return {
       node,
@@ -917,7 +928,7 @@ export class SqlPlanner {
     const p = this.planSubquery(q, frame, ctx.env);
     if (node.kind === 'subquery') {
       if (!p.correlated) {
-        if (p.df.columns.length !== 1) this.err(node.pos, `the scalar subquery must return one column, but returns ${p.df.columns.length} [${p.df.columns.join(', ')}]`);
+        this.checkOneColumn(p.df, node.pos);
         return this.scalarUncorrelated(p, frame, node.pos);
       }
       return this.scalarCorrelated(p, frame, node.pos);
@@ -934,17 +945,18 @@ export class SqlPlanner {
     if (p.correlated) this.err(node.pos, 'a correlated IN subquery is only supported as a WHERE condition (AND-ed at the top level)');
     const x = this.tx(inNode.arg, { ...ctx, subqueries: 'deny' } as XCtx);
     const sub = p.df;
-    if (sub.columns.length !== 1) this.err(q.pos, `the IN subquery must return one column, but returns ${sub.columns.length} [${sub.columns.join(', ')}]`);
-    const yName = sub.columns[0]!;
+    const subCols = sub.schema.names;
+    if (subCols.length !== 1) this.err(q.pos, `the IN subquery must return one column, but returns ${subCols.length} [${subCols.join(', ')}]`);
+    const yName = subCols[0]!;
     const W = frame.width;
-    const stats = sub.aggregate([], [
+    const stats = B.aggregate(sub, [], [
       alias({ kind: 'agg', fn: 'count', args: [], distinct: false }, '__n'),
       alias({ kind: 'agg', fn: 'count', args: [ref(0, yName)], distinct: false }, '__nn'),
     ]);
-    const distinctKeys = sub.aggregate([alias(ref(0, yName), '__k')], []).project([ref(0, '__k'), lit(true, 'boolean')], ['__k', '__m']);
+    const distinctKeys = B.project(B.aggregate(sub, [alias(ref(0, yName), '__k')], []), [ref(0, '__k'), lit(true, 'boolean')], ['__k', '__m']);
     const eq = call('eq', x, ref(W + 2, '__k'));
-    this.validateJoinCond(eq, new Frame(null, new Schema([...frame.schema.fields, ...stats.plan.schema.fields]), [], null), distinctKeys, node.pos);
-    frame.setDf(this.at(node.pos, () => frame.df!.crossJoin(stats).join(distinctKeys, new Column(eq), 'left')));
+    this.validateJoinCond(eq, new Frame(null, new Schema([...frame.schema.fields, ...stats.schema.fields]), [], null), distinctKeys, node.pos);
+    frame.setDf(this.at(node.pos, () => B.join(B.crossJoin(frame.df!, stats), distinctKeys, eq, 'left')));
     const n = ref(W, '__n');
     const nn = ref(W + 1, '__nn');
     const m = ref(W + 3, '__m');
@@ -962,17 +974,17 @@ export class SqlPlanner {
 
   private existsMark(p: Extract<SubqueryPlan, { correlated: false }>, frame: Frame, pos: Pos): Expr {
     const W = frame.width;
-    const mark = p.df.limit(1).aggregate([], [alias({ kind: 'agg', fn: 'count', args: [], distinct: false }, '__e')]);
-    frame.setDf(this.at(pos, () => frame.df!.crossJoin(mark)));
+    const mark = B.aggregate(B.limit(p.df, 1), [], [alias({ kind: 'agg', fn: 'count', args: [], distinct: false }, '__e')]);
+    frame.setDf(this.at(pos, () => B.crossJoin(frame.df!, mark)));
     return call('gt', ref(W, '__e'), lit(0, 'int64'));
   }
 
   private scalarUncorrelated(p: Extract<SubqueryPlan, { correlated: false }>, frame: Frame, pos: Pos): Expr {
     const W = frame.width;
-    const name = p.df.columns[0]!;
+    const name = p.df.schema.names[0]!;
     // A global aggregate has exactly one row; anything else is reduced to one row (null when empty).
-    const one = p.singleRow ? p.df : p.df.aggregate([], [alias({ kind: 'agg', fn: 'first', args: [ref(0, name)], distinct: false }, name)]);
-    frame.setDf(this.at(pos, () => frame.df!.crossJoin(one)));
+    const one = p.singleRow ? p.df : B.aggregate(p.df, [], [alias({ kind: 'agg', fn: 'first', args: [ref(0, name)], distinct: false }, name)]);
+    frame.setDf(this.at(pos, () => B.crossJoin(frame.df!, one)));
     return ref(W, name);
   }
 
@@ -1012,7 +1024,7 @@ export class SqlPlanner {
   private correlatedAggregateJoin(p: Extract<SubqueryPlan, { correlated: true }>, frame: Frame, item: Expr | null, pos: Pos): { keys: number } {
     const W = frame.width;
     const eq = this.equiPreds(p, W);
-    let source: DataFrame;
+    let source: LogicalPlan;
     let groups: Expr[];
     let outerKeys: Expr[];
     let value = item;
@@ -1026,7 +1038,7 @@ export class SqlPlanner {
       const idx = [...outerIdx].sort((a, b) => a - b);
       const k = idx.length;
       const slot = new Map(idx.map((i, j) => [i, j]));
-      const domain = this.at(pos, () => frame.df!.project(idx.map((i) => ref(i, frame.schema.fields[i]!.name)), idx.map((_, j) => `__d${j}`)).distinct());
+      const domain = this.at(pos, () => B.distinct(B.project(frame.df!, idx.map((i) => ref(i, frame.schema.fields[i]!.name)), idx.map((_, j) => `__d${j}`))));
       const move = (e: Expr) => mapExpr(e, (x) => {
         if (x.kind !== 'col' || !x.qualifier) return undefined;
         if (x.qualifier.startsWith('^')) return ref(slot.get(Number(x.qualifier.slice(1)))!, `__d${slot.get(Number(x.qualifier.slice(1)))!}`);
@@ -1034,7 +1046,7 @@ export class SqlPlanner {
         return undefined;
       });
       const cond = andAll(p.preds.map(move))!;
-      source = this.at(pos, () => domain.join(p.inner.df!, new Column(cond), 'inner'));
+      source = this.at(pos, () => B.join(domain, p.inner.df!, cond, 'inner'));
       groups = idx.map((_, j) => ref(j, `__d${j}`));
       outerKeys = idx.map((i) => ref(i, frame.schema.fields[i]!.name));
       value = item ? move(item) : null;
@@ -1043,9 +1055,9 @@ export class SqlPlanner {
     const outs: Expr[] = [];
     if (value) outs.push(alias(this.liftForAggregate(value, groups), '__v'));
     outs.push(alias(lit(true, 'boolean'), '__m'));
-    const agg = this.at(pos, () => source.aggregate(groups.map((g, i) => alias(g, keyNames[i]!)), outs));
+    const agg = this.at(pos, () => B.aggregate(source, groups.map((g, i) => alias(g, keyNames[i]!)), outs));
     const cond = andAll(outerKeys.map((o, i) => call('eq', o, ref(W + i, keyNames[i]!))))!;
-    frame.setDf(this.at(pos, () => frame.df!.join(agg, new Column(cond), 'left')));
+    frame.setDf(this.at(pos, () => B.join(frame.df!, agg, cond, 'left')));
     return { keys: groups.length };
   }
 
@@ -1077,7 +1089,7 @@ export class SqlPlanner {
   }
 
   /** SELECT list, GROUP BY, HAVING, windows, DISTINCT and ORDER BY over the FROM/WHERE frame. */
-  private finishSelect(sel: SqlSelect, orderBy: readonly SqlOrderItem[], frame: Frame, env: Env): DataFrame {
+  private finishSelect(sel: SqlSelect, orderBy: readonly SqlOrderItem[], frame: Frame, env: Env): LogicalPlan {
     const namedWindows = this.namedWindows(sel);
     const isAgg = sel.groupBy !== null || sel.having !== null || sel.items.some((i) => astHasAggregate(i.expr));
     if (isAgg) return this.finishAggregate(sel, orderBy, frame, env, namedWindows);
@@ -1115,14 +1127,14 @@ export class SqlPlanner {
     }
     const df = frame.df!;
     const all = [...items, ...hidden.map((e) => ({ expr: e, name: this.fresh('sort') }))];
-    const identity = hidden.length === 0 && all.length === df.plan.schema.length && all.every((it, i) => refIndex(it.expr) === i && it.name === df.plan.schema.fields[i]!.name);
-    let out = identity ? df : this.at(sel.pos, () => df.select(...all.map((it) => new Column(alias(it.expr, it.name)))));
-    if (sel.distinct) out = out.distinct();
+    const identity = hidden.length === 0 && all.length === df.schema.length && all.every((it, i) => refIndex(it.expr) === i && it.name === df.schema.fields[i]!.name);
+    let out = identity ? df : this.at(sel.pos, () => B.select(df, all.map((it) => alias(it.expr, it.name))));
+    if (sel.distinct) out = B.distinct(out);
     if (keyRefs.length) {
-      const cols = out.columns;
-      out = out.orderBy(...keyRefs.map(({ index, o }) => new Column(sortExpr(ref(index, cols[index]!), o))));
+      const cols = out.schema.names;
+      out = B.orderBy(out, keyRefs.map(({ index, o }) => sortExpr(ref(index, cols[index]!), o)));
     }
-    if (hidden.length) out = out.project(items.map((it, i) => ref(i, it.name)), items.map((it) => it.name));
+    if (hidden.length) out = B.project(out, items.map((it, i) => ref(i, it.name)), items.map((it) => it.name));
     return out;
   }
 
@@ -1150,7 +1162,7 @@ export class SqlPlanner {
   }
 
   /** The aggregate path of finishSelect. */
-  private finishAggregate(sel: SqlSelect, orderBy: readonly SqlOrderItem[], frame: Frame, env: Env, namedWindows: Map<string, SqlWindowSpec>): DataFrame {
+  private finishAggregate(sel: SqlSelect, orderBy: readonly SqlOrderItem[], frame: Frame, env: Env, namedWindows: Map<string, SqlWindowSpec>): LogicalPlan {
     const deferred: Deferred[] = [];
     const base = { aggs: true, windows: true, subqueries: 'deferred' as SubqueryMode, deferred, namedWindows, outerRefs: false };
     // 1. select items over the input
@@ -1248,11 +1260,11 @@ export class SqlPlanner {
         xNames.push(name);
       }
     }
-    const aggDf = this.at(sel.pos, () => frame.df!.aggregate(G, X));
+    const aggDf = this.at(sel.pos, () => B.aggregate(frame.df!, G, X));
     const post = Frame.of(aggDf, null, []);
     // 6. deferred subqueries joined onto the aggregate's output
     const subRefs = deferred.map((d) => d.resolve(post));
-    const gOut = aggDf.plan.schema.fields;
+    const gOut = aggDf.schema.fields;
     const liftPost = (e: Expr, pos: Pos): Expr => mapExpr(e, (x) => {
       const j = gKeys.indexOf(json(x));
       if (j >= 0) return ref(j, gOut[j]!.name);
@@ -1269,7 +1281,7 @@ export class SqlPlanner {
     // 7. HAVING
     if (having) {
       const h = liftPost(having, sel.having!.pos);
-      post.setDf(this.at(sel.having!.pos, () => post.df!.filter(new Column(h))));
+      post.setDf(this.at(sel.having!.pos, () => B.filter(post.df!, h)));
     }
     // 8. final projection (windows, subquery values), hidden ORDER BY keys, DISTINCT, ORDER BY
     const finals = items.map((it, i) => {
@@ -1286,14 +1298,14 @@ export class SqlPlanner {
     }
     const all = [...finals, ...hidden.map((e) => ({ expr: e, name: this.fresh('sort') }))];
     const pdf = post.df!;
-    const identity = hidden.length === 0 && all.length === pdf.plan.schema.length && all.every((it, i) => refIndex(it.expr) === i && it.name === pdf.plan.schema.fields[i]!.name);
-    let out = identity ? pdf : this.at(sel.pos, () => pdf.select(...all.map((it) => new Column(alias(it.expr, it.name)))));
-    if (sel.distinct) out = out.distinct();
+    const identity = hidden.length === 0 && all.length === pdf.schema.length && all.every((it, i) => refIndex(it.expr) === i && it.name === pdf.schema.fields[i]!.name);
+    let out = identity ? pdf : this.at(sel.pos, () => B.select(pdf, all.map((it) => alias(it.expr, it.name))));
+    if (sel.distinct) out = B.distinct(out);
     if (sortKeys.length) {
-      const cols = out.columns;
-      out = out.orderBy(...sortKeys.map(({ index, o }) => new Column(sortExpr(ref(index, cols[index]!), o))));
+      const cols = out.schema.names;
+      out = B.orderBy(out, sortKeys.map(({ index, o }) => sortExpr(ref(index, cols[index]!), o)));
     }
-    if (hidden.length) out = out.project(finals.map((it, i) => ref(i, it.name)), finals.map((it) => it.name));
+    if (hidden.length) out = B.project(out, finals.map((it, i) => ref(i, it.name)), finals.map((it) => it.name));
     return out;
   }
 
@@ -1776,20 +1788,20 @@ export class SqlPlanner {
   // ------------------------------------------------------------------ entry points for the DataFrame API
 
   /** `df.selectExpr(...)`: SELECT-list items over a DataFrame. */
-  selectExprs(df: DataFrame, items: readonly SqlSelectItem[]): DataFrame {
+  selectExprs(df: LogicalPlan, items: readonly SqlSelectItem[]): LogicalPlan {
     const pos = items[0]?.pos ?? { line: 1, column: 1, offset: 0 };
     const sel: SqlSelect = { kind: 'select', distinct: false, items, from: [], where: null, groupBy: null, having: null, windows: [], pos };
     return this.finishSelect(sel, [], Frame.of(df, null), EMPTY_ENV);
   }
 
   /** `df.filter('...')`: a WHERE condition over a DataFrame (subqueries over views allowed). */
-  filterExpr(df: DataFrame, cond: SqlExpr): DataFrame {
-    const sel: SqlSelect = { kind: 'select', distinct: false, items: [], from: [{ kind: 'dataframe', df, alias: null, pos: cond.pos }], where: cond, groupBy: null, having: null, windows: [], pos: cond.pos };
+  filterExpr(df: LogicalPlan, cond: SqlExpr): LogicalPlan {
+    const sel: SqlSelect = { kind: 'select', distinct: false, items: [], from: [{ kind: 'plan', plan: df, alias: null, pos: cond.pos }], where: cond, groupBy: null, having: null, windows: [], pos: cond.pos };
     const frame = this.fromWhere(sel, EMPTY_ENV, null, null);
     const out = frame.df!;
-    const n = df.plan.schema.length;
-    if (out.plan.schema.length === n) return out;
-    return out.project(df.plan.schema.fields.map((f, i) => ref(i, f.name)), df.plan.schema.names);
+    const n = df.schema.length;
+    if (out.schema.length === n) return out;
+    return B.project(out, df.schema.fields.map((f, i) => ref(i, f.name)), df.schema.names);
   }
 
   /** `F.expr('...')`: an unresolved expression (names resolve when the Column is used). */
@@ -1996,10 +2008,8 @@ function sparkPattern(p: string): RegExp {
 }
 
 /** The explain text of a DataFrame (the same text `df.explain(mode)` prints), without printing. */
-export function explainText(df: DataFrame, mode: 'simple' | 'extended' | 'formatted'): string {
-  const { optimized, physical } = prepare(df.plan, df.session.plannerConfig());
-  if (mode === 'simple') return `== Physical Plan ==\n${physicalToString(physical)}\n`;
-  return `== Analyzed Logical Plan ==\n${logicalToString(df.plan)}\n\n== Optimized Logical Plan ==\n${logicalToString(optimized)}\n\n== Physical Plan ==\n${physicalToString(physical)}\n`;
+export function explainText(df: { readonly plan: LogicalPlan; readonly session: { plannerConfig(): PlannerConfig } }, mode: ExplainMode): string {
+  return explainString(df.plan, df.session.plannerConfig(), mode);
 }
 
 // ==================================================================== public entry points
@@ -2022,15 +2032,14 @@ export function exprFromSql(text: string): Expr {
   return item.alias ? alias(e, item.alias) : e;
 }
 
-/** `df.selectExpr(...texts)`. */
-export function selectExprs(df: DataFrame, texts: readonly string[]): DataFrame {
+/** `df.selectExpr(...texts)`: the projection (or aggregate) of SELECT-list items over `plan`. */
+export function selectExprPlan(session: Session, plan: LogicalPlan, texts: readonly string[]): LogicalPlan {
   const items = texts.map((t) => parseSelectItem(t));
-  return new SqlPlanner(df.session, texts[0] ?? '').selectExprs(df, items);
+  return new SqlPlanner(session, texts[0] ?? '').selectExprs(plan, items);
 }
 
-/** `df.filter('condition')` / `df.where('condition')`. */
-export function filterByExpr(df: DataFrame, text: string): DataFrame {
+/** `df.filter('condition')` / `df.where('condition')`: `plan` filtered by a SQL condition. */
+export function filterPlan(session: Session, plan: LogicalPlan, text: string): LogicalPlan {
   const cond = parseExpression(text);
-  return new SqlPlanner(df.session, text).filterExpr(df, cond);
+  return new SqlPlanner(session, text).filterExpr(plan, cond);
 }
-
