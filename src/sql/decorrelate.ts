@@ -56,7 +56,7 @@ export abstract class SubqueryDecorrelator extends ExpressionTranslator {
     const ctx = this.ctx(frame, env, 'a WHERE condition that also contains a subquery', { subqueries: 'immediate', outerRefs: false });
     const e = this.tx(c, ctx);
     this.checkBoolean(e, ctx, c.pos, 'WHERE condition');
-    frame.setDf(this.at(c.pos, () => B.filter(frame.df!, e)));
+    frame.setPlan(this.at(c.pos, () => B.filter(frame.plan!, e)));
   }
 
   /** Plans a subquery against the enclosing `outer` frame, detecting correlation. */
@@ -68,12 +68,12 @@ export abstract class SubqueryDecorrelator extends ExpressionTranslator {
       const inner = this.fromWhere(sel, env, outer, corr);
       if (corr.length === 0) {
         const df = this.applyLimit(this.finishSelect(sel, q.orderBy, inner, env), q);
-        return { correlated: false, df, singleRow: isSingleRow(sel, q) };
+        return { correlated: false, plan: df, singleRow: isSingleRow(sel, q) };
       }
       return { correlated: true, inner, preds: corr, sel, query: q, env };
     }
     const df = this.planQuery(q, env, outer);
-    return { correlated: false, df, singleRow: false };
+    return { correlated: false, plan: df, singleRow: false };
   }
 
   /** Moves correlated predicates onto the layout outer ++ inner (`^i` → `@i`, `@j` → `@(W + j)`). */
@@ -113,13 +113,13 @@ export abstract class SubqueryDecorrelator extends ExpressionTranslator {
     const p = this.planSubquery(node.query, frame, env);
     const how = negated ? 'left_anti' : 'left_semi';
     if (!p.correlated) {
-      const sub = B.limit(p.df, 1);
-      frame.setDf(this.at(node.pos, () => B.join(frame.df!, sub, null, how)));
+      const sub = B.limit(p.plan, 1);
+      frame.setPlan(this.at(node.pos, () => B.join(frame.plan!, sub, null, how)));
       return;
     }
     this.checkCorrelatedShape(p, node.pos, 'EXISTS', false);
     const cond = andAll(p.preds.map((e) => this.combineRefs(e, frame.width)))!;
-    frame.setDf(this.at(node.pos, () => B.join(frame.df!, p.inner.df!, cond, how)));
+    frame.setPlan(this.at(node.pos, () => B.join(frame.plan!, p.inner.plan!, cond, how)));
   }
 
   protected semiAntiIn(node: Extract<SqlExpr, { kind: 'inSubquery' }>, negated: boolean, frame: Frame, env: Env): void {
@@ -128,14 +128,14 @@ export abstract class SubqueryDecorrelator extends ExpressionTranslator {
     const p = this.planSubquery(node.query, frame, env);
     const W = frame.width;
     if (!p.correlated) {
-      const sub = p.df;
+      const sub = p.plan;
       const subCols = sub.schema.names;
       if (subCols.length !== 1) this.err(node.query.pos, `the IN subquery must return one column, but returns ${subCols.length} [${subCols.join(', ')}]`);
       const y = ref(W, subCols[0]!);
       const eq = call('eq', x, y);
       this.validateJoinCond(eq, frame, sub, node.pos);
       if (!negated) {
-        frame.setDf(this.at(node.pos, () => B.join(frame.df!, sub, eq, 'left_semi')));
+        frame.setPlan(this.at(node.pos, () => B.join(frame.plan!, sub, eq, 'left_semi')));
         return;
       }
       // Null-aware anti join: drop everything when the subquery holds a null; drop null x when it is non-empty.
@@ -146,9 +146,9 @@ export abstract class SubqueryDecorrelator extends ExpressionTranslator {
       const n = ref(W, '__n');
       const nn = ref(W + 1, '__nn');
       const keep = call('or', call('eq', n, lit(0, 'int64')), call('and', call('isnotnull', x), call('eq', nn, n)));
-      const withStats = this.at(node.pos, () => B.filter(B.crossJoin(frame.df!, stats), keep));
+      const withStats = this.at(node.pos, () => B.filter(B.crossJoin(frame.plan!, stats), keep));
       const W2 = withStats.schema.length;
-      frame.setDf(this.at(node.pos, () => B.join(withStats, sub, call('eq', x, ref(W2, subCols[0]!)), 'left_anti')));
+      frame.setPlan(this.at(node.pos, () => B.join(withStats, sub, call('eq', x, ref(W2, subCols[0]!)), 'left_anti')));
       return;
     }
     this.checkCorrelatedShape(p, node.pos, 'IN', false);
@@ -158,7 +158,7 @@ export abstract class SubqueryDecorrelator extends ExpressionTranslator {
     const preds = p.preds.map((e) => this.combineRefs(e, W));
     const match = negated ? call('or', call('or', call('eq', x, y), call('isnull', x)), call('isnull', y)) : call('eq', x, y);
     const cond = andAll([...preds, match])!;
-    frame.setDf(this.at(node.pos, () => B.join(frame.df!, p.inner.df!, cond, negated ? 'left_anti' : 'left_semi')));
+    frame.setPlan(this.at(node.pos, () => B.join(frame.plan!, p.inner.plan!, cond, negated ? 'left_anti' : 'left_semi')));
   }
 
   /** A scalar subquery must return one column. */
@@ -195,8 +195,8 @@ export abstract class SubqueryDecorrelator extends ExpressionTranslator {
     if (p.correlated) this.err(node.pos, `correlated subqueries are not supported in ${ctx.clause} of an aggregate query; join the aggregated subquery in FROM instead`);
     let type: DataType = 'boolean';
     if (node.kind === 'subquery') {
-      this.checkOneColumn(p.df, node.pos);
-      type = p.df.schema.fields[0]!.type;
+      this.checkOneColumn(p.plan, node.pos);
+      type = p.plan.schema.fields[0]!.type;
     }
     return {
       node,
@@ -215,7 +215,7 @@ export abstract class SubqueryDecorrelator extends ExpressionTranslator {
     const p = this.planSubquery(q, frame, ctx.env);
     if (node.kind === 'subquery') {
       if (!p.correlated) {
-        this.checkOneColumn(p.df, node.pos);
+        this.checkOneColumn(p.plan, node.pos);
         return this.scalarUncorrelated(p, frame, node.pos);
       }
       return this.scalarCorrelated(p, frame, node.pos);
@@ -231,7 +231,7 @@ export abstract class SubqueryDecorrelator extends ExpressionTranslator {
     const inNode = node as Extract<SqlExpr, { kind: 'inSubquery' }>;
     if (p.correlated) this.err(node.pos, 'a correlated IN subquery is only supported as a WHERE condition (AND-ed at the top level)');
     const x = this.tx(inNode.arg, { ...ctx, subqueries: 'deny' } as XCtx);
-    const sub = p.df;
+    const sub = p.plan;
     const subCols = sub.schema.names;
     if (subCols.length !== 1) this.err(q.pos, `the IN subquery must return one column, but returns ${subCols.length} [${subCols.join(', ')}]`);
     const yName = subCols[0]!;
@@ -243,7 +243,7 @@ export abstract class SubqueryDecorrelator extends ExpressionTranslator {
     const distinctKeys = B.project(B.aggregate(sub, [alias(ref(0, yName), '__k')], []), [ref(0, '__k'), lit(true, 'boolean')], ['__k', '__m']);
     const eq = call('eq', x, ref(W + 2, '__k'));
     this.validateJoinCond(eq, new Frame(null, new Schema([...frame.schema.fields, ...stats.schema.fields]), [], null), distinctKeys, node.pos);
-    frame.setDf(this.at(node.pos, () => B.join(B.crossJoin(frame.df!, stats), distinctKeys, eq, 'left')));
+    frame.setPlan(this.at(node.pos, () => B.join(B.crossJoin(frame.plan!, stats), distinctKeys, eq, 'left')));
     const n = ref(W, '__n');
     const nn = ref(W + 1, '__nn');
     const m = ref(W + 3, '__m');
@@ -261,17 +261,17 @@ export abstract class SubqueryDecorrelator extends ExpressionTranslator {
 
   protected existsMark(p: Extract<SubqueryPlan, { correlated: false }>, frame: Frame, pos: Pos): Expr {
     const W = frame.width;
-    const mark = B.aggregate(B.limit(p.df, 1), [], [alias({ kind: 'agg', fn: 'count', args: [], distinct: false }, '__e')]);
-    frame.setDf(this.at(pos, () => B.crossJoin(frame.df!, mark)));
+    const mark = B.aggregate(B.limit(p.plan, 1), [], [alias({ kind: 'agg', fn: 'count', args: [], distinct: false }, '__e')]);
+    frame.setPlan(this.at(pos, () => B.crossJoin(frame.plan!, mark)));
     return call('gt', ref(W, '__e'), lit(0, 'int64'));
   }
 
   protected scalarUncorrelated(p: Extract<SubqueryPlan, { correlated: false }>, frame: Frame, pos: Pos): Expr {
     const W = frame.width;
-    const name = p.df.schema.names[0]!;
+    const name = p.plan.schema.names[0]!;
     // A global aggregate has exactly one row; anything else is reduced to one row (null when empty).
-    const one = p.singleRow ? p.df : B.aggregate(p.df, [], [alias({ kind: 'agg', fn: 'first', args: [ref(0, name)], distinct: false }, name)]);
-    frame.setDf(this.at(pos, () => B.crossJoin(frame.df!, one)));
+    const one = p.singleRow ? p.plan : B.aggregate(p.plan, [], [alias({ kind: 'agg', fn: 'first', args: [ref(0, name)], distinct: false }, name)]);
+    frame.setPlan(this.at(pos, () => B.crossJoin(frame.plan!, one)));
     return ref(W, name);
   }
 
@@ -316,7 +316,7 @@ export abstract class SubqueryDecorrelator extends ExpressionTranslator {
     let outerKeys: Expr[];
     let value = item;
     if (eq) {
-      source = p.inner.df!;
+      source = p.inner.plan!;
       groups = eq.inner;
       outerKeys = eq.outer;
     } else {
@@ -325,7 +325,7 @@ export abstract class SubqueryDecorrelator extends ExpressionTranslator {
       const idx = [...outerIdx].sort((a, b) => a - b);
       const k = idx.length;
       const slot = new Map(idx.map((i, j) => [i, j]));
-      const domain = this.at(pos, () => B.distinct(B.project(frame.df!, idx.map((i) => ref(i, frame.schema.fields[i]!.name)), idx.map((_, j) => `__d${j}`))));
+      const domain = this.at(pos, () => B.distinct(B.project(frame.plan!, idx.map((i) => ref(i, frame.schema.fields[i]!.name)), idx.map((_, j) => `__d${j}`))));
       const move = (e: Expr) => transformExprDown(e, (x) => {
         if (x.kind !== 'col' || !x.qualifier) return undefined;
         if (x.qualifier.startsWith('^')) return ref(slot.get(Number(x.qualifier.slice(1)))!, `__d${slot.get(Number(x.qualifier.slice(1)))!}`);
@@ -333,7 +333,7 @@ export abstract class SubqueryDecorrelator extends ExpressionTranslator {
         return undefined;
       });
       const cond = andAll(p.preds.map(move))!;
-      source = this.at(pos, () => B.join(domain, p.inner.df!, cond, 'inner'));
+      source = this.at(pos, () => B.join(domain, p.inner.plan!, cond, 'inner'));
       groups = idx.map((_, j) => ref(j, `__d${j}`));
       outerKeys = idx.map((i) => ref(i, frame.schema.fields[i]!.name));
       value = item ? move(item) : null;
@@ -344,7 +344,7 @@ export abstract class SubqueryDecorrelator extends ExpressionTranslator {
     outs.push(alias(lit(true, 'boolean'), '__m'));
     const agg = this.at(pos, () => B.aggregate(source, groups.map((g, i) => alias(g, keyNames[i]!)), outs));
     const cond = andAll(outerKeys.map((o, i) => call('eq', o, ref(W + i, keyNames[i]!))))!;
-    frame.setDf(this.at(pos, () => B.join(frame.df!, agg, cond, 'left')));
+    frame.setPlan(this.at(pos, () => B.join(frame.plan!, agg, cond, 'left')));
     return { keys: groups.length };
   }
 

@@ -9,10 +9,9 @@ import { anyExpr } from '../expr/tree.js';
 import type { DataType } from '../types.js';
 import type { Pos, SqlExpr, SqlOrderItem } from './ast.js';
 
-/** A positional column reference into the current layout. */
-export function ref(index: number, name: string): Expr {
-  return { kind: 'col', name, qualifier: `@${index}` };
-}
+/** A positional column reference into the current layout (`@i`); `refIndex` reads one back. */
+export { positional as ref, positionOf as refIndex } from '../plan/analyzer/positional.js';
+
 export function call(fn: string, ...args: Expr[]): Expr {
   return { kind: 'call', fn, args };
 }
@@ -39,9 +38,6 @@ export function hasQualifierPrefix(e: Expr, prefix: string): boolean {
 }
 export function containsKind(e: Expr, kind: Expr['kind']): boolean {
   return anyExpr(e, (x) => x.kind === kind);
-}
-export function refIndex(e: Expr): number | null {
-  return e.kind === 'col' && e.qualifier?.startsWith('@') ? Number(e.qualifier.slice(1)) : null;
 }
 
 /** True if the AST expression holds a subquery (not looking inside the subqueries themselves). */

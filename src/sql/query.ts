@@ -172,7 +172,7 @@ export abstract class QueryLowering extends SelectLowering {
       ({ frame, pending } = this.commaJoin(sel.from, plain, env, outer, corr));
     }
     const local = pending.filter((x) => x !== null);
-    if (local.length) frame.setDf(this.at(sel.where!.pos, () => B.filter(frame.df!, andAll(local)!)));
+    if (local.length) frame.setPlan(this.at(sel.where!.pos, () => B.filter(frame.plan!, andAll(local)!)));
     for (const c of withSub) this.subqueryConjunct(c, frame, env);
     return frame;
   }
@@ -217,8 +217,8 @@ export abstract class QueryLowering extends SelectLowering {
   protected planJoin(j: Extract<SqlFrom, { kind: 'join' }>, env: Env, outer: Frame | null): Frame {
     const left = this.planFrom(j.left, env, outer);
     const right = this.planFrom(j.right, env, outer);
-    const ldf = left.df!;
-    const rdf = right.df!;
+    const ldf = left.plan!;
+    const rdf = right.plan!;
     let using = j.using;
     if (j.natural) {
       const rnames = right.names.map((i) => right.schema.fields[i]!.name.toLowerCase());
@@ -255,7 +255,7 @@ export abstract class QueryLowering extends SelectLowering {
   }
 
   protected joinFrames(left: Frame, right: Frame, cond: Expr | null, type: string, pos: Pos, outer: Frame | null): Frame {
-    const df = this.at(pos, () => (cond ? B.join(left.df!, right.df!, cond, type) : type === 'cross' ? B.crossJoin(left.df!, right.df!) : B.join(left.df!, right.df!, null, type)));
+    const df = this.at(pos, () => (cond ? B.join(left.plan!, right.plan!, cond, type) : type === 'cross' ? B.crossJoin(left.plan!, right.plan!) : B.join(left.plan!, right.plan!, null, type)));
     const semi = type === 'left_semi' || type === 'left_anti';
     return Frame.of(df, outer, semi ? left.names : [...left.names, ...right.names.map((i) => i + left.width)]);
   }
@@ -337,10 +337,10 @@ export abstract class QueryLowering extends SelectLowering {
       for (const c of here) c.used = true;
       const cond = andAll(here.map((c) => remap(c.e)));
       const pos = items[k]!.pos;
-      const df = this.at(pos, () => (cond ? B.join(acc.df!, frames[k]!.df!, cond, 'inner') : B.crossJoin(acc.df!, frames[k]!.df!)));
+      const df = this.at(pos, () => (cond ? B.join(acc.plan!, frames[k]!.plan!, cond, 'inner') : B.crossJoin(acc.plan!, frames[k]!.plan!)));
       acc = Frame.of(df, outer);
     }
-    const frame = Frame.of(acc.df!, outer, fromOrder.names.map(remapIndex));
+    const frame = Frame.of(acc.plan!, outer, fromOrder.names.map(remapIndex));
     if (corr) corr.push(...correlated.map(remap));
     return { frame, pending: conj.filter((c) => !c.used).map((c) => remap(c.e)) };
   }

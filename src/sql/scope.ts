@@ -18,25 +18,25 @@ export function userQualifiers(f: Field): string[] {
 }
 
 /**
- * A relation being planned: its DataFrame (null while only its layout is known, for comma joins
+ * A relation being planned: its plan (null while only its layout is known, for comma joins
  * before they are built), its layout, which positions are visible by name / `*` (in display
  * order), and the enclosing query's frame for correlated references.
  */
 export class Frame {
   constructor(
-    public df: LogicalPlan | null,
+    public plan: LogicalPlan | null,
     public schema: Schema,
     public names: number[],
     readonly outer: Frame | null,
   ) {}
 
-  static of(df: LogicalPlan, outer: Frame | null, names?: number[]): Frame {
-    return new Frame(df, df.schema, names ?? df.schema.fields.map((_, i) => i), outer);
+  static of(plan: LogicalPlan, outer: Frame | null, names?: number[]): Frame {
+    return new Frame(plan, plan.schema, names ?? plan.schema.fields.map((_, i) => i), outer);
   }
 
-  setDf(df: LogicalPlan): void {
-    this.df = df;
-    this.schema = df.schema;
+  setPlan(plan: LogicalPlan): void {
+    this.plan = plan;
+    this.schema = plan.schema;
   }
 
   get width(): number {
@@ -92,7 +92,7 @@ export interface XCtx {
 
 /** The result of planning a subquery against an enclosing frame. */
 export type SubqueryPlan =
-  | { readonly correlated: false; readonly df: LogicalPlan; readonly singleRow: boolean }
+  | { readonly correlated: false; readonly plan: LogicalPlan; readonly singleRow: boolean }
   | {
       readonly correlated: true;
       /** The subquery's FROM/WHERE frame (local predicates applied). */

@@ -51,7 +51,7 @@ export abstract class SelectLowering extends SubqueryDecorrelator {
         hidden.push(e);
       }
     }
-    const df = frame.df!;
+    const df = frame.plan!;
     const all = [...items, ...hidden.map((e) => ({ expr: e, name: this.fresh('sort') }))];
     const identity = hidden.length === 0 && all.length === df.schema.length && all.every((it, i) => refIndex(it.expr) === i && it.name === df.schema.fields[i]!.name);
     let out = identity ? df : this.at(sel.pos, () => B.select(df, all.map((it) => alias(it.expr, it.name))));
@@ -186,7 +186,7 @@ export abstract class SelectLowering extends SubqueryDecorrelator {
         xNames.push(name);
       }
     }
-    const aggDf = this.at(sel.pos, () => B.aggregate(frame.df!, G, X));
+    const aggDf = this.at(sel.pos, () => B.aggregate(frame.plan!, G, X));
     const post = Frame.of(aggDf, null, []);
     // 6. deferred subqueries joined onto the aggregate's output
     const subRefs = deferred.map((d) => d.resolve(post));
@@ -207,7 +207,7 @@ export abstract class SelectLowering extends SubqueryDecorrelator {
     // 7. HAVING
     if (having) {
       const h = liftPost(having, sel.having!.pos);
-      post.setDf(this.at(sel.having!.pos, () => B.filter(post.df!, h)));
+      post.setPlan(this.at(sel.having!.pos, () => B.filter(post.plan!, h)));
     }
     // 8. final projection (windows, subquery values), hidden ORDER BY keys, DISTINCT, ORDER BY
     const finals = items.map((it, i) => {
@@ -223,7 +223,7 @@ export abstract class SelectLowering extends SubqueryDecorrelator {
       hidden.push(liftPost(k.e!, k.o.pos));
     }
     const all = [...finals, ...hidden.map((e) => ({ expr: e, name: this.fresh('sort') }))];
-    const pdf = post.df!;
+    const pdf = post.plan!;
     const identity = hidden.length === 0 && all.length === pdf.schema.length && all.every((it, i) => refIndex(it.expr) === i && it.name === pdf.schema.fields[i]!.name);
     let out = identity ? pdf : this.at(sel.pos, () => B.select(pdf, all.map((it) => alias(it.expr, it.name))));
     if (sel.distinct) out = B.distinct(out);

@@ -103,7 +103,7 @@ export class SqlPlanner extends QueryLowering {
   filterExpr(df: LogicalPlan, cond: SqlExpr): LogicalPlan {
     const sel: SqlSelect = { kind: 'select', distinct: false, items: [], from: [{ kind: 'plan', plan: df, alias: null, pos: cond.pos }], where: cond, groupBy: null, having: null, windows: [], pos: cond.pos };
     const frame = this.fromWhere(sel, EMPTY_ENV, null, null);
-    const out = frame.df!;
+    const out = frame.plan!;
     const n = df.schema.length;
     if (out.schema.length === n) return out;
     return B.project(out, df.schema.fields.map((f, i) => ref(i, f.name)), df.schema.names);
