@@ -84,28 +84,28 @@ export abstract class ExpressionTranslator extends PlannerScope {
     if (t !== 'boolean' && t !== 'null') this.err(pos, `${what} must be boolean but ${exprName(e)} is ${sparkSimpleName(t)}`);
   }
 
+  /** An integer argument such as range()'s, which must be a constant. */
   protected constantNumber(e: SqlExpr, what: string): number {
-    const x = this.tx(e, this.ctx(null, EMPTY_ENV, what, { subqueries: 'deny' }));
-    let v: unknown;
-    try {
-      v = evaluateConstant(bindExpr(x, new Schema([])));
-    } catch {
-      this.err(e.pos, `the arguments of ${what} must be constant integers`);
-    }
+    const v = this.constantValue(e, what, `the arguments of ${what} must be constant integers`);
     if (typeof v !== 'number' || !Number.isInteger(v)) this.err(e.pos, `the arguments of ${what} must be integers, got ${String(v)}`);
     return v;
   }
 
+  /** LIMIT / OFFSET: a constant non-negative integer. */
   protected constantInt(e: SqlExpr, clause: string): number {
-    const x = this.tx(e, this.ctx(null, EMPTY_ENV, clause, { subqueries: 'deny' }));
-    let v: unknown;
-    try {
-      v = evaluateConstant(bindExpr(x, new Schema([])));
-    } catch {
-      this.err(e.pos, `${clause} must be a constant integer`);
-    }
+    const v = this.constantValue(e, clause, `${clause} must be a constant integer`);
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) this.err(e.pos, `${clause} must be a non-negative integer, got ${String(v)}`);
     return v;
+  }
+
+  /** Evaluates a constant expression (no columns, no subqueries); `notConstant` is the error otherwise. */
+  private constantValue(e: SqlExpr, clause: string, notConstant: string): unknown {
+    const x = this.tx(e, this.ctx(null, EMPTY_ENV, clause, { subqueries: 'deny' }));
+    try {
+      return evaluateConstant(bindExpr(x, new Schema([])));
+    } catch {
+      this.err(e.pos, notConstant);
+    }
   }
 
   /** Translates an AST expression into an Expr. */

@@ -51,14 +51,22 @@ export abstract class SelectLowering extends SubqueryDecorrelator {
         hidden.push(e);
       }
     }
-    const df = frame.plan!;
+    return this.finishOutput(sel, frame.plan!, items, hidden, keyRefs);
+  }
+
+  /**
+   * The final projection of the select `items` plus `hidden` ORDER BY expressions (skipped when
+   * it would be the identity), then DISTINCT, ORDER BY over output positions, and the projection
+   * that drops the hidden keys.
+   */
+  private finishOutput(sel: SqlSelect, input: LogicalPlan, items: readonly { expr: Expr; name: string }[], hidden: readonly Expr[], keys: readonly { index: number; o: SqlOrderItem }[]): LogicalPlan {
     const all = [...items, ...hidden.map((e) => ({ expr: e, name: this.fresh('sort') }))];
-    const identity = hidden.length === 0 && all.length === df.schema.length && all.every((it, i) => refIndex(it.expr) === i && it.name === df.schema.fields[i]!.name);
-    let out = identity ? df : this.at(sel.pos, () => B.select(df, all.map((it) => alias(it.expr, it.name))));
+    const identity = hidden.length === 0 && all.length === input.schema.length && all.every((it, i) => refIndex(it.expr) === i && it.name === input.schema.fields[i]!.name);
+    let out = identity ? input : this.at(sel.pos, () => B.select(input, all.map((it) => alias(it.expr, it.name))));
     if (sel.distinct) out = B.distinct(out);
-    if (keyRefs.length) {
+    if (keys.length) {
       const cols = out.schema.names;
-      out = B.orderBy(out, keyRefs.map(({ index, o }) => sortExpr(ref(index, cols[index]!), o)));
+      out = B.orderBy(out, keys.map(({ index, o }) => sortExpr(ref(index, cols[index]!), o)));
     }
     if (hidden.length) out = B.project(out, items.map((it, i) => ref(i, it.name)), items.map((it) => it.name));
     return out;
@@ -222,16 +230,6 @@ export abstract class SelectLowering extends SubqueryDecorrelator {
       sortKeys.push({ index: finals.length + hidden.length, o: k.o });
       hidden.push(liftPost(k.e!, k.o.pos));
     }
-    const all = [...finals, ...hidden.map((e) => ({ expr: e, name: this.fresh('sort') }))];
-    const pdf = post.plan!;
-    const identity = hidden.length === 0 && all.length === pdf.schema.length && all.every((it, i) => refIndex(it.expr) === i && it.name === pdf.schema.fields[i]!.name);
-    let out = identity ? pdf : this.at(sel.pos, () => B.select(pdf, all.map((it) => alias(it.expr, it.name))));
-    if (sel.distinct) out = B.distinct(out);
-    if (sortKeys.length) {
-      const cols = out.schema.names;
-      out = B.orderBy(out, sortKeys.map(({ index, o }) => sortExpr(ref(index, cols[index]!), o)));
-    }
-    if (hidden.length) out = B.project(out, finals.map((it, i) => ref(i, it.name)), finals.map((it) => it.name));
-    return out;
+    return this.finishOutput(sel, post.plan!, finals, hidden, sortKeys);
   }
 }
