@@ -1,27 +1,26 @@
 /**
- * The lazy DataFrame (PySpark's DataFrame): transformations resolve names eagerly and build a
- * logical plan; actions (collect, toArrow, count, show, write) optimise and run it. Also
- * GroupedData (groupBy(...).agg) and DataFrameNaFunctions (df.na.fill / drop).
+ * The lazy DataFrame (PySpark's DataFrame): a session plus a resolved logical plan. Transformations
+ * turn their arguments into `Expr`s and call the plan builder (src/plan/builder.ts), which
+ * resolves names and builds the new plan; actions (collect, toArrow, count, show, write) optimise
+ * and run it. Also GroupedData (groupBy(...).agg) and DataFrameNaFunctions (df.na.fill / drop).
  */
 import type * as arrow from 'apache-arrow';
 import { Column, type ColumnOrName, type ColumnOrValue, type LiteralInput, literal, nameOrColumn, toExpr } from './column.js';
 import { Batch, concatBatches } from './data/batch.js';
 import { batchesToTable } from './data/arrow.js';
-import { AnalysisError, IllegalArgumentError } from './errors.js';
-import { bindExpr, castTo, resolveColumn, widenValueType } from './expr/binder.js';
-import { type BoundAgg, type BoundExpr, type BoundSortKey, type Expr, containsAgg, exprName } from './expr/expr.js';
-import { checkArity, getAggregate } from './expr/registry.js';
-import { containsWindow } from './expr/window-functions.js';
+import { IllegalArgumentError } from './errors.js';
+import { resolveColumn } from './expr/binder.js';
+import type { Expr } from './expr/expr.js';
 import { formatDouble, formatDate, formatTimestamp } from './expr/runtime.js';
 import { runJob, prepare } from './exec/scheduler.js';
-import { type JoinType, type LogicalPlan, joinSchema, logicalToString, projectSchema, qualify } from './plan/logical.js';
-import { extractJoinKeys } from './plan/optimizer.js';
+import * as B from './plan/builder.js';
+import { explainString } from './plan/explain.js';
+import { type LogicalPlan, qualify } from './plan/logical.js';
 import { physicalToString } from './plan/physical.js';
-import { collectWindowCalls, planWindows } from './plan/windows.js';
-import { type DataType, type Field, type Row, Schema, elementType, isList, isNumeric, sparkSimpleName } from './types.js';
+import { type DataType, type Row, Schema, elementType, isList, isNumeric } from './types.js';
 import type { Session } from './session.js';
 import { DataFrameWriter } from './writer.js';
-import { filterByExpr, selectExprs } from './sql/planner.js';
+import { filterPlan, selectExprPlan } from './sql/planner.js';
 
 let nextId = 1;
 
@@ -29,12 +28,6 @@ let nextId = 1;
 export type JoinHow =
   | 'inner' | 'cross' | 'outer' | 'full' | 'fullouter' | 'full_outer' | 'left' | 'leftouter' | 'left_outer'
   | 'right' | 'rightouter' | 'right_outer' | 'semi' | 'leftsemi' | 'left_semi' | 'anti' | 'leftanti' | 'left_anti';
-
-const JOIN_KINDS: Record<string, JoinType> = {
-  inner: 'inner', cross: 'cross', outer: 'full', full: 'full', fullouter: 'full', full_outer: 'full',
-  left: 'left', leftouter: 'left', left_outer: 'left', right: 'right', rightouter: 'right', right_outer: 'right',
-  semi: 'left_semi', leftsemi: 'left_semi', left_semi: 'left_semi', anti: 'left_anti', leftanti: 'left_anti', left_anti: 'left_anti',
-};
 
 /** Options of actions. */
 export interface ActionOptions {
@@ -98,65 +91,26 @@ export class DataFrame {
 
   /** A copy of this DataFrame whose columns can be qualified as `alias.column`. */
   alias(alias: string): DataFrame {
-    return new DataFrame(this.session, { ...this.plan, schema: qualify(this.plan.schema, alias) } as LogicalPlan);
+    return new DataFrame(this.session, B.alias(this.plan, alias));
   }
 
   // ------------------------------------------------------------------ projections
 
-  private bind(e: Expr): BoundExpr {
-    return bindExpr(e, this.plan.schema);
-  }
-
   /** Expands `*` and names, binds, and builds a projection (or a whole-frame aggregate if any aggregate appears). */
   select(...cols: (ColumnOrName | ColumnOrName[])[]): DataFrame {
-    const exprs = cols.flat().map(nameOrColumn);
-    if (exprs.some(containsAgg)) return this.aggregate([], exprs);
-    const expanded = this.expandStars(exprs);
-    return this.project(expanded.map((e) => e.expr), expanded.map((e) => e.name));
-  }
-
-  private expandStars(exprs: readonly Expr[]): { expr: Expr; name: string }[] {
-    const out: { expr: Expr; name: string }[] = [];
-    const fields = this.plan.schema.fields;
-    for (const e of exprs) {
-      if (e.kind === 'star') {
-        const q = e.qualifier?.toLowerCase();
-        const matching = fields.filter((f) => q === undefined || (f.qualifiers ?? []).some((x) => x.toLowerCase() === q));
-        if (q !== undefined && matching.length === 0) throw new AnalysisError(`cannot resolve '${e.qualifier}.*': no input is named '${e.qualifier}'`);
-        for (const f of matching) {
-          const idx = fields.indexOf(f);
-          out.push({ expr: { kind: 'col', name: f.name, qualifier: fieldKey(idx) }, name: f.name });
-        }
-      } else {
-        out.push({ expr: e, name: exprName(e) });
-      }
-    }
-    return out;
+    return this.derive(B.select(this.plan, cols.flat().map(nameOrColumn)));
   }
 
   /** @internal Builds a Project node from expressions and output names. */
   project(exprs: readonly Expr[], names: readonly string[]): DataFrame {
-    if (exprs.some(containsWindow)) {
-      // Window calls: Window nodes (one per PARTITION BY / ORDER BY) over the input, then the projection over their output.
-      const w = planWindows(this.plan, exprs);
-      const bound = exprs.map((e) => bindExpr(e, w.plan.schema, { onWindow: w.onWindow }));
-      return this.derive({ kind: 'project', input: w.plan, exprs: bound, schema: projectSchema(w.plan.schema, bound, names) });
-    }
-    const schema = this.plan.schema;
-    const bound = exprs.map((e) => this.bindPositional(e));
-    return this.derive({ kind: 'project', input: this.plan, exprs: bound, schema: projectSchema(schema, bound, names) });
-  }
-
-  /** Binds an expression (including internal positional refs) against this DataFrame's columns. */
-  private bindPositional(e: Expr): BoundExpr {
-    return this.bind(e);
+    return this.derive(B.project(this.plan, exprs, names));
   }
 
   /** Projects SQL expressions (`df.selectExpr('a', 'b * 2 AS b2', 'count(*)')`), parsed like a SELECT list. */
   selectExpr(...exprs: (string | string[])[]): DataFrame {
     const flat = exprs.flat();
     if (flat.length === 0) throw new IllegalArgumentError('selectExpr() needs at least one expression');
-    return selectExprs(this, flat);
+    return this.derive(selectExprPlan(this.session, this.plan, flat));
   }
 
   /** Adds or replaces a column. */
@@ -166,21 +120,7 @@ export class DataFrame {
 
   /** Adds or replaces several columns. */
   withColumns(cols: Record<string, Column>): DataFrame {
-    const fields = this.plan.schema.fields;
-    const exprs: Expr[] = fields.map((_, i) => positional(i));
-    const names = fields.map((f) => f.name);
-    for (const [name, c] of Object.entries(cols)) {
-      if (containsAgg(c.expr)) throw new AnalysisError(`withColumn('${name}', ...) cannot hold an aggregate (${exprName(c.expr)}); use groupBy().agg() or a window`);
-      const i = names.findIndex((n) => n.toLowerCase() === name.toLowerCase());
-      if (i >= 0) {
-        exprs[i] = c.expr;
-        names[i] = name;
-      } else {
-        exprs.push(c.expr);
-        names.push(name);
-      }
-    }
-    return this.project(exprs, names);
+    return this.derive(B.withColumns(this.plan, Object.entries(cols).map(([name, c]) => [name, c.expr] as const)));
   }
 
   /** Renames a column (no-op if it does not exist, as in Spark). */
@@ -190,47 +130,26 @@ export class DataFrame {
 
   /** Renames several columns. */
   withColumnsRenamed(mapping: Record<string, string>): DataFrame {
-    const fields = this.plan.schema.fields;
-    const lower = new Map(Object.entries(mapping).map(([k, v]) => [k.toLowerCase(), v]));
-    const names = fields.map((f) => lower.get(f.name.toLowerCase()) ?? f.name);
-    return this.project(fields.map((_, i) => positional(i)), names);
+    return this.derive(B.renameColumns(this.plan, mapping));
   }
 
   /** Drops columns (names that do not exist are ignored, as in Spark). */
   drop(...cols: ColumnOrName[]): DataFrame {
-    const fields = this.plan.schema.fields;
-    const dropIdx = new Set<number>();
-    for (const c of cols) {
-      if (typeof c === 'string') {
-        fields.forEach((f, i) => { if (f.name.toLowerCase() === c.toLowerCase()) dropIdx.add(i); });
-      } else {
-        const b = this.bind(c.expr);
-        if (b.kind === 'ref') dropIdx.add(b.index);
-      }
-    }
-    const keep = fields.map((_, i) => i).filter((i) => !dropIdx.has(i));
-    return this.project(keep.map(positional), keep.map((i) => fields[i]!.name));
+    return this.derive(B.dropColumns(this.plan, cols.map((c) => (typeof c === 'string' ? c : c.expr))));
   }
 
   /** Renames all columns positionally. */
   toDF(...names: string[]): DataFrame {
-    const fields = this.plan.schema.fields;
-    if (names.length !== fields.length) throw new IllegalArgumentError(`toDF() got ${names.length} names for ${fields.length} columns`);
-    return this.project(fields.map((_, i) => positional(i)), names);
+    return this.derive(B.toDF(this.plan, names));
   }
 
   // ------------------------------------------------------------------ filters
 
   /** Keeps rows where the condition is true (null counts as false): a Column, or a SQL condition string like `'age > 30'`. */
   filter(condition: Column | string): DataFrame {
-    if (typeof condition === 'string') return filterByExpr(this, condition);
+    if (typeof condition === 'string') return this.derive(filterPlan(this.session, this.plan, condition));
     if (!(condition instanceof Column)) throw new IllegalArgumentError('filter() takes a Column condition, e.g. col("age").gt(30), or a SQL condition string');
-    if (containsAgg(condition.expr)) throw new AnalysisError(`aggregate functions are not allowed in filter(): ${exprName(condition.expr)}; filter after groupBy().agg() instead`);
-    const b = this.bind(condition.expr);
-    if (b.type !== 'boolean' && b.type !== 'null') {
-      throw new AnalysisError(`filter condition ${exprName(condition.expr)} must be boolean but is ${b.type}`);
-    }
-    return this.derive({ kind: 'filter', input: this.plan, condition: castTo(b, 'boolean'), schema: this.plan.schema });
+    return this.derive(B.filter(this.plan, condition.expr));
   }
 
   /** Alias of filter. */
@@ -256,73 +175,7 @@ export class DataFrame {
 
   /** @internal Builds Aggregate + Project for group expressions and (aggregate) output expressions. */
   aggregate(groupExprs: readonly Expr[], outExprs: readonly Expr[]): DataFrame {
-    const windowed = collectWindowCalls([...groupExprs, ...outExprs])[0];
-    if (windowed) {
-      throw new AnalysisError(`window function ${exprName(windowed)} cannot be used in groupBy() / agg() or next to aggregates in one select(); aggregate first, then apply the window in a select() / withColumn() on the result`);
-    }
-    const input = this.plan.schema;
-    const groupBound = groupExprs.map((g) => bindExpr(g, input));
-    const groupNames = groupExprs.map(exprName);
-    const aggs: BoundAgg[] = [];
-    const aggKeys = new Map<string, number>();
-    const nKeys = groupBound.length;
-    const aggFields: Field[] = [];
-    const collect = (e: Expr): void => {
-      if (e.kind === 'agg') {
-        const key = JSON.stringify(e);
-        if (aggKeys.has(key)) return;
-        const def = getAggregate(e.fn);
-        const display = exprName(e);
-        checkArity(def, e.args.length, display);
-        const args = e.args.map((a) => {
-          if (a.kind === 'star') throw new AnalysisError(`'*' is only allowed in count(*), not in ${display}`);
-          if (containsAgg(a)) throw new AnalysisError(`aggregate functions cannot be nested: ${display}`);
-          return bindExpr(a, input);
-        });
-        const sig = def.resolve(args.map((a) => a.type), display);
-        aggKeys.set(key, aggs.length);
-        aggs.push({ fn: def.name, args: args.map((a, i) => castTo(a, sig.argTypes[i] ?? a.type)), distinct: e.distinct, type: sig.type });
-        aggFields.push({ name: display, type: sig.type, nullable: true });
-        return;
-      }
-      switch (e.kind) {
-        case 'call': e.args.forEach(collect); break;
-        case 'alias': case 'cast': case 'sort': collect(e.expr); break;
-        case 'case': e.branches.forEach(([c, v]) => { collect(c); collect(v); }); if (e.otherwise) collect(e.otherwise); break;
-        default: break;
-      }
-    };
-    outExprs.forEach(collect);
-    const groupFields: Field[] = groupBound.map((g, i) => {
-      const src = g.kind === 'ref' ? input.fields[g.index]! : undefined;
-      return { name: groupNames[i]!, type: g.type, nullable: src ? src.nullable : true, ...(src?.qualifiers ? { qualifiers: src.qualifiers } : {}) };
-    });
-    const aggSchema = new Schema([...groupFields, ...aggFields]);
-    const aggPlan: LogicalPlan = { kind: 'aggregate', input: this.plan, groupBy: groupBound, aggs, schema: aggSchema };
-    // Output expressions are bound over the aggregate's output: group columns by name/expression, aggregates by position.
-    const groupSchemaOnly = new Schema(groupFields);
-    const bindOut = (e: Expr): BoundExpr => {
-      const gi = groupExprs.findIndex((g) => JSON.stringify(g) === JSON.stringify(e.kind === 'alias' ? e.expr : e));
-      if (gi >= 0) return { kind: 'ref', index: gi, type: groupFields[gi]!.type, name: groupFields[gi]!.name };
-      try {
-        return bindExpr(e, groupSchemaOnly, {
-          onAggregate: (a) => {
-            const j = aggKeys.get(JSON.stringify(a))!;
-            return { kind: 'ref', index: nKeys + j, type: aggs[j]!.type, name: aggFields[j]!.name };
-          },
-        });
-      } catch (err) {
-        if (err instanceof AnalysisError && resolvesIn(e, input)) {
-          throw new AnalysisError(`expression ${exprName(e)} is neither in groupBy(${groupNames.join(', ')}) nor inside an aggregate function; add it to groupBy or wrap it in first()/max()/...`);
-        }
-        throw err;
-      }
-    };
-    const outs = [...groupExprs.map((_, i) => ({ kind: 'ref', index: i, type: groupFields[i]!.type, name: groupFields[i]!.name }) as BoundExpr), ...outExprs.map(bindOut)];
-    const names = [...groupNames, ...outExprs.map(exprName)];
-    const schema = projectSchema(aggSchema, outs, names);
-    const projected = new DataFrame(this.session, aggPlan);
-    return projected.derive({ kind: 'project', input: projected.plan, exprs: outs, schema });
+    return this.derive(B.aggregate(this.plan, groupExprs, outExprs));
   }
 
   // ------------------------------------------------------------------ ordering, limits, distinct
@@ -336,22 +189,7 @@ export class DataFrame {
       else if (typeof a === 'object' && !(a instanceof Column)) ascending = a.ascending;
       else cols.push(a);
     }
-    if (cols.length === 0) throw new IllegalArgumentError('orderBy() needs at least one column');
-    const keys: BoundSortKey[] = cols.map((c, i) => {
-      let e = nameOrColumn(c);
-      let asc = true;
-      let nullsFirst = true;
-      if (e.kind === 'sort') {
-        asc = e.ascending;
-        nullsFirst = e.nullsFirst;
-        e = e.expr;
-      } else if (ascending !== undefined) {
-        asc = Array.isArray(ascending) ? ascending[i] ?? true : ascending;
-        nullsFirst = asc;
-      }
-      return { expr: this.bind(e), ascending: asc, nullsFirst };
-    });
-    return this.derive({ kind: 'sort', input: this.plan, keys, schema: this.plan.schema });
+    return this.derive(B.orderBy(this.plan, cols.map(nameOrColumn), ascending));
   }
   /** Alias of orderBy. */
   sort(...args: (ColumnOrName | ColumnOrName[] | { ascending: boolean | boolean[] })[]): DataFrame {
@@ -360,45 +198,26 @@ export class DataFrame {
 
   /** The first `n` rows. */
   limit(n: number): DataFrame {
-    if (!Number.isInteger(n) || n < 0) throw new IllegalArgumentError(`limit(${n}): the limit must be a non-negative integer`);
-    if (this.plan.kind === 'limit' && this.plan.offset === 0) {
-      return this.derive({ ...this.plan, limit: Math.min(n, this.plan.limit) });
-    }
-    return this.derive({ kind: 'limit', input: this.plan, limit: n, offset: 0, schema: this.plan.schema });
+    return this.derive(B.limit(this.plan, n));
   }
 
   /** Skips the first `n` rows. */
   offset(n: number): DataFrame {
-    if (!Number.isInteger(n) || n < 0) throw new IllegalArgumentError(`offset(${n}): the offset must be a non-negative integer`);
-    return this.derive({ kind: 'limit', input: this.plan, limit: Number.MAX_SAFE_INTEGER, offset: n, schema: this.plan.schema });
+    return this.derive(B.offset(this.plan, n));
   }
 
   /** Distinct rows. */
   distinct(): DataFrame {
-    const fields = this.plan.schema.fields;
-    return this.aggregate(fields.map((_, i) => positional(i)), []).renameTo(fields.map((f) => f.name));
+    return this.derive(B.distinct(this.plan));
   }
 
   /** Keeps the first row for each distinct value of `subset` (all columns if omitted). */
   dropDuplicates(subset?: string[]): DataFrame {
-    if (!subset || subset.length === 0) return this.distinct();
-    const fields = this.plan.schema.fields;
-    const keyIdx = subset.map((name) => resolveColumn(this.plan.schema, name));
-    const keyExprs = keyIdx.map(positional);
-    const others = fields.map((_, i) => i).filter((i) => !keyIdx.includes(i));
-    const outs: Expr[] = others.map((i) => ({ kind: 'agg', fn: 'first', args: [positional(i)], distinct: false }));
-    const grouped = this.aggregate(keyExprs, outs);
-    // Restore the original column order and names.
-    const order = fields.map((_, i) => (keyIdx.includes(i) ? keyIdx.indexOf(i) : keyIdx.length + others.indexOf(i)));
-    return grouped.project(order.map(positional), fields.map((f) => f.name));
+    return this.derive(B.dropDuplicates(this.plan, subset ?? []));
   }
   /** Alias of dropDuplicates. */
   drop_duplicates(subset?: string[]): DataFrame {
     return this.dropDuplicates(subset);
-  }
-
-  private renameTo(names: string[]): DataFrame {
-    return this.project(names.map((_, i) => positional(i)), names);
   }
 
   // ------------------------------------------------------------------ joins and unions
@@ -408,103 +227,24 @@ export class DataFrame {
    * copy of each key), or a Column condition; `how` is one of Spark's join kinds (default inner).
    */
   join(other: DataFrame, on?: string | string[] | Column | Column[], how: JoinHow = 'inner'): DataFrame {
-    const joinType = JOIN_KINDS[String(how).toLowerCase()];
-    if (!joinType) throw new IllegalArgumentError(`unsupported join type '${how}'; use one of ${Object.keys(JOIN_KINDS).join(', ')}`);
-    if (on === undefined || (Array.isArray(on) && on.length === 0)) {
-      return this.joinOn(other, null, joinType === 'inner' ? 'cross' : joinType);
+    let cond: readonly string[] | Expr | null = null;
+    if (typeof on === 'string') cond = [on];
+    else if (Array.isArray(on) && typeof on[0] === 'string') cond = on as string[];
+    else if (on !== undefined && !(Array.isArray(on) && on.length === 0)) {
+      const conds = (Array.isArray(on) ? on : [on]) as Column[];
+      cond = conds.slice(1).reduce((a, b) => a.and(b), conds[0]!).expr;
     }
-    if (typeof on === 'string' || (Array.isArray(on) && typeof on[0] === 'string')) {
-      return this.joinUsing(other, (Array.isArray(on) ? on : [on]) as string[], joinType);
-    }
-    const conds = (Array.isArray(on) ? on : [on]) as Column[];
-    const cond = conds.slice(1).reduce((a, b) => a.and(b), conds[0]!);
-    return this.joinOn(other, cond, joinType);
+    return this.derive(B.join(this.plan, other.plan, cond, String(how)));
   }
 
   /** Cartesian product. */
   crossJoin(other: DataFrame): DataFrame {
-    return this.joinOn(other, null, 'cross');
-  }
-
-  private joinOn(other: DataFrame, cond: Column | null, joinType: JoinType): DataFrame {
-    const left = this.plan;
-    const right = other.plan;
-    const combined = new Schema([...left.schema.fields, ...right.schema.fields]);
-    let condition: BoundExpr | null = null;
-    if (cond) {
-      const b = bindExpr(cond.expr, combined);
-      if (b.type !== 'boolean') throw new AnalysisError(`join condition ${exprName(cond.expr)} must be boolean but is ${b.type}`);
-      condition = b;
-    }
-    const { leftKeys, rightKeys, residual } = extractJoinKeys(condition, left.schema.length);
-    const kind = joinType === 'cross' && leftKeys.length ? 'inner' : joinType;
-    return this.derive({ kind: 'join', left, right, joinType: kind, leftKeys, rightKeys, condition: residual, schema: joinSchema(left.schema, right.schema, kind) });
-  }
-
-  private joinUsing(other: DataFrame, names: string[], joinType: JoinType): DataFrame {
-    const left = this.plan;
-    const right = other.plan;
-    const li = names.map((n) => resolveColumn(left.schema, n));
-    const ri = names.map((n) => resolveColumn(right.schema, n));
-    const leftKeys: BoundExpr[] = [];
-    const rightKeys: BoundExpr[] = [];
-    li.forEach((l, k) => {
-      const lf = left.schema.fields[l]!;
-      const rf = right.schema.fields[ri[k]!]!;
-      const t = widenValueType(lf.type, rf.type) ?? (lf.type === 'utf8' || rf.type === 'utf8' ? 'utf8' : undefined);
-      if (!t) throw new AnalysisError(`join key '${names[k]}' has type ${lf.type} on the left and ${rf.type} on the right; cast one side`);
-      leftKeys.push(castTo({ kind: 'ref', index: l, type: lf.type, name: lf.name }, t));
-      rightKeys.push(castTo({ kind: 'ref', index: ri[k]!, type: rf.type, name: rf.name }, t));
-    });
-    const schema = joinSchema(left.schema, right.schema, joinType);
-    const joined = this.derive({ kind: 'join', left, right, joinType, leftKeys, rightKeys, condition: null, schema });
-    if (joinType === 'left_semi' || joinType === 'left_anti') return joined;
-    // Spark's USING output: keys once (from the side that has them), then the other columns.
-    const lw = left.schema.length;
-    const keyExprs: Expr[] = li.map((l, k) => {
-      const lref = positional(l);
-      const rref = positional(lw + ri[k]!);
-      if (joinType === 'right') return rref;
-      if (joinType === 'full') return { kind: 'call', fn: 'coalesce', args: [lref, rref] };
-      return lref;
-    });
-    const restL = left.schema.fields.map((_, i) => i).filter((i) => !li.includes(i));
-    const restR = right.schema.fields.map((_, i) => i).filter((i) => !ri.includes(i));
-    const exprs = [...keyExprs, ...restL.map(positional), ...restR.map((i) => positional(lw + i))];
-    const outNames = [...li.map((l) => left.schema.fields[l]!.name), ...restL.map((i) => left.schema.fields[i]!.name), ...restR.map((i) => right.schema.fields[i]!.name)];
-    const bound = exprs.map((e) => joined.bindPositional(e));
-    // Keep the qualifiers of both sides on the key columns so df1.col('k') and df2.col('k') still resolve.
-    const jf = joined.plan.schema.fields;
-    const outSchema = projectSchema(joined.plan.schema, bound, outNames);
-    const fields = outSchema.fields.map((f, i) => {
-      if (i >= li.length) return f;
-      const q = [...(jf[li[i]!]!.qualifiers ?? []), ...(jf[lw + ri[i]!]!.qualifiers ?? [])];
-      return { ...f, qualifiers: q, nullable: joinType === 'inner' ? jf[li[i]!]!.nullable : true };
-    });
-    return joined.derive({ kind: 'project', input: joined.plan, exprs: bound, schema: new Schema(fields) });
+    return this.derive(B.crossJoin(this.plan, other.plan));
   }
 
   /** Union by column position (duplicates kept, like SQL UNION ALL). */
   union(other: DataFrame): DataFrame {
-    const a = this.plan.schema;
-    const b = other.plan.schema;
-    if (a.length !== b.length) {
-      throw new AnalysisError(`union() needs the same number of columns: the first DataFrame has ${a.length} [${a.names.join(', ')}], the second ${b.length} [${b.names.join(', ')}]; use unionByName(other, true) to match by name`);
-    }
-    const types: DataType[] = a.fields.map((f, i) => {
-      const t = widenValueType(f.type, b.fields[i]!.type) ?? (f.type === 'utf8' || b.fields[i]!.type === 'utf8' ? 'utf8' : undefined);
-      if (!t) throw new AnalysisError(`union() column ${i + 1} ('${f.name}') has type ${f.type} in the first DataFrame and ${b.fields[i]!.type} in the second; cast one of them`);
-      return t;
-    });
-    const conform = (df: DataFrame): LogicalPlan => {
-      const fields = df.plan.schema.fields;
-      if (fields.every((f, i) => f.type === types[i])) return df.plan;
-      const exprs = fields.map((f, i) => castTo({ kind: 'ref', index: i, type: f.type, name: f.name }, types[i]!));
-      return { kind: 'project', input: df.plan, exprs, schema: projectSchema(df.plan.schema, exprs, fields.map((f) => f.name)) };
-    };
-    const inputs = [conform(this), conform(other)];
-    const schema = new Schema(a.fields.map((f, i) => ({ name: f.name, type: types[i]!, nullable: f.nullable || b.fields[i]!.nullable })));
-    return this.derive({ kind: 'union', inputs, schema });
+    return this.derive(B.union(this.plan, other.plan));
   }
   /** Alias of union. */
   unionAll(other: DataFrame): DataFrame {
@@ -513,39 +253,19 @@ export class DataFrame {
 
   /** Union matching columns by name; with `allowMissingColumns`, absent columns are null. */
   unionByName(other: DataFrame, allowMissingColumns = false): DataFrame {
-    const mine = this.columns;
-    const theirs = other.columns;
-    const lower = (s: string) => s.toLowerCase();
-    const missingInOther = mine.filter((n) => !theirs.some((t) => lower(t) === lower(n)));
-    const missingInMine = theirs.filter((n) => !mine.some((t) => lower(t) === lower(n)));
-    if (!allowMissingColumns && (missingInOther.length || missingInMine.length)) {
-      throw new AnalysisError(`unionByName(): column(s) [${[...missingInOther, ...missingInMine].join(', ')}] are not in both DataFrames; pass allowMissingColumns = true to fill them with nulls`);
-    }
-    const all = [...mine, ...missingInMine];
-    const typeOf = (df: DataFrame, n: string) => df.plan.schema.fields.find((f) => lower(f.name) === lower(n))?.type;
-    const pick = (df: DataFrame, names: readonly string[]) =>
-      df.project(all.map((n) => {
-        const has = names.some((x) => lower(x) === lower(n));
-        if (has) return { kind: 'col', name: n } as Expr;
-        const t = typeOf(this, n) ?? typeOf(other, n) ?? 'null';
-        return { kind: 'lit', value: null, type: t } as Expr;
-      }), all);
-    return pick(this, mine).union(pick(other, theirs));
+    return this.derive(B.unionByName(this.plan, other.plan, allowMissingColumns));
   }
 
   // ------------------------------------------------------------------ partitioning
 
   /** Redistributes rows into `n` partitions: round-robin, or by hash of `cols` (a shuffle). */
   repartition(n: number, ...cols: ColumnOrName[]): DataFrame {
-    if (!Number.isInteger(n) || n < 1) throw new IllegalArgumentError(`repartition(${n}): the number of partitions must be a positive integer`);
-    const keys = cols.map((c) => this.bind(nameOrColumn(c)));
-    return this.derive({ kind: 'repartition', input: this.plan, mode: keys.length ? 'hash' : 'roundrobin', partitions: n, keys, schema: this.plan.schema });
+    return this.derive(B.repartition(this.plan, n, cols.map(nameOrColumn)));
   }
 
   /** Reduces the number of partitions to at most `n` by merging neighbours (no shuffle). */
   coalesce(n: number): DataFrame {
-    if (!Number.isInteger(n) || n < 1) throw new IllegalArgumentError(`coalesce(${n}): the number of partitions must be a positive integer`);
-    return this.derive({ kind: 'repartition', input: this.plan, mode: 'coalesce', partitions: n, keys: [], schema: this.plan.schema });
+    return this.derive(B.coalesce(this.plan, n));
   }
 
   /** Number of partitions the physical plan produces (like `df.rdd.getNumPartitions()`). */
@@ -568,10 +288,7 @@ export class DataFrame {
       fraction = a;
       seed = b;
     }
-    if (!(fraction >= 0) || (!withReplacement && fraction > 1)) {
-      throw new IllegalArgumentError(`sample() fraction must be in [0, 1] without replacement (or ≥ 0 with replacement), got ${fraction}`);
-    }
-    return this.derive({ kind: 'sample', input: this.plan, fraction, withReplacement, seed: seed ?? Math.floor(Math.random() * 2 ** 31), schema: this.plan.schema });
+    return this.derive(B.sample(this.plan, fraction, withReplacement, seed ?? Math.floor(Math.random() * 2 ** 31)));
   }
 
   /** Null handling functions (`df.na.fill`, `df.na.drop`). */
@@ -584,46 +301,24 @@ export class DataFrame {
    * string columns, a boolean fills boolean columns; an object maps column names to values.
    */
   fillna(value: LiteralInput | Record<string, LiteralInput>, subset?: string | string[]): DataFrame {
-    const fields = this.plan.schema.fields;
-    const only = subset === undefined ? undefined : (Array.isArray(subset) ? subset : [subset]).map((n) => resolveColumn(this.plan.schema, n));
-    const perColumn = new Map<number, LiteralInput>();
+    const schema = this.plan.schema;
+    const only = subset === undefined ? undefined : (Array.isArray(subset) ? subset : [subset]).map((n) => resolveColumn(schema, n));
+    const fills = new Map<number, Expr>();
     if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
-      for (const [k, v] of Object.entries(value)) perColumn.set(resolveColumn(this.plan.schema, k), v);
+      for (const [k, v] of Object.entries(value)) fills.set(resolveColumn(schema, k), toExpr(v));
     } else {
-      fields.forEach((f, i) => {
-        if (only && !only.includes(i)) return;
-        const lt = literal(value as LiteralInput).type;
-        const fits = (isNumeric(lt) && isNumeric(f.type)) || (lt === 'utf8' && f.type === 'utf8') || (lt === 'boolean' && f.type === 'boolean');
-        if (fits) perColumn.set(i, value as LiteralInput);
-      });
+      const v = value as LiteralInput;
+      for (const i of B.fillableColumns(schema, literal(v).type)) if (!only || only.includes(i)) fills.set(i, toExpr(v));
     }
-    const exprs: Expr[] = fields.map((f, i) => {
-      if (!perColumn.has(i)) return positional(i);
-      const ref = positional(i);
-      const isMissing: Expr = f.type === 'float64'
-        ? { kind: 'call', fn: 'or', args: [{ kind: 'call', fn: 'isnull', args: [ref] }, { kind: 'call', fn: 'isnan', args: [ref] }] }
-        : { kind: 'call', fn: 'isnull', args: [ref] };
-      const fill: Expr = { kind: 'cast', expr: toExpr(perColumn.get(i)!), to: f.type };
-      return { kind: 'case', branches: [[isMissing, fill]], otherwise: ref };
-    });
-    return this.project(exprs, fields.map((f) => f.name));
+    return this.derive(B.fillNulls(this.plan, fills));
   }
 
   /** Drops rows with nulls (or NaN): `how` 'any' (default) or 'all', or keep rows with at least `thresh` non-null values. */
   dropna(how: 'any' | 'all' = 'any', thresh?: number, subset?: string | string[]): DataFrame {
-    const fields = this.plan.schema.fields;
-    const idx = subset === undefined ? fields.map((_, i) => i) : (Array.isArray(subset) ? subset : [subset]).map((n) => resolveColumn(this.plan.schema, n));
-    const need = thresh ?? (how === 'all' ? 1 : idx.length);
-    const present: Expr[] = idx.map((i) => {
-      const ref = positional(i);
-      const notNull: Expr = { kind: 'call', fn: 'isnotnull', args: [ref] };
-      const ok: Expr = fields[i]!.type === 'float64' ? { kind: 'call', fn: 'and', args: [notNull, { kind: 'call', fn: 'not', args: [{ kind: 'call', fn: 'isnan', args: [ref] }] }] } : notNull;
-      return { kind: 'case', branches: [[ok, { kind: 'lit', value: 1, type: 'int32' }]], otherwise: { kind: 'lit', value: 0, type: 'int32' } };
-    });
-    if (present.length === 0) return this;
-    const total = present.reduce((a, b) => ({ kind: 'call', fn: 'add', args: [a, b] }));
-    const cond = new Column({ kind: 'call', fn: 'gte', args: [total, { kind: 'lit', value: need, type: 'int32' }] });
-    return this.filter(cond);
+    const schema = this.plan.schema;
+    const idx = subset === undefined ? schema.fields.map((_, i) => i) : (Array.isArray(subset) ? subset : [subset]).map((n) => resolveColumn(schema, n));
+    const out = B.dropNulls(this.plan, idx, thresh ?? (how === 'all' ? 1 : idx.length));
+    return out === this.plan ? this : this.derive(out);
   }
 
   // ------------------------------------------------------------------ actions
@@ -752,13 +447,7 @@ export class DataFrame {
   explain(mode: boolean | 'simple' | 'extended' | 'formatted' | 'analyze' = 'simple'): string | Promise<string> {
     if (mode === 'analyze') return this.explainAnalyze();
     const m = mode === true ? 'extended' : mode === false ? 'simple' : mode;
-    const { optimized, physical } = prepare(this.plan, this.session.plannerConfig());
-    let text: string;
-    if (m === 'simple') {
-      text = `== Physical Plan ==\n${physicalToString(physical)}\n`;
-    } else {
-      text = `== Analyzed Logical Plan ==\n${logicalToString(this.plan)}\n\n== Optimized Logical Plan ==\n${logicalToString(optimized)}\n\n== Physical Plan ==\n${physicalToString(physical)}\n`;
-    }
+    const text = explainString(this.plan, this.session.plannerConfig(), m);
     process.stdout.write(text);
     return text;
   }
@@ -815,23 +504,6 @@ export class DataFrame {
   /** True if cache()/persist() was called (and not undone). */
   get isCached(): boolean {
     return this.session.cacheManager.has(this.plan);
-  }
-}
-
-/** A positional column reference (used internally for star expansion and renames). */
-function positional(i: number): Expr {
-  return { kind: 'col', name: '', qualifier: fieldKey(i) };
-}
-function fieldKey(i: number): string {
-  return `@${i}`;
-}
-
-function resolvesIn(e: Expr, schema: Schema): boolean {
-  try {
-    bindExpr(e, schema, { onAggregate: () => ({ kind: 'lit', value: null, type: 'null' }) });
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -900,4 +572,3 @@ export class DataFrameNaFunctions {
 }
 
 export type { ColumnOrValue };
-void sparkSimpleName;

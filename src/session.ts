@@ -231,6 +231,11 @@ export class Session {
     if (this.stopped) throw new IllegalArgumentError('this Session was stopped; create a new one with Session.create()');
   }
 
+  /** @internal A DataFrame over a resolved logical plan (how the SQL planner hands back its results). */
+  dataFrameOf(plan: LogicalPlan): DataFrame {
+    return new DataFrame(this, plan);
+  }
+
   /** @internal A DataFrame scanning a source. */
   fromSource(source: DataSource): DataFrame {
     this.checkOpen();

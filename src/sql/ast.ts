@@ -4,8 +4,8 @@
  * can point errors at the spot. The parser builds it; the planner lowers it into DataFrames and
  * `Expr` trees.
  */
-import type { DataFrame } from '../dataframe.js';
 import type { LiteralValue } from '../expr/expr.js';
+import type { LogicalPlan } from '../plan/logical.js';
 import type { DataType } from '../types.js';
 import type { Pos } from './errors.js';
 
@@ -110,8 +110,8 @@ export type SqlFrom =
     }
   /** The table-valued function `range(end)` / `range(start, end[, step[, partitions]])`. */
   | { readonly kind: 'range'; readonly args: readonly SqlExpr[]; readonly alias: string | null; readonly columns: readonly string[] | null; readonly pos: Pos }
-  /** Internal: an existing DataFrame (for `df.selectExpr` / `df.filter('...')`). */
-  | { readonly kind: 'dataframe'; readonly df: DataFrame; readonly alias: string | null; readonly pos: Pos };
+  /** Internal: an existing plan (for `df.filter('...')`). */
+  | { readonly kind: 'plan'; readonly plan: LogicalPlan; readonly alias: string | null; readonly pos: Pos };
 
 /** A named window `WINDOW w AS (...)`. */
 export interface SqlNamedWindow {
