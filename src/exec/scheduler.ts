@@ -13,10 +13,11 @@ import { ExecutionError, KindlingError } from '../errors.js';
 import { optimize } from '../plan/optimizer.js';
 import type { LogicalPlan } from '../plan/logical.js';
 import { type PlannerConfig, planPhysical } from '../plan/physical.js';
+import { registerBuiltinCodecs } from './codecs.js';
 import { ExchangeOp } from './exchange.js';
 import { ExecContext, type PhysicalOp } from './operator.js';
 import { type MorselPlan, MorselSource, morselScan, morselsOf, partitionsOfRun, withScanSource } from './morsels.js';
-import { InputOp, type MemoryInput, NotSerializable, type OpSpec, describeStage, onlyPartitions, partitionsRead, sharedPartitions } from './plan-spec.js';
+import { InputOp, type MemoryInput, NotSerializable, type OpSpec, describeStage, inputSpec, onlyPartitions, partitionsRead, sharedPartitions } from './plan-spec.js';
 import { TaskError, type WorkerPool } from './pool.js';
 import { batchBytes, shareBatch, unshareBatch } from './serde.js';
 import { type OutputSpec, bucketCount, chooseBounds, executeTask } from './task.js';
@@ -66,6 +67,9 @@ export interface JobResult {
 }
 
 let nextJobId = 1;
+
+// Stages are described for workers through the operator and source codecs.
+registerBuiltinCodecs();
 
 /** Plans a logical tree for execution. */
 export function prepare(plan: LogicalPlan, cfg: PlannerConfig): { optimized: LogicalPlan; physical: PhysicalOp } {
@@ -164,11 +168,13 @@ class Job {
     const morsels = driver ? morselsOf(driver.source) : null;
     const morselCount = morsels ? morsels.length / 2 : 0;
     let split: MorselPlan | undefined = morselCount > 1 ? { morsels: morsels!, tasks: Math.min(pool?.threads ?? 1, morselCount) } : undefined;
+    // The stage as its tasks run it: with a morsel-driven scan, the scan reads a MorselSource.
+    let runRoot = split ? withScanSource(root, driver!, new MorselSource(driver!.source, split)) : root;
     if (pool && directInputs && root instanceof InputOp) {
-      spec = { op: 'input', id: 0, fields: root.schema.fields, partitions: root.numPartitions() };
+      spec = inputSpec(0, root);
     } else if (pool) {
       try {
-        spec = describeStage(root, inputs, memories, split && { scan: driver!, plan: split });
+        spec = describeStage(runRoot, inputs, memories);
       } catch (err) {
         if (!(err instanceof NotSerializable)) throw err;
         spec = undefined;
@@ -176,8 +182,10 @@ class Job {
     }
     const inputData = directInputs ?? (spec ? await Promise.all(inputs.map((x) => this.materialize(x))) : []);
     // In the main thread one task takes every morsel.
-    if (split && !(pool && spec)) split = { morsels: morsels!, tasks: 1 };
-    const mainRoot = split && !(pool && spec) ? withScanSource(root, driver!, new MorselSource(driver!.source, split)) : root;
+    if (split && !(pool && spec) && split.tasks !== 1) {
+      split = { morsels: morsels!, tasks: 1 };
+      runRoot = withScanSource(root, driver!, new MorselSource(driver!.source, split));
+    }
     const tasks = split ? split.tasks : root.numPartitions();
     this.opts.emit?.('stageSubmitted', { jobId: this.id, stageId, tasks, description });
     let retries = 0;
@@ -218,7 +226,7 @@ class Job {
         const ts = performance.now();
         try {
           this.ctx.checkCancelled();
-          const res = await executeTask(mainRoot, part, output, this.ctx);
+          const res = await executeTask(runRoot, part, output, this.ctx);
           buckets[part] = res.buckets;
           if (res.sample) samples.push(res.sample);
         } catch (err) {

@@ -6,13 +6,16 @@
  */
 import '../expr/functions/index.js';
 import '../expr/aggregates.js';
-import './window.js'; // registers the WindowOp codec so window stages can be rebuilt here
 import { allocateShared } from '../data/alloc.js';
+import { registerBuiltinCodecs } from './codecs.js';
 import { ExecContext } from './operator.js';
 import { type OpSpec, buildStage } from './plan-spec.js';
 import { type SharedBatch, shareBatch, unshareBatch } from './serde.js';
 import { type OutputSpec, executeTask } from './task.js';
 import type { PhysicalOp } from './operator.js';
+
+// Stages arrive as specs: rebuilt through the operator and source codecs.
+registerBuiltinCodecs();
 
 // Scans in this thread build their column buffers in shared memory: posted back without a copy.
 allocateShared(true);
