@@ -3,8 +3,8 @@
  * for codecs, by the class they handle. Registering a name again replaces the earlier entry.
  */
 
-/** Entries keyed by name (`keyOf`) and by the exact class they handle (`type`, when present). */
-export class KindRegistry<C extends { readonly type?: unknown }> {
+/** Entries keyed by name (`keyOf`) and by the exact class they handle (a `type` property, when present). */
+export class KindRegistry<C extends object> {
   private readonly byName = new Map<string, C>();
   private readonly byType = new Map<unknown, C>();
 
@@ -14,9 +14,9 @@ export class KindRegistry<C extends { readonly type?: unknown }> {
   register(entry: C): void {
     const name = this.keyOf(entry);
     const old = this.byName.get(name);
-    if (old?.type !== undefined) this.byType.delete(old.type);
+    if (old && 'type' in old) this.byType.delete(old.type);
     this.byName.set(name, entry);
-    if (entry.type !== undefined) this.byType.set(entry.type, entry);
+    if ('type' in entry) this.byType.set(entry.type, entry);
   }
 
   /** The entry registered for the exact class of `x`, if any. */
