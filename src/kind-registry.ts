@@ -1,14 +1,24 @@
 /**
  * A small registry of plugins (operator and source codecs, write formats) keyed by name and,
  * for codecs, by the class they handle. Registering a name again replaces the earlier entry.
+ * The entries live on `globalThis` under a `Symbol.for` key, so a module that registers a plugin
+ * reaches the same registry even when it was loaded with its own copy of Kindling's modules (as
+ * worker modules are under tsx).
  */
 
 /** Entries keyed by name (`keyOf`) and by the exact class they handle (a `type` property, when present). */
 export class KindRegistry<C extends object> {
-  private readonly byName = new Map<string, C>();
-  private readonly byType = new Map<unknown, C>();
+  private readonly byName: Map<string, C>;
+  private readonly byType: Map<unknown, C>;
 
-  constructor(private readonly keyOf: (entry: C) => string) {}
+  /** `id` names the registry process-wide (e.g. 'kindling.opCodecs'). */
+  constructor(id: string, private readonly keyOf: (entry: C) => string) {
+    const g = globalThis as Record<symbol, { byName: Map<string, C>; byType: Map<unknown, C> } | undefined>;
+    const key = Symbol.for(id);
+    const state = (g[key] ??= { byName: new Map(), byType: new Map() });
+    this.byName = state.byName;
+    this.byType = state.byType;
+  }
 
   /** Adds an entry, replacing one registered under the same name. */
   register(entry: C): void {

@@ -38,7 +38,7 @@ export interface OpCodec<T extends PhysicalOp = PhysicalOp, D = unknown> {
 }
 
 /** The registered codecs, by kind and by class. */
-export const opCodecs = new KindRegistry<OpCodec>((c) => c.kind);
+export const opCodecs = new KindRegistry<OpCodec>('kindling.opCodecs', (c) => c.kind);
 
 /** Registers a codec (again for the same kind: replaces it). */
 export function registerOpCodec<T extends PhysicalOp, D>(codec: OpCodec<T, D>): void {

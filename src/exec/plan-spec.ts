@@ -43,12 +43,6 @@ interface MemoryData {
   readonly label: string;
 }
 
-/** The `input` leaf for input `id`, read by an operator of `op`'s schema and partitions. */
-export function inputSpec(id: number, op: PhysicalOp): OpSpec {
-  const data: InputData = { id, fields: op.schema.fields, partitions: op.numPartitions() };
-  return { op: 'input', data, children: [] };
-}
-
 /** Thrown while describing a stage that cannot leave the main thread. */
 export class NotSerializable extends Error {}
 
@@ -127,20 +121,22 @@ function sourceBuilder(memory: readonly (readonly (readonly SharedBatch[])[])[])
 }
 
 /**
- * Describes the stage rooted at `op`. Exchanges met below it become `input` leaves and are
- * listed in `inputs` (in id order) so the scheduler can attach their data; in-memory sources are
- * listed in `memories`. Throws {@link NotSerializable} for an operator or source without a codec.
+ * Describes the stage rooted at `op`. Exchanges met below it (and inputs already attached, as
+ * `InputOp`s) become `input` leaves and are listed in `inputs` (in id order) so the scheduler can
+ * attach their data; in-memory sources are listed in `memories`. Throws {@link NotSerializable}
+ * for an operator or source without a codec.
  */
-export function describeStage(op: PhysicalOp, inputs: ExchangeOp[] = [], memories: MemoryInput[] = []): OpSpec {
+export function describeStage(op: PhysicalOp, inputs: PhysicalOp[] = [], memories: MemoryInput[] = []): OpSpec {
   const ctx = sourceDescriber(memories);
   const rec = (o: PhysicalOp): OpSpec => {
-    if (o instanceof ExchangeOp) {
+    if (o instanceof ExchangeOp || o instanceof InputOp) {
       let id = inputs.indexOf(o);
       if (id < 0) {
         id = inputs.length;
         inputs.push(o);
       }
-      return inputSpec(id, o);
+      const data: InputData = { id, fields: o.schema.fields, partitions: o.numPartitions() };
+      return { op: 'input', data, children: [] };
     }
     const codec = opCodecs.of(o);
     if (!codec) throw new NotSerializable(`operator ${o.describe()} cannot be sent to a worker`);

@@ -17,7 +17,7 @@ import { registerBuiltinCodecs } from './codecs.js';
 import { ExchangeOp } from './exchange.js';
 import { ExecContext, type PhysicalOp } from './operator.js';
 import { type MorselPlan, MorselSource, morselScan, morselsOf, partitionsOfRun, withScanSource } from './morsels.js';
-import { InputOp, type MemoryInput, NotSerializable, type OpSpec, describeStage, inputSpec, onlyPartitions, partitionsRead, sharedPartitions } from './plan-spec.js';
+import { InputOp, type MemoryInput, NotSerializable, type OpSpec, describeStage, onlyPartitions, partitionsRead, sharedPartitions } from './plan-spec.js';
 import { TaskError, type WorkerPool } from './pool.js';
 import { batchBytes, shareBatch, unshareBatch } from './serde.js';
 import { type OutputSpec, bucketCount, chooseBounds, executeTask } from './task.js';
@@ -158,9 +158,9 @@ class Job {
   ): Promise<{ buckets: Batch[][][]; samples: Batch[] }> {
     const stageId = this.stageId(root);
     const t0 = performance.now();
-    // Inputs first (concurrently): the exchanges this stage reads.
+    // Inputs first (concurrently): the exchanges this stage reads (for direct inputs, the root InputOp).
     let spec: OpSpec | undefined;
-    const inputs: ExchangeOp[] = [];
+    const inputs: PhysicalOp[] = [];
     const memories: MemoryInput[] = [];
     const pool = this.opts.pool;
     // Scan → … → hash buckets or one partition: tasks share the scan's morsels instead of one task per partition.
@@ -170,9 +170,7 @@ class Job {
     let split: MorselPlan | undefined = morselCount > 1 ? { morsels: morsels!, tasks: Math.min(pool?.threads ?? 1, morselCount) } : undefined;
     // The stage as its tasks run it: with a morsel-driven scan, the scan reads a MorselSource.
     let runRoot = split ? withScanSource(root, driver!, new MorselSource(driver!.source, split)) : root;
-    if (pool && directInputs && root instanceof InputOp) {
-      spec = inputSpec(0, root);
-    } else if (pool) {
+    if (pool) {
       try {
         spec = describeStage(runRoot, inputs, memories);
       } catch (err) {
@@ -180,7 +178,7 @@ class Job {
         spec = undefined;
       }
     }
-    const inputData = directInputs ?? (spec ? await Promise.all(inputs.map((x) => this.materialize(x))) : []);
+    const inputData = directInputs ?? (spec ? await Promise.all(inputs.map((x) => this.materialize(x as ExchangeOp))) : []);
     // In the main thread one task takes every morsel.
     if (split && !(pool && spec) && split.tasks !== 1) {
       split = { morsels: morsels!, tasks: 1 };
@@ -195,7 +193,6 @@ class Job {
     if (pool && spec) {
       const shared = inputData.map((parts) => parts.map((bs) => bs.map(shareBatch)));
       const sharedMem = memories.map(sharedPartitions);
-      const inputKeys: PhysicalOp[] = directInputs ? [root] : inputs;
       const wireOut = (output.kind === 'range' ? { ...output, bounds: shareBatch(output.bounds) } : output) as TaskRequest['output'];
       await Promise.all(
         Array.from({ length: tasks }, async (_, part) => {
@@ -205,7 +202,7 @@ class Job {
           const req: TaskRequest = {
             stage: spec!,
             partition: part,
-            inputs: shared.map((parts, i) => onlyPartitions(parts, reads.get(inputKeys[i]!))),
+            inputs: shared.map((parts, i) => onlyPartitions(parts, reads.get(inputs[i]!))),
             memory: sharedMem.map((parts, i) => onlyPartitions(parts, split && memories[i]!.source === driver!.source ? partitionsOfRun(split, part) : reads.get(memories[i]!.source))),
             output: wireOut,
             modules: this.opts.modules,

@@ -37,7 +37,7 @@ export interface SourceCodec<S extends DataSource = DataSource, D = unknown> {
 }
 
 /** The registered codecs, by kind and by class. */
-export const sourceCodecs = new KindRegistry<SourceCodec>((c) => c.kind);
+export const sourceCodecs = new KindRegistry<SourceCodec>('kindling.sourceCodecs', (c) => c.kind);
 
 /** Registers a codec (again for the same kind: replaces it). */
 export function registerSourceCodec<T extends DataSource, D>(codec: SourceCodec<T, D>): void {

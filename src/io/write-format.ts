@@ -23,7 +23,7 @@ export interface WriteFormat<O = Record<string, unknown>> {
 }
 
 /** The registered write formats, by name. */
-export const writeFormats = new KindRegistry<WriteFormat>((f) => f.name);
+export const writeFormats = new KindRegistry<WriteFormat>('kindling.writeFormats', (f) => f.name);
 
 /** Registers an output format (again for the same name: replaces it). */
 export function registerWriteFormat<O>(format: WriteFormat<O>): void {
