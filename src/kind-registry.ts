@@ -6,6 +6,22 @@
  * worker modules are under tsx).
  */
 
+/**
+ * Describes one class of objects (an operator, a source) as plain, structured-cloneable data
+ * `D` and rebuilds them from it. `Ctx` is what `describe` may ask of its caller, `Build` the
+ * arguments `build` gets after the data.
+ */
+export interface ClassCodec<T, D, Ctx, Build extends unknown[]> {
+  /** Unique name on the wire (e.g. 'filter', 'csv'). */
+  readonly kind: string;
+  /** The class; an object is described by the codec registered for its exact class. */
+  readonly type: abstract new (...args: never[]) => T;
+  /** The object's parameters as structured-cloneable data. */
+  describe(x: T, ctx: Ctx): D;
+  /** Rebuilds the object from its data. */
+  build(data: D, ...args: Build): T;
+}
+
 /** Entries keyed by name (`keyOf`) and by the exact class they handle (a `type` property, when present). */
 export class KindRegistry<C extends object> {
   private readonly byName: Map<string, C>;

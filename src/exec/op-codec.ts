@@ -5,7 +5,7 @@
  * src/exec/codecs.ts registers the built-in ones; an operator without a codec keeps its stage
  * in the main thread. `PhysicalOp.withChildren` also goes through the codec.
  */
-import { KindRegistry } from '../kind-registry.js';
+import { type ClassCodec, KindRegistry } from '../kind-registry.js';
 import type { DataSource } from '../io/source.js';
 import type { SourceSpec } from '../io/source-codec.js';
 import type { PhysicalOp } from './operator.js';
@@ -25,17 +25,11 @@ export interface OpBuilder {
   source(spec: SourceSpec): DataSource;
 }
 
-/** Describes and rebuilds one class of operator. `D` is its parameters as plain data. */
-export interface OpCodec<T extends PhysicalOp = PhysicalOp, D = unknown> {
-  /** Unique name on the wire (e.g. 'filter'). */
-  readonly kind: string;
-  /** The operator class; an operator is described by the codec registered for its exact class. */
-  readonly type: abstract new (...args: never[]) => T;
-  /** The operator's own parameters (not its children) as structured-cloneable data. */
-  describe(op: T, ctx: OpDescriber): D;
-  /** Rebuilds the operator from its parameters and its rebuilt children (in `children` order). */
-  build(data: D, children: PhysicalOp[], ctx: OpBuilder): T;
-}
+/**
+ * Describes and rebuilds one class of operator: `describe` gives its own parameters (not its
+ * children) as plain data `D`; `build` gets them back with the rebuilt children, in order.
+ */
+export type OpCodec<T extends PhysicalOp = PhysicalOp, D = unknown> = ClassCodec<T, D, OpDescriber, [children: PhysicalOp[], ctx: OpBuilder]>;
 
 /** The registered codecs, by kind and by class. */
 export const opCodecs = new KindRegistry<OpCodec>('kindling.opCodecs', (c) => c.kind);

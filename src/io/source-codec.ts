@@ -5,7 +5,7 @@
  * In-memory sources are not described here: the stage describer narrows them to the scanned
  * columns and sends only the partitions each task reads (src/exec/plan-spec.ts).
  */
-import { KindRegistry } from '../kind-registry.js';
+import { type ClassCodec, KindRegistry } from '../kind-registry.js';
 import type { DataSource } from './source.js';
 
 /** A data source as plain data: its codec's kind and what that codec's `describe` returned. */
@@ -24,17 +24,8 @@ export interface SourceBuilder {
   build(spec: SourceSpec): DataSource;
 }
 
-/** Describes and rebuilds one class of source. `D` is its plain-data form. */
-export interface SourceCodec<S extends DataSource = DataSource, D = unknown> {
-  /** Unique name on the wire (e.g. 'csv'). */
-  readonly kind: string;
-  /** The source class; a source is described by the codec registered for its exact class. */
-  readonly type: abstract new (...args: never[]) => S;
-  /** The source as structured-cloneable data. */
-  describe(source: S, inner: SourceDescriber): D;
-  /** Rebuilds the source from its data. */
-  build(data: D, inner: SourceBuilder): S;
-}
+/** Describes a class of source as plain data `D` and rebuilds it (nested sources through `inner`). */
+export type SourceCodec<S extends DataSource = DataSource, D = unknown> = ClassCodec<S, D, SourceDescriber, [inner: SourceBuilder]>;
 
 /** The registered codecs, by kind and by class. */
 export const sourceCodecs = new KindRegistry<SourceCodec>('kindling.sourceCodecs', (c) => c.kind);
