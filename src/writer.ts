@@ -1,15 +1,18 @@
 /**
- * DataFrameWriter (`df.write`): save modes and formats. Each output partition of the job becomes
- * one part file, written into a temporary folder that is renamed into place only when every part
+ * DataFrameWriter (`df.write`): save modes and formats (registered in io/write-format.ts). Each
+ * output partition of the job becomes one part file, written into a temporary folder that is renamed into place only when every part
  * succeeded, so a failed job leaves no partial output.
  */
 import { Batch } from './data/batch.js';
 import type { DataFrame } from './dataframe.js';
 import { IllegalArgumentError } from './errors.js';
 import { runJob } from './exec/scheduler.js';
-import { type CsvWriteOptions, writeCsvFile } from './io/csv.js';
+import type { CsvWriteOptions } from './io/csv.js';
 import { type SaveMode, checkSaveMode, parseSaveMode, writeDataset } from './io/dataset-writer.js';
-import { type ParquetWriteOptions, writeParquetFile } from './io/parquet.js';
+import type { ParquetWriteOptions } from './io/parquet.js';
+import { registerBuiltinWriteFormats, writeFormat } from './io/write-format.js';
+
+registerBuiltinWriteFormats();
 
 type WriteOptionValue = string | number | boolean;
 
@@ -45,35 +48,30 @@ export class DataFrameWriter {
 
   /** Writes CSV part files into the folder `path`. */
   async csv(path: string, options: CsvWriteOptions & { mode?: SaveMode | string } = {}): Promise<void> {
-    const { mode, ...rest } = options;
-    if (mode) this.mode(mode);
-    const o: CsvWriteOptions = { ...(this.opts as CsvWriteOptions), ...rest };
-    await this.run(path, 'csv', (file, batches) => writeCsvFile(file, this.df.schema, batches, o));
+    await this.write('csv', path, options);
   }
 
   /** Writes Parquet part files into the folder `path`. */
   async parquet(path: string, options: ParquetWriteOptions & { mode?: SaveMode | string } = {}): Promise<void> {
-    const { mode, ...rest } = options;
-    if (mode) this.mode(mode);
-    const o: ParquetWriteOptions = { ...(this.opts as ParquetWriteOptions), ...rest };
-    const ext = `${o.compression && o.compression !== 'uncompressed' ? o.compression : o.compression === 'uncompressed' ? '' : 'snappy'}`;
-    await this.run(path, ext ? `${ext}.parquet` : 'parquet', (file, batches) => writeParquetFile(file, this.df.schema, batches, o));
+    await this.write('parquet', path, options);
   }
 
   /** Writes in the format set by format(). */
   async save(path: string): Promise<void> {
-    if (this.fmt === 'csv') return this.csv(path);
-    if (this.fmt === 'parquet') return this.parquet(path);
-    throw new IllegalArgumentError(`unsupported output format '${this.fmt}'; use 'csv' or 'parquet'`);
+    await this.write(this.fmt, path, {});
   }
 
-  private async run(path: string, ext: string, writePart: (file: string, batches: Batch[]) => void | Promise<void>): Promise<void> {
+  /** Writes part files of `format` into `path`; `options` (and a `mode`) override those set before. */
+  private async write(format: string, path: string, { mode, ...rest }: { mode?: SaveMode | string }): Promise<void> {
+    const f = writeFormat(format);
+    if (mode) this.mode(mode);
+    const options = { ...this.opts, ...rest };
     if (checkSaveMode(path, this.saveMode) === 'skip') return;
     const res = await runJob(await this.df.session.resolveCaches(this.df.plan), this.df.session.plannerConfig(), this.df.session.runOptions());
     const schema = this.df.schema;
     const parts = res.partitions.map((bs) => bs.map((b) => new Batch(schema, b.columns, b.numRows)));
     const nonEmpty = parts.filter((bs) => bs.length > 0);
     const toWrite = nonEmpty.length ? nonEmpty : [[]];
-    await writeDataset(path, this.saveMode, toWrite.length, ext, (file, i) => writePart(file, toWrite[i]!));
+    await writeDataset(path, this.saveMode, toWrite.length, f.extension(options), (file, i) => f.writePart(file, schema, toWrite[i]!, options));
   }
 }

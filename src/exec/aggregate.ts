@@ -10,8 +10,9 @@ import { getAggregate as getAggregateDef } from '../expr/registry.js';
 import { compileExpr } from '../expr/codegen.js';
 import type { BoundAgg, BoundExpr } from '../expr/expr.js';
 import { boundToString } from '../expr/expr.js';
-import { type DataType, Schema } from '../types.js';
+import { type DataType, type Field, Schema } from '../types.js';
 import { KeyTable } from '../data/key-table.js';
+import type { OpCodec } from './op-codec.js';
 import { type ExecContext, PhysicalOp } from './operator.js';
 
 /** Rows a partial aggregate sees before judging whether grouping reduces anything. */
@@ -61,6 +62,11 @@ export class HashAggregateOp extends PhysicalOp {
 
   numPartitions(): number {
     return this.child.numPartitions();
+  }
+
+  /** A partial aggregate may see its input's rows in any grouping: the final phase merges the states. */
+  override morselInput(): PhysicalOp | null {
+    return this.mode === 'partial' ? this.child : null;
   }
 
   protected async *run(p: number, ctx: ExecContext): AsyncIterable<Batch> {
@@ -152,3 +158,10 @@ export class HashAggregateOp extends PhysicalOp {
     return `HashAggregate(mode=${this.mode}, keys=[${keys.join(', ')}], functions=[${fns.join(', ')}])`;
   }
 }
+
+export const aggregateCodec: OpCodec<HashAggregateOp, { mode: AggMode; groupBy: readonly BoundExpr[]; aggs: readonly BoundAgg[]; fields: readonly Field[] }> = {
+  kind: 'aggregate',
+  type: HashAggregateOp,
+  describe: (o) => ({ mode: o.mode, groupBy: o.groupBy, aggs: o.aggs, fields: o.schema.fields }),
+  build: (d, [child]) => new HashAggregateOp(child!, d.mode, d.groupBy, d.aggs, new Schema(d.fields)),
+};

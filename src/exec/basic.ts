@@ -7,7 +7,9 @@ import { compileExpr, compilePredicate, type CompiledPredicate } from '../expr/c
 import type { BoundExpr } from '../expr/expr.js';
 import { boundToString } from '../expr/expr.js';
 import type { DataSource } from '../io/source.js';
-import type { Schema } from '../types.js';
+import type { SourceSpec } from '../io/source-codec.js';
+import { type Field, Schema } from '../types.js';
+import type { OpCodec } from './op-codec.js';
 import { type ExecContext, PhysicalOp, toAsync } from './operator.js';
 
 function andAll(preds: readonly CompiledPredicate[]): CompiledPredicate | null {
@@ -71,6 +73,14 @@ export class ScanOp extends PhysicalOp {
   }
 }
 
+/** A scan as plain data: its source (an in-memory one narrowed to the scanned columns) and pushed filters and limit. */
+export const scanCodec: OpCodec<ScanOp, { source: SourceSpec; columns: readonly number[]; filters: readonly BoundExpr[]; limit: number | null; fields: readonly Field[] }> = {
+  kind: 'scan',
+  type: ScanOp,
+  describe: (o, ctx) => ({ ...ctx.source(o.source, o.columns), filters: o.filters, limit: o.limit, fields: o.schema.fields }),
+  build: (d, _, ctx) => new ScanOp(ctx.source(d.source), d.columns, d.filters, d.limit, new Schema(d.fields)),
+};
+
 /** Keeps rows where the condition is true. */
 export class FilterOp extends PhysicalOp {
   readonly children: readonly PhysicalOp[];
@@ -92,10 +102,20 @@ export class FilterOp extends PhysicalOp {
       if (count > 0) yield b.filter(mask, count);
     }
   }
+  override morselInput(): PhysicalOp {
+    return this.child;
+  }
   describe(): string {
     return `Filter ${boundToString(this.condition)}`;
   }
 }
+
+export const filterCodec: OpCodec<FilterOp, { condition: BoundExpr }> = {
+  kind: 'filter',
+  type: FilterOp,
+  describe: (o) => ({ condition: o.condition }),
+  build: (d, [child]) => new FilterOp(child!, d.condition),
+};
 
 /** Computes output columns from expressions. */
 export class ProjectOp extends PhysicalOp {
@@ -114,10 +134,20 @@ export class ProjectOp extends PhysicalOp {
       yield new Batch(this.schema, this.fns.map((f) => f(b)), b.numRows);
     }
   }
+  override morselInput(): PhysicalOp {
+    return this.child;
+  }
   describe(): string {
     return `Project [${this.exprs.map((e, i) => `${boundToString(e)} AS ${this.schema.fields[i]!.name}`).join(', ')}]`;
   }
 }
+
+export const projectCodec: OpCodec<ProjectOp, { exprs: readonly BoundExpr[]; fields: readonly Field[] }> = {
+  kind: 'project',
+  type: ProjectOp,
+  describe: (o) => ({ exprs: o.exprs, fields: o.schema.fields }),
+  build: (d, [child]) => new ProjectOp(child!, d.exprs, new Schema(d.fields)),
+};
 
 /** Skips `offset` rows then passes at most `limit` rows of each partition. */
 export class LimitOp extends PhysicalOp {
@@ -156,6 +186,13 @@ export class LimitOp extends PhysicalOp {
   }
 }
 
+export const limitCodec: OpCodec<LimitOp, { limit: number; offset: number; global: boolean }> = {
+  kind: 'limit',
+  type: LimitOp,
+  describe: (o) => ({ limit: o.limit, offset: o.offset, global: o.global }),
+  build: (d, [child]) => new LimitOp(child!, d.limit, d.offset, d.global),
+};
+
 /** Concatenates the partitions of its inputs (same schema, by position). */
 export class UnionOp extends PhysicalOp {
   constructor(readonly children: readonly PhysicalOp[], readonly schema: Schema) {
@@ -186,6 +223,13 @@ export class UnionOp extends PhysicalOp {
     return 'Union';
   }
 }
+
+export const unionCodec: OpCodec<UnionOp, { fields: readonly Field[] }> = {
+  kind: 'union',
+  type: UnionOp,
+  describe: (o) => ({ fields: o.schema.fields }),
+  build: (d, children) => new UnionOp(children, new Schema(d.fields)),
+};
 
 /** A small seeded PRNG (mulberry32). */
 export function mulberry32(seed: number): () => number {
@@ -239,6 +283,13 @@ export class SampleOp extends PhysicalOp {
   }
 }
 
+export const sampleCodec: OpCodec<SampleOp, { fraction: number; withReplacement: boolean; seed: number }> = {
+  kind: 'sample',
+  type: SampleOp,
+  describe: (o) => ({ fraction: o.fraction, withReplacement: o.withReplacement, seed: o.seed }),
+  build: (d, [child]) => new SampleOp(child!, d.fraction, d.withReplacement, d.seed),
+};
+
 /** Merges contiguous groups of input partitions into fewer partitions, without a shuffle. */
 export class CoalesceOp extends PhysicalOp {
   readonly children: readonly PhysicalOp[];
@@ -271,6 +322,13 @@ export class CoalesceOp extends PhysicalOp {
   }
 }
 
+export const coalesceCodec: OpCodec<CoalesceOp, { partitions: number }> = {
+  kind: 'coalesce',
+  type: CoalesceOp,
+  describe: (o) => ({ partitions: o.partitions }),
+  build: (d, [child]) => new CoalesceOp(child!, d.partitions),
+};
+
 /** No rows. */
 export class EmptyOp extends PhysicalOp {
   readonly children: readonly PhysicalOp[] = [];
@@ -287,3 +345,10 @@ export class EmptyOp extends PhysicalOp {
     return 'Empty';
   }
 }
+
+export const emptyCodec: OpCodec<EmptyOp, { fields: readonly Field[] }> = {
+  kind: 'empty',
+  type: EmptyOp,
+  describe: (o) => ({ fields: o.schema.fields }),
+  build: (d) => new EmptyOp(new Schema(d.fields)),
+};

@@ -10,8 +10,10 @@ import { compileExpr, compilePredicate } from '../expr/codegen.js';
 import type { BoundExpr } from '../expr/expr.js';
 import { boundRefs, boundToString, remapRefs } from '../expr/expr.js';
 import type { JoinType } from '../plan/logical.js';
-import { Schema } from '../types.js';
+import { type Field, Schema } from '../types.js';
 import { KeyTable, anyNullKey } from '../data/key-table.js';
+import { ExchangeOp } from './exchange.js';
+import type { OpCodec } from './op-codec.js';
 import { type ExecContext, PhysicalOp, collectPartition } from './operator.js';
 
 /** Growable Int32 pair list, reused across a task's probe batches (fewer large allocations). */
@@ -87,6 +89,14 @@ export class HashJoinOp extends PhysicalOp {
 
   override childPartitions(p: number): [number, number][] {
     return [[0, p], [1, this.broadcastRight ? 0 : p]];
+  }
+
+  /**
+   * Probing a broadcast build side treats each left row on its own, unless unmatched build rows
+   * are emitted (right / full outer joins), which needs every left row of the partition.
+   */
+  override morselInput(): PhysicalOp | null {
+    return this.broadcastRight && this.right instanceof ExchangeOp && this.joinType !== 'right' && this.joinType !== 'full' ? this.left : null;
   }
 
   protected async *run(p: number, ctx: ExecContext): AsyncIterable<Batch> {
@@ -210,3 +220,16 @@ export class HashJoinOp extends PhysicalOp {
     return `${kind} ${this.joinType}${keys ? ` [${keys}]` : ''}${this.condition ? ` condition=${boundToString(this.condition)}` : ''}${out}`;
   }
 }
+
+export const joinCodec: OpCodec<HashJoinOp, {
+  joinType: JoinType; leftKeys: readonly BoundExpr[]; rightKeys: readonly BoundExpr[]; condition: BoundExpr | null;
+  broadcastRight: boolean; fields: readonly Field[]; outputCols: readonly number[] | null;
+}> = {
+  kind: 'join',
+  type: HashJoinOp,
+  describe: (o) => ({
+    joinType: o.joinType, leftKeys: o.leftKeys, rightKeys: o.rightKeys, condition: o.condition,
+    broadcastRight: o.broadcastRight, fields: o.schema.fields, outputCols: o.outputCols,
+  }),
+  build: (d, [left, right]) => new HashJoinOp(left!, right!, d.joinType, d.leftKeys, d.rightKeys, d.condition, d.broadcastRight, new Schema(d.fields), d.outputCols),
+};

@@ -13,16 +13,15 @@
  * depend on which worker ran faster, so a job gives the same answer every time at a given thread
  * count.
  *
- * Qualifying stages: scan (no pushed limit) → filter / project / broadcast-join probe / partial
- * aggregate, any number and order (`morselScan`). A retried task redoes its own morsels.
+ * Qualifying stages: scan (no pushed limit) → operators that pass their `morselInput()` on
+ * (filter, project, broadcast-join probe, partial aggregate), any number and order
+ * (`morselScan`). A retried task redoes its own morsels.
  */
 import type { Batch } from '../data/batch.js';
+import type { SourceCodec, SourceSpec } from '../io/source-codec.js';
 import { type DataSource, MemorySource, projectBatch } from '../io/source.js';
 import { Schema } from '../types.js';
-import { HashAggregateOp } from './aggregate.js';
-import { FilterOp, ProjectOp, ScanOp } from './basic.js';
-import { ExchangeOp } from './exchange.js';
-import { HashJoinOp } from './join.js';
+import { ScanOp } from './basic.js';
 import { type PhysicalOp, toAsync } from './operator.js';
 
 /** How a morsel-driven stage run splits its scan: the morsels, and how many tasks share them. */
@@ -87,32 +86,28 @@ export class MorselSource implements DataSource {
   }
 }
 
+/** A morsel source as plain data: its inner source and the plan (a worker's task `t` reads run `t`). */
+export const morselSourceCodec: SourceCodec<MorselSource, { inner: SourceSpec; plan: MorselPlan }> = {
+  kind: 'morsels',
+  type: MorselSource,
+  describe: (s, ctx) => ({ inner: ctx.describe(s.inner), plan: s.plan }),
+  build: (d, ctx) => new MorselSource(ctx.build(d.inner), d.plan),
+};
+
 /**
  * The scan that drives a morsel-driven run of the stage rooted at `root`, or null when the stage
  * does not qualify (see the module comment). Only worth it with more than one morsel.
  */
 export function morselScan(root: PhysicalOp): ScanOp | null {
-  let o = root;
-  for (;;) {
-    if (o instanceof FilterOp || o instanceof ProjectOp) o = o.child;
-    else if (o instanceof HashAggregateOp && o.mode === 'partial') o = o.child;
-    else if (o instanceof HashJoinOp && o.broadcastRight && o.right instanceof ExchangeOp && o.joinType !== 'right' && o.joinType !== 'full') o = o.left;
-    else if (o instanceof ScanOp && o.limit === null && !(o.source instanceof MorselSource)) return o;
-    else return null;
+  for (let o: PhysicalOp | null = root; o; o = o.morselInput()) {
+    if (o instanceof ScanOp) return o.limit === null && !(o.source instanceof MorselSource) ? o : null;
   }
+  return null;
 }
 
-/** The stage rooted at `root` with `scan` (found by morselScan) reading `source` instead. */
+/** The stage rooted at `root` with `scan` (found by morselScan) reading `source` instead; other operators are kept. */
 export function withScanSource(root: PhysicalOp, scan: ScanOp, source: DataSource): PhysicalOp {
-  const rec = (o: PhysicalOp): PhysicalOp => {
-    if (o === scan) return new ScanOp(source, scan.columns, scan.filters, scan.limit, scan.schema);
-    if (o instanceof FilterOp) return new FilterOp(rec(o.child), o.condition);
-    if (o instanceof ProjectOp) return new ProjectOp(rec(o.child), o.exprs, o.schema);
-    if (o instanceof HashAggregateOp) return new HashAggregateOp(rec(o.child), o.mode, o.groupBy, o.aggs, o.schema);
-    if (o instanceof HashJoinOp) {
-      return new HashJoinOp(rec(o.left), o.right, o.joinType, o.leftKeys, o.rightKeys, o.condition, o.broadcastRight, o.schema, o.outputCols);
-    }
-    throw new Error(`internal: ${o.describe()} is not part of a morsel-driven stage`);
-  };
+  const rec = (o: PhysicalOp): PhysicalOp =>
+    o === scan ? new ScanOp(source, scan.columns, scan.filters, scan.limit, scan.schema) : o.withChildren(o.children.map(rec));
   return rec(root);
 }

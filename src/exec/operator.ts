@@ -6,6 +6,7 @@
 import type { Batch } from '../data/batch.js';
 import { ExecutionError, KindlingError } from '../errors.js';
 import type { Schema } from '../types.js';
+import { type OpBuilder, type OpDescriber, opCodecs } from './op-codec.js';
 
 /** Per-operator runtime metrics (filled during execution, shown by explain('analyze')). */
 export interface OpMetrics {
@@ -62,6 +63,26 @@ export abstract class PhysicalOp {
     return this.children.map((_, i) => [i, p]);
   }
 
+  /**
+   * The child whose rows this operator treats independently of how they are grouped into tasks
+   * (filter, project, partial aggregate, the probe side of a broadcast join), or null. A stage
+   * whose scan reaches the root through such children only can run morsel-driven (morsels.ts).
+   */
+  morselInput(): PhysicalOp | null {
+    return null;
+  }
+
+  /**
+   * This operator with the same parameters over other children (itself when they are the same).
+   * By default rebuilt through its codec (op-codec.ts).
+   */
+  withChildren(children: readonly PhysicalOp[]): PhysicalOp {
+    if (children.length === this.children.length && children.every((c, i) => c === this.children[i])) return this;
+    const codec = opCodecs.of(this);
+    if (!codec) throw new Error(`internal: ${this.describe()} has no codec to rebuild it over new children`);
+    return codec.build(codec.describe(this, noSources), [...children], noSources);
+  }
+
   /** Produces partition `p`, counting rows for metrics and checking cancellation. */
   async *execute(p: number, ctx: ExecContext): AsyncGenerator<Batch> {
     const m = ctx.metricsOf(this);
@@ -73,6 +94,13 @@ export abstract class PhysicalOp {
     }
   }
 }
+
+/** Rebuilding an operator over new children never touches a source (scans have no children). */
+const noSources: OpDescriber & OpBuilder = {
+  source(): never {
+    throw new Error('internal: a scan was rebuilt over new children');
+  },
+};
 
 /** Collects all batches of one partition. */
 export async function collectPartition(op: PhysicalOp, p: number, ctx: ExecContext): Promise<Batch[]> {

@@ -1,66 +1,46 @@
 /**
  * Stage specs: a physical stage (the operators between exchanges) as plain, structured-cloneable
- * data, and the inverse that rebuilds the operators in a worker. Exchanges below a stage become
- * `input` leaves whose partitions travel with each task. Stages holding anything that cannot be
- * described (e.g. a computed source) are reported as not serialisable and run in the main thread.
+ * data, and the inverse that rebuilds the operators in a worker. The walk is generic: each
+ * operator and source is described and rebuilt by the codec registered for its class
+ * (op-codec.ts, io/source-codec.ts; the built-in ones in codecs.ts). Exchanges below a stage
+ * become `input` leaves whose partitions travel with each task, and in-memory sources are narrowed
+ * to the scanned columns and sent per task. Stages holding anything without a codec (e.g. a
+ * computed source) are reported as not serialisable and run in the main thread.
  */
-import { Batch } from '../data/batch.js';
-import type { BoundAgg, BoundExpr, BoundSortKey } from '../expr/expr.js';
-import { CsvSource, ParquetSource } from '../io/file-sources.js';
-import type { CsvSplit, ResolvedCsvOptions } from '../io/csv.js';
-import type { ParquetSplit } from '../io/parquet.js';
-import { type DataSource, MemorySource, RangeSource } from '../io/source.js';
-import type { JoinType } from '../plan/logical.js';
+import type { Batch } from '../data/batch.js';
+import { type SourceSpec, sourceCodecs } from '../io/source-codec.js';
+import { type DataSource, MemorySource } from '../io/source.js';
 import { type Field, Schema } from '../types.js';
-import { HashAggregateOp, type AggMode } from './aggregate.js';
-import { CoalesceOp, EmptyOp, FilterOp, LimitOp, ProjectOp, SampleOp, ScanOp, UnionOp } from './basic.js';
+import { ScanOp } from './basic.js';
 import { ExchangeOp } from './exchange.js';
-import { HashJoinOp } from './join.js';
-import { type MorselPlan, MorselSource } from './morsels.js';
+import { type OpBuilder, type OpDescriber, opCodecs } from './op-codec.js';
 import { type ExecContext, PhysicalOp } from './operator.js';
 import { type SharedBatch, shareBatch, unshareBatch } from './serde.js';
-import { SortOp } from './sort.js';
 
-/** A data source as plain data. */
-export type SourceSpec =
-  | { readonly kind: 'csv'; readonly fields: readonly Field[]; readonly splits: readonly CsvSplit[]; readonly options: ResolvedCsvOptions }
-  | { readonly kind: 'parquet'; readonly fields: readonly Field[]; readonly splits: readonly ParquetSplit[] }
-  | { readonly kind: 'range'; readonly start: number; readonly end: number; readonly step: number; readonly partitions: number }
-  /** In-memory batches narrowed to the scanned columns: `id` indexes the task's `memory` data (only the partitions the task reads are sent). */
-  | { readonly kind: 'memory'; readonly fields: readonly Field[]; readonly id: number; readonly partitions: number; readonly label: string };
-
-/** An operator tree as plain data. */
-export type OpSpec =
-  /** `morsels`: the scan reads this task's morsels of its source (a morsel-driven stage, see morsels.ts). */
-  | { readonly op: 'scan'; readonly source: SourceSpec; readonly columns: readonly number[]; readonly filters: readonly BoundExpr[]; readonly limit: number | null; readonly fields: readonly Field[]; readonly morsels?: MorselPlan }
-  | { readonly op: 'filter'; readonly child: OpSpec; readonly condition: BoundExpr }
-  | { readonly op: 'project'; readonly child: OpSpec; readonly exprs: readonly BoundExpr[]; readonly fields: readonly Field[] }
-  | { readonly op: 'limit'; readonly child: OpSpec; readonly limit: number; readonly offset: number; readonly global: boolean }
-  | { readonly op: 'union'; readonly children: readonly OpSpec[]; readonly fields: readonly Field[] }
-  | { readonly op: 'sample'; readonly child: OpSpec; readonly fraction: number; readonly withReplacement: boolean; readonly seed: number }
-  | { readonly op: 'empty'; readonly fields: readonly Field[] }
-  | { readonly op: 'coalesce'; readonly child: OpSpec; readonly partitions: number }
-  | { readonly op: 'sort'; readonly child: OpSpec; readonly keys: readonly BoundSortKey[]; readonly limit: number | null }
-  | { readonly op: 'aggregate'; readonly child: OpSpec; readonly mode: AggMode; readonly groupBy: readonly BoundExpr[]; readonly aggs: readonly BoundAgg[]; readonly fields: readonly Field[] }
-  | {
-      readonly op: 'join'; readonly left: OpSpec; readonly right: OpSpec; readonly joinType: JoinType;
-      readonly leftKeys: readonly BoundExpr[]; readonly rightKeys: readonly BoundExpr[]; readonly condition: BoundExpr | null;
-      readonly broadcastRight: boolean; readonly fields: readonly Field[]; readonly outputCols: readonly number[] | null;
-    }
-  | { readonly op: 'input'; readonly id: number; readonly fields: readonly Field[]; readonly partitions: number }
-  | { readonly op: 'custom'; readonly kind: string; readonly children: readonly OpSpec[]; readonly data: unknown };
-
-/** Extension point for operators defined elsewhere (e.g. windows): describe and rebuild. */
-export interface CustomOpCodec {
-  /** Returns the spec data for `op` if this codec handles it. */
-  describe(op: PhysicalOp): { kind: string; children: readonly PhysicalOp[]; data: unknown } | undefined;
-  /** Rebuilds the operator from its data and rebuilt children. */
-  build(kind: string, children: PhysicalOp[], data: unknown): PhysicalOp | undefined;
+/**
+ * An operator tree as plain data: each node names its operator's codec (`op`) and holds what the
+ * codec described; `input` leaves stand for the exchanges below the stage (`data` is an
+ * {@link InputData}).
+ */
+export interface OpSpec {
+  readonly op: string;
+  readonly data: unknown;
+  readonly children: readonly OpSpec[];
 }
-const customCodecs: CustomOpCodec[] = [];
-/** Registers a codec for an operator type outside this module. */
-export function registerOpCodec(codec: CustomOpCodec): void {
-  customCodecs.push(codec);
+
+/** What an `input` leaf holds: `id` indexes the task's `inputs`. */
+export interface InputData {
+  readonly id: number;
+  readonly fields: readonly Field[];
+  readonly partitions: number;
+}
+
+/** What a `memory` source spec holds: `id` indexes the task's `memory` data (only the partitions the task reads are sent). */
+interface MemoryData {
+  readonly fields: readonly Field[];
+  readonly id: number;
+  readonly partitions: number;
+  readonly label: string;
 }
 
 /** Thrown while describing a stage that cannot leave the main thread. */
@@ -95,76 +75,72 @@ export function sharedPartitions(m: MemoryInput): SharedBatch[][] {
   return parts;
 }
 
-/** A scan's source; a memory source is narrowed to the scanned columns (`columns` is then 0..k-1). */
-function scanSpec(o: ScanOp, memories: MemoryInput[], morsels: MorselPlan | undefined): OpSpec {
-  const s = o.source;
-  const c = morsels ? { morsels } : {};
-  if (!(s instanceof MemorySource)) return { op: 'scan', source: sourceSpec(s), columns: o.columns, filters: o.filters, limit: o.limit, fields: o.schema.fields, ...c };
-  let id = memories.findIndex((m) => m.source === s && m.columns.length === o.columns.length && m.columns.every((c, k) => c === o.columns[k]));
-  if (id < 0) {
-    id = memories.length;
-    memories.push({ source: s, columns: o.columns });
-  }
-  const source: SourceSpec = { kind: 'memory', fields: o.columns.map((j) => s.schema.fields[j]!), id, partitions: s.partitions.length, label: s.describe().split(' (')[0]! };
-  return { op: 'scan', source, columns: o.columns.map((_, k) => k), filters: o.filters, limit: o.limit, fields: o.schema.fields, ...c };
+/**
+ * Describes the sources of a stage's scans; an in-memory source (possibly inside another source,
+ * e.g. a morsel source) becomes a `memory` spec of the scanned columns, listed in `memories`.
+ */
+function sourceDescriber(memories: MemoryInput[]): OpDescriber {
+  return {
+    source(top, columns) {
+      let narrowed = false;
+      const describe = (s: DataSource): SourceSpec => {
+        if (s instanceof MemorySource) {
+          narrowed = true;
+          let id = memories.findIndex((m) => m.source === s && m.columns.length === columns.length && m.columns.every((c, k) => c === columns[k]));
+          if (id < 0) {
+            id = memories.length;
+            memories.push({ source: s, columns });
+          }
+          const data: MemoryData = { fields: columns.map((j) => s.schema.fields[j]!), id, partitions: s.partitions.length, label: s.describe().split(' (')[0]! };
+          return { kind: 'memory', data };
+        }
+        const codec = sourceCodecs.of(s);
+        if (!codec) throw new NotSerializable(`source ${s.describe()} cannot be sent to a worker`);
+        return { kind: codec.kind, data: codec.describe(s, { describe }) };
+      };
+      const source = describe(top);
+      return { source, columns: narrowed ? columns.map((_, k) => k) : columns };
+    },
+  };
 }
 
-function sourceSpec(s: DataSource): SourceSpec {
-  if (s instanceof CsvSource) return { kind: 'csv', fields: s.scan.schema.fields, splits: s.scan.splits, options: s.scan.options };
-  if (s instanceof ParquetSource) return { kind: 'parquet', fields: s.scan.schema.fields, splits: s.scan.splits };
-  if (s instanceof RangeSource) return { kind: 'range', start: s.start, end: s.end, step: s.step, partitions: s.partitions };
-  throw new NotSerializable(`source ${s.describe()} cannot be sent to a worker`);
-}
-
-function buildSource(s: SourceSpec, memory: readonly (readonly (readonly SharedBatch[])[])[]): DataSource {
-  switch (s.kind) {
-    case 'csv': return new CsvSource({ schema: new Schema(s.fields), splits: [...s.splits], options: s.options });
-    case 'parquet': return new ParquetSource({ schema: new Schema(s.fields), splits: [...s.splits] });
-    case 'range': return new RangeSource(s.start, s.end, s.step, s.partitions);
-    case 'memory': {
+/** Rebuilds the sources of a stage's scans; `memory[id]` holds the partitions of in-memory source `id`. */
+function sourceBuilder(memory: readonly (readonly (readonly SharedBatch[])[])[]): OpBuilder {
+  const build = (spec: SourceSpec): DataSource => {
+    if (spec.kind === 'memory') {
+      const s = spec.data as MemoryData;
       const schema = new Schema(s.fields);
       const parts = memory[s.id] ?? [];
       return new MemorySource(schema, Array.from({ length: s.partitions }, (_, i) => (parts[i] ?? []).map((b) => unshareBatch(b, schema))), s.label);
     }
-  }
+    const codec = sourceCodecs.get(spec.kind);
+    if (!codec) throw new Error(`no codec for source kind '${spec.kind}' in this thread (known: ${sourceCodecs.names().join(', ')})`);
+    return codec.build(spec.data, { build });
+  };
+  return { source: build };
 }
 
 /**
- * Describes the stage rooted at `op`. Exchanges met below it become `input` leaves and are
- * listed in `inputs` (in id order) so the scheduler can attach their data. `morsel`: the scan
- * of a morsel-driven stage and how its tasks split it.
+ * Describes the stage rooted at `op`. Exchanges met below it (and inputs already attached, as
+ * `InputOp`s) become `input` leaves and are listed in `inputs` (in id order) so the scheduler can
+ * attach their data; in-memory sources are listed in `memories`. Throws {@link NotSerializable}
+ * for an operator or source without a codec.
  */
-export function describeStage(op: PhysicalOp, inputs: ExchangeOp[] = [], memories: MemoryInput[] = [], morsel?: { scan: ScanOp; plan: MorselPlan }): OpSpec {
+export function describeStage(op: PhysicalOp, inputs: PhysicalOp[] = [], memories: MemoryInput[] = []): OpSpec {
+  const ctx = sourceDescriber(memories);
   const rec = (o: PhysicalOp): OpSpec => {
-    if (o instanceof ExchangeOp) {
+    if (o instanceof ExchangeOp || o instanceof InputOp) {
       let id = inputs.indexOf(o);
       if (id < 0) {
         id = inputs.length;
         inputs.push(o);
       }
-      return { op: 'input', id, fields: o.schema.fields, partitions: o.numPartitions() };
+      const data: InputData = { id, fields: o.schema.fields, partitions: o.numPartitions() };
+      return { op: 'input', data, children: [] };
     }
-    if (o instanceof ScanOp) return scanSpec(o, memories, o === morsel?.scan ? morsel.plan : undefined);
-    if (o instanceof FilterOp) return { op: 'filter', child: rec(o.child), condition: o.condition };
-    if (o instanceof ProjectOp) return { op: 'project', child: rec(o.child), exprs: o.exprs, fields: o.schema.fields };
-    if (o instanceof LimitOp) return { op: 'limit', child: rec(o.child), limit: o.limit, offset: o.offset, global: o.global };
-    if (o instanceof UnionOp) return { op: 'union', children: o.children.map(rec), fields: o.schema.fields };
-    if (o instanceof SampleOp) return { op: 'sample', child: rec(o.child), fraction: o.fraction, withReplacement: o.withReplacement, seed: o.seed };
-    if (o instanceof EmptyOp) return { op: 'empty', fields: o.schema.fields };
-    if (o instanceof CoalesceOp) return { op: 'coalesce', child: rec(o.child), partitions: o.partitions };
-    if (o instanceof SortOp) return { op: 'sort', child: rec(o.child), keys: o.keys, limit: o.limit };
-    if (o instanceof HashAggregateOp) return { op: 'aggregate', child: rec(o.child), mode: o.mode, groupBy: o.groupBy, aggs: o.aggs, fields: o.schema.fields };
-    if (o instanceof HashJoinOp) {
-      return {
-        op: 'join', left: rec(o.left), right: rec(o.right), joinType: o.joinType, leftKeys: o.leftKeys, rightKeys: o.rightKeys,
-        condition: o.condition, broadcastRight: o.broadcastRight, fields: o.schema.fields, outputCols: o.outputCols,
-      };
-    }
-    for (const c of customCodecs) {
-      const d = c.describe(o);
-      if (d) return { op: 'custom', kind: d.kind, children: d.children.map(rec), data: d.data };
-    }
-    throw new NotSerializable(`operator ${o.describe()} cannot be sent to a worker`);
+    const codec = opCodecs.of(o);
+    if (!codec) throw new NotSerializable(`operator ${o.describe()} cannot be sent to a worker`);
+    return { op: codec.kind, data: codec.describe(o, ctx), children: o.children.map(rec) };
   };
   return rec(op);
 }
@@ -217,35 +193,16 @@ export function buildStage(
   inputs: readonly (readonly (readonly SharedBatch[])[])[],
   memory: readonly (readonly (readonly SharedBatch[])[])[] = [],
 ): PhysicalOp {
+  const ctx = sourceBuilder(memory);
   const rec = (s: OpSpec): PhysicalOp => {
-    switch (s.op) {
-      case 'input': {
-        const schema = new Schema(s.fields);
-        return new InputOp(schema, (inputs[s.id] ?? []).map((p) => p.map((b) => unshareBatch(b, schema))));
-      }
-      case 'scan': {
-        const source = buildSource(s.source, memory);
-        return new ScanOp(s.morsels ? new MorselSource(source, s.morsels) : source, s.columns, s.filters, s.limit, new Schema(s.fields));
-      }
-      case 'filter': return new FilterOp(rec(s.child), s.condition);
-      case 'project': return new ProjectOp(rec(s.child), s.exprs, new Schema(s.fields));
-      case 'limit': return new LimitOp(rec(s.child), s.limit, s.offset, s.global);
-      case 'union': return new UnionOp(s.children.map(rec), new Schema(s.fields));
-      case 'sample': return new SampleOp(rec(s.child), s.fraction, s.withReplacement, s.seed);
-      case 'empty': return new EmptyOp(new Schema(s.fields));
-      case 'coalesce': return new CoalesceOp(rec(s.child), s.partitions);
-      case 'sort': return new SortOp(rec(s.child), s.keys, s.limit);
-      case 'aggregate': return new HashAggregateOp(rec(s.child), s.mode, s.groupBy, s.aggs, new Schema(s.fields));
-      case 'join': return new HashJoinOp(rec(s.left), rec(s.right), s.joinType, s.leftKeys, s.rightKeys, s.condition, s.broadcastRight, new Schema(s.fields), s.outputCols);
-      case 'custom': {
-        const children = s.children.map(rec);
-        for (const c of customCodecs) {
-          const op = c.build(s.kind, children, s.data);
-          if (op) return op;
-        }
-        throw new Error(`no codec for operator kind '${s.kind}' in this worker`);
-      }
+    if (s.op === 'input') {
+      const d = s.data as InputData;
+      const schema = new Schema(d.fields);
+      return new InputOp(schema, (inputs[d.id] ?? []).map((p) => p.map((b) => unshareBatch(b, schema))));
     }
+    const codec = opCodecs.get(s.op);
+    if (!codec) throw new Error(`no codec for operator kind '${s.op}' in this thread (known: ${opCodecs.names().join(', ')})`);
+    return codec.build(s.data, s.children.map(rec), ctx);
   };
   return rec(spec);
 }

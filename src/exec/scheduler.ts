@@ -13,6 +13,7 @@ import { ExecutionError, KindlingError } from '../errors.js';
 import { optimize } from '../plan/optimizer.js';
 import type { LogicalPlan } from '../plan/logical.js';
 import { type PlannerConfig, planPhysical } from '../plan/physical.js';
+import { registerBuiltinCodecs } from './codecs.js';
 import { ExchangeOp } from './exchange.js';
 import { ExecContext, type PhysicalOp } from './operator.js';
 import { type MorselPlan, MorselSource, morselScan, morselsOf, partitionsOfRun, withScanSource } from './morsels.js';
@@ -66,6 +67,9 @@ export interface JobResult {
 }
 
 let nextJobId = 1;
+
+// Stages are described for workers through the operator and source codecs.
+registerBuiltinCodecs();
 
 /** Plans a logical tree for execution. */
 export function prepare(plan: LogicalPlan, cfg: PlannerConfig): { optimized: LogicalPlan; physical: PhysicalOp } {
@@ -154,9 +158,9 @@ class Job {
   ): Promise<{ buckets: Batch[][][]; samples: Batch[] }> {
     const stageId = this.stageId(root);
     const t0 = performance.now();
-    // Inputs first (concurrently): the exchanges this stage reads.
+    // Inputs first (concurrently): the exchanges this stage reads (for direct inputs, the root InputOp).
     let spec: OpSpec | undefined;
-    const inputs: ExchangeOp[] = [];
+    const inputs: PhysicalOp[] = [];
     const memories: MemoryInput[] = [];
     const pool = this.opts.pool;
     // Scan → … → hash buckets or one partition: tasks share the scan's morsels instead of one task per partition.
@@ -164,20 +168,22 @@ class Job {
     const morsels = driver ? morselsOf(driver.source) : null;
     const morselCount = morsels ? morsels.length / 2 : 0;
     let split: MorselPlan | undefined = morselCount > 1 ? { morsels: morsels!, tasks: Math.min(pool?.threads ?? 1, morselCount) } : undefined;
-    if (pool && directInputs && root instanceof InputOp) {
-      spec = { op: 'input', id: 0, fields: root.schema.fields, partitions: root.numPartitions() };
-    } else if (pool) {
+    // The stage as its tasks run it: with a morsel-driven scan, the scan reads a MorselSource.
+    let runRoot = split ? withScanSource(root, driver!, new MorselSource(driver!.source, split)) : root;
+    if (pool) {
       try {
-        spec = describeStage(root, inputs, memories, split && { scan: driver!, plan: split });
+        spec = describeStage(runRoot, inputs, memories);
       } catch (err) {
         if (!(err instanceof NotSerializable)) throw err;
         spec = undefined;
       }
     }
-    const inputData = directInputs ?? (spec ? await Promise.all(inputs.map((x) => this.materialize(x))) : []);
+    const inputData = directInputs ?? (spec ? await Promise.all(inputs.map((x) => this.materialize(x as ExchangeOp))) : []);
     // In the main thread one task takes every morsel.
-    if (split && !(pool && spec)) split = { morsels: morsels!, tasks: 1 };
-    const mainRoot = split && !(pool && spec) ? withScanSource(root, driver!, new MorselSource(driver!.source, split)) : root;
+    if (split && !(pool && spec) && split.tasks !== 1) {
+      split = { morsels: morsels!, tasks: 1 };
+      runRoot = withScanSource(root, driver!, new MorselSource(driver!.source, split));
+    }
     const tasks = split ? split.tasks : root.numPartitions();
     this.opts.emit?.('stageSubmitted', { jobId: this.id, stageId, tasks, description });
     let retries = 0;
@@ -187,7 +193,6 @@ class Job {
     if (pool && spec) {
       const shared = inputData.map((parts) => parts.map((bs) => bs.map(shareBatch)));
       const sharedMem = memories.map(sharedPartitions);
-      const inputKeys: PhysicalOp[] = directInputs ? [root] : inputs;
       const wireOut = (output.kind === 'range' ? { ...output, bounds: shareBatch(output.bounds) } : output) as TaskRequest['output'];
       await Promise.all(
         Array.from({ length: tasks }, async (_, part) => {
@@ -197,7 +202,7 @@ class Job {
           const req: TaskRequest = {
             stage: spec!,
             partition: part,
-            inputs: shared.map((parts, i) => onlyPartitions(parts, reads.get(inputKeys[i]!))),
+            inputs: shared.map((parts, i) => onlyPartitions(parts, reads.get(inputs[i]!))),
             memory: sharedMem.map((parts, i) => onlyPartitions(parts, split && memories[i]!.source === driver!.source ? partitionsOfRun(split, part) : reads.get(memories[i]!.source))),
             output: wireOut,
             modules: this.opts.modules,
@@ -218,7 +223,7 @@ class Job {
         const ts = performance.now();
         try {
           this.ctx.checkCancelled();
-          const res = await executeTask(mainRoot, part, output, this.ctx);
+          const res = await executeTask(runRoot, part, output, this.ctx);
           buckets[part] = res.buckets;
           if (res.sample) samples.push(res.sample);
         } catch (err) {

@@ -8,6 +8,7 @@ import type { BoundSortKey } from '../expr/expr.js';
 import { boundToString } from '../expr/expr.js';
 import { AnalysisError } from '../errors.js';
 import { type Schema, isList, sparkSimpleName } from '../types.js';
+import type { OpCodec } from './op-codec.js';
 import { type ExecContext, PhysicalOp } from './operator.js';
 
 type Cmp = (a: number, b: number) => number;
@@ -143,3 +144,10 @@ export class SortOp extends PhysicalOp {
     return `${this.limit !== null ? `TakeOrdered(limit=${this.limit}) ` : 'Sort '}[${keys.join(', ')}]`;
   }
 }
+
+export const sortCodec: OpCodec<SortOp, { keys: readonly BoundSortKey[]; limit: number | null }> = {
+  kind: 'sort',
+  type: SortOp,
+  describe: (o) => ({ keys: o.keys, limit: o.limit }),
+  build: (d, [child]) => new SortOp(child!, d.keys, d.limit),
+};

@@ -4,13 +4,16 @@
  * (so the main thread can fail the job with the original message); a crash of the thread itself
  * surfaces in the pool as a rejected task and is retried there.
  */
-import './window/operator.js'; // registers the WindowOp codec so window stages can be rebuilt here
 import { allocateShared } from '../data/alloc.js';
+import { registerBuiltinCodecs } from './codecs.js';
 import { ExecContext } from './operator.js';
 import { type OpSpec, buildStage } from './plan-spec.js';
 import { type SharedBatch, shareBatch, unshareBatch } from './serde.js';
 import { type OutputSpec, executeTask } from './task.js';
 import type { PhysicalOp } from './operator.js';
+
+// Stages arrive as specs: rebuilt through the operator and source codecs.
+registerBuiltinCodecs();
 
 // Scans in this thread build their column buffers in shared memory: posted back without a copy.
 allocateShared(true);

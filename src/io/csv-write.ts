@@ -11,6 +11,7 @@ import type { Batch } from '../data/batch.js';
 import { IllegalArgumentError, KindlingError } from '../errors.js';
 import { MICROS_PER_DAY, type Schema } from '../types.js';
 import { type DateTimePattern, civilFromDays, compileDateTimePattern, formatDouble } from './csv-values.js';
+import type { WriteFormat } from './write-format.js';
 
 /** CSV write options (Spark's names and defaults). */
 export interface CsvWriteOptions {
@@ -307,3 +308,10 @@ export function writeCsvFile(path: string, schema: Schema, batches: Iterable<Bat
     fs.closeSync(fd);
   }
 }
+
+/** `df.write.csv()` / `format('csv')`: one CSV file per part. */
+export const csvWriteFormat: WriteFormat<CsvWriteOptions> = {
+  name: 'csv',
+  extension: () => 'csv',
+  writePart: (file, schema, batches, options) => writeCsvFile(file, schema, batches, options),
+};

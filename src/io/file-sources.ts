@@ -1,12 +1,14 @@
 /**
  * DataSource adapters for files: CSV (byte-range splits) and Parquet (row-group splits). Each
- * partition is described by a plain split object, so a worker can read it from the description.
+ * partition is described by a plain split object, so a worker can read it from the description
+ * (each source's codec sends the schema, the splits and the options).
  */
 import fs from 'node:fs';
 import type { Batch } from '../data/batch.js';
-import type { Schema } from '../types.js';
-import { type CsvReadOptions, type CsvScan, planCsvScan, readCsvSplit } from './csv.js';
-import { type ParquetScan, planParquetScan, readParquetSplit } from './parquet.js';
+import { type Field, Schema } from '../types.js';
+import { type CsvReadOptions, type CsvScan, type CsvSplit, type ResolvedCsvOptions, planCsvScan, readCsvSplit } from './csv.js';
+import { type ParquetScan, type ParquetSplit, planParquetScan, readParquetSplit } from './parquet.js';
+import type { SourceCodec } from './source-codec.js';
 import { type DataSource, projectBatch } from './source.js';
 
 function fileBytes(files: readonly string[]): number {
@@ -88,3 +90,19 @@ export class ParquetSource implements DataSource {
     return fileBytes(this.files) * 3; // compressed on disk
   }
 }
+
+/** A CSV scan as plain data. */
+export const csvSourceCodec: SourceCodec<CsvSource, { fields: readonly Field[]; splits: readonly CsvSplit[]; options: ResolvedCsvOptions }> = {
+  kind: 'csv',
+  type: CsvSource,
+  describe: (s) => ({ fields: s.scan.schema.fields, splits: s.scan.splits, options: s.scan.options }),
+  build: (d) => new CsvSource({ schema: new Schema(d.fields), splits: [...d.splits], options: d.options }),
+};
+
+/** A Parquet scan as plain data. */
+export const parquetSourceCodec: SourceCodec<ParquetSource, { fields: readonly Field[]; splits: readonly ParquetSplit[] }> = {
+  kind: 'parquet',
+  type: ParquetSource,
+  describe: (s) => ({ fields: s.scan.schema.fields, splits: s.scan.splits }),
+  build: (d) => new ParquetSource({ schema: new Schema(d.fields), splits: [...d.splits] }),
+};

@@ -32,6 +32,7 @@ import { nullColumn } from '../data/column.js';
 import { DataFormatError, FileNotFoundError, IllegalArgumentError, KindlingError } from '../errors.js';
 import { type Field, Schema } from '../types.js';
 import { isHiddenName, listInputFiles } from './files.js';
+import type { WriteFormat } from './write-format.js';
 
 /** One unit of Parquet reading: one row group of one file. Plain data, serialisable. */
 export interface ParquetSplit {
@@ -547,3 +548,13 @@ export async function writeParquetFile(
     throw new KindlingError(`writing Parquet file '${path}' failed: ${errorText(e)}`, { cause: e });
   }
 }
+
+/** `df.write.parquet()` / `format('parquet')`: one Parquet file per part, named by its compression as Spark does. */
+export const parquetWriteFormat: WriteFormat<ParquetWriteOptions> = {
+  name: 'parquet',
+  extension: (o) => {
+    const codec = o.compression && o.compression !== 'uncompressed' ? o.compression : o.compression === 'uncompressed' ? '' : 'snappy';
+    return codec ? `${codec}.parquet` : 'parquet';
+  },
+  writePart: (file, schema, batches, options) => writeParquetFile(file, schema, batches, options),
+};

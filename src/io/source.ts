@@ -6,6 +6,7 @@
 import { Batch, BATCH_SIZE } from '../data/batch.js';
 import { ColumnData } from '../data/column.js';
 import { Schema } from '../types.js';
+import type { SourceCodec } from './source-codec.js';
 
 /** A partitioned, column-projectable source of batches. */
 export interface DataSource {
@@ -78,3 +79,11 @@ export class RangeSource implements DataSource {
     return this.count * 8;
   }
 }
+
+/** A range as plain data. */
+export const rangeSourceCodec: SourceCodec<RangeSource, { start: number; end: number; step: number; partitions: number }> = {
+  kind: 'range',
+  type: RangeSource,
+  describe: (s) => ({ start: s.start, end: s.end, step: s.step, partitions: s.partitions }),
+  build: (d) => new RangeSource(d.start, d.end, d.step, d.partitions),
+};

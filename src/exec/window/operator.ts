@@ -21,7 +21,7 @@ import { type BoundWindowFn, windowFnToString } from '../../plan/logical.js';
 import { Schema } from '../../types.js';
 import { FilterOp, ProjectOp } from '../basic.js';
 import { type ExecContext, PhysicalOp } from '../operator.js';
-import { registerOpCodec } from '../plan-spec.js';
+import type { OpCodec } from '../op-codec.js';
 import { accumulatorColumn } from './accumulate.js';
 import { frameBounds, windowLayout, windowOrder } from './frames.js';
 
@@ -140,18 +140,10 @@ export function partitionedForWindow(op: PhysicalOp, keys: readonly BoundExpr[])
   }
 }
 
-// Window stages can run on worker threads: describe the operator as plain data and rebuild it there.
-registerOpCodec({
-  describe(op) {
-    if (!(op instanceof WindowOp)) return undefined;
-    return { kind: 'window', children: [op.child], data: { partitionBy: op.partitionBy, orderBy: op.orderBy, functions: op.functions, fields: op.schema.fields } };
-  },
-  build(kind, children, data) {
-    if (kind !== 'window') return undefined;
-    const d = data as { partitionBy: BoundExpr[]; orderBy: BoundSortKey[]; functions: BoundWindowFn[]; fields: Schema['fields'] };
-    return new WindowOp(children[0]!, d.partitionBy, d.orderBy, d.functions, new Schema(d.fields));
-  },
-});
-
-/** This module's URL, for worker threads that must import it to rebuild window stages. */
-export const WINDOW_OPERATOR_MODULE: string = import.meta.url;
+/** Window stages can run on worker threads: the operator as plain data. */
+export const windowCodec: OpCodec<WindowOp, { partitionBy: readonly BoundExpr[]; orderBy: readonly BoundSortKey[]; functions: readonly BoundWindowFn[]; fields: Schema['fields'] }> = {
+  kind: 'window',
+  type: WindowOp,
+  describe: (op) => ({ partitionBy: op.partitionBy, orderBy: op.orderBy, functions: op.functions, fields: op.schema.fields }),
+  build: (d, [child]) => new WindowOp(child!, d.partitionBy, d.orderBy, d.functions, new Schema(d.fields)),
+};

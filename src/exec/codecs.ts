@@ -1,0 +1,39 @@
+/**
+ * The built-in operator and source codecs, registered in one place: the main thread (scheduler)
+ * and every worker call {@link registerBuiltinCodecs} before describing or rebuilding a stage.
+ * A new operator or source kind defines its codec next to its class and adds one line here.
+ */
+import { csvSourceCodec, parquetSourceCodec } from '../io/file-sources.js';
+import { registerSourceCodec } from '../io/source-codec.js';
+import { rangeSourceCodec } from '../io/source.js';
+import { aggregateCodec } from './aggregate.js';
+import { coalesceCodec, emptyCodec, filterCodec, limitCodec, projectCodec, sampleCodec, scanCodec, unionCodec } from './basic.js';
+import { joinCodec } from './join.js';
+import { morselSourceCodec } from './morsels.js';
+import { registerOpCodec } from './op-codec.js';
+import { sortCodec } from './sort.js';
+import { windowCodec } from './window/operator.js';
+
+let registered = false;
+
+/** Registers the built-in operator and source codecs (once; later calls do nothing). */
+export function registerBuiltinCodecs(): void {
+  if (registered) return;
+  registered = true;
+  registerOpCodec(scanCodec);
+  registerOpCodec(filterCodec);
+  registerOpCodec(projectCodec);
+  registerOpCodec(limitCodec);
+  registerOpCodec(unionCodec);
+  registerOpCodec(sampleCodec);
+  registerOpCodec(emptyCodec);
+  registerOpCodec(coalesceCodec);
+  registerOpCodec(sortCodec);
+  registerOpCodec(aggregateCodec);
+  registerOpCodec(joinCodec);
+  registerOpCodec(windowCodec);
+  registerSourceCodec(csvSourceCodec);
+  registerSourceCodec(parquetSourceCodec);
+  registerSourceCodec(rangeSourceCodec);
+  registerSourceCodec(morselSourceCodec);
+}

@@ -1,0 +1,53 @@
+/**
+ * Output formats of `df.write`: each format writes one part file of a dataset and names its
+ * extension; `df.write.format(name)`, `.csv()` and `.parquet()` dispatch through this registry.
+ * A format lives next to its writer (csv-write.ts, parquet.ts) and is registered in
+ * {@link registerBuiltinWriteFormats}; the dataset protocol (modes, atomic publish) is
+ * dataset-writer.ts's.
+ */
+import type { Batch } from '../data/batch.js';
+import { IllegalArgumentError } from '../errors.js';
+import { KindRegistry } from '../kind-registry.js';
+import type { Schema } from '../types.js';
+import { csvWriteFormat } from './csv-write.js';
+import { parquetWriteFormat } from './parquet.js';
+
+/** One output format. `O` is its options object (the writer's options as set by the user). */
+export interface WriteFormat<O = Record<string, unknown>> {
+  /** Name given to `df.write.format()` (lower case). */
+  readonly name: string;
+  /** Part file extension for these options, without a leading dot (e.g. 'csv', 'snappy.parquet'). */
+  extension(options: O): string;
+  /** Writes the batches (columns in `schema` order; possibly none) as one part file at `file`. */
+  writePart(file: string, schema: Schema, batches: readonly Batch[], options: O): void | Promise<void>;
+}
+
+/** The registered write formats, by name. */
+export const writeFormats = new KindRegistry<WriteFormat>('kindling.writeFormats', (f) => f.name);
+
+/** Registers an output format (again for the same name: replaces it). */
+export function registerWriteFormat<O>(format: WriteFormat<O>): void {
+  writeFormats.register(format as unknown as WriteFormat);
+}
+
+/**
+ * The format registered as `name` (case-insensitive).
+ * @throws IllegalArgumentError naming the registered formats.
+ */
+export function writeFormat(name: string): WriteFormat {
+  const f = writeFormats.get(name.toLowerCase());
+  if (f) return f;
+  const names = writeFormats.names().map((n) => `'${n}'`);
+  const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names.join('');
+  throw new IllegalArgumentError(`unsupported output format '${name}'; use ${list}`);
+}
+
+let registered = false;
+
+/** Registers the built-in formats, csv and parquet, once (their order is the one error messages list). */
+export function registerBuiltinWriteFormats(): void {
+  if (registered) return;
+  registered = true;
+  registerWriteFormat(csvWriteFormat);
+  registerWriteFormat(parquetWriteFormat);
+}
