@@ -242,19 +242,23 @@ function lower(c: number): number {
   return c >= 65 && c <= 90 ? c + 32 : c;
 }
 
-/** Case-insensitive (ASCII) match of `text` at b[pos..e); the end or -1. */
-function matchAt(b: Uint8Array, pos: number, e: number, text: Uint8Array | string): number {
+/** Case-insensitive (ASCII) match of the literal bytes `text` at b[pos..e); the end or -1. */
+function matchBytes(b: Uint8Array, pos: number, e: number, text: Uint8Array): number {
   const n = text.length;
   if (e - pos < n) return -1;
-  if (typeof text === 'string') {
-    for (let k = 0; k < n; k++) if (lower(b[pos + k]!) !== lower(text.charCodeAt(k))) return -1;
-  } else {
-    for (let k = 0; k < n; k++) {
-      const a = b[pos + k]!;
-      const c = text[k]!;
-      if (a !== c && lower(a) !== lower(c)) return -1;
-    }
+  for (let k = 0; k < n; k++) {
+    const a = b[pos + k]!;
+    const c = text[k]!;
+    if (a !== c && lower(a) !== lower(c)) return -1;
   }
+  return pos + n;
+}
+
+/** Case-insensitive (ASCII) match of the name `text` at b[pos..e); the end or -1. */
+function matchString(b: Uint8Array, pos: number, e: number, text: string): number {
+  const n = text.length;
+  if (e - pos < n) return -1;
+  for (let k = 0; k < n; k++) if (lower(b[pos + k]!) !== lower(text.charCodeAt(k))) return -1;
   return pos + n;
 }
 
@@ -266,7 +270,7 @@ function matchName(b: Uint8Array, pos: number, e: number, names: readonly string
   let bestLen = 0;
   for (let i = 0; i < names.length; i++) {
     const n = names[i]!;
-    if (n.length > bestLen && matchAt(b, pos, e, n) >= 0) {
+    if (n.length > bestLen && matchString(b, pos, e, n) >= 0) {
       best = i;
       bestLen = n.length;
     }
@@ -321,7 +325,7 @@ function parseTokens(toks: readonly Tok[], b: Uint8Array, pos: number, e: number
     const t = toks[ti]!;
     switch (t.kind) {
       case T_LIT:
-        pos = matchAt(b, pos, e, t.bytes);
+        pos = matchBytes(b, pos, e, t.bytes);
         if (pos < 0) return -1;
         break;
       case T_NUM: {
@@ -433,6 +437,29 @@ function resolveFields(f: Float64Array): number {
   const minute = fmi === fmi ? fmi : 0;
   const second = fs === fs ? fs : 0;
   if (minute > 59 || second > 59) return NaN;
+  resolvedDays = days;
+  return microsFromFields(days, hour, minute, second, f[F_MICROS]!, f[F_OFFSET]!);
+}
+
+/** Slots {@link resolvePlain} handles: numeric date and time-of-day fields, fraction, offset. */
+const PLAIN_SLOTS = new Set([F_YEAR, F_YEAR2, F_MONTH, F_DAY, F_HOUR, F_MINUTE, F_SECOND, F_MICROS, F_OFFSET]);
+
+/**
+ * {@link resolveFields} for patterns that only set {@link PLAIN_SLOTS} (the common
+ * 'yyyy-MM-dd HH:mm:ss.SSS' / 'dd/MM/yyyy' shapes): the same result with fewer checks.
+ */
+function resolvePlain(f: Float64Array): number {
+  const fy = f[F_YEAR]!, fy2 = f[F_YEAR2]!, fmo = f[F_MONTH]!, fd = f[F_DAY]!;
+  const year = fy === fy ? fy : fy2 === fy2 ? 2000 + fy2 : 1970;
+  const month = fmo === fmo ? fmo : 1;
+  const day = fd === fd ? fd : 1;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return NaN;
+  const fh = f[F_HOUR]!, fmi = f[F_MINUTE]!, fs = f[F_SECOND]!;
+  const hour = fh === fh ? fh : 0;
+  const minute = fmi === fmi ? fmi : 0;
+  const second = fs === fs ? fs : 0;
+  if (hour > 23 || minute > 59 || second > 59) return NaN;
+  const days = daysFromCivil(year, month, day);
   resolvedDays = days;
   return microsFromFields(days, hour, minute, second, f[F_MICROS]!, f[F_OFFSET]!);
 }
@@ -549,21 +576,40 @@ function formatWith(ops: readonly FmtOp[], days: number, tod: number): string {
 // Compilation
 // ---------------------------------------------------------------------------------------------
 
+/** The field slots a pattern's tokens can set (only these need clearing before a parse). */
+function usedSlots(toks: readonly Tok[], out: Set<number> = new Set([F_MICROS, F_OFFSET])): Set<number> {
+  for (const t of toks) {
+    if (t.kind === T_NUM || t.kind === T_TEXT) out.add(t.fi);
+    else if (t.kind === T_OPT) usedSlots(t.toks, out);
+  }
+  return out;
+}
+
 class CompiledPattern implements DatetimePattern {
   private readonly toks: Tok[];
   private readonly ops: FmtOp[];
-  private readonly fields = new Float64Array(F_COUNT);
+  /** Parsed fields; slots the pattern never sets stay NaN (absent) for good. */
+  private readonly fields = EMPTY_FIELDS.slice();
+  private readonly slots: Int32Array;
+  private readonly plain: boolean;
 
   constructor(readonly pattern: string) {
     this.toks = tokenize(pattern);
     this.ops = formatOps(this.toks);
+    const used = usedSlots(this.toks);
+    this.slots = Int32Array.from(used);
+    this.plain = [...used].every((k) => PLAIN_SLOTS.has(k));
   }
 
   parseMicros(b: Uint8Array, s: number, e: number): number {
     const f = this.fields;
-    f.set(EMPTY_FIELDS);
+    const slots = this.slots;
+    for (let i = 0; i < slots.length; i++) {
+      const k = slots[i]!;
+      f[k] = EMPTY_FIELDS[k]!;
+    }
     if (parseTokens(this.toks, b, s, e, f) !== e) return NaN;
-    return resolveFields(f);
+    return this.plain ? resolvePlain(f) : resolveFields(f);
   }
 
   parseDays(b: Uint8Array, s: number, e: number): number {
