@@ -13,7 +13,7 @@ import {
   addMonths, civilFromDays, dayOfWeek0, dayOfYear, daysFromCivil, daysInMonth, isLeapYear, isoWeekOfYear, lastDayOfMonth,
   microsFromFields, timeOfDay, validDays,
 } from '../src/time/calendar.js';
-import { compileDatetimePattern } from '../src/time/patterns.js';
+import { compileDatetimePattern, interpretedDatetimePattern } from '../src/time/patterns.js';
 import { formatDate, formatTimestamp, parseDate, parseTimestamp } from '../src/time/iso.js';
 import { testThreads } from './threads.js';
 
@@ -175,6 +175,32 @@ describe('one pattern engine for functions and CSV', () => {
     expect(days('yyyy-MM-dd', '2024-3-5')).toBeNull();
     expect(days("yyyy-MM-dd'T'HH:mm:ss.SSS", '2024-03-05T13:14:15.1234')).toBeNull(); // SSS reads at most 3 digits
     expect(compileDatetimePattern('EEE, d MMM yyyy').format(daysFromCivil(2024, 3, 5) * 86_400_000_000)).toBe('Tue, 5 Mar 2024');
+  });
+
+  it('generated parsers for plain patterns agree with the token interpreter on mutated inputs', () => {
+    let seed = 12345;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const alphabet = '0123456789/-:. Tt';
+    const plain = ['dd/MM/yyyy', 'd/M/yy', 'yyyyMMdd', 'yyyy-MM-dd HH:mm:ss', "yyyy-MM-dd'T'HH:mm:ss.SSS", 'yyyyMMddHHmmssSSS', 'y-M-d', 'HH:mm', 'MM/dd/yyyy HH:mm:ss.SSSSSS'];
+    for (const p of plain) {
+      const fast = compileDatetimePattern(p);
+      const slow = interpretedDatetimePattern(p);
+      for (let n = 0; n < 3000; n++) {
+        let str = fast.format(rnd(4_000_000_000) * 1_000_003_211 - 1e17);
+        for (let m = rnd(3); m > 0; m--) {
+          const at = rnd(str.length + 1);
+          const op = rnd(3);
+          const ch = alphabet[rnd(alphabet.length)]!;
+          str = op === 0 ? str.slice(0, at) + str.slice(at + 1) : op === 1 ? str.slice(0, at) + ch + str.slice(at) : str.slice(0, at) + ch + str.slice(at + 1);
+        }
+        const b = Buffer.from(str);
+        expect([fast.parseMicros(b, 0, b.length), fast.parseDays(b, 0, b.length)], `${p} on '${str}'`)
+          .toEqual([slow.parseMicros(b, 0, b.length), slow.parseDays(b, 0, b.length)]);
+      }
+    }
   });
 
   it('rejects unsupported letters naming the pattern and the letter, in functions and CSV alike', async () => {

@@ -154,7 +154,7 @@ export function timeOfDay(micros: number, out: Int32Array): number {
   return days;
 }
 
-/** A UTC offset of ±hours:minutes:seconds in micros (the sign applies to the whole offset). */
-export function offsetMicros(negative: boolean, hours: number, minutes: number, seconds: number): number {
-  return (negative ? -1 : 1) * ((hours * 60 + minutes) * 60 + seconds) * MICROS_PER_SECOND;
+/** A UTC offset of ±hours:minutes:seconds in seconds (the sign applies to the whole offset). */
+export function offsetSeconds(negative: boolean, hours: number, minutes: number, seconds: number): number {
+  return (negative ? -1 : 1) * ((hours * 60 + minutes) * 60 + seconds);
 }

@@ -123,7 +123,8 @@ export function parseIsoDateBytes(b: Uint8Array, s: number, e: number, strict: b
   return c === 84 || c === 32 ? days : NaN;
 }
 
-function twoDigits(b: Uint8Array, i: number, e: number): number {
+/** The two-digit number at b[i], b[i + 1] (within [.., e)), or -1. */
+export function twoDigits(b: Uint8Array, i: number, e: number): number {
   if (i + 1 >= e) return -1;
   const a = b[i]! - 48;
   const c = b[i + 1]! - 48;

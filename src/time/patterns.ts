@@ -20,8 +20,9 @@ import { Buffer } from 'node:buffer';
 import { IllegalArgumentError } from '../errors.js';
 import {
   MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND, civilFromDays, dayOfWeek0, daysFromCivil,
-  daysInMonth, isLeapYear, microsFromFields, offsetMicros,
+  daysInMonth, isLeapYear, microsFromFields, offsetSeconds,
 } from './calendar.js';
+import { twoDigits } from './iso.js';
 
 /** A compiled pattern. Parsers return NaN (bytes) or null (strings) when the text does not match. */
 export interface DatetimePattern {
@@ -43,10 +44,12 @@ const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const SUPPORTED = 'y u M L d D Q q E a G H h k K m s S X x Z V z O';
 
-// Parsed field values live in a Float64Array (NaN = absent), indexed by these slots.
+// Parsed field values live in an Int32Array (NA = absent; the offset in seconds), indexed by these slots.
 const F_YEAR = 0, F_YEAR2 = 1, F_MONTH = 2, F_DAY = 3, F_DOY = 4, F_QUARTER = 5, F_HOUR = 6, F_HOUR12 = 7;
 const F_K24 = 8, F_K11 = 9, F_MINUTE = 10, F_SECOND = 11, F_MICROS = 12, F_OFFSET = 13, F_DOW = 14, F_AMPM = 15, F_ERA = 16;
 const F_COUNT = 17;
+/** An absent field. */
+const NA = -2147483648;
 
 // Token kinds.
 const T_LIT = 0, T_NUM = 1, T_FRAC = 2, T_TEXT = 3, T_OFFSET = 4, T_ZONE = 5, T_OPT = 6;
@@ -233,7 +236,7 @@ function computeAdjacency(toks: Tok[]): void {
 // ---------------------------------------------------------------------------------------------
 
 /** The cleared state: every field absent, no fraction, zero offset. */
-const EMPTY_FIELDS = new Float64Array(F_COUNT).fill(NaN);
+const EMPTY_FIELDS = new Int32Array(F_COUNT).fill(NA);
 EMPTY_FIELDS[F_MICROS] = 0;
 EMPTY_FIELDS[F_OFFSET] = 0;
 
@@ -279,16 +282,8 @@ function matchName(b: Uint8Array, pos: number, e: number, names: readonly string
   return best < 0 ? -1 : pos + bestLen;
 }
 
-function twoDigits(b: Uint8Array, i: number, e: number): number {
-  if (i + 1 >= e) return -1;
-  const a = b[i]! - 48;
-  const c = b[i + 1]! - 48;
-  if (a < 0 || a > 9 || c < 0 || c > 9) return -1;
-  return a * 10 + c;
-}
-
 /** Parses an offset (`Z`, `+HH`, `+HHmm`, `+HH:mm`, `+HH:mm:ss`) at pos into F_OFFSET; the end or -1. */
-function parseOffset(b: Uint8Array, pos: number, e: number, f: Float64Array, allowZ: boolean): number {
+function parseOffset(b: Uint8Array, pos: number, e: number, f: Int32Array, allowZ: boolean): number {
   if (pos >= e) return -1;
   const c = b[pos]!;
   if ((c === 90 || c === 122) && allowZ) {
@@ -314,13 +309,13 @@ function parseOffset(b: Uint8Array, pos: number, e: number, f: Float64Array, all
     }
   }
   if (h > 18 || mi > 59 || se > 59) return -1;
-  f[F_OFFSET] = offsetMicros(c === 45, h, mi, se);
+  f[F_OFFSET] = offsetSeconds(c === 45, h, mi, se);
   return p;
 }
 
 const ZONE_NAMES = ['UTC', 'GMT', 'UT', 'Z'];
 
-function parseTokens(toks: readonly Tok[], b: Uint8Array, pos: number, e: number, f: Float64Array): number {
+function parseTokens(toks: readonly Tok[], b: Uint8Array, pos: number, e: number, f: Int32Array): number {
   for (let ti = 0; ti < toks.length; ti++) {
     const t = toks[ti]!;
     switch (t.kind) {
@@ -394,51 +389,51 @@ const civ = new Int32Array(3);
 let resolvedDays = 0;
 
 /** Resolves parsed fields to micros since the epoch (UTC), or NaN when they are invalid or inconsistent. */
-function resolveFields(f: Float64Array): number {
+function resolveFields(f: Int32Array): number {
   const fy = f[F_YEAR]!, fy2 = f[F_YEAR2]!, fmo = f[F_MONTH]!, fd = f[F_DAY]!, fdoy = f[F_DOY]!;
-  let year = fy === fy ? fy : fy2 === fy2 ? 2000 + fy2 : 1970;
-  if (f[F_ERA] === 0 && fy === fy) year = 1 - year;
+  let year = fy !== NA ? fy : fy2 !== NA ? 2000 + fy2 : 1970;
+  if (f[F_ERA] === 0 && fy !== NA) year = 1 - year;
   let days: number;
-  if (fdoy === fdoy) {
+  if (fdoy !== NA) {
     if (fdoy < 1 || fdoy > (isLeapYear(year) ? 366 : 365)) return NaN;
     days = daysFromCivil(year, 1, 1) + fdoy - 1;
     civilFromDays(days, civ);
-    if ((fmo === fmo && fmo !== civ[1]) || (fd === fd && fd !== civ[2])) return NaN;
+    if ((fmo !== NA && fmo !== civ[1]) || (fd !== NA && fd !== civ[2])) return NaN;
   } else {
-    const month = fmo === fmo ? fmo : 1;
-    const day = fd === fd ? fd : 1;
+    const month = fmo !== NA ? fmo : 1;
+    const day = fd !== NA ? fd : 1;
     if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return NaN;
     days = daysFromCivil(year, month, day);
   }
   const fq = f[F_QUARTER]!;
-  if (fq === fq) {
+  if (fq !== NA) {
     civilFromDays(days, civ);
     if (fq < 1 || fq > 4 || Math.floor((civ[1]! - 1) / 3) + 1 !== fq) return NaN;
   }
   const fdow = f[F_DOW]!;
-  if (fdow === fdow && dayOfWeek0(days) !== fdow) return NaN;
+  if (fdow !== NA && dayOfWeek0(days) !== fdow) return NaN;
   let hour = 0;
   const pm = f[F_AMPM] === 1;
   const fh = f[F_HOUR]!, fh12 = f[F_HOUR12]!, fk24 = f[F_K24]!, fk11 = f[F_K11]!;
-  if (fh === fh) {
+  if (fh !== NA) {
     if (fh > 23) return NaN;
     hour = fh;
-  } else if (fh12 === fh12) {
+  } else if (fh12 !== NA) {
     if (fh12 < 1 || fh12 > 12) return NaN;
     hour = (fh12 % 12) + (pm ? 12 : 0);
-  } else if (fk24 === fk24) {
+  } else if (fk24 !== NA) {
     if (fk24 < 1 || fk24 > 24) return NaN;
     hour = fk24 % 24;
-  } else if (fk11 === fk11) {
+  } else if (fk11 !== NA) {
     if (fk11 > 11) return NaN;
     hour = fk11 + (pm ? 12 : 0);
   }
   const fmi = f[F_MINUTE]!, fs = f[F_SECOND]!;
-  const minute = fmi === fmi ? fmi : 0;
-  const second = fs === fs ? fs : 0;
+  const minute = fmi !== NA ? fmi : 0;
+  const second = fs !== NA ? fs : 0;
   if (minute > 59 || second > 59) return NaN;
   resolvedDays = days;
-  return microsFromFields(days, hour, minute, second, f[F_MICROS]!, f[F_OFFSET]!);
+  return microsFromFields(days, hour, minute, second, f[F_MICROS]!, f[F_OFFSET]! * MICROS_PER_SECOND);
 }
 
 /** Slots {@link resolvePlain} handles: numeric date and time-of-day fields, fraction, offset. */
@@ -448,20 +443,20 @@ const PLAIN_SLOTS = new Set([F_YEAR, F_YEAR2, F_MONTH, F_DAY, F_HOUR, F_MINUTE, 
  * {@link resolveFields} for patterns that only set {@link PLAIN_SLOTS} (the common
  * 'yyyy-MM-dd HH:mm:ss.SSS' / 'dd/MM/yyyy' shapes): the same result with fewer checks.
  */
-function resolvePlain(f: Float64Array): number {
+function resolvePlain(f: Int32Array): number {
   const fy = f[F_YEAR]!, fy2 = f[F_YEAR2]!, fmo = f[F_MONTH]!, fd = f[F_DAY]!;
-  const year = fy === fy ? fy : fy2 === fy2 ? 2000 + fy2 : 1970;
-  const month = fmo === fmo ? fmo : 1;
-  const day = fd === fd ? fd : 1;
+  const year = fy !== NA ? fy : fy2 !== NA ? 2000 + fy2 : 1970;
+  const month = fmo !== NA ? fmo : 1;
+  const day = fd !== NA ? fd : 1;
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return NaN;
   const fh = f[F_HOUR]!, fmi = f[F_MINUTE]!, fs = f[F_SECOND]!;
-  const hour = fh === fh ? fh : 0;
-  const minute = fmi === fmi ? fmi : 0;
-  const second = fs === fs ? fs : 0;
+  const hour = fh !== NA ? fh : 0;
+  const minute = fmi !== NA ? fmi : 0;
+  const second = fs !== NA ? fs : 0;
   if (hour > 23 || minute > 59 || second > 59) return NaN;
   const days = daysFromCivil(year, month, day);
   resolvedDays = days;
-  return microsFromFields(days, hour, minute, second, f[F_MICROS]!, f[F_OFFSET]!);
+  return microsFromFields(days, hour, minute, second, f[F_MICROS]!, f[F_OFFSET]! * MICROS_PER_SECOND);
 }
 
 let scratch = new Uint8Array(256);
@@ -585,23 +580,85 @@ function usedSlots(toks: readonly Tok[], out: Set<number> = new Set([F_MICROS, F
   return out;
 }
 
+/** A parser from bytes [s, e) to micros or days (NaN when the text does not match). */
+type BytesParser = (b: Uint8Array, s: number, e: number) => number;
+
+/**
+ * Straight-line parsers for the hot, common shape: patterns made only of literals, numbers and a
+ * fraction setting {@link PLAIN_SLOTS} (no names, offsets or optional sections), like 'dd/MM/yyyy'
+ * or "yyyy-MM-dd'T'HH:mm:ss.SSS". The generated code does exactly what {@link parseTokens} +
+ * {@link resolvePlain} do, with the tokens unrolled and the fields in locals; null for other patterns.
+ */
+function generatePlainParsers(toks: readonly Tok[]): { micros: BytesParser; days: BytesParser } | null {
+  const vars = new Map<number, string>([[F_YEAR, 'fy'], [F_YEAR2, 'fy2'], [F_MONTH, 'fmo'], [F_DAY, 'fd'], [F_HOUR, 'fh'], [F_MINUTE, 'fmi'], [F_SECOND, 'fs']]);
+  const set = new Set<number>();
+  let code = 'let p = s, c = 0, v = 0, end = 0, take = 0, us = 0;\n';
+  for (const t of toks) {
+    if (t.kind === T_LIT) {
+      code += `if (e - p < ${t.bytes.length}) return NaN;\n`;
+      t.bytes.forEach((x, k) => {
+        const lo = lower(x);
+        const up = lo >= 97 && lo <= 122 ? lo - 32 : lo;
+        code += lo === up ? `if (b[p + ${k}] !== ${x}) return NaN;\n` : `c = b[p + ${k}]; if (c !== ${lo} && c !== ${up}) return NaN;\n`;
+      });
+      code += `p += ${t.bytes.length};\n`;
+    } else if (t.kind === T_NUM && vars.has(t.fi)) {
+      if (t.min === t.max) {
+        code += `if (e - p < ${t.max}) return NaN;\nv = 0;\n`;
+        for (let k = 0; k < t.max; k++) code += `c = b[p + ${k}] - 48; if (c < 0 || c > 9) return NaN; v = v * 10 + c;\n`;
+        code += `p += ${t.max};\n`;
+      } else {
+        code += `end = p; while (end < e && end - p < ${t.max + t.reserve + 1}) { c = b[end]; if (c < 48 || c > 57) break; end++; }\n`;
+        code += `take = Math.min(${t.max}, end - p - ${t.reserve}); if (take < ${t.min}) return NaN;\n`;
+        code += 'v = 0; for (let k = 0; k < take; k++) v = v * 10 + (b[p + k] - 48); p += take;\n';
+      }
+      code += `${vars.get(t.fi)} = v;\n`;
+      set.add(t.fi);
+    } else if (t.kind === T_FRAC) {
+      code += `end = p; while (end < e && end - p < ${t.max}) { c = b[end]; if (c < 48 || c > 57) break; end++; }\n`;
+      code += `if (end - p < ${t.min}) return NaN;\n`;
+      code += 'us = 0; for (let k = 0; k < 6; k++) us = us * 10 + (p + k < end ? b[p + k] - 48 : 0); p = end;\n';
+    } else return null;
+  }
+  const decl = [...vars].map(([, name]) => `${name} = 0`).join(', ');
+  const year = set.has(F_YEAR) ? 'fy' : set.has(F_YEAR2) ? '2000 + fy2' : '1970';
+  const field = (slot: number, dflt: number) => (set.has(slot) ? vars.get(slot)! : String(dflt));
+  const resolve = `if (p !== e) return NaN;
+const year = ${year}, month = ${field(F_MONTH, 1)}, day = ${field(F_DAY, 1)};
+if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return NaN;
+const hour = ${field(F_HOUR, 0)}, minute = ${field(F_MINUTE, 0)}, second = ${field(F_SECOND, 0)};
+if (hour > 23 || minute > 59 || second > 59) return NaN;
+const days = daysFromCivil(year, month, day);
+`;
+  const make = (ret: string): BytesParser =>
+    new Function('daysInMonth', 'daysFromCivil', 'microsFromFields', `return function parse(b, s, e) {\nlet ${decl};\n${code}${resolve}${ret}\n};`)(
+      daysInMonth, daysFromCivil, microsFromFields) as BytesParser;
+  return { micros: make('return microsFromFields(days, hour, minute, second, us, 0);'), days: make('return days;') };
+}
+
 class CompiledPattern implements DatetimePattern {
   private readonly toks: Tok[];
   private readonly ops: FmtOp[];
-  /** Parsed fields; slots the pattern never sets stay NaN (absent) for good. */
+  /** Parsed fields; slots the pattern never sets stay NA (absent) for good. */
   private readonly fields = EMPTY_FIELDS.slice();
   private readonly slots: Int32Array;
   private readonly plain: boolean;
+  /** Bytes → micros / days: generated straight-line parsers where the pattern allows, else the token interpreter. */
+  readonly parseMicros: BytesParser;
+  readonly parseDays: BytesParser;
 
-  constructor(readonly pattern: string) {
+  constructor(readonly pattern: string, generate: boolean) {
     this.toks = tokenize(pattern);
     this.ops = formatOps(this.toks);
     const used = usedSlots(this.toks);
     this.slots = Int32Array.from(used);
     this.plain = [...used].every((k) => PLAIN_SLOTS.has(k));
+    const fast = generate && this.plain ? generatePlainParsers(this.toks) : null;
+    this.parseMicros = fast ? fast.micros : (b, s, e) => this.interpretMicros(b, s, e);
+    this.parseDays = fast ? fast.days : (b, s, e) => this.interpretDays(b, s, e);
   }
 
-  parseMicros(b: Uint8Array, s: number, e: number): number {
+  private interpretMicros(b: Uint8Array, s: number, e: number): number {
     const f = this.fields;
     const slots = this.slots;
     for (let i = 0; i < slots.length; i++) {
@@ -612,8 +669,8 @@ class CompiledPattern implements DatetimePattern {
     return this.plain ? resolvePlain(f) : resolveFields(f);
   }
 
-  parseDays(b: Uint8Array, s: number, e: number): number {
-    const m = this.parseMicros(b, s, e);
+  private interpretDays(b: Uint8Array, s: number, e: number): number {
+    const m = this.interpretMicros(b, s, e);
     return m === m ? resolvedDays : NaN;
   }
 
@@ -643,8 +700,13 @@ const patternCache = new Map<string, DatetimePattern>();
 export function compileDatetimePattern(pattern: string): DatetimePattern {
   const hit = patternCache.get(pattern);
   if (hit) return hit;
-  const compiled = new CompiledPattern(pattern);
+  const compiled = new CompiledPattern(pattern, true);
   if (patternCache.size > 1000) patternCache.clear();
   patternCache.set(pattern, compiled);
   return compiled;
+}
+
+/** An uncached pattern that always runs the token interpreter (tests compare it with the generated parsers). */
+export function interpretedDatetimePattern(pattern: string): DatetimePattern {
+  return new CompiledPattern(pattern, false);
 }
