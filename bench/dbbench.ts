@@ -7,6 +7,10 @@
  *
  * Inputs are loaded into memory (cache) first, as db-benchmark does, so questions time the
  * engine rather than CSV parsing; CSV load is timed separately.
+ *
+ * `--baseline DIR` turns the pairs into an A/B of two builds at the same thread count: DIR is
+ * another checkout's dist/ (e.g. `git worktree add /tmp/base <rev> && (cd /tmp/base && npm ci &&
+ * npm run build)`, then `--baseline /tmp/base/dist`); speed-up > 1 means this build is faster.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,7 +19,13 @@ import { generateGroupByCsv, generateJoinCsvs } from '../scripts/generate-groupb
 import type { DataFrame } from '../src/index.js';
 // Benchmarks measure the built package (what users run); `--src` runs the TypeScript sources
 // instead (under tsx, worker threads run about 2× slower per row than from dist/).
-const lib = (process.argv.includes('--src') ? await import('../src/index.js') : await import(new URL('../dist/index.js', import.meta.url).href)) as typeof import('../src/index.js');
+// `--baseline DIR` (parent) compares two builds instead of two thread counts: one child runs the
+// build in DIR (another checkout's dist/), the other this one's, both at `--threads`; a child is
+// told which build to load with `--lib DIR`.
+const libArg = process.argv.indexOf('--lib');
+const lib = (libArg >= 0
+  ? await import(new URL(`file://${path.resolve(process.argv[libArg + 1]!, 'index.js')}`).href)
+  : process.argv.includes('--src') ? await import('../src/index.js') : await import(new URL('../dist/index.js', import.meta.url).href)) as typeof import('../src/index.js');
 const { Session, Window, col, functions: F } = lib;
 
 function arg(name: string, dflt: string): string {
@@ -29,6 +39,7 @@ const reps = Number(arg('reps', '5'));
 /** `--q q3,j2` runs only the questions whose label starts with one of these. */
 /** `--split-mb 16` sets the sessions' maxPartitionBytes (CSV split size) in MiB; default: the session default. */
 const splitMB = Number(arg('split-mb', '0'));
+const baseline = arg('baseline', '');
 const qFilter = arg('q', '').split(',').filter(Boolean);
 const selected = (label: string) => qFilter.length === 0 || qFilter.some((q) => label.startsWith(`${q} `));
 const tag = rows.toExponential().replace('+', '');
@@ -149,9 +160,9 @@ async function child(threads: number): Promise<void> {
 class Side {
   private readonly proc: ChildProcess;
   private waiting: ((r: Reply) => void) | null = null;
-  constructor(readonly threads: number) {
+  constructor(readonly threads: number, libDir?: string) {
     const passArgs = process.argv.slice(2);
-    this.proc = fork(process.argv[1]!, [...passArgs, '--child', String(threads)], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.proc = fork(process.argv[1]!, [...passArgs, '--child', String(threads), ...(libDir ? ['--lib', libDir] : [])], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.proc.on('message', (r: Reply) => { const w = this.waiting; this.waiting = null; w?.(r); });
     this.proc.on('exit', (code) => { if (this.waiting) this.waiting({ error: `child (${threads} threads) exited with code ${code}` }); });
   }
@@ -173,7 +184,8 @@ class Side {
  * (`--loads` times, default 2).
  */
 async function parent(): Promise<void> {
-  const one = new Side(1), many = new Side(threadsN);
+  // With --baseline: `one` is the baseline build and `many` this build, both at threadsN.
+  const one = baseline ? new Side(threadsN, baseline) : new Side(1), many = new Side(threadsN);
   const loads = Number(arg('loads', '2'));
   const times = new Map<string, [number[], number[]]>();
   const ratios = new Map<string, number[]>();
@@ -227,9 +239,11 @@ async function parent(): Promise<void> {
 }
 
 function print(times: Map<string, [number[], number[]]>, ratios: Map<string, number[]>, steals: Map<string, number[]>, outRows: Map<string, number>, rssMB: number[], loads: number): void {
-  console.log(`\nKindling db-benchmark — ${rows.toLocaleString()} rows, 1 vs ${threadsN} threads, node ${process.version}, ${process.platform}/${process.arch}`);
+  const [nameA, nameB] = baseline ? ['base s', 'this s'] : ['1 thr s', `${threadsN} thr s`];
+  const vs = baseline ? `baseline build (${baseline}) vs this build, ${threadsN} threads each` : `1 vs ${threadsN} threads`;
+  console.log(`\nKindling db-benchmark — ${rows.toLocaleString()} rows, ${vs}, node ${process.version}, ${process.platform}/${process.arch}`);
   console.log(`(two live processes, one per side, on the same cached inputs; each question warmed up once per side, then ${reps} back-to-back pairs, loads ${loads} pairs)`);
-  console.log(`${'question'.padEnd(34)} ${'out rows'.padStart(9)} ${'1 thr s'.padStart(8)} ${`${threadsN} thr s`.padStart(8)} ${'Mrows/s'.padStart(8)} ${'speed-up'.padStart(9)} ${'steal'.padStart(6)}  [best 1 thr / best ${threadsN} thr; pair ratios min–max]`);
+  console.log(`${'question'.padEnd(34)} ${'out rows'.padStart(9)} ${nameA.padStart(8)} ${nameB.padStart(8)} ${'Mrows/s'.padStart(8)} ${'speed-up'.padStart(9)} ${'steal'.padStart(6)}  [best ${nameA} / best ${nameB}; pair ratios min–max]`);
   for (const [label, [t1, tn]] of times) {
     const r = ratios.get(label)!;
     const out = outRows.get(label);
@@ -237,7 +251,7 @@ function print(times: Map<string, [number[], number[]]>, ratios: Map<string, num
     console.log(`${label.padEnd(34)} ${(out === undefined ? '' : String(out)).padStart(9)} ${m1.toFixed(2).padStart(8)} ${mn.toFixed(2).padStart(8)} ${(rows / mn / 1e6).toFixed(2).padStart(8)} ${median(r).toFixed(2).padStart(8)}x ${`${median(steals.get(label)!).toFixed(0)}%`.padStart(6)}  [${Math.min(...t1).toFixed(2)} / ${Math.min(...tn).toFixed(2)}; ${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)}]`);
   }
   console.log('(seconds and Mrows/s: medians per side; speed-up: median of the paired ratios; steal: median share of CPU time the hypervisor took during a pair, from /proc/stat)');
-  rssMB.forEach((mb, i) => console.log(`peak RSS, ${i === 0 ? 1 : threadsN} thread(s): ${mb.toFixed(0)} MB (one process; workers are its threads)`));
+  rssMB.forEach((mb, i) => console.log(`peak RSS, ${baseline ? (i === 0 ? 'baseline' : 'this build') : `${i === 0 ? 1 : threadsN} thread(s)`}: ${mb.toFixed(0)} MB (one process; workers are its threads)`));
 }
 
 const childThreads = arg('child', '');

@@ -6,9 +6,6 @@
 import { Column, type ColumnOrName, type ColumnOrValue, col, lit, nameOrColumn, toExpr, when } from './column.js';
 import type { Expr } from './expr/expr.js';
 import { exprFromSql } from './sql/planner.js';
-import './expr/functions/index.js';
-import './expr/aggregates.js';
-import './expr/window-functions.js';
 
 type C = ColumnOrName;
 

@@ -22,8 +22,6 @@ import { CsvSource, ParquetSource } from './io/file-sources.js';
 import { type DataSource, MemorySource, RangeSource } from './io/source.js';
 import type { PlannerConfig } from './plan/physical.js';
 import { type Row, Schema } from './types.js';
-import './expr/functions/index.js';
-import './expr/aggregates.js';
 
 /** Options of `Session.create`. */
 export interface SessionOptions {

@@ -12,7 +12,6 @@ import { ArithmeticOverflowError, IllegalArgumentError, TypeMismatchError } from
 import { bindExpr } from '../src/expr/binder.js';
 import { compileExpr } from '../src/expr/codegen.js';
 import type { Expr, LiteralValue } from '../src/expr/expr.js';
-import { FUNCTIONS_LOADED } from '../src/expr/functions/index.js';
 import { SeededRandom, roundDecimal } from '../src/expr/functions/math.js';
 import { functionNames, getScalar } from '../src/expr/registry.js';
 import { type DataType, type Row, Schema, type Value } from '../src/types.js';
@@ -90,7 +89,7 @@ function schema(...fields: [string, DataType][]): Schema {
 
 describe('registry', () => {
   it('registers every function with a doc string', () => {
-    expect(FUNCTIONS_LOADED).toBe(true);
+    expect(functionNames().scalar.length).toBeGreaterThan(0);
     const names = functionNames().scalar;
     const expected = [
       'abs', 'round', 'bround', 'floor', 'ceil', 'ceiling', 'sqrt', 'exp', 'log', 'ln', 'log10', 'log2', 'pow', 'power',

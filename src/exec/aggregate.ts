@@ -5,13 +5,13 @@
  */
 import { Batch } from '../data/batch.js';
 import type { ColumnData } from '../data/column.js';
-import type { Accumulator } from '../expr/aggregates.js';
+import type { Accumulator } from '../expr/registry.js';
 import { getAggregate as getAggregateDef } from '../expr/registry.js';
 import { compileExpr } from '../expr/codegen.js';
 import type { BoundAgg, BoundExpr } from '../expr/expr.js';
 import { boundToString } from '../expr/expr.js';
 import { type DataType, Schema } from '../types.js';
-import { KeyTable } from './hashtable.js';
+import { KeyTable } from '../data/key-table.js';
 import { type ExecContext, PhysicalOp } from './operator.js';
 
 /** Rows a partial aggregate sees before judging whether grouping reduces anything. */

@@ -8,7 +8,7 @@ import type { ColumnData } from '../data/column.js';
 import type { BoundExpr, BoundSortKey } from '../expr/expr.js';
 import { boundToString } from '../expr/expr.js';
 import type { Schema } from '../types.js';
-import { hashRows } from './hashtable.js';
+import { hashRows } from '../data/key-table.js';
 import { type ExecContext, PhysicalOp } from './operator.js';
 
 /** How an exchange distributes rows. */

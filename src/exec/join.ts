@@ -11,7 +11,7 @@ import type { BoundExpr } from '../expr/expr.js';
 import { boundRefs, boundToString, remapRefs } from '../expr/expr.js';
 import type { JoinType } from '../plan/logical.js';
 import { Schema } from '../types.js';
-import { KeyTable, anyNullKey } from './hashtable.js';
+import { KeyTable, anyNullKey } from '../data/key-table.js';
 import { type ExecContext, PhysicalOp, collectPartition } from './operator.js';
 
 /** Growable Int32 pair list, reused across a task's probe batches (fewer large allocations). */

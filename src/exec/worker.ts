@@ -4,9 +4,7 @@
  * (so the main thread can fail the job with the original message); a crash of the thread itself
  * surfaces in the pool as a rejected task and is retried there.
  */
-import '../expr/functions/index.js';
-import '../expr/aggregates.js';
-import './window.js'; // registers the WindowOp codec so window stages can be rebuilt here
+import './window/operator.js'; // registers the WindowOp codec so window stages can be rebuilt here
 import { allocateShared } from '../data/alloc.js';
 import { ExecContext } from './operator.js';
 import { type OpSpec, buildStage } from './plan-spec.js';

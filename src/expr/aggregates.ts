@@ -1,42 +1,17 @@
 /**
  * Aggregate functions: vectorised accumulators indexed by group id, with partial state that can be
  * shipped through a shuffle and merged (two-phase aggregation), and the standard library of
- * aggregates (count, sum, avg, min, max, stddev, variance, first, last, countDistinct, ...).
+ * aggregates (count, sum, avg, min, max, stddev, variance, first, last, countDistinct, ...). The
+ * common ones carry fast evaluators over window frames (src/expr/window/frame-aggregates.ts).
+ * `register` adds the definitions to the function registry.
  */
 import { ArithmeticOverflowError } from '../errors.js';
 import { ColumnData, allocValues, take, utf8FromStrings } from '../data/column.js';
 import { fromValues } from '../data/batch.js';
 import { type DataType, MAX_EXACT_INT, isList, isNumeric, listOf } from '../types.js';
-import { registerAggregate, typeError } from './registry.js';
-import { KeyTable } from '../exec/hashtable.js';
-
-/** Per-group running state of one aggregate. */
-export interface Accumulator {
-  /** Ensures room for `numGroups` groups (new groups start empty). */
-  grow(numGroups: number): void;
-  /** Folds rows into groups: row i goes to group `groups[i]`; `args` are the evaluated argument columns. */
-  update(groups: Int32Array, n: number, args: readonly ColumnData[]): void;
-  /** Partial state as columns (one row per group), of `stateTypes`. */
-  state(numGroups: number): ColumnData[];
-  /** Folds partial state rows into groups. */
-  merge(groups: Int32Array, n: number, state: readonly ColumnData[]): void;
-  /** Final values, one per group. */
-  finish(numGroups: number): ColumnData;
-}
-
-/** An aggregate function definition. */
-export interface AggregateFunctionDef {
-  readonly name: string;
-  readonly aliases?: readonly string[];
-  readonly arity: readonly [number, number];
-  readonly doc: string;
-  /** Result type and argument coercions. */
-  resolve(argTypes: readonly DataType[], display: string): { type: DataType; argTypes: readonly DataType[] };
-  /** Types of the partial state columns; undefined when the function cannot be split in two phases. */
-  stateTypes(argTypes: readonly DataType[], type: DataType): DataType[] | undefined;
-  /** A fresh accumulator. */
-  create(argTypes: readonly DataType[], type: DataType, distinct: boolean): Accumulator;
-}
+import { type Accumulator, type AggregateFunctionDef, type FunctionRegistry, typeError } from './function-defs.js';
+import { KeyTable } from '../data/key-table.js';
+import { COUNT_OVER_FRAMES, firstLastOverFrames, minMaxOverFrames, sumAvgOverFrames } from './window/frame-aggregates.js';
 
 function grownF64(a: Float64Array, n: number, fill = 0): Float64Array {
   if (a.length >= n) return a;
@@ -637,12 +612,13 @@ function withDistinct(def: Omit<AggregateFunctionDef, 'create'> & { make(argType
   };
 }
 
-registerAggregate(
+const DEFS: AggregateFunctionDef[] = [
   withDistinct({
     name: 'count', arity: [0, Infinity], doc: 'Number of rows (count(*)) or of non-null values (count(col)).',
     resolve: (argTypes) => ({ type: 'int64', argTypes }),
     stateTypes: () => ['int64'],
     make: (argTypes) => new CountAcc(argTypes.length === 0),
+    window: COUNT_OVER_FRAMES,
   }),
   withDistinct({
     name: 'sum', arity: [1, 1], doc: 'Sum of non-null values; integers sum to long, exact within ±2^53.',
@@ -653,18 +629,21 @@ registerAggregate(
     },
     stateTypes: (_a, type) => [type],
     make: (_a, type) => new SumAcc(type),
+    window: sumAvgOverFrames(false),
   }),
   withDistinct({
     name: 'avg', aliases: ['mean'], arity: [1, 1], doc: 'Mean of non-null values (double).',
     resolve: (argTypes, d) => { numArg(argTypes, d); return { type: 'float64', argTypes: asRead(argTypes) }; },
     stateTypes: () => ['float64', 'int64'],
     make: () => new AvgAcc(),
+    window: sumAvgOverFrames(true),
   }),
   ...(['min', 'max'] as const).map((name) => withDistinct({
     name, arity: [1, 1], doc: `${name === 'min' ? 'Smallest' : 'Largest'} non-null value.`,
     resolve: (argTypes) => ({ type: argTypes[0]!, argTypes }),
     stateTypes: (_a, type) => [type],
     make: (_a, type) => new MinMaxAcc(type, name === 'max'),
+    window: minMaxOverFrames(name === 'max'),
   })),
   ...([
     ['stddev', 'stddev_samp', ['stddev_samp', 'std']],
@@ -710,8 +689,11 @@ registerAggregate(
     resolve: (argTypes: readonly DataType[]) => ({ type: argTypes[0]!, argTypes: argTypes.length === 2 ? [argTypes[0]!, 'boolean' as DataType] : argTypes }),
     stateTypes: (_a: readonly DataType[], type: DataType) => [type, 'boolean' as DataType],
     create: (argTypes: readonly DataType[], type: DataType) => new FirstLastAcc(type, name === 'last', argTypes.length === 2),
+    window: firstLastOverFrames(name === 'last'),
   })),
-);
+];
 
-/** Marker so the module is imported for its registrations. */
-export const AGGREGATES_LOADED = true;
+/** Registers the built-in aggregates. */
+export function register(registry: FunctionRegistry): void {
+  registry.registerAggregate(...DEFS);
+}

@@ -11,7 +11,7 @@ import { ExchangeOp } from '../exec/exchange.js';
 import { HashJoinOp } from '../exec/join.js';
 import type { PhysicalOp } from '../exec/operator.js';
 import { SortOp } from '../exec/sort.js';
-import { WindowOp, partitionedForWindow } from '../exec/window.js';
+import { WindowOp, partitionedForWindow } from '../exec/window/operator.js';
 import { Schema } from '../types.js';
 import type { JoinNode, LogicalPlan } from './logical.js';
 

@@ -7,16 +7,16 @@
  * window call into a reference to the node column that computes it. Shared by the DataFrame API
  * and SQL.
  */
-import { AnalysisError, TypeMismatchError } from '../errors.js';
+import { AnalysisError } from '../errors.js';
 import { bindExpr, castTo } from '../expr/binder.js';
 import { evaluateConstant } from '../expr/codegen.js';
 import type { BoundExpr, BoundSortKey, Expr, WindowFrame } from '../expr/expr.js';
 import { boundRefs, containsAgg, exprName } from '../expr/expr.js';
 import { checkArity, getAggregate, isAggregate, isScalar } from '../expr/registry.js';
 import { containsWindow, getWindowFunction } from '../expr/window-functions.js';
-import { type DataType, type Field, Schema, isList, isNumeric } from '../types.js';
+import { visitExpr } from '../expr/tree.js';
+import { type Field, Schema, isList, isNumeric } from '../types.js';
 import type { BoundWindowFn, LogicalPlan, WindowNode } from './logical.js';
-import '../expr/aggregates.js';
 
 /** A `window` expression. */
 export type WindowExpr = Extract<Expr, { kind: 'window' }>;
@@ -28,6 +28,8 @@ export interface BoundWindowCall {
   readonly fn: BoundWindowFn;
   /** Output column name (Spark's display name of the call). */
   readonly name: string;
+  /** False when the function never returns null (ranking functions, count). */
+  readonly nullable: boolean;
 }
 
 /** Spark's default frame: RANGE UNBOUNDED PRECEDING..CURRENT ROW when ordered, else the whole partition. */
@@ -42,10 +44,6 @@ function constantOf(e: BoundExpr, what: string, display: string): unknown {
   } catch (err) {
     throw new AnalysisError(`${what} of ${display} cannot be evaluated: ${(err as Error).message}`);
   }
-}
-
-function lit(value: number | boolean | null, type: DataType): BoundExpr {
-  return { kind: 'lit', value, type };
 }
 
 function checkKey(b: BoundExpr, e: Expr, where: string, display: string): BoundExpr {
@@ -88,6 +86,8 @@ export function bindWindowCall(e: WindowExpr, schema: Schema): BoundWindowCall {
     return bindPlain(a, schema, 'arguments', display);
   });
 
+  const constant = (a: BoundExpr, what: string) => constantOf(a, what, display);
+
   const wdef = getWindowFunction(e.fn);
   if (wdef) {
     checkArity(wdef, e.args.length, display);
@@ -97,32 +97,10 @@ export function bindWindowCall(e: WindowExpr, schema: Schema): BoundWindowCall {
     }
     const raw = bindArgs();
     const sig = wdef.resolve(raw.map((a) => a.type), display);
-    let args = raw.map((a, i) => castTo(a, sig.argTypes[i] ?? a.type));
-    switch (wdef.name) {
-      case 'ntile': {
-        const n = constantOf(args[0]!, 'the number of buckets', display);
-        if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) throw new AnalysisError(`the number of buckets of ${display} must be a positive integer, got ${String(n)}`);
-        args = [lit(n, 'int32')];
-        break;
-      }
-      case 'lag':
-      case 'lead': {
-        const off = args.length > 1 ? constantOf(args[1]!, 'the offset', display) : 1;
-        if (typeof off !== 'number' || !Number.isInteger(off)) throw new AnalysisError(`the offset of ${display} must be an integer constant, got ${String(off)}`);
-        args = [args[0]!, lit(off, 'int32'), ...(args.length > 2 ? [args[2]!] : [])];
-        break;
-      }
-      case 'nth_value': {
-        const n = constantOf(args[1]!, 'n', display);
-        if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) throw new AnalysisError(`n of ${display} must be a positive integer, got ${String(n)}`);
-        const ignore = args.length > 2 ? constantOf(args[2]!, 'ignoreNulls', display) : false;
-        args = [args[0]!, lit(n, 'int32'), lit(ignore === true, 'boolean')];
-        break;
-      }
-      default: break;
-    }
+    const cast = raw.map((a, i) => castTo(a, sig.argTypes[i] ?? a.type));
+    const args = wdef.bindArgs ? wdef.bindArgs(cast, constant, display) : cast;
     if (wdef.usesFrame) checkFrame(frame, orderBy, display);
-    return { partitionBy, orderBy, fn: { fn: wdef.name, args, distinct: false, frame, type: sig.type }, name: display };
+    return { partitionBy, orderBy, fn: { fn: wdef.name, args, distinct: false, frame, type: sig.type }, name: display, nullable: wdef.nullable };
   }
 
   if (!isAggregate(e.fn)) {
@@ -132,33 +110,23 @@ export function bindWindowCall(e: WindowExpr, schema: Schema): BoundWindowCall {
   checkArity(def, e.args.length, display);
   const raw = bindArgs();
   const sig = def.resolve(raw.map((a) => a.type), display);
-  const args = raw.map((a, i) => castTo(a, sig.argTypes[i] ?? a.type));
-  if ((def.name === 'first' || def.name === 'last') && args.length > 1) {
-    const ignore = constantOf(args[1]!, 'ignoreNulls', display);
-    if (typeof ignore !== 'boolean' && ignore !== null) throw new TypeMismatchError(`ignoreNulls of ${display} must be a boolean`);
-    args[1] = lit(ignore === true, 'boolean');
-  }
+  const cast = raw.map((a, i) => castTo(a, sig.argTypes[i] ?? a.type));
+  const args = def.window?.bindArgs ? def.window.bindArgs(cast, constant, display) : cast;
   checkFrame(frame, orderBy, display);
-  return { partitionBy, orderBy, fn: { fn: def.name, args, distinct: e.distinct, frame, type: sig.type }, name: display };
+  return { partitionBy, orderBy, fn: { fn: def.name, args, distinct: e.distinct, frame, type: sig.type }, name: display, nullable: def.window?.nullable ?? true };
 }
 
 /** Collects the distinct window calls of expressions (outermost first, left to right). */
 export function collectWindowCalls(exprs: readonly Expr[]): WindowExpr[] {
   const out = new Map<string, WindowExpr>();
-  const visit = (e: Expr): void => {
-    switch (e.kind) {
-      case 'window': {
-        const key = JSON.stringify(e);
-        if (!out.has(key)) out.set(key, e);
-        return;
-      }
-      case 'call': case 'agg': e.args.forEach(visit); return;
-      case 'alias': case 'cast': case 'sort': visit(e.expr); return;
-      case 'case': e.branches.forEach(([c, v]) => { visit(c); visit(v); }); if (e.otherwise) visit(e.otherwise); return;
-      default: return;
-    }
-  };
-  exprs.forEach(visit);
+  for (const root of exprs) {
+    visitExpr(root, (e) => {
+      if (e.kind !== 'window') return;
+      const key = JSON.stringify(e);
+      if (!out.has(key)) out.set(key, e);
+      return false; // window calls do not nest
+    });
+  }
   return [...out.values()];
 }
 
@@ -187,9 +155,8 @@ export function planWindows(input: LogicalPlan, exprs: readonly Expr[]): WindowP
       g = { partitionBy: b.partitionBy, orderBy: b.orderBy, fns: [], fields: [], keys: [] };
       groups.set(specKey, g);
     }
-    const ranking = b.fn.fn === 'row_number' || b.fn.fn === 'rank' || b.fn.fn === 'dense_rank' || b.fn.fn === 'ntile' || b.fn.fn === 'percent_rank' || b.fn.fn === 'cume_dist' || b.fn.fn === 'count';
     g.fns.push(b.fn);
-    g.fields.push({ name: b.name, type: b.fn.type, nullable: !ranking });
+    g.fields.push({ name: b.name, type: b.fn.type, nullable: b.nullable });
     g.keys.push(JSON.stringify(e));
   }
   const refs = new Map<string, BoundExpr>();

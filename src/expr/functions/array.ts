@@ -4,7 +4,7 @@
  * code are JS arrays of element storage values (null elements allowed).
  */
 import { type DataType, type ListType, commonType, elementType, isList, listOf } from '../../types.js';
-import { type ScalarFunctionDef, registerScalar, typeError } from '../registry.js';
+import { type FunctionRegistry, type ScalarFunctionDef, typeError } from '../function-defs.js';
 
 function listArg(display: string, argTypes: readonly DataType[]): ListType {
   const t = argTypes[0]!;
@@ -123,7 +123,7 @@ const defs: ScalarFunctionDef[] = [
   },
 ];
 
-registerScalar(...defs);
-
-/** Marker so the module is imported for its registrations. */
-export const ARRAY_LOADED = true;
+/** Registers the module's functions. */
+export function register(registry: FunctionRegistry): void {
+  registry.registerScalar(...defs);
+}

@@ -6,7 +6,7 @@
  * timestamp, string promotion).
  */
 import type { DataType } from '../../types.js';
-import { type ScalarFunctionDef, registerScalar, typeError } from '../registry.js';
+import { type FunctionRegistry, type ScalarFunctionDef, typeError } from '../function-defs.js';
 import { castTemplate } from '../runtime.js';
 import { defaultValue, isArrayType, lazyArg, widerType } from './helpers.js';
 import { comparisonType } from './operators.js';
@@ -36,7 +36,7 @@ const coalesce: ScalarFunctionDef = {
   },
 };
 
-registerScalar(
+const DEFS: ScalarFunctionDef[] = [
   coalesce,
   {
     ...coalesce,
@@ -91,7 +91,9 @@ registerScalar(
       return `${out.n} = ${a.n}; ${out.v} = ${a.v};\nif (!${a.n} && !${b.n}) { const __c = ${cmp}; if (${eq}) { ${out.n} = true; ${out.v} = ${defaultValue(type)}; } }`;
     },
   },
-);
+];
 
-/** Marker so the module is imported for its registrations. */
-export const CONDITIONAL_LOADED = true;
+/** Registers the module's functions. */
+export function register(registry: FunctionRegistry): void {
+  registry.registerScalar(...DEFS);
+}

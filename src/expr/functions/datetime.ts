@@ -19,7 +19,7 @@ import {
   validDays, yearOfDays,
 } from '../../time/calendar.js';
 import { type DatetimePattern, compileDatetimePattern } from '../../time/patterns.js';
-import { type ScalarFunctionDef, registerScalar, typeError } from '../registry.js';
+import { type FunctionRegistry, type ScalarFunctionDef, typeError } from '../function-defs.js';
 import { dateArg, intArg, positionalRule, stringArg, strictGenerate, timestampArg } from './helpers.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -172,7 +172,7 @@ function parseSourceType(t: DataType, withFormat: boolean): DataType | undefined
 // Registrations
 // ---------------------------------------------------------------------------------------------
 
-registerScalar(
+const DEFS: ScalarFunctionDef[] = [
   {
     name: 'to_date', arity: [1, 2], nulls: 'custom',
     doc: "to_date(x[, fmt]): x as a date — strings are parsed like a cast ('yyyy[-M[-d]]', an optional time is ignored) or with the pattern fmt (e.g. 'dd/MM/yyyy'); timestamps are truncated; invalid input gives null",
@@ -329,7 +329,9 @@ registerScalar(
     resolve: positionalRule([dateArg, stringArg], 'date32', 'trunc(date, string)'),
     impl: truncDate,
   },
-);
+];
 
-/** Marker so the module is imported for its registrations. */
-export const DATETIME_LOADED = true;
+/** Registers the module's functions. */
+export function register(registry: FunctionRegistry): void {
+  registry.registerScalar(...DEFS);
+}

@@ -6,7 +6,7 @@
  */
 import { IllegalArgumentError } from '../../errors.js';
 import { type DataType, commonType, isNumeric } from '../../types.js';
-import { type CodeVar, type CodegenContext, type ScalarFunctionDef, typeError } from '../registry.js';
+import { type CodeVar, type CodegenContext, type ScalarFunctionDef, typeError } from '../function-defs.js';
 
 // ---------------------------------------------------------------------------------------------
 // Type rules

@@ -9,7 +9,7 @@
  * Logarithm), while sqrt(-1) is NaN, as in Spark.
  */
 import { type DataType, isIntegral } from '../../types.js';
-import { type ScalarFunctionDef, registerScalar, typeError } from '../registry.js';
+import { type FunctionRegistry, type ScalarFunctionDef, typeError } from '../function-defs.js';
 import { defaultValue, intArg, isArrayType, lazyArg, numericArg, requireDoubles, widerType } from './helpers.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -319,7 +319,7 @@ function randomFn(name: 'rand' | 'randn'): ScalarFunctionDef {
 // Registrations
 // ---------------------------------------------------------------------------------------------
 
-registerScalar(
+const DEFS: ScalarFunctionDef[] = [
   {
     name: 'abs', arity: [1, 1], doc: 'abs(x): absolute value, of the same numeric type (int overflow wraps like Spark: abs(-2147483648) = -2147483648)',
     resolve(argTypes, display) {
@@ -396,7 +396,9 @@ registerScalar(
   randomFn('randn'),
   { name: 'e', arity: [0, 0], doc: "e(): Euler's number", resolve: () => ({ type: 'float64', argTypes: [] }), template: () => 'Math.E' },
   { name: 'pi', arity: [0, 0], doc: 'pi(): π', resolve: () => ({ type: 'float64', argTypes: [] }), template: () => 'Math.PI' },
-);
+];
 
-/** Marker so the module is imported for its registrations. */
-export const MATH_LOADED = true;
+/** Registers the module's functions. */
+export function register(registry: FunctionRegistry): void {
+  registry.registerScalar(...DEFS);
+}

@@ -4,7 +4,7 @@
  * that the Column API and the SQL planner both use.
  */
 import { type DataType, arithmeticType, commonType, isNumeric } from '../../types.js';
-import { type ScalarFunctionDef, registerScalar, typeError } from '../registry.js';
+import { type FunctionRegistry, type ScalarFunctionDef, typeError } from '../function-defs.js';
 
 function arith(name: string, op: string): ScalarFunctionDef {
   return {
@@ -98,7 +98,7 @@ function stringPattern(name: string, call: string): ScalarFunctionDef {
   };
 }
 
-registerScalar(
+const DEFS: ScalarFunctionDef[] = [
   arith('add', '+'),
   arith('subtract', '-'),
   arith('multiply', '*'),
@@ -195,7 +195,9 @@ registerScalar(
   stringPattern('like', 'like'),
   stringPattern('ilike', 'ilike'),
   { ...stringPattern('rlike', 'rlike'), aliases: ['regexp', 'regexp_like'] },
-);
+];
 
-/** Marker so the module is imported for its registrations. */
-export const OPERATORS_LOADED = true;
+/** Registers the module's functions. */
+export function register(registry: FunctionRegistry): void {
+  registry.registerScalar(...DEFS);
+}

@@ -15,7 +15,7 @@
 import { Buffer } from 'node:buffer';
 import { IllegalArgumentError } from '../../errors.js';
 import type { DataType } from '../../types.js';
-import { type ScalarFunctionDef, registerScalar } from '../registry.js';
+import { type FunctionRegistry, type ScalarFunctionDef } from '../function-defs.js';
 import {
   type CompiledRegex,
   compileJavaRegex,
@@ -323,7 +323,7 @@ function implFn(
 // Registrations
 // ---------------------------------------------------------------------------------------------
 
-registerScalar(
+const DEFS: ScalarFunctionDef[] = [
   strTemplate('upper', [1, 1], 'upper(str): str in upper case', ([s]) => `${s}.toUpperCase()`, ['ucase']),
   strTemplate('lower', [1, 1], 'lower(str): str in lower case', ([s]) => `${s}.toLowerCase()`, ['lcase']),
   {
@@ -430,7 +430,9 @@ registerScalar(
   strPredicate('endswith', 'endswith(str, suffix): true if str ends with suffix', ([s, p]) => `${s}.endsWith(${p})`),
   strPredicate('contains', 'contains(str, sub): true if sub occurs in str', ([s, p]) => `${s}.includes(${p})`),
   implFn('ascii', [1, 1], 'ascii(str): the code point of the first character of str (0 for "")', [stringArg], 'int32', ascii, STR),
-);
+];
 
-/** Marker so the module is imported for its registrations. */
-export const STRING_LOADED = true;
+/** Registers the module's functions. */
+export function register(registry: FunctionRegistry): void {
+  registry.registerScalar(...DEFS);
+}

@@ -3,7 +3,7 @@
  * distinct (multi-column) keys of batches without creating row objects or decoding strings (utf8
  * keys are hashed and compared as bytes). Used by aggregation, distinct, joins and hash exchanges.
  */
-import { ColumnData, allocValues } from '../data/column.js';
+import { ColumnData, allocValues } from './column.js';
 import { AnalysisError } from '../errors.js';
 import { type DataType, isList, sparkSimpleName } from '../types.js';
 
