@@ -14,7 +14,12 @@
  * the digits of the fixed-width numbers right after it ('yyyyMMdd'), 'S'x n reads 1..n digits,
  * and invalid or inconsistent values (Feb 30, hour 25, a day name that is not the date's) fail.
  * Missing fields default to 1970-01-01 00:00:00. The parser reads UTF-8 bytes directly (the CSV
- * hot loop creates no strings); strings are copied into a scratch buffer. Formatting is UTC.
+ * hot loop creates no strings); strings are copied into a scratch buffer. Patterns of only
+ * numbers, a fraction and literals ('dd/MM/yyyy') get generated straight-line parsers; the rest
+ * run the token interpreter. Formatting is UTC.
+ *
+ * A new letter: a case in `fieldToken` (token kind, field slot, widths), its check in
+ * `resolveFields`, an op in `formatOps` / `formatWith`, and a row in test/datetime-patterns.test.ts.
  */
 import { Buffer } from 'node:buffer';
 import { IllegalArgumentError } from '../errors.js';
