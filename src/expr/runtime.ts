@@ -1,10 +1,14 @@
 /**
  * Runtime helpers called from generated code (`R.*`): overflow checks, casts between types,
- * date/timestamp parsing and formatting, LIKE-pattern compilation. Pure functions over storage
- * values (dates = days since epoch, timestamps = microseconds since epoch UTC).
+ * LIKE-pattern compilation. Pure functions over storage values (dates = days since epoch,
+ * timestamps = microseconds since epoch UTC); the date / timestamp casts come from
+ * src/time/iso.ts (re-exported here for the SQL parser / planner and show()).
  */
 import { ArithmeticOverflowError } from '../errors.js';
+import { formatDate, formatTimestamp, parseDate, parseTimestamp } from '../time/iso.js';
 import { type DataType, MAX_EXACT_INT, MICROS_PER_DAY } from '../types.js';
+
+export { formatDate, formatTimestamp, parseDate, parseTimestamp };
 
 const likeCache = new Map<string, RegExp>();
 const regexCache = new Map<string, RegExp>();
@@ -25,64 +29,6 @@ export function likeToRegExp(pattern: string, flags = 's'): RegExp {
 
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
-
-function pad(n: number, w: number): string {
-  return String(n).padStart(w, '0');
-}
-
-/** Days since epoch → 'yyyy-MM-dd'. */
-export function formatDate(days: number): string {
-  const d = new Date(days * 86_400_000);
-  const y = d.getUTCFullYear();
-  return `${y < 0 ? '-' + pad(-y, 4) : pad(y, 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}`;
-}
-
-/** Micros since epoch → 'yyyy-MM-dd HH:mm:ss[.ffffff]' (Spark's cast-to-string format, UTC). */
-export function formatTimestamp(micros: number): string {
-  const ms = Math.floor(micros / 1000);
-  const d = new Date(ms);
-  const frac = ((micros % 1_000_000) + 1_000_000) % 1_000_000;
-  let s = `${formatDate(Math.floor(ms / 86_400_000))} ${pad(d.getUTCHours(), 2)}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}`;
-  if (frac) s += '.' + pad(frac, 6).replace(/0+$/, '');
-  return s;
-}
-
-const DATE_RE = /^\s*([+-]?\d{4,6})(?:-(\d{1,2})(?:-(\d{1,2}))?)?(?:[T ].*)?\s*$/;
-const TS_RE = /^\s*([+-]?\d{4,6})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?\s*$/;
-
-/** 'yyyy[-MM[-dd]]' (optionally followed by a time) → days since epoch, or null if invalid. */
-export function parseDate(s: string): number | null {
-  const m = DATE_RE.exec(s);
-  if (!m) return null;
-  const y = Number(m[1]);
-  const mo = m[2] ? Number(m[2]) : 1;
-  const d = m[3] ? Number(m[3]) : 1;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31) return null;
-  const dt = new Date(0);
-  dt.setUTCFullYear(y, mo - 1, d); // setUTCFullYear keeps years 0-99 as given (Date.UTC maps them to 19xx)
-  if (dt.getUTCDate() !== d) return null;
-  return Math.floor(dt.getTime() / 86_400_000);
-}
-
-/** ISO-like timestamp string → micros since epoch (UTC unless an offset is given), or null. */
-export function parseTimestamp(s: string): number | null {
-  const m = TS_RE.exec(s);
-  if (!m) return null;
-  const days = parseDate(`${m[1]}-${m[2]}-${m[3]}`);
-  if (days === null) return null;
-  const h = m[4] ? Number(m[4]) : 0;
-  const mi = m[5] ? Number(m[5]) : 0;
-  const sec = m[6] ? Number(m[6]) : 0;
-  if (h > 23 || mi > 59 || sec > 59) return null;
-  const frac = m[7] ? Number(m[7].slice(0, 6).padEnd(6, '0')) : 0;
-  let off = 0;
-  if (m[8] && m[8] !== 'Z') {
-    const sign = m[8][0] === '-' ? -1 : 1;
-    const digits = m[8].slice(1).replace(':', '');
-    off = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4))) * 60_000_000;
-  }
-  return days * MICROS_PER_DAY + ((h * 60 + mi) * 60 + sec) * 1_000_000 + frac - off;
 }
 
 /** Spark's string → boolean cast. */

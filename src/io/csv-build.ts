@@ -16,15 +16,16 @@ import type { DataType, Field } from '../types.js';
 import { Schema } from '../types.js';
 import { F_QUOTED, F_RAW, F_VERBATIM, type RecordSource, unescapeField } from './csv-scan.js';
 import * as V from './csv-values.js';
-import type { DateTimePattern } from './csv-values.js';
+import * as ISO from '../time/iso.js';
+import type { DatetimePattern } from '../time/patterns.js';
 
 // Local bindings of the hot helpers: plain function references (transpilers may turn imported
 // bindings into getters, which costs a call per use in the inner loops).
 const parseIntBytes = V.parseIntBytes;
 const parseDoubleBytes = V.parseDoubleBytes;
 const parseBoolBytes = V.parseBoolBytes;
-const parseIsoDate = V.parseIsoDate;
-const parseIsoTimestamp = V.parseIsoTimestamp;
+const parseIsoDate = ISO.parseIsoDateBytes;
+const parseIsoTimestamp = ISO.parseIsoTimestampBytes;
 const bytesToString = V.bytesToString;
 const doubleState = V.doubleState;
 const unescape = unescapeField;
@@ -41,8 +42,8 @@ export interface ValueRules {
   emptyIsNull: boolean;
   quote: number;
   escape: number;
-  dateFormat: DateTimePattern | null;
-  timestampFormat: DateTimePattern | null;
+  dateFormat: DatetimePattern | null;
+  timestampFormat: DatetimePattern | null;
 }
 
 const K_BOOL = 0;
@@ -264,14 +265,14 @@ export class BatchBuilder {
         }
         case K_DATE: {
           const f = rules.dateFormat;
-          const v = f ? f.parse(b, s, e) : parseIsoDate(b, s, e, false);
+          const v = f ? f.parseDays(b, s, e) : parseIsoDate(b, s, e, false);
           if (v === v) (fixed[j] as Int32Array)[row] = v;
           else ok = false;
           break;
         }
         case K_TS: {
           const f = rules.timestampFormat;
-          const v = f ? f.parse(b, s, e) : parseIsoTimestamp(b, s, e, false);
+          const v = f ? f.parseMicros(b, s, e) : parseIsoTimestamp(b, s, e, false);
           if (v === v) (fixed[j] as Float64Array)[row] = v;
           else ok = false;
           break;
@@ -388,10 +389,10 @@ function classify(b: Uint8Array, s: number, e: number, rules: ValueRules): numbe
   if (!doubleState.failed) return T_F64;
   if (parseBoolBytes(b, s, e) >= 0) return T_BOOL;
   const df = rules.dateFormat;
-  const d = df ? df.parse(b, s, e) : parseIsoDate(b, s, e, true);
+  const d = df ? df.parseDays(b, s, e) : parseIsoDate(b, s, e, true);
   if (d === d) return T_DATE;
   const tf = rules.timestampFormat;
-  const t = tf ? tf.parse(b, s, e) : parseIsoTimestamp(b, s, e, true);
+  const t = tf ? tf.parseMicros(b, s, e) : parseIsoTimestamp(b, s, e, true);
   if (t === t) return T_TS;
   return T_STR;
 }

@@ -9,8 +9,10 @@ import * as fs from 'node:fs';
 import { Buffer } from 'node:buffer';
 import type { Batch } from '../data/batch.js';
 import { IllegalArgumentError, KindlingError } from '../errors.js';
-import { MICROS_PER_DAY, type Schema } from '../types.js';
-import { type DateTimePattern, civilFromDays, compileDateTimePattern, formatDouble } from './csv-values.js';
+import type { Schema } from '../types.js';
+import { civilFromDays, timeOfDay } from '../time/calendar.js';
+import { type DatetimePattern, compileDatetimePattern } from '../time/patterns.js';
+import { formatDouble } from './csv-values.js';
 import type { WriteFormat } from './write-format.js';
 
 /** CSV write options (Spark's names and defaults). */
@@ -199,24 +201,18 @@ function writeIsoDate(out: Out, days: number): void {
   out.padded(civ[2]!, 2);
 }
 
+const tod = new Int32Array(4);
+
 function writeIsoTimestamp(out: Out, micros: number): void {
-  const days = Math.floor(micros / MICROS_PER_DAY);
-  let rem = micros - days * MICROS_PER_DAY;
-  writeIsoDate(out, days);
-  const h = Math.floor(rem / 3_600_000_000);
-  rem -= h * 3_600_000_000;
-  const mi = Math.floor(rem / 60_000_000);
-  rem -= mi * 60_000_000;
-  const sec = Math.floor(rem / 1_000_000);
-  const us = rem - sec * 1_000_000;
+  writeIsoDate(out, timeOfDay(micros, tod));
   out.ascii('T');
-  out.padded(h, 2);
+  out.padded(tod[0]!, 2);
   out.ascii(':');
-  out.padded(mi, 2);
+  out.padded(tod[1]!, 2);
   out.ascii(':');
-  out.padded(sec, 2);
+  out.padded(tod[2]!, 2);
   out.ascii('.');
-  out.padded(us, 6);
+  out.padded(tod[3]!, 6);
   out.ascii('Z');
 }
 
@@ -238,9 +234,9 @@ export function writeCsvFile(path: string, schema: Schema, batches: Iterable<Bat
     nullValue: Buffer.from(options.nullValue ?? '', 'utf8'),
     quoteAll: options.quoteAll ?? false,
   };
-  const dateFmt: DateTimePattern | null =
-    options.dateFormat && options.dateFormat !== 'yyyy-MM-dd' ? compileDateTimePattern(options.dateFormat, 'date') : null;
-  const tsFmt: DateTimePattern | null = options.timestampFormat ? compileDateTimePattern(options.timestampFormat, 'timestamp') : null;
+  const dateFmt: DatetimePattern | null =
+    options.dateFormat && options.dateFormat !== 'yyyy-MM-dd' ? compileDatetimePattern(options.dateFormat) : null;
+  const tsFmt: DatetimePattern | null = options.timestampFormat ? compileDatetimePattern(options.timestampFormat) : null;
   let fd: number;
   try {
     fd = fs.openSync(path, 'w');
@@ -291,7 +287,7 @@ export function writeCsvFile(path: string, schema: Schema, batches: Iterable<Bat
               out.ascii(col.values![r] ? 'true' : 'false');
               break;
             case 'date32':
-              if (dateFmt) strField(dateFmt.format(col.values![r]!));
+              if (dateFmt) strField(dateFmt.formatDays(col.values![r]!));
               else writeIsoDate(out, col.values![r]!);
               break;
             case 'timestamp':

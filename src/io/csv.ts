@@ -22,7 +22,8 @@ import { type DataType, type Field, Schema, parseTypeName, sparkTypeName } from 
 import { BatchBuilder, REC_BAD_VALUE, REC_OK, REC_TOO_FEW, TypeInferrer, type ValueRules } from './csv-build.js';
 import { F_RAW, F_VERBATIM, FastTokenizer, type ByteSource, type RecordSource, firstRecordStart, fsError, isGzip, openSource, unescapeField } from './csv-scan.js';
 import { CsvParseTokenizer } from './csv-slow.js';
-import { bytesToString, compileDateTimePattern } from './csv-values.js';
+import { compileDatetimePattern } from '../time/patterns.js';
+import { bytesToString } from './csv-values.js';
 import { listInputFiles } from './files.js';
 
 export { writeCsvFile, type CsvWriteOptions } from './csv-write.js';
@@ -204,8 +205,8 @@ export function resolveCsvOptions(options: CsvReadOptions = {}): ResolvedCsvOpti
   if (dateFormat === 'yyyy-MM-dd' || dateFormat === '') dateFormat = null;
   let timestampFormat: string | null = o.timestampFormat !== undefined ? strOpt(o, 'timestampFormat', '') : null;
   if (timestampFormat === '' || (timestampFormat !== null && SPARK_DEFAULT_TIMESTAMP_FORMATS.has(timestampFormat))) timestampFormat = null;
-  if (dateFormat) compileDateTimePattern(dateFormat, 'date');
-  if (timestampFormat) compileDateTimePattern(timestampFormat, 'timestamp');
+  if (dateFormat) compileDatetimePattern(dateFormat);
+  if (timestampFormat) compileDatetimePattern(timestampFormat);
   const samplingRatio = numOpt(o, 'samplingRatio', 1);
   if (!(samplingRatio > 0 && samplingRatio <= 1)) throw new IllegalArgumentError(`CSV option 'samplingRatio' must be in (0, 1], got ${samplingRatio}`);
   const maxPartitionBytes = Math.floor(numOpt(o, 'maxPartitionBytes', DEFAULT_MAX_PARTITION_BYTES));
@@ -344,8 +345,8 @@ function valueRules(o: ResolvedCsvOptions): ValueRules {
     emptyIsNull: o.emptyValue === o.nullValue,
     quote: fastQ,
     escape: fastE,
-    dateFormat: o.dateFormat ? compileDateTimePattern(o.dateFormat, 'date') : null,
-    timestampFormat: o.timestampFormat ? compileDateTimePattern(o.timestampFormat, 'timestamp') : null,
+    dateFormat: o.dateFormat ? compileDatetimePattern(o.dateFormat) : null,
+    timestampFormat: o.timestampFormat ? compileDatetimePattern(o.timestampFormat) : null,
   };
 }
 
