@@ -37,8 +37,8 @@ describe('expression tree helpers', () => {
   });
 
   it('rewrites bound expressions', () => {
-    const r = (i: number): BoundExpr => ({ kind: 'ref', index: i, type: 'int', name: 'c' + i });
-    const e: BoundExpr = { kind: 'case', branches: [[{ kind: 'call', fn: 'gt', args: [r(0), r(1)], type: 'boolean' }, r(2)]], otherwise: { kind: 'cast', expr: r(3), type: 'int' }, type: 'int' };
+    const r = (i: number): BoundExpr => ({ kind: 'ref', index: i, type: 'int32', name: 'c' + i });
+    const e: BoundExpr = { kind: 'case', branches: [[{ kind: 'call', fn: 'gt', args: [r(0), r(1)], type: 'boolean' }, r(2)]], otherwise: { kind: 'cast', expr: r(3), type: 'int32' }, type: 'int32' };
     const shifted = transformBoundUp(e, (x) => (x.kind === 'ref' ? { ...x, index: x.index + 10 } : x));
     const idx: number[] = [];
     anyBound(shifted, (x) => { if (x.kind === 'ref') idx.push(x.index); return false; });
@@ -48,7 +48,7 @@ describe('expression tree helpers', () => {
 });
 
 describe('plan tree helpers', () => {
-  const schema = new Schema([{ name: 'a', type: 'int', nullable: true }]);
+  const schema = new Schema([{ name: 'a', type: 'int32', nullable: true }]);
   const empty: LogicalPlan = { kind: 'empty', schema };
   const lim: LogicalPlan = { kind: 'limit', input: { kind: 'union', inputs: [empty, empty], schema }, limit: 1, offset: 0, schema };
   it('visits, transforms up and down, and keeps identity', () => {
