@@ -15,7 +15,7 @@ import { containsWindow } from './expr/window-functions.js';
 import { formatDouble, formatDate, formatTimestamp } from './expr/runtime.js';
 import { runJob, prepare } from './exec/scheduler.js';
 import { type JoinType, type LogicalPlan, joinSchema, logicalToString, projectSchema, qualify } from './plan/logical.js';
-import { extractJoinKeys } from './plan/optimizer.js';
+import { extractJoinKeys } from './plan/optimizer/index.js';
 import { physicalToString } from './plan/physical.js';
 import { collectWindowCalls, planWindows } from './plan/windows.js';
 import { type DataType, type Field, type Row, Schema, elementType, isList, isNumeric, sparkSimpleName } from './types.js';
