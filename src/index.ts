@@ -10,6 +10,8 @@
  */
 export { Session, Catalog, DataFrameReader } from './session.js';
 export type { SessionOptions, CsvOptions } from './session.js';
+export { RuntimeConfig } from './conf.js';
+export { OPTIMIZER_RULES } from './plan/optimizer/index.js';
 export { DataFrame, GroupedData, DataFrameNaFunctions } from './dataframe.js';
 export type { ActionOptions, JoinHow, ShowOptions } from './dataframe.js';
 export type { JobEvents, StageMetrics } from './exec/scheduler.js';

@@ -13,6 +13,7 @@ import { sqlToDataFrame } from './sql/planner.js';
 import { AnalysisError, IllegalArgumentError, didYouMean } from './errors.js';
 import { type JobEvents, type JobResult, type RunOptions, runJob } from './exec/scheduler.js';
 import { CacheManager } from './cache.js';
+import { RuntimeConfig } from './conf.js';
 import type { LogicalPlan } from './plan/logical.js';
 import { type WorkerPool, acquirePool, releasePool } from './exec/pool.js';
 import { ProgressReporter } from './exec/progress.js';
@@ -157,6 +158,8 @@ export class Session {
   private readonly listeners = new Map<keyof JobEvents, Set<(payload: never) => void>>();
   /** Temp views. */
   readonly catalog = new Catalog();
+  /** Runtime settings (`spark.conf`), e.g. `spark.sql.optimizer.excludedRules`. */
+  readonly conf = new RuntimeConfig();
   /** File readers. */
   get read(): DataFrameReader {
     return new DataFrameReader(this);
@@ -224,7 +227,7 @@ export class Session {
   /** @internal Planner settings. */
   plannerConfig(): PlannerConfig {
     this.checkOpen();
-    return { shufflePartitions: this.options.shufflePartitions, autoBroadcastJoinThreshold: this.options.autoBroadcastJoinThreshold };
+    return { shufflePartitions: this.options.shufflePartitions, autoBroadcastJoinThreshold: this.options.autoBroadcastJoinThreshold, optimizerExcludedRules: this.conf.excludedRules() };
   }
 
   private checkOpen(): void {

@@ -9,7 +9,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { AnalysisError, type DataFrame, IllegalArgumentError, type Row, Session, Window, col, functions as F, lit } from '../src/index.js';
 import { prepare } from '../src/exec/scheduler.js';
 import { logicalToString } from '../src/plan/logical.js';
-import { optimize } from '../src/plan/optimizer.js';
+import { optimize } from '../src/plan/optimizer/index.js';
 import { physicalToString } from '../src/plan/physical.js';
 import { testThreads } from './threads.js';
 import { mulberry32 } from '../src/exec/basic.js';

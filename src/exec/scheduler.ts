@@ -10,7 +10,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Batch } from '../data/batch.js';
 import { ExecutionError, KindlingError } from '../errors.js';
-import { optimize } from '../plan/optimizer.js';
+import { optimize } from '../plan/optimizer/index.js';
 import type { LogicalPlan } from '../plan/logical.js';
 import { type PlannerConfig, planPhysical } from '../plan/physical.js';
 import { registerBuiltinCodecs } from './codecs.js';
@@ -73,7 +73,7 @@ registerBuiltinCodecs();
 
 /** Plans a logical tree for execution. */
 export function prepare(plan: LogicalPlan, cfg: PlannerConfig): { optimized: LogicalPlan; physical: PhysicalOp } {
-  const optimized = optimize(plan);
+  const optimized = optimize(plan, { disabledRules: cfg.optimizerExcludedRules ?? [] });
   return { optimized, physical: planPhysical(optimized, cfg) };
 }
 

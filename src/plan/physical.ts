@@ -21,6 +21,8 @@ export interface PlannerConfig {
   shufflePartitions: number;
   /** Largest estimated size in bytes of a join side that is broadcast instead of shuffled (-1 disables). */
   autoBroadcastJoinThreshold: number;
+  /** Optimizer rules to skip (Spark's spark.sql.optimizer.excludedRules); read by the optimizer, not this planner. */
+  optimizerExcludedRules?: readonly string[];
 }
 
 /** Rough output size of a logical plan in bytes, when it can be estimated. */

@@ -1,0 +1,52 @@
+/**
+ * Runtime configuration of a Session (PySpark's `spark.conf`): string settings by key, read when
+ * a job is planned. Known keys are checked when set; `spark.sql.optimizer.excludedRules` is the
+ * one read today.
+ */
+import { IllegalArgumentError, didYouMean } from './errors.js';
+import { OPTIMIZER_RULES } from './plan/optimizer/index.js';
+
+/** Comma-separated optimizer rule names to skip (see `OPTIMIZER_RULES`), as in Spark. */
+export const EXCLUDED_RULES_KEY = 'spark.sql.optimizer.excludedRules';
+
+/** Checks of known keys' values (unknown keys are stored as given, as Spark does). */
+const VALIDATORS: Record<string, (value: string) => void> = {
+  [EXCLUDED_RULES_KEY]: (value) => {
+    for (const name of ruleList(value)) {
+      if (!OPTIMIZER_RULES.includes(name)) {
+        throw new IllegalArgumentError(`${EXCLUDED_RULES_KEY}: unknown optimizer rule '${name}'${didYouMean(name, OPTIMIZER_RULES)}; the rules are ${OPTIMIZER_RULES.join(', ')}`);
+      }
+    }
+  },
+};
+
+function ruleList(value: string): string[] {
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** `spark.conf`: get / set / unset settings by key. */
+export class RuntimeConfig {
+  private readonly values = new Map<string, string>();
+
+  /** Sets `key` (values are kept as strings). Throws IllegalArgumentError for an invalid value of a known key. */
+  set(key: string, value: string | number | boolean): void {
+    const v = String(value);
+    VALIDATORS[key]?.(v);
+    this.values.set(key, v);
+  }
+
+  /** The value of `key`, else `defaultValue` (undefined when not given). */
+  get(key: string, defaultValue?: string): string | undefined {
+    return this.values.get(key) ?? defaultValue;
+  }
+
+  /** Removes `key` (back to its default). */
+  unset(key: string): void {
+    this.values.delete(key);
+  }
+
+  /** @internal The optimizer rules `spark.sql.optimizer.excludedRules` switches off. */
+  excludedRules(): string[] {
+    return ruleList(this.get(EXCLUDED_RULES_KEY) ?? '');
+  }
+}

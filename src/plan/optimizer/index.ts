@@ -1,0 +1,73 @@
+/**
+ * The logical optimizer: runs the rules of `OPTIMIZER_RULES` in order, skipping the ones the
+ * caller disables, and checks after each rule that the plan's output schema is unchanged. Each
+ * rule lives in its own file of this folder (see rule.ts for the interface).
+ */
+import type { LogicalPlan } from '../logical.js';
+import { constantFolding } from './constant-folding.js';
+import { eliminateFilter } from './eliminate-filter.js';
+import { eliminateLimit } from './eliminate-limit.js';
+import { pruneColumns } from './prune-columns.js';
+import { pushDownFilter } from './push-down-filter.js';
+import { pushDownLimit } from './push-down-limit.js';
+import { type OptimizeOptions, type OptimizerContext, OptimizerError, type OptimizerRule } from './rule.js';
+
+export { andAll, conjuncts, extractJoinKeys, foldExpr } from './expr-utils.js';
+export { OptimizerError } from './rule.js';
+export type { OptimizeOptions, OptimizerContext, OptimizerRule } from './rule.js';
+
+/** The rules, in the order they run (each once). */
+const RULES: readonly OptimizerRule[] = [
+  constantFolding,
+  eliminateFilter,
+  eliminateLimit,
+  pushDownFilter,
+  pushDownLimit,
+  pruneColumns,
+];
+
+/** Names of the optimizer rules in the order they run (for `disabledRules` / `spark.sql.optimizer.excludedRules`). */
+export const OPTIMIZER_RULES: readonly string[] = RULES.map((r) => r.name);
+
+/** Runs every rule not disabled; the result computes the same rows, with the same output schema, as the input. */
+export function optimize(plan: LogicalPlan, options: OptimizeOptions = {}): LogicalPlan {
+  return runRules(RULES, plan, options);
+}
+
+/**
+ * Runs `rules` in order, skipping those named in `options.disabledRules` (which must name rules
+ * of `OPTIMIZER_RULES`), and checks the output schema after each one.
+ */
+export function runRules(rules: readonly OptimizerRule[], plan: LogicalPlan, options: OptimizeOptions = {}): LogicalPlan {
+  const disabled = new Set(options.disabledRules ?? []);
+  for (const name of disabled) {
+    if (!OPTIMIZER_RULES.includes(name)) throw new OptimizerError(`unknown optimizer rule '${name}'; the rules are ${OPTIMIZER_RULES.join(', ')}`);
+  }
+  const ctx: OptimizerContext = { options };
+  let p = plan;
+  for (const rule of rules) {
+    if (disabled.has(rule.name)) continue;
+    const next = rule.apply(p, ctx);
+    checkSchema(rule.name, p, next);
+    p = next;
+  }
+  return p;
+}
+
+/**
+ * Throws if `after` does not output the same columns as `before`: names and types equal, and no
+ * column that could not be null may become nullable (a rule may learn that one cannot be null).
+ */
+function checkSchema(rule: string, before: LogicalPlan, after: LogicalPlan): void {
+  const a = before.schema.fields;
+  const b = after.schema.fields;
+  const bad = a.length !== b.length
+    ? `${a.length} columns became ${b.length}`
+    : a.map((f, i) => {
+      const g = b[i]!;
+      if (f.name !== g.name || f.type !== g.type) return `column ${i} ${f.name}: ${f.type} became ${g.name}: ${g.type}`;
+      if (!f.nullable && g.nullable) return `column ${i} ${f.name} became nullable`;
+      return '';
+    }).find(Boolean);
+  if (bad) throw new OptimizerError(`internal error: optimizer rule ${rule} changed the plan's output schema (${bad})`);
+}
