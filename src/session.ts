@@ -19,7 +19,8 @@ import { type WorkerPool, acquirePool, releasePool } from './exec/pool.js';
 import { ProgressReporter } from './exec/progress.js';
 import type { CsvReadOptions } from './io/csv.js';
 import { parseDDLSchema } from './io/csv.js';
-import { CsvSource, ParquetSource } from './io/file-sources.js';
+import { csvReadFormat } from './io/file-sources.js';
+import { type ReadContext, readFormat } from './io/read-format.js';
 import { type DataSource, MemorySource, RangeSource } from './io/source.js';
 import type { PlannerConfig } from './plan/physical.js';
 import { type Row, Schema } from './types.js';
@@ -114,22 +115,26 @@ export class DataFrameReader {
 
   /** Reads CSV from a file, a folder of part files, or a glob. */
   csv(path: string | string[], options: CsvOptions = {}): DataFrame {
-    const merged = normalizeCsvOptions({ ...this.opts, ...(this.userSchema ? { schema: this.userSchema } : {}), ...options });
-    const cfg = this.session.options;
-    const source = CsvSource.open(path, { maxPartitionBytes: cfg.maxPartitionBytes, ...merged }, this.session.threads);
-    return this.session.fromSource(source);
+    // CSV opens synchronously (its files are listed and sampled now), so csv() returns a DataFrame.
+    return this.session.fromSource(csvReadFormat.open(path, { ...this.opts, ...options }, this.userSchema, this.context()) as DataSource);
   }
 
   /** Reads Parquet from a file, a folder of part files, or a glob (async: the footers are read now). */
   async parquet(path: string | string[]): Promise<DataFrame> {
-    return this.session.fromSource(await ParquetSource.open(path));
+    return this.from('parquet', path);
   }
 
-  /** Reads in the format set by format(). */
+  /** Reads in the format set by format() (any registered input format, see `registerReadFormat`). */
   async load(path: string | string[]): Promise<DataFrame> {
-    if (this.fmt === 'csv') return this.csv(path);
-    if (this.fmt === 'parquet') return this.parquet(path);
-    throw new IllegalArgumentError(`unsupported input format '${this.fmt}'; use 'csv' or 'parquet'`);
+    return this.from(this.fmt, path);
+  }
+
+  private async from(format: string, path: string | string[]): Promise<DataFrame> {
+    return this.session.fromSource(await readFormat(format).open(path, this.opts, this.userSchema, this.context()));
+  }
+
+  private context(): ReadContext {
+    return { maxPartitionBytes: this.session.options.maxPartitionBytes, threads: this.session.threads };
   }
 }
 
@@ -137,17 +142,6 @@ export class DataFrameReader {
 function resolveModule(m: string): string {
   if (/^[a-z]+:/.test(m)) return m;
   return pathToFileURL(path.resolve(m)).href;
-}
-
-/** Converts option values given as strings ('true', '1') to the typed CSV options. */
-function normalizeCsvOptions(o: Record<string, unknown>): CsvReadOptions {
-  const out: Record<string, unknown> = { ...o };
-  for (const k of ['header', 'inferSchema', 'multiLine', 'ignoreLeadingWhiteSpace', 'ignoreTrailingWhiteSpace']) {
-    if (typeof out[k] === 'string') out[k] = (out[k] as string).toLowerCase() === 'true';
-  }
-  for (const k of ['samplingRatio', 'maxPartitionBytes']) if (typeof out[k] === 'string') out[k] = Number(out[k]);
-  if (typeof out['mode'] === 'string') out['mode'] = (out['mode'] as string).toUpperCase();
-  return out as CsvReadOptions;
 }
 
 /** The entry point: holds configuration and creates DataFrames. */

@@ -35,11 +35,16 @@ export function registerWriteFormat<O>(format: WriteFormat<O>): void {
  * @throws IllegalArgumentError naming the registered formats.
  */
 export function writeFormat(name: string): WriteFormat {
-  const f = writeFormats.get(name.toLowerCase());
+  return formatNamed(writeFormats, name, 'output');
+}
+
+/** The entry of `registry` named `name` (case-insensitive), or an error listing the known names. */
+export function formatNamed<F extends object>(registry: KindRegistry<F>, name: string, direction: 'input' | 'output'): F {
+  const f = registry.get(name.toLowerCase());
   if (f) return f;
-  const names = writeFormats.names().map((n) => `'${n}'`);
+  const names = registry.names().map((n) => `'${n}'`);
   const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names.join('');
-  throw new IllegalArgumentError(`unsupported output format '${name}'; use ${list}`);
+  throw new IllegalArgumentError(`unsupported ${direction} format '${name}'; use ${list}`);
 }
 
 let registered = false;
