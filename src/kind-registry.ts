@@ -60,3 +60,13 @@ export class KindRegistry<C extends object> {
     return [...this.byName.keys()];
   }
 }
+
+/** Wraps a registration step so that it runs once per thread; later calls do nothing. */
+export function once(step: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    step();
+  };
+}

@@ -3,6 +3,7 @@
  * and every worker call {@link registerBuiltinCodecs} before describing or rebuilding a stage.
  * A new operator or source kind defines its codec next to its class and adds one line here.
  */
+import { once } from '../kind-registry.js';
 import { csvSourceCodec, parquetSourceCodec } from '../io/file-sources.js';
 import { registerSourceCodec } from '../io/source-codec.js';
 import { rangeSourceCodec } from '../io/source.js';
@@ -14,12 +15,8 @@ import { registerOpCodec } from './op-codec.js';
 import { sortCodec } from './sort.js';
 import { windowCodec } from './window/operator.js';
 
-let registered = false;
-
 /** Registers the built-in operator and source codecs (once; later calls do nothing). */
-export function registerBuiltinCodecs(): void {
-  if (registered) return;
-  registered = true;
+export const registerBuiltinCodecs: () => void = once(() => {
   registerOpCodec(scanCodec);
   registerOpCodec(filterCodec);
   registerOpCodec(projectCodec);
@@ -36,4 +33,4 @@ export function registerBuiltinCodecs(): void {
   registerSourceCodec(parquetSourceCodec);
   registerSourceCodec(rangeSourceCodec);
   registerSourceCodec(morselSourceCodec);
-}
+});

@@ -2,7 +2,8 @@
  * Generic traversal of expression trees: the children of a node, a copy with new children, and
  * the transforms and visitors built on them (`transformUp`/`transformDown` as in Spark's
  * TreeNode and DataFusion's TreeNode). Rules and walkers use these instead of a `switch` over
- * every node kind, so a new expression kind is added here once.
+ * every node kind, so a new expression kind is added here once. `treeOps` derives the traversals
+ * from a children function and a rebuild, for expressions here and logical plans in src/plan/tree.ts.
  */
 import type { BoundExpr, Expr } from './expr.js';
 
@@ -35,33 +36,22 @@ export function withExprChildren(e: Expr, kids: readonly Expr[]): Expr {
   }
 }
 
+const exprOps = treeOps(exprChildren, withExprChildren);
+
 /** Rewrites bottom-up: children first, then `f` on the rebuilt node (return the node to keep it). */
-export function transformExprUp(e: Expr, f: (e: Expr) => Expr): Expr {
-  return f(withExprChildren(e, exprChildren(e).map((k) => transformExprUp(k, f))));
-}
+export const transformExprUp: (e: Expr, f: (e: Expr) => Expr) => Expr = exprOps.transformUp;
 
 /**
  * Rewrites top-down: `f` sees a node first; returning `undefined` descends into its children,
  * returning a node replaces it without descending further.
  */
-export function transformExprDown(e: Expr, f: (e: Expr) => Expr | undefined): Expr {
-  const r = f(e);
-  if (r !== undefined) return r;
-  return withExprChildren(e, exprChildren(e).map((k) => transformExprDown(k, f)));
-}
+export const transformExprDown: (e: Expr, f: (e: Expr) => Expr | undefined) => Expr = exprOps.transformDown;
 
 /** Visits every node pre-order; `f` returning `false` skips that node's children. */
-export function visitExpr(e: Expr, f: (e: Expr) => boolean | void): void {
-  if (f(e) === false) return;
-  for (const k of exprChildren(e)) visitExpr(k, f);
-}
+export const visitExpr: (e: Expr, f: (e: Expr) => boolean | void) => void = exprOps.visit;
 
 /** True if any node satisfies `pred` (stops at the first). `descend` may stop the search below a node. */
-export function anyExpr(e: Expr, pred: (e: Expr) => boolean, descend: (e: Expr) => boolean = () => true): boolean {
-  if (pred(e)) return true;
-  if (!descend(e)) return false;
-  return exprChildren(e).some((k) => anyExpr(k, pred, descend));
-}
+export const anyExpr: (e: Expr, pred: (e: Expr) => boolean, descend?: (e: Expr) => boolean) => boolean = exprOps.any;
 
 // ---------------------------------------------------------------- bound expressions (BoundExpr)
 
@@ -86,28 +76,19 @@ export function withBoundChildren(e: BoundExpr, kids: readonly BoundExpr[]): Bou
   }
 }
 
+const boundOps = treeOps(boundChildren, withBoundChildren);
+
 /** Rewrites bottom-up: children first, then `f` on the rebuilt node. */
-export function transformBoundUp(e: BoundExpr, f: (e: BoundExpr) => BoundExpr): BoundExpr {
-  return f(withBoundChildren(e, boundChildren(e).map((k) => transformBoundUp(k, f))));
-}
+export const transformBoundUp: (e: BoundExpr, f: (e: BoundExpr) => BoundExpr) => BoundExpr = boundOps.transformUp;
 
 /** Rewrites top-down: `undefined` from `f` descends, a node replaces without descending. */
-export function transformBoundDown(e: BoundExpr, f: (e: BoundExpr) => BoundExpr | undefined): BoundExpr {
-  const r = f(e);
-  if (r !== undefined) return r;
-  return withBoundChildren(e, boundChildren(e).map((k) => transformBoundDown(k, f)));
-}
+export const transformBoundDown: (e: BoundExpr, f: (e: BoundExpr) => BoundExpr | undefined) => BoundExpr = boundOps.transformDown;
 
 /** Visits every node pre-order; `f` returning `false` skips that node's children. */
-export function visitBound(e: BoundExpr, f: (e: BoundExpr) => boolean | void): void {
-  if (f(e) === false) return;
-  for (const k of boundChildren(e)) visitBound(k, f);
-}
+export const visitBound: (e: BoundExpr, f: (e: BoundExpr) => boolean | void) => void = boundOps.visit;
 
 /** True if any node satisfies `pred`. */
-export function anyBound(e: BoundExpr, pred: (e: BoundExpr) => boolean): boolean {
-  return pred(e) || boundChildren(e).some((k) => anyBound(k, pred));
-}
+export const anyBound: (e: BoundExpr, pred: (e: BoundExpr) => boolean) => boolean = boundOps.any;
 
 /** True if every node satisfies `pred`. */
 export function allBound(e: BoundExpr, pred: (e: BoundExpr) => boolean): boolean {
@@ -115,6 +96,35 @@ export function allBound(e: BoundExpr, pred: (e: BoundExpr) => boolean): boolean
 }
 
 // ---------------------------------------------------------------- shared
+
+/** The traversals of one kind of tree, derived from its children and a rebuild with new children. */
+export interface TreeOps<T> {
+  /** Bottom-up rewrite: children first, then `f` on the rebuilt node. */
+  transformUp(t: T, f: (t: T) => T): T;
+  /** Top-down rewrite: `undefined` from `f` descends, a node replaces without descending. */
+  transformDown(t: T, f: (t: T) => T | undefined): T;
+  /** Pre-order visit; `f` returning `false` skips that node's children. */
+  visit(t: T, f: (t: T) => boolean | void): void;
+  /** True if any node satisfies `pred`; `descend` may stop the search below a node. */
+  any(t: T, pred: (t: T) => boolean, descend?: (t: T) => boolean): boolean;
+}
+
+/** Builds {@link TreeOps} for a tree type (expressions here, logical plans in src/plan/tree.ts). */
+export function treeOps<T>(kids: (t: T) => readonly T[], rebuild: (t: T, kids: readonly T[]) => T): TreeOps<T> {
+  const ops: TreeOps<T> = {
+    transformUp: (t, f) => f(rebuild(t, kids(t).map((k) => ops.transformUp(k, f)))),
+    transformDown: (t, f) => {
+      const r = f(t);
+      return r !== undefined ? r : rebuild(t, kids(t).map((k) => ops.transformDown(k, f)));
+    },
+    visit: (t, f) => {
+      if (f(t) === false) return;
+      for (const k of kids(t)) ops.visit(k, f);
+    },
+    any: (t, pred, descend) => pred(t) || ((!descend || descend(t)) && kids(t).some((k) => ops.any(k, pred, descend))),
+  };
+  return ops;
+}
 
 function caseKids<T>(branches: readonly (readonly [T, T])[], otherwise: T | null): T[] {
   const out: T[] = [];

@@ -5,7 +5,7 @@
  * (file-sources.ts) and is registered in {@link registerBuiltinReadFormats}; a source that
  * should also run in workers registers a source codec too (src/exec/codecs.ts).
  */
-import { KindRegistry } from '../kind-registry.js';
+import { KindRegistry, once } from '../kind-registry.js';
 import type { Schema } from '../types.js';
 import { csvReadFormat, parquetReadFormat } from './file-sources.js';
 import type { DataSource } from './source.js';
@@ -44,12 +44,8 @@ export function readFormat(name: string): ReadFormat {
   return formatNamed(readFormats, name, 'input');
 }
 
-let registered = false;
-
 /** Registers the built-in formats, csv and parquet, once (their order is the one error messages list). */
-export function registerBuiltinReadFormats(): void {
-  if (registered) return;
-  registered = true;
+export const registerBuiltinReadFormats: () => void = once(() => {
   registerReadFormat(csvReadFormat);
   registerReadFormat(parquetReadFormat);
-}
+});

@@ -7,7 +7,7 @@
  */
 import type { Batch } from '../data/batch.js';
 import { IllegalArgumentError } from '../errors.js';
-import { KindRegistry } from '../kind-registry.js';
+import { KindRegistry, once } from '../kind-registry.js';
 import type { Schema } from '../types.js';
 import { csvWriteFormat } from './csv-write.js';
 import { parquetWriteFormat } from './parquet.js';
@@ -47,12 +47,8 @@ export function formatNamed<F extends object>(registry: KindRegistry<F>, name: s
   throw new IllegalArgumentError(`unsupported ${direction} format '${name}'; use ${list}`);
 }
 
-let registered = false;
-
 /** Registers the built-in formats, csv and parquet, once (their order is the one error messages list). */
-export function registerBuiltinWriteFormats(): void {
-  if (registered) return;
-  registered = true;
+export const registerBuiltinWriteFormats: () => void = once(() => {
   registerWriteFormat(csvWriteFormat);
   registerWriteFormat(parquetWriteFormat);
-}
+});
