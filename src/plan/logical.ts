@@ -5,6 +5,7 @@
  */
 import type { BoundAgg, BoundExpr, BoundSortKey, Expr, WindowFrame } from '../expr/expr.js';
 import { boundToString, exprName } from '../expr/expr.js';
+import { transformExprDown } from '../expr/tree.js';
 import { getWindowFunction } from '../expr/window-functions.js';
 import type { DataSource } from '../io/source.js';
 import { type DataType, type Field, Schema } from '../types.js';
@@ -223,14 +224,19 @@ function describeNode(p: LogicalPlan): string {
     case 'empty': return `Empty [${cols(p.schema)}]`;
     case 'subquery': {
       const parts = [
-        p.correlation.length ? `correlation=[${p.correlation.map(exprName).join(' AND ')}]` : '',
-        p.value ? `value=${exprName(p.value)}` : '',
-        p.item ? `item=${exprName(p.item)}` : '',
+        p.correlation.length ? `correlation=[${p.correlation.map(positionalToString).join(' AND ')}]` : '',
+        p.value ? `value=${positionalToString(p.value)}` : '',
+        p.item ? `item=${positionalToString(p.item)}` : '',
       ].filter(Boolean).join(' ');
       return `Subquery ${p.mode}${parts ? ' ' + parts : ''} [${cols(p.schema)}]`;
     }
     case 'repartition': return p.mode === 'coalesce' ? `Coalesce ${p.partitions}` : `Repartition ${p.mode === 'hash' ? `by [${p.keys.map(boundToString).join(', ')}] ` : ''}${p.partitions}`;
   }
+}
+
+/** An unbound expression for explain, positional references as `name#i` (as bound ones print). */
+function positionalToString(e: Expr): string {
+  return exprName(transformExprDown(e, (x) => (x.kind === 'col' && x.qualifier?.startsWith('@') ? { kind: 'col', name: `${x.name}#${x.qualifier.slice(1)}` } : undefined)));
 }
 
 /** A window function call for explain, with its frame when the function reads one. */
