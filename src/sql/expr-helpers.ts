@@ -11,7 +11,7 @@ import type { Pos, SqlExpr, SqlOrderItem } from './ast.js';
 /** A positional column reference into the current layout (`@i`); `refIndex` reads one back. */
 export { positional as ref, positionOf as refIndex } from '../plan/analyzer/positional.js';
 export { call, lit, alias, andAll, combineLogical } from '../plan/analyzer/expr-build.js';
-import { andAll, call, combineLogical } from '../plan/analyzer/expr-build.js';
+import { andAll, combineLogical } from '../plan/analyzer/expr-build.js';
 
 export function conjunctsOf(e: SqlExpr): SqlExpr[] {
   if (e.kind === 'binary' && e.op === 'and') return [...conjunctsOf(e.left), ...conjunctsOf(e.right)];
