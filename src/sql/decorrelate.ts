@@ -23,7 +23,7 @@ import { ExpressionTranslator } from './expressions.js';
  * (see the module comment). Entry points: `subqueryConjunct` for a WHERE conjunct holding a
  * subquery, `subqueryValue` for a subquery used as a value.
  */
-export abstract class SubqueryDecorrelator extends ExpressionTranslator {
+export abstract class SubqueryLowering extends ExpressionTranslator {
   protected abstract planQuery(q: SqlQuery, envIn: Env, outer: Frame | null): LogicalPlan;
   protected abstract withCtes(q: SqlQuery, envIn: Env): Env;
   protected abstract fromWhere(sel: SqlSelect, env: Env, outer: Frame | null, corr: Expr[] | null): Frame;

@@ -11,10 +11,10 @@ import type { LogicalPlan } from '../plan/logical.js';
 import type { Pos, SqlOrderItem, SqlSelect, SqlWindowSpec } from './ast.js';
 import { ref, alias, json, hasQualifierPrefix, containsKind, refIndex, astHasAggregate, sortExpr, displayName } from './expr-helpers.js';
 import { Frame, type SubqueryMode, type Deferred, type Env } from './scope.js';
-import { SubqueryDecorrelator } from './decorrelate.js';
+import { SubqueryLowering } from './decorrelate.js';
 
 /** Lowers a SELECT block's list, GROUP BY, HAVING, windows, DISTINCT and ORDER BY over its FROM/WHERE frame. */
-export abstract class SelectLowering extends SubqueryDecorrelator {
+export abstract class SelectLowering extends SubqueryLowering {
   /** SELECT list, GROUP BY, HAVING, windows, DISTINCT and ORDER BY over the FROM/WHERE frame. */
   protected finishSelect(sel: SqlSelect, orderBy: readonly SqlOrderItem[], frame: Frame, env: Env): LogicalPlan {
     const namedWindows = this.namedWindows(sel);
