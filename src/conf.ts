@@ -4,7 +4,7 @@
  * one read today.
  */
 import { IllegalArgumentError, didYouMean } from './errors.js';
-import { OPTIMIZER_RULES } from './plan/optimizer/index.js';
+import { OPTIMIZER_RULES, requiredRuleMessage } from './plan/optimizer/index.js';
 
 /** Comma-separated optimizer rule names to skip (see `OPTIMIZER_RULES`), as in Spark. */
 export const EXCLUDED_RULES_KEY = 'spark.sql.optimizer.excludedRules';
@@ -13,6 +13,8 @@ export const EXCLUDED_RULES_KEY = 'spark.sql.optimizer.excludedRules';
 const VALIDATORS: Record<string, (value: string) => void> = {
   [EXCLUDED_RULES_KEY]: (value) => {
     for (const name of ruleList(value)) {
+      const required = requiredRuleMessage(name);
+      if (required) throw new IllegalArgumentError(`${EXCLUDED_RULES_KEY}: ${required}`);
       if (!OPTIMIZER_RULES.includes(name)) {
         throw new IllegalArgumentError(`${EXCLUDED_RULES_KEY}: unknown optimizer rule '${name}'${didYouMean(name, OPTIMIZER_RULES)}; the rules are ${OPTIMIZER_RULES.join(', ')}`);
       }

@@ -3,8 +3,9 @@
  * schema. The DataFrame API and SQL build these (resolving names eagerly, as Spark's analyzer
  * does); the optimizer rewrites them; the physical planner turns them into partitioned operators.
  */
-import type { BoundAgg, BoundExpr, BoundSortKey, WindowFrame } from '../expr/expr.js';
-import { boundToString } from '../expr/expr.js';
+import type { BoundAgg, BoundExpr, BoundSortKey, Expr, WindowFrame } from '../expr/expr.js';
+import { boundToString, exprName } from '../expr/expr.js';
+import { transformExprDown } from '../expr/tree.js';
 import { getWindowFunction } from '../expr/window-functions.js';
 import type { DataSource } from '../io/source.js';
 import { type DataType, type Field, Schema } from '../types.js';
@@ -96,14 +97,51 @@ export interface RepartitionNode {
 /** An empty relation (a filter folded to false, limit 0). */
 export interface EmptyNode { readonly kind: 'empty'; readonly schema: Schema }
 
+/**
+ * What a {@link SubqueryNode} computes for each input row: `exists` / `not_exists` / `in` /
+ * `not_in` keep the input rows that pass the test (WHERE conjuncts); `exists_value`, `in_value`
+ * and `scalar` append the columns from which the subquery's value is read (see
+ * `subqueryResult` in optimizer/rewrite-subqueries.ts).
+ */
+export type SubqueryMode = 'exists' | 'not_exists' | 'in' | 'not_in' | 'exists_value' | 'in_value' | 'scalar';
+
+/**
+ * A subquery the analyzer (SQL) left in the plan, with its correlation as data, as Spark's
+ * analyzer leaves subquery expressions for the optimizer. The required optimizer rule
+ * `rewrite_subqueries` turns it into joins; the physical planner never sees one. Expressions are
+ * positional `Expr`s (the plan builder's language, bound when the rule builds the joins). The
+ * output schema is that of the joins it stands for: the input's columns, then the columns the
+ * rewrite appends (none for the filtering modes except NOT IN's two counts).
+ */
+export interface SubqueryNode {
+  readonly kind: 'subquery';
+  readonly input: LogicalPlan;
+  /** Uncorrelated: the whole subquery. Correlated: its FROM/WHERE (local predicates applied), before the select list. */
+  readonly subquery: LogicalPlan;
+  readonly mode: SubqueryMode;
+  /** Correlated predicates over input ++ subquery columns; empty when uncorrelated. */
+  readonly correlation: readonly Expr[];
+  /** IN: the tested value, over the input. */
+  readonly value: Expr | null;
+  /**
+   * The subquery's select item when it is not simply its first column: correlated IN, over input
+   * ++ subquery; correlated scalar, an aggregate expression over the subquery.
+   */
+  readonly item: Expr | null;
+  /** Uncorrelated scalar: the subquery returns exactly one row (a global aggregate), so needs no reduction to one. */
+  readonly singleRow: boolean;
+  readonly schema: Schema;
+}
+
 /** Any logical operator. */
-export type LogicalPlan = ScanNode | ProjectNode | FilterNode | AggregateNode | SortNode | LimitNode | JoinNode | UnionNode | SampleNode | WindowNode | RepartitionNode | EmptyNode;
+export type LogicalPlan = ScanNode | ProjectNode | FilterNode | AggregateNode | SortNode | LimitNode | JoinNode | UnionNode | SampleNode | WindowNode | RepartitionNode | EmptyNode | SubqueryNode;
 
 /** The inputs of a node. */
 export function children(p: LogicalPlan): LogicalPlan[] {
   switch (p.kind) {
     case 'scan': case 'empty': return [];
     case 'join': return [p.left, p.right];
+    case 'subquery': return [p.input, p.subquery];
     case 'union': return [...p.inputs];
     default: return [p.input];
   }
@@ -114,6 +152,7 @@ export function withChildren(p: LogicalPlan, kids: readonly LogicalPlan[]): Logi
   switch (p.kind) {
     case 'scan': case 'empty': return p;
     case 'join': return { ...p, left: kids[0]!, right: kids[1]! };
+    case 'subquery': return { ...p, input: kids[0]!, subquery: kids[1]! };
     case 'union': return { ...p, inputs: [...kids] };
     default: return { ...p, input: kids[0]! } as LogicalPlan;
   }
@@ -183,8 +222,21 @@ function describeNode(p: LogicalPlan): string {
       return `Window [${p.functions.map(windowFnToString).join(', ')}] partitionBy=[${p.partitionBy.map(boundToString).join(', ')}] orderBy=[${keys.join(', ')}]`;
     }
     case 'empty': return `Empty [${cols(p.schema)}]`;
+    case 'subquery': {
+      const parts = [
+        p.correlation.length ? `correlation=[${p.correlation.map(positionalToString).join(' AND ')}]` : '',
+        p.value ? `value=${positionalToString(p.value)}` : '',
+        p.item ? `item=${positionalToString(p.item)}` : '',
+      ].filter(Boolean).join(' ');
+      return `Subquery ${p.mode}${parts ? ' ' + parts : ''} [${cols(p.schema)}]`;
+    }
     case 'repartition': return p.mode === 'coalesce' ? `Coalesce ${p.partitions}` : `Repartition ${p.mode === 'hash' ? `by [${p.keys.map(boundToString).join(', ')}] ` : ''}${p.partitions}`;
   }
+}
+
+/** An unbound expression for explain, positional references as `name#i` (as bound ones print). */
+function positionalToString(e: Expr): string {
+  return exprName(transformExprDown(e, (x) => (x.kind === 'col' && x.qualifier?.startsWith('@') ? { kind: 'col', name: `${x.name}#${x.qualifier.slice(1)}` } : undefined)));
 }
 
 /** A window function call for explain, with its frame when the function reads one. */

@@ -12,6 +12,7 @@ import { HashJoinOp } from '../exec/join.js';
 import type { PhysicalOp } from '../exec/operator.js';
 import { SortOp } from '../exec/sort.js';
 import { WindowOp, partitionedForWindow } from '../exec/window/operator.js';
+import { KindlingError } from '../errors.js';
 import { Schema } from '../types.js';
 import type { JoinNode, LogicalPlan } from './logical.js';
 
@@ -141,6 +142,8 @@ export function planPhysical(p: LogicalPlan, cfg: PlannerConfig): PhysicalOp {
     }
     case 'join':
       return planJoin(p, cfg, null);
+    case 'subquery':
+      throw new KindlingError(`internal error: a Subquery node (${p.mode}) reached the physical planner; the optimizer rule rewrite_subqueries turns them into joins and cannot be skipped`);
   }
 }
 

@@ -6,25 +6,13 @@
 import { type Expr, exprName } from '../expr/expr.js';
 import { isAggregate } from '../expr/registry.js';
 import { anyExpr } from '../expr/tree.js';
-import type { DataType } from '../types.js';
 import type { Pos, SqlExpr, SqlOrderItem } from './ast.js';
 
 /** A positional column reference into the current layout (`@i`); `refIndex` reads one back. */
 export { positional as ref, positionOf as refIndex } from '../plan/analyzer/positional.js';
+export { call, lit, alias, andAll, combineLogical } from '../plan/analyzer/expr-build.js';
+import { andAll, combineLogical } from '../plan/analyzer/expr-build.js';
 
-export function call(fn: string, ...args: Expr[]): Expr {
-  return { kind: 'call', fn, args };
-}
-export function lit(value: number | string | boolean | null, type: DataType): Expr {
-  return { kind: 'lit', value, type };
-}
-export function alias(e: Expr, name: string): Expr {
-  return { kind: 'alias', expr: e.kind === 'alias' ? e.expr : e, name };
-}
-export function andAll(es: readonly Expr[]): Expr | null {
-  if (es.length === 0) return null;
-  return combineLogical('and', es);
-}
 export function conjunctsOf(e: SqlExpr): SqlExpr[] {
   if (e.kind === 'binary' && e.op === 'and') return [...conjunctsOf(e.left), ...conjunctsOf(e.right)];
   return [e];
@@ -83,17 +71,6 @@ export function flattenCalls(e: Expr, fn: string): Expr[] {
     else out.push(x);
   }
   return out;
-}
-
-/**
- * Combines operands with AND / OR: left-deep like the Column API for short chains (so plans
- * match DataFrame code), balanced for long ones (machine-generated `a = 1 OR a = 2 OR ...`), which
- * keeps expression trees shallow for the recursive binder and code generator.
- */
-export function combineLogical(fn: 'and' | 'or', args: readonly Expr[]): Expr {
-  if (args.length <= 8) return args.reduce((a, b) => call(fn, a, b));
-  const mid = args.length >> 1;
-  return call(fn, combineLogical(fn, args.slice(0, mid)), combineLogical(fn, args.slice(mid)));
 }
 
 /** The operands of a left-deep AND / OR chain in the AST, left to right. */

@@ -109,8 +109,8 @@ export const EMPTY_ENV: Env = { ctes: new Map(), parent: null };
 /**
  * The base of the SQL planner's layers: the SQL text and session, error reporting with
  * positions, clause contexts, and name resolution (tables and CTEs, columns of a frame and its
- * enclosing frames, `*`). The layers above translate expressions (expressions.ts), decorrelate
- * subqueries (decorrelate.ts), lower SELECT (select.ts) and queries (query.ts), and run
+ * enclosing frames, `*`). The layers above translate expressions (expressions.ts), lower
+ * subqueries to Subquery nodes (decorrelate.ts), lower SELECT (select.ts) and queries (query.ts), and run
  * statements (statements.ts).
  */
 export abstract class PlannerScope {

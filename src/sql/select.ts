@@ -5,15 +5,16 @@
  */
 import { type Expr, exprName } from '../expr/expr.js';
 import { transformExprDown, visitExpr } from '../expr/tree.js';
+import { liftGroupExprs } from '../plan/analyzer/aggregate.js';
 import * as B from '../plan/builder.js';
 import type { LogicalPlan } from '../plan/logical.js';
 import type { Pos, SqlOrderItem, SqlSelect, SqlWindowSpec } from './ast.js';
 import { ref, alias, json, hasQualifierPrefix, containsKind, refIndex, astHasAggregate, sortExpr, displayName } from './expr-helpers.js';
 import { Frame, type SubqueryMode, type Deferred, type Env } from './scope.js';
-import { SubqueryDecorrelator } from './decorrelate.js';
+import { SubqueryLowering } from './decorrelate.js';
 
 /** Lowers a SELECT block's list, GROUP BY, HAVING, windows, DISTINCT and ORDER BY over its FROM/WHERE frame. */
-export abstract class SelectLowering extends SubqueryDecorrelator {
+export abstract class SelectLowering extends SubqueryLowering {
   /** SELECT list, GROUP BY, HAVING, windows, DISTINCT and ORDER BY over the FROM/WHERE frame. */
   protected finishSelect(sel: SqlSelect, orderBy: readonly SqlOrderItem[], frame: Frame, env: Env): LogicalPlan {
     const namedWindows = this.namedWindows(sel);
@@ -83,16 +84,12 @@ export abstract class SelectLowering extends SubqueryDecorrelator {
 
   /** Replaces grouping expressions by references into the aggregate's group columns (for aggregate()'s outputs). */
   protected liftForAggregate(e: Expr, groups: readonly Expr[]): Expr {
-    const keys = groups.map(json);
-    return transformExprDown(e, (x) => {
-      const j = keys.indexOf(json(x));
-      if (j >= 0) return { kind: 'col', name: `${displayName(groups[j]!)}\u0000`, qualifier: `@${j}` };
-      if (x.kind === 'agg') return x;
-      if (x.kind === 'col' && x.qualifier?.startsWith('@')) {
-        this.err(this.posOf.get(x) ?? { line: 1, column: 1, offset: 0 }, `column '${x.name}' must appear in the GROUP BY clause or be used in an aggregate function`);
-      }
-      return undefined;
-    });
+    return liftGroupExprs(e, groups, (x) => this.ungrouped(x));
+  }
+
+  /** The error for a column used outside aggregates and GROUP BY (at the column when its position is known). */
+  protected ungrouped(x: Expr): never {
+    this.err(this.posOf.get(x) ?? { line: 1, column: 1, offset: 0 }, `column '${(x as { name: string }).name}' must appear in the GROUP BY clause or be used in an aggregate function`);
   }
 
   /** The aggregate path of finishSelect. */

@@ -8,7 +8,7 @@ import { AnalysisError } from '../../errors.js';
 import { bindExpr, castTo } from '../../expr/binder.js';
 import { type BoundAgg, type BoundExpr, type Expr, containsAgg, exprName } from '../../expr/expr.js';
 import { checkArity, getAggregate } from '../../expr/registry.js';
-import { visitExpr } from '../../expr/tree.js';
+import { transformExprDown, visitExpr } from '../../expr/tree.js';
 import { type Field, Schema } from '../../types.js';
 import { type LogicalPlan, projectSchema } from '../logical.js';
 import { collectWindowCalls } from '../windows.js';
@@ -91,4 +91,21 @@ function resolvesIn(e: Expr, schema: Schema): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Rewrites an output expression of an aggregate grouped by `groups` (expressions over its input)
+ * for `aggregate()`: each sub-expression equal to a group expression becomes a positional
+ * reference to that group column, aggregates stay as they are. `onUngrouped` is called with a
+ * positional input reference left outside any aggregate (a column that is not grouped).
+ */
+export function liftGroupExprs(e: Expr, groups: readonly Expr[], onUngrouped: (col: Expr) => never): Expr {
+  const keys = groups.map((g) => JSON.stringify(g));
+  return transformExprDown(e, (x) => {
+    const j = keys.indexOf(JSON.stringify(x));
+    if (j >= 0) return { kind: 'col', name: `${exprName(groups[j]!)}\u0000`, qualifier: `@${j}` };
+    if (x.kind === 'agg') return x;
+    if (x.kind === 'col' && x.qualifier?.startsWith('@')) onUngrouped(x);
+    return undefined;
+  });
 }

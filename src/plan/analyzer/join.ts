@@ -8,7 +8,7 @@ import { bindExpr, castTo, resolveColumn, widenValueType } from '../../expr/bind
 import { type BoundExpr, type Expr, exprName } from '../../expr/expr.js';
 import { type DataType, Schema } from '../../types.js';
 import { type JoinType, type LogicalPlan, joinSchema, projectSchema } from '../logical.js';
-import { extractJoinKeys } from '../optimizer/index.js';
+import { extractJoinKeys } from '../optimizer/expr-utils.js';
 import { positional } from './positional.js';
 
 /** Join kinds accepted by `join(..., how)`, with PySpark's synonyms. */

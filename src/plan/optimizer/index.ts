@@ -10,14 +10,17 @@ import { eliminateLimit } from './eliminate-limit.js';
 import { pruneColumns } from './prune-columns.js';
 import { pushDownFilter } from './push-down-filter.js';
 import { pushDownLimit } from './push-down-limit.js';
+import { rewriteSubqueries } from './rewrite-subqueries.js';
 import { type OptimizeOptions, type OptimizerContext, OptimizerError, type OptimizerRule } from './rule.js';
 
 export { andAll, conjuncts, extractJoinKeys, foldExpr } from './expr-utils.js';
 export { OptimizerError } from './rule.js';
+export { subqueryNode, subqueryResult, type SubquerySpec } from './rewrite-subqueries.js';
 export type { OptimizeOptions, OptimizerContext, OptimizerRule } from './rule.js';
 
 /** The rules, in the order they run (each once). */
 const RULES: readonly OptimizerRule[] = [
+  rewriteSubqueries,
   constantFolding,
   eliminateFilter,
   eliminateLimit,
@@ -26,8 +29,21 @@ const RULES: readonly OptimizerRule[] = [
   pruneColumns,
 ];
 
-/** Names of the optimizer rules in the order they run (for `disabledRules` / `spark.sql.optimizer.excludedRules`). */
-export const OPTIMIZER_RULES: readonly string[] = RULES.map((r) => r.name);
+/**
+ * Names of the optimizer rules that can be switched off, in the order they run (for
+ * `disabledRules` / `spark.sql.optimizer.excludedRules`).
+ */
+export const OPTIMIZER_RULES: readonly string[] = RULES.filter((r) => !r.required).map((r) => r.name);
+
+/** Names of the rules that always run (required for correctness); excluding one is an error. */
+export const REQUIRED_OPTIMIZER_RULES: readonly string[] = RULES.filter((r) => r.required).map((r) => r.name);
+
+/** The error for excluding a required rule, or null when `name` is not one. */
+export function requiredRuleMessage(name: string): string | null {
+  return REQUIRED_OPTIMIZER_RULES.includes(name)
+    ? `optimizer rule '${name}' is required for correctness and cannot be excluded; the rules that can be are ${OPTIMIZER_RULES.join(', ')}`
+    : null;
+}
 
 /** Runs every rule not disabled; the result computes the same rows, with the same output schema, as the input. */
 export function optimize(plan: LogicalPlan, options: OptimizeOptions = {}): LogicalPlan {
@@ -36,11 +52,13 @@ export function optimize(plan: LogicalPlan, options: OptimizeOptions = {}): Logi
 
 /**
  * Runs `rules` in order, skipping those named in `options.disabledRules` (which must name rules
- * of `OPTIMIZER_RULES`), and checks the output schema after each one.
+ * of `OPTIMIZER_RULES`, not required ones), and checks the output schema after each one.
  */
 export function runRules(rules: readonly OptimizerRule[], plan: LogicalPlan, options: OptimizeOptions = {}): LogicalPlan {
   const disabled = new Set(options.disabledRules ?? []);
   for (const name of disabled) {
+    const required = requiredRuleMessage(name);
+    if (required) throw new OptimizerError(required);
     if (!OPTIMIZER_RULES.includes(name)) throw new OptimizerError(`unknown optimizer rule '${name}'; the rules are ${OPTIMIZER_RULES.join(', ')}`);
   }
   const ctx: OptimizerContext = { options };

@@ -22,7 +22,8 @@ export function mapNodeExprs(p: LogicalPlan, f: (e: BoundExpr) => BoundExpr): Lo
       functions: p.functions.map((fn) => ({ ...fn, args: fn.args.map(f) })),
     };
     case 'join': return { ...p, leftKeys: p.leftKeys.map(f), rightKeys: p.rightKeys.map(f), condition: p.condition ? f(p.condition) : null };
-    case 'limit': case 'sample': case 'union': case 'empty': return p;
+    // A subquery node holds unbound expressions; rewrite_subqueries runs before any rule that maps expressions.
+    case 'limit': case 'sample': case 'union': case 'empty': case 'subquery': return p;
   }
 }
 

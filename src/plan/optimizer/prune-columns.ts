@@ -75,6 +75,7 @@ function prune(p: LogicalPlan, required: Set<number>): Pruned {
     case 'aggregate': return pruneAggregate(p, required);
     case 'union': return pruneUnion(p, required);
     case 'join': return pruneJoin(p, required);
+    case 'subquery': throw new OptimizerError('internal error: prune_columns met a Subquery node; rewrite_subqueries runs first');
     case 'filter': case 'sort': case 'limit': case 'sample': case 'repartition': {
       // Output columns are the input's: require what is required plus what the node's own expressions read.
       const child = prune(p.input, refsOf(nodeExprs(p), new Set(required)));

@@ -8,7 +8,7 @@ import type { LogicalPlan } from '../logical.js';
 
 /** Options of one optimisation run. */
 export interface OptimizeOptions {
-  /** Names of rules to skip (Spark's `spark.sql.optimizer.excludedRules`). Unknown names are an error. */
+  /** Names of rules to skip (Spark's `spark.sql.optimizer.excludedRules`). Unknown names and required rules are an error. */
   readonly disabledRules?: readonly string[];
 }
 
@@ -25,6 +25,11 @@ export interface OptimizerContext {
 export interface OptimizerRule {
   /** snake_case name, as listed in `OPTIMIZER_RULES` and accepted by `disabledRules`. */
   readonly name: string;
+  /**
+   * Required for correctness (e.g. rewrite_subqueries: nothing downstream handles its input
+   * nodes): always runs, and naming it in `disabledRules` is an error.
+   */
+  readonly required?: boolean;
   apply(plan: LogicalPlan, ctx: OptimizerContext): LogicalPlan;
 }
 

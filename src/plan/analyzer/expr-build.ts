@@ -1,0 +1,39 @@
+/**
+ * Builders for unresolved `Expr` nodes shared by the SQL planner and the plan rewrites that
+ * build plans through the plan builder (optimizer rules): calls, literals, aliases and balanced
+ * AND / OR chains. Positional column references are in positional.ts.
+ */
+import type { Expr } from '../../expr/expr.js';
+import type { DataType } from '../../types.js';
+
+/** A function call `fn(args...)`. */
+export function call(fn: string, ...args: Expr[]): Expr {
+  return { kind: 'call', fn, args };
+}
+
+/** A literal of the given type. */
+export function lit(value: number | string | boolean | null, type: DataType): Expr {
+  return { kind: 'lit', value, type };
+}
+
+/** `e AS name` (replacing an alias `e` already has). */
+export function alias(e: Expr, name: string): Expr {
+  return { kind: 'alias', expr: e.kind === 'alias' ? e.expr : e, name };
+}
+
+/** The conjunction of `es`, or null when there are none. */
+export function andAll(es: readonly Expr[]): Expr | null {
+  if (es.length === 0) return null;
+  return combineLogical('and', es);
+}
+
+/**
+ * Combines operands with AND / OR: left-deep like the Column API for short chains (so plans
+ * match DataFrame code), balanced for long ones (machine-generated `a = 1 OR a = 2 OR ...`), which
+ * keeps expression trees shallow for the recursive binder and code generator.
+ */
+export function combineLogical(fn: 'and' | 'or', args: readonly Expr[]): Expr {
+  if (args.length <= 8) return args.reduce((a, b) => call(fn, a, b));
+  const mid = args.length >> 1;
+  return call(fn, combineLogical(fn, args.slice(0, mid)), combineLogical(fn, args.slice(mid)));
+}
