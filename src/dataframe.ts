@@ -5,7 +5,8 @@
  * and run it. Also GroupedData (groupBy(...).agg) and DataFrameNaFunctions (df.na.fill / drop).
  */
 import type * as arrow from 'apache-arrow';
-import { Column, type ColumnOrName, type ColumnOrValue, type LiteralInput, literal, nameOrColumn, toExpr } from './column.js';
+import { argError, expectArray, expectBoolean, expectInstance, expectInteger, expectName, expectNumber, expectOneOf, expectRecord, expectString } from './api-args.js';
+import { Column, type ColumnOrName, type ColumnOrValue, type LiteralInput, expectColumn, literal, nameOrColumn, namesOrColumns, toExpr } from './column.js';
 import { Batch, concatBatches } from './data/batch.js';
 import { batchesToTable } from './data/arrow.js';
 import { IllegalArgumentError } from './errors.js';
@@ -85,20 +86,21 @@ export class DataFrame {
 
   /** This DataFrame's column `name`, usable unambiguously after joins (`df1.col('id').eq(df2.col('id'))`). */
   col(name: string): Column {
+    expectName(name, 'DataFrame.col()', 1, 'column name');
     resolveColumn(this.plan.schema, name); // fail early with suggestions
     return new Column({ kind: 'col', name, qualifier: this.id });
   }
 
   /** A copy of this DataFrame whose columns can be qualified as `alias.column`. */
   alias(alias: string): DataFrame {
-    return new DataFrame(this.session, B.alias(this.plan, alias));
+    return new DataFrame(this.session, B.alias(this.plan, expectName(alias, 'alias()', 1, 'alias')));
   }
 
   // ------------------------------------------------------------------ projections
 
   /** Expands `*` and names, binds, and builds a projection (or a whole-frame aggregate if any aggregate appears). */
   select(...cols: (ColumnOrName | ColumnOrName[])[]): DataFrame {
-    return this.derive(B.select(this.plan, cols.flat().map(nameOrColumn)));
+    return this.derive(B.select(this.plan, namesOrColumns(cols, 'select()')));
   }
 
   /** @internal Builds a Project node from expressions and output names. */
@@ -110,36 +112,44 @@ export class DataFrame {
   selectExpr(...exprs: (string | string[])[]): DataFrame {
     const flat = exprs.flat();
     if (flat.length === 0) throw new IllegalArgumentError('selectExpr() needs at least one expression');
+    flat.forEach((e, i) => expectString(e, 'selectExpr()', i + 1, 'a SQL expression string'));
     return this.derive(selectExprPlan(this.session, this.plan, flat));
   }
 
   /** Adds or replaces a column. */
   withColumn(name: string, c: Column): DataFrame {
-    return this.withColumns({ [name]: c });
+    expectName(name, 'withColumn()', 1, 'new column name');
+    return this.derive(B.withColumns(this.plan, [[name, expectColumn(c, 'withColumn()', 2).expr]]));
   }
 
   /** Adds or replaces several columns. */
   withColumns(cols: Record<string, Column>): DataFrame {
-    return this.derive(B.withColumns(this.plan, Object.entries(cols).map(([name, c]) => [name, c.expr] as const)));
+    const entries = Object.entries(expectRecord(cols, 'withColumns()', 1, 'an object mapping column names to Columns'));
+    return this.derive(B.withColumns(this.plan, entries.map(([name, c]) => [name, expectColumn(c, 'withColumns()', `1['${name}']`).expr] as const)));
   }
 
   /** Renames a column (no-op if it does not exist, as in Spark). */
   withColumnRenamed(existing: string, newName: string): DataFrame {
+    expectName(existing, 'withColumnRenamed()', 1, 'existing column name');
+    expectName(newName, 'withColumnRenamed()', 2, 'new column name');
     return this.withColumnsRenamed({ [existing]: newName });
   }
 
   /** Renames several columns. */
   withColumnsRenamed(mapping: Record<string, string>): DataFrame {
-    return this.derive(B.renameColumns(this.plan, mapping));
+    const m = expectRecord(mapping, 'withColumnsRenamed()', 1, 'an object mapping existing names to new names');
+    for (const [k, v] of Object.entries(m)) expectName(v, 'withColumnsRenamed()', `1['${k}']`, 'new column name');
+    return this.derive(B.renameColumns(this.plan, m as Record<string, string>));
   }
 
   /** Drops columns (names that do not exist are ignored, as in Spark). */
   drop(...cols: ColumnOrName[]): DataFrame {
-    return this.derive(B.dropColumns(this.plan, cols.map((c) => (typeof c === 'string' ? c : c.expr))));
+    return this.derive(B.dropColumns(this.plan, cols.map((c, i) => (typeof c === 'string' ? c : expectColumn(c, 'drop()', i + 1).expr))));
   }
 
   /** Renames all columns positionally. */
   toDF(...names: string[]): DataFrame {
+    names.forEach((n, i) => expectName(n, 'toDF()', i + 1, 'column name'));
     return this.derive(B.toDF(this.plan, names));
   }
 
@@ -148,7 +158,7 @@ export class DataFrame {
   /** Keeps rows where the condition is true (null counts as false): a Column, or a SQL condition string like `'age > 30'`. */
   filter(condition: Column | string): DataFrame {
     if (typeof condition === 'string') return this.derive(filterPlan(this.session, this.plan, condition));
-    if (!(condition instanceof Column)) throw new IllegalArgumentError('filter() takes a Column condition, e.g. col("age").gt(30), or a SQL condition string');
+    if (!(condition instanceof Column)) throw argError('filter()', 1, 'a Column condition, e.g. col("age").gt(30), or a SQL condition string', condition);
     return this.derive(B.filter(this.plan, condition.expr));
   }
 
@@ -161,7 +171,7 @@ export class DataFrame {
 
   /** Groups by columns for aggregation. */
   groupBy(...cols: (ColumnOrName | ColumnOrName[])[]): GroupedData {
-    return new GroupedData(this, cols.flat().map(nameOrColumn));
+    return new GroupedData(this, namesOrColumns(cols, 'groupBy()'));
   }
   /** Alias of groupBy. */
   groupby(...cols: (ColumnOrName | ColumnOrName[])[]): GroupedData {
@@ -170,7 +180,7 @@ export class DataFrame {
 
   /** Aggregates over the whole frame (`df.agg(F.max('x'))`). */
   agg(...exprs: (Column | Column[])[]): DataFrame {
-    return this.aggregate([], exprs.flat().map((c) => c.expr));
+    return this.aggregate([], exprs.flat().map((c, i) => expectColumn(c, 'agg()', i + 1).expr));
   }
 
   /** @internal Builds Aggregate + Project for group expressions and (aggregate) output expressions. */
@@ -186,10 +196,11 @@ export class DataFrame {
     const cols: ColumnOrName[] = [];
     for (const a of args) {
       if (Array.isArray(a)) cols.push(...a);
-      else if (typeof a === 'object' && !(a instanceof Column)) ascending = a.ascending;
-      else cols.push(a);
+      else if (a !== null && typeof a === 'object' && !(a instanceof Column) && 'ascending' in a) ascending = a.ascending;
+      else cols.push(a as ColumnOrName);
     }
-    return this.derive(B.orderBy(this.plan, cols.map(nameOrColumn), ascending));
+    if (ascending !== undefined && typeof ascending !== 'boolean') expectArray(ascending, 'orderBy()', 'ascending', 'true, false or an array of them', (x, at) => expectBoolean(x, 'orderBy()', at));
+    return this.derive(B.orderBy(this.plan, namesOrColumns(cols, 'orderBy()'), ascending));
   }
   /** Alias of orderBy. */
   sort(...args: (ColumnOrName | ColumnOrName[] | { ascending: boolean | boolean[] })[]): DataFrame {
@@ -198,12 +209,12 @@ export class DataFrame {
 
   /** The first `n` rows. */
   limit(n: number): DataFrame {
-    return this.derive(B.limit(this.plan, n));
+    return this.derive(B.limit(this.plan, expectInteger(n, 'limit()', 1, 0)));
   }
 
   /** Skips the first `n` rows. */
   offset(n: number): DataFrame {
-    return this.derive(B.offset(this.plan, n));
+    return this.derive(B.offset(this.plan, expectInteger(n, 'offset()', 1, 0)));
   }
 
   /** Distinct rows. */
@@ -213,7 +224,8 @@ export class DataFrame {
 
   /** Keeps the first row for each distinct value of `subset` (all columns if omitted). */
   dropDuplicates(subset?: string[]): DataFrame {
-    return this.derive(B.dropDuplicates(this.plan, subset ?? []));
+    const names = subset === undefined ? [] : expectArray(subset, 'dropDuplicates()', 1, 'an array of column names', (x, at) => expectName(x, 'dropDuplicates()', at, 'column name'));
+    return this.derive(B.dropDuplicates(this.plan, names));
   }
   /** Alias of dropDuplicates. */
   drop_duplicates(subset?: string[]): DataFrame {
@@ -227,24 +239,26 @@ export class DataFrame {
    * copy of each key), or a Column condition; `how` is one of Spark's join kinds (default inner).
    */
   join(other: DataFrame, on?: string | string[] | Column | Column[], how: JoinHow = 'inner'): DataFrame {
+    expectInstance(other, DataFrame, 'join()', 1, 'a DataFrame');
+    const onKinds = 'a column name, an array of names, a Column condition or an array of Columns';
     let cond: readonly string[] | Expr | null = null;
     if (typeof on === 'string') cond = [on];
-    else if (Array.isArray(on) && typeof on[0] === 'string') cond = on as string[];
-    else if (on !== undefined && !(Array.isArray(on) && on.length === 0)) {
-      const conds = (Array.isArray(on) ? on : [on]) as Column[];
+    else if (Array.isArray(on) && typeof on[0] === 'string') cond = expectArray(on, 'join()', 2, onKinds, (x, at) => expectName(x, 'join()', at, 'join column name'));
+    else if (on !== undefined && on !== null && !(Array.isArray(on) && on.length === 0)) {
+      const conds = Array.isArray(on) ? on.map((c, i) => expectColumn(c, 'join()', `2[${i}]`)) : [expectColumn(on, 'join()', 2)];
       cond = conds.slice(1).reduce((a, b) => a.and(b), conds[0]!).expr;
     }
-    return this.derive(B.join(this.plan, other.plan, cond, String(how)));
+    return this.derive(B.join(this.plan, other.plan, cond, expectString(how, 'join()', 3, "a join type such as 'inner' or 'left'")));
   }
 
   /** Cartesian product. */
   crossJoin(other: DataFrame): DataFrame {
-    return this.derive(B.crossJoin(this.plan, other.plan));
+    return this.derive(B.crossJoin(this.plan, expectInstance(other, DataFrame, 'crossJoin()', 1, 'a DataFrame').plan));
   }
 
   /** Union by column position (duplicates kept, like SQL UNION ALL). */
   union(other: DataFrame): DataFrame {
-    return this.derive(B.union(this.plan, other.plan));
+    return this.derive(B.union(this.plan, expectInstance(other, DataFrame, 'union()', 1, 'a DataFrame').plan));
   }
   /** Alias of union. */
   unionAll(other: DataFrame): DataFrame {
@@ -253,19 +267,20 @@ export class DataFrame {
 
   /** Union matching columns by name; with `allowMissingColumns`, absent columns are null. */
   unionByName(other: DataFrame, allowMissingColumns = false): DataFrame {
-    return this.derive(B.unionByName(this.plan, other.plan, allowMissingColumns));
+    expectInstance(other, DataFrame, 'unionByName()', 1, 'a DataFrame');
+    return this.derive(B.unionByName(this.plan, other.plan, expectBoolean(allowMissingColumns, 'unionByName()', 2)));
   }
 
   // ------------------------------------------------------------------ partitioning
 
   /** Redistributes rows into `n` partitions: round-robin, or by hash of `cols` (a shuffle). */
   repartition(n: number, ...cols: ColumnOrName[]): DataFrame {
-    return this.derive(B.repartition(this.plan, n, cols.map(nameOrColumn)));
+    return this.derive(B.repartition(this.plan, expectInteger(n, 'repartition()', 1, 1), namesOrColumns(cols, 'repartition()', 2)));
   }
 
   /** Reduces the number of partitions to at most `n` by merging neighbours (no shuffle). */
   coalesce(n: number): DataFrame {
-    return this.derive(B.coalesce(this.plan, n));
+    return this.derive(B.coalesce(this.plan, expectInteger(n, 'coalesce()', 1, 1)));
   }
 
   /** Number of partitions the physical plan produces (like `df.rdd.getNumPartitions()`). */
@@ -282,12 +297,13 @@ export class DataFrame {
     let seed: number | undefined;
     if (typeof a === 'boolean') {
       withReplacement = a;
-      fraction = b ?? NaN;
+      fraction = expectNumber(b, 'sample()', 2);
       seed = c;
     } else {
-      fraction = a;
+      fraction = expectNumber(a, 'sample()', 1);
       seed = b;
     }
+    if (seed !== undefined) expectInteger(seed, 'sample()', 'seed');
     return this.derive(B.sample(this.plan, fraction, withReplacement, seed ?? Math.floor(Math.random() * 2 ** 31)));
   }
 
@@ -302,13 +318,16 @@ export class DataFrame {
    */
   fillna(value: LiteralInput | Record<string, LiteralInput>, subset?: string | string[]): DataFrame {
     const schema = this.plan.schema;
-    const only = subset === undefined ? undefined : (Array.isArray(subset) ? subset : [subset]).map((n) => resolveColumn(schema, n));
+    const only = subset === undefined ? undefined : columnSubset(schema, subset, 'fillna()', 2);
     const fills = new Map<number, Expr>();
     if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
-      for (const [k, v] of Object.entries(value)) fills.set(resolveColumn(schema, k), toExpr(v));
+      for (const [k, v] of Object.entries(expectRecord(value, 'fillna()', 1, 'a fill value or an object mapping column names to values'))) {
+        fills.set(resolveColumn(schema, k), toExpr(v as LiteralInput, 'fillna()', `1['${k}']`));
+      }
     } else {
       const v = value as LiteralInput;
-      for (const i of B.fillableColumns(schema, literal(v).type)) if (!only || only.includes(i)) fills.set(i, toExpr(v));
+      const e = toExpr(v, 'fillna()', 1);
+      for (const i of B.fillableColumns(schema, literal(v, 'fillna()', 1).type)) if (!only || only.includes(i)) fills.set(i, e);
     }
     return this.derive(B.fillNulls(this.plan, fills));
   }
@@ -316,7 +335,9 @@ export class DataFrame {
   /** Drops rows with nulls (or NaN): `how` 'any' (default) or 'all', or keep rows with at least `thresh` non-null values. */
   dropna(how: 'any' | 'all' = 'any', thresh?: number, subset?: string | string[]): DataFrame {
     const schema = this.plan.schema;
-    const idx = subset === undefined ? schema.fields.map((_, i) => i) : (Array.isArray(subset) ? subset : [subset]).map((n) => resolveColumn(schema, n));
+    expectOneOf(how, 'dropna()', 1, ['any', 'all'] as const);
+    if (thresh !== undefined && thresh !== null) expectInteger(thresh, 'dropna()', 2, 0);
+    const idx = subset === undefined ? schema.fields.map((_, i) => i) : columnSubset(schema, subset, 'dropna()', 3);
     const out = B.dropNulls(this.plan, idx, thresh ?? (how === 'all' ? 1 : idx.length));
     return out === this.plan ? this : this.derive(out);
   }
@@ -351,14 +372,14 @@ export class DataFrame {
 
   /** The first `n` rows. */
   async take(n: number): Promise<Row[]> {
-    return this.limit(n).collect();
+    return this.limit(expectInteger(n, 'take()', 1, 0)).collect();
   }
   /** The first `n` rows (default 1: then the row itself, or null when empty, as in PySpark). */
   async head(): Promise<Row | null>;
   async head(n: number): Promise<Row[]>;
   async head(n?: number): Promise<Row | Row[] | null> {
     if (n === undefined) return (await this.take(1))[0] ?? null;
-    return this.take(n);
+    return this.limit(expectInteger(n, 'head()', 1, 0)).collect();
   }
   /** The first row, or null when empty. */
   async first(): Promise<Row | null> {
@@ -371,7 +392,9 @@ export class DataFrame {
 
   /** Prints rows as an aligned text table like Spark's `show()` (and returns the text). */
   async show(n: number | ShowOptions = 20, truncate: boolean | number = true): Promise<string> {
-    const opts: ShowOptions = typeof n === 'number' ? { n, truncate } : n;
+    const opts: ShowOptions = typeof n === 'number' ? { n, truncate } : expectRecord(n, 'show()', 1, 'a row count or options { n, truncate, vertical }');
+    if (opts.n !== undefined) expectInteger(opts.n, 'show()', typeof n === 'number' ? 1 : 'n', 0);
+    if (typeof opts.truncate !== 'number') expectBoolean(opts.truncate ?? true, 'show()', typeof n === 'number' ? 2 : 'truncate');
     const text = await this.showString(opts.n ?? 20, opts.truncate ?? true, opts.vertical ?? false);
     process.stdout.write(text);
     return text;
@@ -410,6 +433,7 @@ export class DataFrame {
 
   /** Basic statistics (count, mean, stddev, min, max) of numeric and string columns, as strings. */
   describe(...cols: string[]): DataFrame {
+    cols.forEach((c, i) => expectName(c, 'describe()', i + 1, 'column name'));
     const fields = this.plan.schema.fields.filter((f) => (cols.length ? cols.some((c) => c.toLowerCase() === f.name.toLowerCase()) : isNumeric(f.type) || f.type === 'utf8'));
     for (const c of cols) resolveColumn(this.plan.schema, c);
     const stats = ['count', 'mean', 'stddev', 'min', 'max'] as const;
@@ -445,6 +469,7 @@ export class DataFrame {
   explain(mode: 'analyze'): Promise<string>;
   explain(mode?: boolean | 'simple' | 'extended' | 'formatted'): string;
   explain(mode: boolean | 'simple' | 'extended' | 'formatted' | 'analyze' = 'simple'): string | Promise<string> {
+    if (typeof mode !== 'boolean') expectOneOf(mode, 'explain()', 1, ['simple', 'extended', 'formatted', 'analyze'] as const);
     if (mode === 'analyze') return this.explainAnalyze();
     const m = mode === true ? 'extended' : mode === false ? 'simple' : mode;
     const text = explainString(this.plan, this.session.plannerConfig(), m);
@@ -474,11 +499,11 @@ export class DataFrame {
 
   /** Registers this DataFrame as a temporary view for SQL (replacing one of the same name). */
   createOrReplaceTempView(name: string): void {
-    this.session.catalog.registerView(name, this, true);
+    this.session.catalog.registerView(expectName(name, 'createOrReplaceTempView()', 1, 'view name'), this, true);
   }
   /** Registers this DataFrame as a temporary view; fails if the name is taken. */
   createTempView(name: string): void {
-    this.session.catalog.registerView(name, this, false);
+    this.session.catalog.registerView(expectName(name, 'createTempView()', 1, 'view name'), this, false);
   }
 
   /**
@@ -505,6 +530,12 @@ export class DataFrame {
   get isCached(): boolean {
     return this.session.cacheManager.has(this.plan);
   }
+}
+
+/** Column indices of a `subset` argument: one name or an array of names. */
+function columnSubset(schema: Schema, subset: string | string[], method: string, arg: number): number[] {
+  const names = typeof subset === 'string' ? [subset] : expectArray(subset, method, arg, 'a column name or an array of names', (x, at) => expectName(x, method, at, 'column name'));
+  return names.map((n) => resolveColumn(schema, n));
 }
 
 function formatBytes(n: number): string {
@@ -535,13 +566,14 @@ export class GroupedData {
   agg(...exprs: (Column | Column[])[]): DataFrame {
     const flat = exprs.flat();
     if (flat.length === 0) throw new IllegalArgumentError('agg() needs at least one aggregate expression');
-    return this.df.aggregate(this.keys, flat.map((c) => c.expr));
+    return this.df.aggregate(this.keys, flat.map((c, i) => expectColumn(c, 'GroupedData.agg()', i + 1).expr));
   }
   /** Rows per group, as column `count`. */
   count(): DataFrame {
     return this.df.aggregate(this.keys, [{ kind: 'alias', expr: { kind: 'agg', fn: 'count', args: [], distinct: false }, name: 'count' }]);
   }
   private each(fn: string, cols: string[]): DataFrame {
+    cols.forEach((c, i) => expectName(c, `GroupedData.${fn}()`, i + 1, 'column name'));
     const names = cols.length ? cols : this.df.plan.schema.fields.filter((f) => isNumeric(f.type)).map((f) => f.name);
     return this.df.aggregate(this.keys, names.map((n) => ({ kind: 'agg', fn, args: [{ kind: 'col', name: n }], distinct: false })));
   }

@@ -3,17 +3,24 @@
  * shared function registry. Every builder creates a call by registry name, so SQL and the API run
  * the same functions. `F.call(name, ...args)` reaches any registered function.
  */
+import { expectInteger, expectString } from './api-args.js';
 import { Column, type ColumnOrName, type ColumnOrValue, col, lit, nameOrColumn, toExpr, when } from './column.js';
 import type { Expr } from './expr/expr.js';
 import { exprFromSql } from './sql/planner.js';
 
 type C = ColumnOrName;
 
-function c(x: C): Expr {
-  return nameOrColumn(x);
+/** Argument `pos` of `F.fn()`, a Column or a column name. */
+function c(x: C, fn: string, pos: number): Expr {
+  return nameOrColumn(x, `F.${fn}()`, pos);
 }
-function v(x: ColumnOrValue): Expr {
-  return toExpr(x);
+/** Argument `pos` of `F.fn()`, a Column or a literal. */
+function v(x: ColumnOrValue, fn: string, pos: number): Expr {
+  return toExpr(x, `F.${fn}()`, pos);
+}
+/** Rest arguments of `F.fn()` from position `first`, Columns or column names. */
+function cs(xs: readonly C[], fn: string, first: number): Expr[] {
+  return xs.map((x, i) => c(x, fn, first + i));
 }
 function call(fn: string, ...args: Expr[]): Column {
   return new Column({ kind: 'call', fn, args });
@@ -24,69 +31,70 @@ function agg(fn: string, args: Expr[], distinct = false): Column {
 
 /** A Column from a SQL expression string: `F.expr('a + 1')`, `F.expr('sum(x) AS total')`, `F.expr("CASE WHEN a > 0 THEN 'pos' END")`. */
 export function expr(sql: string): Column {
-  return new Column(exprFromSql(sql));
+  return new Column(exprFromSql(expectString(sql, 'F.expr()', 1, 'a SQL expression string')));
 }
 
 /** Calls any registered scalar function by name. */
 export function callFunction(name: string, ...args: ColumnOrValue[]): Column {
-  return call(name, ...args.map(v));
+  expectString(name, 'F.call_function()', 1, 'a function name');
+  return call(name, ...args.map((a, i) => v(a, 'call_function', i + 2)));
 }
 
 // ---- aggregates
 /** Number of rows (`count('*')`) or of non-null values of a column. */
 export function count(x: C): Column {
   if (x === '*' || (x instanceof Column && x.expr.kind === 'star')) return agg('count', []);
-  return agg('count', [c(x)]);
+  return agg('count', [c(x, 'count', 1)]);
 }
 /** Number of distinct non-null values (of one column, or of a combination of columns). */
 export function countDistinct(x: C, ...more: C[]): Column {
-  return agg('count', [c(x), ...more.map(c)], true);
+  return agg('count', [c(x, 'countDistinct', 1), ...cs(more, 'countDistinct', 2)], true);
 }
 /** Alias of countDistinct. */
 export const count_distinct = countDistinct;
 /** Exact median of non-null values. */
-export function median(x: C): Column { return agg('median', [c(x)]); }
+export function median(x: C): Column { return agg('median', [c(x, 'median', 1)]); }
 /** Pearson correlation of two columns. */
-export function corr(x: C, y: C): Column { return agg('corr', [c(x), c(y)]); }
+export function corr(x: C, y: C): Column { return agg('corr', [c(x, 'corr', 1), c(y, 'corr', 2)]); }
 /** Sample covariance. */
-export function covar_samp(x: C, y: C): Column { return agg('covar_samp', [c(x), c(y)]); }
+export function covar_samp(x: C, y: C): Column { return agg('covar_samp', [c(x, 'covar_samp', 1), c(y, 'covar_samp', 2)]); }
 /** Population covariance. */
-export function covar_pop(x: C, y: C): Column { return agg('covar_pop', [c(x), c(y)]); }
+export function covar_pop(x: C, y: C): Column { return agg('covar_pop', [c(x, 'covar_pop', 1), c(y, 'covar_pop', 2)]); }
 /** The non-null values of each group as an array. */
-export function collect_list(x: C): Column { return agg('collect_list', [c(x)]); }
+export function collect_list(x: C): Column { return agg('collect_list', [c(x, 'collect_list', 1)]); }
 /** The distinct non-null values of each group as an array. */
-export function collect_set(x: C): Column { return agg('collect_set', [c(x)]); }
+export function collect_set(x: C): Column { return agg('collect_set', [c(x, 'collect_set', 1)]); }
 /** Sum of non-null values. */
-export function sum(x: C): Column { return agg('sum', [c(x)]); }
+export function sum(x: C): Column { return agg('sum', [c(x, 'sum', 1)]); }
 /** Sum of distinct non-null values. */
-export function sumDistinct(x: C): Column { return agg('sum', [c(x)], true); }
+export function sumDistinct(x: C): Column { return agg('sum', [c(x, 'sumDistinct', 1)], true); }
 /** Mean of non-null values. */
-export function avg(x: C): Column { return agg('avg', [c(x)]); }
+export function avg(x: C): Column { return agg('avg', [c(x, 'avg', 1)]); }
 /** Alias of avg. */
 export const mean = avg;
 /** Smallest value. */
-export function min(x: C): Column { return agg('min', [c(x)]); }
+export function min(x: C): Column { return agg('min', [c(x, 'min', 1)]); }
 /** Largest value. */
-export function max(x: C): Column { return agg('max', [c(x)]); }
+export function max(x: C): Column { return agg('max', [c(x, 'max', 1)]); }
 /** Sample standard deviation. */
-export function stddev(x: C): Column { return agg('stddev', [c(x)]); }
+export function stddev(x: C): Column { return agg('stddev', [c(x, 'stddev', 1)]); }
 /** Sample standard deviation. */
-export function stddev_samp(x: C): Column { return agg('stddev', [c(x)]); }
+export function stddev_samp(x: C): Column { return agg('stddev', [c(x, 'stddev_samp', 1)]); }
 /** Population standard deviation. */
-export function stddev_pop(x: C): Column { return agg('stddev_pop', [c(x)]); }
+export function stddev_pop(x: C): Column { return agg('stddev_pop', [c(x, 'stddev_pop', 1)]); }
 /** Sample variance. */
-export function variance(x: C): Column { return agg('variance', [c(x)]); }
+export function variance(x: C): Column { return agg('variance', [c(x, 'variance', 1)]); }
 /** Sample variance. */
-export function var_samp(x: C): Column { return agg('variance', [c(x)]); }
+export function var_samp(x: C): Column { return agg('variance', [c(x, 'var_samp', 1)]); }
 /** Population variance. */
-export function var_pop(x: C): Column { return agg('var_pop', [c(x)]); }
+export function var_pop(x: C): Column { return agg('var_pop', [c(x, 'var_pop', 1)]); }
 /** First value in each group (`ignorenulls` skips nulls). */
 export function first(x: C, ignorenulls = false): Column {
-  return agg('first', ignorenulls ? [c(x), v(true)] : [c(x)]);
+  return agg('first', ignorenulls ? [c(x, 'first', 1), v(true, 'first', 2)] : [c(x, 'first', 1)]);
 }
 /** Last value in each group (`ignorenulls` skips nulls). */
 export function last(x: C, ignorenulls = false): Column {
-  return agg('last', ignorenulls ? [c(x), v(true)] : [c(x)]);
+  return agg('last', ignorenulls ? [c(x, 'last', 1), v(true, 'last', 2)] : [c(x, 'last', 1)]);
 }
 
 // ---- window functions (use with .over(Window...))
@@ -101,18 +109,18 @@ export function percent_rank(): Column { return call('percent_rank'); }
 /** Fraction of partition rows ordered at or before the current row, ties included (window function). */
 export function cume_dist(): Column { return call('cume_dist'); }
 /** Bucket number 1..n after splitting each ordered partition into `n` nearly equal buckets (window function). */
-export function ntile(n: number): Column { return call('ntile', v(n)); }
+export function ntile(n: number): Column { return call('ntile', v(expectInteger(n, 'F.ntile()', 1, 1), 'ntile', 1)); }
 /** `x` from `offset` rows before the current row in its partition, else `defaultValue` (window function). */
 export function lag(x: C, offset = 1, defaultValue: ColumnOrValue = null): Column {
-  return defaultValue === null ? call('lag', c(x), v(offset)) : call('lag', c(x), v(offset), v(defaultValue));
+  return defaultValue === null ? call('lag', c(x, 'lag', 1), v(offset, 'lag', 2)) : call('lag', c(x, 'lag', 1), v(offset, 'lag', 2), v(defaultValue, 'lag', 3));
 }
 /** `x` from `offset` rows after the current row in its partition, else `defaultValue` (window function). */
 export function lead(x: C, offset = 1, defaultValue: ColumnOrValue = null): Column {
-  return defaultValue === null ? call('lead', c(x), v(offset)) : call('lead', c(x), v(offset), v(defaultValue));
+  return defaultValue === null ? call('lead', c(x, 'lead', 1), v(offset, 'lead', 2)) : call('lead', c(x, 'lead', 1), v(offset, 'lead', 2), v(defaultValue, 'lead', 3));
 }
 /** `x` at the `n`-th row (1-based) of the window frame, optionally skipping nulls (window function). */
 export function nth_value(x: C, n: number, ignoreNulls = false): Column {
-  return ignoreNulls ? call('nth_value', c(x), v(n), v(true)) : call('nth_value', c(x), v(n));
+  return ignoreNulls ? call('nth_value', c(x, 'nth_value', 1), v(n, 'nth_value', 2), v(true, 'nth_value', 3)) : call('nth_value', c(x, 'nth_value', 1), v(n, 'nth_value', 2));
 }
 /** First value (of the window frame when used with `.over()`, else of the group); `ignoreNulls` skips nulls. */
 export function first_value(x: C, ignoreNulls = false): Column { return first(x, ignoreNulls); }
@@ -122,168 +130,168 @@ export function last_value(x: C, ignoreNulls = false): Column { return last(x, i
 // ---- conditional
 export { when, lit, col };
 /** First non-null argument. */
-export function coalesce(...xs: C[]): Column { return call('coalesce', ...xs.map(c)); }
+export function coalesce(...xs: C[]): Column { return call('coalesce', ...cs(xs, 'coalesce', 1)); }
 /** Null if a = b, else a. */
-export function nullif(a: ColumnOrValue, b: ColumnOrValue): Column { return call('nullif', v(a), v(b)); }
+export function nullif(a: ColumnOrValue, b: ColumnOrValue): Column { return call('nullif', v(a, 'nullif', 1), v(b, 'nullif', 2)); }
 /** Largest non-null argument. */
-export function greatest(...xs: C[]): Column { return call('greatest', ...xs.map(c)); }
+export function greatest(...xs: C[]): Column { return call('greatest', ...cs(xs, 'greatest', 1)); }
 /** Smallest non-null argument. */
-export function least(...xs: C[]): Column { return call('least', ...xs.map(c)); }
+export function least(...xs: C[]): Column { return call('least', ...cs(xs, 'least', 1)); }
 /** True where the value is null. */
-export function isnull(x: C): Column { return call('isnull', c(x)); }
+export function isnull(x: C): Column { return call('isnull', c(x, 'isnull', 1)); }
 /** True where the value is NaN. */
-export function isnan(x: C): Column { return call('isnan', c(x)); }
+export function isnan(x: C): Column { return call('isnan', c(x, 'isnan', 1)); }
 /** b when a is null, else a. */
-export function nvl(a: C, b: ColumnOrValue): Column { return call('nvl', c(a), v(b)); }
+export function nvl(a: C, b: ColumnOrValue): Column { return call('nvl', c(a, 'nvl', 1), v(b, 'nvl', 2)); }
 /** Alias of nvl. */
 export const ifnull = nvl;
 
 // ---- strings
 /** Upper-case. */
-export function upper(x: C): Column { return call('upper', c(x)); }
+export function upper(x: C): Column { return call('upper', c(x, 'upper', 1)); }
 /** Lower-case. */
-export function lower(x: C): Column { return call('lower', c(x)); }
+export function lower(x: C): Column { return call('lower', c(x, 'lower', 1)); }
 /** Number of characters. */
-export function length(x: C): Column { return call('length', c(x)); }
+export function length(x: C): Column { return call('length', c(x, 'length', 1)); }
 /** Strips spaces on both ends. */
-export function trim(x: C): Column { return call('trim', c(x)); }
+export function trim(x: C): Column { return call('trim', c(x, 'trim', 1)); }
 /** Strips leading spaces. */
-export function ltrim(x: C): Column { return call('ltrim', c(x)); }
+export function ltrim(x: C): Column { return call('ltrim', c(x, 'ltrim', 1)); }
 /** Strips trailing spaces. */
-export function rtrim(x: C): Column { return call('rtrim', c(x)); }
+export function rtrim(x: C): Column { return call('rtrim', c(x, 'rtrim', 1)); }
 /** Substring from 1-based `pos` (negative counts from the end) of `len` characters. */
 export function substring(x: C, pos: number, len?: number): Column {
-  return len === undefined ? call('substring', c(x), v(pos)) : call('substring', c(x), v(pos), v(len));
+  return len === undefined ? call('substring', c(x, 'substring', 1), v(pos, 'substring', 2)) : call('substring', c(x, 'substring', 1), v(pos, 'substring', 2), v(len, 'substring', 3));
 }
 /** Concatenation (null if any argument is null). */
-export function concat(...xs: C[]): Column { return call('concat', ...xs.map(c)); }
+export function concat(...xs: C[]): Column { return call('concat', ...cs(xs, 'concat', 1)); }
 /** Concatenation with a separator, skipping nulls. */
-export function concat_ws(sep: string, ...xs: C[]): Column { return call('concat_ws', v(sep), ...xs.map(c)); }
+export function concat_ws(sep: string, ...xs: C[]): Column { return call('concat_ws', v(sep, 'concat_ws', 1), ...cs(xs, 'concat_ws', 2)); }
 /** The `partNum`-th (1-based) part of the string split by `delimiter`. */
 export function split_part(x: C, delimiter: ColumnOrValue, partNum: ColumnOrValue): Column {
-  return call('split_part', c(x), v(delimiter), v(partNum));
+  return call('split_part', c(x, 'split_part', 1), v(delimiter, 'split_part', 2), v(partNum, 'split_part', 3));
 }
 /** Splits around matches of a regex into an array (`limit` > 0: at most that many parts). */
-export function split(x: C, pattern: string, limit = -1): Column { return call('split', c(x), v(pattern), v(limit)); }
+export function split(x: C, pattern: string, limit = -1): Column { return call('split', c(x, 'split', 1), v(pattern, 'split', 2), v(limit, 'split', 3)); }
 /** An array of the arguments. */
-export function array(...xs: C[]): Column { return call('array', ...xs.map(c)); }
+export function array(...xs: C[]): Column { return call('array', ...cs(xs, 'array', 1)); }
 /** Number of elements of an array (-1 for null). */
-export function size(x: C): Column { return call('size', c(x)); }
+export function size(x: C): Column { return call('size', c(x, 'size', 1)); }
 /** True if the array contains `value`. */
-export function array_contains(x: C, value: ColumnOrValue): Column { return call('array_contains', c(x), v(value)); }
+export function array_contains(x: C, value: ColumnOrValue): Column { return call('array_contains', c(x, 'array_contains', 1), v(value, 'array_contains', 2)); }
 /** 1-based element of an array (negative from the end). */
-export function element_at(x: C, index: number | Column): Column { return call('element_at', c(x), v(index)); }
+export function element_at(x: C, index: number | Column): Column { return call('element_at', c(x, 'element_at', 1), v(index, 'element_at', 2)); }
 /** Joins array elements into a string. */
 export function array_join(x: C, sep: string, nullReplacement?: string): Column {
-  return nullReplacement === undefined ? call('array_join', c(x), v(sep)) : call('array_join', c(x), v(sep), v(nullReplacement));
+  return nullReplacement === undefined ? call('array_join', c(x, 'array_join', 1), v(sep, 'array_join', 2)) : call('array_join', c(x, 'array_join', 1), v(sep, 'array_join', 2), v(nullReplacement, 'array_join', 3));
 }
 /** Sorted copy of an array. */
-export function sort_array(x: C, asc = true): Column { return call('sort_array', c(x), v(asc)); }
+export function sort_array(x: C, asc = true): Column { return call('sort_array', c(x, 'sort_array', 1), v(asc, 'sort_array', 2)); }
 /** Array without duplicates. */
-export function array_distinct(x: C): Column { return call('array_distinct', c(x)); }
+export function array_distinct(x: C): Column { return call('array_distinct', c(x, 'array_distinct', 1)); }
 /** Replaces every match of a regex. */
 export function regexp_replace(x: C, pattern: string | Column, replacement: string | Column): Column {
-  return call('regexp_replace', c(x), v(pattern), v(replacement));
+  return call('regexp_replace', c(x, 'regexp_replace', 1), v(pattern, 'regexp_replace', 2), v(replacement, 'regexp_replace', 3));
 }
 /** Extracts group `idx` of the first match of a regex ('' if none). */
 export function regexp_extract(x: C, pattern: string, idx: number): Column {
-  return call('regexp_extract', c(x), v(pattern), v(idx));
+  return call('regexp_extract', c(x, 'regexp_extract', 1), v(pattern, 'regexp_extract', 2), v(idx, 'regexp_extract', 3));
 }
 /** Left-pads to `len` with `pad`. */
-export function lpad(x: C, len: number, pad: string): Column { return call('lpad', c(x), v(len), v(pad)); }
+export function lpad(x: C, len: number, pad: string): Column { return call('lpad', c(x, 'lpad', 1), v(len, 'lpad', 2), v(pad, 'lpad', 3)); }
 /** Right-pads to `len` with `pad`. */
-export function rpad(x: C, len: number, pad: string): Column { return call('rpad', c(x), v(len), v(pad)); }
+export function rpad(x: C, len: number, pad: string): Column { return call('rpad', c(x, 'rpad', 1), v(len, 'rpad', 2), v(pad, 'rpad', 3)); }
 /** 1-based position of `substr` in the string (0 if absent). */
-export function instr(x: C, substr: string): Column { return call('instr', c(x), v(substr)); }
+export function instr(x: C, substr: string): Column { return call('instr', c(x, 'instr', 1), v(substr, 'instr', 2)); }
 /** Capitalises each word. */
-export function initcap(x: C): Column { return call('initcap', c(x)); }
+export function initcap(x: C): Column { return call('initcap', c(x, 'initcap', 1)); }
 /** Reverses the string. */
-export function reverse(x: C): Column { return call('reverse', c(x)); }
+export function reverse(x: C): Column { return call('reverse', c(x, 'reverse', 1)); }
 /** Repeats the string n times. */
-export function repeat(x: C, n: number): Column { return call('repeat', c(x), v(n)); }
+export function repeat(x: C, n: number): Column { return call('repeat', c(x, 'repeat', 1), v(n, 'repeat', 2)); }
 
 // ---- math
 /** Absolute value. */
-export function abs(x: C): Column { return call('abs', c(x)); }
+export function abs(x: C): Column { return call('abs', c(x, 'abs', 1)); }
 /** Rounds half up to `scale` decimals. */
-export function round(x: C, scale = 0): Column { return call('round', c(x), v(scale)); }
+export function round(x: C, scale = 0): Column { return call('round', c(x, 'round', 1), v(scale, 'round', 2)); }
 /** Rounds half to even to `scale` decimals. */
-export function bround(x: C, scale = 0): Column { return call('bround', c(x), v(scale)); }
+export function bround(x: C, scale = 0): Column { return call('bround', c(x, 'bround', 1), v(scale, 'bround', 2)); }
 /** Largest integer ≤ x. */
-export function floor(x: C): Column { return call('floor', c(x)); }
+export function floor(x: C): Column { return call('floor', c(x, 'floor', 1)); }
 /** Smallest integer ≥ x. */
-export function ceil(x: C): Column { return call('ceil', c(x)); }
+export function ceil(x: C): Column { return call('ceil', c(x, 'ceil', 1)); }
 /** Square root. */
-export function sqrt(x: C): Column { return call('sqrt', c(x)); }
+export function sqrt(x: C): Column { return call('sqrt', c(x, 'sqrt', 1)); }
 /** e^x. */
-export function exp(x: C): Column { return call('exp', c(x)); }
+export function exp(x: C): Column { return call('exp', c(x, 'exp', 1)); }
 /** Natural log, or log of `x` in base `base` when two arguments are given (PySpark's `log(base, col)`). */
 export function log(a: C | number, b?: C): Column {
-  if (b === undefined) return call('log', c(a as C));
-  return call('log', v(a as ColumnOrValue), c(b));
+  if (b === undefined) return call('log', c(a as C, 'log', 1));
+  return call('log', v(a as ColumnOrValue, 'log', 1), c(b, 'log', 2));
 }
 /** Base-10 log. */
-export function log10(x: C): Column { return call('log10', c(x)); }
+export function log10(x: C): Column { return call('log10', c(x, 'log10', 1)); }
 /** Base-2 log. */
-export function log2(x: C): Column { return call('log2', c(x)); }
+export function log2(x: C): Column { return call('log2', c(x, 'log2', 1)); }
 /** x^y. */
 export function pow(x: C | number, y: C | number): Column {
-  return call('pow', typeof x === 'number' ? v(x) : c(x), typeof y === 'number' ? v(y) : c(y));
+  return call('pow', typeof x === 'number' ? v(x, 'pow', 1) : c(x, 'pow', 1), typeof y === 'number' ? v(y, 'pow', 2) : c(y, 'pow', 2));
 }
 /** Alias of pow. */
 export const power = pow;
 /** Sign (-1, 0, 1). */
-export function signum(x: C): Column { return call('signum', c(x)); }
+export function signum(x: C): Column { return call('signum', c(x, 'signum', 1)); }
 /** Uniform random in [0, 1). */
-export function rand(seed?: number): Column { return seed === undefined ? call('rand') : call('rand', v(seed)); }
+export function rand(seed?: number): Column { return seed === undefined ? call('rand') : call('rand', v(seed, 'rand', 1)); }
 /** Standard normal random. */
-export function randn(seed?: number): Column { return seed === undefined ? call('randn') : call('randn', v(seed)); }
+export function randn(seed?: number): Column { return seed === undefined ? call('randn') : call('randn', v(seed, 'randn', 1)); }
 
 // ---- dates
 /** Parses a string to a date (optional Java-style format). */
-export function to_date(x: C, format?: string): Column { return format === undefined ? call('to_date', c(x)) : call('to_date', c(x), v(format)); }
+export function to_date(x: C, format?: string): Column { return format === undefined ? call('to_date', c(x, 'to_date', 1)) : call('to_date', c(x, 'to_date', 1), v(format, 'to_date', 2)); }
 /** Parses a string to a timestamp (optional Java-style format). */
 export function to_timestamp(x: C, format?: string): Column {
-  return format === undefined ? call('to_timestamp', c(x)) : call('to_timestamp', c(x), v(format));
+  return format === undefined ? call('to_timestamp', c(x, 'to_timestamp', 1)) : call('to_timestamp', c(x, 'to_timestamp', 1), v(format, 'to_timestamp', 2));
 }
 /** Year. */
-export function year(x: C): Column { return call('year', c(x)); }
+export function year(x: C): Column { return call('year', c(x, 'year', 1)); }
 /** Month (1-12). */
-export function month(x: C): Column { return call('month', c(x)); }
+export function month(x: C): Column { return call('month', c(x, 'month', 1)); }
 /** Day of month. */
-export function dayofmonth(x: C): Column { return call('dayofmonth', c(x)); }
+export function dayofmonth(x: C): Column { return call('dayofmonth', c(x, 'dayofmonth', 1)); }
 /** Day of week (1 = Sunday). */
-export function dayofweek(x: C): Column { return call('dayofweek', c(x)); }
+export function dayofweek(x: C): Column { return call('dayofweek', c(x, 'dayofweek', 1)); }
 /** Day of year. */
-export function dayofyear(x: C): Column { return call('dayofyear', c(x)); }
+export function dayofyear(x: C): Column { return call('dayofyear', c(x, 'dayofyear', 1)); }
 /** Hour. */
-export function hour(x: C): Column { return call('hour', c(x)); }
+export function hour(x: C): Column { return call('hour', c(x, 'hour', 1)); }
 /** Minute. */
-export function minute(x: C): Column { return call('minute', c(x)); }
+export function minute(x: C): Column { return call('minute', c(x, 'minute', 1)); }
 /** Second. */
-export function second(x: C): Column { return call('second', c(x)); }
+export function second(x: C): Column { return call('second', c(x, 'second', 1)); }
 /** date + days. */
-export function date_add(x: C, days: number | Column): Column { return call('date_add', c(x), v(days)); }
+export function date_add(x: C, days: number | Column): Column { return call('date_add', c(x, 'date_add', 1), v(days, 'date_add', 2)); }
 /** date - days. */
-export function date_sub(x: C, days: number | Column): Column { return call('date_sub', c(x), v(days)); }
+export function date_sub(x: C, days: number | Column): Column { return call('date_sub', c(x, 'date_sub', 1), v(days, 'date_sub', 2)); }
 /** Days from start to end. */
-export function datediff(end: C, start: C): Column { return call('datediff', c(end), c(start)); }
+export function datediff(end: C, start: C): Column { return call('datediff', c(end, 'datediff', 1), c(start, 'datediff', 2)); }
 /** Adds months. */
-export function add_months(x: C, months: number | Column): Column { return call('add_months', c(x), v(months)); }
+export function add_months(x: C, months: number | Column): Column { return call('add_months', c(x, 'add_months', 1), v(months, 'add_months', 2)); }
 /** Today's date (UTC). */
 export function current_date(): Column { return call('current_date'); }
 /** Now. */
 export function current_timestamp(): Column { return call('current_timestamp'); }
 /** Formats a date/timestamp with a Java-style pattern. */
-export function date_format(x: C, format: string): Column { return call('date_format', c(x), v(format)); }
+export function date_format(x: C, format: string): Column { return call('date_format', c(x, 'date_format', 1), v(format, 'date_format', 2)); }
 /** Truncates a timestamp to a unit ('year', 'month', 'day', 'hour', ...). */
-export function date_trunc(unit: string, x: C): Column { return call('date_trunc', v(unit), c(x)); }
+export function date_trunc(unit: string, x: C): Column { return call('date_trunc', v(unit, 'date_trunc', 1), c(x, 'date_trunc', 2)); }
 
 // ---- misc
 /** Sort key helpers. */
-export function asc(x: C): Column { return new Column(c(x)).asc(); }
+export function asc(x: C): Column { return new Column(c(x, 'asc', 1)).asc(); }
 /** Descending sort key. */
-export function desc(x: C): Column { return new Column(c(x)).desc(); }
+export function desc(x: C): Column { return new Column(c(x, 'desc', 1)).desc(); }
 /** Generic call by name (any registered function). */
 export { callFunction as call_function };
 /** Column by name (PySpark's F.column). */

@@ -10,7 +10,8 @@ import { Batch, BATCH_SIZE, batchFromRows } from './data/batch.js';
 import { tableToBatches } from './data/arrow.js';
 import { DataFrame } from './dataframe.js';
 import { sqlToDataFrame } from './sql/planner.js';
-import { AnalysisError, IllegalArgumentError, didYouMean } from './errors.js';
+import { AnalysisError, ArithmeticOverflowError, IllegalArgumentError, didYouMean } from './errors.js';
+import { argError, expectInteger, expectName, expectString } from './api-args.js';
 import { type JobEvents, type JobResult, type RunOptions, runJob } from './exec/scheduler.js';
 import { CacheManager } from './cache.js';
 import { RuntimeConfig } from './conf.js';
@@ -23,7 +24,7 @@ import { csvReadFormat } from './io/file-sources.js';
 import { type ReadContext, readFormat } from './io/read-format.js';
 import { type DataSource, MemorySource, RangeSource } from './io/source.js';
 import type { PlannerConfig } from './plan/physical.js';
-import { type Row, Schema } from './types.js';
+import { MAX_EXACT_INT, type Row, Schema } from './types.js';
 
 /** Options of `Session.create`. */
 export interface SessionOptions {
@@ -144,6 +145,20 @@ function resolveModule(m: string): string {
   return pathToFileURL(path.resolve(m)).href;
 }
 
+/**
+ * A `range()` bound: an integer (a number or a bigint) within ±2^53, where ids are exact; beyond
+ * it `ArithmeticOverflowError`, as for every long value (README "Types").
+ */
+function rangeBound(v: unknown, name: string): number {
+  const big = typeof v === 'bigint' ? v : typeof v === 'number' && Number.isInteger(v) ? null : undefined;
+  if (big === undefined) return expectInteger(v, 'range()', name);
+  const n = Number(v);
+  if (big !== null ? big > BigInt(MAX_EXACT_INT) || big < -BigInt(MAX_EXACT_INT) : Math.abs(n) > MAX_EXACT_INT) {
+    throw new ArithmeticOverflowError(`range(): ${name} ${String(v)} is outside the exact range ±2^53 that Kindling supports for long ids; use bounds within ±9007199254740991`);
+  }
+  return n;
+}
+
 /** The entry point: holds configuration and creates DataFrames. */
 export class Session {
   /** Resolved options. */
@@ -246,6 +261,13 @@ export class Session {
    */
   createDataFrame(data: readonly Record<string, unknown>[] | readonly unknown[][] | arrow.Table, schema?: Schema | string | string[]): DataFrame {
     this.checkOpen();
+    if (!(data instanceof arrow.Table) && !Array.isArray(data)) {
+      throw argError('createDataFrame()', 1, 'an array of rows (objects or arrays) or an apache-arrow Table', data);
+    }
+    if (schema !== undefined && schema !== null && typeof schema !== 'string' && !(schema instanceof Schema) && !Array.isArray(schema)) {
+      throw argError('createDataFrame()', 2, "a Schema, a DDL string like 'a INT, b STRING', or an array of column names", schema);
+    }
+    if (Array.isArray(schema)) schema.forEach((n, i) => expectName(n, 'createDataFrame()', `2[${i}]`, 'column name'));
     let s: Schema | undefined = typeof schema === 'string' ? parseDDLSchema(schema) : schema instanceof Schema ? schema : undefined;
     let batches: Batch[];
     if (data instanceof arrow.Table) {
@@ -254,8 +276,19 @@ export class Session {
       batches = t.batches;
     } else {
       let rows = data as readonly Record<string, unknown>[];
-      if (rows.length > 0 && Array.isArray(rows[0])) {
+      const arrays = rows.length > 0 && Array.isArray(rows[0]);
+      rows.forEach((r, i) => {
+        if (arrays ? !Array.isArray(r) : r === null || typeof r !== 'object' || Array.isArray(r) || r instanceof Date) {
+          throw argError('createDataFrame()', `1[${i}]`, arrays ? 'an array (as row 0 is)' : 'a row object like { a: 1 } (or every row an array)', r);
+        }
+      });
+      if (arrays) {
         const names = Array.isArray(schema) ? schema : s ? s.names : (rows[0] as unknown as unknown[]).map((_, i) => `_${i + 1}`);
+        (data as unknown[][]).forEach((r, i) => {
+          if ((Array.isArray(schema) || s) && r.length !== names.length) {
+            throw new IllegalArgumentError(`createDataFrame(): row ${i} has ${r.length} values but the schema has ${names.length} columns (${names.join(', ')})`);
+          }
+        });
         rows = (data as unknown[][]).map((r) => Object.fromEntries(names.map((n, i) => [n, r[i]])));
       }
       if (rows.length === 0 && !s) throw new IllegalArgumentError('createDataFrame([]) needs a schema to know the columns');
@@ -272,19 +305,21 @@ export class Session {
   }
 
   /** A DataFrame with one int64 column `id`: `range(end)` or `range(start, end, step?, numPartitions?)`. */
-  range(start: number, end?: number, step = 1, numPartitions?: number): DataFrame {
+  range(start: number | bigint, end?: number | bigint, step: number | bigint = 1, numPartitions?: number): DataFrame {
     this.checkOpen();
-    if (end === undefined) {
+    if (end === undefined || end === null) {
       end = start;
       start = 0;
     }
-    if (step === 0) throw new IllegalArgumentError('range() step must not be 0');
-    return this.fromSource(new RangeSource(start, end, step, numPartitions ?? this.threads));
+    const [lo, hi, by] = [rangeBound(start, 'start'), rangeBound(end, 'end'), rangeBound(step, 'step')];
+    if (by === 0) throw new IllegalArgumentError('range() step must not be 0');
+    const parts = numPartitions === undefined ? this.threads : expectInteger(numPartitions, 'range()', 'numPartitions', 1);
+    return this.fromSource(new RangeSource(lo, hi, by, parts));
   }
 
   /** The DataFrame registered as temp view `name`. */
   table(name: string): DataFrame {
-    return this.catalog.table(name);
+    return this.catalog.table(expectName(name, 'table()', 1, 'view name'));
   }
 
   /**
@@ -295,7 +330,7 @@ export class Session {
    */
   sql(text: string): DataFrame {
     this.checkOpen();
-    return sqlToDataFrame(this, text);
+    return sqlToDataFrame(this, expectString(text, 'sql()', 1, 'a SQL text'));
   }
 
   /** @internal A DataFrame whose rows are computed by `produce` when an action runs (used by describe()). */

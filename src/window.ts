@@ -13,8 +13,8 @@ function flat(cols: Cols): ColumnOrName[] {
   return cols.flatMap((c) => (Array.isArray(c) ? [...(c as readonly ColumnOrName[])] : [c as ColumnOrName]));
 }
 
-function toSortExpr(c: ColumnOrName): Expr {
-  const e = nameOrColumn(c);
+function toSortExpr(c: ColumnOrName, i: number): Expr {
+  const e = nameOrColumn(c, 'orderBy()', i + 1);
   if (e.kind === 'star') throw new IllegalArgumentError(`'*' cannot be used in a window's orderBy()`);
   return e.kind === 'sort' ? e : { kind: 'sort', expr: e, ascending: true, nullsFirst: true };
 }
@@ -60,7 +60,7 @@ export class WindowSpec {
 
   /** A copy partitioned by these columns (replacing any previous partitioning). */
   partitionBy(...cols: Cols): WindowSpec {
-    const exprs = flat(cols).map(nameOrColumn);
+    const exprs = flat(cols).map((c, i) => nameOrColumn(c, 'partitionBy()', i + 1));
     if (exprs.some((e) => e.kind === 'star')) throw new IllegalArgumentError(`'*' cannot be used in a window's partitionBy()`);
     return new WindowSpec(exprs, this.orderExprs, this.frame);
   }

@@ -5,6 +5,7 @@
 import { ArithmeticOverflowError, IllegalArgumentError } from '../errors.js';
 import { type DataType, type Field, MAX_EXACT_INT, MICROS_PER_DAY, MILLIS_PER_DAY, type Row, Schema, type Value, elementType, isList, listOf } from '../types.js';
 import { ColumnData, allocValues, concatColumns, filterColumn, sliceColumn, take, utf8FromStrings } from './column.js';
+import { parseDate, parseTimestamp } from '../time/iso.js';
 
 /** Rows per batch produced by scans and builders. */
 export const BATCH_SIZE = 65_536;
@@ -160,7 +161,8 @@ export function valueAt(col: ColumnData, i: number): Value {
 export function typeOfValue(v: unknown): DataType {
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'boolean') return 'boolean';
-  if (typeof v === 'number') return Number.isInteger(v) ? (Math.abs(v) <= 2147483647 ? 'int32' : 'int64') : 'float64';
+  // An integral JS number beyond ±2^53 is not an exact integer: it is a double.
+  if (typeof v === 'number') return !Number.isInteger(v) ? 'float64' : Math.abs(v) <= 2147483647 ? 'int32' : Math.abs(v) <= MAX_EXACT_INT ? 'int64' : 'float64';
   if (typeof v === 'bigint') return 'int64';
   if (typeof v === 'string') return 'utf8';
   if (v instanceof Date) return 'timestamp';
@@ -182,11 +184,11 @@ function toStorage(type: DataType, v: unknown): number {
     case 'boolean': return v ? 1 : 0;
     case 'date32':
       if (v instanceof Date) return Math.floor(v.getTime() / MILLIS_PER_DAY);
-      if (typeof v === 'string') return Math.floor(Date.parse(v + 'T00:00:00Z') / MILLIS_PER_DAY);
+      if (typeof v === 'string') return parseDate(v) ?? NaN;
       return Number(v);
     case 'timestamp':
       if (v instanceof Date) return v.getTime() * 1000;
-      if (typeof v === 'string') return Date.parse(v) * 1000;
+      if (typeof v === 'string') return parseTimestamp(v) ?? NaN;
       return Number(v);
     case 'int64': {
       const n = Number(v);
@@ -199,7 +201,11 @@ function toStorage(type: DataType, v: unknown): number {
   }
 }
 
-/** Builds a column of `type` from JS values (nulls allowed). */
+/**
+ * Builds a column of `type` from JS values (nulls allowed). A value whose storage is NaN outside
+ * a double column (an invalid `Date`, an unparsable date string) becomes null, as Spark makes
+ * unparsable dates null.
+ */
 export function fromValues(type: DataType, values: readonly unknown[]): ColumnData {
   const n = values.length;
   if (type === 'null') return new ColumnData('null', n, null, null);
@@ -232,8 +238,16 @@ export function fromValues(type: DataType, values: readonly unknown[]): ColumnDa
       }
       continue;
     }
+    const x = toStorage(type, v);
+    if (x !== x && type !== 'float64') {
+      if (!validity) {
+        validity = new Uint8Array(n);
+        validity.fill(1, 0, i);
+      }
+      continue;
+    }
     if (validity) validity[i] = 1;
-    out[i] = toStorage(type, v);
+    out[i] = x;
   }
   return new ColumnData(type, n, out, validity);
 }
@@ -258,18 +272,109 @@ export function constantColumn(type: DataType, value: unknown, n: number): Colum
   return new ColumnData(type, n, out, null);
 }
 
-/** Builds a batch from plain row objects, inferring a schema unless one is given. */
+/** Spark's name of a type in schema-verification messages (PySpark's `IntegerType`, `ArrayType(LongType)`). */
+function sparkClassName(t: DataType): string {
+  if (isList(t)) return `ArrayType(${sparkClassName(elementType(t))})`;
+  return { boolean: 'BooleanType', int32: 'IntegerType', int64: 'LongType', float64: 'DoubleType', utf8: 'StringType', date32: 'DateType', timestamp: 'TimestampType', null: 'NullType' }[t];
+}
+
+/** A value as PySpark's messages show it: strings quoted, objects as JSON. */
+function reprValue(v: unknown): string {
+  if (typeof v === 'string') return `'${v}'`;
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? 'Invalid Date' : v.toISOString();
+  if (typeof v === 'object' && v !== null) {
+    try {
+      return JSON.stringify(v);
+    } catch {
+      return String(v);
+    }
+  }
+  return typeof v === 'bigint' ? `${v}n` : String(v);
+}
+
+function jsTypeName(v: unknown): string {
+  return v instanceof Date ? 'Date' : Array.isArray(v) ? 'array' : typeof v;
+}
+
+/**
+ * Whether a non-null JS value fits a column type as `createDataFrame(rows, schema)` accepts it
+ * (PySpark's schema verification): 'ok', 'type' (wrong kind of value) or 'range' (an integer
+ * outside the type's range; int64 holds integers within ±2^53).
+ */
+type Fit = 'ok' | 'type' | 'range';
+function valueFit(type: DataType): (v: unknown) => Fit {
+  if (isList(type)) {
+    const el = valueFit(elementType(type));
+    return (v) => {
+      if (!Array.isArray(v)) return 'type';
+      for (const x of v) {
+        const f = x === null || x === undefined ? 'ok' : el(x);
+        if (f !== 'ok') return f;
+      }
+      return 'ok';
+    };
+  }
+  const integer = (limit: number) => (v: unknown): Fit => {
+    if (typeof v === 'number') return !Number.isInteger(v) ? 'type' : Math.abs(v) > limit ? 'range' : 'ok';
+    if (typeof v === 'bigint') return v > BigInt(limit) || v < -BigInt(limit) ? 'range' : 'ok';
+    return 'type';
+  };
+  switch (type) {
+    case 'int32': return integer(2147483647);
+    case 'int64': return integer(MAX_EXACT_INT);
+    case 'float64': return (v) => (typeof v === 'number' ? 'ok' : 'type');
+    case 'utf8': return (v) => (typeof v === 'string' ? 'ok' : 'type');
+    case 'boolean': return (v) => (typeof v === 'boolean' ? 'ok' : 'type');
+    case 'date32': return (v) => (v instanceof Date || (typeof v === 'string' && parseDate(v) !== null) ? 'ok' : 'type');
+    case 'timestamp': return (v) => (v instanceof Date || (typeof v === 'string' && parseTimestamp(v) !== null) ? 'ok' : 'type');
+    case 'null': return () => 'type';
+  }
+}
+
+/**
+ * Checks rows against a given schema, one column at a time, and names the first value that does
+ * not fit: its column, row, value and type (PySpark: "IntegerType can not accept object 'x'").
+ */
+export function checkRowsFitSchema(rows: readonly Record<string, unknown>[], schema: Schema, method = 'createDataFrame()'): void {
+  for (const f of schema.fields) {
+    const fit = valueFit(f.type);
+    for (let r = 0; r < rows.length; r++) {
+      const v = rows[r]![f.name];
+      if (v === null || v === undefined) continue;
+      const res = fit(v);
+      if (res === 'ok') continue;
+      const where = `${method}: field ${f.name}, row ${r}`;
+      if (res === 'range') {
+        throw new ArithmeticOverflowError(`${where}: object of ${sparkClassName(f.type)} out of range, got ${reprValue(v)}${f.type === 'int32' ? "; declare the column 'BIGINT'" : ' (long values are exact within ±2^53)'}`);
+      }
+      const hint = isList(f.type) && Array.isArray(v) ? ' (an element does not fit)' : '';
+      throw new IllegalArgumentError(`${where}: ${sparkClassName(f.type)} can not accept object ${reprValue(v)} of type ${jsTypeName(v)}${hint}; make the value fit the schema or change the column's type`);
+    }
+  }
+}
+
+/**
+ * Builds a batch from plain row objects, inferring a schema unless one is given. Values are
+ * checked against a given schema first (`checkRowsFitSchema`).
+ */
 export function batchFromRows(rows: readonly Record<string, unknown>[], schema?: Schema): Batch {
+  if (schema) checkRowsFitSchema(rows, schema);
   if (!schema) {
     const names: string[] = [];
     const types = new Map<string, DataType>();
-    for (const r of rows) {
-      for (const [k, v] of Object.entries(r)) {
+    for (let i = 0; i < rows.length; i++) {
+      for (const [k, v] of Object.entries(rows[i]!)) {
         if (!types.has(k)) {
           names.push(k);
           types.set(k, 'null');
         }
-        const t = typeOfValue(v);
+        let t: DataType;
+        try {
+          t = typeOfValue(v);
+        } catch (e) {
+          if (e instanceof IllegalArgumentError) throw new IllegalArgumentError(`createDataFrame(): field ${k}, row ${i}: ${e.message}`);
+          throw e;
+        }
         const prev = types.get(k)!;
         types.set(k, widenForRows(prev, t, k));
       }

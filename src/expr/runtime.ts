@@ -123,11 +123,17 @@ export const RUNTIME = {
     const x = Number(t);
     return Number.isNaN(x) ? null : x;
   },
-  /** number → int32/int64 by truncation, null when out of range (non-ANSI cast). */
+  /**
+   * number → int32/int64 by truncation, null when out of the type's range (non-ANSI cast). A long
+   * that Spark would hold but that lies beyond ±2^53 raises `ArithmeticOverflowError` (README "Types").
+   */
   toInt(x: number, wide: boolean): number | null {
     if (!Number.isFinite(x)) return null;
     const t = Math.trunc(x);
-    if (wide ? t > MAX_EXACT_INT || t < -MAX_EXACT_INT : t > 2147483647 || t < -2147483648) return null;
+    if (wide ? t > MAX_EXACT_INT || t < -MAX_EXACT_INT : t > 2147483647 || t < -2147483648) {
+      if (wide && t < 2 ** 63 && t >= -(2 ** 63)) throw new ArithmeticOverflowError(`cast to long: ${x} is outside the exact range ±2^53 that Kindling supports for long values; keep it a double`);
+      return null;
+    }
     return t === 0 ? 0 : t;
   },
   /** SQL comparison of two storage values of one type: -1, 0, 1. */
