@@ -38,7 +38,7 @@ const F_V = F_VERBATIM;
 export interface ValueRules {
   nullValue: Uint8Array;
   emptyValue: Uint8Array;
-  /** emptyValue equals nullValue: a quoted empty field is null (Spark's default). */
+  /** A quoted empty field is null (emptyValue set to the nullValue); else it reads as emptyValue in string columns. */
   emptyIsNull: boolean;
   quote: number;
   escape: number;
@@ -214,7 +214,8 @@ export class BatchBuilder {
         s = 0;
       }
       if (s === e) {
-        if ((fl & F_Q) === 0 || rules.emptyIsNull) {
+        // A quoted "" is emptyValue; with an empty emptyValue only strings can hold it.
+        if ((fl & F_Q) === 0 || rules.emptyIsNull || (kind !== K_UTF8 && rules.emptyValue.length === 0)) {
           this.setNull(j, row);
           continue;
         }

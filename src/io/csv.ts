@@ -9,10 +9,10 @@
  * escape / comment, `ignoreLeadingWhiteSpace`, `ignoreTrailingWhiteSpace`) go through csv-parse
  * (src/io/csv-slow.ts) and produce the same batches.
  *
- * Null rules follow Spark 3: a field is null when its text equals `nullValue` (default ""), an
- * unquoted empty field is always null, and a quoted empty field `""` reads as `emptyValue`
- * (default "") — so with the defaults it is null too, while with e.g. nullValue "NA" a quoted
- * empty field reads as the empty string.
+ * Null rules: a field is null when its text equals `nullValue` (default ""), an unquoted empty
+ * field is always null, and a quoted empty field `""` of a string column reads as `emptyValue`
+ * (default "", so an empty string written as `""` round-trips; Spark 3 reads it as null unless
+ * nullValue is changed). Setting emptyValue to the nullValue explicitly makes `""` null.
  */
 import * as fs from 'node:fs';
 import { Buffer } from 'node:buffer';
@@ -25,6 +25,7 @@ import { CsvParseTokenizer } from './csv-slow.js';
 import { compileDatetimePattern } from '../time/patterns.js';
 import { bytesToString } from './csv-values.js';
 import { listInputFiles } from './files.js';
+import { CSV_OPTION_NAMES, CSV_WRITE_ONLY_OPTION_NAMES, canonicalOptions, flagOption } from './options.js';
 
 export { writeCsvFile, type CsvWriteOptions } from './csv-write.js';
 
@@ -44,7 +45,7 @@ export interface CsvReadOptions {
   comment?: string;
   /** Text that reads as null (default ""). */
   nullValue?: string;
-  /** What a quoted empty field `""` reads as (default ""; null when equal to nullValue). */
+  /** What a quoted empty field `""` of a string column reads as (default ""; null when set to the nullValue). */
   emptyValue?: string;
   /** Infer column types from the data (default false: every column is a string). */
   inferSchema?: boolean;
@@ -68,6 +69,12 @@ export interface CsvReadOptions {
   maxPartitionBytes?: number;
   /** Only UTF-8 is supported. */
   encoding?: string;
+  /**
+   * With `header`: true (default) applies the schema by position, except that a file whose header
+   * names the schema's columns in another order is read by name; false checks every file's header
+   * against the schema (names, case-insensitively, in order) and fails naming the file.
+   */
+  enforceSchema?: boolean;
 }
 
 /** Fully resolved CSV read options: plain data, safe to structured-clone to a worker. */
@@ -79,7 +86,11 @@ export interface ResolvedCsvOptions {
   comment: string;
   nullValue: string;
   emptyValue: string;
+  /** A quoted empty field reads as null: only when `emptyValue` is set explicitly to the `nullValue`. */
+  emptyIsNull: boolean;
   inferSchema: boolean;
+  /** false: each file's header must name the schema's columns in order (with `header`). */
+  enforceSchema: boolean;
   mode: 'PERMISSIVE' | 'DROPMALFORMED' | 'FAILFAST';
   /** null = the default ISO parser. */
   dateFormat: string | null;
@@ -117,35 +128,16 @@ export const INFER_SAMPLE_BYTES = 64 * MIB;
 /** Smallest split made to reach `minPartitions`. */
 export const MIN_SPLIT_BYTES = MIB;
 
-const OPTION_NAMES = [
-  'header', 'sep', 'delimiter', 'quote', 'escape', 'comment', 'nullValue', 'emptyValue', 'inferSchema', 'schema', 'mode',
-  'dateFormat', 'timestampFormat', 'multiLine', 'ignoreLeadingWhiteSpace', 'ignoreTrailingWhiteSpace', 'samplingRatio',
-  'maxPartitionBytes', 'encoding',
-] as const;
-const CANONICAL = new Map<string, string>([...OPTION_NAMES.map((n) => [n.toLowerCase(), n] as [string, string]), ['charset', 'encoding']]);
-
 const SPARK_DEFAULT_TIMESTAMP_FORMATS = new Set(["yyyy-MM-dd'T'HH:mm:ss[.SSS][XXX]", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX", "yyyy-MM-dd'T'HH:mm:ss[.SSSSSS][XXX]"]);
 
 function normalizeKeys(options: object): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(options)) {
-    if (v === undefined) continue;
-    const canon = CANONICAL.get(k.toLowerCase());
-    if (canon) out[canon] = v;
-  }
-  return out;
+  const o = canonicalOptions('CSV read', options, CSV_OPTION_NAMES, { charset: 'encoding' });
+  for (const k of CSV_WRITE_ONLY_OPTION_NAMES) boolOpt(o, k, false);
+  return o;
 }
 
 function boolOpt(o: Record<string, unknown>, name: string, dflt: boolean): boolean {
-  const v = o[name];
-  if (v === undefined || v === null) return dflt;
-  if (typeof v === 'boolean') return v;
-  if (typeof v === 'string') {
-    const l = v.trim().toLowerCase();
-    if (l === 'true') return true;
-    if (l === 'false') return false;
-  }
-  throw new IllegalArgumentError(`CSV option '${name}' must be true or false, got ${JSON.stringify(v)}`);
+  return flagOption('CSV read', name, o[name], dflt);
 }
 
 function numOpt(o: Record<string, unknown>, name: string, dflt: number): number {
@@ -213,6 +205,8 @@ export function resolveCsvOptions(options: CsvReadOptions = {}): ResolvedCsvOpti
   if (!(maxPartitionBytes > 0)) throw new IllegalArgumentError(`CSV option 'maxPartitionBytes' must be positive, got ${maxPartitionBytes}`);
   const ignoreLeadingWhiteSpace = boolOpt(o, 'ignoreLeadingWhiteSpace', false);
   const ignoreTrailingWhiteSpace = boolOpt(o, 'ignoreTrailingWhiteSpace', false);
+  const nullValue = strOpt(o, 'nullValue', '');
+  const emptyValue = strOpt(o, 'emptyValue', '');
   const ascii1 = (s: string): boolean => s.length <= 1 && (s.length === 0 || s.charCodeAt(0) < 128);
   const fast = sep.length === 1 && ascii1(sep) && ascii1(quote) && ascii1(escape) && ascii1(comment) && !ignoreLeadingWhiteSpace && !ignoreTrailingWhiteSpace;
   return {
@@ -221,9 +215,11 @@ export function resolveCsvOptions(options: CsvReadOptions = {}): ResolvedCsvOpti
     quote,
     escape,
     comment,
-    nullValue: strOpt(o, 'nullValue', ''),
-    emptyValue: strOpt(o, 'emptyValue', ''),
+    nullValue,
+    emptyValue,
+    emptyIsNull: o.emptyValue !== undefined && emptyValue === nullValue,
     inferSchema: boolOpt(o, 'inferSchema', false),
+    enforceSchema: boolOpt(o, 'enforceSchema', true),
     mode: modeRaw as ResolvedCsvOptions['mode'],
     dateFormat,
     timestampFormat,
@@ -342,7 +338,7 @@ function valueRules(o: ResolvedCsvOptions): ValueRules {
   return {
     nullValue: Buffer.from(o.nullValue, 'utf8'),
     emptyValue: Buffer.from(o.emptyValue, 'utf8'),
-    emptyIsNull: o.emptyValue === o.nullValue,
+    emptyIsNull: o.emptyIsNull,
     quote: fastQ,
     escape: fastE,
     dateFormat: o.dateFormat ? compileDatetimePattern(o.dateFormat) : null,
