@@ -111,6 +111,8 @@ export interface CsvSplit {
   file: string;
   start: number;
   end: number;
+  /** With `header`: the file's field index of each schema column, when its header lists them in another order. */
+  order?: number[];
 }
 
 /** A planned CSV scan: the schema, its splits and the resolved options. */
@@ -384,24 +386,71 @@ function safeHeader(names: (string | null)[], o: ResolvedCsvOptions): string[] {
   });
 }
 
-function inferCsvSchema(files: string[], o: ResolvedCsvOptions): Schema {
+/** The first record of `file` (its header), or null for an empty file. */
+function firstRecord(file: string, o: ResolvedCsvOptions): (string | null)[] | null {
+  const src = openSource(file);
+  const tok = openTokenizer(src, o, 0, src.size, Infinity, Infinity);
+  try {
+    return tok.next() ? recordStrings(tok, o) : null;
+  } finally {
+    tok.close();
+  }
+}
+
+/**
+ * Checks each file's header against the schema's column names (case-insensitively). Returns,
+ * per file, the field index of each schema column when the header lists the same names in
+ * another order (read by name); undefined when they are in order, or differ in names (then the
+ * schema applies by position, as Spark's enforceSchema).
+ * @throws DataFormatError naming the file and both column lists, with enforceSchema=false and a
+ *   header that does not name the schema's columns in order.
+ */
+function headerOrders(files: readonly string[], sizes: readonly number[], schema: Schema, o: ResolvedCsvOptions): Map<string, number[]> {
+  const orders = new Map<string, number[]>();
+  const want = schema.fields.map((f) => f.name.toLowerCase());
+  files.forEach((file, fi) => {
+    if (sizes[fi] === 0) return;
+    const rec = firstRecord(file, o);
+    if (!rec) return;
+    const names = safeHeader(rec, o);
+    const got = names.map((n) => n.toLowerCase());
+    if (got.length === want.length && got.every((n, i) => n === want[i])) return;
+    const pos = new Map(got.map((n, i) => [n, i]));
+    const permuted = got.length === want.length && pos.size === got.length && want.every((n) => pos.has(n));
+    if (!o.enforceSchema) {
+      const i = got.findIndex((n, k) => n !== want[k]);
+      const detail =
+        got.length !== want.length
+          ? `the header has ${got.length} column(s) but the schema has ${want.length}`
+          : `expected '${schema.fields[i]!.name}' but found '${names[i]}' at position ${i + 1}`;
+      const fix = permuted ? 'the same columns in another order: set enforceSchema to true to read them by name' : 'fix the header or the schema, or set enforceSchema to true to apply the schema by position';
+      throw new DataFormatError(
+        `CSV header does not conform to the schema in ${file}: ${detail}\n Header: ${names.join(', ')}\n Schema: ${schema.fields.map((f) => f.name).join(', ')}\n(${fix})`,
+        file,
+        1,
+      );
+    }
+    if (permuted) orders.set(file, want.map((n) => pos.get(n)!));
+  });
+  return orders;
+}
+
+/** The schema from the first header (or `_c<i>` names) and, with inferSchema, the data; the header orders found on the way. */
+function inferCsvSchema(files: string[], sizes: readonly number[], o: ResolvedCsvOptions): { schema: Schema; orders?: Map<string, number[]> } {
   // Column count (and names) from the first record of the first non-empty file.
   let first: (string | null)[] | null = null;
   for (const file of files) {
-    const src = openSource(file);
-    const tok = openTokenizer(src, o, 0, src.size, Infinity, Infinity);
-    try {
-      if (tok.next()) first = recordStrings(tok, o);
-    } finally {
-      tok.close();
-    }
+    first = firstRecord(file, o);
     if (first) break;
   }
-  if (!first) return new Schema([]);
+  if (!first) return { schema: new Schema([]) };
   const width = first.length;
   const names = o.header ? safeHeader(first, o) : first.map((_, i) => `_c${i}`);
   let types: DataType[] = names.map(() => 'utf8');
+  let orders: Map<string, number[]> | undefined;
   if (o.inferSchema) {
+    // Files whose header lists the columns in another order are sampled by name.
+    if (o.header) orders = headerOrders(files, sizes, new Schema(names.map((name) => ({ name, type: 'utf8', nullable: true }))), o);
     const rules = valueRules(o);
     const inf = new TypeInferrer(width, rules);
     const budget = INFER_SAMPLE_BYTES / o.samplingRatio;
@@ -410,14 +459,15 @@ function inferCsvSchema(files: string[], o: ResolvedCsvOptions): Schema {
     let k = 0;
     outer: for (const file of files) {
       const src = openSource(file);
-      const tok = openTokenizer(src, o, 0, src.size, width, width);
+      const order = orders?.get(file);
+      const tok = openTokenizer(src, o, 0, src.size, order ? Infinity : width, order ? Infinity : width);
       try {
         if (o.header && !tok.next()) continue;
         while (tok.next()) {
           if (used + tok.recordPos > budget) break outer;
           k++;
           if (ratio < 1 && Math.floor(k * ratio) === Math.floor((k - 1) * ratio)) continue;
-          inf.add(tok);
+          inf.add(tok, order);
           if (inf.open === 0) break outer;
         }
         used += src.size;
@@ -427,7 +477,7 @@ function inferCsvSchema(files: string[], o: ResolvedCsvOptions): Schema {
     }
     types = inf.types();
   }
-  return new Schema(names.map((name, i) => ({ name, type: types[i]!, nullable: true })));
+  return { schema: new Schema(names.map((name, i) => ({ name, type: types[i]!, nullable: true }))), orders };
 }
 
 function statSize(file: string): number {
@@ -452,26 +502,30 @@ export function planCsvScan(paths: string | string[], options: CsvReadOptions = 
   const sizes = files.map(statSize);
   const given = normalizeKeys(options).schema as Schema | string | { fields: readonly Field[] } | undefined;
   let schema: Schema;
+  let orders: Map<string, number[]> | undefined;
   if (typeof given === 'string') schema = parseDDLSchema(given);
   else if (given instanceof Schema) schema = given;
   else if (given && Array.isArray((given as { fields?: unknown }).fields)) schema = new Schema((given as { fields: readonly Field[] }).fields);
   else if (given !== undefined && given !== null) throw new IllegalArgumentError(`CSV option 'schema' must be a Schema or a DDL string like 'a INT, b STRING'`);
-  else schema = inferCsvSchema(files, opts);
+  else ({ schema, orders } = inferCsvSchema(files, sizes, opts));
 
   const total = sizes.reduce((a, b) => a + b, 0);
   const perCore = Math.ceil(total / Math.max(1, Math.floor(minPartitions)));
   const splitBytes = Math.max(1, Math.min(opts.maxPartitionBytes, Math.max(MIN_SPLIT_BYTES, perCore)));
+  if (!orders) orders = opts.header ? headerOrders(files, sizes, schema, opts) : new Map<string, number[]>();
   const splits: CsvSplit[] = [];
   files.forEach((file, i) => {
     const size = sizes[i]!;
     if (size === 0) return;
+    const order = orders.get(file);
+    const split = (start: number, end: number): CsvSplit => (order ? { file, start, end, order } : { file, start, end });
     if (opts.multiLine || isGzip(file) || size <= splitBytes) {
-      splits.push({ file, start: 0, end: size });
+      splits.push(split(0, size));
       return;
     }
     const n = Math.ceil(size / splitBytes);
     const chunk = Math.ceil(size / n);
-    for (let s = 0; s < size; s += chunk) splits.push({ file, start: s, end: Math.min(size, s + chunk) });
+    for (let s = 0; s < size; s += chunk) splits.push(split(s, Math.min(size, s + chunk)));
   });
   return { schema, splits, options: opts };
 }
@@ -513,8 +567,11 @@ export function* readCsvSplit(scan: { schema: Schema; options: ResolvedCsvOption
   }
   const rules = valueRules(o);
   const permissive = o.mode === 'PERMISSIVE';
+  // The file's field of each projected column (its header may list the columns in another order).
+  const order = split.order;
+  const srcCols = order ? cols.map((c) => order[c]!) : cols;
   let maxCol = -1;
-  for (const c of cols) if (c > maxCol) maxCol = c;
+  for (const c of srcCols) if (c > maxCol) maxCol = c;
   const store = permissive ? maxCol + 1 : width;
   const stopAfter = permissive ? maxCol + 1 : width + 1;
   const src = openSource(split.file);
@@ -532,7 +589,7 @@ export function* readCsvSplit(scan: { schema: Schema; options: ResolvedCsvOption
     }
     // A split holds at most one record per byte: small splits get small buffers.
     const capacity = Math.max(1, Math.min(BATCH_SIZE, end - split.start));
-    const builder = new BatchBuilder(fields, cols, width, rules, permissive, capacity);
+    const builder = new BatchBuilder(fields, cols, width, rules, permissive, capacity, srcCols);
     const OK = REC_OK;
     while (tok.next()) {
       const code = builder.add(tok);
