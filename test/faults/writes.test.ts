@@ -5,30 +5,18 @@
  * write that fails part-way (the target unchanged).
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KindlingError, Session, WriteError } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { KindlingError, WriteError } from '../../src/index.js';
 import { TEMP_PREFIX, writeDataset } from '../../src/io/dataset-writer.js';
-import { testThreads } from '../threads.js';
+import { ioFaultSetup } from './io-harness.js';
 
-let spark: Session;
-let dir: string;
+const env = ioFaultSetup('kindling-faults-writes-');
 let counter = 0;
-beforeAll(async () => {
-  spark = await Session.create({ threads: testThreads(), shufflePartitions: 2 });
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kindling-faults-writes-'));
-});
-afterAll(async () => {
-  await spark.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
-  // No worker threads left behind once the session stopped.
-  expect(process.getActiveResourcesInfo().filter((r) => r === 'MessagePort' || r === 'Worker')).toEqual([]);
-});
 
 /** A fresh folder to write into. */
 function fresh(): string {
-  const d = path.join(dir, `case${counter++}`);
+  const d = path.join(env.dir, `case${counter++}`);
   fs.mkdirSync(d);
   return d;
 }
@@ -75,11 +63,11 @@ describe('concurrent overwrites', () => {
   it('four df.write overwrites of one path leave one consistent dataset and nothing else', async () => {
     const parent = fresh();
     const target = path.join(parent, 'out');
-    const frames = [0, 1, 2, 3].map((w) => spark.range(0, 50).withColumnRenamed('id', `w${w}`));
+    const frames = [0, 1, 2, 3].map((w) => env.spark.range(0, 50).withColumnRenamed('id', `w${w}`));
     const results = await Promise.allSettled(frames.map((df) => df.write.mode('overwrite').csv(target, { header: true })));
     for (const r of results) if (r.status === 'rejected') expect((r.reason as Error).message).toContain('another write');
     expect(leftovers(parent)).toEqual([]);
-    const back = spark.read.csv(target, { header: true, inferSchema: true });
+    const back = env.spark.read.csv(target, { header: true, inferSchema: true });
     expect(back.columns).toHaveLength(1);
     expect(await back.count()).toBe(50);
   });
@@ -88,7 +76,7 @@ describe('concurrent overwrites', () => {
 describe('targets that cannot be written', () => {
   const cases = process.platform === 'linux' ? ['/proc/kindling-out', '/proc/kindling-missing/deeper/out'] : [];
   it.runIf(cases.length > 0)('a missing or read-only location gives a WriteError naming the target', async () => {
-    const df = spark.createDataFrame([{ a: 1 }]);
+    const df = env.spark.createDataFrame([{ a: 1 }]);
     for (const target of cases) {
       let err: unknown;
       try {
@@ -109,7 +97,7 @@ describe('targets that cannot be written', () => {
     const target = path.join(parent, 'file', 'out');
     let err: unknown;
     try {
-      await spark.createDataFrame([{ a: 1 }]).write.parquet(target);
+      await env.spark.createDataFrame([{ a: 1 }]).write.parquet(target);
     } catch (e) {
       err = e;
     }
