@@ -66,6 +66,7 @@ export class DataFrameWriter {
     const f = writeFormat(format);
     if (mode) this.mode(mode);
     const options = { ...this.opts, ...rest };
+    f.check?.(this.df.schema, options);
     if (checkSaveMode(path, this.saveMode) === 'skip') return;
     const res = await runJob(await this.df.session.resolveCaches(this.df.plan), this.df.session.plannerConfig(), this.df.session.runOptions());
     const schema = this.df.schema;

@@ -238,9 +238,11 @@ describe('dialect options', () => {
 });
 
 describe('nulls', () => {
-  it('reads empty fields as null; quoted "" too with the default nullValue (Spark)', () => {
+  it('reads unquoted empty fields as null and a quoted "" as the empty string', () => {
     const p = file('a,b,c\n,"",x\n');
-    expect(rows(p, { header: true })).toEqual([{ a: null, b: null, c: 'x' }]);
+    expect(rows(p, { header: true })).toEqual([{ a: null, b: '', c: 'x' }]);
+    // emptyValue set to the nullValue explicitly: "" reads as null (Spark 3's default)
+    expect(rows(p, { header: true, emptyValue: '' })).toEqual([{ a: null, b: null, c: 'x' }]);
   });
 
   it('reads nullValue as null and a quoted empty string as "" when nullValue is set', () => {
@@ -655,8 +657,8 @@ describe('writer', () => {
     writeCsvFile(p, s1, [batchFromRows([{ a: '', b: null }], s1)], { nullValue: 'NULL' });
     expect(fs.readFileSync(p, 'utf8')).toBe('"",NULL\n');
     expect(rows(p, { schema: s1, nullValue: 'NULL' })).toEqual([{ a: '', b: null }]);
-    // with the default nullValue a quoted empty string reads back as null, as in Spark
-    expect(rows(p, { schema: s1 })).toEqual([{ a: null, b: 'NULL' }]);
+    // with the default nullValue too, a quoted empty string reads back as the empty string
+    expect(rows(p, { schema: s1 })).toEqual([{ a: '', b: 'NULL' }]);
   });
 
   it('applies date and timestamp formats', () => {

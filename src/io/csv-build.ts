@@ -38,7 +38,7 @@ const F_V = F_VERBATIM;
 export interface ValueRules {
   nullValue: Uint8Array;
   emptyValue: Uint8Array;
-  /** emptyValue equals nullValue: a quoted empty field is null (Spark's default). */
+  /** A quoted empty field is null (emptyValue set to the nullValue); else it reads as emptyValue in string columns. */
   emptyIsNull: boolean;
   quote: number;
   escape: number;
@@ -110,7 +110,8 @@ export class BatchBuilder {
   private readonly permissive: boolean = false;
   private readonly capacity: number = 0;
 
-  constructor(fields: readonly Field[], columns: readonly number[], width: number, rules: ValueRules, permissive: boolean, capacity: number) {
+  /** `sources[j]`: the record's field index for output column j (default `columns`). */
+  constructor(fields: readonly Field[], columns: readonly number[], width: number, rules: ValueRules, permissive: boolean, capacity: number, sources: readonly number[] = columns) {
     this.width = width;
     this.rules = rules;
     this.permissive = permissive;
@@ -123,7 +124,7 @@ export class BatchBuilder {
       const f = fields[columns[j]!]!;
       out.push(f);
       this.kinds[j] = kindOf(f.type);
-      this.srcIdx[j] = columns[j]!;
+      this.srcIdx[j] = sources[j]!;
     }
     this.schema = new Schema(out);
     this.bpos = new Int32Array(this.nOut);
@@ -214,7 +215,8 @@ export class BatchBuilder {
         s = 0;
       }
       if (s === e) {
-        if ((fl & F_Q) === 0 || rules.emptyIsNull) {
+        // A quoted "" is emptyValue; with an empty emptyValue only strings can hold it.
+        if ((fl & F_Q) === 0 || rules.emptyIsNull || (kind !== K_UTF8 && rules.emptyValue.length === 0)) {
           this.setNull(j, row);
           continue;
         }
@@ -414,8 +416,9 @@ export class TypeInferrer {
   }
 
   /** Merges the current record of `src` into the column types. */
-  add(src: RecordSource): void {
-    const n = Math.min(src.nf, this.width);
+  /** `order[c]`: the record's field index of column c (a file whose header lists the columns in another order). */
+  add(src: RecordSource, order?: readonly number[]): void {
+    const n = order ? this.width : Math.min(src.nf, this.width);
     const cur = this.cur;
     const rules = this.rules;
     const nullV = rules.nullValue;
@@ -426,10 +429,12 @@ export class TypeInferrer {
     for (let c = 0; c < n; c++) {
       const t0 = cur[c]!;
       if (t0 === T_STR) continue;
+      const f = order ? order[c]! : c;
+      if (f >= src.nf) continue;
       let b = buf;
-      let s = fsA[c]!;
-      let e = feA[c]!;
-      const fl = ffA[c]!;
+      let s = fsA[f]!;
+      let e = feA[f]!;
+      const fl = ffA[f]!;
       if (fl & F_R) {
         if (this.scratch.length < e - s) this.scratch = Buffer.allocUnsafe((e - s) * 2);
         e = unescape(b, s, e, rules.quote, rules.escape, this.scratch, (fl & F_V) !== 0);

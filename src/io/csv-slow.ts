@@ -32,6 +32,7 @@ export interface SlowDialect {
   ignoreTrailingWhiteSpace: boolean;
   nullValue: string;
   emptyValue: string;
+  emptyIsNull: boolean;
 }
 
 class Quoted {
@@ -84,7 +85,7 @@ export class CsvParseTokenizer implements RecordSource {
     this.fs = new Int32Array(cap);
     this.fe = new Int32Array(cap);
     this.ff = new Uint8Array(cap);
-    this.needQuoting = d.emptyValue !== d.nullValue && d.quote !== '';
+    this.needQuoting = !d.emptyIsNull && d.quote !== '';
     this.baseOpts = {
       delimiter: d.sep,
       quote: d.quote === '' ? false : d.quote,

@@ -9,10 +9,11 @@ import * as fs from 'node:fs';
 import { Buffer } from 'node:buffer';
 import type { Batch } from '../data/batch.js';
 import { IllegalArgumentError, KindlingError } from '../errors.js';
-import type { Schema } from '../types.js';
+import { type Schema, sparkTypeName } from '../types.js';
 import { civilFromDays, timeOfDay } from '../time/calendar.js';
 import { type DatetimePattern, compileDatetimePattern } from '../time/patterns.js';
 import { formatDouble } from './csv-values.js';
+import { CSV_OPTION_NAMES, canonicalOptions, flagOption } from './options.js';
 import type { WriteFormat } from './write-format.js';
 
 /** CSV write options (Spark's names and defaults). */
@@ -27,6 +28,8 @@ export interface CsvWriteOptions {
   escape?: string;
   /** Text written for nulls (default ""). */
   nullValue?: string;
+  /** Text written for empty strings (default `""`, a quoted empty field, which reads back as ""). */
+  emptyValue?: string;
   /** Quote every non-null value (default false: only values that need it). */
   quoteAll?: boolean;
   /** Date pattern (default `yyyy-MM-dd`). */
@@ -117,12 +120,18 @@ interface Dialect {
   quote: number;
   escape: number;
   nullValue: Buffer;
+  /** Written verbatim for an empty string; null: a quoted empty field. */
+  emptyValue: Buffer | null;
   quoteAll: boolean;
 }
 
 /** Writes `bytes[s, e)` as one field, quoting and escaping when needed. */
 function writeField(out: Out, d: Dialect, b: Uint8Array, s: number, e: number): void {
   const Q = d.quote;
+  if (s === e && d.emptyValue !== null) {
+    out.bytes(d.emptyValue);
+    return;
+  }
   if (Q < 0) {
     out.ensure(e - s);
     out.buf.set(b.subarray(s, e), out.pos);
@@ -181,8 +190,9 @@ function writeField(out: Out, d: Dialect, b: Uint8Array, s: number, e: number): 
   out.pos = p;
 }
 
-function oneChar(name: string, v: string | undefined, dflt: string): number {
+function oneChar(name: string, v: unknown, dflt: string): number {
   const s = v ?? dflt;
+  if (typeof s !== 'string') throw new IllegalArgumentError(`CSV write option '${name}' must be a string, got ${JSON.stringify(s)}`);
   if (s === '') return -1;
   if (s.length !== 1 || s.charCodeAt(0) > 127) throw new IllegalArgumentError(`CSV write option '${name}' must be a single ASCII character (or ""), got ${JSON.stringify(s)}`);
   return s.charCodeAt(0);
@@ -216,6 +226,48 @@ function writeIsoTimestamp(out: Out, micros: number): void {
   out.ascii('Z');
 }
 
+const CSV_WRITABLE = new Set(['utf8', 'int32', 'int64', 'float64', 'boolean', 'date32', 'timestamp', 'null']);
+
+function strWriteOpt(o: Record<string, unknown>, name: string): string | undefined {
+  const v = o[name];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new IllegalArgumentError(`CSV write option '${name}' must be a string, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/**
+ * Checks CSV write options (names, case-insensitively, and value types) and that every column
+ * of `schema` has a type CSV can hold; returns the dialect and the options by canonical name.
+ * @throws IllegalArgumentError naming an unknown option, a non-boolean flag, or a column of an
+ *   unsupported type (Spark's "CSV data source does not support array<int> data type.").
+ */
+export function checkCsvWrite(schema: Schema, options: object): { d: Dialect; options: CsvWriteOptions } {
+  const o = canonicalOptions('CSV write', options, CSV_OPTION_NAMES);
+  for (const f of schema.fields) {
+    if (!CSV_WRITABLE.has(f.type)) {
+      throw new IllegalArgumentError(
+        `column '${f.name}': CSV data source does not support ${sparkTypeName(f.type)} data type. Convert it to a string first (e.g. with array_join) or write Parquet`,
+      );
+    }
+  }
+  const sepStr = strWriteOpt(o, 'sep') ?? strWriteOpt(o, 'delimiter') ?? ',';
+  if (sepStr === '') throw new IllegalArgumentError(`CSV write option 'sep' must not be empty`);
+  const emptyValue = strWriteOpt(o, 'emptyValue');
+  const d: Dialect = {
+    sep: Buffer.from(sepStr === '\\t' ? '\t' : sepStr, 'utf8'),
+    quote: oneChar('quote', o.quote, '"'),
+    escape: oneChar('escape', o.escape, '\\'),
+    nullValue: Buffer.from(strWriteOpt(o, 'nullValue') ?? '', 'utf8'),
+    emptyValue: emptyValue === undefined || emptyValue === '""' ? null : Buffer.from(emptyValue, 'utf8'),
+    quoteAll: flagOption('CSV write', 'quoteAll', o.quoteAll, false),
+  };
+  for (const k of ['inferSchema', 'multiLine', 'ignoreLeadingWhiteSpace', 'ignoreTrailingWhiteSpace', 'enforceSchema']) flagOption('CSV write', k, o[k], false);
+  const header = flagOption('CSV write', 'header', o.header, false);
+  const dateFormat = strWriteOpt(o, 'dateFormat');
+  const timestampFormat = strWriteOpt(o, 'timestampFormat');
+  return { d, options: { header, ...(dateFormat !== undefined ? { dateFormat } : {}), ...(timestampFormat !== undefined ? { timestampFormat } : {}) } };
+}
+
 /**
  * Writes `batches` (columns in `schema` order) as one CSV file at `path`, replacing it.
  * Values containing the separator, the quote or a line break are quoted (all values with
@@ -225,15 +277,8 @@ function writeIsoTimestamp(out: Out, micros: number): void {
  * @throws KindlingError naming the path when the file cannot be written.
  */
 export function writeCsvFile(path: string, schema: Schema, batches: Iterable<Batch>, options: CsvWriteOptions = {}): void {
-  const sepStr = options.sep ?? ',';
-  if (sepStr === '') throw new IllegalArgumentError(`CSV write option 'sep' must not be empty`);
-  const d: Dialect = {
-    sep: Buffer.from(sepStr === '\\t' ? '\t' : sepStr, 'utf8'),
-    quote: oneChar('quote', options.quote, '"'),
-    escape: oneChar('escape', options.escape, '\\'),
-    nullValue: Buffer.from(options.nullValue ?? '', 'utf8'),
-    quoteAll: options.quoteAll ?? false,
-  };
+  const { d, options: o } = checkCsvWrite(schema, options);
+  options = o;
   const dateFmt: DatetimePattern | null =
     options.dateFormat && options.dateFormat !== 'yyyy-MM-dd' ? compileDatetimePattern(options.dateFormat) : null;
   const tsFmt: DatetimePattern | null = options.timestampFormat ? compileDatetimePattern(options.timestampFormat) : null;
@@ -310,4 +355,5 @@ export const csvWriteFormat: WriteFormat<CsvWriteOptions> = {
   name: 'csv',
   extension: () => 'csv',
   writePart: (file, schema, batches, options) => writeCsvFile(file, schema, batches, options),
+  check: (schema, options) => void checkCsvWrite(schema, options),
 };

@@ -9,10 +9,10 @@
  * escape / comment, `ignoreLeadingWhiteSpace`, `ignoreTrailingWhiteSpace`) go through csv-parse
  * (src/io/csv-slow.ts) and produce the same batches.
  *
- * Null rules follow Spark 3: a field is null when its text equals `nullValue` (default ""), an
- * unquoted empty field is always null, and a quoted empty field `""` reads as `emptyValue`
- * (default "") — so with the defaults it is null too, while with e.g. nullValue "NA" a quoted
- * empty field reads as the empty string.
+ * Null rules: a field is null when its text equals `nullValue` (default ""), an unquoted empty
+ * field is always null, and a quoted empty field `""` of a string column reads as `emptyValue`
+ * (default "", so an empty string written as `""` round-trips; Spark 3 reads it as null unless
+ * nullValue is changed). Setting emptyValue to the nullValue explicitly makes `""` null.
  */
 import * as fs from 'node:fs';
 import { Buffer } from 'node:buffer';
@@ -25,6 +25,7 @@ import { CsvParseTokenizer } from './csv-slow.js';
 import { compileDatetimePattern } from '../time/patterns.js';
 import { bytesToString } from './csv-values.js';
 import { listInputFiles } from './files.js';
+import { CSV_OPTION_NAMES, CSV_WRITE_ONLY_OPTION_NAMES, canonicalOptions, flagOption } from './options.js';
 
 export { writeCsvFile, type CsvWriteOptions } from './csv-write.js';
 
@@ -44,7 +45,7 @@ export interface CsvReadOptions {
   comment?: string;
   /** Text that reads as null (default ""). */
   nullValue?: string;
-  /** What a quoted empty field `""` reads as (default ""; null when equal to nullValue). */
+  /** What a quoted empty field `""` of a string column reads as (default ""; null when set to the nullValue). */
   emptyValue?: string;
   /** Infer column types from the data (default false: every column is a string). */
   inferSchema?: boolean;
@@ -68,6 +69,12 @@ export interface CsvReadOptions {
   maxPartitionBytes?: number;
   /** Only UTF-8 is supported. */
   encoding?: string;
+  /**
+   * With `header`: true (default) applies the schema by position, except that a file whose header
+   * names the schema's columns in another order is read by name; false checks every file's header
+   * against the schema (names, case-insensitively, in order) and fails naming the file.
+   */
+  enforceSchema?: boolean;
 }
 
 /** Fully resolved CSV read options: plain data, safe to structured-clone to a worker. */
@@ -79,7 +86,11 @@ export interface ResolvedCsvOptions {
   comment: string;
   nullValue: string;
   emptyValue: string;
+  /** A quoted empty field reads as null: only when `emptyValue` is set explicitly to the `nullValue`. */
+  emptyIsNull: boolean;
   inferSchema: boolean;
+  /** false: each file's header must name the schema's columns in order (with `header`). */
+  enforceSchema: boolean;
   mode: 'PERMISSIVE' | 'DROPMALFORMED' | 'FAILFAST';
   /** null = the default ISO parser. */
   dateFormat: string | null;
@@ -100,6 +111,8 @@ export interface CsvSplit {
   file: string;
   start: number;
   end: number;
+  /** With `header`: the file's field index of each schema column, when its header lists them in another order. */
+  order?: number[];
 }
 
 /** A planned CSV scan: the schema, its splits and the resolved options. */
@@ -117,35 +130,16 @@ export const INFER_SAMPLE_BYTES = 64 * MIB;
 /** Smallest split made to reach `minPartitions`. */
 export const MIN_SPLIT_BYTES = MIB;
 
-const OPTION_NAMES = [
-  'header', 'sep', 'delimiter', 'quote', 'escape', 'comment', 'nullValue', 'emptyValue', 'inferSchema', 'schema', 'mode',
-  'dateFormat', 'timestampFormat', 'multiLine', 'ignoreLeadingWhiteSpace', 'ignoreTrailingWhiteSpace', 'samplingRatio',
-  'maxPartitionBytes', 'encoding',
-] as const;
-const CANONICAL = new Map<string, string>([...OPTION_NAMES.map((n) => [n.toLowerCase(), n] as [string, string]), ['charset', 'encoding']]);
-
 const SPARK_DEFAULT_TIMESTAMP_FORMATS = new Set(["yyyy-MM-dd'T'HH:mm:ss[.SSS][XXX]", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX", "yyyy-MM-dd'T'HH:mm:ss[.SSSSSS][XXX]"]);
 
 function normalizeKeys(options: object): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(options)) {
-    if (v === undefined) continue;
-    const canon = CANONICAL.get(k.toLowerCase());
-    if (canon) out[canon] = v;
-  }
-  return out;
+  const o = canonicalOptions('CSV read', options, CSV_OPTION_NAMES, { charset: 'encoding' });
+  for (const k of CSV_WRITE_ONLY_OPTION_NAMES) boolOpt(o, k, false);
+  return o;
 }
 
 function boolOpt(o: Record<string, unknown>, name: string, dflt: boolean): boolean {
-  const v = o[name];
-  if (v === undefined || v === null) return dflt;
-  if (typeof v === 'boolean') return v;
-  if (typeof v === 'string') {
-    const l = v.trim().toLowerCase();
-    if (l === 'true') return true;
-    if (l === 'false') return false;
-  }
-  throw new IllegalArgumentError(`CSV option '${name}' must be true or false, got ${JSON.stringify(v)}`);
+  return flagOption('CSV read', name, o[name], dflt);
 }
 
 function numOpt(o: Record<string, unknown>, name: string, dflt: number): number {
@@ -213,6 +207,8 @@ export function resolveCsvOptions(options: CsvReadOptions = {}): ResolvedCsvOpti
   if (!(maxPartitionBytes > 0)) throw new IllegalArgumentError(`CSV option 'maxPartitionBytes' must be positive, got ${maxPartitionBytes}`);
   const ignoreLeadingWhiteSpace = boolOpt(o, 'ignoreLeadingWhiteSpace', false);
   const ignoreTrailingWhiteSpace = boolOpt(o, 'ignoreTrailingWhiteSpace', false);
+  const nullValue = strOpt(o, 'nullValue', '');
+  const emptyValue = strOpt(o, 'emptyValue', '');
   const ascii1 = (s: string): boolean => s.length <= 1 && (s.length === 0 || s.charCodeAt(0) < 128);
   const fast = sep.length === 1 && ascii1(sep) && ascii1(quote) && ascii1(escape) && ascii1(comment) && !ignoreLeadingWhiteSpace && !ignoreTrailingWhiteSpace;
   return {
@@ -221,9 +217,11 @@ export function resolveCsvOptions(options: CsvReadOptions = {}): ResolvedCsvOpti
     quote,
     escape,
     comment,
-    nullValue: strOpt(o, 'nullValue', ''),
-    emptyValue: strOpt(o, 'emptyValue', ''),
+    nullValue,
+    emptyValue,
+    emptyIsNull: o.emptyValue !== undefined && emptyValue === nullValue,
     inferSchema: boolOpt(o, 'inferSchema', false),
+    enforceSchema: boolOpt(o, 'enforceSchema', true),
     mode: modeRaw as ResolvedCsvOptions['mode'],
     dateFormat,
     timestampFormat,
@@ -342,7 +340,7 @@ function valueRules(o: ResolvedCsvOptions): ValueRules {
   return {
     nullValue: Buffer.from(o.nullValue, 'utf8'),
     emptyValue: Buffer.from(o.emptyValue, 'utf8'),
-    emptyIsNull: o.emptyValue === o.nullValue,
+    emptyIsNull: o.emptyIsNull,
     quote: fastQ,
     escape: fastE,
     dateFormat: o.dateFormat ? compileDatetimePattern(o.dateFormat) : null,
@@ -388,24 +386,71 @@ function safeHeader(names: (string | null)[], o: ResolvedCsvOptions): string[] {
   });
 }
 
-function inferCsvSchema(files: string[], o: ResolvedCsvOptions): Schema {
+/** The first record of `file` (its header), or null for an empty file. */
+function firstRecord(file: string, o: ResolvedCsvOptions): (string | null)[] | null {
+  const src = openSource(file);
+  const tok = openTokenizer(src, o, 0, src.size, Infinity, Infinity);
+  try {
+    return tok.next() ? recordStrings(tok, o) : null;
+  } finally {
+    tok.close();
+  }
+}
+
+/**
+ * Checks each file's header against the schema's column names (case-insensitively). Returns,
+ * per file, the field index of each schema column when the header lists the same names in
+ * another order (read by name); undefined when they are in order, or differ in names (then the
+ * schema applies by position, as Spark's enforceSchema).
+ * @throws DataFormatError naming the file and both column lists, with enforceSchema=false and a
+ *   header that does not name the schema's columns in order.
+ */
+function headerOrders(files: readonly string[], sizes: readonly number[], schema: Schema, o: ResolvedCsvOptions): Map<string, number[]> {
+  const orders = new Map<string, number[]>();
+  const want = schema.fields.map((f) => f.name.toLowerCase());
+  files.forEach((file, fi) => {
+    if (sizes[fi] === 0) return;
+    const rec = firstRecord(file, o);
+    if (!rec) return;
+    const names = safeHeader(rec, o);
+    const got = names.map((n) => n.toLowerCase());
+    if (got.length === want.length && got.every((n, i) => n === want[i])) return;
+    const pos = new Map(got.map((n, i) => [n, i]));
+    const permuted = got.length === want.length && pos.size === got.length && want.every((n) => pos.has(n));
+    if (!o.enforceSchema) {
+      const i = got.findIndex((n, k) => n !== want[k]);
+      const detail =
+        got.length !== want.length
+          ? `the header has ${got.length} column(s) but the schema has ${want.length}`
+          : `expected '${schema.fields[i]!.name}' but found '${names[i]}' at position ${i + 1}`;
+      const fix = permuted ? 'the same columns in another order: set enforceSchema to true to read them by name' : 'fix the header or the schema, or set enforceSchema to true to apply the schema by position';
+      throw new DataFormatError(
+        `CSV header does not conform to the schema in ${file}: ${detail}\n Header: ${names.join(', ')}\n Schema: ${schema.fields.map((f) => f.name).join(', ')}\n(${fix})`,
+        file,
+        1,
+      );
+    }
+    if (permuted) orders.set(file, want.map((n) => pos.get(n)!));
+  });
+  return orders;
+}
+
+/** The schema from the first header (or `_c<i>` names) and, with inferSchema, the data; the header orders found on the way. */
+function inferCsvSchema(files: string[], sizes: readonly number[], o: ResolvedCsvOptions): { schema: Schema; orders?: Map<string, number[]> } {
   // Column count (and names) from the first record of the first non-empty file.
   let first: (string | null)[] | null = null;
   for (const file of files) {
-    const src = openSource(file);
-    const tok = openTokenizer(src, o, 0, src.size, Infinity, Infinity);
-    try {
-      if (tok.next()) first = recordStrings(tok, o);
-    } finally {
-      tok.close();
-    }
+    first = firstRecord(file, o);
     if (first) break;
   }
-  if (!first) return new Schema([]);
+  if (!first) return { schema: new Schema([]) };
   const width = first.length;
   const names = o.header ? safeHeader(first, o) : first.map((_, i) => `_c${i}`);
   let types: DataType[] = names.map(() => 'utf8');
+  let orders: Map<string, number[]> | undefined;
   if (o.inferSchema) {
+    // Files whose header lists the columns in another order are sampled by name.
+    if (o.header) orders = headerOrders(files, sizes, new Schema(names.map((name) => ({ name, type: 'utf8', nullable: true }))), o);
     const rules = valueRules(o);
     const inf = new TypeInferrer(width, rules);
     const budget = INFER_SAMPLE_BYTES / o.samplingRatio;
@@ -414,14 +459,15 @@ function inferCsvSchema(files: string[], o: ResolvedCsvOptions): Schema {
     let k = 0;
     outer: for (const file of files) {
       const src = openSource(file);
-      const tok = openTokenizer(src, o, 0, src.size, width, width);
+      const order = orders?.get(file);
+      const tok = openTokenizer(src, o, 0, src.size, order ? Infinity : width, order ? Infinity : width);
       try {
         if (o.header && !tok.next()) continue;
         while (tok.next()) {
           if (used + tok.recordPos > budget) break outer;
           k++;
           if (ratio < 1 && Math.floor(k * ratio) === Math.floor((k - 1) * ratio)) continue;
-          inf.add(tok);
+          inf.add(tok, order);
           if (inf.open === 0) break outer;
         }
         used += src.size;
@@ -431,7 +477,7 @@ function inferCsvSchema(files: string[], o: ResolvedCsvOptions): Schema {
     }
     types = inf.types();
   }
-  return new Schema(names.map((name, i) => ({ name, type: types[i]!, nullable: true })));
+  return { schema: new Schema(names.map((name, i) => ({ name, type: types[i]!, nullable: true }))), orders };
 }
 
 function statSize(file: string): number {
@@ -456,26 +502,30 @@ export function planCsvScan(paths: string | string[], options: CsvReadOptions = 
   const sizes = files.map(statSize);
   const given = normalizeKeys(options).schema as Schema | string | { fields: readonly Field[] } | undefined;
   let schema: Schema;
+  let orders: Map<string, number[]> | undefined;
   if (typeof given === 'string') schema = parseDDLSchema(given);
   else if (given instanceof Schema) schema = given;
   else if (given && Array.isArray((given as { fields?: unknown }).fields)) schema = new Schema((given as { fields: readonly Field[] }).fields);
   else if (given !== undefined && given !== null) throw new IllegalArgumentError(`CSV option 'schema' must be a Schema or a DDL string like 'a INT, b STRING'`);
-  else schema = inferCsvSchema(files, opts);
+  else ({ schema, orders } = inferCsvSchema(files, sizes, opts));
 
   const total = sizes.reduce((a, b) => a + b, 0);
   const perCore = Math.ceil(total / Math.max(1, Math.floor(minPartitions)));
   const splitBytes = Math.max(1, Math.min(opts.maxPartitionBytes, Math.max(MIN_SPLIT_BYTES, perCore)));
+  if (!orders) orders = opts.header ? headerOrders(files, sizes, schema, opts) : new Map<string, number[]>();
   const splits: CsvSplit[] = [];
   files.forEach((file, i) => {
     const size = sizes[i]!;
     if (size === 0) return;
+    const order = orders.get(file);
+    const split = (start: number, end: number): CsvSplit => (order ? { file, start, end, order } : { file, start, end });
     if (opts.multiLine || isGzip(file) || size <= splitBytes) {
-      splits.push({ file, start: 0, end: size });
+      splits.push(split(0, size));
       return;
     }
     const n = Math.ceil(size / splitBytes);
     const chunk = Math.ceil(size / n);
-    for (let s = 0; s < size; s += chunk) splits.push({ file, start: s, end: Math.min(size, s + chunk) });
+    for (let s = 0; s < size; s += chunk) splits.push(split(s, Math.min(size, s + chunk)));
   });
   return { schema, splits, options: opts };
 }
@@ -517,8 +567,11 @@ export function* readCsvSplit(scan: { schema: Schema; options: ResolvedCsvOption
   }
   const rules = valueRules(o);
   const permissive = o.mode === 'PERMISSIVE';
+  // The file's field of each projected column (its header may list the columns in another order).
+  const order = split.order;
+  const srcCols = order ? cols.map((c) => order[c]!) : cols;
   let maxCol = -1;
-  for (const c of cols) if (c > maxCol) maxCol = c;
+  for (const c of srcCols) if (c > maxCol) maxCol = c;
   const store = permissive ? maxCol + 1 : width;
   const stopAfter = permissive ? maxCol + 1 : width + 1;
   const src = openSource(split.file);
@@ -536,7 +589,7 @@ export function* readCsvSplit(scan: { schema: Schema; options: ResolvedCsvOption
     }
     // A split holds at most one record per byte: small splits get small buffers.
     const capacity = Math.max(1, Math.min(BATCH_SIZE, end - split.start));
-    const builder = new BatchBuilder(fields, cols, width, rules, permissive, capacity);
+    const builder = new BatchBuilder(fields, cols, width, rules, permissive, capacity, srcCols);
     const OK = REC_OK;
     while (tok.next()) {
       const code = builder.add(tok);

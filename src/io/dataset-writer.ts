@@ -157,15 +157,19 @@ export async function writeDataset(
   const jobId = randomUUID();
   let createdParent: string | undefined;
   try {
-    createdParent = fs.mkdirSync(parent, { recursive: true }) ?? undefined;
+    createdParent = makeFolders(parent);
   } catch (e) {
-    throw new KindlingError(`cannot create folder '${parent}' for '${path}': ${(e as Error).message}`, { cause: e });
+    throw cannotWrite(path, `its folder '${parent}' cannot be created`, e);
   }
   const tmp = nodePath.join(parent, `${TEMP_PREFIX}${base}-${jobId}`);
   const names = Array.from({ length: numParts }, (_, i) => partName(i, jobId, extension));
   let published = false;
   try {
-    await fsp.mkdir(tmp);
+    try {
+      await fsp.mkdir(tmp);
+    } catch (e) {
+      throw cannotWrite(path, `nothing can be created in '${parent}'`, e);
+    }
     const concurrency = Math.max(1, Math.floor(options.concurrency ?? os.availableParallelism()));
     // Errors from writePart propagate unchanged.
     await runPool(numParts, concurrency, async (i) => {
@@ -194,9 +198,9 @@ export async function writeDataset(
       try {
         await fsp.rename(tmp, target);
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if ((code === 'ENOTEMPTY' || code === 'EEXIST') && (m === 'error' || m === 'errorifexists')) throw alreadyExists(path);
-        throw e;
+        if (!isTaken(e)) throw e;
+        if (m === 'error' || m === 'errorifexists') throw alreadyExists(path);
+        throw lostRace(path, e);
       }
       return written.map((n) => nodePath.join(path, n));
     }
@@ -204,13 +208,24 @@ export async function writeDataset(
     if (m === 'ignore') return undefined;
 
     if (m === 'overwrite') {
+      // Move the old output aside, the new one in, then remove the old. A concurrent overwrite
+      // may move the target first (ENOENT here) or publish between the two renames (ENOTEMPTY):
+      // the write that renames its folder in first wins; the others remove what they created.
       const aside = nodePath.join(parent, `${TEMP_PREFIX}old-${base}-${jobId}`);
-      await fsp.rename(target, aside);
+      let movedAside = true;
+      try {
+        await fsp.rename(target, aside);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        movedAside = false;
+      }
       try {
         await fsp.rename(tmp, target);
       } catch (e) {
-        await fsp.rename(aside, target).catch(() => {});
-        throw e;
+        // Put the old output back unless another write's output took its place.
+        if (movedAside) await fsp.rename(aside, target).catch(() => {});
+        await removeQuietly(aside);
+        throw isTaken(e) ? lostRace(path, e) : e;
       }
       await removeQuietly(aside);
       return written.map((n) => nodePath.join(path, n));
@@ -235,6 +250,49 @@ export async function writeDataset(
     }
     return moved.map(([, to]) => nodePath.join(path, nodePath.basename(to)));
   }
+}
+
+/**
+ * Creates `dir` and its missing ancestors; returns the first folder created (undefined if `dir`
+ * existed). One level at a time: Node's recursive mkdir loops forever under /proc.
+ */
+function makeFolders(dir: string): string | undefined {
+  const missing: string[] = [];
+  for (let d = dir; !exists(d); d = nodePath.dirname(d)) {
+    if (nodePath.dirname(d) === d) break;
+    missing.push(d);
+  }
+  for (let i = missing.length - 1; i >= 0; i--) {
+    try {
+      fs.mkdirSync(missing[i]!);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+        if (i < missing.length - 1) removeEmptyFolders(missing[i + 1]!, missing[missing.length - 1]!);
+        throw e;
+      }
+    }
+  }
+  return missing[missing.length - 1];
+}
+
+/** A rename failed because the destination exists (another write published there). */
+function isTaken(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  return code === 'ENOTEMPTY' || code === 'EEXIST';
+}
+
+function lostRace(path: string, cause: unknown): WriteError {
+  return new WriteError(
+    `another write to '${path}' won: it published its output while this one was publishing, so this write's output was discarded and '${path}' holds the other write's data; retry the write if it should replace that`,
+    { cause },
+  );
+}
+
+/** The target cannot be written at all (missing or read-only location): names the target, not a temporary folder. */
+function cannotWrite(path: string, why: string, cause: unknown): WriteError {
+  const code = (cause as NodeJS.ErrnoException)?.code;
+  const reason = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : code === 'ENOTDIR' ? 'a parent is a file' : code ?? String(cause);
+  return new WriteError(`cannot write to '${path}': ${why} (${reason}); write to a folder you can create files in`, { cause });
 }
 
 /** Removes `from` and its ancestors up to and including `upTo`, as long as they are empty. */

@@ -9,6 +9,7 @@ import { type Field, Schema } from '../types.js';
 import { type CsvReadOptions, type CsvScan, type CsvSplit, type ResolvedCsvOptions, planCsvScan, readCsvSplit } from './csv.js';
 import { type ParquetScan, type ParquetSplit, planParquetScan, readParquetSplit } from './parquet.js';
 import type { ReadFormat } from './read-format.js';
+import { canonicalOptions } from './options.js';
 import type { SourceCodec } from './source-codec.js';
 import { type DataSource, projectBatch } from './source.js';
 
@@ -108,28 +109,20 @@ export const parquetSourceCodec: SourceCodec<ParquetSource, { fields: readonly F
   build: (d) => new ParquetSource({ schema: new Schema(d.fields), splits: [...d.splits] }),
 };
 
-/** Converts option values given as strings ('true', '1') to the typed CSV options. */
-function normalizeCsvOptions(o: Record<string, unknown>): CsvReadOptions {
-  const out: Record<string, unknown> = { ...o };
-  for (const k of ['header', 'inferSchema', 'multiLine', 'ignoreLeadingWhiteSpace', 'ignoreTrailingWhiteSpace']) {
-    if (typeof out[k] === 'string') out[k] = (out[k] as string).toLowerCase() === 'true';
-  }
-  for (const k of ['samplingRatio', 'maxPartitionBytes']) if (typeof out[k] === 'string') out[k] = Number(out[k]);
-  if (typeof out['mode'] === 'string') out['mode'] = (out['mode'] as string).toUpperCase();
-  return out as CsvReadOptions;
-}
-
 /** `spark.read.csv` / `format('csv')`: Spark's CSV options; the reader's schema unless the options give one. */
 export const csvReadFormat: ReadFormat = {
   name: 'csv',
   open(path, options, schema, ctx) {
-    const merged = normalizeCsvOptions({ ...(schema ? { schema } : {}), ...options });
-    return CsvSource.open(path, { maxPartitionBytes: ctx.maxPartitionBytes, ...merged }, ctx.threads);
+    // Values may be strings (`option('header', 'true')`): resolveCsvOptions checks names and types.
+    return CsvSource.open(path, { maxPartitionBytes: ctx.maxPartitionBytes, ...(schema ? { schema } : {}), ...options } as CsvReadOptions, ctx.threads);
   },
 };
 
 /** `spark.read.parquet` / `format('parquet')`: the footers are read when opened; the schema is the files'. */
 export const parquetReadFormat: ReadFormat = {
   name: 'parquet',
-  open: (path) => ParquetSource.open(path),
+  open: (path, options) => {
+    canonicalOptions('Parquet read', options, []);
+    return ParquetSource.open(path);
+  },
 };

@@ -32,6 +32,7 @@ import { nullColumn } from '../data/column.js';
 import { DataFormatError, FileNotFoundError, IllegalArgumentError, KindlingError } from '../errors.js';
 import { type Field, Schema } from '../types.js';
 import { isHiddenName, listInputFiles } from './files.js';
+import { canonicalOptions } from './options.js';
 import type { WriteFormat } from './write-format.js';
 
 /** One unit of Parquet reading: one row group of one file. Plain data, serialisable. */
@@ -403,15 +404,18 @@ interface WriteSettings {
   rowGroupSize: number;
 }
 
-function writeSettings(options: ParquetWriteOptions): WriteSettings {
+/** Checks the writer options' names (case-insensitively) and values. */
+function writeSettings(given: ParquetWriteOptions): WriteSettings {
+  const options = canonicalOptions('Parquet write', given, ['compression', 'rowGroupSize']) as { compression?: unknown; rowGroupSize?: unknown };
   const name = String(options.compression ?? 'snappy').toLowerCase();
   const compression = COMPRESSIONS[name];
   if (compression === undefined) {
     throw new IllegalArgumentError(`unknown Parquet compression '${options.compression}'; use one of snappy, zstd, gzip, lz4, brotli, uncompressed`);
   }
-  const rowGroupSize = options.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE;
-  if (!Number.isInteger(rowGroupSize) || rowGroupSize < 1) {
-    throw new IllegalArgumentError(`rowGroupSize must be a positive integer, got ${options.rowGroupSize}`);
+  const rg = options.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE;
+  const rowGroupSize = typeof rg === 'string' && rg.trim() !== '' ? Number(rg) : rg;
+  if (typeof rowGroupSize !== 'number' || !Number.isInteger(rowGroupSize) || rowGroupSize < 1) {
+    throw new IllegalArgumentError(`Parquet write option 'rowGroupSize' must be a positive integer, got ${JSON.stringify(options.rowGroupSize)}`);
   }
   return { compression, rowGroupSize };
 }
@@ -557,4 +561,5 @@ export const parquetWriteFormat: WriteFormat<ParquetWriteOptions> = {
     return codec ? `${codec}.parquet` : 'parquet';
   },
   writePart: (file, schema, batches, options) => writeParquetFile(file, schema, batches, options),
+  check: (_schema, options) => void writeSettings(options),
 };

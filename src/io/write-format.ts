@@ -20,6 +20,12 @@ export interface WriteFormat<O = Record<string, unknown>> {
   extension(options: O): string;
   /** Writes the batches (columns in `schema` order; possibly none) as one part file at `file`. */
   writePart(file: string, schema: Schema, batches: readonly Batch[], options: O): void | Promise<void>;
+  /**
+   * Checks the options (names and values) and the schema's column types before the job runs, so
+   * that nothing is computed or written for a write that cannot succeed. Throws a KindlingError
+   * naming the option or column.
+   */
+  check?(schema: Schema, options: O): void;
 }
 
 /** The registered write formats, by name. */
