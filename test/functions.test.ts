@@ -8,7 +8,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { batchFromRows, valueGetter } from '../src/data/batch.js';
 import type { ColumnData } from '../src/data/column.js';
-import { ArithmeticOverflowError, IllegalArgumentError, TypeMismatchError } from '../src/errors.js';
+import { ArithmeticOverflowError, ExecutionError, IllegalArgumentError, TypeMismatchError } from '../src/errors.js';
 import { bindExpr } from '../src/expr/binder.js';
 import { compileExpr } from '../src/expr/codegen.js';
 import type { Expr, LiteralValue } from '../src/expr/expr.js';
@@ -102,14 +102,14 @@ describe('registry', () => {
       'to_date', 'to_timestamp', 'year', 'month', 'dayofmonth', 'day', 'dayofweek', 'dayofyear', 'quarter', 'hour',
       'minute', 'second', 'weekofyear', 'date_add', 'date_sub', 'datediff', 'add_months', 'months_between', 'last_day',
       'current_date', 'current_timestamp', 'date_format', 'unix_timestamp', 'from_unixtime', 'date_trunc', 'trunc',
-      'coalesce', 'nullif', 'nvl', 'ifnull', 'nvl2', 'if', 'iff',
+      'coalesce', 'nullif', 'nvl', 'ifnull', 'nvl2', 'if', 'iff', 'raise_error',
     ];
     for (const n of expected) expect(names, n).toContain(n);
     for (const n of names) expect(getScalar(n).doc.length, n).toBeGreaterThan(0);
   });
 
   it('marks the clock and random functions non-deterministic', () => {
-    for (const n of ['rand', 'randn', 'current_date', 'current_timestamp', 'unix_timestamp']) expect(getScalar(n).deterministic, n).toBe(false);
+    for (const n of ['rand', 'randn', 'current_date', 'current_timestamp', 'unix_timestamp', 'raise_error']) expect(getScalar(n).deterministic, n).toBe(false);
     expect(getScalar('abs').deterministic).not.toBe(false);
   });
 });
@@ -825,6 +825,17 @@ describe('conditional', () => {
     expect(() => bindExpr(call('if', S('x'), I(1), I(2)), new Schema([]))).toThrow(TypeMismatchError);
     const rows = [{ a: 1 }, { a: 5 }, { a: null }];
     expect(evalRows(call('if', call('gt', col('a'), I(2)), S('big'), S('small')), rows, schema(['a', 'int32']))).toEqual(['small', 'big', 'small']);
+  });
+
+  it('raise_error fails with its message when evaluated, only in the chosen branch', () => {
+    expect(() => ev(call('raise_error', S('boom: bad row')))).toThrow(/^boom: bad row$/);
+    expect(() => ev(call('raise_error', S('boom')))).toThrow(ExecutionError);
+    expect(() => ev(call('raise_error', lit(null, 'null')))).toThrow(/raise_error\(NULL\)/);
+    expect(ev(call('if', B(false), call('raise_error', S('boom')), I(1)))).toBe(1);
+    expect(typeOf(call('raise_error', S('x')))).toBe('null');
+    expect(() => bindExpr(call('raise_error', I(1)), new Schema([]))).toThrow(TypeMismatchError);
+    const rows = [{ a: 1 }, { a: 5 }];
+    expect(() => evalRows(call('if', call('gt', col('a'), I(2)), call('raise_error', S('a too big')), col('a')), rows, schema(['a', 'int32']))).toThrow('a too big');
   });
 
   it('nullif', () => {

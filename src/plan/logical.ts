@@ -130,6 +130,12 @@ export interface SubqueryNode {
   readonly item: Expr | null;
   /** Uncorrelated scalar: the subquery returns exactly one row (a global aggregate), so needs no reduction to one. */
   readonly singleRow: boolean;
+  /**
+   * Uncorrelated scalar that may return several rows: the message the job fails with when it
+   * does (SQL: Spark's "more than one row returned by a subquery used as an expression" and the
+   * subquery's position); null takes its first row (the DataFrame builder's default).
+   */
+  readonly tooManyRows: string | null;
   readonly schema: Schema;
 }
 

@@ -223,7 +223,9 @@ export abstract class SubqueryLowering extends ExpressionTranslator {
   }
 
   protected scalarUncorrelated(p: Extract<SubqueryPlan, { correlated: false }>, frame: Frame, pos: Pos): Expr {
-    return subqueryResult(this.applySubquery(frame, p.plan, { mode: 'scalar', singleRow: p.singleRow }, pos));
+    // Spark's run-time error when the subquery has several rows, naming where it is.
+    const tooManyRows = `more than one row returned by a subquery used as an expression: the scalar subquery at line ${pos.line}, column ${pos.column} (make it return one row, e.g. with an aggregate such as max(...) or LIMIT 1)`;
+    return subqueryResult(this.applySubquery(frame, p.plan, { mode: 'scalar', singleRow: p.singleRow, tooManyRows }, pos));
   }
 
   /** A correlated scalar subquery: aggregated per correlation value and left-joined (by rewrite_subqueries). */

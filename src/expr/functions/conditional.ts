@@ -1,10 +1,12 @@
 /**
- * Conditional functions: coalesce, nullif, nvl / ifnull, nvl2, if / iff. They handle nulls
+ * Conditional functions: coalesce, nullif, nvl / ifnull, nvl2, if / iff, and raise_error (which
+ * fails the job with its message, e.g. in a CASE branch). They handle nulls
  * themselves (`nulls: 'custom'`) and evaluate lazily like Spark: an argument that is not needed
  * for the row's result is not computed, so an error it would raise (an overflow, a bad pattern)
  * does not surface. Result types follow Spark's findWiderCommonType (numeric widening, date →
  * timestamp, string promotion).
  */
+import { ExecutionError } from '../../errors.js';
 import type { DataType } from '../../types.js';
 import { type FunctionRegistry, type ScalarFunctionDef, typeError } from '../function-defs.js';
 import { castTemplate } from '../runtime.js';
@@ -36,8 +38,27 @@ const coalesce: ScalarFunctionDef = {
   },
 };
 
+/** raise_error's runtime: the job fails with the message (Spark: USER_RAISED_EXCEPTION). */
+function raiseError(message: string | null): never {
+  throw new ExecutionError(message ?? 'raise_error(NULL) was called');
+}
+
 const DEFS: ScalarFunctionDef[] = [
   coalesce,
+  {
+    // Non-deterministic so it is never constant-folded: it raises when a row reaches it, at run time.
+    name: 'raise_error', arity: [1, 1], nulls: 'custom', deterministic: false,
+    doc: "raise_error(message): fails the job with an ExecutionError carrying the message when evaluated (use it in a CASE / if branch); its type is null",
+    resolve(argTypes, display) {
+      const t = argTypes[0]!;
+      if (t !== 'utf8' && t !== 'null') throw typeError(display, argTypes, 'a string message for raise_error');
+      return { type: 'null', argTypes: ['utf8'] };
+    },
+    generate(ctx, _argTypes, _type, out) {
+      const m = ctx.arg(0);
+      return `${ctx.constant(raiseError)}(${m.n} ? null : ${m.v}); ${out.n} = true; ${out.v} = null;`;
+    },
+  },
   {
     ...coalesce,
     name: 'nvl', aliases: ['ifnull'], arity: [2, 2],

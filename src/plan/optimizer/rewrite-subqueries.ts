@@ -10,7 +10,9 @@
  *    on the correlation keys with the residual `x = y OR x IS NULL OR y IS NULL`;
  *  - correlated `scalar` (an aggregate) → the subquery grouped by its correlation columns,
  *    left-joined on them (with a match flag so `count` gives 0, not null, for rows without a
- *    match); uncorrelated → a cross join with its one row;
+ *    match); uncorrelated → a cross join with its one row: a global aggregate as it is, a LIMIT 1
+ *    through `first` (null when empty), anything else through an aggregate of its row count and
+ *    first value that fails the job with `raise_error(tooManyRows)` when it has several rows;
  *  - `exists_value` / `in_value` (under OR, in SELECT) → a left join to the distinct keys plus a
  *    match flag (and, for IN, the subquery's row / non-null counts for SQL's null rules).
  * The rule is required for correctness (the physical planner has no subquery operator), so it
@@ -35,6 +37,7 @@ export interface SubquerySpec {
   readonly value?: Expr | null;
   readonly item?: Expr | null;
   readonly singleRow?: boolean;
+  readonly tooManyRows?: string | null;
 }
 
 /** Called with an input column a correlated scalar subquery's item uses outside its aggregates. */
@@ -50,6 +53,7 @@ export function subqueryNode(input: LogicalPlan, subquery: LogicalPlan, spec: Su
   const node: SubqueryNode = {
     kind: 'subquery', input, subquery, mode: spec.mode,
     correlation: spec.correlation ?? [], value: spec.value ?? null, item: spec.item ?? null, singleRow: spec.singleRow ?? false,
+    tooManyRows: spec.tooManyRows ?? null,
     schema: input.schema,
   };
   return { ...node, schema: rewriteSubquery(node, onUngrouped).schema };
@@ -141,11 +145,33 @@ function rewriteSubquery(node: SubqueryNode, onUngrouped: OnUngrouped = internal
     }
     case 'scalar': {
       if (correlated) return correlatedAggregateJoin(node, node.item!, onUngrouped);
-      const name = sub.schema.names[0]!;
-      // A global aggregate has exactly one row; anything else is reduced to one row (null when empty).
-      const one = node.singleRow ? sub : B.aggregate(sub, [], [alias({ kind: 'agg', fn: 'first', args: [ref(0, name)], distinct: false }, name)]);
-      return B.crossJoin(input, one);
+      if (node.singleRow) return B.crossJoin(input, sub); // a global aggregate: exactly one row
+      return B.crossJoin(input, oneRow(sub, atMostOneRow(sub) ? null : node.tooManyRows));
     }
+  }
+}
+
+/**
+ * A scalar subquery's one row (its first value, null when it has none). With `tooManyRows`, its
+ * row count is taken too, and the value is `CASE WHEN __n > 1 THEN raise_error(tooManyRows) ...`,
+ * so a subquery with several rows fails the job at run time, as Spark's does.
+ */
+function oneRow(sub: LogicalPlan, tooManyRows: string | null): LogicalPlan {
+  const name = sub.schema.names[0]!;
+  const first = alias({ kind: 'agg', fn: 'first', args: [ref(0, name)], distinct: false }, name);
+  if (tooManyRows === null) return B.aggregate(sub, [], [first]);
+  const agg = B.aggregate(sub, [], [alias({ kind: 'agg', fn: 'count', args: [], distinct: false }, '__n'), first]);
+  const check: Expr = { kind: 'case', branches: [[call('gt', ref(0, '__n'), lit(1, 'int64')), call('raise_error', lit(tooManyRows, 'utf8'))]], otherwise: ref(1, name) };
+  return B.project(agg, [check], [name]);
+}
+
+/** True when the plan yields at most one row whatever its input (a LIMIT 0/1, a global aggregate), seen through projections and filters. */
+function atMostOneRow(p: LogicalPlan): boolean {
+  switch (p.kind) {
+    case 'limit': return p.limit <= 1 || atMostOneRow(p.input);
+    case 'aggregate': return p.groupBy.length === 0;
+    case 'project': case 'filter': return atMostOneRow(p.input);
+    default: return false;
   }
 }
 
