@@ -4,12 +4,14 @@
  * (so the main thread can fail the job with the original message); a crash of the thread itself
  * surfaces in the pool as a rejected task and is retried there.
  */
+import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { allocateShared } from '../data/alloc.js';
 import { registerBuiltinCodecs } from './codecs.js';
 import { ExecContext } from './operator.js';
 import { type OpSpec, buildStage } from './plan-spec.js';
 import { type SharedBatch, shareBatch, unshareBatch } from './serde.js';
 import { type OutputSpec, executeTask } from './task.js';
+import { CONTROL_CANCEL, CONTROL_PHASE, PHASE_DONE, PHASE_RUNNING, cancelSignalOf } from './task-control.js';
 import type { PhysicalOp } from './operator.js';
 
 // Stages arrive as specs: rebuilt through the operator and source codecs.
@@ -29,6 +31,14 @@ export interface TaskRequest {
   readonly output: Omit<OutputSpec, 'bounds'> & { readonly bounds?: SharedBatch };
   /** Modules the worker imports once before running (e.g. UDF registrations). */
   readonly modules: readonly string[];
+  /** The task's control array (task-control.ts): cancellation flag and phase, in shared memory. */
+  readonly control: Int32Array;
+}
+
+/** What a worker receives when it starts (piscina's workerData). */
+export interface WorkerStartData {
+  /** Modules imported during start-up, before the worker reports ready. */
+  readonly modules: readonly string[];
 }
 
 /** What a task returns. */
@@ -37,6 +47,15 @@ export type TaskReply =
   | { readonly ok: false; readonly error: { name: string; message: string; file?: string; line?: number; stack?: string } };
 
 const loaded = new Set<string>();
+
+async function importModules(modules: readonly string[]): Promise<void> {
+  for (const m of modules) {
+    if (!loaded.has(m)) {
+      await importModule(m);
+      loaded.add(m);
+    }
+  }
+}
 
 /**
  * Imports a worker module. TypeScript modules (when running from sources under tsx) go through
@@ -84,19 +103,29 @@ function preorder(op: PhysicalOp, out: PhysicalOp[] = []): PhysicalOp[] {
   return out;
 }
 
+/**
+ * Start-up: the session's worker modules are imported now (not at the first task), then the
+ * pool is told this thread is ready; only then may the pool terminate it (see pool.ts). A module
+ * that fails to import fails every task of this worker with its error.
+ */
+const started = importModules((workerData as WorkerStartData | undefined)?.modules ?? []).finally(() => {
+  parentPort?.postMessage({ kindlingReady: threadId });
+});
+started.catch(() => {});
+
 /** Runs one task (the piscina handler). */
 export default async function runTask(req: TaskRequest): Promise<TaskReply> {
   const t0 = performance.now();
+  const control = req.control;
   try {
-    for (const m of req.modules) {
-      if (!loaded.has(m)) {
-        await importModule(m);
-        loaded.add(m);
-      }
-    }
+    await started;
+    await importModules(req.modules);
+    // Cancelled while queued or while this worker started: do nothing.
+    if (Atomics.load(control, CONTROL_CANCEL) !== 0) return { ok: false, error: { name: 'ExecutionError', message: 'job cancelled' } };
+    Atomics.store(control, CONTROL_PHASE, PHASE_RUNNING);
     internStrings(req);
     const root = buildStage(req.stage, req.inputs, req.memory);
-    const ctx = new ExecContext();
+    const ctx = new ExecContext(cancelSignalOf(control));
     const output = (req.output.kind === 'range'
       ? { ...req.output, bounds: unshareBatch(req.output.bounds!) }
       : req.output) as OutputSpec;
@@ -112,5 +141,7 @@ export default async function runTask(req: TaskRequest): Promise<TaskReply> {
   } catch (err) {
     const e = err as Error & { file?: string; line?: number };
     return { ok: false, error: { name: e?.name ?? 'Error', message: e?.message ?? String(err), file: e?.file, line: e?.line, stack: e?.stack } };
+  } finally {
+    Atomics.store(control, CONTROL_PHASE, PHASE_DONE);
   }
 }
