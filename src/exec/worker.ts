@@ -104,17 +104,18 @@ function preorder(op: PhysicalOp, out: PhysicalOp[] = []): PhysicalOp[] {
 }
 
 /**
- * Start-up: the session's worker modules are imported now (not at the first task), then the
- * pool is told this thread is ready; only then may the pool terminate it (see pool.ts). A module
- * that fails to import fails every task of this worker with its error.
+ * Start-up: the session's worker modules are imported while the worker starts, and the pool is
+ * told this thread is ready once they are (only then may it be terminated, see pool.ts). Piscina
+ * awaits the default export before it reports the worker ready and waits for tasks, so the
+ * imports finish before the first task (piscina's idle loop blocks the event loop). A module that
+ * fails to import fails every task of this worker with its error.
  */
 const started = importModules((workerData as WorkerStartData | undefined)?.modules ?? []).finally(() => {
   parentPort?.postMessage({ kindlingReady: threadId });
 });
-started.catch(() => {});
 
 /** Runs one task (the piscina handler). */
-export default async function runTask(req: TaskRequest): Promise<TaskReply> {
+async function runTask(req: TaskRequest): Promise<TaskReply> {
   const t0 = performance.now();
   const control = req.control;
   try {
@@ -145,3 +146,6 @@ export default async function runTask(req: TaskRequest): Promise<TaskReply> {
     Atomics.store(control, CONTROL_PHASE, PHASE_DONE);
   }
 }
+
+/** The piscina handler, once start-up is over (piscina awaits a promised default export). */
+export default started.then(() => runTask, () => runTask);
