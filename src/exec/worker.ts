@@ -2,7 +2,9 @@
  * Worker-thread entry point (piscina): rebuilds a stage from its spec, runs one partition, and
  * returns the output with its buffers in shared memory. Deterministic errors come back as data
  * (so the main thread can fail the job with the original message); a crash of the thread itself
- * surfaces in the pool as a rejected task and is retried there.
+ * surfaces in the pool as a rejected task and is retried there. Worker modules load at start-up;
+ * each task carries a shared control array (task-control.ts) through which it learns that its
+ * job was cancelled and tells the pool when it runs.
  */
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { allocateShared } from '../data/alloc.js';
