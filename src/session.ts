@@ -2,6 +2,7 @@
  * Session (PySpark's SparkSession): configuration, the entry points that create DataFrames
  * (read, createDataFrame, range), the temp-view catalog, and lifecycle (stop).
  */
+import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -192,6 +193,8 @@ export class Session {
       progress: options.progress ?? true,
       workerHeapMB: options.workerHeapMB,
     };
+    // Every running job listens for stop() (and stops listening when it ends): not a leak.
+    setMaxListeners(0, this.stopping.signal);
     const heap = options.workerHeapMB;
     if (heap !== undefined && !(Number.isInteger(heap) && heap >= 16)) throw new IllegalArgumentError(`workerHeapMB must be an integer number of MiB of at least 16, got ${heap}`);
   }
