@@ -2,6 +2,7 @@
  * Session (PySpark's SparkSession): configuration, the entry points that create DataFrames
  * (read, createDataFrame, range), the temp-view catalog, and lifecycle (stop).
  */
+import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,7 +11,7 @@ import { Batch, BATCH_SIZE, batchFromRows } from './data/batch.js';
 import { tableToBatches } from './data/arrow.js';
 import { DataFrame } from './dataframe.js';
 import { sqlToDataFrame } from './sql/planner.js';
-import { AnalysisError, ArithmeticOverflowError, IllegalArgumentError, didYouMean } from './errors.js';
+import { AnalysisError, ArithmeticOverflowError, ExecutionError, IllegalArgumentError, didYouMean } from './errors.js';
 import { argError, expectInteger, expectName, expectString } from './api-args.js';
 import { type JobEvents, type JobResult, type RunOptions, runJob } from './exec/scheduler.js';
 import { CacheManager } from './cache.js';
@@ -44,6 +45,12 @@ export interface SessionOptions {
   workerModules?: string[];
   /** Show a progress bar on stderr for jobs longer than a second when stderr is a TTY (default true). */
   progress?: boolean;
+  /**
+   * Heap limit of each worker thread in MiB (V8's old generation; default: V8's own limit). A task
+   * that exceeds it kills its worker: the task is retried like any worker death, then the job fails
+   * with an ExecutionError. Like spark.executor.memory for a Spark executor.
+   */
+  workerHeapMB?: number;
 }
 
 /** Temp views by name (case-insensitive, like Spark). */
@@ -162,8 +169,10 @@ function rangeBound(v: unknown, name: string): number {
 /** The entry point: holds configuration and creates DataFrames. */
 export class Session {
   /** Resolved options. */
-  readonly options: Required<SessionOptions>;
+  readonly options: Required<Omit<SessionOptions, 'workerHeapMB'>> & Pick<SessionOptions, 'workerHeapMB'>;
   private pool: WorkerPool | null = null;
+  /** Aborted by stop(): cancels the jobs still running. */
+  private readonly stopping = new AbortController();
   private readonly listeners = new Map<keyof JobEvents, Set<(payload: never) => void>>();
   /** Temp views. */
   readonly catalog = new Catalog();
@@ -197,7 +206,12 @@ export class Session {
       maxTaskRetries: options.maxTaskRetries ?? 3,
       workerModules: (options.workerModules ?? []).map(resolveModule),
       progress: options.progress ?? true,
+      workerHeapMB: options.workerHeapMB,
     };
+    // Every running job listens for stop() (and stops listening when it ends): not a leak.
+    setMaxListeners(0, this.stopping.signal);
+    const heap = options.workerHeapMB;
+    if (heap !== undefined && !(Number.isInteger(heap) && heap >= 16)) throw new IllegalArgumentError(`workerHeapMB must be an integer number of MiB of at least 16, got ${heap}`);
   }
 
   /** Subscribes to job events: 'jobStart', 'stageSubmitted', 'taskEnd', 'stageCompleted', 'jobEnd'. Returns an unsubscribe function. */
@@ -214,13 +228,17 @@ export class Session {
   /** @internal How jobs of this session run (pool, worker modules, events, cancellation). */
   runOptions(signal?: AbortSignal): RunOptions {
     this.checkOpen();
-    if (!this.pool && this.options.threads > 1) this.pool = acquirePool(this.options.threads, this.options.maxTaskRetries);
+    if (!this.pool && this.options.threads > 1) {
+      const { threads, maxTaskRetries, workerModules: modules, workerHeapMB } = this.options;
+      this.pool = acquirePool({ threads, maxTaskRetries, modules, workerHeapMB });
+    }
     const progress = this.options.progress && process.stderr.isTTY ? new ProgressReporter(process.stderr) : null;
     const emit = <K extends keyof JobEvents>(event: K, payload: JobEvents[K]) => {
       progress?.handle(event, payload);
       for (const l of this.listeners.get(event) ?? []) (l as (p: JobEvents[K]) => void)(payload);
     };
-    return { pool: this.pool, modules: this.options.workerModules, emit, ...(signal ? { signal } : {}) };
+    // A job ends when its caller aborts it or when the session stops, whichever comes first.
+    return { pool: this.pool, modules: this.options.workerModules, emit, stopSignal: this.stopping.signal, ...(signal ? { signal } : {}) };
   }
 
   /** Creates a session. */
@@ -352,9 +370,14 @@ export class Session {
     return this.fromSource(source);
   }
 
-  /** Stops the session and terminates its worker threads. Further use raises an error. */
+  /**
+   * Stops the session and terminates its worker threads. Further use raises an error. Jobs still
+   * running fail with an ExecutionError "job cancelled because the session was stopped" (their
+   * tasks are not retried).
+   */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort(new ExecutionError('job cancelled because the session was stopped (Session.stop() was called while it ran)'));
     const pool = this.pool;
     this.pool = null;
     if (pool) await releasePool(pool);

@@ -1,11 +1,15 @@
 /**
  * The worker pool: piscina threads running `worker.ts` (under tsx, from the TypeScript sources)
  * or `worker.js` (from the built dist/). Retries a task whose worker died; cancels with an
- * AbortSignal; `close()` terminates every thread.
+ * AbortSignal (no retries after that); `close()` terminates every thread. Every error of piscina
+ * and its workers becomes a task's (so a job's) error or is logged and dropped, never an
+ * unhandled 'error' event.
  */
 import { Piscina } from 'piscina';
 import { ExecutionError, KindlingError } from '../errors.js';
-import type { TaskReply, TaskRequest } from './worker.js';
+import { debuglog } from 'node:util';
+import { CONTROL_CANCEL, CONTROL_PHASE, PHASE_RUNNING, newTaskControl } from './task-control.js';
+import type { TaskReply, TaskRequest, WorkerStartData } from './worker.js';
 
 /** Errors a worker reports for deterministic failures are rebuilt with their original class. */
 import * as Errors from '../errors.js';
@@ -43,17 +47,30 @@ function rebuildError(e: { name: string; message: string; file?: string; line?: 
   return err;
 }
 
+/** Options a pool is created with (pools with equal options are shared). */
+export interface PoolOptions {
+  readonly threads: number;
+  /** Retries of a task whose worker died (task attempts = retries + 1). */
+  readonly maxTaskRetries: number;
+  /** Modules every worker imports while it starts, before it reports ready. */
+  readonly modules: readonly string[];
+  /** Old-generation heap limit of each worker in MiB (undefined: V8's default). */
+  readonly workerHeapMB?: number | undefined;
+}
+
+const debug = debuglog('kindling');
+
 const shared = new Map<string, { pool: WorkerPool; refs: number }>();
 
 /**
- * A pool shared by every session with the same thread count and retry setting (worker start-up
- * is paid once per process); released when its last session stops.
+ * A pool shared by every session with the same options (worker start-up is paid once per
+ * process); released when its last session stops.
  */
-export function acquirePool(threads: number, maxTaskRetries: number): WorkerPool {
-  const key = `${threads}/${maxTaskRetries}`;
+export function acquirePool(options: PoolOptions): WorkerPool {
+  const key = JSON.stringify([options.threads, options.maxTaskRetries, options.modules, options.workerHeapMB ?? null]);
   let entry = shared.get(key);
   if (!entry) {
-    entry = { pool: new WorkerPool(threads, maxTaskRetries), refs: 0 };
+    entry = { pool: new WorkerPool(options), refs: 0 };
     shared.set(key, entry);
   }
   entry.refs++;
@@ -74,23 +91,76 @@ export async function releasePool(pool: WorkerPool): Promise<void> {
   await pool.close();
 }
 
-/** A pool of worker threads. */
+/** Why a job was cancelled: the reason of its signal when that is an Error, else a generic message. */
+export function cancellationError(signal: AbortSignal): ExecutionError {
+  const r: unknown = signal.reason;
+  if (r instanceof ExecutionError) return new ExecutionError(r.message);
+  return new ExecutionError('job cancelled');
+}
+
+/** How long a running task may take to notice its job was cancelled before its worker is terminated. */
+const CANCEL_GRACE_MS = 200;
+/** Longest wait, when closing, for workers still starting up (never terminated mid start-up). */
+const STARTUP_WAIT_MS = 30_000;
+
+/**
+ * A pool of worker threads.
+ *
+ * Every error of piscina and its workers ends up in exactly one place: a task's error goes to
+ * that task's promise (and so to the job); an error that arrives after its task was settled (a
+ * reply or an out-of-memory report from a worker already terminated because its job was
+ * cancelled) is logged under NODE_DEBUG=kindling and dropped: it never reaches an event handler
+ * that would end the process. Workers are terminated only once they have finished starting
+ * (worker.ts posts a ready message after its imports): terminating a thread whose module graph
+ * is still being instantiated can abort the whole process inside V8.
+ */
 export class WorkerPool {
   private readonly piscina: Piscina;
+  /** Thread ids of workers whose start-up (imports, worker modules) completed. */
+  private readonly ready = new Set<number>();
+  private closing = false;
+  /** Errors piscina reported with no task to attach them to (late arrivals); for tests and diagnostics. */
+  strayErrors = 0;
+  readonly threads: number;
   /** Number of retries after a worker crash (task attempts = retries + 1). */
-  constructor(readonly threads: number, readonly maxTaskRetries: number) {
+  readonly maxTaskRetries: number;
+
+  constructor(options: PoolOptions) {
+    this.threads = options.threads;
+    this.maxTaskRetries = options.maxTaskRetries;
     const { filename, execArgv } = workerFile();
-    this.piscina = new Piscina({ filename, minThreads: threads, maxThreads: threads, execArgv, idleTimeout: 60_000, concurrentTasksPerWorker: 1 });
+    const resourceLimits = options.workerHeapMB !== undefined ? { maxOldGenerationSizeMb: options.workerHeapMB } : undefined;
+    this.piscina = new Piscina({
+      filename, minThreads: options.threads, maxThreads: options.threads, execArgv, idleTimeout: 60_000, concurrentTasksPerWorker: 1,
+      workerData: { modules: options.modules } satisfies WorkerStartData,
+      ...(resourceLimits ? { resourceLimits } : {}),
+    });
+    this.piscina.on('error', (err: unknown) => {
+      this.strayErrors++;
+      debug('dropped a pool error that no task was waiting for: %s', (err as Error)?.message ?? String(err));
+    });
+    this.piscina.on('message', (m: unknown) => {
+      const id = (m as { kindlingReady?: number } | null)?.kindlingReady;
+      if (typeof id === 'number') this.ready.add(id);
+    });
+    this.piscina.on('workerDestroy', (w: { id: number }) => this.ready.delete(w.id));
   }
 
-  /** Runs a task, retrying on worker death; deterministic failures throw TaskError. */
-  async run(req: TaskRequest, signal?: AbortSignal, onRetry?: (attempt: number, err: unknown) => void): Promise<Extract<TaskReply, { ok: true }>> {
+  /**
+   * Runs a task, retrying on worker death; deterministic failures throw TaskError. When `signal`
+   * aborts, rejects at once with the signal's cancellation error and never retries; the task is
+   * told through shared memory and stops at its next batch, or its worker is terminated after a
+   * short grace period (a function that never returns).
+   */
+  async run(req: Omit<TaskRequest, 'control'>, signal?: AbortSignal, onRetry?: (attempt: number, err: unknown) => void): Promise<Extract<TaskReply, { ok: true }>> {
     for (let attempt = 0; ; attempt++) {
+      if (signal?.aborted) throw cancellationError(signal);
       let reply: TaskReply;
       try {
-        reply = (await this.piscina.run(req, signal ? { signal } : {})) as TaskReply;
+        reply = await this.attempt(req, signal);
       } catch (err) {
-        if (signal?.aborted) throw new ExecutionError('job cancelled');
+        if (signal?.aborted) throw cancellationError(signal);
+        if (this.closing) throw new ExecutionError('job cancelled because its worker pool was closed (the session was stopped)');
         if (attempt >= this.maxTaskRetries) {
           throw new ExecutionError(`task failed ${attempt + 1} time(s) because its worker died: ${(err as Error)?.message ?? String(err)}`, { cause: err });
         }
@@ -102,8 +172,44 @@ export class WorkerPool {
     }
   }
 
-  /** Terminates every worker thread. */
+  /** One attempt of a task; settles as soon as `signal` aborts (the worker is stopped behind it). */
+  private attempt(req: Omit<TaskRequest, 'control'>, signal?: AbortSignal): Promise<TaskReply> {
+    const control = newTaskControl();
+    const kill = new AbortController();
+    const task = this.piscina.run({ ...req, control } satisfies TaskRequest, { signal: kill.signal }) as Promise<TaskReply>;
+    if (!signal) return task;
+    return new Promise<TaskReply>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const onAbort = () => {
+        reject(cancellationError(signal));
+        Atomics.store(control, CONTROL_CANCEL, 1);
+        // Queued or not yet started: the worker sees the flag before it begins and returns at once.
+        // Running: it stops at its next batch; if it does not (a function that never returns),
+        // its worker — started up, so safe to terminate — is terminated.
+        timer = setTimeout(() => {
+          if (Atomics.load(control, CONTROL_PHASE) === PHASE_RUNNING) kill.abort();
+        }, CANCEL_GRACE_MS);
+        timer.unref();
+      };
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+      task.then(resolve, reject).finally(() => {
+        signal.removeEventListener('abort', onAbort);
+        if (timer) clearTimeout(timer);
+      });
+    });
+  }
+
+  /**
+   * Terminates every worker thread, after waiting for the ones still starting up to finish
+   * (bounded); tasks still running fail with a cancellation error.
+   */
   async close(): Promise<void> {
+    this.closing = true;
+    const deadline = performance.now() + STARTUP_WAIT_MS;
+    while (this.piscina.threads.some((t) => !this.ready.has(t.threadId)) && performance.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
     await this.piscina.destroy();
   }
 

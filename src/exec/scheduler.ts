@@ -18,7 +18,7 @@ import { ExchangeOp } from './exchange.js';
 import { ExecContext, type PhysicalOp } from './operator.js';
 import { type MorselPlan, MorselSource, morselScan, morselsOf, partitionsOfRun, withScanSource } from './morsels.js';
 import { InputOp, type MemoryInput, NotSerializable, type OpSpec, describeStage, onlyPartitions, partitionsRead, sharedPartitions } from './plan-spec.js';
-import { TaskError, type WorkerPool } from './pool.js';
+import { TaskError, type WorkerPool, cancellationError } from './pool.js';
 import { batchBytes, shareBatch, unshareBatch } from './serde.js';
 import { type OutputSpec, bucketCount, chooseBounds, executeTask } from './task.js';
 import type { TaskRequest } from './worker.js';
@@ -55,6 +55,8 @@ export interface RunOptions {
   readonly modules: readonly string[];
   readonly emit?: JobListener;
   readonly signal?: AbortSignal;
+  /** A second cancellation source, aborted by Session.stop() (its reason is the error jobs fail with). */
+  readonly stopSignal?: AbortSignal;
 }
 
 /** Result of running a job. */
@@ -97,16 +99,32 @@ class Job {
   private stageIds = new Map<PhysicalOp, number>();
   private nextStage = 0;
   private readonly abort = new AbortController();
+  /** Set when the job was cancelled from outside (caller's signal, session stop): its reason says why. */
+  private cancelledBy: AbortSignal | undefined;
+  private readonly unlisten: (() => void)[] = [];
 
   constructor(readonly root: PhysicalOp, readonly opts: RunOptions) {
     // Every running task listens to the job's signal (piscina): not a leak.
     setMaxListeners(0, this.abort.signal);
-    if (opts.signal) {
-      if (opts.signal.aborted) this.abort.abort();
-      opts.signal.addEventListener('abort', () => this.abort.abort(), { once: true });
+    for (const signal of [opts.signal, opts.stopSignal]) {
+      if (!signal) continue;
+      const cancel = () => {
+        this.cancelledBy ??= signal;
+        this.abort.abort(signal.reason);
+      };
+      if (signal.aborted) cancel();
+      else {
+        signal.addEventListener('abort', cancel, { once: true });
+        this.unlisten.push(() => signal.removeEventListener('abort', cancel));
+      }
     }
     this.ctx = new ExecContext(this.abort.signal);
     this.ctx.materializeExchange = (ex) => this.materialize(ex as ExchangeOp);
+  }
+
+  /** Stops listening to the outside signals (the session's lives longer than the job). */
+  dispose(): void {
+    for (const f of this.unlisten) f();
   }
 
   private stageId(op: PhysicalOp): number {
@@ -199,7 +217,7 @@ class Job {
           // Send each task only the partitions it reads (not every shared buffer of the stage);
           // a morsel-driven task, the partitions its run of morsels covers.
           const reads = partitionsRead(root, split ? 0 : part);
-          const req: TaskRequest = {
+          const req: Omit<TaskRequest, 'control'> = {
             stage: spec!,
             partition: part,
             inputs: shared.map((parts, i) => onlyPartitions(parts, reads.get(inputs[i]!))),
@@ -209,6 +227,7 @@ class Job {
           };
           let reply;
           try {
+            // The pool adds the task's control array (cancellation flag and phase).
             reply = await pool.run(req, this.abort.signal, () => retries++);
           } catch (err) {
             throw this.taskFailure(err, stageId, part, description);
@@ -242,7 +261,7 @@ class Job {
   private taskFailure(err: unknown, stageId: number, part: number, description: string): Error {
     this.abort.abort();
     const original = err instanceof TaskError ? err.original : (err as Error);
-    if (this.opts.signal?.aborted) return new ExecutionError('job cancelled');
+    if (this.cancelledBy) return cancellationError(this.cancelledBy);
     const where = ` [stage ${stageId} (${description}), partition ${part}]`;
     if (original instanceof KindlingError) {
       if (!original.message.includes('[stage ')) original.message += where;
@@ -273,6 +292,8 @@ export async function runPhysical(physical: PhysicalOp, opts: RunOptions): Promi
   } catch (err) {
     opts.emit?.('jobEnd', { jobId: job.id, timeMs: performance.now() - t0, succeeded: false, error: err as Error, stages: job.stages });
     throw err;
+  } finally {
+    job.dispose();
   }
 }
 

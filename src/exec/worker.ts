@@ -2,14 +2,18 @@
  * Worker-thread entry point (piscina): rebuilds a stage from its spec, runs one partition, and
  * returns the output with its buffers in shared memory. Deterministic errors come back as data
  * (so the main thread can fail the job with the original message); a crash of the thread itself
- * surfaces in the pool as a rejected task and is retried there.
+ * surfaces in the pool as a rejected task and is retried there. Worker modules load at start-up;
+ * each task carries a shared control array (task-control.ts) through which it learns that its
+ * job was cancelled and tells the pool when it runs.
  */
+import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { allocateShared } from '../data/alloc.js';
 import { registerBuiltinCodecs } from './codecs.js';
 import { ExecContext } from './operator.js';
 import { type OpSpec, buildStage } from './plan-spec.js';
 import { type SharedBatch, shareBatch, unshareBatch } from './serde.js';
 import { type OutputSpec, executeTask } from './task.js';
+import { CONTROL_CANCEL, CONTROL_PHASE, PHASE_DONE, PHASE_RUNNING, cancelSignalOf } from './task-control.js';
 import type { PhysicalOp } from './operator.js';
 
 // Stages arrive as specs: rebuilt through the operator and source codecs.
@@ -29,6 +33,14 @@ export interface TaskRequest {
   readonly output: Omit<OutputSpec, 'bounds'> & { readonly bounds?: SharedBatch };
   /** Modules the worker imports once before running (e.g. UDF registrations). */
   readonly modules: readonly string[];
+  /** The task's control array (task-control.ts): cancellation flag and phase, in shared memory. */
+  readonly control: Int32Array;
+}
+
+/** What a worker receives when it starts (piscina's workerData). */
+export interface WorkerStartData {
+  /** Modules imported during start-up, before the worker reports ready. */
+  readonly modules: readonly string[];
 }
 
 /** What a task returns. */
@@ -37,6 +49,15 @@ export type TaskReply =
   | { readonly ok: false; readonly error: { name: string; message: string; file?: string; line?: number; stack?: string } };
 
 const loaded = new Set<string>();
+
+async function importModules(modules: readonly string[]): Promise<void> {
+  for (const m of modules) {
+    if (!loaded.has(m)) {
+      await importModule(m);
+      loaded.add(m);
+    }
+  }
+}
 
 /**
  * Imports a worker module. TypeScript modules (when running from sources under tsx) go through
@@ -84,19 +105,30 @@ function preorder(op: PhysicalOp, out: PhysicalOp[] = []): PhysicalOp[] {
   return out;
 }
 
+/**
+ * Start-up: the session's worker modules are imported while the worker starts, and the pool is
+ * told this thread is ready once they are (only then may it be terminated, see pool.ts). Piscina
+ * awaits the default export before it reports the worker ready and waits for tasks, so the
+ * imports finish before the first task (piscina's idle loop blocks the event loop). A module that
+ * fails to import fails every task of this worker with its error.
+ */
+const started = importModules((workerData as WorkerStartData | undefined)?.modules ?? []).finally(() => {
+  parentPort?.postMessage({ kindlingReady: threadId });
+});
+
 /** Runs one task (the piscina handler). */
-export default async function runTask(req: TaskRequest): Promise<TaskReply> {
+async function runTask(req: TaskRequest): Promise<TaskReply> {
   const t0 = performance.now();
+  const control = req.control;
   try {
-    for (const m of req.modules) {
-      if (!loaded.has(m)) {
-        await importModule(m);
-        loaded.add(m);
-      }
-    }
+    await started;
+    await importModules(req.modules);
+    // Cancelled while queued or while this worker started: do nothing.
+    if (Atomics.load(control, CONTROL_CANCEL) !== 0) return { ok: false, error: { name: 'ExecutionError', message: 'job cancelled' } };
+    Atomics.store(control, CONTROL_PHASE, PHASE_RUNNING);
     internStrings(req);
     const root = buildStage(req.stage, req.inputs, req.memory);
-    const ctx = new ExecContext();
+    const ctx = new ExecContext(cancelSignalOf(control));
     const output = (req.output.kind === 'range'
       ? { ...req.output, bounds: unshareBatch(req.output.bounds!) }
       : req.output) as OutputSpec;
@@ -112,5 +144,10 @@ export default async function runTask(req: TaskRequest): Promise<TaskReply> {
   } catch (err) {
     const e = err as Error & { file?: string; line?: number };
     return { ok: false, error: { name: e?.name ?? 'Error', message: e?.message ?? String(err), file: e?.file, line: e?.line, stack: e?.stack } };
+  } finally {
+    Atomics.store(control, CONTROL_PHASE, PHASE_DONE);
   }
 }
+
+/** The piscina handler, once start-up is over (piscina awaits a promised default export). */
+export default started.then(() => runTask, () => runTask);
