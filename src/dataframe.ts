@@ -13,7 +13,7 @@ import { IllegalArgumentError } from './errors.js';
 import { resolveColumn } from './expr/binder.js';
 import type { Expr } from './expr/expr.js';
 import { formatDouble, formatDate, formatTimestamp } from './expr/runtime.js';
-import { runJob, prepare } from './exec/scheduler.js';
+import { runJob, prepare, streamPhysical } from './exec/scheduler.js';
 import * as B from './plan/builder.js';
 import { explainString } from './plan/explain.js';
 import { type LogicalPlan, qualify } from './plan/logical.js';
@@ -344,16 +344,23 @@ export class DataFrame {
 
   // ------------------------------------------------------------------ actions
 
-  /** @internal Runs the plan and returns the result batches in order. */
-  async execute(signal?: AbortSignal): Promise<{ schema: Schema; batches: Batch[] }> {
-    const res = await runJob(await this.session.resolveCaches(this.plan), this.session.plannerConfig(), this.session.runOptions(signal));
+  /**
+   * @internal Runs the plan and returns the result batches in order. `asRows`: the caller turns them
+   * into row objects, so maxResultSize also counts an estimate of each row's heap size.
+   */
+  async execute(signal?: AbortSignal, asRows = false): Promise<{ schema: Schema; batches: Batch[] }> {
+    const opts = this.session.runOptions(signal);
+    const res = await runJob(await this.session.resolveCaches(this.plan), this.session.plannerConfig(), asRows ? { ...opts, resultRowBytes: rowObjectBytes(this.schema) } : opts);
     this.session.lastJob = res;
     return { schema: this.schema, batches: res.partitions.flat() };
   }
 
-  /** All rows as plain objects. Pass `{ signal }` to cancel the job. */
+  /**
+   * All rows as plain objects. Pass `{ signal }` to cancel the job. Fails with a ResultTooLargeError
+   * when the result would exceed the session's `maxResultSize`; use `toLocalIterator()` or `write` then.
+   */
   async collect(options: ActionOptions = {}): Promise<Row[]> {
-    const { schema, batches } = await this.execute(options.signal);
+    const { schema, batches } = await this.execute(options.signal, true);
     return concatBatches(schema, batches.map((b) => new Batch(schema, b.columns, b.numRows))).toRows();
   }
 
@@ -361,6 +368,29 @@ export class DataFrame {
   async toArrow(options: ActionOptions = {}): Promise<arrow.Table> {
     const { schema, batches } = await this.execute(options.signal);
     return batchesToTable(schema, batches);
+  }
+
+  /**
+   * The rows as an async iterator (PySpark's `toLocalIterator()`), in the same order as `collect()`.
+   * Runs one job: the stages before the last run once (a shuffle's output, e.g. of `orderBy`, stays in
+   * memory until the iteration ends), then the last stage runs one partition at a time, each fetched
+   * when the previous one is consumed, so at most one result partition is held at once. Not limited by
+   * `maxResultSize`. Stopping the iteration early (`break`) ends the job.
+   */
+  async *toLocalIterator(options: ActionOptions = {}): AsyncGenerator<Row> {
+    for await (const part of this.resultPartitions(options.signal)) for (const b of part) yield* b.toRows();
+  }
+
+  /** Like `toLocalIterator()`, but yields apache-arrow RecordBatches (each result partition's batches) instead of rows. */
+  async *toLocalIteratorBatches(options: ActionOptions = {}): AsyncGenerator<arrow.RecordBatch> {
+    for await (const part of this.resultPartitions(options.signal)) if (part.length > 0) yield* batchesToTable(this.schema, part).batches;
+  }
+
+  /** The result stage's partitions in order, one at a time (see toLocalIterator). */
+  private async *resultPartitions(signal?: AbortSignal): AsyncGenerator<Batch[]> {
+    const schema = this.schema;
+    const { physical } = prepare(await this.session.resolveCaches(this.plan), this.session.plannerConfig());
+    for await (const part of streamPhysical(physical, this.session.runOptions(signal))) yield part.map((b) => new Batch(schema, b.columns, b.numRows));
   }
 
   /** Number of rows. Pass `{ signal }` to cancel the job. */
@@ -542,6 +572,11 @@ function formatBytes(n: number): string {
   if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MiB`;
   if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
   return `${n} B`;
+}
+
+/** Estimated heap bytes of one row object of this schema (object header plus a slot and a boxed value per field). */
+function rowObjectBytes(schema: Schema): number {
+  return 32 + 24 * schema.fields.length;
 }
 
 /** Formats a value for show(). */

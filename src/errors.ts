@@ -66,6 +66,11 @@ export class ExecutionError extends KindlingError {
   override name = 'ExecutionError';
 }
 
+/** A job's result outgrew the session's `maxResultSize` (like Spark's spark.driver.maxResultSize). */
+export class ResultTooLargeError extends ExecutionError {
+  override name = 'ResultTooLargeError';
+}
+
 /** Levenshtein distance, used for "did you mean" suggestions. */
 export function editDistance(a: string, b: string): number {
   const m = a.length;

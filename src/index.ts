@@ -33,6 +33,7 @@ export {
   IllegalArgumentError,
   ParseError,
   ExecutionError,
+  ResultTooLargeError,
 } from './errors.js';
 export type { CsvReadOptions, CsvWriteOptions } from './io/csv.js';
 export type { ParquetWriteOptions } from './io/parquet.js';

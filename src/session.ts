@@ -5,6 +5,7 @@
 import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { pathToFileURL } from 'node:url';
 import * as arrow from 'apache-arrow';
 import { Batch, BATCH_SIZE, batchFromRows } from './data/batch.js';
@@ -51,6 +52,14 @@ export interface SessionOptions {
    * with an ExecutionError. Like spark.executor.memory for a Spark executor.
    */
   workerHeapMB?: number;
+  /**
+   * Largest result in bytes that `collect()`, `toArrow()`, `take()` and `show()` gather in the main
+   * thread, like spark.driver.maxResultSize (default: a quarter of the main thread's heap limit, at
+   * most 1 GiB; 0 = unlimited). Checked as each result partition arrives: columnar bytes, plus an
+   * estimate of each row object's heap size for `collect()`. Past it the job fails with a
+   * ResultTooLargeError; `df.toLocalIterator()` streams results without this limit.
+   */
+  maxResultSize?: number;
 }
 
 /** Temp views by name (case-insensitive, like Spark). */
@@ -207,11 +216,14 @@ export class Session {
       workerModules: (options.workerModules ?? []).map(resolveModule),
       progress: options.progress ?? true,
       workerHeapMB: options.workerHeapMB,
+      maxResultSize: options.maxResultSize ?? Math.min(2 ** 30, Math.floor(v8.getHeapStatistics().heap_size_limit / 4)),
     };
     // Every running job listens for stop() (and stops listening when it ends): not a leak.
     setMaxListeners(0, this.stopping.signal);
     const heap = options.workerHeapMB;
     if (heap !== undefined && !(Number.isInteger(heap) && heap >= 16)) throw new IllegalArgumentError(`workerHeapMB must be an integer number of MiB of at least 16, got ${heap}`);
+    const mrs = this.options.maxResultSize;
+    if (!(Number.isSafeInteger(mrs) && mrs >= 0)) throw new IllegalArgumentError(`maxResultSize must be a whole number of bytes (0 = unlimited), got ${String(mrs)}`);
   }
 
   /** Subscribes to job events: 'jobStart', 'stageSubmitted', 'taskEnd', 'stageCompleted', 'jobEnd'. Returns an unsubscribe function. */
@@ -238,7 +250,7 @@ export class Session {
       for (const l of this.listeners.get(event) ?? []) (l as (p: JobEvents[K]) => void)(payload);
     };
     // A job ends when its caller aborts it or when the session stops, whichever comes first.
-    return { pool: this.pool, modules: this.options.workerModules, emit, stopSignal: this.stopping.signal, ...(signal ? { signal } : {}) };
+    return { pool: this.pool, modules: this.options.workerModules, emit, stopSignal: this.stopping.signal, maxResultSize: this.options.maxResultSize, ...(signal ? { signal } : {}) };
   }
 
   /** Creates a session. */

@@ -9,7 +9,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { Batch } from '../data/batch.js';
-import { ExecutionError, KindlingError } from '../errors.js';
+import { ExecutionError, KindlingError, ResultTooLargeError } from '../errors.js';
 import { optimize } from '../plan/optimizer/index.js';
 import type { LogicalPlan } from '../plan/logical.js';
 import { type PlannerConfig, planPhysical } from '../plan/physical.js';
@@ -57,6 +57,10 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** A second cancellation source, aborted by Session.stop() (its reason is the error jobs fail with). */
   readonly stopSignal?: AbortSignal;
+  /** Largest result the job may gather (bytes; 0 or absent = unlimited), like spark.driver.maxResultSize. */
+  readonly maxResultSize?: number;
+  /** Estimated heap bytes per result row, counted toward maxResultSize (collect() turns rows into objects). */
+  readonly resultRowBytes?: number;
 }
 
 /** Result of running a job. */
@@ -102,6 +106,8 @@ class Job {
   /** Set when the job was cancelled from outside (caller's signal, session stop): its reason says why. */
   private cancelledBy: AbortSignal | undefined;
   private readonly unlisten: (() => void)[] = [];
+  /** Bytes of result partitions gathered so far (checked against maxResultSize). */
+  private resultBytes = 0;
 
   constructor(readonly root: PhysicalOp, readonly opts: RunOptions) {
     // Every running task listens to the job's signal (piscina): not a leak.
@@ -173,6 +179,7 @@ class Job {
     output: OutputSpec,
     description: string,
     directInputs?: readonly (readonly (readonly Batch[])[])[],
+    only?: number,
   ): Promise<{ buckets: Batch[][][]; samples: Batch[] }> {
     const stageId = this.stageId(root);
     const t0 = performance.now();
@@ -206,6 +213,8 @@ class Job {
     this.opts.emit?.('stageSubmitted', { jobId: this.id, stageId, tasks, description });
     let retries = 0;
     const buckets: Batch[][][] = new Array(tasks);
+    // Every partition, or only the one asked for (toLocalIterator runs the result stage one partition at a time).
+    const parts = only === undefined ? Array.from({ length: tasks }, (_, i) => i) : [only];
     const samples: Batch[] = [];
     const onWorkers = !!(pool && spec);
     if (pool && spec) {
@@ -213,7 +222,7 @@ class Job {
       const sharedMem = memories.map(sharedPartitions);
       const wireOut = (output.kind === 'range' ? { ...output, bounds: shareBatch(output.bounds) } : output) as TaskRequest['output'];
       await Promise.all(
-        Array.from({ length: tasks }, async (_, part) => {
+        parts.map(async (part) => {
           // Send each task only the partitions it reads (not every shared buffer of the stage);
           // a morsel-driven task, the partitions its run of morsels covers.
           const reads = partitionsRead(root, split ? 0 : part);
@@ -233,12 +242,13 @@ class Job {
             throw this.taskFailure(err, stageId, part, description);
           }
           buckets[part] = reply.buckets.map((bs) => bs.map((b) => unshareBatch(b, root.schema)));
+          if (output.kind === 'collect') this.checkResultSize(buckets[part]!, stageId, part, description);
           if (reply.sample) samples.push(unshareBatch(reply.sample));
           this.opts.emit?.('taskEnd', { jobId: this.id, stageId, partition: part, rows: rowsOf(buckets[part]!), timeMs: reply.timeMs, attempt: 0 });
         }),
       );
     } else {
-      for (let part = 0; part < tasks; part++) {
+      for (const part of parts) {
         const ts = performance.now();
         try {
           this.ctx.checkCancelled();
@@ -248,6 +258,7 @@ class Job {
         } catch (err) {
           throw this.taskFailure(err, stageId, part, description);
         }
+        if (output.kind === 'collect') this.checkResultSize(buckets[part]!, stageId, part, description);
         this.opts.emit?.('taskEnd', { jobId: this.id, stageId, partition: part, rows: rowsOf(buckets[part]!), timeMs: performance.now() - ts, attempt: 0 });
       }
     }
@@ -256,6 +267,22 @@ class Job {
     this.stages.push(m);
     this.opts.emit?.('stageCompleted', { jobId: this.id, ...m });
     return { buckets, samples };
+  }
+
+  /** Adds a result partition's size to the job's total; fails the job past maxResultSize. */
+  private checkResultSize(partition: readonly (readonly Batch[])[], stageId: number, part: number, description: string): void {
+    const limit = this.opts.maxResultSize ?? 0;
+    if (limit <= 0) return;
+    const perRow = this.opts.resultRowBytes ?? 0;
+    for (const bs of partition) for (const b of bs) this.resultBytes += batchBytes(b) + b.numRows * perRow;
+    if (this.resultBytes <= limit) return;
+    const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+    const err = new ResultTooLargeError(
+      `Total size of results (at least ${mib(this.resultBytes)}) is bigger than maxResultSize (${mib(limit)}): ` +
+        'write the result with df.write, iterate it with df.toLocalIterator(), reduce it (filter, limit, agg), ' +
+        'or raise Session.create({ maxResultSize }) (0 = unlimited)',
+    );
+    throw this.taskFailure(err, stageId, part, description);
   }
 
   private taskFailure(err: unknown, stageId: number, part: number, description: string): Error {
@@ -289,6 +316,29 @@ export async function runPhysical(physical: PhysicalOp, opts: RunOptions): Promi
     const timeMs = performance.now() - t0;
     opts.emit?.('jobEnd', { jobId: job.id, timeMs, succeeded: true, stages: job.stages });
     return { partitions, physical, context: job.ctx, stages: job.stages, timeMs };
+  } catch (err) {
+    opts.emit?.('jobEnd', { jobId: job.id, timeMs: performance.now() - t0, succeeded: false, error: err as Error, stages: job.stages });
+    throw err;
+  } finally {
+    job.dispose();
+  }
+}
+
+/**
+ * Runs a physical plan for `toLocalIterator()`: the stages before the result stage run once (their
+ * shuffle output stays in memory until the iterator ends), then the result stage runs one partition at
+ * a time, in order, each yielded before the next starts. One job; maxResultSize does not apply.
+ */
+export async function* streamPhysical(physical: PhysicalOp, opts: RunOptions): AsyncGenerator<Batch[]> {
+  const job = new Job(physical, { ...opts, maxResultSize: 0 });
+  const t0 = performance.now();
+  opts.emit?.('jobStart', { jobId: job.id, stages: countStages(physical) });
+  try {
+    for (let p = 0; p < physical.numPartitions(); p++) {
+      const res = await job.runStage(physical, { kind: 'collect' }, 'ResultStage', undefined, p);
+      yield res.buckets[p]?.[0] ?? [];
+    }
+    opts.emit?.('jobEnd', { jobId: job.id, timeMs: performance.now() - t0, succeeded: true, stages: job.stages });
   } catch (err) {
     opts.emit?.('jobEnd', { jobId: job.id, timeMs: performance.now() - t0, succeeded: false, error: err as Error, stages: job.stages });
     throw err;
