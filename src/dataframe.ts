@@ -556,9 +556,25 @@ export class DataFrame {
     return this;
   }
 
-  /** True if cache()/persist() was called (and not undone). */
+  /**
+   * True if this DataFrame's data is cached: cache()/persist() was called on it, or on another
+   * DataFrame with the same plan (e.g. the frame behind a cached view), and not undone.
+   */
   get isCached(): boolean {
     return this.session.cacheManager.has(this.plan);
+  }
+
+  /** PySpark's name for {@link isCached}. */
+  get is_cached(): boolean {
+    return this.isCached;
+  }
+
+  /**
+   * The storage level, as PySpark reports it: `'MEMORY_ONLY'` when cached (Kindling keeps cached
+   * partitions in memory, in one process), `'NONE'` otherwise.
+   */
+  get storageLevel(): 'MEMORY_ONLY' | 'NONE' {
+    return this.isCached ? 'MEMORY_ONLY' : 'NONE';
   }
 }
 
