@@ -502,7 +502,7 @@ export class DataFrame {
     if (typeof mode !== 'boolean') expectOneOf(mode, 'explain()', 1, ['simple', 'extended', 'formatted', 'analyze'] as const);
     if (mode === 'analyze') return this.explainAnalyze();
     const m = mode === true ? 'extended' : mode === false ? 'simple' : mode;
-    const text = explainString(this.plan, this.session.plannerConfig(), m);
+    const text = explainString(this.session.cacheManager.substituteForExplain(this.plan), this.session.plannerConfig(), m);
     process.stdout.write(text);
     return text;
   }

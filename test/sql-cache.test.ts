@@ -68,6 +68,9 @@ describe('a view over a cached DataFrame reads the cache', () => {
     const plan = (await spark.sql('EXPLAIN SELECT a FROM e WHERE b > 1').collect())[0]!.plan as string;
     expect(plan).toMatch(/InMemoryRelation/);
     expect(plan).not.toMatch(/Scan csv/);
+    expect(df.select('a').explain()).toMatch(/InMemoryRelation \(1 rows/);
+    const lazy = spark.read.csv(f, { header: true }).cache();
+    expect(lazy.explain()).toMatch(/InMemoryRelation \(not computed yet/);
   });
 
   it('the same file read twice with the same options matches the cache (as Spark), other options do not', async () => {
