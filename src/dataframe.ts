@@ -20,7 +20,7 @@ import { type LogicalPlan, qualify } from './plan/logical.js';
 import { physicalToString } from './plan/physical.js';
 import { type DataType, type Row, Schema, elementType, isList, isNumeric } from './types.js';
 import { MAX_RECORDS_PER_BATCH_KEY, type UdfSchemaInput, parseMaxRecordsPerBatch } from './udf/arrow-results.js';
-import { type ApplyInArrowFunction, type ApplyInArrowOptions, type MapInArrowFunction, type MapInArrowOptions, applyInArrowPlan, mapInArrowPlan } from './udf/batch-udfs.js';
+import { type ApplyInArrowFunction, type ApplyInArrowKeyFunction, type ApplyInArrowOptions, type MapInArrowFunction, type MapInArrowOptions, applyInArrowPlan, mapInArrowPlan } from './udf/batch-udfs.js';
 import type { FunctionRef } from './udf/function-ref.js';
 import type { Session } from './session.js';
 import { DataFrameWriter } from './writer.js';
@@ -631,7 +631,9 @@ export class GroupedData {
    * one larger than `maxGroupBytes` (default a quarter of the worker's heap limit) fails the job
    * with a `UdfError` naming its key values.
    */
-  applyInArrow<Args = unknown, State = unknown>(fn: ApplyInArrowFunction<Args, State> | FunctionRef, schema: UdfSchemaInput, options?: ApplyInArrowOptions<Args>): DataFrame {
+  applyInArrow<Args = unknown, State = unknown>(fn: ApplyInArrowKeyFunction<Args, State>, schema: UdfSchemaInput, options: ApplyInArrowOptions<Args> & { readonly withKey: true }): DataFrame;
+  applyInArrow<Args = unknown, State = unknown>(fn: ApplyInArrowFunction<Args, State> | FunctionRef, schema: UdfSchemaInput, options?: ApplyInArrowOptions<Args>): DataFrame;
+  applyInArrow(fn: ApplyInArrowFunction | ApplyInArrowKeyFunction | FunctionRef, schema: UdfSchemaInput, options?: ApplyInArrowOptions): DataFrame {
     return new DataFrame(this.df.session, applyInArrowPlan(this.df.plan, this.keys, fn, schema, options));
   }
   /** Rows per group, as column `count`. */

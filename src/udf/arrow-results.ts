@@ -74,7 +74,7 @@ export function isArrowResult(x: unknown): boolean {
 
 /** Types Spark's Arrow conversion casts between when a returned column's type differs from the schema's. */
 function castable(from: DataType, to: DataType): boolean {
-  return from === 'null' || (isNumeric(from) && isNumeric(to));
+  return isNumeric(from) && isNumeric(to);
 }
 
 /**
@@ -136,7 +136,8 @@ export class ArrowResultReader {
           throw new UdfError(`${this.what} returned column '${f.name}' of Arrow type ${String(arrowField.type)} ${where}, but the schema declares ${sparkSimpleName(f.type)}; return a ${sparkSimpleName(f.type)} column`);
         }
         if (actual === f.type) col = columnFromArrowData(data, f.type, f.name);
-        else if (actual === 'null') col = nullColumn(f.type, n);
+        // Only nulls (Arrow's null type, or a column of another type inferred from [null, ...]) fit any type.
+        else if (actual === 'null' || (n > 0 && data.nullCount === n)) col = nullColumn(f.type, n);
         else if (castable(actual, f.type)) col = castColumn(columnFromArrowData(data, actual, f.name), f.type, f.name);
         else throw new UdfError(`${this.what} returned column '${f.name}' of type ${sparkSimpleName(actual)} ${where}, but the schema declares ${sparkSimpleName(f.type)}; convert it in the function or change the schema`);
       } catch (err) {

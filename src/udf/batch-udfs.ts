@@ -10,6 +10,7 @@ import { expectBoolean, expectInteger, expectRecord } from '../api-args.js';
 import { IllegalArgumentError, didYouMean } from '../errors.js';
 import { bindExpr } from '../expr/binder.js';
 import type { Expr } from '../expr/expr.js';
+import type { Value } from '../types.js';
 import type { FlatMapGroupsInArrowNode, LogicalPlan, MapInArrowNode } from '../plan/logical.js';
 import { type UdfSchemaInput, udfSchema } from './arrow-results.js';
 import { type FunctionRef, type UdfContext, toFunctionRef } from './function-ref.js';
@@ -30,13 +31,11 @@ export type MapInArrowFunction<Args = unknown, State = unknown> = (
 /** What an applyInArrow function returns for a group: a Table, a RecordBatch, or an array of them (or a promise of one). */
 export type ArrowGroupResult = A.Table | A.RecordBatch | readonly (A.Table | A.RecordBatch)[];
 
-/**
- * An applyInArrow function: one group's rows as an Arrow Table (every column, keys included), the
- * UDF context last; with `withKey: true` the group's key values come first: `(key, table, ctx)`.
- */
-export type ApplyInArrowFunction<Args = unknown, State = unknown> =
-  | ((table: A.Table, ctx: UdfContext<Args, State>) => ArrowGroupResult | Promise<ArrowGroupResult>)
-  | ((key: unknown[], table: A.Table, ctx: UdfContext<Args, State>) => ArrowGroupResult | Promise<ArrowGroupResult>);
+/** An applyInArrow function: one group's rows as an Arrow Table (every column, keys included), the UDF context last. */
+export type ApplyInArrowFunction<Args = unknown, State = unknown> = (table: A.Table, ctx: UdfContext<Args, State>) => ArrowGroupResult | Promise<ArrowGroupResult>;
+
+/** An applyInArrow function with `withKey: true`: the group's key values (one per key) come first. */
+export type ApplyInArrowKeyFunction<Args = unknown, State = unknown> = (key: Value[], table: A.Table, ctx: UdfContext<Args, State>) => ArrowGroupResult | Promise<ArrowGroupResult>;
 
 /** Options of `mapInArrow`. */
 export interface MapInArrowOptions<Args = unknown> {
