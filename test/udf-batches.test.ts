@@ -219,7 +219,7 @@ describe('applyInArrow', () => {
     expect(rows.map(key).sort()).toEqual(want.map(key).sort());
   });
 
-  it('fits a tiny linear model per group (module and source forms agree)', async () => {
+  it('fits a tiny linear model per group', async () => {
     const data = (s: Session) => s.createDataFrame(
       Array.from({ length: 60 }, (_, i) => ({ device: ['p', 'q', 'r'][i % 3]!, x: i, y: (i % 3 + 1) * i + 10 * (i % 3) })),
       'device string, x double, y double',
