@@ -6,7 +6,7 @@
  * option types live here.
  */
 import type * as A from 'apache-arrow';
-import { expectBoolean, expectInteger, expectRecord } from '../api-args.js';
+import { expectBoolean, expectInteger, expectName, expectRecord } from '../api-args.js';
 import { IllegalArgumentError, didYouMean } from '../errors.js';
 import { bindExpr } from '../expr/binder.js';
 import type { Expr } from '../expr/expr.js';
@@ -70,12 +70,13 @@ function checkOptions(options: unknown, known: readonly string[], what: string):
     if (!known.includes(k)) throw new IllegalArgumentError(`${what}: unknown option '${k}'${didYouMean(k, known)}; the options are ${known.join(', ')}`);
   }
   if (o.deterministic !== undefined) expectBoolean(o.deterministic, what, 'deterministic');
+  if (o.name !== undefined) expectName(o.name, what, 'name', 'UDF name');
   return o;
 }
 
 function shipped(fn: unknown, o: Record<string, unknown>, what: string): FunctionRef {
   return toFunctionRef(fn as FunctionRef, what, {
-    ...(o.name !== undefined ? { name: String(o.name) } : {}),
+    ...(o.name !== undefined ? { name: o.name as string } : {}),
     ...(o.args !== undefined ? { args: o.args } : {}),
     ...(o.init !== undefined ? { init: o.init as (args: never) => unknown } : {}),
   });

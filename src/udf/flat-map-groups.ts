@@ -93,7 +93,14 @@ export class FlatMapGroupsInArrowOp extends PhysicalOp {
     for await (const b of this.child.execute(p, ctx)) if (b.numRows > 0) parts.push(b);
     if (parts.length === 0) return;
     const { fn, ctx: udfCtx } = await resolveFunction(this.fn);
-    const all = concatBatches(this.child.schema, parts);
+    let all: Batch;
+    try {
+      all = concatBatches(this.child.schema, parts);
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      const rows = parts.reduce((t, b) => t + b.numRows, 0);
+      throw new UdfError(`applyInArrow UDF '${this.fn.name}': the ${rows} rows of partition ${p} could not be buffered for grouping (${err.message}); its groups must fit in one worker's memory: raise spark.sql.shuffle.partitions, group by more keys or raise workerHeapMB`, { cause: err });
+    }
     parts.length = 0;
     const n = all.numRows;
     // Dense group ids in order of first appearance; no keys: the whole input is one group.
