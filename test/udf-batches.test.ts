@@ -291,5 +291,8 @@ describe('applyInArrow', () => {
     const text = people(one).groupBy('k').applyInArrow(function f(t) { return t; }, 'k string, x double, y int').explain('extended');
     expect(text).toMatch(/FlatMapGroupsInArrow \[k#0\], f\(k, x, y\), \[k, x, y\]/);
     expect(text.slice(text.indexOf('== Physical Plan =='))).toMatch(/FlatMapGroupsInArrow \[k#0\][\s\S]*Exchange hashpartitioning\(k#0, 3\)/);
+    const random = one.range(3).mapInArrow(async function* noisy(b) { yield* b; }, 'id long', { deterministic: false, name: 'jitter' });
+    expect(random.explain('extended')).toMatch(/MapInArrow jitter\(id\) nondeterministic, \[id\]/);
+    expect(() => one.range(3).mapInArrow(async function* f() {}, 'id long', { deterministic: 'no' as never })).toThrow(/argument deterministic should be true or false/);
   });
 });
