@@ -109,21 +109,77 @@ export interface TreeOps<T> {
   any(t: T, pred: (t: T) => boolean, descend?: (t: T) => boolean): boolean;
 }
 
-/** Builds {@link TreeOps} for a tree type (expressions here, logical plans in src/plan/tree.ts). */
+/**
+ * Builds {@link TreeOps} for a tree type (expressions here, logical plans in src/plan/tree.ts).
+ * The walks use explicit stacks, not recursion, so trees thousands of levels deep (machine-written
+ * SQL, expressions built in a loop, long chains of DataFrame calls) do not overflow the JS stack.
+ */
 export function treeOps<T>(kids: (t: T) => readonly T[], rebuild: (t: T, kids: readonly T[]) => T): TreeOps<T> {
-  const ops: TreeOps<T> = {
-    transformUp: (t, f) => f(rebuild(t, kids(t).map((k) => ops.transformUp(k, f)))),
-    transformDown: (t, f) => {
-      const r = f(t);
-      return r !== undefined ? r : rebuild(t, kids(t).map((k) => ops.transformDown(k, f)));
-    },
+  return {
+    transformUp: (t, f) => rewriteIter(t, kids, (x) => ({ descend: true, node: x }), (x, ks) => f(rebuild(x, ks))),
+    transformDown: (t, f) => rewriteIter(t, kids, (x) => {
+      const r = f(x);
+      return r !== undefined ? { descend: false, node: r } : { descend: true, node: x };
+    }, rebuild),
     visit: (t, f) => {
-      if (f(t) === false) return;
-      for (const k of kids(t)) ops.visit(k, f);
+      const stack: T[] = [t];
+      while (stack.length) {
+        const x = stack.pop()!;
+        if (f(x) === false) continue;
+        const ks = kids(x);
+        for (let i = ks.length - 1; i >= 0; i--) stack.push(ks[i]!);
+      }
     },
-    any: (t, pred, descend) => pred(t) || ((!descend || descend(t)) && kids(t).some((k) => ops.any(k, pred, descend))),
+    any: (t, pred, descend) => {
+      const stack: T[] = [t];
+      while (stack.length) {
+        const x = stack.pop()!;
+        if (pred(x)) return true;
+        if (descend && !descend(x)) continue;
+        const ks = kids(x);
+        for (let i = ks.length - 1; i >= 0; i--) stack.push(ks[i]!);
+      }
+      return false;
+    },
   };
-  return ops;
+}
+
+/**
+ * The rewrite behind transformUp / transformDown, with an explicit stack: `enter` sees a node
+ * first and says whether to descend (and which node to descend into); `exit` rebuilds a node from
+ * its rewritten children. Children are rewritten left to right, as the recursive form would.
+ */
+export function rewriteIter<T>(
+  root: T,
+  kids: (t: T) => readonly T[],
+  enter: (t: T) => { descend: boolean; node: T },
+  exit: (t: T, kids: readonly T[]) => T,
+): T {
+  interface Frame { node: T; kids: readonly T[]; done: T[] }
+  const start = (t: T, frames: Frame[]): T | undefined => {
+    const e = enter(t);
+    if (!e.descend) return e.node;
+    const ks = kids(e.node);
+    if (ks.length === 0) return exit(e.node, ks);
+    frames.push({ node: e.node, kids: ks, done: [] });
+    return undefined;
+  };
+  const frames: Frame[] = [];
+  let result = start(root, frames);
+  while (frames.length) {
+    const top = frames[frames.length - 1]!;
+    if (result !== undefined) {
+      top.done.push(result);
+      result = undefined;
+    }
+    if (top.done.length === top.kids.length) {
+      frames.pop();
+      result = exit(top.node, top.done);
+      continue;
+    }
+    result = start(top.kids[top.done.length]!, frames);
+  }
+  return result!;
 }
 
 function caseKids<T>(branches: readonly (readonly [T, T])[], otherwise: T | null): T[] {
