@@ -6,7 +6,8 @@
 import { AnalysisError, TypeMismatchError, didYouMean } from '../errors.js';
 import { type DataType, type Schema, commonType } from '../types.js';
 import type { BoundExpr, Expr } from './expr.js';
-import { exprName } from './expr.js';
+import { LEFT_FOLD_OPS, exprName } from './expr.js';
+import type { ScalarFunctionDef } from './function-defs.js';
 import { checkArity, getScalar } from './registry.js';
 import { canCast } from './runtime.js';
 
@@ -107,12 +108,37 @@ export function bindExpr(e: Expr, schema: Schema, opts: BindOptions = {}): Bound
     case 'call': {
       const def = getScalar(e.fn);
       const display = exprName(e);
+      if (e.args.length > 2 && LEFT_FOLD_OPS.has(def.name)) {
+        // A left fold `(a op b) op c ...`: bound step by step, each step typed as the binary operator.
+        let acc = bindExpr(e.args[0]!, schema, opts);
+        for (let i = 1; i < e.args.length; i++) acc = bindBinary(def, acc, bindExpr(e.args[i]!, schema, opts), display);
+        return acc;
+      }
       checkArity(def, e.args.length, display);
       const args = e.args.map((a) => bindExpr(a, schema, opts));
+      if (args.length === 2 && LEFT_FOLD_OPS.has(def.name)) return bindBinary(def, args[0]!, args[1]!, display);
       const sig = def.resolve(args.map((a) => a.type), display);
       return { kind: 'call', fn: def.name, args: args.map((a, i) => castTo(a, sig.argTypes[i] ?? a.type)), type: sig.type };
     }
   }
+}
+
+/**
+ * `left op right` for a fold operator (see `LEFT_FOLD_OPS`): when `left` is already a chain of
+ * `op` of the result type (no cast between), `right` joins its arguments, so a long chain stays
+ * one call; codegen evaluates it as the same left-to-right sequence of binary steps.
+ */
+function bindBinary(def: ScalarFunctionDef, left: BoundExpr, right: BoundExpr, display: string): BoundExpr {
+  const sig = def.resolve([left.type, right.type], display);
+  const a = castTo(left, sig.argTypes[0] ?? left.type);
+  const b = castTo(right, sig.argTypes[1] ?? right.type);
+  return foldBound(def.name, a, b, sig.type);
+}
+
+/** `fn(a, b)` of type `type`, appended to `a`'s arguments when `a` is a chain of the fold operator `fn` of that type. */
+export function foldBound(fn: string, a: BoundExpr, b: BoundExpr, type: DataType): BoundExpr {
+  if (LEFT_FOLD_OPS.has(fn) && a.kind === 'call' && a.fn === fn && a.type === type) return { kind: 'call', fn, args: [...a.args, b], type };
+  return { kind: 'call', fn, args: [a, b], type };
 }
 
 /** Result type for values of two branches (CASE, coalesce, union): numeric widening, else strings absorb nothing. */
