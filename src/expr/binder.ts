@@ -111,7 +111,17 @@ export function bindExpr(e: Expr, schema: Schema, opts: BindOptions = {}): Bound
       if (e.args.length > 2 && LEFT_FOLD_OPS.has(def.name)) {
         // A left fold `(a op b) op c ...`: bound step by step, each step typed as the binary operator.
         let acc = bindExpr(e.args[0]!, schema, opts);
-        for (let i = 1; i < e.args.length; i++) acc = bindBinary(def, acc, bindExpr(e.args[i]!, schema, opts), display);
+        let open: BoundExpr[] | null = null; // the arguments of `acc` while it is a chain built here
+        for (let i = 1; i < e.args.length; i++) {
+          const right = bindExpr(e.args[i]!, schema, opts);
+          const sig = def.resolve([acc.type, right.type], display);
+          if (open !== null && sig.type === acc.type && sig.argTypes[0] === acc.type) {
+            open.push(castTo(right, sig.argTypes[1] ?? right.type)); // appended in place: linear in the chain's length
+            continue;
+          }
+          acc = bindBinary(def, acc, right, display);
+          open = acc.kind === 'call' && acc.fn === def.name ? (acc.args as BoundExpr[]) : null;
+        }
         return acc;
       }
       checkArity(def, e.args.length, display);

@@ -182,6 +182,18 @@ export function rewriteIter<T>(
   return result!;
 }
 
+/**
+ * Joins `items` pairwise with `pair` (an associative operator such as AND / OR): left-deep like
+ * the Column API for short lists (so plans match DataFrame code), balanced for long ones
+ * (machine-written `a = 1 OR a = 2 OR ...`, thousands of chained filters), which keeps trees
+ * shallow for the code generator and the plan codec. `items` must not be empty.
+ */
+export function combineBalanced<T>(items: readonly T[], pair: (a: T, b: T) => T): T {
+  if (items.length <= 8) return items.reduce(pair);
+  const mid = items.length >> 1;
+  return pair(combineBalanced(items.slice(0, mid), pair), combineBalanced(items.slice(mid), pair));
+}
+
 function caseKids<T>(branches: readonly (readonly [T, T])[], otherwise: T | null): T[] {
   const out: T[] = [];
   for (const [c, v] of branches) out.push(c, v);
