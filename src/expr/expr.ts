@@ -4,6 +4,7 @@
  * produces (column indices, types) and what codegen compiles.
  */
 import type { DataType } from '../types.js';
+import { exprChildren } from './tree.js';
 
 /** A literal's storage value: numbers (also for dates in days / timestamps in micros), strings, booleans, null. */
 export type LiteralValue = number | string | boolean | null;
@@ -101,8 +102,20 @@ const nameCache = new WeakMap<Expr, string>();
 export function exprName(e: Expr): string {
   let n = nameCache.get(e);
   if (n === undefined) {
-    n = computeExprName(e);
-    nameCache.set(e, n);
+    // Children first, with an explicit stack (expressions may be thousands of levels deep), so
+    // each node's name is built from its children's cached names.
+    const stack: [Expr, boolean][] = [[e, false]];
+    while (stack.length) {
+      const [x, ready] = stack.pop()!;
+      if (nameCache.has(x)) continue;
+      if (ready) {
+        nameCache.set(x, computeExprName(x));
+        continue;
+      }
+      stack.push([x, true]);
+      for (const k of exprChildren(x)) if (!nameCache.has(k)) stack.push([k, false]);
+    }
+    n = nameCache.get(e)!;
   }
   return n;
 }

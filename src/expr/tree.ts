@@ -53,6 +53,9 @@ export const visitExpr: (e: Expr, f: (e: Expr) => boolean | void) => void = expr
 /** True if any node satisfies `pred` (stops at the first). `descend` may stop the search below a node. */
 export const anyExpr: (e: Expr, pred: (e: Expr) => boolean, descend?: (e: Expr) => boolean) => boolean = exprOps.any;
 
+/** The nesting depth of an expression (1 for a column or literal; a left fold's arguments are one level below it). */
+export const exprDepth: (e: Expr) => number = exprOps.depth;
+
 // ---------------------------------------------------------------- bound expressions (BoundExpr)
 
 /** The sub-expressions of a `BoundExpr`. */
@@ -90,6 +93,9 @@ export const visitBound: (e: BoundExpr, f: (e: BoundExpr) => boolean | void) => 
 /** True if any node satisfies `pred`. */
 export const anyBound: (e: BoundExpr, pred: (e: BoundExpr) => boolean) => boolean = boundOps.any;
 
+/** The nesting depth of a bound expression. */
+export const boundDepth: (e: BoundExpr) => number = boundOps.depth;
+
 /** True if every node satisfies `pred`. */
 export function allBound(e: BoundExpr, pred: (e: BoundExpr) => boolean): boolean {
   return !anyBound(e, (x) => !pred(x));
@@ -107,6 +113,8 @@ export interface TreeOps<T> {
   visit(t: T, f: (t: T) => boolean | void): void;
   /** True if any node satisfies `pred`; `descend` may stop the search below a node. */
   any(t: T, pred: (t: T) => boolean, descend?: (t: T) => boolean): boolean;
+  /** The number of nodes on the longest path from `t` down to a leaf (1 for a leaf). */
+  depth(t: T): number;
 }
 
 /**
@@ -140,6 +148,16 @@ export function treeOps<T>(kids: (t: T) => readonly T[], rebuild: (t: T, kids: r
         for (let i = ks.length - 1; i >= 0; i--) stack.push(ks[i]!);
       }
       return false;
+    },
+    depth: (t) => {
+      let max = 0;
+      const stack: [T, number][] = [[t, 1]];
+      while (stack.length) {
+        const [x, d] = stack.pop()!;
+        if (d > max) max = d;
+        for (const k of kids(x)) stack.push([k, d + 1]);
+      }
+      return max;
     },
   };
 }

@@ -3,16 +3,19 @@
  * the upper expressions reading the lower ones directly. It applies only where that computes
  * nothing twice and changes no result: every lower expression the upper ones read is
  * deterministic, and each computed (not a plain column or literal) lower expression is read at
- * most once. Chains of the fold operators merge into one call (`(a + 1) + 1` is `add(a, 1, 1)`),
+ * most once, and no expression gets deeper than 64 levels. Chains of the fold operators merge into one call (`(a + 1) + 1` is `add(a, 1, 1)`),
  * so thousands of chained `withColumn` calls give one projection with a flat expression.
  */
 import { foldBound } from '../../expr/binder.js';
 import type { BoundExpr } from '../../expr/expr.js';
-import { transformBoundUp, visitBound } from '../../expr/tree.js';
+import { boundDepth, transformBoundUp, visitBound } from '../../expr/tree.js';
 import type { LogicalPlan } from '../logical.js';
 import { transformUp } from '../tree.js';
 import { isDeterministic } from './expr-utils.js';
 import type { OptimizerRule } from './rule.js';
+
+/** The deepest expression a collapse may produce (code generation recurses once per level). */
+const MAX_COLLAPSED_DEPTH = 64;
 
 export const collapseProject: OptimizerRule = {
   name: 'collapse_project',
@@ -34,6 +37,8 @@ function collapse(p: LogicalPlan): LogicalPlan {
     if (n > 1 && e.kind !== 'ref' && e.kind !== 'lit') return p;
   }
   const exprs = p.exprs.map((e) => transformBoundUp(e, (x) => inline(x, lower)));
+  // Chained withColumn(abs(...)) would nest without bound: past a depth the projections stay apart.
+  if (exprs.some((e) => boundDepth(e) > MAX_COLLAPSED_DEPTH)) return p;
   return { kind: 'project', input: p.input.input, exprs, schema: p.schema };
 }
 
