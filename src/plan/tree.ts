@@ -30,3 +30,6 @@ export const visitPlan: (p: LogicalPlan, f: (p: LogicalPlan) => boolean | void) 
 
 /** True if any node of the plan satisfies `pred`. */
 export const anyPlan: (p: LogicalPlan, pred: (p: LogicalPlan) => boolean) => boolean = planOps.any;
+
+/** The number of operators on the longest path from `p` down to a leaf. */
+export const planDepth: (p: LogicalPlan) => number = planOps.depth;

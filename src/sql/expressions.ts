@@ -4,7 +4,7 @@
  * at the failing part, and Spark's display names of unaliased expressions.
  */
 import { didYouMean } from '../errors.js';
-import { bindExpr } from '../expr/binder.js';
+import { MAX_EXPR_DEPTH, bindExpr } from '../expr/binder.js';
 import { evaluateConstant } from '../expr/codegen.js';
 import { type BoundExpr, type Expr, type FrameBound, type WindowFrame, type WindowSpecExpr, LEFT_FOLD_OPS, exprName } from '../expr/expr.js';
 import { checkArity, functionNames, getAggregate, getScalar, isAggregate, isScalar } from '../expr/registry.js';
@@ -113,6 +113,10 @@ export abstract class ExpressionTranslator extends PlannerScope {
     ctx.shared.depth++;
     let e: Expr;
     try {
+      if (ctx.shared.depth > MAX_EXPR_DEPTH) {
+        // Chains of one operator are flat; mixed ones (`a - 1 + 2 - 1 ...`) nest once per operator.
+        this.err(errorPos(node), `expression nested more than ${MAX_EXPR_DEPTH} levels deep (operators of different kinds alternating, or calls inside calls); split it into steps (a subquery or withColumn)`);
+      }
       e = this.txInner(node, ctx);
     } finally {
       ctx.shared.depth--;
