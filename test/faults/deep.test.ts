@@ -156,6 +156,9 @@ describe('long and deep inputs', () => {
     const df = spark.table('t').withColumn('r', F.rand(7)).withColumn('x', col('r').plus(col('r')));
     expect(plan(df).match(/Project/g)!.length).toBeGreaterThanOrEqual(2);
     for (const row of await df.collect()) expect(row['x']).toBe((row['r'] as number) * 2);
+    // Read once, rand() still stays in its own projection (Spark's CollapseProject keeps it too).
+    const once = spark.table('t').withColumn('r', F.rand(7)).select(col('r').plus(lit(1)).alias('x'));
+    expect(plan(once).match(/Project/g)!.length).toBe(2);
     const f = spark.table('t').filter(col('a').gt(lit(0))).filter(F.rand(3).lt(lit(2)));
     expect(plan(f, ['push_down_filter']).match(/Filter/g)).toHaveLength(2);
     expect(await f.count()).toBe(A.filter((a) => a > 0).length);
