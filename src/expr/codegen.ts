@@ -80,7 +80,7 @@ class Generator implements CodegenContext {
     return v;
   }
 
-  /** Variables of nodes already computed (the running value of a left fold). */
+  /** Variables of nodes already computed: the running value of a left fold, while its next step is emitted. */
   private readonly emitted = new Map<BoundExpr, CodeVar>();
 
   /**
@@ -92,8 +92,10 @@ class Generator implements CodegenContext {
     let v = this.emit(acc, body);
     for (let i = 1; i < e.args.length; i++) {
       const step: BoundExpr = { kind: 'call', fn: e.fn, args: [acc, e.args[i]!], type: e.type };
+      // Only while emitting this step: `acc` may be shared with code emitted later in another branch.
       this.emitted.set(acc, v);
       v = this.emit(step, body);
+      this.emitted.delete(acc);
       acc = step;
     }
     return v;
