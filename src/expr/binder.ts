@@ -109,7 +109,7 @@ export function bindExpr(e: Expr, schema: Schema, opts: BindOptions = {}): Bound
       const display = exprName(e);
       checkArity(def, e.args.length, display);
       const args = e.args.map((a) => bindExpr(a, schema, opts));
-      const sig = def.resolve(args.map((a) => a.type), display);
+      const sig = def.resolve(args.map((a) => a.type), display, args);
       return { kind: 'call', fn: def.name, args: args.map((a, i) => castTo(a, sig.argTypes[i] ?? a.type)), type: sig.type };
     }
   }

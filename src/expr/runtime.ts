@@ -176,6 +176,23 @@ export const RUNTIME = {
     if (den < 0n) { num = -num; den = -den; }
     return checkDecimal(divHalfUp(num, den), type, 'decimal division');
   },
+  /** round / bround of unscaled `v` (scale s1) to `d` places, as unscaled at the result scale s2. */
+  decRound(v: bigint, s1: number, d: number, s2: number, halfEven: boolean, type: DecimalType): bigint {
+    if (d >= s1) return v;
+    const div = 10n ** BigInt(s1 - d);
+    const q = halfEven ? divHalfEven(v, div) : divHalfUp(v, div);
+    // q is at scale d; the result scale s2 is max(d, 0) (d < 0 pads back to whole numbers).
+    return checkDecimal(d < s2 ? q * 10n ** BigInt(s2 - d) : q, type, 'round');
+  },
+  /** floor / ceil of unscaled `v` at `scale`, as a whole number (scale 0). */
+  decFloorCeil(v: bigint, scale: number, floor: boolean): bigint {
+    if (scale === 0) return v;
+    const div = 10n ** BigInt(scale);
+    const q = v / div;
+    const r = v - q * div;
+    if (r === 0n) return q;
+    return floor ? (v < 0n ? q - 1n : q) : v > 0n ? q + 1n : q;
+  },
   /** SQL comparison of two storage values of one type: -1, 0, 1. */
   cmp(a: number | string | boolean, b: number | string | boolean): number {
     return a < b ? -1 : a > b ? 1 : 0;
