@@ -5,17 +5,24 @@
  */
 import { type DataType, type DecimalType, adjustedDecimal, arithmeticType, asDecimal, commonType, decimalParams, isDecimal, isNumeric } from '../../types.js';
 import { type FunctionRegistry, type ResolvedSignature, type ScalarFunctionDef, typeError } from '../function-defs.js';
+import type { BoundExpr } from '../expr.js';
 
 /**
  * Decimal operands of a binary operator: when one side is a decimal and the other an int, long,
  * decimal or null, both as decimals (ints as decimal(10,0), longs as decimal(20,0), null as the
  * other side's type), else undefined (a double or string operand makes the operation double).
  */
-function decimalOperands(a: DataType, b: DataType): [DecimalType, DecimalType] | undefined {
+function decimalOperands(a: DataType, b: DataType, args?: readonly BoundExpr[]): [DecimalType, DecimalType] | undefined {
   if (!isDecimal(a) && !isDecimal(b)) return undefined;
-  const x = a === 'null' ? asDecimal(b) : asDecimal(a);
-  const y = b === 'null' ? asDecimal(a) : asDecimal(b);
+  const x = a === 'null' ? asDecimal(b) : literalDecimal(args?.[0]) ?? asDecimal(a);
+  const y = b === 'null' ? asDecimal(a) : literalDecimal(args?.[1]) ?? asDecimal(b);
   return x && y ? [x, y] : undefined;
+}
+
+/** Spark's `DecimalType.fromLiteral` next to a decimal: an integer literal as decimal(its digits, 0), so `price * 2` stays narrow. */
+function literalDecimal(e: BoundExpr | undefined): DecimalType | undefined {
+  if (!e || e.kind !== 'lit' || (e.type !== 'int32' && e.type !== 'int64') || typeof e.value !== 'number') return undefined;
+  return `decimal(${Math.max(1, String(Math.abs(e.value)).length)},0)`;
 }
 
 /**
@@ -44,8 +51,8 @@ export function decimalResultType(op: string, a: DecimalType, b: DecimalType): D
   }
 }
 
-function decimalSignature(op: string, a: DataType, b: DataType): ResolvedSignature | undefined {
-  const d = decimalOperands(a, b);
+function decimalSignature(op: string, a: DataType, b: DataType, args?: readonly BoundExpr[]): ResolvedSignature | undefined {
+  const d = decimalOperands(a, b, args);
   return d && { type: decimalResultType(op, d[0], d[1]), argTypes: d };
 }
 
@@ -83,12 +90,12 @@ function decimalTemplate(op: string, a: string, b: string, argTypes: readonly Da
 function arith(name: string, op: string): ScalarFunctionDef {
   return {
     name, arity: [2, 2], doc: `a ${op} b`,
-    resolve(argTypes, display) {
+    resolve(argTypes, display, args) {
       const [a, b] = argTypes as [DataType, DataType];
       if ((name === 'add' || name === 'subtract') && a === 'date32' && (b === 'int32' || b === 'int64')) return { type: 'date32', argTypes: ['date32', 'int32'] };
       if (name === 'add' && b === 'date32' && (a === 'int32' || a === 'int64')) return { type: 'date32', argTypes: ['int32', 'date32'] };
       if (name === 'subtract' && a === 'date32' && b === 'date32') return { type: 'int32', argTypes: ['date32', 'date32'] };
-      const dec = decimalSignature(op, a, b);
+      const dec = decimalSignature(op, a, b, args);
       if (dec) return dec;
       const t = numericOperands(a, b);
       if (!t) throw typeError(display, argTypes, `numeric operands for '${op}'`);
@@ -181,8 +188,8 @@ const DEFS: ScalarFunctionDef[] = [
   arith('multiply', '*'),
   {
     name: 'divide', arity: [2, 2], doc: 'a / b as double (as a decimal when an operand is a decimal and the other is not a double); null when b is 0 (Spark default)', mayReturnNull: true,
-    resolve(argTypes, display) {
-      const dec = decimalSignature('/', argTypes[0]!, argTypes[1]!);
+    resolve(argTypes, display, args) {
+      const dec = decimalSignature('/', argTypes[0]!, argTypes[1]!, args);
       if (dec) return dec;
       const t = numericOperands(argTypes[0]!, argTypes[1]!);
       if (!t) throw typeError(display, argTypes, "numeric operands for '/'");
@@ -192,8 +199,8 @@ const DEFS: ScalarFunctionDef[] = [
   },
   {
     name: 'mod', aliases: ['%'], arity: [2, 2], doc: 'a % b (sign of a); null when b is 0', mayReturnNull: true,
-    resolve(argTypes, display) {
-      const dec = decimalSignature('%', argTypes[0]!, argTypes[1]!);
+    resolve(argTypes, display, args) {
+      const dec = decimalSignature('%', argTypes[0]!, argTypes[1]!, args);
       if (dec) return dec;
       const t = numericOperands(argTypes[0]!, argTypes[1]!);
       if (!t) throw typeError(display, argTypes, "numeric operands for '%'");
