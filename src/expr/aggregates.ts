@@ -224,7 +224,17 @@ function decimalSumType(t: DecimalType): DecimalType {
   return boundedDecimal(precision + 10, scale);
 }
 
-/** min / max over numbers, dates, timestamps, booleans and strings. */
+/** Folds the non-null values `v` (strings, bigints) into each group's running min / max in `out`; `h` marks groups that have one. */
+function foldExtremes<T>(v: readonly T[], out: T[], h: Uint8Array, groups: Int32Array, n: number, valid: Uint8Array | null, max: boolean): void {
+  for (let i = 0; i < n; i++) {
+    if (valid && !valid[i]) continue;
+    const g = groups[i]!;
+    const x = v[i]!;
+    if (!h[g] || (max ? x > out[g]! : x < out[g]!)) { out[g] = x; h[g] = 1; }
+  }
+}
+
+/** min / max over numbers, dates, timestamps, booleans, strings and decimals. */
 class MinMaxAcc implements Accumulator {
   vals: Float64Array = new Float64Array(16);
   strs: (string | null)[] = [];
@@ -241,28 +251,8 @@ class MinMaxAcc implements Accumulator {
     const valid = col.validity;
     const h = this.has;
     const max = this.isMax;
-    if (isDecimal(this.type)) {
-      const v = col.bigints();
-      const out = this.big;
-      for (let i = 0; i < n; i++) {
-        if (valid && !valid[i]) continue;
-        const g = groups[i]!;
-        const x = v[i]!;
-        if (!h[g] || (max ? x > out[g]! : x < out[g]!)) { out[g] = x; h[g] = 1; }
-      }
-      return;
-    }
-    if (this.type === 'utf8') {
-      const s = col.strings();
-      const out = this.strs;
-      for (let i = 0; i < n; i++) {
-        if (valid && !valid[i]) continue;
-        const g = groups[i]!;
-        const x = s[i]!;
-        if (!h[g] || (max ? x > out[g]! : x < out[g]!)) { out[g] = x; h[g] = 1; }
-      }
-      return;
-    }
+    if (isDecimal(this.type)) return foldExtremes(col.bigints(), this.big, h, groups, n, valid, max);
+    if (this.type === 'utf8') return foldExtremes(col.strings(), this.strs, h, groups, n, valid, max);
     const v = col.values!;
     const out = this.vals;
     for (let i = 0; i < n; i++) {
