@@ -97,6 +97,22 @@ describe('values in and out', () => {
   });
 });
 
+describe('Parquet', () => {
+  it('writes DECIMAL that DuckDB reads back with its precision and scale, and reads it back exactly', async () => {
+    const df = spark.createDataFrame([{ v: '12345678901234567890.123', w: '-1.5' }, { v: null, w: '0.25' }], 'v DECIMAL(38,3), w DECIMAL(4,2)');
+    const out = path.join(dir, 'pq');
+    await df.write.mode('overwrite').parquet(out);
+    const rows = await duckRows(`SELECT typeof(v) tv, typeof(w) tw, v, w FROM read_parquet('${out}/*.parquet') ORDER BY w`);
+    expect(rows).toEqual([
+      { tv: 'DECIMAL(38,3)', tw: 'DECIMAL(4,2)', v: '12345678901234567890.123', w: '-1.50' },
+      { tv: 'DECIMAL(38,3)', tw: 'DECIMAL(4,2)', v: null, w: '0.25' },
+    ]);
+    const back = await spark.read.parquet(out);
+    expect(back.dtypes).toEqual(df.dtypes);
+    expect(await back.orderBy('w').collect()).toEqual([{ v: '12345678901234567890.123', w: '-1.50' }, { v: null, w: '0.25' }]);
+  });
+});
+
 describe('arithmetic', () => {
   it("result types follow Spark's DecimalPrecision rules (allowPrecisionLoss)", () => {
     const df = spark.sql(`SELECT a + b, a - b, a * b, a / b, a % b, a + 1, a * 2L, -a, a + 1.5D,

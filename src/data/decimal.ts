@@ -72,11 +72,18 @@ export function decimalLimit(precision: number): bigint {
   return POW10N[precision]!;
 }
 
+/** 10^precision by decimal type (checkDecimal runs once per value). */
+const LIMITS = new Map<string, bigint>();
+
 /** Throws ArithmeticOverflowError unless |v| < 10^precision; returns v. `what` says where (e.g. 'a * b'). */
 export function checkDecimal(v: bigint, type: DecimalType, what: string): bigint {
-  const { precision, scale } = decimalParams(type);
-  const lim = POW10N[precision]!;
+  let lim = LIMITS.get(type);
+  if (lim === undefined) {
+    lim = POW10N[decimalParams(type).precision]!;
+    LIMITS.set(type, lim);
+  }
   if (v >= lim || v <= -lim) {
+    const { precision, scale } = decimalParams(type);
     throw new ArithmeticOverflowError(`${what}: the value ${formatDecimal(v, scale)} does not fit ${type} (at most ${precision - scale} digits before the point); cast to a wider decimal (up to decimal(38,s)) or to double first`);
   }
   return v;
