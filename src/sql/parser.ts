@@ -37,9 +37,9 @@ const RESERVED_FUNCTIONS = new Set(['LEFT', 'RIGHT']);
 
 /** Statements Spark has that Kindling's SQL layer does not run. */
 const UNSUPPORTED_STATEMENTS: Record<string, string> = {
-  INSERT: 'INSERT', UPDATE: 'UPDATE', DELETE: 'DELETE', MERGE: 'MERGE', CACHE: 'CACHE TABLE', UNCACHE: 'UNCACHE TABLE',
+  INSERT: 'INSERT', UPDATE: 'UPDATE', DELETE: 'DELETE', MERGE: 'MERGE', 
   REFRESH: 'REFRESH', USE: 'USE', SET: 'SET', RESET: 'RESET', ALTER: 'ALTER', ANALYZE: 'ANALYZE', LOAD: 'LOAD DATA',
-  ADD: 'ADD', TRUNCATE: 'TRUNCATE', MSCK: 'MSCK', REPAIR: 'REPAIR', LIST: 'LIST', CLEAR: 'CLEAR CACHE',
+  ADD: 'ADD', TRUNCATE: 'TRUNCATE', MSCK: 'MSCK', REPAIR: 'REPAIR', LIST: 'LIST',
 };
 
 /** Interval units and their sizes: [months, days, micros] per unit. */
@@ -227,6 +227,23 @@ export class Parser {
         case 'CREATE': return this.parseCreate();
         case 'DROP': return this.parseDrop();
         case 'SHOW': return this.parseShow();
+        case 'CACHE': return this.parseCache();
+        case 'UNCACHE': {
+          this.next();
+          this.expectKw('TABLE');
+          let ifExists = false;
+          if (this.acceptKw('IF')) {
+            this.expectKw('EXISTS');
+            ifExists = true;
+          }
+          const namePos = this.peek().pos;
+          return { kind: 'uncacheTable', name: this.qualifiedName('a table or view name').name, ifExists, pos: t.pos, namePos };
+        }
+        case 'CLEAR': {
+          this.next();
+          this.expectKw('CACHE');
+          return { kind: 'clearCache', pos: t.pos };
+        }
         case 'DESCRIBE': case 'DESC': return this.parseDescribe();
         case 'EXPLAIN': {
           this.next();
@@ -241,7 +258,7 @@ export class Parser {
         }
         default: {
           const what = UNSUPPORTED_STATEMENTS[t.upper];
-          if (what) this.unsupported(t.pos, `${what} statement`, 'Kindling SQL runs queries over temporary views (SELECT, WITH, CREATE TEMP VIEW, DROP VIEW, SHOW TABLES, DESCRIBE, EXPLAIN)');
+          if (what) this.unsupported(t.pos, `${what} statement`, 'Kindling SQL runs queries over temporary views (SELECT, WITH, CREATE TEMP VIEW, DROP VIEW, CACHE TABLE, UNCACHE TABLE, CLEAR CACHE, SHOW TABLES, DESCRIBE, EXPLAIN)');
         }
       }
     }
@@ -303,6 +320,19 @@ export class Parser {
     }
     const name = this.qualifiedName('a view name');
     return { kind: 'dropView', name: name.name, ifExists, pos: start };
+  }
+
+  /** `CACHE [LAZY] TABLE name [[AS] query]` (Spark's OPTIONS clause is not supported). */
+  private parseCache(): SqlStatement {
+    const start = this.next().pos;
+    const lazy = this.acceptKw('LAZY');
+    this.expectKw('TABLE');
+    const namePos = this.peek().pos;
+    const name = this.qualifiedName('a table or view name').name;
+    if (this.isKw('OPTIONS')) this.unsupported(this.peek().pos, 'CACHE TABLE ... OPTIONS', 'Kindling keeps cached data in memory only; drop the OPTIONS clause');
+    let query: SqlQuery | null = null;
+    if (this.acceptKw('AS') || this.isKw('SELECT') || this.isKw('WITH') || this.isKw('VALUES') || this.isKw('FROM') || this.isKw('TABLE') || this.isOp('(')) query = this.parseQuery();
+    return { kind: 'cacheTable', name, lazy, query, pos: start, namePos };
   }
 
   private parseShow(): SqlStatement {
