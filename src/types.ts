@@ -16,6 +16,8 @@
  *                DecimalType; stored as Arrow Decimal128, see src/data/decimal.ts)
  */
 
+import { IllegalArgumentError } from './errors.js';
+
 /** The scalar column types. */
 export type PrimitiveType = 'boolean' | 'int32' | 'int64' | 'float64' | 'utf8' | 'date32' | 'timestamp' | 'null';
 
@@ -36,10 +38,10 @@ export function isDecimal(t: DataType): t is DecimalType {
   return t.charCodeAt(0) === 100 && t.startsWith('decimal(');
 }
 
-/** The type `decimal(p,s)`; throws an IllegalArgumentError-style `Error` for p outside 1..38 or s outside 0..p. */
+/** The type `decimal(p,s)`; throws IllegalArgumentError for p outside 1..38 or s outside 0..p. */
 export function decimalType(precision: number, scale: number): DecimalType {
   if (!Number.isInteger(precision) || !Number.isInteger(scale) || precision < 1 || precision > MAX_DECIMAL_PRECISION || scale < 0 || scale > precision) {
-    throw new RangeError(`decimal(${precision},${scale}) is not a valid decimal type: precision must be 1..${MAX_DECIMAL_PRECISION} and scale 0..precision`);
+    throw new IllegalArgumentError(`decimal(${precision},${scale}) is not a valid decimal type: precision must be 1..${MAX_DECIMAL_PRECISION} and scale 0..precision`);
   }
   return `decimal(${precision},${scale})`;
 }
@@ -193,7 +195,7 @@ export function sparkSimpleName(t: DataType): string {
  * Parses a type name as written by users (`'int'`, `'long'`, `'string'`, `'double'`,
  * `'decimal(10,2)'`, ...). Returns undefined if unknown. `decimal` / `numeric` / `dec` without
  * parameters is decimal(10,0), and `decimal(p)` is decimal(p,0), as in Spark; a precision or
- * scale out of range throws a RangeError that says so.
+ * scale out of range throws an IllegalArgumentError that says so.
  */
 export function parseTypeName(name: string): DataType | undefined {
   const arr = /^\s*(?:array|list)\s*<(.*)>\s*$/i.exec(name);

@@ -70,6 +70,7 @@ describe('type and DDL', () => {
     expect(() => spark.createDataFrame([], 'a DECIMAL(39,2)')).toThrow(IllegalArgumentError);
     expect(() => spark.createDataFrame([], 'price DECIMAL(5,6)')).toThrow(/column 'price'.*decimal\(5,6\) is not a valid decimal type: precision must be 1\.\.38 and scale 0\.\.precision/);
     expect(() => spark.sql('SELECT CAST(1 AS DECIMAL(40,2))')).toThrow(/line 1, column 18: decimal\(40,2\) is not a valid decimal type/);
+    expect(() => spark.range(1).select(col('id').cast('decimal(40,2)'))).toThrow(IllegalArgumentError);
   });
 });
 
