@@ -12,7 +12,11 @@
  *  - timestamp → `Date` (stored as microseconds since the epoch, UTC; `Date` keeps milliseconds)
  *  - null      → null
  *  - list<T>   → an array of T's JS values (Spark's array<T>)
+ *  - decimal(p,s) → the exact decimal as a string, e.g. '12345678901234567890.123' (Spark's
+ *                DecimalType; stored as Arrow Decimal128, see src/data/decimal.ts)
  */
+
+import { IllegalArgumentError } from './errors.js';
 
 /** The scalar column types. */
 export type PrimitiveType = 'boolean' | 'int32' | 'int64' | 'float64' | 'utf8' | 'date32' | 'timestamp' | 'null';
@@ -20,8 +24,67 @@ export type PrimitiveType = 'boolean' | 'int32' | 'int64' | 'float64' | 'utf8' |
 /** An array of a scalar type (Spark's `array<T>`), e.g. the result of `split` or `collect_list`. */
 export type ListType = `list<${PrimitiveType}>`;
 
+/** An exact decimal with precision p (1..38 digits) and scale s (0..p digits after the point): Spark's `decimal(p,s)`. */
+export type DecimalType = `decimal(${number},${number})`;
+
 /** The logical column types Kindling supports. */
-export type DataType = PrimitiveType | ListType;
+export type DataType = PrimitiveType | ListType | DecimalType;
+
+/** Largest decimal precision (Spark's and Arrow Decimal128's: 38 digits). */
+export const MAX_DECIMAL_PRECISION = 38;
+
+/** True for `decimal(p,s)` types. */
+export function isDecimal(t: DataType): t is DecimalType {
+  return t.charCodeAt(0) === 100 && t.startsWith('decimal(');
+}
+
+/** The type `decimal(p,s)`; throws IllegalArgumentError for p outside 1..38 or s outside 0..p. */
+export function decimalType(precision: number, scale: number): DecimalType {
+  if (!Number.isInteger(precision) || !Number.isInteger(scale) || precision < 1 || precision > MAX_DECIMAL_PRECISION || scale < 0 || scale > precision) {
+    throw new IllegalArgumentError(`decimal(${precision},${scale}) is not a valid decimal type: precision must be 1..${MAX_DECIMAL_PRECISION} and scale 0..precision`);
+  }
+  return `decimal(${precision},${scale})`;
+}
+
+/** Precision and scale of a decimal type. */
+export function decimalParams(t: DecimalType): { precision: number; scale: number } {
+  const comma = t.indexOf(',');
+  return { precision: Number(t.slice(8, comma)), scale: Number(t.slice(comma + 1, -1)) };
+}
+
+/** Spark's `DecimalType.bounded`: precision and scale capped at 38. */
+export function boundedDecimal(precision: number, scale: number): DecimalType {
+  return decimalType(Math.min(Math.max(precision, 1), MAX_DECIMAL_PRECISION), Math.min(Math.max(scale, 0), MAX_DECIMAL_PRECISION));
+}
+
+/**
+ * Spark's `DecimalPrecision.adjustPrecisionScale` (spark.sql.decimalOperations.allowPrecisionLoss
+ * = true): a result type wider than 38 digits keeps its integer digits and gives up scale, down to
+ * min(scale, 6) digits.
+ */
+export function adjustedDecimal(precision: number, scale: number): DecimalType {
+  if (precision <= MAX_DECIMAL_PRECISION) return decimalType(Math.max(precision, 1), scale);
+  const intDigits = precision - scale;
+  const minScale = Math.min(scale, 6);
+  return decimalType(MAX_DECIMAL_PRECISION, Math.max(MAX_DECIMAL_PRECISION - intDigits, minScale));
+}
+
+/** The decimal type an integral or decimal type converts to without loss (Spark's `DecimalType.forType`): int → decimal(10,0), long → decimal(20,0). */
+export function asDecimal(t: DataType): DecimalType | undefined {
+  if (isDecimal(t)) return t;
+  if (t === 'int32') return 'decimal(10,0)';
+  if (t === 'int64') return 'decimal(20,0)';
+  return undefined;
+}
+
+/** Spark's `widerDecimalType`: enough integer digits and scale for both (bounded at 38). */
+export function widerDecimal(a: DecimalType, b: DecimalType): DecimalType {
+  const x = decimalParams(a);
+  const y = decimalParams(b);
+  const scale = Math.max(x.scale, y.scale);
+  const range = Math.max(x.precision - x.scale, y.precision - y.scale);
+  return boundedDecimal(range + scale, scale);
+}
 
 /** All scalar data types, in a stable order. */
 export const DATA_TYPES: readonly PrimitiveType[] = ['boolean', 'int32', 'int64', 'float64', 'utf8', 'date32', 'timestamp', 'null'];
@@ -39,6 +102,7 @@ export function elementType(t: ListType): PrimitiveType {
 /** The list type of an element type. */
 export function listOf(t: DataType): ListType {
   if (isList(t)) throw new Error(`nested arrays (array<${t}>) are not supported`);
+  if (isDecimal(t)) throw new Error(`arrays of decimals (array<${t}>) are not supported yet; cast the elements to double or string`);
   return `list<${t}>`;
 }
 
@@ -102,6 +166,7 @@ export class Schema {
 /** Spark's `printSchema` name for a type. */
 export function sparkTypeName(t: DataType): string {
   if (isList(t)) return `array<${sparkSimpleName(elementType(t))}>`;
+  if (isDecimal(t)) return t;
   switch (t) {
     case 'boolean': return 'boolean';
     case 'int32': return 'integer';
@@ -117,6 +182,7 @@ export function sparkTypeName(t: DataType): string {
 /** Spark's `dtypes` / simpleString name for a type. */
 export function sparkSimpleName(t: DataType): string {
   if (isList(t)) return `array<${sparkSimpleName(elementType(t))}>`;
+  if (isDecimal(t)) return t;
   switch (t) {
     case 'int32': return 'int';
     case 'int64': return 'bigint';
@@ -125,18 +191,25 @@ export function sparkSimpleName(t: DataType): string {
   }
 }
 
-/** Parses a type name as written by users (`'int'`, `'long'`, `'string'`, `'double'`, ...). Returns undefined if unknown. */
+/**
+ * Parses a type name as written by users (`'int'`, `'long'`, `'string'`, `'double'`,
+ * `'decimal(10,2)'`, ...). Returns undefined if unknown. `decimal` / `numeric` / `dec` without
+ * parameters is decimal(10,0), and `decimal(p)` is decimal(p,0), as in Spark; a precision or
+ * scale out of range throws an IllegalArgumentError that says so.
+ */
 export function parseTypeName(name: string): DataType | undefined {
   const arr = /^\s*(?:array|list)\s*<(.*)>\s*$/i.exec(name);
   if (arr) {
     const inner = parseTypeName(arr[1]!);
-    return inner && !isList(inner) ? listOf(inner) : undefined;
+    return inner && !isList(inner) && !isDecimal(inner) ? listOf(inner) : undefined;
   }
+  const dec = /^\s*(?:decimal|numeric|dec)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*$/i.exec(name);
+  if (dec) return decimalType(dec[1] === undefined ? 10 : Number(dec[1]), dec[2] === undefined ? 0 : Number(dec[2]));
   switch (name.trim().toLowerCase()) {
     case 'boolean': case 'bool': return 'boolean';
     case 'int': case 'integer': case 'int32': case 'smallint': case 'tinyint': case 'short': case 'byte': return 'int32';
     case 'long': case 'bigint': case 'int64': return 'int64';
-    case 'double': case 'float': case 'float64': case 'real': case 'decimal': case 'numeric': return 'float64';
+    case 'double': case 'float': case 'float64': case 'real': return 'float64';
     case 'string': case 'varchar': case 'char': case 'text': case 'utf8': return 'utf8';
     case 'date': case 'date32': return 'date32';
     case 'timestamp': case 'timestamp_ntz': case 'timestamp_ltz': case 'datetime': return 'timestamp';
@@ -171,6 +244,13 @@ export function commonType(a: DataType, b: DataType): DataType | undefined {
   if (a === 'null') return b;
   if (b === 'null') return a;
   if (isNumeric(a) && isNumeric(b)) return NUMERIC_RANK[a]! >= NUMERIC_RANK[b]! ? a : b;
+  if (isDecimal(a) || isDecimal(b)) {
+    // Spark: decimal with double → double; with int / long → the wider decimal.
+    if (a === 'float64' || b === 'float64') return (isDecimal(a) || isNumeric(a)) && (isDecimal(b) || isNumeric(b)) ? 'float64' : undefined;
+    const x = asDecimal(a);
+    const y = asDecimal(b);
+    return x && y ? widerDecimal(x, y) : undefined;
+  }
   if (isTemporal(a) && isTemporal(b)) return 'timestamp';
   return undefined;
 }
@@ -179,7 +259,7 @@ export function commonType(a: DataType, b: DataType): DataType | undefined {
 export function arithmeticType(a: DataType, b: DataType): DataType | undefined {
   const t = commonType(a, b);
   if (t === 'null') return 'null';
-  return t && isNumeric(t) ? t : undefined;
+  return t && (isNumeric(t) || isDecimal(t)) ? t : undefined;
 }
 
 /** Largest integer exactly representable as a JS number (2^53 - 1). */
@@ -190,7 +270,7 @@ export const MICROS_PER_DAY = 86_400_000_000;
 /** Milliseconds per day. */
 export const MILLIS_PER_DAY = 86_400_000;
 
-/** A JS value as Kindling hands it out in rows (`collect()`). */
+/** A JS value as Kindling hands it out in rows (`collect()`); decimals come out as exact strings. */
 export type Value = boolean | number | string | Date | null | Value[];
 
 /** A row as `collect()` returns it: column name → value. */

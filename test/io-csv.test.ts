@@ -378,7 +378,7 @@ describe('explicit schema', () => {
     expect(s.fields).toEqual([
       { name: 'my col', type: 'int32', nullable: false },
       { name: 'b', type: 'utf8', nullable: true },
-      { name: 'c', type: 'float64', nullable: true },
+      { name: 'c', type: 'decimal(10,2)', nullable: true },
       { name: 'd', type: 'timestamp', nullable: true },
       { name: 'e', type: 'int32', nullable: true },
     ]);

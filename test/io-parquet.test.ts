@@ -404,7 +404,7 @@ describe('files written by DuckDB', () => {
       ['ts', 'timestamp'],
       ['flag', 'boolean'],
       ['x', 'float64'],
-      ['dec', 'float64'],
+      ['dec', 'decimal(10,2)'],
     ]);
     const batches = await readAll(scan);
     const b = batches[0]!;
@@ -412,8 +412,8 @@ describe('files written by DuckDB', () => {
     expect(raw(b.column(3))).toEqual([19782, -165, null]); // days since the epoch
     expect(raw(b.column(4))).toEqual([1709210096789012, -14182940000000, null]); // micros
     expect(b.toRows()).toEqual([
-      { i: 1, big: 4398046511104, s: 'héllo 🌍', d: new Date('2024-02-29T00:00:00Z'), ts: new Date('2024-02-29T12:34:56.789Z'), flag: true, x: 1.25, dec: 12.34 },
-      { i: 2, big: -9007199254740991, s: null, d: new Date('1969-07-20T00:00:00Z'), ts: new Date('1969-07-20T20:17:40Z'), flag: false, x: null, dec: -0.5 },
+      { i: 1, big: 4398046511104, s: 'héllo 🌍', d: new Date('2024-02-29T00:00:00Z'), ts: new Date('2024-02-29T12:34:56.789Z'), flag: true, x: 1.25, dec: '12.34' },
+      { i: 2, big: -9007199254740991, s: null, d: new Date('1969-07-20T00:00:00Z'), ts: new Date('1969-07-20T20:17:40Z'), flag: false, x: null, dec: '-0.50' },
       { i: 3, big: null, s: '', d: null, ts: null, flag: null, x: -3.5, dec: null },
     ]);
     // Projection on a foreign file.

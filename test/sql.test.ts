@@ -144,9 +144,9 @@ describe('SELECT basics', () => {
 
   it('literals: numbers, booleans, NULL, DATE, TIMESTAMP, typed suffixes', async () => {
     const df = spark.sql(`SELECT 1 a, 2147483648 b, 10L c, 1.5 d, 1e3 e, -2147483648 f, TRUE g, false h, NULL i, DATE '2020-02-29' j, TIMESTAMP '2020-01-02 03:04:05' k, 7S l, 2.5BD m`);
-    expect(df.dtypes).toEqual([['a', 'int'], ['b', 'bigint'], ['c', 'bigint'], ['d', 'double'], ['e', 'double'], ['f', 'int'], ['g', 'boolean'], ['h', 'boolean'], ['i', 'void'], ['j', 'date'], ['k', 'timestamp'], ['l', 'int'], ['m', 'double']]);
+    expect(df.dtypes).toEqual([['a', 'int'], ['b', 'bigint'], ['c', 'bigint'], ['d', 'double'], ['e', 'double'], ['f', 'int'], ['g', 'boolean'], ['h', 'boolean'], ['i', 'void'], ['j', 'date'], ['k', 'timestamp'], ['l', 'int'], ['m', 'decimal(2,1)']]);
     const [r] = await df.collect();
-    expect(r).toEqual({ a: 1, b: 2147483648, c: 10, d: 1.5, e: 1000, f: -2147483648, g: true, h: false, i: null, j: day('2020-02-29'), k: new Date('2020-01-02T03:04:05Z'), l: 7, m: 2.5 });
+    expect(r).toEqual({ a: 1, b: 2147483648, c: 10, d: 1.5, e: 1000, f: -2147483648, g: true, h: false, i: null, j: day('2020-02-29'), k: new Date('2020-01-02T03:04:05Z'), l: 7, m: '2.5' });
   });
 
   it('SELECT without FROM, arithmetic, ||, %, unary minus, DIV', async () => {
@@ -170,7 +170,7 @@ describe('expressions', () => {
 
   it('CAST and ::', async () => {
     await same(`SELECT CAST(salary AS STRING), CAST('12' AS INT) + 1, salary::double / 4, CAST(hired AS STRING), CAST('2020-03-04' AS DATE), CAST(bonus AS BIGINT), CAST(1.5 AS DECIMAL(10, 2)) FROM emp`,
-      `SELECT CAST(salary AS VARCHAR), CAST('12' AS INT) + 1, salary::double / 4, CAST(hired AS VARCHAR), CAST('2020-03-04' AS DATE), CAST(trunc(bonus) AS BIGINT), CAST(1.5 AS DOUBLE) FROM emp`);
+      `SELECT CAST(salary AS VARCHAR), CAST('12' AS INT) + 1, salary::double / 4, CAST(hired AS VARCHAR), CAST('2020-03-04' AS DATE), CAST(trunc(bonus) AS BIGINT), CAST(1.5 AS DECIMAL(10, 2))::VARCHAR FROM emp`);
   });
 
   it('BETWEEN, IN lists (with NULL rules), IS [NOT] NULL, IS DISTINCT FROM, <=>', async () => {

@@ -5,13 +5,17 @@
  */
 import * as A from 'apache-arrow';
 import { ArithmeticOverflowError, KindlingError } from '../errors.js';
-import { type DataType, type Field, MAX_EXACT_INT, Schema, elementType, isList, listOf } from '../types.js';
+import { type DataType, type Field, MAX_DECIMAL_PRECISION, MAX_EXACT_INT, Schema, decimalParams, decimalType, elementType, isDecimal, isList, listOf } from '../types.js';
 import { Batch } from './batch.js';
 import { ColumnData, allocValues, normalizeValidity, sliceColumn, take } from './column.js';
 
 /** The Arrow type used to export a Kindling type. */
 export function toArrowType(t: DataType): A.DataType {
   if (isList(t)) return new A.List(new A.Field('element', toArrowType(elementType(t)), true));
+  if (isDecimal(t)) {
+    const { precision, scale } = decimalParams(t);
+    return new A.Decimal(scale, precision, 128);
+  }
   switch (t) {
     case 'boolean': return new A.Bool();
     case 'int32': return new A.Int32();
@@ -33,7 +37,12 @@ export function fromArrowType(t: A.DataType, name: string): DataType {
     return 'int64';
   }
   if (A.DataType.isFloat(t)) return 'float64';
-  if (A.DataType.isDecimal(t)) return 'float64';
+  if (A.DataType.isDecimal(t)) {
+    if (t.precision > MAX_DECIMAL_PRECISION || t.scale < 0 || t.scale > t.precision) {
+      throw new KindlingError(`column '${name}' has Arrow type ${String(t)} (precision ${t.precision}, scale ${t.scale}); Kindling's decimals hold precision 1..${MAX_DECIMAL_PRECISION} with scale 0..precision: cast it to double or string before loading`);
+    }
+    return decimalType(t.precision, t.scale);
+  }
   if (A.DataType.isUtf8(t) || A.DataType.isLargeUtf8(t)) return 'utf8';
   if (A.DataType.isDate(t)) return 'date32';
   if (A.DataType.isTimestamp(t)) return 'timestamp';
@@ -72,6 +81,11 @@ export function columnToArrowData(col: ColumnData): A.Data {
   const nullCount = col.validity ? col.nullCount() : 0;
   if (isList(col.type)) {
     return A.makeData({ type: type as A.List, length: n, nullCount, nullBitmap, valueOffsets: col.offsets!, child: columnToArrowData(col.child!) });
+  }
+  if (isDecimal(col.type)) {
+    // Same bytes as Arrow's Decimal128 (4 × 32-bit words per value).
+    const w = col.values as Int32Array;
+    return A.makeData({ type: type as A.Decimal, length: n, nullCount, nullBitmap, data: new Uint32Array(w.buffer, w.byteOffset, n * 4) });
   }
   switch (col.type) {
     case 'utf8':
@@ -168,6 +182,7 @@ export function columnFromArrowData(d: A.Data, type: DataType, name: string): Co
     return new ColumnData('utf8', n, null, validity, offsets, (d.values as Uint8Array).subarray(base, off[n]!));
   }
   if (type === 'boolean') return new ColumnData('boolean', n, unpackBits(d.values as Uint8Array, d.offset, n), validity);
+  if (isDecimal(type)) return decimalFromArrow(d, type, validity, name);
   const out = allocValues(type, n);
   const src = d.values as ArrayLike<number | bigint>;
   if (A.DataType.isTimestamp(t)) {
@@ -175,16 +190,6 @@ export function columnFromArrowData(d: A.Data, type: DataType, name: string): Co
     for (let i = 0; i < n; i++) out[i] = Math.floor(Number(src[i]) * mul);
   } else if (A.DataType.isDate(t) && t.unit === A.DateUnit.MILLISECOND) {
     for (let i = 0; i < n; i++) out[i] = Math.floor(Number(src[i]) / 86_400_000);
-  } else if (A.DataType.isDecimal(t)) {
-    const words = d.values as Uint32Array;
-    const stride = t.bitWidth / 32;
-    const scale = 10 ** t.scale;
-    for (let i = 0; i < n; i++) {
-      // low 64 bits as a signed integer is enough for the decimals Kindling reads (precision ≤ 18).
-      const lo = words[i * stride]!;
-      const hi = words[i * stride + 1]! | 0;
-      out[i] = (hi * 4294967296 + lo) / scale;
-    }
   } else if (src instanceof BigInt64Array || src instanceof BigUint64Array) {
     for (let i = 0; i < n; i++) if (!validity || validity[i]) out[i] = checkExact(Number(src[i]!), name);
   } else if (out instanceof Float64Array && src instanceof Float64Array) {
@@ -195,6 +200,26 @@ export function columnFromArrowData(d: A.Data, type: DataType, name: string): Co
   return new ColumnData(type, n, out, validity);
 }
 
+
+/**
+ * An Arrow Decimal (128- or 256-bit) chunk as a Kindling decimal column (Decimal128 words; a
+ * 256-bit value keeps its low 128 bits, which hold it exactly when the precision is ≤ 38).
+ */
+function decimalFromArrow(d: A.Data, type: DataType, validity: Uint8Array | null, name: string): ColumnData {
+  const t = d.type;
+  const n = d.length;
+  if (!A.DataType.isDecimal(t)) throw new KindlingError(`column '${name}' is ${String(t)}, not a decimal`);
+  const src = d.values as Uint32Array;
+  const stride = t.bitWidth / 32;
+  if (stride === 4) {
+    const words = new Int32Array(n * 4);
+    new Uint8Array(words.buffer).set(new Uint8Array(src.buffer, src.byteOffset, n * 16));
+    return new ColumnData(type, n, words, validity);
+  }
+  const words = new Int32Array(n * 4);
+  for (let i = 0; i < n; i++) for (let k = 0; k < 4; k++) words[i * 4 + k] = src[i * stride + k]! | 0;
+  return new ColumnData(type, n, words, validity);
+}
 
 /** Converts an Arrow Table to Kindling batches (one per Arrow record batch). */
 export function tableToBatches(table: A.Table): { schema: Schema; batches: Batch[] } {

@@ -3,8 +3,9 @@
  * operators — plus conversions between columns and JS values (rows in, rows out).
  */
 import { ArithmeticOverflowError, IllegalArgumentError } from '../errors.js';
-import { type DataType, type Field, MAX_EXACT_INT, MICROS_PER_DAY, MILLIS_PER_DAY, type Row, Schema, type Value, elementType, isList, listOf } from '../types.js';
+import { type DataType, type DecimalType, type Field, MAX_EXACT_INT, MICROS_PER_DAY, MILLIS_PER_DAY, type Row, Schema, type Value, decimalParams, elementType, isDecimal, isList, listOf } from '../types.js';
 import { ColumnData, allocValues, concatColumns, filterColumn, sliceColumn, take, utf8FromStrings } from './column.js';
+import { POW10N, checkDecimal, decimalFromDouble, formatDecimal, parseDecimal, writeDecimal } from './decimal.js';
 import { parseDate, parseTimestamp } from '../time/iso.js';
 
 /** Rows per batch produced by scans and builders. */
@@ -127,6 +128,12 @@ export function valueGetter(col: ColumnData): (i: number) => Value {
       return (conv ? l.map(conv) : [...l]) as unknown as Value;
     };
   }
+  if (isDecimal(col.type)) {
+    // Exact strings (README "Types"): '12345678901234567890.123'.
+    const b = col.bigints();
+    const { scale } = decimalParams(col.type);
+    return (i) => (v && v[i] === 0 ? null : formatDecimal(b[i]!, scale));
+  }
   switch (col.type) {
     case 'null': return () => null;
     case 'utf8': {
@@ -227,6 +234,7 @@ export function fromValues(type: DataType, values: readonly unknown[]): ColumnDa
     }
     return new ColumnData(type, n, null, validity, offsets, null, fromValues(elementType(type), flat));
   }
+  if (isDecimal(type)) return decimalFromValues(type, values);
   const out = allocValues(type, n);
   let validity: Uint8Array | null = null;
   for (let i = 0; i < n; i++) {
@@ -252,6 +260,40 @@ export function fromValues(type: DataType, values: readonly unknown[]): ColumnDa
   return new ColumnData(type, n, out, validity);
 }
 
+/**
+ * The unscaled value of a JS value in a decimal column: a decimal string (exact; extra fractional
+ * digits round HALF_UP, as Spark's cast), a number (from its shortest decimal text) or a bigint
+ * (an integer). Null when the value is not a number; ArithmeticOverflowError when it does not fit.
+ */
+export function decimalStorage(type: DecimalType, v: unknown): bigint | null {
+  const { scale } = decimalParams(type);
+  let x: bigint | null;
+  if (typeof v === 'bigint') x = v * POW10N[scale]!;
+  else if (typeof v === 'number') x = decimalFromDouble(v, scale);
+  else if (typeof v === 'string') x = parseDecimal(v, scale);
+  else x = null;
+  return x === null ? null : checkDecimal(x, type, `value ${typeof v === 'bigint' ? `${v}n` : String(v)}`);
+}
+
+function decimalFromValues(type: DecimalType, values: readonly unknown[]): ColumnData {
+  const n = values.length;
+  const out = allocValues(type, n) as Int32Array;
+  let validity: Uint8Array | null = null;
+  for (let i = 0; i < n; i++) {
+    const x = values[i] == null ? null : decimalStorage(type, values[i]);
+    if (x === null) {
+      if (!validity) {
+        validity = new Uint8Array(n);
+        validity.fill(1, 0, i);
+      }
+      continue;
+    }
+    if (validity) validity[i] = 1;
+    writeDecimal(out, i, x);
+  }
+  return new ColumnData(type, n, out, validity);
+}
+
 /** A column of one value repeated `n` times. */
 export function constantColumn(type: DataType, value: unknown, n: number): ColumnData {
   if (value === null || value === undefined || isList(type)) return fromValues(type, new Array(n).fill(value ?? null));
@@ -267,6 +309,7 @@ export function constantColumn(type: DataType, value: unknown, n: number): Colum
     return new ColumnData('utf8', n, null, null, offsets, bytes);
   }
   if (type === 'null') return new ColumnData('null', n, null, null);
+  if (isDecimal(type)) return decimalFromValues(type, new Array(n).fill(value));
   const out = allocValues(type, n);
   out.fill(toStorage(type, value));
   return new ColumnData(type, n, out, null);
@@ -275,6 +318,7 @@ export function constantColumn(type: DataType, value: unknown, n: number): Colum
 /** Spark's name of a type in schema-verification messages (PySpark's `IntegerType`, `ArrayType(LongType)`). */
 function sparkClassName(t: DataType): string {
   if (isList(t)) return `ArrayType(${sparkClassName(elementType(t))})`;
+  if (isDecimal(t)) return `DecimalType(${decimalParams(t).precision},${decimalParams(t).scale})`;
   return { boolean: 'BooleanType', int32: 'IntegerType', int64: 'LongType', float64: 'DoubleType', utf8: 'StringType', date32: 'DateType', timestamp: 'TimestampType', null: 'NullType' }[t];
 }
 
@@ -319,6 +363,16 @@ function valueFit(type: DataType): (v: unknown) => Fit {
     if (typeof v === 'bigint') return v > BigInt(limit) || v < -BigInt(limit) ? 'range' : 'ok';
     return 'type';
   };
+  if (isDecimal(type)) {
+    return (v) => {
+      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'bigint') return 'type';
+      try {
+        return decimalStorage(type, v) === null ? 'type' : 'ok';
+      } catch {
+        return 'range';
+      }
+    };
+  }
   switch (type) {
     case 'int32': return integer(2147483647);
     case 'int64': return integer(MAX_EXACT_INT);
@@ -345,7 +399,8 @@ export function checkRowsFitSchema(rows: readonly Record<string, unknown>[], sch
       if (res === 'ok') continue;
       const where = `${method}: field ${f.name}, row ${r}`;
       if (res === 'range') {
-        throw new ArithmeticOverflowError(`${where}: object of ${sparkClassName(f.type)} out of range, got ${reprValue(v)}${f.type === 'int32' ? "; declare the column 'BIGINT'" : ' (long values are exact within ±2^53)'}`);
+        const hint = f.type === 'int32' ? "; declare the column 'BIGINT'" : isDecimal(f.type) ? `; declare a decimal with more digits before the point (up to decimal(38,s))` : ' (long values are exact within ±2^53)';
+        throw new ArithmeticOverflowError(`${where}: object of ${sparkClassName(f.type)} out of range, got ${reprValue(v)}${hint}`);
       }
       const hint = isList(f.type) && Array.isArray(v) ? ' (an element does not fit)' : '';
       throw new IllegalArgumentError(`${where}: ${sparkClassName(f.type)} can not accept object ${reprValue(v)} of type ${jsTypeName(v)}${hint}; make the value fit the schema or change the column's type`);

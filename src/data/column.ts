@@ -12,10 +12,13 @@
  *  - utf8              offsets Int32Array (length + 1) and UTF-8 bytes Uint8Array
  *  - null              nothing
  *  - list<T>           offsets Int32Array (length + 1) into `child`, a ColumnData of T
+ *  - decimal(p,s)      Int32Array, 4 words per value: Arrow's Decimal128 (see data/decimal.ts);
+ *                      `valueWidth` gives the stride that generic fixed-width code uses
  * validity: Uint8Array with 1 = valid, 0 = null; `null` when every value is valid.
  */
 import { Buffer } from 'node:buffer';
-import { type DataType, elementType, isList } from '../types.js';
+import { type DataType, elementType, isDecimal, isList } from '../types.js';
+import { DECIMAL_WORDS, readDecimal, writeDecimal } from './decimal.js';
 
 /** Typed array used for a fixed-width type's values. */
 export type FixedArray = Uint8Array | Int32Array | Float64Array;
@@ -42,6 +45,19 @@ export class ColumnData {
   ) {}
 
   private listCache: (unknown[] | null)[] | undefined;
+  private bigintCache: bigint[] | undefined;
+
+  /** The unscaled values of a decimal column as bigints (0n at nulls), decoded once and cached. */
+  bigints(): bigint[] {
+    if (this.bigintCache) return this.bigintCache;
+    if (!isDecimal(this.type)) throw new Error(`bigints() on a ${this.type} column`);
+    const w = this.values as Int32Array;
+    const valid = this.validity;
+    const out = new Array<bigint>(this.length);
+    for (let i = 0; i < this.length; i++) out[i] = valid && valid[i] === 0 ? 0n : readDecimal(w, i);
+    this.bigintCache = out;
+    return out;
+  }
 
   /**
    * The column's lists as JS arrays of element storage values (list only), cached; null entries
@@ -132,14 +148,28 @@ function isAscii(bytes: Uint8Array, start: number, end: number): boolean {
   return true;
 }
 
-/** Allocates the values array for a fixed-width type. */
+/** Elements of `values` per value: 4 Int32 words for decimals, 1 otherwise. */
+export function valueWidth(type: DataType): number {
+  return isDecimal(type) ? DECIMAL_WORDS : 1;
+}
+
+/** Allocates the values array for a fixed-width type (`n × valueWidth(type)` elements). */
 export function allocValues(type: DataType, n: number): FixedArray {
+  if (isDecimal(type)) return new Int32Array(n * DECIMAL_WORDS);
   switch (type) {
     case 'boolean': return new Uint8Array(n);
     case 'int32': case 'date32': return new Int32Array(n);
     case 'int64': case 'float64': case 'timestamp': return new Float64Array(n);
     default: throw new Error(`type ${type} has no fixed-width values`);
   }
+}
+
+/** A decimal column from unscaled bigints (entries at nulls are ignored). */
+export function decimalColumn(type: DataType, vals: ArrayLike<bigint>, validity: Uint8Array | null): ColumnData {
+  const n = vals.length;
+  const w = new Int32Array(n * DECIMAL_WORDS);
+  for (let i = 0; i < n; i++) if (!validity || validity[i]) writeDecimal(w, i, vals[i]!);
+  return new ColumnData(type, n, w, validity);
 }
 
 /** A column of `n` nulls of the given type. */
@@ -256,6 +286,13 @@ export function take(col: ColumnData, indices: Int32Array, count = indices.lengt
   }
   const src = col.values!;
   const values = allocValues(col.type, n);
+  if (isDecimal(col.type)) {
+    for (let i = 0; i < n; i++) {
+      const j = indices[i]!;
+      if (j >= 0) for (let k = 0; k < DECIMAL_WORDS; k++) values[i * DECIMAL_WORDS + k] = src[j * DECIMAL_WORDS + k]!;
+    }
+    return new ColumnData(col.type, n, values, validity);
+  }
   for (let i = 0; i < n; i++) {
     const j = indices[i]!;
     if (j >= 0) values[i] = src[j]!;
@@ -294,7 +331,8 @@ export function sliceColumn(col: ColumnData, start: number, end: number): Column
     for (let i = 0; i <= n; i++) offsets[i] = off[start + i]! - base;
     return new ColumnData('utf8', n, null, validity, offsets, col.bytes!.subarray(base, off[end]!));
   }
-  return new ColumnData(col.type, n, col.values!.subarray(start, end), validity);
+  const w = valueWidth(col.type);
+  return new ColumnData(col.type, n, col.values!.subarray(start * w, end * w), validity);
 }
 
 /** Concatenates columns of one type. */
@@ -360,9 +398,10 @@ export function concatColumns(type: DataType, cols: readonly ColumnData[]): Colu
     return new ColumnData('utf8', n, null, validity, offsets, bytes);
   }
   const values = allocValues(type, n);
+  const w = valueWidth(type);
   let p = 0;
   for (const c of cols) {
-    if (c.values) values.set(c.values as never, p);
+    if (c.values) values.set(c.values as never, p * w);
     p += c.length;
   }
   return new ColumnData(type, n, values, validity);

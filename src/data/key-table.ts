@@ -5,7 +5,7 @@
  */
 import { ColumnData, allocValues } from './column.js';
 import { AnalysisError } from '../errors.js';
-import { type DataType, isList, sparkSimpleName } from '../types.js';
+import { type DataType, isDecimal, isList, sparkSimpleName } from '../types.js';
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
@@ -58,6 +58,15 @@ export function hashRows(cols: readonly ColumnData[], n: number, out: Int32Array
       continue;
     }
     const v = col.values!;
+    if (isDecimal(col.type)) {
+      // Decimal128 words: equal values of one decimal type have equal words.
+      for (let i = 0; i < n; i++) {
+        const o = i * 4;
+        const h = valid && !valid[i] ? NULL_HASH : mix32(v[o]! ^ Math.imul(v[o + 1]!, 0x27d4eb2d) ^ Math.imul(v[o + 2]!, 0x165667b1) ^ Math.imul(v[o + 3]!, 0x1b873593));
+        out[i] = first ? h : (Math.imul(out[i]!, 31) + h) | 0;
+      }
+      continue;
+    }
     if (!valid && v instanceof Int32Array) {
       if (first) for (let i = 0; i < n; i++) out[i] = mix32(v[i]!);
       else for (let i = 0; i < n; i++) out[i] = (Math.imul(out[i]!, 31) + mix32(v[i]!)) | 0;
@@ -78,7 +87,11 @@ class KeyStore {
   valid: Uint8Array = new Uint8Array(64);
   offsets: Int32Array = new Int32Array(65);
   bytes: Uint8Array = new Uint8Array(256);
-  constructor(readonly type: DataType) {}
+  /** Decimals: 4 words per key (Decimal128). */
+  dec: Int32Array | null;
+  constructor(readonly type: DataType) {
+    this.dec = isDecimal(type) ? new Int32Array(256) : null;
+  }
 
   append(g: number, col: ColumnData, i: number): void {
     if (g >= this.valid.length) this.growRows(g + 1);
@@ -100,6 +113,8 @@ class KeyStore {
         for (let k = 0; k < len; k++) this.bytes[start + k] = src[s + k]!;
       }
       this.offsets[g + 1] = start + len;
+    } else if (this.dec) {
+      if (isValid) for (let k = 0; k < 4; k++) this.dec[g * 4 + k] = col.values![i * 4 + k]!;
     } else if (isValid && col.values) {
       this.nums[g] = col.values[i]!;
     }
@@ -116,6 +131,11 @@ class KeyStore {
     const offsets = new Int32Array(cap + 1);
     offsets.set(this.offsets);
     this.offsets = offsets;
+    if (this.dec) {
+      const dec = new Int32Array(cap * 4);
+      dec.set(this.dec);
+      this.dec = dec;
+    }
   }
 
   equals(g: number, col: ColumnData, i: number): boolean {
@@ -131,6 +151,11 @@ class KeyStore {
       const src = col.bytes!;
       const b = this.bytes;
       for (let k = 0; k < e - s; k++) if (src[s + k] !== b[gs + k]) return false;
+      return true;
+    }
+    if (this.dec) {
+      const v = col.values!;
+      for (let k = 0; k < 4; k++) if (v[i * 4 + k] !== this.dec[g * 4 + k]) return false;
       return true;
     }
     const x = col.values![i]!;
@@ -150,6 +175,7 @@ class KeyStore {
     if (this.type === 'utf8') {
       return new ColumnData('utf8', n, null, validity, this.offsets.slice(0, n + 1), this.bytes.slice(0, this.offsets[n]!));
     }
+    if (this.dec) return new ColumnData(this.type, n, this.dec.slice(0, n * 4), validity);
     const values = allocValues(this.type, n);
     for (let g = 0; g < n; g++) values[g] = this.nums[g]!;
     return new ColumnData(this.type, n, values, validity);
@@ -209,8 +235,8 @@ export class KeyTable {
     if (cols.length === 1) {
       const c = cols[0]!;
       if (c.type === 'utf8' && this.stores[0]!.type === 'utf8') return this.insertUtf8(c, hs, n, out, true);
-      if (c.values !== null && c.type !== 'null' && !isList(c.type)) return this.insertNumber(c, hs, n, out, true);
-    } else if (cols.every((c) => c.values !== null && c.type !== 'null' && !isList(c.type))) {
+      if (c.values !== null && c.type !== 'null' && !isList(c.type) && !isDecimal(c.type)) return this.insertNumber(c, hs, n, out, true);
+    } else if (cols.every((c) => c.values !== null && c.type !== 'null' && !isList(c.type) && !isDecimal(c.type))) {
       return this.insertNumbers(cols, hs, n, out, true);
     }
     for (let i = 0; i < n; i++) {
@@ -372,8 +398,8 @@ export class KeyTable {
     if (cols.length === 1) {
       const c = cols[0]!;
       if (c.type === 'utf8' && this.stores[0]!.type === 'utf8') return this.insertUtf8(c, hs, n, out, false);
-      if (c.values !== null && c.type !== 'null' && !isList(c.type)) return this.insertNumber(c, hs, n, out, false);
-    } else if (cols.every((c) => c.values !== null && c.type !== 'null' && !isList(c.type))) {
+      if (c.values !== null && c.type !== 'null' && !isList(c.type) && !isDecimal(c.type)) return this.insertNumber(c, hs, n, out, false);
+    } else if (cols.every((c) => c.values !== null && c.type !== 'null' && !isList(c.type) && !isDecimal(c.type))) {
       return this.insertNumbers(cols, hs, n, out, false);
     }
     const mask = this.mask;

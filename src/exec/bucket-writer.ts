@@ -7,9 +7,9 @@
  * (page faults) and scales worse than compute on small machines, so fewer copies matter most here.
  */
 import { BATCH_SIZE, Batch } from '../data/batch.js';
-import { ColumnData, type FixedArray } from '../data/column.js';
+import { ColumnData, type FixedArray, valueWidth } from '../data/column.js';
 import { allocArray, copyPrefix } from '../data/alloc.js';
-import { type DataType, isList, type Schema } from '../types.js';
+import { type DataType, isDecimal, isList, type Schema } from '../types.js';
 
 /** Smallest first chunk of a bucket, in rows (chunks grow in place up to BATCH_SIZE). */
 const MIN_CAPACITY = 1024;
@@ -23,7 +23,7 @@ function valuesCtor(type: DataType): ArrayCtor | null {
     case 'boolean': return Uint8Array;
     case 'int32': case 'date32': return Int32Array;
     case 'int64': case 'float64': case 'timestamp': return Float64Array;
-    default: return null;
+    default: return isDecimal(type) ? Int32Array : null;
   }
 }
 
@@ -36,6 +36,15 @@ function gather(dst: FixedArray, at: number, src: FixedArray, order: Int32Array,
   for (let k = s; k < e; k++) dst[at++] = src[order[k]!]!;
 }
 
+/** `gather` for values `w` elements wide (decimals: 4 words). */
+function gatherWide(dst: FixedArray, at: number, src: FixedArray, order: Int32Array, s: number, e: number, w: number): void {
+  let d = at * w;
+  for (let k = s; k < e; k++) {
+    const o = order[k]! * w;
+    for (let j = 0; j < w; j++) dst[d++] = src[o + j]!;
+  }
+}
+
 /** One column of a bucket's chunk under construction. */
 class ColumnBuilder {
   values: FixedArray | null;
@@ -44,11 +53,14 @@ class ColumnBuilder {
   offsets: Int32Array | null = null;
   bytes: Uint8Array | null = null;
   usedBytes = 0;
+  /** Elements of `values` per row. */
+  readonly width: number;
 
   /** `bytesPerRow`: utf8 only, the expected string bytes per row (sizes the byte buffer). */
   constructor(readonly type: DataType, capacity: number, bytesPerRow: number) {
     const C = valuesCtor(type);
-    this.values = C ? alloc(C, capacity) : null;
+    this.width = valueWidth(type);
+    this.values = C ? alloc(C, capacity * this.width) : null;
     if (type === 'utf8') {
       this.offsets = allocArray(Int32Array, capacity + 1);
       this.bytes = allocArray(Uint8Array, Math.max(Math.ceil(capacity * bytesPerRow), 1024));
@@ -56,7 +68,7 @@ class ColumnBuilder {
   }
 
   resize(length: number, capacity: number): void {
-    if (this.values) this.values = copyPrefix(this.values, length, capacity);
+    if (this.values) this.values = copyPrefix(this.values, length * this.width, capacity * this.width);
     if (this.validity) this.validity = copyPrefix(this.validity, length, capacity);
     if (this.offsets) this.offsets = copyPrefix(this.offsets, length + 1, capacity + 1);
   }
@@ -73,7 +85,8 @@ class ColumnBuilder {
       else this.validity.fill(1, at, at + (e - s));
     }
     if (this.values) {
-      gather(this.values, at, src.values!, order, s, e);
+      if (this.width !== 1) gatherWide(this.values, at, src.values!, order, s, e, this.width);
+      else gather(this.values, at, src.values!, order, s, e);
     } else if (this.type === 'utf8') {
       this.appendUtf8(src, order, s, e, at);
     }
@@ -116,7 +129,7 @@ class ColumnBuilder {
       const bytes = used < this.bytes!.length * MIN_FILL ? copyPrefix(this.bytes!, used) : this.bytes!.subarray(0, used);
       return new ColumnData('utf8', n, null, validity, cut(this.offsets!, n + 1), bytes);
     }
-    return new ColumnData(this.type, n, this.values ? cut(this.values, n) : null, validity);
+    return new ColumnData(this.type, n, this.values ? cut(this.values, n * this.width) : null, validity);
   }
 }
 

@@ -6,9 +6,10 @@
  * `register` adds the definitions to the function registry.
  */
 import { ArithmeticOverflowError } from '../errors.js';
-import { ColumnData, allocValues, take, utf8FromStrings } from '../data/column.js';
+import { ColumnData, allocValues, decimalColumn, take, utf8FromStrings } from '../data/column.js';
 import { fromValues } from '../data/batch.js';
-import { type DataType, MAX_EXACT_INT, isList, isNumeric, listOf } from '../types.js';
+import { POW10N, checkDecimal, divHalfUp } from '../data/decimal.js';
+import { type DataType, type DecimalType, MAX_EXACT_INT, boundedDecimal, decimalParams, isDecimal, isList, isNumeric, listOf } from '../types.js';
 import { type Accumulator, type AggregateFunctionDef, type FunctionRegistry, typeError } from './function-defs.js';
 import { KeyTable } from '../data/key-table.js';
 import { COUNT_OVER_FRAMES, firstLastOverFrames, minMaxOverFrames, sumAvgOverFrames } from './window/frame-aggregates.js';
@@ -140,30 +141,118 @@ class AvgAcc implements Accumulator {
   }
 }
 
-/** min / max over numbers, dates, timestamps, booleans and strings. */
+function grownBig(a: bigint[], n: number): bigint[] {
+  while (a.length < n) a.push(0n);
+  return a;
+}
+
+/** Keeps the groups flagged in `has` (null elsewhere) as a decimal column. */
+function decimalOut(type: DataType, n: number, vals: readonly bigint[], has: Uint8Array): ColumnData {
+  let validity: Uint8Array | null = null;
+  for (let g = 0; g < n; g++) if (!has[g]) { validity = has.slice(0, n); break; }
+  return decimalColumn(type, vals.slice(0, n), validity);
+}
+
+/**
+ * sum of decimals: exact bigint sums per group (Spark's result decimal(min(38, p+10), s)); a sum
+ * that does not fit raises ArithmeticOverflowError. The partial state is the sum so far.
+ */
+class DecimalSumAcc implements Accumulator {
+  sums: bigint[] = [];
+  has: Uint8Array = new Uint8Array(16);
+  constructor(private readonly type: DecimalType) {}
+  grow(n: number): void { grownBig(this.sums, n); this.has = grownU8(this.has, n); }
+  update(groups: Int32Array, n: number, args: readonly ColumnData[]): void {
+    const col = args[0]!;
+    if (col.type === 'null') return;
+    const v = col.bigints();
+    const valid = col.validity;
+    const s = this.sums;
+    const h = this.has;
+    for (let i = 0; i < n; i++) if (!valid || valid[i]) { const g = groups[i]!; s[g] = s[g]! + v[i]!; h[g] = 1; }
+  }
+  state(n: number): ColumnData[] { return [this.finish(n)]; }
+  merge(groups: Int32Array, n: number, state: readonly ColumnData[]): void { this.update(groups, n, state); }
+  finish(n: number): ColumnData {
+    for (let g = 0; g < n; g++) if (this.has[g]) checkDecimal(this.sums[g]!, this.type, 'sum');
+    return decimalOut(this.type, n, this.sums, this.has);
+  }
+}
+
+/**
+ * avg of decimals (Spark: result decimal(min(38, p+4), min(38, s+4))): exact sum and count per
+ * group, then sum / count rounded HALF_UP once at the result scale. State: the sum as
+ * decimal(min(38, p+10), s) and the count.
+ */
+class DecimalAvgAcc implements Accumulator {
+  private readonly sum: DecimalSumAcc;
+  counts: Float64Array = new Float64Array(16);
+  constructor(private readonly argType: DecimalType, private readonly type: DecimalType) {
+    this.sum = new DecimalSumAcc(decimalSumType(argType));
+  }
+  grow(n: number): void { this.sum.grow(n); this.counts = grownF64(this.counts, n); }
+  update(groups: Int32Array, n: number, args: readonly ColumnData[]): void {
+    this.sum.update(groups, n, args);
+    const col = args[0]!;
+    const valid = col.type === 'null' ? new Uint8Array(n) : col.validity;
+    const c = this.counts;
+    for (let i = 0; i < n; i++) if (!valid || valid[i]) c[groups[i]!]!++;
+  }
+  state(n: number): ColumnData[] { return [this.sum.finish(n), outColumn('int64', n, this.counts, null)]; }
+  merge(groups: Int32Array, n: number, state: readonly ColumnData[]): void {
+    this.sum.update(groups, n, [state[0]!]);
+    const c = state[1]!.values as Float64Array;
+    for (let i = 0; i < n; i++) this.counts[groups[i]!]! += c[i]!;
+  }
+  finish(n: number): ColumnData {
+    const up = POW10N[decimalParams(this.type).scale - decimalParams(this.argType).scale]!;
+    const out = new Array<bigint>(n).fill(0n);
+    const has = new Uint8Array(n);
+    for (let g = 0; g < n; g++) {
+      const c = this.counts[g]!;
+      if (c === 0) continue;
+      out[g] = checkDecimal(divHalfUp(this.sum.sums[g]! * up, BigInt(c)), this.type, 'avg');
+      has[g] = 1;
+    }
+    return decimalOut(this.type, n, out, has);
+  }
+}
+
+/** Spark's sum type of decimal(p,s): decimal(min(38, p+10), s). */
+function decimalSumType(t: DecimalType): DecimalType {
+  const { precision, scale } = decimalParams(t);
+  return boundedDecimal(precision + 10, scale);
+}
+
+/** Folds the non-null values `v` (strings, bigints) into each group's running min / max in `out`; `h` marks groups that have one. */
+function foldExtremes<T>(v: readonly T[], out: T[], h: Uint8Array, groups: Int32Array, n: number, valid: Uint8Array | null, max: boolean): void {
+  for (let i = 0; i < n; i++) {
+    if (valid && !valid[i]) continue;
+    const g = groups[i]!;
+    const x = v[i]!;
+    if (!h[g] || (max ? x > out[g]! : x < out[g]!)) { out[g] = x; h[g] = 1; }
+  }
+}
+
+/** min / max over numbers, dates, timestamps, booleans, strings and decimals. */
 class MinMaxAcc implements Accumulator {
   vals: Float64Array = new Float64Array(16);
   strs: (string | null)[] = [];
+  big: bigint[] = [];
   has: Uint8Array = new Uint8Array(16);
   constructor(private readonly type: DataType, private readonly isMax: boolean) {}
-  grow(n: number): void { this.vals = grownF64(this.vals, n); this.has = grownU8(this.has, n); while (this.strs.length < n) this.strs.push(null); }
+  grow(n: number): void {
+    this.vals = grownF64(this.vals, n); this.has = grownU8(this.has, n); while (this.strs.length < n) this.strs.push(null);
+    if (isDecimal(this.type)) grownBig(this.big, n);
+  }
   update(groups: Int32Array, n: number, args: readonly ColumnData[]): void {
     const col = args[0]!;
     if (col.type === 'null') return;
     const valid = col.validity;
     const h = this.has;
     const max = this.isMax;
-    if (this.type === 'utf8') {
-      const s = col.strings();
-      const out = this.strs;
-      for (let i = 0; i < n; i++) {
-        if (valid && !valid[i]) continue;
-        const g = groups[i]!;
-        const x = s[i]!;
-        if (!h[g] || (max ? x > out[g]! : x < out[g]!)) { out[g] = x; h[g] = 1; }
-      }
-      return;
-    }
+    if (isDecimal(this.type)) return foldExtremes(col.bigints(), this.big, h, groups, n, valid, max);
+    if (this.type === 'utf8') return foldExtremes(col.strings(), this.strs, h, groups, n, valid, max);
     const v = col.values!;
     const out = this.vals;
     for (let i = 0; i < n; i++) {
@@ -177,6 +266,7 @@ class MinMaxAcc implements Accumulator {
   merge(groups: Int32Array, n: number, state: readonly ColumnData[]): void { this.update(groups, n, state); }
   finish(n: number): ColumnData {
     if (this.type === 'utf8') return utf8FromStrings(this.strs.slice(0, n).map((s, g) => (this.has[g] ? s : null)));
+    if (isDecimal(this.type)) return decimalOut(this.type, n, this.big, this.has);
     return outColumn(this.type, n, this.vals, this.has);
   }
 }
@@ -246,16 +336,20 @@ class FirstLastAcc implements Accumulator {
   strs: (string | null)[] = [];
   set: Uint8Array = new Uint8Array(16); // 1 once a value (or a null, when nulls count) was taken
   isNullV: Uint8Array = new Uint8Array(16);
+  big: bigint[] = [];
   constructor(private readonly type: DataType, private readonly last: boolean, private readonly ignoreNulls: boolean) {}
   grow(n: number): void {
     this.vals = grownF64(this.vals, n); this.set = grownU8(this.set, n); this.isNullV = grownU8(this.isNullV, n);
     while (this.strs.length < n) this.strs.push(null);
+    if (isDecimal(this.type)) grownBig(this.big, n);
   }
   update(groups: Int32Array, n: number, args: readonly ColumnData[]): void {
     const col = args[0]!;
     const valid = col.type === 'null' ? new Uint8Array(n) : col.validity;
     const s = this.type === 'utf8' && col.type === 'utf8' ? col.strings() : null;
-    const v = col.values;
+    const dec = isDecimal(col.type);
+    const v: ArrayLike<number | bigint> | null = dec ? col.bigints() : col.values;
+    const target: { [g: number]: number | bigint } = dec ? this.big : this.vals;
     for (let i = 0; i < n; i++) {
       const g = groups[i]!;
       if (!this.last && this.set[g]) continue;
@@ -263,7 +357,7 @@ class FirstLastAcc implements Accumulator {
       if (isNull && this.ignoreNulls) continue;
       this.set[g] = 1;
       this.isNullV[g] = isNull ? 1 : 0;
-      if (!isNull) { if (s) this.strs[g] = s[i]!; else if (v) this.vals[g] = v[i]!; }
+      if (!isNull) { if (s) this.strs[g] = s[i]!; else if (v) target[g] = v[i]!; }
     }
   }
   state(n: number): ColumnData[] { return [this.finish(n), outColumn('boolean', n, Float64Array.from(this.set.subarray(0, n)), null)]; }
@@ -283,6 +377,7 @@ class FirstLastAcc implements Accumulator {
     for (let g = 0; g < n; g++) has[g] = this.set[g] && !this.isNullV[g] ? 1 : 0;
     if (this.type === 'utf8') return utf8FromStrings(this.strs.slice(0, n).map((s, g) => (has[g] ? s : null)));
     if (this.type === 'null') return new ColumnData('null', n, null, null);
+    if (isDecimal(this.type)) return decimalOut(this.type, n, this.big, has);
     return outColumn(this.type, n, this.vals, has);
   }
 }
@@ -585,7 +680,7 @@ class CoMomentsAcc implements Accumulator {
 function numericArg(name: string) {
   return (argTypes: readonly DataType[], display: string) => {
     const t = argTypes[0]!;
-    if (!isNumeric(t) && t !== 'null') throw typeError(display, argTypes, `a numeric argument for ${name}`);
+    if (!isNumeric(t) && !isDecimal(t) && t !== 'null') throw typeError(display, argTypes, `a numeric argument for ${name}`);
     return t;
   };
 }
@@ -621,21 +716,29 @@ const DEFS: AggregateFunctionDef[] = [
     window: COUNT_OVER_FRAMES,
   }),
   withDistinct({
-    name: 'sum', arity: [1, 1], doc: 'Sum of non-null values; integers sum to long, exact within ±2^53.',
+    name: 'sum', arity: [1, 1], doc: 'Sum of non-null values; integers sum to long, exact within ±2^53; decimal(p,s) sums exactly to decimal(min(38,p+10),s).',
     resolve: (argTypes, d) => {
       const t = sumType(argTypes, d);
+      if (isDecimal(t)) return { type: decimalSumType(t), argTypes: [t] };
       const type: DataType = t === 'float64' ? 'float64' : 'int64';
       return { type, argTypes: [t === 'null' ? 'int64' : t] };
     },
     stateTypes: (_a, type) => [type],
-    make: (_a, type) => new SumAcc(type),
+    make: (_a, type) => (isDecimal(type) ? new DecimalSumAcc(type) : new SumAcc(type)),
     window: sumAvgOverFrames(false),
   }),
   withDistinct({
-    name: 'avg', aliases: ['mean'], arity: [1, 1], doc: 'Mean of non-null values (double).',
-    resolve: (argTypes, d) => { numArg(argTypes, d); return { type: 'float64', argTypes: asRead(argTypes) }; },
-    stateTypes: () => ['float64', 'int64'],
-    make: () => new AvgAcc(),
+    name: 'avg', aliases: ['mean'], arity: [1, 1], doc: 'Mean of non-null values (double; decimal(p,s) gives decimal(min(38,p+4), min(38,s+4)), rounded HALF_UP).',
+    resolve: (argTypes, d) => {
+      const t = numArg(argTypes, d);
+      if (isDecimal(t)) {
+        const { precision, scale } = decimalParams(t);
+        return { type: boundedDecimal(precision + 4, scale + 4), argTypes: [t] };
+      }
+      return { type: 'float64', argTypes: asRead(argTypes) };
+    },
+    stateTypes: (argTypes) => (isDecimal(argTypes[0]!) ? [decimalSumType(argTypes[0]), 'int64'] : ['float64', 'int64']),
+    make: (argTypes, type) => (isDecimal(type) ? new DecimalAvgAcc(argTypes[0] as DecimalType, type) : new AvgAcc()),
     window: sumAvgOverFrames(true),
   }),
   ...(['min', 'max'] as const).map((name) => withDistinct({
@@ -679,6 +782,7 @@ const DEFS: AggregateFunctionDef[] = [
     resolve: (argTypes: readonly DataType[], display: string) => {
       const t = argTypes[0]!;
       if (isList(t)) throw typeError(display, argTypes, 'a scalar argument (nested arrays are not supported)');
+      if (isDecimal(t)) throw typeError(display, argTypes, 'a non-decimal argument (arrays of decimals are not supported yet; cast to string or double first)');
       return { type: listOf(t === 'null' ? 'utf8' : t) as DataType, argTypes: [t === 'null' ? 'utf8' as DataType : t] };
     },
     stateTypes: (_a: readonly DataType[], type: DataType) => [type],

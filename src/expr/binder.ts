@@ -130,7 +130,7 @@ function bindNode(e: Expr, schema: Schema, opts: BindOptions): BoundExpr {
         let open: BoundExpr[] | null = null; // the arguments of `acc` while it is a chain built here
         for (let i = 1; i < e.args.length; i++) {
           const right = bindNode(e.args[i]!, schema, opts);
-          const sig = def.resolve([acc.type, right.type], display);
+          const sig = def.resolve([acc.type, right.type], display, [acc, right]);
           if (open !== null && sig.type === acc.type && sig.argTypes[0] === acc.type) {
             open.push(castTo(right, sig.argTypes[1] ?? right.type)); // appended in place: linear in the chain's length
             continue;
@@ -143,7 +143,7 @@ function bindNode(e: Expr, schema: Schema, opts: BindOptions): BoundExpr {
       checkArity(def, e.args.length, display);
       const args = e.args.map((a) => bindNode(a, schema, opts));
       if (args.length === 2 && LEFT_FOLD_OPS.has(def.name)) return bindBinary(def, args[0]!, args[1]!, display);
-      const sig = def.resolve(args.map((a) => a.type), display);
+      const sig = def.resolve(args.map((a) => a.type), display, args);
       return { kind: 'call', fn: def.name, args: args.map((a, i) => castTo(a, sig.argTypes[i] ?? a.type)), type: sig.type };
     }
   }
@@ -155,7 +155,7 @@ function bindNode(e: Expr, schema: Schema, opts: BindOptions): BoundExpr {
  * one call; codegen evaluates it as the same left-to-right sequence of binary steps.
  */
 function bindBinary(def: ScalarFunctionDef, left: BoundExpr, right: BoundExpr, display: string): BoundExpr {
-  const sig = def.resolve([left.type, right.type], display);
+  const sig = def.resolve([left.type, right.type], display, [left, right]);
   const a = castTo(left, sig.argTypes[0] ?? left.type);
   const b = castTo(right, sig.argTypes[1] ?? right.type);
   return foldBound(def.name, a, b, sig.type);

@@ -4,9 +4,10 @@
  * three-valued logic), and writes a typed output column (or a filter mask). Compiled kernels are
  * cached by expression shape.
  */
-import { ColumnData, allocValues, utf8FromStrings } from '../data/column.js';
-import { type Batch, constantColumn, fromValues } from '../data/batch.js';
-import { type DataType, isList } from '../types.js';
+import { ColumnData, allocValues, decimalColumn, utf8FromStrings } from '../data/column.js';
+import { type Batch, constantColumn, decimalStorage, fromValues } from '../data/batch.js';
+import { formatDecimal } from '../data/decimal.js';
+import { type DataType, decimalParams, isDecimal, isList } from '../types.js';
 import { type BoundExpr, LEFT_FOLD_OPS } from './expr.js';
 import { type CodeVar, type CodegenContext, getScalar } from './registry.js';
 import { castTemplate, RUNTIME } from './runtime.js';
@@ -66,6 +67,7 @@ class Generator implements CodegenContext {
     this.prelude.push(`const cv${i} = cols[${i}].validity;`);
     if (e.type === 'utf8') this.prelude.push(`const ca${i} = cols[${i}].strings();`);
     else if (isList(e.type)) this.prelude.push(`const ca${i} = cols[${i}].lists();`);
+    else if (isDecimal(e.type)) this.prelude.push(`const ca${i} = cols[${i}].bigints();`);
     else if (e.type !== 'null') this.prelude.push(`const ca${i} = cols[${i}].values;`);
     let value: string;
     if (e.type === 'null') value = 'null';
@@ -111,7 +113,7 @@ class Generator implements CodegenContext {
       case 'lit': {
         const out = this.fresh();
         if (e.value === null) body.push(`${out.n} = true; ${out.v} = ${defaultValue(e.type)};`);
-        else body.push(`${out.n} = false; ${out.v} = ${this.constant(e.value)};`);
+        else body.push(`${out.n} = false; ${out.v} = ${this.constant(isDecimal(e.type) ? decimalStorage(e.type, e.value) : e.value)};`);
         return out;
       }
       case 'cast': {
@@ -188,6 +190,7 @@ class Generator implements CodegenContext {
 
 function defaultValue(t: DataType): string {
   if (isList(t)) return 'null';
+  if (isDecimal(t)) return '0n';
   switch (t) {
     case 'utf8': return "''";
     case 'boolean': return 'false';
@@ -219,7 +222,7 @@ function compileKernel(e: BoundExpr, mode: 'value' | 'mask'): { kernel: Kernel; 
     ret = 'return { values: out, validity: null, count };';
   } else {
     const arr =
-      t === 'utf8' || isList(t) ? 'new Array(n)'
+      t === 'utf8' || isList(t) || isDecimal(t) ? 'new Array(n)'
       : t === 'boolean' ? 'new Uint8Array(n)'
       : t === 'int32' || t === 'date32' ? 'new Int32Array(n)'
       : t === 'null' ? 'null'
@@ -269,6 +272,7 @@ export function compileExpr(e: BoundExpr): CompiledExpr {
     if (t === 'null') return new ColumnData('null', n, null, null);
     if (t === 'utf8') return utf8FromStrings(values as (string | null)[]);
     if (isList(t)) return fromValues(t, values as unknown[]);
+    if (isDecimal(t)) return decimalColumn(t, values as bigint[], validity);
     return new ColumnData(t, n, values as Float64Array, validity);
   };
 }
@@ -297,6 +301,7 @@ export function evaluateConstant(e: BoundExpr): unknown {
   if (col.type === 'null' || (col.validity && col.validity[0] === 0)) return null;
   if (col.type === 'utf8') return col.strings()[0];
   if (col.type === 'boolean') return col.values![0] === 1;
+  if (isDecimal(col.type)) return formatDecimal(col.bigints()[0]!, decimalParams(col.type).scale);
   return col.values![0];
 }
 

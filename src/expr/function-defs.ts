@@ -51,8 +51,11 @@ export interface ScalarFunctionDef {
   readonly arity: readonly [number, number];
   /** One-line description (shown in docs and errors). */
   readonly doc: string;
-  /** Type rule: result type and argument coercions; throws `TypeMismatchError` when not applicable. */
-  resolve(argTypes: readonly DataType[], display: string): ResolvedSignature;
+  /**
+   * Type rule: result type and argument coercions; throws `TypeMismatchError` when not applicable.
+   * `args` (the bound arguments) lets a rule read a constant argument, e.g. round's scale on a decimal.
+   */
+  resolve(argTypes: readonly DataType[], display: string, args?: readonly BoundExpr[]): ResolvedSignature;
   /**
    * 'strict' (default): the result is null when any argument is null, otherwise computed by
    * `template` or `impl` from the non-null argument values. 'custom': `generate` does it all.

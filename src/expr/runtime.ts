@@ -5,8 +5,9 @@
  * src/time/iso.ts (re-exported here for the SQL parser / planner and show()).
  */
 import { ArithmeticOverflowError } from '../errors.js';
+import { checkDecimal, decimalFromDouble, decimalToDouble, divHalfEven, divHalfUp, formatDecimal, parseDecimal, rescale } from '../data/decimal.js';
 import { formatDate, formatTimestamp, parseDate, parseTimestamp } from '../time/iso.js';
-import { type DataType, MAX_EXACT_INT, MICROS_PER_DAY } from '../types.js';
+import { type DataType, type DecimalType, MAX_EXACT_INT, MICROS_PER_DAY, decimalParams, isDecimal } from '../types.js';
 
 export { formatDate, formatTimestamp, parseDate, parseTimestamp };
 
@@ -136,6 +137,62 @@ export const RUNTIME = {
     }
     return t === 0 ? 0 : t;
   },
+  // Decimals: unscaled bigints (src/data/decimal.ts); each result is checked against its type's precision.
+  /** Checks a decimal result against `type`'s precision (ArithmeticOverflowError naming `what`). */
+  decChk: checkDecimal,
+  /** Unscaled `v` divided by `d` (a power of ten), HALF_UP / HALF_EVEN. */
+  decDivUp: divHalfUp,
+  decDivEven: divHalfEven,
+  /** string → decimal: null if not a number, overflow raises. */
+  decParse(s: string, type: DecimalType): bigint | null {
+    const v = parseDecimal(s, decimalParams(type).scale);
+    return v === null ? null : checkDecimal(v, type, `cast('${s}' as ${type})`);
+  },
+  decFromInt(x: number, mul: bigint, type: DecimalType): bigint {
+    return checkDecimal(BigInt(x) * mul, type, `cast(${x} as ${type})`);
+  },
+  decFromDouble(x: number, type: DecimalType): bigint | null {
+    const v = decimalFromDouble(x, decimalParams(type).scale);
+    return v === null ? null : checkDecimal(v, type, `cast(${formatDouble(x)} as ${type})`);
+  },
+  /** decimal(·, from) → `type`, rounding HALF_UP when the scale shrinks. */
+  decRescale(v: bigint, from: number, type: DecimalType): bigint {
+    const to = decimalParams(type).scale;
+    return checkDecimal(rescale(v, from, to), type, `cast(${formatDecimal(v, from)} as ${type})`);
+  },
+  decToStr: formatDecimal,
+  decToDouble: decimalToDouble,
+  /** decimal → int / long, truncating toward zero (Spark). */
+  decToInt(v: bigint, scale: number, wide: boolean): number | null {
+    const t = scale === 0 ? v : v / (10n ** BigInt(scale));
+    if (t > 9223372036854775807n || t < -9223372036854775808n) return null;
+    return RUNTIME.toInt(Number(t), wide);
+  },
+  /** a / b of unscaled values: HALF_UP at the result scale (`up` = 10^k multiplies a, `down` = 10^k divides); null when b is 0. */
+  decDiv(a: bigint, b: bigint, up: bigint, down: bigint, type: DecimalType): bigint | null {
+    if (b === 0n) return null;
+    let num = a * up;
+    let den = b * down;
+    if (den < 0n) { num = -num; den = -den; }
+    return checkDecimal(divHalfUp(num, den), type, 'decimal division');
+  },
+  /** round / bround of unscaled `v` (scale s1) to `d` places, as unscaled at the result scale s2. */
+  decRound(v: bigint, s1: number, d: number, s2: number, halfEven: boolean, type: DecimalType): bigint {
+    if (d >= s1) return v;
+    const div = 10n ** BigInt(s1 - d);
+    const q = halfEven ? divHalfEven(v, div) : divHalfUp(v, div);
+    // q is at scale d; the result scale s2 is max(d, 0) (d < 0 pads back to whole numbers).
+    return checkDecimal(d < s2 ? q * 10n ** BigInt(s2 - d) : q, type, 'round');
+  },
+  /** floor / ceil of unscaled `v` at `scale`, as a whole number (scale 0). */
+  decFloorCeil(v: bigint, scale: number, floor: boolean): bigint {
+    if (scale === 0) return v;
+    const div = 10n ** BigInt(scale);
+    const q = v / div;
+    const r = v - q * div;
+    if (r === 0n) return q;
+    return floor ? (v < 0n ? q - 1n : q) : v > 0n ? q + 1n : q;
+  },
   /** SQL comparison of two storage values of one type: -1, 0, 1. */
   cmp(a: number | string | boolean, b: number | string | boolean): number {
     return a < b ? -1 : a > b ? 1 : 0;
@@ -145,6 +202,7 @@ export const RUNTIME = {
 /** A JS expression casting `v` (non-null, of type `from`) to `to`; may evaluate to null (invalid input). */
 export function castTemplate(from: DataType, to: DataType, v: string): string {
   if (from === 'null') return 'null';
+  if (isDecimal(to) || isDecimal(from)) return decimalCastTemplate(from, to, v);
   switch (to) {
     case 'utf8':
       switch (from) {
@@ -191,9 +249,44 @@ export function castTemplate(from: DataType, to: DataType, v: string): string {
   return 'null';
 }
 
+/**
+ * Casts to and from decimals. To decimal: ints and longs exactly, doubles from their shortest
+ * decimal text, strings exactly (null if not a number), decimals rescaled; extra fractional
+ * digits round HALF_UP (Spark's cast) and a value too large for the precision raises
+ * ArithmeticOverflowError. From decimal: exact strings, the nearest double, ints and longs
+ * truncated toward zero.
+ */
+function decimalCastTemplate(from: DataType, to: DataType, v: string): string {
+  const q = (t: DataType) => `'${t}'`;
+  if (isDecimal(to)) {
+    const { scale } = decimalParams(to);
+    if (isDecimal(from)) return `R.decRescale(${v}, ${decimalParams(from).scale}, ${q(to)})`;
+    switch (from) {
+      case 'int32': case 'int64': return `R.decFromInt(${v}, ${10n ** BigInt(scale)}n, ${q(to)})`;
+      case 'boolean': return `(${v} ? ${10n ** BigInt(scale)}n : 0n)`;
+      case 'float64': return `R.decFromDouble(${v}, ${q(to)})`;
+      case 'utf8': return `R.decParse(${v}, ${q(to)})`;
+      default: return 'null';
+    }
+  }
+  const { scale } = decimalParams(from as DecimalType);
+  switch (to) {
+    case 'utf8': return `R.decToStr(${v}, ${scale})`;
+    case 'float64': return `R.decToDouble(${v}, ${scale})`;
+    case 'int32': return `R.decToInt(${v}, ${scale}, false)`;
+    case 'int64': return `R.decToInt(${v}, ${scale}, true)`;
+    case 'boolean': return `(${v} !== 0n)`;
+    default: return 'null';
+  }
+}
+
 /** True if a cast from `from` to `to` is allowed at all (Spark's Cast.canCast, simplified). */
 export function canCast(from: DataType, to: DataType): boolean {
   if (from === to || from === 'null') return true;
+  if (isDecimal(from) || isDecimal(to)) {
+    const other = isDecimal(from) ? to : from;
+    return other === 'utf8' || other === 'boolean' || other === 'int32' || other === 'int64' || other === 'float64' || isDecimal(other);
+  }
   if (to === 'utf8') return true;
   if ((from === 'date32' && (to === 'int32' || to === 'int64' || to === 'float64'))) return false;
   if (from === 'boolean' && (to === 'date32' || to === 'timestamp')) return false;

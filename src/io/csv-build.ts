@@ -13,7 +13,8 @@ import { allocArray, copyPrefix } from '../data/alloc.js';
 import { Batch } from '../data/batch.js';
 import { ColumnData, normalizeValidity } from '../data/column.js';
 import type { DataType, Field } from '../types.js';
-import { Schema } from '../types.js';
+import { Schema, decimalParams, isDecimal } from '../types.js';
+import { POW10N, parseDecimal, writeDecimal } from '../data/decimal.js';
 import { F_QUOTED, F_RAW, F_VERBATIM, type RecordSource, unescapeField } from './csv-scan.js';
 import * as V from './csv-values.js';
 import * as ISO from '../time/iso.js';
@@ -54,8 +55,10 @@ const K_UTF8 = 4;
 const K_DATE = 5;
 const K_TS = 6;
 const K_NULL = 7;
+const K_DEC = 8;
 
 function kindOf(t: DataType): number {
+  if (isDecimal(t)) return K_DEC;
   switch (t) {
     case 'boolean': return K_BOOL;
     case 'int32': return K_I32;
@@ -104,6 +107,9 @@ export class BatchBuilder {
   private readonly bpos: Int32Array = new Int32Array(0);
   private readonly bytesHint: Float64Array = new Float64Array(0);
   private scratch: Uint8Array = Buffer.allocUnsafe(1024);
+  /** Decimal columns: scale and 10^precision (the exclusive bound of the unscaled values). */
+  private readonly decScale: Int32Array = new Int32Array(0);
+  private readonly decLimit: bigint[] = [];
   /** Number of fields a well-formed record has (the full schema's width). */
   private readonly width: number = 0;
   private readonly rules: ValueRules;
@@ -125,6 +131,12 @@ export class BatchBuilder {
       out.push(f);
       this.kinds[j] = kindOf(f.type);
       this.srcIdx[j] = sources[j]!;
+    }
+    this.decScale = new Int32Array(this.nOut);
+    for (let j = 0; j < this.nOut; j++) {
+      const t = out[j]!.type;
+      this.decLimit.push(isDecimal(t) ? POW10N[decimalParams(t).precision]! : 0n);
+      if (isDecimal(t)) this.decScale[j] = decimalParams(t).scale;
     }
     this.schema = new Schema(out);
     this.bpos = new Int32Array(this.nOut);
@@ -149,6 +161,7 @@ export class BatchBuilder {
         case K_BOOL: this.fixed[j] = allocArray(Uint8Array, cap); break;
         case K_I32: case K_DATE: this.fixed[j] = allocArray(Int32Array, cap); break;
         case K_I64: case K_F64: case K_TS: this.fixed[j] = allocArray(Float64Array, cap); break;
+        case K_DEC: this.fixed[j] = allocArray(Int32Array, cap * 4); break;
         case K_UTF8:
           this.offs[j] = allocArray(Int32Array, cap + 1);
           this.bytes[j] = allocArray(Uint8Array, Math.max(1024, Math.ceil(this.bytesHint[j]! * 1.1)));
@@ -279,6 +292,14 @@ export class BatchBuilder {
           else ok = false;
           break;
         }
+        case K_DEC: {
+          // Exact (extra fractional digits round HALF_UP, as Spark); too many digits is a bad value.
+          const v = parseDecimal(bytesToString(b, s, e), this.decScale[j]!);
+          const lim = this.decLimit[j]!;
+          if (v !== null && v < lim && v > -lim) writeDecimal(fixed[j] as Int32Array, row, v);
+          else ok = false;
+          break;
+        }
       }
       if (!ok) {
         if (!permissive) {
@@ -339,7 +360,8 @@ export class BatchBuilder {
         cols.push(new ColumnData('utf8', n, null, v, offs, bytes));
       } else {
         const arr = this.fixed[j]!;
-        cols.push(new ColumnData(type, n, small ? copyPrefix(arr, n) : arr.subarray(0, n), v));
+        const len = k === K_DEC ? n * 4 : n;
+        cols.push(new ColumnData(type, n, small ? copyPrefix(arr, len) : arr.subarray(0, len), v));
       }
     }
     const batch = new Batch(this.schema, cols, n);
@@ -403,6 +425,9 @@ function classify(b: Uint8Array, s: number, e: number, rules: ValueRules): numbe
 export class TypeInferrer {
   private readonly cur: Uint8Array = new Uint8Array(0);
   private scratch: Uint8Array = Buffer.allocUnsafe(1024);
+  /** Decimal columns: scale and 10^precision (the exclusive bound of the unscaled values). */
+  private readonly decScale: Int32Array = new Int32Array(0);
+  private readonly decLimit: bigint[] = [];
   /** Columns not yet widened to string. */
   open = 0;
   private readonly width: number = 0;

@@ -9,7 +9,8 @@ import * as fs from 'node:fs';
 import { Buffer } from 'node:buffer';
 import type { Batch } from '../data/batch.js';
 import { IllegalArgumentError, KindlingError } from '../errors.js';
-import { type Schema, sparkTypeName } from '../types.js';
+import { type Schema, decimalParams, isDecimal, sparkTypeName } from '../types.js';
+import { formatDecimal } from '../data/decimal.js';
 import { civilFromDays, timeOfDay } from '../time/calendar.js';
 import { type DatetimePattern, compileDatetimePattern } from '../time/patterns.js';
 import { formatDouble } from './csv-values.js';
@@ -244,7 +245,7 @@ function strWriteOpt(o: Record<string, unknown>, name: string): string | undefin
 export function checkCsvWrite(schema: Schema, options: object): { d: Dialect; options: CsvWriteOptions } {
   const o = canonicalOptions('CSV write', options, CSV_OPTION_NAMES);
   for (const f of schema.fields) {
-    if (!CSV_WRITABLE.has(f.type)) {
+    if (!CSV_WRITABLE.has(f.type) && !isDecimal(f.type)) {
       throw new IllegalArgumentError(
         `column '${f.name}': CSV data source does not support ${sparkTypeName(f.type)} data type. Convert it to a string first (e.g. with array_join) or write Parquet`,
       );
@@ -296,6 +297,7 @@ export function writeCsvFile(path: string, schema: Schema, batches: Iterable<Bat
   try {
     const fields = schema.fields;
     const ncol = fields.length;
+    const scales = fields.map((f) => (isDecimal(f.type) ? decimalParams(f.type).scale : 0));
     if (options.header ?? false) {
       for (let j = 0; j < ncol; j++) {
         if (j > 0) out.bytes(d.sep);
@@ -339,6 +341,9 @@ export function writeCsvFile(path: string, schema: Schema, batches: Iterable<Bat
               if (tsFmt) strField(tsFmt.format(col.values![r]!));
               else writeIsoTimestamp(out, col.values![r]!);
               break;
+            default:
+              // decimal(p,s): the exact plain string (12.30)
+              strField(formatDecimal(col.bigints()[r]!, scales[j]!));
           }
         }
         out.ascii('\n');

@@ -316,10 +316,16 @@ export function parseDDLSchema(ddl: string): Schema {
     if (/[<>]/.test(typeText)) {
       throw new IllegalArgumentError(`column '${name}' has nested type '${typeText}' in schema DDL '${ddl}': Kindling supports boolean, int, bigint, double, string, date and timestamp`);
     }
-    const type = parseTypeName(base);
+    let type: DataType | undefined;
+    try {
+      type = parseTypeName(/^(?:decimal|numeric|dec)\b/i.test(base) ? typeText : base);
+    } catch (e) {
+      // decimal(p,s) out of range
+      throw new IllegalArgumentError(`column '${name}' in schema DDL '${ddl}': ${(e as Error).message}`);
+    }
     if (!type || type === 'null' || /\s/.test(base)) {
       throw new IllegalArgumentError(
-        `unknown type '${typeText}' for column '${name}' in schema DDL '${ddl}'${didYouMean(base, DDL_TYPE_NAMES)}; supported types: boolean, int, bigint, double, string, date, timestamp`,
+        `unknown type '${typeText}' for column '${name}' in schema DDL '${ddl}'${didYouMean(base, DDL_TYPE_NAMES)}; supported types: boolean, int, bigint, double, decimal(p,s), string, date, timestamp`,
       );
     }
     const lower = name.toLowerCase();

@@ -11,7 +11,8 @@
  */
 import type { LiteralValue } from '../expr/expr.js';
 import { parseDate, parseTimestamp } from '../expr/runtime.js';
-import { type DataType, MICROS_PER_DAY, parseTypeName } from '../types.js';
+import { type DataType, MAX_DECIMAL_PRECISION, MICROS_PER_DAY, decimalType, parseTypeName } from '../types.js';
+import { formatDecimal, parseDecimal } from '../data/decimal.js';
 import type {
   Pos, SqlCte, SqlExpr, SqlFrame, SqlFrameBound, SqlFrom, SqlNamedWindow, SqlOrderItem, SqlQuery, SqlQueryBody,
   SqlSelect, SqlSelectItem, SqlStatement, SqlWindowSpec,
@@ -1057,7 +1058,12 @@ export class Parser {
       text += `(${params.join(',')})`;
     }
     if (t.upper === 'BINARY' || t.upper === 'INTERVAL' || t.upper === 'MAP' || t.upper === 'STRUCT') this.unsupported(t.pos, `type '${t.text.toLowerCase()}'`);
-    const type = parseTypeName(t.text);
+    let type: DataType | undefined;
+    try {
+      type = parseTypeName(text);
+    } catch (e) {
+      this.error(t.pos, (e as Error).message); // decimal(p,s) out of range
+    }
     if (!type) {
       this.error(t.pos, `unknown type '${t.text}'; use one of boolean, int, bigint, double, decimal, string, date, timestamp, array<...>`);
     }
@@ -1472,10 +1478,8 @@ function numberLiteral(t: Token, p: Parser): SqlExpr {
   let body = text;
   let type: DataType;
   let value: number;
-  if (upper.endsWith('BD')) {
-    body = text.slice(0, -2);
-    type = 'float64';
-  } else if (/[LSYDF]$/.test(upper)) {
+  if (upper.endsWith('BD')) return decimalLiteral(t, p);
+  if (/[LSYDF]$/.test(upper)) {
     body = text.slice(0, -1);
     const suffix = upper[upper.length - 1];
     type = suffix === 'L' ? 'int64' : suffix === 'S' || suffix === 'Y' ? 'int32' : 'float64';
@@ -1494,6 +1498,19 @@ function numberLiteral(t: Token, p: Parser): SqlExpr {
   if (!Number.isFinite(value)) p.error(t.pos, `numeric literal '${text}' is out of range`);
   const lit: LiteralValue = value;
   return { kind: 'literal', value: lit, type, pos: t.pos, text };
+}
+
+/** `1.23BD`: an exact decimal(p,s) literal (its digits decide p and s, as Spark's BigDecimal does), kept as its decimal text. */
+function decimalLiteral(t: Token, p: Parser): SqlExpr {
+  const body = t.text.slice(0, -2);
+  const m = /^(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(body)!;
+  const exp = m[3] === undefined ? 0 : Number(m[3]);
+  const scale = Math.max(0, (m[2] ?? '').length - exp);
+  const v = parseDecimal(body, scale);
+  const digits = v === null ? 0 : (v < 0n ? -v : v).toString().replace(/^0+/, '').length;
+  const precision = Math.max(digits, scale, 1);
+  if (v === null || precision > MAX_DECIMAL_PRECISION) p.error(t.pos, `decimal literal '${t.text}' has more than ${MAX_DECIMAL_PRECISION} digits; use a double literal (without BD)`);
+  return { kind: 'literal', value: formatDecimal(v, scale), type: decimalType(precision, scale), pos: t.pos, text: t.text };
 }
 
 /** Expected keywords close to a misspelt word (`FORM` → FROM, `GROUPBY` → GROUP BY). */

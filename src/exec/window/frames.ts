@@ -9,7 +9,7 @@ import type { ColumnData } from '../../data/column.js';
 import { KeyTable } from '../../data/key-table.js';
 import type { BoundSortKey, WindowFrame } from '../../expr/expr.js';
 import type { FrameRows, WindowLayout } from '../../expr/function-defs.js';
-import { isList } from '../../types.js';
+import { isDecimal, isList } from '../../types.js';
 import { rowComparator } from '../sort.js';
 
 /** Marks in `out[i]` (i ≥ 1) rows whose value differs from the previous row's (nulls equal nulls, NaN equals NaN). */
@@ -26,7 +26,7 @@ function markChanges(col: ColumnData, out: Uint8Array): void {
     for (let i = 1; i < n; i++) if (JSON.stringify(l[i]) !== JSON.stringify(l[i - 1])) out[i] = 1;
     return;
   }
-  const v = col.values!;
+  const v = isDecimal(col.type) ? col.bigints() : col.values!;
   const valid = col.validity;
   for (let i = 1; i < n; i++) {
     if (valid) {

@@ -5,7 +5,7 @@
  * Java-regex → JS-regex translation used by the regexp_* functions.
  */
 import { IllegalArgumentError } from '../../errors.js';
-import { type DataType, commonType, isNumeric } from '../../types.js';
+import { type DataType, commonType, isDecimal, isNumeric } from '../../types.js';
 import { type CodeVar, type CodegenContext, type ScalarFunctionDef, typeError } from '../function-defs.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -19,6 +19,7 @@ import { type CodeVar, type CodegenContext, type ScalarFunctionDef, typeError } 
  */
 export function numericArg(t: DataType, fallback: DataType = 'float64'): DataType | undefined {
   if (isNumeric(t)) return t;
+  if (isDecimal(t)) return 'float64'; // functions without a decimal form read decimals as doubles
   if (t === 'utf8') return 'float64';
   if (t === 'null') return fallback;
   return undefined;
@@ -110,6 +111,7 @@ export function positionalRule(coercions: readonly ((t: DataType) => DataType | 
 /** The placeholder value codegen leaves in a null slot of type `t`. */
 export function defaultValue(t: DataType): string {
   if (isArrayType(t)) return 'null';
+  if (isDecimal(t)) return '0n';
   switch (t) {
     case 'utf8': return "''";
     case 'boolean': return 'false';

@@ -8,8 +8,9 @@
  * are rejected with a TypeMismatchError. Log functions return null for arguments ≤ 0 (Spark's
  * Logarithm), while sqrt(-1) is NaN, as in Spark.
  */
-import { type DataType, isIntegral } from '../../types.js';
+import { type DataType, type DecimalType, boundedDecimal, decimalParams, isDecimal, isIntegral } from '../../types.js';
 import { type FunctionRegistry, type ScalarFunctionDef, typeError } from '../function-defs.js';
+import type { BoundExpr } from '../expr.js';
 import { defaultValue, intArg, isArrayType, lazyArg, numericArg, requireDoubles, widerType } from './helpers.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -113,12 +114,38 @@ function roundIntHalfEven(x: number, scale: number): number {
   return scale >= 0 ? x : roundDecimal(x, scale, true);
 }
 
+/** The constant scale argument of round / bround on a decimal (Spark requires a foldable int). */
+function decimalRoundScale(args: readonly BoundExpr[] | undefined, display: string): number {
+  if (!args || args.length < 2) return 0;
+  let a = args[1]!;
+  while (a.kind === 'cast') a = a.expr;
+  if (a.kind !== 'lit' || typeof a.value !== 'number' || !Number.isInteger(a.value)) {
+    throw typeError(display, args.map((x) => x.type), 'a constant integer scale when rounding a decimal');
+  }
+  return a.value;
+}
+
+/**
+ * Spark's round/bround type on decimal(p,s) with scale d: decimal(p-s+1+min(s,d), min(s,d)) for
+ * d ≥ 0, decimal(max(p-s+1, 1-d), 0) for d < 0 (bounded at 38).
+ */
+function decimalRoundType(t: DecimalType, d: number): DecimalType {
+  const { precision: p, scale: s } = decimalParams(t);
+  if (d < 0) return boundedDecimal(Math.max(p - s + 1, -d + 1), 0);
+  const ns = Math.min(s, d);
+  return boundedDecimal(p - s + 1 + ns, ns);
+}
+
 function rounding(name: string, halfEven: boolean): ScalarFunctionDef {
   const mode = halfEven ? 'HALF_EVEN (bankers\' rounding)' : 'HALF_UP (halves away from zero)';
   return {
     name, arity: [1, 2], nulls: 'custom',
-    doc: `${name}(x[, scale]): x rounded to scale decimal places (default 0; negative rounds left of the point) with ${mode}; integers stay integers`,
-    resolve(argTypes, display) {
+    doc: `${name}(x[, scale]): x rounded to scale decimal places (default 0; negative rounds left of the point) with ${mode}; integers stay integers, decimal(p,s) gives Spark's decimal(p-s+1+min(s,scale), min(s,scale))`,
+    resolve(argTypes, display, args) {
+      if (isDecimal(argTypes[0]!)) {
+        const d = decimalRoundScale(args, display);
+        return { type: decimalRoundType(argTypes[0], d), argTypes: argTypes.length > 1 ? [argTypes[0], 'int32'] : [argTypes[0]] };
+      }
       const t = numericArg(argTypes[0]!);
       const s = argTypes.length > 1 ? intArg(argTypes[1]!) : 'int32';
       if (t === undefined || s === undefined) throw typeError(display, argTypes, `${name}(numeric[, int])`);
@@ -128,6 +155,12 @@ function rounding(name: string, halfEven: boolean): ScalarFunctionDef {
     generate(ctx, argTypes, type, out) {
       const x = ctx.arg(0);
       const s = argTypes.length > 1 ? ctx.arg(1) : { v: '0', n: 'false' };
+      if (isDecimal(type)) {
+        // Unscaled at scale s1 → result scale s2 (the scale argument is a constant d): drop s1 - d digits, pad back to s2 when d < 0.
+        const s1 = decimalParams(argTypes[0] as DecimalType).scale;
+        const s2 = decimalParams(type as DecimalType).scale;
+        return `if (${x.n} || ${s.n}) { ${out.n} = true; ${out.v} = 0n; } else { ${out.n} = false; ${out.v} = R.decRound(${x.v}, ${s1}, ${s.v}, ${s2}, ${halfEven}, '${type}'); }`;
+      }
       const fn = isIntegral(type) ? (halfEven ? roundIntHalfEven : roundIntHalfUp) : halfEven ? roundHalfEven : roundHalfUp;
       const call = `${ctx.constant(fn)}(${x.v}, ${s.v})`;
       const wrapped = type === 'int64' ? `R.chk64(${call})` : call;
@@ -170,14 +203,20 @@ function floorCeil(name: 'floor' | 'ceil', aliases?: string[]): ScalarFunctionDe
   const fn = name === 'floor' ? 'Math.floor' : 'Math.ceil';
   return {
     name, arity: [1, 1],
-    doc: `${name}(x): the ${name === 'floor' ? 'largest' : 'smallest'} integer ${name === 'floor' ? 'not greater' : 'not less'} than x, as a long (NaN → 0; beyond ±2^53 raises ArithmeticOverflowError)`,
+    doc: `${name}(x): the ${name === 'floor' ? 'largest' : 'smallest'} integer ${name === 'floor' ? 'not greater' : 'not less'} than x, as a long (NaN → 0; beyond ±2^53 raises ArithmeticOverflowError); decimal(p,s) gives decimal(p-s+1,0)`,
     ...(aliases ? { aliases } : {}),
     resolve(argTypes, display) {
+      if (isDecimal(argTypes[0]!)) {
+        const { precision: p, scale: s } = decimalParams(argTypes[0]);
+        return { type: boundedDecimal(p - s + 1, 0), argTypes: [argTypes[0]] };
+      }
       const t = numericArg(argTypes[0]!);
       if (t === undefined) throw typeError(display, argTypes, `a numeric argument for ${name}`);
       return { type: 'int64', argTypes: [isIntegral(t) ? 'int64' : 'float64'] };
     },
-    template: ([a], argTypes) => (argTypes[0] === 'int64' ? a! : `R.chk64(${fn}(${a}) || 0)`),
+    template: ([a], argTypes) => (isDecimal(argTypes[0]!)
+      ? `R.decFloorCeil(${a}, ${decimalParams(argTypes[0]).scale}, ${name === 'floor'})`
+      : argTypes[0] === 'int64' ? a! : `R.chk64(${fn}(${a}) || 0)`),
   };
 }
 
@@ -323,11 +362,12 @@ const DEFS: ScalarFunctionDef[] = [
   {
     name: 'abs', arity: [1, 1], doc: 'abs(x): absolute value, of the same numeric type (int overflow wraps like Spark: abs(-2147483648) = -2147483648)',
     resolve(argTypes, display) {
+      if (isDecimal(argTypes[0]!)) return { type: argTypes[0], argTypes: [argTypes[0]] };
       const t = numericArg(argTypes[0]!);
       if (t === undefined) throw typeError(display, argTypes, 'a numeric argument for abs');
       return { type: t, argTypes: [t] };
     },
-    template: ([a]) => `Math.abs(${a})`,
+    template: ([a], _argTypes, type) => (isDecimal(type) ? `(${a} < 0n ? -${a} : ${a})` : `Math.abs(${a})`),
   },
   rounding('round', false),
   rounding('bround', true),

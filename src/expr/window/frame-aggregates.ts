@@ -7,7 +7,7 @@
  */
 import { ColumnData, take } from '../../data/column.js';
 import { ArithmeticOverflowError, TypeMismatchError } from '../../errors.js';
-import { type DataType, MAX_EXACT_INT, isList } from '../../types.js';
+import { type DataType, MAX_EXACT_INT, isDecimal, isList } from '../../types.js';
 import type { AggregateWindowHooks, WindowLayout } from '../function-defs.js';
 import { lit, litValue, validMask, validPrefix } from './helpers.js';
 import { nthColumn } from './nth-value.js';
@@ -127,6 +127,7 @@ export const COUNT_OVER_FRAMES: AggregateWindowHooks = {
 export function sumAvgOverFrames(avg: boolean): AggregateWindowHooks {
   return {
     evaluate: (x) => {
+      if (isDecimal(x.columns[0]!.type)) return undefined; // exact decimals: the accumulator
       const { lo, hi } = x.frame();
       return sumAvgColumn(x.columns[0]!, x.layout, lo, hi, x.type, avg);
     },
@@ -137,7 +138,7 @@ export function sumAvgOverFrames(avg: boolean): AggregateWindowHooks {
 export function minMaxOverFrames(isMax: boolean): AggregateWindowHooks {
   return {
     evaluate: (x) => {
-      if (isList(x.columns[0]!.type)) return undefined;
+      if (isList(x.columns[0]!.type) || isDecimal(x.columns[0]!.type)) return undefined;
       const { lo, hi } = x.frame();
       return minMaxColumn(x.columns[0]!, x.layout, lo, hi, isMax);
     },
