@@ -189,7 +189,7 @@ export async function saveMlflowOnnx(dir: string, onnx: Uint8Array, signature: {
     artifact_path: 'model',
     flavors: {
       onnx: { code: null, data: 'model.onnx', onnx_version: '1.16.0', providers: ['CPUExecutionProvider'] },
-      python_function: { data: 'model.onnx', env: { conda: 'conda.yaml', virtualenv: 'python_env.yaml' }, loader_module: 'mlflow.onnx', python_version: '3.11.9' },
+      python_function: { data: 'model.onnx', loader_module: 'mlflow.onnx', python_version: '3.11.9' },
     },
     mlflow_version: '2.17.0',
     model_size_bytes: onnx.byteLength,
