@@ -174,7 +174,8 @@ export async function loadTfjs(desc: ModelDescription, backend: TfBackendName): 
     const tfl = await import('@tensorflow/tfjs-layers');
     const model = await tfl.loadLayersModel(fileHandler(json, desc.path));
     run = async (xs) => {
-      const y = model.predict(xs.length === 1 ? xs[0]! : xs);
+      // The whole batch at once (predict's default batchSize is 32 rows).
+      const y = model.predict(xs.length === 1 ? xs[0]! : xs, { batchSize: xs[0]!.shape[0] });
       return Array.isArray(y) ? y : [y];
     };
     disposeModel = () => model.dispose();
