@@ -10,7 +10,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { denseToLayersModel, denseToOnnx, randomDense, saveLayersModel, seededRandom } from '../src/models/authoring.js';
+import { denseToLayersModel, denseToOnnx, randomDense, saveLayersModel } from '../src/models/authoring.js';
+import { mulberry32 } from '../src/exec/basic.js';
 import { type LoadModelOptions, loadModel, releaseModels } from '../src/models/index.js';
 
 function arg(name: string, dflt: number): number {
@@ -27,7 +28,7 @@ await writeFile(path.join(dir, 'mlp.onnx'), denseToOnnx(mlp));
 
 /** `k` feature columns of `rows` values, in ranges like the bank data's. */
 function columns(k: number, scale: number): Float64Array[] {
-  const rnd = seededRandom(11);
+  const rnd = mulberry32(11);
   return Array.from({ length: k }, () => Float64Array.from({ length: rows }, () => Math.round(rnd() * scale)));
 }
 const bankCols = columns(8, 100);

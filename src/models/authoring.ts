@@ -15,6 +15,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { stringify as toYaml } from 'yaml';
+import { mulberry32 } from '../exec/basic.js';
 import { quietTfjs } from './backend.js';
 import { ONNX_DTYPE, type OnnxModelSpec, encodeOnnxModel } from './onnx-proto.js';
 
@@ -30,24 +31,12 @@ export interface DenseLayer {
   readonly activation: DenseActivation;
 }
 
-/** mulberry32: a small deterministic PRNG in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A dense stack with fixed-seed Glorot-uniform weights and small biases: `sizes` [13, 64, 16, 3]
  * gives 13→64→16→3, relu between layers and `last` (default softmax) at the end.
  */
 export function randomDense(sizes: readonly number[], seed: number, last: DenseActivation = 'softmax'): DenseLayer[] {
-  const rnd = seededRandom(seed);
+  const rnd = mulberry32(seed);
   const layers: DenseLayer[] = [];
   for (let l = 0; l + 1 < sizes.length; l++) {
     const inputs = sizes[l]!;

@@ -13,73 +13,29 @@ import protobuf from 'protobufjs';
 import type { GraphInfo, TensorInfo } from './common.js';
 import { ModelFormatError } from './common.js';
 
+/** A protobufjs message descriptor from `name: [type, field number, repeated?]` entries. */
+function msg(fields: Record<string, [string, number, 'repeated'?]>, extra: { nested?: Record<string, protobuf.IType>; oneofs?: Record<string, protobuf.IOneOf> } = {}): protobuf.IType {
+  return { ...extra, fields: Object.fromEntries(Object.entries(fields).map(([k, [type, id, rule]]) => [k, rule ? { rule, type, id } : { type, id }])) };
+}
+
+const R = 'repeated';
 const SCHEMA = {
   nested: {
     onnx: {
       nested: {
-        AttributeProto: {
-          fields: {
-            name: { type: 'string', id: 1 },
-            f: { type: 'float', id: 2 },
-            i: { type: 'int64', id: 3 },
-            s: { type: 'bytes', id: 4 },
-            floats: { rule: 'repeated', type: 'float', id: 7 },
-            ints: { rule: 'repeated', type: 'int64', id: 8 },
-            type: { type: 'int32', id: 20 },
-          },
-        },
-        ValueInfoProto: { fields: { name: { type: 'string', id: 1 }, type: { type: 'TypeProto', id: 2 } } },
-        NodeProto: {
-          fields: {
-            input: { rule: 'repeated', type: 'string', id: 1 },
-            output: { rule: 'repeated', type: 'string', id: 2 },
-            name: { type: 'string', id: 3 },
-            opType: { type: 'string', id: 4 },
-            attribute: { rule: 'repeated', type: 'AttributeProto', id: 5 },
-            domain: { type: 'string', id: 7 },
-          },
-        },
-        StringStringEntryProto: { fields: { key: { type: 'string', id: 1 }, value: { type: 'string', id: 2 } } },
-        ModelProto: {
-          fields: {
-            irVersion: { type: 'int64', id: 1 },
-            producerName: { type: 'string', id: 2 },
-            producerVersion: { type: 'string', id: 3 },
-            domain: { type: 'string', id: 4 },
-            modelVersion: { type: 'int64', id: 5 },
-            docString: { type: 'string', id: 6 },
-            graph: { type: 'GraphProto', id: 7 },
-            opsetImport: { rule: 'repeated', type: 'OperatorSetIdProto', id: 8 },
-            metadataProps: { rule: 'repeated', type: 'StringStringEntryProto', id: 14 },
-          },
-        },
-        GraphProto: {
-          fields: {
-            node: { rule: 'repeated', type: 'NodeProto', id: 1 },
-            name: { type: 'string', id: 2 },
-            initializer: { rule: 'repeated', type: 'TensorProto', id: 5 },
-            input: { rule: 'repeated', type: 'ValueInfoProto', id: 11 },
-            output: { rule: 'repeated', type: 'ValueInfoProto', id: 12 },
-          },
-        },
-        TensorProto: {
-          fields: {
-            dims: { rule: 'repeated', type: 'int64', id: 1 },
-            dataType: { type: 'int32', id: 2 },
-            floatData: { rule: 'repeated', type: 'float', id: 4 },
-            name: { type: 'string', id: 8 },
-            rawData: { type: 'bytes', id: 9 },
-          },
-        },
-        TensorShapeProto: {
-          fields: { dim: { rule: 'repeated', type: 'Dimension', id: 1 } },
-          nested: { Dimension: { oneofs: { value: { oneof: ['dimValue', 'dimParam'] } }, fields: { dimValue: { type: 'int64', id: 1 }, dimParam: { type: 'string', id: 2 } } } },
-        },
-        TypeProto: {
-          fields: { tensorType: { type: 'Tensor', id: 1 } },
-          nested: { Tensor: { fields: { elemType: { type: 'int32', id: 1 }, shape: { type: 'TensorShapeProto', id: 2 } } } },
-        },
-        OperatorSetIdProto: { fields: { domain: { type: 'string', id: 1 }, version: { type: 'int64', id: 2 } } },
+        AttributeProto: msg({ name: ['string', 1], f: ['float', 2], i: ['int64', 3], s: ['bytes', 4], floats: ['float', 7, R], ints: ['int64', 8, R], type: ['int32', 20] }),
+        ValueInfoProto: msg({ name: ['string', 1], type: ['TypeProto', 2] }),
+        NodeProto: msg({ input: ['string', 1, R], output: ['string', 2, R], name: ['string', 3], opType: ['string', 4], attribute: ['AttributeProto', 5, R], domain: ['string', 7] }),
+        StringStringEntryProto: msg({ key: ['string', 1], value: ['string', 2] }),
+        ModelProto: msg({
+          irVersion: ['int64', 1], producerName: ['string', 2], producerVersion: ['string', 3], domain: ['string', 4], modelVersion: ['int64', 5],
+          docString: ['string', 6], graph: ['GraphProto', 7], opsetImport: ['OperatorSetIdProto', 8, R], metadataProps: ['StringStringEntryProto', 14, R],
+        }),
+        GraphProto: msg({ node: ['NodeProto', 1, R], name: ['string', 2], initializer: ['TensorProto', 5, R], input: ['ValueInfoProto', 11, R], output: ['ValueInfoProto', 12, R] }),
+        TensorProto: msg({ dims: ['int64', 1, R], dataType: ['int32', 2], floatData: ['float', 4, R], name: ['string', 8], rawData: ['bytes', 9] }),
+        TensorShapeProto: msg({ dim: ['Dimension', 1, R] }, { nested: { Dimension: msg({ dimValue: ['int64', 1], dimParam: ['string', 2] }, { oneofs: { value: { oneof: ['dimValue', 'dimParam'] } } }) } }),
+        TypeProto: msg({ tensorType: ['Tensor', 1] }, { nested: { Tensor: msg({ elemType: ['int32', 1], shape: ['TensorShapeProto', 2] }) } }),
+        OperatorSetIdProto: msg({ domain: ['string', 1], version: ['int64', 2] }),
       },
     },
   },
@@ -87,9 +43,9 @@ const SCHEMA = {
 
 /** A subset of the reader-side schema: graphs without node or initializer contents. */
 const READ_SCHEMA = structuredClone(SCHEMA);
-const readTypes = READ_SCHEMA.nested.onnx.nested as Record<string, { fields: Record<string, unknown> }>;
+const readTypes = READ_SCHEMA.nested.onnx.nested as Record<string, protobuf.IType>;
 delete readTypes.GraphProto!.fields.node;
-readTypes.TensorProto!.fields = { name: { type: 'string', id: 8 } };
+readTypes.TensorProto = msg({ name: ['string', 8] });
 
 const writeRoot = protobuf.Root.fromJSON(SCHEMA);
 const readRoot = protobuf.Root.fromJSON(READ_SCHEMA);
