@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileNotFoundError, IllegalArgumentError } from '../src/errors.js';
 import { type DenseLayer, denseToLayersModel, denseToOnnx, randomDense, saveDenseGraphModel, saveLayersModel, saveMlflowOnnx } from '../src/models/authoring.js';
-import { type FeatureColumn, ModelFormatError, describeModel, loadModel, modelLoadCount, releaseModels } from '../src/models/index.js';
+import { type FeatureColumn, ModelFormatError, describeModel, describeModelSync, loadModel, modelLoadCount, releaseModels } from '../src/models/index.js';
 
 /** Float64 forward pass of a dense stack over column-major inputs: row-major [n, units] out. */
 function reference(layers: readonly DenseLayer[], cols: readonly ArrayLike<number>[], n: number): Float64Array {
@@ -141,6 +141,7 @@ describe('bundled bank models', () => {
       expect(d.namedInputs).toBe(true);
       expect(d.resultType).toBe('float64');
       expect(d.outputs).toEqual([{ name: 'probability', width: 1, offset: 0 }]);
+      expect(describeModelSync(uri)).toEqual(d);
     }
     expect(modelLoadCount()).toBe(before);
   });

@@ -6,6 +6,7 @@
  * columns into one row-major `[n, k]` tensor buffer, and concatenating output tensors into one
  * row-major `Float64Array`. Every loop here is a typed-array loop over a whole batch.
  */
+import { readFileSync } from 'node:fs';
 import { type DataType, sparkSimpleName } from '../types.js';
 import { IllegalArgumentError, KindlingError } from '../errors.js';
 
@@ -122,6 +123,15 @@ export class ModelFormatError extends KindlingError {
   override name = 'ModelFormatError';
   constructor(message: string, readonly path: string, options?: { cause?: unknown }) {
     super(message, options);
+  }
+}
+
+/** Reads a model file (`what` names it in the error: 'MLflow model file', 'weight file', ...). */
+export function readModelFile(file: string, what: string, context = ''): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new ModelFormatError(`cannot read ${what} ${file}${context}: ${(e as Error).message}`, file, { cause: e });
   }
 }
 

@@ -10,7 +10,7 @@
  * Formats: tfjs.ts (TensorFlow.js LayersModel/GraphModel folders), onnx.ts (ONNX files through
  * onnxruntime-node), mlflow.ts (MLflow folders with the onnx flavor).
  */
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FileNotFoundError, IllegalArgumentError } from '../errors.js';
@@ -52,14 +52,14 @@ export function resolveModelPath(uri: string): string {
   return path.resolve(uri);
 }
 
-async function locate(uri: string): Promise<Located> {
+function locate(uri: string): Located {
   const p = resolveModelPath(uri);
-  const st = await stat(p).catch(() => null);
+  const st = statSync(p, { throwIfNoEntry: false });
   if (!st) throw new FileNotFoundError(p, `model path does not exist: ${p}`);
   if (st.isDirectory()) {
-    const has = async (f: string) => (await stat(path.join(p, f)).catch(() => null))?.isFile() ?? false;
-    if (await has('MLmodel')) return { path: p, kind: 'mlflow' };
-    if (await has('model.json')) return { path: p, kind: 'tfjs' };
+    const has = (f: string) => statSync(path.join(p, f), { throwIfNoEntry: false })?.isFile() ?? false;
+    if (has('MLmodel')) return { path: p, kind: 'mlflow' };
+    if (has('model.json')) return { path: p, kind: 'tfjs' };
     throw new ModelFormatError(`unknown model format: folder ${p} has neither an MLmodel file (MLflow) nor a model.json (TensorFlow.js); pass an MLflow model folder, a TensorFlow.js model folder or an .onnx file`, p);
   }
   const base = path.basename(p);
@@ -69,22 +69,28 @@ async function locate(uri: string): Promise<Located> {
   throw new ModelFormatError(`unknown model format: ${p} is not an .onnx file, a model.json or an MLmodel; pass an MLflow model folder, a TensorFlow.js model folder or an .onnx file`, p);
 }
 
-async function describeLocated(uri: string, loc: Located): Promise<ModelDescription & { onnxFile?: string }> {
+function describeLocated(uri: string, loc: Located): ModelDescription & { onnxFile?: string } {
   switch (loc.kind) {
     case 'tfjs': return describeTfjs(uri, loc.path);
-    case 'onnx': return { ...(await describeOnnx(uri, loc.path, loc.path, 'onnx', null)), onnxFile: loc.path };
+    case 'onnx': return { ...describeOnnx(uri, loc.path, loc.path, 'onnx', null), onnxFile: loc.path };
     case 'mlflow': return describeMlflow(uri, loc.path);
   }
 }
 
 /**
  * Reads a model's format, input columns and result type without loading its weights (main
- * thread, plan time). Throws `FileNotFoundError` for a missing path and `ModelFormatError`
- * (naming the file) for an unknown or malformed model.
+ * thread, plan time; it reads model.json, MLmodel or the ONNX graph's inputs and outputs).
+ * Throws `FileNotFoundError` for a missing path and `ModelFormatError` (naming the file) for an
+ * unknown or malformed model.
  */
-export async function describeModel(uri: string): Promise<ModelDescription> {
-  const { onnxFile: _f, ...desc } = await describeLocated(uri, await locate(uri));
+export function describeModelSync(uri: string): ModelDescription {
+  const { onnxFile: _f, ...desc } = describeLocated(uri, locate(uri));
   return desc;
+}
+
+/** `describeModelSync` as a promise (errors become rejections). */
+export async function describeModel(uri: string): Promise<ModelDescription> {
+  return describeModelSync(uri);
 }
 
 const cache = new Map<string, Promise<LoadedModel>>();
@@ -99,7 +105,7 @@ export function loadModel(uri: string, options: LoadModelOptions = {}): Promise<
   let p = cache.get(key);
   if (!p) {
     p = (async () => {
-      const desc = await describeLocated(uri, await locate(uri));
+      const desc = describeLocated(uri, locate(uri));
       const { onnxFile, ...d } = desc;
       const model = onnxFile !== undefined ? await loadOnnx(d, onnxFile, { threads: options.onnxThreads }) : await loadTfjs(d, options.backend ?? 'auto');
       loads++;

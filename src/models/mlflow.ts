@@ -4,11 +4,10 @@
  * outputs as JSON strings, column- or tensor-based) names the input columns and gives the result
  * type, as `mlflow.pyfunc.spark_udf` does. Scoring goes through onnx.ts.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { ModelDescription, Signature } from './common.js';
-import { ModelFormatError, parseSignaturePart } from './common.js';
+import { ModelFormatError, parseSignaturePart, readModelFile } from './common.js';
 import { describeOnnx } from './onnx.js';
 
 /** What Kindling reads from an MLmodel file. */
@@ -22,14 +21,9 @@ export interface MLmodel {
 }
 
 /** Reads and checks `<dir>/MLmodel`. */
-export async function readMLmodel(dir: string): Promise<MLmodel> {
+export function readMLmodel(dir: string): MLmodel {
   const file = path.join(dir, 'MLmodel');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new ModelFormatError(`cannot read MLflow model file ${file}: ${(e as Error).message}`, file, { cause: e });
-  }
+  const text = readModelFile(file, 'MLflow model file').toString('utf8');
   let doc: { flavors?: Record<string, { data?: unknown; loader_module?: unknown; model_data?: unknown }>; signature?: { inputs?: unknown; outputs?: unknown } };
   try {
     doc = parseYaml(text) as typeof doc;
@@ -58,8 +52,8 @@ export async function readMLmodel(dir: string): Promise<MLmodel> {
 }
 
 /** Describes an MLflow folder (its MLmodel plus the ONNX graph's inputs and outputs). */
-export async function describeMlflow(uri: string, dir: string): Promise<ModelDescription & { onnxFile: string }> {
-  const m = await readMLmodel(dir);
-  const desc = await describeOnnx(uri, dir, m.onnxFile, 'mlflow', m.signature, path.join(dir, 'MLmodel'));
+export function describeMlflow(uri: string, dir: string): ModelDescription & { onnxFile: string } {
+  const m = readMLmodel(dir);
+  const desc = describeOnnx(uri, dir, m.onnxFile, 'mlflow', m.signature, path.join(dir, 'MLmodel'));
   return { ...desc, onnxFile: m.onnxFile };
 }

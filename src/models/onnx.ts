@@ -8,9 +8,8 @@
  * to a single-input model); a model with several inputs gets consecutive columns per input
  * (matched by name first when the inputs are named columns). Outputs are converted to float64.
  */
-import { readFile } from 'node:fs/promises';
 import type { FeatureColumn, GraphInfo, LoadedModel, ModelDescription, ModelOutput, Signature } from './common.js';
-import { ModelFormatError, checkColumns, describeIO, packRows, rowWidth, scatterOutput } from './common.js';
+import { ModelFormatError, checkColumns, describeIO, packRows, readModelFile, rowWidth, scatterOutput } from './common.js';
 import { readOnnxGraphInfo } from './onnx-proto.js';
 
 type Ort = typeof import('onnxruntime-node');
@@ -29,14 +28,8 @@ export function importOrt(file: string): Promise<Ort> {
 }
 
 /** Reads an ONNX file's graph inputs and outputs. */
-export async function onnxGraphInfo(file: string): Promise<GraphInfo> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (e) {
-    throw new ModelFormatError(`cannot read ONNX model file ${file}: ${(e as Error).message}`, file, { cause: e });
-  }
-  const g = readOnnxGraphInfo(bytes, file);
+export function onnxGraphInfo(file: string): GraphInfo {
+  const g = readOnnxGraphInfo(readModelFile(file, 'ONNX model file'), file);
   for (const t of g.inputs) {
     if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new ModelFormatError(`${file}: input '${t.name}' is a ${t.dtype} tensor; Kindling feeds float32 or float64 inputs only`, file);
   }
@@ -44,8 +37,8 @@ export async function onnxGraphInfo(file: string): Promise<GraphInfo> {
 }
 
 /** Describes a model file: `format` is 'onnx' for a bare file, 'mlflow' when called for an MLflow folder. */
-export async function describeOnnx(uri: string, path: string, file: string, format: 'onnx' | 'mlflow', signature: Signature | null, described = file): Promise<ModelDescription> {
-  const graph = await onnxGraphInfo(file);
+export function describeOnnx(uri: string, path: string, file: string, format: 'onnx' | 'mlflow', signature: Signature | null, described = file): ModelDescription {
+  const graph = onnxGraphInfo(file);
   return { uri, path, format, ...describeIO(graph, signature, described) };
 }
 
@@ -58,7 +51,7 @@ export interface OnnxOptions {
 /** Loads an ONNX model file into an onnxruntime-node session. */
 export async function loadOnnx(desc: ModelDescription, file: string, options: OnnxOptions = {}): Promise<LoadedModel> {
   const ort = await importOrt(file);
-  const graph = await onnxGraphInfo(file);
+  const graph = onnxGraphInfo(file);
   let session: Awaited<ReturnType<Ort['InferenceSession']['create']>>;
   try {
     session = await ort.InferenceSession.create(file, { executionProviders: ['cpu'], intraOpNumThreads: options.threads ?? 1, interOpNumThreads: 1 });

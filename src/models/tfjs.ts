@@ -7,11 +7,10 @@
  * (`batch_input_shape`, the output layer's `units`) or a graph model's `signature`; an MLflow-style
  * `signature` under `userDefinedMetadata` names the input columns (the bundled model has one).
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphInfo, LoadedModel, ModelDescription, ModelOutput, Signature, TensorInfo, FeatureColumn } from './common.js';
-import { ModelFormatError, checkColumns, describeIO, packRows, parseSignaturePart, rowWidth, scatterOutput } from './common.js';
+import { ModelFormatError, checkColumns, describeIO, packRows, parseSignaturePart, readModelFile, rowWidth, scatterOutput } from './common.js';
 import { type TfBackendName, useTfBackend } from './backend.js';
 
 /** The parts of a model.json Kindling reads. */
@@ -30,13 +29,8 @@ interface TfSigTensor {
 }
 
 /** Reads and checks a model.json. */
-export async function readModelJson(file: string): Promise<ModelJson> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new ModelFormatError(`cannot read TensorFlow.js model file ${file}: ${(e as Error).message}`, file, { cause: e });
-  }
+export function readModelJson(file: string): ModelJson {
+  const text = readModelFile(file, 'TensorFlow.js model file').toString('utf8');
   let json: ModelJson;
   try {
     json = JSON.parse(text) as ModelJson;
@@ -129,9 +123,9 @@ export function tfjsGraphInfo(json: ModelJson, file: string): GraphInfo {
 }
 
 /** Describes a TensorFlow.js model folder from its model.json alone. */
-export async function describeTfjs(uri: string, dir: string): Promise<ModelDescription> {
+export function describeTfjs(uri: string, dir: string): ModelDescription {
   const file = path.join(dir, 'model.json');
-  const json = await readModelJson(file);
+  const json = readModelJson(file);
   const format = tfjsFormat(json, file);
   return { uri, path: dir, format, ...describeIO(tfjsGraphInfo(json, file), userSignature(json, file), file) };
 }
@@ -144,13 +138,7 @@ function fileHandler(json: ModelJson, dir: string): tf.io.IOHandler {
         const buffers: ArrayBuffer[] = [];
         for (const group of manifest) {
           for (const p of group.paths) {
-            const f = path.join(dir, p);
-            let b: Buffer;
-            try {
-              b = await readFile(f);
-            } catch (e) {
-              throw new ModelFormatError(`cannot read weight file ${f} listed in ${path.join(dir, 'model.json')}: ${(e as Error).message}`, f, { cause: e });
-            }
+            const b = readModelFile(path.join(dir, p), 'weight file', ` listed in ${path.join(dir, 'model.json')}`);
             buffers.push(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
           }
         }
@@ -162,7 +150,7 @@ function fileHandler(json: ModelJson, dir: string): tf.io.IOHandler {
 /** Loads and prepares a TensorFlow.js model for scoring on `backend`. */
 export async function loadTfjs(desc: ModelDescription, backend: TfBackendName): Promise<LoadedModel> {
   const file = path.join(desc.path, 'model.json');
-  const json = await readModelJson(file);
+  const json = readModelJson(file);
   const used = await useTfBackend(backend);
   const backendName = used.slice('tfjs-'.length);
   const graph = tfjsGraphInfo(json, file);
