@@ -13,10 +13,10 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { stringify as toYaml } from 'yaml';
 import { mulberry32 } from '../exec/basic.js';
-import { quietTfjs } from './backend.js';
+import type * as TF from '@tensorflow/tfjs-core';
+import { importTf } from './backend.js';
 import { ONNX_DTYPE, type OnnxModelSpec, encodeOnnxModel } from './onnx-proto.js';
 
 /** Activation of a dense layer. */
@@ -53,15 +53,15 @@ export function randomDense(sizes: readonly number[], seed: number, last: DenseA
 
 /** A tfjs Sequential LayersModel with the given dense layers' weights. */
 export async function denseToLayersModel(layers: readonly DenseLayer[]): Promise<import('@tensorflow/tfjs-layers').LayersModel> {
+  const tf = await importTf();
   const tfl = await import('@tensorflow/tfjs-layers');
-  quietTfjs();
   const model = tfl.sequential({ name: 'dense_stack' });
   layers.forEach((l, i) => model.add(tfl.layers.dense({ name: `dense_${i}`, units: l.units, activation: l.activation, ...(i === 0 ? { inputShape: [l.inputs] } : {}) })));
   model.setWeights(layers.flatMap((l) => [tf.tensor2d(l.weights, [l.inputs, l.units]), tf.tensor1d(l.bias)]));
   return model;
 }
 
-function concatWeights(data: tf.io.WeightData | undefined): Uint8Array {
+function concatWeights(data: TF.io.WeightData | undefined): Uint8Array {
   if (!data) return new Uint8Array(0);
   const parts = Array.isArray(data) ? data : [data];
   return Buffer.concat(parts.map((b) => new Uint8Array(b)));

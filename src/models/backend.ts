@@ -4,15 +4,29 @@
  * package is installed (it is not a dependency: it downloads libtensorflow at install and does
  * not load on Node 20.20), else the WebAssembly backend (its .wasm files are read from
  * node_modules), else the pure-JS cpu backend. Backends are per thread, like tfjs's engine;
- * tfjs runs in production mode (no debug checks or console advice).
+ * tfjs runs in production mode (no debug checks or console advice). TensorFlow.js is imported
+ * on first use, so importing the model layer costs nothing until a tfjs model is loaded.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
+import type * as TF from '@tensorflow/tfjs-core';
 
 /** A TensorFlow.js backend request: 'auto' picks the fastest that loads. */
 export type TfBackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+
+let tfPromise: Promise<typeof TF> | undefined;
+
+/** tfjs-core with the cpu backend registered, imported once per thread, in production mode. */
+export function importTf(): Promise<typeof TF> {
+  tfPromise ??= (async () => {
+    const tf = await import('@tensorflow/tfjs-core');
+    await import('@tensorflow/tfjs-backend-cpu');
+    // Production mode: no debug checks, and no console advice to install tfjs-node.
+    if (!tf.env().getBool('PROD')) tf.enableProdMode();
+    return tf;
+  })();
+  return tfPromise;
+}
 
 let wasmRegistered: Promise<boolean> | undefined;
 let nodeRegistered: Promise<boolean> | undefined;
@@ -39,7 +53,7 @@ function registerNode(): Promise<boolean> {
     const name = '@tensorflow/tfjs-node';
     try {
       await import(name);
-      return tf.findBackend('tensorflow') !== null;
+      return (await importTf()).findBackend('tensorflow') !== null;
     } catch {
       return false;
     }
@@ -48,6 +62,7 @@ function registerNode(): Promise<boolean> {
 }
 
 async function trySet(name: string): Promise<boolean> {
+  const tf = await importTf();
   if (tf.getBackend() === name) return true;
   try {
     return await tf.setBackend(name);
@@ -56,18 +71,12 @@ async function trySet(name: string): Promise<boolean> {
   }
 }
 
-/** Production mode for tfjs in this thread: no debug checks, and no console advice to install tfjs-node. */
-export function quietTfjs(): void {
-  if (!tf.env().getBool('PROD')) tf.enableProdMode();
-}
-
 /**
  * Makes `requested` the thread's TensorFlow.js backend ('auto': tensorflow, then wasm, then cpu)
  * and returns the one in use as `'tfjs-<name>'`. A named backend that does not load falls back
  * to cpu.
  */
 export async function useTfBackend(requested: TfBackendName = 'auto'): Promise<string> {
-  quietTfjs();
   const order = requested === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [requested, 'cpu'];
   for (const name of order) {
     if (name === 'tensorflow' && !(await registerNode())) continue;

@@ -5,10 +5,13 @@
  * type, as `mlflow.pyfunc.spark_udf` does. Scoring goes through onnx.ts.
  */
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import type { ModelDescription, Signature } from './common.js';
 import { ModelFormatError, parseSignaturePart, readModelFile } from './common.js';
 import { describeOnnx } from './onnx.js';
+
+/** The `yaml` package, loaded on first use (synchronously: describe runs at plan time). */
+const requireYaml = (): typeof import('yaml') => createRequire(import.meta.url)('yaml') as typeof import('yaml');
 
 /** What Kindling reads from an MLmodel file. */
 export interface MLmodel {
@@ -26,7 +29,7 @@ export function readMLmodel(dir: string): MLmodel {
   const text = readModelFile(file, 'MLflow model file').toString('utf8');
   let doc: { flavors?: Record<string, { data?: unknown; loader_module?: unknown; model_data?: unknown }>; signature?: { inputs?: unknown; outputs?: unknown } };
   try {
-    doc = parseYaml(text) as typeof doc;
+    doc = requireYaml().parse(text) as typeof doc;
   } catch (e) {
     throw new ModelFormatError(`${file} is not valid YAML: ${(e as Error).message}`, file, { cause: e });
   }

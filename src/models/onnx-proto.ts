@@ -9,12 +9,13 @@
  * Field numbers follow onnx.proto; fields Kindling never reads or writes are left out and are
  * skipped by protobufjs when decoding.
  */
-import protobuf from 'protobufjs';
+import { createRequire } from 'node:module';
+import type { IOneOf, IType, Type } from 'protobufjs';
 import type { GraphInfo, TensorInfo } from './common.js';
 import { ModelFormatError } from './common.js';
 
 /** A protobufjs message descriptor from `name: [type, field number, repeated?]` entries. */
-function msg(fields: Record<string, [string, number, 'repeated'?]>, extra: { nested?: Record<string, protobuf.IType>; oneofs?: Record<string, protobuf.IOneOf> } = {}): protobuf.IType {
+function msg(fields: Record<string, [string, number, 'repeated'?]>, extra: { nested?: Record<string, IType>; oneofs?: Record<string, IOneOf> } = {}): IType {
   return { ...extra, fields: Object.fromEntries(Object.entries(fields).map(([k, [type, id, rule]]) => [k, rule ? { rule, type, id } : { type, id }])) };
 }
 
@@ -43,14 +44,23 @@ const SCHEMA = {
 
 /** A subset of the reader-side schema: graphs without node or initializer contents. */
 const READ_SCHEMA = structuredClone(SCHEMA);
-const readTypes = READ_SCHEMA.nested.onnx.nested as Record<string, protobuf.IType>;
+const readTypes = READ_SCHEMA.nested.onnx.nested as Record<string, IType>;
 delete readTypes.GraphProto!.fields.node;
 readTypes.TensorProto = msg({ name: ['string', 8] });
 
-const writeRoot = protobuf.Root.fromJSON(SCHEMA);
-const readRoot = protobuf.Root.fromJSON(READ_SCHEMA);
-const ModelProto = writeRoot.lookupType('onnx.ModelProto');
-const ReadModelProto = readRoot.lookupType('onnx.ModelProto');
+let types: { ModelProto: Type; ReadModelProto: Type } | undefined;
+
+/** The ModelProto types, built on first use (protobufjs is loaded then, not at import). */
+function onnxTypes(): { ModelProto: Type; ReadModelProto: Type } {
+  if (!types) {
+    const protobuf = createRequire(import.meta.url)('protobufjs') as typeof import('protobufjs');
+    types = {
+      ModelProto: protobuf.Root.fromJSON(SCHEMA).lookupType('onnx.ModelProto'),
+      ReadModelProto: protobuf.Root.fromJSON(READ_SCHEMA).lookupType('onnx.ModelProto'),
+    };
+  }
+  return types;
+}
 
 /** ONNX TensorProto.DataType codes Kindling uses. */
 export const ONNX_DTYPE = { float32: 1, int32: 6, int64: 7, float64: 11 } as const;
@@ -80,6 +90,7 @@ export interface OnnxValueInfo {
 
 /** Serialises a model to ONNX protobuf bytes. */
 export function encodeOnnxModel(model: OnnxModelSpec): Uint8Array {
+  const { ModelProto } = onnxTypes();
   const err = ModelProto.verify(model);
   if (err) throw new Error(`invalid ONNX model: ${err}`);
   return ModelProto.encode(ModelProto.fromObject(model)).finish();
@@ -103,6 +114,7 @@ function tensorInfo(v: DecodedValueInfo): TensorInfo {
 /** Reads an ONNX model's graph inputs (minus initializers listed as inputs) and outputs. */
 export function readOnnxGraphInfo(bytes: Uint8Array, file: string): GraphInfo {
   let m: { graph?: { input?: DecodedValueInfo[]; output?: DecodedValueInfo[]; initializer?: { name?: string }[] } };
+  const { ReadModelProto } = onnxTypes();
   try {
     m = ReadModelProto.toObject(ReadModelProto.decode(bytes), { longs: Number, defaults: false }) as typeof m;
   } catch (e) {

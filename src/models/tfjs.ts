@@ -8,10 +8,10 @@
  * `signature` under `userDefinedMetadata` names the input columns (the bundled model has one).
  */
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { GraphInfo, LoadedModel, ModelDescription, ModelOutput, Signature, TensorInfo, FeatureColumn } from './common.js';
 import { ModelFormatError, checkColumns, describeIO, packRows, parseSignaturePart, readModelFile, rowWidth, scatterOutput } from './common.js';
-import { type TfBackendName, useTfBackend } from './backend.js';
+import { type TfBackendName, importTf, useTfBackend } from './backend.js';
 
 /** The parts of a model.json Kindling reads. */
 interface ModelJson {
@@ -131,7 +131,7 @@ export function describeTfjs(uri: string, dir: string): ModelDescription {
 }
 
 /** An IOHandler that reads model.json and its weight files from a folder. */
-function fileHandler(json: ModelJson, dir: string): tf.io.IOHandler {
+function fileHandler(tf: typeof import('@tensorflow/tfjs-core'), json: ModelJson, dir: string): tf.io.IOHandler {
   return {
     load: () =>
       tf.io.getModelArtifactsForJSON(json as unknown as tf.io.ModelJSON, async (manifest) => {
@@ -151,6 +151,7 @@ function fileHandler(json: ModelJson, dir: string): tf.io.IOHandler {
 export async function loadTfjs(desc: ModelDescription, backend: TfBackendName): Promise<LoadedModel> {
   const file = path.join(desc.path, 'model.json');
   const json = readModelJson(file);
+  const tf = await importTf();
   const used = await useTfBackend(backend);
   const backendName = used.slice('tfjs-'.length);
   const graph = tfjsGraphInfo(json, file);
@@ -160,7 +161,7 @@ export async function loadTfjs(desc: ModelDescription, backend: TfBackendName): 
   let disposeModel: () => void;
   if (desc.format === 'tfjs-layers') {
     const tfl = await import('@tensorflow/tfjs-layers');
-    const model = await tfl.loadLayersModel(fileHandler(json, desc.path));
+    const model = await tfl.loadLayersModel(fileHandler(tf, json, desc.path));
     run = async (xs) => {
       // The whole batch at once (predict's default batchSize is 32 rows).
       const y = model.predict(xs.length === 1 ? xs[0]! : xs, { batchSize: xs[0]!.shape[0] });
@@ -169,7 +170,7 @@ export async function loadTfjs(desc: ModelDescription, backend: TfBackendName): 
     disposeModel = () => model.dispose();
   } else {
     const conv = await import('@tensorflow/tfjs-converter');
-    const model = await conv.loadGraphModel(fileHandler(json, desc.path));
+    const model = await conv.loadGraphModel(fileHandler(tf, json, desc.path));
     const outNames = graph.outputs.map((t) => t.name);
     let dynamic = false;
     run = async (xs) => {
