@@ -7,6 +7,7 @@
  */
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { Piscina } from 'piscina';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileNotFoundError, IllegalArgumentError } from '../src/errors.js';
@@ -286,5 +287,25 @@ describe('per-thread cache', () => {
     await expect(loadModel(p)).rejects.toThrow(FileNotFoundError);
     await saveDenseGraphModel(MLP, p);
     expect((await loadModel(p, { backend: 'cpu' })).format).toBe('tfjs-graph');
+  });
+});
+
+describe('worker threads', () => {
+  it('a worker loads a model once across tasks, on wasm and onnxruntime, and scores like the main thread', async () => {
+    const data = { uris: [[path.join(dir, 'layers'), 'wasm'], [path.join(dir, 'mlflow'), 'auto']], cols: COLS, n: N };
+    // Two one-thread pools: two workers, each running the task twice.
+    const pools = [0, 1].map(() => new Piscina({ filename: new URL('./fixtures/model-worker.ts', import.meta.url).href, execArgv: ['--import', 'tsx'], minThreads: 1, maxThreads: 1 }));
+    try {
+      for (const pool of pools) {
+        for (let task = 0; task < 2; task++) {
+          const { out, loads } = (await pool.run(data)) as { out: { same: boolean; backend: string; values: Float64Array }[]; loads: number };
+          expect(loads).toBe(2);
+          expect(out.map((o) => [o.same, o.backend])).toEqual([[true, 'tfjs-wasm'], [true, 'onnxruntime-cpu']]);
+          for (const o of out) expect(maxAbsDiff(o.values, EXPECTED)).toBeLessThan(1e-5);
+        }
+      }
+    } finally {
+      await Promise.all(pools.map((p) => p.destroy()));
+    }
   });
 });
