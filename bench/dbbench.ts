@@ -11,6 +11,10 @@
  * `--baseline DIR` turns the pairs into an A/B of two builds at the same thread count: DIR is
  * another checkout's dist/ (e.g. `git worktree add /tmp/base <rev> && (cd /tmp/base && npm ci &&
  * npm run build)`, then `--baseline /tmp/base/dist`); speed-up > 1 means this build is faster.
+ *
+ * `--sql` pairs the DataFrame API (first column) with the same questions through `spark.sql`
+ * over temp views of the cached inputs (second column), both at `--threads`; a ratio near 1
+ * means SQL is as fast as the API (it should be: both lower to the same plans and read the cache).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -41,6 +45,9 @@ const reps = Number(arg('reps', '5'));
 const splitMB = Number(arg('split-mb', '0'));
 const baseline = arg('baseline', '');
 const qFilter = arg('q', '').split(',').filter(Boolean);
+/** `--sql`: API vs SQL at the same thread count (parent); `--mode sql` tells a child to answer through SQL. */
+const vsSql = process.argv.includes('--sql');
+const sqlMode = arg('mode', 'api') === 'sql';
 const selected = (label: string) => qFilter.length === 0 || qFilter.some((q) => label.startsWith(`${q} `));
 const tag = rows.toExponential().replace('+', '');
 const dir = path.resolve('bench/data');
@@ -73,6 +80,26 @@ const groupby: Q[] = [
   ['q9 regression v1 v2 by id2 id4', (x) => x.groupBy('id2', 'id4').agg(F.pow(F.corr('v1', 'v2'), 2).alias('r2'))],
   ['q10 sum v3 count by id1:id6', (x) => x.groupBy('id1', 'id2', 'id3', 'id4', 'id5', 'id6').agg(F.sum('v3').alias('v3'), F.count('*').alias('count'))],
 ];
+/** The same questions in SQL over the temp view `x` (db-benchmark's Spark SQL solution). */
+const groupbySql: Record<string, string> = {
+  q1: 'SELECT id1, sum(v1) AS v1 FROM x GROUP BY id1',
+  q2: 'SELECT id1, id2, sum(v1) AS v1 FROM x GROUP BY id1, id2',
+  q3: 'SELECT id3, sum(v1) AS v1, avg(v3) AS v3 FROM x GROUP BY id3',
+  q4: 'SELECT id4, avg(v1) AS v1, avg(v2) AS v2, avg(v3) AS v3 FROM x GROUP BY id4',
+  q5: 'SELECT id6, sum(v1) AS v1, sum(v2) AS v2, sum(v3) AS v3 FROM x GROUP BY id6',
+  q6: 'SELECT id4, id5, median(v3) AS median_v3, stddev(v3) AS sd_v3 FROM x GROUP BY id4, id5',
+  q7: 'SELECT id3, max(v1) - min(v2) AS range_v1_v2 FROM x GROUP BY id3',
+  q8: 'SELECT id6, v3 FROM (SELECT id6, v3, row_number() OVER (PARTITION BY id6 ORDER BY v3 DESC) AS rn FROM x WHERE v3 IS NOT NULL) sub WHERE rn <= 2',
+  q9: 'SELECT id2, id4, pow(corr(v1, v2), 2) AS r2 FROM x GROUP BY id2, id4',
+  q10: 'SELECT id1, id2, id3, id4, id5, id6, sum(v3) AS v3, count(*) AS count FROM x GROUP BY id1, id2, id3, id4, id5, id6',
+};
+const joinSql: Record<string, string> = {
+  j1: 'SELECT x.*, small.v2 FROM x JOIN small USING (id1)',
+  j2: 'SELECT x.*, medium.v2 FROM x JOIN medium USING (id2)',
+  j3: 'SELECT x.*, medium.v2 FROM x LEFT JOIN medium USING (id2)',
+  j4: 'SELECT x.*, medium.v2 FROM x JOIN medium USING (id5)',
+  j5: 'SELECT x.*, big.v2 FROM x JOIN big USING (id3)',
+};
 
 /** CPU time counters of the whole machine (Linux /proc/stat, in ticks): total and stolen by the hypervisor. */
 function cpuTicks(): { total: number; steal: number } | null {
@@ -116,10 +143,11 @@ async function child(threads: number): Promise<void> {
       const x = s.read.csv(gbFile, { header: true, schema: gbSchema }).cache();
       await x.count();
       cached = [x];
+      x.createOrReplaceTempView('x');
       // db-benchmark materialises the answer and then checksums its measures: sum every numeric
       // column of the answer in the same job, so no aggregate is pruned away (a bare count()
       // would only group the keys).
-      questions = new Map(groupby.filter(([l]) => selected(l)).map(([label, q]) => [label, () => checksum(q(x))]));
+      questions = new Map(groupby.filter(([l]) => selected(l)).map(([label, q]) => [label, () => checksum(sqlMode ? s.sql(groupbySql[label.split(' ')[0]!]!) : q(x))]));
       return;
     }
     const x = s.read.csv(joinFiles!.x, { header: true, schema: 'id1 INT, id2 INT, id3 INT, id4 STRING, id5 STRING, id6 STRING, v1 DOUBLE' }).cache();
@@ -128,6 +156,7 @@ async function child(threads: number): Promise<void> {
     const big = s.read.csv(joinFiles!.big, { header: true, schema: 'id1 INT, id2 INT, id3 INT, id4 STRING, id5 STRING, id6 STRING, v2 DOUBLE' }).cache();
     await Promise.all([x.count(), small.count(), medium.count(), big.count()]);
     cached = [x, small, medium, big];
+    for (const [name, df] of Object.entries({ x, small, medium, big })) df.createOrReplaceTempView(name);
     const qs: Q[] = [
       ['j1 small inner on int', () => x.join(small.select('id1', 'v2'), 'id1')],
       ['j2 medium inner on int', () => x.join(medium.select('id2', 'v2'), 'id2')],
@@ -136,7 +165,7 @@ async function child(threads: number): Promise<void> {
       ['j5 big inner on int', () => x.join(big.select('id3', 'v2'), 'id3')],
     ];
     // db-benchmark materialises the join; aggregate every output column so nothing is pruned away.
-    questions = new Map(qs.filter(([l]) => selected(l)).map(([label, q]) => [label, async () => Number((await q(x).agg(F.count('*').alias('n'), F.sum('v1'), F.sum('v2')).collect())[0]!['n'])]));
+    questions = new Map(qs.filter(([l]) => selected(l)).map(([label, q]) => [label, async () => Number((await (sqlMode ? s.sql(joinSql[label.split(' ')[0]!]!) : q(x)).agg(F.count('*').alias('n'), F.sum('v1'), F.sum('v2')).collect())[0]!['n'])]));
   };
   process.on('message', (m: Cmd) => {
     void (async (): Promise<Done> => {
@@ -160,9 +189,9 @@ async function child(threads: number): Promise<void> {
 class Side {
   private readonly proc: ChildProcess;
   private waiting: ((r: Reply) => void) | null = null;
-  constructor(readonly threads: number, libDir?: string) {
+  constructor(readonly threads: number, libDir?: string, extra: string[] = []) {
     const passArgs = process.argv.slice(2);
-    this.proc = fork(process.argv[1]!, [...passArgs, '--child', String(threads), ...(libDir ? ['--lib', libDir] : [])], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.proc = fork(process.argv[1]!, [...passArgs, '--child', String(threads), ...(libDir ? ['--lib', libDir] : []), ...extra], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.proc.on('message', (r: Reply) => { const w = this.waiting; this.waiting = null; w?.(r); });
     this.proc.on('exit', (code) => { if (this.waiting) this.waiting({ error: `child (${threads} threads) exited with code ${code}` }); });
   }
@@ -185,7 +214,9 @@ class Side {
  */
 async function parent(): Promise<void> {
   // With --baseline: `one` is the baseline build and `many` this build, both at threadsN.
-  const one = baseline ? new Side(threadsN, baseline) : new Side(1), many = new Side(threadsN);
+  // With --sql: `one` answers through the API and `many` through SQL, both at threadsN.
+  const one = baseline ? new Side(threadsN, baseline) : vsSql ? new Side(threadsN) : new Side(1);
+  const many = vsSql ? new Side(threadsN, undefined, ['--mode', 'sql']) : new Side(threadsN);
   const loads = Number(arg('loads', '2'));
   const times = new Map<string, [number[], number[]]>();
   const ratios = new Map<string, number[]>();
@@ -239,8 +270,8 @@ async function parent(): Promise<void> {
 }
 
 function print(times: Map<string, [number[], number[]]>, ratios: Map<string, number[]>, steals: Map<string, number[]>, outRows: Map<string, number>, rssMB: number[], loads: number): void {
-  const [nameA, nameB] = baseline ? ['base s', 'this s'] : ['1 thr s', `${threadsN} thr s`];
-  const vs = baseline ? `baseline build (${baseline}) vs this build, ${threadsN} threads each` : `1 vs ${threadsN} threads`;
+  const [nameA, nameB] = baseline ? ['base s', 'this s'] : vsSql ? ['API s', 'SQL s'] : ['1 thr s', `${threadsN} thr s`];
+  const vs = baseline ? `baseline build (${baseline}) vs this build, ${threadsN} threads each` : vsSql ? `DataFrame API vs spark.sql over cached temp views, ${threadsN} threads each (ratio > 1: SQL faster)` : `1 vs ${threadsN} threads`;
   console.log(`\nKindling db-benchmark — ${rows.toLocaleString()} rows, ${vs}, node ${process.version}, ${process.platform}/${process.arch}`);
   console.log(`(two live processes, one per side, on the same cached inputs; each question warmed up once per side, then ${reps} back-to-back pairs, loads ${loads} pairs)`);
   console.log(`${'question'.padEnd(34)} ${'out rows'.padStart(9)} ${nameA.padStart(8)} ${nameB.padStart(8)} ${'Mrows/s'.padStart(8)} ${'speed-up'.padStart(9)} ${'steal'.padStart(6)}  [best ${nameA} / best ${nameB}; pair ratios min–max]`);
@@ -251,7 +282,7 @@ function print(times: Map<string, [number[], number[]]>, ratios: Map<string, num
     console.log(`${label.padEnd(34)} ${(out === undefined ? '' : String(out)).padStart(9)} ${m1.toFixed(2).padStart(8)} ${mn.toFixed(2).padStart(8)} ${(rows / mn / 1e6).toFixed(2).padStart(8)} ${median(r).toFixed(2).padStart(8)}x ${`${median(steals.get(label)!).toFixed(0)}%`.padStart(6)}  [${Math.min(...t1).toFixed(2)} / ${Math.min(...tn).toFixed(2)}; ${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)}]`);
   }
   console.log('(seconds and Mrows/s: medians per side; speed-up: median of the paired ratios; steal: median share of CPU time the hypervisor took during a pair, from /proc/stat)');
-  rssMB.forEach((mb, i) => console.log(`peak RSS, ${baseline ? (i === 0 ? 'baseline' : 'this build') : `${i === 0 ? 1 : threadsN} thread(s)`}: ${mb.toFixed(0)} MB (one process; workers are its threads)`));
+  rssMB.forEach((mb, i) => console.log(`peak RSS, ${baseline ? (i === 0 ? 'baseline' : 'this build') : vsSql ? (i === 0 ? 'API' : 'SQL') : `${i === 0 ? 1 : threadsN} thread(s)`}: ${mb.toFixed(0)} MB (one process; workers are its threads)`));
 }
 
 const childThreads = arg('child', '');

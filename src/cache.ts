@@ -1,36 +1,59 @@
 /**
- * The cache manager behind `df.cache()` / `persist()` / `unpersist()`: a cached DataFrame's plan
- * is marked, materialised by the first action that needs it (its partitions kept in memory, in
- * shared buffers so workers read them without copies), and substituted into later plans.
+ * The cache manager behind `df.cache()` / `persist()` / `unpersist()`, `CACHE TABLE` and
+ * `spark.catalog.cacheTable`: a cached DataFrame's plan is marked, materialised by the first
+ * action that needs it (its partitions kept in memory, in shared buffers so workers read them
+ * without copies), and substituted into later plans. Cached data is found by plan, as Spark's
+ * cache manager does: any plan containing a subtree with the same fingerprint as a cached plan
+ * (src/plan/fingerprint.ts: same operators, expressions and sources, whatever the names) reads
+ * the cache, so a temp view, `spark.table`, a SQL query or a frame derived from the cached one
+ * all use it.
  */
 import type { Batch } from './data/batch.js';
 import { MemorySource } from './io/source.js';
+import { fingerprint } from './plan/fingerprint.js';
 import { type LogicalPlan, children, withChildren } from './plan/logical.js';
+import { transformDown } from './plan/tree.js';
 import { Schema } from './types.js';
 
 interface Entry {
   data: Promise<Batch[][]> | null;
-  /** The scan source over the cached partitions (one object, so its shared-memory form is made once). */
-  source: MemorySource | null;
+  /**
+   * Scan sources over the cached partitions, one per set of column names the data is read under
+   * (one object each, so its shared-memory form is made once).
+   */
+  sources: Map<string, MemorySource>;
+  /** The partitions once computed. */
+  parts: Batch[][] | null;
 }
 
 /** Cached plans of one session. */
 export class CacheManager {
-  private readonly entries = new Map<LogicalPlan, Entry>();
+  private readonly entries = new Map<string, Entry>();
 
   /** Marks a plan for caching. */
   mark(plan: LogicalPlan): void {
-    if (!this.entries.has(plan)) this.entries.set(plan, { data: null, source: null });
+    const key = fingerprint(plan);
+    if (!this.entries.has(key)) this.entries.set(key, { data: null, sources: new Map(), parts: null });
   }
 
   /** Forgets a plan's cached data. */
   drop(plan: LogicalPlan): boolean {
-    return this.entries.delete(plan);
+    return this.entries.delete(fingerprint(plan));
   }
 
-  /** True if the plan is marked. */
+  /** True if the plan (or one with the same fingerprint) is marked. */
   has(plan: LogicalPlan): boolean {
-    return this.entries.has(plan);
+    return this.entries.size > 0 && this.entries.has(fingerprint(plan));
+  }
+
+  /** True if the plan is marked and its data is computed (or being computed). */
+  isMaterialized(plan: LogicalPlan): boolean {
+    return this.entries.size > 0 && (this.entries.get(fingerprint(plan))?.data ?? null) !== null;
+  }
+
+  /** Forgets every cached plan (`CLEAR CACHE`, `spark.catalog.clearCache()`). */
+  clear(): void {
+    this.entries.clear();
   }
 
   /** Number of cached plans. */
@@ -45,19 +68,17 @@ export class CacheManager {
   async substitute(plan: LogicalPlan, run: (p: LogicalPlan) => Promise<Batch[][]>): Promise<LogicalPlan> {
     if (this.entries.size === 0) return plan;
     const rec = async (p: LogicalPlan): Promise<LogicalPlan> => {
-      const entry = this.entries.get(p);
+      const entry = this.entries.get(fingerprint(p));
       if (entry) {
         if (!entry.data) {
           // Nested caches inside the cached subtree are substituted first; the node itself is not revisited.
           const kids = children(p);
           const inner = kids.length ? withChildren(p, await Promise.all(kids.map(rec))) : p;
-          entry.data = run(inner);
-          entry.data.catch(() => { entry.data = null; });
+          const data = run(inner);
+          entry.data = data;
+          data.then((parts) => { if (entry.data === data) entry.parts = parts; }, () => { entry.data = null; });
         }
-        const parts = await entry.data;
-        const fields = p.schema.fields.map(({ name, type, nullable }) => ({ name, type, nullable }));
-        const source = (entry.source ??= new MemorySource(new Schema(fields), parts, 'cached'));
-        return { kind: 'scan', source, columns: fields.map((_, i) => i), filters: [], limit: null, schema: p.schema };
+        return cachedScan(p, entry, await entry.data);
       }
       const kids = children(p);
       if (kids.length === 0) return p;
@@ -66,4 +87,26 @@ export class CacheManager {
     };
     return rec(plan);
   }
+
+  /**
+   * For EXPLAIN without running anything: marked subtrees become in-memory scans, of their data
+   * when computed, else of an empty placeholder labelled as not computed yet.
+   */
+  substituteForExplain(plan: LogicalPlan): LogicalPlan {
+    if (this.entries.size === 0) return plan;
+    return transformDown(plan, (p) => {
+      const entry = this.entries.get(fingerprint(p));
+      if (!entry) return p;
+      return entry.parts ? cachedScan(p, entry, entry.parts) : cachedScan(p, { data: null, sources: new Map(), parts: null }, [[]], 'InMemoryRelation (not computed yet)');
+    });
+  }
+}
+
+/** A scan of a cached plan's partitions under the column names of `p` (the plan it stands for). */
+function cachedScan(p: LogicalPlan, entry: Entry, parts: Batch[][], label = 'InMemoryRelation'): LogicalPlan {
+  const fields = p.schema.fields.map(({ name, type, nullable }) => ({ name, type, nullable }));
+  const names = JSON.stringify(fields.map((f) => f.name));
+  let source = entry.sources.get(names);
+  if (!source) entry.sources.set(names, (source = new MemorySource(new Schema(fields), parts, label)));
+  return { kind: 'scan', source, columns: fields.map((_, i) => i), filters: [], limit: null, schema: p.schema };
 }

@@ -67,6 +67,9 @@ export class Catalog {
   private readonly views = new Map<string, { name: string; df: DataFrame }>();
 
   /** @internal */
+  constructor(private readonly cacheManager: CacheManager) {}
+
+  /** @internal */
   registerView(name: string, df: DataFrame, replace: boolean): void {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new IllegalArgumentError(`invalid view name '${name}': use letters, digits and underscores, not starting with a digit`);
     const key = name.toLowerCase();
@@ -94,6 +97,30 @@ export class Catalog {
     const v = this.views.get(name.toLowerCase());
     if (!v) throw new AnalysisError(`table or view '${name}' not found${didYouMean(name, [...this.views.values()].map((x) => x.name))}`);
     return v.df;
+  }
+
+  /**
+   * Caches a view's data (Spark's `spark.catalog.cacheTable`): lazily, computed by the first
+   * query that reads it; queries over the view, and over any plan containing it, then read the
+   * cache. Returns the view's DataFrame.
+   */
+  cacheTable(name: string): DataFrame {
+    return this.table(expectName(name, 'cacheTable()', 1, 'view name')).cache();
+  }
+
+  /** Drops a view's cached data (`UNCACHE TABLE`); the view stays. */
+  uncacheTable(name: string): void {
+    void this.table(expectName(name, 'uncacheTable()', 1, 'view name')).unpersist();
+  }
+
+  /** True if the view's data is cached. */
+  isCached(name: string): boolean {
+    return this.table(expectName(name, 'isCached()', 1, 'view name')).isCached;
+  }
+
+  /** Drops all cached data of the session (`CLEAR CACHE`). */
+  clearCache(): void {
+    this.cacheManager.clear();
   }
 }
 
@@ -183,16 +210,16 @@ export class Session {
   /** Aborted by stop(): cancels the jobs still running. */
   private readonly stopping = new AbortController();
   private readonly listeners = new Map<keyof JobEvents, Set<(payload: never) => void>>();
-  /** Temp views. */
-  readonly catalog = new Catalog();
+  /** @internal Cached DataFrames (cache()/persist(), CACHE TABLE). */
+  readonly cacheManager = new CacheManager();
+  /** Temp views and their caching (`spark.catalog`). */
+  readonly catalog = new Catalog(this.cacheManager);
   /** Runtime settings (`spark.conf`), e.g. `spark.sql.optimizer.excludedRules`. */
   readonly conf = new RuntimeConfig();
   /** File readers. */
   get read(): DataFrameReader {
     return new DataFrameReader(this);
   }
-  /** @internal Cached DataFrames (cache()/persist()). */
-  readonly cacheManager = new CacheManager();
 
   /** @internal Substitutes cached subtrees (materialising them on first use). */
   resolveCaches(plan: LogicalPlan): Promise<LogicalPlan> {

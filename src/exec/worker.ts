@@ -8,6 +8,7 @@
  */
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { allocateShared } from '../data/alloc.js';
+import { importModule } from './import-module.js';
 import { registerBuiltinCodecs } from './codecs.js';
 import { ExecContext } from './operator.js';
 import { type OpSpec, buildStage } from './plan-spec.js';
@@ -57,20 +58,6 @@ async function importModules(modules: readonly string[]): Promise<void> {
       loaded.add(m);
     }
   }
-}
-
-/**
- * Imports a worker module. TypeScript modules (when running from sources under tsx) go through
- * tsx's API: in Node 20 worker threads, loader hooks do not reach dynamic imports.
- */
-async function importModule(m: string): Promise<void> {
-  if (/\.[mc]?tsx?$/.test(m)) {
-    const api = 'tsx/esm/api';
-    const { tsImport } = (await import(api)) as { tsImport: (spec: string, parent: string) => Promise<unknown> };
-    await tsImport(m, import.meta.url);
-    return;
-  }
-  await import(m);
 }
 
 /**

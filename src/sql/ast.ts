@@ -180,6 +180,9 @@ export type SqlStatement =
   | SqlQuery
   | { readonly kind: 'createView'; readonly name: string; readonly replace: boolean; readonly ifNotExists: boolean; readonly columns: readonly string[] | null; readonly query: SqlQuery; readonly pos: Pos }
   | { readonly kind: 'dropView'; readonly name: string; readonly ifExists: boolean; readonly pos: Pos }
+  | { readonly kind: 'cacheTable'; readonly name: string; readonly lazy: boolean; readonly query: SqlQuery | null; readonly pos: Pos; readonly namePos: Pos }
+  | { readonly kind: 'uncacheTable'; readonly name: string; readonly ifExists: boolean; readonly pos: Pos; readonly namePos: Pos }
+  | { readonly kind: 'clearCache'; readonly pos: Pos }
   | { readonly kind: 'showTables'; readonly pattern: string | null; readonly pos: Pos }
   | { readonly kind: 'showFunctions'; readonly pattern: string | null; readonly pos: Pos }
   | { readonly kind: 'showColumns'; readonly table: string; readonly pos: Pos; readonly tablePos: Pos }

@@ -36,9 +36,9 @@ const RESERVED_FUNCTIONS = new Set(['LEFT', 'RIGHT']);
 
 /** Statements Spark has that Kindling's SQL layer does not run. */
 const UNSUPPORTED_STATEMENTS: Record<string, string> = {
-  INSERT: 'INSERT', UPDATE: 'UPDATE', DELETE: 'DELETE', MERGE: 'MERGE', CACHE: 'CACHE TABLE', UNCACHE: 'UNCACHE TABLE',
+  INSERT: 'INSERT', UPDATE: 'UPDATE', DELETE: 'DELETE', MERGE: 'MERGE', 
   REFRESH: 'REFRESH', USE: 'USE', SET: 'SET', RESET: 'RESET', ALTER: 'ALTER', ANALYZE: 'ANALYZE', LOAD: 'LOAD DATA',
-  ADD: 'ADD', TRUNCATE: 'TRUNCATE', MSCK: 'MSCK', REPAIR: 'REPAIR', LIST: 'LIST', CLEAR: 'CLEAR CACHE',
+  ADD: 'ADD', TRUNCATE: 'TRUNCATE', MSCK: 'MSCK', REPAIR: 'REPAIR', LIST: 'LIST',
 };
 
 /** Interval units and their sizes: [months, days, micros] per unit. */
@@ -65,6 +65,12 @@ function orList(items: readonly string[]): string {
   return `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
 }
 
+/**
+ * How deeply expressions may nest inside one another in SQL text (function calls, CASE, IN lists;
+ * parentheses alone and chains of operators do not count): the parser recurses once per level.
+ */
+export const MAX_SQL_NESTING = 256;
+
 /** The recursive-descent parser over one SQL text. */
 export class Parser {
   private readonly tokens: Token[];
@@ -72,6 +78,13 @@ export class Parser {
   /** Labels of what was tried at token index `expIndex`. */
   private expected: string[] = [];
   private expIndex = -1;
+  /** How many `parseExpr` calls are open (expressions inside function calls, CASE, ...); at most `MAX_SQL_NESTING`. */
+  private depth = 0;
+  /**
+   * An operand already parsed that the next `parsePrimary` returns (the inside of a parenthesis
+   * when a run of parentheses is parsed with a loop); prefix operators are skipped meanwhile.
+   */
+  private pendingPrimary: SqlExpr | null = null;
   /** Token indices consumed as implicit aliases (`SELECT a b`). */
   private readonly implicitAliases = new Set<number>();
 
@@ -226,6 +239,23 @@ export class Parser {
         case 'CREATE': return this.parseCreate();
         case 'DROP': return this.parseDrop();
         case 'SHOW': return this.parseShow();
+        case 'CACHE': return this.parseCache();
+        case 'UNCACHE': {
+          this.next();
+          this.expectKw('TABLE');
+          let ifExists = false;
+          if (this.acceptKw('IF')) {
+            this.expectKw('EXISTS');
+            ifExists = true;
+          }
+          const namePos = this.peek().pos;
+          return { kind: 'uncacheTable', name: this.qualifiedName('a table or view name').name, ifExists, pos: t.pos, namePos };
+        }
+        case 'CLEAR': {
+          this.next();
+          this.expectKw('CACHE');
+          return { kind: 'clearCache', pos: t.pos };
+        }
         case 'DESCRIBE': case 'DESC': return this.parseDescribe();
         case 'EXPLAIN': {
           this.next();
@@ -240,7 +270,7 @@ export class Parser {
         }
         default: {
           const what = UNSUPPORTED_STATEMENTS[t.upper];
-          if (what) this.unsupported(t.pos, `${what} statement`, 'Kindling SQL runs queries over temporary views (SELECT, WITH, CREATE TEMP VIEW, DROP VIEW, SHOW TABLES, DESCRIBE, EXPLAIN)');
+          if (what) this.unsupported(t.pos, `${what} statement`, 'Kindling SQL runs queries over temporary views (SELECT, WITH, CREATE TEMP VIEW, DROP VIEW, CACHE TABLE, UNCACHE TABLE, CLEAR CACHE, SHOW TABLES, DESCRIBE, EXPLAIN)');
         }
       }
     }
@@ -302,6 +332,19 @@ export class Parser {
     }
     const name = this.qualifiedName('a view name');
     return { kind: 'dropView', name: name.name, ifExists, pos: start };
+  }
+
+  /** `CACHE [LAZY] TABLE name [[AS] query]` (Spark's OPTIONS clause is not supported). */
+  private parseCache(): SqlStatement {
+    const start = this.next().pos;
+    const lazy = this.acceptKw('LAZY');
+    this.expectKw('TABLE');
+    const namePos = this.peek().pos;
+    const name = this.qualifiedName('a table or view name').name;
+    if (this.isKw('OPTIONS')) this.unsupported(this.peek().pos, 'CACHE TABLE ... OPTIONS', 'Kindling keeps cached data in memory only; drop the OPTIONS clause');
+    let query: SqlQuery | null = null;
+    if (this.acceptKw('AS') || this.isKw('SELECT') || this.isKw('WITH') || this.isKw('VALUES') || this.isKw('FROM') || this.isKw('TABLE') || this.isOp('(')) query = this.parseQuery();
+    return { kind: 'cacheTable', name, lazy, query, pos: start, namePos };
   }
 
   private parseShow(): SqlStatement {
@@ -784,7 +827,14 @@ export class Parser {
 
   /** A full expression (lowest precedence: OR). */
   parseExpr(): SqlExpr {
-    return this.parseOr();
+    if (++this.depth > MAX_SQL_NESTING) {
+      this.error(this.peek().pos, `expression nested more than ${MAX_SQL_NESTING} levels deep (function calls, CASE, IN lists or subscripts inside one another); that is the parser's limit: compute inner parts in a subquery or with withColumn first`);
+    }
+    try {
+      return this.parseOr();
+    } finally {
+      this.depth--;
+    }
   }
 
   private parseOr(): SqlExpr {
@@ -809,7 +859,7 @@ export class Parser {
 
   private parseNot(): SqlExpr {
     const t = this.peek();
-    if (this.isKw('NOT') || (this.isOp('!') && !this.isOp('=', 1))) {
+    if (!this.pendingPrimary && (this.isKw('NOT') || (this.isOp('!') && !this.isOp('=', 1)))) {
       this.next();
       const arg = this.parseNot();
       return { kind: 'unary', op: 'not', arg, pos: t.pos };
@@ -937,6 +987,7 @@ export class Parser {
 
   private parseUnary(): SqlExpr {
     const t = this.peek();
+    if (this.pendingPrimary) return this.parsePostfix();
     if (this.isOp('-') || this.isOp('+')) {
       this.next();
       const arg = this.parseUnary();
@@ -1014,6 +1065,11 @@ export class Parser {
   }
 
   private parsePrimary(): SqlExpr {
+    if (this.pendingPrimary) {
+      const e = this.pendingPrimary;
+      this.pendingPrimary = null;
+      return e;
+    }
     const t = this.peek();
     switch (t.kind) {
       case 'number':
@@ -1040,17 +1096,29 @@ export class Parser {
     this.fail();
   }
 
+  /**
+   * A parenthesised expression or a scalar subquery. A run of opening parentheses (`((((a)))`,
+   * `((a + b) * c)`) is parsed with a loop, not one recursion per parenthesis: the innermost
+   * expression first, then each enclosing level as an expression whose first operand is the
+   * level inside it, so the nesting depth of parentheses is unlimited.
+   */
   private parseParen(): SqlExpr {
-    const open = this.next();
-    if (this.isKw('SELECT') || this.isKw('WITH') || this.isKw('VALUES') || (this.isOp('(') && this.looksLikeQueryParen(0))) {
+    if (this.looksLikeQueryParen(0)) {
+      const open = this.next();
       const query = this.parseQuery();
       this.expectOp(')');
       return { kind: 'subquery', query, pos: open.pos };
     }
-    const e = this.parseExpr();
-    if (this.isOp(',')) this.unsupported(open.pos, 'row value (a, b, ...)', 'compare the fields one by one');
-    this.expectOp(')');
-    return e;
+    const opens: Token[] = [];
+    while (this.isOp('(')) opens.push(this.next());
+    let e = this.parseExpr();
+    for (let level = opens.length - 1; ; level--) {
+      if (this.isOp(',')) this.unsupported(opens[level]!.pos, 'row value (a, b, ...)', 'compare the fields one by one');
+      this.expectOp(')');
+      if (level === 0) return e;
+      this.pendingPrimary = e;
+      e = this.parseExpr();
+    }
   }
 
   private parseIdentPrimary(t: Token): SqlExpr {

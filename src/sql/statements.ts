@@ -60,6 +60,39 @@ export class SqlPlanner extends QueryLowering {
         }
         return this.emptyResult();
       }
+      case 'cacheTable': {
+        const catalog = this.session.catalog;
+        if (s.query) {
+          const plan = this.planQuery(s.query, EMPTY_ENV, null);
+          if (catalog.tableExists(s.name)) this.err(s.namePos, `temporary view '${s.name}' already exists; CACHE TABLE ... AS SELECT creates a new view (DROP VIEW it first, or CACHE TABLE ${s.name} to cache the existing one)`);
+          this.at(s.namePos, () => catalog.registerView(s.name, this.session.dataFrameOf(plan), false));
+        } else if (!catalog.tableExists(s.name)) {
+          this.err(s.namePos, `table or view '${s.name}' not found${didYouMean(s.name, catalog.listTables().map((t) => t.name))}`);
+        }
+        const df = catalog.cacheTable(s.name);
+        if (s.lazy) return this.emptyResult();
+        // Eager, as Spark's CACHE TABLE: the data is computed now, in the background (sql() is
+        // synchronous); a query reading the view waits for it, and an action on this result
+        // reports a failure of it.
+        const computed = df.count();
+        computed.catch(() => undefined);
+        return this.session.lazyFrom(async () => {
+          await computed;
+          return [];
+        }, new Schema([]));
+      }
+      case 'uncacheTable': {
+        const catalog = this.session.catalog;
+        if (!catalog.tableExists(s.name)) {
+          if (s.ifExists) return this.emptyResult();
+          this.err(s.namePos, `table or view '${s.name}' not found${didYouMean(s.name, catalog.listTables().map((t) => t.name))}; use UNCACHE TABLE IF EXISTS to ignore`);
+        }
+        catalog.uncacheTable(s.name);
+        return this.emptyResult();
+      }
+      case 'clearCache':
+        this.session.catalog.clearCache();
+        return this.emptyResult();
       case 'showTables': {
         const match = s.pattern === null ? null : sparkPattern(s.pattern);
         const rows = this.session.catalog.listTables().filter((t) => !match || match.test(t.name)).map((t) => ({ namespace: '', tableName: t.name, isTemporary: true }));
@@ -86,7 +119,7 @@ export class SqlPlanner extends QueryLowering {
           this.statement(s.statement);
           return this.rowsFrame([{ plan: 'OK' }], [['plan', 'utf8']]);
         }
-        const plan = this.planQuery(s.statement, EMPTY_ENV, null);
+        const plan = this.session.cacheManager.substituteForExplain(this.planQuery(s.statement, EMPTY_ENV, null));
         return this.rowsFrame([{ plan: explainString(plan, this.session.plannerConfig(), s.mode) }], [['plan', 'utf8']]);
       }
     }
