@@ -34,6 +34,7 @@ export {
   ParseError,
   ExecutionError,
   ResultTooLargeError,
+  MemoryLimitError,
 } from './errors.js';
 export type { CsvReadOptions, CsvWriteOptions } from './io/csv.js';
 export type { ParquetWriteOptions } from './io/parquet.js';

@@ -5,6 +5,7 @@
  */
 import type { LogicalPlan } from '../logical.js';
 import { constantFolding } from './constant-folding.js';
+import { countCrossJoin } from './count-cross-join.js';
 import { eliminateFilter } from './eliminate-filter.js';
 import { eliminateLimit } from './eliminate-limit.js';
 import { pruneColumns } from './prune-columns.js';
@@ -26,6 +27,7 @@ const RULES: readonly OptimizerRule[] = [
   eliminateLimit,
   pushDownFilter,
   pushDownLimit,
+  countCrossJoin,
   pruneColumns,
 ];
 
