@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AnalysisError, DataFormatError, KindlingError } from '../../src/index.js';
+import { AnalysisError, DataFormatError, KindlingError, functions as F } from '../../src/index.js';
 import { ioFaultSetup } from './io-harness.js';
 
 const env = ioFaultSetup('kindling-faults-parquet-');
@@ -111,5 +111,42 @@ describe('damaged parquet', () => {
     expect((err as Error).message).toMatch(/'ids'.*did you mean 'id'/);
     // The file is fine: the session reads it.
     expect((await df.filter('id < 2').collect())).toEqual([{ id: 0, s: 'v0' }, { id: 1, s: 'v1' }]);
+  });
+});
+
+describe('a mixed folder under FAILFAST', () => {
+  it('reading CSV, .txt and .parquet files with a DDL schema fails with a clear error every time, and the session stays usable', async () => {
+    const d = path.join(env.dir, 'mixed');
+    fs.mkdirSync(d);
+    for (let i = 0; i < 4; i++) fs.writeFileSync(path.join(d, `part-${i}.csv`), `id,v\n${i},${i * 10}\n${i + 10},${i}\n`);
+    fs.writeFileSync(path.join(d, 'notes.txt'), 'id,v\n7,8\n');
+    await env.spark.range(0, 100, 1, 1).selectExpr('id', 'id AS v').write.parquet(path.join(d, 'pq'));
+    const part = fs.readdirSync(path.join(d, 'pq')).find((f) => f.endsWith('.parquet'))!;
+    fs.copyFileSync(path.join(d, 'pq', part), path.join(d, 'data.parquet'));
+    fs.rmSync(path.join(d, 'pq'), { recursive: true });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('uncaughtException', onUnhandled);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      for (let i = 0; i < 20; i++) {
+        let err: unknown;
+        try {
+          await env.spark.read.csv(d, { header: true, schema: 'id INT, v INT', mode: 'FAILFAST' }).collect();
+        } catch (e) {
+          err = e;
+        }
+        expect(err).toBeInstanceOf(DataFormatError);
+        expect((err as Error).message).toContain(path.join(d, 'data.parquet'));
+        expect((err as Error).message).toMatch(/malformed CSV record in .*data\.parquet at line \d+: .*use mode PERMISSIVE/);
+      }
+      // The next job is right.
+      const ok = env.spark.read.csv(path.join(d, '*.csv'), { header: true, schema: 'id INT, v INT', mode: 'FAILFAST' });
+      expect(await ok.agg(F.sum('id')).collect()).toEqual([{ 'sum(id)': 6 + 46 }]);
+    } finally {
+      process.off('uncaughtException', onUnhandled);
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
   });
 });
