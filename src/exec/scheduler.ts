@@ -166,6 +166,8 @@ class Job {
       if (!bounds) return Array.from({ length: p.partitions }, (_, i) => (i === 0 ? parts.flat() : []));
       const input = new InputOp(ex.child.schema, parts);
       const second = await this.runStage(input, { kind: 'range', keys: p.keys, bounds, partitions: p.partitions }, `${ex.describe()} (split)`, [parts]);
+      // The first pass's output is garbage once split: give back its share of the budget.
+      first.held?.release();
       return gather(second.buckets, p.partitions);
     }
     const out: OutputSpec =
@@ -193,7 +195,7 @@ class Job {
     description: string,
     directInputs?: readonly (readonly (readonly Batch[])[])[],
     only?: number,
-  ): Promise<{ buckets: Batch[][][]; samples: Batch[] }> {
+  ): Promise<{ buckets: Batch[][][]; samples: Batch[]; held: MemoryConsumer | null }> {
     const stageId = this.stageId(root);
     const t0 = performance.now();
     // Inputs first (concurrently): the exchanges this stage reads (for direct inputs, the root InputOp).
@@ -287,7 +289,7 @@ class Job {
     const m: StageMetrics = { stageId, description, tasks, morsels: split ? morselCount : 0, rows: rowsOf(all), bytes: bytesOf(all), timeMs: performance.now() - t0, onWorkers, retries };
     this.stages.push(m);
     this.opts.emit?.('stageCompleted', { jobId: this.id, ...m });
-    return { buckets, samples };
+    return { buckets, samples, held };
   }
 
   /** Accounts a task's output that the main thread now holds (fails the job past memoryLimit). */
