@@ -19,7 +19,7 @@ import { type MemoryConsumer, operatorName } from './memory.js';
 import { type ExecContext, PhysicalOp, collectPartition } from './operator.js';
 
 /** Most candidate pairs generated (and rows emitted) at once for one left batch. */
-const MAX_PAIRS = 1 << 20;
+const MAX_PAIRS = 1 << 18;
 
 /** Growable Int32 pair list, reused across a task's probe batches (fewer large allocations). */
 class PairList {

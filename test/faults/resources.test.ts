@@ -152,6 +152,19 @@ describe('memoryLimit', () => {
     expect((await tight.sql('SELECT count(*) AS n FROM t1k x JOIN t1k y ON x.id < y.id AND y.id < 10').collect())[0]).toEqual({ n: 45 });
   });
 
+  it('pairs a nested-loop join in bounded chunks, with every join type right across chunk boundaries', async () => {
+    // One left batch of 600 rows × 500 build rows = 300,000 candidate pairs, more than one chunk (2^18).
+    const l = tight.range(0, 600, 1, 1).withColumnRenamed('id', 'a');
+    const r = tight.range(0, 500, 1, 1).withColumnRenamed('id', 'b');
+    const on = col('a').plus(col('b')).eq(800);
+    const count = async (how: string) => (await l.join(r, on, how).agg(F.count('*').alias('n'), F.count('a').alias('na'), F.count('b').alias('nb')).collect())[0];
+    expect(await count('inner')).toEqual({ n: 299, na: 299, nb: 299 });
+    expect(await count('left')).toEqual({ n: 600, na: 600, nb: 299 });
+    expect(await count('full')).toEqual({ n: 801, na: 600, nb: 500 });
+    expect((await l.join(r, on, 'left_semi').agg(F.count('*').alias('n'), F.min('a').alias('lo')).collect())[0]).toEqual({ n: 299, lo: 301 });
+    expect((await l.join(r, on, 'left_anti').agg(F.count('*').alias('n'), F.max('a').alias('hi')).collect())[0]).toEqual({ n: 301, hi: 300 });
+  });
+
   it('accepts bytes or sizes like 512m and rejects anything else', async () => {
     const s = await Session.create({ threads: 1, memoryLimit: '1.5g' });
     expect(s.options.memoryLimit).toBe(1.5 * 2 ** 30);
