@@ -21,7 +21,7 @@ describe('damaged parquet', () => {
     await env.spark.range(0, 1000, 1, 1).selectExpr('id', "concat('v', id) AS s").write.parquet(out);
     const part = fs.readdirSync(out).find((f) => f.endsWith('.parquet'))!;
     good = fs.readFileSync(path.join(out, part));
-  });
+  }, 60_000);
 
   /** A fresh folder holding `files` (name → bytes); returns the folder. */
   function folder(files: Record<string, Buffer | string>): string {

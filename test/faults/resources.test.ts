@@ -128,11 +128,17 @@ describe('memoryLimit', () => {
       const err = await wide.range(0, 1_000_000).groupBy(col('id').mod(500_000).alias('k')).agg(F.sum('id'), F.max('id')).collect().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(MemoryLimitError);
       expect((err as Error).message).toMatch(/HashAggregate\(mode=\w+, keys=\[\(id#0 % 500000\)\].*over the limit of/);
-      // A window over all rows holds them in one task: 9.6 MiB, over a task's share (and, in the main thread, over the limit with the shuffle data).
-      const win = wide.range(0, 1_200_000).select(col('id'), F.row_number().over(Window.orderBy('id')).alias('rn'));
-      const winErr = await win.collect().catch((e: unknown) => e);
-      expect(winErr).toBeInstanceOf(MemoryLimitError);
-      expect((winErr as Error).message).toMatch(/^the partitions of Window \[row_number\(\)/);
+      // A window over all rows holds them in one task (in the main thread: no exchange before it): 20 MiB.
+      const one = await Session.create({ threads: 1, memoryLimit: '16m', maxResultSize: 0 });
+      try {
+        const win = one.range(0, 2_500_000, 1, 1).select(col('id'), F.row_number().over(Window.orderBy('id')).alias('rn'));
+        const winErr = await win.collect().catch((e: unknown) => e);
+        expect(winErr).toBeInstanceOf(MemoryLimitError);
+        expect((winErr as Error).message).toMatch(/^the partitions of Window \[row_number\(\)/);
+        expect(await one.range(0, 5).select(F.row_number().over(Window.orderBy(col('id').desc())).alias('rn')).collect()).toEqual([1, 2, 3, 4, 5].map((rn) => ({ rn })));
+      } finally {
+        await one.stop();
+      }
       const rows = await wide.range(0, 10).groupBy(col('id').mod(2).alias('k')).count().orderBy('k').collect();
       expect(rows).toEqual([{ k: 0, count: 5 }, { k: 1, count: 5 }]);
     } finally {
