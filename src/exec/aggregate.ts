@@ -1,7 +1,8 @@
 /**
  * Hash aggregation in three modes: 'partial' (per input partition: keys + partial states),
  * 'final' (after the shuffle: merge partial states, finish) and 'complete' (one phase, used when
- * an aggregate cannot be split, e.g. DISTINCT). Group ids come from the KeyTable.
+ * an aggregate cannot be split, e.g. DISTINCT). Group ids come from the KeyTable, whose size (with
+ * the accumulators' states) counts against the memory budget (memory.ts).
  */
 import { Batch } from '../data/batch.js';
 import type { ColumnData } from '../data/column.js';
@@ -133,6 +134,7 @@ export class HashAggregateOp extends PhysicalOp {
         passThrough = true;
         yield this.output(table, accs, groups);
         table.reset();
+        account(table);
       }
     }
     if (passThrough) return;

@@ -1,6 +1,7 @@
 /**
  * Sorting within a partition (full sort, and top-K for orderBy + limit) by compiled key
  * expressions, with Spark's null ordering (ascending: nulls first; descending: nulls last by default).
+ * The rows a sort holds count against the memory budget (memory.ts).
  */
 import { BATCH_SIZE, Batch, concatBatches } from '../data/batch.js';
 import { compileExpr } from '../expr/codegen.js';

@@ -163,7 +163,7 @@ describe('memoryLimit', () => {
     const l = tight.range(0, 600, 1, 1).withColumnRenamed('id', 'a');
     const r = tight.range(0, 500, 1, 1).withColumnRenamed('id', 'b');
     const on = col('a').plus(col('b')).eq(800);
-    const count = async (how: string) => (await l.join(r, on, how).agg(F.count('*').alias('n'), F.count('a').alias('na'), F.count('b').alias('nb')).collect())[0];
+    const count = async (how: 'inner' | 'left' | 'full') => (await l.join(r, on, how).agg(F.count('*').alias('n'), F.count('a').alias('na'), F.count('b').alias('nb')).collect())[0];
     expect(await count('inner')).toEqual({ n: 299, na: 299, nb: 299 });
     expect(await count('left')).toEqual({ n: 600, na: 600, nb: 299 });
     expect(await count('full')).toEqual({ n: 801, na: 600, nb: 500 });
