@@ -74,6 +74,15 @@ export class ResultTooLargeError extends ExecutionError {
   override name = 'ResultTooLargeError';
 }
 
+/**
+ * An operator's buffered data (a join's build side, an aggregation table, a sort, a window
+ * partition, a task's output, shuffle data) outgrew the session's `memoryLimit` (names the
+ * operator, the limit and the usage, and suggests the fix).
+ */
+export class MemoryLimitError extends ExecutionError {
+  override name = 'MemoryLimitError';
+}
+
 /** Levenshtein distance, used for "did you mean" suggestions. */
 export function editDistance(a: string, b: string): number {
   const m = a.length;

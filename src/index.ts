@@ -36,6 +36,7 @@ export {
   ExecutionError,
   ResultTooLargeError,
   UdfError,
+  MemoryLimitError,
 } from './errors.js';
 export type { CsvReadOptions, CsvWriteOptions } from './io/csv.js';
 export type { ParquetWriteOptions } from './io/parquet.js';

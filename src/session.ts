@@ -20,6 +20,7 @@ import { RuntimeConfig } from './conf.js';
 import type { LogicalPlan } from './plan/logical.js';
 import { type WorkerPool, acquirePool, releasePool } from './exec/pool.js';
 import { ProgressReporter } from './exec/progress.js';
+import { defaultMemoryLimit, parseMemorySize } from './exec/memory.js';
 import type { CsvReadOptions } from './io/csv.js';
 import { parseDDLSchema } from './io/csv.js';
 import { csvReadFormat } from './io/file-sources.js';
@@ -60,6 +61,15 @@ export interface SessionOptions {
    * ResultTooLargeError; `df.toLocalIterator()` streams results without this limit.
    */
   maxResultSize?: number;
+  /**
+   * Memory that operators may buffer, in bytes or as a size like `'512m'` or `'4g'` (default: half
+   * of the machine's memory, or of the process's cgroup limit; 0 = unlimited), like DuckDB's
+   * memory_limit. Join build sides, aggregation tables, sorts, window partitions, task outputs and
+   * the shuffle data and results a job holds count against it (their buffers live outside the V8
+   * heap, so `--max-old-space-size` does not bound them); each task on a worker gets
+   * `memoryLimit / threads`. Past it the job fails with a MemoryLimitError naming the operator.
+   */
+  memoryLimit?: number | string;
 }
 
 /** Temp views by name (case-insensitive, like Spark). */
@@ -205,7 +215,7 @@ function rangeBound(v: unknown, name: string): number {
 /** The entry point: holds configuration and creates DataFrames. */
 export class Session {
   /** Resolved options. */
-  readonly options: Required<Omit<SessionOptions, 'workerHeapMB'>> & Pick<SessionOptions, 'workerHeapMB'>;
+  readonly options: Required<Omit<SessionOptions, 'workerHeapMB' | 'memoryLimit'>> & Pick<SessionOptions, 'workerHeapMB'> & { readonly memoryLimit: number };
   private pool: WorkerPool | null = null;
   /** Aborted by stop(): cancels the jobs still running. */
   private readonly stopping = new AbortController();
@@ -244,6 +254,7 @@ export class Session {
       progress: options.progress ?? true,
       workerHeapMB: options.workerHeapMB,
       maxResultSize: options.maxResultSize ?? Math.min(2 ** 30, Math.floor(v8.getHeapStatistics().heap_size_limit / 4)),
+      memoryLimit: options.memoryLimit === undefined ? defaultMemoryLimit() : parseMemorySize(options.memoryLimit, 'memoryLimit'),
     };
     // Every running job listens for stop() (and stops listening when it ends): not a leak.
     setMaxListeners(0, this.stopping.signal);
@@ -277,7 +288,7 @@ export class Session {
       for (const l of this.listeners.get(event) ?? []) (l as (p: JobEvents[K]) => void)(payload);
     };
     // A job ends when its caller aborts it or when the session stops, whichever comes first.
-    return { pool: this.pool, modules: this.options.workerModules, emit, stopSignal: this.stopping.signal, maxResultSize: this.options.maxResultSize, ...(signal ? { signal } : {}) };
+    return { pool: this.pool, modules: this.options.workerModules, emit, stopSignal: this.stopping.signal, maxResultSize: this.options.maxResultSize, memoryLimit: this.options.memoryLimit, ...(signal ? { signal } : {}) };
   }
 
   /** Creates a session. */

@@ -99,6 +99,7 @@ const RULE_EXAMPLES: Record<string, string> = {
   eliminate_limit: '04_limit_zero',
   push_down_filter: '08_filter_into_join_sides',
   push_down_limit: '14_limit_through_project',
+  count_cross_join: '41_count_cross_join',
   prune_columns: '20_prune_join',
   combine_filters: '39_combine_filters',
   collapse_project: '40_collapse_project',
@@ -109,7 +110,7 @@ const ALSO_OFF: Record<string, string> = { combine_filters: 'push_down_filter' }
 
 describe('switching optimizer rules off', () => {
   it('lists every rule, in order', () => {
-    expect(OPTIMIZER_RULES).toEqual(['combine_filters', 'collapse_project', 'constant_folding', 'eliminate_filter', 'eliminate_limit', 'push_down_filter', 'push_down_limit', 'prune_columns']);
+    expect(OPTIMIZER_RULES).toEqual(['combine_filters', 'collapse_project', 'constant_folding', 'eliminate_filter', 'eliminate_limit', 'push_down_filter', 'push_down_limit', 'count_cross_join', 'prune_columns']);
     expect(Object.keys(RULE_EXAMPLES).sort()).toEqual([...OPTIMIZER_RULES].sort());
   });
 

@@ -419,6 +419,13 @@ export class KeyTable {
     }
   }
 
+  /** Bytes of the table's buffers (slots, hashes, stored keys), for the memory budget. */
+  byteSize(): number {
+    let n = this.slots.byteLength + this.slotHashes.byteLength + this.hashes.byteLength;
+    for (const s of this.stores) n += s.nums.byteLength + s.valid.byteLength + s.offsets.byteLength + s.bytes.byteLength;
+    return n;
+  }
+
   /** Forgets every key (keeps the allocated capacity small again). */
   reset(): void {
     this.slots = new Int32Array(1024);

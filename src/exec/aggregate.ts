@@ -1,7 +1,8 @@
 /**
  * Hash aggregation in three modes: 'partial' (per input partition: keys + partial states),
  * 'final' (after the shuffle: merge partial states, finish) and 'complete' (one phase, used when
- * an aggregate cannot be split, e.g. DISTINCT). Group ids come from the KeyTable.
+ * an aggregate cannot be split, e.g. DISTINCT). Group ids come from the KeyTable, whose size (with
+ * the accumulators' states) counts against the memory budget (memory.ts).
  */
 import { Batch } from '../data/batch.js';
 import type { ColumnData } from '../data/column.js';
@@ -13,6 +14,7 @@ import { boundToString } from '../expr/expr.js';
 import { type DataType, type Field, Schema } from '../types.js';
 import { KeyTable } from '../data/key-table.js';
 import type { OpCodec } from './op-codec.js';
+import { operatorName } from './memory.js';
 import { type ExecContext, PhysicalOp } from './operator.js';
 
 /** Rows a partial aggregate sees before judging whether grouping reduces anything. */
@@ -70,6 +72,21 @@ export class HashAggregateOp extends PhysicalOp {
   }
 
   protected async *run(p: number, ctx: ExecContext): AsyncIterable<Batch> {
+    // The hash table and the accumulators' states count against memoryLimit.
+    const memory = ctx.memory.consumer(`the hash table of ${operatorName(this)}`);
+    try {
+      yield* this.aggregate(p, ctx, (table) => memory.resize(table.byteSize() + table.size * this.stateBytesPerGroup));
+    } finally {
+      memory.release();
+    }
+  }
+
+  /** Bytes of accumulator state per group (an estimate: 8 bytes per state column, plus a validity byte). */
+  private get stateBytesPerGroup(): number {
+    return this.stateWidths.reduce((n, w) => n + 9 * Math.max(1, w), 0);
+  }
+
+  private async *aggregate(p: number, ctx: ExecContext, account: (table: KeyTable) => void): AsyncIterable<Batch> {
     const nKeys = this.groupBy.length;
     const keyTypes = this.schema.fields.slice(0, nKeys).map((f) => f.type);
     const table = new KeyTable(keyTypes);
@@ -95,6 +112,7 @@ export class HashAggregateOp extends PhysicalOp {
         table.insert(keys, n, ids);
       }
       const groups = table.size;
+      account(table);
       if (this.mode === 'final') {
         let c = nKeys;
         accs.forEach((acc, i) => {
@@ -116,6 +134,7 @@ export class HashAggregateOp extends PhysicalOp {
         passThrough = true;
         yield this.output(table, accs, groups);
         table.reset();
+        account(table);
       }
     }
     if (passThrough) return;

@@ -2,7 +2,8 @@
  * Hash join: builds a KeyTable over the right side's partition (or the broadcast right side),
  * probes it with each left batch, applies a residual condition to candidate pairs, and emits the
  * rows each of Spark's join kinds calls for. With no equi-keys every pair is a candidate (nested
- * loop / cross join). Null keys never match.
+ * loop / cross join). Null keys never match. Pairs are generated in bounded chunks, so a cross
+ * join streams its output; the build side counts against the memory budget (memory.ts).
  */
 import { Batch, concatBatches } from '../data/batch.js';
 import { take } from '../data/column.js';
@@ -14,7 +15,11 @@ import { type Field, Schema } from '../types.js';
 import { KeyTable, anyNullKey } from '../data/key-table.js';
 import { ExchangeOp } from './exchange.js';
 import type { OpCodec } from './op-codec.js';
+import { type MemoryConsumer, operatorName } from './memory.js';
 import { type ExecContext, PhysicalOp, collectPartition } from './operator.js';
+
+/** Most candidate pairs generated (and rows emitted) at once for one left batch. */
+const MAX_PAIRS = 1 << 18;
 
 /** Growable Int32 pair list, reused across a task's probe batches (fewer large allocations). */
 class PairList {
@@ -100,7 +105,17 @@ export class HashJoinOp extends PhysicalOp {
   }
 
   protected async *run(p: number, ctx: ExecContext): AsyncIterable<Batch> {
-    const rightBatches = await collectPartition(this.right, this.broadcastRight ? 0 : p, ctx);
+    // The build side is held while the left side streams through: it counts against memoryLimit.
+    const memory = ctx.memory.consumer(`the build side of ${operatorName(this)}`, 'put the smaller input on the right, or lower autoBroadcastJoinThreshold so it is not broadcast');
+    try {
+      yield* this.probe(p, ctx, memory);
+    } finally {
+      memory.release();
+    }
+  }
+
+  private async *probe(p: number, ctx: ExecContext, memory: MemoryConsumer): AsyncIterable<Batch> {
+    const rightBatches = await collectPartition(this.right, this.broadcastRight ? 0 : p, ctx, memory);
     const build = concatBatches(this.right.schema, rightBatches);
     const nb = build.numRows;
     const buildKeys = this.rightKeyFns.map((f) => f(build));
@@ -109,6 +124,7 @@ export class HashJoinOp extends PhysicalOp {
     table.insert(buildKeys, nb, ids);
     const head = new Int32Array(table.size).fill(-1);
     const next = new Int32Array(nb).fill(-1);
+    memory.grow(table.byteSize() + head.byteLength + next.byteLength);
     // Insert in reverse so chains list build rows in their original order.
     for (let i = nb - 1; i >= 0; i--) {
       if (anyNullKey(buildKeys, i)) continue;
@@ -119,6 +135,7 @@ export class HashJoinOp extends PhysicalOp {
     const jt = this.joinType;
     const trackRight = jt === 'right' || jt === 'full';
     const matchedRight = trackRight ? new Uint8Array(nb) : null;
+    const trackLeft = jt === 'left_semi' || jt === 'left_anti' || jt === 'left' || jt === 'full';
     let probeIds = new Int32Array(0);
     const pairs = new PairList();
 
@@ -128,62 +145,56 @@ export class HashJoinOp extends PhysicalOp {
       const keys = this.leftKeyFns.map((f) => f(lb));
       if (table.size > 0) table.find(keys, n, probeIds);
       else probeIds.fill(-1, 0, n);
-      // Most equi-joins emit about one pair per probe row: start with room for n.
-      pairs.reset(n);
-      for (let i = 0; i < n; i++) {
-        const g = probeIds[i]!;
-        if (g < 0 || anyNullKey(keys, i)) continue;
-        for (let r = head[g]!; r >= 0; r = next[r]!) pairs.push(i, r);
+      const hit = trackLeft ? new Uint8Array(n) : null;
+      // Candidate pairs are generated in chunks of at most MAX_PAIRS (a cross join or a hot key
+      // pairs one left row with many build rows), resuming at left row `i`, build row `r`.
+      let i = 0;
+      let r = -1;
+      for (;;) {
+        // Most equi-joins emit about one pair per probe row: start with room for n.
+        pairs.reset(Math.min(n, MAX_PAIRS));
+        for (; i < n; i++) {
+          if (r < 0) {
+            const g = probeIds[i]!;
+            if (g < 0 || anyNullKey(keys, i)) continue;
+            r = head[g]!;
+          }
+          while (r >= 0 && pairs.size < MAX_PAIRS) {
+            pairs.push(i, r);
+            r = next[r]!;
+          }
+          if (r >= 0) break;
+        }
+        const last = i >= n;
+        // Residual condition over candidate pairs.
+        let li = pairs.left.subarray(0, pairs.size);
+        let ri = pairs.right.subarray(0, pairs.size);
+        if (this.cond && pairs.size > 0) {
+          const joined = new Batch(this.condSchema, this.gather(this.condCols, lb, build, li, ri), pairs.size);
+          const { mask, count } = this.cond(joined);
+          const l2 = new Int32Array(count);
+          const r2 = new Int32Array(count);
+          let k = 0;
+          for (let j = 0; j < pairs.size; j++) if (mask[j]) { l2[k] = li[j]!; r2[k++] = ri[j]!; }
+          li = l2;
+          ri = r2;
+        }
+        if (matchedRight) for (let j = 0; j < ri.length; j++) matchedRight[ri[j]!] = 1;
+        if (hit) for (let j = 0; j < li.length; j++) hit[li[j]!] = 1;
+        if (jt !== 'left_semi' && jt !== 'left_anti') {
+          if (last && (jt === 'left' || jt === 'full')) [li, ri] = this.withUnmatchedLeft(pairs, hit!, n, li, ri);
+          if (li.length) yield this.output(lb, build, li, ri);
+        }
+        if (last) break;
       }
-      // Residual condition over candidate pairs.
-      let li = pairs.left.subarray(0, pairs.size);
-      let ri = pairs.right.subarray(0, pairs.size);
-      if (this.cond && pairs.size > 0) {
-        const joined = new Batch(this.condSchema, this.gather(this.condCols, lb, build, li, ri), pairs.size);
-        const { mask, count } = this.cond(joined);
-        const l2 = new Int32Array(count);
-        const r2 = new Int32Array(count);
-        let k = 0;
-        for (let j = 0; j < pairs.size; j++) if (mask[j]) { l2[k] = li[j]!; r2[k++] = ri[j]!; }
-        li = l2;
-        ri = r2;
-      }
-      if (matchedRight) for (let j = 0; j < ri.length; j++) matchedRight[ri[j]!] = 1;
 
       if (jt === 'left_semi' || jt === 'left_anti') {
-        const hit = new Uint8Array(n);
-        for (let j = 0; j < li.length; j++) hit[li[j]!] = 1;
         const want = jt === 'left_semi' ? 1 : 0;
         const mask = new Uint8Array(n);
         let count = 0;
-        for (let i = 0; i < n; i++) if (hit[i] === want) { mask[i] = 1; count++; }
+        for (let i = 0; i < n; i++) if (hit![i] === want) { mask[i] = 1; count++; }
         if (count) yield new Batch(this.schema, lb.filter(mask, count).columns, count);
-        continue;
       }
-      if (jt === 'left' || jt === 'full') {
-        const hit = new Uint8Array(n);
-        for (let j = 0; j < li.length; j++) hit[li[j]!] = 1;
-        let extra = 0;
-        for (let i = 0; i < n; i++) if (!hit[i]) extra++;
-        if (extra) {
-          if (li.buffer === pairs.left.buffer) {
-            // No residual condition: the matched pairs are the list's prefix; append in place.
-            for (let i = 0; i < n; i++) if (!hit[i]) pairs.push(i, -1);
-            li = pairs.left.subarray(0, pairs.size);
-            ri = pairs.right.subarray(0, pairs.size);
-          } else {
-            const l2 = new Int32Array(li.length + extra);
-            const r2 = new Int32Array(li.length + extra);
-            l2.set(li);
-            r2.set(ri);
-            let k = li.length;
-            for (let i = 0; i < n; i++) if (!hit[i]) { l2[k] = i; r2[k++] = -1; }
-            li = l2;
-            ri = r2;
-          }
-        }
-      }
-      if (li.length) yield this.output(lb, build, li, ri);
     }
 
     if (matchedRight) {
@@ -198,6 +209,25 @@ export class HashJoinOp extends PhysicalOp {
         yield this.output(emptyLeft, build, li, ri);
       }
     }
+  }
+
+  /** Appends a pair (i, -1) for every left row `i` of the batch that matched nothing (left / full outer joins). */
+  private withUnmatchedLeft(pairs: PairList, hit: Uint8Array, n: number, li: Int32Array, ri: Int32Array): [Int32Array, Int32Array] {
+    let extra = 0;
+    for (let i = 0; i < n; i++) if (!hit[i]) extra++;
+    if (!extra) return [li, ri];
+    if (li.buffer === pairs.left.buffer) {
+      // No residual condition: the matched pairs are the list's prefix; append in place.
+      for (let i = 0; i < n; i++) if (!hit[i]) pairs.push(i, -1);
+      return [pairs.left.subarray(0, pairs.size), pairs.right.subarray(0, pairs.size)];
+    }
+    const l2 = new Int32Array(li.length + extra);
+    const r2 = new Int32Array(li.length + extra);
+    l2.set(li);
+    r2.set(ri);
+    let k = li.length;
+    for (let i = 0; i < n; i++) if (!hit[i]) { l2[k] = i; r2[k++] = -1; }
+    return [l2, r2];
   }
 
   /** Gathers the listed columns of the joined rows (left row `li[k]`, build row `ri[k]`; -1 is null). */

@@ -1,11 +1,13 @@
 /**
  * The physical operator model: every operator has an output schema, a partition count, and
  * produces each partition as an async stream of batches. `ExecContext` carries per-job state
- * (materialised exchanges, cancellation, metrics) and the task runner that the scheduler provides.
+ * (materialised exchanges, cancellation, metrics, the memory budget operators account their
+ * buffers against) and the task runner that the scheduler provides.
  */
 import type { Batch } from '../data/batch.js';
 import { ExecutionError, KindlingError } from '../errors.js';
 import type { Schema } from '../types.js';
+import { type MemoryConsumer, MemoryTracker } from './memory.js';
 import { type OpBuilder, type OpDescriber, opCodecs } from './op-codec.js';
 
 /** Per-operator runtime metrics (filled during execution, shown by explain('analyze')). */
@@ -24,7 +26,11 @@ export class ExecContext {
   /** Provided by the scheduler: materialises an exchange (runs its input stage once per job). */
   materializeExchange: ((ex: PhysicalOp & { readonly child: PhysicalOp }) => Promise<Batch[][]>) | undefined;
 
-  constructor(readonly signal?: AbortSignal) {}
+  constructor(
+    readonly signal?: AbortSignal,
+    /** The memoryLimit budget buffering operators account against (memory.ts). */
+    readonly memory: MemoryTracker = MemoryTracker.unlimited(),
+  ) {}
 
   /** Throws if the job was cancelled. */
   checkCancelled(): void {
@@ -102,10 +108,14 @@ const noSources: OpDescriber & OpBuilder = {
   },
 };
 
-/** Collects all batches of one partition. */
-export async function collectPartition(op: PhysicalOp, p: number, ctx: ExecContext): Promise<Batch[]> {
+/** Collects all batches of one partition (accounting them to `memory` when given). */
+export async function collectPartition(op: PhysicalOp, p: number, ctx: ExecContext, memory?: MemoryConsumer): Promise<Batch[]> {
   const out: Batch[] = [];
-  for await (const b of op.execute(p, ctx)) if (b.numRows > 0) out.push(b);
+  for await (const b of op.execute(p, ctx)) {
+    if (b.numRows === 0) continue;
+    memory?.growBatch(b);
+    out.push(b);
+  }
   return out;
 }
 

@@ -17,6 +17,7 @@ import { type PlannerConfig, planPhysical } from '../plan/physical.js';
 import { registerBuiltinCodecs } from './codecs.js';
 import { ExchangeOp } from './exchange.js';
 import { ExecContext, type PhysicalOp } from './operator.js';
+import { type MemoryConsumer, MemoryTracker, formatBytes } from './memory.js';
 import { type MorselPlan, MorselSource, morselScan, morselsOf, partitionsOfRun, withScanSource } from './morsels.js';
 import { InputOp, type MemoryInput, NotSerializable, type OpSpec, describeStage, onlyPartitions, partitionsRead, sharedPartitions } from './plan-spec.js';
 import { TaskError, type WorkerPool, cancellationError } from './pool.js';
@@ -62,6 +63,8 @@ export interface RunOptions {
   readonly maxResultSize?: number;
   /** Estimated heap bytes per result row, counted toward maxResultSize (collect() turns rows into objects). */
   readonly resultRowBytes?: number;
+  /** Operator memory budget of the job in bytes (0 or absent = unlimited); each worker task gets its share (memory.ts). */
+  readonly memoryLimit?: number;
 }
 
 /** Result of running a job. */
@@ -136,7 +139,8 @@ class Job {
         this.unlisten.push(() => signal.removeEventListener('abort', cancel));
       }
     }
-    this.ctx = new ExecContext(this.abort.signal);
+    const limit = opts.memoryLimit ?? 0;
+    this.ctx = new ExecContext(this.abort.signal, new MemoryTracker(limit, `memoryLimit ${formatBytes(limit)}`));
     this.ctx.materializeExchange = (ex) => this.materialize(ex as ExchangeOp);
   }
 
@@ -174,6 +178,8 @@ class Job {
       if (!bounds) return Array.from({ length: p.partitions }, (_, i) => (i === 0 ? parts.flat() : []));
       const input = new InputOp(ex.child.schema, parts);
       const second = await this.runStage(input, { kind: 'range', keys: p.keys, bounds, partitions: p.partitions }, `${ex.describe()} (split)`, [parts]);
+      // The first pass's output is garbage once split: give back its share of the budget.
+      first.held?.release();
       return gather(second.buckets, p.partitions);
     }
     const out: OutputSpec =
@@ -185,6 +191,15 @@ class Job {
     return gather(res.buckets, bucketCount(out));
   }
 
+  /**
+   * What the main thread holds of a stage's output until the job ends (shuffle data, the result):
+   * accounted against the job's memory budget as each task's output arrives.
+   */
+  private heldOutput(description: string, output: OutputSpec): MemoryConsumer {
+    const what = output.kind === 'collect' ? 'the job\'s result' : `the shuffle data of ${description}`;
+    return this.ctx.memory.consumer(what);
+  }
+
   /** Runs every partition of a stage; returns per-task buckets (and samples). */
   async runStage(
     root: PhysicalOp,
@@ -192,7 +207,7 @@ class Job {
     description: string,
     directInputs?: readonly (readonly (readonly Batch[])[])[],
     only?: number,
-  ): Promise<{ buckets: Batch[][][]; samples: Batch[] }> {
+  ): Promise<{ buckets: Batch[][][]; samples: Batch[]; held: MemoryConsumer | null }> {
     const stageId = this.stageId(root);
     const t0 = performance.now();
     // Inputs first (concurrently): the exchanges this stage reads (for direct inputs, the root InputOp).
@@ -229,10 +244,15 @@ class Job {
     const parts = only === undefined ? Array.from({ length: tasks }, (_, i) => i) : [only];
     const samples: Batch[] = [];
     const onWorkers = !!(pool && spec);
+    // toLocalIterator (one result partition at a time) holds one partition at a time: not accounted.
+    const held = only === undefined ? this.heldOutput(description, output) : null;
     if (pool && spec) {
       const shared = inputData.map((parts) => parts.map((bs) => bs.map(shareBatch)));
       const sharedMem = memories.map(sharedPartitions);
       const wireOut = (output.kind === 'range' ? { ...output, bounds: shareBatch(output.bounds) } : output) as TaskRequest['output'];
+      // At most `threads` tasks run at once: each gets that share of the budget.
+      const limit = this.opts.memoryLimit ?? 0;
+      const budget = { limit: limit > 0 ? Math.max(1, Math.floor(limit / pool.threads)) : 0, scope: `a task's share: memoryLimit ${formatBytes(limit)} / ${pool.threads} threads` };
       await Promise.all(
         parts.map(async (part) => {
           // Send each task only the partitions it reads (not every shared buffer of the stage);
@@ -245,6 +265,7 @@ class Job {
             memory: sharedMem.map((parts, i) => onlyPartitions(parts, split && memories[i]!.source === driver!.source ? partitionsOfRun(split, part) : reads.get(memories[i]!.source))),
             output: wireOut,
             modules: this.opts.modules,
+            budget,
           };
           let reply;
           try {
@@ -254,6 +275,7 @@ class Job {
             throw this.taskFailure(err, stageId, part, description);
           }
           buckets[part] = reply.buckets.map((bs) => bs.map((b) => unshareBatch(b, root.schema)));
+          this.hold(held, buckets[part]!, stageId, part, description);
           if (output.kind === 'collect') this.checkResultSize(buckets[part]!, stageId, part, description);
           if (reply.sample) samples.push(unshareBatch(reply.sample));
           this.opts.emit?.('taskEnd', { jobId: this.id, stageId, partition: part, rows: rowsOf(buckets[part]!), timeMs: reply.timeMs, attempt: 0 });
@@ -270,6 +292,7 @@ class Job {
         } catch (err) {
           throw this.taskFailure(err, stageId, part, description);
         }
+        this.hold(held, buckets[part]!, stageId, part, description);
         if (output.kind === 'collect') this.checkResultSize(buckets[part]!, stageId, part, description);
         this.opts.emit?.('taskEnd', { jobId: this.id, stageId, partition: part, rows: rowsOf(buckets[part]!), timeMs: performance.now() - ts, attempt: 0 });
       }
@@ -278,7 +301,17 @@ class Job {
     const m: StageMetrics = { stageId, description, tasks, morsels: split ? morselCount : 0, rows: rowsOf(all), bytes: bytesOf(all), timeMs: performance.now() - t0, onWorkers, retries };
     this.stages.push(m);
     this.opts.emit?.('stageCompleted', { jobId: this.id, ...m });
-    return { buckets, samples };
+    return { buckets, samples, held };
+  }
+
+  /** Accounts a task's output that the main thread now holds (fails the job past memoryLimit). */
+  private hold(held: MemoryConsumer | null, partition: readonly (readonly Batch[])[], stageId: number, part: number, description: string): void {
+    if (!held) return;
+    try {
+      held.grow(bytesOf(partition));
+    } catch (err) {
+      throw this.taskFailure(err, stageId, part, description);
+    }
   }
 
   /** Adds a result partition's size to the job's total; fails the job past maxResultSize. */

@@ -1,6 +1,7 @@
 /**
  * Sorting within a partition (full sort, and top-K for orderBy + limit) by compiled key
  * expressions, with Spark's null ordering (ascending: nulls first; descending: nulls last by default).
+ * The rows a sort holds count against the memory budget (memory.ts).
  */
 import { BATCH_SIZE, Batch, concatBatches } from '../data/batch.js';
 import { compileExpr } from '../expr/codegen.js';
@@ -9,6 +10,8 @@ import { boundToString } from '../expr/expr.js';
 import { AnalysisError } from '../errors.js';
 import { type Schema, isDecimal, isList, sparkSimpleName } from '../types.js';
 import type { OpCodec } from './op-codec.js';
+import { type MemoryConsumer, operatorName } from './memory.js';
+import { batchBytes } from './serde.js';
 import { type ExecContext, PhysicalOp } from './operator.js';
 
 type Cmp = (a: number, b: number) => number;
@@ -118,16 +121,27 @@ export class SortOp extends PhysicalOp {
     return this.child.numPartitions();
   }
   protected async *run(p: number, ctx: ExecContext): AsyncIterable<Batch> {
+    // The rows wait here until the input ends: they count against memoryLimit.
+    const memory = ctx.memory.consumer(`the rows of ${operatorName(this)}`);
+    try {
+      yield* this.sort(p, ctx, memory);
+    } finally {
+      memory.release();
+    }
+  }
+  private async *sort(p: number, ctx: ExecContext, memory: MemoryConsumer): AsyncIterable<Batch> {
     const k = this.limit;
     let acc: Batch[] = [];
     let rows = 0;
     for await (const b of this.child.execute(p, ctx)) {
+      memory.growBatch(b);
       acc.push(b);
       rows += b.numRows;
       if (k !== null && rows > Math.max(2 * k, 65_536)) {
         const top = this.sorted(concatBatches(this.schema, acc), k);
         acc = [top];
         rows = top.numRows;
+        memory.resize(batchBytes(top));
       }
     }
     if (acc.length === 0) return;

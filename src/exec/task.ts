@@ -10,6 +10,7 @@ import type { BoundExpr, BoundSortKey } from '../expr/expr.js';
 import { Schema } from '../types.js';
 import { BucketWriter } from './bucket-writer.js';
 import { hashPartitionIds } from './exchange.js';
+import { operatorName } from './memory.js';
 import { type ExecContext, type PhysicalOp } from './operator.js';
 import { compareAcross, sortIndices } from './sort.js';
 
@@ -50,31 +51,38 @@ export async function executeTask(root: PhysicalOp, p: number, out: OutputSpec, 
   const writer = splits && BucketWriter.supports(root.schema) ? new BucketWriter(root.schema, n) : null;
   // Whether buckets hold pieces to compact (unsplit outputs, or batches split with `take`).
   let pieces = !splits;
-  for await (const b of root.execute(p, ctx)) {
-    if (b.numRows === 0) continue;
-    let part: Int32Array;
-    if (!splits) {
-      buckets[0]!.push(b);
-      continue;
+  // The task's output is held until the task ends: it counts against the memory budget.
+  const held = ctx.memory.consumer(`the output of ${operatorName(root)}`);
+  try {
+    for await (const b of root.execute(p, ctx)) {
+      if (b.numRows === 0) continue;
+      held.growBatch(b);
+      let part: Int32Array;
+      if (!splits) {
+        buckets[0]!.push(b);
+        continue;
+      }
+      switch (out.kind) {
+        case 'roundrobin':
+          part = new Int32Array(b.numRows);
+          for (let i = 0; i < b.numRows; i++) part[i] = (rr + i) % n;
+          rr += b.numRows;
+          break;
+        case 'hash':
+          part = hashPartitionIds(b, keyFns, n);
+          break;
+        case 'range':
+          part = rangePartitionIds(b, keyFns, out.keys, out.bounds);
+          break;
+      }
+      if (writer?.accepts(b)) writer.write(b, part);
+      else {
+        splitByPartition(b, part, n).forEach((pb, i) => { if (pb.numRows) buckets[i]!.push(pb); });
+        pieces = true;
+      }
     }
-    switch (out.kind) {
-      case 'roundrobin':
-        part = new Int32Array(b.numRows);
-        for (let i = 0; i < b.numRows; i++) part[i] = (rr + i) % n;
-        rr += b.numRows;
-        break;
-      case 'hash':
-        part = hashPartitionIds(b, keyFns, n);
-        break;
-      case 'range':
-        part = rangePartitionIds(b, keyFns, out.keys, out.bounds);
-        break;
-    }
-    if (writer?.accepts(b)) writer.write(b, part);
-    else {
-      splitByPartition(b, part, n).forEach((pb, i) => { if (pb.numRows) buckets[i]!.push(pb); });
-      pieces = true;
-    }
+  } finally {
+    held.release();
   }
   if (writer) writer.finish().forEach((bs, i) => buckets[i]!.push(...bs));
   // Merge small pieces (hash splits of each input batch) into batches of the standard size, so

@@ -10,6 +10,7 @@ import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { allocateShared } from '../data/alloc.js';
 import { importModule } from './import-module.js';
 import { registerBuiltinCodecs } from './codecs.js';
+import { MemoryTracker } from './memory.js';
 import { ExecContext } from './operator.js';
 import { type OpSpec, buildStage } from './plan-spec.js';
 import { type SharedBatch, shareBatch, unshareBatch } from './serde.js';
@@ -36,6 +37,8 @@ export interface TaskRequest {
   readonly modules: readonly string[];
   /** The task's control array (task-control.ts): cancellation flag and phase, in shared memory. */
   readonly control: Int32Array;
+  /** The task's memory budget in bytes (0 = unlimited) and how it was derived, for messages (memory.ts). */
+  readonly budget?: { readonly limit: number; readonly scope: string };
 }
 
 /** What a worker receives when it starts (piscina's workerData). */
@@ -115,7 +118,7 @@ async function runTask(req: TaskRequest): Promise<TaskReply> {
     Atomics.store(control, CONTROL_PHASE, PHASE_RUNNING);
     internStrings(req);
     const root = buildStage(req.stage, req.inputs, req.memory);
-    const ctx = new ExecContext(cancelSignalOf(control));
+    const ctx = new ExecContext(cancelSignalOf(control), req.budget ? new MemoryTracker(req.budget.limit, req.budget.scope) : undefined);
     const output = (req.output.kind === 'range'
       ? { ...req.output, bounds: unshareBatch(req.output.bounds!) }
       : req.output) as OutputSpec;

@@ -24,6 +24,7 @@
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import nodePath from 'node:path';
 import * as A from 'apache-arrow';
 import * as pq from 'parquet-wasm/node';
 import { BATCH_SIZE, Batch } from '../data/batch.js';
@@ -136,7 +137,15 @@ function corrupt(file: string, e: unknown, what?: string): DataFormatError {
   const detail = isParquetWasmTrap(e)
     ? `the Parquet decoder crashed${what ? ` while reading ${what}` : ''} (${String(e)}); the data pages are corrupt or the row group is too large for the WebAssembly reader`
     : `${what ? `${what}: ` : ''}${errorText(e)}`;
-  return new DataFormatError(`not a Parquet file or corrupt: ${file}: ${detail}`, file, undefined, { cause: e });
+  return notParquet(file, detail, e);
+}
+
+/** The error for a file that is not Parquet or is damaged: names it and says what to do. */
+function notParquet(file: string, detail: string, cause?: unknown): DataFormatError {
+  const fix = /\.parquet$/i.test(file)
+    ? 'Write the file again from its source (or restore a good copy), or move it out of the folder being read'
+    : `It is not named *.parquet: move it out of the folder, or read only the Parquet files with a glob such as '${nodePath.join(nodePath.dirname(file), '*.parquet')}'`;
+  return new DataFormatError(`not a Parquet file or corrupt: ${file}: ${detail}. ${fix}`, file, undefined, cause === undefined ? undefined : { cause });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -155,7 +164,7 @@ async function openParquet(path: string): Promise<OpenedFile> {
   let blob: Blob;
   try {
     const st = await fsp.stat(path);
-    if (st.isDirectory()) throw new DataFormatError(`not a Parquet file or corrupt: ${path} is a folder`, path);
+    if (st.isDirectory()) throw notParquet(path, 'it is a folder');
     blob = await fs.openAsBlob(path);
   } catch (e) {
     if (e instanceof KindlingError) throw e;
@@ -163,7 +172,7 @@ async function openParquet(path: string): Promise<OpenedFile> {
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new FileNotFoundError(path);
     throw new KindlingError(`cannot read '${path}': ${(e as Error).message}`, { cause: e });
   }
-  if (blob.size < 12) throw new DataFormatError(`not a Parquet file or corrupt: ${path}: ${blob.size} bytes is too small for a Parquet file`, path);
+  if (blob.size < 12) throw notParquet(path, `${blob.size} bytes is too small for a Parquet file`);
   let file: pq.ParquetFile;
   try {
     file = await guarded(() => pq.ParquetFile.fromFile(blob));

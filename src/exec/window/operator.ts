@@ -20,7 +20,8 @@ import { getAggregate, getWindowFunction } from '../../expr/registry.js';
 import { type BoundWindowFn, windowFnToString } from '../../plan/logical.js';
 import { Schema } from '../../types.js';
 import { FilterOp, ProjectOp } from '../basic.js';
-import { type ExecContext, PhysicalOp } from '../operator.js';
+import { operatorName } from '../memory.js';
+import { type ExecContext, PhysicalOp, collectPartition } from '../operator.js';
 import type { OpCodec } from '../op-codec.js';
 import { accumulatorColumn } from './accumulate.js';
 import { frameBounds, windowLayout, windowOrder } from './frames.js';
@@ -97,13 +98,20 @@ export class WindowOp extends PhysicalOp {
   }
 
   protected async *run(p: number, ctx: ExecContext): AsyncIterable<Batch> {
-    const batches: Batch[] = [];
-    for await (const b of this.child.execute(p, ctx)) if (b.numRows > 0) batches.push(b);
-    if (batches.length === 0) return;
-    const input = concatBatches(this.child.schema, batches);
-    ctx.checkCancelled();
-    const { sorted, columns } = computeWindows(input, this.partitionBy, this.orderBy, this.functions, this.compiled);
-    yield new Batch(this.schema, [...sorted.columns, ...columns], sorted.numRows);
+    // The task's rows are held until its window partitions are computed: they count against memoryLimit.
+    const memory = ctx.memory.consumer(`the partitions of ${operatorName(this)}`);
+    let out: Batch;
+    try {
+      const batches = await collectPartition(this.child, p, ctx, memory);
+      if (batches.length === 0) return;
+      const input = concatBatches(this.child.schema, batches);
+      ctx.checkCancelled();
+      const { sorted, columns } = computeWindows(input, this.partitionBy, this.orderBy, this.functions, this.compiled);
+      out = new Batch(this.schema, [...sorted.columns, ...columns], sorted.numRows);
+    } finally {
+      memory.release();
+    }
+    yield out;
   }
 
   describe(): string {

@@ -7,6 +7,7 @@ import type { LogicalPlan } from '../logical.js';
 import { collapseProject } from './collapse-project.js';
 import { combineFilters } from './combine-filters.js';
 import { constantFolding } from './constant-folding.js';
+import { countCrossJoin } from './count-cross-join.js';
 import { eliminateFilter } from './eliminate-filter.js';
 import { eliminateLimit } from './eliminate-limit.js';
 import { pruneColumns } from './prune-columns.js';
@@ -30,6 +31,7 @@ const RULES: readonly OptimizerRule[] = [
   eliminateLimit,
   pushDownFilter,
   pushDownLimit,
+  countCrossJoin,
   pruneColumns,
 ];
 
