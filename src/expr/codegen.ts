@@ -273,6 +273,7 @@ export function evaluateConstant(e: BoundExpr): unknown {
   if (col.type === 'null' || (col.validity && col.validity[0] === 0)) return null;
   if (col.type === 'utf8') return col.strings()[0];
   if (col.type === 'boolean') return col.values![0] === 1;
+  if (isList(col.type)) return col.lists()[0];
   return col.values![0];
 }
 

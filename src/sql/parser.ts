@@ -1188,8 +1188,27 @@ export class Parser {
       return this.callSuffix(nameTok, name, args, distinct, star, true);
     }
     this.expectOp(')');
-    if (this.isKw('WITHIN') && this.isKw('GROUP', 1)) this.unsupported(this.peek().pos, 'WITHIN GROUP');
+    if (this.isKw('WITHIN') && this.isKw('GROUP', 1)) return this.callSuffix(nameTok, name, this.withinGroup(name, args, nameTok.pos), distinct, star, false);
     return this.callSuffix(nameTok, name, args, distinct, star, false);
+  }
+
+  /**
+   * `percentile_cont(p) WITHIN GROUP (ORDER BY x [ASC|DESC])` (and percentile_disc): becomes the
+   * call's arguments (x, p, desc).
+   */
+  private withinGroup(name: string, args: SqlExpr[], pos: Pos): SqlExpr[] {
+    const at = this.next().pos;
+    this.next();
+    if (name !== 'percentile_cont' && name !== 'percentile_disc') this.unsupported(at, `WITHIN GROUP on ${name}`, 'it is available for percentile_cont and percentile_disc');
+    if (args.length !== 1) this.error(pos, `${name} takes one percentage before WITHIN GROUP, e.g. ${name}(0.5) WITHIN GROUP (ORDER BY x)`);
+    this.expectOp('(');
+    this.expectKw('ORDER');
+    this.expectKw('BY');
+    const items = this.orderItems();
+    if (items.length !== 1) this.error(items[1]!.pos, `WITHIN GROUP of ${name} takes exactly one ORDER BY expression`);
+    this.expectOp(')');
+    const item = items[0]!;
+    return [item.expr, args[0]!, { kind: 'literal', value: !item.ascending, type: 'boolean', pos: item.pos, text: item.ascending ? 'false' : 'true' }];
   }
 
   private callSuffix(nameTok: Token, name: string, args: SqlExpr[], distinct: boolean, star: boolean, ignoreNullsIn: boolean): SqlExpr {

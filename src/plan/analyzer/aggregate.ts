@@ -11,7 +11,7 @@ import { checkArity, getAggregate } from '../../expr/registry.js';
 import { transformExprDown, visitExpr } from '../../expr/tree.js';
 import { type Field, Schema } from '../../types.js';
 import { type LogicalPlan, projectSchema } from '../logical.js';
-import { collectWindowCalls } from '../windows.js';
+import { collectWindowCalls, constantOf } from '../windows.js';
 
 /**
  * Aggregate + Project: output columns are the group expressions (named by `exprName`) and then
@@ -43,7 +43,8 @@ export function aggregate(input: LogicalPlan, groupExprs: readonly Expr[], outEx
     });
     const sig = def.resolve(args.map((a) => a.type), display);
     aggKeys.set(key, aggs.length);
-    aggs.push({ fn: def.name, args: args.map((a, i) => castTo(a, sig.argTypes[i] ?? a.type)), distinct: e.distinct, type: sig.type });
+    const cast = args.map((a, i) => castTo(a, sig.argTypes[i] ?? a.type));
+    aggs.push({ fn: def.name, args: def.bindArgs ? def.bindArgs(cast, (a, what) => constantOf(a, what, display), display) : cast, distinct: e.distinct, type: sig.type });
     aggFields.push({ name: display, type: sig.type, nullable: true });
   };
   for (const out of outExprs) {
