@@ -120,6 +120,10 @@ export function approx_count_distinct(x: C, rsd?: number): Column {
 }
 /** Deprecated alias of approx_count_distinct. */
 export const approxCountDistinct = approx_count_distinct;
+/** 1 when `x` is aggregated away in the current grouping set of a rollup / cube, else 0. */
+export function grouping(x: C): Column { return call('grouping', c(x, 'grouping', 1)); }
+/** Bit vector of the grouping set over `cols` (default: every grouping column), first column most significant. */
+export function grouping_id(...cols: C[]): Column { return call('grouping_id', ...cs(cols, 'grouping_id', 1)); }
 /** The non-null values of each group as an array. */
 export function collect_list(x: C): Column { return agg('collect_list', [c(x, 'collect_list', 1)]); }
 /** The distinct non-null values of each group as an array. */

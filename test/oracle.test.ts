@@ -169,6 +169,33 @@ describe.each([1, 5])('against DuckDB with %i shuffle partitions', (partitions) 
     }
   });
 
+  it.each([
+    ['ROLLUP(k1, k2)', 'rollup', 'k1, k2'],
+    ['CUBE(k1, k2)', 'cube', 'k1, k2'],
+    ['GROUPING SETS ((k1, k2), (k2), ())', null, 'k1, k2'],
+    ['k2, ROLLUP(k1)', null, 'k2, k1'],
+  ] as const)('GROUP BY %s with grouping() / grouping_id()', async (clause, api, keys) => {
+    A().createOrReplaceTempView('a');
+    const q = `SELECT k1, k2, count(*) n, sum(v) s, avg(w) aw, grouping(k1) g1, grouping(k2) g2, grouping_id() gid, grouping_id(k2, k1) gid2 FROM a GROUP BY ${clause}`;
+    const ours = await spark.sql(q).collect();
+    // Spark's grouping_id() covers the grouping columns in GROUP BY order; DuckDB needs them listed.
+    const theirs = await duck(q.replace('grouping_id() gid', `grouping_id(${keys}) gid`));
+    expect(ours).toHaveLength(theirs.length);
+    expect(canon(ours)).toEqual(canon(theirs));
+    if (api) {
+      const grouped = api === 'rollup' ? A().rollup('k1', 'k2') : A().cube('k1', 'k2');
+      const viaApi = await grouped.agg(F.count('*').alias('n'), F.sum('v').alias('s'), F.avg('w').alias('aw'), F.grouping('k1').alias('g1'), F.grouping('k2').alias('g2'),
+        F.grouping_id().alias('gid'), F.grouping_id('k2', 'k1').alias('gid2')).collect();
+      expect(canon(viaApi)).toEqual(canon(theirs));
+    }
+  });
+
+  it('GROUP BY ALL', async () => {
+    A().createOrReplaceTempView('a');
+    const ours = await spark.sql('SELECT k2 % 3 m, k1, sum(v) s, count(*) + 1 c FROM a GROUP BY ALL').collect();
+    expect(canon(ours)).toEqual(canon(await duck('SELECT k2 % 3 m, k1, sum(v) s, count(*) + 1 c FROM a GROUP BY ALL')));
+  });
+
   it('filtered whole-frame aggregate', async () => {
     const ours = await A().filter(col('v').gt(100).or(col('k1').eq('g3'))).agg(F.sum('v').alias('s'), F.count('*').alias('n'), F.var_pop('w').alias('vp')).collect();
     const theirs = await duck(`SELECT sum(v) s, count(*) n, var_pop(w) vp FROM a WHERE v > 100 OR k1 = 'g3'`);

@@ -3,7 +3,7 @@
  * max_by / min_by, mode, skewness, kurtosis, the regr_* family, exact percentile /
  * percentile_cont / percentile_disc (WITHIN GROUP in SQL), percentile_approx /
  * approx_percentile (computed exactly), and approx_count_distinct (HyperLogLog++ registers as
- * the two-phase partial state). Accumulators keep typed-array state per group id, as in
+ * the two-phase partial state); also the grouping() / grouping_id() names. Accumulators keep typed-array state per group id, as in
  * src/expr/aggregates.ts; `register` adds the definitions to the function registry.
  */
 import { AnalysisError } from '../errors.js';
@@ -12,7 +12,7 @@ import { KeyTable, hashRows } from '../data/key-table.js';
 import { type DataType, isList, isNumeric, listOf } from '../types.js';
 import { CoMomentsAcc, PercentileAcc, grownF64, grownU8, outColumn, percentileOf } from './aggregates.js';
 import type { BoundExpr } from './expr.js';
-import { type Accumulator, type AggregateFunctionDef, type ConstantArg, type FunctionRegistry, typeError } from './function-defs.js';
+import { type Accumulator, type AggregateFunctionDef, type ConstantArg, type FunctionRegistry, type ScalarFunctionDef, typeError } from './function-defs.js';
 
 /** bool_and / bool_or: per group, whether a non-null value was seen and the running AND / OR. */
 class BoolAcc implements Accumulator {
@@ -588,7 +588,23 @@ const DEFS: AggregateFunctionDef[] = [
   },
 ];
 
-/** Registers the aggregates of this module. */
+/**
+ * grouping(col) / grouping_id(cols...): names only, so SQL and `F.*` can build the calls; the
+ * grouping-sets planner (src/plan/analyzer/grouping-sets.ts) replaces them, and anywhere else
+ * they fail to resolve.
+ */
+const GROUPING_PLACEHOLDERS: ScalarFunctionDef[] = (['grouping', 'grouping_id'] as const).map((name) => ({
+  name, arity: name === 'grouping' ? [1, 1] : [0, Infinity],
+  doc: name === 'grouping' ? '1 when the column is aggregated away in this grouping set (ROLLUP / CUBE / GROUPING SETS), else 0.' : 'The grouping set\'s bit vector over the given (default: all) grouping columns.',
+  // Resolves (so SQL can type-check the select list before planning the grouping sets) but never runs.
+  resolve: (argTypes: readonly DataType[]) => ({ type: name === 'grouping' ? 'int32' : 'int64', argTypes }),
+  impl: (): never => {
+    throw new AnalysisError(`${name}() can only be used with GROUP BY ROLLUP / CUBE / GROUPING SETS (or df.rollup() / df.cube())`);
+  },
+}));
+
+/** Registers the aggregates of this module (and the grouping() / grouping_id() names). */
 export function register(registry: FunctionRegistry): void {
   registry.registerAggregate(...DEFS);
+  registry.registerScalar(...GROUPING_PLACEHOLDERS);
 }

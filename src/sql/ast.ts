@@ -129,6 +129,10 @@ export interface SqlSelect {
   readonly from: readonly SqlFrom[];
   readonly where: SqlExpr | null;
   readonly groupBy: readonly SqlExpr[] | null;
+  /** ROLLUP / CUBE / GROUPING SETS: each set as indexes into `groupBy` (absent for a plain GROUP BY). */
+  readonly groupingSets?: readonly (readonly number[])[];
+  /** `GROUP BY ALL`: group by every select item without an aggregate (groupBy is then empty). */
+  readonly groupByAll?: boolean;
   readonly having: SqlExpr | null;
   readonly windows: readonly SqlNamedWindow[];
   readonly pos: Pos;

@@ -16,6 +16,7 @@ import type {
   Pos, SqlCte, SqlExpr, SqlFrame, SqlFrameBound, SqlFrom, SqlNamedWindow, SqlOrderItem, SqlQuery, SqlQueryBody,
   SqlSelect, SqlSelectItem, SqlStatement, SqlWindowSpec,
 } from './ast.js';
+import { cubeSets, rollupSets } from '../plan/analyzer/grouping-sets.js';
 import { parseErrorAt } from './errors.js';
 import { type Token, tokenize } from './lexer.js';
 
@@ -447,6 +448,48 @@ export class Parser {
     return { kind: 'query', ctes, body, orderBy, limit, offset, pos: start };
   }
 
+  /**
+   * GROUP BY items into `exprs`: plain expressions, ROLLUP(...), CUBE(...) and GROUPING SETS
+   * ((...), ...). Returns the grouping sets (indexes into `exprs`; the cross product of the
+   * items, as Spark combines them), or null when every item is a plain expression.
+   */
+  private groupByItems(exprs: SqlExpr[]): number[][] | null {
+    let sets: number[][] = [[]];
+    let grouped = false;
+    const add = (e: SqlExpr): number => exprs.push(e) - 1;
+    const list = (): number[] => {
+      const out: number[] = [];
+      this.expectOp('(');
+      if (!this.isOp(')')) do out.push(add(this.parseExpr())); while (this.acceptOp(','));
+      this.expectOp(')');
+      return out;
+    };
+    do {
+      let factor: number[][];
+      if ((this.isKw('ROLLUP') || this.isKw('CUBE')) && this.isOp('(', 1)) {
+        const cube = this.next().upper === 'CUBE';
+        const keys = list();
+        factor = (cube ? cubeSets(keys.length) : rollupSets(keys.length)).map((s) => s.map((j) => keys[j]!));
+        grouped = true;
+      } else if (this.isKw('GROUPING') && this.isKw('SETS', 1)) {
+        this.next();
+        this.next();
+        this.expectOp('(');
+        factor = [];
+        do {
+          if (this.isOp('(')) factor.push(list());
+          else factor.push([add(this.parseExpr())]);
+        } while (this.acceptOp(','));
+        this.expectOp(')');
+        grouped = true;
+      } else {
+        factor = [[add(this.parseExpr())]];
+      }
+      sets = sets.flatMap((s) => factor.map((f) => [...s, ...f]));
+    } while (this.acceptOp(','));
+    return grouped ? sets : null;
+  }
+
   private orderItems(): SqlOrderItem[] {
     const items: SqlOrderItem[] = [];
     do {
@@ -561,19 +604,18 @@ export class Parser {
     let where: SqlExpr | null = null;
     if (this.acceptKw('WHERE')) where = this.parseExpr();
     let groupBy: SqlExpr[] | null = null;
+    let groupingSets: number[][] | undefined;
+    let groupByAll = false;
     if (this.acceptKws('GROUP', 'BY')) {
       groupBy = [];
       if (this.isKw('ALL') && !this.isOp('(', 1)) {
-        this.unsupported(this.peek().pos, 'GROUP BY ALL', 'list the grouping expressions');
+        this.next();
+        groupByAll = true;
+      } else {
+        const g = this.groupByItems(groupBy);
+        groupingSets = g ?? undefined;
       }
-      do {
-        const t = this.peek();
-        if ((this.isKw('ROLLUP') || this.isKw('CUBE')) && this.isOp('(', 1)) this.unsupported(t.pos, `GROUP BY ${t.upper}`, 'group by the columns and union the partial aggregates yourself');
-        if (this.isKw('GROUPING') && this.isKw('SETS', 1)) this.unsupported(t.pos, 'GROUPING SETS');
-        groupBy.push(this.parseExpr());
-      } while (this.acceptOp(','));
-      if (this.isKw('WITH') && (this.isKw('ROLLUP', 1) || this.isKw('CUBE', 1))) this.unsupported(this.peek().pos, `WITH ${this.peek(1).upper}`);
-      if (this.isKw('GROUPING') && this.isKw('SETS', 1)) this.unsupported(this.peek().pos, 'GROUPING SETS');
+      if (this.isKw('WITH') && (this.isKw('ROLLUP', 1) || this.isKw('CUBE', 1))) this.unsupported(this.peek().pos, `WITH ${this.peek(1).upper}`, `write GROUP BY ${this.peek(1).upper}(...)`);
     }
     let having: SqlExpr | null = null;
     if (this.acceptKw('HAVING')) having = this.parseExpr();
@@ -587,7 +629,7 @@ export class Parser {
       } while (this.acceptOp(','));
     }
     if (this.isKw('QUALIFY')) this.unsupported(this.peek().pos, 'QUALIFY', 'filter the window results in an outer query');
-    return { kind: 'select', distinct, items, from, where, groupBy, having, windows, pos: start };
+    return { kind: 'select', distinct, items, from, where, groupBy, ...(groupingSets ? { groupingSets } : {}), ...(groupByAll ? { groupByAll } : {}), having, windows, pos: start };
   }
 
   /** One SELECT list item: `*`, `t.*`, or `expr [[AS] alias]`. */
