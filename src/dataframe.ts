@@ -276,6 +276,15 @@ export class DataFrame {
     return this.union(other);
   }
 
+  /** Rows in both frames, keeping duplicates (min of the two counts per row; SQL INTERSECT ALL; columns by position). */
+  intersectAll(other: DataFrame): DataFrame {
+    return this.derive(B.intersectExceptAll(this.plan, expectInstance(other, DataFrame, 'intersectAll()', 1, 'a DataFrame').plan, 'intersect'));
+  }
+  /** Rows of this frame not in `other`, keeping duplicates (count here minus count there per row; SQL EXCEPT ALL). */
+  exceptAll(other: DataFrame): DataFrame {
+    return this.derive(B.intersectExceptAll(this.plan, expectInstance(other, DataFrame, 'exceptAll()', 1, 'a DataFrame').plan, 'except'));
+  }
+
   /** Union matching columns by name; with `allowMissingColumns`, absent columns are null. */
   unionByName(other: DataFrame, allowMissingColumns = false): DataFrame {
     expectInstance(other, DataFrame, 'unionByName()', 1, 'a DataFrame');

@@ -196,6 +196,19 @@ describe.each([1, 5])('against DuckDB with %i shuffle partitions', (partitions) 
     expect(canon(ours)).toEqual(canon(await duck('SELECT k2 % 3 m, k1, sum(v) s, count(*) + 1 c FROM a GROUP BY ALL')));
   });
 
+  it.each(['INTERSECT ALL', 'EXCEPT ALL'] as const)('%s keeps duplicates (nulls equal)', async (op) => {
+    A().createOrReplaceTempView('a');
+    B().createOrReplaceTempView('b');
+    const q = `SELECT k1, k2 FROM a ${op} SELECT k1, k2 FROM b`;
+    const ours = await spark.sql(q).collect();
+    const theirs = await duck(q);
+    expect(ours.length).toBeGreaterThan(0);
+    expect(canon(ours)).toEqual(canon(theirs));
+    const a = A().select('k1', 'k2');
+    const b = B().select('k1', 'k2');
+    expect(canon(await (op === 'INTERSECT ALL' ? a.intersectAll(b) : a.exceptAll(b)).collect())).toEqual(canon(theirs));
+  });
+
   it('filtered whole-frame aggregate', async () => {
     const ours = await A().filter(col('v').gt(100).or(col('k1').eq('g3'))).agg(F.sum('v').alias('s'), F.count('*').alias('n'), F.var_pop('w').alias('vp')).collect();
     const theirs = await duck(`SELECT sum(v) s, count(*) n, var_pop(w) vp FROM a WHERE v > 100 OR k1 = 'g3'`);

@@ -535,9 +535,8 @@ export class Parser {
     }
   }
 
-  private setQuantifier(opToken: Token, op: string): boolean {
+  private setQuantifier(_opToken: Token, _op: string): boolean {
     if (this.isKw('ALL')) {
-      if (op !== 'union') this.unsupported(opToken.pos, `${op.toUpperCase()} ALL`, `use ${op.toUpperCase()} (DISTINCT)`);
       this.next();
       return true;
     }

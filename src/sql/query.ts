@@ -93,6 +93,7 @@ export abstract class QueryLowering extends SelectLowering {
           const u = this.at(b.pos, () => B.union(left, right));
           return b.all ? u : B.distinct(u);
         }
+        if (b.all) return this.at(b.pos, () => B.intersectExceptAll(left, right, b.op as 'intersect' | 'except'));
         return this.at(b.pos, () => this.intersectExcept(left, right, b.op as 'intersect' | 'except'));
       }
     }
