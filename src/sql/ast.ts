@@ -172,6 +172,8 @@ export interface SqlQuery {
   readonly ctes: readonly SqlCte[];
   readonly body: SqlQueryBody;
   readonly orderBy: readonly SqlOrderItem[];
+  /** `ORDER BY ALL [ASC|DESC] [NULLS FIRST|LAST]` (Spark 4): every output column, left to right (orderBy then holds only this item's direction, over the identifier `all`). */
+  readonly orderByAll?: boolean;
   readonly limit: SqlExpr | null;
   readonly offset: SqlExpr | null;
   readonly pos: Pos;

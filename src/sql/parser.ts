@@ -433,7 +433,15 @@ export class Parser {
     for (const kw of ['SORT', 'CLUSTER', 'DISTRIBUTE']) {
       if (this.isKw(kw) && this.isKw('BY', 1)) this.unsupported(this.peek().pos, `${kw} BY`, kw === 'SORT' ? 'use ORDER BY' : 'Kindling partitions by itself; use ORDER BY for ordering');
     }
-    if (this.acceptKws('ORDER', 'BY')) orderBy = this.orderItems();
+    let orderByAll = false;
+    if (this.acceptKws('ORDER', 'BY')) {
+      orderByAll = this.isKw('ALL') && !this.isOp('(', 1) && !this.isOp('.', 1) && !this.isOp(',', 1);
+      if (orderByAll) {
+        // `all` stands as an identifier: the planner sorts by every output column unless one is named `all`.
+        const pos = this.next().pos;
+        orderBy = [{ expr: { kind: 'ident', parts: ['all'], pos, partPos: [pos] }, ...this.sortDirection(), pos }];
+      } else orderBy = this.orderItems();
+    }
     let limit: SqlExpr | null = null;
     let offset: SqlExpr | null = null;
     if (this.acceptKw('LIMIT')) {
@@ -445,7 +453,7 @@ export class Parser {
       if (limit === null && this.acceptKw('LIMIT')) limit = this.parseExpr();
     }
     if (this.isKw('FETCH')) this.unsupported(this.peek().pos, 'FETCH FIRST', 'use LIMIT');
-    return { kind: 'query', ctes, body, orderBy, limit, offset, pos: start };
+    return { kind: 'query', ctes, body, orderBy, ...(orderByAll ? { orderByAll } : {}), limit, offset, pos: start };
   }
 
   /**
@@ -495,18 +503,23 @@ export class Parser {
     do {
       const pos = this.peek().pos;
       const expr = this.parseExpr();
-      let ascending = true;
-      if (this.acceptKw('DESC')) ascending = false;
-      else this.acceptKw('ASC');
-      let nullsFirst: boolean | null = null;
-      if (this.acceptKw('NULLS')) {
-        if (this.acceptKw('FIRST')) nullsFirst = true;
-        else if (this.acceptKw('LAST')) nullsFirst = false;
-        else this.fail();
-      }
-      items.push({ expr, ascending, nullsFirst, pos });
+      items.push({ expr, ...this.sortDirection(), pos });
     } while (this.acceptOp(','));
     return items;
+  }
+
+  /** `[ASC | DESC] [NULLS FIRST | LAST]` after an ORDER BY item. */
+  private sortDirection(): { ascending: boolean; nullsFirst: boolean | null } {
+    let ascending = true;
+    if (this.acceptKw('DESC')) ascending = false;
+    else this.acceptKw('ASC');
+    let nullsFirst: boolean | null = null;
+    if (this.acceptKw('NULLS')) {
+      if (this.acceptKw('FIRST')) nullsFirst = true;
+      else if (this.acceptKw('LAST')) nullsFirst = false;
+      else this.fail();
+    }
+    return { ascending, nullsFirst };
   }
 
   /** UNION / EXCEPT (left-associative) over INTERSECT terms. */
