@@ -5,7 +5,7 @@
  */
 import { type ArgPos, argError, expectInteger, expectName, expectString } from './api-args.js';
 import { AnalysisError, ArithmeticOverflowError, IllegalArgumentError } from './errors.js';
-import { type Expr, type LiteralValue, exprName } from './expr/expr.js';
+import { type Expr, type LiteralValue, exprName, foldCall } from './expr/expr.js';
 import { RUNTIME } from './expr/runtime.js';
 import { isWindowFunction } from './expr/window-functions.js';
 import type { WindowSpec } from './window.js';
@@ -29,7 +29,7 @@ export class Column {
   }
 
   private bin(fn: string, other: ColumnOrValue, method: string): Column {
-    return new Column({ kind: 'call', fn, args: [this.expr, toExpr(other, `Column.${method}()`, 1)] });
+    return new Column(foldCall(fn, this.expr, toExpr(other, `Column.${method}()`, 1)));
   }
 
   /** `this + other` */

@@ -20,6 +20,9 @@ import { type LogicalPlan, qualify } from './plan/logical.js';
 import { cubeSets, rollupSets } from './plan/analyzer/grouping-sets.js';
 import { physicalToString } from './plan/physical.js';
 import { type DataType, type Row, Schema, elementType, isList, isNumeric } from './types.js';
+import { MAX_RECORDS_PER_BATCH_KEY, type UdfSchemaInput, parseMaxRecordsPerBatch } from './udf/arrow-results.js';
+import { type ApplyInArrowFunction, type ApplyInArrowKeyFunction, type ApplyInArrowOptions, type MapInArrowFunction, type MapInArrowOptions, applyInArrowPlan, mapInArrowPlan } from './udf/batch-udfs.js';
+import type { FunctionRef } from './udf/function-ref.js';
 import type { Session } from './session.js';
 import { DataFrameWriter } from './writer.js';
 import { filterPlan, selectExprPlan } from './sql/planner.js';
@@ -296,6 +299,22 @@ export class DataFrame {
   /** Redistributes rows into `n` partitions: round-robin, or by hash of `cols` (a shuffle). */
   repartition(n: number, ...cols: ColumnOrName[]): DataFrame {
     return this.derive(B.repartition(this.plan, expectInteger(n, 'repartition()', 1, 1), namesOrColumns(cols, 'repartition()', 2)));
+  }
+
+  /**
+   * Runs `fn` over each partition's rows (PySpark's `mapInPandas` / `mapInArrow`): it receives an
+   * async iterable of Arrow RecordBatches (at most `spark.sql.execution.arrow.maxRecordsPerBatch`
+   * rows each, default 10,000, read when this is called) and the UDF context last, and yields (or
+   * returns) RecordBatches or Tables with the columns of `schema` (a DDL string such as
+   * `'label int, p double'`, a Schema or an Arrow Schema), matched by name; rows may be added or
+   * dropped. `fn` is shipped by source (closures are refused: pass values as `options.args`, build
+   * per-worker state with `options.init`) or is a module reference (`moduleFunction` /
+   * `F.fromModule`), and runs in the worker threads. Its errors, and output that does not fit the
+   * schema, fail the job with a `UdfError` naming it and the partition.
+   */
+  mapInArrow<Args = unknown, State = unknown>(fn: MapInArrowFunction<Args, State> | FunctionRef, schema: UdfSchemaInput, options?: MapInArrowOptions<Args>): DataFrame {
+    const batchSize = parseMaxRecordsPerBatch(this.session.conf.get(MAX_RECORDS_PER_BATCH_KEY));
+    return this.derive(mapInArrowPlan(this.plan, fn, schema, options, batchSize));
   }
 
   /** Reduces the number of partitions to at most `n` by merging neighbours (no shuffle). */
@@ -638,6 +657,20 @@ export class GroupedData {
     const flat = exprs.flat();
     if (flat.length === 0) throw new IllegalArgumentError('agg() needs at least one aggregate expression');
     return this.df.aggregate(this.keys, flat.map((c, i) => expectColumn(c, 'GroupedData.agg()', i + 1).expr), this.sets);
+  }
+  /**
+   * Runs `fn` once per group (PySpark's `applyInPandas`): the rows are shuffled by the grouping
+   * keys, and each group reaches `fn` as one Arrow Table with every column (keys included), the
+   * UDF context last (`withKey: true`: the key values first, `(key, table, ctx)`). It returns a
+   * Table, a RecordBatch or an array of them, sync or async, with the columns of `schema`
+   * (matched by name). Rows with null keys form one group. A group must fit in a worker's memory:
+   * one larger than `maxGroupBytes` (default a quarter of the worker's heap limit) fails the job
+   * with a `UdfError` naming its key values.
+   */
+  applyInArrow<Args = unknown, State = unknown>(fn: ApplyInArrowKeyFunction<Args, State>, schema: UdfSchemaInput, options: ApplyInArrowOptions<Args> & { readonly withKey: true }): DataFrame;
+  applyInArrow<Args = unknown, State = unknown>(fn: ApplyInArrowFunction<Args, State> | FunctionRef, schema: UdfSchemaInput, options?: ApplyInArrowOptions<Args>): DataFrame;
+  applyInArrow(fn: ApplyInArrowFunction | ApplyInArrowKeyFunction | FunctionRef, schema: UdfSchemaInput, options?: ApplyInArrowOptions): DataFrame {
+    return new DataFrame(this.df.session, applyInArrowPlan(this.df.plan, this.keys, fn, schema, options));
   }
   /** Rows per group, as column `count`. */
   count(): DataFrame {

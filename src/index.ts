@@ -14,6 +14,7 @@ export { RuntimeConfig } from './conf.js';
 export { OPTIMIZER_RULES } from './plan/optimizer/index.js';
 export { DataFrame, GroupedData, DataFrameNaFunctions } from './dataframe.js';
 export type { ActionOptions, JoinHow, ShowOptions } from './dataframe.js';
+export type { ApplyInArrowFunction, ApplyInArrowKeyFunction, ApplyInArrowOptions, ArrowBatchResult, ArrowGroupResult, MapInArrowFunction, MapInArrowOptions } from './udf/batch-udfs.js';
 export type { JobEvents, StageMetrics } from './exec/scheduler.js';
 export { DataFrameWriter } from './writer.js';
 export { Column, col, column, lit, when } from './column.js';
@@ -34,6 +35,7 @@ export {
   ParseError,
   ExecutionError,
   ResultTooLargeError,
+  UdfError,
 } from './errors.js';
 export type { CsvReadOptions, CsvWriteOptions } from './io/csv.js';
 export type { ParquetWriteOptions } from './io/parquet.js';

@@ -15,6 +15,8 @@ import { morselSourceCodec } from './morsels.js';
 import { registerOpCodec } from './op-codec.js';
 import { sortCodec } from './sort.js';
 import { windowCodec } from './window/operator.js';
+import { flatMapGroupsCodec } from '../udf/flat-map-groups.js';
+import { mapInArrowCodec } from '../udf/map-in-arrow.js';
 
 /** Registers the built-in operator and source codecs (once; later calls do nothing). */
 export const registerBuiltinCodecs: () => void = once(() => {
@@ -31,6 +33,8 @@ export const registerBuiltinCodecs: () => void = once(() => {
   registerOpCodec(joinCodec);
   registerOpCodec(windowCodec);
   registerOpCodec(expandCodec);
+  registerOpCodec(mapInArrowCodec);
+  registerOpCodec(flatMapGroupsCodec);
   registerSourceCodec(csvSourceCodec);
   registerSourceCodec(parquetSourceCodec);
   registerSourceCodec(rangeSourceCodec);

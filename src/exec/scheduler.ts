@@ -9,9 +9,10 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { Batch } from '../data/batch.js';
-import { ExecutionError, KindlingError, ResultTooLargeError } from '../errors.js';
+import { AnalysisError, ExecutionError, KindlingError, ResultTooLargeError } from '../errors.js';
 import { optimize } from '../plan/optimizer/index.js';
 import type { LogicalPlan } from '../plan/logical.js';
+import { planDepth } from '../plan/tree.js';
 import { type PlannerConfig, planPhysical } from '../plan/physical.js';
 import { registerBuiltinCodecs } from './codecs.js';
 import { ExchangeOp } from './exchange.js';
@@ -77,9 +78,20 @@ let nextJobId = 1;
 // Stages are described for workers through the operator and source codecs.
 registerBuiltinCodecs();
 
+/**
+ * How many operators deep an optimized plan may be: physical planning, the stage codec and the
+ * operator pipeline recurse once per operator. Chains of filters and projections are combined by
+ * the optimizer first, so only chains that cannot be combined come near it.
+ */
+export const MAX_PLAN_DEPTH = 500;
+
 /** Plans a logical tree for execution. */
 export function prepare(plan: LogicalPlan, cfg: PlannerConfig): { optimized: LogicalPlan; physical: PhysicalOp } {
   const optimized = optimize(plan, { disabledRules: cfg.optimizerExcludedRules ?? [] });
+  const depth = planDepth(optimized);
+  if (depth > MAX_PLAN_DEPTH) {
+    throw new AnalysisError(`the query plan is ${depth} operators deep after optimization, more than the limit of ${MAX_PLAN_DEPTH} (chained filter()/withColumn() calls that cannot be combined add one operator each); set several columns in one withColumns()/select(), or write an intermediate result and read it back`);
+  }
   return { optimized, physical: planPhysical(optimized, cfg) };
 }
 

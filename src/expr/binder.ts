@@ -6,7 +6,9 @@
 import { AnalysisError, TypeMismatchError, didYouMean } from '../errors.js';
 import { type DataType, type Schema, commonType } from '../types.js';
 import type { BoundExpr, Expr } from './expr.js';
-import { exprName } from './expr.js';
+import { LEFT_FOLD_OPS, exprName } from './expr.js';
+import { exprDepth } from './tree.js';
+import type { ScalarFunctionDef } from './function-defs.js';
 import { checkArity, getScalar } from './registry.js';
 import { canCast } from './runtime.js';
 
@@ -52,8 +54,23 @@ export interface BindOptions {
   onWindow?: (e: Extract<Expr, { kind: 'window' }>) => BoundExpr;
 }
 
+/**
+ * How deeply an expression may nest (function calls inside function calls; a chain of `+` or
+ * `AND` counts as one level): binding and code generation recurse once per level.
+ */
+export const MAX_EXPR_DEPTH = 1000;
+
 /** Resolves an expression against `schema`. */
 export function bindExpr(e: Expr, schema: Schema, opts: BindOptions = {}): BoundExpr {
+  const depth = exprDepth(e);
+  if (depth > MAX_EXPR_DEPTH) {
+    const name = exprName(e.kind === 'alias' ? e.expr : e);
+    throw new AnalysisError(`expression ${name.length > 60 ? `${name.slice(0, 60)}...` : name} is nested ${depth} levels deep, more than the limit of ${MAX_EXPR_DEPTH} levels; compute inner parts in an earlier select()/withColumn() step`);
+  }
+  return bindNode(e, schema, opts);
+}
+
+function bindNode(e: Expr, schema: Schema, opts: BindOptions): BoundExpr {
   switch (e.kind) {
     case 'col': {
       // '@i' is an internal positional reference (star expansion, renames).
@@ -64,11 +81,11 @@ export function bindExpr(e: Expr, schema: Schema, opts: BindOptions = {}): Bound
     case 'lit':
       return { kind: 'lit', value: e.value, type: e.type };
     case 'alias':
-      return bindExpr(e.expr, schema, opts);
+      return bindNode(e.expr, schema, opts);
     case 'sort':
-      return bindExpr(e.expr, schema, opts);
+      return bindNode(e.expr, schema, opts);
     case 'cast': {
-      const inner = bindExpr(e.expr, schema, opts);
+      const inner = bindNode(e.expr, schema, opts);
       if (!canCast(inner.type, e.to)) throw new TypeMismatchError(`cannot cast ${exprName(e.expr)} from ${inner.type} to ${e.to}`);
       return castTo(inner, e.to);
     }
@@ -82,13 +99,13 @@ export function bindExpr(e: Expr, schema: Schema, opts: BindOptions = {}): Bound
       throw new AnalysisError(`aggregate ${exprName(e)} is not allowed here; use it inside agg() / groupBy().agg() or select() of a whole-frame aggregate`);
     case 'case': {
       const branches = e.branches.map(([c, v]) => {
-        const bc = bindExpr(c, schema, opts);
+        const bc = bindNode(c, schema, opts);
         if (bc.type !== 'boolean' && bc.type !== 'null') {
           throw new TypeMismatchError(`WHEN condition ${exprName(c)} must be boolean but is ${bc.type}`);
         }
-        return [castTo(bc, 'boolean'), bindExpr(v, schema, opts)] as const;
+        return [castTo(bc, 'boolean'), bindNode(v, schema, opts)] as const;
       });
-      const otherwise = e.otherwise ? bindExpr(e.otherwise, schema, opts) : null;
+      const otherwise = e.otherwise ? bindNode(e.otherwise, schema, opts) : null;
       let t: DataType | undefined = 'null';
       for (const [, v] of branches) t = t && widenValueType(t, v.type);
       if (otherwise) t = t && widenValueType(t, otherwise.type);
@@ -107,12 +124,47 @@ export function bindExpr(e: Expr, schema: Schema, opts: BindOptions = {}): Bound
     case 'call': {
       const def = getScalar(e.fn);
       const display = exprName(e);
+      if (e.args.length > 2 && LEFT_FOLD_OPS.has(def.name)) {
+        // A left fold `(a op b) op c ...`: bound step by step, each step typed as the binary operator.
+        let acc = bindNode(e.args[0]!, schema, opts);
+        let open: BoundExpr[] | null = null; // the arguments of `acc` while it is a chain built here
+        for (let i = 1; i < e.args.length; i++) {
+          const right = bindNode(e.args[i]!, schema, opts);
+          const sig = def.resolve([acc.type, right.type], display);
+          if (open !== null && sig.type === acc.type && sig.argTypes[0] === acc.type) {
+            open.push(castTo(right, sig.argTypes[1] ?? right.type)); // appended in place: linear in the chain's length
+            continue;
+          }
+          acc = bindBinary(def, acc, right, display);
+          open = acc.kind === 'call' && acc.fn === def.name ? (acc.args as BoundExpr[]) : null;
+        }
+        return acc;
+      }
       checkArity(def, e.args.length, display);
-      const args = e.args.map((a) => bindExpr(a, schema, opts));
+      const args = e.args.map((a) => bindNode(a, schema, opts));
+      if (args.length === 2 && LEFT_FOLD_OPS.has(def.name)) return bindBinary(def, args[0]!, args[1]!, display);
       const sig = def.resolve(args.map((a) => a.type), display);
       return { kind: 'call', fn: def.name, args: args.map((a, i) => castTo(a, sig.argTypes[i] ?? a.type)), type: sig.type };
     }
   }
+}
+
+/**
+ * `left op right` for a fold operator (see `LEFT_FOLD_OPS`): when `left` is already a chain of
+ * `op` of the result type (no cast between), `right` joins its arguments, so a long chain stays
+ * one call; codegen evaluates it as the same left-to-right sequence of binary steps.
+ */
+function bindBinary(def: ScalarFunctionDef, left: BoundExpr, right: BoundExpr, display: string): BoundExpr {
+  const sig = def.resolve([left.type, right.type], display);
+  const a = castTo(left, sig.argTypes[0] ?? left.type);
+  const b = castTo(right, sig.argTypes[1] ?? right.type);
+  return foldBound(def.name, a, b, sig.type);
+}
+
+/** `fn(a, b)` of type `type`, appended to `a`'s arguments when `a` is a chain of the fold operator `fn` of that type. */
+export function foldBound(fn: string, a: BoundExpr, b: BoundExpr, type: DataType): BoundExpr {
+  if (LEFT_FOLD_OPS.has(fn) && a.kind === 'call' && a.fn === fn && a.type === type) return { kind: 'call', fn, args: [...a.args, b], type };
+  return { kind: 'call', fn, args: [a, b], type };
 }
 
 /** Result type for values of two branches (CASE, coalesce, union): numeric widening, else strings absorb nothing. */

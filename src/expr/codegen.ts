@@ -7,7 +7,7 @@
 import { ColumnData, allocValues, utf8FromStrings } from '../data/column.js';
 import { type Batch, constantColumn, fromValues } from '../data/batch.js';
 import { type DataType, isList } from '../types.js';
-import type { BoundExpr } from './expr.js';
+import { type BoundExpr, LEFT_FOLD_OPS } from './expr.js';
 import { type CodeVar, type CodegenContext, getScalar } from './registry.js';
 import { castTemplate, RUNTIME } from './runtime.js';
 
@@ -80,8 +80,31 @@ class Generator implements CodegenContext {
     return v;
   }
 
+  /** Variables of nodes already computed: the running value of a left fold, while its next step is emitted. */
+  private readonly emitted = new Map<BoundExpr, CodeVar>();
+
+  /**
+   * A left fold `fn(a, b, c, ...)` (see `LEFT_FOLD_OPS`): the same statements as the nested
+   * binary calls `fn(fn(a, b), c)`, emitted in a loop (one step per argument, no recursion).
+   */
+  private emitFold(e: Extract<BoundExpr, { kind: 'call' }>, body: string[]): CodeVar {
+    let acc: BoundExpr = e.args[0]!;
+    let v = this.emit(acc, body);
+    for (let i = 1; i < e.args.length; i++) {
+      const step: BoundExpr = { kind: 'call', fn: e.fn, args: [acc, e.args[i]!], type: e.type };
+      // Only while emitting this step: `acc` may be shared with code emitted later in another branch.
+      this.emitted.set(acc, v);
+      v = this.emit(step, body);
+      this.emitted.delete(acc);
+      acc = step;
+    }
+    return v;
+  }
+
   /** Emits statements computing `e` into `body`, returning its variables. */
   emit(e: BoundExpr, body: string[]): CodeVar {
+    const known = this.emitted.get(e);
+    if (known) return known;
     switch (e.kind) {
       case 'ref':
         return this.load(e);
@@ -126,6 +149,7 @@ class Generator implements CodegenContext {
         return out;
       }
       case 'call': {
+        if (e.args.length > 2 && LEFT_FOLD_OPS.has(e.fn)) return this.emitFold(e, body);
         const def = getScalar(e.fn);
         const argTypes = e.args.map((a) => a.type);
         const out = this.fresh();

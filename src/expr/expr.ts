@@ -4,6 +4,7 @@
  * produces (column indices, types) and what codegen compiles.
  */
 import type { DataType } from '../types.js';
+import { exprChildren } from './tree.js';
 
 /** A literal's storage value: numbers (also for dates in days / timestamps in micros), strings, booleans, null. */
 export type LiteralValue = number | string | boolean | null;
@@ -73,14 +74,48 @@ export function callExpr(fn: string, ...args: Expr[]): Expr {
   return { kind: 'call', fn, args };
 }
 
+/**
+ * Binary operators whose left-deep chains are held as one call with more than two arguments, a
+ * left fold: `add(a, b, c)` means `(a + b) + c`, evaluated left to right with each step typed and
+ * checked as the binary operator is. It keeps long chains (`a + b + ...` over thousands of terms,
+ * a sum across every column) one level deep for the binder, optimizer, code generator and the
+ * plan codec, where a nested chain would be thousands of levels deep.
+ */
+export const LEFT_FOLD_OPS: ReadonlySet<string> = new Set(['add', 'subtract', 'multiply', 'divide']);
+
+/** `fn(left, right)`, appended to `left`'s arguments when `left` is already an unaliased chain of the fold operator `fn`. */
+export function foldCall(fn: string, left: Expr, right: Expr): Expr {
+  if (LEFT_FOLD_OPS.has(fn) && left.kind === 'call' && left.fn === fn) return { kind: 'call', fn, args: [...left.args, right] };
+  return { kind: 'call', fn, args: [left, right] };
+}
+
+/** `(a op b) op c ...` for a left fold of the infix operator `op` over already rendered operands. */
+export function foldText(op: string, parts: readonly string[]): string {
+  let s = '('.repeat(parts.length - 1) + parts[0]!;
+  for (let i = 1; i < parts.length; i++) s += ` ${op} ${parts[i]!})`;
+  return s;
+}
+
 const nameCache = new WeakMap<Expr, string>();
 
 /** The name Spark would give an unaliased expression's output column (e.g. `(age > 30)`, `sum(balance)`). Memoised per node. */
 export function exprName(e: Expr): string {
   let n = nameCache.get(e);
   if (n === undefined) {
-    n = computeExprName(e);
-    nameCache.set(e, n);
+    // Children first, with an explicit stack (expressions may be thousands of levels deep), so
+    // each node's name is built from its children's cached names.
+    const stack: [Expr, boolean][] = [[e, false]];
+    while (stack.length) {
+      const [x, ready] = stack.pop()!;
+      if (nameCache.has(x)) continue;
+      if (ready) {
+        nameCache.set(x, computeExprName(x));
+        continue;
+      }
+      stack.push([x, true]);
+      for (const k of exprChildren(x)) if (!nameCache.has(k)) stack.push([k, false]);
+    }
+    n = nameCache.get(e)!;
   }
   return n;
 }
@@ -113,7 +148,7 @@ function computeExprName(e: Expr): string {
     }
     case 'call': {
       const op = INFIX[e.fn];
-      if (op && e.args.length === 2) return `(${exprName(e.args[0]!)} ${op} ${exprName(e.args[1]!)})`;
+      if (op && (e.args.length === 2 || (e.args.length > 2 && LEFT_FOLD_OPS.has(e.fn)))) return foldText(op, e.args.map(exprName));
       if (e.fn === 'not') return `(NOT ${exprName(e.args[0]!)})`;
       if (e.fn === 'negative') return `(- ${exprName(e.args[0]!)})`;
       if (e.fn === 'isnull') return `(${exprName(e.args[0]!)} IS NULL)`;
@@ -134,28 +169,40 @@ const INFIX: Record<string, string> = {
   and: 'AND', or: 'OR', eq_null_safe: '<=>',
 };
 
-/** True if the expression contains an aggregate call. */
+/** True if the expression contains an aggregate call (not looking into window calls). Iterative: expressions may be deep. */
 export function containsAgg(e: Expr): boolean {
-  switch (e.kind) {
-    case 'agg': return true;
-    case 'call': return e.args.some(containsAgg);
-    case 'alias': case 'cast': case 'sort': return containsAgg(e.expr);
-    case 'case': return e.branches.some(([c, v]) => containsAgg(c) || containsAgg(v)) || (e.otherwise !== null && containsAgg(e.otherwise));
-    default: return false;
+  const stack: Expr[] = [e];
+  while (stack.length) {
+    const x = stack.pop()!;
+    switch (x.kind) {
+      case 'agg': return true;
+      case 'call': for (const a of x.args) stack.push(a); break;
+      case 'alias': case 'cast': case 'sort': stack.push(x.expr); break;
+      case 'case':
+        for (const [c, v] of x.branches) stack.push(c, v);
+        if (x.otherwise !== null) stack.push(x.otherwise);
+        break;
+      default: break;
+    }
   }
+  return false;
 }
 
 /** Column names referenced (unqualified) by a bound expression, as indices. */
 export function boundRefs(e: BoundExpr, out: Set<number> = new Set()): Set<number> {
-  switch (e.kind) {
-    case 'ref': out.add(e.index); break;
-    case 'call': for (const a of e.args) boundRefs(a, out); break;
-    case 'cast': boundRefs(e.expr, out); break;
-    case 'case':
-      for (const [c, v] of e.branches) { boundRefs(c, out); boundRefs(v, out); }
-      if (e.otherwise) boundRefs(e.otherwise, out);
-      break;
-    default: break;
+  const stack: BoundExpr[] = [e];
+  while (stack.length) {
+    const x = stack.pop()!;
+    switch (x.kind) {
+      case 'ref': out.add(x.index); break;
+      case 'call': for (const a of x.args) stack.push(a); break;
+      case 'cast': stack.push(x.expr); break;
+      case 'case':
+        for (const [c, v] of x.branches) stack.push(c, v);
+        if (x.otherwise) stack.push(x.otherwise);
+        break;
+      default: break;
+    }
   }
   return out;
 }
@@ -184,7 +231,7 @@ export function boundToString(e: BoundExpr): string {
     case 'case': return `CASE ${e.branches.map(([c, v]) => `WHEN ${boundToString(c)} THEN ${boundToString(v)}`).join(' ')}${e.otherwise ? ` ELSE ${boundToString(e.otherwise)}` : ''} END`;
     case 'call': {
       const op = INFIX[e.fn];
-      if (op && e.args.length === 2) return `(${boundToString(e.args[0]!)} ${op} ${boundToString(e.args[1]!)})`;
+      if (op && (e.args.length === 2 || (e.args.length > 2 && LEFT_FOLD_OPS.has(e.fn)))) return foldText(op, e.args.map(boundToString));
       return `${e.fn}(${e.args.map(boundToString).join(', ')})`;
     }
   }

@@ -53,6 +53,9 @@ export const visitExpr: (e: Expr, f: (e: Expr) => boolean | void) => void = expr
 /** True if any node satisfies `pred` (stops at the first). `descend` may stop the search below a node. */
 export const anyExpr: (e: Expr, pred: (e: Expr) => boolean, descend?: (e: Expr) => boolean) => boolean = exprOps.any;
 
+/** The nesting depth of an expression (1 for a column or literal; a left fold's arguments are one level below it). */
+export const exprDepth: (e: Expr) => number = exprOps.depth;
+
 // ---------------------------------------------------------------- bound expressions (BoundExpr)
 
 /** The sub-expressions of a `BoundExpr`. */
@@ -90,6 +93,9 @@ export const visitBound: (e: BoundExpr, f: (e: BoundExpr) => boolean | void) => 
 /** True if any node satisfies `pred`. */
 export const anyBound: (e: BoundExpr, pred: (e: BoundExpr) => boolean) => boolean = boundOps.any;
 
+/** The nesting depth of a bound expression. */
+export const boundDepth: (e: BoundExpr) => number = boundOps.depth;
+
 /** True if every node satisfies `pred`. */
 export function allBound(e: BoundExpr, pred: (e: BoundExpr) => boolean): boolean {
   return !anyBound(e, (x) => !pred(x));
@@ -107,23 +113,103 @@ export interface TreeOps<T> {
   visit(t: T, f: (t: T) => boolean | void): void;
   /** True if any node satisfies `pred`; `descend` may stop the search below a node. */
   any(t: T, pred: (t: T) => boolean, descend?: (t: T) => boolean): boolean;
+  /** The number of nodes on the longest path from `t` down to a leaf (1 for a leaf). */
+  depth(t: T): number;
 }
 
-/** Builds {@link TreeOps} for a tree type (expressions here, logical plans in src/plan/tree.ts). */
+/**
+ * Builds {@link TreeOps} for a tree type (expressions here, logical plans in src/plan/tree.ts).
+ * The walks use explicit stacks, not recursion, so trees thousands of levels deep (machine-written
+ * SQL, expressions built in a loop, long chains of DataFrame calls) do not overflow the JS stack.
+ */
 export function treeOps<T>(kids: (t: T) => readonly T[], rebuild: (t: T, kids: readonly T[]) => T): TreeOps<T> {
-  const ops: TreeOps<T> = {
-    transformUp: (t, f) => f(rebuild(t, kids(t).map((k) => ops.transformUp(k, f)))),
-    transformDown: (t, f) => {
-      const r = f(t);
-      return r !== undefined ? r : rebuild(t, kids(t).map((k) => ops.transformDown(k, f)));
-    },
+  return {
+    transformUp: (t, f) => rewriteIter(t, kids, (x) => ({ descend: true, node: x }), (x, ks) => f(rebuild(x, ks))),
+    transformDown: (t, f) => rewriteIter(t, kids, (x) => {
+      const r = f(x);
+      return r !== undefined ? { descend: false, node: r } : { descend: true, node: x };
+    }, rebuild),
     visit: (t, f) => {
-      if (f(t) === false) return;
-      for (const k of kids(t)) ops.visit(k, f);
+      const stack: T[] = [t];
+      while (stack.length) {
+        const x = stack.pop()!;
+        if (f(x) === false) continue;
+        const ks = kids(x);
+        for (let i = ks.length - 1; i >= 0; i--) stack.push(ks[i]!);
+      }
     },
-    any: (t, pred, descend) => pred(t) || ((!descend || descend(t)) && kids(t).some((k) => ops.any(k, pred, descend))),
+    any: (t, pred, descend) => {
+      const stack: T[] = [t];
+      while (stack.length) {
+        const x = stack.pop()!;
+        if (pred(x)) return true;
+        if (descend && !descend(x)) continue;
+        const ks = kids(x);
+        for (let i = ks.length - 1; i >= 0; i--) stack.push(ks[i]!);
+      }
+      return false;
+    },
+    depth: (t) => {
+      let max = 0;
+      const stack: [T, number][] = [[t, 1]];
+      while (stack.length) {
+        const [x, d] = stack.pop()!;
+        if (d > max) max = d;
+        for (const k of kids(x)) stack.push([k, d + 1]);
+      }
+      return max;
+    },
   };
-  return ops;
+}
+
+/**
+ * The rewrite behind transformUp / transformDown, with an explicit stack: `enter` sees a node
+ * first and says whether to descend (and which node to descend into); `exit` rebuilds a node from
+ * its rewritten children. Children are rewritten left to right, as the recursive form would.
+ */
+export function rewriteIter<T>(
+  root: T,
+  kids: (t: T) => readonly T[],
+  enter: (t: T) => { descend: boolean; node: T },
+  exit: (t: T, kids: readonly T[]) => T,
+): T {
+  interface Frame { node: T; kids: readonly T[]; done: T[] }
+  const start = (t: T, frames: Frame[]): T | undefined => {
+    const e = enter(t);
+    if (!e.descend) return e.node;
+    const ks = kids(e.node);
+    if (ks.length === 0) return exit(e.node, ks);
+    frames.push({ node: e.node, kids: ks, done: [] });
+    return undefined;
+  };
+  const frames: Frame[] = [];
+  let result = start(root, frames);
+  while (frames.length) {
+    const top = frames[frames.length - 1]!;
+    if (result !== undefined) {
+      top.done.push(result);
+      result = undefined;
+    }
+    if (top.done.length === top.kids.length) {
+      frames.pop();
+      result = exit(top.node, top.done);
+      continue;
+    }
+    result = start(top.kids[top.done.length]!, frames);
+  }
+  return result!;
+}
+
+/**
+ * Joins `items` pairwise with `pair` (an associative operator such as AND / OR): left-deep like
+ * the Column API for short lists (so plans match DataFrame code), balanced for long ones
+ * (machine-written `a = 1 OR a = 2 OR ...`, thousands of chained filters), which keeps trees
+ * shallow for the code generator and the plan codec. `items` must not be empty.
+ */
+export function combineBalanced<T>(items: readonly T[], pair: (a: T, b: T) => T): T {
+  if (items.length <= 8) return items.reduce(pair);
+  const mid = items.length >> 1;
+  return pair(combineBalanced(items.slice(0, mid), pair), combineBalanced(items.slice(mid), pair));
 }
 
 function caseKids<T>(branches: readonly (readonly [T, T])[], otherwise: T | null): T[] {

@@ -8,6 +8,7 @@ import { boundToString, exprName } from '../expr/expr.js';
 import { transformExprDown } from '../expr/tree.js';
 import { getWindowFunction } from '../expr/window-functions.js';
 import type { DataSource } from '../io/source.js';
+import type { FunctionRef } from '../udf/function-ref.js';
 import { type DataType, type Field, Schema } from '../types.js';
 
 /** Spark's join kinds. */
@@ -145,8 +146,38 @@ export interface SubqueryNode {
   readonly schema: Schema;
 }
 
+/**
+ * `df.mapInArrow(fn, schema)`: each partition's rows go through a user function as Arrow record
+ * batches (at most `maxRecordsPerBatch` rows each) and come back as batches of `schema`; rows may
+ * be added or dropped. An optimisation barrier: filters stay above it and it reads every input column.
+ */
+export interface MapInArrowNode {
+  readonly kind: 'mapInArrow';
+  readonly input: LogicalPlan;
+  readonly fn: FunctionRef;
+  readonly maxRecordsPerBatch: number;
+  readonly deterministic: boolean;
+  readonly schema: Schema;
+}
+/**
+ * `df.groupBy(keys).applyInArrow(fn, schema)`: rows hash-partitioned by `keys`, then one Arrow
+ * Table per group (every input column) through a user function, whose Tables of `schema` form the
+ * output. `withKey` passes the group's key values first; `maxGroupBytes` (null: derived from the
+ * worker's heap limit) bounds the size of one group. An optimisation barrier like {@link MapInArrowNode}.
+ */
+export interface FlatMapGroupsInArrowNode {
+  readonly kind: 'flatMapGroupsInArrow';
+  readonly input: LogicalPlan;
+  readonly keys: readonly BoundExpr[];
+  readonly fn: FunctionRef;
+  readonly withKey: boolean;
+  readonly maxGroupBytes: number | null;
+  readonly deterministic: boolean;
+  readonly schema: Schema;
+}
+
 /** Any logical operator. */
-export type LogicalPlan = ScanNode | ProjectNode | FilterNode | AggregateNode | SortNode | LimitNode | JoinNode | UnionNode | SampleNode | WindowNode | RepartitionNode | EmptyNode | SubqueryNode | ExpandNode;
+export type LogicalPlan = ScanNode | ProjectNode | FilterNode | AggregateNode | SortNode | LimitNode | JoinNode | UnionNode | SampleNode | WindowNode | RepartitionNode | EmptyNode | SubqueryNode | MapInArrowNode | FlatMapGroupsInArrowNode | ExpandNode;
 
 /** The inputs of a node. */
 export function children(p: LogicalPlan): LogicalPlan[] {
@@ -243,8 +274,15 @@ function describeNode(p: LogicalPlan): string {
       ].filter(Boolean).join(' ');
       return `Subquery ${p.mode}${parts ? ' ' + parts : ''} [${cols(p.schema)}]`;
     }
+    case 'mapInArrow': return `MapInArrow ${udfCallToString(p.fn, p.input.schema, p.deterministic)}, [${cols(p.schema)}]`;
+    case 'flatMapGroupsInArrow': return `FlatMapGroupsInArrow [${p.keys.map(boundToString).join(', ')}], ${udfCallToString(p.fn, p.input.schema, p.deterministic)}, [${cols(p.schema)}]`;
     case 'repartition': return p.mode === 'coalesce' ? `Coalesce ${p.partitions}` : `Repartition ${p.mode === 'hash' ? `by [${p.keys.map(boundToString).join(', ')}] ` : ''}${p.partitions}`;
   }
+}
+
+/** A batch UDF applied to every input column, as explain shows it (Spark: `f(a#0, b#1)`). */
+function udfCallToString(fn: FunctionRef, input: Schema, deterministic: boolean): string {
+  return `${fn.name}(${input.names.join(', ')})${deterministic ? '' : ' nondeterministic'}`;
 }
 
 /** An unbound expression for explain, positional references as `name#i` (as bound ones print). */

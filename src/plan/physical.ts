@@ -14,6 +14,8 @@ import type { PhysicalOp } from '../exec/operator.js';
 import { SortOp } from '../exec/sort.js';
 import { WindowOp, partitionedForWindow } from '../exec/window/operator.js';
 import { KindlingError } from '../errors.js';
+import { FlatMapGroupsInArrowOp } from '../udf/flat-map-groups.js';
+import { MapInArrowOp } from '../udf/map-in-arrow.js';
 import { Schema } from '../types.js';
 import type { JoinNode, LogicalPlan } from './logical.js';
 
@@ -142,6 +144,15 @@ export function planPhysical(p: LogicalPlan, cfg: PlannerConfig): PhysicalOp {
         ? child
         : new ExchangeOp(child, single ? { kind: 'single' } : { kind: 'hash', keys: p.partitionBy, partitions: cfg.shufflePartitions });
       return new WindowOp(input, p.partitionBy, p.orderBy, p.functions, p.schema);
+    }
+    case 'mapInArrow':
+      return new MapInArrowOp(planPhysical(p.input, cfg), p.fn, p.maxRecordsPerBatch, p.schema);
+    case 'flatMapGroupsInArrow': {
+      // Every row of a group must meet in one task, as for an aggregate.
+      const child = planPhysical(p.input, cfg);
+      const single = p.keys.length === 0 || cfg.shufflePartitions === 1;
+      const ex = new ExchangeOp(child, single ? { kind: 'single' } : { kind: 'hash', keys: p.keys, partitions: cfg.shufflePartitions });
+      return new FlatMapGroupsInArrowOp(ex, p.keys, p.fn, p.withKey, p.maxGroupBytes, p.schema);
     }
     case 'join':
       return planJoin(p, cfg, null);

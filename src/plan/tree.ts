@@ -3,7 +3,7 @@
  * `children`/`withChildren` in logical.ts, so optimizer rules rewrite the nodes they care about
  * and leave the recursion over every other node kind to this module.
  */
-import { treeOps } from '../expr/tree.js';
+import { rewriteIter, treeOps } from '../expr/tree.js';
 import { children, type LogicalPlan, withChildren } from './logical.js';
 
 /** A copy of `p` with new inputs, or `p` itself when they are the same objects. */
@@ -22,8 +22,7 @@ export const transformUp: (p: LogicalPlan, f: (p: LogicalPlan) => LogicalPlan) =
  * transformed in turn. Return the node unchanged to keep it.
  */
 export function transformDown(p: LogicalPlan, f: (p: LogicalPlan) => LogicalPlan): LogicalPlan {
-  const q = f(p);
-  return withInputs(q, children(q).map((c) => transformDown(c, f)));
+  return rewriteIter(p, children, (x) => ({ descend: true, node: f(x) }), withInputs);
 }
 
 /** Visits every node pre-order; `f` returning `false` skips that node's inputs. */
@@ -31,3 +30,6 @@ export const visitPlan: (p: LogicalPlan, f: (p: LogicalPlan) => boolean | void) 
 
 /** True if any node of the plan satisfies `pred`. */
 export const anyPlan: (p: LogicalPlan, pred: (p: LogicalPlan) => boolean) => boolean = planOps.any;
+
+/** The number of operators on the longest path from `p` down to a leaf. */
+export const planDepth: (p: LogicalPlan) => number = planOps.depth;

@@ -28,9 +28,18 @@ export interface Pos {
 /** The SQL line holding `pos` and a caret line pointing at its column (tabs kept so the caret lines up). */
 export function caretLines(source: string, pos: Pos): string {
   const lines = source.split(/\r\n|\r|\n/);
-  const text = lines[pos.line - 1] ?? '';
+  let text = lines[pos.line - 1] ?? '';
+  let col = pos.column - 1;
+  if (text.length > 160) {
+    // A long line (machine-written SQL): 60 characters either side of the position.
+    const from = Math.max(0, col - 60);
+    const to = Math.min(text.length, col + 60);
+    const head = from > 0 ? '...' : '';
+    text = head + text.slice(from, to) + (to < text.length ? '...' : '');
+    col = col - from + head.length;
+  }
   let prefix = '';
-  for (let i = 0; i < pos.column - 1; i++) prefix += text[i] === '\t' ? '\t' : ' ';
+  for (let i = 0; i < col; i++) prefix += text[i] === '\t' ? '\t' : ' ';
   return `${text}\n${prefix}^`;
 }
 

@@ -3,7 +3,7 @@
  * references, calls, literals, aliases), AND/OR chains (split, combine, factor common
  * conjuncts), and walks over the SQL AST (`astChildren`, `walkAst`, subquery / aggregate tests).
  */
-import { type Expr, exprName } from '../expr/expr.js';
+import { type Expr, LEFT_FOLD_OPS, exprName } from '../expr/expr.js';
 import { isAggregate } from '../expr/registry.js';
 import { anyExpr } from '../expr/tree.js';
 import type { Pos, SqlExpr, SqlOrderItem } from './ast.js';
@@ -48,8 +48,13 @@ export function astHasAggregate(e: SqlExpr | null): boolean {
 }
 /** Visits every AST node pre-order (not looking into subqueries). */
 export function walkAst(e: SqlExpr, f: (e: SqlExpr) => void): void {
-  f(e);
-  for (const k of astChildren(e)) walkAst(k, f);
+  const stack: SqlExpr[] = [e];
+  while (stack.length) {
+    const x = stack.pop()!;
+    f(x);
+    const ks = astChildren(x);
+    for (let i = ks.length - 1; i >= 0; i--) stack.push(ks[i]!);
+  }
 }
 
 /** Splits an Expr on AND. */
@@ -73,7 +78,7 @@ export function flattenCalls(e: Expr, fn: string): Expr[] {
   return out;
 }
 
-/** The operands of a left-deep AND / OR chain in the AST, left to right. */
+/** The operands of a left-deep chain of one operator (AND / OR, a fold operator such as `+`) in the AST, left to right. */
 export function astChain(node: Extract<SqlExpr, { kind: 'binary' }>): SqlExpr[] {
   const ops: SqlExpr[] = [];
   let cur: SqlExpr = node;
@@ -113,7 +118,7 @@ export function errorPos(n: SqlExpr): Pos {
 export function astChildren(e: SqlExpr): SqlExpr[] {
   switch (e.kind) {
     case 'unary': case 'is': case 'cast': case 'extract': return [e.arg];
-    case 'binary': return e.op === 'and' || e.op === 'or' ? astChain(e) : [e.left, e.right];
+    case 'binary': return e.op === 'and' || e.op === 'or' || LEFT_FOLD_OPS.has(e.op) ? astChain(e) : [e.left, e.right];
     case 'distinctFrom': return [e.left, e.right];
     case 'between': return [e.arg, e.low, e.high];
     case 'inList': return [e.arg, ...e.list];

@@ -4,9 +4,9 @@
  * at the failing part, and Spark's display names of unaliased expressions.
  */
 import { didYouMean } from '../errors.js';
-import { bindExpr } from '../expr/binder.js';
+import { MAX_EXPR_DEPTH, bindExpr } from '../expr/binder.js';
 import { evaluateConstant } from '../expr/codegen.js';
-import { type BoundExpr, type Expr, type FrameBound, type WindowFrame, type WindowSpecExpr, exprName } from '../expr/expr.js';
+import { type BoundExpr, type Expr, type FrameBound, type WindowFrame, type WindowSpecExpr, LEFT_FOLD_OPS, exprName } from '../expr/expr.js';
 import { checkArity, functionNames, getAggregate, getScalar, isAggregate, isScalar } from '../expr/registry.js';
 import { getWindowFunction, isWindowFunction, windowFunctionNames } from '../expr/window-functions.js';
 import { formatDate, formatTimestamp } from '../expr/runtime.js';
@@ -113,6 +113,10 @@ export abstract class ExpressionTranslator extends PlannerScope {
     ctx.shared.depth++;
     let e: Expr;
     try {
+      if (ctx.shared.depth > MAX_EXPR_DEPTH) {
+        // Chains of one operator are flat; mixed ones (`a - 1 + 2 - 1 ...`) nest once per operator.
+        this.err(errorPos(node), `expression nested more than ${MAX_EXPR_DEPTH} levels deep (operators of different kinds alternating, or calls inside calls); split it into steps (a subquery or withColumn)`);
+      }
       e = this.txInner(node, ctx);
     } finally {
       ctx.shared.depth--;
@@ -284,6 +288,11 @@ export abstract class ExpressionTranslator extends PlannerScope {
     }
     const exact = exactDecimal(node);
     if (exact !== null && exact.decimal) return lit(Number(formatDecimal(exact)), 'float64');
+    if (LEFT_FOLD_OPS.has(op)) {
+      // `a + b + c ...` as one left fold: chains may be thousands of terms long.
+      const args = astChain(node).map((x) => this.tx(x, ctx));
+      return this.checked({ kind: 'call', fn: op, args }, ctx, node.opPos);
+    }
     const a = this.tx(node.left, ctx);
     const b = this.tx(node.right, ctx);
     if (op === 'div') {
@@ -469,24 +478,33 @@ interface Decimal {
  * would miss 0.07, as in TPC-H Q6). Null when the expression is not such a constant.
  */
 function exactDecimal(n: SqlExpr): Decimal | null {
-  if (n.kind === 'literal') {
-    if (typeof n.value !== 'number') return null;
-    const m = /^(-?)(\d*)(?:\.(\d*))?(BD)?$/i.exec(n.text);
-    if (!m || (m[2] === '' && (m[3] ?? '') === '')) return null;
-    const frac = m[3] ?? '';
-    const v = BigInt((m[2] || '0') + frac) * (m[1] ? -1n : 1n);
-    return { v, scale: frac.length, decimal: frac.length > 0 || m[3] !== undefined || m[4] !== undefined };
+  // The left spine of a chain iteratively (chains may be long), the right operands recursively.
+  const spine: Extract<SqlExpr, { kind: 'binary' }>[] = [];
+  let cur = n;
+  while (cur.kind === 'binary' && (cur.op === 'add' || cur.op === 'subtract' || cur.op === 'multiply')) {
+    spine.push(cur);
+    cur = cur.left;
   }
-  if (n.kind !== 'binary' || (n.op !== 'add' && n.op !== 'subtract' && n.op !== 'multiply')) return null;
-  const a = exactDecimal(n.left);
-  const b = exactDecimal(n.right);
-  if (!a || !b) return null;
-  const decimal = a.decimal || b.decimal;
-  if (n.op === 'multiply') return { v: a.v * b.v, scale: a.scale + b.scale, decimal };
-  const scale = Math.max(a.scale, b.scale);
-  const av = a.v * 10n ** BigInt(scale - a.scale);
-  const bv = b.v * 10n ** BigInt(scale - b.scale);
-  return { v: n.op === 'add' ? av + bv : av - bv, scale, decimal };
+  if (cur.kind !== 'literal' || typeof cur.value !== 'number') return null;
+  const m = /^(-?)(\d*)(?:\.(\d*))?(BD)?$/i.exec(cur.text);
+  if (!m || (m[2] === '' && (m[3] ?? '') === '')) return null;
+  const frac = m[3] ?? '';
+  let a: Decimal = { v: BigInt((m[2] || '0') + frac) * (m[1] ? -1n : 1n), scale: frac.length, decimal: frac.length > 0 || m[3] !== undefined || m[4] !== undefined };
+  for (let i = spine.length - 1; i >= 0; i--) {
+    const node = spine[i]!;
+    const b = exactDecimal(node.right);
+    if (!b) return null;
+    const decimal = a.decimal || b.decimal;
+    if (node.op === 'multiply') {
+      a = { v: a.v * b.v, scale: a.scale + b.scale, decimal };
+      continue;
+    }
+    const scale = Math.max(a.scale, b.scale);
+    const av = a.v * 10n ** BigInt(scale - a.scale);
+    const bv = b.v * 10n ** BigInt(scale - b.scale);
+    a = { v: node.op === 'add' ? av + bv : av - bv, scale, decimal };
+  }
+  return a;
 }
 
 function formatDecimal(d: Decimal): string {

@@ -66,6 +66,12 @@ function orList(items: readonly string[]): string {
   return `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
 }
 
+/**
+ * How deeply expressions may nest inside one another in SQL text (function calls, CASE, IN lists;
+ * parentheses alone and chains of operators do not count): the parser recurses once per level.
+ */
+export const MAX_SQL_NESTING = 256;
+
 /** The recursive-descent parser over one SQL text. */
 export class Parser {
   private readonly tokens: Token[];
@@ -73,6 +79,13 @@ export class Parser {
   /** Labels of what was tried at token index `expIndex`. */
   private expected: string[] = [];
   private expIndex = -1;
+  /** How many `parseExpr` calls are open (expressions inside function calls, CASE, ...); at most `MAX_SQL_NESTING`. */
+  private depth = 0;
+  /**
+   * An operand already parsed that the next `parsePrimary` returns (the inside of a parenthesis
+   * when a run of parentheses is parsed with a loop); prefix operators are skipped meanwhile.
+   */
+  private pendingPrimary: SqlExpr | null = null;
   /** Token indices consumed as implicit aliases (`SELECT a b`). */
   private readonly implicitAliases = new Set<number>();
 
@@ -868,7 +881,14 @@ export class Parser {
 
   /** A full expression (lowest precedence: OR). */
   parseExpr(): SqlExpr {
-    return this.parseOr();
+    if (++this.depth > MAX_SQL_NESTING) {
+      this.error(this.peek().pos, `expression nested more than ${MAX_SQL_NESTING} levels deep (function calls, CASE, IN lists or subscripts inside one another); that is the parser's limit: compute inner parts in a subquery or with withColumn first`);
+    }
+    try {
+      return this.parseOr();
+    } finally {
+      this.depth--;
+    }
   }
 
   private parseOr(): SqlExpr {
@@ -893,7 +913,7 @@ export class Parser {
 
   private parseNot(): SqlExpr {
     const t = this.peek();
-    if (this.isKw('NOT') || (this.isOp('!') && !this.isOp('=', 1))) {
+    if (!this.pendingPrimary && (this.isKw('NOT') || (this.isOp('!') && !this.isOp('=', 1)))) {
       this.next();
       const arg = this.parseNot();
       return { kind: 'unary', op: 'not', arg, pos: t.pos };
@@ -1021,6 +1041,7 @@ export class Parser {
 
   private parseUnary(): SqlExpr {
     const t = this.peek();
+    if (this.pendingPrimary) return this.parsePostfix();
     if (this.isOp('-') || this.isOp('+')) {
       this.next();
       const arg = this.parseUnary();
@@ -1098,6 +1119,11 @@ export class Parser {
   }
 
   private parsePrimary(): SqlExpr {
+    if (this.pendingPrimary) {
+      const e = this.pendingPrimary;
+      this.pendingPrimary = null;
+      return e;
+    }
     const t = this.peek();
     switch (t.kind) {
       case 'number':
@@ -1124,17 +1150,29 @@ export class Parser {
     this.fail();
   }
 
+  /**
+   * A parenthesised expression or a scalar subquery. A run of opening parentheses (`((((a)))`,
+   * `((a + b) * c)`) is parsed with a loop, not one recursion per parenthesis: the innermost
+   * expression first, then each enclosing level as an expression whose first operand is the
+   * level inside it, so the nesting depth of parentheses is unlimited.
+   */
   private parseParen(): SqlExpr {
-    const open = this.next();
-    if (this.isKw('SELECT') || this.isKw('WITH') || this.isKw('VALUES') || (this.isOp('(') && this.looksLikeQueryParen(0))) {
+    if (this.looksLikeQueryParen(0)) {
+      const open = this.next();
       const query = this.parseQuery();
       this.expectOp(')');
       return { kind: 'subquery', query, pos: open.pos };
     }
-    const e = this.parseExpr();
-    if (this.isOp(',')) this.unsupported(open.pos, 'row value (a, b, ...)', 'compare the fields one by one');
-    this.expectOp(')');
-    return e;
+    const opens: Token[] = [];
+    while (this.isOp('(')) opens.push(this.next());
+    let e = this.parseExpr();
+    for (let level = opens.length - 1; ; level--) {
+      if (this.isOp(',')) this.unsupported(opens[level]!.pos, 'row value (a, b, ...)', 'compare the fields one by one');
+      this.expectOp(')');
+      if (level === 0) return e;
+      this.pendingPrimary = e;
+      e = this.parseExpr();
+    }
   }
 
   private parseIdentPrimary(t: Token): SqlExpr {

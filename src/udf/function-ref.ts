@@ -13,6 +13,8 @@
  * `{ name, args, state }` as the last argument.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { IllegalArgumentError } from '../errors.js';
 import { importModule } from '../exec/import-module.js';
@@ -72,9 +74,9 @@ export interface ShipOptions {
   readonly init?: (args: never) => unknown;
 }
 
-/** Free identifiers that are fine in a worker: its globals, plus helpers esbuild/tsx inject. */
+/** Free identifiers that are fine in a worker: its globals, plus helpers esbuild/tsx and vitest inject. */
 function isWorkerGlobal(name: string): boolean {
-  return name in globalThis || name === '__name';
+  return name in globalThis || name === '__name' || name === '__vite_ssr_dynamic_import__';
 }
 
 /** The text of a function as an expression that evaluates to it (method shorthand included). */
@@ -161,9 +163,21 @@ const CACHE = Symbol.for('kindling.udfFunctions');
 const cache: Map<string, Promise<ResolvedFunction>> = ((globalThis as Record<symbol, unknown>)[CACHE] as Map<string, Promise<ResolvedFunction>> | undefined) ??
   ((globalThis as Record<symbol, unknown>)[CACHE] = new Map<string, Promise<ResolvedFunction>>());
 
+/**
+ * `import(x)` inside a shipped function. Under vitest the function's text reads
+ * `__vite_ssr_dynamic_import__('/node_modules/pkg/entry.js')`: a path from vite's root (the working
+ * directory), or `/@fs/` + an absolute path, which a worker thread's plain import cannot resolve.
+ */
+function importFromSource(spec: string): Promise<Record<string, unknown>> {
+  if (spec.startsWith('/@fs/')) return importModule(spec.slice('/@fs'.length));
+  if (spec.startsWith('/') && !existsSync(spec) && existsSync(join(process.cwd(), spec))) return importModule(join(process.cwd(), spec));
+  return importModule(spec);
+}
+
 function evaluateSource(source: string): (...a: unknown[]) => unknown {
-  // `__name` is the helper esbuild (tsx, vitest) inserts to keep function names.
-  return new Function(`"use strict"; const __name = (f) => f; return (${source});`)() as (...a: unknown[]) => unknown;
+  // `__name` is the helper esbuild (tsx, vitest) inserts to keep function names; vitest rewrites
+  // `import(x)` (e.g. `await import('apache-arrow')` inside a UDF) to `__vite_ssr_dynamic_import__(x)`.
+  return new Function('importModule', `"use strict"; const __name = (f) => f; const __vite_ssr_dynamic_import__ = (s) => importModule(s); return (${source});`)(importFromSource) as (...a: unknown[]) => unknown;
 }
 
 async function resolveUncached(ref: FunctionRef): Promise<ResolvedFunction> {

@@ -5,6 +5,7 @@
  */
 import type { Expr } from '../../expr/expr.js';
 import type { DataType } from '../../types.js';
+import { combineBalanced } from '../../expr/tree.js';
 
 /** A function call `fn(args...)`. */
 export function call(fn: string, ...args: Expr[]): Expr {
@@ -27,13 +28,7 @@ export function andAll(es: readonly Expr[]): Expr | null {
   return combineLogical('and', es);
 }
 
-/**
- * Combines operands with AND / OR: left-deep like the Column API for short chains (so plans
- * match DataFrame code), balanced for long ones (machine-generated `a = 1 OR a = 2 OR ...`), which
- * keeps expression trees shallow for the recursive binder and code generator.
- */
+/** Combines operands with AND / OR, left-deep for short chains and balanced for long ones (see `combineBalanced`). */
 export function combineLogical(fn: 'and' | 'or', args: readonly Expr[]): Expr {
-  if (args.length <= 8) return args.reduce((a, b) => call(fn, a, b));
-  const mid = args.length >> 1;
-  return call(fn, combineLogical(fn, args.slice(0, mid)), combineLogical(fn, args.slice(mid)));
+  return combineBalanced(args, (a, b) => call(fn, a, b));
 }

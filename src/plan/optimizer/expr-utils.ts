@@ -7,7 +7,7 @@ import { evaluateConstant } from '../../expr/codegen.js';
 import type { BoundExpr } from '../../expr/expr.js';
 import { boundRefs, remapRefs } from '../../expr/expr.js';
 import { getScalar } from '../../expr/registry.js';
-import { allBound, transformBoundDown, transformBoundUp } from '../../expr/tree.js';
+import { allBound, combineBalanced, transformBoundDown, transformBoundUp } from '../../expr/tree.js';
 
 const TRUE: BoundExpr = { kind: 'lit', value: true, type: 'boolean' };
 
@@ -57,15 +57,20 @@ function literalOf(e: BoundExpr): BoundExpr {
 
 /** Splits a condition into its AND-ed parts. */
 export function conjuncts(e: BoundExpr): BoundExpr[] {
-  if (e.kind === 'call' && e.fn === 'and') return e.args.flatMap(conjuncts);
-  if (e.kind === 'lit' && e.value === true) return [];
-  return [e];
+  const out: BoundExpr[] = [];
+  const stack: BoundExpr[] = [e];
+  while (stack.length) {
+    const x = stack.pop()!;
+    if (x.kind === 'call' && x.fn === 'and') for (let i = x.args.length - 1; i >= 0; i--) stack.push(x.args[i]!);
+    else if (!(x.kind === 'lit' && x.value === true)) out.push(x);
+  }
+  return out;
 }
 
-/** ANDs conditions together (true for none). */
+/** ANDs conditions together (true for none), left-deep for a few and balanced for many (see `combineBalanced`). */
 export function andAll(es: readonly BoundExpr[]): BoundExpr {
   if (es.length === 0) return TRUE;
-  return es.reduce((a, b) => ({ kind: 'call', fn: 'and', args: [a, b], type: 'boolean' }));
+  return combineBalanced(es, (a, b) => ({ kind: 'call', fn: 'and', args: [a, b], type: 'boolean' }));
 }
 
 /** Replaces each column ref `#i` with `exprs[i]` (pushing a condition through a projection). */

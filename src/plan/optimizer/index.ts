@@ -4,6 +4,8 @@
  * rule lives in its own file of this folder (see rule.ts for the interface).
  */
 import type { LogicalPlan } from '../logical.js';
+import { collapseProject } from './collapse-project.js';
+import { combineFilters } from './combine-filters.js';
 import { constantFolding } from './constant-folding.js';
 import { eliminateFilter } from './eliminate-filter.js';
 import { eliminateLimit } from './eliminate-limit.js';
@@ -21,6 +23,8 @@ export type { OptimizeOptions, OptimizerContext, OptimizerRule } from './rule.js
 /** The rules, in the order they run (each once). */
 const RULES: readonly OptimizerRule[] = [
   rewriteSubqueries,
+  combineFilters,
+  collapseProject,
   constantFolding,
   eliminateFilter,
   eliminateLimit,

@@ -22,9 +22,10 @@ export function mapNodeExprs(p: LogicalPlan, f: (e: BoundExpr) => BoundExpr): Lo
       orderBy: p.orderBy.map((k) => ({ ...k, expr: f(k.expr) })),
       functions: p.functions.map((fn) => ({ ...fn, args: fn.args.map(f) })),
     };
+    case 'flatMapGroupsInArrow': return { ...p, keys: p.keys.map(f) };
     case 'join': return { ...p, leftKeys: p.leftKeys.map(f), rightKeys: p.rightKeys.map(f), condition: p.condition ? f(p.condition) : null };
     // A subquery node holds unbound expressions; rewrite_subqueries runs before any rule that maps expressions.
-    case 'limit': case 'sample': case 'union': case 'empty': case 'subquery': return p;
+    case 'limit': case 'sample': case 'union': case 'empty': case 'subquery': case 'mapInArrow': return p;
   }
 }
 

@@ -85,6 +85,12 @@ function prune(p: LogicalPlan, required: Set<number>): Pruned {
     case 'union': return pruneUnion(p, required);
     case 'join': return pruneJoin(p, required);
     case 'subquery': throw new OptimizerError('internal error: prune_columns met a Subquery node; rewrite_subqueries runs first');
+    case 'mapInArrow': case 'flatMapGroupsInArrow': {
+      // The user function sees every input column and produces every output column: keep them all.
+      const child = prune(p.input, new Set(p.input.schema.fields.map((_, i) => i)));
+      const plan = withInputs(mapNodeExprs(p, (e) => remap(e, child.map)), [child.plan]);
+      return { plan, map: positions(p.schema.fields.map((_, i) => i)) };
+    }
     case 'filter': case 'sort': case 'limit': case 'sample': case 'repartition': {
       // Output columns are the input's: require what is required plus what the node's own expressions read.
       const child = prune(p.input, refsOf(nodeExprs(p), new Set(required)));
