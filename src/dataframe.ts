@@ -17,6 +17,7 @@ import { runJob, prepare, streamPhysical } from './exec/scheduler.js';
 import * as B from './plan/builder.js';
 import { explainString } from './plan/explain.js';
 import { type LogicalPlan, qualify } from './plan/logical.js';
+import { cubeSets, rollupSets } from './plan/analyzer/grouping-sets.js';
 import { physicalToString } from './plan/physical.js';
 import { type DataType, type Row, Schema, elementType, isList, isNumeric } from './types.js';
 import { MAX_RECORDS_PER_BATCH_KEY, type UdfSchemaInput, parseMaxRecordsPerBatch } from './udf/arrow-results.js';
@@ -176,6 +177,16 @@ export class DataFrame {
   groupBy(...cols: (ColumnOrName | ColumnOrName[])[]): GroupedData {
     return new GroupedData(this, namesOrColumns(cols, 'groupBy()'));
   }
+  /** Multi-level aggregation: groups by every prefix of `cols` (a, b), (a), () — GROUP BY ROLLUP. */
+  rollup(...cols: (ColumnOrName | ColumnOrName[])[]): GroupedData {
+    const keys = namesOrColumns(cols, 'rollup()');
+    return new GroupedData(this, keys, rollupSets(keys.length));
+  }
+  /** Aggregation over every subset of `cols` — GROUP BY CUBE. */
+  cube(...cols: (ColumnOrName | ColumnOrName[])[]): GroupedData {
+    const keys = namesOrColumns(cols, 'cube()');
+    return new GroupedData(this, keys, cubeSets(keys.length));
+  }
   /** Alias of groupBy. */
   groupby(...cols: (ColumnOrName | ColumnOrName[])[]): GroupedData {
     return this.groupBy(...cols);
@@ -187,8 +198,8 @@ export class DataFrame {
   }
 
   /** @internal Builds Aggregate + Project for group expressions and (aggregate) output expressions. */
-  aggregate(groupExprs: readonly Expr[], outExprs: readonly Expr[]): DataFrame {
-    return this.derive(B.aggregate(this.plan, groupExprs, outExprs));
+  aggregate(groupExprs: readonly Expr[], outExprs: readonly Expr[], groupingSets?: readonly (readonly number[])[]): DataFrame {
+    return this.derive(B.aggregate(this.plan, groupExprs, outExprs, groupingSets));
   }
 
   // ------------------------------------------------------------------ ordering, limits, distinct
@@ -266,6 +277,15 @@ export class DataFrame {
   /** Alias of union. */
   unionAll(other: DataFrame): DataFrame {
     return this.union(other);
+  }
+
+  /** Rows in both frames, keeping duplicates (min of the two counts per row; SQL INTERSECT ALL; columns by position). */
+  intersectAll(other: DataFrame): DataFrame {
+    return this.derive(B.intersectExceptAll(this.plan, expectInstance(other, DataFrame, 'intersectAll()', 1, 'a DataFrame').plan, 'intersect'));
+  }
+  /** Rows of this frame not in `other`, keeping duplicates (count here minus count there per row; SQL EXCEPT ALL). */
+  exceptAll(other: DataFrame): DataFrame {
+    return this.derive(B.intersectExceptAll(this.plan, expectInstance(other, DataFrame, 'exceptAll()', 1, 'a DataFrame').plan, 'except'));
   }
 
   /** Union matching columns by name; with `allowMissingColumns`, absent columns are null. */
@@ -630,13 +650,13 @@ export function formatCell(v: unknown, type: DataType): string {
 /** The result of `groupBy(...)`: aggregate with `agg(...)` or shortcuts. */
 export class GroupedData {
   /** @internal */
-  constructor(private readonly df: DataFrame, private readonly keys: readonly Expr[]) {}
+  constructor(private readonly df: DataFrame, private readonly keys: readonly Expr[], private readonly sets?: readonly (readonly number[])[]) {}
 
   /** Aggregates per group; output has the group columns then one column per expression. */
   agg(...exprs: (Column | Column[])[]): DataFrame {
     const flat = exprs.flat();
     if (flat.length === 0) throw new IllegalArgumentError('agg() needs at least one aggregate expression');
-    return this.df.aggregate(this.keys, flat.map((c, i) => expectColumn(c, 'GroupedData.agg()', i + 1).expr));
+    return this.df.aggregate(this.keys, flat.map((c, i) => expectColumn(c, 'GroupedData.agg()', i + 1).expr), this.sets);
   }
   /**
    * Runs `fn` once per group (PySpark's `applyInPandas`): the rows are shuffled by the grouping
@@ -654,12 +674,12 @@ export class GroupedData {
   }
   /** Rows per group, as column `count`. */
   count(): DataFrame {
-    return this.df.aggregate(this.keys, [{ kind: 'alias', expr: { kind: 'agg', fn: 'count', args: [], distinct: false }, name: 'count' }]);
+    return this.df.aggregate(this.keys, [{ kind: 'alias', expr: { kind: 'agg', fn: 'count', args: [], distinct: false }, name: 'count' }], this.sets);
   }
   private each(fn: string, cols: string[]): DataFrame {
     cols.forEach((c, i) => expectName(c, `GroupedData.${fn}()`, i + 1, 'column name'));
     const names = cols.length ? cols : this.df.plan.schema.fields.filter((f) => isNumeric(f.type)).map((f) => f.name);
-    return this.df.aggregate(this.keys, names.map((n) => ({ kind: 'agg', fn, args: [{ kind: 'col', name: n }], distinct: false })));
+    return this.df.aggregate(this.keys, names.map((n) => ({ kind: 'agg', fn, args: [{ kind: 'col', name: n }], distinct: false })), this.sets);
   }
   /** Sum of each (numeric) column. */
   sum(...cols: string[]): DataFrame { return this.each('sum', cols); }

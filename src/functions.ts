@@ -60,6 +60,70 @@ export function corr(x: C, y: C): Column { return agg('corr', [c(x, 'corr', 1), 
 export function covar_samp(x: C, y: C): Column { return agg('covar_samp', [c(x, 'covar_samp', 1), c(y, 'covar_samp', 2)]); }
 /** Population covariance. */
 export function covar_pop(x: C, y: C): Column { return agg('covar_pop', [c(x, 'covar_pop', 1), c(y, 'covar_pop', 2)]); }
+/** True when every non-null value is true. */
+export function bool_and(x: C): Column { return agg('bool_and', [c(x, 'bool_and', 1)]); }
+/** True when every non-null value is true (alias of bool_and). */
+export function every(x: C): Column { return agg('bool_and', [c(x, 'every', 1)]); }
+/** True when any non-null value is true. */
+export function bool_or(x: C): Column { return agg('bool_or', [c(x, 'bool_or', 1)]); }
+/** True when any non-null value is true (alias of bool_or). */
+export function some(x: C): Column { return agg('bool_or', [c(x, 'some', 1)]); }
+/** Number of rows where the condition is true. */
+export function count_if(x: C): Column { return agg('count_if', [c(x, 'count_if', 1)]); }
+/** `x` at the row with the largest `ord`. */
+export function max_by(x: C, ord: C): Column { return agg('max_by', [c(x, 'max_by', 1), c(ord, 'max_by', 2)]); }
+/** `x` at the row with the smallest `ord`. */
+export function min_by(x: C, ord: C): Column { return agg('min_by', [c(x, 'min_by', 1), c(ord, 'min_by', 2)]); }
+/** Most frequent non-null value (ties: the smallest). */
+export function mode(x: C): Column { return agg('mode', [c(x, 'mode', 1)]); }
+/** Population skewness. */
+export function skewness(x: C): Column { return agg('skewness', [c(x, 'skewness', 1)]); }
+/** Population excess kurtosis. */
+export function kurtosis(x: C): Column { return agg('kurtosis', [c(x, 'kurtosis', 1)]); }
+function regr(name: string, y: C, x: C): Column { return agg(name, [c(y, name, 1), c(x, name, 2)]); }
+/** Number of rows where both `y` and `x` are non-null. */
+export function regr_count(y: C, x: C): Column { return regr('regr_count', y, x); }
+/** Mean of `x` over rows where both are non-null. */
+export function regr_avgx(y: C, x: C): Column { return regr('regr_avgx', y, x); }
+/** Mean of `y` over rows where both are non-null. */
+export function regr_avgy(y: C, x: C): Column { return regr('regr_avgy', y, x); }
+/** Slope of the least-squares line of `y` on `x`. */
+export function regr_slope(y: C, x: C): Column { return regr('regr_slope', y, x); }
+/** Intercept of the least-squares line of `y` on `x`. */
+export function regr_intercept(y: C, x: C): Column { return regr('regr_intercept', y, x); }
+/** Coefficient of determination of the least-squares line. */
+export function regr_r2(y: C, x: C): Column { return regr('regr_r2', y, x); }
+/** Sum of squares of `x` deviations. */
+export function regr_sxx(y: C, x: C): Column { return regr('regr_sxx', y, x); }
+/** Sum of squares of `y` deviations. */
+export function regr_syy(y: C, x: C): Column { return regr('regr_syy', y, x); }
+/** Sum of products of `x` and `y` deviations. */
+export function regr_sxy(y: C, x: C): Column { return regr('regr_sxy', y, x); }
+/** A percentage argument: a number, or an array of numbers (an array<double> literal). */
+function pct(p: number | readonly number[] | Column, fn: string): Expr {
+  if (Array.isArray(p)) return call('array', ...p.map((q, i) => v(q as number, fn, i + 2))).expr;
+  return v(p as ColumnOrValue, fn, 2);
+}
+/** Exact percentile(s) of a numeric column, interpolated (Spark's `percentile`); `percentage` a number in [0, 1] or an array of them. */
+export function percentile(x: C, percentage: number | readonly number[] | Column): Column {
+  return agg('percentile', [c(x, 'percentile', 1), pct(percentage, 'percentile')]);
+}
+/** Percentile(s) as values of the column (Spark's `percentile_approx`; computed exactly, so within any `accuracy`). */
+export function percentile_approx(x: C, percentage: number | readonly number[] | Column, accuracy = 10000): Column {
+  return agg('percentile_approx', [c(x, 'percentile_approx', 1), pct(percentage, 'percentile_approx'), v(expectInteger(accuracy, 'F.percentile_approx()', 3, 1), 'percentile_approx', 3)]);
+}
+/** Alias of percentile_approx. */
+export const approx_percentile = percentile_approx;
+/** Approximate distinct count (HyperLogLog++); `rsd` is the maximum relative standard deviation (default 0.05). */
+export function approx_count_distinct(x: C, rsd?: number): Column {
+  return agg('approx_count_distinct', rsd === undefined ? [c(x, 'approx_count_distinct', 1)] : [c(x, 'approx_count_distinct', 1), v(rsd, 'approx_count_distinct', 2)]);
+}
+/** Deprecated alias of approx_count_distinct. */
+export const approxCountDistinct = approx_count_distinct;
+/** 1 when `x` is aggregated away in the current grouping set of a rollup / cube, else 0. */
+export function grouping(x: C): Column { return call('grouping', c(x, 'grouping', 1)); }
+/** Bit vector of the grouping set over `cols` (default: every grouping column), first column most significant. */
+export function grouping_id(...cols: C[]): Column { return call('grouping_id', ...cs(cols, 'grouping_id', 1)); }
 /** The non-null values of each group as an array. */
 export function collect_list(x: C): Column { return agg('collect_list', [c(x, 'collect_list', 1)]); }
 /** The distinct non-null values of each group as an array. */

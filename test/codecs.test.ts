@@ -88,6 +88,7 @@ describe('built-in codecs', () => {
       one.read.option('header', 'true').csv(csvPath).filter(col('a').gt(1)),
       await one.read.parquet(path.join(dir, 'pq')),
       mem.orderBy(col('v').desc()).limit(3),
+      mem.rollup('k').agg(F.sum('v').alias('s'), F.grouping('k').alias('g')),
       mem.mapInArrow(async function* same(batches) { yield* batches; }, 'k string, v long').groupBy('k').applyInArrow(function same(t) { return t; }, 'k string, v long', { withKey: false, maxGroupBytes: 1 << 20 }),
     ];
     const covered = new Set<string>();

@@ -574,3 +574,22 @@ describe('TPC-H queries', () => {
   });
 });
 
+describe('issue 16 gaps: ORDER BY ALL, NULL IN, duplicate output names', () => {
+  it('ORDER BY ALL sorts by every output column in one direction (a column named `all` wins)', async () => {
+    await same('SELECT dept, salary, id FROM emp ORDER BY ALL', 'SELECT dept, salary, id FROM emp ORDER BY ALL NULLS FIRST', true);
+    await same('SELECT dept, salary FROM emp ORDER BY ALL DESC NULLS LAST LIMIT 4', undefined, true);
+    expect((await rows('SELECT id AS `all`, -id AS x FROM emp ORDER BY all DESC LIMIT 2')).map((r) => r['all'])).toEqual((await rows('SELECT id FROM emp ORDER BY id DESC LIMIT 2')).map((r) => r['id']));
+  });
+
+  it('a NULL literal takes the IN list\'s type', async () => {
+    expect(await rows('SELECT NULL IN (NULL, 1) a, 1 IN (NULL, 1) b, 2 IN (NULL, 1) c, NULL IN (1, 2) d')).toEqual([{ a: null, b: true, c: null, d: null }]);
+  });
+
+  it('duplicate output names: toArrow keeps both columns, collect rows keep the last', async () => {
+    const df = spark.sql('SELECT id AS c, name AS c FROM emp WHERE id = 1');
+    const t = await df.toArrow();
+    expect(t.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual(['c:Int32', 'c:Utf8']);
+    expect(t.getChildAt(0)!.get(0)).toBe(1);
+    expect(await df.collect()).toEqual([{ c: (await rows('SELECT name FROM emp WHERE id = 1'))[0]!['name'] }]);
+  });
+});

@@ -114,7 +114,11 @@ export function batchToArrow(batch: Batch): A.RecordBatch {
   const schema = new A.Schema(fields);
   const children = batch.columns.map((c) => columnToArrowData(c));
   const data = A.makeData({ type: new A.Struct(fields), length: batch.numRows, nullCount: 0, children });
-  return new A.RecordBatch(schema, data);
+  const rb = new A.RecordBatch(schema, data);
+  // Arrow JS rebuilds the schema with Schema.assign, which merges fields of the same name; Spark
+  // allows duplicate output names (SELECT a AS c, b AS c) and Arrow does too, so keep ours.
+  if (new Set(schema.names).size < fields.length) (rb as { schema: A.Schema }).schema = schema;
+  return rb;
 }
 
 /** Converts Kindling batches (one schema) to an Arrow Table. */

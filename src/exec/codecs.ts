@@ -9,6 +9,7 @@ import { registerSourceCodec } from '../io/source-codec.js';
 import { rangeSourceCodec } from '../io/source.js';
 import { aggregateCodec } from './aggregate.js';
 import { coalesceCodec, emptyCodec, filterCodec, limitCodec, projectCodec, sampleCodec, scanCodec, unionCodec } from './basic.js';
+import { expandCodec } from './expand.js';
 import { joinCodec } from './join.js';
 import { morselSourceCodec } from './morsels.js';
 import { registerOpCodec } from './op-codec.js';
@@ -31,6 +32,7 @@ export const registerBuiltinCodecs: () => void = once(() => {
   registerOpCodec(aggregateCodec);
   registerOpCodec(joinCodec);
   registerOpCodec(windowCodec);
+  registerOpCodec(expandCodec);
   registerOpCodec(mapInArrowCodec);
   registerOpCodec(flatMapGroupsCodec);
   registerSourceCodec(csvSourceCodec);

@@ -14,21 +14,22 @@ import { type Accumulator, type AggregateFunctionDef, type FunctionRegistry, typ
 import { KeyTable } from '../data/key-table.js';
 import { COUNT_OVER_FRAMES, firstLastOverFrames, minMaxOverFrames, sumAvgOverFrames } from './window/frame-aggregates.js';
 
-function grownF64(a: Float64Array, n: number, fill = 0): Float64Array {
+export function grownF64(a: Float64Array, n: number, fill = 0): Float64Array {
   if (a.length >= n) return a;
   const b = new Float64Array(Math.max(n, a.length * 2));
   b.set(a);
   if (fill !== 0) b.fill(fill, a.length);
   return b;
 }
-function grownU8(a: Uint8Array, n: number): Uint8Array {
+export function grownU8(a: Uint8Array, n: number): Uint8Array {
   if (a.length >= n) return a;
   const b = new Uint8Array(Math.max(n, a.length * 2));
   b.set(a);
   return b;
 }
 
-function outColumn(type: DataType, n: number, vals: Float64Array, has: Uint8Array | null): ColumnData {
+/** A column of `type` from per-group numbers; groups with `has[g] == 0` are null. */
+export function outColumn(type: DataType, n: number, vals: Float64Array, has: Uint8Array | null): ColumnData {
   const values = allocValues(type, n);
   let validity: Uint8Array | null = null;
   if (has) {
@@ -471,7 +472,7 @@ class CollectAcc implements Accumulator {
  * arrays); finish groups the values by a counting sort on the group id and selects the middle
  * ranks of each group's segment in place (quickselect). Single-phase only (see its definition).
  */
-class PercentileAcc implements Accumulator {
+export class PercentileAcc implements Accumulator {
   private groupOf = new Int32Array(1024);
   private vals = new Float64Array(1024);
   private len = 0;
@@ -504,7 +505,7 @@ class PercentileAcc implements Accumulator {
     this.len = len;
   }
   /** Values grouped contiguously: group g's values are `values[offsets[g] .. offsets[g + 1])`. */
-  private grouped(n: number): { offsets: Int32Array; values: Float64Array } {
+  protected grouped(n: number): { offsets: Int32Array; values: Float64Array } {
     const offsets = new Int32Array(n + 1);
     const gs = this.groupOf;
     const len = this.len;
@@ -603,7 +604,7 @@ function swap(a: Float64Array, i: number, j: number): void {
 }
 
 /** corr / covar_samp / covar_pop: co-moments merged pairwise (two-phase). */
-class CoMomentsAcc implements Accumulator {
+export class CoMomentsAcc implements Accumulator {
   n: Float64Array = new Float64Array(16);
   mx: Float64Array = new Float64Array(16);
   my: Float64Array = new Float64Array(16);

@@ -302,6 +302,7 @@ export function evaluateConstant(e: BoundExpr): unknown {
   if (col.type === 'utf8') return col.strings()[0];
   if (col.type === 'boolean') return col.values![0] === 1;
   if (isDecimal(col.type)) return formatDecimal(col.bigints()[0]!, decimalParams(col.type).scale);
+  if (isList(col.type)) return col.lists()[0];
   return col.values![0];
 }
 

@@ -97,6 +97,8 @@ export interface AggregateFunctionDef {
   resolve(argTypes: readonly DataType[], display: string): { type: DataType; argTypes: readonly DataType[] };
   /** Types of the partial state columns; undefined when the function cannot be split in two phases. */
   stateTypes(argTypes: readonly DataType[], type: DataType): DataType[] | undefined;
+  /** Checks and folds constant arguments after the type rule's casts (percentile's percentage), in groupBy and over windows. */
+  bindArgs?(args: readonly BoundExpr[], constant: ConstantArg, display: string): BoundExpr[];
   /** A fresh accumulator. */
   create(argTypes: readonly DataType[], type: DataType, distinct: boolean): Accumulator;
   /** How the aggregate behaves over a window (`sum(x) OVER (...)`); without it, as any aggregate: through its accumulator. */

@@ -163,6 +163,27 @@ export function distinct(input: LogicalPlan): LogicalPlan {
   return toDF(aggregate(input, fields.map((_, i) => positional(i)), []), fields.map((f) => f.name), false);
 }
 
+/**
+ * INTERSECT ALL / EXCEPT ALL (bag semantics, nulls equal): both sides tagged and unioned; per
+ * distinct row, the left copies are numbered (row_number over the row's columns, left first) and
+ * the right copies counted, and left copy k is kept when k <= the right count (INTERSECT ALL:
+ * min(left, right) copies) or k > it (EXCEPT ALL: left - right copies).
+ */
+export function intersectExceptAll(left: LogicalPlan, right: LogicalPlan, op: 'intersect' | 'except'): LogicalPlan {
+  const names = left.schema.names;
+  const n = names.length;
+  const cols = names.map((c, i) => positional(i, c));
+  const tag = (df: LogicalPlan, side: number) => project(df, [...df.schema.names.map((c, i) => positional(i, c)), { kind: 'lit', value: side, type: 'int32' }], [...names, '__side']);
+  const all = union(tag(left, 0), tag(right, 1));
+  const side = positional(n, '__side');
+  const rowNumber: Expr = { kind: 'window', fn: 'row_number', args: [], distinct: false, spec: { partitionBy: cols, orderBy: [{ kind: 'sort', expr: side, ascending: true, nullsFirst: true }], frame: null } };
+  const rightCount: Expr = { kind: 'window', fn: 'sum', args: [side], distinct: false, spec: { partitionBy: cols, orderBy: [], frame: null } };
+  const numbered = project(all, [...cols, side, rowNumber, rightCount], [...names, '__side', '__rn', '__rc']);
+  const keep: Expr = { kind: 'call', fn: op === 'intersect' ? 'lte' : 'gt', args: [positional(n + 1, '__rn'), positional(n + 2, '__rc')] };
+  const cond: Expr = { kind: 'call', fn: 'and', args: [{ kind: 'call', fn: 'eq', args: [side, { kind: 'lit', value: 0, type: 'int32' }] }, keep] };
+  return project(filter(numbered, cond), cols, names);
+}
+
 /** The first row for each distinct value of the columns `subset` (all columns when empty), in the input's column order. */
 export function dropDuplicates(input: LogicalPlan, subset: readonly string[]): LogicalPlan {
   if (subset.length === 0) return distinct(input);

@@ -95,6 +95,12 @@ export interface RepartitionNode {
   readonly keys: readonly BoundExpr[];
   readonly schema: Schema;
 }
+/**
+ * Spark's Expand (grouping sets): each input row is emitted once per projection (one per grouping
+ * set: the input's columns, the group keys with the keys outside the set null, the grouping id);
+ * an ordinary aggregate over the output then computes every grouping set at once.
+ */
+export interface ExpandNode { readonly kind: 'expand'; readonly input: LogicalPlan; readonly projections: readonly (readonly BoundExpr[])[]; readonly schema: Schema }
 /** An empty relation (a filter folded to false, limit 0). */
 export interface EmptyNode { readonly kind: 'empty'; readonly schema: Schema }
 
@@ -171,7 +177,7 @@ export interface FlatMapGroupsInArrowNode {
 }
 
 /** Any logical operator. */
-export type LogicalPlan = ScanNode | ProjectNode | FilterNode | AggregateNode | SortNode | LimitNode | JoinNode | UnionNode | SampleNode | WindowNode | RepartitionNode | EmptyNode | SubqueryNode | MapInArrowNode | FlatMapGroupsInArrowNode;
+export type LogicalPlan = ScanNode | ProjectNode | FilterNode | AggregateNode | SortNode | LimitNode | JoinNode | UnionNode | SampleNode | WindowNode | RepartitionNode | EmptyNode | SubqueryNode | MapInArrowNode | FlatMapGroupsInArrowNode | ExpandNode;
 
 /** The inputs of a node. */
 export function children(p: LogicalPlan): LogicalPlan[] {
@@ -259,6 +265,7 @@ function describeNode(p: LogicalPlan): string {
       return `Window [${p.functions.map(windowFnToString).join(', ')}] partitionBy=[${p.partitionBy.map(boundToString).join(', ')}] orderBy=[${keys.join(', ')}]`;
     }
     case 'empty': return `Empty [${cols(p.schema)}]`;
+    case 'expand': return `Expand [${p.projections.map((ps) => `[${ps.map(boundToString).join(', ')}]`).join(', ')}] [${cols(p.schema)}]`;
     case 'subquery': {
       const parts = [
         p.correlation.length ? `correlation=[${p.correlation.map(positionalToString).join(' AND ')}]` : '',

@@ -8,6 +8,7 @@ import { type BoundExpr, boundRefs, remapRefs } from '../expr/expr.js';
 import { aggStateTypes, HashAggregateOp } from '../exec/aggregate.js';
 import { CoalesceOp, EmptyOp, FilterOp, LimitOp, ProjectOp, SampleOp, ScanOp, UnionOp } from '../exec/basic.js';
 import { ExchangeOp } from '../exec/exchange.js';
+import { ExpandOp } from '../exec/expand.js';
 import { HashJoinOp } from '../exec/join.js';
 import type { PhysicalOp } from '../exec/operator.js';
 import { SortOp } from '../exec/sort.js';
@@ -64,6 +65,8 @@ export function planPhysical(p: LogicalPlan, cfg: PlannerConfig): PhysicalOp {
       return new ScanOp(p.source, p.columns, p.filters, p.limit, p.schema);
     case 'empty':
       return new EmptyOp(p.schema);
+    case 'expand':
+      return new ExpandOp(planPhysical(p.input, cfg), p.projections, p.schema);
     case 'project': {
       const j = p.input;
       if (j.kind === 'join' && j.joinType !== 'left_semi' && j.joinType !== 'left_anti') {

@@ -37,7 +37,7 @@ export function defaultFrame(ordered: boolean): WindowFrame {
   return ordered ? { type: 'range', start: 'unboundedPreceding', end: 0 } : { type: 'rows', start: 'unboundedPreceding', end: 'unboundedFollowing' };
 }
 
-function constantOf(e: BoundExpr, what: string, display: string): unknown {
+export function constantOf(e: BoundExpr, what: string, display: string): unknown {
   if (boundRefs(e).size > 0) throw new AnalysisError(`${what} of ${display} must be a constant, not a column expression`);
   try {
     return evaluateConstant(e);
@@ -111,7 +111,8 @@ export function bindWindowCall(e: WindowExpr, schema: Schema): BoundWindowCall {
   const raw = bindArgs();
   const sig = def.resolve(raw.map((a) => a.type), display);
   const cast = raw.map((a, i) => castTo(a, sig.argTypes[i] ?? a.type));
-  const args = def.window?.bindArgs ? def.window.bindArgs(cast, constant, display) : cast;
+  const bind = def.window?.bindArgs ?? def.bindArgs;
+  const args = bind ? bind(cast, constant, display) : cast;
   checkFrame(frame, orderBy, display);
   return { partitionBy, orderBy, fn: { fn: def.name, args, distinct: e.distinct, frame, type: sig.type }, name: display, nullable: def.window?.nullable ?? true };
 }

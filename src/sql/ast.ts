@@ -129,6 +129,10 @@ export interface SqlSelect {
   readonly from: readonly SqlFrom[];
   readonly where: SqlExpr | null;
   readonly groupBy: readonly SqlExpr[] | null;
+  /** ROLLUP / CUBE / GROUPING SETS: each set as indexes into `groupBy` (absent for a plain GROUP BY). */
+  readonly groupingSets?: readonly (readonly number[])[];
+  /** `GROUP BY ALL`: group by every select item without an aggregate (groupBy is then empty). */
+  readonly groupByAll?: boolean;
   readonly having: SqlExpr | null;
   readonly windows: readonly SqlNamedWindow[];
   readonly pos: Pos;
@@ -168,6 +172,8 @@ export interface SqlQuery {
   readonly ctes: readonly SqlCte[];
   readonly body: SqlQueryBody;
   readonly orderBy: readonly SqlOrderItem[];
+  /** `ORDER BY ALL [ASC|DESC] [NULLS FIRST|LAST]` (Spark 4): every output column, left to right (orderBy then holds only this item's direction, over the identifier `all`). */
+  readonly orderByAll?: boolean;
   readonly limit: SqlExpr | null;
   readonly offset: SqlExpr | null;
   readonly pos: Pos;

@@ -17,6 +17,7 @@ import type {
   Pos, SqlCte, SqlExpr, SqlFrame, SqlFrameBound, SqlFrom, SqlNamedWindow, SqlOrderItem, SqlQuery, SqlQueryBody,
   SqlSelect, SqlSelectItem, SqlStatement, SqlWindowSpec,
 } from './ast.js';
+import { cubeSets, rollupSets } from '../plan/analyzer/grouping-sets.js';
 import { parseErrorAt } from './errors.js';
 import { type Token, tokenize } from './lexer.js';
 
@@ -446,7 +447,15 @@ export class Parser {
     for (const kw of ['SORT', 'CLUSTER', 'DISTRIBUTE']) {
       if (this.isKw(kw) && this.isKw('BY', 1)) this.unsupported(this.peek().pos, `${kw} BY`, kw === 'SORT' ? 'use ORDER BY' : 'Kindling partitions by itself; use ORDER BY for ordering');
     }
-    if (this.acceptKws('ORDER', 'BY')) orderBy = this.orderItems();
+    let orderByAll = false;
+    if (this.acceptKws('ORDER', 'BY')) {
+      orderByAll = this.isKw('ALL') && !this.isOp('(', 1) && !this.isOp('.', 1) && !this.isOp(',', 1);
+      if (orderByAll) {
+        // `all` stands as an identifier: the planner sorts by every output column unless one is named `all`.
+        const pos = this.next().pos;
+        orderBy = [{ expr: { kind: 'ident', parts: ['all'], pos, partPos: [pos] }, ...this.sortDirection(), pos }];
+      } else orderBy = this.orderItems();
+    }
     let limit: SqlExpr | null = null;
     let offset: SqlExpr | null = null;
     if (this.acceptKw('LIMIT')) {
@@ -458,7 +467,49 @@ export class Parser {
       if (limit === null && this.acceptKw('LIMIT')) limit = this.parseExpr();
     }
     if (this.isKw('FETCH')) this.unsupported(this.peek().pos, 'FETCH FIRST', 'use LIMIT');
-    return { kind: 'query', ctes, body, orderBy, limit, offset, pos: start };
+    return { kind: 'query', ctes, body, orderBy, ...(orderByAll ? { orderByAll } : {}), limit, offset, pos: start };
+  }
+
+  /**
+   * GROUP BY items into `exprs`: plain expressions, ROLLUP(...), CUBE(...) and GROUPING SETS
+   * ((...), ...). Returns the grouping sets (indexes into `exprs`; the cross product of the
+   * items, as Spark combines them), or null when every item is a plain expression.
+   */
+  private groupByItems(exprs: SqlExpr[]): number[][] | null {
+    let sets: number[][] = [[]];
+    let grouped = false;
+    const add = (e: SqlExpr): number => exprs.push(e) - 1;
+    const list = (): number[] => {
+      const out: number[] = [];
+      this.expectOp('(');
+      if (!this.isOp(')')) do out.push(add(this.parseExpr())); while (this.acceptOp(','));
+      this.expectOp(')');
+      return out;
+    };
+    do {
+      let factor: number[][];
+      if ((this.isKw('ROLLUP') || this.isKw('CUBE')) && this.isOp('(', 1)) {
+        const cube = this.next().upper === 'CUBE';
+        const keys = list();
+        factor = (cube ? cubeSets(keys.length) : rollupSets(keys.length)).map((s) => s.map((j) => keys[j]!));
+        grouped = true;
+      } else if (this.isKw('GROUPING') && this.isKw('SETS', 1)) {
+        this.next();
+        this.next();
+        this.expectOp('(');
+        factor = [];
+        do {
+          if (this.isOp('(')) factor.push(list());
+          else factor.push([add(this.parseExpr())]);
+        } while (this.acceptOp(','));
+        this.expectOp(')');
+        grouped = true;
+      } else {
+        factor = [[add(this.parseExpr())]];
+      }
+      sets = sets.flatMap((s) => factor.map((f) => [...s, ...f]));
+    } while (this.acceptOp(','));
+    return grouped ? sets : null;
   }
 
   private orderItems(): SqlOrderItem[] {
@@ -466,18 +517,23 @@ export class Parser {
     do {
       const pos = this.peek().pos;
       const expr = this.parseExpr();
-      let ascending = true;
-      if (this.acceptKw('DESC')) ascending = false;
-      else this.acceptKw('ASC');
-      let nullsFirst: boolean | null = null;
-      if (this.acceptKw('NULLS')) {
-        if (this.acceptKw('FIRST')) nullsFirst = true;
-        else if (this.acceptKw('LAST')) nullsFirst = false;
-        else this.fail();
-      }
-      items.push({ expr, ascending, nullsFirst, pos });
+      items.push({ expr, ...this.sortDirection(), pos });
     } while (this.acceptOp(','));
     return items;
+  }
+
+  /** `[ASC | DESC] [NULLS FIRST | LAST]` after an ORDER BY item. */
+  private sortDirection(): { ascending: boolean; nullsFirst: boolean | null } {
+    let ascending = true;
+    if (this.acceptKw('DESC')) ascending = false;
+    else this.acceptKw('ASC');
+    let nullsFirst: boolean | null = null;
+    if (this.acceptKw('NULLS')) {
+      if (this.acceptKw('FIRST')) nullsFirst = true;
+      else if (this.acceptKw('LAST')) nullsFirst = false;
+      else this.fail();
+    }
+    return { ascending, nullsFirst };
   }
 
   /** UNION / EXCEPT (left-associative) over INTERSECT terms. */
@@ -506,9 +562,8 @@ export class Parser {
     }
   }
 
-  private setQuantifier(opToken: Token, op: string): boolean {
+  private setQuantifier(_opToken: Token, _op: string): boolean {
     if (this.isKw('ALL')) {
-      if (op !== 'union') this.unsupported(opToken.pos, `${op.toUpperCase()} ALL`, `use ${op.toUpperCase()} (DISTINCT)`);
       this.next();
       return true;
     }
@@ -575,19 +630,18 @@ export class Parser {
     let where: SqlExpr | null = null;
     if (this.acceptKw('WHERE')) where = this.parseExpr();
     let groupBy: SqlExpr[] | null = null;
+    let groupingSets: number[][] | undefined;
+    let groupByAll = false;
     if (this.acceptKws('GROUP', 'BY')) {
       groupBy = [];
       if (this.isKw('ALL') && !this.isOp('(', 1)) {
-        this.unsupported(this.peek().pos, 'GROUP BY ALL', 'list the grouping expressions');
+        this.next();
+        groupByAll = true;
+      } else {
+        const g = this.groupByItems(groupBy);
+        groupingSets = g ?? undefined;
       }
-      do {
-        const t = this.peek();
-        if ((this.isKw('ROLLUP') || this.isKw('CUBE')) && this.isOp('(', 1)) this.unsupported(t.pos, `GROUP BY ${t.upper}`, 'group by the columns and union the partial aggregates yourself');
-        if (this.isKw('GROUPING') && this.isKw('SETS', 1)) this.unsupported(t.pos, 'GROUPING SETS');
-        groupBy.push(this.parseExpr());
-      } while (this.acceptOp(','));
-      if (this.isKw('WITH') && (this.isKw('ROLLUP', 1) || this.isKw('CUBE', 1))) this.unsupported(this.peek().pos, `WITH ${this.peek(1).upper}`);
-      if (this.isKw('GROUPING') && this.isKw('SETS', 1)) this.unsupported(this.peek().pos, 'GROUPING SETS');
+      if (this.isKw('WITH') && (this.isKw('ROLLUP', 1) || this.isKw('CUBE', 1))) this.unsupported(this.peek().pos, `WITH ${this.peek(1).upper}`, `write GROUP BY ${this.peek(1).upper}(...)`);
     }
     let having: SqlExpr | null = null;
     if (this.acceptKw('HAVING')) having = this.parseExpr();
@@ -601,7 +655,7 @@ export class Parser {
       } while (this.acceptOp(','));
     }
     if (this.isKw('QUALIFY')) this.unsupported(this.peek().pos, 'QUALIFY', 'filter the window results in an outer query');
-    return { kind: 'select', distinct, items, from, where, groupBy, having, windows, pos: start };
+    return { kind: 'select', distinct, items, from, where, groupBy, ...(groupingSets ? { groupingSets } : {}), ...(groupByAll ? { groupByAll } : {}), having, windows, pos: start };
   }
 
   /** One SELECT list item: `*`, `t.*`, or `expr [[AS] alias]`. */
@@ -1232,8 +1286,27 @@ export class Parser {
       return this.callSuffix(nameTok, name, args, distinct, star, true);
     }
     this.expectOp(')');
-    if (this.isKw('WITHIN') && this.isKw('GROUP', 1)) this.unsupported(this.peek().pos, 'WITHIN GROUP');
+    if (this.isKw('WITHIN') && this.isKw('GROUP', 1)) return this.callSuffix(nameTok, name, this.withinGroup(name, args, nameTok.pos), distinct, star, false);
     return this.callSuffix(nameTok, name, args, distinct, star, false);
+  }
+
+  /**
+   * `percentile_cont(p) WITHIN GROUP (ORDER BY x [ASC|DESC])` (and percentile_disc): becomes the
+   * call's arguments (x, p, desc).
+   */
+  private withinGroup(name: string, args: SqlExpr[], pos: Pos): SqlExpr[] {
+    const at = this.next().pos;
+    this.next();
+    if (name !== 'percentile_cont' && name !== 'percentile_disc') this.unsupported(at, `WITHIN GROUP on ${name}`, 'it is available for percentile_cont and percentile_disc');
+    if (args.length !== 1) this.error(pos, `${name} takes one percentage before WITHIN GROUP, e.g. ${name}(0.5) WITHIN GROUP (ORDER BY x)`);
+    this.expectOp('(');
+    this.expectKw('ORDER');
+    this.expectKw('BY');
+    const items = this.orderItems();
+    if (items.length !== 1) this.error(items[1]!.pos, `WITHIN GROUP of ${name} takes exactly one ORDER BY expression`);
+    this.expectOp(')');
+    const item = items[0]!;
+    return [item.expr, args[0]!, { kind: 'literal', value: !item.ascending, type: 'boolean', pos: item.pos, text: item.ascending ? 'false' : 'true' }];
   }
 
   private callSuffix(nameTok: Token, name: string, args: SqlExpr[], distinct: boolean, star: boolean, ignoreNullsIn: boolean): SqlExpr {

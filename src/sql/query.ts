@@ -35,6 +35,7 @@ export abstract class QueryLowering extends SelectLowering {
   planQuery(q: SqlQuery, envIn: Env, outer: Frame | null): LogicalPlan {
     const env = this.withCtes(q, envIn);
     let df: LogicalPlan;
+    if (q.orderByAll) return this.applyLimit(this.orderByAll(q, env, outer), q);
     if (q.body.kind === 'select') {
       const frame = this.fromWhere(q.body, env, outer, null);
       df = this.finishSelect(q.body, q.orderBy, frame, env);
@@ -43,6 +44,19 @@ export abstract class QueryLowering extends SelectLowering {
       if (q.orderBy.length) df = this.orderOutput(df, q.orderBy, env);
     }
     return this.applyLimit(df, q);
+  }
+
+  /**
+   * ORDER BY ALL: the query sorted by every output column, left to right, in the one direction
+   * given; a column named `all` in the output takes precedence (it is then an ordinary ORDER BY).
+   */
+  private orderByAll(q: SqlQuery, env: Env, outer: Frame | null): LogicalPlan {
+    const item = q.orderBy[0]!;
+    const plain = this.planQuery({ ...q, orderBy: [], orderByAll: false, limit: null, offset: null }, env, outer);
+    if (plain.schema.names.some((n) => n.toLowerCase() === 'all')) return this.planQuery({ ...q, orderByAll: false, limit: null, offset: null }, env, outer);
+    const nullsFirst = item.nullsFirst ?? item.ascending;
+    const keys: Expr[] = plain.schema.names.map((n, i) => ({ kind: 'sort', expr: ref(i, n), ascending: item.ascending, nullsFirst }));
+    return this.at(item.pos, () => B.orderBy(plain, keys));
   }
 
   protected withCtes(q: SqlQuery, envIn: Env): Env {
@@ -93,6 +107,7 @@ export abstract class QueryLowering extends SelectLowering {
           const u = this.at(b.pos, () => B.union(left, right));
           return b.all ? u : B.distinct(u);
         }
+        if (b.all) return this.at(b.pos, () => B.intersectExceptAll(left, right, b.op as 'intersect' | 'except'));
         return this.at(b.pos, () => this.intersectExcept(left, right, b.op as 'intersect' | 'except'));
       }
     }

@@ -115,6 +115,11 @@ export abstract class SelectLowering extends SubqueryLowering {
     for (const it of items) if (!aliases.has(it.name.toLowerCase())) aliases.set(it.name.toLowerCase(), it.expr);
     // 2. GROUP BY: ordinals, input expressions, else select aliases
     const groups: Expr[] = [];
+    const groupSlot: number[] = [];
+    if (sel.groupByAll) {
+      // Spark 3.4+: group by every select item that holds no aggregate (window and subquery items too are left out).
+      for (const it of items) if (!containsKind(it.expr, 'agg') && !it.post && !groups.some((x) => json(x) === json(it.expr))) groups.push(it.expr);
+    }
     for (const g of sel.groupBy ?? []) {
       const k = this.ordinal(g, items.length, 'GROUP BY');
       let e: Expr;
@@ -127,8 +132,10 @@ export abstract class SelectLowering extends SubqueryLowering {
         if (containsKind(e, 'agg')) this.err(g.pos, `aggregate functions are not allowed in GROUP BY (${exprName(e)})`);
         if (containsKind(e, 'window')) this.err(g.pos, 'window functions are not allowed in GROUP BY');
       }
-      if (!groups.some((x) => json(x) === json(e))) groups.push(e);
+      const at = groups.findIndex((x) => json(x) === json(e));
+      groupSlot.push(at >= 0 ? at : groups.push(e) - 1);
     }
+    const groupingSets = sel.groupingSets?.map((set) => [...new Set(set.map((i) => groupSlot[i]!))]);
     // 3. HAVING and ORDER BY over the input (aliases usable)
     let having: Expr | null = null;
     if (sel.having) {
@@ -191,7 +198,7 @@ export abstract class SelectLowering extends SubqueryLowering {
         xNames.push(name);
       }
     }
-    const aggDf = this.at(sel.pos, () => B.aggregate(frame.plan!, G, X));
+    const aggDf = this.at(sel.pos, () => B.aggregate(frame.plan!, G, X, groupingSets));
     const post = Frame.of(aggDf, null, []);
     // 6. deferred subqueries joined onto the aggregate's output
     const subRefs = deferred.map((d) => d.resolve(post));

@@ -261,8 +261,10 @@ const DEFS: ScalarFunctionDef[] = [
     name: 'in', arity: [2, Infinity], nulls: 'custom',
     doc: 'a IN (b, c, ...): null if a is null, or if no match and the list holds a null',
     resolve(argTypes, display) {
-      let t: DataType | undefined = argTypes[0]!;
-      for (const x of argTypes.slice(1)) {
+      // Null literals (the tested value or list items) take the others' type: NULL IN (NULL, 1) is int.
+      const typed = argTypes.filter((x) => x !== 'null');
+      let t: DataType | undefined = typed[0] ?? 'boolean';
+      for (const x of typed.slice(1)) {
         t = t && comparisonType(t, x);
         if (t === 'boolean' && argTypes[0] !== 'boolean' && argTypes[0] !== 'null') t = commonType(argTypes[0]!, x) ?? t;
       }

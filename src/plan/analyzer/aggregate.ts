@@ -11,21 +11,26 @@ import { checkArity, getAggregate } from '../../expr/registry.js';
 import { transformExprDown, visitExpr } from '../../expr/tree.js';
 import { type Field, Schema } from '../../types.js';
 import { type LogicalPlan, projectSchema } from '../logical.js';
-import { collectWindowCalls } from '../windows.js';
+import { expandGroupingSets, rejectGroupingCalls } from './grouping-sets.js';
+import { collectWindowCalls, constantOf } from '../windows.js';
 
 /**
  * Aggregate + Project: output columns are the group expressions (named by `exprName`) and then
  * one column per output expression. Group columns in outputs are matched by expression, other
  * columns must sit inside an aggregate (AnalysisError otherwise).
  */
-export function aggregate(input: LogicalPlan, groupExprs: readonly Expr[], outExprs: readonly Expr[]): LogicalPlan {
-  const windowed = collectWindowCalls([...groupExprs, ...outExprs])[0];
+export function aggregate(input: LogicalPlan, groupExprs: readonly Expr[], outExprsIn: readonly Expr[], groupingSets?: readonly (readonly number[])[]): LogicalPlan {
+  const windowed = collectWindowCalls([...groupExprs, ...outExprsIn])[0];
   if (windowed) {
     throw new AnalysisError(`window function ${exprName(windowed)} cannot be used in groupBy() / agg() or next to aggregates in one select(); aggregate first, then apply the window in a select() / withColumn() on the result`);
   }
   const inSchema = input.schema;
-  const groupBound = groupExprs.map((g) => bindExpr(g, inSchema));
-  const groupNames = groupExprs.map(exprName);
+  const plain = groupExprs.map((g) => bindExpr(g, inSchema));
+  const sets = groupingSets ? expandGroupingSets(input, groupExprs, plain, outExprsIn, groupingSets) : null;
+  if (!sets) rejectGroupingCalls(outExprsIn);
+  const outExprs = sets ? sets.outExprs : outExprsIn;
+  const groupBound = sets ? sets.groupBound : plain;
+  const groupNames = sets ? sets.groupNames : groupExprs.map(exprName);
   const aggs: BoundAgg[] = [];
   const aggKeys = new Map<string, number>();
   const nKeys = groupBound.length;
@@ -43,7 +48,8 @@ export function aggregate(input: LogicalPlan, groupExprs: readonly Expr[], outEx
     });
     const sig = def.resolve(args.map((a) => a.type), display);
     aggKeys.set(key, aggs.length);
-    aggs.push({ fn: def.name, args: args.map((a, i) => castTo(a, sig.argTypes[i] ?? a.type)), distinct: e.distinct, type: sig.type });
+    const cast = args.map((a, i) => castTo(a, sig.argTypes[i] ?? a.type));
+    aggs.push({ fn: def.name, args: def.bindArgs ? def.bindArgs(cast, (a, what) => constantOf(a, what, display), display) : cast, distinct: e.distinct, type: sig.type });
     aggFields.push({ name: display, type: sig.type, nullable: true });
   };
   for (const out of outExprs) {
@@ -54,11 +60,11 @@ export function aggregate(input: LogicalPlan, groupExprs: readonly Expr[], outEx
     });
   }
   const groupFields: Field[] = groupBound.map((g, i) => {
-    const src = g.kind === 'ref' ? inSchema.fields[g.index]! : undefined;
+    const src = g.kind === 'ref' && !sets ? inSchema.fields[g.index]! : undefined;
     return { name: groupNames[i]!, type: g.type, nullable: src ? src.nullable : true, ...(src?.qualifiers ? { qualifiers: src.qualifiers } : {}) };
   });
   const aggSchema = new Schema([...groupFields, ...aggFields]);
-  const aggPlan: LogicalPlan = { kind: 'aggregate', input, groupBy: groupBound, aggs, schema: aggSchema };
+  const aggPlan: LogicalPlan = { kind: 'aggregate', input: sets ? sets.expand : input, groupBy: groupBound, aggs, schema: aggSchema };
   // Output expressions are bound over the aggregate's output: group columns by name/expression, aggregates by position.
   const groupSchemaOnly = new Schema(groupFields);
   const bindOut = (e: Expr): BoundExpr => {
@@ -79,7 +85,7 @@ export function aggregate(input: LogicalPlan, groupExprs: readonly Expr[], outEx
     }
   };
   const outs = [...groupExprs.map((_, i) => ({ kind: 'ref', index: i, type: groupFields[i]!.type, name: groupFields[i]!.name }) as BoundExpr), ...outExprs.map(bindOut)];
-  const names = [...groupNames, ...outExprs.map(exprName)];
+  const names = [...groupNames.slice(0, groupExprs.length), ...outExprsIn.map(exprName)];
   return { kind: 'project', input: aggPlan, exprs: outs, schema: projectSchema(aggSchema, outs, names) };
 }
 

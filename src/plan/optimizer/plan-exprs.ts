@@ -11,6 +11,7 @@ export function mapNodeExprs(p: LogicalPlan, f: (e: BoundExpr) => BoundExpr): Lo
   switch (p.kind) {
     case 'scan': return { ...p, filters: p.filters.map(f) };
     case 'project': return { ...p, exprs: p.exprs.map(f) };
+    case 'expand': return { ...p, projections: p.projections.map((ps) => ps.map(f)) };
     case 'filter': return { ...p, condition: f(p.condition) };
     case 'aggregate': return { ...p, groupBy: p.groupBy.map(f), aggs: p.aggs.map((a) => ({ ...a, args: a.args.map(f) })) };
     case 'sort': return { ...p, keys: p.keys.map((k) => ({ ...k, expr: f(k.expr) })) };

@@ -71,6 +71,15 @@ function prune(p: LogicalPlan, required: Set<number>): Pruned {
         map: positions(keep),
       };
     }
+    case 'expand': {
+      const keep = sorted(required);
+      const projections = p.projections.map((ps) => keep.map((i) => ps[i]!));
+      const child = prune(p.input, refsOf(projections.flat(), new Set()));
+      return {
+        plan: { kind: 'expand', input: child.plan, projections: projections.map((ps) => ps.map((e) => remap(e, child.map))), schema: pick(p.schema, keep) },
+        map: positions(keep),
+      };
+    }
     case 'window': return pruneWindow(p, required);
     case 'aggregate': return pruneAggregate(p, required);
     case 'union': return pruneUnion(p, required);
