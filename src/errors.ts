@@ -66,6 +66,9 @@ export class ExecutionError extends KindlingError {
   override name = 'ExecutionError';
 }
 
+/** A user-defined function failed or returned a wrong result (names the UDF and the row). */
+export class UdfError extends ExecutionError { override name = 'UdfError'; }
+
 /** A job's result outgrew the session's `maxResultSize` (like Spark's spark.driver.maxResultSize). */
 export class ResultTooLargeError extends ExecutionError {
   override name = 'ResultTooLargeError';

@@ -14,6 +14,7 @@ import { morselSourceCodec } from './morsels.js';
 import { registerOpCodec } from './op-codec.js';
 import { sortCodec } from './sort.js';
 import { windowCodec } from './window/operator.js';
+import { evalUdfsCodec } from '../udf/eval-udfs-op.js';
 
 /** Registers the built-in operator and source codecs (once; later calls do nothing). */
 export const registerBuiltinCodecs: () => void = once(() => {
@@ -29,6 +30,7 @@ export const registerBuiltinCodecs: () => void = once(() => {
   registerOpCodec(aggregateCodec);
   registerOpCodec(joinCodec);
   registerOpCodec(windowCodec);
+  registerOpCodec(evalUdfsCodec);
   registerSourceCodec(csvSourceCodec);
   registerSourceCodec(parquetSourceCodec);
   registerSourceCodec(rangeSourceCodec);

@@ -125,6 +125,8 @@ class Generator implements CodegenContext {
         body.push(code + closing);
         return out;
       }
+      case 'udf':
+        throw new Error(`internal error: UDF ${e.udf.name} reached codegen; the optimizer rule extract_udfs evaluates UDFs in an EvalUdfs node`);
       case 'call': {
         const def = getScalar(e.fn);
         const argTypes = e.args.map((a) => a.type);

@@ -4,6 +4,7 @@
  * produces (column indices, types) and what codegen compiles.
  */
 import type { DataType } from '../types.js';
+import type { UdfSpec } from '../udf/spec.js';
 
 /** A literal's storage value: numbers (also for dates in days / timestamps in micros), strings, booleans, null. */
 export type LiteralValue = number | string | boolean | null;
@@ -38,7 +39,9 @@ export type Expr =
   | { readonly kind: 'star'; readonly qualifier?: string }
   | { readonly kind: 'sort'; readonly expr: Expr; readonly ascending: boolean; readonly nullsFirst: boolean }
   /** A window function call: a ranking/offset function (row_number, rank, lag, ...) or any aggregate, OVER a window. */
-  | { readonly kind: 'window'; readonly fn: string; readonly args: readonly Expr[]; readonly distinct: boolean; readonly spec: WindowSpecExpr };
+  | { readonly kind: 'window'; readonly fn: string; readonly args: readonly Expr[]; readonly distinct: boolean; readonly spec: WindowSpecExpr }
+  /** A user-defined function call (src/udf/): evaluated in the workers by an EvalUdfs node the optimizer puts below its consumer. */
+  | { readonly kind: 'udf'; readonly udf: UdfSpec; readonly args: readonly Expr[] };
 
 /** A resolved, typed expression over a batch's columns. */
 export type BoundExpr =
@@ -46,7 +49,11 @@ export type BoundExpr =
   | { readonly kind: 'lit'; readonly value: LiteralValue; readonly type: DataType }
   | { readonly kind: 'call'; readonly fn: string; readonly args: readonly BoundExpr[]; readonly type: DataType }
   | { readonly kind: 'cast'; readonly expr: BoundExpr; readonly type: DataType }
-  | { readonly kind: 'case'; readonly branches: readonly (readonly [BoundExpr, BoundExpr])[]; readonly otherwise: BoundExpr | null; readonly type: DataType };
+  | { readonly kind: 'case'; readonly branches: readonly (readonly [BoundExpr, BoundExpr])[]; readonly otherwise: BoundExpr | null; readonly type: DataType }
+  | { readonly kind: 'udf'; readonly udf: UdfSpec; readonly args: readonly BoundExpr[]; readonly type: DataType };
+
+/** A bound UDF call (what an EvalUdfs node evaluates). */
+export type BoundUdf = Extract<BoundExpr, { kind: 'udf' }>;
 
 /** A resolved aggregate call: function name, bound arguments, distinct flag, result type. */
 export interface BoundAgg {
@@ -111,6 +118,7 @@ function computeExprName(e: Expr): string {
       if (e.fn === 'count' && e.args.length === 0) return 'count(1)';
       return `${e.fn}(${e.distinct ? 'DISTINCT ' : ''}${inner})`;
     }
+    case 'udf': return `${e.udf.name}(${e.args.map(exprName).join(', ')})`;
     case 'call': {
       const op = INFIX[e.fn];
       if (op && e.args.length === 2) return `(${exprName(e.args[0]!)} ${op} ${exprName(e.args[1]!)})`;
@@ -138,7 +146,7 @@ const INFIX: Record<string, string> = {
 export function containsAgg(e: Expr): boolean {
   switch (e.kind) {
     case 'agg': return true;
-    case 'call': return e.args.some(containsAgg);
+    case 'call': case 'udf': return e.args.some(containsAgg);
     case 'alias': case 'cast': case 'sort': return containsAgg(e.expr);
     case 'case': return e.branches.some(([c, v]) => containsAgg(c) || containsAgg(v)) || (e.otherwise !== null && containsAgg(e.otherwise));
     default: return false;
@@ -149,7 +157,7 @@ export function containsAgg(e: Expr): boolean {
 export function boundRefs(e: BoundExpr, out: Set<number> = new Set()): Set<number> {
   switch (e.kind) {
     case 'ref': out.add(e.index); break;
-    case 'call': for (const a of e.args) boundRefs(a, out); break;
+    case 'call': case 'udf': for (const a of e.args) boundRefs(a, out); break;
     case 'cast': boundRefs(e.expr, out); break;
     case 'case':
       for (const [c, v] of e.branches) { boundRefs(c, out); boundRefs(v, out); }
@@ -165,7 +173,7 @@ export function remapRefs(e: BoundExpr, map: (i: number) => number): BoundExpr {
   switch (e.kind) {
     case 'ref': return { ...e, index: map(e.index) };
     case 'lit': return e;
-    case 'call': return { ...e, args: e.args.map((a) => remapRefs(a, map)) };
+    case 'call': case 'udf': return { ...e, args: e.args.map((a) => remapRefs(a, map)) };
     case 'cast': return { ...e, expr: remapRefs(e.expr, map) };
     case 'case': return {
       ...e,
@@ -182,6 +190,7 @@ export function boundToString(e: BoundExpr): string {
     case 'lit': return typeof e.value === 'string' ? `'${e.value}'` : String(e.value);
     case 'cast': return `cast(${boundToString(e.expr)} as ${e.type})`;
     case 'case': return `CASE ${e.branches.map(([c, v]) => `WHEN ${boundToString(c)} THEN ${boundToString(v)}`).join(' ')}${e.otherwise ? ` ELSE ${boundToString(e.otherwise)}` : ''} END`;
+    case 'udf': return `${e.udf.name}(${e.args.map(boundToString).join(', ')})`;
     case 'call': {
       const op = INFIX[e.fn];
       if (op && e.args.length === 2) return `(${boundToString(e.args[0]!)} ${op} ${boundToString(e.args[1]!)})`;

@@ -3,7 +3,7 @@
  * schema. The DataFrame API and SQL build these (resolving names eagerly, as Spark's analyzer
  * does); the optimizer rewrites them; the physical planner turns them into partitioned operators.
  */
-import type { BoundAgg, BoundExpr, BoundSortKey, Expr, WindowFrame } from '../expr/expr.js';
+import type { BoundAgg, BoundExpr, BoundSortKey, BoundUdf, Expr, WindowFrame } from '../expr/expr.js';
 import { boundToString, exprName } from '../expr/expr.js';
 import { transformExprDown } from '../expr/tree.js';
 import { getWindowFunction } from '../expr/window-functions.js';
@@ -139,8 +139,16 @@ export interface SubqueryNode {
   readonly schema: Schema;
 }
 
+/**
+ * UDF calls evaluated once per input row (Spark's BatchEvalPython / ArrowEvalPython), put below
+ * their consumer by the optimizer rule extract_udfs: the output is the input's columns followed
+ * by one column per call. Arguments are over the input and call no UDF (nested calls are layers
+ * of these nodes).
+ */
+export interface EvalUdfsNode { readonly kind: 'evalUdfs'; readonly input: LogicalPlan; readonly udfs: readonly BoundUdf[]; readonly schema: Schema }
+
 /** Any logical operator. */
-export type LogicalPlan = ScanNode | ProjectNode | FilterNode | AggregateNode | SortNode | LimitNode | JoinNode | UnionNode | SampleNode | WindowNode | RepartitionNode | EmptyNode | SubqueryNode;
+export type LogicalPlan = ScanNode | ProjectNode | FilterNode | AggregateNode | SortNode | LimitNode | JoinNode | UnionNode | SampleNode | WindowNode | RepartitionNode | EmptyNode | SubqueryNode | EvalUdfsNode;
 
 /** The inputs of a node. */
 export function children(p: LogicalPlan): LogicalPlan[] {
@@ -236,6 +244,7 @@ function describeNode(p: LogicalPlan): string {
       ].filter(Boolean).join(' ');
       return `Subquery ${p.mode}${parts ? ' ' + parts : ''} [${cols(p.schema)}]`;
     }
+    case 'evalUdfs': return `EvalUdfs [${p.udfs.map((u, j) => `${boundToString(u)}#${p.input.schema.length + j}${u.udf.kind === 'vectorized' ? ' (arrow)' : ''}`).join(', ')}]`;
     case 'repartition': return p.mode === 'coalesce' ? `Coalesce ${p.partitions}` : `Repartition ${p.mode === 'hash' ? `by [${p.keys.map(boundToString).join(', ')}] ` : ''}${p.partitions}`;
   }
 }

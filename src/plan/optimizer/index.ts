@@ -7,6 +7,7 @@ import type { LogicalPlan } from '../logical.js';
 import { constantFolding } from './constant-folding.js';
 import { eliminateFilter } from './eliminate-filter.js';
 import { eliminateLimit } from './eliminate-limit.js';
+import { extractUdfs } from './extract-udfs.js';
 import { pruneColumns } from './prune-columns.js';
 import { pushDownFilter } from './push-down-filter.js';
 import { pushDownLimit } from './push-down-limit.js';
@@ -27,6 +28,7 @@ const RULES: readonly OptimizerRule[] = [
   pushDownFilter,
   pushDownLimit,
   pruneColumns,
+  extractUdfs,
 ];
 
 /**
