@@ -88,6 +88,7 @@ describe('built-in codecs', () => {
       one.read.option('header', 'true').csv(csvPath).filter(col('a').gt(1)),
       await one.read.parquet(path.join(dir, 'pq')),
       mem.orderBy(col('v').desc()).limit(3),
+      mem.select(F.udf((v: number) => v + 1, 'double', { name: 'inc' })('v'), F.arrowUdf((v: unknown) => v, 'int', { name: 'same', batchSize: 7 })('v')),
     ];
     const covered = new Set<string>();
     const check = (root: PhysicalOp) => {

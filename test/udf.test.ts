@@ -230,6 +230,11 @@ describe('module UDFs, once per row, init once per worker', () => {
       const vu = F.arrowUdf.fromModule(MODULE, 'countedPlusOne', 'double', { args: v });
       await spark.range(0, 1000, 1, 8).withColumn('v', vu(col('id').cast('double'))).filter(col('v').gt(10)).select('v', col('v').plus(1)).collect();
       expect(Atomics.load(v.calls, 0)).toBe(1000);
+      // Conjuncts without a UDF run first: the UDF only sees the rows that pass them.
+      const f = counters();
+      const fu = F.udf.fromModule(MODULE, 'countedDouble', 'double', { args: f });
+      expect(await spark.range(0, 1000, 1, 8).filter(col('id').gt(500)).filter(fu('id').gt(1100).and(col('id').lt(900))).count()).toBe(900 - 551);
+      expect(Atomics.load(f.calls, 0)).toBe(399);
     }
   });
 
