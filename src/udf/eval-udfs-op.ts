@@ -18,6 +18,7 @@ import type { OpCodec } from '../exec/op-codec.js';
 import { type ExecContext, PhysicalOp } from '../exec/operator.js';
 import { type Field, Schema, type Value } from '../types.js';
 import { type ResolvedFunction, resolveFunction } from './function-ref.js';
+import type { UdfKind } from './spec.js';
 import { ResultWriter, resultColumn, showValue } from './udf-values.js';
 
 /** Evaluates UDF calls over its child's rows; output = the child's columns ++ one column per call. */
@@ -49,10 +50,8 @@ export class EvalUdfsOp extends PhysicalOp {
       for (let k = 0; k < this.udfs.length; k++) {
         const u = this.udfs[k]!;
         const args = this.args[k]!.map((f) => f(b));
-        const where = { partition: p, firstRow: row };
-        cols.push(u.udf.kind === 'scalar'
-          ? evalScalar(u, fns[k]!, args, b.numRows, where)
-          : await evalVectorized(u, fns[k]!, args, b.numRows, u.udf.batchSize ?? this.defaultBatchSize, where, ctx));
+        const call: UdfCall = { udf: u, fn: fns[k]!, where: { partition: p, firstRow: row }, batchSize: u.udf.batchSize ?? this.defaultBatchSize, ctx };
+        cols.push(await EVALUATORS[u.udf.kind](call, args, b.numRows));
         ctx.checkCancelled();
       }
       row += b.numRows;
@@ -75,6 +74,22 @@ export const evalUdfsCodec: OpCodec<EvalUdfsOp, { udfs: readonly BoundUdf[]; bat
 /** Where a batch came from, for messages. */
 interface Where { readonly partition: number; readonly firstRow: number }
 
+/** One UDF call over one batch: the call, its resolved function, where the rows come from. */
+interface UdfCall {
+  readonly udf: BoundUdf;
+  readonly fn: ResolvedFunction;
+  readonly where: Where;
+  /** Rows per call for kinds that call per batch. */
+  readonly batchSize: number;
+  readonly ctx: ExecContext;
+}
+
+/** How each UDF kind evaluates a batch's argument columns into its result column (a new kind adds a line). */
+const EVALUATORS: Record<UdfKind, (call: UdfCall, args: readonly ColumnData[], n: number) => ColumnData | Promise<ColumnData>> = {
+  scalar: evalScalar,
+  vectorized: evalVectorized,
+};
+
 function failure(u: BoundUdf, where: Where, row: number, args: readonly unknown[] | null, what: string): UdfError {
   const shown = args ? ` with arguments (${args.map(showValue).join(', ')})` : '';
   return new UdfError(`UDF ${u.udf.name} failed on row ${where.firstRow + row} of partition ${where.partition}${shown}: ${what}`);
@@ -85,8 +100,9 @@ function messageOf(err: unknown): string {
 }
 
 /** Calls a scalar UDF once per row (rows with a null argument skipped under nulls: 'skip'). */
-function evalScalar(u: BoundUdf, r: ResolvedFunction, args: readonly ColumnData[], n: number, where: Where): ColumnData {
-  const { fn, ctx } = r;
+function evalScalar(call: UdfCall, args: readonly ColumnData[], n: number): ColumnData {
+  const { udf: u, where } = call;
+  const { fn, ctx } = call.fn;
   const skip = u.udf.nulls === 'skip';
   const toNull = u.udf.onError === 'null';
   const getters = args.map(valueGetter);
@@ -139,7 +155,8 @@ async function awaitCancellable<T>(p: Promise<T>, ctx: ExecContext): Promise<T> 
 }
 
 /** Calls a vectorized UDF per slice of at most `batchSize` rows (rows with a null argument left out under nulls: 'skip'). */
-async function evalVectorized(u: BoundUdf, r: ResolvedFunction, args: readonly ColumnData[], n: number, batchSize: number, where: Where, ctx: ExecContext): Promise<ColumnData> {
+async function evalVectorized(call: UdfCall, args: readonly ColumnData[], n: number): Promise<ColumnData> {
+  const { udf: u, fn: r, where, batchSize, ctx } = call;
   // Under 'skip', `rows` lists the rows whose arguments are all non-null (null: every row).
   let rows: Int32Array | null = null;
   if (u.udf.nulls === 'skip' && args.some((a) => a.type === 'null' || a.validity !== null)) {
