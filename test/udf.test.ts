@@ -203,6 +203,18 @@ describe('nulls and options', () => {
   });
 });
 
+describe('cancellation', () => {
+  it('a vectorized UDF whose promise never settles is cancelled with the job', async () => {
+    const hang = F.arrowUdf(() => new Promise<never>(() => undefined), 'double', { name: 'hang' });
+    for (const spark of [one, many]) {
+      const ac = new AbortController();
+      const job = data(spark).select(hang('x')).collect({ signal: ac.signal });
+      setTimeout(() => ac.abort(), 300);
+      await expect(job).rejects.toThrow(/cancel/);
+    }
+  });
+});
+
 describe('module UDFs, once per row, init once per worker', () => {
   it('F.udf.fromModule / F.arrowUdf.fromModule / F.fromModule', async () => {
     const dbl = F.udf.fromModule(SIMPLE, 'double', 'double');
@@ -273,6 +285,7 @@ describe('spark.udf.register and SQL', () => {
       const df = spark.table('bank');
       expect(await df.selectExpr('vdouble(v) AS d').filter('vdouble(d) < 9').collect()).toEqual([{ d: 2 }, { d: 4 }]);
       expect(spark.udf.list().map((u) => u.name)).toEqual(['month_as_int', 'month_idx', 'vdouble']);
+      expect(await spark.sql("SHOW FUNCTIONS LIKE 'month_*'").collect()).toEqual([{ function: 'month_as_int' }, { function: 'month_idx' }]);
       expect(spark.sql('SELECT month_idx(month) FROM bank').columns).toEqual(['month_idx(month)']);
       expect(() => spark.udf.register('bad name', (x: number) => x)).toThrow(/identifier/);
       expect(() => spark.udf.register('x', r, 'int')).toThrow(/leave returnType out/);
