@@ -178,7 +178,9 @@ async function evalVectorized(call: UdfCall, args: readonly ColumnData[], n: num
     const rowOf = (i: number) => (rows ? rows[s + i]! : s + i);
     let res: unknown;
     try {
-      res = await awaitCancellable(Promise.resolve(r.fn(...vectors, r.ctx)), ctx);
+      res = r.fn(...vectors, r.ctx);
+      // Only a pending result needs waiting for (and watching for cancellation).
+      if (res instanceof Promise || (res != null && typeof (res as { then?: unknown }).then === 'function')) res = await awaitCancellable(Promise.resolve(res), ctx);
     } catch (err) {
       if (err instanceof ExecutionError && err.message === 'job cancelled') throw err;
       if (u.udf.onError === 'null') {
