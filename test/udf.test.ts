@@ -151,6 +151,8 @@ describe('nulls and options', () => {
     // An integer result for a double UDF, and an Int32 Vector for a double UDF, are widened.
     const ints = await data(one).filter(col('id').eq(7)).select(F.arrowUdf((v: arrow.Vector) => v, 'double', { name: 'i32' })('id').alias('v'), F.udf((i: number) => i, 'double', { name: 'i' })('id').alias('w')).collect();
     expect(ints).toEqual([{ v: 7, w: 7 }]);
+    const none = F.arrowUdf(() => undefined as never, 'double', { name: 'none' });
+    await expect(data(one).select(none('x')).collect()).rejects.toThrow(/UDF none .*returned undefined; a vectorized UDF returns an apache-arrow Vector, a typed array or an array of \d+ values of type double/);
     const p = F.udf(async (x: number) => x, 'double', { name: 'asyncScalar' });
     await expect(data(one).select(p('id')).collect()).rejects.toThrow(/returned a promise; use F.arrowUdf/);
   });

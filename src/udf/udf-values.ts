@@ -29,7 +29,7 @@ export function showValue(v: unknown): string {
 }
 
 function kindOf(v: unknown): string {
-  if (v === null) return 'null';
+  if (v === null || v === undefined) return String(v);
   if (Array.isArray(v)) return 'an array';
   if (v instanceof Date) return 'a Date';
   if (typeof v === 'number') return Number.isInteger(v) ? 'an integer' : 'a number';
