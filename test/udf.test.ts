@@ -5,7 +5,7 @@
  */
 import * as arrow from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IllegalArgumentError, Session, UdfError, col, functions as F, lit, Window } from '../src/index.js';
+import { IllegalArgumentError, Schema, Session, UdfError, col, functions as F, lit, Window } from '../src/index.js';
 import { explainText } from '../src/sql/planner.js';
 import { testThreads } from './threads.js';
 
@@ -202,6 +202,15 @@ describe('nulls and options', () => {
       one.conf.unset('spark.sql.execution.arrow.maxRecordsPerBatch');
     }
     expect(() => one.conf.set('spark.sql.execution.arrow.maxRecordsPerBatch', 0)).toThrow(/positive integer/);
+  });
+});
+
+describe('where UDFs run', () => {
+  it('never silently in the main thread: a stage that cannot go to the workers fails with threads > 1', async () => {
+    const schema = new Schema([{ name: 'a', type: 'float64', nullable: true }]);
+    // describe() builds its rows in the main thread (a computed source no worker can read).
+    await expect(many.lazyFrom(async () => [{ a: 1 }], schema).select(plusOne('a')).collect()).rejects.toThrow(/EvalUdfs \[udf\(a#0\)#1\] cannot run on the worker threads: .*threads: 1/);
+    expect(await one.lazyFrom(async () => [{ a: 1 }], schema).select(plusOne('a').alias('b')).collect()).toEqual([{ b: 2 }]);
   });
 });
 
