@@ -283,8 +283,9 @@ describe('spark.udf.register and SQL', () => {
   it('registers scalar and arrow UDFs for SQL: SELECT, WHERE, GROUP BY, HAVING, ORDER BY, selectExpr, filter strings', async () => {
     for (const spark of [one, many]) {
       const months = ['jan', 'feb', 'mar'];
-      const r = spark.udf.register('month_as_int', (m: string, ctx: { args: { months: string[] } }) => ctx.args.months.indexOf(m) + 1, 'int');
+      const r = spark.udf.register('month_as_int', (m: string) => m.length, 'int');
       expect(r.name).toBe('month_as_int');
+      expect(spark.udf.register('shout', (m: string) => `${m}!`).returnType).toBe('utf8'); // PySpark's default: string
       // A plain function registered with args through F.udf, then registered under a name.
       spark.udf.register('month_idx', F.udf((m: string, ctx: { args: { months: string[] } }) => ctx.args.months.indexOf(m), 'int', { args: { months } }));
       spark.udf.register('vdouble', F.arrowUdf((v: arrow.Vector) => Float64Array.from(v.toArray() as Float64Array, (x) => 2 * x), 'double'));
@@ -293,14 +294,14 @@ describe('spark.udf.register and SQL', () => {
         SELECT month_idx(month) AS m, sum(vdouble(v)) AS t FROM bank
         WHERE vdouble(v) > 2 GROUP BY month_idx(month) HAVING sum(vdouble(v)) > 4 ORDER BY month_idx(month) DESC`).collect();
       expect(rows).toEqual([{ m: 1, t: 8 }, { m: 0, t: 6 }]); // feb → 1: 8; jan → 0: 6; mar → 2: 4 (HAVING drops it)
+      expect(await spark.sql('SELECT month_as_int(month) AS n, shout(month) AS s FROM bank LIMIT 1').collect()).toEqual([{ n: 3, s: 'feb!' }]);
       const df = spark.table('bank');
       expect(await df.selectExpr('vdouble(v) AS d').filter('vdouble(d) < 9').collect()).toEqual([{ d: 2 }, { d: 4 }]);
-      expect(spark.udf.list().map((u) => u.name)).toEqual(['month_as_int', 'month_idx', 'vdouble']);
+      expect(spark.udf.list().map((u) => u.name)).toEqual(['month_as_int', 'month_idx', 'shout', 'vdouble']);
       expect(await spark.sql("SHOW FUNCTIONS LIKE 'month_*'").collect()).toEqual([{ function: 'month_as_int' }, { function: 'month_idx' }]);
       expect(spark.sql('SELECT month_idx(month) FROM bank').columns).toEqual(['month_idx(month)']);
       expect(() => spark.udf.register('bad name', (x: number) => x)).toThrow(/identifier/);
       expect(() => spark.udf.register('x', r, 'int')).toThrow(/leave returnType out/);
-      void months;
     }
   });
 

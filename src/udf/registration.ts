@@ -3,7 +3,7 @@
  * built-in functions when SQL (`spark.sql`, `selectExpr`, string filters) resolves a call. Each
  * session has its own map, so one session's UDFs are invisible to another's.
  */
-import { IllegalArgumentError, didYouMean } from '../errors.js';
+import { IllegalArgumentError } from '../errors.js';
 import type { FunctionRef } from './function-ref.js';
 import type { ReturnTypeInput } from './spec.js';
 import { type ScalarUdfFunction, type UserDefinedFunction, isUserDefinedFunction, makeUdf, udfFromSpec } from './udf.js';
@@ -41,10 +41,5 @@ export class UDFRegistration {
   /** The registered UDFs (name, kind, return type, deterministic), by name. */
   list(): { name: string; kind: string; returnType: string; deterministic: boolean }[] {
     return [...this.udfs.values()].map((u) => ({ name: u.name, kind: u.kind, returnType: u.returnType, deterministic: u.deterministic })).sort((a, b) => a.name.localeCompare(b.name));
-  }
-
-  /** @internal The "did you mean" suffix for an unknown function name among these UDFs. */
-  suggestion(name: string): string {
-    return didYouMean(name, [...this.udfs.values()].map((u) => u.name));
   }
 }
