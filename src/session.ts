@@ -2,6 +2,7 @@
  * Session (PySpark's SparkSession): configuration, the entry points that create DataFrames
  * (read, createDataFrame, range), the temp-view catalog, and lifecycle (stop).
  */
+import { UDFRegistration } from './udf/registration.js';
 import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
@@ -226,6 +227,8 @@ export class Session {
   readonly catalog = new Catalog(this.cacheManager);
   /** Runtime settings (`spark.conf`), e.g. `spark.sql.optimizer.excludedRules`. */
   readonly conf = new RuntimeConfig();
+  /** This session's UDFs for SQL (`spark.udf.register(name, f, returnType?)`), invisible to other sessions. */
+  readonly udf = new UDFRegistration();
   /** File readers. */
   get read(): DataFrameReader {
     return new DataFrameReader(this);
@@ -304,7 +307,10 @@ export class Session {
   /** @internal Planner settings. */
   plannerConfig(): PlannerConfig {
     this.checkOpen();
-    return { shufflePartitions: this.options.shufflePartitions, autoBroadcastJoinThreshold: this.options.autoBroadcastJoinThreshold, optimizerExcludedRules: this.conf.excludedRules() };
+    return {
+      shufflePartitions: this.options.shufflePartitions, autoBroadcastJoinThreshold: this.options.autoBroadcastJoinThreshold, optimizerExcludedRules: this.conf.excludedRules(),
+      arrowMaxRecordsPerBatch: this.conf.arrowMaxRecordsPerBatch(),
+    };
   }
 
   private checkOpen(): void {
