@@ -5,7 +5,7 @@
  */
 import { IllegalArgumentError, didYouMean } from './errors.js';
 import { OPTIMIZER_RULES, requiredRuleMessage } from './plan/optimizer/index.js';
-import { ARROW_BATCH_KEY, DEFAULT_ARROW_BATCH, checkArrowBatchSize } from './udf/spec.js';
+import { ARROW_BATCH_KEY, checkArrowBatchSize, parseArrowBatchSize } from './udf/spec.js';
 
 /** Comma-separated optimizer rule names to skip (see `OPTIMIZER_RULES`), as in Spark. */
 export const EXCLUDED_RULES_KEY = 'spark.sql.optimizer.excludedRules';
@@ -49,9 +49,9 @@ export class RuntimeConfig {
     this.values.delete(key);
   }
 
-  /** @internal Rows per call of a vectorized UDF (`spark.sql.execution.arrow.maxRecordsPerBatch`, default 10000). */
+  /** @internal Rows per Arrow batch for UDFs (`spark.sql.execution.arrow.maxRecordsPerBatch`, default 10000; 0: no limit). */
   arrowMaxRecordsPerBatch(): number {
-    return Number(this.get(ARROW_BATCH_KEY) ?? DEFAULT_ARROW_BATCH);
+    return parseArrowBatchSize(this.get(ARROW_BATCH_KEY));
   }
 
   /** @internal The optimizer rules `spark.sql.optimizer.excludedRules` switches off. */

@@ -161,7 +161,7 @@ export function planPhysical(p: LogicalPlan, cfg: PlannerConfig): PhysicalOp {
     case 'join':
       return planJoin(p, cfg, null);
     case 'evalUdfs':
-      return new EvalUdfsOp(planPhysical(p.input, cfg), p.udfs, cfg.arrowMaxRecordsPerBatch ?? DEFAULT_ARROW_BATCH, p.schema);
+      return new EvalUdfsOp(planPhysical(p.input, cfg), p.udfs, (cfg.arrowMaxRecordsPerBatch ?? DEFAULT_ARROW_BATCH) || Number.MAX_SAFE_INTEGER, p.schema);
     case 'subquery':
       throw new KindlingError(`internal error: a Subquery node (${p.mode}) reached the physical planner; the optimizer rule rewrite_subqueries turns them into joins and cannot be skipped`);
   }

@@ -85,9 +85,21 @@ export function checkUdfOptions(kind: UdfKind, o: UdfOptions, what: string): { d
   return { deterministic: o.deterministic ?? true, nulls: o.nulls ?? 'skip', onError: o.onError ?? 'fail', batchSize: o.batchSize ?? null };
 }
 
-/** Checks a value of `spark.sql.execution.arrow.maxRecordsPerBatch`. */
-export function checkArrowBatchSize(value: string): void {
+/**
+ * The rows per Arrow batch a value of `spark.sql.execution.arrow.maxRecordsPerBatch` asks for: a
+ * positive integer, or 0 for no limit (zero or negative, as in Spark); unset: the default.
+ */
+export function parseArrowBatchSize(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_ARROW_BATCH;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new IllegalArgumentError(`${ARROW_BATCH_KEY} should be a positive integer, got '${value}'`);
+  if (value.trim() === '' || !Number.isInteger(n)) {
+    throw new IllegalArgumentError(`${ARROW_BATCH_KEY} should be an integer number of rows per Arrow batch (0 or less: no limit), got '${value}'`);
+  }
+  return n > 0 ? n : 0;
+}
+
+/** Checks a value of `spark.sql.execution.arrow.maxRecordsPerBatch` when it is set. */
+export function checkArrowBatchSize(value: string): void {
+  parseArrowBatchSize(value);
 }
 
