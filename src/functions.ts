@@ -9,6 +9,8 @@ import type { Expr } from './expr/expr.js';
 import { exprFromSql } from './sql/planner.js';
 import { type FunctionRef, moduleFunction } from './udf/function-ref.js';
 import { type UdfFactory, udfFactory } from './udf/udf.js';
+import { Model } from './models/handle.js';
+import { IllegalArgumentError } from './errors.js';
 
 type C = ColumnOrName;
 
@@ -391,4 +393,15 @@ export { arrowUdf as arrow_udf, arrowUdf as pandas_udf };
  */
 export function fromModule(url: string | URL, exportName: string, options: { args?: unknown; name?: string } = {}): FunctionRef {
   return moduleFunction(url, exportName, 'F.fromModule', options);
+}
+
+/**
+ * A model's prediction for each row (MLflow's `spark_udf(spark, model_uri)(*cols)`): the model
+ * from `spark.models.load(uri)` is scored over Arrow batches in the workers, loaded once per
+ * worker. Without columns, a model whose signature names its inputs reads those columns.
+ * @example df.withColumn('p_yes', F.predict(spark.models.load('data/models/bank-mlflow')))
+ */
+export function predict(model: Model, ...cols: ColumnOrName[]): Column {
+  if (!(model instanceof Model)) throw new IllegalArgumentError(`F.predict: the first argument should be a model from spark.models.load(uri), got ${model === null ? 'null' : typeof model}`);
+  return model.predict(...cols);
 }

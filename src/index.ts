@@ -42,6 +42,8 @@ export type { UserDefinedFunction, ScalarUdfFunction, ArrowUdfFunction, UdfFacto
 export type { UdfOptions, ReturnTypeInput } from './udf/spec.js';
 export type { UdfContext, FunctionRef } from './udf/function-ref.js';
 export type { UDFRegistration } from './udf/registration.js';
+export { Model, ModelCatalog, type ModelOptions } from './models/handle.js';
+export { ModelFormatError, type ModelDescription, type ModelFormat, type ModelInput } from './models/index.js';
 export type { CsvReadOptions, CsvWriteOptions } from './io/csv.js';
 export type { ParquetWriteOptions } from './io/parquet.js';
 export type { SaveMode } from './io/dataset-writer.js';

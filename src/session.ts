@@ -3,6 +3,7 @@
  * (read, createDataFrame, range), the temp-view catalog, and lifecycle (stop).
  */
 import { UDFRegistration } from './udf/registration.js';
+import { ModelCatalog } from './models/handle.js';
 import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
@@ -229,6 +230,8 @@ export class Session {
   readonly conf = new RuntimeConfig();
   /** This session's UDFs for SQL (`spark.udf.register(name, f, returnType?)`), invisible to other sessions. */
   readonly udf = new UDFRegistration();
+  /** Models for scoring (`spark.models.load(uri)` → a handle whose `udf()` / `F.predict` scores in the workers). */
+  readonly models = new ModelCatalog();
   /** File readers. */
   get read(): DataFrameReader {
     return new DataFrameReader(this);

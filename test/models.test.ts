@@ -11,34 +11,8 @@ import { Piscina } from 'piscina';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileNotFoundError, IllegalArgumentError } from '../src/errors.js';
-import { type DenseLayer, denseToLayersModel, denseToOnnx, randomDense, saveDenseGraphModel, saveLayersModel, saveMlflowOnnx } from '../src/models/authoring.js';
+import { type DenseLayer, denseReference as reference, denseToLayersModel, denseToOnnx, randomDense, saveDenseGraphModel, saveLayersModel, saveMlflowOnnx } from '../src/models/authoring.js';
 import { type FeatureColumn, ModelFormatError, describeModel, describeModelSync, loadModel, modelLoadCount, releaseModels } from '../src/models/index.js';
-
-/** Float64 forward pass of a dense stack over column-major inputs: row-major [n, units] out. */
-function reference(layers: readonly DenseLayer[], cols: readonly ArrayLike<number>[], n: number): Float64Array {
-  const units = layers[layers.length - 1]!.units;
-  const out = new Float64Array(n * units);
-  for (let i = 0; i < n; i++) {
-    let x = cols.map((c) => c[i]!);
-    for (const l of layers) {
-      const y = new Array<number>(l.units);
-      for (let u = 0; u < l.units; u++) {
-        let z = l.bias[u]!;
-        for (let j = 0; j < l.inputs; j++) z += x[j]! * l.weights[j * l.units + u]!;
-        y[u] = l.activation === 'relu' ? Math.max(0, z) : l.activation === 'sigmoid' ? 1 / (1 + Math.exp(-z)) : z;
-      }
-      if (l.activation === 'softmax') {
-        const m = Math.max(...y);
-        const e = y.map((v) => Math.exp(v - m));
-        const s = e.reduce((a, b) => a + b, 0);
-        for (let u = 0; u < l.units; u++) y[u] = e[u]! / s;
-      }
-      x = y;
-    }
-    out.set(x, i * units);
-  }
-  return out;
-}
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);

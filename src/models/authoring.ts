@@ -190,3 +190,29 @@ export async function saveMlflowOnnx(dir: string, onnx: Uint8Array, signature: {
   await writeFile(path.join(dir, 'model.onnx'), onnx);
   await writeFile(path.join(dir, 'requirements.txt'), 'mlflow==2.17.0\nonnx==1.16.0\nonnxruntime==1.19.2\n');
 }
+
+/** The float64 forward pass of a dense stack over column-major inputs, row-major [n, units] out: the reference scores in tests. */
+export function denseReference(layers: readonly DenseLayer[], cols: readonly ArrayLike<number>[], n: number): Float64Array {
+  const units = layers[layers.length - 1]!.units;
+  const out = new Float64Array(n * units);
+  for (let i = 0; i < n; i++) {
+    let x = cols.map((c) => c[i]!);
+    for (const l of layers) {
+      const y = new Array<number>(l.units);
+      for (let u = 0; u < l.units; u++) {
+        let z = l.bias[u]!;
+        for (let j = 0; j < l.inputs; j++) z += x[j]! * l.weights[j * l.units + u]!;
+        y[u] = l.activation === 'relu' ? Math.max(0, z) : l.activation === 'sigmoid' ? 1 / (1 + Math.exp(-z)) : z;
+      }
+      if (l.activation === 'softmax') {
+        const m = Math.max(...y);
+        const e = y.map((v) => Math.exp(v - m));
+        const s = e.reduce((a, b) => a + b, 0);
+        for (let u = 0; u < l.units; u++) y[u] = e[u]! / s;
+      }
+      x = y;
+    }
+    out.set(x, i * units);
+  }
+  return out;
+}
