@@ -3,8 +3,15 @@
  * UDF against the built-in expression computing the same thing, over a cached frame of `--rows`
  * rows (a double column and a string column), each summed so no rows are collected. Prints the
  * median of `--runs` runs per variant and the ratio to the built-in (goals: vectorized ≤ 1.5×,
- * scalar ≤ 5×). A measurement, no assertions. Runs the built dist/ (`--src` for the sources).
+ * scalar ≤ 5×). Then model-scoring throughput through `F.predict` (a vectorized UDF in the
+ * workers, the model loaded once per worker) over `--model-rows` rows (default 1e6): the bundled
+ * bank model (MLflow/ONNX and TensorFlow.js) and a 13→64→16→3 MLP as ONNX (onnxruntime CPU) and
+ * as a TensorFlow.js model on the wasm and cpu backends, in rows/s.
+ * A measurement, no assertions. Runs the built dist/ (`--src` for the sources).
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Vector } from 'apache-arrow';
 
 const K = (process.argv.includes('--src') ? await import('../src/index.js') : await import(new URL('../dist/index.js', import.meta.url).href)) as typeof import('../src/index.js');
@@ -64,5 +71,37 @@ for (const [label, cases] of [['x * 2 + 1 (double)', arith], ['upper(s) (string)
   const scalar = await time(cases.scalar);
   const vec = await time(cases.vectorized);
   console.log(`${label.padEnd(20)} built-in ${base.toFixed(3)} s | scalar UDF ${scalar.toFixed(3)} s (${(scalar / base).toFixed(2)}×) | vectorized UDF ${vec.toFixed(3)} s (${(vec / base).toFixed(2)}×)`);
+}
+
+// ---- model scoring
+const modelRows = Number(arg('model-rows', '1e6'));
+const A = (process.argv.includes('--src') ? await import('../src/models/authoring.js') : await import(new URL('../dist/models/authoring.js', import.meta.url).href)) as typeof import('../src/models/authoring.js');
+const dir = await mkdtemp(path.join(tmpdir(), 'kindling-bench-models-'));
+try {
+  const mlp = A.randomDense([13, 64, 16, 3], 7);
+  await writeFile(path.join(dir, 'mlp.onnx'), A.denseToOnnx(mlp));
+  await A.saveLayersModel(await A.denseToLayersModel(mlp), path.join(dir, 'mlp-tfjs'));
+  const bankCols = ['age', 'balance', 'day', 'duration', 'campaign', 'pdays', 'previous', 'month_int'];
+  const features = spark.range(0, modelRows, 1, threads * 4)
+    .select(...Array.from({ length: 13 }, (_, j) => col('id').mod(97 + j).cast('double').multiply(0.01).alias(`f${j}`)))
+    .select('*', ...bankCols.map((c, j) => col(`f${j}`).multiply(100).cast('int').alias(c)))
+    .cache();
+  await features.count();
+  const score = (c: InstanceType<typeof K.Column>) => () => features.select(c.alias('p')).agg(F.count('p').alias('n')).collect();
+  const cases: [string, InstanceType<typeof K.Column>][] = [
+    ['bank model, MLflow/ONNX (onnxruntime cpu)', F.predict(spark.models.load('data/models/bank-mlflow'))],
+    ['bank model, TF.js (wasm)', F.predict(spark.models.load('data/models/bank-tfjs', { backend: 'wasm' }), ...bankCols)],
+    ['MLP 13-64-16-3, ONNX (onnxruntime cpu)', F.predict(spark.models.load(path.join(dir, 'mlp.onnx')), ...Array.from({ length: 13 }, (_, j) => `f${j}`))],
+    ['MLP 13-64-16-3, TF.js (wasm)', F.predict(spark.models.load(path.join(dir, 'mlp-tfjs'), { backend: 'wasm' }), ...Array.from({ length: 13 }, (_, j) => `f${j}`))],
+    ['MLP 13-64-16-3, TF.js (cpu)', F.predict(spark.models.load(path.join(dir, 'mlp-tfjs'), { backend: 'cpu' }), ...Array.from({ length: 13 }, (_, j) => `f${j}`))],
+  ];
+  console.log(`\nModel scoring through F.predict: ${modelRows.toLocaleString('en')} rows, threads ${threads}, batches of 10,000, median of ${runs} (first run loads the models)`);
+  for (const [label, c] of cases) {
+    await score(c)(); // loads the model in each worker
+    const t = await time(score(c));
+    console.log(`${label.padEnd(42)} ${t.toFixed(3)} s  ${Math.round(modelRows / t).toLocaleString('en')} rows/s`);
+  }
+} finally {
+  await rm(dir, { recursive: true, force: true });
 }
 await spark.stop();
