@@ -20,7 +20,7 @@ import path from 'node:path';
 import { fork } from 'node:child_process';
 import { generateGroupByCsv, generateJoinCsvs, prettySci } from '../scripts/generate-groupby.js';
 import { generateTpch } from '../scripts/generate-tpch.js';
-import { ENGINES, type Suite, type SuiteFiles, startEngine } from './compare/engines.js';
+import { ENGINES, type Suite, type SuiteFiles, allLabels, startEngine } from './compare/engines.js';
 import { type CompareResult, type EngineSuiteResult, type QuestionResult, type SuiteResult, jsonReport, markWrong, markdownReport, suiteSvg } from './compare/report.js';
 
 function arg(name: string, dflt: string): string {
@@ -73,6 +73,8 @@ async function child(engineName: string, suite: Suite, files: SuiteFiles): Promi
     res.questions[label] = q;
     if (!labels.includes(label)) { q.error = 'unsupported'; continue; }
     try {
+      // if the parent kills this child during the question, it keeps this error
+      process.send!({ ...res, questions: { ...res.questions, [label]: { error: 'the child process ended during this question' } } });
       for (const run of [1, 2] as const) {
         t = performance.now();
         const check = await engine.answer(suite, label);
@@ -84,23 +86,57 @@ async function child(engineName: string, suite: Suite, files: SuiteFiles): Promi
       q.error = String((e as Error)?.message ?? e).split('\n')[0]!;
       delete q.run1; delete q.run2;
     }
+    process.send!({ ...res, peakRssMB: process.resourceUsage().maxRSS / 1024 }); // partial results, kept if the child is killed
     process.stderr.write(`  ${engineName} ${label}: ${q.error ? `error: ${q.error}` : `${q.run1?.toFixed(3)} / ${q.run2?.toFixed(3)} s`}\n`);
   }
   res.peakRssMB = process.resourceUsage().maxRSS / 1024;
   return res;
 }
 
-/** Runs one engine on one suite in a child process. */
+const childTimeoutS = Number(arg('timeout', '900'));
+const maxRssMB = Number(arg('max-rss-mb', String(Math.round((os.totalmem() / 2 ** 20) * 0.6))));
+
+/** Resident memory of a process in MB (Linux), or 0. */
+function rssMB(pid: number): number {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Runs one engine on one suite in a child process. The child reports after every question, so
+ * a child killed for running past `--timeout` seconds (default 900) or above `--max-rss-mb`
+ * (default 60% of RAM) keeps its finished answers; the question it was on is an error.
+ */
 function runChild(engine: string, suite: Suite, files: SuiteFiles): Promise<EngineSuiteResult> {
   return new Promise((resolve) => {
     let got: EngineSuiteResult | undefined;
+    let killed = '';
+    let seenMB = 0;
     const p = fork(process.argv[1]!, [...process.argv.slice(2), '--child', engine, '--child-suite', suite, '--files', JSON.stringify(files)], {
       execArgv: process.execArgv,
       env: { ...process.env, POLARS_MAX_THREADS: String(threads) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     p.on('message', (m: EngineSuiteResult) => { got = m; });
-    p.on('exit', (code, signal) => resolve(got ?? { engine, unavailable: `child process exited (${signal ?? `code ${code}`})`, questions: {} }));
+    const t0 = performance.now();
+    const watch = setInterval(() => {
+      const mb = rssMB(p.pid!);
+      seenMB = Math.max(seenMB, mb);
+      if (mb > maxRssMB) killed = `killed at ${mb.toFixed(0)} MB RSS (--max-rss-mb ${maxRssMB})`;
+      else if ((performance.now() - t0) / 1000 > childTimeoutS) killed = `killed after ${childTimeoutS} s (--timeout)`;
+      if (killed) p.kill('SIGKILL');
+    }, 250);
+    p.on('exit', (code, signal) => {
+      clearInterval(watch);
+      const why = killed || `child process exited (${signal ?? `code ${code}`})`;
+      if (!got) return resolve({ engine, unavailable: why, questions: {} });
+      if (killed) got.peakRssMB = Math.max(got.peakRssMB ?? 0, seenMB);
+      for (const q of Object.values(got.questions)) if (q.error === 'the child process ended during this question') q.error = why;
+      resolve(got);
+    });
   });
 }
 
@@ -121,7 +157,7 @@ async function parent(): Promise<void> {
       process.stderr.write(`${suite}: ${e} ...\n`);
       sr.engines.push(await runChild(e, suite, files));
     }
-    sr.labels = [...new Set(sr.engines.flatMap((e) => Object.keys(e.questions)))];
+    sr.labels = allLabels(suite);
     markWrong(sr);
     res.suites.push(sr);
   }

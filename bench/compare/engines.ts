@@ -28,7 +28,7 @@ export interface Engine {
 }
 
 export const TPCH_LABELS = TPCH_QUERIES.map((q) => `tpch${q.id}`);
-const allLabels = (suite: Suite): string[] => (suite === 'groupby' ? [...GROUPBY_LABELS] : suite === 'join' ? [...JOIN_LABELS] : TPCH_LABELS);
+export const allLabels = (suite: Suite): string[] => (suite === 'groupby' ? [...GROUPBY_LABELS] : suite === 'join' ? [...JOIN_LABELS] : TPCH_LABELS);
 const tpchQuery = (label: string) => TPCH_QUERIES.find((q) => `tpch${q.id}` === label)!;
 const sqlOf = (suite: Suite, label: string): string => (suite === 'groupby' ? GROUPBY_SQL : JOIN_SQL)[questionId(label)]!;
 

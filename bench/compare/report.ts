@@ -94,7 +94,7 @@ export function ratioToBestPeer(suite: SuiteResult, label: string, self = 'kindl
 const fmt = (s: number | undefined) => (s === undefined ? '' : s < 10 ? s.toFixed(3) : s.toFixed(1));
 const cell = (e: EngineSuiteResult, q: QuestionResult | undefined): string => {
   if (e.unavailable !== undefined) return 'n/a';
-  if (!q) return '';
+  if (!q) return 'not run';
   if (q.error !== undefined) return q.error === 'unsupported' ? 'n/a' : 'error';
   if (q.wrong) return '**wrong**';
   return `${fmt(q.run1)} / ${fmt(q.run2)}`;
