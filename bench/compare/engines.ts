@@ -116,13 +116,23 @@ async function duckdb(threads: number): Promise<Engine> {
   };
 }
 
-/** Polars (nodejs-polars, eager): POLARS_MAX_THREADS set by the parent; groupby id1..id3 as Categorical, as db-benchmark's Polars solution; TPC-H through SQLContext. */
+/**
+ * Polars (nodejs-polars, eager): POLARS_MAX_THREADS set by the parent; groupby id1..id3 as
+ * Categorical, as db-benchmark's Polars solution; TPC-H through SQLContext. Not a devDependency
+ * (its lock file entries break `npm ci`, see README); loaded only when installed, hence untyped.
+ */
 async function polars(threads: number): Promise<Engine> {
-  const pl = createRequire(import.meta.url)('nodejs-polars') as typeof import('nodejs-polars');
-  type PDF = import('nodejs-polars').DataFrame;
+  let pl;
+  try {
+    pl = createRequire(import.meta.url)('nodejs-polars');
+  } catch {
+    throw new Error('nodejs-polars is not installed (npm install --no-save nodejs-polars@0.26.1 nodejs-polars-linux-x64-gnu@0.26.1)');
+  }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- optional package without types at compile time
+  type PDF = any;
   let t: Record<string, PDF> = {};
-  let ctx: ReturnType<typeof pl.SQLContext> | undefined;
-  const c = pl.col;
+  let ctx: PDF;
+  const c = pl.col as (name: string) => PDF;
   const groupby: ((x: PDF) => PDF)[] = [
     (x) => x.groupBy('id1').agg(c('v1').sum()),
     (x) => x.groupBy(['id1', 'id2']).agg(c('v1').sum()),
@@ -154,7 +164,7 @@ async function polars(threads: number): Promise<Engine> {
     async answer(suite, label) {
       const i = (suite === 'groupby' ? (GROUPBY_LABELS as readonly string[]) : (JOIN_LABELS as readonly string[])).indexOf(label);
       const a: PDF = suite === 'tpch' ? ctx!.execute(tpchQuery(label).sql).collectSync() : (suite === 'groupby' ? groupby : join)[i]!(t.x!);
-      return async () => [a.height, ...a.getColumns().filter((s) => s.isNumeric()).map((s) => Number(s.sum()))];
+      return async () => [a.height, ...a.getColumns().filter((s: PDF) => s.isNumeric()).map((s: PDF) => Number(s.sum()))];
     },
   };
 }
