@@ -21,6 +21,7 @@ import path from 'node:path';
 import { type ChildProcess, fork } from 'node:child_process';
 import { generateGroupByCsv, generateJoinCsvs } from '../scripts/generate-groupby.js';
 import type { DataFrame } from '../src/index.js';
+import { GROUPBY_SCHEMA, GROUPBY_SQL, JOIN_SCHEMAS, JOIN_SQL, kindlingGroupby, kindlingJoin } from './questions.js';
 // Benchmarks measure the built package (what users run); `--src` runs the TypeScript sources
 // instead (under tsx, worker threads run about 2× slower per row than from dist/).
 // `--baseline DIR` (parent) compares two builds instead of two thread counts: one child runs the
@@ -30,7 +31,7 @@ const libArg = process.argv.indexOf('--lib');
 const lib = (libArg >= 0
   ? await import(new URL(`file://${path.resolve(process.argv[libArg + 1]!, 'index.js')}`).href)
   : process.argv.includes('--src') ? await import('../src/index.js') : await import(new URL('../dist/index.js', import.meta.url).href)) as typeof import('../src/index.js');
-const { Session, Window, col, functions: F } = lib;
+const { Session, col, functions: F } = lib;
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -67,39 +68,9 @@ if (only !== 'groupby') {
     : generateJoinCsvs(dir, rows) as never;
 }
 
-type Q = [string, (df: DataFrame) => DataFrame];
-const groupby: Q[] = [
-  ['q1 sum v1 by id1', (x) => x.groupBy('id1').agg(F.sum('v1').alias('v1'))],
-  ['q2 sum v1 by id1:id2', (x) => x.groupBy('id1', 'id2').agg(F.sum('v1').alias('v1'))],
-  ['q3 sum v1 mean v3 by id3', (x) => x.groupBy('id3').agg(F.sum('v1').alias('v1'), F.avg('v3').alias('v3'))],
-  ['q4 mean v1:v3 by id4', (x) => x.groupBy('id4').agg(F.avg('v1').alias('v1'), F.avg('v2').alias('v2'), F.avg('v3').alias('v3'))],
-  ['q5 sum v1:v3 by id6', (x) => x.groupBy('id6').agg(F.sum('v1').alias('v1'), F.sum('v2').alias('v2'), F.sum('v3').alias('v3'))],
-  ['q6 median v3 sd v3 by id4 id5', (x) => x.groupBy('id4', 'id5').agg(F.median('v3').alias('median_v3'), F.stddev('v3').alias('sd_v3'))],
-  ['q7 max v1 - min v2 by id3', (x) => x.groupBy('id3').agg(F.max('v1').minus(F.min('v2')).alias('range_v1_v2'))],
-  ['q8 largest two v3 by id6', (x) => x.filter(col('v3').isNotNull()).withColumn('rn', F.row_number().over(Window.partitionBy('id6').orderBy(col('v3').desc()))).filter(col('rn').leq(2)).select('id6', 'v3')],
-  ['q9 regression v1 v2 by id2 id4', (x) => x.groupBy('id2', 'id4').agg(F.pow(F.corr('v1', 'v2'), 2).alias('r2'))],
-  ['q10 sum v3 count by id1:id6', (x) => x.groupBy('id1', 'id2', 'id3', 'id4', 'id5', 'id6').agg(F.sum('v3').alias('v3'), F.count('*').alias('count'))],
-];
-/** The same questions in SQL over the temp view `x` (db-benchmark's Spark SQL solution). */
-const groupbySql: Record<string, string> = {
-  q1: 'SELECT id1, sum(v1) AS v1 FROM x GROUP BY id1',
-  q2: 'SELECT id1, id2, sum(v1) AS v1 FROM x GROUP BY id1, id2',
-  q3: 'SELECT id3, sum(v1) AS v1, avg(v3) AS v3 FROM x GROUP BY id3',
-  q4: 'SELECT id4, avg(v1) AS v1, avg(v2) AS v2, avg(v3) AS v3 FROM x GROUP BY id4',
-  q5: 'SELECT id6, sum(v1) AS v1, sum(v2) AS v2, sum(v3) AS v3 FROM x GROUP BY id6',
-  q6: 'SELECT id4, id5, median(v3) AS median_v3, stddev(v3) AS sd_v3 FROM x GROUP BY id4, id5',
-  q7: 'SELECT id3, max(v1) - min(v2) AS range_v1_v2 FROM x GROUP BY id3',
-  q8: 'SELECT id6, v3 FROM (SELECT id6, v3, row_number() OVER (PARTITION BY id6 ORDER BY v3 DESC) AS rn FROM x WHERE v3 IS NOT NULL) sub WHERE rn <= 2',
-  q9: 'SELECT id2, id4, pow(corr(v1, v2), 2) AS r2 FROM x GROUP BY id2, id4',
-  q10: 'SELECT id1, id2, id3, id4, id5, id6, sum(v3) AS v3, count(*) AS count FROM x GROUP BY id1, id2, id3, id4, id5, id6',
-};
-const joinSql: Record<string, string> = {
-  j1: 'SELECT x.*, small.v2 FROM x JOIN small USING (id1)',
-  j2: 'SELECT x.*, medium.v2 FROM x JOIN medium USING (id2)',
-  j3: 'SELECT x.*, medium.v2 FROM x LEFT JOIN medium USING (id2)',
-  j4: 'SELECT x.*, medium.v2 FROM x JOIN medium USING (id5)',
-  j5: 'SELECT x.*, big.v2 FROM x JOIN big USING (id3)',
-};
+const groupby = kindlingGroupby(lib);
+const groupbySql = GROUPBY_SQL;
+const joinSql = JOIN_SQL;
 
 /** CPU time counters of the whole machine (Linux /proc/stat, in ticks): total and stolen by the hypervisor. */
 function cpuTicks(): { total: number; steal: number } | null {
@@ -135,12 +106,11 @@ async function child(threads: number): Promise<void> {
   const s = await Session.create({ threads, progress: false, ...(splitMB > 0 ? { maxPartitionBytes: splitMB * 1024 * 1024 } : {}) });
   // Warm the worker pool so thread start-up is not charged to the first measurement.
   await s.range(threads * 1000).groupBy(col('id').mod(7)).count().collect();
-  const gbSchema = 'id1 STRING, id2 STRING, id3 STRING, id4 INT, id5 INT, id6 INT, v1 INT, v2 INT, v3 DOUBLE';
   let cached: DataFrame[] = [];
   let questions = new Map<string, () => Promise<number>>();
   const load = async (section: 'groupby' | 'join') => {
     if (section === 'groupby') {
-      const x = s.read.csv(gbFile, { header: true, schema: gbSchema }).cache();
+      const x = s.read.csv(gbFile, { header: true, schema: GROUPBY_SCHEMA }).cache();
       await x.count();
       cached = [x];
       x.createOrReplaceTempView('x');
@@ -150,20 +120,14 @@ async function child(threads: number): Promise<void> {
       questions = new Map(groupby.filter(([l]) => selected(l)).map(([label, q]) => [label, () => checksum(sqlMode ? s.sql(groupbySql[label.split(' ')[0]!]!) : q(x))]));
       return;
     }
-    const x = s.read.csv(joinFiles!.x, { header: true, schema: 'id1 INT, id2 INT, id3 INT, id4 STRING, id5 STRING, id6 STRING, v1 DOUBLE' }).cache();
-    const small = s.read.csv(joinFiles!.small, { header: true, schema: 'id1 INT, id4 STRING, v2 DOUBLE' }).cache();
-    const medium = s.read.csv(joinFiles!.medium, { header: true, schema: 'id1 INT, id2 INT, id4 STRING, id5 STRING, v2 DOUBLE' }).cache();
-    const big = s.read.csv(joinFiles!.big, { header: true, schema: 'id1 INT, id2 INT, id3 INT, id4 STRING, id5 STRING, id6 STRING, v2 DOUBLE' }).cache();
+    const x = s.read.csv(joinFiles!.x, { header: true, schema: JOIN_SCHEMAS.x }).cache();
+    const small = s.read.csv(joinFiles!.small, { header: true, schema: JOIN_SCHEMAS.small }).cache();
+    const medium = s.read.csv(joinFiles!.medium, { header: true, schema: JOIN_SCHEMAS.medium }).cache();
+    const big = s.read.csv(joinFiles!.big, { header: true, schema: JOIN_SCHEMAS.big }).cache();
     await Promise.all([x.count(), small.count(), medium.count(), big.count()]);
     cached = [x, small, medium, big];
     for (const [name, df] of Object.entries({ x, small, medium, big })) df.createOrReplaceTempView(name);
-    const qs: Q[] = [
-      ['j1 small inner on int', () => x.join(small.select('id1', 'v2'), 'id1')],
-      ['j2 medium inner on int', () => x.join(medium.select('id2', 'v2'), 'id2')],
-      ['j3 medium outer on int', () => x.join(medium.select('id2', 'v2'), 'id2', 'left')],
-      ['j4 medium inner on factor', () => x.join(medium.select('id5', 'v2'), 'id5')],
-      ['j5 big inner on int', () => x.join(big.select('id3', 'v2'), 'id3')],
-    ];
+    const qs = kindlingJoin({ small, medium, big });
     // db-benchmark materialises the join; aggregate every output column so nothing is pruned away.
     questions = new Map(qs.filter(([l]) => selected(l)).map(([label, q]) => [label, async () => Number((await (sqlMode ? s.sql(joinSql[label.split(' ')[0]!]!) : q(x)).agg(F.count('*').alias('n'), F.sum('v1'), F.sum('v2')).collect())[0]!['n'])]));
   };
