@@ -100,7 +100,8 @@ export function registerTfKernels(tf: typeof TF, name: string, tfName: string, p
     });
   });
   registerKernel(kb, 'count', types, async (x, valid) => countOf(x, valid));
-  registerKernel(kb, 'segment_sum', floats, async (x, groups, numGroups, valid) => {
+  // Not every tfjs backend has UnsortedSegmentSum (wasm 4.22 does not): those fall back to js.
+  if (tf.getKernel('UnsortedSegmentSum', tfName)) registerKernel(kb, 'segment_sum', floats, async (x, groups, numGroups, valid) => {
     await onBackend();
     const r = tf.tidy(() => tf.unsortedSegmentSum(masked(x, valid, 0), upload(groups, 'int32'), numGroups));
     const out = Float64Array.from(await download(r));
