@@ -90,7 +90,9 @@ describe('kernels through the public API', () => {
   const rows = Array.from({ length: 300 }, (_, i) => ({ x: x64[i]!, y: i % 11 === 0 ? null : (i % 9) - 4 }));
   const query = async (s: Session) => {
     s.createDataFrame(rows, 'x DOUBLE, y INT').createOrReplaceTempView('t');
-    return s.sql('SELECT x * y + 1 AS a, sqrt(abs(x)) AS r, x / y AS d, CAST(x AS INT) AS i FROM t WHERE x > 0.5 AND y < 3').collect();
+    const q = await s.sql('SELECT x * y + 1 AS a, sqrt(abs(x)) AS r, x / y AS d, CAST(x AS INT) AS i, x > 0 AND y > 0 AS l FROM t WHERE x > 0.5 AND y < 3').collect();
+    // OR with a null side is true where the other side is: the row must be kept.
+    return [...q, ...(await s.sql('SELECT x * 2 AS a, x AS r, x AS d, y AS i, y > 0 OR x > 0 AS l FROM t WHERE y > 0 OR x > 0').collect())];
   };
   it.each(['tfjs-cpu', 'tfjs-wasm'] as const)('%s with precision float32 gives the rows js gives, within tolerance', async (backend) => {
     const ref = await query(await Session.create({ threads: 1 }));
@@ -108,6 +110,7 @@ describe('kernels through the public API', () => {
         if (r !== null) expect(Math.abs(g! - r)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(r)) * 8);
       }
       expect(got[i]!['i']).toBe(ref[i]!['i']);
+      expect(got[i]!['l']).toBe(ref[i]!['l']);
     }
   });
   it('default precision keeps float64 work on js; auto picks js without a GPU; describe reports what was tried', async () => {

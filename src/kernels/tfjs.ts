@@ -11,7 +11,7 @@ import type * as TF from '@tensorflow/tfjs-core';
 import { ColumnData } from '../data/column.js';
 import type { Batch } from '../data/batch.js';
 import type { BoundExpr } from '../expr/expr.js';
-import type { ExprBackend } from '../expr/backend.js';
+import { type ExprBackend, JS_BACKEND } from '../expr/backend.js';
 import { type KernelBackend, type KernelType, type NumArray, defineBackend, registerKernel } from './registry.js';
 
 /** How much precision a backend may give up: 'exact' (default) or 'float32' (opt-in). */
@@ -28,17 +28,27 @@ const BINARY: Record<string, (tf: typeof TF, a: TF.Tensor, b: TF.Tensor) => TF.T
   lte: (tf, a, b) => tf.lessEqual(a, b), gt: (tf, a, b) => tf.greater(a, b), gte: (tf, a, b) => tf.greaterEqual(a, b),
 };
 const NUMERIC = new Set(['int32', 'float64']);
+/**
+ * AND: fused in predicates only, where null and false both drop the row, so the simple validity
+ * model (a row is null when any referenced column is) gives SQL's answer; as a value (`SELECT
+ * a > 1 AND b < 2`) three-valued logic differs, and js computes it. OR and NOT are left to js
+ * (`true OR null` is true, `NOT (false AND null)` is true: the simple model would drop the row).
+ */
+const LOGIC = new Set(['and']);
+const hasLogic = (e: BoundExpr): boolean => (e.kind === 'call' && (LOGIC.has(e.fn) || e.args.some(hasLogic))) || (e.kind === 'cast' && hasLogic(e.expr));
 
 /** True when `e` is an element-wise numeric expression the tfjs expression backend can fuse (types aside from precision). */
 function fusable(e: BoundExpr): boolean {
   switch (e.kind) {
     case 'ref': return NUMERIC.has(e.type);
     case 'lit': return typeof e.value === 'number';
-    case 'cast': return (NUMERIC.has(e.type) || e.type === 'boolean') && fusable(e.expr);
+    case 'cast': return (NUMERIC.has(e.type) || e.type === 'boolean') && NUMERIC.has(e.expr.type) && fusable(e.expr);
     case 'call':
+      if (LOGIC.has(e.fn)) return e.args.every((a) => a.type === 'boolean' && fusable(a));
       if (!(e.fn in UNARY && e.args.length === 1) && !(e.fn in BINARY && e.args.length >= 2)) return false;
       if (e.args.length > 2 && !['add', 'subtract', 'multiply', 'divide'].includes(e.fn)) return false;
-      return (NUMERIC.has(e.type) || e.type === 'boolean') && e.args.every(fusable);
+      // Integer arithmetic stays exact on js (int32 results through float32 would round above 2^24).
+      return (e.type === 'float64' || e.type === 'boolean') && e.args.every((a) => NUMERIC.has(a.type) && fusable(a));
     default: return false;
   }
 }
@@ -154,6 +164,7 @@ export function registerTfKernels(tf: typeof TF, name: string, tfName: string, p
       }
       case 'call': {
         const xs = e.args.map((a) => build(a, b, loaded, divisors));
+        if (e.fn === 'and') return tf.logicalAnd(xs[0]!, xs[1]!);
         if (e.fn in UNARY) return UNARY[e.fn]!(tf, xs[0]!);
         if (e.fn === 'divide') divisors.push(...xs.slice(1));
         return xs.slice(1).reduce((acc, x) => BINARY[e.fn]!(tf, acc, x), xs[0]!);
@@ -193,7 +204,7 @@ export function registerTfKernels(tf: typeof TF, name: string, tfName: string, p
   const expr: ExprBackend = {
     name,
     supports: (e) => precision === 'float32' && e.kind !== 'ref' && e.kind !== 'lit' && fusable(e),
-    compile: (e) => (b) => {
+    compile: (e) => hasLogic(e) ? JS_BACKEND.compile(e) : (b) => {
       const { values, validity } = run(e, b);
       const out = e.type === 'boolean' ? Uint8Array.from(values) : e.type === 'int32' ? Int32Array.from(values) : Float64Array.from(values);
       return new ColumnData(e.type, b.numRows, out, validity);
