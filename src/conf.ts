@@ -1,16 +1,18 @@
 /**
  * Runtime configuration of a Session (PySpark's `spark.conf`): string settings by key, read when
- * a job is planned. Known keys are checked when set; `spark.sql.optimizer.excludedRules` is the
- * one read today.
+ * a job is planned. Known keys are checked when set: `spark.sql.optimizer.excludedRules` and
+ * `spark.sql.execution.arrow.maxRecordsPerBatch` (rows per vectorized UDF call).
  */
 import { IllegalArgumentError, didYouMean } from './errors.js';
 import { OPTIMIZER_RULES, requiredRuleMessage } from './plan/optimizer/index.js';
+import { ARROW_BATCH_KEY, checkArrowBatchSize, parseArrowBatchSize } from './udf/spec.js';
 
 /** Comma-separated optimizer rule names to skip (see `OPTIMIZER_RULES`), as in Spark. */
 export const EXCLUDED_RULES_KEY = 'spark.sql.optimizer.excludedRules';
 
 /** Checks of known keys' values (unknown keys are stored as given, as Spark does). */
 const VALIDATORS: Record<string, (value: string) => void> = {
+  [ARROW_BATCH_KEY]: checkArrowBatchSize,
   [EXCLUDED_RULES_KEY]: (value) => {
     for (const name of ruleList(value)) {
       const required = requiredRuleMessage(name);
@@ -45,6 +47,11 @@ export class RuntimeConfig {
   /** Removes `key` (back to its default). */
   unset(key: string): void {
     this.values.delete(key);
+  }
+
+  /** @internal Rows per Arrow batch for UDFs (`spark.sql.execution.arrow.maxRecordsPerBatch`, default 10000; 0: no limit). */
+  arrowMaxRecordsPerBatch(): number {
+    return parseArrowBatchSize(this.get(ARROW_BATCH_KEY));
   }
 
   /** @internal The optimizer rules `spark.sql.optimizer.excludedRules` switches off. */

@@ -20,7 +20,7 @@ import { type LogicalPlan, qualify } from './plan/logical.js';
 import { cubeSets, rollupSets } from './plan/analyzer/grouping-sets.js';
 import { physicalToString } from './plan/physical.js';
 import { type DataType, type Row, Schema, elementType, isList, isNumeric } from './types.js';
-import { MAX_RECORDS_PER_BATCH_KEY, type UdfSchemaInput, parseMaxRecordsPerBatch } from './udf/arrow-results.js';
+import type { UdfSchemaInput } from './udf/arrow-results.js';
 import { type ApplyInArrowFunction, type ApplyInArrowKeyFunction, type ApplyInArrowOptions, type MapInArrowFunction, type MapInArrowOptions, applyInArrowPlan, mapInArrowPlan } from './udf/batch-udfs.js';
 import type { FunctionRef } from './udf/function-ref.js';
 import type { Session } from './session.js';
@@ -313,7 +313,7 @@ export class DataFrame {
    * schema, fail the job with a `UdfError` naming it and the partition.
    */
   mapInArrow<Args = unknown, State = unknown>(fn: MapInArrowFunction<Args, State> | FunctionRef, schema: UdfSchemaInput, options?: MapInArrowOptions<Args>): DataFrame {
-    const batchSize = parseMaxRecordsPerBatch(this.session.conf.get(MAX_RECORDS_PER_BATCH_KEY));
+    const batchSize = this.session.conf.arrowMaxRecordsPerBatch();
     return this.derive(mapInArrowPlan(this.plan, fn, schema, options, batchSize));
   }
 

@@ -7,6 +7,8 @@ import { expectInteger, expectString } from './api-args.js';
 import { Column, type ColumnOrName, type ColumnOrValue, col, lit, nameOrColumn, toExpr, when } from './column.js';
 import type { Expr } from './expr/expr.js';
 import { exprFromSql } from './sql/planner.js';
+import { type FunctionRef, moduleFunction } from './udf/function-ref.js';
+import { type UdfFactory, udfFactory } from './udf/udf.js';
 
 type C = ColumnOrName;
 
@@ -361,3 +363,32 @@ export { callFunction as call_function };
 /** Column by name (PySpark's F.column). */
 export function column(name: string): Column { return col(name); }
 export { lit as literal };
+
+// ---- user-defined functions (src/udf/)
+/**
+ * A scalar UDF (PySpark's `udf`): `fn(...values, ctx)` is called once per row in the worker
+ * threads, with the row's argument values (numbers, strings, booleans, Dates, arrays) and a
+ * context `{ name, args, state }` last. `fn` is shipped by source and must be self-contained
+ * (read outer values through `options.args`), or is a module function from `F.fromModule`.
+ * `returnType`: a type name ('double', 'int', 'string', 'array<double>', ...) or an Arrow DataType.
+ * @example const monthAsInt = F.udf((m: string) => MONTHS.indexOf(m) + 1, 'int') // refused: MONTHS is outer
+ * @example const monthAsInt = F.udf((m: string, ctx) => ctx.args.months.indexOf(m) + 1, 'int', { args: { months } })
+ */
+export const udf: UdfFactory = udfFactory('scalar', 'F.udf');
+/**
+ * A vectorized UDF (PySpark's `pandas_udf` / `arrow_udf`): `fn(...vectors, ctx)` receives one
+ * apache-arrow `Vector` per argument for a batch of at most `batchSize` rows (numeric columns
+ * without a copy) and returns a `Vector`, a typed array or an array of the same length, or a
+ * promise of one. With `nulls: 'skip'` (default) rows with a null argument are left out of the
+ * vectors and get null.
+ */
+export const arrowUdf: UdfFactory = udfFactory('vectorized', 'F.arrowUdf');
+export { arrowUdf as arrow_udf, arrowUdf as pandas_udf };
+/**
+ * A reference to a module's export, accepted wherever a user function is (F.udf, F.arrowUdf,
+ * spark.udf.register, ...): the module is imported once per worker. The export is a function,
+ * or `{ init?(args), evaluate(...) }` whose `init` builds per-worker state (`ctx.state`).
+ */
+export function fromModule(url: string | URL, exportName: string, options: { args?: unknown; name?: string } = {}): FunctionRef {
+  return moduleFunction(url, exportName, 'F.fromModule', options);
+}

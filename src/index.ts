@@ -39,6 +39,10 @@ export {
   UdfError,
   MemoryLimitError,
 } from './errors.js';
+export type { UserDefinedFunction, ScalarUdfFunction, ArrowUdfFunction, UdfFactory } from './udf/udf.js';
+export type { UdfOptions, ReturnTypeInput } from './udf/spec.js';
+export type { UdfContext, FunctionRef } from './udf/function-ref.js';
+export type { UDFRegistration } from './udf/registration.js';
 export type { CsvReadOptions, CsvWriteOptions } from './io/csv.js';
 export type { ParquetWriteOptions } from './io/parquet.js';
 export type { SaveMode } from './io/dataset-writer.js';

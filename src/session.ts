@@ -3,6 +3,7 @@
  * (read, createDataFrame, range), the temp-view catalog, and lifecycle (stop).
  */
 import { type KernelsDescription, type KernelsOption, chooseKernels, parseKernelsOption } from './kernels/index.js';
+import { UDFRegistration } from './udf/registration.js';
 import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
@@ -235,6 +236,8 @@ export class Session {
   readonly catalog = new Catalog(this.cacheManager);
   /** Runtime settings (`spark.conf`), e.g. `spark.sql.optimizer.excludedRules`. */
   readonly conf = new RuntimeConfig();
+  /** This session's UDFs for SQL (`spark.udf.register(name, f, returnType?)`), invisible to other sessions. */
+  readonly udf = new UDFRegistration();
   /** File readers. */
   get read(): DataFrameReader {
     return new DataFrameReader(this);
@@ -324,7 +327,11 @@ export class Session {
   /** @internal Planner settings. */
   plannerConfig(): PlannerConfig {
     this.checkOpen();
-    return { shufflePartitions: this.options.shufflePartitions, autoBroadcastJoinThreshold: this.options.autoBroadcastJoinThreshold, optimizerExcludedRules: this.conf.excludedRules(), ...(this.kernelChoice ? { exprBackend: this.kernelChoice.expr } : {}) };
+    return {
+      shufflePartitions: this.options.shufflePartitions, autoBroadcastJoinThreshold: this.options.autoBroadcastJoinThreshold, optimizerExcludedRules: this.conf.excludedRules(),
+      arrowMaxRecordsPerBatch: this.conf.arrowMaxRecordsPerBatch(),
+      ...(this.kernelChoice ? { exprBackend: this.kernelChoice.expr } : {}),
+    };
   }
 
   private checkOpen(): void {

@@ -80,8 +80,7 @@ describe('mapInArrow', () => {
       expect(rows.every((r) => (r.n as number) <= 4)).toBe(true);
       expect(rows.reduce((t, r) => t + (r.n as number), 0)).toBe(30);
       expect(rows.length).toBe(8); // two partitions of 15 rows: 4 + 4 + 4 + 3 each
-      one.conf.set('spark.sql.execution.arrow.maxRecordsPerBatch', 'lots');
-      expect(() => one.range(3).mapInArrow(async function* f() {}, 'n int')).toThrow(/maxRecordsPerBatch should be an integer number of rows per Arrow batch \(0 or less: no limit\), got 'lots'/);
+      expect(() => one.conf.set('spark.sql.execution.arrow.maxRecordsPerBatch', 'lots')).toThrow(/maxRecordsPerBatch should be an integer number of rows per Arrow batch \(0 or less: no limit\), got 'lots'/);
     } finally {
       for (const s of [one, many]) s.conf.unset('spark.sql.execution.arrow.maxRecordsPerBatch');
     }

@@ -17,6 +17,7 @@ import { sortCodec } from './sort.js';
 import { windowCodec } from './window/operator.js';
 import { flatMapGroupsCodec } from '../udf/flat-map-groups.js';
 import { mapInArrowCodec } from '../udf/map-in-arrow.js';
+import { evalUdfsCodec } from '../udf/eval-udfs-op.js';
 
 /** Registers the built-in operator and source codecs (once; later calls do nothing). */
 export const registerBuiltinCodecs: () => void = once(() => {
@@ -35,6 +36,7 @@ export const registerBuiltinCodecs: () => void = once(() => {
   registerOpCodec(expandCodec);
   registerOpCodec(mapInArrowCodec);
   registerOpCodec(flatMapGroupsCodec);
+  registerOpCodec(evalUdfsCodec);
   registerSourceCodec(csvSourceCodec);
   registerSourceCodec(parquetSourceCodec);
   registerSourceCodec(rangeSourceCodec);

@@ -21,6 +21,7 @@ import { ExchangeOp } from './exchange.js';
 import { ExecContext, type PhysicalOp } from './operator.js';
 import { type MemoryConsumer, MemoryTracker, formatBytes } from './memory.js';
 import { type MorselPlan, MorselSource, morselScan, morselsOf, partitionsOfRun, withScanSource } from './morsels.js';
+import { EvalUdfsOp } from '../udf/eval-udfs-op.js';
 import { InputOp, type MemoryInput, NotSerializable, type OpSpec, describeStage, onlyPartitions, partitionsRead, sharedPartitions } from './plan-spec.js';
 import { TaskError, type WorkerPool, cancellationError } from './pool.js';
 import { batchBytes, shareBatch, unshareBatch } from './serde.js';
@@ -232,6 +233,9 @@ class Job {
       } catch (err) {
         if (!(err instanceof NotSerializable)) throw err;
         spec = undefined;
+        // UDFs run in the workers, never silently in the main thread.
+        const udf = stageOps(runRoot).find((o) => o instanceof EvalUdfsOp);
+        if (udf) throw new ExecutionError(`${udf.describe()} cannot run on the worker threads: ${err.message}; UDFs only run in the main thread with threads: 1`);
       }
     }
     const inputData = directInputs ?? (spec ? await Promise.all(inputs.map((x) => this.materialize(x as ExchangeOp))) : []);
@@ -413,4 +417,11 @@ function countStages(op: PhysicalOp): number {
 export async function runJob(plan: LogicalPlan, cfg: PlannerConfig, opts: RunOptions): Promise<JobResult> {
   const { physical } = prepare(plan, cfg);
   return runPhysical(physical, opts);
+}
+
+/** The operators of a stage (down to, not into, its exchanges). */
+function stageOps(root: PhysicalOp, out: PhysicalOp[] = []): PhysicalOp[] {
+  out.push(root);
+  if (!(root instanceof ExchangeOp)) for (const c of root.children) stageOps(c, out);
+  return out;
 }

@@ -121,6 +121,9 @@ function bindNode(e: Expr, schema: Schema, opts: BindOptions): BoundExpr {
         type,
       };
     }
+    case 'udf':
+      // Arguments keep their own types: the function receives them as they are.
+      return { kind: 'udf', udf: e.udf, args: e.args.map((a) => bindExpr(a, schema, opts)), type: e.udf.returnType };
     case 'call': {
       const def = getScalar(e.fn);
       const display = exprName(e);

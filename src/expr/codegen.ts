@@ -150,6 +150,8 @@ class Generator implements CodegenContext {
         body.push(code + closing);
         return out;
       }
+      case 'udf':
+        throw new Error(`internal error: UDF ${e.udf.name} reached codegen; the optimizer rule extract_udfs evaluates UDFs in an EvalUdfs node`);
       case 'call': {
         if (e.args.length > 2 && LEFT_FOLD_OPS.has(e.fn)) return this.emitFold(e, body);
         const def = getScalar(e.fn);

@@ -5,6 +5,7 @@
  */
 import type { DataType } from '../types.js';
 import { exprChildren } from './tree.js';
+import type { UdfSpec } from '../udf/spec.js';
 
 /** A literal's storage value: numbers (also for dates in days / timestamps in micros), strings, booleans, null. */
 export type LiteralValue = number | string | boolean | null;
@@ -39,7 +40,9 @@ export type Expr =
   | { readonly kind: 'star'; readonly qualifier?: string }
   | { readonly kind: 'sort'; readonly expr: Expr; readonly ascending: boolean; readonly nullsFirst: boolean }
   /** A window function call: a ranking/offset function (row_number, rank, lag, ...) or any aggregate, OVER a window. */
-  | { readonly kind: 'window'; readonly fn: string; readonly args: readonly Expr[]; readonly distinct: boolean; readonly spec: WindowSpecExpr };
+  | { readonly kind: 'window'; readonly fn: string; readonly args: readonly Expr[]; readonly distinct: boolean; readonly spec: WindowSpecExpr }
+  /** A user-defined function call (src/udf/): evaluated in the workers by an EvalUdfs node the optimizer puts below its consumer. */
+  | { readonly kind: 'udf'; readonly udf: UdfSpec; readonly args: readonly Expr[] };
 
 /** A resolved, typed expression over a batch's columns. */
 export type BoundExpr =
@@ -47,7 +50,11 @@ export type BoundExpr =
   | { readonly kind: 'lit'; readonly value: LiteralValue; readonly type: DataType }
   | { readonly kind: 'call'; readonly fn: string; readonly args: readonly BoundExpr[]; readonly type: DataType }
   | { readonly kind: 'cast'; readonly expr: BoundExpr; readonly type: DataType }
-  | { readonly kind: 'case'; readonly branches: readonly (readonly [BoundExpr, BoundExpr])[]; readonly otherwise: BoundExpr | null; readonly type: DataType };
+  | { readonly kind: 'case'; readonly branches: readonly (readonly [BoundExpr, BoundExpr])[]; readonly otherwise: BoundExpr | null; readonly type: DataType }
+  | { readonly kind: 'udf'; readonly udf: UdfSpec; readonly args: readonly BoundExpr[]; readonly type: DataType };
+
+/** A bound UDF call (what an EvalUdfs node evaluates). */
+export type BoundUdf = Extract<BoundExpr, { kind: 'udf' }>;
 
 /** A resolved aggregate call: function name, bound arguments, distinct flag, result type. */
 export interface BoundAgg {
@@ -146,6 +153,7 @@ function computeExprName(e: Expr): string {
       if (e.fn === 'count' && e.args.length === 0) return 'count(1)';
       return `${e.fn}(${e.distinct ? 'DISTINCT ' : ''}${inner})`;
     }
+    case 'udf': return `${e.udf.name}(${e.args.map(exprName).join(', ')})`;
     case 'call': {
       const op = INFIX[e.fn];
       if (op && (e.args.length === 2 || (e.args.length > 2 && LEFT_FOLD_OPS.has(e.fn)))) return foldText(op, e.args.map(exprName));
@@ -176,7 +184,7 @@ export function containsAgg(e: Expr): boolean {
     const x = stack.pop()!;
     switch (x.kind) {
       case 'agg': return true;
-      case 'call': for (const a of x.args) stack.push(a); break;
+      case 'call': case 'udf': for (const a of x.args) stack.push(a); break;
       case 'alias': case 'cast': case 'sort': stack.push(x.expr); break;
       case 'case':
         for (const [c, v] of x.branches) stack.push(c, v);
@@ -195,7 +203,7 @@ export function boundRefs(e: BoundExpr, out: Set<number> = new Set()): Set<numbe
     const x = stack.pop()!;
     switch (x.kind) {
       case 'ref': out.add(x.index); break;
-      case 'call': for (const a of x.args) stack.push(a); break;
+      case 'call': case 'udf': for (const a of x.args) stack.push(a); break;
       case 'cast': stack.push(x.expr); break;
       case 'case':
         for (const [c, v] of x.branches) stack.push(c, v);
@@ -212,7 +220,7 @@ export function remapRefs(e: BoundExpr, map: (i: number) => number): BoundExpr {
   switch (e.kind) {
     case 'ref': return { ...e, index: map(e.index) };
     case 'lit': return e;
-    case 'call': return { ...e, args: e.args.map((a) => remapRefs(a, map)) };
+    case 'call': case 'udf': return { ...e, args: e.args.map((a) => remapRefs(a, map)) };
     case 'cast': return { ...e, expr: remapRefs(e.expr, map) };
     case 'case': return {
       ...e,
@@ -229,6 +237,7 @@ export function boundToString(e: BoundExpr): string {
     case 'lit': return typeof e.value === 'string' ? `'${e.value}'` : String(e.value);
     case 'cast': return `cast(${boundToString(e.expr)} as ${e.type})`;
     case 'case': return `CASE ${e.branches.map(([c, v]) => `WHEN ${boundToString(c)} THEN ${boundToString(v)}`).join(' ')}${e.otherwise ? ` ELSE ${boundToString(e.otherwise)}` : ''} END`;
+    case 'udf': return `${e.udf.name}(${e.args.map(boundToString).join(', ')})`;
     case 'call': {
       const op = INFIX[e.fn];
       if (op && (e.args.length === 2 || (e.args.length > 2 && LEFT_FOLD_OPS.has(e.fn)))) return foldText(op, e.args.map(boundToString));

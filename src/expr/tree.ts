@@ -13,7 +13,7 @@ import type { BoundExpr, Expr } from './expr.js';
 export function exprChildren(e: Expr): readonly Expr[] {
   switch (e.kind) {
     case 'col': case 'lit': case 'star': return [];
-    case 'call': case 'agg': return e.args;
+    case 'call': case 'agg': case 'udf': return e.args;
     case 'alias': case 'cast': case 'sort': return [e.expr];
     case 'case': return caseKids(e.branches, e.otherwise);
     case 'window': return [...e.args, ...e.spec.partitionBy, ...e.spec.orderBy];
@@ -25,7 +25,7 @@ export function withExprChildren(e: Expr, kids: readonly Expr[]): Expr {
   if (sameKids(exprChildren(e), kids)) return e;
   switch (e.kind) {
     case 'col': case 'lit': case 'star': return e;
-    case 'call': case 'agg': return { ...e, args: [...kids] };
+    case 'call': case 'agg': case 'udf': return { ...e, args: [...kids] };
     case 'alias': case 'cast': case 'sort': return { ...e, expr: kids[0]! };
     case 'case': return { ...e, ...caseFrom(kids, e.otherwise !== null) };
     case 'window': {
@@ -62,7 +62,7 @@ export const exprDepth: (e: Expr) => number = exprOps.depth;
 export function boundChildren(e: BoundExpr): readonly BoundExpr[] {
   switch (e.kind) {
     case 'ref': case 'lit': return [];
-    case 'call': return e.args;
+    case 'call': case 'udf': return e.args;
     case 'cast': return [e.expr];
     case 'case': return caseKids(e.branches, e.otherwise);
   }
@@ -73,7 +73,7 @@ export function withBoundChildren(e: BoundExpr, kids: readonly BoundExpr[]): Bou
   if (sameKids(boundChildren(e), kids)) return e;
   switch (e.kind) {
     case 'ref': case 'lit': return e;
-    case 'call': return { ...e, args: [...kids] };
+    case 'call': case 'udf': return { ...e, args: [...kids] };
     case 'cast': return { ...e, expr: kids[0]! };
     case 'case': return { ...e, ...caseFrom(kids, e.otherwise !== null) };
   }

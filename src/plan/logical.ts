@@ -3,7 +3,7 @@
  * schema. The DataFrame API and SQL build these (resolving names eagerly, as Spark's analyzer
  * does); the optimizer rewrites them; the physical planner turns them into partitioned operators.
  */
-import type { BoundAgg, BoundExpr, BoundSortKey, Expr, WindowFrame } from '../expr/expr.js';
+import type { BoundAgg, BoundExpr, BoundSortKey, BoundUdf, Expr, WindowFrame } from '../expr/expr.js';
 import { boundToString, exprName } from '../expr/expr.js';
 import { transformExprDown } from '../expr/tree.js';
 import { getWindowFunction } from '../expr/window-functions.js';
@@ -147,6 +147,14 @@ export interface SubqueryNode {
 }
 
 /**
+ * UDF calls evaluated once per input row (Spark's BatchEvalPython / ArrowEvalPython), put below
+ * their consumer by the optimizer rule extract_udfs: the output is the input's columns followed
+ * by one column per call. Arguments are over the input and call no UDF (nested calls are layers
+ * of these nodes).
+ */
+export interface EvalUdfsNode { readonly kind: 'evalUdfs'; readonly input: LogicalPlan; readonly udfs: readonly BoundUdf[]; readonly schema: Schema }
+
+/**
  * `df.mapInArrow(fn, schema)`: each partition's rows go through a user function as Arrow record
  * batches (at most `maxRecordsPerBatch` rows each) and come back as batches of `schema`; rows may
  * be added or dropped. An optimisation barrier: filters stay above it and it reads every input column.
@@ -177,7 +185,7 @@ export interface FlatMapGroupsInArrowNode {
 }
 
 /** Any logical operator. */
-export type LogicalPlan = ScanNode | ProjectNode | FilterNode | AggregateNode | SortNode | LimitNode | JoinNode | UnionNode | SampleNode | WindowNode | RepartitionNode | EmptyNode | SubqueryNode | MapInArrowNode | FlatMapGroupsInArrowNode | ExpandNode;
+export type LogicalPlan = ScanNode | ProjectNode | FilterNode | AggregateNode | SortNode | LimitNode | JoinNode | UnionNode | SampleNode | WindowNode | RepartitionNode | EmptyNode | SubqueryNode | MapInArrowNode | FlatMapGroupsInArrowNode | ExpandNode | EvalUdfsNode;
 
 /** The inputs of a node. */
 export function children(p: LogicalPlan): LogicalPlan[] {
@@ -276,6 +284,7 @@ function describeNode(p: LogicalPlan): string {
     }
     case 'mapInArrow': return `MapInArrow ${udfCallToString(p.fn, p.input.schema, p.deterministic)}, [${cols(p.schema)}]`;
     case 'flatMapGroupsInArrow': return `FlatMapGroupsInArrow [${p.keys.map(boundToString).join(', ')}], ${udfCallToString(p.fn, p.input.schema, p.deterministic)}, [${cols(p.schema)}]`;
+    case 'evalUdfs': return `EvalUdfs [${p.udfs.map((u, j) => `${boundToString(u)}#${p.input.schema.length + j}${u.udf.kind === 'vectorized' ? ' (arrow)' : ''}`).join(', ')}]`;
     case 'repartition': return p.mode === 'coalesce' ? `Coalesce ${p.partitions}` : `Repartition ${p.mode === 'hash' ? `by [${p.keys.map(boundToString).join(', ')}] ` : ''}${p.partitions}`;
   }
 }

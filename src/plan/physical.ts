@@ -17,6 +17,8 @@ import { WindowOp, partitionedForWindow } from '../exec/window/operator.js';
 import { KindlingError } from '../errors.js';
 import { FlatMapGroupsInArrowOp } from '../udf/flat-map-groups.js';
 import { MapInArrowOp } from '../udf/map-in-arrow.js';
+import { EvalUdfsOp } from '../udf/eval-udfs-op.js';
+import { DEFAULT_ARROW_BATCH } from '../udf/spec.js';
 import { Schema } from '../types.js';
 import type { JoinNode, LogicalPlan } from './logical.js';
 
@@ -26,6 +28,8 @@ export interface PlannerConfig {
   shufflePartitions: number;
   /** Largest estimated size in bytes of a join side that is broadcast instead of shuffled (-1 disables). */
   autoBroadcastJoinThreshold: number;
+  /** Rows per call of a vectorized UDF without its own batchSize (spark.sql.execution.arrow.maxRecordsPerBatch). */
+  arrowMaxRecordsPerBatch?: number;
   /** Optimizer rules to skip (Spark's spark.sql.optimizer.excludedRules); read by the optimizer, not this planner. */
   optimizerExcludedRules?: readonly string[];
   /** The expression backend operators compile with (src/expr/backend.ts; default js). */
@@ -159,6 +163,8 @@ export function planPhysical(p: LogicalPlan, cfg: PlannerConfig): PhysicalOp {
     }
     case 'join':
       return planJoin(p, cfg, null);
+    case 'evalUdfs':
+      return new EvalUdfsOp(planPhysical(p.input, cfg), p.udfs, (cfg.arrowMaxRecordsPerBatch ?? DEFAULT_ARROW_BATCH) || Number.MAX_SAFE_INTEGER, p.schema);
     case 'subquery':
       throw new KindlingError(`internal error: a Subquery node (${p.mode}) reached the physical planner; the optimizer rule rewrite_subqueries turns them into joins and cannot be skipped`);
   }

@@ -348,6 +348,12 @@ export abstract class ExpressionTranslator extends PlannerScope {
       if (!fn) this.err(f.pos, `unknown field '${String(f.value)}' in ${name}; use YEAR, QUARTER, MONTH, WEEK, DAY, DAYOFWEEK, DAYOFYEAR, HOUR, MINUTE or SECOND`);
       return this.checked(call(fn, this.tx(node.args[1]!, ctx)), ctx, node.pos);
     }
+    const udf = node.over ? undefined : this.session?.udf.get(name);
+    if (udf) {
+      // A session UDF shadows a built-in function of the same name (as spark.udf.register does).
+      if (node.distinct || node.star || node.filter || node.ignoreNulls) this.err(node.pos, `${name}(...) is a UDF: DISTINCT, *, FILTER and IGNORE NULLS are only for aggregate functions`);
+      return this.checked({ kind: 'udf', udf: udf.spec, args: node.args.map((a) => this.tx(a, ctx)) }, ctx, node.pos);
+    }
     if (node.over) return this.windowCall(node, ctx);
     if (isAggregate(name)) {
       if (ctx.inAgg) this.err(node.pos, `aggregate functions cannot be nested: ${name}(...) inside another aggregate`);

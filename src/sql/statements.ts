@@ -102,7 +102,8 @@ export class SqlPlanner extends QueryLowering {
         const match = s.pattern === null ? null : sparkPattern(s.pattern);
         const { scalar, aggregate } = functionNames();
         const internal = new Set(['add', 'subtract', 'multiply', 'divide', 'mod', 'negative', 'eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'eq_null_safe', 'and', 'or', 'not', 'in', '%']);
-        const names = [...new Set([...scalar, ...aggregate, ...windowFunctionNames()])].filter((n) => !internal.has(n)).sort();
+        const udfs = this.session.udf.list().map((u) => u.name);
+        const names = [...new Set([...scalar, ...aggregate, ...windowFunctionNames(), ...udfs])].filter((n) => !internal.has(n)).sort();
         return this.rowsFrame(names.filter((n) => !match || match.test(n)).map((n) => ({ function: n })), [['function', 'utf8']]);
       }
       case 'showColumns': {

@@ -17,21 +17,6 @@ import { compileExpr } from '../expr/backend.js';
 import { parseDDLSchema } from '../io/csv.js';
 import { type DataType, Schema, isNumeric, sparkSimpleName } from '../types.js';
 
-/** Rows per Arrow batch handed to batch UDFs (Spark's setting, read from `spark.conf`). */
-export const MAX_RECORDS_PER_BATCH_KEY = 'spark.sql.execution.arrow.maxRecordsPerBatch';
-/** Spark's default for {@link MAX_RECORDS_PER_BATCH_KEY}. */
-export const DEFAULT_MAX_RECORDS_PER_BATCH = 10_000;
-
-/** The batch size a conf value asks for: a positive integer, or 0 / negative for no limit (as in Spark). */
-export function parseMaxRecordsPerBatch(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_MAX_RECORDS_PER_BATCH;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n)) {
-    throw new IllegalArgumentError(`${MAX_RECORDS_PER_BATCH_KEY} should be an integer number of rows per Arrow batch (0 or less: no limit), got '${value}'`);
-  }
-  return n > 0 ? n : 0;
-}
-
 /** A declared output schema: a DDL string (`'label int, p double'`), a Kindling Schema or an Arrow Schema. */
 export type UdfSchemaInput = string | Schema | A.Schema;
 

@@ -7,13 +7,18 @@ import { evaluateConstant } from '../../expr/codegen.js';
 import type { BoundExpr } from '../../expr/expr.js';
 import { boundRefs, remapRefs } from '../../expr/expr.js';
 import { getScalar } from '../../expr/registry.js';
-import { allBound, combineBalanced, transformBoundDown, transformBoundUp } from '../../expr/tree.js';
+import { allBound, anyBound, combineBalanced, transformBoundDown, transformBoundUp } from '../../expr/tree.js';
 
 const TRUE: BoundExpr = { kind: 'lit', value: true, type: 'boolean' };
 
-/** True unless some function in `e` is registered as non-deterministic (rand, uuid, ...). */
+/** True unless some function in `e` is registered as non-deterministic (rand, uuid, ...) or is a non-deterministic UDF. */
 export function isDeterministic(e: BoundExpr): boolean {
-  return allBound(e, (x) => x.kind !== 'call' || getScalar(x.fn).deterministic !== false);
+  return allBound(e, (x) => (x.kind === 'udf' ? x.udf.deterministic : x.kind !== 'call' || getScalar(x.fn).deterministic !== false));
+}
+
+/** True if `e` calls a UDF: such expressions are never copied (a UDF runs once per row) nor evaluated outside an EvalUdfs node. */
+export function containsUdf(e: BoundExpr): boolean {
+  return anyBound(e, (x) => x.kind === 'udf');
 }
 
 /** Folds constant sub-expressions and simplifies AND/OR/NOT and CASE with literal operands. */
@@ -25,6 +30,8 @@ export function foldExpr(e: BoundExpr): BoundExpr {
 function foldNode(e: BoundExpr): BoundExpr {
   switch (e.kind) {
     case 'ref': case 'lit': return e;
+    // UDFs run in the workers, once per row: never folded, even with literal arguments.
+    case 'udf': return e;
     case 'cast': return e.expr.kind === 'lit' ? literalOf(e) : e;
     case 'case': {
       const branches = e.branches.filter(([c]) => !(c.kind === 'lit' && c.value !== true));

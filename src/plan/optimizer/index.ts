@@ -10,6 +10,7 @@ import { constantFolding } from './constant-folding.js';
 import { countCrossJoin } from './count-cross-join.js';
 import { eliminateFilter } from './eliminate-filter.js';
 import { eliminateLimit } from './eliminate-limit.js';
+import { extractUdfs } from './extract-udfs.js';
 import { pruneColumns } from './prune-columns.js';
 import { pushDownFilter } from './push-down-filter.js';
 import { pushDownLimit } from './push-down-limit.js';
@@ -33,6 +34,7 @@ const RULES: readonly OptimizerRule[] = [
   pushDownLimit,
   countCrossJoin,
   pruneColumns,
+  extractUdfs,
 ];
 
 /**

@@ -84,6 +84,16 @@ function prune(p: LogicalPlan, required: Set<number>): Pruned {
     case 'aggregate': return pruneAggregate(p, required);
     case 'union': return pruneUnion(p, required);
     case 'join': return pruneJoin(p, required);
+    case 'evalUdfs': {
+      // Every call stays (each runs once per row); the input keeps what passes through and what the calls read.
+      const w = p.input.schema.length;
+      const child = prune(p.input, refsOf(p.udfs.flatMap((u) => u.args), new Set([...required].filter((i) => i < w))));
+      const cw = child.plan.schema.length;
+      const map = new Map(child.map);
+      p.udfs.forEach((_, j) => map.set(w + j, cw + j));
+      const udfs = p.udfs.map((u) => ({ ...u, args: u.args.map((a) => remap(a, child.map)) }));
+      return { plan: { ...p, input: child.plan, udfs, schema: new Schema([...child.plan.schema.fields, ...p.schema.fields.slice(w)]) }, map };
+    }
     case 'subquery': throw new OptimizerError('internal error: prune_columns met a Subquery node; rewrite_subqueries runs first');
     case 'mapInArrow': case 'flatMapGroupsInArrow': {
       // The user function sees every input column and produces every output column: keep them all.

@@ -4,12 +4,14 @@
  * grouping keys, a window's partition keys, into every input of a union, into the sides of a join
  * (and a join's own condition: side-only parts to the sides, equalities to keys), and into scans.
  * Non-deterministic predicates only move where rows pass unchanged. Predicates stop above limits,
- * samples and any node not listed here.
+ * samples and any node not listed here. A predicate never moves where it would copy an expression
+ * calling a UDF (a projected or grouped UDF result), so a UDF still runs once per row, and one
+ * calling a UDF never goes into a scan (UDFs are evaluated by EvalUdfs nodes, see extract-udfs.ts).
  */
 import type { BoundExpr } from '../../expr/expr.js';
 import type { JoinNode, LogicalPlan } from '../logical.js';
 import { transformDown } from '../tree.js';
-import { andAll, conjuncts, extractJoinKeys, isDeterministic, refList, substitute, toRightSide } from './expr-utils.js';
+import { andAll, conjuncts, containsUdf, extractJoinKeys, isDeterministic, refList, substitute, toRightSide } from './expr-utils.js';
 import type { OptimizerRule } from './rule.js';
 
 export const pushDownFilter: OptimizerRule = {
@@ -63,20 +65,20 @@ class FilterPass {
   private through(p: LogicalPlan, preds: BoundExpr[]): LogicalPlan {
     switch (p.kind) {
       case 'scan': {
-        const { down, up } = split(preds, isDeterministic);
+        const { down, up } = split(preds, (e) => isDeterministic(e) && !containsUdf(e));
         return wrapFilter({ ...p, filters: [...p.filters, ...down] }, up);
       }
       case 'empty':
         return p;
       case 'project': {
-        const { down, up } = split(preds, (e) => refList(e).every((i) => isDeterministic(p.exprs[i]!)));
+        const { down, up } = split(preds, (e) => refList(e).every((i) => isDeterministic(p.exprs[i]!) && !containsUdf(p.exprs[i]!)));
         return wrapFilter({ ...p, input: this.below(p.input, down.map((e) => substitute(e, p.exprs))) }, up);
       }
       case 'sort':
         return { ...p, input: this.below(p.input, preds) };
       case 'aggregate': {
         const nKeys = p.groupBy.length;
-        const { down, up } = split(preds, (e) => nKeys > 0 && refList(e).every((i) => i < nKeys) && isDeterministic(e));
+        const { down, up } = split(preds, (e) => nKeys > 0 && refList(e).every((i) => i < nKeys && !containsUdf(p.groupBy[i]!)) && isDeterministic(e));
         return wrapFilter({ ...p, input: this.below(p.input, down.map((e) => substitute(e, p.groupBy))) }, up);
       }
       case 'union':
