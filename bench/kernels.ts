@@ -108,14 +108,16 @@ for (const w of WORKLOADS) {
     console.log([w, n.toExponential(0), ...backends.map((b) => cell(b.name))].join(' | '));
   }
 }
-console.log('\ncrossover (smallest size where the backend beats js):');
+console.log('\ncrossover (smallest size from which the backend beats js at every larger size measured):');
 for (const { name } of backends.filter((b) => b.name !== 'js')) {
   const parts = WORKLOADS.map((w) => {
-    const win = SIZES.find((n) => {
+    const beats = (n: number) => {
       const me = results.find((x) => x.backend === name && x.workload === w && x.rows === n);
       const js = results.find((x) => x.backend === 'js' && x.workload === w && x.rows === n);
-      return me && js && me.seconds < js.seconds;
-    });
+      return me && js ? me.seconds < js.seconds : undefined;
+    };
+    const measured = SIZES.filter((n) => beats(n) !== undefined);
+    const win = measured.find((n, i) => measured.slice(i).every((m) => beats(m)));
     return `${w}: ${win === undefined ? 'never' : win.toExponential(0)}`;
   });
   console.log(`  ${name}: ${parts.join(', ')}`);
