@@ -126,6 +126,14 @@ describe('kernels through the public API', () => {
     expect(d.tried.map((t) => t.backend)).toEqual(['tfjs-node-gpu', 'webgpu', 'js']);
     expect(d.tried[0]!.loaded).toBe(false);
   });
+  it('the backend travels to the worker threads (float32 rounding shows it ran there)', async () => {
+    const s = await Session.create({ threads: 2, shufflePartitions: 2, kernels: { backend: 'tfjs-wasm', precision: 'float32' } });
+    sessions.push(s);
+    s.createDataFrame([{ x: 1 }, { x: 2 }], 'x DOUBLE').repartition(2).createOrReplaceTempView('w');
+    // 1 + 1e-9 is 1 in float32 and 1.000000001 in float64.
+    const got = (await s.sql('SELECT x + 1e-9 AS y FROM w ORDER BY x').collect()).map((r) => r['y']);
+    expect(got).toEqual([1, 2]);
+  });
   it('validates the option', async () => {
     await expect(Session.create({ kernels: 'cuda' as never })).rejects.toThrow(IllegalArgumentError);
     await expect(Session.create({ kernels: { backend: 'js', precision: 'half' as never } })).rejects.toThrow(/'exact' or 'float32'/);
