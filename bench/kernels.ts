@@ -8,6 +8,7 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import { medianSeconds } from './timing.js';
 // Benchmarks measure the built package; `--src` runs the TypeScript sources.
 const base = process.argv.includes('--src') ? '../src/' : '../dist/';
 const K = (await import(base + 'kernels/index.js')) as typeof import('../src/kernels/index.js');
@@ -45,13 +46,7 @@ const LAYERS = [layer(13, 64, 'relu', 1), layer(64, 16, 'relu', 3), layer(16, 3,
 /** Median seconds of `reps` runs after one warm-up. */
 async function time(f: () => unknown, reps: number): Promise<number> {
   await f();
-  const ts: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t = performance.now();
-    await f();
-    ts.push((performance.now() - t) / 1000);
-  }
-  return ts.sort((x, y) => x - y)[Math.floor(ts.length / 2)]!;
+  return medianSeconds(f, reps);
 }
 
 const results: { backend: string; workload: string; rows: number; seconds: number; rowsPerSec: number }[] = [];
