@@ -12,6 +12,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { medianSeconds } from './timing.js';
 import type { Vector } from 'apache-arrow';
 
 const K = (process.argv.includes('--src') ? await import('../src/index.js') : await import(new URL('../dist/index.js', import.meta.url).href)) as typeof import('../src/index.js');
@@ -31,15 +32,7 @@ const df = spark.range(0, rows, 1, threads * 4)
   .cache();
 await df.count();
 
-async function time(f: () => Promise<unknown>): Promise<number> {
-  const ts: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await f();
-    ts.push((performance.now() - t0) / 1000);
-  }
-  return ts.sort((a, b) => a - b)[Math.floor(ts.length / 2)]!;
-}
+const time = (f: () => Promise<unknown>): Promise<number> => medianSeconds(f, runs);
 
 const sumOf = (c: InstanceType<typeof K.Column>) => () => df.select(c.alias('y')).agg(F.sum('y').alias('t')).collect();
 const sumLen = (c: InstanceType<typeof K.Column>) => () => df.select(F.length(c).alias('y')).agg(F.sum('y').alias('t')).collect();

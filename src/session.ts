@@ -2,6 +2,7 @@
  * Session (PySpark's SparkSession): configuration, the entry points that create DataFrames
  * (read, createDataFrame, range), the temp-view catalog, and lifecycle (stop).
  */
+import { type KernelsDescription, type KernelsOption, chooseKernels, parseKernelsOption } from './kernels/index.js';
 import { UDFRegistration } from './udf/registration.js';
 import { ModelCatalog } from './models/handle.js';
 import { setMaxListeners } from 'node:events';
@@ -72,6 +73,14 @@ export interface SessionOptions {
    * `memoryLimit / threads`. Past it the job fails with a MemoryLimitError naming the operator.
    */
   memoryLimit?: number | string;
+  /**
+   * The kernel backend expressions run on (README, Kernels): 'js' (default), 'auto' (a GPU
+   * backend where one loads and pays, else js), or a forced 'tfjs-cpu' | 'tfjs-wasm' |
+   * 'tfjs-node' | 'tfjs-node-gpu' | 'webgpu'; `{ backend, precision: 'float32' }` lets the
+   * float32 TensorFlow.js backends take float64/int columns too. One that does not load prints
+   * a one-line notice and falls back to js.
+   */
+  kernels?: KernelsOption;
 }
 
 /** Temp views by name (case-insensitive, like Spark). */
@@ -217,7 +226,7 @@ function rangeBound(v: unknown, name: string): number {
 /** The entry point: holds configuration and creates DataFrames. */
 export class Session {
   /** Resolved options. */
-  readonly options: Required<Omit<SessionOptions, 'workerHeapMB' | 'memoryLimit'>> & Pick<SessionOptions, 'workerHeapMB'> & { readonly memoryLimit: number };
+  readonly options: Required<Omit<SessionOptions, 'workerHeapMB' | 'memoryLimit' | 'kernels'>> & Pick<SessionOptions, 'workerHeapMB'> & { readonly memoryLimit: number };
   private pool: WorkerPool | null = null;
   /** Aborted by stop(): cancels the jobs still running. */
   private readonly stopping = new AbortController();
@@ -294,12 +303,23 @@ export class Session {
       for (const l of this.listeners.get(event) ?? []) (l as (p: JobEvents[K]) => void)(payload);
     };
     // A job ends when its caller aborts it or when the session stops, whichever comes first.
-    return { pool: this.pool, modules: this.options.workerModules, emit, stopSignal: this.stopping.signal, maxResultSize: this.options.maxResultSize, memoryLimit: this.options.memoryLimit, ...(signal ? { signal } : {}) };
+    return { pool: this.pool, modules: this.options.workerModules, emit, stopSignal: this.stopping.signal, maxResultSize: this.options.maxResultSize, memoryLimit: this.options.memoryLimit, ...(signal ? { signal } : {}), ...(this.kernelChoice && this.kernelChoice.expr.name !== 'js' ? { kernels: { backend: this.kernelChoice.expr.name, precision: this.kernelChoice.description.precision } } : {}) };
   }
 
   /** Creates a session. */
   static async create(options: SessionOptions = {}): Promise<Session> {
-    return new Session(options);
+    parseKernelsOption(options.kernels);
+    const session = new Session(options);
+    if (options.kernels !== undefined) session.kernelChoice = await chooseKernels(options.kernels);
+    return session;
+  }
+
+  private kernelChoice: Awaited<ReturnType<typeof chooseKernels>> | undefined;
+
+  /** The kernel backends: `spark.kernels.describe()` says which were tried, which loaded and which was chosen. */
+  get kernels(): { describe(): KernelsDescription } {
+    const c = this.kernelChoice;
+    return { describe: () => c?.description ?? { requested: 'js', precision: 'exact', tried: [{ backend: 'js', loaded: true }], chosen: 'js' } };
   }
 
   /** Worker threads. */
@@ -313,6 +333,7 @@ export class Session {
     return {
       shufflePartitions: this.options.shufflePartitions, autoBroadcastJoinThreshold: this.options.autoBroadcastJoinThreshold, optimizerExcludedRules: this.conf.excludedRules(),
       arrowMaxRecordsPerBatch: this.conf.arrowMaxRecordsPerBatch(),
+      ...(this.kernelChoice ? { exprBackend: this.kernelChoice.expr } : {}),
     };
   }
 

@@ -8,7 +8,7 @@ import { Batch } from '../data/batch.js';
 import type { ColumnData } from '../data/column.js';
 import type { Accumulator } from '../expr/registry.js';
 import { getAggregate as getAggregateDef } from '../expr/registry.js';
-import { compileExpr } from '../expr/codegen.js';
+import { compileExpr } from '../expr/backend.js';
 import type { BoundAgg, BoundExpr } from '../expr/expr.js';
 import { boundToString } from '../expr/expr.js';
 import { type DataType, type Field, Schema } from '../types.js';

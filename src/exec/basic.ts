@@ -3,7 +3,7 @@
  * filters and limit), filter, project, limit, union, sample, empty.
  */
 import { Batch } from '../data/batch.js';
-import { compileExpr, compilePredicate, type CompiledPredicate } from '../expr/codegen.js';
+import { compileExpr, compilePredicate, type CompiledPredicate } from '../expr/backend.js';
 import type { BoundExpr } from '../expr/expr.js';
 import { boundToString } from '../expr/expr.js';
 import type { DataSource } from '../io/source.js';

@@ -4,7 +4,7 @@
  * every grouping set in one pass. Rows are independent: morsel-driven stages run through it.
  */
 import { Batch } from '../data/batch.js';
-import { compileExpr } from '../expr/codegen.js';
+import { compileExpr } from '../expr/backend.js';
 import { type BoundExpr, boundToString } from '../expr/expr.js';
 import { type Field, Schema } from '../types.js';
 import type { OpCodec } from './op-codec.js';

@@ -7,7 +7,7 @@
  */
 import { Batch, concatBatches } from '../data/batch.js';
 import { take } from '../data/column.js';
-import { compileExpr, compilePredicate } from '../expr/codegen.js';
+import { compileExpr, compilePredicate } from '../expr/backend.js';
 import type { BoundExpr } from '../expr/expr.js';
 import { boundRefs, boundToString, remapRefs } from '../expr/expr.js';
 import type { JoinType } from '../plan/logical.js';

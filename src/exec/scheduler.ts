@@ -7,6 +7,8 @@
  * independent stages run concurrently). Emits job/stage/task events and keeps per-stage metrics
  * for explain('analyze').
  */
+import { withExprBackend } from '../expr/backend.js';
+import type { KernelRequest } from '../kernels/index.js';
 import { setMaxListeners } from 'node:events';
 import type { Batch } from '../data/batch.js';
 import { AnalysisError, ExecutionError, KindlingError, ResultTooLargeError } from '../errors.js';
@@ -66,6 +68,8 @@ export interface RunOptions {
   readonly resultRowBytes?: number;
   /** Operator memory budget of the job in bytes (0 or absent = unlimited); each worker task gets its share (memory.ts). */
   readonly memoryLimit?: number;
+  /** The kernel backend workers compile expressions with (absent: js). */
+  readonly kernels?: KernelRequest;
 }
 
 /** Result of running a job. */
@@ -96,7 +100,7 @@ export function prepare(plan: LogicalPlan, cfg: PlannerConfig): { optimized: Log
   if (depth > MAX_PLAN_DEPTH) {
     throw new AnalysisError(`the query plan is ${depth} operators deep after optimization, more than the limit of ${MAX_PLAN_DEPTH} (chained filter()/withColumn() calls that cannot be combined add one operator each); set several columns in one withColumns()/select(), or write an intermediate result and read it back`);
   }
-  return { optimized, physical: planPhysical(optimized, cfg) };
+  return { optimized, physical: withExprBackend(cfg.exprBackend, () => planPhysical(optimized, cfg)) };
 }
 
 function rowsOf(buckets: readonly (readonly Batch[])[]): number {
@@ -270,6 +274,7 @@ class Job {
             output: wireOut,
             modules: this.opts.modules,
             budget,
+            ...(this.opts.kernels ? { kernels: this.opts.kernels } : {}),
           };
           let reply;
           try {

@@ -4,7 +4,7 @@
  * The rows a sort holds count against the memory budget (memory.ts).
  */
 import { BATCH_SIZE, Batch, concatBatches } from '../data/batch.js';
-import { compileExpr } from '../expr/codegen.js';
+import { compileExpr } from '../expr/backend.js';
 import type { BoundSortKey } from '../expr/expr.js';
 import { boundToString } from '../expr/expr.js';
 import { AnalysisError } from '../errors.js';

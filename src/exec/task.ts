@@ -5,7 +5,7 @@
  */
 import { Batch, compactBatches, concatBatches } from '../data/batch.js';
 import type { ColumnData } from '../data/column.js';
-import { compileExpr } from '../expr/codegen.js';
+import { compileExpr } from '../expr/backend.js';
 import type { BoundExpr, BoundSortKey } from '../expr/expr.js';
 import { Schema } from '../types.js';
 import { BucketWriter } from './bucket-writer.js';

@@ -8,6 +8,8 @@
  */
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { allocateShared } from '../data/alloc.js';
+import { withExprBackend } from '../expr/backend.js';
+import { type KernelRequest, exprBackendFor } from '../kernels/index.js';
 import { importModule } from './import-module.js';
 import { registerBuiltinCodecs } from './codecs.js';
 import { MemoryTracker } from './memory.js';
@@ -39,6 +41,8 @@ export interface TaskRequest {
   readonly control: Int32Array;
   /** The task's memory budget in bytes (0 = unlimited) and how it was derived, for messages (memory.ts). */
   readonly budget?: { readonly limit: number; readonly scope: string };
+  /** The session's kernel backend (src/kernels/); absent: js. */
+  readonly kernels?: KernelRequest;
 }
 
 /** What a worker receives when it starts (piscina's workerData). */
@@ -117,7 +121,8 @@ async function runTask(req: TaskRequest): Promise<TaskReply> {
     if (Atomics.load(control, CONTROL_CANCEL) !== 0) return { ok: false, error: { name: 'ExecutionError', message: 'job cancelled' } };
     Atomics.store(control, CONTROL_PHASE, PHASE_RUNNING);
     internStrings(req);
-    const root = buildStage(req.stage, req.inputs, req.memory);
+    const backend = await exprBackendFor(req.kernels);
+    const root = withExprBackend(backend, () => buildStage(req.stage, req.inputs, req.memory));
     const ctx = new ExecContext(cancelSignalOf(control), req.budget ? new MemoryTracker(req.budget.limit, req.budget.scope) : undefined);
     const output = (req.output.kind === 'range'
       ? { ...req.output, bounds: unshareBatch(req.output.bounds!) }

@@ -4,6 +4,7 @@
  * order (sort, limit): two-phase aggregation, shuffled or broadcast hash joins, top-K for
  * orderBy + limit.
  */
+import type { ExprBackend } from '../expr/backend.js';
 import { type BoundExpr, boundRefs, remapRefs } from '../expr/expr.js';
 import { aggStateTypes, HashAggregateOp } from '../exec/aggregate.js';
 import { CoalesceOp, EmptyOp, FilterOp, LimitOp, ProjectOp, SampleOp, ScanOp, UnionOp } from '../exec/basic.js';
@@ -31,6 +32,8 @@ export interface PlannerConfig {
   arrowMaxRecordsPerBatch?: number;
   /** Optimizer rules to skip (Spark's spark.sql.optimizer.excludedRules); read by the optimizer, not this planner. */
   optimizerExcludedRules?: readonly string[];
+  /** The expression backend operators compile with (src/expr/backend.ts; default js). */
+  exprBackend?: ExprBackend;
 }
 
 /** Rough output size of a logical plan in bytes, when it can be estimated. */

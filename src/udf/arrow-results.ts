@@ -13,7 +13,7 @@ import { Batch } from '../data/batch.js';
 import { type ColumnData, nullColumn } from '../data/column.js';
 import { columnFromArrowData, fromArrowType, schemaFromArrow } from '../data/arrow.js';
 import { IllegalArgumentError, KindlingError, UdfError, didYouMean } from '../errors.js';
-import { compileExpr } from '../expr/codegen.js';
+import { compileExpr } from '../expr/backend.js';
 import { parseDDLSchema } from '../io/csv.js';
 import { type DataType, Schema, isNumeric, sparkSimpleName } from '../types.js';
 

@@ -11,7 +11,7 @@ import { Batch, valueGetter } from '../data/batch.js';
 import { type ColumnData, concatColumns, sliceColumn, take } from '../data/column.js';
 import { columnToArrowData } from '../data/arrow.js';
 import { ExecutionError, UdfError } from '../errors.js';
-import { type CompiledExpr, compileExpr } from '../expr/codegen.js';
+import { type CompiledExpr, compileExpr } from '../expr/backend.js';
 import type { BoundUdf } from '../expr/expr.js';
 import { boundToString } from '../expr/expr.js';
 import type { OpCodec } from '../exec/op-codec.js';

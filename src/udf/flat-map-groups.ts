@@ -16,7 +16,7 @@ import { type Batch, concatBatches, valueGetter } from '../data/batch.js';
 import { batchToArrow } from '../data/arrow.js';
 import { KeyTable } from '../data/key-table.js';
 import { UdfError } from '../errors.js';
-import { compileExpr } from '../expr/codegen.js';
+import { compileExpr } from '../expr/backend.js';
 import { type BoundExpr, boundToString } from '../expr/expr.js';
 import type { OpCodec } from '../exec/op-codec.js';
 import { type ExecContext, PhysicalOp } from '../exec/operator.js';

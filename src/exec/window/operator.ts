@@ -12,7 +12,7 @@
  */
 import { Batch, concatBatches } from '../../data/batch.js';
 import { type ColumnData, take } from '../../data/column.js';
-import { compileExpr, type CompiledExpr } from '../../expr/codegen.js';
+import { compileExpr, type CompiledExpr } from '../../expr/backend.js';
 import type { BoundExpr, BoundSortKey } from '../../expr/expr.js';
 import { boundToString } from '../../expr/expr.js';
 import type { FrameRows, WindowInput, WindowLayout } from '../../expr/function-defs.js';
