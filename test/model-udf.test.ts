@@ -1,5 +1,5 @@
 // Model scoring through the public API (issue 14): spark.models.load + F.predict / model.udf()
-// over bank.csv and a 13→64→16→3 MLP, in the workers and in the main thread, against the float64
+// over bank.csv and a 13→64→16→3 MLP, in 4 worker threads and in the main thread (identical results), against the float64
 // forward pass of the weights; MLflow signature columns; errors.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,7 @@ const ROWS = Array.from({ length: N }, (_, i) => Object.fromEntries(NAMES.map((c
 
 beforeAll(async () => {
   one = await Session.create({ threads: 1, shufflePartitions: 2 });
-  many = await Session.create({ threads: Math.max(2, testThreads()), shufflePartitions: 3 });
+  many = await Session.create({ threads: Math.max(4, testThreads()), shufflePartitions: 3 });
   dir = await mkdtemp(path.join(tmpdir(), 'kindling-model-udf-'));
   await writeFile(path.join(dir, 'mlp.onnx'), denseToOnnx(MLP));
 }, 60_000);
