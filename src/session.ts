@@ -27,6 +27,7 @@ import { defaultMemoryLimit, parseMemorySize } from './exec/memory.js';
 import type { CsvReadOptions } from './io/csv.js';
 import { parseDDLSchema } from './io/csv.js';
 import { csvReadFormat } from './io/file-sources.js';
+import { type JsonReadOptions, jsonReadFormat } from './io/json.js';
 import { type ReadContext, readFormat } from './io/read-format.js';
 import { type DataSource, MemorySource, RangeSource } from './io/source.js';
 import type { PlannerConfig } from './plan/physical.js';
@@ -157,7 +158,7 @@ export class DataFrameReader {
   /** @internal */
   constructor(private readonly session: Session) {}
 
-  /** Input format for load(): 'csv' or 'parquet'. */
+  /** Input format for load(): 'csv', 'parquet' or 'json'. */
   format(format: string): this {
     this.fmt = format.toLowerCase();
     return this;
@@ -182,6 +183,16 @@ export class DataFrameReader {
   csv(path: string | string[], options: CsvOptions = {}): DataFrame {
     // CSV opens synchronously (its files are listed and sampled now), so csv() returns a DataFrame.
     return this.session.fromSource(csvReadFormat.open(path, { ...this.opts, ...options }, this.userSchema, this.context()) as DataSource);
+  }
+
+  /**
+   * Reads JSON Lines (one object per line; `multiLine: true`: one JSON value per file) from a
+   * file, a folder of part files, a glob or a list of those. The schema is inferred from the
+   * records (Spark's rules) unless given with `.schema()` or the `schema` option.
+   */
+  json(path: string | string[], options: JsonReadOptions = {}): DataFrame {
+    // JSON opens synchronously (its files are listed and inferred now), so json() returns a DataFrame.
+    return this.session.fromSource(jsonReadFormat.open(path, { ...this.opts, ...options }, this.userSchema, this.context()) as DataSource);
   }
 
   /** Reads Parquet from a file, a folder of part files, or a glob (async: the footers are read now). */

@@ -9,6 +9,7 @@ import { IllegalArgumentError } from './errors.js';
 import { runJob } from './exec/scheduler.js';
 import type { CsvWriteOptions } from './io/csv.js';
 import { type SaveMode, checkSaveMode, parseSaveMode, writeDataset } from './io/dataset-writer.js';
+import type { JsonWriteOptions } from './io/json.js';
 import type { ParquetWriteOptions } from './io/parquet.js';
 import { registerBuiltinWriteFormats, writeFormat } from './io/write-format.js';
 
@@ -30,7 +31,7 @@ export class DataFrameWriter {
     this.saveMode = parseSaveMode(mode);
     return this;
   }
-  /** Output format for save(): 'parquet' (default) or 'csv'. */
+  /** Output format for save(): 'parquet' (default), 'csv' or 'json'. */
   format(format: string): this {
     this.fmt = format.toLowerCase();
     return this;
@@ -54,6 +55,11 @@ export class DataFrameWriter {
   /** Writes Parquet part files into the folder `path`. */
   async parquet(path: string, options: ParquetWriteOptions & { mode?: SaveMode | string } = {}): Promise<void> {
     await this.write('parquet', path, options);
+  }
+
+  /** Writes JSON Lines part files (one object per line, null fields left out) into the folder `path`. */
+  async json(path: string, options: JsonWriteOptions & { mode?: SaveMode | string } = {}): Promise<void> {
+    await this.write('json', path, options);
   }
 
   /** Writes in the format set by format(). */

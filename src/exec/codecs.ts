@@ -5,6 +5,7 @@
  */
 import { once } from '../kind-registry.js';
 import { csvSourceCodec, parquetSourceCodec } from '../io/file-sources.js';
+import { jsonSourceCodec } from '../io/json.js';
 import { registerSourceCodec } from '../io/source-codec.js';
 import { rangeSourceCodec } from '../io/source.js';
 import { aggregateCodec } from './aggregate.js';
@@ -39,6 +40,7 @@ export const registerBuiltinCodecs: () => void = once(() => {
   registerOpCodec(evalUdfsCodec);
   registerSourceCodec(csvSourceCodec);
   registerSourceCodec(parquetSourceCodec);
+  registerSourceCodec(jsonSourceCodec);
   registerSourceCodec(rangeSourceCodec);
   registerSourceCodec(morselSourceCodec);
 });

@@ -8,6 +8,7 @@
 import { KindRegistry, once } from '../kind-registry.js';
 import type { Schema } from '../types.js';
 import { csvReadFormat, parquetReadFormat } from './file-sources.js';
+import { jsonReadFormat } from './json.js';
 import type { DataSource } from './source.js';
 import { formatNamed } from './write-format.js';
 
@@ -48,4 +49,5 @@ export function readFormat(name: string): ReadFormat {
 export const registerBuiltinReadFormats: () => void = once(() => {
   registerReadFormat(csvReadFormat);
   registerReadFormat(parquetReadFormat);
+  registerReadFormat(jsonReadFormat);
 });

@@ -10,6 +10,7 @@ import { IllegalArgumentError } from '../errors.js';
 import { KindRegistry, once } from '../kind-registry.js';
 import type { Schema } from '../types.js';
 import { csvWriteFormat } from './csv-write.js';
+import { jsonWriteFormat } from './json-write.js';
 import { parquetWriteFormat } from './parquet.js';
 
 /** One output format. `O` is its options object (the writer's options as set by the user). */
@@ -57,4 +58,5 @@ export function formatNamed<F extends object>(registry: KindRegistry<F>, name: s
 export const registerBuiltinWriteFormats: () => void = once(() => {
   registerWriteFormat(csvWriteFormat);
   registerWriteFormat(parquetWriteFormat);
+  registerWriteFormat(jsonWriteFormat);
 });
