@@ -243,6 +243,8 @@ function describeByte(c: number): string {
  */
 class Scanner {
   buf: Uint8Array = EMPTY;
+  /** `buf` as a Buffer (for slicing strings out of it). */
+  view: Buffer = Buffer.alloc(0);
   pos = 0;
   end = 0;
   /** The last string's content or number's text: [ts, te). */
@@ -256,7 +258,10 @@ class Scanner {
   constructor(readonly comments: boolean, readonly singleQuotes: boolean) {}
 
   reset(buf: Uint8Array, start: number, end: number): void {
-    this.buf = buf;
+    if (buf !== this.buf) {
+      this.buf = buf;
+      this.view = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+    }
     this.pos = start;
     this.end = end;
   }
@@ -322,8 +327,29 @@ class Scanner {
 
   /** The last string's value. */
   strValue(): string {
-    if (!this.esc) return bytesToString(this.buf, this.ts, this.te);
-    return unescapeJson(bytesToString(this.buf, this.ts, this.te), this.ts, this);
+    const text = this.view.utf8Slice(this.ts, this.te);
+    return this.esc ? unescapeJson(text, this.ts, this) : text;
+  }
+
+  private keyBytes: Uint8Array[] = [];
+  private keyStrs: string[] = [];
+  /** The last string's value, as a field name at position `i` of its object (reusing the previous record's string when the bytes match). */
+  keyValue(i: number): string {
+    const prev = this.keyBytes[i];
+    const len = this.te - this.ts;
+    if (prev !== undefined && prev.length === len && !this.esc) {
+      const b = this.buf;
+      const s = this.ts;
+      let k = 0;
+      while (k < len && b[s + k] === prev[k]) k++;
+      if (k === len) return this.keyStrs[i]!;
+    }
+    const str = this.strValue();
+    if (i < 256) {
+      this.keyBytes[i] = this.buf.slice(this.ts, this.te);
+      this.keyStrs[i] = str;
+    }
+    return str;
   }
 
   /** At a number (or -Infinity): scans it, setting ts/te/float; leaves pos after it. */
@@ -370,13 +396,15 @@ class Scanner {
   word(): number {
     const b = this.buf;
     const s = this.pos;
-    for (const [w, code] of WORDS) {
-      if (b[s] !== w.charCodeAt(0)) continue;
+    const c0 = b[s];
+    const w = c0 === 116 ? WORDS[0]! : c0 === 102 ? WORDS[1]! : c0 === 110 ? WORDS[2]! : c0 === 78 ? WORDS[3]! : c0 === 73 ? WORDS[4]! : null;
+    if (w !== null) {
+      const text = w[0];
       let k = 1;
-      while (k < w.length && s + k < this.end && b[s + k] === w.charCodeAt(k)) k++;
-      if (k === w.length) {
+      while (k < text.length && s + k < this.end && b[s + k] === text.charCodeAt(k)) k++;
+      if (k === text.length) {
         this.pos = s + k;
-        return code;
+        return w[1];
       }
     }
     let e = s;
@@ -530,6 +558,7 @@ function scalarType(sc: Scanner, c: number, word: number, o: ResolvedJsonOptions
   }
   // An integer: long where Kindling holds it exactly (±2^53), else decimal(p,0) as Spark does
   // beyond long; more than 38 digits → double.
+  if (sc.te - sc.ts < 16) return 'int64';
   const v = parseIntBytes(sc.buf, sc.ts, sc.te);
   if (v >= -MAX_INT64 && v <= MAX_INT64) return 'int64';
   const digits = sc.te - sc.ts - (sc.buf[sc.ts] === MINUS ? 1 : 0);
@@ -546,6 +575,22 @@ function decimalOfText(text: string): DecimalType | undefined {
   return precision <= MAX_DECIMAL_PRECISION ? decimalType(precision, scale) : undefined;
 }
 
+/** Infers the fields of the object at the scanner (pos after '{', not empty) into `fields`. */
+function inferFields(sc: Scanner, o: ResolvedJsonOptions, fields: Map<string, JsonType>): void {
+  for (let i = 0; ; i++) {
+    sc.key();
+    const name = sc.keyValue(i);
+    const t = inferValue(sc, o);
+    const had = fields.get(name);
+    if (had === undefined) fields.set(name, t);
+    else if (had !== t) {
+      const m = mergeJsonTypes(had, t);
+      if (m !== had) fields.set(name, m);
+    }
+    if (sc.afterItem(RBRACE)) return;
+  }
+}
+
 /** Infers the type of the value at the scanner. */
 function inferValue(sc: Scanner, o: ResolvedJsonOptions): JsonType {
   const c = sc.ws();
@@ -556,14 +601,8 @@ function inferValue(sc: Scanner, o: ResolvedJsonOptions): JsonType {
       sc.pos++;
       return { struct: fields };
     }
-    for (;;) {
-      sc.key();
-      const name = sc.strValue();
-      const t = inferValue(sc, o);
-      const had = fields.get(name);
-      fields.set(name, had === undefined ? t : mergeJsonTypes(had, t));
-      if (sc.afterItem(RBRACE)) return { struct: fields };
-    }
+    inferFields(sc, o, fields);
+    return { struct: fields };
   }
   if (c === LBRACKET) {
     sc.pos++;
@@ -583,19 +622,21 @@ function inferValue(sc: Scanner, o: ResolvedJsonOptions): JsonType {
 
 /** The objects of one record: an object, or an array of objects. Returns false for anything else. */
 function inferRecord(sc: Scanner, o: ResolvedJsonOptions, root: Map<string, JsonType>, multiLine: boolean): boolean {
-  const t = inferValue(sc, o);
-  if (!multiLine && sc.ws() >= 0) sc.fail(`unexpected ${describeByte(sc.buf[sc.pos]!)} after the end of the record`);
-  const merge = (s: JsonType): boolean => {
-    if (typeof s !== 'object' || !('struct' in s)) return false;
-    for (const [k, v] of s.struct) root.set(k, root.has(k) ? mergeJsonTypes(root.get(k)!, v) : v);
-    return true;
-  };
-  if (typeof t === 'object' && 'array' in t) {
+  let ok = true;
+  if (sc.ws() === LBRACE) {
+    // The usual case: merged into the root as it is read.
+    sc.pos++;
+    if (sc.ws() === RBRACE) sc.pos++;
+    else inferFields(sc, o, root);
+  } else {
+    const t = inferValue(sc, o);
     // A top-level array: each element is a row (all must be objects).
-    if (t.array === 'null') return true;
-    return merge(t.array);
+    const s = typeof t === 'object' && 'array' in t ? t.array : t;
+    if (typeof s === 'object' && 'struct' in s) for (const [k, v] of s.struct) root.set(k, root.has(k) ? mergeJsonTypes(root.get(k)!, v) : v);
+    else ok = s === 'null' && t !== 'null';
   }
-  return merge(t);
+  if (!multiLine && sc.ws() >= 0) sc.fail(`unexpected ${describeByte(sc.buf[sc.pos]!)} after the end of the record`);
+  return ok;
 }
 
 /** Spark's field order: by name (code units). */
@@ -748,7 +789,7 @@ function inferJsonSchema(files: readonly string[], o: ResolvedJsonOptions): Sche
   let corrupt = false;
   let k = 0;
   const ratio = o.samplingRatio;
-  const one = (file: string, b: Uint8Array, s: number, e: number, lineStart: () => number): void => {
+  const one = (file: string, b: Uint8Array, s: number, e: number, lineStart: number): void => {
     if (blank(b, s, e)) return;
     k++;
     if (ratio < 1 && Math.floor(k * ratio) === Math.floor((k - 1) * ratio)) return;
@@ -764,7 +805,7 @@ function inferJsonSchema(files: readonly string[], o: ResolvedJsonOptions): Sche
     }
     if (why === null) return;
     if (o.mode === 'FAILFAST') {
-      const { line, column } = o.multiLine ? lineCol(b, s, at, 1) : { line: lineOfOffset(file, lineStart()), column: at - s + 1 };
+      const { line, column } = o.multiLine ? lineCol(b, s, at, 1) : { line: lineOfOffset(file, lineStart), column: at - s + 1 };
       throw malformed(file, line, column, why, bytesToString(b, s, e), ' (during schema inference)');
     }
     if (o.mode === 'PERMISSIVE') corrupt = true;
@@ -772,13 +813,13 @@ function inferJsonSchema(files: readonly string[], o: ResolvedJsonOptions): Sche
   for (const file of files) {
     if (o.multiLine) {
       const b = readWhole(file);
-      one(file, b, 0, b.length, () => 0);
+      one(file, b, 0, b.length, 0);
       continue;
     }
     const src = openSource(file);
     try {
       const lr = new LineReader(src, 0, Infinity);
-      while (lr.next()) one(file, lr.buf, lr.ls, lr.le, () => lr.lineStart);
+      while (lr.next()) one(file, lr.buf, lr.ls, lr.le, lr.lineStart);
     } finally {
       src.close();
     }
@@ -1074,8 +1115,14 @@ class JsonBatchBuilder {
           let ok = false;
           if (ch === MINUS || (ch >= 48 && ch <= 57) || ch === 73) {
             sc.num();
-            v = parseDoubleBytes(b, sc.ts, sc.te);
-            ok = !doubleState.failed;
+            // JSON's number grammar is a subset of JS's: long texts go straight to Number().
+            if (sc.te - sc.ts > 15) {
+              v = Number(sc.view.latin1Slice(sc.ts, sc.te));
+              ok = v === v || ch === 73 || ch === MINUS;
+            } else {
+              v = parseDoubleBytes(b, sc.ts, sc.te);
+              ok = !doubleState.failed;
+            }
           } else if (ch === 78) {
             ok = sc.word() === W_NAN;
           } else if (ch === QUOTE || ch === APOS) {
@@ -1189,7 +1236,7 @@ class JsonBatchBuilder {
    * parse mode (PERMISSIVE: a bad record becomes a row with its text in the corrupt-record
    * column; DROPMALFORMED: its rows are removed). Returns REC_OK or what was wrong.
    */
-  record(b: Uint8Array, s: number, e: number, field: (j: number) => string): number {
+  record(b: Uint8Array, s: number, e: number): number {
     const sc = this.sc;
     sc.reset(b, s, e);
     const r0 = this.n;
@@ -1220,7 +1267,7 @@ class JsonBatchBuilder {
       if (code === REC_NOT_OBJECT) {
         this.badDetail = 'the record is not a JSON object (or an array of objects)';
         this.badPos = s;
-      } else if (code === REC_BAD_VALUE) this.badDetail = `field '${field(this.badField)}': ${this.badDetail}`;
+      } else if (code === REC_BAD_VALUE) this.badDetail = `field '${this.outSchema.fields[this.badField]!.name}': ${this.badDetail}`;
     } catch (err) {
       if (!(err instanceof JsonSyntaxError)) throw err;
       code = REC_SYNTAX;
@@ -1322,14 +1369,13 @@ export function* readJsonSplit(scan: { schema: Schema; options: ResolvedJsonOpti
   const cols = columns ?? scan.schema.fields.map((_, i) => i);
   const sc = new Scanner(o.allowComments, o.allowSingleQuotes);
   const builder = new JsonBatchBuilder(scan.schema, cols, sc, o, Math.max(16, Math.min(BATCH_SIZE, (split.end - split.start) >> 4)));
-  const field = (j: number): string => builder.outSchema.fields[j]?.name ?? '?';
   const fail = (b: Uint8Array, s: number, e: number, line: number, column: number): DataFormatError =>
     malformed(split.file, line, column, builder.badDetail, bytesToString(b, s, Math.min(e, s + 1000)), '');
   try {
     if (o.multiLine) {
       const b = readWhole(split.file);
       if (blank(b, 0, b.length)) return;
-      if (builder.record(b, 0, b.length, field) !== REC_OK && o.mode === 'FAILFAST') {
+      if (builder.record(b, 0, b.length) !== REC_OK && o.mode === 'FAILFAST') {
         const { line, column } = lineCol(b, 0, builder.badPos, 1);
         throw fail(b, 0, b.length, line, column);
       }
@@ -1343,7 +1389,7 @@ export function* readJsonSplit(scan: { schema: Schema; options: ResolvedJsonOpti
       while (lr.next()) {
         const b = lr.buf;
         if (blank(b, lr.ls, lr.le)) continue;
-        if (builder.record(b, lr.ls, lr.le, field) !== REC_OK && o.mode === 'FAILFAST') {
+        if (builder.record(b, lr.ls, lr.le) !== REC_OK && o.mode === 'FAILFAST') {
           throw fail(b, lr.ls, lr.le, lineOfOffset(split.file, lr.lineStart), builder.badPos - lr.ls + 1);
         }
         if (builder.n >= BATCH_SIZE) yield builder.finish();

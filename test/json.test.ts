@@ -1,0 +1,339 @@
+/**
+ * The JSON source and writer (src/io/json.ts, json-write.ts) through the public API: Spark's
+ * schema inference (widening, nulls, arrays, field order, nested objects as text), the parse
+ * modes with a corrupt line, multiLine, a given schema, folders / globs / splits, options, the
+ * write → read round trip of every type, write modes, an atomic write failure, and values
+ * against DuckDB's read_json. Runs at 1 and 4 threads in `test:parity`.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataFormatError, IllegalArgumentError, KindlingError, Schema, Session, WriteError, col, functions as F } from '../src/index.js';
+import { Batch, fromValues } from '../src/data/batch.js';
+import { TEMP_PREFIX, writeDataset } from '../src/io/dataset-writer.js';
+import { planJsonScan } from '../src/io/json.js';
+import { writeJsonFile } from '../src/io/json-write.js';
+import { testThreads } from './threads.js';
+
+let spark: Session;
+let dir: string;
+let n = 0;
+beforeAll(async () => {
+  spark = await Session.create({ threads: testThreads(), shufflePartitions: 3 });
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kindling-json-'));
+});
+afterAll(async () => {
+  await spark.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Writes `text` to a fresh file and returns its path. */
+function file(text: string, name = `f${n++}.json`): string {
+  const p = path.join(dir, name);
+  fs.mkdirSync(path.dirname(p), { recursive: true });
+  fs.writeFileSync(p, text);
+  return p;
+}
+
+const lines = (...objs: unknown[]): string => objs.map((o) => (typeof o === 'string' ? o : JSON.stringify(o))).join('\n') + '\n';
+
+describe('schema inference (Spark rules)', () => {
+  it('widens conflicting types, sorts fields by name, types null-only fields as string', async () => {
+    const p = file(lines({ z: 1, b: 1, a: true, n: null, s: 'x' }, { z: 2.5, b: 'two', a: false, n: null, s: 3 }, { z: 3 }));
+    const df = spark.read.json(p);
+    expect(df.dtypes).toEqual([['a', 'boolean'], ['b', 'string'], ['n', 'string'], ['s', 'string'], ['z', 'double']]);
+    expect(await df.collect()).toEqual([
+      { a: true, b: '1', n: null, s: 'x', z: 1 },
+      { a: false, b: 'two', n: null, s: '3', z: 2.5 },
+      { a: null, b: null, n: null, s: null, z: 3 },
+    ]);
+  });
+
+  it('integers are long, fractions double, beyond long decimal(p,0); boolean + number is string', async () => {
+    const p = file('{"i": 1, "f": 1.0, "big": 123456789012345678901, "mix": true}\n{"i": -7, "f": 2, "big": 5, "mix": 1}\n');
+    const df = spark.read.json(p);
+    expect(df.dtypes).toEqual([['big', 'decimal(21,0)'], ['f', 'double'], ['i', 'bigint'], ['mix', 'string']]);
+    expect(await df.collect()).toEqual([
+      { big: '123456789012345678901', f: 1, i: 1, mix: 'true' },
+      { big: '5', f: 2, i: -7, mix: '1' },
+    ]);
+  });
+
+  it('arrays of primitives are arrays; nested objects and arrays of objects are their JSON text', async () => {
+    const p = file(lines({ xs: [1, 2, null], e: [], o: { k: 1, l: [true] }, ao: [{ a: 1 }] }, { xs: [3.5], e: [], o: { k: 'x' }, ao: null }));
+    const df = spark.read.json(p);
+    expect(df.dtypes).toEqual([['ao', 'string'], ['e', 'array<string>'], ['o', 'string'], ['xs', 'array<double>']]);
+    expect(await df.collect()).toEqual([
+      { ao: '[{"a":1}]', e: [], o: '{"k":1,"l":[true]}', xs: [1, 2, null] },
+      { ao: null, e: [], o: '{"k":"x"}', xs: [3.5] },
+    ]);
+  });
+
+  it('skips blank lines, reads a top-level array as rows; options primitivesAsString, dropFieldIfAllNull', async () => {
+    const p = file(`{"a":1,"n":null}\n\n   \n[{"a":2},{"a":3,"b":"x"}]\r\n{"a":4}`);
+    expect(await spark.read.json(p).collect()).toEqual([
+      { a: 1, b: null, n: null }, { a: 2, b: null, n: null }, { a: 3, b: 'x', n: null }, { a: 4, b: null, n: null },
+    ]);
+    expect(spark.read.json(p, { primitivesAsString: true }).dtypes).toEqual([['a', 'string'], ['b', 'string'], ['n', 'string']]);
+    expect(spark.read.json(p, { dropFieldIfAllNull: true }).columns).toEqual(['a', 'b']);
+  });
+
+  it('samplingRatio infers from part of the records', () => {
+    const p = file(Array.from({ length: 200 }, (_, i) => JSON.stringify({ v: i === 198 ? 'late' : i })).join('\n'));
+    expect(spark.read.json(p).dtypes).toEqual([['v', 'string']]);
+    expect(spark.read.json(p, { samplingRatio: 0.1 }).dtypes).toEqual([['v', 'bigint']]);
+  });
+});
+
+describe('parse modes with a corrupt line', () => {
+  const text = lines({ a: 1, b: 'x' }, { a: 2, b: 'y' }, '{"a": 3, "b": oops}', { a: 4, b: 'z' });
+
+  it('PERMISSIVE (default): the record text goes to _corrupt_record, added to the inferred schema', async () => {
+    const df = spark.read.json(file(text));
+    expect(df.columns).toEqual(['_corrupt_record', 'a', 'b']);
+    expect(await df.collect()).toEqual([
+      { _corrupt_record: null, a: 1, b: 'x' },
+      { _corrupt_record: null, a: 2, b: 'y' },
+      { _corrupt_record: '{"a": 3, "b": oops}', a: null, b: null },
+      { _corrupt_record: null, a: 4, b: 'z' },
+    ]);
+    expect(await df.filter(col('_corrupt_record').isNotNull()).count()).toBe(1);
+    // Clean data gets no such column; a given schema keeps it only when it names it.
+    expect(spark.read.json(file(lines({ a: 1 }))).columns).toEqual(['a']);
+    expect(spark.read.schema('a INT, b STRING').json(file(text)).columns).toEqual(['a', 'b']);
+    const named = spark.read.schema('a INT, b STRING, bad STRING').json(file(text), { columnNameOfCorruptRecord: 'bad' });
+    expect((await named.collect()).map((r) => r.bad)).toEqual([null, null, '{"a": 3, "b": oops}', null]);
+  });
+
+  it('DROPMALFORMED drops it', async () => {
+    const df = spark.read.json(file(text), { mode: 'DROPMALFORMED' });
+    expect(df.columns).toEqual(['a', 'b']);
+    expect(await df.collect()).toEqual([{ a: 1, b: 'x' }, { a: 2, b: 'y' }, { a: 4, b: 'z' }]);
+    expect(await df.count()).toBe(3);
+  });
+
+  it('FAILFAST fails naming the file, line and column, and suggests the fix', async () => {
+    const p = file(text);
+    let err: unknown;
+    try {
+      spark.read.json(p, { mode: 'FAILFAST' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(DataFormatError);
+    expect((err as DataFormatError).line).toBe(3);
+    expect((err as Error).message).toMatch(new RegExp(`malformed JSON record in ${p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} at line 3, column 15 \\(during schema inference\\): unrecognized token 'oops'`));
+    expect((err as Error).message).toMatch(/use mode PERMISSIVE .* or DROPMALFORMED/);
+    // With a given schema the scan itself fails; a value of the wrong type names the field.
+    const typed = file(lines({ a: 1 }, { a: 2 }, { a: 'three' }));
+    await expect(spark.read.schema('a INT').json(typed, { mode: 'FAILFAST' }).collect()).rejects.toThrow(
+      /at line 3, column 6: field 'a': value "three" is not a valid integer/,
+    );
+    await expect(spark.read.schema('a INT').json(p, { mode: 'FAILFAST' }).collect()).rejects.toThrow(/at line 3, column 15: unrecognized token 'oops'/);
+  });
+
+  it('a value of the wrong type: PERMISSIVE keeps the other fields and records the text', async () => {
+    const p = file(lines({ a: 1, b: 'x' }, { a: 'one', b: 'y' }));
+    const df = spark.read.schema('a BIGINT, b STRING, _corrupt_record STRING').json(p);
+    expect(await df.collect()).toEqual([
+      { a: 1, b: 'x', _corrupt_record: null },
+      { a: null, b: 'y', _corrupt_record: '{"a":"one","b":"y"}' },
+    ]);
+    expect(await spark.read.schema('a BIGINT, b STRING').json(p, { mode: 'DROPMALFORMED' }).collect()).toEqual([{ a: 1, b: 'x' }]);
+  });
+});
+
+describe('multiLine', () => {
+  it('reads a file holding one pretty-printed object, or an array of objects', async () => {
+    const obj = file(JSON.stringify({ id: 1, tags: ['a', 'b'], name: 'x' }, null, 2));
+    expect(await spark.read.json(obj, { multiLine: true }).collect()).toEqual([{ id: 1, name: 'x', tags: ['a', 'b'] }]);
+    const arr = file(JSON.stringify([{ id: 1 }, { id: 2, v: 0.5 }, { id: 3 }], null, 2));
+    expect(await spark.read.option('multiLine', 'true').json(arr).collect()).toEqual([{ id: 1, v: null }, { id: 2, v: 0.5 }, { id: 3, v: null }]);
+    // Without multiLine each line is a record: the pretty-printed file is all corrupt.
+    expect(spark.read.json(obj).columns).toEqual(['_corrupt_record']);
+  });
+
+  it('FAILFAST names the line inside the file', () => {
+    const p = file('[\n  {"a": 1},\n  {"a": 2,}\n]\n');
+    expect(() => spark.read.json(p, { multiLine: true, mode: 'FAILFAST' })).toThrow(/at line 3, column 11 \(during schema inference\): trailing comma before \}/);
+  });
+});
+
+describe('a given schema', () => {
+  it('converts to the schema types, with dateFormat / timestampFormat', async () => {
+    const p = file(lines(
+      { i: 1, l: 2, d: 1.5, s: 'x', b: true, dt: '2024-02-29', ts: '2024-02-29T10:11:12.5Z', dec: 12.345, extra: 1 },
+      { i: null, d: 'NaN', s: 42, dt: '2024-3-1', ts: 1700000000, dec: '-0.5' },
+    ));
+    const df = spark.read.schema('i INT, l BIGINT, d DOUBLE, s STRING, b BOOLEAN, dt DATE, ts TIMESTAMP, dec DECIMAL(10,2)').json(p);
+    expect(df.columns).toEqual(['i', 'l', 'd', 's', 'b', 'dt', 'ts', 'dec']);
+    expect(await df.collect()).toEqual([
+      { i: 1, l: 2, d: 1.5, s: 'x', b: true, dt: new Date('2024-02-29'), ts: new Date('2024-02-29T10:11:12.500Z'), dec: '12.35' },
+      { i: null, l: null, d: NaN, s: '42', b: null, dt: new Date('2024-03-01'), ts: new Date(1700000000 * 1000), dec: '-0.50' },
+    ]);
+    const custom = file(lines({ d: '29/02/2024', t: '29/02/2024 10:11' }));
+    const got = await spark.read.json(custom, { schema: 'd DATE, t TIMESTAMP', dateFormat: 'dd/MM/yyyy', timestampFormat: 'dd/MM/yyyy HH:mm' }).collect();
+    expect(got).toEqual([{ d: new Date('2024-02-29'), t: new Date('2024-02-29T10:11:00Z') }]);
+  });
+
+  it('refuses a corrupt-record column that is not a string', () => {
+    expect(() => spark.read.schema('a INT, _corrupt_record INT').json(file(lines({ a: 1 })))).toThrow(/corrupt-record column '_corrupt_record' must be a nullable string, not integer/);
+  });
+});
+
+describe('files, splits and options', () => {
+  it('reads a folder (partition folders included), a glob, a list, .gz files, via format("json").load', async () => {
+    file(lines({ v: 1 }), 'set/k=1/a.json');
+    file(lines({ v: 2 }, { v: 3 }), 'set/k=2/b.json');
+    file('', 'set/_SUCCESS');
+    fs.writeFileSync(path.join(dir, 'set', 'c.json.gz'), zlib.gzipSync(lines({ v: 4 })));
+    const vs = async (df: { collect(): Promise<Record<string, unknown>[]> }) => (await df.collect()).map((r) => r.v).sort();
+    expect(await vs(spark.read.json(path.join(dir, 'set')))).toEqual([1, 2, 3, 4]);
+    expect(await vs(spark.read.json(path.join(dir, 'set', 'k=*', '*.json')))).toEqual([1, 2, 3]);
+    expect(await vs(spark.read.json([path.join(dir, 'set', 'k=1'), path.join(dir, 'set', 'c.json.gz')]))).toEqual([1, 4]);
+    expect(await vs(await spark.read.format('json').load(path.join(dir, 'set')))).toEqual([1, 2, 3, 4]);
+    expect(spark.read.json(path.join(dir, 'set')).explain()).toMatch(/json \[/);
+  });
+
+  it('splits a JSON Lines file at line starts: every record read once', async () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => ({ id: i, s: 'x'.repeat(i % 50), f: i / 3 }));
+    const p = file(lines(...rows));
+    expect(planJsonScan(p, { maxPartitionBytes: 4096 }).splits.length).toBeGreaterThan(20);
+    const df = spark.read.json(p, { maxPartitionBytes: 4096 });
+    expect(await df.count()).toBe(3000);
+    const got = await df.agg(F.sum('id').alias('s'), F.countDistinct('id').alias('d'), F.max(F.length(col('s'))).alias('m')).collect();
+    expect(got).toEqual([{ s: (2999 * 3000) / 2, d: 3000, m: 49 }]);
+    expect((await df.orderBy('id').limit(3).collect()).map((r) => r.id)).toEqual([0, 1, 2]);
+  });
+
+  it('checks options: names ("did you mean"), flags, mode, encoding; comments and quotes', () => {
+    const p = file(lines({ a: 1 }));
+    expect(() => spark.read.json(p, { multiline: true, mulitLine: true } as never)).toThrow(/unknown JSON read option 'mulitLine'.*did you mean 'multiLine'/);
+    expect(() => spark.read.json(p, { multiLine: 'yes' } as never)).toThrow(IllegalArgumentError);
+    expect(() => spark.read.json(p, { mode: 'LENIENT' } as never)).toThrow(/unknown JSON mode 'LENIENT'.*PERMISSIVE, DROPMALFORMED or FAILFAST/);
+    expect(() => spark.read.json(p, { encoding: 'latin1' })).toThrow(/UTF-8 only/);
+    const odd = file(`{'a': 1, "b": 'x'} // one\n/* two */ {"a": 2}\n`);
+    expect(spark.read.json(odd, { allowComments: true }).columns).toEqual(['a', 'b']);
+    expect(spark.read.json(odd).columns).toContain('_corrupt_record');
+    expect(spark.read.json(file(`{'a': 1}\n`), { allowSingleQuotes: false }).columns).toEqual(['_corrupt_record']);
+  });
+
+  it('works from SQL over a temp view', async () => {
+    spark.read.json(file(lines({ k: 'a', v: 1 }, { k: 'b', v: 2 }, { k: 'a', v: 3 }))).createOrReplaceTempView('jv');
+    expect(await spark.sql('SELECT k, sum(v) AS s FROM jv GROUP BY k ORDER BY k').collect()).toEqual([{ k: 'a', s: 4 }, { k: 'b', s: 2 }]);
+  });
+});
+
+describe('df.write.json', () => {
+  const every = () =>
+    spark.sql(`SELECT 1 AS i, CAST(2 AS BIGINT) AS l, 1.5D AS d, 'a"b\\n\u00e9' AS s, true AS b, DATE'2024-02-03' AS dt,
+      TIMESTAMP'2024-02-03 04:05:06.123456' AS ts, CAST(12.30 AS DECIMAL(10,2)) AS dec, array(1, 2) AS arr, array('x', null) AS sarr
+      UNION ALL SELECT null, null, CAST('NaN' AS DOUBLE), '', false, null, null, CAST(-0.01 AS DECIMAL(10,2)), array(3), null`);
+
+  it('writes one object per line, nulls left out, Spark value formats; reads back every type', async () => {
+    const out = path.join(dir, 'w-every');
+    const df = every().coalesce(1);
+    await df.write.json(out);
+    const part = fs.readdirSync(out).filter((f) => f.startsWith('part-'));
+    expect(part).toHaveLength(1);
+    expect(part[0]).toMatch(/^part-00000-.*-c000\.json$/);
+    expect(fs.existsSync(path.join(out, '_SUCCESS'))).toBe(true);
+    expect(fs.readFileSync(path.join(out, part[0]!), 'utf8')).toBe(
+      '{"i":1,"l":2,"d":1.5,"s":"a\\"b\\né","b":true,"dt":"2024-02-03","ts":"2024-02-03T04:05:06.123456Z","dec":12.30,"arr":[1,2],"sarr":["x",null]}\n' +
+        '{"d":"NaN","s":"","b":false,"dec":-0.01,"arr":[3]}\n',
+    );
+    const back = spark.read.schema(df.schema).json(out);
+    expect(await back.collect()).toEqual(await df.collect());
+    // Inferred back: numbers, arrays and strings come back; dates/timestamps as text (as Spark).
+    expect(spark.read.json(out).dtypes).toEqual([
+      ['arr', 'array<bigint>'], ['b', 'boolean'], ['d', 'string'], ['dec', 'double'], ['dt', 'string'], ['i', 'bigint'],
+      ['l', 'bigint'], ['s', 'string'], ['sarr', 'array<string>'], ['ts', 'string'],
+    ]);
+  });
+
+  it('ignoreNullFields false, gzip, format("json").save, and the save modes', async () => {
+    const out = path.join(dir, 'w-modes');
+    const df = spark.createDataFrame([{ a: 1, b: null, xs: [] }, { a: 2, b: 'x', xs: [1] }], new Schema([
+      { name: 'a', type: 'int64', nullable: true }, { name: 'b', type: 'utf8', nullable: true }, { name: 'xs', type: 'list<int64>', nullable: true },
+    ])).select('a', 'b').coalesce(1);
+    await df.write.json(out, { ignoreNullFields: false });
+    const text = () => fs.readdirSync(out).filter((f) => f.startsWith('part-')).map((f) => fs.readFileSync(path.join(out, f), 'utf8')).join('');
+    expect(text()).toBe('{"a":1,"b":null}\n{"a":2,"b":"x"}\n');
+    const arrays = path.join(dir, 'w-arrays');
+    await spark.createDataFrame([{ xs: [] }, { xs: [1, null] }], new Schema([{ name: 'xs', type: 'list<int64>', nullable: true }])).coalesce(1).write.json(arrays);
+    expect(await spark.read.json(arrays).collect()).toEqual([{ xs: [] }, { xs: [1, null] }]);
+    await expect(df.write.json(out)).rejects.toThrow(WriteError);
+    await df.write.mode('append').format('json').save(out);
+    expect(await spark.read.json(out).count()).toBe(4);
+    await df.write.mode('ignore').json(out);
+    expect(await spark.read.json(out).count()).toBe(4);
+    await df.write.mode('overwrite').option('compression', 'gzip').json(out);
+    const parts = fs.readdirSync(out).filter((f) => f.startsWith('part-'));
+    expect(parts.every((f) => f.endsWith('.json.gz'))).toBe(true);
+    expect(zlib.gunzipSync(fs.readFileSync(path.join(out, parts[0]!))).toString()).toBe('{"a":1}\n{"a":2,"b":"x"}\n');
+    expect(await spark.read.json(out).orderBy('a').collect()).toEqual([{ a: 1, b: null }, { a: 2, b: 'x' }]);
+    await expect(df.write.json(path.join(dir, 'w-bad'), { compression: 'zip' } as never)).rejects.toThrow(/unknown JSON compression 'zip'/);
+    await expect(df.write.json(path.join(dir, 'w-bad'), { ignoreNulls: true } as never)).rejects.toThrow(/did you mean 'ignoreNullFields'/);
+    expect(fs.existsSync(path.join(dir, 'w-bad'))).toBe(false);
+  });
+
+  it('is atomic: a failing job or a failing part leaves the old output and no temporary folders', async () => {
+    const out = path.join(dir, 'w-atomic');
+    await spark.range(5).write.json(out);
+    const before = fs.readdirSync(out).sort();
+    const bad = spark.range(100).select(F.udf((x: number) => { if (x === 77) throw new Error('boom'); return x; }, 'long', { name: 'boom' })('id').alias('v'));
+    await expect(bad.write.mode('overwrite').json(out)).rejects.toThrow(/boom/);
+    expect(fs.readdirSync(out).sort()).toEqual(before);
+    // A part file that cannot be written (the writer's own failure) fails the write the same way.
+    const schema = new Schema([{ name: 'v', type: 'int64', nullable: true }]);
+    const batch = new Batch(schema, [fromValues('int64', [1, 2])], 2);
+    await expect(
+      writeDataset(out, 'overwrite', 3, 'json', (f, i) => writeJsonFile(i === 1 ? path.join(f, 'missing', 'x.json') : f, schema, [batch])),
+    ).rejects.toThrow(KindlingError);
+    await expect(
+      writeDataset(out, 'overwrite', 3, 'json', (f, i) => writeJsonFile(i === 1 ? path.join(f, 'missing', 'x.json') : f, schema, [batch])),
+    ).rejects.toThrow(/cannot write JSON file '.*x\.json'/);
+    expect(fs.readdirSync(out).sort()).toEqual(before);
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith(TEMP_PREFIX))).toEqual([]);
+    expect(await spark.read.json(out).count()).toBe(5);
+  });
+});
+
+describe('against DuckDB read_json', () => {
+  it('reads the same values (DuckDB infers other types: values are compared)', async () => {
+    const db = await (await DuckDBInstance.create(':memory:')).connect();
+    try {
+      const rows = Array.from({ length: 500 }, (_, i) => ({
+        id: i,
+        name: i % 7 === 0 ? null : `n${i % 13}`,
+        score: i % 11 === 0 ? null : Math.round(i * 1.37 * 100) / 100,
+        ok: i % 3 === 0,
+        tags: i % 5 === 0 ? null : [`t${i % 4}`, `u${i % 2}`],
+        ...(i % 4 === 0 ? { extra: i * 2 } : {}),
+      }));
+      const p = file(lines(...rows));
+      const arr = file(JSON.stringify(rows.slice(0, 50), null, 1));
+      const norm = (r: Record<string, unknown>) =>
+        JSON.stringify(Object.keys(r).sort().map((k) => {
+          const v = r[k];
+          if (typeof v === 'bigint') return Number(v);
+          if (v && typeof v === 'object' && 'items' in (v as object)) return (v as { items: unknown[] }).items;
+          return v ?? null;
+        }));
+      for (const [f, multi] of [[p, false], [arr, true]] as const) {
+        const duck = (await db.runAndReadAll(`SELECT * FROM read_json('${f}', format='${multi ? 'array' : 'newline_delimited'}')`)).getRowObjects();
+        const ours = await spark.read.json(f, { multiLine: multi }).collect();
+        expect(ours.map(norm).sort()).toEqual(duck.map((r) => norm(r as Record<string, unknown>)).sort());
+        const agg = await spark.read.json(f, { multiLine: multi }).agg(F.sum('score').alias('s'), F.count('name').alias('c'), F.sum('extra').alias('e')).collect();
+        const d = (await db.runAndReadAll(`SELECT sum(score) AS s, count(name) AS c, sum(extra) AS e FROM read_json('${f}')`)).getRowObjects()[0]!;
+        expect(agg[0]!.s).toBeCloseTo(Number(d.s), 6);
+        expect([agg[0]!.c, agg[0]!.e]).toEqual([Number(d.c), Number(d.e)]);
+      }
+    } finally {
+      db.closeSync();
+    }
+  });
+});
