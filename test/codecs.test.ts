@@ -75,6 +75,8 @@ describe('built-in codecs', () => {
   it('every operator and source kind round-trips through describe → clone → build → describe', async () => {
     const csvPath = path.join(dir, 'in.csv');
     fs.writeFileSync(csvPath, 'a,b\n1,x\n2,y\n3,z\n');
+    const jsonPath = path.join(dir, 'in.json');
+    fs.writeFileSync(jsonPath, '{"a":1,"b":"x"}\n{"a":2}\n');
     await one.range(0, 10).write.parquet(path.join(dir, 'pq'));
     const rows = Array.from({ length: 50 }, (_, i) => ({ k: `k${i % 4}`, v: i }));
     const mem = one.createDataFrame(rows).repartition(2).cache();
@@ -86,6 +88,7 @@ describe('built-in codecs', () => {
       one.range(0, 100, 1, 4).union(one.range(5, 9)).sample(false, 0.5, 3).coalesce(2),
       one.range(0, 10).limit(0),
       one.read.option('header', 'true').csv(csvPath).filter(col('a').gt(1)),
+      one.read.json(jsonPath).filter(col('a').gt(1)),
       await one.read.parquet(path.join(dir, 'pq')),
       mem.orderBy(col('v').desc()).limit(3),
       mem.rollup('k').agg(F.sum('v').alias('s'), F.grouping('k').alias('g')),

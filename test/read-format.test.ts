@@ -55,6 +55,6 @@ describe('read formats', () => {
 
   it('an unknown format names the registered ones', async () => {
     expect(() => readFormat('jsonl')).toThrow(IllegalArgumentError);
-    await expect(spark.read.format('jsonl').load('x')).rejects.toThrow(/unsupported input format 'jsonl'; use 'csv', 'parquet' or 'test-lines'/);
+    await expect(spark.read.format('jsonl').load('x')).rejects.toThrow(/unsupported input format 'jsonl'; use 'csv', 'parquet', 'json' or 'test-lines'/);
   });
 });

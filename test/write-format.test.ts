@@ -53,7 +53,7 @@ describe('write formats', () => {
     const err = await spark.range(0, 3).write.format('avro').save(out).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IllegalArgumentError);
     // (test-lines was registered by the test above)
-    expect((err as Error).message).toBe("unsupported output format 'avro'; use 'csv', 'parquet' or 'test-lines'");
+    expect((err as Error).message).toBe("unsupported output format 'avro'; use 'csv', 'parquet', 'json' or 'test-lines'");
     expect(fs.existsSync(out)).toBe(false);
   });
 });
