@@ -11,8 +11,8 @@
  * values are copied as bytes), so no JS object is made per record; keys are matched against the
  * schema's field names by bytes, guessing each key from the previous record's order. JSON Lines
  * files are cut into byte-range splits at line starts, like CSV (Hadoop's rule: a split reads the
- * lines that start in it). Measured on one core of the development machine (bench/ is not
- * involved; see README): ~1.0 M rows/s for a 5-column line of numbers and short strings.
+ * lines that start in it). Measured (README, Sources): a one-thread scan of 1 M five-field lines
+ * runs about twice as fast as `JSON.parse` of the same lines alone, in the same run.
  *
  * Nested objects, and arrays of objects or arrays, are read as their JSON text in a string column
  * until Kindling has a struct type: {@link dataTypeOf} is the one place that maps an inferred
