@@ -47,17 +47,19 @@ export interface ValueRules {
   timestampFormat: DatetimePattern | null;
 }
 
-const K_BOOL = 0;
-const K_I32 = 1;
-const K_I64 = 2;
-const K_F64 = 3;
-const K_UTF8 = 4;
-const K_DATE = 5;
-const K_TS = 6;
-const K_NULL = 7;
-const K_DEC = 8;
+/** Value kinds of the column builders (CSV's and JSON's), by type; see {@link kindOf}. */
+export const K_BOOL = 0;
+export const K_I32 = 1;
+export const K_I64 = 2;
+export const K_F64 = 3;
+export const K_UTF8 = 4;
+export const K_DATE = 5;
+export const K_TS = 6;
+export const K_NULL = 7;
+export const K_DEC = 8;
 
-function kindOf(t: DataType): number {
+/** The value kind of a scalar type; arrays fail (CSV has no representation for them). */
+export function kindOf(t: DataType): number {
   if (isDecimal(t)) return K_DEC;
   switch (t) {
     case 'boolean': return K_BOOL;

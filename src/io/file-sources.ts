@@ -13,7 +13,8 @@ import { canonicalOptions } from './options.js';
 import type { SourceCodec } from './source-codec.js';
 import { type DataSource, projectBatch } from './source.js';
 
-function fileBytes(files: readonly string[]): number {
+/** Total size of the files (unknown sizes count 0). */
+export function fileBytes(files: readonly string[]): number {
   let n = 0;
   for (const f of files) {
     try {
@@ -25,11 +26,13 @@ function fileBytes(files: readonly string[]): number {
   return n;
 }
 
-function* projectAll(batches: Iterable<Batch>, columns: readonly number[]): Iterable<Batch> {
+/** Projects each batch to `columns`. */
+export function* projectAll(batches: Iterable<Batch>, columns: readonly number[]): Iterable<Batch> {
   for (const b of batches) yield projectBatch(b, columns);
 }
 
-function label(files: readonly string[]): string {
+/** The first three files (and the count) for explain(). */
+export function label(files: readonly string[]): string {
   const shown = files.slice(0, 3).join(', ');
   return files.length > 3 ? `${shown}, ... (${files.length} files)` : shown;
 }

@@ -29,13 +29,15 @@ import { type DataType, type DecimalType, type Field, type ListType, MAX_DECIMAL
 import { parseIsoDateBytes, parseIsoTimestampBytes } from '../time/iso.js';
 import { type DatetimePattern, compileDatetimePattern } from '../time/patterns.js';
 import { type ByteSource, CHUNK_BYTES, fsError, isGzip, openSource } from './csv-scan.js';
+import { K_BOOL, K_DATE, K_DEC, K_F64, K_I32, K_I64, K_NULL, K_TS, K_UTF8, kindOf as csvKindOf } from './csv-build.js';
 import { parseDDLSchema } from './csv.js';
+import { fileBytes, label, projectAll } from './file-sources.js';
 import { MAX_INT64, bytesToString, doubleState, parseDoubleBytes, parseIntBytes } from './csv-values.js';
 import { listInputFiles } from './files.js';
 import { canonicalOptions, flagOption } from './options.js';
 import type { ReadFormat } from './read-format.js';
 import type { SourceCodec } from './source-codec.js';
-import { type DataSource, projectBatch } from './source.js';
+import type { DataSource } from './source.js';
 
 /** JSON read options, with Spark's names and defaults. Option names are matched case-insensitively. */
 export interface JsonReadOptions {
@@ -840,30 +842,10 @@ function inferJsonSchema(files: readonly string[], o: ResolvedJsonOptions): Sche
 // Reading: records straight into column buffers
 // ---------------------------------------------------------------------------------------------
 
-const K_BOOL = 0;
-const K_I32 = 1;
-const K_I64 = 2;
-const K_F64 = 3;
-const K_UTF8 = 4;
-const K_DATE = 5;
-const K_TS = 6;
-const K_NULL = 7;
-const K_DEC = 8;
 const K_LIST = 9;
 
 function kindOf(t: DataType): number {
-  if (isDecimal(t)) return K_DEC;
-  if (isList(t)) return K_LIST;
-  switch (t) {
-    case 'boolean': return K_BOOL;
-    case 'int32': return K_I32;
-    case 'int64': return K_I64;
-    case 'float64': return K_F64;
-    case 'utf8': return K_UTF8;
-    case 'date32': return K_DATE;
-    case 'timestamp': return K_TS;
-    default: return K_NULL;
-  }
+  return isList(t) ? K_LIST : csvKindOf(t);
 }
 
 /** A growable column buffer of one type (a list's elements are a child Col). */
@@ -1408,10 +1390,6 @@ export function* readJsonSplit(scan: { schema: Schema; options: ResolvedJsonOpti
 // The source
 // ---------------------------------------------------------------------------------------------
 
-function* projectAll(batches: Iterable<Batch>, columns: readonly number[]): Iterable<Batch> {
-  for (const b of batches) yield projectBatch(b, columns);
-}
-
 /** A JSON file set: JSON Lines files split into byte ranges, multiLine files whole. */
 export class JsonSource implements DataSource {
   readonly schema: Schema;
@@ -1438,13 +1416,10 @@ export class JsonSource implements DataSource {
     return readJsonSplit(this.scan, split, columns);
   }
   describe(): string {
-    const shown = this.files.slice(0, 3).join(', ');
-    return `json [${this.files.length > 3 ? `${shown}, ... (${this.files.length} files)` : shown}]`;
+    return `json [${label(this.files)}]`;
   }
   estimatedBytes(): number {
-    let n = 0;
-    for (const f of this.files) n += statSize(f);
-    return n;
+    return fileBytes(this.files);
   }
 }
 
