@@ -6,9 +6,10 @@
 import { Batch } from './data/batch.js';
 import type { DataFrame } from './dataframe.js';
 import { IllegalArgumentError } from './errors.js';
+import { Schema } from './types.js';
 import { runJob } from './exec/scheduler.js';
 import type { CsvWriteOptions } from './io/csv.js';
-import { type SaveMode, checkSaveMode, parseSaveMode, writeDataset } from './io/dataset-writer.js';
+import { type SaveMode, checkSaveMode, parseSaveMode, partitionColumns, splitPartitions, writeDataset } from './io/dataset-writer.js';
 import type { JsonWriteOptions } from './io/json.js';
 import type { ParquetWriteOptions } from './io/parquet.js';
 import { registerBuiltinWriteFormats, writeFormat } from './io/write-format.js';
@@ -22,6 +23,7 @@ export class DataFrameWriter {
   private saveMode: SaveMode = 'error';
   private fmt = 'parquet';
   private readonly opts: Record<string, WriteOptionValue> = {};
+  private partitionNames: string[] = [];
 
   /** @internal */
   constructor(private readonly df: DataFrame) {}
@@ -44,6 +46,15 @@ export class DataFrameWriter {
   /** Sets several writer options. */
   options(options: Record<string, WriteOptionValue>): this {
     Object.assign(this.opts, options);
+    return this;
+  }
+
+  /**
+   * Writes Hive-style partition folders, as Spark: one folder level per column (`k=v/`, values
+   * escaped, null as `__HIVE_DEFAULT_PARTITION__`), the columns left out of the files.
+   */
+  partitionBy(...cols: (string | string[])[]): this {
+    this.partitionNames = cols.flat();
     return this;
   }
 
@@ -72,11 +83,19 @@ export class DataFrameWriter {
     const f = writeFormat(format);
     if (mode) this.mode(mode);
     const options = { ...this.opts, ...rest };
-    f.check?.(this.df.schema, options);
+    const pcols = partitionColumns(this.df.schema, this.partitionNames);
+    const dataSchema = new Schema(this.df.schema.fields.filter((_, i) => !pcols.includes(i)));
+    f.check?.(dataSchema, options);
     if (checkSaveMode(path, this.saveMode) === 'skip') return;
     const res = await runJob(await this.df.session.resolveCaches(this.df.plan), this.df.session.plannerConfig(), this.df.session.runOptions());
     const schema = this.df.schema;
     const parts = res.partitions.map((bs) => bs.map((b) => new Batch(schema, b.columns, b.numRows)));
+    if (pcols.length > 0) {
+      const split = splitPartitions(schema, parts, pcols);
+      const write = (file: string, i: number) => f.writePart(file, split.schema, split.parts[i]!, options);
+      await writeDataset(path, this.saveMode, split.parts.length, f.extension(options), write, { dirs: split.dirs });
+      return;
+    }
     const nonEmpty = parts.filter((bs) => bs.length > 0);
     const toWrite = nonEmpty.length ? nonEmpty : [[]];
     await writeDataset(path, this.saveMode, toWrite.length, f.extension(options), (file, i) => f.writePart(file, schema, toWrite[i]!, options));

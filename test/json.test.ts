@@ -185,17 +185,41 @@ describe('a given schema', () => {
 });
 
 describe('files, splits and options', () => {
-  it('reads a folder (partition folders included), a glob, a list, .gz files, via format("json").load', async () => {
-    file(lines({ v: 1 }), 'set/k=1/a.json');
-    file(lines({ v: 2 }, { v: 3 }), 'set/k=2/b.json');
+  it('reads a folder, a glob, a list, .gz files, via format("json").load', async () => {
+    file(lines({ v: 1 }), 'set/a.json');
+    file(lines({ v: 2 }, { v: 3 }), 'set/sub/b.json');
     file('', 'set/_SUCCESS');
     fs.writeFileSync(path.join(dir, 'set', 'c.json.gz'), zlib.gzipSync(lines({ v: 4 })));
     const vs = async (df: { collect(): Promise<Record<string, unknown>[]> }) => (await df.collect()).map((r) => r.v).sort();
     expect(await vs(spark.read.json(path.join(dir, 'set')))).toEqual([1, 2, 3, 4]);
-    expect(await vs(spark.read.json(path.join(dir, 'set', 'k=*', '*.json')))).toEqual([1, 2, 3]);
-    expect(await vs(spark.read.json([path.join(dir, 'set', 'k=1'), path.join(dir, 'set', 'c.json.gz')]))).toEqual([1, 4]);
+    expect(await vs(spark.read.json(path.join(dir, 'set', '**', '*.json')))).toEqual([1, 2, 3]);
+    expect(await vs(spark.read.json([path.join(dir, 'set', 'sub'), path.join(dir, 'set', 'c.json.gz')]))).toEqual([2, 3, 4]);
     expect(await vs(await spark.read.format('json').load(path.join(dir, 'set')))).toEqual([1, 2, 3, 4]);
     expect(spark.read.json(path.join(dir, 'set')).explain()).toMatch(/json \[/);
+  });
+
+  it('partitionBy writes k=v folders (escaped, null as __HIVE_DEFAULT_PARTITION__); reading the folder gives them back as columns', async () => {
+    const out = path.join(dir, 'parted');
+    const df = spark.createDataFrame([
+      { k: 1, s: 'a/b', v: 1.5, d: '2024-01-02' }, { k: 2, s: null, v: 2.5, d: '2024-01-02' }, { k: 1, s: 'a/b', v: 3.5, d: '2024-01-03' },
+    ]).withColumn('d', col('d').cast('date'));
+    await df.write.partitionBy('k', 's').json(out);
+    const dirs = fs.readdirSync(out, { recursive: true }).map(String).filter((f) => !f.includes('part-')).sort();
+    expect(dirs).toEqual(['_SUCCESS', 'k=1', 'k=1/s=a%2Fb', 'k=2', 'k=2/s=__HIVE_DEFAULT_PARTITION__']);
+    const one = fs.readdirSync(path.join(out, 'k=2', 's=__HIVE_DEFAULT_PARTITION__'));
+    expect(fs.readFileSync(path.join(out, 'k=2', 's=__HIVE_DEFAULT_PARTITION__', one[0]!), 'utf8')).toBe('{"v":2.5,"d":"2024-01-02"}\n');
+    const back = spark.read.json(out);
+    expect(back.dtypes).toEqual([['d', 'string'], ['v', 'double'], ['k', 'int'], ['s', 'string']]);
+    expect(await back.orderBy('v').select('k', 's', 'v').collect()).toEqual([{ k: 1, s: 'a/b', v: 1.5 }, { k: 2, s: null, v: 2.5 }, { k: 1, s: 'a/b', v: 3.5 }]);
+    expect(await back.filter(col('k').eq(1)).count()).toBe(2);
+    await df.write.mode('append').partitionBy('k', 's').json(out);
+    expect(await spark.read.json(out).groupBy('k').count().orderBy('k').collect()).toEqual([{ k: 1, count: 4 }, { k: 2, count: 2 }]);
+    await df.write.mode('overwrite').partitionBy('d').json(out);
+    expect(spark.read.schema('k BIGINT').json(out).dtypes).toEqual([['k', 'bigint'], ['d', 'date']]);
+    await expect(df.write.partitionBy('kk').json(path.join(dir, 'p-bad'))).rejects.toThrow(/partitionBy column 'kk' does not exist \(did you mean 'k'.*columns: k, s, v, d/);
+    await expect(df.write.partitionBy('k', 's', 'v', 'd').json(path.join(dir, 'p-bad'))).rejects.toThrow(/cannot use all columns for partitioning/);
+    file(lines({ v: 9 }), 'parted/stray.json');
+    expect(() => spark.read.json(out)).toThrow(/conflicting partition folders/);
   });
 
   it('splits a JSON Lines file at line starts: every record read once', async () => {

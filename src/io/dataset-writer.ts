@@ -13,7 +13,13 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import nodePath from 'node:path';
-import { IllegalArgumentError, KindlingError, WriteError } from '../errors.js';
+import { Batch } from '../data/batch.js';
+import { type ColumnData, take } from '../data/column.js';
+import { formatDecimal } from '../data/decimal.js';
+import { AnalysisError, IllegalArgumentError, KindlingError, WriteError, didYouMean } from '../errors.js';
+import { formatDate, formatTimestamp } from '../time/iso.js';
+import { Schema, decimalParams, isDecimal, isList, sparkTypeName } from '../types.js';
+import { formatDouble } from './csv-values.js';
 
 /** What to do when the target already exists (Spark's SaveMode). */
 export type SaveMode = 'error' | 'errorifexists' | 'overwrite' | 'append' | 'ignore';
@@ -106,6 +112,8 @@ async function removeQuietly(p: string | undefined): Promise<void> {
 export interface WriteDatasetOptions {
   /** Maximum parts written at the same time (default: the number of CPUs). */
   concurrency?: number;
+  /** Per part: the folder inside the dataset it goes to (e.g. `k=1/d=x`, from {@link splitPartitions}); default the top. */
+  dirs?: readonly string[];
 }
 
 /**
@@ -162,7 +170,8 @@ export async function writeDataset(
     throw cannotWrite(path, `its folder '${parent}' cannot be created`, e);
   }
   const tmp = nodePath.join(parent, `${TEMP_PREFIX}${base}-${jobId}`);
-  const names = Array.from({ length: numParts }, (_, i) => partName(i, jobId, extension));
+  const dirs = options.dirs ?? [];
+  const names = Array.from({ length: numParts }, (_, i) => nodePath.join(dirs[i] ?? '', partName(i, jobId, extension)));
   let published = false;
   try {
     try {
@@ -172,6 +181,7 @@ export async function writeDataset(
     }
     const concurrency = Math.max(1, Math.floor(options.concurrency ?? os.availableParallelism()));
     // Errors from writePart propagate unchanged.
+    for (const d of new Set(dirs)) if (d) await fsp.mkdir(nodePath.join(tmp, d), { recursive: true });
     await runPool(numParts, concurrency, async (i) => {
       await writePart(nodePath.join(tmp, names[i]!), i);
     });
@@ -240,6 +250,8 @@ export async function writeDataset(
       for (const n of written) {
         let dest = nodePath.join(target, n);
         while (exists(dest)) dest = nodePath.join(target, n.replace(jobId, randomUUID()));
+        // A partition folder new to the dataset (left behind, empty, if a later move fails).
+        if (nodePath.dirname(n) !== '.') await fsp.mkdir(nodePath.dirname(dest), { recursive: true });
         await fsp.rename(nodePath.join(tmp, n), dest);
         moved.push([nodePath.join(tmp, n), dest]);
       }
@@ -248,7 +260,7 @@ export async function writeDataset(
       for (const [from, to] of moved.reverse()) await fsp.rename(to, from).catch(() => {});
       throw e;
     }
-    return moved.map(([, to]) => nodePath.join(path, nodePath.basename(to)));
+    return moved.map(([, to]) => nodePath.join(path, nodePath.relative(target, to)));
   }
 }
 
@@ -307,4 +319,96 @@ function removeEmptyFolders(from: string, upTo: string): void {
     if (d === upTo || nodePath.dirname(d) === d) return;
     d = nodePath.dirname(d);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// partitionBy: Hive-style partition folders
+// ---------------------------------------------------------------------------------------------
+
+/** Spark's name for a null (or empty string) partition value. */
+export const DEFAULT_PARTITION_NAME = '__HIVE_DEFAULT_PARTITION__';
+
+/** Spark's `escapePathName`: characters a partition folder name cannot hold as `%XX`. */
+export function escapePartitionValue(s: string): string {
+  return s.replace(/[\x00-\x1F"#%'*/:=?\\\x7F{}[\]^]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'));
+}
+
+/** A partition column's values as the text of its folder names (Spark's cast to string). */
+function partitionTexts(col: ColumnData): (string | null)[] {
+  const n = col.length;
+  const out = new Array<string | null>(n);
+  const t = col.type;
+  const strs = t === 'utf8' ? col.strings() : null;
+  const big = isDecimal(t) ? col.bigints() : null;
+  const scale = isDecimal(t) ? decimalParams(t).scale : 0;
+  const v = col.values;
+  for (let i = 0; i < n; i++) {
+    if (col.isNull(i)) out[i] = null;
+    else if (strs) out[i] = strs[i]!;
+    else if (big) out[i] = formatDecimal(big[i]!, scale);
+    else if (t === 'boolean') out[i] = v![i] ? 'true' : 'false';
+    else if (t === 'float64') out[i] = formatDouble(v![i]!);
+    else if (t === 'date32') out[i] = formatDate(v![i]!);
+    else if (t === 'timestamp') out[i] = formatTimestamp(v![i]!);
+    else out[i] = String(v![i]);
+  }
+  return out;
+}
+
+/**
+ * The column indices of `partitionBy` names in `schema`, checked as Spark does.
+ * @throws AnalysisError for an unknown or repeated name, an array column, or all columns named.
+ */
+export function partitionColumns(schema: Schema, names: readonly string[]): number[] {
+  const idx: number[] = [];
+  for (const name of names) {
+    const i = schema.indexOf(name);
+    if (i < 0) throw new AnalysisError(`partitionBy column '${name}' does not exist${didYouMean(name, schema.names)}; columns: ${schema.names.join(', ')}`);
+    if (idx.includes(i)) throw new AnalysisError(`partitionBy column '${name}' is named twice`);
+    if (isList(schema.fields[i]!.type)) throw new AnalysisError(`cannot use ${sparkTypeName(schema.fields[i]!.type)} column '${name}' as a partition column: use a scalar column`);
+    idx.push(i);
+  }
+  if (idx.length > 0 && idx.length === schema.length) throw new AnalysisError(`cannot use all columns for partitioning: partitionBy(${names.join(', ')}) leaves no data columns`);
+  return idx;
+}
+
+/**
+ * Splits each task's batches by the values of the partition columns `pcols` (Spark's
+ * partitionBy): one part per task and distinct value combination, holding the other columns,
+ * with its folder `a=1/b=x` (values escaped, null → `__HIVE_DEFAULT_PARTITION__`).
+ */
+export function splitPartitions(schema: Schema, tasks: readonly (readonly Batch[])[], pcols: readonly number[]): { dirs: string[]; parts: Batch[][]; schema: Schema } {
+  const keep = schema.fields.map((_, i) => i).filter((i) => !pcols.includes(i));
+  const dataSchema = new Schema(keep.map((i) => schema.fields[i]!));
+  const dirs: string[] = [];
+  const parts: Batch[][] = [];
+  for (const batches of tasks) {
+    const groups = new Map<string, Batch[]>();
+    for (const b of batches) {
+      const texts = pcols.map((c) => partitionTexts(b.columns[c]!));
+      const rows = new Map<string, number[]>();
+      for (let r = 0; r < b.numRows; r++) {
+        let key = '';
+        for (let k = 0; k < pcols.length; k++) {
+          const t = texts[k]![r];
+          key += (k ? '/' : '') + escapePartitionValue(schema.fields[pcols[k]!]!.name) + '=' + (t === null || t === '' ? DEFAULT_PARTITION_NAME : escapePartitionValue(t));
+        }
+        const list = rows.get(key);
+        if (list) list.push(r);
+        else rows.set(key, [r]);
+      }
+      for (const [key, list] of rows) {
+        const idx = Int32Array.from(list);
+        const part = new Batch(dataSchema, keep.map((i) => take(b.columns[i]!, idx)), idx.length);
+        const g = groups.get(key);
+        if (g) g.push(part);
+        else groups.set(key, [part]);
+      }
+    }
+    for (const [dir, bs] of groups) {
+      dirs.push(dir);
+      parts.push(bs);
+    }
+  }
+  return { dirs, parts, schema: dataSchema };
 }

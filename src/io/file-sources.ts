@@ -4,7 +4,7 @@
  * (each source's codec sends the schema, the splits and the options).
  */
 import fs from 'node:fs';
-import type { Batch } from '../data/batch.js';
+import { Batch, constantColumn } from '../data/batch.js';
 import { type Field, Schema } from '../types.js';
 import { type CsvReadOptions, type CsvScan, type CsvSplit, type ResolvedCsvOptions, planCsvScan, readCsvSplit } from './csv.js';
 import { type ParquetScan, type ParquetSplit, planParquetScan, readParquetSplit } from './parquet.js';
@@ -29,6 +29,19 @@ export function fileBytes(files: readonly string[]): number {
 /** Projects each batch to `columns`. */
 export function* projectAll(batches: Iterable<Batch>, columns: readonly number[]): Iterable<Batch> {
   for (const b of batches) yield projectBatch(b, columns);
+}
+
+/**
+ * Adds partition-folder values to batches read with the data columns `dataCols` (indices < `dw`
+ * into `schema`): the result has `columns` (indices into `schema`; those ≥ `dw` are partition
+ * columns, whose value for the whole split is `values[c - dw]`, a raw folder text or null).
+ */
+export function* withPartitionColumns(batches: Iterable<Batch>, schema: Schema, columns: readonly number[], dataCols: readonly number[], dw: number, values: readonly (string | null)[]): Iterable<Batch> {
+  const out = new Schema(columns.map((c) => schema.fields[c]!));
+  for (const b of batches) {
+    const cols = columns.map((c) => (c < dw ? b.columns[dataCols.indexOf(c)]! : constantColumn(schema.fields[c]!.type, values[c - dw] ?? null, b.numRows)));
+    yield new Batch(out, cols, b.numRows);
+  }
 }
 
 /** The first three files (and the count) for explain(). */

@@ -10,7 +10,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FileNotFoundError, KindlingError, didYouMean } from '../errors.js';
+import { DataFormatError, FileNotFoundError, KindlingError, didYouMean } from '../errors.js';
+import { type DataType, type Field, commonType } from '../types.js';
+import { parseDate, parseTimestamp } from '../time/iso.js';
 
 /** Options for {@link listInputFiles}. */
 export interface ListInputFilesOptions {
@@ -322,4 +324,75 @@ function matchSegments(dir: string, segs: string[], k: number, out: Set<string>,
 function addMatch(p: string, isDir: boolean, out: Set<string>, exts: string[] | undefined): void {
   if (isDir) for (const f of listFolder(p, exts)) out.add(f);
   else out.add(p);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Partition discovery
+// ---------------------------------------------------------------------------------------------
+
+/** Hive-style partition columns found in the folders of the input files. */
+export interface DiscoveredPartitions {
+  /** The partition columns, outermost folder first, with inferred types. */
+  readonly fields: Field[];
+  /** Per file: its raw values (null for `__HIVE_DEFAULT_PARTITION__`), in `fields` order. */
+  readonly values: Map<string, (string | null)[]>;
+}
+
+/** Undoes Spark's `escapePathName` (`%XX` → the character); other text stays as it is. */
+function unescapePathName(s: string): string {
+  return s.includes('%') ? s.replace(/%([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))) : s;
+}
+
+/** Spark's partition value inference: int, bigint, double, date, timestamp, else string. */
+function partitionValueType(v: string): DataType {
+  if (/^-?\d+$/.test(v)) {
+    const n = Number(v);
+    if (n >= -2147483648 && n <= 2147483647) return 'int32';
+    return Number.isSafeInteger(n) ? 'int64' : 'utf8';
+  }
+  if (/^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v)) return 'float64';
+  if (/^\d{4}-\d{2}-\d{2}$/.test(v) && parseDate(v) !== null) return 'date32';
+  if (/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(v) && parseTimestamp(v) !== null) return 'timestamp';
+  return 'utf8';
+}
+
+/**
+ * Finds the `key=value` folders between each folder given in `paths` and the files listed under
+ * it (Spark's partition discovery; files named directly or matched by a glob have none), infers
+ * each column's type from its values and unescapes `%XX`.
+ * @throws DataFormatError when two files have different partition column names.
+ */
+export function discoverPartitions(paths: string | string[], files: readonly string[]): DiscoveredPartitions {
+  const roots = (Array.isArray(paths) ? paths : [paths]).filter((p) => statOrNull(p)?.isDirectory()).map((p) => path.resolve(p));
+  const values = new Map<string, (string | null)[]>();
+  let names: string[] | undefined;
+  let first = '';
+  for (const file of files) {
+    const abs = path.resolve(file);
+    const root = roots.find((r) => abs.startsWith(r + path.sep));
+    if (!root) continue;
+    const segs = path.relative(root, path.dirname(abs)).split(path.sep).filter((x) => x.includes('='));
+    const here = segs.map((x) => x.slice(0, x.indexOf('=')));
+    if (names === undefined) {
+      names = here;
+      first = file;
+    } else if (here.join('/') !== names.join('/')) {
+      throw new DataFormatError(`conflicting partition folders: '${first}' has partition columns (${names.join(', ')}) but '${file}' has (${here.join(', ')}); read the folders separately or fix the layout`, file);
+    }
+    values.set(file, segs.map((x) => {
+      const v = unescapePathName(x.slice(x.indexOf('=') + 1));
+      return v === '__HIVE_DEFAULT_PARTITION__' ? null : v;
+    }));
+  }
+  if (!names || names.length === 0) return { fields: [], values: new Map() };
+  const fields = names.map((name, k) => {
+    let type: DataType = 'null';
+    for (const vs of values.values()) {
+      const v = vs[k];
+      if (v === null || v === undefined) continue;
+      type = commonType(type, partitionValueType(v)) ?? 'utf8';
+    }
+    return { name: unescapePathName(name), type: type === 'null' ? 'utf8' : type, nullable: true } as Field;
+  });
+  return { fields, values };
 }

@@ -31,9 +31,9 @@ import { type DatetimePattern, compileDatetimePattern } from '../time/patterns.j
 import { type ByteSource, CHUNK_BYTES, fsError, isGzip, openSource } from './csv-scan.js';
 import { K_BOOL, K_DATE, K_DEC, K_F64, K_I32, K_I64, K_NULL, K_TS, K_UTF8, kindOf as csvKindOf } from './csv-build.js';
 import { parseDDLSchema } from './csv.js';
-import { fileBytes, label, projectAll } from './file-sources.js';
+import { fileBytes, label, projectAll, withPartitionColumns } from './file-sources.js';
 import { MAX_INT64, bytesToString, doubleState, parseDoubleBytes, parseIntBytes } from './csv-values.js';
-import { listInputFiles } from './files.js';
+import { discoverPartitions, listInputFiles } from './files.js';
 import { canonicalOptions, flagOption } from './options.js';
 import type { ReadFormat } from './read-format.js';
 import type { SourceCodec } from './source-codec.js';
@@ -118,6 +118,8 @@ export interface JsonSplit {
   file: string;
   start: number;
   end: number;
+  /** The file's partition-folder values (raw text or null), for the scan's trailing partition columns. */
+  partition?: (string | null)[];
 }
 
 /** A planned JSON scan: the schema, its splits and the resolved options. */
@@ -125,6 +127,8 @@ export interface JsonScan {
   schema: Schema;
   splits: JsonSplit[];
   options: ResolvedJsonOptions;
+  /** How many trailing schema columns come from `k=v` folders (default 0). */
+  partitions?: number;
 }
 
 const MIB = 1 << 20;
@@ -1318,7 +1322,15 @@ export function planJsonScan(paths: string | string[], options: JsonReadOptions 
   const o = resolveJsonOptions(options);
   const files = listInputFiles(paths);
   const sizes = files.map(statSize);
-  const schema = givenSchema(jsonOptions('JSON read', options).schema) ?? inferJsonSchema(files, o);
+  const data = givenSchema(jsonOptions('JSON read', options).schema) ?? inferJsonSchema(files, o);
+  // Hive-style `k=v` folders under a folder input become trailing columns, as in Spark.
+  const found = discoverPartitions(paths, files);
+  const extra = found.fields.map((f, k) => ({ f, k })).filter(({ f }) => data.indexOf(f.name) < 0);
+  const schema = new Schema([...data.fields, ...extra.map(({ f }) => f)]);
+  const partitionOf = (file: string): { partition?: (string | null)[] } => {
+    const vs = found.values.get(file);
+    return extra.length && vs ? { partition: extra.map(({ k }) => vs[k]!) } : {};
+  };
   const cc = schema.fields.find((f) => f.name === o.corruptColumn);
   if (cc && cc.type !== 'utf8') {
     throw new IllegalArgumentError(`the corrupt-record column '${cc.name}' must be a nullable string, not ${sparkTypeName(cc.type)}; declare it as '${cc.name} STRING' or set columnNameOfCorruptRecord to another name`);
@@ -1331,14 +1343,14 @@ export function planJsonScan(paths: string | string[], options: JsonReadOptions 
     const size = sizes[i]!;
     if (size === 0) return;
     if (o.multiLine || isGzip(file) || size <= splitBytes) {
-      splits.push({ file, start: 0, end: size });
+      splits.push({ file, start: 0, end: size, ...partitionOf(file) });
       return;
     }
     const n = Math.ceil(size / splitBytes);
     const chunk = Math.ceil(size / n);
-    for (let s = 0; s < size; s += chunk) splits.push({ file, start: s, end: Math.min(size, s + chunk) });
+    for (let s = 0; s < size; s += chunk) splits.push({ file, start: s, end: Math.min(size, s + chunk), ...partitionOf(file) });
   });
-  return { schema, splits, options: o };
+  return { schema, splits, options: o, partitions: extra.length };
 }
 
 /**
@@ -1348,7 +1360,7 @@ export function planJsonScan(paths: string | string[], options: JsonReadOptions 
  */
 export function* readJsonSplit(scan: { schema: Schema; options: ResolvedJsonOptions }, split: JsonSplit, columns?: readonly number[]): Iterable<Batch> {
   const o = scan.options;
-  const cols = columns ?? scan.schema.fields.map((_, i) => i);
+  const cols = columns ?? scan.schema.fields.map((_, i) => i).slice(0, scan.schema.length - ((scan as JsonScan).partitions ?? 0));
   const sc = new Scanner(o.allowComments, o.allowSingleQuotes);
   const builder = new JsonBatchBuilder(scan.schema, cols, sc, o, Math.max(16, Math.min(BATCH_SIZE, (split.end - split.start) >> 4)));
   const fail = (b: Uint8Array, s: number, e: number, line: number, column: number): DataFormatError =>
@@ -1409,11 +1421,16 @@ export class JsonSource implements DataSource {
     const split = this.scan.splits[p];
     if (!split) return [];
     const o = this.scan.options;
+    const dw = this.schema.length - (this.scan.partitions ?? 0);
+    const dataCols = columns.filter((c) => c < dw);
     const cc = this.schema.indexOf(o.corruptColumn);
     // Whether a record is malformed depends on every field: DROPMALFORMED / FAILFAST, and a
     // projected corrupt-record column, parse them all and project afterwards (as CSV does).
-    if (o.mode !== 'PERMISSIVE' || (cc >= 0 && columns.includes(cc))) return projectAll(readJsonSplit(this.scan, split), columns);
-    return readJsonSplit(this.scan, split, columns);
+    const data =
+      o.mode !== 'PERMISSIVE' || (cc >= 0 && dataCols.includes(cc))
+        ? projectAll(readJsonSplit(this.scan, split, this.schema.fields.slice(0, dw).map((_, i) => i)), dataCols)
+        : readJsonSplit(this.scan, split, dataCols);
+    return dataCols.length === columns.length ? data : withPartitionColumns(data, this.schema, columns, dataCols, dw, split.partition ?? []);
   }
   describe(): string {
     return `json [${label(this.files)}]`;
@@ -1424,11 +1441,11 @@ export class JsonSource implements DataSource {
 }
 
 /** A JSON scan as plain data. */
-export const jsonSourceCodec: SourceCodec<JsonSource, { fields: readonly Field[]; splits: readonly JsonSplit[]; options: ResolvedJsonOptions }> = {
+export const jsonSourceCodec: SourceCodec<JsonSource, { fields: readonly Field[]; splits: readonly JsonSplit[]; options: ResolvedJsonOptions; partitions: number }> = {
   kind: 'json',
   type: JsonSource,
-  describe: (s) => ({ fields: s.scan.schema.fields, splits: s.scan.splits, options: s.scan.options }),
-  build: (d) => new JsonSource({ schema: new Schema(d.fields), splits: [...d.splits], options: d.options }),
+  describe: (s) => ({ fields: s.scan.schema.fields, splits: s.scan.splits, options: s.scan.options, partitions: s.scan.partitions ?? 0 }),
+  build: (d) => new JsonSource({ schema: new Schema(d.fields), splits: [...d.splits], options: d.options, partitions: d.partitions }),
 };
 
 /** `spark.read.json` / `format('json')`: Spark's JSON options; the reader's schema unless the options give one. */
