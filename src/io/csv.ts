@@ -25,7 +25,7 @@ import { CsvParseTokenizer } from './csv-slow.js';
 import { compileDatetimePattern } from '../time/patterns.js';
 import { bytesToString } from './csv-values.js';
 import { listInputFiles } from './files.js';
-import { CSV_OPTION_NAMES, CSV_WRITE_ONLY_OPTION_NAMES, canonicalOptions, flagOption } from './options.js';
+import { CSV_OPTION_NAMES, CSV_WRITE_ONLY_OPTION_NAMES, canonicalOptions, flagOption, numberOption } from './options.js';
 
 export { writeCsvFile, type CsvWriteOptions } from './csv-write.js';
 
@@ -143,11 +143,7 @@ function boolOpt(o: Record<string, unknown>, name: string, dflt: boolean): boole
 }
 
 function numOpt(o: Record<string, unknown>, name: string, dflt: number): number {
-  const v = o[name];
-  if (v === undefined || v === null) return dflt;
-  const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v.trim()) : NaN;
-  if (!Number.isFinite(n)) throw new IllegalArgumentError(`CSV option '${name}' must be a number, got ${JSON.stringify(v)}`);
-  return n;
+  return numberOption('CSV', name, o[name], dflt);
 }
 
 function strOpt(o: Record<string, unknown>, name: string, dflt: string): string {

@@ -34,7 +34,7 @@ import { parseDDLSchema } from './csv.js';
 import { fileBytes, label, projectAll, withPartitionColumns } from './file-sources.js';
 import { MAX_INT64, bytesToString, doubleState, parseDoubleBytes, parseIntBytes } from './csv-values.js';
 import { discoverPartitions, listInputFiles } from './files.js';
-import { canonicalOptions, flagOption } from './options.js';
+import { canonicalOptions, flagOption, numberOption } from './options.js';
 import type { ReadFormat } from './read-format.js';
 import type { SourceCodec } from './source-codec.js';
 import type { DataSource } from './source.js';
@@ -149,11 +149,7 @@ function strOpt(o: Record<string, unknown>, name: string, what: string): string 
 }
 
 function numOpt(o: Record<string, unknown>, name: string, dflt: number): number {
-  const v = o[name];
-  if (v === undefined || v === null) return dflt;
-  const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v.trim()) : NaN;
-  if (!Number.isFinite(n)) throw new IllegalArgumentError(`JSON option '${name}' must be a number, got ${JSON.stringify(v)}`);
-  return n;
+  return numberOption('JSON', name, o[name], dflt);
 }
 
 /** Checks `encoding` (UTF-8 only), for the reader and the writer. */

@@ -59,3 +59,16 @@ export function flagOption(what: string, name: string, v: unknown, dflt: boolean
   }
   throw new IllegalArgumentError(`${name} flag can be true or false, got ${JSON.stringify(v)} (${what} option '${name}')`);
 }
+
+/**
+ * A numeric option: a number, or a string holding one (as `.option('samplingRatio', '0.5')`
+ * passes it); `dflt` when unset.
+ * @param what e.g. "CSV", used in the error message.
+ * @throws IllegalArgumentError naming the option and the value given.
+ */
+export function numberOption(what: string, name: string, v: unknown, dflt: number): number {
+  if (v === undefined || v === null) return dflt;
+  const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v.trim()) : NaN;
+  if (!Number.isFinite(n)) throw new IllegalArgumentError(`${what} option '${name}' must be a number, got ${JSON.stringify(v)}`);
+  return n;
+}
