@@ -152,6 +152,9 @@ describe('multiLine', () => {
     expect(await spark.read.json(obj, { multiLine: true }).collect()).toEqual([{ id: 1, name: 'x', tags: ['a', 'b'] }]);
     const arr = file(JSON.stringify([{ id: 1 }, { id: 2, v: 0.5 }, { id: 3 }], null, 2));
     expect(await spark.read.option('multiLine', 'true').json(arr).collect()).toEqual([{ id: 1, v: null }, { id: 2, v: 0.5 }, { id: 3, v: null }]);
+    // Nested values are kept as compact JSON text (as Spark writes them), strings untouched.
+    const nested = file('{\n "o": { "k": [1, 2],\n   "s": "a b" /* c */ }\n}\n');
+    expect(await spark.read.json(nested, { multiLine: true, allowComments: true }).collect()).toEqual([{ o: '{"k":[1,2],"s":"a b"}' }]);
     // Without multiLine each line is a record: the pretty-printed file is all corrupt.
     expect(spark.read.json(obj).columns).toEqual(['_corrupt_record']);
   });

@@ -951,6 +951,28 @@ class Col {
   }
 }
 
+/** The JSON text in b[s, e) without whitespace outside strings (and without comments). */
+function compactJson(b: Buffer, s: number, e: number): string {
+  let out = '';
+  let from = s;
+  for (let i = s; i < e; i++) {
+    const c = b[i]!;
+    if (c === QUOTE || c === APOS) {
+      for (i++; i < e && b[i] !== c; i++) if (b[i] === BACKSLASH) i++;
+    } else if (c === 32 || c === 9 || c === 10 || c === 13) {
+      out += b.utf8Slice(from, i);
+      from = i + 1;
+    } else if (c === SLASH && (b[i + 1] === SLASH || b[i + 1] === STAR)) {
+      out += b.utf8Slice(from, i);
+      let j = b[i + 1] === SLASH ? b.indexOf(10, i) : b.indexOf('*/', i + 2) + 2;
+      if (j < i + 2 || j > e) j = e;
+      from = j;
+      i = j - 1;
+    }
+  }
+  return out + b.utf8Slice(from, e);
+}
+
 /** {@link JsonBatchBuilder.record} results. */
 const REC_OK = 0;
 const REC_SYNTAX = 1;
@@ -1072,9 +1094,11 @@ class JsonBatchBuilder {
             if (sc.esc) c.putString(r, sc.strValue());
             else c.putBytes(r, b, sc.ts, sc.te);
           } else {
-            // Any other value: its JSON text (Spark keeps the raw text of numbers and objects).
+            // Any other value: its JSON text (Spark keeps the raw text of numbers, and writes
+            // objects and arrays compactly).
             sc.skip();
-            c.putBytes(r, b, start, sc.pos);
+            if (ch === LBRACE || ch === LBRACKET) c.putString(r, compactJson(sc.view, start, sc.pos));
+            else c.putBytes(r, b, start, sc.pos);
           }
           return true;
         case K_I64:
