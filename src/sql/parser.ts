@@ -696,6 +696,14 @@ export class Parser {
     let left = this.parseFromPrimary();
     for (;;) {
       const t = this.peek();
+      if (this.isKw('PIVOT')) {
+        left = this.parsePivot(left);
+        continue;
+      }
+      if (this.isKw('UNPIVOT')) {
+        left = this.parseUnpivot(left);
+        continue;
+      }
       if (this.isKw('LATERAL') && this.isKw('VIEW', 1)) this.unsupported(t.pos, 'LATERAL VIEW', 'explode()/generators are not available');
       let natural = false;
       if (this.acceptKw('NATURAL')) natural = true;
@@ -797,9 +805,95 @@ export class Parser {
   private fromSuffix(item: SqlFrom): SqlFrom {
     const t = this.peek();
     if (this.isKw('TABLESAMPLE')) this.unsupported(t.pos, 'TABLESAMPLE', 'use DataFrame.sample()');
-    if (this.isKw('PIVOT')) this.unsupported(t.pos, 'PIVOT');
-    if (this.isKw('UNPIVOT')) this.unsupported(t.pos, 'UNPIVOT');
     return item;
+  }
+
+  /** `PIVOT (aggs FOR col | (cols) IN (values)) [[AS] alias]` after a FROM item. */
+  private parsePivot(input: SqlFrom): SqlFrom {
+    const pos = this.expectKw('PIVOT').pos;
+    this.expectOp('(');
+    const aggs: SqlSelectItem[] = [];
+    do {
+      const item = this.parseSelectItem();
+      if (item.expr.kind === 'star') this.error(item.pos, 'PIVOT needs aggregate expressions such as sum(x), not *');
+      aggs.push(item);
+    } while (this.acceptOp(','));
+    this.expectKw('FOR');
+    const columns: { name: string; pos: Pos }[] = [];
+    if (this.acceptOp('(')) {
+      do columns.push(this.identifier('a pivot column'));
+      while (this.acceptOp(','));
+      this.expectOp(')');
+    } else columns.push(this.identifier('a pivot column'));
+    this.expectKw('IN');
+    this.expectOp('(');
+    const values: { exprs: SqlExpr[]; alias: string | null; pos: Pos }[] = [];
+    do {
+      const vpos = this.peek().pos;
+      let exprs: SqlExpr[];
+      if (columns.length > 1 && this.isOp('(')) {
+        this.next();
+        exprs = [];
+        do exprs.push(this.parseExpr());
+        while (this.acceptOp(','));
+        this.expectOp(')');
+      } else exprs = [this.parseExpr()];
+      values.push({ exprs, alias: this.optionalAlias(), pos: vpos });
+    } while (this.acceptOp(','));
+    this.expectOp(')');
+    this.expectOp(')');
+    return { kind: 'pivot', input, aggs, columns, values, alias: this.optionalAlias(), pos };
+  }
+
+  /** `UNPIVOT [INCLUDE|EXCLUDE NULLS] (...) [[AS] alias]` after a FROM item. */
+  private parseUnpivot(input: SqlFrom): SqlFrom {
+    const pos = this.expectKw('UNPIVOT').pos;
+    let includeNulls = false;
+    if (this.acceptKw('INCLUDE')) {
+      this.expectKw('NULLS');
+      includeNulls = true;
+    } else if (this.acceptKw('EXCLUDE')) this.expectKw('NULLS');
+    this.expectOp('(');
+    const valueColumns: { name: string; pos: Pos }[] = [];
+    const multi = this.acceptOp('(');
+    do valueColumns.push(this.identifier('a value column name'));
+    while (multi && this.acceptOp(','));
+    if (multi) this.expectOp(')');
+    this.expectKw('FOR');
+    const nameColumn = this.identifier('a name column name');
+    this.expectKw('IN');
+    this.expectOp('(');
+    const sets: { columns: SqlExpr[]; alias: string | null; pos: Pos }[] = [];
+    const column = (): SqlExpr => {
+      const e = this.parseExpr();
+      if (e.kind !== 'ident') this.error(e.pos, 'UNPIVOT takes column names in its IN list, not expressions; compute the expression in a subquery first');
+      return e;
+    };
+    do {
+      const spos = this.peek().pos;
+      let columns: SqlExpr[];
+      if (multi) {
+        this.expectOp('(');
+        columns = [];
+        do columns.push(column());
+        while (this.acceptOp(','));
+        this.expectOp(')');
+      } else columns = [column()];
+      sets.push({ columns, alias: this.optionalAlias(), pos: spos });
+    } while (this.acceptOp(','));
+    this.expectOp(')');
+    this.expectOp(')');
+    return { kind: 'unpivot', input, includeNulls, valueColumns, nameColumn, sets, alias: this.optionalAlias(), pos };
+  }
+
+  /** `[AS] alias` (an implicit alias only when a plain name follows). */
+  private optionalAlias(): string | null {
+    if (this.acceptKw('AS')) return this.identifier('an alias').name;
+    if (this.isIdentifierStart() && !this.isJoinWord() && !this.isClauseWord()) {
+      this.implicitAliases.add(this.i);
+      return this.identifier().name;
+    }
+    return null;
   }
 
   /** `[AS] alias [(col, ...)]` after a FROM item. */
