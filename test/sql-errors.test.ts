@@ -163,7 +163,6 @@ describe('syntax errors say what was expected', () => {
 describe('unsupported constructs are named', () => {
   const cases: [string, string, number][] = [
     ['SELECT id FROM bank LATERAL VIEW explode(x) t AS y', 'LATERAL VIEW is not supported; explode()/generators are not available', 21],
-    ['SELECT id FROM bank PIVOT (sum(balance) FOR job IN (1))', 'PIVOT is not supported', 21],
     ['SELECT id FROM bank TABLESAMPLE (10 PERCENT)', 'TABLESAMPLE is not supported; use DataFrame.sample()', 21],
     ['SELECT job FROM bank GROUP BY job WITH ROLLUP', 'WITH ROLLUP is not supported; write GROUP BY ROLLUP(...)', 35],
     ['SELECT median(balance) WITHIN GROUP (ORDER BY id) FROM bank', 'WITHIN GROUP on median is not supported; it is available for percentile_cont and percentile_disc', 24],

@@ -253,7 +253,7 @@ export abstract class QueryLowering extends SelectLowering {
       return spec;
     });
     const plan = this.at(f.pos, () => B.pivot(input, null, columns, values, aggs));
-    return Frame.of(this.requalify(plan, f.alias), outer);
+    return Frame.of(f.alias ? this.requalify(plan, f.alias) : plan, outer);
   }
 
   /** UNPIVOT over a FROM item: the other columns are the ids; EXCLUDE NULLS (the default) drops rows whose values are all null. */
@@ -267,7 +267,7 @@ export abstract class QueryLowering extends SelectLowering {
       return { columns: s.columns.map((c) => this.tx(c, ctx)), name: s.alias ?? s.columns.map((c) => (c.kind === 'ident' ? c.parts[c.parts.length - 1]! : this.display(c))).join('_') };
     });
     const plan = this.at(f.pos, () => B.unpivot(inner.plan!, null, sets, f.nameColumn.name, f.valueColumns.map((v) => v.name), f.includeNulls));
-    return Frame.of(this.requalify(plan, f.alias), outer);
+    return Frame.of(f.alias ? this.requalify(plan, f.alias) : plan, outer);
   }
 
   protected planJoin(j: Extract<SqlFrom, { kind: 'join' }>, env: Env, outer: Frame | null): Frame {

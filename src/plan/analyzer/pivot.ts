@@ -243,7 +243,8 @@ export function unpivot(
   const setNames = valueSets.map((s) => s.name ?? s.columns.map((c) => (c.kind === 'alias' ? c.name : exprName(c))).join('_'));
   const idFields: Field[] = idsOut.map((b, i) => {
     const src = b.kind === 'ref' ? schema.fields[b.index]! : undefined;
-    return { name: ids ? exprName(ids[i]!) : src!.name, type: b.type, nullable: src ? src.nullable : true };
+    const name = ids ? exprName(ids[i]!) : src!.name;
+    return { name, type: b.type, nullable: src ? src.nullable : true, ...(src?.qualifiers && src.name === name ? { qualifiers: src.qualifiers } : {}) };
   });
   const fields: Field[] = [
     ...idFields,
