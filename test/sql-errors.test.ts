@@ -316,3 +316,18 @@ describe('SQL strings in the DataFrame API', () => {
     expect(e.message).toBe('line 1, column 4: expected an expression but found end of input\na +\n   ^');
   });
 });
+
+describe('grouping() outside grouping sets', () => {
+  it('in HAVING and ORDER BY without ROLLUP / CUBE / GROUPING SETS, at the clause', () => {
+    expectError('SELECT job FROM bank GROUP BY job HAVING grouping(job) = 0', AnalysisError, [
+      'line 1, column 42: grouping() can only be used with GROUP BY ROLLUP / CUBE / GROUPING SETS',
+      'SELECT job FROM bank GROUP BY job HAVING grouping(job) = 0',
+      '                                         ^',
+    ].join('\n'));
+    expectError('SELECT job FROM bank GROUP BY ROLLUP(job) ORDER BY grouping(age)', AnalysisError, [
+      "line 1, column 61: column 'age' must appear in the GROUP BY clause or be used in an aggregate function",
+      'SELECT job FROM bank GROUP BY ROLLUP(job) ORDER BY grouping(age)',
+      '                                                            ^',
+    ].join('\n'));
+  });
+});
