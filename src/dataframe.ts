@@ -664,6 +664,7 @@ export function formatCell(v: unknown, type: DataType): string {
   if (type === 'float64') return formatDouble(v as number);
   if (type === 'date32') return formatDate(Math.floor((v as Date).getTime() / 86_400_000));
   if (type === 'timestamp') return formatTimestamp((v as Date).getTime() * 1000);
+  if (type === 'binary') return `[${Array.from(v as Uint8Array, (b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' ')}]`;
   return String(v);
 }
 

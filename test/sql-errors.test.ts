@@ -144,7 +144,7 @@ describe('syntax errors say what was expected', () => {
       '                                        ^',
     ].join('\n'));
     expectError('SELECT CAST(id AS blob) FROM bank', ParseError, [
-      "line 1, column 19: unknown type 'blob'; use one of boolean, int, bigint, double, decimal, string, date, timestamp, array<...>",
+      "line 1, column 19: unknown type 'blob'; use one of boolean, int, bigint, double, decimal, string, binary, date, timestamp, array<...>",
       'SELECT CAST(id AS blob) FROM bank',
       '                  ^',
     ].join('\n'));

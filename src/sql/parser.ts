@@ -402,6 +402,20 @@ export class Parser {
     return first;
   }
 
+  /** `X'0A1b'`: a binary literal (hex digits; an odd count gets a leading 0, as in Spark), held as a byte string. */
+  private binaryLiteral(): SqlExpr {
+    const x = this.next();
+    const t = this.next();
+    const hex = t.text;
+    const bad = /[^0-9a-fA-F]/.exec(hex);
+    if (bad) {
+      const at = { line: t.pos.line, column: t.pos.column + 1 + bad.index, offset: t.pos.offset + 1 + bad.index };
+      this.error(hex.length === t.raw.length - 2 ? at : t.pos, `invalid binary literal X'${hex}': '${bad[0]}' is not a hex digit (a binary literal is X'' with pairs of 0-9, a-f)`);
+    }
+    const padded = hex.length % 2 ? `0${hex}` : hex;
+    return { kind: 'literal', value: Buffer.from(padded, 'hex').toString('latin1'), type: 'binary', pos: x.pos, text: `X'${hex.toUpperCase()}'` };
+  }
+
   private stringLiteral(): string {
     const t = this.peek();
     if (t.kind !== 'string') {
@@ -1205,7 +1219,7 @@ export class Parser {
       this.expectOp(')');
       text += `(${params.join(',')})`;
     }
-    if (t.upper === 'BINARY' || t.upper === 'INTERVAL' || t.upper === 'MAP' || t.upper === 'STRUCT') this.unsupported(t.pos, `type '${t.text.toLowerCase()}'`);
+    if (t.upper === 'INTERVAL' || t.upper === 'MAP' || t.upper === 'STRUCT') this.unsupported(t.pos, `type '${t.text.toLowerCase()}'`);
     let type: DataType | undefined;
     try {
       type = parseTypeName(text);
@@ -1213,7 +1227,7 @@ export class Parser {
       this.error(t.pos, (e as Error).message); // decimal(p,s) out of range
     }
     if (!type) {
-      this.error(t.pos, `unknown type '${t.text}'; use one of boolean, int, bigint, double, decimal, string, date, timestamp, array<...>`);
+      this.error(t.pos, `unknown type '${t.text}'; use one of boolean, int, bigint, double, decimal, string, binary, date, timestamp, array<...>`);
     }
     return { type, text: text.toUpperCase() };
   }
@@ -1305,7 +1319,7 @@ export class Parser {
           if (this.peek(1).kind === 'string') return this.parseTypedLiteral();
           break;
         case 'X':
-          if (this.peek(1).kind === 'string' && this.peek(1).pos.offset === t.end) this.unsupported(t.pos, "binary literal X'...'");
+          if (this.peek(1).kind === 'string' && this.peek(1).pos.offset === t.end) return this.binaryLiteral();
           break;
         case 'CURRENT_DATE': case 'CURRENT_TIMESTAMP':
           if (!this.isOp('(', 1)) {
