@@ -912,12 +912,7 @@ export class Parser {
 
   /** `[AS] alias [(col, ...)]` after a FROM item. */
   private tableAlias(): { alias: string | null; columns: string[] | null } {
-    let alias: string | null = null;
-    if (this.acceptKw('AS')) alias = this.identifier('an alias').name;
-    else if (this.isIdentifierStart() && !this.isJoinWord() && !this.isClauseWord()) {
-      this.implicitAliases.add(this.i);
-      alias = this.identifier().name;
-    }
+    const alias = this.optionalAlias();
     let columns: string[] | null = null;
     if (alias !== null && this.isOp('(')) {
       this.next();
