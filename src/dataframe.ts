@@ -9,15 +9,16 @@ import { argError, expectArray, expectBoolean, expectInstance, expectInteger, ex
 import { Column, type ColumnOrName, type ColumnOrValue, type LiteralInput, expectColumn, literal, nameOrColumn, namesOrColumns, toExpr } from './column.js';
 import { Batch, concatBatches } from './data/batch.js';
 import { batchesToTable } from './data/arrow.js';
-import { IllegalArgumentError } from './errors.js';
+import { AnalysisError, IllegalArgumentError } from './errors.js';
 import { resolveColumn } from './expr/binder.js';
-import type { Expr } from './expr/expr.js';
+import { type Expr, exprName } from './expr/expr.js';
 import { formatDouble, formatDate, formatTimestamp } from './expr/runtime.js';
 import { runJob, prepare, streamPhysical } from './exec/scheduler.js';
 import * as B from './plan/builder.js';
 import { explainString } from './plan/explain.js';
 import { type LogicalPlan, qualify } from './plan/logical.js';
 import { cubeSets, rollupSets } from './plan/analyzer/grouping-sets.js';
+import { PIVOT_MAX_VALUES_DEFAULT, PIVOT_MAX_VALUES_KEY, type PivotValueSpec } from './plan/analyzer/pivot.js';
 import { physicalToString } from './plan/physical.js';
 import { type DataType, type Row, Schema, elementType, isList, isNumeric } from './types.js';
 import type { UdfSchemaInput } from './udf/arrow-results.js';
@@ -190,6 +191,25 @@ export class DataFrame {
   /** Alias of groupBy. */
   groupby(...cols: (ColumnOrName | ColumnOrName[])[]): GroupedData {
     return this.groupBy(...cols);
+  }
+
+  /**
+   * Unpivots (PySpark's `unpivot` / `melt`): one row per input row and value column, with the
+   * `ids` columns, `variableColumnName` holding the value column's name and `valueColumnName` its
+   * value (the values' common type; an error names the columns when there is none). `values`
+   * null: every column that is not an id. Rows with null values are kept (SQL's UNPIVOT drops them
+   * unless INCLUDE NULLS).
+   */
+  unpivot(ids: ColumnOrName | readonly ColumnOrName[], values: ColumnOrName | readonly ColumnOrName[] | null, variableColumnName: string, valueColumnName: string): DataFrame {
+    const idExprs = namesOrColumns([ids as ColumnOrName | ColumnOrName[]], 'unpivot()');
+    const valueExprs = values === null || values === undefined ? null : namesOrColumns([values as ColumnOrName | ColumnOrName[]], 'unpivot()', 2);
+    expectString(variableColumnName, 'unpivot()', 3);
+    expectString(valueColumnName, 'unpivot()', 4);
+    return this.derive(B.unpivot(this.plan, idExprs, valueExprs && valueExprs.map((e) => ({ columns: [e] })), variableColumnName, [valueColumnName], true));
+  }
+  /** Alias of unpivot (PySpark's `melt`). */
+  melt(ids: ColumnOrName | readonly ColumnOrName[], values: ColumnOrName | readonly ColumnOrName[] | null, variableColumnName: string, valueColumnName: string): DataFrame {
+    return this.unpivot(ids, values, variableColumnName, valueColumnName);
   }
 
   /** Aggregates over the whole frame (`df.agg(F.max('x'))`). */
@@ -644,19 +664,56 @@ export function formatCell(v: unknown, type: DataType): string {
   if (type === 'float64') return formatDouble(v as number);
   if (type === 'date32') return formatDate(Math.floor((v as Date).getTime() / 86_400_000));
   if (type === 'timestamp') return formatTimestamp((v as Date).getTime() * 1000);
+  if (type === 'binary') return `[${Array.from(v as Uint8Array, (b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' ')}]`;
   return String(v);
 }
 
 /** The result of `groupBy(...)`: aggregate with `agg(...)` or shortcuts. */
 export class GroupedData {
   /** @internal */
-  constructor(private readonly df: DataFrame, private readonly keys: readonly Expr[], private readonly sets?: readonly (readonly number[])[]) {}
+  constructor(
+    private readonly df: DataFrame, private readonly keys: readonly Expr[], private readonly sets?: readonly (readonly number[])[],
+    private readonly pivotSpec?: { readonly column: Expr; readonly values: readonly PivotValueSpec[] },
+  ) {}
 
-  /** Aggregates per group; output has the group columns then one column per expression. */
+  /** Aggregates per group; output has the group columns then one column per expression (after `pivot()`: one per pivot value and expression). */
   agg(...exprs: (Column | Column[])[]): DataFrame {
     const flat = exprs.flat();
     if (flat.length === 0) throw new IllegalArgumentError('agg() needs at least one aggregate expression');
-    return this.df.aggregate(this.keys, flat.map((c, i) => expectColumn(c, 'GroupedData.agg()', i + 1).expr), this.sets);
+    return this.aggregate(flat.map((c, i) => expectColumn(c, 'GroupedData.agg()', i + 1).expr));
+  }
+  private aggregate(outExprs: readonly Expr[]): DataFrame {
+    if (!this.pivotSpec) return this.df.aggregate(this.keys, outExprs, this.sets);
+    return this.df.session.dataFrameOf(B.pivot(this.df.plan, this.keys, [this.pivotSpec.column], this.pivotSpec.values, outExprs));
+  }
+  /**
+   * Pivots `pivotCol` (PySpark's `GroupedData.pivot`): the aggregation that follows (`agg`, `sum`,
+   * `count`, ...) gives one column per value of `pivotCol` (per value and aggregate with several
+   * aggregates, named `value_aggregate`), grouped by the groupBy columns. With `values` it returns
+   * the pivoted GroupedData at once; without, it first runs a job for the column's distinct values
+   * (sorted, nulls first; more than `spark.sql.pivotMaxValues` = 10000 is an error) and so returns
+   * a Promise, as Kindling's jobs are asynchronous.
+   */
+  pivot(pivotCol: ColumnOrName, values: readonly (LiteralInput | Column)[]): GroupedData;
+  pivot(pivotCol: ColumnOrName): Promise<GroupedData>;
+  pivot(pivotCol: ColumnOrName, values?: readonly (LiteralInput | Column)[]): GroupedData | Promise<GroupedData> {
+    if (this.sets) throw new IllegalArgumentError('pivot() is only supported after groupBy(), not after rollup() / cube()');
+    if (this.pivotSpec) throw new IllegalArgumentError('Repeated pivots are not supported: call pivot() once after groupBy()');
+    const column = nameOrColumn(pivotCol, 'pivot()', 1);
+    const make = (vs: readonly Expr[]) => new GroupedData(this.df, this.keys, undefined, { column, values: vs.map((e) => ({ exprs: [e] })) });
+    if (values !== undefined && values !== null) return make(expectArray(values, 'pivot()', 2, 'an array of pivot values', (v, at) => toExpr(v as LiteralInput | Column, 'pivot()', at)));
+    return this.distinctPivotValues(column).then(make);
+  }
+  /** The sorted distinct values of the pivot column, as literals cast to its type (Spark's first pivot job). */
+  private async distinctPivotValues(column: Expr): Promise<Expr[]> {
+    const maxValues = Number(this.df.session.conf.get(PIVOT_MAX_VALUES_KEY, String(PIVOT_MAX_VALUES_DEFAULT)));
+    const one = this.df.select(new Column(column));
+    const type = one.plan.schema.fields[0]!.type;
+    const rows = await one.distinct().limit(maxValues + 1).orderBy(one.plan.schema.fields[0]!.name).collect();
+    if (rows.length > maxValues) {
+      throw new AnalysisError(`The pivot column ${exprName(column)} has more than ${maxValues} distinct values, this could indicate an error. If this was intended, set ${PIVOT_MAX_VALUES_KEY} to at least the number of distinct values of the pivot column.`);
+    }
+    return rows.map((r): Expr => ({ kind: 'cast', expr: toExpr(Object.values(r)[0] as LiteralInput, 'pivot()', 1), to: type }));
   }
   /**
    * Runs `fn` once per group (PySpark's `applyInPandas`): the rows are shuffled by the grouping
@@ -674,12 +731,12 @@ export class GroupedData {
   }
   /** Rows per group, as column `count`. */
   count(): DataFrame {
-    return this.df.aggregate(this.keys, [{ kind: 'alias', expr: { kind: 'agg', fn: 'count', args: [], distinct: false }, name: 'count' }], this.sets);
+    return this.aggregate([{ kind: 'alias', expr: { kind: 'agg', fn: 'count', args: [], distinct: false }, name: 'count' }]);
   }
   private each(fn: string, cols: string[]): DataFrame {
     cols.forEach((c, i) => expectName(c, `GroupedData.${fn}()`, i + 1, 'column name'));
     const names = cols.length ? cols : this.df.plan.schema.fields.filter((f) => isNumeric(f.type)).map((f) => f.name);
-    return this.df.aggregate(this.keys, names.map((n) => ({ kind: 'agg', fn, args: [{ kind: 'col', name: n }], distinct: false })), this.sets);
+    return this.aggregate(names.map((n) => ({ kind: 'agg', fn, args: [{ kind: 'col', name: n }], distinct: false })));
   }
   /** Sum of each (numeric) column. */
   sum(...cols: string[]): DataFrame { return this.each('sum', cols); }

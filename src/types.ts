@@ -8,6 +8,7 @@
  *  - int64     → number, exact in ±2^53; a value outside that range raises `ArithmeticOverflowError`
  *  - float64   → number
  *  - utf8      → string
+ *  - binary    → Uint8Array (stored like utf8: offsets + bytes)
  *  - date32    → `Date` at UTC midnight (stored as days since the epoch)
  *  - timestamp → `Date` (stored as microseconds since the epoch, UTC; `Date` keeps milliseconds)
  *  - null      → null
@@ -19,7 +20,7 @@
 import { IllegalArgumentError } from './errors.js';
 
 /** The scalar column types. */
-export type PrimitiveType = 'boolean' | 'int32' | 'int64' | 'float64' | 'utf8' | 'date32' | 'timestamp' | 'null';
+export type PrimitiveType = 'boolean' | 'int32' | 'int64' | 'float64' | 'utf8' | 'date32' | 'timestamp' | 'null' | 'binary';
 
 /** An array of a scalar type (Spark's `array<T>`), e.g. the result of `split` or `collect_list`. */
 export type ListType = `list<${PrimitiveType}>`;
@@ -87,7 +88,7 @@ export function widerDecimal(a: DecimalType, b: DecimalType): DecimalType {
 }
 
 /** All scalar data types, in a stable order. */
-export const DATA_TYPES: readonly PrimitiveType[] = ['boolean', 'int32', 'int64', 'float64', 'utf8', 'date32', 'timestamp', 'null'];
+export const DATA_TYPES: readonly PrimitiveType[] = ['boolean', 'int32', 'int64', 'float64', 'utf8', 'date32', 'timestamp', 'null', 'binary'];
 
 /** True for `list<T>` types. */
 export function isList(t: DataType): t is ListType {
@@ -176,6 +177,7 @@ export function sparkTypeName(t: DataType): string {
     case 'date32': return 'date';
     case 'timestamp': return 'timestamp';
     case 'null': return 'void';
+    case 'binary': return 'binary';
   }
 }
 
@@ -214,6 +216,7 @@ export function parseTypeName(name: string): DataType | undefined {
     case 'date': case 'date32': return 'date32';
     case 'timestamp': case 'timestamp_ntz': case 'timestamp_ltz': case 'datetime': return 'timestamp';
     case 'void': case 'null': return 'null';
+    case 'binary': return 'binary';
     default: return undefined;
   }
 }
@@ -271,7 +274,7 @@ export const MICROS_PER_DAY = 86_400_000_000;
 export const MILLIS_PER_DAY = 86_400_000;
 
 /** A JS value as Kindling hands it out in rows (`collect()`); decimals come out as exact strings. */
-export type Value = boolean | number | string | Date | null | Value[];
+export type Value = boolean | number | string | Date | null | Value[] | Uint8Array;
 
 /** A row as `collect()` returns it: column name → value. */
 export type Row = Record<string, Value>;

@@ -190,6 +190,18 @@ describe.each([1, 5])('against DuckDB with %i shuffle partitions', (partitions) 
     }
   });
 
+  it('grouping() / grouping_id() in HAVING and ORDER BY', async () => {
+    A().createOrReplaceTempView('a');
+    const q = `SELECT k1, k2, sum(v) s FROM a GROUP BY CUBE(k1, k2)
+      HAVING grouping(k2) = 1 OR (grouping_id(k1, k2) = 0 AND sum(v) > 500)
+      ORDER BY grouping_id(k1, k2) DESC, grouping(k1), k1 NULLS FIRST, k2 NULLS FIRST, s`;
+    const ours = await spark.sql(q).collect();
+    const theirs = await duck(q);
+    expect(ours.length).toBeGreaterThan(10);
+    // ORDER BY decides the row order: compare in order.
+    expect(ours.map((r) => [r['k1'], r['k2'], r['s']])).toEqual(theirs.map((r) => [r['k1'], r['k2'], r['s']]));
+  });
+
   it('GROUP BY ALL', async () => {
     A().createOrReplaceTempView('a');
     const ours = await spark.sql('SELECT k2 % 3 m, k1, sum(v) s, count(*) + 1 c FROM a GROUP BY ALL').collect();

@@ -144,7 +144,7 @@ describe('syntax errors say what was expected', () => {
       '                                        ^',
     ].join('\n'));
     expectError('SELECT CAST(id AS blob) FROM bank', ParseError, [
-      "line 1, column 19: unknown type 'blob'; use one of boolean, int, bigint, double, decimal, string, date, timestamp, array<...>",
+      "line 1, column 19: unknown type 'blob'; use one of boolean, int, bigint, double, decimal, string, binary, date, timestamp, array<...>",
       'SELECT CAST(id AS blob) FROM bank',
       '                  ^',
     ].join('\n'));
@@ -163,7 +163,6 @@ describe('syntax errors say what was expected', () => {
 describe('unsupported constructs are named', () => {
   const cases: [string, string, number][] = [
     ['SELECT id FROM bank LATERAL VIEW explode(x) t AS y', 'LATERAL VIEW is not supported; explode()/generators are not available', 21],
-    ['SELECT id FROM bank PIVOT (sum(balance) FOR job IN (1))', 'PIVOT is not supported', 21],
     ['SELECT id FROM bank TABLESAMPLE (10 PERCENT)', 'TABLESAMPLE is not supported; use DataFrame.sample()', 21],
     ['SELECT job FROM bank GROUP BY job WITH ROLLUP', 'WITH ROLLUP is not supported; write GROUP BY ROLLUP(...)', 35],
     ['SELECT median(balance) WITHIN GROUP (ORDER BY id) FROM bank', 'WITHIN GROUP on median is not supported; it is available for percentile_cont and percentile_disc', 24],
@@ -315,5 +314,20 @@ describe('SQL strings in the DataFrame API', () => {
     const e = failure(() => F.expr('a +'));
     expect(e).toBeInstanceOf(ParseError);
     expect(e.message).toBe('line 1, column 4: expected an expression but found end of input\na +\n   ^');
+  });
+});
+
+describe('grouping() outside grouping sets', () => {
+  it('in HAVING and ORDER BY without ROLLUP / CUBE / GROUPING SETS, at the clause', () => {
+    expectError('SELECT job FROM bank GROUP BY job HAVING grouping(job) = 0', AnalysisError, [
+      'line 1, column 42: grouping() can only be used with GROUP BY ROLLUP / CUBE / GROUPING SETS',
+      'SELECT job FROM bank GROUP BY job HAVING grouping(job) = 0',
+      '                                         ^',
+    ].join('\n'));
+    expectError('SELECT job FROM bank GROUP BY ROLLUP(job) ORDER BY grouping(age)', AnalysisError, [
+      "line 1, column 61: column 'age' must appear in the GROUP BY clause or be used in an aggregate function",
+      'SELECT job FROM bank GROUP BY ROLLUP(job) ORDER BY grouping(age)',
+      '                                                            ^',
+    ].join('\n'));
   });
 });

@@ -25,6 +25,7 @@ export function toArrowType(t: DataType): A.DataType {
     case 'date32': return new A.DateDay();
     case 'timestamp': return new A.TimestampMicrosecond();
     case 'null': return new A.Null();
+    case 'binary': return new A.Binary();
   }
 }
 
@@ -44,6 +45,7 @@ export function fromArrowType(t: A.DataType, name: string): DataType {
     return decimalType(t.precision, t.scale);
   }
   if (A.DataType.isUtf8(t) || A.DataType.isLargeUtf8(t)) return 'utf8';
+  if (A.DataType.isBinary(t) || A.DataType.isLargeBinary(t)) return 'binary';
   if (A.DataType.isDate(t)) return 'date32';
   if (A.DataType.isTimestamp(t)) return 'timestamp';
   if (A.DataType.isNull(t)) return 'null';
@@ -90,6 +92,8 @@ export function columnToArrowData(col: ColumnData): A.Data {
   switch (col.type) {
     case 'utf8':
       return A.makeData({ type: type as A.Utf8, length: n, nullCount, nullBitmap, valueOffsets: col.offsets!, data: col.bytes! });
+    case 'binary':
+      return A.makeData({ type: type as A.Binary, length: n, nullCount, nullBitmap, valueOffsets: col.offsets!, data: col.bytes! });
     case 'boolean':
       return A.makeData({ type: type as A.Bool, length: n, nullCount, nullBitmap, data: packBits(col.values as Uint8Array, n) });
     case 'int32':
@@ -171,19 +175,19 @@ export function columnFromArrowData(d: A.Data, type: DataType, name: string): Co
     // A dictionary spanning several chunks keeps one dictionary; take() gathers from it.
     return take(dict, idx);
   }
-  if (type === 'utf8') {
+  if (type === 'utf8' || type === 'binary') {
     const off = d.valueOffsets as Int32Array | BigInt64Array;
     let offsets: Int32Array;
     if (off instanceof BigInt64Array) {
       offsets = new Int32Array(n + 1);
       for (let i = 0; i <= n; i++) offsets[i] = Number(off[i]! - off[0]!);
-      return new ColumnData('utf8', n, null, validity, offsets, d.values.subarray(Number(off[0]!), Number(off[n]!)));
+      return new ColumnData(type, n, null, validity, offsets, d.values.subarray(Number(off[0]!), Number(off[n]!)));
     }
-    if (off[0] === 0) return new ColumnData('utf8', n, null, validity, off.subarray(0, n + 1), d.values as Uint8Array);
+    if (off[0] === 0) return new ColumnData(type, n, null, validity, off.subarray(0, n + 1), d.values as Uint8Array);
     offsets = new Int32Array(n + 1);
     const base = off[0]!;
     for (let i = 0; i <= n; i++) offsets[i] = off[i]! - base;
-    return new ColumnData('utf8', n, null, validity, offsets, (d.values as Uint8Array).subarray(base, off[n]!));
+    return new ColumnData(type, n, null, validity, offsets, (d.values as Uint8Array).subarray(base, off[n]!));
   }
   if (type === 'boolean') return new ColumnData('boolean', n, unpackBits(d.values as Uint8Array, d.offset, n), validity);
   if (isDecimal(type)) return decimalFromArrow(d, type, validity, name);

@@ -4,7 +4,7 @@
  */
 import { ArithmeticOverflowError, IllegalArgumentError } from '../errors.js';
 import { type DataType, type DecimalType, type Field, MAX_EXACT_INT, MICROS_PER_DAY, MILLIS_PER_DAY, type Row, Schema, type Value, decimalParams, elementType, isDecimal, isList, listOf } from '../types.js';
-import { ColumnData, allocValues, concatColumns, filterColumn, sliceColumn, take, utf8FromStrings } from './column.js';
+import { ColumnData, allocValues, binaryFromStrings, concatColumns, filterColumn, sliceColumn, take, utf8FromStrings } from './column.js';
 import { POW10N, checkDecimal, decimalFromDouble, formatDecimal, parseDecimal, writeDecimal } from './decimal.js';
 import { parseDate, parseTimestamp } from '../time/iso.js';
 
@@ -140,6 +140,11 @@ export function valueGetter(col: ColumnData): (i: number) => Value {
       const s = col.strings();
       return (i) => s[i] ?? null;
     }
+    case 'binary': {
+      const off = col.offsets!;
+      const bytes = col.bytes!;
+      return (i) => (v && v[i] === 0 ? null : bytes.slice(off[i]!, off[i + 1]!));
+    }
     case 'boolean': {
       const a = col.values!;
       return (i) => (v && v[i] === 0 ? null : a[i] === 1);
@@ -173,6 +178,7 @@ export function typeOfValue(v: unknown): DataType {
   if (typeof v === 'bigint') return 'int64';
   if (typeof v === 'string') return 'utf8';
   if (v instanceof Date) return 'timestamp';
+  if (v instanceof Uint8Array) return 'binary';
   if (Array.isArray(v)) {
     let t: DataType = 'null';
     for (const x of v) {
@@ -217,6 +223,7 @@ export function fromValues(type: DataType, values: readonly unknown[]): ColumnDa
   const n = values.length;
   if (type === 'null') return new ColumnData('null', n, null, null);
   if (type === 'utf8') return utf8FromStrings(values.map((v) => (v == null ? null : String(v))));
+  if (type === 'binary') return binaryFromStrings(values.map(byteString));
   if (isList(type)) {
     const offsets = new Int32Array(n + 1);
     const flat: unknown[] = [];
@@ -309,6 +316,7 @@ export function constantColumn(type: DataType, value: unknown, n: number): Colum
     return new ColumnData('utf8', n, null, null, offsets, bytes);
   }
   if (type === 'null') return new ColumnData('null', n, null, null);
+  if (type === 'binary') return binaryFromStrings(new Array<string | null>(n).fill(value instanceof Uint8Array ? byteString(value) : String(value)));
   if (isDecimal(type)) return decimalFromValues(type, new Array(n).fill(value));
   const out = allocValues(type, n);
   out.fill(toStorage(type, value));
@@ -319,7 +327,7 @@ export function constantColumn(type: DataType, value: unknown, n: number): Colum
 function sparkClassName(t: DataType): string {
   if (isList(t)) return `ArrayType(${sparkClassName(elementType(t))})`;
   if (isDecimal(t)) return `DecimalType(${decimalParams(t).precision},${decimalParams(t).scale})`;
-  return { boolean: 'BooleanType', int32: 'IntegerType', int64: 'LongType', float64: 'DoubleType', utf8: 'StringType', date32: 'DateType', timestamp: 'TimestampType', null: 'NullType' }[t];
+  return { boolean: 'BooleanType', int32: 'IntegerType', int64: 'LongType', float64: 'DoubleType', utf8: 'StringType', date32: 'DateType', timestamp: 'TimestampType', null: 'NullType', binary: 'BinaryType' }[t];
 }
 
 /** A value as PySpark's messages show it: strings quoted, objects as JSON. */
@@ -382,7 +390,15 @@ function valueFit(type: DataType): (v: unknown) => Fit {
     case 'date32': return (v) => (v instanceof Date || (typeof v === 'string' && parseDate(v) !== null) ? 'ok' : 'type');
     case 'timestamp': return (v) => (v instanceof Date || (typeof v === 'string' && parseTimestamp(v) !== null) ? 'ok' : 'type');
     case 'null': return () => 'type';
+    case 'binary': return (v) => (v instanceof Uint8Array ? 'ok' : 'type');
   }
+}
+
+/** A JS value as a binary column's byte string (one char per byte): a Uint8Array's bytes, a string's UTF-8 bytes (Spark's cast). */
+function byteString(v: unknown): string | null {
+  if (v == null) return null;
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).latin1Slice(0, v.byteLength);
+  return Buffer.from(String(v), 'utf8').toString('latin1');
 }
 
 /**

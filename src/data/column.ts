@@ -10,6 +10,7 @@
  *    timestamp         Float64Array (int64 values are integral, exact within ±2^53;
  *                      timestamp: microseconds since the epoch, UTC)
  *  - utf8              offsets Int32Array (length + 1) and UTF-8 bytes Uint8Array
+ *  - binary            as utf8, with raw bytes; `strings()` gives one char per byte (latin1)
  *  - null              nothing
  *  - list<T>           offsets Int32Array (length + 1) into `child`, a ColumnData of T
  *  - decimal(p,s)      Int32Array, 4 words per value: Arrow's Decimal128 (see data/decimal.ts);
@@ -107,12 +108,12 @@ export class ColumnData {
    */
   strings(): (string | null)[] {
     if (this.stringCache) return this.stringCache;
-    if (this.type !== 'utf8') throw new Error(`strings() on a ${this.type} column`);
+    if (this.type !== 'utf8' && this.type !== 'binary') throw new Error(`strings() on a ${this.type} column`);
     const out = new Array<string | null>(this.length);
     const off = this.offsets!;
     const bytes = this.bytes!;
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const ascii = isAscii(bytes, off[0]!, off[this.length]!);
+    const ascii = this.type === 'binary' || isAscii(bytes, off[0]!, off[this.length]!);
     const valid = this.validity;
     for (let i = 0; i < this.length; i++) {
       if (valid && valid[i] === 0) {
@@ -132,7 +133,8 @@ export class ColumnData {
     if (this.stringCache) return this.stringCache[i] ?? '';
     const off = this.offsets!;
     const bytes = this.bytes!;
-    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).utf8Slice(off[i]!, off[i + 1]!);
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return this.type === 'binary' ? buf.latin1Slice(off[i]!, off[i + 1]!) : buf.utf8Slice(off[i]!, off[i + 1]!);
   }
 }
 
@@ -176,7 +178,7 @@ export function decimalColumn(type: DataType, vals: ArrayLike<bigint>, validity:
 export function nullColumn(type: DataType, n: number): ColumnData {
   if (type === 'null') return new ColumnData('null', n, null, null);
   const validity = new Uint8Array(n);
-  if (type === 'utf8') return new ColumnData('utf8', n, null, validity, new Int32Array(n + 1), new Uint8Array(0));
+  if (type === 'utf8' || type === 'binary') return new ColumnData(type, n, null, validity, new Int32Array(n + 1), new Uint8Array(0));
   if (isList(type)) return new ColumnData(type, n, null, validity, new Int32Array(n + 1), null, nullColumn(elementType(type), 0));
   return new ColumnData(type, n, allocValues(type, n), validity);
 }
@@ -220,6 +222,22 @@ export function utf8FromStrings(values: readonly (string | null | undefined)[]):
   }
   const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
   return new ColumnData('utf8', n, null, validity, offsets, bytes);
+}
+
+/** Builds a binary column from byte strings (one char per byte, as `strings()` gives them; null entries are nulls). */
+export function binaryFromStrings(values: readonly (string | null | undefined)[]): ColumnData {
+  const n = values.length;
+  const offsets = new Int32Array(n + 1);
+  let validity: Uint8Array | null = null;
+  for (let i = 0; i < n; i++) {
+    const s = values[i];
+    if (s == null) {
+      validity ??= new Uint8Array(n).fill(1, 0, i);
+    } else if (validity) validity[i] = 1;
+    offsets[i + 1] = offsets[i]! + (s == null ? 0 : s.length);
+  }
+  const buf = Buffer.from(values.map((s) => s ?? '').join(''), 'latin1');
+  return new ColumnData('binary', n, null, validity, offsets, new Uint8Array(buf.buffer, buf.byteOffset, buf.length));
 }
 
 function isAsciiString(s: string): boolean {
@@ -266,7 +284,7 @@ export function take(col: ColumnData, indices: Int32Array, count = indices.lengt
     }
     return new ColumnData(col.type, n, null, validity, offsets, null, take(col.child!, childIdx));
   }
-  if (col.type === 'utf8') {
+  if (col.type === 'utf8' || col.type === 'binary') {
     const off = col.offsets!;
     const bytes = col.bytes!;
     const offsets = gatherOffsets(off, indices, n);
@@ -282,7 +300,7 @@ export function take(col: ColumnData, indices: Int32Array, count = indices.lengt
       if (len < 16) for (let k = 0; k < len; k++) out[d + k] = bytes[s + k]!;
       else out.set(bytes.subarray(s, e), d);
     }
-    return new ColumnData('utf8', n, null, validity, offsets, out);
+    return new ColumnData(col.type, n, null, validity, offsets, out);
   }
   const src = col.values!;
   const values = allocValues(col.type, n);
@@ -324,12 +342,12 @@ export function sliceColumn(col: ColumnData, start: number, end: number): Column
     for (let i = 0; i < n; i++) idx[i] = start + i;
     return take(col, idx);
   }
-  if (col.type === 'utf8') {
+  if (col.type === 'utf8' || col.type === 'binary') {
     const off = col.offsets!;
     const base = off[start]!;
     const offsets = new Int32Array(n + 1);
     for (let i = 0; i <= n; i++) offsets[i] = off[start + i]! - base;
-    return new ColumnData('utf8', n, null, validity, offsets, col.bytes!.subarray(base, off[end]!));
+    return new ColumnData(col.type, n, null, validity, offsets, col.bytes!.subarray(base, off[end]!));
   }
   const w = valueWidth(col.type);
   return new ColumnData(col.type, n, col.values!.subarray(start * w, end * w), validity);
@@ -376,15 +394,15 @@ export function concatColumns(type: DataType, cols: readonly ColumnData[]): Colu
     const child = children.length ? concatColumns(et, children) : nullColumn(et, 0);
     return new ColumnData(type, n, null, validity, offsets, null, child);
   }
-  if (type === 'utf8') {
+  if (type === 'utf8' || type === 'binary') {
     let total = 0;
-    for (const c of cols) if (c.type === 'utf8') total += c.offsets![c.length]! - c.offsets![0]!;
+    for (const c of cols) if (c.type === type) total += c.offsets![c.length]! - c.offsets![0]!;
     const bytes = new Uint8Array(total);
     const offsets = new Int32Array(n + 1);
     let p = 0;
     let b = 0;
     for (const c of cols) {
-      if (c.type === 'utf8') {
+      if (c.type === type) {
         const off = c.offsets!;
         const base = off[0]!;
         bytes.set(c.bytes!.subarray(base, off[c.length]!), b);
@@ -395,7 +413,7 @@ export function concatColumns(type: DataType, cols: readonly ColumnData[]): Colu
       }
       p += c.length;
     }
-    return new ColumnData('utf8', n, null, validity, offsets, bytes);
+    return new ColumnData(type, n, null, validity, offsets, bytes);
   }
   const values = allocValues(type, n);
   const w = valueWidth(type);

@@ -48,7 +48,7 @@ export function hashRows(cols: readonly ColumnData[], n: number, out: Int32Array
       for (let i = 0; i < n; i++) out[i] = first ? NULL_HASH : (Math.imul(out[i]!, 31) + NULL_HASH) | 0;
       continue;
     }
-    if (col.type === 'utf8') {
+    if (col.type === 'utf8' || col.type === 'binary') {
       const off = col.offsets!;
       const bytes = col.bytes!;
       for (let i = 0; i < n; i++) {
@@ -97,7 +97,7 @@ class KeyStore {
     if (g >= this.valid.length) this.growRows(g + 1);
     const isValid = col.type !== 'null' && (!col.validity || col.validity[i] === 1);
     this.valid[g] = isValid ? 1 : 0;
-    if (this.type === 'utf8') {
+    if (this.type === 'utf8' || this.type === 'binary') {
       const start = this.offsets[g]!;
       let len = 0;
       if (isValid) {
@@ -142,7 +142,7 @@ class KeyStore {
     const isValid = col.type !== 'null' && (!col.validity || col.validity[i] === 1);
     if (this.valid[g] === 0) return !isValid;
     if (!isValid) return false;
-    if (this.type === 'utf8') {
+    if (this.type === 'utf8' || this.type === 'binary') {
       const s = col.offsets![i]!;
       const e = col.offsets![i + 1]!;
       const gs = this.offsets[g]!;
@@ -172,8 +172,8 @@ class KeyStore {
       }
     }
     if (this.type === 'null') return new ColumnData('null', n, null, null);
-    if (this.type === 'utf8') {
-      return new ColumnData('utf8', n, null, validity, this.offsets.slice(0, n + 1), this.bytes.slice(0, this.offsets[n]!));
+    if (this.type === 'utf8' || this.type === 'binary') {
+      return new ColumnData(this.type, n, null, validity, this.offsets.slice(0, n + 1), this.bytes.slice(0, this.offsets[n]!));
     }
     if (this.dec) return new ColumnData(this.type, n, this.dec.slice(0, n * 4), validity);
     const values = allocValues(this.type, n);

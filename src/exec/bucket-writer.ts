@@ -61,7 +61,7 @@ class ColumnBuilder {
     const C = valuesCtor(type);
     this.width = valueWidth(type);
     this.values = C ? alloc(C, capacity * this.width) : null;
-    if (type === 'utf8') {
+    if (type === 'utf8' || type === 'binary') {
       this.offsets = allocArray(Int32Array, capacity + 1);
       this.bytes = allocArray(Uint8Array, Math.max(Math.ceil(capacity * bytesPerRow), 1024));
     }
@@ -87,7 +87,7 @@ class ColumnBuilder {
     if (this.values) {
       if (this.width !== 1) gatherWide(this.values, at, src.values!, order, s, e, this.width);
       else gather(this.values, at, src.values!, order, s, e);
-    } else if (this.type === 'utf8') {
+    } else if (this.offsets) {
       this.appendUtf8(src, order, s, e, at);
     }
   }
@@ -124,10 +124,10 @@ class ColumnBuilder {
     const fit = n < capacity * MIN_FILL;
     const cut = <T extends FixedArray>(a: T, len: number): T => (fit ? copyPrefix(a, len) : (a.subarray(0, len) as T));
     const validity = this.validity ? cut(this.validity, n) : null;
-    if (this.type === 'utf8') {
+    if (this.type === 'utf8' || this.type === 'binary') {
       const used = this.usedBytes;
       const bytes = used < this.bytes!.length * MIN_FILL ? copyPrefix(this.bytes!, used) : this.bytes!.subarray(0, used);
-      return new ColumnData('utf8', n, null, validity, cut(this.offsets!, n + 1), bytes);
+      return new ColumnData(this.type, n, null, validity, cut(this.offsets!, n + 1), bytes);
     }
     return new ColumnData(this.type, n, this.values ? cut(this.values, n * this.width) : null, validity);
   }
@@ -226,7 +226,7 @@ export class BucketWriter {
     if (!chunk || chunk.length === 0) return;
     if (chunk.length >= MIN_CAPACITY) {
       chunk.columns.forEach((c, i) => {
-        if (c.type === 'utf8') this.bytesPerRow[i] = (c.usedBytes / chunk.length) * 1.05;
+        if (c.type === 'utf8' || c.type === 'binary') this.bytesPerRow[i] = (c.usedBytes / chunk.length) * 1.05;
       });
     }
     this.done[p]!.push(new Batch(this.schema, chunk.columns.map((c) => c.seal(chunk.length, chunk.capacity)), chunk.length));

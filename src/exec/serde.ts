@@ -55,7 +55,7 @@ export function batchBytes(b: Batch): number {
 function shareColumn(c: ColumnData): SharedColumn {
   let offsets = c.offsets;
   let bytes = c.bytes;
-  if (c.type === 'utf8' && offsets && bytes) {
+  if ((c.type === 'utf8' || c.type === 'binary') && offsets && bytes) {
     // Rebase utf8 slices so the shared bytes hold only this column's range.
     const base = offsets[0]!;
     if (base !== 0) {

@@ -21,7 +21,7 @@ export function rowComparator(b: Batch, keys: readonly BoundSortKey[], fns: read
   const cols = fns.map((f) => f(b));
   for (const c of cols) if (isList(c.type)) throw new AnalysisError(`cannot sort by a column of type ${sparkSimpleName(c.type)}`);
   const specs = cols.map((c, k) => ({
-    vals: (c.type === 'utf8' ? c.strings() : c.type === 'null' ? new Float64Array(c.length) : isDecimal(c.type) ? c.bigints() : c.values!) as ArrayLike<number | string | null>,
+    vals: (c.type === 'utf8' || c.type === 'binary' ? c.strings() : c.type === 'null' ? new Float64Array(c.length) : isDecimal(c.type) ? c.bigints() : c.values!) as ArrayLike<number | string | null>,
     valid: c.type === 'null' ? new Uint8Array(c.length) : c.validity,
     dir: keys[k]!.ascending ? 1 : -1,
     nullDir: keys[k]!.nullsFirst ? -1 : 1,
@@ -62,7 +62,7 @@ export function compareAcross(
   keys: readonly BoundSortKey[],
 ): (i: number, j: number) => number {
   const side = (c: import('../data/column.js').ColumnData) => ({
-    vals: (c.type === 'utf8' ? c.strings() : c.type === 'null' ? new Float64Array(c.length) : isDecimal(c.type) ? c.bigints() : c.values!) as ArrayLike<number | string | null>,
+    vals: (c.type === 'utf8' || c.type === 'binary' ? c.strings() : c.type === 'null' ? new Float64Array(c.length) : isDecimal(c.type) ? c.bigints() : c.values!) as ArrayLike<number | string | null>,
     valid: c.type === 'null' ? new Uint8Array(c.length) : c.validity,
   });
   const specs = a.map((c, k) => ({ x: side(c), y: side(b[k]!), dir: keys[k]!.ascending ? 1 : -1, nullDir: keys[k]!.nullsFirst ? -1 : 1 }));

@@ -4,7 +4,7 @@
  * three-valued logic), and writes a typed output column (or a filter mask). Compiled kernels are
  * cached by expression shape.
  */
-import { ColumnData, allocValues, decimalColumn, utf8FromStrings } from '../data/column.js';
+import { ColumnData, allocValues, binaryFromStrings, decimalColumn, utf8FromStrings } from '../data/column.js';
 import { type Batch, constantColumn, decimalStorage, fromValues } from '../data/batch.js';
 import { formatDecimal } from '../data/decimal.js';
 import { type DataType, decimalParams, isDecimal, isList } from '../types.js';
@@ -65,7 +65,7 @@ class Generator implements CodegenContext {
     const i = e.index;
     const v = { v: `c${i}`, n: `cn${i}` };
     this.prelude.push(`const cv${i} = cols[${i}].validity;`);
-    if (e.type === 'utf8') this.prelude.push(`const ca${i} = cols[${i}].strings();`);
+    if (e.type === 'utf8' || e.type === 'binary') this.prelude.push(`const ca${i} = cols[${i}].strings();`);
     else if (isList(e.type)) this.prelude.push(`const ca${i} = cols[${i}].lists();`);
     else if (isDecimal(e.type)) this.prelude.push(`const ca${i} = cols[${i}].bigints();`);
     else if (e.type !== 'null') this.prelude.push(`const ca${i} = cols[${i}].values;`);
@@ -194,7 +194,7 @@ function defaultValue(t: DataType): string {
   if (isList(t)) return 'null';
   if (isDecimal(t)) return '0n';
   switch (t) {
-    case 'utf8': return "''";
+    case 'utf8': case 'binary': return "''";
     case 'boolean': return 'false';
     case 'null': return 'null';
     default: return '0';
@@ -224,14 +224,14 @@ function compileKernel(e: BoundExpr, mode: 'value' | 'mask'): { kernel: Kernel; 
     ret = 'return { values: out, validity: null, count };';
   } else {
     const arr =
-      t === 'utf8' || isList(t) || isDecimal(t) ? 'new Array(n)'
+      t === 'utf8' || t === 'binary' || isList(t) || isDecimal(t) ? 'new Array(n)'
       : t === 'boolean' ? 'new Uint8Array(n)'
       : t === 'int32' || t === 'date32' ? 'new Int32Array(n)'
       : t === 'null' ? 'null'
       : 'new Float64Array(n)';
     alloc = `const out = ${arr}; let validity = null;`;
     const val = t === 'boolean' ? `(${res.v} ? 1 : 0)` : res.v;
-    const write = t === 'null' ? '' : t === 'utf8' || isList(t) ? `out[r] = ${res.n} ? null : ${val};` : `out[r] = ${val};`;
+    const write = t === 'null' ? '' : t === 'utf8' || t === 'binary' || isList(t) ? `out[r] = ${res.n} ? null : ${val};` : `out[r] = ${val};`;
     store = `if (${res.n}) { if (validity === null) { validity = new Uint8Array(n); validity.fill(1, 0, r); } } else if (validity !== null) validity[r] = 1;\n${write}`;
     ret = 'return { values: out, validity };';
   }
@@ -273,6 +273,7 @@ export function compileExpr(e: BoundExpr): CompiledExpr {
     const { values, validity } = kernel(b.columns, n, consts, RUNTIME);
     if (t === 'null') return new ColumnData('null', n, null, null);
     if (t === 'utf8') return utf8FromStrings(values as (string | null)[]);
+    if (t === 'binary') return binaryFromStrings(values as (string | null)[]);
     if (isList(t)) return fromValues(t, values as unknown[]);
     if (isDecimal(t)) return decimalColumn(t, values as bigint[], validity);
     return new ColumnData(t, n, values as Float64Array, validity);
@@ -301,7 +302,7 @@ export function evaluateConstant(e: BoundExpr): unknown {
   const fn = compileExpr(e);
   const col = fn({ columns: [], numRows: 1, schema: undefined as never } as unknown as Batch);
   if (col.type === 'null' || (col.validity && col.validity[0] === 0)) return null;
-  if (col.type === 'utf8') return col.strings()[0];
+  if (col.type === 'utf8' || col.type === 'binary') return col.strings()[0];
   if (col.type === 'boolean') return col.values![0] === 1;
   if (isDecimal(col.type)) return formatDecimal(col.bigints()[0]!, decimalParams(col.type).scale);
   if (isList(col.type)) return col.lists()[0];

@@ -130,7 +130,7 @@ export function exprName(e: Expr): string {
 function computeExprName(e: Expr): string {
   switch (e.kind) {
     case 'col': return e.name;
-    case 'lit': return e.value === null ? 'NULL' : String(e.value);
+    case 'lit': return e.value === null ? 'NULL' : e.type === 'binary' ? `X'${Buffer.from(String(e.value), 'latin1').toString('hex').toUpperCase()}'` : String(e.value);
     case 'alias': return e.name;
     case 'cast': return `CAST(${exprName(e.expr)} AS ${e.to.toUpperCase()})`;
     case 'star': return e.qualifier ? `${e.qualifier}.*` : '*';

@@ -55,6 +55,14 @@ export function formatDouble(x: number): string {
 
 /** Functions generated code calls as `R.name(...)`. */
 export const RUNTIME = {
+  /** string → binary (its UTF-8 bytes, as a byte string: one char per byte). */
+  strToBin(s: string): string {
+    return Buffer.from(s, 'utf8').toString('latin1');
+  },
+  /** binary (byte string) → string, decoding UTF-8 (invalid sequences become U+FFFD). */
+  binToStr(b: string): string {
+    return Buffer.from(b, 'latin1').toString('utf8');
+  },
   /** int32 result check. */
   chk32(x: number): number {
     if (x > 2147483647 || x < -2147483648) throw new ArithmeticOverflowError(`integer overflow: ${x} does not fit in int; cast to long or double first`);
@@ -203,9 +211,11 @@ export const RUNTIME = {
 export function castTemplate(from: DataType, to: DataType, v: string): string {
   if (from === 'null') return 'null';
   if (isDecimal(to) || isDecimal(from)) return decimalCastTemplate(from, to, v);
+  if (to === 'binary') return from === 'utf8' ? `R.strToBin(${v})` : from === 'binary' ? v : 'null';
   switch (to) {
     case 'utf8':
       switch (from) {
+        case 'binary': return `R.binToStr(${v})`;
         case 'boolean': return `(${v} ? 'true' : 'false')`;
         case 'float64': return `R.formatDouble(${v})`;
         case 'date32': return `R.formatDate(${v})`;
@@ -288,6 +298,7 @@ export function canCast(from: DataType, to: DataType): boolean {
     return other === 'utf8' || other === 'boolean' || other === 'int32' || other === 'int64' || other === 'float64' || isDecimal(other);
   }
   if (to === 'utf8') return true;
+  if (from === 'binary' || to === 'binary') return from === 'utf8' || from === to;
   if ((from === 'date32' && (to === 'int32' || to === 'int64' || to === 'float64'))) return false;
   if (from === 'boolean' && (to === 'date32' || to === 'timestamp')) return false;
   if ((from === 'date32' || from === 'timestamp') && to === 'boolean') return false;

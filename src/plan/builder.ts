@@ -12,10 +12,11 @@ import { type LogicalPlan, projectSchema, qualify, withSchema } from './logical.
 import { aggregate } from './analyzer/aggregate.js';
 import { crossJoin, join, union, unionByName as unionByNameWith } from './analyzer/join.js';
 import { positional } from './analyzer/positional.js';
+import { pivot, unpivot } from './analyzer/pivot.js';
 import { planWindows } from './windows.js';
 import { type DataType, type Schema, isNumeric } from '../types.js';
 
-export { aggregate, crossJoin, join, positional, union };
+export { aggregate, crossJoin, join, pivot, positional, union, unpivot };
 export { JOIN_KINDS } from './analyzer/join.js';
 
 // ------------------------------------------------------------------ projections

@@ -110,6 +110,27 @@ export type SqlFrom =
     }
   /** The table-valued function `range(end)` / `range(start, end[, step[, partitions]])`. */
   | { readonly kind: 'range'; readonly args: readonly SqlExpr[]; readonly alias: string | null; readonly columns: readonly string[] | null; readonly pos: Pos }
+  /** `input PIVOT (agg [AS a], ... FOR col | (c1, c2) IN (value [AS n], (v1, v2) [AS n], ...)) [[AS] alias]`. */
+  | {
+      readonly kind: 'pivot';
+      readonly input: SqlFrom;
+      readonly aggs: readonly SqlSelectItem[];
+      readonly columns: readonly { readonly name: string; readonly pos: Pos }[];
+      readonly values: readonly { readonly exprs: readonly SqlExpr[]; readonly alias: string | null; readonly pos: Pos }[];
+      readonly alias: string | null;
+      readonly pos: Pos;
+    }
+  /** `input UNPIVOT [INCLUDE|EXCLUDE NULLS] (v FOR name IN (c [AS n], ...))` or `((v1, v2) FOR name IN ((c1, c2) [AS n], ...))`. */
+  | {
+      readonly kind: 'unpivot';
+      readonly input: SqlFrom;
+      readonly includeNulls: boolean;
+      readonly valueColumns: readonly { readonly name: string; readonly pos: Pos }[];
+      readonly nameColumn: { readonly name: string; readonly pos: Pos };
+      readonly sets: readonly { readonly columns: readonly SqlExpr[]; readonly alias: string | null; readonly pos: Pos }[];
+      readonly alias: string | null;
+      readonly pos: Pos;
+    }
   /** Internal: an existing plan (for `df.filter('...')`). */
   | { readonly kind: 'plan'; readonly plan: LogicalPlan; readonly alias: string | null; readonly pos: Pos };
 

@@ -160,6 +160,7 @@ export abstract class ExpressionTranslator extends PlannerScope {
       case 'star': return n.qualifier ? `${n.qualifier}.*` : '*';
       case 'literal':
         if (n.value === null) return 'NULL';
+        if (n.type === 'binary') return n.text;
         if (n.type === 'date32') return `DATE '${formatDate(n.value as number)}'`;
         if (n.type === 'timestamp') return `TIMESTAMP '${formatTimestamp(n.value as number)}'`;
         if (n.type === 'float64') return n.text.replace(/(BD|[DF])$/i, '');

@@ -402,6 +402,20 @@ export class Parser {
     return first;
   }
 
+  /** `X'0A1b'`: a binary literal (hex digits; an odd count gets a leading 0, as in Spark), held as a byte string. */
+  private binaryLiteral(): SqlExpr {
+    const x = this.next();
+    const t = this.next();
+    const hex = t.text;
+    const bad = /[^0-9a-fA-F]/.exec(hex);
+    if (bad) {
+      const at = { line: t.pos.line, column: t.pos.column + 1 + bad.index, offset: t.pos.offset + 1 + bad.index };
+      this.error(hex.length === t.raw.length - 2 ? at : t.pos, `invalid binary literal X'${hex}': '${bad[0]}' is not a hex digit (a binary literal is X'' with pairs of 0-9, a-f)`);
+    }
+    const padded = hex.length % 2 ? `0${hex}` : hex;
+    return { kind: 'literal', value: Buffer.from(padded, 'hex').toString('latin1'), type: 'binary', pos: x.pos, text: `X'${hex.toUpperCase()}'` };
+  }
+
   private stringLiteral(): string {
     const t = this.peek();
     if (t.kind !== 'string') {
@@ -696,6 +710,14 @@ export class Parser {
     let left = this.parseFromPrimary();
     for (;;) {
       const t = this.peek();
+      if (this.isKw('PIVOT')) {
+        left = this.parsePivot(left);
+        continue;
+      }
+      if (this.isKw('UNPIVOT')) {
+        left = this.parseUnpivot(left);
+        continue;
+      }
       if (this.isKw('LATERAL') && this.isKw('VIEW', 1)) this.unsupported(t.pos, 'LATERAL VIEW', 'explode()/generators are not available');
       let natural = false;
       if (this.acceptKw('NATURAL')) natural = true;
@@ -797,19 +819,100 @@ export class Parser {
   private fromSuffix(item: SqlFrom): SqlFrom {
     const t = this.peek();
     if (this.isKw('TABLESAMPLE')) this.unsupported(t.pos, 'TABLESAMPLE', 'use DataFrame.sample()');
-    if (this.isKw('PIVOT')) this.unsupported(t.pos, 'PIVOT');
-    if (this.isKw('UNPIVOT')) this.unsupported(t.pos, 'UNPIVOT');
     return item;
+  }
+
+  /** `PIVOT (aggs FOR col | (cols) IN (values)) [[AS] alias]` after a FROM item. */
+  private parsePivot(input: SqlFrom): SqlFrom {
+    const pos = this.expectKw('PIVOT').pos;
+    this.expectOp('(');
+    const aggs: SqlSelectItem[] = [];
+    do {
+      const item = this.parseSelectItem();
+      if (item.expr.kind === 'star') this.error(item.pos, 'PIVOT needs aggregate expressions such as sum(x), not *');
+      aggs.push(item);
+    } while (this.acceptOp(','));
+    this.expectKw('FOR');
+    const columns: { name: string; pos: Pos }[] = [];
+    if (this.acceptOp('(')) {
+      do columns.push(this.identifier('a pivot column'));
+      while (this.acceptOp(','));
+      this.expectOp(')');
+    } else columns.push(this.identifier('a pivot column'));
+    this.expectKw('IN');
+    this.expectOp('(');
+    const values: { exprs: SqlExpr[]; alias: string | null; pos: Pos }[] = [];
+    do {
+      const vpos = this.peek().pos;
+      let exprs: SqlExpr[];
+      if (columns.length > 1 && this.isOp('(')) {
+        this.next();
+        exprs = [];
+        do exprs.push(this.parseExpr());
+        while (this.acceptOp(','));
+        this.expectOp(')');
+      } else exprs = [this.parseExpr()];
+      values.push({ exprs, alias: this.optionalAlias(), pos: vpos });
+    } while (this.acceptOp(','));
+    this.expectOp(')');
+    this.expectOp(')');
+    return { kind: 'pivot', input, aggs, columns, values, alias: this.optionalAlias(), pos };
+  }
+
+  /** `UNPIVOT [INCLUDE|EXCLUDE NULLS] (...) [[AS] alias]` after a FROM item. */
+  private parseUnpivot(input: SqlFrom): SqlFrom {
+    const pos = this.expectKw('UNPIVOT').pos;
+    let includeNulls = false;
+    if (this.acceptKw('INCLUDE')) {
+      this.expectKw('NULLS');
+      includeNulls = true;
+    } else if (this.acceptKw('EXCLUDE')) this.expectKw('NULLS');
+    this.expectOp('(');
+    const valueColumns: { name: string; pos: Pos }[] = [];
+    const multi = this.acceptOp('(');
+    do valueColumns.push(this.identifier('a value column name'));
+    while (multi && this.acceptOp(','));
+    if (multi) this.expectOp(')');
+    this.expectKw('FOR');
+    const nameColumn = this.identifier('a name column name');
+    this.expectKw('IN');
+    this.expectOp('(');
+    const sets: { columns: SqlExpr[]; alias: string | null; pos: Pos }[] = [];
+    const column = (): SqlExpr => {
+      const e = this.parseExpr();
+      if (e.kind !== 'ident') this.error(e.pos, 'UNPIVOT takes column names in its IN list, not expressions; compute the expression in a subquery first');
+      return e;
+    };
+    do {
+      const spos = this.peek().pos;
+      let columns: SqlExpr[];
+      if (multi) {
+        this.expectOp('(');
+        columns = [];
+        do columns.push(column());
+        while (this.acceptOp(','));
+        this.expectOp(')');
+      } else columns = [column()];
+      sets.push({ columns, alias: this.optionalAlias(), pos: spos });
+    } while (this.acceptOp(','));
+    this.expectOp(')');
+    this.expectOp(')');
+    return { kind: 'unpivot', input, includeNulls, valueColumns, nameColumn, sets, alias: this.optionalAlias(), pos };
+  }
+
+  /** `[AS] alias` (an implicit alias only when a plain name follows). */
+  private optionalAlias(): string | null {
+    if (this.acceptKw('AS')) return this.identifier('an alias').name;
+    if (this.isIdentifierStart() && !this.isJoinWord() && !this.isClauseWord()) {
+      this.implicitAliases.add(this.i);
+      return this.identifier().name;
+    }
+    return null;
   }
 
   /** `[AS] alias [(col, ...)]` after a FROM item. */
   private tableAlias(): { alias: string | null; columns: string[] | null } {
-    let alias: string | null = null;
-    if (this.acceptKw('AS')) alias = this.identifier('an alias').name;
-    else if (this.isIdentifierStart() && !this.isJoinWord() && !this.isClauseWord()) {
-      this.implicitAliases.add(this.i);
-      alias = this.identifier().name;
-    }
+    const alias = this.optionalAlias();
     let columns: string[] | null = null;
     if (alias !== null && this.isOp('(')) {
       this.next();
@@ -1111,7 +1214,7 @@ export class Parser {
       this.expectOp(')');
       text += `(${params.join(',')})`;
     }
-    if (t.upper === 'BINARY' || t.upper === 'INTERVAL' || t.upper === 'MAP' || t.upper === 'STRUCT') this.unsupported(t.pos, `type '${t.text.toLowerCase()}'`);
+    if (t.upper === 'INTERVAL' || t.upper === 'MAP' || t.upper === 'STRUCT') this.unsupported(t.pos, `type '${t.text.toLowerCase()}'`);
     let type: DataType | undefined;
     try {
       type = parseTypeName(text);
@@ -1119,7 +1222,7 @@ export class Parser {
       this.error(t.pos, (e as Error).message); // decimal(p,s) out of range
     }
     if (!type) {
-      this.error(t.pos, `unknown type '${t.text}'; use one of boolean, int, bigint, double, decimal, string, date, timestamp, array<...>`);
+      this.error(t.pos, `unknown type '${t.text}'; use one of boolean, int, bigint, double, decimal, string, binary, date, timestamp, array<...>`);
     }
     return { type, text: text.toUpperCase() };
   }
@@ -1211,7 +1314,7 @@ export class Parser {
           if (this.peek(1).kind === 'string') return this.parseTypedLiteral();
           break;
         case 'X':
-          if (this.peek(1).kind === 'string' && this.peek(1).pos.offset === t.end) this.unsupported(t.pos, "binary literal X'...'");
+          if (this.peek(1).kind === 'string' && this.peek(1).pos.offset === t.end) return this.binaryLiteral();
           break;
         case 'CURRENT_DATE': case 'CURRENT_TIMESTAMP':
           if (!this.isOp('(', 1)) {

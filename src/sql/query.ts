@@ -12,7 +12,9 @@ import * as B from '../plan/builder.js';
 import { type LogicalPlan, withSchema } from '../plan/logical.js';
 import { Schema } from '../types.js';
 import type { Pos, SqlExpr, SqlFrom, SqlOrderItem, SqlQuery, SqlQueryBody, SqlSelect } from './ast.js';
-import { ref, call, lit, alias, andAll, conjunctsOf, refIndex, astHasSubquery, exprConjuncts, factorOr, sortExpr } from './expr-helpers.js';
+import { ref, call, lit, alias, andAll, conjunctsOf, refIndex, astHasSubquery, astHasAggregate, exprConjuncts, factorOr, sortExpr } from './expr-helpers.js';
+import { bindExpr } from '../expr/binder.js';
+import { resolvePivotValue } from '../plan/analyzer/pivot.js';
 import { Frame, type Env, EMPTY_ENV } from './scope.js';
 import { SelectLowering } from './select.js';
 
@@ -226,7 +228,46 @@ export abstract class QueryLowering extends SelectLowering {
       }
       case 'join':
         return this.planJoin(f, env, outer);
+      case 'pivot':
+        return this.planPivot(f, env, outer);
+      case 'unpivot':
+        return this.planUnpivot(f, env, outer);
     }
+  }
+
+  /** PIVOT over a FROM item: implicit GROUP BY of the columns that neither the pivot columns nor the aggregates read (src/plan/analyzer/pivot.ts). */
+  protected planPivot(f: Extract<SqlFrom, { kind: 'pivot' }>, env: Env, outer: Frame | null): Frame {
+    const inner = this.planFrom(f.input, env, outer);
+    const input = inner.plan!;
+    const cctx = this.ctx(inner, env, 'PIVOT', { outerRefs: false });
+    const columns = f.columns.map((c) => this.tx({ kind: 'ident', parts: [c.name], pos: c.pos, partPos: [c.pos] }, cctx));
+    const types = columns.map((c, j) => this.at(f.columns[j]!.pos, () => bindExpr(c, input.schema).type));
+    const actx = this.ctx(inner, env, 'PIVOT', { aggs: true, outerRefs: false });
+    const aggs = f.aggs.map((a) => {
+      if (!astHasAggregate(a.expr)) this.err(a.pos, `Aggregate expression required for pivot, but '${this.display(a.expr)}' did not appear in any aggregate function`);
+      return alias(this.tx(a.expr, actx), a.alias ?? this.display(a.expr));
+    });
+    const values = f.values.map((v) => {
+      const spec = { exprs: v.exprs.map((e) => this.tx(e, cctx)), alias: v.alias };
+      this.at(v.pos, () => resolvePivotValue(input.schema, types, spec));
+      return spec;
+    });
+    const plan = this.at(f.pos, () => B.pivot(input, null, columns, values, aggs));
+    return Frame.of(f.alias ? this.requalify(plan, f.alias) : plan, outer);
+  }
+
+  /** UNPIVOT over a FROM item: the other columns are the ids; EXCLUDE NULLS (the default) drops rows whose values are all null. */
+  protected planUnpivot(f: Extract<SqlFrom, { kind: 'unpivot' }>, env: Env, outer: Frame | null): Frame {
+    const inner = this.planFrom(f.input, env, outer);
+    const ctx = this.ctx(inner, env, 'UNPIVOT', { outerRefs: false });
+    const sets = f.sets.map((s) => {
+      if (s.columns.length !== f.valueColumns.length) {
+        this.err(s.pos, `All unpivot value columns must have the same size as there are value column names (${f.valueColumns.length}), but this one has ${s.columns.length}`);
+      }
+      return { columns: s.columns.map((c) => this.tx(c, ctx)), name: s.alias ?? s.columns.map((c) => (c.kind === 'ident' ? c.parts[c.parts.length - 1]! : this.display(c))).join('_') };
+    });
+    const plan = this.at(f.pos, () => B.unpivot(inner.plan!, null, sets, f.nameColumn.name, f.valueColumns.map((v) => v.name), f.includeNulls));
+    return Frame.of(f.alias ? this.requalify(plan, f.alias) : plan, outer);
   }
 
   protected planJoin(j: Extract<SqlFrom, { kind: 'join' }>, env: Env, outer: Frame | null): Frame {

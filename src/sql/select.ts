@@ -6,6 +6,7 @@
 import { type Expr, exprName } from '../expr/expr.js';
 import { transformExprDown, visitExpr } from '../expr/tree.js';
 import { liftGroupExprs } from '../plan/analyzer/aggregate.js';
+import { isGroupingCall } from '../plan/analyzer/grouping-sets.js';
 import * as B from '../plan/builder.js';
 import type { LogicalPlan } from '../plan/logical.js';
 import type { Pos, SqlOrderItem, SqlSelect, SqlWindowSpec } from './ast.js';
@@ -158,16 +159,18 @@ export abstract class SelectLowering extends SubqueryLowering {
     // 4. aggregates needed after aggregation
     const gKeys = groups.map(json);
     const aggList: Expr[] = [];
-    const collectAggs = (e: Expr) => visitExpr(e, (x) => {
-      if (x.kind === 'agg') {
+    // grouping() / grouping_id() are per-group values too: HAVING and ORDER BY read them as hidden outputs.
+    const collectAggs = (e: Expr, pos?: Pos) => visitExpr(e, (x) => {
+      if (pos && isGroupingCall(x) && !groupingSets) this.err(pos, `${x.fn}() can only be used with GROUP BY ROLLUP / CUBE / GROUPING SETS`);
+      if (x.kind === 'agg' || isGroupingCall(x)) {
         if (!aggList.some((a) => json(a) === json(x))) aggList.push(x);
         return false;
       }
       return gKeys.includes(json(x)) ? false : undefined;
     });
     for (const it of items) collectAggs(it.expr);
-    if (having) collectAggs(having);
-    for (const k of keys) if (k.e) collectAggs(k.e);
+    if (having) collectAggs(having, sel.having!.pos);
+    for (const k of keys) if (k.e) collectAggs(k.e, k.o.pos);
     // 5. aggregate(): group columns (named after the select items that are exactly them), then
     //    select items computable in the aggregate, then hidden aggregates.
     const gNames = groups.map((g) => {
@@ -194,7 +197,8 @@ export abstract class SelectLowering extends SubqueryLowering {
       else {
         aggSlot.set(json(a), groups.length + X.length);
         const name = this.fresh('agg');
-        X.push(alias(a, name));
+        // A grouping call's arguments name group columns: lift them to the group slots as for select items.
+        X.push(alias(isGroupingCall(a) ? this.liftForAggregate(a, groups) : a, name));
         xNames.push(name);
       }
     }
@@ -206,7 +210,7 @@ export abstract class SelectLowering extends SubqueryLowering {
     const liftPost = (e: Expr, pos: Pos): Expr => transformExprDown(e, (x) => {
       const j = gKeys.indexOf(json(x));
       if (j >= 0) return ref(j, gOut[j]!.name);
-      if (x.kind === 'agg') {
+      if (x.kind === 'agg' || isGroupingCall(x)) {
         const s = aggSlot.get(json(x))!;
         return ref(s, gOut[s]!.name);
       }

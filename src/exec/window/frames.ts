@@ -16,7 +16,7 @@ import { rowComparator } from '../sort.js';
 function markChanges(col: ColumnData, out: Uint8Array): void {
   const n = col.length;
   if (col.type === 'null') return;
-  if (col.type === 'utf8') {
+  if (col.type === 'utf8' || col.type === 'binary') {
     const s = col.strings();
     for (let i = 1; i < n; i++) if (s[i] !== s[i - 1]) out[i] = 1;
     return;

@@ -328,14 +328,15 @@ const DEFS: ScalarFunctionDef[] = [
   strTemplate('lower', [1, 1], 'lower(str): str in lower case', ([s]) => `${s}.toLowerCase()`, ['lcase']),
   {
     name: 'length', aliases: ['char_length', 'character_length', 'len'], arity: [1, 1],
-    doc: 'length(str): number of characters (code points) in str, trailing spaces included',
-    resolve: uniformRule(stringArg, 'int32', STR),
+    doc: 'length(str): number of characters (code points) in str, trailing spaces included; of a binary, its bytes',
+    // A binary arrives as a byte string (one char per byte), so counting its characters counts bytes.
+    resolve: (argTypes, display) => (argTypes[0] === 'binary' ? { type: 'int32', argTypes } : uniformRule(stringArg, 'int32', STR)(argTypes, display)),
     impl: numChars,
   },
   {
-    name: 'octet_length', arity: [1, 1], doc: 'octet_length(str): number of bytes of str in UTF-8',
-    resolve: uniformRule(stringArg, 'int32', STR),
-    impl: (s: string) => Buffer.byteLength(s, 'utf8'),
+    name: 'octet_length', arity: [1, 1], doc: 'octet_length(str): number of bytes of str in UTF-8 (of a binary: its bytes)',
+    resolve: (argTypes, display) => (argTypes[0] === 'binary' ? { type: 'int32', argTypes } : uniformRule(stringArg, 'int32', STR)(argTypes, display)),
+    template: ([s], [t]) => (t === 'binary' ? `${s}.length` : `Buffer.byteLength(${s}, 'utf8')`),
   },
   {
     name: 'bit_length', arity: [1, 1], doc: 'bit_length(str): number of bits of str in UTF-8',

@@ -14,7 +14,8 @@ import type { LogicalPlan } from '../logical.js';
 
 type GroupingCall = Extract<Expr, { kind: 'call' }>;
 
-function isGroupingCall(e: Expr): e is GroupingCall {
+/** True for a grouping() / grouping_id() call (an aggregate-level value, like an aggregate call). */
+export function isGroupingCall(e: Expr): e is GroupingCall {
   return e.kind === 'call' && (e.fn === 'grouping' || e.fn === 'grouping_id');
 }
 
