@@ -104,6 +104,21 @@ export class Column {
     return new Column({ kind: 'call', fn: 'substring', args: [this.expr, arg(pos, 1), arg(len, 2)] });
   }
 
+  /**
+   * A field of a struct column (PySpark's `Column.getField`); `col('s.a')` and SQL `s.a` are the
+   * same. The column is named `s.a`.
+   */
+  getField(name: string): Column {
+    return new Column({ kind: 'call', fn: 'get_field', args: [this.expr, { kind: 'lit', value: expectString(name, 'Column.getField()', 1, 'a field name'), type: 'utf8' }] });
+  }
+  /**
+   * An element by key: a struct's field (by name), a map's value (by key), or an array's element
+   * (0-based, as PySpark's `getItem`; null when out of range).
+   */
+  getItem(key: ColumnOrValue): Column {
+    return new Column({ kind: 'call', fn: 'get_item', args: [this.expr, toExpr(key, 'Column.getItem()', 1)] });
+  }
+
   /** Casts to a type: 'int', 'long'/'bigint', 'double', 'string', 'boolean', 'date', 'timestamp'. */
   cast(type: DataType | string): Column {
     const t = parseTypeName(expectString(type, 'Column.cast()', 1, "a type name such as 'int' or 'string'"));

@@ -1265,7 +1265,8 @@ export class Parser {
     const name = nameTok.text.toLowerCase();
     let distinct = false;
     let star = false;
-    const args: SqlExpr[] = [];
+    let args: SqlExpr[] = [];
+    const fieldNames: (string | null)[] = [];
     if (this.isOp('*') && this.isOp(')', 1)) {
       star = true;
       this.next();
@@ -1275,7 +1276,18 @@ export class Parser {
       do {
         if (this.isIdentifierStart() && this.isOp('->', 1)) this.unsupported(this.peek(1).pos, 'lambda function (x -> ...)');
         args.push(this.parseExpr());
+        // struct(a AS x, ...): Spark names the field x.
+        fieldNames.push(name === 'struct' && this.acceptKw('AS') ? this.next().text : null);
       } while (this.acceptOp(','));
+    }
+    if (fieldNames.some((f) => f !== null)) {
+      // A named_struct whose other fields are named as struct() names them (column name, else colN).
+      args = args.flatMap((a, i) => {
+        const n = fieldNames[i] ?? (a.kind === 'ident' ? a.parts[a.parts.length - 1]! : `col${i + 1}`);
+        return [{ kind: 'literal', value: n, type: 'utf8', pos: a.pos, text: n } as SqlExpr, a];
+      });
+      this.expectOp(')');
+      return this.callSuffix({ ...nameTok, text: 'named_struct' }, 'named_struct', args, false, false, false);
     }
     if (this.isKw('ORDER') && this.isKw('BY', 1)) this.unsupported(this.peek().pos, 'ORDER BY inside a function call');
     if (this.isKw('IGNORE') && this.isKw('NULLS', 1) && !this.isOp(')', 2)) {
