@@ -257,10 +257,14 @@ export function namesOrColumns(vs: readonly (ColumnOrName | readonly ColumnOrNam
   return (vs as (ColumnOrName | ColumnOrName[])[]).flat().map((v, i) => nameOrColumn(v, method, first + i));
 }
 
-/** Parses `name` or `alias.name` (backticks quote a name containing dots). */
+/**
+ * Parses `name` or `alias.name` (backticks quote a name containing dots). A longer path
+ * (`s.a.b`, `t.s.a`) keeps its last part as the name, as Spark names a struct field; the binder
+ * resolves it as a field of a struct column.
+ */
 export function parseColumnName(name: string): Expr {
   if (name.startsWith('`') && name.endsWith('`')) return { kind: 'col', name: name.slice(1, -1) };
-  const dot = name.indexOf('.');
+  const dot = name.lastIndexOf('.');
   if (dot > 0 && !name.includes('`')) return { kind: 'col', name: name.slice(dot + 1), qualifier: name.slice(0, dot) };
   return { kind: 'col', name };
 }

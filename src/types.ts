@@ -109,7 +109,6 @@ export function elementType(t: ListType): DataType {
 
 /** The list type of an element type. */
 export function listOf(t: DataType): ListType {
-  if (isDecimal(t)) throw new Error(`arrays of decimals (array<${t}>) are not supported yet; cast the elements to double or string`);
   return `list<${t}>`;
 }
 
@@ -328,7 +327,7 @@ export function parseTypeName(name: string): DataType | undefined {
   const arr = /^\s*(?:array|list)\s*<([\s\S]*)>\s*$/i.exec(name);
   if (arr) {
     const inner = parseTypeName(arr[1]!);
-    return inner && !isDecimal(inner) ? listOf(inner) : undefined;
+    return inner ? listOf(inner) : undefined;
   }
   const st = /^\s*struct\s*<([\s\S]*)>\s*$/i.exec(name);
   if (st) {

@@ -55,7 +55,6 @@ export function fromArrowType(t: A.DataType, name: string): DataType {
   if (A.DataType.isNull(t)) return 'null';
   if (A.DataType.isList(t)) {
     const inner = fromArrowType(t.children[0]!.type, name);
-    if (isDecimal(inner)) throw new KindlingError(`column '${name}' is a list of decimals (${String(t)}), which Kindling does not support yet; cast the elements to double or string before loading`);
     return listOf(inner);
   }
   if (A.DataType.isStruct(t)) return structOf(t.children.map((f) => ({ name: f.name, type: fromArrowType(f.type, `${name}.${f.name}`) })));

@@ -1074,6 +1074,13 @@ export class Parser {
         e = { kind: 'subscript', arg: e, index, pos: e.pos };
         continue;
       }
+      if (this.isOp('.') && e.kind !== 'ident' && this.peek(1).kind === 'ident') {
+        // (expr).field: a struct field, as s['field'].
+        this.next();
+        const f = this.next();
+        e = { kind: 'subscript', arg: e, index: { kind: 'literal', value: f.text, type: 'utf8', pos: f.pos, text: f.text }, pos: e.pos };
+        continue;
+      }
       if (this.isOp('.') && e.kind !== 'ident') this.unsupported(t.pos, 'field access on an expression');
       return e;
     }
@@ -1096,7 +1103,25 @@ export class Parser {
       if (!type) this.error(t.pos, `unsupported type 'array<${inner.text}>' (nested arrays are not supported)`);
       return { type, text: `array<${inner.text}>` };
     }
-    if ((t.upper === 'MAP' || t.upper === 'STRUCT') && this.isOp('<')) this.unsupported(t.pos, `type ${t.upper.toLowerCase()}<...>`);
+    if ((t.upper === 'MAP' || t.upper === 'STRUCT') && this.isOp('<')) {
+      // STRUCT<a: INT, b STRING> / MAP<K, V>
+      this.next();
+      const parts: string[] = [];
+      do {
+        if (t.upper === 'STRUCT') {
+          const name = this.next();
+          this.acceptOp(':');
+          parts.push(`\`${name.text.replace(/`/g, '``')}\`:${this.parseType().text}`);
+        } else {
+          parts.push(this.parseType().text);
+        }
+      } while (this.acceptOp(','));
+      this.expectOp('>');
+      const text = `${t.upper.toLowerCase()}<${parts.join(',')}>`;
+      const type = parseTypeName(text);
+      if (!type) this.error(t.pos, `unsupported type '${text}'`);
+      return { type, text };
+    }
     if (this.isOp('(')) {
       this.next();
       const params: string[] = [];
