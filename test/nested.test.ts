@@ -198,11 +198,19 @@ describe('errors', () => {
     await expect(frame().select('m').write.csv(path.join(dir, 'out2.csv'))).rejects.toThrow(/CSV data source does not support map<string,int>/);
   });
 
+  it('refuses struct and map columns in a CSV read schema, as Spark', async () => {
+    const f = path.join(dir, 'in.csv');
+    fs.writeFileSync(f, 'a,s\n1,x\n');
+    await expect((async () => spark.read.csv(f, { header: true, schema: 'a INT, s STRUCT<x: INT>' }))()).rejects.toThrow(/column 's': CSV data source does not support struct<x:int> data type; read it as a string/);
+  });
+
   it('names a missing field with its SQL position and a suggestion', () => {
     expect(() => spark.sql('SELECT s.aa FROM t')).toThrow(/line 1, column 10: no field 'aa' in 's' \(struct<a:int,b:string>\) \(did you mean 'a'/);
     expect(() => frame().select(col('s').getField('zz'))).toThrow(/no field 'zz' in struct<a:int,b:string>/);
     expect(() => spark.sql("SELECT from_json('{}', 'a NOPE') FROM t")).toThrow(/'a NOPE' is not a valid schema/);
     expect(() => spark.sql("SELECT map_keys(s) FROM t")).toThrow(/expected a map/);
+    expect(() => spark.sql('SELECT CAST(s AS STRING) FROM t')).toThrow(/cannot cast s from struct<a:int,b:string> to utf8; use to_json/);
+    expect(() => spark.sql('SELECT id.a FROM t')).toThrow(/column 11: cannot read field 'a' of 'id', which is int, not a struct|unknown table or alias 'id'/);
   });
 });
 

@@ -4,7 +4,7 @@
  * casts from the functions' type rules — with errors that name the expression and suggest fixes.
  */
 import { AnalysisError, TypeMismatchError, didYouMean } from '../errors.js';
-import { type DataType, type Schema, commonType, isStruct } from '../types.js';
+import { type DataType, type Schema, commonType, isNested, isStruct, sparkSimpleName } from '../types.js';
 import type { BoundExpr, Expr } from './expr.js';
 import { LEFT_FOLD_OPS, exprName } from './expr.js';
 import { exprDepth } from './tree.js';
@@ -121,7 +121,10 @@ function bindNode(e: Expr, schema: Schema, opts: BindOptions): BoundExpr {
       return bindNode(e.expr, schema, opts);
     case 'cast': {
       const inner = bindNode(e.expr, schema, opts);
-      if (!canCast(inner.type, e.to)) throw new TypeMismatchError(`cannot cast ${exprName(e.expr)} from ${inner.type} to ${e.to}`);
+      if (!canCast(inner.type, e.to)) {
+        const hint = isNested(inner.type) && e.to === 'utf8' ? '; use to_json() to write a struct or map as text' : '';
+        throw new TypeMismatchError(`cannot cast ${exprName(e.expr)} from ${isNested(inner.type) ? sparkSimpleName(inner.type) : inner.type} to ${isNested(e.to) ? sparkSimpleName(e.to) : e.to}${hint}`);
+      }
       return castTo(inner, e.to);
     }
     case 'star':

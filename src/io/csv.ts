@@ -18,7 +18,7 @@ import * as fs from 'node:fs';
 import { Buffer } from 'node:buffer';
 import { BATCH_SIZE, type Batch } from '../data/batch.js';
 import { DataFormatError, IllegalArgumentError, KindlingError, didYouMean } from '../errors.js';
-import { type DataType, type Field, Schema, parseTypeName, sparkTypeName, splitTopLevel } from '../types.js';
+import { type DataType, type Field, Schema, isNested, parseTypeName, sparkSimpleName, sparkTypeName, splitTopLevel } from '../types.js';
 import { BatchBuilder, REC_BAD_VALUE, REC_OK, REC_TOO_FEW, TypeInferrer, type ValueRules } from './csv-build.js';
 import { F_RAW, F_VERBATIM, FastTokenizer, type ByteSource, type RecordSource, firstRecordStart, fsError, isGzip, openSource, unescapeField } from './csv-scan.js';
 import { CsvParseTokenizer } from './csv-slow.js';
@@ -496,6 +496,9 @@ export function planCsvScan(paths: string | string[], options: CsvReadOptions = 
   const total = sizes.reduce((a, b) => a + b, 0);
   const perCore = Math.ceil(total / Math.max(1, Math.floor(minPartitions)));
   const splitBytes = Math.max(1, Math.min(opts.maxPartitionBytes, Math.max(MIN_SPLIT_BYTES, perCore)));
+  for (const f of schema.fields) {
+    if (isNested(f.type)) throw new IllegalArgumentError(`column '${f.name}': CSV data source does not support ${sparkSimpleName(f.type)} data type; read it as a string and parse it (from_json for JSON text, split for lists)`);
+  }
   if (!orders) orders = opts.header ? headerOrders(files, sizes, schema, opts) : new Map<string, number[]>();
   const splits: CsvSplit[] = [];
   files.forEach((file, i) => {
