@@ -280,6 +280,14 @@ describe('against DuckDB', () => {
     await same("SELECT id, element_at(map('k', a), 'k') AS e, map('k', a)['z'] AS z, size(map('k', a)) AS c FROM n", "SELECT id, map_extract_value(map(['k'], [a]), 'k') AS e, map_extract_value(map(['k'], [a]), 'z') AS z, cardinality(map(['k'], [a])) AS c FROM n");
   });
 
+  it('from_json / DuckDB from_json with a struct schema', async () => {
+    const docs = ['{"a": 1, "b": "x", "l": [1, 2]}', '{"a": 2}', '{"b": "z", "extra": true, "l": []}', '{"a": null, "l": [null, 3]}'];
+    spark.createDataFrame(docs.map((j, i) => ({ id: i, j })), 'id INT, j STRING').createOrReplaceTempView('docs');
+    await db.run(`CREATE OR REPLACE TABLE docs AS SELECT * FROM (VALUES ${docs.map((j, i) => `(${i}, '${j}')`).join(', ')}) v(id, j)`);
+    await same("SELECT id, from_json(j, 'a INT, b STRING, l ARRAY<BIGINT>') AS r FROM docs", `SELECT id, from_json(j, '{"a": "INTEGER", "b": "VARCHAR", "l": ["BIGINT"]}') AS r FROM docs`);
+    await same("SELECT id, from_json(j, 'a INT, b STRING').a AS a FROM docs", `SELECT id, from_json(j, '{"a": "INTEGER", "b": "VARCHAR"}').a AS a FROM docs`);
+  });
+
   it('to_json', async () => {
     const ours = sorted(await spark.sql("SELECT id, to_json(named_struct('a', a, 'b', b, 'l', array(id, 2))) AS j FROM n").collect());
     const theirs = (await duck("SELECT id, to_json(json_object('a', a, 'b', b, 'l', [id, 2])) AS j FROM n ORDER BY id")) as { id: number; j: string }[];
