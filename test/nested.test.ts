@@ -209,6 +209,7 @@ describe('errors', () => {
     expect(() => frame().select(col('s').getField('zz'))).toThrow(/no field 'zz' in struct<a:int,b:string>/);
     expect(() => spark.sql("SELECT from_json('{}', 'a NOPE') FROM t")).toThrow(/'a NOPE' is not a valid schema/);
     expect(() => spark.sql("SELECT map_keys(s) FROM t")).toThrow(/expected a map/);
+    expect(() => spark.sql("SELECT s = named_struct('a', 1, 'b', 'x') FROM t")).toThrow(/arrays, structs and maps are not compared yet/);
     expect(() => spark.sql('SELECT CAST(s AS STRING) FROM t')).toThrow(/cannot cast s from struct<a:int,b:string> to utf8; use to_json/);
     expect(() => spark.sql('SELECT id.a FROM t')).toThrow(/column 11: cannot read field 'a' of 'id', which is int, not a struct|unknown table or alias 'id'/);
   });
