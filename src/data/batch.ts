@@ -217,6 +217,7 @@ export function typeOfValue(v: unknown): DataType {
   }
   if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
     // A plain object is a struct (PySpark's Row).
+    if (Object.keys(v).length === 0) throw new IllegalArgumentError('unsupported value {}: an empty object has no fields to infer a struct from; pass a schema or drop the value');
     return structOf(Object.entries(v as Record<string, unknown>).map(([name, x]) => ({ name, type: typeOfValue(x) })));
   }
   throw new IllegalArgumentError(`unsupported value ${JSON.stringify(v)} of JS type ${typeof v}: Kindling columns hold booleans, numbers, bigints, strings, Dates, arrays, plain objects (structs), Maps or null`);
