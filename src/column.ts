@@ -104,6 +104,21 @@ export class Column {
     return new Column({ kind: 'call', fn: 'substring', args: [this.expr, arg(pos, 1), arg(len, 2)] });
   }
 
+  /**
+   * A field of a struct column (PySpark's `Column.getField`); `col('s.a')` and SQL `s.a` are the
+   * same. The column is named `s.a`.
+   */
+  getField(name: string): Column {
+    return new Column({ kind: 'call', fn: 'get_field', args: [this.expr, { kind: 'lit', value: expectString(name, 'Column.getField()', 1, 'a field name'), type: 'utf8' }] });
+  }
+  /**
+   * An element by key: a struct's field (by name), a map's value (by key), or an array's element
+   * (0-based, as PySpark's `getItem`; null when out of range).
+   */
+  getItem(key: ColumnOrValue): Column {
+    return new Column({ kind: 'call', fn: 'get_item', args: [this.expr, toExpr(key, 'Column.getItem()', 1)] });
+  }
+
   /** Casts to a type: 'int', 'long'/'bigint', 'double', 'string', 'boolean', 'date', 'timestamp'. */
   cast(type: DataType | string): Column {
     const t = parseTypeName(expectString(type, 'Column.cast()', 1, "a type name such as 'int' or 'string'"));
@@ -242,10 +257,14 @@ export function namesOrColumns(vs: readonly (ColumnOrName | readonly ColumnOrNam
   return (vs as (ColumnOrName | ColumnOrName[])[]).flat().map((v, i) => nameOrColumn(v, method, first + i));
 }
 
-/** Parses `name` or `alias.name` (backticks quote a name containing dots). */
+/**
+ * Parses `name` or `alias.name` (backticks quote a name containing dots). A longer path
+ * (`s.a.b`, `t.s.a`) keeps its last part as the name, as Spark names a struct field; the binder
+ * resolves it as a field of a struct column.
+ */
 export function parseColumnName(name: string): Expr {
   if (name.startsWith('`') && name.endsWith('`')) return { kind: 'col', name: name.slice(1, -1) };
-  const dot = name.indexOf('.');
+  const dot = name.lastIndexOf('.');
   if (dot > 0 && !name.includes('`')) return { kind: 'col', name: name.slice(dot + 1), qualifier: name.slice(0, dot) };
   return { kind: 'col', name };
 }

@@ -20,7 +20,7 @@ import { type LogicalPlan, qualify } from './plan/logical.js';
 import { cubeSets, rollupSets } from './plan/analyzer/grouping-sets.js';
 import { PIVOT_MAX_VALUES_DEFAULT, PIVOT_MAX_VALUES_KEY, type PivotValueSpec } from './plan/analyzer/pivot.js';
 import { physicalToString } from './plan/physical.js';
-import { type DataType, type Row, Schema, elementType, isList, isNumeric } from './types.js';
+import { type DataType, type Row, Schema, elementType, isList, isMap, isNumeric, isStruct, mapTypes, structFields } from './types.js';
 import type { UdfSchemaInput } from './udf/arrow-results.js';
 import { type ApplyInArrowFunction, type ApplyInArrowKeyFunction, type ApplyInArrowOptions, type MapInArrowFunction, type MapInArrowOptions, applyInArrowPlan, mapInArrowPlan } from './udf/batch-udfs.js';
 import type { FunctionRef } from './udf/function-ref.js';
@@ -660,6 +660,12 @@ export function formatCell(v: unknown, type: DataType): string {
   if (isList(type)) {
     const et = elementType(type);
     return `[${(v as unknown[]).map((x) => formatCell(x, et)).join(', ')}]`;
+  }
+  // Spark's show(): structs as {1, a}, maps as {a -> 1}.
+  if (isStruct(type)) return `{${structFields(type).map((f) => formatCell((v as Record<string, unknown>)[f.name], f.type)).join(', ')}}`;
+  if (isMap(type)) {
+    const { key, value } = mapTypes(type);
+    return `{${[...(v as Map<unknown, unknown>)].map(([k, x]) => `${formatCell(k, key)} -> ${formatCell(x, value)}`).join(', ')}}`;
   }
   if (type === 'float64') return formatDouble(v as number);
   if (type === 'date32') return formatDate(Math.floor((v as Date).getTime() / 86_400_000));

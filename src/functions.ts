@@ -247,8 +247,8 @@ export function array(...xs: C[]): Column { return call('array', ...cs(xs, 'arra
 export function size(x: C): Column { return call('size', c(x, 'size', 1)); }
 /** True if the array contains `value`. */
 export function array_contains(x: C, value: ColumnOrValue): Column { return call('array_contains', c(x, 'array_contains', 1), v(value, 'array_contains', 2)); }
-/** 1-based element of an array (negative from the end). */
-export function element_at(x: C, index: number | Column): Column { return call('element_at', c(x, 'element_at', 1), v(index, 'element_at', 2)); }
+/** 1-based element of an array (negative from the end), or the value of a map's key. */
+export function element_at(x: C, index: ColumnOrValue): Column { return call('element_at', c(x, 'element_at', 1), v(index, 'element_at', 2)); }
 /** Joins array elements into a string. */
 export function array_join(x: C, sep: string, nullReplacement?: string): Column {
   return nullReplacement === undefined ? call('array_join', c(x, 'array_join', 1), v(sep, 'array_join', 2)) : call('array_join', c(x, 'array_join', 1), v(sep, 'array_join', 2), v(nullReplacement, 'array_join', 3));
@@ -257,6 +257,43 @@ export function array_join(x: C, sep: string, nullReplacement?: string): Column 
 export function sort_array(x: C, asc = true): Column { return call('sort_array', c(x, 'sort_array', 1), v(asc, 'sort_array', 2)); }
 /** Array without duplicates. */
 export function array_distinct(x: C): Column { return call('array_distinct', c(x, 'array_distinct', 1)); }
+// ---- structs and maps (see README "Types": structs collect as objects, maps as JS Maps)
+/**
+ * A struct of the columns (PySpark's `F.struct`): fields are named after the columns or their
+ * aliases (`F.struct('a', F.col('b').alias('x'))` is struct<a, x>), `col1`, `col2`... otherwise.
+ */
+export function struct(...xs: (C | C[])[]): Column {
+  const flat = xs.flat();
+  if (flat.length === 0) throw new IllegalArgumentError('F.struct() needs at least one column');
+  const named = flat.map((x, i) => c(x, 'struct', i + 1));
+  if (!named.some((e) => e.kind === 'alias')) return call('struct', ...named);
+  // Aliases name fields; other arguments keep struct()'s naming through their own (bound) names.
+  const args: Expr[] = [];
+  named.forEach((e, i) => {
+    const name = e.kind === 'alias' ? e.name : e.kind === 'col' ? e.name : `col${i + 1}`;
+    args.push({ kind: 'lit', value: name, type: 'utf8' }, e.kind === 'alias' ? e.expr : e);
+  });
+  return call('named_struct', ...args);
+}
+/** A struct with the given field names: `F.named_struct('a', F.col('x'), 'b', F.lit(1))`. */
+export function named_struct(...pairs: ColumnOrValue[]): Column { return call('named_struct', ...pairs.map((p, i) => (i % 2 === 0 ? v(expectString(p, 'F.named_struct()', i + 1, 'a field name'), 'named_struct', i + 1) : v(p, 'named_struct', i + 1)))); }
+/** A map from key/value column pairs (PySpark's `F.create_map(k1, v1, k2, v2, ...)`). */
+export function create_map(...kvs: (C | C[])[]): Column { return call('map', ...cs(kvs.flat(), 'create_map', 1)); }
+/** A map pairing an array of keys with an array of values. */
+export function map_from_arrays(keys: C, values: C): Column { return call('map_from_arrays', c(keys, 'map_from_arrays', 1), c(values, 'map_from_arrays', 2)); }
+/** The keys of a map as an array. */
+export function map_keys(x: C): Column { return call('map_keys', c(x, 'map_keys', 1)); }
+/** The values of a map as an array. */
+export function map_values(x: C): Column { return call('map_values', c(x, 'map_values', 1)); }
+/** The entries of a map as an array of struct<key, value>. */
+export function map_entries(x: C): Column { return call('map_entries', c(x, 'map_entries', 1)); }
+/** True if the map has the key. */
+export function map_contains_key(x: C, key: ColumnOrValue): Column { return call('map_contains_key', c(x, 'map_contains_key', 1), v(key, 'map_contains_key', 2)); }
+/** A struct, map or array as JSON text (null struct fields left out, as Spark). */
+export function to_json(x: C): Column { return call('to_json', c(x, 'to_json', 1)); }
+/** Parses JSON text with a schema in DDL form (`'a INT, b STRING'`, `'map<string,int>'`, `'array<int>'`). */
+export function from_json(x: C, schema: string): Column { return call('from_json', c(x, 'from_json', 1), v(expectString(schema, 'F.from_json()', 2, "a DDL schema string such as 'a INT, b STRING'"), 'from_json', 2)); }
+
 /** Replaces every match of a regex. */
 export function regexp_replace(x: C, pattern: string | Column, replacement: string | Column): Column {
   return call('regexp_replace', c(x, 'regexp_replace', 1), v(pattern, 'regexp_replace', 2), v(replacement, 'regexp_replace', 3));

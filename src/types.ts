@@ -12,7 +12,9 @@
  *  - date32    → `Date` at UTC midnight (stored as days since the epoch)
  *  - timestamp → `Date` (stored as microseconds since the epoch, UTC; `Date` keeps milliseconds)
  *  - null      → null
- *  - list<T>   → an array of T's JS values (Spark's array<T>)
+ *  - list<T>   → an array of T's JS values (Spark's array<T>; T may be any type)
+ *  - struct<a:T,...> → a plain object keyed by field name (PySpark's Row), e.g. { a: 1, b: 'x' }
+ *  - map<K,V>  → a JS `Map` from K's JS values to V's (PySpark's dict; keys keep their types)
  *  - decimal(p,s) → the exact decimal as a string, e.g. '12345678901234567890.123' (Spark's
  *                DecimalType; stored as Arrow Decimal128, see src/data/decimal.ts)
  */
@@ -22,14 +24,20 @@ import { IllegalArgumentError } from './errors.js';
 /** The scalar column types. */
 export type PrimitiveType = 'boolean' | 'int32' | 'int64' | 'float64' | 'utf8' | 'date32' | 'timestamp' | 'null' | 'binary';
 
-/** An array of a scalar type (Spark's `array<T>`), e.g. the result of `split` or `collect_list`. */
-export type ListType = `list<${PrimitiveType}>`;
+/** An array (Spark's `array<T>`), e.g. the result of `split` or `collect_list`; the element may be any type. */
+export type ListType = `list<${string}>`;
+
+/** A struct (Spark's `struct<a:T,...>`), written `struct<a:int32,b:utf8>` (names needing it in backticks). */
+export type StructType = `struct<${string}>`;
+
+/** A map (Spark's `map<K,V>`), written `map<utf8,int64>`. */
+export type MapType = `map<${string}>`;
 
 /** An exact decimal with precision p (1..38 digits) and scale s (0..p digits after the point): Spark's `decimal(p,s)`. */
 export type DecimalType = `decimal(${number},${number})`;
 
 /** The logical column types Kindling supports. */
-export type DataType = PrimitiveType | ListType | DecimalType;
+export type DataType = PrimitiveType | ListType | DecimalType | StructType | MapType;
 
 /** Largest decimal precision (Spark's and Arrow Decimal128's: 38 digits). */
 export const MAX_DECIMAL_PRECISION = 38;
@@ -96,15 +104,124 @@ export function isList(t: DataType): t is ListType {
 }
 
 /** The element type of a list type. */
-export function elementType(t: ListType): PrimitiveType {
-  return t.slice(5, -1) as PrimitiveType;
+export function elementType(t: ListType): DataType {
+  return t.slice(5, -1) as DataType;
 }
 
 /** The list type of an element type. */
 export function listOf(t: DataType): ListType {
-  if (isList(t)) throw new Error(`nested arrays (array<${t}>) are not supported`);
-  if (isDecimal(t)) throw new Error(`arrays of decimals (array<${t}>) are not supported yet; cast the elements to double or string`);
   return `list<${t}>`;
+}
+
+/** True for `struct<...>` types. */
+export function isStruct(t: DataType): t is StructType {
+  return t.startsWith('struct<');
+}
+
+/** True for `map<K,V>` types. */
+export function isMap(t: DataType): t is MapType {
+  return t.startsWith('map<');
+}
+
+/** True for the nested types (list, struct, map), whose values are JS objects in generated code. */
+export function isNested(t: DataType): t is ListType | StructType | MapType {
+  return isList(t) || isStruct(t) || isMap(t);
+}
+
+/** How to get a groupable / sortable key out of a struct or map (for errors refusing them as keys). */
+export function nestedKeyHint(t: DataType): string {
+  if (isMap(t)) return 'map values cannot be compared (Spark refuses them as keys too); derive a key with map_keys(), element_at() or to_json()';
+  if (isStruct(t)) return 'use its fields (s.a, s.b) or to_json(s) as the key';
+  return 'use array_join() or size() to derive a key';
+}
+
+/** A struct field name as written inside a type string (backticks when it is not a plain identifier). */
+function quoteFieldName(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : '`' + name.replace(/`/g, '``') + '`';
+}
+
+/** The struct type with the given fields (every field nullable, as Spark's `struct()` makes them). */
+export function structOf(fields: readonly { readonly name: string; readonly type: DataType }[]): StructType {
+  return `struct<${fields.map((f) => `${quoteFieldName(f.name)}:${f.type}`).join(',')}>`;
+}
+
+/** The map type from K to V. */
+export function mapOf(key: DataType, value: DataType): MapType {
+  return `map<${key},${value}>`;
+}
+
+const structFieldCache = new Map<string, readonly Field[]>();
+
+/** The fields of a struct type (all nullable). */
+export function structFields(t: StructType): readonly Field[] {
+  let hit = structFieldCache.get(t);
+  if (!hit) {
+    const parsed = parseTypeName(t);
+    if (!parsed || !isStruct(parsed)) throw new Error(`internal error: malformed struct type ${t}`);
+    hit = splitTopLevel(t.slice(7, -1)).map((part) => parseStructField(part)!);
+    structFieldCache.set(t, hit);
+  }
+  return hit;
+}
+
+/** Key and value types of a map type. */
+export function mapTypes(t: MapType): { key: DataType; value: DataType } {
+  const [k, v] = splitTopLevel(t.slice(4, -1));
+  return { key: k as DataType, value: v as DataType };
+}
+
+/** The struct type of a map's entries (Arrow's Map layout: a list of key/value structs). */
+export function mapEntryType(t: MapType): StructType {
+  const { key, value } = mapTypes(t);
+  return structOf([{ name: 'key', type: key }, { name: 'value', type: value }]);
+}
+
+/** Splits `s` at top-level commas (outside <>, () and backticks). */
+export function splitTopLevel(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === '`') quoted = !quoted;
+    else if (quoted) continue;
+    else if (c === '<' || c === '(') depth++;
+    else if (c === '>' || c === ')') depth--;
+    else if (c === ',' && depth === 0) {
+      out.push(s.slice(start, i));
+      start = i + 1;
+    }
+  }
+  if (s.trim() !== '' || out.length) out.push(s.slice(start));
+  return out;
+}
+
+/** One `name:type` / `name type` part of a struct type or DDL schema; undefined when malformed. */
+function parseStructField(part: string): Field | undefined {
+  const m = /^\s*(?:`((?:[^`]|``)*)`|([A-Za-z_][A-Za-z0-9_]*))\s*(?::|\s)\s*([\s\S]+?)\s*(?:\s+NOT\s+NULL)?\s*$/i.exec(part);
+  if (!m) return undefined;
+  const type = parseTypeName(m[3]!);
+  if (!type) return undefined;
+  return { name: m[1] !== undefined ? m[1].replace(/``/g, '`') : m[2]!, type, nullable: true };
+}
+
+/**
+ * Parses a schema in Spark's DDL form (`'a INT, b STRUCT<c: STRING>'`, as `from_json` takes it)
+ * or a single struct type (`'struct<a:int>'`) into its fields; undefined when malformed.
+ */
+export function parseDdlSchema(ddl: string): Field[] | undefined {
+  const whole = /^\s*struct\s*</i.test(ddl) ? parseTypeName(ddl) : undefined;
+  if (whole && isStruct(whole)) return [...structFields(whole)];
+  const parts = splitTopLevel(ddl);
+  if (!parts.length) return undefined;
+  const fields: Field[] = [];
+  for (const p of parts) {
+    const f = parseStructField(p);
+    if (!f) return undefined;
+    fields.push(f);
+  }
+  return fields;
 }
 
 /** One named, typed column of a schema. */
@@ -147,14 +264,7 @@ export class Schema {
   /** Spark-style `printSchema()` tree. */
   treeString(): string {
     const lines = ['root'];
-    for (const f of this.fields) {
-      if (isList(f.type)) {
-        lines.push(` |-- ${f.name}: array (nullable = ${f.nullable})`);
-        lines.push(` |    |-- element: ${sparkTypeName(elementType(f.type))} (containsNull = true)`);
-      } else {
-        lines.push(` |-- ${f.name}: ${sparkTypeName(f.type)} (nullable = ${f.nullable})`);
-      }
-    }
+    for (const f of this.fields) treeLines(lines, ' |', f.name, f.type, `(nullable = ${f.nullable})`);
     return lines.join('\n') + '\n';
   }
 
@@ -164,9 +274,23 @@ export class Schema {
   }
 }
 
+/** Adds the printSchema lines of one field (and its nested fields) at `prefix`. */
+function treeLines(lines: string[], prefix: string, name: string, t: DataType, suffix: string): void {
+  const head = isList(t) ? 'array' : isStruct(t) ? 'struct' : isMap(t) ? 'map' : sparkTypeName(t);
+  lines.push(`${prefix}-- ${name}: ${head}${suffix ? ' ' + suffix : ''}`);
+  const inner = prefix + '    |';
+  if (isList(t)) treeLines(lines, inner, 'element', elementType(t), '(containsNull = true)');
+  else if (isStruct(t)) for (const f of structFields(t)) treeLines(lines, inner, f.name, f.type, `(nullable = ${f.nullable})`);
+  else if (isMap(t)) {
+    const { key, value } = mapTypes(t);
+    treeLines(lines, inner, 'key', key, '');
+    treeLines(lines, inner, 'value', value, '(valueContainsNull = true)');
+  }
+}
+
 /** Spark's `printSchema` name for a type. */
 export function sparkTypeName(t: DataType): string {
-  if (isList(t)) return `array<${sparkSimpleName(elementType(t))}>`;
+  if (isList(t) || isStruct(t) || isMap(t)) return sparkSimpleName(t);
   if (isDecimal(t)) return t;
   switch (t) {
     case 'boolean': return 'boolean';
@@ -184,6 +308,8 @@ export function sparkTypeName(t: DataType): string {
 /** Spark's `dtypes` / simpleString name for a type. */
 export function sparkSimpleName(t: DataType): string {
   if (isList(t)) return `array<${sparkSimpleName(elementType(t))}>`;
+  if (isStruct(t)) return `struct<${structFields(t).map((f) => `${quoteFieldName(f.name)}:${sparkSimpleName(f.type)}`).join(',')}>`;
+  if (isMap(t)) return `map<${sparkSimpleName(mapTypes(t).key)},${sparkSimpleName(mapTypes(t).value)}>`;
   if (isDecimal(t)) return t;
   switch (t) {
     case 'int32': return 'int';
@@ -200,10 +326,27 @@ export function sparkSimpleName(t: DataType): string {
  * scale out of range throws an IllegalArgumentError that says so.
  */
 export function parseTypeName(name: string): DataType | undefined {
-  const arr = /^\s*(?:array|list)\s*<(.*)>\s*$/i.exec(name);
+  const arr = /^\s*(?:array|list)\s*<([\s\S]*)>\s*$/i.exec(name);
   if (arr) {
     const inner = parseTypeName(arr[1]!);
-    return inner && !isList(inner) && !isDecimal(inner) ? listOf(inner) : undefined;
+    return inner ? listOf(inner) : undefined;
+  }
+  const st = /^\s*struct\s*<([\s\S]*)>\s*$/i.exec(name);
+  if (st) {
+    const fields: Field[] = [];
+    for (const part of splitTopLevel(st[1]!)) {
+      const f = parseStructField(part);
+      if (!f) return undefined;
+      fields.push(f);
+    }
+    return structOf(fields);
+  }
+  const mp = /^\s*map\s*<([\s\S]*)>\s*$/i.exec(name);
+  if (mp) {
+    const parts = splitTopLevel(mp[1]!);
+    const k = parts.length === 2 ? parseTypeName(parts[0]!) : undefined;
+    const v = parts.length === 2 ? parseTypeName(parts[1]!) : undefined;
+    return k && v ? mapOf(k, v) : undefined;
   }
   const dec = /^\s*(?:decimal|numeric|dec)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*$/i.exec(name);
   if (dec) return decimalType(dec[1] === undefined ? 10 : Number(dec[1]), dec[2] === undefined ? 0 : Number(dec[2]));
@@ -274,7 +417,7 @@ export const MICROS_PER_DAY = 86_400_000_000;
 export const MILLIS_PER_DAY = 86_400_000;
 
 /** A JS value as Kindling hands it out in rows (`collect()`); decimals come out as exact strings. */
-export type Value = boolean | number | string | Date | null | Value[] | Uint8Array;
+export type Value = boolean | number | string | Date | null | Value[] | Uint8Array | { [field: string]: Value } | Map<Value, Value>;
 
 /** A row as `collect()` returns it: column name → value. */
 export type Row = Record<string, Value>;

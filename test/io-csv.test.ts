@@ -387,7 +387,7 @@ describe('explicit schema', () => {
     expect(() => parseDDLSchema('a INT, b')).toThrow(/column 'b' has no type/);
     expect(() => parseDDLSchema('a INT,, b INT')).toThrow(/empty column definition/);
     expect(() => parseDDLSchema('a INT, A STRING')).toThrow(/appears twice/);
-    expect(() => parseDDLSchema('a ARRAY<INT>')).toThrow(/nested type/);
+    expect(parseDDLSchema('a ARRAY<INT>, s STRUCT<x: INT, y: MAP<STRING, DECIMAL(5,2)>>').fields.map((f) => f.type)).toEqual(['list<int32>', 'struct<x:int32,y:map<utf8,decimal(5,2)>>']);
   });
 });
 

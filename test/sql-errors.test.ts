@@ -175,7 +175,7 @@ describe('unsupported constructs are named', () => {
     ['SELECT id FROM bank WHERE id = ?', "query parameter '?' is not supported", 32],
     ['SELECT sum(balance) OVER (ORDER BY id GROUPS 1 PRECEDING) FROM bank', 'GROUPS frame is not supported; use ROWS or RANGE', 39],
     ["SELECT id FROM bank WHERE job LIKE ANY ('a')", 'LIKE ANY (...) is not supported; combine several LIKE tests with OR / AND', 36],
-    ['SELECT CAST(id AS map<string,int>) FROM bank', 'type map<...> is not supported', 19],
+    ['SELECT CAST(id AS interval) FROM bank', "type 'interval' is not supported", 19],
     ['INSERT INTO bank VALUES (1)', 'INSERT statement is not supported; Kindling SQL runs queries over temporary views (SELECT, WITH, CREATE TEMP VIEW, DROP VIEW, CACHE TABLE, UNCACHE TABLE, CLEAR CACHE, SHOW TABLES, DESCRIBE, EXPLAIN)', 1],
     ['CREATE TABLE t (a INT)', 'CREATE TABLE is not supported; Kindling has temporary views only: CREATE TEMP VIEW name AS SELECT ...', 8],
     ['SELECT id FROM db.bank', "database-qualified names are not supported: 'db.bank' (temporary views have one-part names)", 16],

@@ -5,18 +5,24 @@
  */
 import * as A from 'apache-arrow';
 import { ArithmeticOverflowError, KindlingError } from '../errors.js';
-import { type DataType, type Field, MAX_DECIMAL_PRECISION, MAX_EXACT_INT, Schema, decimalParams, decimalType, elementType, isDecimal, isList, listOf } from '../types.js';
+import { type DataType, type Field, type PrimitiveType, MAX_DECIMAL_PRECISION, MAX_EXACT_INT, Schema, decimalParams, decimalType, elementType, isDecimal, isList, isMap, isStruct, listOf, mapEntryType, mapOf, mapTypes, structFields, structOf } from '../types.js';
 import { Batch } from './batch.js';
 import { ColumnData, allocValues, normalizeValidity, sliceColumn, take } from './column.js';
 
 /** The Arrow type used to export a Kindling type. */
 export function toArrowType(t: DataType): A.DataType {
   if (isList(t)) return new A.List(new A.Field('element', toArrowType(elementType(t)), true));
+  if (isStruct(t)) return new A.Struct(structFields(t).map((f) => new A.Field(f.name, toArrowType(f.type), true)));
+  if (isMap(t)) {
+    const { key, value } = mapTypes(t);
+    const entries = new A.Struct([new A.Field('key', toArrowType(key), false), new A.Field('value', toArrowType(value), true)]);
+    return new A.Map_(new A.Field('entries', entries, false) as never);
+  }
   if (isDecimal(t)) {
     const { precision, scale } = decimalParams(t);
     return new A.Decimal(scale, precision, 128);
   }
-  switch (t) {
+  switch (t as PrimitiveType) {
     case 'boolean': return new A.Bool();
     case 'int32': return new A.Int32();
     case 'int64': return new A.Int64();
@@ -51,8 +57,12 @@ export function fromArrowType(t: A.DataType, name: string): DataType {
   if (A.DataType.isNull(t)) return 'null';
   if (A.DataType.isList(t)) {
     const inner = fromArrowType(t.children[0]!.type, name);
-    if (isList(inner)) throw new KindlingError(`column '${name}' is a nested list (${String(t)}); Kindling supports one level of arrays`);
     return listOf(inner);
+  }
+  if (A.DataType.isStruct(t)) return structOf(t.children.map((f) => ({ name: f.name, type: fromArrowType(f.type, `${name}.${f.name}`) })));
+  if (A.DataType.isMap(t)) {
+    const entries = t.children[0]!.type as A.Struct;
+    return mapOf(fromArrowType(entries.children[0]!.type, `${name}.key`), fromArrowType(entries.children[1]!.type, `${name}.value`));
   }
   throw new KindlingError(`column '${name}' has Arrow type ${String(t)}, which Kindling does not support yet; cast or drop it before loading`);
 }
@@ -84,12 +94,22 @@ export function columnToArrowData(col: ColumnData): A.Data {
   if (isList(col.type)) {
     return A.makeData({ type: type as A.List, length: n, nullCount, nullBitmap, valueOffsets: col.offsets!, child: columnToArrowData(col.child!) });
   }
+  if (isStruct(col.type)) {
+    return A.makeData({ type: type as A.Struct, length: n, nullCount, nullBitmap, children: col.children!.map((c) => columnToArrowData(c)) });
+  }
+  if (isMap(col.type)) {
+    const e = col.child!;
+    const entries = A.makeData({ type: (type as A.Map_).children[0]!.type as A.Struct, length: e.length, nullCount: 0, children: e.children!.map((c) => columnToArrowData(c)) });
+    return A.makeData({ type: type as A.Map_, length: n, nullCount, nullBitmap, valueOffsets: col.offsets!, child: entries });
+  }
   if (isDecimal(col.type)) {
     // Same bytes as Arrow's Decimal128 (4 × 32-bit words per value).
     const w = col.values as Int32Array;
     return A.makeData({ type: type as A.Decimal, length: n, nullCount, nullBitmap, data: new Uint32Array(w.buffer, w.byteOffset, n * 4) });
   }
-  switch (col.type) {
+  switch (col.type as PrimitiveType) {
+    default:
+      throw new KindlingError(`internal error: no Arrow conversion for ${col.type}`);
     case 'utf8':
       return A.makeData({ type: type as A.Utf8, length: n, nullCount, nullBitmap, valueOffsets: col.offsets!, data: col.bytes! });
     case 'binary':
@@ -156,13 +176,21 @@ export function columnFromArrowData(d: A.Data, type: DataType, name: string): Co
   const validity = validityOf(d);
   const t = d.type;
   if (type === 'null') return new ColumnData('null', n, null, null);
-  if (isList(type)) {
+  if (isStruct(type)) {
+    const fields = structFields(type);
+    const kids = fields.map((f, k) => {
+      const c = columnFromArrowData(d.children[k]!, f.type, `${name}.${f.name}`);
+      return c.length === n ? c : sliceColumn(c, 0, n);
+    });
+    return new ColumnData(type, n, null, validity, null, null, null, kids);
+  }
+  if (isList(type) || isMap(type)) {
     const off = d.valueOffsets as Int32Array;
     const base = off[0]!;
     const offsets = new Int32Array(n + 1);
     for (let i = 0; i <= n; i++) offsets[i] = off[i]! - base;
     const childData = d.children[0]!;
-    let child = columnFromArrowData(childData, elementType(type), name);
+    let child = columnFromArrowData(childData, isMap(type) ? mapEntryType(type) : elementType(type), name);
     if (base !== 0 || off[n]! !== child.length) child = sliceColumn(child, base, off[n]!);
     return new ColumnData(type, n, null, validity, offsets, null, child);
   }

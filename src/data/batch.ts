@@ -3,8 +3,8 @@
  * operators — plus conversions between columns and JS values (rows in, rows out).
  */
 import { ArithmeticOverflowError, IllegalArgumentError } from '../errors.js';
-import { type DataType, type DecimalType, type Field, MAX_EXACT_INT, MICROS_PER_DAY, MILLIS_PER_DAY, type Row, Schema, type Value, decimalParams, elementType, isDecimal, isList, listOf } from '../types.js';
-import { ColumnData, allocValues, binaryFromStrings, concatColumns, filterColumn, sliceColumn, take, utf8FromStrings } from './column.js';
+import { type DataType, type DecimalType, type Field, type PrimitiveType, MAX_EXACT_INT, MICROS_PER_DAY, MILLIS_PER_DAY, type Row, Schema, type Value, decimalParams, elementType, isDecimal, isList, isMap, isNested, isStruct, listOf, mapEntryType, mapOf, mapTypes, structFields, structOf } from '../types.js';
+import { ColumnData, allocValues, binaryFromStrings, concatColumns, decimalColumn, filterColumn, sliceColumn, take, utf8FromStrings } from './column.js';
 import { POW10N, checkDecimal, decimalFromDouble, formatDecimal, parseDecimal, writeDecimal } from './decimal.js';
 import { parseDate, parseTimestamp } from '../time/iso.js';
 
@@ -119,13 +119,36 @@ export function microsToDate(micros: number): Date {
 export function valueGetter(col: ColumnData): (i: number) => Value {
   const v = col.validity;
   if (isList(col.type)) {
-    const lists = col.lists();
-    const et = elementType(col.type);
-    const conv = et === 'date32' ? (x: unknown) => (x === null ? null : daysToDate(x as number)) : et === 'timestamp' ? (x: unknown) => (x === null ? null : microsToDate(x as number)) : null;
+    const off = col.offsets!;
+    const el = valueGetter(col.child!);
     return (i) => {
-      const l = lists[i];
-      if (!l) return null;
-      return (conv ? l.map(conv) : [...l]) as unknown as Value;
+      if (v && v[i] === 0) return null;
+      const out: Value[] = new Array(off[i + 1]! - off[i]!);
+      for (let j = off[i]!, k = 0; j < off[i + 1]!; j++, k++) out[k] = el(j);
+      return out;
+    };
+  }
+  if (isStruct(col.type)) {
+    // A plain object keyed by field name (PySpark's Row).
+    const names = structFields(col.type).map((f) => f.name);
+    const kids = col.children!.map(valueGetter);
+    return (i) => {
+      if (v && v[i] === 0) return null;
+      const o: { [field: string]: Value } = {};
+      for (let k = 0; k < names.length; k++) o[names[k]!] = kids[k]!(i);
+      return o;
+    };
+  }
+  if (isMap(col.type)) {
+    // A JS Map (PySpark's dict), keys keeping their JS types.
+    const off = col.offsets!;
+    const key = valueGetter(col.child!.children![0]!);
+    const val = valueGetter(col.child!.children![1]!);
+    return (i) => {
+      if (v && v[i] === 0) return null;
+      const m = new Map<Value, Value>();
+      for (let j = off[i]!; j < off[i + 1]!; j++) m.set(key(j), val(j));
+      return m;
     };
   }
   if (isDecimal(col.type)) {
@@ -183,12 +206,27 @@ export function typeOfValue(v: unknown): DataType {
     let t: DataType = 'null';
     for (const x of v) {
       const xt = typeOfValue(x);
-      if (isList(xt)) throw new IllegalArgumentError('nested arrays are not supported');
+      if (isNested(xt)) throw new IllegalArgumentError('arrays of arrays, objects or Maps are not inferred; pass a schema (e.g. \'l array<struct<a:int>>\')');
       t = t === 'null' ? xt : xt === 'null' || xt === t ? t : ['int32', 'int64', 'float64'].includes(t) && ['int32', 'int64', 'float64'].includes(xt) ? 'float64' : 'utf8';
     }
     return listOf(t === 'null' ? 'utf8' : t);
   }
-  throw new IllegalArgumentError(`unsupported value ${JSON.stringify(v)} of JS type ${typeof v}: Kindling columns hold booleans, numbers, bigints, strings, Dates or null`);
+  if (v instanceof Map) {
+    // A Map is a map column (keys and values of one scalar type each).
+    let k: DataType = 'null';
+    let t: DataType = 'null';
+    for (const [x, y] of v) {
+      k = widenForRows(k, typeOfValue(x), 'map key');
+      t = widenForRows(t, typeOfValue(y), 'map value');
+    }
+    return mapOf(k === 'null' ? 'utf8' : k, t === 'null' ? 'utf8' : t);
+  }
+  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    // A plain object is a struct (PySpark's Row).
+    if (Object.keys(v).length === 0) throw new IllegalArgumentError('unsupported value {}: an empty object has no fields to infer a struct from; pass a schema or drop the value');
+    return structOf(Object.entries(v as Record<string, unknown>).map(([name, x]) => ({ name, type: typeOfValue(x) })));
+  }
+  throw new IllegalArgumentError(`unsupported value ${JSON.stringify(v)} of JS type ${typeof v}: Kindling columns hold booleans, numbers, bigints, strings, Dates, arrays, plain objects (structs), Maps or null`);
 }
 
 /** Converts a JS value to the numeric storage of `type` (no null handling). */
@@ -224,23 +262,7 @@ export function fromValues(type: DataType, values: readonly unknown[]): ColumnDa
   if (type === 'null') return new ColumnData('null', n, null, null);
   if (type === 'utf8') return utf8FromStrings(values.map((v) => (v == null ? null : String(v))));
   if (type === 'binary') return binaryFromStrings(values.map(byteString));
-  if (isList(type)) {
-    const offsets = new Int32Array(n + 1);
-    const flat: unknown[] = [];
-    let validity: Uint8Array | null = null;
-    for (let i = 0; i < n; i++) {
-      const v = values[i];
-      if (v == null) {
-        if (!validity) { validity = new Uint8Array(n); validity.fill(1, 0, i); }
-      } else {
-        if (validity) validity[i] = 1;
-        if (!Array.isArray(v)) throw new IllegalArgumentError(`expected an array for a ${type} column, got ${JSON.stringify(v)}`);
-        for (const x of v) flat.push(x);
-      }
-      offsets[i + 1] = flat.length;
-    }
-    return new ColumnData(type, n, null, validity, offsets, null, fromValues(elementType(type), flat));
-  }
+  if (isNested(type)) return nestedFromValues(type, values, fromValues);
   if (isDecimal(type)) return decimalFromValues(type, values);
   const out = allocValues(type, n);
   let validity: Uint8Array | null = null;
@@ -265,6 +287,77 @@ export function fromValues(type: DataType, values: readonly unknown[]): ColumnDa
     out[i] = x;
   }
   return new ColumnData(type, n, out, validity);
+}
+
+/**
+ * Builds a column from storage values as generated code produces them (see `ColumnData.objects`):
+ * like `fromValues`, but decimals are unscaled bigints.
+ */
+export function fromStorage(type: DataType, values: readonly unknown[]): ColumnData {
+  if (isNested(type)) return nestedFromValues(type, values, fromStorage);
+  if (isDecimal(type)) {
+    let validity: Uint8Array | null = null;
+    for (let i = 0; i < values.length; i++) if (values[i] == null) { validity ??= new Uint8Array(values.length).fill(1); validity[i] = 0; }
+    return decimalColumn(type, values as bigint[], validity);
+  }
+  return fromValues(type, values);
+}
+
+/**
+ * A list, struct or map column from per-row values, with `leaf` building the children: lists
+ * from arrays; structs from arrays of field values (storage) or objects keyed by field name (rows);
+ * maps from JS Maps or plain objects (string keys).
+ */
+function nestedFromValues(type: DataType, values: readonly unknown[], leaf: (t: DataType, v: readonly unknown[]) => ColumnData): ColumnData {
+  const n = values.length;
+  let validity = null as Uint8Array | null;
+  const markNull = (i: number) => {
+    if (!validity) { validity = new Uint8Array(n); validity.fill(1, 0, i); }
+  };
+  if (isStruct(type)) {
+    const fields = structFields(type);
+    const cols: unknown[][] = fields.map(() => new Array(n));
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (v == null) {
+        markNull(i);
+        for (const c of cols) c[i] = null;
+        continue;
+      }
+      if (validity) validity[i] = 1;
+      if (Array.isArray(v)) for (let k = 0; k < fields.length; k++) cols[k]![i] = v[k] ?? null;
+      else if (typeof v === 'object') for (let k = 0; k < fields.length; k++) cols[k]![i] = (v as Record<string, unknown>)[fields[k]!.name] ?? null;
+      else throw new IllegalArgumentError(`expected an object for a ${type} column, got ${JSON.stringify(v)}`);
+    }
+    return new ColumnData(type, n, null, validity, null, null, null, fields.map((f, k) => leaf(f.type, cols[k]!)));
+  }
+  const offsets = new Int32Array(n + 1);
+  const flat: unknown[] = [];
+  const flatValues: unknown[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v == null) {
+      markNull(i);
+    } else {
+      if (validity) validity[i] = 1;
+      if (isList(type)) {
+        if (!Array.isArray(v)) throw new IllegalArgumentError(`expected an array for a ${type} column, got ${JSON.stringify(v)}`);
+        for (const x of v) flat.push(x);
+      } else if (v instanceof Map) {
+        for (const [k, x] of v) { flat.push(k); flatValues.push(x); }
+      } else if (typeof v === 'object' && !Array.isArray(v)) {
+        for (const [k, x] of Object.entries(v)) { flat.push(k); flatValues.push(x); }
+      } else {
+        throw new IllegalArgumentError(`expected a Map for a ${type} column, got ${JSON.stringify(v)}`);
+      }
+    }
+    offsets[i + 1] = flat.length;
+  }
+  if (isList(type)) return new ColumnData(type, n, null, validity, offsets, null, leaf(elementType(type), flat));
+  const mt = type as `map<${string}>`;
+  const { key, value } = mapTypes(mt);
+  const entries = new ColumnData(mapEntryType(mt), flat.length, null, null, null, null, null, [leaf(key, flat), leaf(value, flatValues)]);
+  return new ColumnData(type, n, null, validity, offsets, null, entries);
 }
 
 /**
@@ -303,7 +396,7 @@ function decimalFromValues(type: DecimalType, values: readonly unknown[]): Colum
 
 /** A column of one value repeated `n` times. */
 export function constantColumn(type: DataType, value: unknown, n: number): ColumnData {
-  if (value === null || value === undefined || isList(type)) return fromValues(type, new Array(n).fill(value ?? null));
+  if (value === null || value === undefined || isNested(type)) return fromStorage(type, new Array(n).fill(value ?? null));
   if (type === 'utf8') {
     const s = String(value);
     const enc = Buffer.from(s, 'utf8');
@@ -326,8 +419,10 @@ export function constantColumn(type: DataType, value: unknown, n: number): Colum
 /** Spark's name of a type in schema-verification messages (PySpark's `IntegerType`, `ArrayType(LongType)`). */
 function sparkClassName(t: DataType): string {
   if (isList(t)) return `ArrayType(${sparkClassName(elementType(t))})`;
+  if (isStruct(t)) return `StructType([${structFields(t).map((f) => `StructField('${f.name}', ${sparkClassName(f.type)})`).join(', ')}])`;
+  if (isMap(t)) return `MapType(${sparkClassName(mapTypes(t).key)}, ${sparkClassName(mapTypes(t).value)})`;
   if (isDecimal(t)) return `DecimalType(${decimalParams(t).precision},${decimalParams(t).scale})`;
-  return { boolean: 'BooleanType', int32: 'IntegerType', int64: 'LongType', float64: 'DoubleType', utf8: 'StringType', date32: 'DateType', timestamp: 'TimestampType', null: 'NullType', binary: 'BinaryType' }[t];
+  return { boolean: 'BooleanType', int32: 'IntegerType', int64: 'LongType', float64: 'DoubleType', utf8: 'StringType', date32: 'DateType', timestamp: 'TimestampType', null: 'NullType', binary: 'BinaryType' }[t as PrimitiveType];
 }
 
 /** A value as PySpark's messages show it: strings quoted, objects as JSON. */
@@ -366,6 +461,32 @@ function valueFit(type: DataType): (v: unknown) => Fit {
       return 'ok';
     };
   }
+  if (isStruct(type)) {
+    const fits = structFields(type).map((f) => ({ name: f.name, fit: valueFit(f.type) }));
+    return (v) => {
+      if (typeof v !== 'object' || v === null || v instanceof Date || v instanceof Map) return 'type';
+      for (let k = 0; k < fits.length; k++) {
+        const x = Array.isArray(v) ? v[k] : (v as Record<string, unknown>)[fits[k]!.name];
+        const f = x === null || x === undefined ? 'ok' : fits[k]!.fit(x);
+        if (f !== 'ok') return f;
+      }
+      return 'ok';
+    };
+  }
+  if (isMap(type)) {
+    const kf = valueFit(mapTypes(type).key);
+    const vf = valueFit(mapTypes(type).value);
+    return (v) => {
+      if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Date) return 'type';
+      for (const [k, x] of v instanceof Map ? v : Object.entries(v)) {
+        const f = k === null || k === undefined ? 'type' : kf(k);
+        if (f !== 'ok') return f;
+        const g = x === null || x === undefined ? 'ok' : vf(x);
+        if (g !== 'ok') return g;
+      }
+      return 'ok';
+    };
+  }
   const integer = (limit: number) => (v: unknown): Fit => {
     if (typeof v === 'number') return !Number.isInteger(v) ? 'type' : Math.abs(v) > limit ? 'range' : 'ok';
     if (typeof v === 'bigint') return v > BigInt(limit) || v < -BigInt(limit) ? 'range' : 'ok';
@@ -381,7 +502,7 @@ function valueFit(type: DataType): (v: unknown) => Fit {
       }
     };
   }
-  switch (type) {
+  switch (type as PrimitiveType) {
     case 'int32': return integer(2147483647);
     case 'int64': return integer(MAX_EXACT_INT);
     case 'float64': return (v) => (typeof v === 'number' ? 'ok' : 'type');
@@ -460,6 +581,11 @@ function widenForRows(a: DataType, b: DataType, name: string): DataType {
   if (a === b || b === 'null') return a;
   if (a === 'null') return b;
   if (isList(a) && isList(b)) return 'list<utf8>';
+  if (isStruct(a) && isStruct(b)) {
+    const fa = structFields(a);
+    const fb = structFields(b);
+    if (fa.length === fb.length && fa.every((f, i) => f.name === fb[i]!.name)) return structOf(fa.map((f, i) => ({ name: f.name, type: widenForRows(f.type, fb[i]!.type, `${name}.${f.name}`) })));
+  }
   const num = ['int32', 'int64', 'float64'];
   if (num.includes(a) && num.includes(b)) return num[Math.max(num.indexOf(a), num.indexOf(b))] as DataType;
   throw new IllegalArgumentError(`column '${name}' mixes values of types ${a} and ${b}; give an explicit schema or make the values one type`);

@@ -12,13 +12,16 @@
  *  - utf8              offsets Int32Array (length + 1) and UTF-8 bytes Uint8Array
  *  - binary            as utf8, with raw bytes; `strings()` gives one char per byte (latin1)
  *  - null              nothing
- *  - list<T>           offsets Int32Array (length + 1) into `child`, a ColumnData of T
+ *  - list<T>           offsets Int32Array (length + 1) into `child`, a ColumnData of T (any type)
+ *  - struct<...>       `children`, one ColumnData per field (same length), plus the struct's validity
+ *  - map<K,V>          Arrow's Map layout: offsets (length + 1) into `child`, a struct<key:K,value:V>
+ *                      column of the entries
  *  - decimal(p,s)      Int32Array, 4 words per value: Arrow's Decimal128 (see data/decimal.ts);
  *                      `valueWidth` gives the stride that generic fixed-width code uses
  * validity: Uint8Array with 1 = valid, 0 = null; `null` when every value is valid.
  */
 import { Buffer } from 'node:buffer';
-import { type DataType, elementType, isDecimal, isList } from '../types.js';
+import { type DataType, elementType, isDecimal, isList, isMap, isNested, isStruct, mapEntryType, structFields } from '../types.js';
 import { DECIMAL_WORDS, readDecimal, writeDecimal } from './decimal.js';
 
 /** Typed array used for a fixed-width type's values. */
@@ -41,9 +44,45 @@ export class ColumnData {
     readonly offsets: Int32Array | null = null,
     /** utf8 only: UTF-8 bytes. */
     readonly bytes: Uint8Array | null = null,
-    /** list only: the elements (offsets index into it). */
+    /** list only: the elements (offsets index into it); map: the key/value entry structs. */
     readonly child: ColumnData | null = null,
+    /** struct only: one column per field. */
+    readonly children: readonly ColumnData[] | null = null,
   ) {}
+
+  private objectCache: unknown[] | undefined;
+
+  /**
+   * The values of a nested column (list, struct, map) as JS storage values, cached; null entries
+   * for nulls. Lists are arrays, structs arrays of their field values in field order, maps JS
+   * `Map`s; leaves are storage values (numbers, strings, booleans, bigints for decimals).
+   * Used by generated code (one object per row: not for hot paths over large nested data).
+   */
+  objects(): unknown[] {
+    if (this.objectCache) return this.objectCache;
+    if (isList(this.type)) return (this.objectCache = this.lists());
+    const n = this.length;
+    const valid = this.validity;
+    const out = new Array<unknown>(n);
+    if (isStruct(this.type)) {
+      const kids = this.children!.map(storageValues);
+      for (let i = 0; i < n; i++) out[i] = valid && valid[i] === 0 ? null : kids.map((k) => k[i]);
+    } else if (isMap(this.type)) {
+      const entries = this.child!;
+      const keys = storageValues(entries.children![0]!);
+      const vals = storageValues(entries.children![1]!);
+      const off = this.offsets!;
+      for (let i = 0; i < n; i++) {
+        if (valid && valid[i] === 0) { out[i] = null; continue; }
+        const m = new Map<unknown, unknown>();
+        for (let j = off[i]!; j < off[i + 1]!; j++) m.set(keys[j], vals[j]);
+        out[i] = m;
+      }
+    } else {
+      throw new Error(`objects() on a ${this.type} column`);
+    }
+    return (this.objectCache = out);
+  }
 
   private listCache: (unknown[] | null)[] | undefined;
   private bigintCache: bigint[] | undefined;
@@ -69,8 +108,7 @@ export class ColumnData {
     if (!isList(this.type)) throw new Error(`lists() on a ${this.type} column`);
     const child = this.child!;
     const cv = child.validity;
-    const elems: ArrayLike<unknown> =
-      child.type === 'utf8' ? child.strings() : child.type === 'boolean' ? Array.from(child.values!, (x) => x === 1) : child.type === 'null' ? new Array(child.length).fill(null) : child.values!;
+    const elems: ArrayLike<unknown> = storageValues(child);
     const off = this.offsets!;
     const out = new Array<unknown[] | null>(this.length);
     for (let i = 0; i < this.length; i++) {
@@ -150,6 +188,20 @@ function isAscii(bytes: Uint8Array, start: number, end: number): boolean {
   return true;
 }
 
+/** Storage values of any column (see `ColumnData.objects`); entries at nulls may be anything for primitive columns with validity. */
+function storageValues(col: ColumnData): ArrayLike<unknown> {
+  if (isNested(col.type)) return col.objects();
+  if (isDecimal(col.type)) return col.bigints();
+  if (col.type === 'utf8') return col.strings();
+  if (col.type === 'null') return new Array(col.length).fill(null);
+  const v = col.values!;
+  const valid = col.validity;
+  if (col.type !== 'boolean' && !valid) return v;
+  const out = new Array<unknown>(col.length);
+  for (let i = 0; i < col.length; i++) out[i] = valid && valid[i] === 0 ? null : col.type === 'boolean' ? v[i] === 1 : v[i];
+  return out;
+}
+
 /** Elements of `values` per value: 4 Int32 words for decimals, 1 otherwise. */
 export function valueWidth(type: DataType): number {
   return isDecimal(type) ? DECIMAL_WORDS : 1;
@@ -180,6 +232,8 @@ export function nullColumn(type: DataType, n: number): ColumnData {
   const validity = new Uint8Array(n);
   if (type === 'utf8' || type === 'binary') return new ColumnData(type, n, null, validity, new Int32Array(n + 1), new Uint8Array(0));
   if (isList(type)) return new ColumnData(type, n, null, validity, new Int32Array(n + 1), null, nullColumn(elementType(type), 0));
+  if (isMap(type)) return new ColumnData(type, n, null, validity, new Int32Array(n + 1), null, nullColumn(mapEntryType(type), 0));
+  if (isStruct(type)) return new ColumnData(type, n, null, validity, null, null, null, structFields(type).map((f) => nullColumn(f.type, n)));
   return new ColumnData(type, n, allocValues(type, n), validity);
 }
 
@@ -272,7 +326,8 @@ export function take(col: ColumnData, indices: Int32Array, count = indices.lengt
       validity[i] = j < 0 ? 0 : srcValid ? srcValid[j]! : 1;
     }
   }
-  if (isList(col.type)) {
+  if (isStruct(col.type)) return new ColumnData(col.type, n, null, validity, null, null, null, col.children!.map((c) => take(c, indices, n)));
+  if (isList(col.type) || isMap(col.type)) {
     const off = col.offsets!;
     const offsets = gatherOffsets(off, indices, n);
     const total = offsets[n]!;
@@ -337,7 +392,8 @@ export function sliceColumn(col: ColumnData, start: number, end: number): Column
   if (start === 0 && end === col.length) return col;
   const validity = col.validity ? col.validity.subarray(start, end) : null;
   if (col.type === 'null') return new ColumnData('null', n, null, null);
-  if (isList(col.type)) {
+  if (isStruct(col.type)) return new ColumnData(col.type, n, null, validity, null, null, null, col.children!.map((c) => sliceColumn(c, start, end)));
+  if (isList(col.type) || isMap(col.type)) {
     const idx = new Int32Array(n);
     for (let i = 0; i < n; i++) idx[i] = start + i;
     return take(col, idx);
@@ -373,7 +429,12 @@ export function concatColumns(type: DataType, cols: readonly ColumnData[]): Colu
       p += c.length;
     }
   }
-  if (isList(type)) {
+  if (isStruct(type)) {
+    const fields = structFields(type);
+    const kids = fields.map((f, k) => concatColumns(f.type, cols.map((c) => (c.type === type ? c.children![k]! : nullColumn(f.type, c.length)))));
+    return new ColumnData(type, n, null, validity, null, null, null, kids);
+  }
+  if (isList(type) || isMap(type)) {
     const offsets = new Int32Array(n + 1);
     const children: ColumnData[] = [];
     let p = 0;
@@ -390,7 +451,7 @@ export function concatColumns(type: DataType, cols: readonly ColumnData[]): Colu
       }
       p += c.length;
     }
-    const et = elementType(type);
+    const et = isMap(type) ? mapEntryType(type) : elementType(type);
     const child = children.length ? concatColumns(et, children) : nullColumn(et, 0);
     return new ColumnData(type, n, null, validity, offsets, null, child);
   }

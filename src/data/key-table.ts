@@ -5,7 +5,7 @@
  */
 import { ColumnData, allocValues } from './column.js';
 import { AnalysisError } from '../errors.js';
-import { type DataType, isDecimal, isList, sparkSimpleName } from '../types.js';
+import { type DataType, isDecimal, isList, isNested, nestedKeyHint, sparkSimpleName } from '../types.js';
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
@@ -195,6 +195,7 @@ export class KeyTable {
   constructor(readonly types: readonly DataType[]) {
     for (const t of types) {
       if (isList(t)) throw new AnalysisError(`cannot group, join or deduplicate on a column of type ${sparkSimpleName(t)}; use array_join() or size() to derive a key`);
+      if (isNested(t)) throw new AnalysisError(`cannot group, join or deduplicate on a column of type ${sparkSimpleName(t)}; ${nestedKeyHint(t)}`);
     }
     this.stores = types.map((t) => new KeyStore(t));
   }

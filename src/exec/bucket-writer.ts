@@ -9,7 +9,7 @@
 import { BATCH_SIZE, Batch } from '../data/batch.js';
 import { ColumnData, type FixedArray, valueWidth } from '../data/column.js';
 import { allocArray, copyPrefix } from '../data/alloc.js';
-import { type DataType, isDecimal, isList, type Schema } from '../types.js';
+import { type DataType, isDecimal, isNested, type Schema } from '../types.js';
 
 /** Smallest first chunk of a bucket, in rows (chunks grow in place up to BATCH_SIZE). */
 const MIN_CAPACITY = 1024;
@@ -154,7 +154,7 @@ export class BucketWriter {
 
   /** Whether the writer handles this schema (array columns take the `take`-based path). */
   static supports(schema: Schema): boolean {
-    return schema.fields.every((f) => !isList(f.type));
+    return schema.fields.every((f) => !isNested(f.type));
   }
 
   constructor(private readonly schema: Schema, private readonly n: number) {

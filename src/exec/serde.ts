@@ -17,6 +17,8 @@ export interface SharedColumn {
   readonly offsets: Int32Array | null;
   readonly bytes: Uint8Array | null;
   readonly child: SharedColumn | null;
+  /** struct only: the field columns (absent in batches from before structs existed). */
+  readonly children?: readonly SharedColumn[] | null;
 }
 
 /** A batch as posted between threads. */
@@ -42,7 +44,7 @@ export function toShared<T extends FixedArray | Int32Array | Uint8Array>(a: T): 
 
 /** Bytes held by a column's buffers. */
 export function columnBytes(c: ColumnData): number {
-  return (c.values?.byteLength ?? 0) + (c.validity?.byteLength ?? 0) + (c.offsets?.byteLength ?? 0) + (c.bytes?.byteLength ?? 0) + (c.child ? columnBytes(c.child) : 0);
+  return (c.values?.byteLength ?? 0) + (c.validity?.byteLength ?? 0) + (c.offsets?.byteLength ?? 0) + (c.bytes?.byteLength ?? 0) + (c.child ? columnBytes(c.child) : 0) + (c.children ? c.children.reduce((n, k) => n + columnBytes(k), 0) : 0);
 }
 
 /** Bytes held by a batch's buffers. */
@@ -73,6 +75,7 @@ function shareColumn(c: ColumnData): SharedColumn {
     offsets: offsets ? toShared(offsets) : null,
     bytes: bytes ? toShared(bytes) : null,
     child: c.child ? shareColumn(c.child) : null,
+    children: c.children ? c.children.map(shareColumn) : null,
   };
 }
 
@@ -82,7 +85,7 @@ export function shareBatch(b: Batch): SharedBatch {
 }
 
 function unshareColumn(c: SharedColumn): ColumnData {
-  return new ColumnData(c.type, c.length, c.values, c.validity, c.offsets, c.bytes, c.child ? unshareColumn(c.child) : null);
+  return new ColumnData(c.type, c.length, c.values, c.validity, c.offsets, c.bytes, c.child ? unshareColumn(c.child) : null, c.children ? c.children.map(unshareColumn) : null);
 }
 
 /** Rebuilds a batch posted by another thread (no copy: views on the shared buffers). */

@@ -8,7 +8,7 @@ import { compileExpr } from '../expr/backend.js';
 import type { BoundSortKey } from '../expr/expr.js';
 import { boundToString } from '../expr/expr.js';
 import { AnalysisError } from '../errors.js';
-import { type Schema, isDecimal, isList, sparkSimpleName } from '../types.js';
+import { type Schema, isDecimal, isNested, nestedKeyHint, sparkSimpleName } from '../types.js';
 import type { OpCodec } from './op-codec.js';
 import { type MemoryConsumer, operatorName } from './memory.js';
 import { batchBytes } from './serde.js';
@@ -19,7 +19,7 @@ type Cmp = (a: number, b: number) => number;
 /** Builds a row comparator for a batch from evaluated sort keys (ties broken by row index: stable). */
 export function rowComparator(b: Batch, keys: readonly BoundSortKey[], fns: readonly ((b: Batch) => import('../data/column.js').ColumnData)[]): Cmp {
   const cols = fns.map((f) => f(b));
-  for (const c of cols) if (isList(c.type)) throw new AnalysisError(`cannot sort by a column of type ${sparkSimpleName(c.type)}`);
+  for (const c of cols) if (isNested(c.type)) throw new AnalysisError(`cannot sort by a column of type ${sparkSimpleName(c.type)}; ${nestedKeyHint(c.type)}`);
   const specs = cols.map((c, k) => ({
     vals: (c.type === 'utf8' || c.type === 'binary' ? c.strings() : c.type === 'null' ? new Float64Array(c.length) : isDecimal(c.type) ? c.bigints() : c.values!) as ArrayLike<number | string | null>,
     valid: c.type === 'null' ? new Uint8Array(c.length) : c.validity,

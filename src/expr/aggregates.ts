@@ -9,7 +9,7 @@ import { ArithmeticOverflowError } from '../errors.js';
 import { ColumnData, allocValues, decimalColumn, take, utf8FromStrings } from '../data/column.js';
 import { fromValues } from '../data/batch.js';
 import { POW10N, checkDecimal, divHalfUp } from '../data/decimal.js';
-import { type DataType, type DecimalType, MAX_EXACT_INT, boundedDecimal, decimalParams, isDecimal, isList, isNumeric, listOf } from '../types.js';
+import { type DataType, type DecimalType, MAX_EXACT_INT, boundedDecimal, decimalParams, isDecimal, isList, isNested, isNumeric, listOf } from '../types.js';
 import { type Accumulator, type AggregateFunctionDef, type FunctionRegistry, typeError } from './function-defs.js';
 import { KeyTable } from '../data/key-table.js';
 import { COUNT_OVER_FRAMES, firstLastOverFrames, minMaxOverFrames, sumAvgOverFrames } from './window/frame-aggregates.js';
@@ -782,7 +782,7 @@ const DEFS: AggregateFunctionDef[] = [
     doc: name === 'collect_list' ? 'The non-null values of each group as an array (order follows the input within a task).' : 'The distinct non-null values of each group as an array.',
     resolve: (argTypes: readonly DataType[], display: string) => {
       const t = argTypes[0]!;
-      if (isList(t)) throw typeError(display, argTypes, 'a scalar argument (nested arrays are not supported)');
+      if (isNested(t)) throw typeError(display, argTypes, 'a scalar argument (collecting arrays, structs or maps is not supported yet)');
       if (isDecimal(t)) throw typeError(display, argTypes, 'a non-decimal argument (arrays of decimals are not supported yet; cast to string or double first)');
       return { type: listOf(t === 'null' ? 'utf8' : t) as DataType, argTypes: [t === 'null' ? 'utf8' as DataType : t] };
     },

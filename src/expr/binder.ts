@@ -4,7 +4,7 @@
  * casts from the functions' type rules — with errors that name the expression and suggest fixes.
  */
 import { AnalysisError, TypeMismatchError, didYouMean } from '../errors.js';
-import { type DataType, type Schema, commonType } from '../types.js';
+import { type DataType, type Schema, commonType, isNested, isStruct, sparkSimpleName } from '../types.js';
 import type { BoundExpr, Expr } from './expr.js';
 import { LEFT_FOLD_OPS, exprName } from './expr.js';
 import { exprDepth } from './tree.js';
@@ -37,6 +37,33 @@ export function resolveColumn(schema: Schema, name: string, qualifier?: string):
     throw new AnalysisError(`column '${shown}' cannot be resolved: no input is named '${qualifier}'; columns: [${candidates.join(', ')}]`);
   }
   throw new AnalysisError(`column '${shown}' cannot be resolved${didYouMean(name, candidates)}; available columns: [${candidates.join(', ')}]`);
+}
+
+/**
+ * `col('s.a.b')` as a struct field access (get_field calls) when no column has the dotted name:
+ * `t.s.a` (a qualifier, then the column) is tried first, then `s.a` (the column, then fields),
+ * as Spark resolves them. Undefined when it names no struct column.
+ */
+function structFieldPath(schema: Schema, e: Extract<Expr, { kind: 'col' }>): Expr | undefined {
+  const internal = e.qualifier !== undefined && /^[#^$]/.test(e.qualifier);
+  const parts = (e.qualifier !== undefined && !internal ? `${e.qualifier}.${e.name}` : e.name).split('.');
+  const tries: [string | undefined, string, string[]][] = [];
+  if (internal) tries.push([e.qualifier, parts[0]!, parts.slice(1)]);
+  else {
+    if (parts.length > 2) tries.push([parts[0], parts[1]!, parts.slice(2)]);
+    tries.push([undefined, parts[0]!, parts.slice(1)]);
+  }
+  for (const [qualifier, name, fields] of tries) {
+    if (fields.length === 0) continue;
+    const lower = name.toLowerCase();
+    const q = qualifier?.toLowerCase();
+    const hit = schema.fields.find((f) => f.name.toLowerCase() === lower && (q === undefined || (f.qualifiers ?? []).some((x) => x.toLowerCase() === q)));
+    if (!hit || !isStruct(hit.type)) continue;
+    let out: Expr = qualifier === undefined ? { kind: 'col', name } : { kind: 'col', name, qualifier };
+    for (const f of fields) out = { kind: 'call', fn: 'get_field', args: [out, { kind: 'lit', value: f, type: 'utf8' }] };
+    return out;
+  }
+  return undefined;
 }
 
 /** Wraps `e` in a cast to `to` unless it already has that type. */
@@ -74,7 +101,15 @@ function bindNode(e: Expr, schema: Schema, opts: BindOptions): BoundExpr {
   switch (e.kind) {
     case 'col': {
       // '@i' is an internal positional reference (star expansion, renames).
-      const index = e.qualifier?.startsWith('@') ? Number(e.qualifier.slice(1)) : resolveColumn(schema, e.name, e.qualifier);
+      let index: number;
+      try {
+        index = e.qualifier?.startsWith('@') ? Number(e.qualifier.slice(1)) : resolveColumn(schema, e.name, e.qualifier);
+      } catch (err) {
+        // 's.a' / 't.s.a': a field of a struct column.
+        const field = err instanceof AnalysisError ? structFieldPath(schema, e) : undefined;
+        if (field) return bindNode(field, schema, opts);
+        throw err;
+      }
       const f = schema.fields[index]!;
       return { kind: 'ref', index, type: f.type, name: f.name };
     }
@@ -86,7 +121,10 @@ function bindNode(e: Expr, schema: Schema, opts: BindOptions): BoundExpr {
       return bindNode(e.expr, schema, opts);
     case 'cast': {
       const inner = bindNode(e.expr, schema, opts);
-      if (!canCast(inner.type, e.to)) throw new TypeMismatchError(`cannot cast ${exprName(e.expr)} from ${inner.type} to ${e.to}`);
+      if (!canCast(inner.type, e.to)) {
+        const hint = isNested(inner.type) && e.to === 'utf8' ? '; use to_json() to write a struct or map as text' : '';
+        throw new TypeMismatchError(`cannot cast ${exprName(e.expr)} from ${isNested(inner.type) ? sparkSimpleName(inner.type) : inner.type} to ${isNested(e.to) ? sparkSimpleName(e.to) : e.to}${hint}`);
+      }
       return castTo(inner, e.to);
     }
     case 'star':

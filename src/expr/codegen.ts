@@ -5,9 +5,9 @@
  * cached by expression shape.
  */
 import { ColumnData, allocValues, binaryFromStrings, decimalColumn, utf8FromStrings } from '../data/column.js';
-import { type Batch, constantColumn, decimalStorage, fromValues } from '../data/batch.js';
+import { type Batch, constantColumn, decimalStorage, fromStorage } from '../data/batch.js';
 import { formatDecimal } from '../data/decimal.js';
-import { type DataType, decimalParams, isDecimal, isList } from '../types.js';
+import { type DataType, decimalParams, isDecimal, isNested, isStruct, structFields } from '../types.js';
 import { type BoundExpr, LEFT_FOLD_OPS } from './expr.js';
 import { type CodeVar, type CodegenContext, getScalar } from './registry.js';
 import { castTemplate, RUNTIME } from './runtime.js';
@@ -25,7 +25,6 @@ class Generator implements CodegenContext {
   private counter = 0;
   readonly decls: string[] = [];
   readonly consts: unknown[] = [];
-  readonly loads = new Map<number, CodeVar>();
   readonly loadCode: string[] = [];
   readonly prelude: string[] = [];
   private argStack: { args: readonly BoundExpr[]; body: string[] }[] = [];
@@ -60,26 +59,68 @@ class Generator implements CodegenContext {
 
   /** Loads column `index` once per row at the top of the loop. */
   private load(e: Extract<BoundExpr, { kind: 'ref' }>): CodeVar {
-    const existing = this.loads.get(e.index);
+    return this.loadColumn(String(e.index), `cols[${e.index}]`, e.type, []);
+  }
+
+  /**
+   * Loads a column (a batch column, or a struct field column below one: `src` is its JS
+   * expression) once per row; `parents` are the validity arrays of the structs above it, whose
+   * nulls make the value null.
+   */
+  private loadColumn(key: string, src: string, type: DataType, parents: readonly string[]): CodeVar {
+    const existing = this.loadKeys.get(key);
     if (existing) return existing;
-    const i = e.index;
+    const i = key.replace(/\./g, '_');
     const v = { v: `c${i}`, n: `cn${i}` };
-    this.prelude.push(`const cv${i} = cols[${i}].validity;`);
-    if (e.type === 'utf8' || e.type === 'binary') this.prelude.push(`const ca${i} = cols[${i}].strings();`);
-    else if (isList(e.type)) this.prelude.push(`const ca${i} = cols[${i}].lists();`);
-    else if (isDecimal(e.type)) this.prelude.push(`const ca${i} = cols[${i}].bigints();`);
-    else if (e.type !== 'null') this.prelude.push(`const ca${i} = cols[${i}].values;`);
+    this.prelude.push(`const cv${i} = ${src}.validity;`);
+    if (type === 'utf8' || type === 'binary') this.prelude.push(`const ca${i} = ${src}.strings();`);
+    else if (isNested(type)) this.prelude.push(`const ca${i} = ${src}.objects();`);
+    else if (isDecimal(type)) this.prelude.push(`const ca${i} = ${src}.bigints();`);
+    else if (type !== 'null') this.prelude.push(`const ca${i} = ${src}.values;`);
     let value: string;
-    if (e.type === 'null') value = 'null';
-    else if (e.type === 'boolean') value = `ca${i}[r] === 1`;
+    if (type === 'null') value = 'null';
+    else if (type === 'boolean') value = `ca${i}[r] === 1`;
     else value = `ca${i}[r]`;
+    const nullTest = [`(cv${i} !== null && cv${i}[r] === 0)`, ...parents.map((p) => `(${p} !== null && ${p}[r] === 0)`)].join(' || ');
     this.loadCode.push(
-      e.type === 'null'
+      type === 'null'
         ? `const c${i} = null, cn${i} = true;`
-        : `const cn${i} = cv${i} !== null && cv${i}[r] === 0; const c${i} = ${value};`,
+        : `const cn${i} = ${nullTest}; const c${i} = ${value};`,
     );
-    this.loads.set(i, v);
+    this.loadKeys.set(key, v);
     return v;
+  }
+
+  private readonly loadKeys = new Map<string, CodeVar>();
+
+  /**
+   * A struct field of a batch column (`s.a`, `s.a.b`: get_field over a column reference with a
+   * literal name) read straight from the field's child column: typed-array code, no row objects.
+   */
+  private loadField(e: BoundExpr): CodeVar | undefined {
+    const path: number[] = [];
+    let cur = e;
+    while (cur.kind === 'call' && cur.fn === 'get_field') {
+      const [base, name] = cur.args;
+      if (!base || !name || name.kind !== 'lit' || typeof name.value !== 'string' || !isStruct(base.type)) return undefined;
+      const k = fieldIndex(base.type, name.value);
+      if (k < 0) return undefined;
+      path.unshift(k);
+      cur = base;
+    }
+    if (cur.kind !== 'ref' || path.length === 0) return undefined;
+    let src = `cols[${cur.index}]`;
+    const parents: string[] = [];
+    for (let d = 0; d < path.length; d++) {
+      const pv = `pv${cur.index}_${path.slice(0, d).join('_')}`;
+      if (!this.loadKeys.has(pv)) {
+        this.prelude.push(`const ${pv} = ${src}.validity;`);
+        this.loadKeys.set(pv, { v: pv, n: pv });
+      }
+      parents.push(pv);
+      src += `.children[${path[d]}]`;
+    }
+    return this.loadColumn(`${cur.index}.${path.join('.')}`, src, e.type, parents);
   }
 
   /** Variables of nodes already computed: the running value of a left fold, while its next step is emitted. */
@@ -154,6 +195,10 @@ class Generator implements CodegenContext {
         throw new Error(`internal error: UDF ${e.udf.name} reached codegen; the optimizer rule extract_udfs evaluates UDFs in an EvalUdfs node`);
       case 'call': {
         if (e.args.length > 2 && LEFT_FOLD_OPS.has(e.fn)) return this.emitFold(e, body);
+        if (e.fn === 'get_field') {
+          const field = this.loadField(e);
+          if (field) return field;
+        }
         const def = getScalar(e.fn);
         const argTypes = e.args.map((a) => a.type);
         const out = this.fresh();
@@ -190,8 +235,18 @@ class Generator implements CodegenContext {
   }
 }
 
+/** Index of a struct field by name: exact match first, then case-insensitive (Spark's default); -1 if none. */
+export function fieldIndex(t: DataType, name: string): number {
+  if (!isStruct(t)) return -1;
+  const fields = structFields(t);
+  const exact = fields.findIndex((f) => f.name === name);
+  if (exact >= 0) return exact;
+  const lower = name.toLowerCase();
+  return fields.findIndex((f) => f.name.toLowerCase() === lower);
+}
+
 function defaultValue(t: DataType): string {
-  if (isList(t)) return 'null';
+  if (isNested(t)) return 'null';
   if (isDecimal(t)) return '0n';
   switch (t) {
     case 'utf8': case 'binary': return "''";
@@ -224,14 +279,14 @@ function compileKernel(e: BoundExpr, mode: 'value' | 'mask'): { kernel: Kernel; 
     ret = 'return { values: out, validity: null, count };';
   } else {
     const arr =
-      t === 'utf8' || t === 'binary' || isList(t) || isDecimal(t) ? 'new Array(n)'
+      t === 'utf8' || t === 'binary' || isNested(t) || isDecimal(t) ? 'new Array(n)'
       : t === 'boolean' ? 'new Uint8Array(n)'
       : t === 'int32' || t === 'date32' ? 'new Int32Array(n)'
       : t === 'null' ? 'null'
       : 'new Float64Array(n)';
     alloc = `const out = ${arr}; let validity = null;`;
     const val = t === 'boolean' ? `(${res.v} ? 1 : 0)` : res.v;
-    const write = t === 'null' ? '' : t === 'utf8' || t === 'binary' || isList(t) ? `out[r] = ${res.n} ? null : ${val};` : `out[r] = ${val};`;
+    const write = t === 'null' ? '' : t === 'utf8' || t === 'binary' || isNested(t) ? `out[r] = ${res.n} ? null : ${val};` : `out[r] = ${val};`;
     store = `if (${res.n}) { if (validity === null) { validity = new Uint8Array(n); validity.fill(1, 0, r); } } else if (validity !== null) validity[r] = 1;\n${write}`;
     ret = 'return { values: out, validity };';
   }
@@ -274,7 +329,7 @@ export function compileExpr(e: BoundExpr): CompiledExpr {
     if (t === 'null') return new ColumnData('null', n, null, null);
     if (t === 'utf8') return utf8FromStrings(values as (string | null)[]);
     if (t === 'binary') return binaryFromStrings(values as (string | null)[]);
-    if (isList(t)) return fromValues(t, values as unknown[]);
+    if (isNested(t)) return fromStorage(t, values as unknown[]);
     if (isDecimal(t)) return decimalColumn(t, values as bigint[], validity);
     return new ColumnData(t, n, values as Float64Array, validity);
   };
@@ -305,7 +360,7 @@ export function evaluateConstant(e: BoundExpr): unknown {
   if (col.type === 'utf8' || col.type === 'binary') return col.strings()[0];
   if (col.type === 'boolean') return col.values![0] === 1;
   if (isDecimal(col.type)) return formatDecimal(col.bigints()[0]!, decimalParams(col.type).scale);
-  if (isList(col.type)) return col.lists()[0];
+  if (isNested(col.type)) return col.objects()[0];
   return col.values![0];
 }
 

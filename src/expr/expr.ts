@@ -159,6 +159,7 @@ function computeExprName(e: Expr): string {
       if (op && (e.args.length === 2 || (e.args.length > 2 && LEFT_FOLD_OPS.has(e.fn)))) return foldText(op, e.args.map(exprName));
       if (e.fn === 'not') return `(NOT ${exprName(e.args[0]!)})`;
       if (e.fn === 'negative') return `(- ${exprName(e.args[0]!)})`;
+      if (e.fn === 'get_field' && e.args[1]?.kind === 'lit') return `${exprName(e.args[0]!)}.${String(e.args[1].value)}`;
       if (e.fn === 'isnull') return `(${exprName(e.args[0]!)} IS NULL)`;
       if (e.fn === 'isnotnull') return `(${exprName(e.args[0]!)} IS NOT NULL)`;
       return `${e.fn}(${e.args.map(exprName).join(', ')})`;

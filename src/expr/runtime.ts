@@ -293,6 +293,8 @@ function decimalCastTemplate(from: DataType, to: DataType, v: string): string {
 /** True if a cast from `from` to `to` is allowed at all (Spark's Cast.canCast, simplified). */
 export function canCast(from: DataType, to: DataType): boolean {
   if (from === to || from === 'null') return true;
+  // Structs and maps cast only to themselves (to_json writes them as text).
+  if (/^(?:struct|map)</.test(from) || /^(?:struct|map)</.test(to)) return false;
   if (isDecimal(from) || isDecimal(to)) {
     const other = isDecimal(from) ? to : from;
     return other === 'utf8' || other === 'boolean' || other === 'int32' || other === 'int64' || other === 'float64' || isDecimal(other);

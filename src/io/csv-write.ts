@@ -247,7 +247,7 @@ export function checkCsvWrite(schema: Schema, options: object): { d: Dialect; op
   for (const f of schema.fields) {
     if (!CSV_WRITABLE.has(f.type) && !isDecimal(f.type)) {
       throw new IllegalArgumentError(
-        `column '${f.name}': CSV data source does not support ${sparkTypeName(f.type)} data type. Convert it to a string first (e.g. with array_join) or write Parquet`,
+        `column '${f.name}': CSV data source does not support ${sparkTypeName(f.type)} data type. Convert it to a string first (e.g. with array_join or to_json) or write Parquet`,
       );
     }
   }

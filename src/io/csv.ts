@@ -18,7 +18,7 @@ import * as fs from 'node:fs';
 import { Buffer } from 'node:buffer';
 import { BATCH_SIZE, type Batch } from '../data/batch.js';
 import { DataFormatError, IllegalArgumentError, KindlingError, didYouMean } from '../errors.js';
-import { type DataType, type Field, Schema, parseTypeName, sparkTypeName } from '../types.js';
+import { type DataType, type Field, Schema, isNested, parseTypeName, sparkSimpleName, sparkTypeName, splitTopLevel } from '../types.js';
 import { BatchBuilder, REC_BAD_VALUE, REC_OK, REC_TOO_FEW, TypeInferrer, type ValueRules } from './csv-build.js';
 import { F_RAW, F_VERBATIM, FastTokenizer, type ByteSource, type RecordSource, firstRecordStart, fsError, isGzip, openSource, unescapeField } from './csv-scan.js';
 import { CsvParseTokenizer } from './csv-slow.js';
@@ -237,26 +237,6 @@ export function resolveCsvOptions(options: CsvReadOptions = {}): ResolvedCsvOpti
 
 const DDL_TYPE_NAMES = ['boolean', 'int', 'integer', 'smallint', 'tinyint', 'bigint', 'long', 'double', 'float', 'decimal', 'string', 'varchar', 'char', 'date', 'timestamp', 'timestamp_ntz'];
 
-function splitTopLevel(s: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let start = 0;
-  let inTick = false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '`') inTick = !inTick;
-    else if (inTick) continue;
-    else if (c === '(' || c === '<') depth++;
-    else if (c === ')' || c === '>') depth--;
-    else if (c === ',' && depth === 0) {
-      out.push(s.slice(start, i));
-      start = i + 1;
-    }
-  }
-  out.push(s.slice(start));
-  return out;
-}
-
 /**
  * Parses a Spark DDL schema string such as `'a INT, b STRING, c DOUBLE, d DATE, e TIMESTAMP,
  * f BOOLEAN, g BIGINT'` (names may be `backquoted`; `name: type`, `DECIMAL(10,2)`, `VARCHAR(20)`,
@@ -309,19 +289,17 @@ export function parseDDLSchema(ddl: string): Schema {
     }
     const typeText = rest.trim();
     const base = typeText.replace(/\s*\(.*\)\s*$/s, '').trim();
-    if (/[<>]/.test(typeText)) {
-      throw new IllegalArgumentError(`column '${name}' has nested type '${typeText}' in schema DDL '${ddl}': Kindling supports boolean, int, bigint, double, string, date and timestamp`);
-    }
+    const nested = /[<>]/.test(typeText);
     let type: DataType | undefined;
     try {
-      type = parseTypeName(/^(?:decimal|numeric|dec)\b/i.test(base) ? typeText : base);
+      type = parseTypeName(nested || /^(?:decimal|numeric|dec)\b/i.test(base) ? typeText : base);
     } catch (e) {
       // decimal(p,s) out of range
       throw new IllegalArgumentError(`column '${name}' in schema DDL '${ddl}': ${(e as Error).message}`);
     }
-    if (!type || type === 'null' || /\s/.test(base)) {
+    if (!type || type === 'null' || (!nested && /\s/.test(base))) {
       throw new IllegalArgumentError(
-        `unknown type '${typeText}' for column '${name}' in schema DDL '${ddl}'${didYouMean(base, DDL_TYPE_NAMES)}; supported types: boolean, int, bigint, double, decimal(p,s), string, date, timestamp`,
+        `unknown type '${typeText}' for column '${name}' in schema DDL '${ddl}'${didYouMean(base, DDL_TYPE_NAMES)}; supported types: boolean, int, bigint, double, decimal(p,s), string, date, timestamp, array<T>, struct<a:T,...>, map<K,V>`,
       );
     }
     const lower = name.toLowerCase();
@@ -514,6 +492,9 @@ export function planCsvScan(paths: string | string[], options: CsvReadOptions = 
   const total = sizes.reduce((a, b) => a + b, 0);
   const perCore = Math.ceil(total / Math.max(1, Math.floor(minPartitions)));
   const splitBytes = Math.max(1, Math.min(opts.maxPartitionBytes, Math.max(MIN_SPLIT_BYTES, perCore)));
+  for (const f of schema.fields) {
+    if (isNested(f.type)) throw new IllegalArgumentError(`column '${f.name}': CSV data source does not support ${sparkSimpleName(f.type)} data type; read it as a string and parse it (from_json for JSON text, split for lists)`);
+  }
   if (!orders) orders = opts.header ? headerOrders(files, sizes, schema, opts) : new Map<string, number[]>();
   const splits: CsvSplit[] = [];
   files.forEach((file, i) => {

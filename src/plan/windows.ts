@@ -15,7 +15,7 @@ import { boundRefs, containsAgg, exprName } from '../expr/expr.js';
 import { checkArity, getAggregate, isAggregate, isScalar } from '../expr/registry.js';
 import { containsWindow, getWindowFunction } from '../expr/window-functions.js';
 import { visitExpr } from '../expr/tree.js';
-import { type Field, Schema, isList, isNumeric } from '../types.js';
+import { type Field, Schema, isList, isNested, isNumeric } from '../types.js';
 import type { BoundWindowFn, LogicalPlan, WindowNode } from './logical.js';
 
 /** A `window` expression. */
@@ -48,6 +48,7 @@ export function constantOf(e: BoundExpr, what: string, display: string): unknown
 
 function checkKey(b: BoundExpr, e: Expr, where: string, display: string): BoundExpr {
   if (isList(b.type)) throw new AnalysisError(`cannot ${where} an array column (${exprName(e)}) in the window of ${display}`);
+  if (isNested(b.type)) throw new AnalysisError(`cannot ${where} a struct or map column (${exprName(e)}) in the window of ${display}; use one of its fields`);
   return b;
 }
 

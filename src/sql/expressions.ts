@@ -11,7 +11,7 @@ import { checkArity, functionNames, getAggregate, getScalar, isAggregate, isScal
 import { getWindowFunction, isWindowFunction, windowFunctionNames } from '../expr/window-functions.js';
 import { formatDate, formatTimestamp } from '../expr/runtime.js';
 import { transformExprDown } from '../expr/tree.js';
-import { type DataType, Schema, sparkSimpleName } from '../types.js';
+import { type DataType, Schema, isList, isMap, isStruct, sparkSimpleName } from '../types.js';
 import type { Pos, SqlExpr, SqlWindowSpec } from './ast.js';
 import { EXTRACT_FIELDS } from './parser.js';
 import { ref, call, lit, hasQualifierPrefix, containsKind, astHasSubquery, combineLogical, astChain, errorPos, astChildren, sortExpr } from './expr-helpers.js';
@@ -156,7 +156,7 @@ export abstract class ExpressionTranslator extends PlannerScope {
     const d = (x: SqlExpr) => this.display(x);
     const e = this.txOf.get(n);
     switch (n.kind) {
-      case 'ident': return e && e.kind === 'col' ? e.name : e ? exprName(e) : n.parts[n.parts.length - 1]!;
+      case 'ident': return e && e.kind === 'col' ? e.name : e && !(e.kind === 'call' && e.fn === 'get_field') ? exprName(e) : n.parts[n.parts.length - 1]!;
       case 'star': return n.qualifier ? `${n.qualifier}.*` : '*';
       case 'literal':
         if (n.value === null) return 'NULL';
@@ -271,6 +271,11 @@ export abstract class ExpressionTranslator extends PlannerScope {
         return this.checked(call(fn, t(node.arg)), ctx, node.pos);
       }
       case 'subscript': {
+        const base = t(node.arg);
+        const bt = ctx.frame ? this.typeOf(base, ctx, node.arg.pos) : 'null';
+        // s['field'] on a struct, m[key] on a map; arrays are 0-based below.
+        if (isStruct(bt) || isMap(bt)) return this.checked(call(isStruct(bt) ? 'get_field' : 'element_at', base, t(node.index)), ctx, node.pos);
+        if (node.index.kind === 'literal' && node.index.type === 'utf8' && bt !== 'null' && !isList(bt)) this.err(node.index.pos, `cannot read field '${String(node.index.value)}' of a value of type ${sparkSimpleName(bt)}, which is not a struct`);
         const idx = t(node.index);
         const one = idx.kind === 'lit' && typeof idx.value === 'number' ? lit(idx.value + 1, idx.type) : call('add', idx, lit(1, 'int32'));
         return this.checked(call('element_at', t(node.arg), one), ctx, node.pos);

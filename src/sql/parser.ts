@@ -1177,6 +1177,13 @@ export class Parser {
         e = { kind: 'subscript', arg: e, index, pos: e.pos };
         continue;
       }
+      if (this.isOp('.') && e.kind !== 'ident' && this.peek(1).kind === 'ident') {
+        // (expr).field: a struct field, as s['field'].
+        this.next();
+        const f = this.next();
+        e = { kind: 'subscript', arg: e, index: { kind: 'literal', value: f.text, type: 'utf8', pos: f.pos, text: f.text }, pos: e.pos };
+        continue;
+      }
       if (this.isOp('.') && e.kind !== 'ident') this.unsupported(t.pos, 'field access on an expression');
       return e;
     }
@@ -1199,7 +1206,25 @@ export class Parser {
       if (!type) this.error(t.pos, `unsupported type 'array<${inner.text}>' (nested arrays are not supported)`);
       return { type, text: `array<${inner.text}>` };
     }
-    if ((t.upper === 'MAP' || t.upper === 'STRUCT') && this.isOp('<')) this.unsupported(t.pos, `type ${t.upper.toLowerCase()}<...>`);
+    if ((t.upper === 'MAP' || t.upper === 'STRUCT') && this.isOp('<')) {
+      // STRUCT<a: INT, b STRING> / MAP<K, V>
+      this.next();
+      const parts: string[] = [];
+      do {
+        if (t.upper === 'STRUCT') {
+          const name = this.next();
+          this.acceptOp(':');
+          parts.push(`\`${name.text.replace(/`/g, '``')}\`:${this.parseType().text}`);
+        } else {
+          parts.push(this.parseType().text);
+        }
+      } while (this.acceptOp(','));
+      this.expectOp('>');
+      const text = `${t.upper.toLowerCase()}<${parts.join(',')}>`;
+      const type = parseTypeName(text);
+      if (!type) this.error(t.pos, `unsupported type '${text}'`);
+      return { type, text };
+    }
     if (this.isOp('(')) {
       this.next();
       const params: string[] = [];
@@ -1368,7 +1393,8 @@ export class Parser {
     const name = nameTok.text.toLowerCase();
     let distinct = false;
     let star = false;
-    const args: SqlExpr[] = [];
+    let args: SqlExpr[] = [];
+    const fieldNames: (string | null)[] = [];
     if (this.isOp('*') && this.isOp(')', 1)) {
       star = true;
       this.next();
@@ -1378,7 +1404,18 @@ export class Parser {
       do {
         if (this.isIdentifierStart() && this.isOp('->', 1)) this.unsupported(this.peek(1).pos, 'lambda function (x -> ...)');
         args.push(this.parseExpr());
+        // struct(a AS x, ...): Spark names the field x.
+        fieldNames.push(name === 'struct' && this.acceptKw('AS') ? this.next().text : null);
       } while (this.acceptOp(','));
+    }
+    if (fieldNames.some((f) => f !== null)) {
+      // A named_struct whose other fields are named as struct() names them (column name, else colN).
+      args = args.flatMap((a, i) => {
+        const n = fieldNames[i] ?? (a.kind === 'ident' ? a.parts[a.parts.length - 1]! : `col${i + 1}`);
+        return [{ kind: 'literal', value: n, type: 'utf8', pos: a.pos, text: n } as SqlExpr, a];
+      });
+      this.expectOp(')');
+      return this.callSuffix({ ...nameTok, text: 'named_struct' }, 'named_struct', args, false, false, false);
     }
     if (this.isKw('ORDER') && this.isKw('BY', 1)) this.unsupported(this.peek().pos, 'ORDER BY inside a function call');
     if (this.isKw('IGNORE') && this.isKw('NULLS', 1) && !this.isOp(')', 2)) {

@@ -7,7 +7,7 @@ import { didYouMean } from '../errors.js';
 import type { Expr } from '../expr/expr.js';
 import type { LogicalPlan } from '../plan/logical.js';
 import type { Session } from '../session.js';
-import { type DataType, type Field, Schema } from '../types.js';
+import { type DataType, type Field, Schema, isStruct, sparkSimpleName, structFields } from '../types.js';
 import type { Pos, SqlExpr, SqlQuery, SqlSelect, SqlWindowSpec } from './ast.js';
 import { analysisErrorAt, positioned } from './errors.js';
 import { ref } from './expr-helpers.js';
@@ -178,6 +178,8 @@ export abstract class PlannerScope {
   /** Resolves a (possibly qualified) column name: SELECT aliases, the frame, then the enclosing query. */
   protected resolveIdent(node: Extract<SqlExpr, { kind: 'ident' }>, ctx: XCtx): Expr {
     const parts = node.parts;
+    const field = this.resolveFieldPath(node, ctx);
+    if (field) return field;
     if (parts.length > 2) this.err(node.pos, `'${parts.join('.')}' cannot be resolved: nested field access and database-qualified names are not supported`);
     const name = parts[parts.length - 1]!;
     const qualifier = parts.length === 2 ? parts[0]! : null;
@@ -220,6 +222,36 @@ export abstract class PlannerScope {
     const candidates = [...visible.map((f) => f.name), ...(ctx.aliases ? [...ctx.aliases.keys()] : [])];
     const where = rels.length === 1 ? ` in table '${rels[0]}'` : rels.length > 1 ? ` in tables ${rels.map((r) => `'${r}'`).join(', ')}` : visible.length === 0 ? ' (the query has no FROM clause)' : '';
     this.err(node.pos, `unknown column '${name}'${where}${didYouMean(name, candidates)}`);
+  }
+
+  /**
+   * `s.a` / `t.s.a` / `s.a.b`: a field of a struct column, as Spark resolves it (a table
+   * qualifier first, then a column); undefined when the name is not a struct field path.
+   */
+  private resolveFieldPath(node: Extract<SqlExpr, { kind: 'ident' }>, ctx: XCtx): Expr | undefined {
+    const { parts, partPos } = node;
+    const frame = ctx.frame;
+    if (!frame || parts.length < 2) return undefined;
+    let col = parts.length > 2 ? this.lookup(frame, parts[1]!, parts[0]!, node) : null;
+    let first = 2;
+    if (col === null) {
+      if (this.lookup(frame, parts[1]!, parts[0]!, node) !== null) return undefined; // t.col
+      col = this.lookup(frame, parts[0]!, null, node);
+      first = 1;
+    }
+    if (col === null || !isStruct(frame.schema.fields[col]!.type)) return undefined;
+    let type: DataType = frame.schema.fields[col]!.type;
+    let e: Expr = ref(col, frame.schema.fields[col]!.name);
+    for (let k = first; k < parts.length; k++) {
+      const name = parts[k]!;
+      if (!isStruct(type)) this.err(partPos[k]!, `cannot read field '${name}' of '${parts.slice(0, k).join('.')}', which is ${sparkSimpleName(type)}, not a struct`);
+      const fields = structFields(type);
+      const f = fields.find((x) => x.name === name) ?? fields.find((x) => x.name.toLowerCase() === name.toLowerCase());
+      if (!f) this.err(partPos[k]!, `no field '${name}' in '${parts.slice(0, k).join('.')}' (${sparkSimpleName(type)})${didYouMean(name, fields.map((x) => x.name))}`);
+      type = f.type;
+      e = { kind: 'call', fn: 'get_field', args: [e, { kind: 'lit', value: f.name, type: 'utf8' }] };
+    }
+    return e;
   }
 
   /** Index of a visible column of `frame`, null when absent; ambiguity is an error. */

@@ -9,7 +9,7 @@ import * as A from 'apache-arrow';
 import { columnFromArrowData, fromArrowType } from '../data/arrow.js';
 import { fromValues } from '../data/batch.js';
 import { ColumnData, type FixedArray, allocValues, concatColumns, normalizeValidity, utf8FromStrings } from '../data/column.js';
-import { type DataType, MAX_EXACT_INT, MILLIS_PER_DAY, isList, sparkSimpleName } from '../types.js';
+import { type DataType, MAX_EXACT_INT, MILLIS_PER_DAY, isList, isNested, sparkSimpleName } from '../types.js';
 
 /** A short rendering of a value for messages. */
 export function showValue(v: unknown): string {
@@ -42,7 +42,7 @@ export class ResultWriter {
   private readonly objects: unknown[] | null;
   private readonly validity: Uint8Array;
   constructor(readonly type: DataType, readonly n: number) {
-    const generic = type === 'utf8' || type === 'null' || isList(type);
+    const generic = type === 'utf8' || type === 'null' || isNested(type);
     this.fixed = generic ? null : allocValues(type, n);
     this.objects = generic ? new Array<unknown>(n).fill(null) : null;
     this.validity = new Uint8Array(n);
@@ -88,7 +88,8 @@ export class ResultWriter {
       case 'null':
         return expected('null');
       default:
-        if (!Array.isArray(v)) return expected('an array');
+        if (isList(t) && !Array.isArray(v)) return expected('an array');
+        if (!isList(t) && (typeof v !== 'object' || Array.isArray(v))) return expected(t.startsWith('map<') ? 'a Map' : 'an object');
         this.objects![i] = v;
         this.validity[i] = 1;
         return null;
@@ -102,7 +103,7 @@ export class ResultWriter {
     const t = this.type;
     if (t === 'null') return new ColumnData('null', this.n, null, null);
     if (t === 'utf8') return utf8FromStrings(this.objects as (string | null)[]);
-    if (isList(t)) return fromValues(t, this.objects!);
+    if (isNested(t)) return fromValues(t, this.objects!);
     return new ColumnData(t, this.n, this.fixed, normalizeValidity(this.validity, this.n));
   }
 }

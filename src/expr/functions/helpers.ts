@@ -5,7 +5,7 @@
  * Java-regex → JS-regex translation used by the regexp_* functions.
  */
 import { IllegalArgumentError } from '../../errors.js';
-import { type DataType, commonType, isDecimal, isNumeric } from '../../types.js';
+import { type DataType, commonType, isDecimal, isNested, isNumeric } from '../../types.js';
 import { type CodeVar, type CodegenContext, type ScalarFunctionDef, typeError } from '../function-defs.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -72,7 +72,7 @@ export function widerType(types: readonly DataType[]): DataType | undefined {
 }
 
 function stringPromotion(a: DataType, b: DataType): DataType | undefined {
-  if (isArrayType(a) || isArrayType(b)) return undefined;
+  if (isNested(a) || isNested(b)) return undefined;
   if (a === 'utf8' && b !== 'boolean') return 'utf8';
   if (b === 'utf8' && a !== 'boolean') return 'utf8';
   return undefined;
@@ -110,7 +110,7 @@ export function positionalRule(coercions: readonly ((t: DataType) => DataType | 
 
 /** The placeholder value codegen leaves in a null slot of type `t`. */
 export function defaultValue(t: DataType): string {
-  if (isArrayType(t)) return 'null';
+  if (isArrayType(t) || isNested(t)) return 'null';
   if (isDecimal(t)) return '0n';
   switch (t) {
     case 'utf8': return "''";

@@ -3,7 +3,7 @@
  * null tests, IN, LIKE / RLIKE / ILIKE. Registered under internal names (`add`, `eq`, `and`, ...)
  * that the Column API and the SQL planner both use.
  */
-import { type DataType, type DecimalType, adjustedDecimal, arithmeticType, asDecimal, commonType, decimalParams, isDecimal, isNumeric } from '../../types.js';
+import { type DataType, type DecimalType, adjustedDecimal, arithmeticType, asDecimal, commonType, decimalParams, isDecimal, isNested, isNumeric } from '../../types.js';
 import { type FunctionRegistry, type ResolvedSignature, type ScalarFunctionDef, typeError } from '../function-defs.js';
 import type { BoundExpr } from '../expr.js';
 
@@ -139,6 +139,7 @@ function compare(name: string, op: string, sqlOp: string): ScalarFunctionDef {
     resolve(argTypes, display) {
       const t = comparisonType(argTypes[0]!, argTypes[1]!);
       if (!t) throw typeError(display, argTypes, `comparable operands for '${sqlOp}' (cast one side)`);
+      if (isNested(t)) throw typeError(display, argTypes, `scalar operands for '${sqlOp}': arrays, structs and maps are not compared yet; compare their elements or fields (or to_json() of them)`);
       return { type: 'boolean', argTypes: [t, t] };
     },
     template: ([a, b]) => `(${a} ${op} ${b})`,
