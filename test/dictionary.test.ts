@@ -60,7 +60,7 @@ beforeAll(async () => {
   plain = spark.read.csv(path.join(dir, 'off.csv'), OPTS).cache();
   await plain.count();
   spark.conf.unset('kindling.dictionary.enabled');
-});
+}, 120_000);
 afterAll(async () => {
   await spark.stop();
   fs.rmSync(dir, { recursive: true, force: true });
@@ -168,6 +168,9 @@ describe('dictionary columns through the operators (CSV, cache and plain agree)'
     await same((d) => d.orderBy(col('k').asc_nulls_first(), col('hi')).select('k', 'hi'), true);
     await same((d) => d.orderBy(col('k').desc_nulls_last(), col('hi')).select('k', 'hi'), true);
     await same((d) => d.orderBy(col('k').desc_nulls_first(), col('k2').asc(), col('hi')).limit(50).select('k', 'k2', 'hi'), true);
+    // orderBy + limit: a top-K per partition on the scan's (dictionary) batches, before any exchange.
+    await same((d) => d.orderBy(col('k').asc_nulls_last(), col('hi')).limit(400).select('k', 'hi'), true);
+    await same((d) => d.orderBy(col('k').desc(), col('hi').desc()).limit(400).select('k', 'hi'), true);
     const r = await same((d) => d.orderBy(col('k').asc_nulls_last(), col('hi')).select('k'), true);
     expect(r[0]!['k']).toBe('');
     expect(r[r.length - 1]!['k']).toBeNull();

@@ -24,7 +24,6 @@
  */
 import { Batch } from './batch.js';
 import { ColumnData, dictColumn, take, utf8FromStrings } from './column.js';
-import { hashBytes } from './key-table.js';
 
 /** The `spark.conf` key that switches dictionary encoding off ('false') or on (default 'true'). */
 export const DICTIONARY_KEY = 'kindling.dictionary.enabled';
@@ -45,25 +44,10 @@ export class DictionaryBuilder {
 
   constructor(readonly maxEntries: number = MAX_DICTIONARY) {}
 
-  /** The id of bytes [s, e) of `src` (hash `h`), added if new; -1 when that would pass `maxEntries`. */
-  private id(src: Uint8Array, s: number, e: number, h: number): number {
-    const len = e - s;
-    let p = h & this.mask;
-    for (;;) {
-      const id = this.slots[p]!;
-      if (id === 0) break;
-      if (this.slotHashes[p] === h) {
-        const gs = this.offsets[id - 1]!;
-        if (this.offsets[id]! - gs === len) {
-          const b = this.bytes;
-          let k = 0;
-          while (k < len && b[gs + k] === src[s + k]) k++;
-          if (k === len) return id - 1;
-        }
-      }
-      p = (p + 1) & this.mask;
-    }
+  /** Adds bytes [s, e) of `src` (hash `h`, free slot `p`) as a new value; -1 when that would pass `maxEntries`. */
+  private add(src: Uint8Array, s: number, e: number, h: number, p: number): number {
     if (this.size >= this.maxEntries) return -1;
+    const len = e - s;
     const g = this.size++;
     this.slots[p] = g + 1;
     this.slotHashes[p] = h;
@@ -119,12 +103,43 @@ export class DictionaryBuilder {
     const off = col.offsets!;
     const bytes = col.bytes!;
     const valid = col.validity;
+    // The hash (FNV-1a + murmur finaliser, as key-table's hashBytes) and the probe are inlined:
+    // this loop runs once per CSV string value.
     for (let i = 0; i < n; i++) {
       if (valid !== null && valid[i] === 0) continue;
       const s = off[i]!;
       const e = off[i + 1]!;
-      const g = this.id(bytes, s, e, hashBytes(bytes, s, e));
-      if (g < 0) return null;
+      let h = 0x811c9dc5 | 0;
+      for (let k = s; k < e; k++) h = Math.imul(h ^ bytes[k]!, 0x01000193);
+      h ^= h >>> 16;
+      h = Math.imul(h, 0x85ebca6b);
+      h ^= h >>> 13;
+      h = Math.imul(h, 0xc2b2ae35);
+      h ^= h >>> 16;
+      const slots = this.slots;
+      const mask = this.mask;
+      const len = e - s;
+      let p = h & mask;
+      let g = -1;
+      for (;;) {
+        const id = slots[p]!;
+        if (id === 0) break;
+        if (this.slotHashes[p] === h) {
+          const o = this.offsets;
+          const gs = o[id - 1]!;
+          if (o[id]! - gs === len) {
+            const b = this.bytes;
+            let k = 0;
+            while (k < len && b[gs + k] === bytes[s + k]) k++;
+            if (k === len) { g = id - 1; break; }
+          }
+        }
+        p = (p + 1) & mask;
+      }
+      if (g < 0) {
+        g = this.add(bytes, s, e, h, p);
+        if (g < 0) return null;
+      }
       out[i] = g;
     }
     return out;
