@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DataFrame, type Row, Session, Window, col, functions as F, lit } from '../src/index.js';
 import { Batch } from '../src/data/batch.js';
 import { ColumnData, concatColumns, sliceColumn, take, utf8FromStrings } from '../src/data/column.js';
-import { DictionaryBuilder, encodeBatchColumn, encodeCachedPartitions } from '../src/data/dictionary.js';
+import { DictionaryBuilder, encodeBatchColumn, encodeCachedPartitions, estimateDistinct } from '../src/data/dictionary.js';
 import { KeyTable, hashRows } from '../src/data/key-table.js';
 import { batchToArrow, recordBatchToBatch, schemaFromArrow } from '../src/data/arrow.js';
 import { shareBatch, unshareBatch } from '../src/exec/serde.js';
@@ -105,6 +105,15 @@ describe('where dictionaries come from', () => {
     expect(e1!.columns[1]!.indices).toBeNull();
     expect(e1!.columns[0]!.strings()).toEqual(b1.columns[0]!.strings());
     expect(e2!.columns[0]!.strings()).toEqual(b2.columns[0]!.strings());
+  });
+
+  it('estimates the distinct count from a sample', () => {
+    // 8192 rows sampled from 1e6 rows of 1e4 values hold about 5600 distinct ones.
+    const d = 1e4 * (1 - Math.exp(-8192 / 1e4));
+    expect(estimateDistinct(Math.round(d), 8192, 1e6)).toBeGreaterThan(9000);
+    expect(estimateDistinct(Math.round(d), 8192, 1e6)).toBeLessThan(11000);
+    expect(estimateDistinct(8192, 8192, 1e6)).toBe(1e6);
+    expect(estimateDistinct(100, 8192, 8192)).toBe(100);
   });
 
   it('Arrow Dictionary vectors stay dictionary-encoded; toArrow gives Utf8 and collect() plain strings', async () => {

@@ -13,7 +13,8 @@
  *
  * Where encodings come from (each decided per column by sampled cardinality):
  *  - the cache (`encodeCachedPartitions`): one dictionary per column for all cached partitions,
- *    when a sample of the rows holds at most 1/8 as many distinct values (and ≤ 2^16 overall);
+ *    when the distinct count estimated from a sample of 8192 rows is at most 1/8 of the rows
+ *    and at most 2^16 (e.g. db-benchmark's id3 at 1e6 rows: 1e4 values, encoded; at 1e7: 1e5, not);
  *  - CSV batches (`encodeBatchColumn`, csv-build.ts): per-batch dictionaries, when the first
  *    1024 rows hold ≤ 1/8 distinct values and the whole batch ≤ 1/8;
  *  - Arrow Dictionary vectors (arrow.ts `columnFromArrowData`), e.g. from `createDataFrame(table)`.
@@ -24,6 +25,7 @@
  */
 import { Batch } from './batch.js';
 import { ColumnData, dictColumn, take, utf8FromStrings } from './column.js';
+import { doubleSlots } from './key-table.js';
 
 /** The `spark.conf` key that switches dictionary encoding off ('false') or on (default 'true'). */
 export const DICTIONARY_KEY = 'kindling.dictionary.enabled';
@@ -34,8 +36,8 @@ const MAX_DISTINCT_RATIO = 1 / 8;
 
 /** Grows a dictionary of distinct byte strings (open addressing over byte hashes). */
 export class DictionaryBuilder {
-  private slots = new Int32Array(1024); // id + 1; 0 = empty
-  private slotHashes = new Int32Array(1024);
+  private slots: Int32Array = new Int32Array(1024); // id + 1; 0 = empty
+  private slotHashes: Int32Array = new Int32Array(1024);
   private mask = 1023;
   private offsets = new Int32Array(257);
   private bytes = new Uint8Array(4096);
@@ -69,21 +71,8 @@ export class DictionaryBuilder {
   }
 
   private rehash(): void {
-    const cap = this.slots.length * 2;
-    const slots = new Int32Array(cap);
-    const hashes = new Int32Array(cap);
-    const mask = cap - 1;
-    for (let s = 0; s < this.slots.length; s++) {
-      const id = this.slots[s]!;
-      if (id === 0) continue;
-      let p = this.slotHashes[s]! & mask;
-      while (slots[p] !== 0) p = (p + 1) & mask;
-      slots[p] = id;
-      hashes[p] = this.slotHashes[s]!;
-    }
-    this.slots = slots;
-    this.slotHashes = hashes;
-    this.mask = mask;
+    [this.slots, this.slotHashes] = doubleSlots(this.slots, this.slotHashes);
+    this.mask = this.slots.length - 1;
   }
 
   /**
@@ -197,6 +186,24 @@ function sampleColumn(parts: readonly (readonly Batch[])[], c: number, total: nu
 }
 
 /**
+ * Estimated distinct values among `total` rows when a uniform sample of `s` rows held `d`:
+ * the D with D·(1 − e^(−s/D)) = d (sampling with replacement); `total` when the sample was all
+ * distinct or all rows.
+ */
+export function estimateDistinct(d: number, s: number, total: number): number {
+  if (s >= total) return d;
+  if (d >= s) return total;
+  let lo = d;
+  let hi = total;
+  for (let k = 0; k < 60 && hi - lo > 1; k++) {
+    const mid = (lo + hi) / 2;
+    if (mid * (1 - Math.exp(-s / mid)) < d) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
+
+/**
  * The cache's layout: each utf8 column whose sampled cardinality is low (≤ 1/8 of the sampled
  * rows distinct) is stored with one dictionary shared by all its cached batches (≤ 2^16 values);
  * other columns, and columns whose dictionary would grow past that, stay as they are.
@@ -215,7 +222,11 @@ export function encodeCachedPartitions(parts: Batch[][]): Batch[][] {
     const allDict = parts.every((p) => p.every((b) => b.columns[c]!.indices !== null));
     if (!allDict) {
       const sample = sampleColumn(parts, c, total);
-      if (!sample || !fewDistinct(sample, sample.length)) continue;
+      if (!sample) continue;
+      const b = new DictionaryBuilder(sample.length);
+      b.encode(sample);
+      const d = estimateDistinct(b.size, sample.length, total);
+      if (d > total * MAX_DISTINCT_RATIO || d > MAX_DICTIONARY) continue;
     }
     const builder = new DictionaryBuilder(MAX_DICTIONARY);
     const idx: Int32Array[][] = [];

@@ -98,6 +98,24 @@ export function hashRows(cols: readonly ColumnData[], n: number, out: Int32Array
   return out;
 }
 
+/** An open-addressing table's slots (id + 1, 0 = empty) and their hashes, re-placed at twice the capacity. */
+export function doubleSlots(oldSlots: Int32Array, oldHashes: Int32Array): [Int32Array, Int32Array] {
+  const cap = oldSlots.length * 2;
+  const slots = new Int32Array(cap);
+  const hashes = new Int32Array(cap);
+  const mask = cap - 1;
+  for (let s = 0; s < oldSlots.length; s++) {
+    const id = oldSlots[s]!;
+    if (id === 0) continue;
+    const h = oldHashes[s]!;
+    let p = h & mask;
+    while (slots[p] !== 0) p = (p + 1) & mask;
+    slots[p] = id;
+    hashes[p] = h;
+  }
+  return [slots, hashes];
+}
+
 /** Growable storage of one key column's distinct values. */
 class KeyStore {
   nums: Float64Array = new Float64Array(64);
@@ -271,22 +289,8 @@ export class KeyTable {
   }
 
   private rehash(): void {
-    const cap = this.slots.length * 2;
-    const slots = new Int32Array(cap);
-    const hashes = new Int32Array(cap);
-    const mask = cap - 1;
-    for (let s = 0; s < this.slots.length; s++) {
-      const id = this.slots[s]!;
-      if (id === 0) continue;
-      const h = this.slotHashes[s]!;
-      let p = h & mask;
-      while (slots[p] !== 0) p = (p + 1) & mask;
-      slots[p] = id;
-      hashes[p] = h;
-    }
-    this.slots = slots;
-    this.slotHashes = hashes;
-    this.mask = mask;
+    [this.slots, this.slotHashes] = doubleSlots(this.slots, this.slotHashes);
+    this.mask = this.slots.length - 1;
   }
 
   /** Assigns ids to the keys of rows [0, n), inserting new keys; writes ids into `out`. */
