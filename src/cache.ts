@@ -56,6 +56,17 @@ export class CacheManager {
     this.entries.clear();
   }
 
+  /**
+   * @internal The names of a cached plan's columns that its computed data holds
+   * dictionary-encoded (data/dictionary.ts); empty when not cached or not computed yet.
+   */
+  dictionaryColumns(plan: LogicalPlan): string[] {
+    const parts = this.entries.get(fingerprint(plan))?.parts;
+    const b = parts?.find((p) => p.length > 0)?.[0];
+    if (!b) return [];
+    return b.schema.fields.filter((_, c) => parts!.every((p) => p.every((x) => x.columns[c]!.indices !== null))).map((f) => f.name);
+  }
+
   /** Number of cached plans. */
   get size(): number {
     return this.entries.size;

@@ -6,12 +6,16 @@
 import { IllegalArgumentError, didYouMean } from './errors.js';
 import { OPTIMIZER_RULES, requiredRuleMessage } from './plan/optimizer/index.js';
 import { ARROW_BATCH_KEY, checkArrowBatchSize, parseArrowBatchSize } from './udf/spec.js';
+import { DICTIONARY_KEY } from './data/dictionary.js';
 
 /** Comma-separated optimizer rule names to skip (see `OPTIMIZER_RULES`), as in Spark. */
 export const EXCLUDED_RULES_KEY = 'spark.sql.optimizer.excludedRules';
 
 /** Checks of known keys' values (unknown keys are stored as given, as Spark does). */
 const VALIDATORS: Record<string, (value: string) => void> = {
+  [DICTIONARY_KEY]: (value) => {
+    if (!/^(true|false)$/i.test(value)) throw new IllegalArgumentError(`${DICTIONARY_KEY} must be true or false, got '${value}'`);
+  },
   [ARROW_BATCH_KEY]: checkArrowBatchSize,
   [EXCLUDED_RULES_KEY]: (value) => {
     for (const name of ruleList(value)) {
@@ -52,6 +56,11 @@ export class RuntimeConfig {
   /** @internal Rows per Arrow batch for UDFs (`spark.sql.execution.arrow.maxRecordsPerBatch`, default 10000; 0: no limit). */
   arrowMaxRecordsPerBatch(): number {
     return parseArrowBatchSize(this.get(ARROW_BATCH_KEY));
+  }
+
+  /** @internal True unless `kindling.dictionary.enabled` is 'false': low-cardinality strings may be dictionary-encoded (cache, CSV). */
+  dictionaryEnabled(): boolean {
+    return (this.get(DICTIONARY_KEY) ?? 'true').toLowerCase() !== 'false';
   }
 
   /** @internal The optimizer rules `spark.sql.optimizer.excludedRules` switches off. */

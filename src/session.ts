@@ -19,6 +19,7 @@ import { AnalysisError, ArithmeticOverflowError, ExecutionError, IllegalArgument
 import { argError, expectInteger, expectName, expectString } from './api-args.js';
 import { type JobEvents, type JobResult, type RunOptions, runJob } from './exec/scheduler.js';
 import { CacheManager } from './cache.js';
+import { encodeCachedPartitions } from './data/dictionary.js';
 import { RuntimeConfig } from './conf.js';
 import type { LogicalPlan } from './plan/logical.js';
 import { type WorkerPool, acquirePool, releasePool } from './exec/pool.js';
@@ -210,7 +211,7 @@ export class DataFrameReader {
   }
 
   private context(): ReadContext {
-    return { maxPartitionBytes: this.session.options.maxPartitionBytes, threads: this.session.threads };
+    return { maxPartitionBytes: this.session.options.maxPartitionBytes, threads: this.session.threads, dictionary: this.session.conf.dictionaryEnabled() };
   }
 }
 
@@ -259,7 +260,11 @@ export class Session {
 
   /** @internal Substitutes cached subtrees (materialising them on first use). */
   resolveCaches(plan: LogicalPlan): Promise<LogicalPlan> {
-    return this.cacheManager.substitute(plan, async (p) => (await runJob(p, this.plannerConfig(), this.runOptions())).partitions);
+    return this.cacheManager.substitute(plan, async (p) => {
+      const parts = (await runJob(p, this.plannerConfig(), this.runOptions())).partitions;
+      // The cache holds compact layouts: low-cardinality strings as dictionaries (data/dictionary.ts).
+      return this.conf.dictionaryEnabled() ? encodeCachedPartitions(parts) : parts;
+    });
   }
 
   /** @internal The last job run (for explain('analyze') and tests). */

@@ -7,7 +7,7 @@ import * as A from 'apache-arrow';
 import { ArithmeticOverflowError, KindlingError } from '../errors.js';
 import { type DataType, type Field, type PrimitiveType, MAX_DECIMAL_PRECISION, MAX_EXACT_INT, Schema, decimalParams, decimalType, elementType, isDecimal, isList, isMap, isStruct, listOf, mapEntryType, mapOf, mapTypes, structFields, structOf } from '../types.js';
 import { Batch } from './batch.js';
-import { ColumnData, allocValues, normalizeValidity, sliceColumn, take } from './column.js';
+import { ColumnData, allocValues, dictColumn, normalizeValidity, sliceColumn, take } from './column.js';
 
 /** The Arrow type used to export a Kindling type. */
 export function toArrowType(t: DataType): A.DataType {
@@ -86,6 +86,8 @@ export function unpackBits(bits: Uint8Array, offset: number, n: number): Uint8Ar
 
 /** Converts one Kindling column to Arrow Data. */
 export function columnToArrowData(col: ColumnData): A.Data {
+  // Dictionary strings export decoded, as Utf8: the Arrow schema users see does not change.
+  if (col.indices !== null) col = col.decoded();
   const n = col.length;
   const type = toArrowType(col.type);
   if (col.type === 'null') return A.makeData({ type: type as A.Null, length: n, nullCount: n });
@@ -170,6 +172,9 @@ function checkExact(x: number, name: string): number {
   return x;
 }
 
+/** Arrow dictionaries already converted: the chunks of one dictionary vector share one Kindling dictionary. */
+const arrowDictionaries = new WeakMap<A.Data, ColumnData>();
+
 /** Converts one Arrow Data chunk to a Kindling column of `type`. */
 export function columnFromArrowData(d: A.Data, type: DataType, name: string): ColumnData {
   const n = d.length;
@@ -195,10 +200,17 @@ export function columnFromArrowData(d: A.Data, type: DataType, name: string): Co
     return new ColumnData(type, n, null, validity, offsets, null, child);
   }
   if (A.DataType.isDictionary(t)) {
-    const dict = columnFromArrowData(d.dictionary!.data[0]!, type, name);
+    const dd = d.dictionary!.data[0]!;
+    let dict = arrowDictionaries.get(dd);
+    if (!dict || dict.type !== type) arrowDictionaries.set(dd, (dict = columnFromArrowData(dd, type, name)));
     const keys = d.values as ArrayLike<number>;
     const idx = new Int32Array(n);
     for (let i = 0; i < n; i++) idx[i] = Number(keys[i]);
+    if (type === 'utf8' && dict.validity === null && dict.length > 0) {
+      // Kept dictionary-encoded (indices at nulls may be anything: clamp them into range).
+      if (validity) for (let i = 0; i < n; i++) if (!validity[i]) idx[i] = 0;
+      return dictColumn(idx, dict, validity);
+    }
     if (validity) for (let i = 0; i < n; i++) if (!validity[i]) idx[i] = -1;
     // A dictionary spanning several chunks keeps one dictionary; take() gathers from it.
     return take(dict, idx);

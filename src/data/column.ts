@@ -9,8 +9,12 @@
  *  - int64, float64,
  *    timestamp         Float64Array (int64 values are integral, exact within ±2^53;
  *                      timestamp: microseconds since the epoch, UTC)
- *  - utf8              offsets Int32Array (length + 1) and UTF-8 bytes Uint8Array
- *  - binary            as utf8, with raw bytes; `strings()` gives one char per byte (latin1)
+ *  - utf8              offsets Int32Array (length + 1) and UTF-8 bytes Uint8Array; or
+ *                      dictionary-encoded (Arrow's Dictionary layout): `indices` Int32Array into
+ *                      `dictionary`, a plain utf8 column without nulls (see data/dictionary.ts).
+ *                      The type stays 'utf8'; `offsets`/`bytes` of such a column decode lazily
+ *                      (once, cached) for code that reads them, while hot paths use the indices.
+ *  - binary            as plain utf8, with raw bytes; `strings()` gives one char per byte (latin1)
  *  - null              nothing
  *  - list<T>           offsets Int32Array (length + 1) into `child`, a ColumnData of T (any type)
  *  - struct<...>       `children`, one ColumnData per field (same length), plus the struct's validity
@@ -41,14 +45,59 @@ export class ColumnData {
     /** 1 = valid, 0 = null; `null` when every value is valid. */
     readonly validity: Uint8Array | null,
     /** utf8 only: start offsets into `bytes`, length + 1 entries. */
-    readonly offsets: Int32Array | null = null,
+    offsets: Int32Array | null = null,
     /** utf8 only: UTF-8 bytes. */
-    readonly bytes: Uint8Array | null = null,
+    bytes: Uint8Array | null = null,
     /** list only: the elements (offsets index into it); map: the key/value entry structs. */
     readonly child: ColumnData | null = null,
     /** struct only: one column per field. */
     readonly children: readonly ColumnData[] | null = null,
-  ) {}
+    /** Dictionary-encoded utf8 only: the distinct values (a plain utf8 column without nulls). */
+    readonly dictionary: ColumnData | null = null,
+    /** Dictionary-encoded utf8 only: per row, an index into `dictionary` (0 at nulls). */
+    readonly indices: Int32Array | null = null,
+  ) {
+    this.rawOffsets = offsets;
+    this.rawBytes = bytes;
+  }
+
+  private rawOffsets: Int32Array | null;
+  private rawBytes: Uint8Array | null;
+
+  /** utf8 only: start offsets into `bytes`, length + 1 entries (decoded on first use for a dictionary column). */
+  get offsets(): Int32Array | null {
+    if (this.rawOffsets === null && this.indices !== null) this.decodeDictionary();
+    return this.rawOffsets;
+  }
+
+  /** utf8 only: UTF-8 bytes (decoded on first use for a dictionary column). */
+  get bytes(): Uint8Array | null {
+    if (this.rawBytes === null && this.indices !== null) this.decodeDictionary();
+    return this.rawBytes;
+  }
+
+  /** True when the plain offsets/bytes are held (always for non-dictionary columns; once decoded for dictionary ones). */
+  hasPlainLayout(): boolean {
+    return this.indices === null || this.rawOffsets !== null;
+  }
+
+  private decodeDictionary(): void {
+    const plain = this.decoded();
+    this.rawOffsets = plain.rawOffsets;
+    this.rawBytes = plain.rawBytes;
+  }
+
+  /** The column in its plain layout: itself, or for a dictionary column a decoded copy (not kept). */
+  decoded(): ColumnData {
+    if (this.indices === null) return this;
+    if (this.rawOffsets !== null) return new ColumnData('utf8', this.length, null, this.validity, this.rawOffsets, this.rawBytes);
+    const idx = this.indices;
+    const valid = this.validity;
+    const g = new Int32Array(this.length);
+    for (let i = 0; i < this.length; i++) g[i] = valid && valid[i] === 0 ? -1 : idx[i]!;
+    const plain = take(this.dictionary!, g);
+    return valid ? plain : new ColumnData('utf8', this.length, null, null, plain.rawOffsets, plain.rawBytes);
+  }
 
   private objectCache: unknown[] | undefined;
 
@@ -148,6 +197,15 @@ export class ColumnData {
     if (this.stringCache) return this.stringCache;
     if (this.type !== 'utf8' && this.type !== 'binary') throw new Error(`strings() on a ${this.type} column`);
     const out = new Array<string | null>(this.length);
+    if (this.indices !== null) {
+      // Dictionary column: decode the dictionary once; rows share its string objects.
+      const ds = this.dictionary!.strings();
+      const idx = this.indices;
+      const v = this.validity;
+      for (let i = 0; i < this.length; i++) out[i] = v && v[i] === 0 ? null : ds[idx[i]!]!;
+      this.stringCache = out;
+      return out;
+    }
     const off = this.offsets!;
     const bytes = this.bytes!;
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -169,6 +227,7 @@ export class ColumnData {
   /** String at `i` (utf8 only), without decoding the whole column. */
   stringAt(i: number): string {
     if (this.stringCache) return this.stringCache[i] ?? '';
+    if (this.indices !== null) return this.dictionary!.stringAt(this.indices[i]!);
     const off = this.offsets!;
     const bytes = this.bytes!;
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -299,6 +358,63 @@ function isAsciiString(s: string): boolean {
   return true;
 }
 
+/**
+ * A dictionary-encoded utf8 column: row i is `dictionary[indices[i]]` (null where `validity` is 0;
+ * the index there is ignored but must be in range). `dictionary` is a plain utf8 column without nulls.
+ */
+export function dictColumn(indices: Int32Array, dictionary: ColumnData, validity: Uint8Array | null): ColumnData {
+  return new ColumnData('utf8', indices.length, null, validity, null, null, null, null, dictionary, indices);
+}
+
+/**
+ * Concatenates dictionary-encoded utf8 columns (and all-null columns) without decoding: shared
+ * dictionaries keep their indices, different ones are merged (each distinct string once) and
+ * their indices remapped. Null when some column is plain utf8 (the caller concatenates bytes).
+ */
+function concatDictionaries(cols: readonly ColumnData[], n: number, validity: Uint8Array | null): ColumnData | null {
+  let first: ColumnData | null = null;
+  let same = true;
+  for (const c of cols) {
+    if (c.type !== 'utf8') continue;
+    if (c.indices === null) return null;
+    if (first === null) first = c.dictionary;
+    else if (c.dictionary !== first) same = false;
+  }
+  if (first === null) return null;
+  const idx = new Int32Array(n);
+  if (same) {
+    let p = 0;
+    for (const c of cols) {
+      if (c.indices !== null) idx.set(c.indices, p);
+      p += c.length;
+    }
+    return dictColumn(idx, first, validity);
+  }
+  const ids = new Map<string, number>();
+  const merged: string[] = [];
+  let p = 0;
+  for (const c of cols) {
+    if (c.indices !== null) {
+      const ds = c.dictionary!.strings();
+      const remap = new Int32Array(ds.length);
+      for (let k = 0; k < ds.length; k++) {
+        const s = ds[k]!;
+        let id = ids.get(s);
+        if (id === undefined) {
+          id = merged.length;
+          ids.set(s, id);
+          merged.push(s);
+        }
+        remap[k] = id;
+      }
+      const src = c.indices;
+      for (let i = 0; i < c.length; i++) idx[p + i] = remap[src[i]!]!;
+    }
+    p += c.length;
+  }
+  return dictColumn(idx, utf8FromStrings(merged), validity);
+}
+
 /** Offsets of the variable-length values at `indices` laid end to end (-1 = empty). */
 function gatherOffsets(off: Int32Array, indices: Int32Array, n: number): Int32Array {
   const offsets = new Int32Array(n + 1);
@@ -325,6 +441,16 @@ export function take(col: ColumnData, indices: Int32Array, count = indices.lengt
       const j = indices[i]!;
       validity[i] = j < 0 ? 0 : srcValid ? srcValid[j]! : 1;
     }
+  }
+  if (col.indices !== null) {
+    // Dictionary column: gather the indices only; the dictionary is shared.
+    const src = col.indices;
+    const idx = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const j = indices[i]!;
+      idx[i] = j >= 0 ? src[j]! : 0;
+    }
+    return dictColumn(idx, col.dictionary!, validity);
   }
   if (isStruct(col.type)) return new ColumnData(col.type, n, null, validity, null, null, null, col.children!.map((c) => take(c, indices, n)));
   if (isList(col.type) || isMap(col.type)) {
@@ -398,6 +524,7 @@ export function sliceColumn(col: ColumnData, start: number, end: number): Column
     for (let i = 0; i < n; i++) idx[i] = start + i;
     return take(col, idx);
   }
+  if (col.indices !== null) return dictColumn(col.indices.subarray(start, end), col.dictionary!, validity);
   if (col.type === 'utf8' || col.type === 'binary') {
     const off = col.offsets!;
     const base = off[start]!;
@@ -456,6 +583,8 @@ export function concatColumns(type: DataType, cols: readonly ColumnData[]): Colu
     return new ColumnData(type, n, null, validity, offsets, null, child);
   }
   if (type === 'utf8' || type === 'binary') {
+    const dict = concatDictionaries(cols, n, validity);
+    if (dict) return dict;
     let total = 0;
     for (const c of cols) if (c.type === type) total += c.offsets![c.length]! - c.offsets![0]!;
     const bytes = new Uint8Array(total);

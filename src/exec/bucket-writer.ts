@@ -93,11 +93,13 @@ class ColumnBuilder {
   }
 
   private appendUtf8(src: ColumnData, order: Int32Array, s: number, e: number, at: number): void {
-    const so = src.offsets!;
-    const sb = src.bytes!;
+    // A dictionary column is copied from its dictionary's bytes (row i reads entry ix[i]).
+    const ix = src.indices !== null && !src.hasPlainLayout() ? src.indices : null;
+    const so = ix ? src.dictionary!.offsets! : src.offsets!;
+    const sb = ix ? src.dictionary!.bytes! : src.bytes!;
     let total = 0;
     for (let k = s; k < e; k++) {
-      const i = order[k]!;
+      const i = ix ? ix[order[k]!]! : order[k]!;
       total += so[i + 1]! - so[i]!;
     }
     let bytes = this.bytes!;
@@ -105,7 +107,7 @@ class ColumnBuilder {
     if (pos + total > bytes.length) bytes = this.bytes = copyPrefix(bytes, pos, Math.max(bytes.length * 2, pos + total));
     const off = this.offsets!;
     for (let k = s; k < e; k++) {
-      const i = order[k]!;
+      const i = ix ? ix[order[k]!]! : order[k]!;
       const a = so[i]!;
       const b = so[i + 1]!;
       if (b - a > 32) {

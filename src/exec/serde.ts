@@ -5,7 +5,7 @@
  * thread that produced them (in parallel, inside the worker), never per row and never as JSON.
  */
 import { Batch } from '../data/batch.js';
-import { ColumnData, type FixedArray } from '../data/column.js';
+import { ColumnData, type FixedArray, dictColumn } from '../data/column.js';
 import { type DataType, type Field, Schema } from '../types.js';
 
 /** A column as posted between threads. */
@@ -19,6 +19,9 @@ export interface SharedColumn {
   readonly child: SharedColumn | null;
   /** struct only: the field columns (absent in batches from before structs existed). */
   readonly children?: readonly SharedColumn[] | null;
+  /** Dictionary-encoded utf8: the dictionary (shared buffers, so one copy serves every batch) and the indices. */
+  readonly dictionary?: SharedColumn | null;
+  readonly indices?: Int32Array | null;
 }
 
 /** A batch as posted between threads. */
@@ -44,6 +47,7 @@ export function toShared<T extends FixedArray | Int32Array | Uint8Array>(a: T): 
 
 /** Bytes held by a column's buffers. */
 export function columnBytes(c: ColumnData): number {
+  if (c.indices !== null && !c.hasPlainLayout()) return c.indices.byteLength + (c.validity?.byteLength ?? 0) + columnBytes(c.dictionary!);
   return (c.values?.byteLength ?? 0) + (c.validity?.byteLength ?? 0) + (c.offsets?.byteLength ?? 0) + (c.bytes?.byteLength ?? 0) + (c.child ? columnBytes(c.child) : 0) + (c.children ? c.children.reduce((n, k) => n + columnBytes(k), 0) : 0);
 }
 
@@ -55,6 +59,12 @@ export function batchBytes(b: Batch): number {
 }
 
 function shareColumn(c: ColumnData): SharedColumn {
+  if (c.indices !== null) {
+    return {
+      type: c.type, length: c.length, values: null, validity: c.validity ? toShared(c.validity) : null, offsets: null, bytes: null, child: null,
+      dictionary: sharedDictionary(c.dictionary!), indices: toShared(c.indices),
+    };
+  }
   let offsets = c.offsets;
   let bytes = c.bytes;
   if ((c.type === 'utf8' || c.type === 'binary') && offsets && bytes) {
@@ -79,12 +89,29 @@ function shareColumn(c: ColumnData): SharedColumn {
   };
 }
 
+/** Dictionaries already in shared memory, so batches sharing a dictionary share its buffers. */
+const sharedDictionaries = new WeakMap<ColumnData, SharedColumn>();
+
+function sharedDictionary(d: ColumnData): SharedColumn {
+  let s = sharedDictionaries.get(d);
+  if (!s) sharedDictionaries.set(d, (s = shareColumn(d)));
+  return s;
+}
+
 /** Prepares a batch for posting to other threads (buffers copied into shared memory if needed). */
 export function shareBatch(b: Batch): SharedBatch {
   return { fields: b.schema.fields, numRows: b.numRows, columns: b.columns.map(shareColumn) };
 }
 
+const unsharedDictionaries = new WeakMap<SharedColumn, ColumnData>();
+
 function unshareColumn(c: SharedColumn): ColumnData {
+  if (c.indices) {
+    // Batches posted together that shared a dictionary share it again (one object: concat keeps indices).
+    let d = unsharedDictionaries.get(c.dictionary!);
+    if (!d) unsharedDictionaries.set(c.dictionary!, (d = unshareColumn(c.dictionary!)));
+    return dictColumn(c.indices, d, c.validity);
+  }
   return new ColumnData(c.type, c.length, c.values, c.validity, c.offsets, c.bytes, c.child ? unshareColumn(c.child) : null, c.children ? c.children.map(unshareColumn) : null);
 }
 

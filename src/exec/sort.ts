@@ -1,9 +1,11 @@
 /**
  * Sorting within a partition (full sort, and top-K for orderBy + limit) by compiled key
  * expressions, with Spark's null ordering (ascending: nulls first; descending: nulls last by default).
- * The rows a sort holds count against the memory budget (memory.ts).
+ * The rows a sort holds count against the memory budget (memory.ts). Dictionary-encoded string
+ * keys sort their dictionary once and then compare ranks as numbers.
  */
 import { BATCH_SIZE, Batch, concatBatches } from '../data/batch.js';
+import { dictionaryRanks } from '../data/dictionary.js';
 import { compileExpr } from '../expr/backend.js';
 import type { BoundSortKey } from '../expr/expr.js';
 import { boundToString } from '../expr/expr.js';
@@ -21,7 +23,8 @@ export function rowComparator(b: Batch, keys: readonly BoundSortKey[], fns: read
   const cols = fns.map((f) => f(b));
   for (const c of cols) if (isNested(c.type)) throw new AnalysisError(`cannot sort by a column of type ${sparkSimpleName(c.type)}; ${nestedKeyHint(c.type)}`);
   const specs = cols.map((c, k) => ({
-    vals: (c.type === 'utf8' || c.type === 'binary' ? c.strings() : c.type === 'null' ? new Float64Array(c.length) : isDecimal(c.type) ? c.bigints() : c.values!) as ArrayLike<number | string | null>,
+    // Dictionary strings compare by the rank of their entry (the dictionary is sorted once).
+    vals: (c.indices !== null ? dictionaryRankValues(c) : c.type === 'utf8' || c.type === 'binary' ? c.strings() : c.type === 'null' ? new Float64Array(c.length) : isDecimal(c.type) ? c.bigints() : c.values!) as ArrayLike<number | string | null>,
     valid: c.type === 'null' ? new Uint8Array(c.length) : c.validity,
     dir: keys[k]!.ascending ? 1 : -1,
     nullDir: keys[k]!.nullsFirst ? -1 : 1,
@@ -53,6 +56,15 @@ export function rowComparator(b: Batch, keys: readonly BoundSortKey[], fns: read
     }
     return a - c;
   };
+}
+
+/** Per row of a dictionary column, the sort rank of its string (0 at nulls, which are compared apart). */
+function dictionaryRankValues(c: import('../data/column.js').ColumnData): Int32Array {
+  const ranks = dictionaryRanks(c.dictionary!);
+  const idx = c.indices!;
+  const out = new Int32Array(c.length);
+  for (let i = 0; i < out.length; i++) out[i] = ranks[idx[i]!]!;
+  return out;
 }
 
 /** Compares row i of key columns `a` with row j of key columns `b` (same types), in sort-key order. */

@@ -11,6 +11,7 @@ import { type DataType, decimalParams, isDecimal, isNested, isStruct, structFiel
 import { type BoundExpr, LEFT_FOLD_OPS } from './expr.js';
 import { type CodeVar, type CodegenContext, getScalar } from './registry.js';
 import { castTemplate, RUNTIME } from './runtime.js';
+import { dictionaryInput, evalOnDictionary, maskOnDictionary, worthDictionary } from './dictionary-eval.js';
 
 /** A compiled expression: evaluates over a batch and returns a column. */
 export type CompiledExpr = (batch: Batch) => ColumnData;
@@ -323,7 +324,9 @@ export function compileExpr(e: BoundExpr): CompiledExpr {
   }
   const { kernel, consts } = compileKernel(e, 'value');
   const t = e.type;
-  return (b) => {
+  const dictIn = dictionaryInput(e);
+  const run: CompiledExpr = (b) => {
+    if (dictIn >= 0 && worthDictionary(b, dictIn)) return evalOnDictionary(b, dictIn, run);
     const n = b.numRows;
     const { values, validity } = kernel(b.columns, n, consts, RUNTIME);
     if (t === 'null') return new ColumnData('null', n, null, null);
@@ -333,6 +336,7 @@ export function compileExpr(e: BoundExpr): CompiledExpr {
     if (isDecimal(t)) return decimalColumn(t, values as bigint[], validity);
     return new ColumnData(t, n, values as Float64Array, validity);
   };
+  return run;
 }
 
 /** Compiles a boolean expression to a filter mask function (null counts as false). */
@@ -346,10 +350,13 @@ export function compilePredicate(e: BoundExpr): CompiledPredicate {
     };
   }
   const { kernel, consts } = compileKernel(e, 'mask');
-  return (b) => {
+  const dictIn = dictionaryInput(e);
+  const run: CompiledPredicate = (b) => {
+    if (dictIn >= 0 && worthDictionary(b, dictIn)) return maskOnDictionary(b, dictIn, run);
     const r = kernel(b.columns, b.numRows, consts, RUNTIME);
     return { mask: r.values as Uint8Array, count: r.count! };
   };
+  return run;
 }
 
 /** Evaluates a constant (column-free) bound expression to its storage value (for constant folding). */

@@ -12,6 +12,7 @@ import { Buffer } from 'node:buffer';
 import { allocArray, copyPrefix } from '../data/alloc.js';
 import { Batch } from '../data/batch.js';
 import { ColumnData, normalizeValidity } from '../data/column.js';
+import { encodeBatchColumn } from '../data/dictionary.js';
 import type { DataType, Field } from '../types.js';
 import { Schema, decimalParams, isDecimal } from '../types.js';
 import { POW10N, parseDecimal, writeDecimal } from '../data/decimal.js';
@@ -119,7 +120,7 @@ export class BatchBuilder {
   private readonly capacity: number = 0;
 
   /** `sources[j]`: the record's field index for output column j (default `columns`). */
-  constructor(fields: readonly Field[], columns: readonly number[], width: number, rules: ValueRules, permissive: boolean, capacity: number, sources: readonly number[] = columns) {
+  constructor(fields: readonly Field[], columns: readonly number[], width: number, rules: ValueRules, permissive: boolean, capacity: number, sources: readonly number[] = columns, private readonly dictionary = false) {
     this.width = width;
     this.rules = rules;
     this.permissive = permissive;
@@ -359,7 +360,8 @@ export class BatchBuilder {
         const bytes = len < bytesArr.length * 0.75 ? copyPrefix(bytesArr, len) : bytesArr.subarray(0, len);
         const offs = small ? copyPrefix(this.offs[j]!, n + 1) : this.offs[j]!.subarray(0, n + 1);
         this.bytesHint[j] = Math.min(16 << 20, Math.max(1024, (len / Math.max(1, n)) * this.capacity));
-        cols.push(new ColumnData('utf8', n, null, v, offs, bytes));
+        const plain = new ColumnData('utf8', n, null, v, offs, bytes);
+        cols.push(this.dictionary ? encodeBatchColumn(plain) : plain);
       } else {
         const arr = this.fixed[j]!;
         const len = k === K_DEC ? n * 4 : n;

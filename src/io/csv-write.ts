@@ -319,6 +319,14 @@ export function writeCsvFile(path: string, schema: Schema, batches: Iterable<Bat
           }
           switch (col.type) {
             case 'utf8': {
+              if (col.indices !== null) {
+                // Dictionary strings: the entry's bytes.
+                const dict = col.dictionary!;
+                const off = dict.offsets!;
+                const k = col.indices[r]!;
+                writeField(out, d, dict.bytes!, off[k]!, off[k + 1]!);
+                break;
+              }
               const off = col.offsets!;
               writeField(out, d, col.bytes!, off[r]!, off[r + 1]!);
               break;

@@ -120,6 +120,8 @@ export interface CsvScan {
   schema: Schema;
   splits: CsvSplit[];
   options: ResolvedCsvOptions;
+  /** Low-cardinality string columns of each batch become dictionaries (data/dictionary.ts); absent: no. */
+  dictionary?: boolean;
 }
 
 const MIB = 1 << 20;
@@ -540,7 +542,7 @@ function failFast(tok: RecordSource, file: string, fields: readonly Field[], cod
  * records skipped) or FAILFAST (throws DataFormatError naming file, line, column and value).
  * With `header`, the file's first record is skipped by the split in which it starts.
  */
-export function* readCsvSplit(scan: { schema: Schema; options: ResolvedCsvOptions }, split: CsvSplit, columns?: number[]): Iterable<Batch> {
+export function* readCsvSplit(scan: { schema: Schema; options: ResolvedCsvOptions; dictionary?: boolean }, split: CsvSplit, columns?: number[]): Iterable<Batch> {
   const fields = scan.schema.fields;
   const o = scan.options;
   const width = fields.length;
@@ -572,7 +574,7 @@ export function* readCsvSplit(scan: { schema: Schema; options: ResolvedCsvOption
     }
     // A split holds at most one record per byte: small splits get small buffers.
     const capacity = Math.max(1, Math.min(BATCH_SIZE, end - split.start));
-    const builder = new BatchBuilder(fields, cols, width, rules, permissive, capacity, srcCols);
+    const builder = new BatchBuilder(fields, cols, width, rules, permissive, capacity, srcCols, scan.dictionary ?? false);
     const OK = REC_OK;
     while (tok.next()) {
       const code = builder.add(tok);

@@ -59,8 +59,8 @@ export class CsvSource implements DataSource {
     this.files = [...new Set(scan.splits.map((s) => s.file))];
   }
   /** Plans a CSV scan of paths (file, folder or glob). */
-  static open(paths: string | string[], options: CsvReadOptions, minPartitions: number): CsvSource {
-    return new CsvSource(planCsvScan(paths, options, minPartitions));
+  static open(paths: string | string[], options: CsvReadOptions, minPartitions: number, dictionary = true): CsvSource {
+    return new CsvSource({ ...planCsvScan(paths, options, minPartitions), dictionary });
   }
   numPartitions(): number {
     return Math.max(1, this.scan.splits.length);
@@ -110,11 +110,11 @@ export class ParquetSource implements DataSource {
 }
 
 /** A CSV scan as plain data. */
-export const csvSourceCodec: SourceCodec<CsvSource, { fields: readonly Field[]; splits: readonly CsvSplit[]; options: ResolvedCsvOptions }> = {
+export const csvSourceCodec: SourceCodec<CsvSource, { fields: readonly Field[]; splits: readonly CsvSplit[]; options: ResolvedCsvOptions; dictionary?: boolean }> = {
   kind: 'csv',
   type: CsvSource,
-  describe: (s) => ({ fields: s.scan.schema.fields, splits: s.scan.splits, options: s.scan.options }),
-  build: (d) => new CsvSource({ schema: new Schema(d.fields), splits: [...d.splits], options: d.options }),
+  describe: (s) => ({ fields: s.scan.schema.fields, splits: s.scan.splits, options: s.scan.options, dictionary: s.scan.dictionary ?? false }),
+  build: (d) => new CsvSource({ schema: new Schema(d.fields), splits: [...d.splits], options: d.options, dictionary: d.dictionary ?? false }),
 };
 
 /** A Parquet scan as plain data. */
@@ -130,7 +130,7 @@ export const csvReadFormat: ReadFormat = {
   name: 'csv',
   open(path, options, schema, ctx) {
     // Values may be strings (`option('header', 'true')`): resolveCsvOptions checks names and types.
-    return CsvSource.open(path, { maxPartitionBytes: ctx.maxPartitionBytes, ...(schema ? { schema } : {}), ...options } as CsvReadOptions, ctx.threads);
+    return CsvSource.open(path, { maxPartitionBytes: ctx.maxPartitionBytes, ...(schema ? { schema } : {}), ...options } as CsvReadOptions, ctx.threads, ctx.dictionary ?? true);
   },
 };
 

@@ -18,6 +18,8 @@ export interface ReadContext {
   readonly maxPartitionBytes: number;
   /** The session's thread count (a lower bound for the number of splits). */
   readonly threads: number;
+  /** `kindling.dictionary.enabled`: readers may dictionary-encode low-cardinality strings (absent: true). */
+  readonly dictionary?: boolean;
 }
 
 /** One input format. Options arrive as the user set them (`option('header', 'true')` gives a string). */

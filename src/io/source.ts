@@ -44,7 +44,11 @@ export class MemorySource implements DataSource {
   }
   estimatedBytes(): number {
     let n = 0;
-    for (const p of this.partitions) for (const b of p) for (const c of b.columns) n += (c.values?.byteLength ?? 0) + (c.bytes?.byteLength ?? 0) + (c.offsets?.byteLength ?? 0);
+    for (const p of this.partitions) for (const b of p) for (const c of b.columns) {
+      // A dictionary column counts its indices and dictionary (without decoding it).
+      const d = c.indices !== null && !c.hasPlainLayout() ? c.dictionary! : null;
+      n += d ? c.indices!.byteLength + d.bytes!.byteLength + d.offsets!.byteLength : (c.values?.byteLength ?? 0) + (c.bytes?.byteLength ?? 0) + (c.offsets?.byteLength ?? 0);
+    }
     return n;
   }
 }
