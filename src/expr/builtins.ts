@@ -11,6 +11,7 @@ import * as string from './functions/string.js';
 import * as datetime from './functions/datetime.js';
 import * as conditional from './functions/conditional.js';
 import * as array from './functions/array.js';
+import * as higherOrder from './functions/higher-order.js';
 import * as aggregates from './aggregates.js';
 import * as aggregatesMore from './aggregates-more.js';
 import * as ranking from './window/ranking.js';
@@ -18,4 +19,4 @@ import * as offset from './window/offset.js';
 import * as nthValue from './window/nth-value.js';
 
 /** Every built-in function module. */
-export const BUILTIN_MODULES: readonly FunctionModule[] = [operators, math, string, datetime, conditional, array, aggregates, aggregatesMore, ranking, offset, nthValue];
+export const BUILTIN_MODULES: readonly FunctionModule[] = [operators, math, string, datetime, conditional, array, higherOrder, aggregates, aggregatesMore, ranking, offset, nthValue];
