@@ -286,11 +286,11 @@ function lambda(f: unknown, fn: string, pos: number, names: readonly string[], m
   return { kind: 'lambda', params, body: toExpr(body as ColumnOrValue, `F.${fn}() lambda`, pos) };
 }
 /** The function applied to each element: `F.transform('a', (x) => x.plus(1))`, or `(x, i) => ...` with the 0-based position. */
-export function transform(x: C, f: ((x: Column) => Column) | ((x: Column, i: Column) => Column)): Column {
+export function transform(x: C, f: (x: Column, i: Column) => Column): Column {
   return call('transform', c(x, 'transform', 1), lambda(f, 'transform', 2, ['x', 'i'], 1));
 }
 /** The elements for which the predicate is true (`(x) => ...` or `(x, i) => ...`). */
-export function filter(x: C, f: ((x: Column) => Column) | ((x: Column, i: Column) => Column)): Column {
+export function filter(x: C, f: (x: Column, i: Column) => Column): Column {
   return call('filter', c(x, 'filter', 1), lambda(f, 'filter', 2, ['x', 'i'], 1));
 }
 /** True if the predicate holds for some element (null if for none but it was null for some). */

@@ -5,23 +5,15 @@
  * three-valued exists / forall; result types from the lambda body; nested lambdas reading outer
  * variables and columns; errors.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { AnalysisError, type DataFrame, Session, col, functions as F } from '../src/index.js';
-import { mulberry32 } from '../src/exec/basic.js';
+import { describe, expect, it } from 'vitest';
+import { type DataFrame, col, functions as F } from '../src/index.js';
 import { Schema } from '../src/types.js';
-import { testThreads } from './threads.js';
+import { arrayFixture, arrays, duckList } from './array-data.js';
 
 type R = { id: number; a: (number | null)[] | null; b: (number | null)[] | null; s: (string | null)[] | null };
 
 function makeRows(n: number, seed: number): R[] {
-  const r = mulberry32(seed);
-  const arr = <T>(gen: () => T): (T | null)[] | null => {
-    const u = r();
-    if (u < 0.1) return null;
-    if (u < 0.2) return [];
-    return Array.from({ length: 1 + Math.floor(r() * 5) }, () => (r() < 0.1 ? null : gen()));
-  };
+  const { r, arr } = arrays(seed, 5);
   return Array.from({ length: n }, (_, id) => ({ id, a: arr(() => Math.floor(r() * 40) - 10), b: arr(() => Math.floor(r() * 10)), s: arr(() => `w${Math.floor(r() * 5)}`) }));
 }
 
@@ -32,41 +24,19 @@ const SCHEMA = new Schema([
   { name: 's', type: 'list<utf8>', nullable: true },
 ]);
 const rows = makeRows(300, 11);
-let spark: Session;
-let df: DataFrame;
-let db: DuckDBConnection;
-
-const sqlList = (xs: unknown[] | null, q = false) => (xs === null ? 'NULL' : `[${xs.map((x) => (x === null ? 'NULL' : q ? `'${x}'` : String(x))).join(', ')}]::${q ? 'VARCHAR' : 'INTEGER'}[]`);
-
-async function duck(sql: string): Promise<Record<string, unknown>[]> {
-  const res = await db.runAndReadAll(sql);
-  const conv = (v: unknown): unknown => (typeof v === 'bigint' ? Number(v) : v && typeof v === 'object' && 'items' in v ? (v as { items: unknown[] }).items.map(conv) : v);
-  return res.getRowObjects().map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, conv(v)])));
-}
+const fx = arrayFixture(SCHEMA, rows, 'id INTEGER, a INTEGER[], b INTEGER[], s VARCHAR[]', (x) => `${x.id}, ${duckList(x.a)}, ${duckList(x.b)}, ${duckList(x.s, true)}`);
+const duck = (sql: string) => fx.duck(sql);
 
 /** The values of column `c` ordered by id. */
 async function byId(d: DataFrame, c: string): Promise<unknown[]> {
   return (await d.orderBy('id').collect()).map((r) => r[c]);
 }
 
-beforeAll(async () => {
-  spark = await Session.create({ threads: testThreads(2), shufflePartitions: 3 });
-  df = spark.createDataFrame(rows, SCHEMA).repartition(3);
-  df.createOrReplaceTempView('t');
-  db = await (await DuckDBInstance.create(':memory:')).connect();
-  await db.run('CREATE TABLE t (id INTEGER, a INTEGER[], b INTEGER[], s VARCHAR[])');
-  await db.run(`INSERT INTO t VALUES ${rows.map((x) => `(${x.id}, ${sqlList(x.a)}, ${sqlList(x.b)}, ${sqlList(x.s, true)})`).join(',\n')}`);
-});
-afterAll(async () => {
-  db.closeSync();
-  await spark.stop();
-});
-
 /** Checks one function three ways: API column, SQL expression, DuckDB expression (all per row, by id). */
 async function threeWays(api: ReturnType<typeof F.transform>, sql: string, duckSql: string): Promise<unknown[]> {
   const expected = (await duck(`SELECT id, ${duckSql} AS v FROM t ORDER BY id`)).map((r) => r['v']);
-  expect(await byId(df.select('id', api.alias('v')), 'v')).toEqual(expected);
-  expect(await byId(spark.sql(`SELECT id, ${sql} AS v FROM t`), 'v')).toEqual(expected);
+  expect(await byId(fx.df.select('id', api.alias('v')), 'v')).toEqual(expected);
+  expect(await byId(fx.spark.sql(`SELECT id, ${sql} AS v FROM t`), 'v')).toEqual(expected);
   return expected;
 }
 
@@ -94,7 +64,7 @@ describe('against DuckDB', () => {
       'reduce(b, 0, (acc, x) -> acc + x, acc -> acc * 10)',
       'CASE WHEN b IS NULL THEN NULL ELSE list_reduce(b, (acc, x) -> acc + x, 0) * 10 END',
     );
-    const widened = spark.sql('SELECT aggregate(a, 0, (acc, x) -> acc + CAST(x AS BIGINT)) AS v FROM t');
+    const widened = fx.spark.sql('SELECT aggregate(a, 0, (acc, x) -> acc + CAST(x AS BIGINT)) AS v FROM t');
     expect(widened.schema.fields[0]!.type).toBe('int64');
   });
 
@@ -108,7 +78,7 @@ describe('against DuckDB', () => {
 });
 
 describe('semantics', () => {
-  const mini = () => spark.createDataFrame([{ id: 0, a: [1, 2, 3] }, { id: 1, a: [1, null] }, { id: 2, a: [] }, { id: 3, a: null }, { id: 4, a: [-1, null] }], new Schema([
+  const mini = () => fx.spark.createDataFrame([{ id: 0, a: [1, 2, 3] }, { id: 1, a: [1, null] }, { id: 2, a: [] }, { id: 3, a: null }, { id: 4, a: [-1, null] }], new Schema([
     { name: 'id', type: 'int32', nullable: false },
     { name: 'a', type: 'list<int32>', nullable: true },
   ]));
@@ -118,7 +88,7 @@ describe('semantics', () => {
     expect(await byId(m.select('id', F.exists('a', (x) => x.gt(1)).alias('v')), 'v')).toEqual([true, null, false, null, null]);
     expect(await byId(m.select('id', F.forall('a', (x) => x.gt(0)).alias('v')), 'v')).toEqual([true, null, true, null, false]);
     m.createOrReplaceTempView('mini');
-    expect((await spark.sql('SELECT exists(a, x -> x > 1) AS e, forall(a, x -> x > 0) AS f FROM mini ORDER BY id').collect()).map((r) => [r['e'], r['f']]))
+    expect((await fx.spark.sql('SELECT exists(a, x -> x > 1) AS e, forall(a, x -> x > 0) AS f FROM mini ORDER BY id').collect()).map((r) => [r['e'], r['f']]))
       .toEqual([[true, true], [null, null], [false, true], [null, null], [null, false]]);
   });
 
@@ -137,29 +107,21 @@ describe('semantics', () => {
     const m = mini();
     const nested = await byId(m.select('id', F.transform('a', (x) => F.aggregate('a', F.lit(0), (acc, y) => acc.plus(x.multiply(y)))).alias('v')), 'v');
     expect(nested).toEqual([[6, 12, 18], [null, null], [], null, [null, null]]);
-    const sql = await spark.sql('SELECT transform(a, x -> aggregate(a, id, (acc, y) -> acc + x * y)) AS v FROM mini ORDER BY id').collect();
+    const sql = await fx.spark.sql('SELECT transform(a, x -> aggregate(a, id, (acc, y) -> acc + x * y)) AS v FROM mini ORDER BY id').collect();
     expect(sql.map((r) => r['v'])).toEqual([[6, 12, 18], [null, null], [], null, [null, null]]);
-    const shadow = await spark.sql('SELECT transform(a, id -> id * 10) AS v FROM mini WHERE id = 0').collect();
+    const shadow = await fx.spark.sql('SELECT transform(a, id -> id * 10) AS v FROM mini WHERE id = 0').collect();
     expect(shadow[0]!['v']).toEqual([10, 20, 30]);
-    expect(spark.sql('SELECT transform(a, x -> x + 1) FROM mini').columns).toEqual(['transform(a, lambdafunction((x + 1), x))']);
+    expect(fx.spark.sql('SELECT transform(a, x -> x + 1) FROM mini').columns).toEqual(['transform(a, lambdafunction((x + 1), x))']);
   });
 
   it('over arrays computed in the same expression, not only columns', async () => {
-    const r = await spark.sql("SELECT transform(filter(split('a,bb,,ccc', ','), x -> x != ''), x -> length(x)) AS v").collect();
+    const r = await fx.spark.sql("SELECT transform(filter(split('a,bb,,ccc', ','), x -> x != ''), x -> length(x)) AS v").collect();
     expect(r[0]!['v']).toEqual([1, 2, 3]);
   });
 });
 
 describe('errors', () => {
-  const sqlError = (sql: string): string => {
-    try {
-      spark.sql(sql);
-    } catch (e) {
-      expect(e).toBeInstanceOf(AnalysisError);
-      return (e as Error).message;
-    }
-    throw new Error(`no error for ${sql}`);
-  };
+  const sqlError = (sql: string): string => fx.sqlError(sql);
   it('wrong lambda arity, unknown names, non-boolean predicates, lambdas where none belongs', () => {
     expect(sqlError('SELECT transform(a, (x, y, z) -> x) FROM t')).toMatch(/^line 1, column 8: \[INVALID_LAMBDA_FUNCTION_CALL.NUM_ARGS_MISMATCH\] Invalid lambda function call. A higher order function expects 1 or 2 arguments, but got 3/);
     expect(sqlError('SELECT transform(a, x -> y + 1) FROM t')).toMatch(/^line 1, column 26: unknown column 'y'/);

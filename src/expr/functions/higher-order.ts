@@ -74,6 +74,28 @@ function predicateSig(argTypes: readonly DataType[], display: string) {
   return { type: 'boolean' as DataType, argTypes: [lt, 'boolean' as DataType] };
 }
 
+/**
+ * exists (`any`: stops at the first true) or forall (stops at the first false), in Spark's
+ * three-valued logic: a null from the predicate makes the result null unless an element decides it.
+ */
+function quantifier(name: string, any: boolean, doc: string): ScalarFunctionDef {
+  return {
+    name, arity: [2, 2], nulls: 'custom', doc,
+    lambdaParams: predicateLambda,
+    resolve: predicateSig,
+    generate(ctx, _a, _t, out) {
+      const [x] = params(ctx, 1);
+      const f = ctx.lambda(1, [x!]);
+      const r = `${out.v}_r`;
+      return loop(ctx, out, x!, null, {
+        before: `let ${r} = ${!any};`,
+        step: () => `${f.code}\nif (${f.n}) { if (${r} === ${!any}) ${r} = null; } else if (${any ? '' : '!'}${f.v}) { ${r} = ${any}; break; }`,
+        after: `${out.v} = ${r} === true; ${out.n} = ${r} === null;`,
+      });
+    },
+  };
+}
+
 /** Lambda parameter variables for the lambda at argument `i` (as many as it declares). */
 function params(ctx: CodegenContext, count: number): CodeVar[] {
   return Array.from({ length: count }, () => ctx.fresh());
@@ -116,36 +138,8 @@ const defs: ScalarFunctionDef[] = [
       });
     },
   },
-  {
-    name: 'exists', arity: [2, 2], nulls: 'custom',
-    doc: 'exists(array, x -> cond): true if the condition holds for some element; null if it holds for none but was null for some',
-    lambdaParams: predicateLambda,
-    resolve: predicateSig,
-    generate(ctx, _a, _t, out) {
-      const [x] = params(ctx, 1);
-      const f = ctx.lambda(1, [x!]);
-      return loop(ctx, out, x!, null, {
-        before: `let ${out.v}_r = false;`,
-        step: () => `${f.code}\nif (${f.n}) { if (${out.v}_r === false) ${out.v}_r = null; } else if (${f.v}) { ${out.v}_r = true; break; }`,
-        after: `${out.v} = ${out.v}_r === true; ${out.n} = ${out.v}_r === null;`,
-      });
-    },
-  },
-  {
-    name: 'forall', arity: [2, 2], nulls: 'custom',
-    doc: 'forall(array, x -> cond): true if the condition holds for every element; null if none is false but some is null',
-    lambdaParams: predicateLambda,
-    resolve: predicateSig,
-    generate(ctx, _a, _t, out) {
-      const [x] = params(ctx, 1);
-      const f = ctx.lambda(1, [x!]);
-      return loop(ctx, out, x!, null, {
-        before: `let ${out.v}_r = true;`,
-        step: () => `${f.code}\nif (${f.n}) { if (${out.v}_r === true) ${out.v}_r = null; } else if (!${f.v}) { ${out.v}_r = false; break; }`,
-        after: `${out.v} = ${out.v}_r === true; ${out.n} = ${out.v}_r === null;`,
-      });
-    },
-  },
+  quantifier('exists', true, 'exists(array, x -> cond): true if the condition holds for some element; null if it holds for none but was null for some'),
+  quantifier('forall', false, 'forall(array, x -> cond): true if the condition holds for every element; null if none is false but some is null'),
   {
     name: 'aggregate', aliases: ['reduce'], arity: [3, 4], nulls: 'custom',
     doc: 'aggregate(array, zero, (acc, x) -> merge[, acc -> finish]): folds the elements into a value starting from zero, then applies finish',
