@@ -87,6 +87,18 @@ describe('explode and posexplode against DuckDB unnest', () => {
   });
 });
 
+describe('other entry points', () => {
+  it('selectExpr, F.expr, no FROM, and a UDF computing the array (evaluated below the Generate node)', async () => {
+    const expected = canon(await duck('SELECT id, generate_subscripts(a, 1) - 1 AS p, unnest(a) AS v FROM t'));
+    expect(canon(await fx.df.selectExpr('id', 'posexplode(a) AS (p, v)').collect())).toEqual(expected);
+    expect(canon(await fx.df.select('id', F.expr('explode(a)')).collect())).toEqual(canon(await duck('SELECT id, unnest(a) FROM t')));
+    expect(await fx.spark.sql('SELECT explode(array(3, 1, 2)) AS x').collect()).toEqual([{ x: 3 }, { x: 1 }, { x: 2 }]);
+    const twice = F.udf((v: (number | null)[] | null) => v && v.map((x) => (x === null ? null : x * 2)), 'array<int>', { name: 'twice' });
+    const got = await fx.df.select('id', F.explode(twice('a')).alias('v')).collect();
+    expect(canon(got)).toEqual(canon(await duck('SELECT id, unnest(a) * 2 AS v FROM t')));
+  });
+});
+
 describe('the Generate node in plans', () => {
   it('explain shows Generate; filters on passed-through columns go below it, on generated ones stay above', () => {
     const plan = fx.df.select('id', 'k', F.explode('a').alias('v')).filter(col('id').lt(10)).filter(col('v').gt(0)).explain('extended');
@@ -130,6 +142,7 @@ describe('generator errors (Spark wording)', () => {
     expect(sqlError('SELECT id FROM t WHERE explode(a) > 1')).toMatch(/^line 1, column 24: \[UNSUPPORTED_GENERATOR.OUTSIDE_SELECT\] The generator is not supported: outside the SELECT clause, found: explode\(a\)/);
     expect(sqlError('SELECT explode(id) FROM t')).toMatch(/^line 1, column 16: \[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE\] Cannot resolve explode\(id\) due to data type mismatch: parameter 1 requires the array type, however id has the type int\n/);
     expect(sqlError('SELECT id FROM t LATERAL VIEW upper(k) u AS c')).toMatch(/^line 1, column 31: LATERAL VIEW needs a generator function/);
+    expect(sqlError('SELECT inline(a) FROM t')).toMatch(/^line 1, column 8: inline\(a\): inline\(\) needs an array of structs, and struct types are not supported yet/);
     expect(sqlError('SELECT posexplode(a) AS (p, v, w) FROM t')).toMatch(/UDTF_ALIAS_NUMBER_MISMATCH.*expected 2 aliases \(pos, col\) but got 3/);
   });
   it('the API says the same', () => {

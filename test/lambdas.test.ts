@@ -129,6 +129,8 @@ describe('errors', () => {
     expect(sqlError('SELECT upper(x -> x) FROM t')).toMatch(/upper\(\) does not take a lambda function/);
     expect(sqlError('SELECT transform(a, 1) FROM t')).toMatch(/argument 2 of transform\(\) must be a lambda function/);
     expect(sqlError('SELECT aggregate(s, 0, (acc, x) -> concat(acc, x)) FROM t')).toMatch(/cannot resolve aggregate/);
+    const f = F.udf((v: number) => v, 'int', { name: 'f' });
+    expect(() => fx.df.select(F.transform('a', (x) => f(x)))).toThrow(/a UDF cannot be called inside a lambda function/);
     expect(() => F.transform('a', (() => 1) as never)).not.toThrow();
     expect(() => F.zip_with('a', 'b', ((x: unknown) => x) as never)).toThrow(/must be a function of 2 Columns, but it declares 1 parameters/);
     expect(() => F.transform('a', 5 as never)).toThrow(/must be a function of Columns/);

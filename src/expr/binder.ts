@@ -7,7 +7,7 @@ import { AnalysisError, TypeMismatchError, didYouMean } from '../errors.js';
 import { type DataType, type Schema, commonType } from '../types.js';
 import type { BoundExpr, Expr, LambdaParam } from './expr.js';
 import { LEFT_FOLD_OPS, exprName } from './expr.js';
-import { exprDepth } from './tree.js';
+import { anyBound, exprDepth } from './tree.js';
 import type { ScalarFunctionDef } from './function-defs.js';
 import { checkArity, getScalar } from './registry.js';
 import { GENERATORS } from './generators.js';
@@ -205,6 +205,7 @@ function bindHigherOrder(def: ScalarFunctionDef, exprs: readonly Expr[], schema:
       if (prev && prev.kind === 'lambda' && prev.params.every((p, k) => p.type === want.types[k])) return;
       const params: LambdaParam[] = a.params.map((name, k) => ({ name, slot: scope.length + k, type: want.types[k]! }));
       const body = bindNode(a.body, schema, { ...opts, lambdaScope: [...scope, ...params] });
+      if (anyBound(body, (x) => x.kind === 'udf')) throw new AnalysisError(`a UDF cannot be called inside a lambda function (${exprName(a)}): UDFs run once per row, not per element; apply it to the array in its own column`);
       args[i] = { kind: 'lambda', params, body, type: body.type };
       changed = true;
     });

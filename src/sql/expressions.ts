@@ -420,13 +420,14 @@ export abstract class ExpressionTranslator extends PlannerScope {
    */
   protected generatorCall(node: Extract<SqlExpr, { kind: 'func' }>, ctx: XCtx): Expr {
     const shown = this.display(node);
-    if (ctx.clause !== 'SELECT' && ctx.clause !== 'LATERAL VIEW') {
+    if (ctx.clause !== 'SELECT' && ctx.clause !== 'LATERAL VIEW' && ctx.clause !== 'an expression') {
       this.err(node.pos, `[UNSUPPORTED_GENERATOR.OUTSIDE_SELECT] The generator is not supported: outside the SELECT clause, found: ${shown}; use it as a whole SELECT item or in LATERAL VIEW`);
     }
     if (ctx.shared.depth !== 1 || ctx.lambdas?.length) {
       this.err(node.pos, `[UNSUPPORTED_GENERATOR.NESTED_IN_EXPRESSIONS] The generator is not supported: nested in expressions: ${shown} must be a whole SELECT item; compute on its column in an outer query or use LATERAL VIEW`);
     }
-    if (ctx.aggs) this.err(node.pos, `a generator in an aggregate query is not supported: ${shown}; aggregate in a subquery and explode its result in the outer query`);
+    if (ctx.aggs && ctx.clause === 'SELECT') this.err(node.pos, `a generator in an aggregate query is not supported: ${shown}; aggregate in a subquery and explode its result in the outer query`);
+    if (generatorInfo(node.name)!.base === 'inline') this.err(node.pos, `${shown}: ${node.name}() needs an array of structs, and struct types are not supported yet; use explode() / posexplode() on arrays`);
     if (node.args.length !== 1) this.err(node.pos, `${node.name}() takes exactly one argument, but ${shown} has ${node.args.length}`);
     const arg = this.tx(node.args[0]!, ctx);
     const t = this.typeOf(arg, ctx, node.args[0]!.pos);
