@@ -131,11 +131,13 @@ export class Column {
   /** Alias of `cast`. */
   astype(type: DataType | string): Column { return this.cast(type); }
 
-  /** Names the output column. */
-  alias(name: string): Column {
+  /** Names the output column (a generator's columns: one name each, `.alias('pos', 'value')`). */
+  alias(name: string, ...more: string[]): Column {
     expectName(name, 'Column.alias()', 1, 'output column name');
+    more.forEach((n, i) => expectName(n, 'Column.alias()', i + 2, 'output column name'));
     const inner = this.expr.kind === 'alias' ? this.expr.expr : this.expr;
-    return new Column({ kind: 'alias', expr: inner, name });
+    // Several names: a generator's output columns (`F.posexplode('a').alias('p', 'c')`).
+    return new Column(more.length ? { kind: 'alias', expr: inner, name, names: [name, ...more] } : { kind: 'alias', expr: inner, name });
   }
   /** Alias of `alias`. */
   as(name: string): Column { return this.alias(name); }

@@ -294,6 +294,58 @@ export function to_json(x: C): Column { return call('to_json', c(x, 'to_json', 1
 /** Parses JSON text with a schema in DDL form (`'a INT, b STRING'`, `'map<string,int>'`, `'array<int>'`). */
 export function from_json(x: C, schema: string): Column { return call('from_json', c(x, 'from_json', 1), v(expectString(schema, 'F.from_json()', 2, "a DDL schema string such as 'a INT, b STRING'"), 'from_json', 2)); }
 
+// ---- generators (whole select items: one output row per array element; see README "Arrays")
+/** One row per element of the array, in a column named `col` (rows with a null or empty array are dropped). */
+export function explode(x: C): Column { return call('explode', c(x, 'explode', 1)); }
+/** As explode, but a row whose array is null or empty is kept once, with a null element. */
+export function explode_outer(x: C): Column { return call('explode_outer', c(x, 'explode_outer', 1)); }
+/** One row per element with its 0-based position: columns `pos` and `col` (rename with `.alias('p', 'c')`). */
+export function posexplode(x: C): Column { return call('posexplode', c(x, 'posexplode', 1)); }
+/** As posexplode, keeping rows with a null or empty array once (null position and element). */
+export function posexplode_outer(x: C): Column { return call('posexplode_outer', c(x, 'posexplode_outer', 1)); }
+
+// ---- higher-order functions: the JS function runs once, now, on lambda-variable Columns, to build the expression
+let lambdaDepth = 0;
+/** A lambda expression from a JS function of Columns (PySpark's Column lambdas); `names` name its parameters. */
+function lambda(f: unknown, fn: string, pos: number, names: readonly string[], min: number): Expr {
+  if (typeof f !== 'function') throw new IllegalArgumentError(`F.${fn}() argument ${pos} must be a function of Columns, e.g. (x) => x.plus(1); got ${typeof f}`);
+  const n = f.length === 0 ? min : f.length;
+  if (n < min || n > names.length) throw new IllegalArgumentError(`F.${fn}() argument ${pos} must be a function of ${min === names.length ? min : `${min} or ${names.length}`} Columns, but it declares ${f.length} parameters`);
+  // Distinct names per nesting level, so an inner lambda never captures an outer one's variable.
+  const params = names.slice(0, n).map((p) => `${p}_${lambdaDepth}`);
+  lambdaDepth++;
+  let body: unknown;
+  try {
+    body = (f as (...xs: Column[]) => unknown)(...params.map((name) => new Column({ kind: 'lambdavar', name })));
+  } finally {
+    lambdaDepth--;
+  }
+  return { kind: 'lambda', params, body: toExpr(body as ColumnOrValue, `F.${fn}() lambda`, pos) };
+}
+/** The function applied to each element: `F.transform('a', (x) => x.plus(1))`, or `(x, i) => ...` with the 0-based position. */
+export function transform(x: C, f: (x: Column, i: Column) => Column): Column {
+  return call('transform', c(x, 'transform', 1), lambda(f, 'transform', 2, ['x', 'i'], 1));
+}
+/** The elements for which the predicate is true (`(x) => ...` or `(x, i) => ...`). */
+export function filter(x: C, f: (x: Column, i: Column) => Column): Column {
+  return call('filter', c(x, 'filter', 1), lambda(f, 'filter', 2, ['x', 'i'], 1));
+}
+/** True if the predicate holds for some element (null if for none but it was null for some). */
+export function exists(x: C, f: (x: Column) => Column): Column { return call('exists', c(x, 'exists', 1), lambda(f, 'exists', 2, ['x'], 1)); }
+/** True if the predicate holds for every element (null if none fails but some is null). */
+export function forall(x: C, f: (x: Column) => Column): Column { return call('forall', c(x, 'forall', 1), lambda(f, 'forall', 2, ['x'], 1)); }
+/** Folds the elements into one value: `F.aggregate('a', F.lit(0), (acc, x) => acc.plus(x), (acc) => acc.multiply(10))`. */
+export function aggregate(x: C, initialValue: ColumnOrValue, merge: (acc: Column, x: Column) => Column, finish?: (acc: Column) => Column): Column {
+  const args = [c(x, 'aggregate', 1), v(initialValue, 'aggregate', 2), lambda(merge, 'aggregate', 3, ['acc', 'x'], 2)];
+  if (finish !== undefined) args.push(lambda(finish, 'aggregate', 4, ['acc'], 1));
+  return call('aggregate', ...args);
+}
+/** Alias of aggregate (Spark 3.4's `reduce`). */
+export const reduce = aggregate;
+/** The function applied to the elements at each position of two arrays (the shorter padded with nulls). */
+export function zip_with(a: C, b: C, f: (x: Column, y: Column) => Column): Column {
+  return call('zip_with', c(a, 'zip_with', 1), c(b, 'zip_with', 2), lambda(f, 'zip_with', 3, ['x', 'y'], 2));
+}
 /** Replaces every match of a regex. */
 export function regexp_replace(x: C, pattern: string | Column, replacement: string | Column): Column {
   return call('regexp_replace', c(x, 'regexp_replace', 1), v(pattern, 'regexp_replace', 2), v(replacement, 'regexp_replace', 3));

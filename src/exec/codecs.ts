@@ -11,6 +11,7 @@ import { rangeSourceCodec } from '../io/source.js';
 import { aggregateCodec } from './aggregate.js';
 import { coalesceCodec, emptyCodec, filterCodec, limitCodec, projectCodec, sampleCodec, scanCodec, unionCodec } from './basic.js';
 import { expandCodec } from './expand.js';
+import { generateCodec } from './generate.js';
 import { joinCodec } from './join.js';
 import { morselSourceCodec } from './morsels.js';
 import { registerOpCodec } from './op-codec.js';
@@ -35,6 +36,7 @@ export const registerBuiltinCodecs: () => void = once(() => {
   registerOpCodec(joinCodec);
   registerOpCodec(windowCodec);
   registerOpCodec(expandCodec);
+  registerOpCodec(generateCodec);
   registerOpCodec(mapInArrowCodec);
   registerOpCodec(flatMapGroupsCodec);
   registerOpCodec(evalUdfsCodec);

@@ -5,11 +5,12 @@
  */
 import { AnalysisError, TypeMismatchError, didYouMean } from '../errors.js';
 import { type DataType, type Schema, commonType, isNested, isStruct, sparkSimpleName } from '../types.js';
-import type { BoundExpr, Expr } from './expr.js';
+import type { BoundExpr, Expr, LambdaParam } from './expr.js';
 import { LEFT_FOLD_OPS, exprName } from './expr.js';
-import { exprDepth } from './tree.js';
+import { anyBound, exprDepth } from './tree.js';
 import type { ScalarFunctionDef } from './function-defs.js';
 import { checkArity, getScalar } from './registry.js';
+import { GENERATORS } from './generators.js';
 import { canCast } from './runtime.js';
 
 /** Finds the index of a (possibly qualified) column in a schema, or throws a helpful AnalysisError. */
@@ -79,6 +80,8 @@ export interface BindOptions {
   onAggregate?: (e: Extract<Expr, { kind: 'agg' }>) => BoundExpr;
   /** Called for window function calls; returns their bound replacement (a ref to the window operator's output). */
   onWindow?: (e: Extract<Expr, { kind: 'window' }>) => BoundExpr;
+  /** Internal: the parameters of the lambda functions enclosing the expression being bound (innermost last). */
+  lambdaScope?: readonly LambdaParam[];
 }
 
 /**
@@ -100,6 +103,8 @@ export function bindExpr(e: Expr, schema: Schema, opts: BindOptions = {}): Bound
 function bindNode(e: Expr, schema: Schema, opts: BindOptions): BoundExpr {
   switch (e.kind) {
     case 'col': {
+      // A lambda parameter shadows a column of the same name (as in Spark).
+      if (e.qualifier === undefined && opts.lambdaScope && findLambdaParam(opts.lambdaScope, e.name)) return bindNode({ kind: 'lambdavar', name: e.name }, schema, opts);
       // '@i' is an internal positional reference (star expansion, renames).
       let index: number;
       try {
@@ -159,10 +164,20 @@ function bindNode(e: Expr, schema: Schema, opts: BindOptions): BoundExpr {
         type,
       };
     }
+    case 'lambdavar': {
+      const p = opts.lambdaScope && findLambdaParam(opts.lambdaScope, e.name);
+      if (!p) throw new AnalysisError(`lambda variable '${e.name}' is used outside the lambda function that declares it`);
+      return { kind: 'lambdavar', name: p.name, slot: p.slot, type: p.type };
+    }
+    case 'lambda':
+      throw new AnalysisError(`a lambda function (${exprName(e)}) is only allowed as an argument of a higher-order function such as transform, filter, exists, forall, aggregate or zip_with`);
     case 'udf':
       // Arguments keep their own types: the function receives them as they are.
       return { kind: 'udf', udf: e.udf, args: e.args.map((a) => bindExpr(a, schema, opts)), type: e.udf.returnType };
     case 'call': {
+      if (GENERATORS.has(e.fn.toLowerCase())) {
+        throw new AnalysisError(`[UNSUPPORTED_GENERATOR.OUTSIDE_SELECT] The generator is not supported: outside the SELECT clause, found: ${exprName(e)}; use it as a whole item of select() or in LATERAL VIEW`);
+      }
       const def = getScalar(e.fn);
       const display = exprName(e);
       if (e.args.length > 2 && LEFT_FOLD_OPS.has(def.name)) {
@@ -182,12 +197,66 @@ function bindNode(e: Expr, schema: Schema, opts: BindOptions): BoundExpr {
         return acc;
       }
       checkArity(def, e.args.length, display);
+      if (def.lambdaParams || e.args.some((a) => a.kind === 'lambda')) return bindHigherOrder(def, e.args, schema, opts, display);
       const args = e.args.map((a) => bindNode(a, schema, opts));
       if (args.length === 2 && LEFT_FOLD_OPS.has(def.name)) return bindBinary(def, args[0]!, args[1]!, display);
       const sig = def.resolve(args.map((a) => a.type), display, args);
       return { kind: 'call', fn: def.name, args: args.map((a, i) => castTo(a, sig.argTypes[i] ?? a.type)), type: sig.type };
     }
   }
+}
+
+function findLambdaParam(scope: readonly LambdaParam[], name: string): LambdaParam | undefined {
+  const lower = name.toLowerCase();
+  for (let i = scope.length - 1; i >= 0; i--) if (scope[i]!.name.toLowerCase() === lower) return scope[i];
+  return undefined;
+}
+
+/**
+ * A higher-order function call (transform, aggregate, ...): the plain arguments are bound first,
+ * then each lambda argument with its parameters typed by the function's `lambdaParams` (from the
+ * arguments bound so far); when a parameter's type depends on a lambda's result (aggregate's
+ * accumulator), the lambdas are bound again until the types settle. The function's type rule then
+ * sees each lambda as its body's type, and a cast it asks for applies to the body.
+ */
+function bindHigherOrder(def: ScalarFunctionDef, exprs: readonly Expr[], schema: Schema, opts: BindOptions, display: string): BoundExpr {
+  const hook = def.lambdaParams;
+  if (!hook) throw new AnalysisError(`${def.name}() does not take a lambda function: ${display}`);
+  const scope = opts.lambdaScope ?? [];
+  const args: (BoundExpr | undefined)[] = exprs.map((a) => (a.kind === 'lambda' ? undefined : bindNode(a, schema, opts)));
+  for (let pass = 0; pass < 3; pass++) {
+    let changed = false;
+    exprs.forEach((a, i) => {
+      const want = hook(i, args, display);
+      if (!want) {
+        if (a.kind === 'lambda') throw new TypeMismatchError(`cannot resolve ${display}: argument ${i + 1} of ${def.name}() must not be a lambda function`);
+        return;
+      }
+      if (a.kind !== 'lambda') throw new TypeMismatchError(`cannot resolve ${display}: argument ${i + 1} of ${def.name}() must be a lambda function such as x -> ...`);
+      if (a.params.length < want.min || a.params.length > want.types.length) {
+        const expected = want.min === want.types.length ? `${want.min}` : `${want.min} or ${want.types.length}`;
+        throw new AnalysisError(`[INVALID_LAMBDA_FUNCTION_CALL.NUM_ARGS_MISMATCH] Invalid lambda function call. A higher order function expects ${expected} arguments, but got ${a.params.length}: ${exprName(a)} in ${display}`);
+      }
+      const lower = a.params.map((p) => p.toLowerCase());
+      if (new Set(lower).size !== lower.length) throw new AnalysisError(`[INVALID_LAMBDA_FUNCTION_CALL.DUPLICATE_ARG_NAMES] Invalid lambda function call. The lambda function has duplicate arguments: ${exprName(a)}`);
+      const prev = args[i];
+      if (prev && prev.kind === 'lambda' && prev.params.every((p, k) => p.type === want.types[k])) return;
+      const params: LambdaParam[] = a.params.map((name, k) => ({ name, slot: scope.length + k, type: want.types[k]! }));
+      const body = bindNode(a.body, schema, { ...opts, lambdaScope: [...scope, ...params] });
+      if (anyBound(body, (x) => x.kind === 'udf')) throw new AnalysisError(`a UDF cannot be called inside a lambda function (${exprName(a)}): UDFs run once per row, not per element; apply it to the array in its own column`);
+      args[i] = { kind: 'lambda', params, body, type: body.type };
+      changed = true;
+    });
+    if (!changed) break;
+  }
+  const bound = args as BoundExpr[];
+  const sig = def.resolve(bound.map((a) => a.type), display, bound);
+  const cast = bound.map((a, i) => {
+    const to = sig.argTypes[i] ?? a.type;
+    if (a.kind !== 'lambda' || a.type === to) return castTo(a, to);
+    return { ...a, body: castTo(a.body, to), type: to };
+  });
+  return { kind: 'call', fn: def.name, args: cast, type: sig.type };
 }
 
 /**

@@ -13,6 +13,7 @@ import * as conditional from './functions/conditional.js';
 import * as array from './functions/array.js';
 import * as binary from './functions/binary.js';
 import * as nested from './functions/nested.js';
+import * as higherOrder from './functions/higher-order.js';
 import * as aggregates from './aggregates.js';
 import * as aggregatesMore from './aggregates-more.js';
 import * as ranking from './window/ranking.js';
@@ -20,4 +21,4 @@ import * as offset from './window/offset.js';
 import * as nthValue from './window/nth-value.js';
 
 /** Every built-in function module. */
-export const BUILTIN_MODULES: readonly FunctionModule[] = [operators, math, string, datetime, conditional, array, binary, nested, aggregates, aggregatesMore, ranking, offset, nthValue];
+export const BUILTIN_MODULES: readonly FunctionModule[] = [operators, math, string, datetime, conditional, array, binary, nested, higherOrder, aggregates, aggregatesMore, ranking, offset, nthValue];

@@ -7,9 +7,10 @@
 import { ColumnData, allocValues, binaryFromStrings, decimalColumn, utf8FromStrings } from '../data/column.js';
 import { type Batch, constantColumn, decimalStorage, fromStorage } from '../data/batch.js';
 import { formatDecimal } from '../data/decimal.js';
-import { type DataType, decimalParams, isDecimal, isNested, isStruct, structFields } from '../types.js';
+import { type DataType, decimalParams, elementType, isDecimal, isList, isNested, isStruct, structFields } from '../types.js';
 import { type BoundExpr, LEFT_FOLD_OPS } from './expr.js';
 import { type CodeVar, type CodegenContext, getScalar } from './registry.js';
+import type { ArrayElements } from './function-defs.js';
 import { castTemplate, RUNTIME } from './runtime.js';
 import { dictionaryInput, evalOnDictionary, maskOnDictionary, worthDictionary } from './dictionary-eval.js';
 
@@ -57,6 +58,51 @@ class Generator implements CodegenContext {
     const v = this.emit(top.args[i]!, body);
     return { ...v, code: body.join('\n') };
   }
+
+  elements(i: number): ArrayElements {
+    const top = this.argStack[this.argStack.length - 1]!;
+    const a = top.args[i]!;
+    if (a.kind === 'ref' && isList(a.type)) {
+      // Straight from the list column: offsets and the child's typed arrays, no per-row JS array.
+      const k = a.index;
+      const et = elementType(a.type);
+      if (!this.listLoads.has(k)) {
+        this.listLoads.add(k);
+        const vals = et === 'utf8' ? `le${k}.strings()` : et === 'null' ? 'null' : `le${k}.values`;
+        this.prelude.push(`const lo${k} = cols[${k}].offsets, lv${k} = cols[${k}].validity, le${k} = cols[${k}].child, lev${k} = le${k}.validity, lea${k} = ${vals};`);
+      }
+      const value = (j: string) => (et === 'boolean' ? `lea${k}[${j}] === 1` : `lea${k}[${j}]`);
+      return {
+        code: '',
+        n: `(lv${k} !== null && lv${k}[r] === 0)`,
+        lo: `lo${k}[r]`,
+        hi: `lo${k}[r + 1]`,
+        at: (j) => (et === 'null' ? 'null' : `(lev${k} !== null && lev${k}[${j}] === 0 ? null : ${value(j)})`),
+      };
+    }
+    const body: string[] = [];
+    const v = this.emit(a, body);
+    return { code: body.join('\n'), n: v.n, lo: '0', hi: `${v.v}.length`, at: (j) => `${v.v}[${j}]` };
+  }
+
+  lambda(i: number, params: readonly CodeVar[]): CodeVar & { code: string } {
+    const top = this.argStack[this.argStack.length - 1]!;
+    const l = top.args[i]!;
+    if (l.kind !== 'lambda') throw new Error(`internal codegen error: argument ${i + 1} is not a lambda function`);
+    l.params.forEach((p, k) => this.lambdaVars.set(p.slot, params[k]!));
+    const body: string[] = [];
+    try {
+      const v = this.emit(l.body, body);
+      return { ...v, code: body.join('\n') };
+    } finally {
+      for (const p of l.params) this.lambdaVars.delete(p.slot);
+    }
+  }
+
+  /** List columns whose offsets and child arrays the prelude loads (see `elements`). */
+  private readonly listLoads = new Set<number>();
+  /** The variables of the lambda parameters in scope, by slot. */
+  private readonly lambdaVars = new Map<number, CodeVar>();
 
   /** Loads column `index` once per row at the top of the loop. */
   private load(e: Extract<BoundExpr, { kind: 'ref' }>): CodeVar {
@@ -192,6 +238,13 @@ class Generator implements CodegenContext {
         body.push(code + closing);
         return out;
       }
+      case 'lambdavar': {
+        const v = this.lambdaVars.get(e.slot);
+        if (!v) throw new Error(`internal codegen error: lambda variable ${e.name} outside its lambda function`);
+        return v;
+      }
+      case 'lambda':
+        throw new Error('internal codegen error: a lambda function outside a higher-order function');
       case 'udf':
         throw new Error(`internal error: UDF ${e.udf.name} reached codegen; the optimizer rule extract_udfs evaluates UDFs in an EvalUdfs node`);
       case 'call': {

@@ -34,7 +34,8 @@ export type Expr =
   | { readonly kind: 'lit'; readonly value: LiteralValue; readonly type: DataType }
   | { readonly kind: 'call'; readonly fn: string; readonly args: readonly Expr[] }
   | { readonly kind: 'agg'; readonly fn: string; readonly args: readonly Expr[]; readonly distinct: boolean }
-  | { readonly kind: 'alias'; readonly expr: Expr; readonly name: string }
+  /** `names`: a generator's several output names (`posexplode(a) AS (p, c)`, `.alias('p', 'c')`); `name` is then the first. */
+  | { readonly kind: 'alias'; readonly expr: Expr; readonly name: string; readonly names?: readonly string[] }
   | { readonly kind: 'cast'; readonly expr: Expr; readonly to: DataType }
   | { readonly kind: 'case'; readonly branches: readonly (readonly [Expr, Expr])[]; readonly otherwise: Expr | null }
   | { readonly kind: 'star'; readonly qualifier?: string }
@@ -42,7 +43,14 @@ export type Expr =
   /** A window function call: a ranking/offset function (row_number, rank, lag, ...) or any aggregate, OVER a window. */
   | { readonly kind: 'window'; readonly fn: string; readonly args: readonly Expr[]; readonly distinct: boolean; readonly spec: WindowSpecExpr }
   /** A user-defined function call (src/udf/): evaluated in the workers by an EvalUdfs node the optimizer puts below its consumer. */
-  | { readonly kind: 'udf'; readonly udf: UdfSpec; readonly args: readonly Expr[] };
+  | { readonly kind: 'udf'; readonly udf: UdfSpec; readonly args: readonly Expr[] }
+  /**
+   * A lambda function `(x, y) -> body`, only as an argument of a higher-order function
+   * (transform, filter, aggregate, ...); `body` refers to its parameters as `lambdavar` nodes.
+   */
+  | { readonly kind: 'lambda'; readonly params: readonly string[]; readonly body: Expr }
+  /** A reference to a parameter of an enclosing lambda function. */
+  | { readonly kind: 'lambdavar'; readonly name: string };
 
 /** A resolved, typed expression over a batch's columns. */
 export type BoundExpr =
@@ -51,7 +59,21 @@ export type BoundExpr =
   | { readonly kind: 'call'; readonly fn: string; readonly args: readonly BoundExpr[]; readonly type: DataType }
   | { readonly kind: 'cast'; readonly expr: BoundExpr; readonly type: DataType }
   | { readonly kind: 'case'; readonly branches: readonly (readonly [BoundExpr, BoundExpr])[]; readonly otherwise: BoundExpr | null; readonly type: DataType }
-  | { readonly kind: 'udf'; readonly udf: UdfSpec; readonly args: readonly BoundExpr[]; readonly type: DataType };
+  | { readonly kind: 'udf'; readonly udf: UdfSpec; readonly args: readonly BoundExpr[]; readonly type: DataType }
+  /**
+   * A bound lambda function (an argument of a higher-order function): each parameter has a
+   * `slot`, unique among the lambdas enclosing it, through which the body's `lambdavar`s read
+   * it; `type` is the body's type. Codegen inlines the body in the function's element loop.
+   */
+  | { readonly kind: 'lambda'; readonly params: readonly LambdaParam[]; readonly body: BoundExpr; readonly type: DataType }
+  | { readonly kind: 'lambdavar'; readonly name: string; readonly slot: number; readonly type: DataType };
+
+/** A parameter of a bound lambda function. */
+export interface LambdaParam {
+  readonly name: string;
+  readonly slot: number;
+  readonly type: DataType;
+}
 
 /** A bound UDF call (what an EvalUdfs node evaluates). */
 export type BoundUdf = Extract<BoundExpr, { kind: 'udf' }>;
@@ -154,6 +176,8 @@ function computeExprName(e: Expr): string {
       return `${e.fn}(${e.distinct ? 'DISTINCT ' : ''}${inner})`;
     }
     case 'udf': return `${e.udf.name}(${e.args.map(exprName).join(', ')})`;
+    case 'lambda': return `lambdafunction(${exprName(e.body)}, ${e.params.join(', ')})`;
+    case 'lambdavar': return e.name;
     case 'call': {
       const op = INFIX[e.fn];
       if (op && (e.args.length === 2 || (e.args.length > 2 && LEFT_FOLD_OPS.has(e.fn)))) return foldText(op, e.args.map(exprName));
@@ -187,6 +211,7 @@ export function containsAgg(e: Expr): boolean {
       case 'agg': return true;
       case 'call': case 'udf': for (const a of x.args) stack.push(a); break;
       case 'alias': case 'cast': case 'sort': stack.push(x.expr); break;
+      case 'lambda': stack.push(x.body); break;
       case 'case':
         for (const [c, v] of x.branches) stack.push(c, v);
         if (x.otherwise !== null) stack.push(x.otherwise);
@@ -206,6 +231,7 @@ export function boundRefs(e: BoundExpr, out: Set<number> = new Set()): Set<numbe
       case 'ref': out.add(x.index); break;
       case 'call': case 'udf': for (const a of x.args) stack.push(a); break;
       case 'cast': stack.push(x.expr); break;
+      case 'lambda': stack.push(x.body); break;
       case 'case':
         for (const [c, v] of x.branches) stack.push(c, v);
         if (x.otherwise) stack.push(x.otherwise);
@@ -220,7 +246,8 @@ export function boundRefs(e: BoundExpr, out: Set<number> = new Set()): Set<numbe
 export function remapRefs(e: BoundExpr, map: (i: number) => number): BoundExpr {
   switch (e.kind) {
     case 'ref': return { ...e, index: map(e.index) };
-    case 'lit': return e;
+    case 'lit': case 'lambdavar': return e;
+    case 'lambda': return { ...e, body: remapRefs(e.body, map) };
     case 'call': case 'udf': return { ...e, args: e.args.map((a) => remapRefs(a, map)) };
     case 'cast': return { ...e, expr: remapRefs(e.expr, map) };
     case 'case': return {
@@ -239,6 +266,8 @@ export function boundToString(e: BoundExpr): string {
     case 'cast': return `cast(${boundToString(e.expr)} as ${e.type})`;
     case 'case': return `CASE ${e.branches.map(([c, v]) => `WHEN ${boundToString(c)} THEN ${boundToString(v)}`).join(' ')}${e.otherwise ? ` ELSE ${boundToString(e.otherwise)}` : ''} END`;
     case 'udf': return `${e.udf.name}(${e.args.map(boundToString).join(', ')})`;
+    case 'lambda': return `lambdafunction(${boundToString(e.body)}, ${e.params.map((p) => p.name).join(', ')})`;
+    case 'lambdavar': return `lambda ${e.name}`;
     case 'call': {
       const op = INFIX[e.fn];
       if (op && (e.args.length === 2 || (e.args.length > 2 && LEFT_FOLD_OPS.has(e.fn)))) return foldText(op, e.args.map(boundToString));

@@ -31,6 +31,28 @@ export interface CodegenContext {
    * (e.g. inside an `if`, so the argument is evaluated only when needed, as coalesce requires).
    */
   argLazy(i: number): CodeVar & { readonly code: string };
+  /**
+   * The elements of array argument `i` (a higher-order function's input): `code` runs first (it
+   * evaluates the argument), `n` is its null flag, elements are indices `lo` ≤ j < `hi` and
+   * `at(j)` is element j's storage value or null. A column reference is read straight from the
+   * list column's offsets and child arrays; any other array expression as the JS array codegen
+   * computes.
+   */
+  elements(i: number): ArrayElements;
+  /**
+   * Lambda argument `i`'s body as code to place inside the function's element loop, with its
+   * parameters bound to `params` (variables the generator assigns before the code runs).
+   */
+  lambda(i: number, params: readonly CodeVar[]): CodeVar & { readonly code: string };
+}
+
+/** How generated code walks an array argument (see {@link CodegenContext.elements}). */
+export interface ArrayElements {
+  readonly code: string;
+  readonly n: string;
+  readonly lo: string;
+  readonly hi: string;
+  at(j: string): string;
 }
 
 /** Result of resolving a function against argument types. */
@@ -69,6 +91,13 @@ export interface ScalarFunctionDef {
   readonly mayReturnNull?: boolean;
   /** Custom: statements that assign `out.v` / `out.n`, pulling arguments through `ctx.arg(i)`. */
   generate?(ctx: CodegenContext, argTypes: readonly DataType[], type: DataType, out: CodeVar): string;
+  /**
+   * Higher-order functions: for argument `index`, undefined when it is not a lambda, else the
+   * types of the lambda's parameters (`types`, at most that many parameters, at least `min`),
+   * from the arguments bound so far (`args`: undefined for lambdas not bound yet; a lambda bound
+   * in an earlier pass holds its body's type, which lets aggregate widen its accumulator).
+   */
+  lambdaParams?(index: number, args: readonly (BoundExpr | undefined)[], display: string): { readonly types: readonly DataType[]; readonly min: number } | undefined;
   /** False for functions whose value changes between calls (rand, current_date): never constant-folded. */
   readonly deterministic?: boolean;
 }

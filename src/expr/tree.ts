@@ -12,7 +12,8 @@ import type { BoundExpr, Expr } from './expr.js';
 /** The sub-expressions of an `Expr`, in a fixed order (a window call: args, PARTITION BY, ORDER BY). */
 export function exprChildren(e: Expr): readonly Expr[] {
   switch (e.kind) {
-    case 'col': case 'lit': case 'star': return [];
+    case 'col': case 'lit': case 'star': case 'lambdavar': return [];
+    case 'lambda': return [e.body];
     case 'call': case 'agg': case 'udf': return e.args;
     case 'alias': case 'cast': case 'sort': return [e.expr];
     case 'case': return caseKids(e.branches, e.otherwise);
@@ -24,7 +25,8 @@ export function exprChildren(e: Expr): readonly Expr[] {
 export function withExprChildren(e: Expr, kids: readonly Expr[]): Expr {
   if (sameKids(exprChildren(e), kids)) return e;
   switch (e.kind) {
-    case 'col': case 'lit': case 'star': return e;
+    case 'col': case 'lit': case 'star': case 'lambdavar': return e;
+    case 'lambda': return { ...e, body: kids[0]! };
     case 'call': case 'agg': case 'udf': return { ...e, args: [...kids] };
     case 'alias': case 'cast': case 'sort': return { ...e, expr: kids[0]! };
     case 'case': return { ...e, ...caseFrom(kids, e.otherwise !== null) };
@@ -61,7 +63,8 @@ export const exprDepth: (e: Expr) => number = exprOps.depth;
 /** The sub-expressions of a `BoundExpr`. */
 export function boundChildren(e: BoundExpr): readonly BoundExpr[] {
   switch (e.kind) {
-    case 'ref': case 'lit': return [];
+    case 'ref': case 'lit': case 'lambdavar': return [];
+    case 'lambda': return [e.body];
     case 'call': case 'udf': return e.args;
     case 'cast': return [e.expr];
     case 'case': return caseKids(e.branches, e.otherwise);
@@ -72,7 +75,8 @@ export function boundChildren(e: BoundExpr): readonly BoundExpr[] {
 export function withBoundChildren(e: BoundExpr, kids: readonly BoundExpr[]): BoundExpr {
   if (sameKids(boundChildren(e), kids)) return e;
   switch (e.kind) {
-    case 'ref': case 'lit': return e;
+    case 'ref': case 'lit': case 'lambdavar': return e;
+    case 'lambda': return { ...e, body: kids[0]! };
     case 'call': case 'udf': return { ...e, args: [...kids] };
     case 'cast': return { ...e, expr: kids[0]! };
     case 'case': return { ...e, ...caseFrom(kids, e.otherwise !== null) };

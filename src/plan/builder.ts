@@ -13,10 +13,11 @@ import { aggregate } from './analyzer/aggregate.js';
 import { crossJoin, join, union, unionByName as unionByNameWith } from './analyzer/join.js';
 import { positional } from './analyzer/positional.js';
 import { pivot, unpivot } from './analyzer/pivot.js';
+import { generate, generatorSelect, hasGenerator, isGeneratorCall } from './analyzer/generate.js';
 import { planWindows } from './windows.js';
 import { type DataType, type Schema, isNumeric } from '../types.js';
 
-export { aggregate, crossJoin, join, pivot, positional, union, unpivot };
+export { aggregate, crossJoin, generate, join, pivot, positional, union, unpivot };
 export { JOIN_KINDS } from './analyzer/join.js';
 
 // ------------------------------------------------------------------ projections
@@ -47,6 +48,9 @@ export function select(input: LogicalPlan, exprs: readonly Expr[]): LogicalPlan 
 
 /** A Project of `exprs` named `names`; window calls first become Window nodes under it. */
 export function project(input: LogicalPlan, exprs: readonly Expr[], names: readonly string[]): LogicalPlan {
+  // A generator item (explode(a)): a Generate node below, the projection over its output.
+  const gen = hasGenerator(exprs) ? generatorSelect(input, exprs, names) : null;
+  if (gen) return project(gen.plan, gen.exprs, gen.names);
   if (exprs.some(containsWindow)) {
     // Window calls: Window nodes (one per PARTITION BY / ORDER BY) over the input, then the projection over their output.
     const w = planWindows(input, exprs);
@@ -62,9 +66,11 @@ export function withColumns(input: LogicalPlan, cols: readonly (readonly [string
   const fields = input.schema.fields;
   const exprs: Expr[] = fields.map((_, i) => positional(i));
   const names = fields.map((f) => f.name);
-  for (const [name, e] of cols) {
+  for (let [name, e] of cols) {
     if (containsAgg(e)) throw new AnalysisError(`withColumn('${name}', ...) cannot hold an aggregate (${exprName(e)}); use groupBy().agg() or a window`);
     const i = names.findIndex((n) => n.toLowerCase() === name.toLowerCase());
+    // withColumn('x', F.explode(a)): the generated column is named x.
+    if (isGeneratorCall(e)) e = { kind: 'alias', expr: e, name };
     if (i >= 0) {
       exprs[i] = e;
       names[i] = name;

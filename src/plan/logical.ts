@@ -101,6 +101,21 @@ export interface RepartitionNode {
  * an ordinary aggregate over the output then computes every grouping set at once.
  */
 export interface ExpandNode { readonly kind: 'expand'; readonly input: LogicalPlan; readonly projections: readonly (readonly BoundExpr[])[]; readonly schema: Schema }
+/**
+ * Spark's Generate: each input row becomes one output row per element of the array `arg`
+ * (`explode`), with its 0-based position first for `posexplode`; `outer` keeps a row whose array
+ * is null or empty once, with nulls. The output is the `passthrough` input columns (indices into
+ * the input, in order; column pruning narrows them) followed by the generated columns.
+ */
+export interface GenerateNode {
+  readonly kind: 'generate';
+  readonly input: LogicalPlan;
+  readonly generator: 'explode' | 'posexplode';
+  readonly outer: boolean;
+  readonly arg: BoundExpr;
+  readonly passthrough: readonly number[];
+  readonly schema: Schema;
+}
 /** An empty relation (a filter folded to false, limit 0). */
 export interface EmptyNode { readonly kind: 'empty'; readonly schema: Schema }
 
@@ -185,7 +200,7 @@ export interface FlatMapGroupsInArrowNode {
 }
 
 /** Any logical operator. */
-export type LogicalPlan = ScanNode | ProjectNode | FilterNode | AggregateNode | SortNode | LimitNode | JoinNode | UnionNode | SampleNode | WindowNode | RepartitionNode | EmptyNode | SubqueryNode | MapInArrowNode | FlatMapGroupsInArrowNode | ExpandNode | EvalUdfsNode;
+export type LogicalPlan = ScanNode | ProjectNode | FilterNode | AggregateNode | SortNode | LimitNode | JoinNode | UnionNode | SampleNode | WindowNode | RepartitionNode | EmptyNode | SubqueryNode | MapInArrowNode | FlatMapGroupsInArrowNode | ExpandNode | EvalUdfsNode | GenerateNode;
 
 /** The inputs of a node. */
 export function children(p: LogicalPlan): LogicalPlan[] {
@@ -273,6 +288,7 @@ function describeNode(p: LogicalPlan): string {
       return `Window [${p.functions.map(windowFnToString).join(', ')}] partitionBy=[${p.partitionBy.map(boundToString).join(', ')}] orderBy=[${keys.join(', ')}]`;
     }
     case 'empty': return `Empty [${cols(p.schema)}]`;
+    case 'generate': return `Generate ${p.generator}${p.outer ? '_outer' : ''}(${boundToString(p.arg)}) [${cols(p.schema)}]`;
     case 'expand': return `Expand [${p.projections.map((ps) => `[${ps.map(boundToString).join(', ')}]`).join(', ')}] [${cols(p.schema)}]`;
     case 'subquery': {
       const parts = [

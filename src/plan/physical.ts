@@ -10,6 +10,7 @@ import { aggStateTypes, HashAggregateOp } from '../exec/aggregate.js';
 import { CoalesceOp, EmptyOp, FilterOp, LimitOp, ProjectOp, SampleOp, ScanOp, UnionOp } from '../exec/basic.js';
 import { ExchangeOp } from '../exec/exchange.js';
 import { ExpandOp } from '../exec/expand.js';
+import { GenerateOp } from '../exec/generate.js';
 import { HashJoinOp } from '../exec/join.js';
 import type { PhysicalOp } from '../exec/operator.js';
 import { SortOp } from '../exec/sort.js';
@@ -72,6 +73,8 @@ export function planPhysical(p: LogicalPlan, cfg: PlannerConfig): PhysicalOp {
       return new ScanOp(p.source, p.columns, p.filters, p.limit, p.schema);
     case 'empty':
       return new EmptyOp(p.schema);
+    case 'generate':
+      return new GenerateOp(planPhysical(p.input, cfg), p.generator, p.outer, p.arg, p.passthrough, p.schema);
     case 'expand':
       return new ExpandOp(planPhysical(p.input, cfg), p.projections, p.schema);
     case 'project': {

@@ -81,7 +81,9 @@ export type SqlExpr =
   | { readonly kind: 'case'; readonly operand: SqlExpr | null; readonly whens: readonly (readonly [SqlExpr, SqlExpr])[]; readonly otherwise: SqlExpr | null; readonly pos: Pos }
   | { readonly kind: 'cast'; readonly arg: SqlExpr; readonly to: DataType; readonly typeText: string; readonly pos: Pos }
   | { readonly kind: 'extract'; readonly field: string; readonly arg: SqlExpr; readonly pos: Pos; readonly fieldPos: Pos }
-  | { readonly kind: 'subscript'; readonly arg: SqlExpr; readonly index: SqlExpr; readonly pos: Pos };
+  | { readonly kind: 'subscript'; readonly arg: SqlExpr; readonly index: SqlExpr; readonly pos: Pos }
+  /** A lambda function argument of a higher-order function: `x -> body`, `(acc, x) -> body`. */
+  | { readonly kind: 'lambda'; readonly params: readonly { readonly name: string; readonly pos: Pos }[]; readonly body: SqlExpr; readonly pos: Pos };
 
 // ------------------------------------------------------------------ queries
 
@@ -89,6 +91,8 @@ export type SqlExpr =
 export interface SqlSelectItem {
   readonly expr: SqlExpr;
   readonly alias: string | null;
+  /** `AS (a, b)`: a generator's output names (`alias` is then the first). */
+  readonly aliases?: readonly string[];
   /** True when the alias was written without AS (used to spot misspelt keywords). */
   readonly implicitAlias: boolean;
   readonly pos: Pos;
@@ -134,6 +138,16 @@ export type SqlFrom =
   /** Internal: an existing plan (for `df.filter('...')`). */
   | { readonly kind: 'plan'; readonly plan: LogicalPlan; readonly alias: string | null; readonly pos: Pos };
 
+/** `LATERAL VIEW [OUTER] explode(expr) table [AS] col [, col]` after the FROM items. */
+export interface SqlLateralView {
+  readonly func: Extract<SqlExpr, { kind: 'func' }>;
+  readonly outer: boolean;
+  readonly table: string;
+  /** Output column names; null: the generator's defaults (col / pos, col). */
+  readonly columns: readonly string[] | null;
+  readonly pos: Pos;
+}
+
 /** A named window `WINDOW w AS (...)`. */
 export interface SqlNamedWindow {
   readonly name: string;
@@ -148,6 +162,8 @@ export interface SqlSelect {
   readonly items: readonly SqlSelectItem[];
   /** Comma-separated FROM items (empty without FROM). */
   readonly from: readonly SqlFrom[];
+  /** LATERAL VIEWs after the FROM items, applied in order (each may read the previous ones' columns). */
+  readonly lateralViews?: readonly SqlLateralView[];
   readonly where: SqlExpr | null;
   readonly groupBy: readonly SqlExpr[] | null;
   /** ROLLUP / CUBE / GROUPING SETS: each set as indexes into `groupBy` (absent for a plain GROUP BY). */

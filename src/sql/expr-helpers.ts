@@ -127,6 +127,7 @@ export function astChildren(e: SqlExpr): SqlExpr[] {
     case 'func': return [...e.args, ...(e.filter ? [e.filter] : []), ...(e.over ? [...e.over.partitionBy, ...e.over.orderBy.map((o) => o.expr)] : [])];
     case 'case': return [...(e.operand ? [e.operand] : []), ...e.whens.flat(), ...(e.otherwise ? [e.otherwise] : [])];
     case 'subscript': return [e.arg, e.index];
+    case 'lambda': return [e.body];
     default: return [];
   }
 }

@@ -11,6 +11,7 @@ import { checkArity, functionNames, getAggregate, getScalar, isAggregate, isScal
 import { getWindowFunction, isWindowFunction, windowFunctionNames } from '../expr/window-functions.js';
 import { formatDate, formatTimestamp } from '../expr/runtime.js';
 import { transformExprDown } from '../expr/tree.js';
+import { generatorInfo } from '../expr/generators.js';
 import { type DataType, Schema, isList, isMap, isStruct, sparkSimpleName } from '../types.js';
 import type { Pos, SqlExpr, SqlWindowSpec } from './ast.js';
 import { EXTRACT_FIELDS } from './parser.js';
@@ -53,6 +54,9 @@ export abstract class ExpressionTranslator extends PlannerScope {
       onAggregate: (a: Extract<Expr, { kind: 'agg' }>): BoundExpr => ({ kind: 'lit', value: null, type: this.aggType(a, schema, opts) }),
       onWindow: (w: Extract<Expr, { kind: 'window' }>): BoundExpr => ({ kind: 'lit', value: null, type: this.windowType(w, schema, opts) }),
     };
+    const gen = expr.kind === 'alias' ? expr.expr : expr;
+    // A generator item: its argument is checked here, the generator when the select list is planned.
+    if (gen.kind === 'call' && generatorInfo(gen.fn)) return this.at(pos, () => bindExpr(gen.args[0] ?? lit(null, 'null'), schema, opts));
     return this.at(pos, () => bindExpr(expr, schema, opts));
   }
 
@@ -137,6 +141,7 @@ export abstract class ExpressionTranslator extends PlannerScope {
       this.validate(e, ctx, errorPos(node));
     } catch (err) {
       for (const child of astChildren(node)) {
+        if (child.kind === 'lambda') continue; // its body is only valid with the parameters bound
         const ce = this.txOf.get(child);
         if (!ce) continue;
         let bad = false;
@@ -193,6 +198,7 @@ export abstract class ExpressionTranslator extends PlannerScope {
       case 'cast': return `CAST(${d(n.arg)} AS ${n.typeText})`;
       case 'extract': return `extract(${n.field.toLowerCase()} FROM ${d(n.arg)})`;
       case 'subscript': return `${d(n.arg)}[${d(n.index)}]`;
+      case 'lambda': return `lambdafunction(${d(n.body)}, ${n.params.map((p) => p.name).join(', ')})`;
     }
   }
 
@@ -270,6 +276,9 @@ export abstract class ExpressionTranslator extends PlannerScope {
         if (!fn) this.err(node.fieldPos, `unknown field '${node.field}' in EXTRACT; use YEAR, QUARTER, MONTH, WEEK, DAY, DAYOFWEEK, DAYOFYEAR, HOUR, MINUTE or SECOND`);
         return this.checked(call(fn, t(node.arg)), ctx, node.pos);
       }
+      case 'lambda':
+        this.err(node.pos, 'a lambda function is only allowed as an argument of a higher-order function such as transform, filter, exists, forall, aggregate or zip_with');
+      // falls through (unreachable)
       case 'subscript': {
         const base = t(node.arg);
         const bt = ctx.frame ? this.typeOf(base, ctx, node.arg.pos) : 'null';
@@ -385,6 +394,7 @@ export abstract class ExpressionTranslator extends PlannerScope {
     if (node.distinct) this.err(node.pos, `DISTINCT is only allowed in aggregate functions, not in ${name}(...)`);
     if (node.star) this.err(node.pos, `${name}(*) is not allowed; only count(*) takes '*'`);
     if (node.filter) this.err(node.pos, `FILTER (WHERE ...) is only allowed on aggregate functions, not on ${name}(...)`);
+    if (generatorInfo(name)) return this.generatorCall(node, ctx);
     if (!isScalar(name)) {
       if (isWindowFunction(name)) this.err(node.pos, `window function ${name}() needs an OVER clause, e.g. ${name}() OVER (PARTITION BY ... ORDER BY ...)`);
       try {
@@ -395,9 +405,40 @@ export abstract class ExpressionTranslator extends PlannerScope {
     }
     if (isWindowFunction(name)) this.err(node.pos, `window function ${name}() needs an OVER clause, e.g. ${name}() OVER (PARTITION BY ... ORDER BY ...)`);
     if (node.ignoreNulls) this.err(node.pos, `IGNORE NULLS is not allowed on ${name}(...)`);
-    const args = node.args.map((a) => this.tx(a, ctx));
+    const args = node.args.map((a) => (a.kind === 'lambda' ? this.lambda(a, ctx) : this.tx(a, ctx)));
     if (name === 'range') this.err(node.pos, 'range(...) is a table-valued function; use it in FROM: SELECT * FROM range(10)');
     return this.checked(call(name, ...args), ctx, node.pos);
+  }
+
+  /** A lambda argument: its body translated with the parameters in scope (shadowing columns). */
+  protected lambda(node: Extract<SqlExpr, { kind: 'lambda' }>, ctx: XCtx): Expr {
+    const params = node.params.map((p) => p.name);
+    const body = this.tx(node.body, { ...ctx, lambdas: [...(ctx.lambdas ?? []), ...params] });
+    const e: Expr = { kind: 'lambda', params, body };
+    this.posOf.set(e, node.pos);
+    this.txOf.set(node, e);
+    return e;
+  }
+
+  /**
+   * A generator call (explode, posexplode, ...): only as a whole SELECT item of a query without
+   * aggregates (the select lowering plans it as a Generate node) or in LATERAL VIEW.
+   */
+  protected generatorCall(node: Extract<SqlExpr, { kind: 'func' }>, ctx: XCtx): Expr {
+    const shown = this.display(node);
+    if (ctx.clause !== 'SELECT' && ctx.clause !== 'LATERAL VIEW' && ctx.clause !== 'an expression') {
+      this.err(node.pos, `[UNSUPPORTED_GENERATOR.OUTSIDE_SELECT] The generator is not supported: outside the SELECT clause, found: ${shown}; use it as a whole SELECT item or in LATERAL VIEW`);
+    }
+    if (ctx.shared.depth !== 1 || ctx.lambdas?.length) {
+      this.err(node.pos, `[UNSUPPORTED_GENERATOR.NESTED_IN_EXPRESSIONS] The generator is not supported: nested in expressions: ${shown} must be a whole SELECT item; compute on its column in an outer query or use LATERAL VIEW`);
+    }
+    if (ctx.aggs && ctx.clause === 'SELECT') this.err(node.pos, `a generator in an aggregate query is not supported: ${shown}; aggregate in a subquery and explode its result in the outer query`);
+    if (generatorInfo(node.name)!.base === 'inline') this.err(node.pos, `${shown}: ${node.name}() needs an array of structs, and struct types are not supported yet; use explode() / posexplode() on arrays`);
+    if (node.args.length !== 1) this.err(node.pos, `${node.name}() takes exactly one argument, but ${shown} has ${node.args.length}`);
+    const arg = this.tx(node.args[0]!, ctx);
+    const t = this.typeOf(arg, ctx, node.args[0]!.pos);
+    if (ctx.frame && !isList(t)) this.err(node.args[0]!.pos, `[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve ${shown} due to data type mismatch: parameter 1 requires the array type, however ${this.display(node.args[0]!)} has the type ${sparkSimpleName(t)}`);
+    return this.checked(call(node.name, arg), ctx, node.pos);
   }
 
   protected windowCall(node: Extract<SqlExpr, { kind: 'func' }>, ctx: XCtx): Expr {

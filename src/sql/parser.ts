@@ -15,7 +15,7 @@ import { type DataType, MAX_DECIMAL_PRECISION, MICROS_PER_DAY, decimalType, pars
 import { formatDecimal, parseDecimal } from '../data/decimal.js';
 import type {
   Pos, SqlCte, SqlExpr, SqlFrame, SqlFrameBound, SqlFrom, SqlNamedWindow, SqlOrderItem, SqlQuery, SqlQueryBody,
-  SqlSelect, SqlSelectItem, SqlStatement, SqlWindowSpec,
+  SqlSelect, SqlSelectItem, SqlStatement, SqlWindowSpec, SqlLateralView,
 } from './ast.js';
 import { cubeSets, rollupSets } from '../plan/analyzer/grouping-sets.js';
 import { parseErrorAt } from './errors.js';
@@ -640,7 +640,8 @@ export class Parser {
       do from.push(this.parseFromItem());
       while (this.acceptOp(','));
     }
-    if (this.isKw('LATERAL') && this.isKw('VIEW', 1)) this.unsupported(this.peek().pos, 'LATERAL VIEW', 'explode()/generators are not available');
+    const lateralViews: SqlLateralView[] = [];
+    while (from.length && this.isKw('LATERAL') && this.isKw('VIEW', 1)) lateralViews.push(this.parseLateralView());
     let where: SqlExpr | null = null;
     if (this.acceptKw('WHERE')) where = this.parseExpr();
     let groupBy: SqlExpr[] | null = null;
@@ -669,7 +670,26 @@ export class Parser {
       } while (this.acceptOp(','));
     }
     if (this.isKw('QUALIFY')) this.unsupported(this.peek().pos, 'QUALIFY', 'filter the window results in an outer query');
-    return { kind: 'select', distinct, items, from, where, groupBy, ...(groupingSets ? { groupingSets } : {}), ...(groupByAll ? { groupByAll } : {}), having, windows, pos: start };
+    return { kind: 'select', distinct, items, from, ...(lateralViews.length ? { lateralViews } : {}), where, groupBy, ...(groupingSets ? { groupingSets } : {}), ...(groupByAll ? { groupByAll } : {}), having, windows, pos: start };
+  }
+
+  /** `LATERAL VIEW [OUTER] generator(args) table [AS] col [, col ...]`. */
+  private parseLateralView(): SqlLateralView {
+    const pos = this.next().pos;
+    this.next();
+    const outer = this.acceptKw('OUTER');
+    const nameTok = this.peek();
+    const name = this.identifier('a generator function such as explode');
+    if (!this.isOp('(')) this.expectOp('(');
+    const func = this.parseCall({ ...nameTok, text: name.name });
+    if (func.kind !== 'func') this.error(name.pos, `LATERAL VIEW needs a generator call such as explode(...)`);
+    const table = this.identifier('a name for the lateral view').name;
+    const columns: string[] = [];
+    if (this.acceptKw('AS') || (this.isIdentifierStart() && !this.isClauseWord() && !this.isKw('WHERE') && !this.isKw('GROUP') && !this.isKw('ORDER'))) {
+      do columns.push(this.identifier('a column name').name);
+      while (this.acceptOp(','));
+    }
+    return { func: func as Extract<SqlExpr, { kind: 'func' }>, outer, table, columns: columns.length ? columns : null, pos };
   }
 
   /** One SELECT list item: `*`, `t.*`, or `expr [[AS] alias]`. */
@@ -687,7 +707,14 @@ export class Parser {
     }
     const expr = this.parseExpr();
     if (this.acceptKw('AS')) {
-      if (this.isOp('(')) this.unsupported(this.peek().pos, 'multi-name alias AS (a, b)');
+      if (this.acceptOp('(')) {
+        // `posexplode(a) AS (p, c)`: one name per generated column.
+        const names: string[] = [];
+        do names.push(this.identifier('an alias').name);
+        while (this.acceptOp(','));
+        this.expectOp(')');
+        return { expr, alias: names[0]!, aliases: names, implicitAlias: false, pos: t.pos };
+      }
       const a = this.peek().kind === 'string' ? { name: this.stringLiteral() } : this.identifier('an alias');
       return { expr, alias: a.name, implicitAlias: false, pos: t.pos };
     }
@@ -718,7 +745,7 @@ export class Parser {
         left = this.parseUnpivot(left);
         continue;
       }
-      if (this.isKw('LATERAL') && this.isKw('VIEW', 1)) this.unsupported(t.pos, 'LATERAL VIEW', 'explode()/generators are not available');
+      if (this.isKw('LATERAL') && this.isKw('VIEW', 1)) return left; // after the FROM items (parseSelect)
       let natural = false;
       if (this.acceptKw('NATURAL')) natural = true;
       let type: 'inner' | 'left' | 'right' | 'full' | 'cross' | 'left_semi' | 'left_anti' | null = null;
@@ -1326,6 +1353,8 @@ export class Parser {
           return { kind: 'cast', arg, to: type, typeText: text, pos: t.pos };
         }
         case 'EXISTS': {
+          // exists(array, x -> ...) is the higher-order function; EXISTS (SELECT ...) the subquery test.
+          if (this.isOp('(', 1) && !(this.isKw('SELECT', 2) || this.isKw('WITH', 2) || this.isKw('VALUES', 2) || this.isKw('FROM', 2) || this.isKw('TABLE', 2) || this.isOp('(', 2))) return this.parseCall(this.next());
           this.next();
           this.expectOp('(');
           const query = this.parseQuery();
@@ -1388,6 +1417,33 @@ export class Parser {
     return { kind: 'ident', parts, pos: t.pos, partPos };
   }
 
+  /** True when a lambda function starts here: `x ->` or `(x, y) ->`. */
+  private lambdaAhead(): boolean {
+    const t = this.peek();
+    if (t.kind === 'ident' && !RESERVED.has(t.upper)) return this.isOp('->', 1);
+    if (!this.isOp('(')) return false;
+    for (let k = 1; ; k += 2) {
+      if (this.peek(k).kind !== 'ident') return false;
+      if (this.isOp(')', k + 1)) return this.isOp('->', k + 2);
+      if (!this.isOp(',', k + 1)) return false;
+    }
+  }
+
+  /** A lambda function argument `x -> body` / `(x, y) -> body`. */
+  private parseLambda(): SqlExpr {
+    const pos = this.peek().pos;
+    const params: { name: string; pos: Pos }[] = [];
+    if (this.acceptOp('(')) {
+      do params.push(this.identifier('a lambda parameter name'));
+      while (this.acceptOp(','));
+      this.expectOp(')');
+    } else {
+      params.push(this.identifier('a lambda parameter name'));
+    }
+    this.expectOp('->');
+    return { kind: 'lambda', params, body: this.parseExpr(), pos };
+  }
+
   private parseCall(nameTok: Token): SqlExpr {
     this.expectOp('(');
     const name = nameTok.text.toLowerCase();
@@ -1402,8 +1458,7 @@ export class Parser {
       if (this.acceptKw('DISTINCT')) distinct = true;
       else this.acceptKw('ALL');
       do {
-        if (this.isIdentifierStart() && this.isOp('->', 1)) this.unsupported(this.peek(1).pos, 'lambda function (x -> ...)');
-        args.push(this.parseExpr());
+        args.push(this.lambdaAhead() ? this.parseLambda() : this.parseExpr());
         // struct(a AS x, ...): Spark names the field x.
         fieldNames.push(name === 'struct' && this.acceptKw('AS') ? this.next().text : null);
       } while (this.acceptOp(','));

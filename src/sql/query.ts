@@ -11,7 +11,8 @@ import { transformExprDown, visitExpr } from '../expr/tree.js';
 import * as B from '../plan/builder.js';
 import { type LogicalPlan, withSchema } from '../plan/logical.js';
 import { Schema } from '../types.js';
-import type { Pos, SqlExpr, SqlFrom, SqlOrderItem, SqlQuery, SqlQueryBody, SqlSelect } from './ast.js';
+import type { Pos, SqlExpr, SqlFrom, SqlLateralView, SqlOrderItem, SqlQuery, SqlQueryBody, SqlSelect } from './ast.js';
+import { generatorInfo } from '../expr/generators.js';
 import { ref, call, lit, alias, andAll, conjunctsOf, refIndex, astHasSubquery, astHasAggregate, exprConjuncts, factorOr, sortExpr } from './expr-helpers.js';
 import { bindExpr } from '../expr/binder.js';
 import { resolvePivotValue } from '../plan/analyzer/pivot.js';
@@ -179,7 +180,13 @@ export abstract class QueryLowering extends SelectLowering {
     for (const c of where) (astHasSubquery(c) ? withSub : plain).push(c);
     let frame: Frame;
     let pending: Expr[];
-    if (sel.from.length === 0) {
+    if (sel.lateralViews?.length) {
+      // FROM items, then each LATERAL VIEW over them; WHERE sees the generated columns.
+      frame = sel.from.length === 1 ? this.planFrom(sel.from[0]!, env, outer) : this.commaJoin(sel.from, [], env, outer, corr).frame;
+      for (const lv of sel.lateralViews) frame = this.lateralView(lv, frame, env);
+      const f = frame;
+      pending = plain.map((c) => this.whereConjunct(c, f, env, corr));
+    } else if (sel.from.length === 0) {
       frame = Frame.of(this.oneRow(), outer, []);
       pending = plain.map((c) => this.whereConjunct(c, frame, env, corr));
     } else if (sel.from.length === 1) {
@@ -192,6 +199,17 @@ export abstract class QueryLowering extends SelectLowering {
     if (local.length) frame.setPlan(this.at(sel.where!.pos, () => B.filter(frame.plan!, andAll(local)!)));
     for (const c of withSub) this.subqueryConjunct(c, frame, env);
     return frame;
+  }
+
+  /** `LATERAL VIEW [OUTER] gen(expr) t [AS] c1, c2`: a Generate node over the frame, its columns qualified by `t`. */
+  protected lateralView(lv: SqlLateralView, frame: Frame, env: Env): Frame {
+    const info = generatorInfo(lv.func.name);
+    if (!info) this.err(lv.func.pos, `LATERAL VIEW needs a generator function (explode, explode_outer, posexplode, posexplode_outer, inline, inline_outer), not ${lv.func.name}()`);
+    const e = this.tx(lv.func, this.ctx(frame, env, 'LATERAL VIEW', { subqueries: 'deny' })) as Extract<Expr, { kind: 'call' }>;
+    const fn = lv.outer && !info.outer ? `${info.name}_outer` : info.name;
+    const plan = this.at(lv.pos, () => B.generate(frame.plan!, { kind: 'call', fn, args: e.args }, lv.columns, lv.table));
+    const added = plan.schema.fields.map((_, i) => i).slice(frame.width);
+    return Frame.of(plan, frame.outer, [...frame.names, ...added]);
   }
 
   /** Translates a WHERE conjunct; correlated ones go to `corr` (returning null). */

@@ -88,6 +88,8 @@ export interface XCtx {
   readonly namedWindows?: Map<string, SqlWindowSpec>;
   /** Inside an aggregate's arguments (nested aggregates are errors). */
   readonly inAgg?: boolean;
+  /** Parameters of the lambda functions enclosing the expression (they shadow columns). */
+  readonly lambdas?: readonly string[];
 }
 
 /** The result of planning a subquery against an enclosing frame. */
@@ -184,6 +186,7 @@ export abstract class PlannerScope {
     const name = parts[parts.length - 1]!;
     const qualifier = parts.length === 2 ? parts[0]! : null;
     const namePos = node.partPos[node.partPos.length - 1]!;
+    if (qualifier === null && ctx.lambdas?.some((p) => p.toLowerCase() === name.toLowerCase())) return { kind: 'lambdavar', name };
     const aliasHit = qualifier === null ? ctx.aliases?.get(name.toLowerCase()) : undefined;
     if (aliasHit && ctx.aliasFirst) return aliasHit;
     const frame = ctx.frame;

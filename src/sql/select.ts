@@ -9,7 +9,9 @@ import { liftGroupExprs } from '../plan/analyzer/aggregate.js';
 import { isGroupingCall } from '../plan/analyzer/grouping-sets.js';
 import * as B from '../plan/builder.js';
 import type { LogicalPlan } from '../plan/logical.js';
-import type { Pos, SqlOrderItem, SqlSelect, SqlWindowSpec } from './ast.js';
+import type { Pos, SqlExpr, SqlOrderItem, SqlSelect, SqlWindowSpec } from './ast.js';
+import { generatorInfo } from '../expr/generators.js';
+import { isGeneratorCall } from '../plan/analyzer/generate.js';
 import { ref, alias, json, hasQualifierPrefix, containsKind, refIndex, astHasAggregate, sortExpr, displayName } from './expr-helpers.js';
 import { Frame, type SubqueryMode, type Deferred, type Env } from './scope.js';
 import { SubqueryLowering } from './decorrelate.js';
@@ -24,13 +26,27 @@ export abstract class SelectLowering extends SubqueryLowering {
     // Items over the frame.
     const ctx = this.ctx(frame, env, 'SELECT', { windows: true, subqueries: 'immediate', namedWindows, outerRefs: false });
     const items: { expr: Expr; name: string }[] = [];
+    let generator: SqlExpr | null = null;
     for (const it of sel.items) {
       if (it.expr.kind === 'star') {
         for (const i of this.expandStar(it.expr, frame)) items.push({ expr: ref(i, frame.schema.fields[i]!.name), name: frame.schema.fields[i]!.name });
         continue;
       }
       const e = this.tx(it.expr, ctx);
+      const info = it.expr.kind === 'func' ? generatorInfo(it.expr.name) : undefined;
+      if (info) {
+        if (generator) this.err(it.expr.pos, `[UNSUPPORTED_GENERATOR.MULTI_GENERATOR] The generator is not supported: only one generator allowed per SELECT clause but found 2: ${this.display(generator)}, ${this.display(it.expr)}; use LATERAL VIEW for the others`);
+        generator = it.expr;
+        // The generator's output names: AS (p, c), AS c, else its defaults (col / pos, col); the plan builder checks their number.
+        const names = it.aliases ?? (it.alias !== null ? [it.alias] : null);
+        items.push({ expr: names ? { kind: 'alias', expr: e, name: names[0]!, names } : e, name: names?.[0] ?? info.names[info.names.length - 1]! });
+        continue;
+      }
+      if (it.aliases) this.err(it.pos, `an alias list AS (${it.aliases.join(', ')}) is only allowed on a generator such as posexplode(...)`);
       items.push({ expr: e, name: it.alias ?? this.display(it.expr) });
+    }
+    if (generator && orderBy.length && generatorInfo((generator as { name: string }).name)!.names.length > 1) {
+      this.err(orderBy[0]!.pos, 'ORDER BY with a two-column generator (posexplode) in the same SELECT is not supported; order in an outer query');
     }
     // ORDER BY: ordinals, aliases (first), select expressions, else hidden expressions over the frame.
     const aliases = new Map<string, Expr>();
@@ -64,7 +80,8 @@ export abstract class SelectLowering extends SubqueryLowering {
   private finishOutput(sel: SqlSelect, input: LogicalPlan, items: readonly { expr: Expr; name: string }[], hidden: readonly Expr[], keys: readonly { index: number; o: SqlOrderItem }[]): LogicalPlan {
     const all = [...items, ...hidden.map((e) => ({ expr: e, name: this.fresh('sort') }))];
     const identity = hidden.length === 0 && all.length === input.schema.length && all.every((it, i) => refIndex(it.expr) === i && it.name === input.schema.fields[i]!.name);
-    let out = identity ? input : this.at(sel.pos, () => B.select(input, all.map((it) => alias(it.expr, it.name))));
+    // A generator item keeps its own names (the plan builder names its columns).
+    let out = identity ? input : this.at(sel.pos, () => B.select(input, all.map((it) => (isGeneratorCall(it.expr) || (it.expr.kind === 'alias' && it.expr.names) ? it.expr : alias(it.expr, it.name)))));
     if (sel.distinct) out = B.distinct(out);
     if (keys.length) {
       const cols = out.schema.names;

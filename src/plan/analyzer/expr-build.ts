@@ -19,6 +19,7 @@ export function lit(value: number | string | boolean | null, type: DataType): Ex
 
 /** `e AS name` (replacing an alias `e` already has). */
 export function alias(e: Expr, name: string): Expr {
+  if (e.kind === 'alias' && e.names && e.name === name) return e; // a generator's names (`AS (p, c)`)
   return { kind: 'alias', expr: e.kind === 'alias' ? e.expr : e, name };
 }
 

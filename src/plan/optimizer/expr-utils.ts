@@ -29,7 +29,7 @@ export function foldExpr(e: BoundExpr): BoundExpr {
 /** One folding step on a node whose children are already folded. */
 function foldNode(e: BoundExpr): BoundExpr {
   switch (e.kind) {
-    case 'ref': case 'lit': return e;
+    case 'ref': case 'lit': case 'lambda': case 'lambdavar': return e;
     // UDFs run in the workers, once per row: never folded, even with literal arguments.
     case 'udf': return e;
     case 'cast': return e.expr.kind === 'lit' ? literalOf(e) : e;

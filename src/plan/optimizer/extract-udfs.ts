@@ -43,6 +43,9 @@ function extract(p: LogicalPlan): LogicalPlan {
     }
     case 'sort': case 'repartition':
       return restoreWidth(layered(p), p.schema);
+    case 'generate':
+      // explode(udf(x)): the call goes below; the node passes only its own input columns through, so its output is unchanged.
+      return layered(p);
     case 'window': {
       const w = p.input.schema.length;
       const inner = layered(p) as typeof p;

@@ -23,6 +23,7 @@ export function mapNodeExprs(p: LogicalPlan, f: (e: BoundExpr) => BoundExpr): Lo
       functions: p.functions.map((fn) => ({ ...fn, args: fn.args.map(f) })),
     };
     case 'flatMapGroupsInArrow': return { ...p, keys: p.keys.map(f) };
+    case 'generate': return { ...p, arg: f(p.arg) };
     case 'evalUdfs': return { ...p, udfs: p.udfs.map((u) => ({ ...u, args: u.args.map(f) })) };
     case 'join': return { ...p, leftKeys: p.leftKeys.map(f), rightKeys: p.rightKeys.map(f), condition: p.condition ? f(p.condition) : null };
     // A subquery node holds unbound expressions; rewrite_subqueries runs before any rule that maps expressions.

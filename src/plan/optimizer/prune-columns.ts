@@ -94,6 +94,16 @@ function prune(p: LogicalPlan, required: Set<number>): Pruned {
       const udfs = p.udfs.map((u) => ({ ...u, args: u.args.map((a) => remap(a, child.map)) }));
       return { plan: { ...p, input: child.plan, udfs, schema: new Schema([...child.plan.schema.fields, ...p.schema.fields.slice(w)]) }, map };
     }
+    case 'generate': {
+      // The generator stays (it sets the row count); only the passed-through columns asked for are repeated.
+      const w = p.passthrough.length;
+      const keep = sorted(new Set([...required].filter((i) => i < w)));
+      const child = prune(p.input, refsOf([p.arg], new Set(keep.map((j) => p.passthrough[j]!))));
+      const map = positions(keep);
+      for (let j = w; j < p.schema.length; j++) map.set(j, keep.length + j - w);
+      const schema = new Schema([...keep.map((j) => p.schema.fields[j]!), ...p.schema.fields.slice(w)]);
+      return { plan: { ...p, input: child.plan, arg: remap(p.arg, child.map), passthrough: keep.map((j) => child.map.get(p.passthrough[j]!)!), schema }, map };
+    }
     case 'subquery': throw new OptimizerError('internal error: prune_columns met a Subquery node; rewrite_subqueries runs first');
     case 'mapInArrow': case 'flatMapGroupsInArrow': {
       // The user function sees every input column and produces every output column: keep them all.

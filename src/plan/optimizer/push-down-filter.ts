@@ -1,7 +1,7 @@
 /**
  * `push_down_filter`: moves filter predicates as close to the data as they can go: through
  * projections (substituting the projected expressions), sorts, repartitions, an aggregate's
- * grouping keys, a window's partition keys, into every input of a union, into the sides of a join
+ * grouping keys, a window's partition keys, a generator's passed-through columns, into every input of a union, into the sides of a join
  * (and a join's own condition: side-only parts to the sides, equalities to keys), and into scans.
  * Non-deterministic predicates only move where rows pass unchanged. Predicates stop above limits,
  * samples and any node not listed here. A predicate never moves where it would copy an expression
@@ -94,6 +94,14 @@ class FilterPass {
       }
       case 'join':
         return this.join(p, preds);
+      case 'generate': {
+        // Predicates on passed-through columns only hold for all of a row's generated rows or none: filter the input first.
+        const w = p.passthrough.length;
+        const { down, up } = split(preds, (e) => refList(e).every((i) => i < w) && isDeterministic(e));
+        const input = p.input.schema.fields;
+        const through = p.passthrough.map((i): BoundExpr => ({ kind: 'ref', index: i, type: input[i]!.type, name: input[i]!.name }));
+        return wrapFilter({ ...p, input: this.below(p.input, down.map((e) => substitute(e, through))) }, up);
+      }
       case 'repartition': {
         // Filtering before a shuffle moves fewer rows; rows are independent, so deterministic predicates commute.
         const { down, up } = split(preds, isDeterministic);
