@@ -319,7 +319,7 @@ export class Session {
   /** The kernel backends: `spark.kernels.describe()` says which were tried, which loaded and which was chosen. */
   get kernels(): { describe(): KernelsDescription } {
     const c = this.kernelChoice;
-    return { describe: () => c?.description ?? { requested: 'js', precision: 'exact', tried: [{ backend: 'js', loaded: true }], chosen: 'js' } };
+    return { describe: () => c?.description ?? { requested: 'js', precision: 'exact', tried: [{ backend: 'js', loaded: true }], chosen: 'js', candidates: ['js'], transfers: {} } };
   }
 
   /** Worker threads. */
