@@ -240,7 +240,7 @@ export class Session {
   /** This session's UDFs for SQL (`spark.udf.register(name, f, returnType?)`), invisible to other sessions. */
   readonly udf = new UDFRegistration();
   /** Models for scoring (`spark.models.load(uri)` → a handle whose `udf()` / `F.predict` scores in the workers). */
-  readonly models = new ModelCatalog();
+  readonly models = new ModelCatalog(() => (this.kernelChoice ? { kernels: { backend: this.kernelChoice.expr.name, precision: this.kernelChoice.description.precision } } : {}));
   /** File readers. */
   get read(): DataFrameReader {
     return new DataFrameReader(this);

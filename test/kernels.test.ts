@@ -113,7 +113,7 @@ describe('kernels through the public API', () => {
       expect(got[i]!['l']).toBe(ref[i]!['l']);
     }
   });
-  it('default precision keeps float64 work on js; auto picks js without a GPU; describe reports what was tried', async () => {
+  it('default precision keeps float64 work on js, under a forced backend and under auto; describe reports what was tried', async () => {
     const s = await Session.create({ threads: 1, kernels: 'tfjs-cpu' });
     sessions.push(s);
     const before = kernelBackend('tfjs-cpu')!.transfers.toDevice;
@@ -122,9 +122,13 @@ describe('kernels through the public API', () => {
     const auto = await Session.create({ threads: 1, kernels: 'auto' });
     sessions.push(auto);
     const d = auto.kernels.describe();
-    if (!loaded.get('webgpu')) expect(d.chosen).toBe('js');
-    expect(d.tried.map((t) => t.backend)).toEqual(['tfjs-node-gpu', 'webgpu', 'js']);
+    expect(d.chosen).toBe('auto');
+    expect(d.tried.map((t) => t.backend)).toEqual(['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'tfjs-wasm', 'js']);
     expect(d.tried[0]!.loaded).toBe(false);
+    expect(d.candidates).toEqual([...(loaded.get('webgpu') ? ['webgpu'] : []), 'tfjs-wasm', 'js']);
+    const wasmBefore = d.transfers['tfjs-wasm']!.toDevice;
+    await query(auto);
+    expect(auto.kernels.describe().transfers['tfjs-wasm']!.toDevice).toBe(wasmBefore);
   });
   it('the backend travels to the worker threads (float32 rounding shows it ran there)', async () => {
     const s = await Session.create({ threads: 2, shufflePartitions: 2, kernels: { backend: 'tfjs-wasm', precision: 'float32' } });

@@ -11,10 +11,10 @@ import { IllegalArgumentError } from '../errors.js';
 import { type ExprBackend, JS_BACKEND } from '../expr/backend.js';
 import type { BoundExpr } from '../expr/expr.js';
 import { registerJsKernels } from './js.js';
-import { type CostKernel, kernelCalibration, pickBackend } from './cost.js';
+import { type CostKernel, denseWork, kernelCalibration, pickBackend } from './cost.js';
 import { importTf, registerWebGpu, trySetTfBackend } from './tf.js';
 import { type KernelPrecision, registerTfKernels } from './tfjs.js';
-import { type TransferStats, kernelBackend, kernelBackendNames } from './registry.js';
+import { type DenseLayer, type TransferStats, findKernel, kernelBackend, kernelBackendNames, kernelFor } from './registry.js';
 
 export { type KernelPrecision } from './tfjs.js';
 export * from './registry.js';
@@ -162,8 +162,35 @@ export async function chooseKernels(opt: KernelsOption | undefined, notify: (lin
 
 /** A worker's backend for a task request (loaded once per thread); js when absent or when it does not load here. */
 export async function exprBackendFor(req: KernelRequest | undefined): Promise<ExprBackend> {
-  if (!req || req.backend === 'js') return JS_BACKEND;
+  if (!req || req.backend === 'js') return load('js', 'exact') as Promise<ExprBackend>;
   if (req.backend === 'auto') return loadAuto(req.precision, []);
   const r = await load(req.backend, req.precision);
   return typeof r === 'string' ? JS_BACKEND : r;
+}
+
+/** Kernel backend names of the tfjs backends (`'wasm'` → `'tfjs-wasm'`, ...). */
+const KERNELS_OF_TF: Record<string, KernelBackendName> = { cpu: 'tfjs-cpu', wasm: 'tfjs-wasm', tensorflow: 'tfjs-node', webgpu: 'webgpu' };
+
+/**
+ * Dense layers (model scoring) through the kernel registry: the `dense` kernel of the session's
+ * kernel choice `req` (forced: that backend; 'auto': the cheapest for the batch's work by the
+ * calibration, an uncalibrated GPU from GPU_UNCALIBRATED_MIN_ROWS rows on; 'js': the typed-array
+ * loops), or, without a session choice, of the tfjs backend the model loaded on (`tfBackend`,
+ * e.g. 'wasm'). Dense work is float32 by nature, so every precision takes it. Returns the
+ * forward pass and the backend(s) it may run on.
+ */
+export async function denseKernelsFor(req: KernelRequest | undefined, tfBackend: string): Promise<{ name: string; dense: (x: Float32Array, rows: number, layers: readonly DenseLayer[]) => Promise<Float32Array> }> {
+  const expr = await exprBackendFor(req ?? { backend: KERNELS_OF_TF[tfBackend] ?? 'js', precision: 'exact' });
+  const names = (expr.kernelBackends ?? []).filter((b) => b !== 'js' && findKernel(b, 'dense', 'float32'));
+  if (expr.name !== 'auto') {
+    const name = names[0] ?? 'js';
+    return { name, dense: kernelFor(name, 'dense', 'float32') };
+  }
+  return {
+    name: `auto(${[...names, 'js'].join(', ')})`,
+    dense: (x, rows, layers) => {
+      const macs = layers.reduce((m, l) => m + l.inDim * l.outDim, 0);
+      return kernelFor(pickBackend(kernelCalibration(), 'dense', denseWork(rows, macs), names), 'dense', 'float32')(x, rows, layers);
+    },
+  };
 }

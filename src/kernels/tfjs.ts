@@ -64,9 +64,9 @@ export function registerTfKernels(tf: typeof TF, name: string, tfName: string, p
     if (tf.getBackend() !== tfName) await tf.setBackend(tfName);
   };
   const upload = (x: NumArray | Uint8Array, dtype: 'float32' | 'int32' | 'bool' = 'float32'): TF.Tensor1D => {
-    t.toDevice++;
-    t.bytesToDevice += x.byteLength;
     const data = dtype === 'float32' && !(x instanceof Float32Array) ? Float32Array.from(x) : x;
+    t.toDevice++;
+    t.bytesToDevice += data.byteLength;
     return tf.tensor1d(data as Float32Array, dtype);
   };
   const download = async (x: TF.Tensor): Promise<Float32Array | Int32Array | Uint8Array> => {
