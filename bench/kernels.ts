@@ -14,14 +14,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { medianSeconds } from './timing.js';
-// Benchmarks measure the built package; `--src` runs the TypeScript sources.
-const base = process.argv.includes('--src') ? '../src/' : '../dist/';
-const K = (await import(base + 'kernels/index.js')) as typeof import('../src/kernels/index.js');
-const { Batch } = (await import(base + 'data/batch.js')) as typeof import('../src/data/batch.js');
-const { ColumnData } = (await import(base + 'data/column.js')) as typeof import('../src/data/column.js');
-const { Schema } = (await import(base + 'types.js')) as typeof import('../src/types.js');
-const { JS_BACKEND } = (await import(base + 'expr/backend.js')) as typeof import('../src/expr/backend.js');
-type BoundExpr = import('../src/expr/expr.js').BoundExpr;
+// Static imports of the sources, so the GPU run can bundle this file with its carried Node (scripts/gpu-run.sh).
+import * as K from '../src/kernels/index.js';
+import { Batch } from '../src/data/batch.js';
+import { ColumnData } from '../src/data/column.js';
+import { Schema } from '../src/types.js';
+import { type ExprBackend, JS_BACKEND } from '../src/expr/backend.js';
+import type { BoundExpr } from '../src/expr/expr.js';
+import { type KernelCalibration, calibrationFrom } from '../src/kernels/cost.js';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -30,11 +30,10 @@ function arg(name: string, dflt: string): string {
 const maxRows = Number(arg('max', '1e7'));
 const tag = arg('tag', '');
 const fromJson = arg('from-json', '');
-const { calibrationFrom } = (await import(base + 'kernels/cost.js')) as typeof import('../src/kernels/cost.js');
 const machineName = () => `${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length}, Node ${process.version}`;
 
 /** Writes the calibration as JSON and, untagged, as src/kernels/calibration.ts (what 'auto' imports). */
-function writeCalibration(cal: import('../src/kernels/cost.js').KernelCalibration): void {
+function writeCalibration(cal: KernelCalibration): void {
   const json = JSON.stringify(cal, null, 1).replace(/\[\s+([-\d.e]+),\s+([-\d.e]+)\s+\]/g, '[$1, $2]') + '\n';
   fs.writeFileSync(new URL(`./results/kernels-calibration${tag ? '-' + tag : ''}.json`, import.meta.url), json);
   if (tag) return;
@@ -77,7 +76,7 @@ async function time(f: () => unknown, reps: number): Promise<number> {
 
 const results: { backend: string; workload: string; rows: number; seconds: number; rowsPerSec: number }[] = [];
 const tried = ['js', 'tfjs-cpu', 'tfjs-wasm', 'tfjs-node', 'webgpu'];
-const backends: { name: string; expr: import('../src/expr/backend.js').ExprBackend }[] = [];
+const backends: { name: string; expr: ExprBackend }[] = [];
 for (const name of tried) {
   const { expr, description } = await K.chooseKernels({ backend: name as 'js', precision: 'float32' }, () => {});
   if (expr.name === name) backends.push({ name, expr });
