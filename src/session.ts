@@ -74,8 +74,9 @@ export interface SessionOptions {
    */
   memoryLimit?: number | string;
   /**
-   * The kernel backend expressions run on (README, Kernels): 'js' (default), 'auto' (a GPU
-   * backend where one loads and pays, else js), or a forced 'tfjs-cpu' | 'tfjs-wasm' |
+   * The kernel backend expressions, grouped sums and dense model scoring run on (README,
+   * Kernels): 'js' (default), 'auto' (per operator and batch, the backend the measured
+   * calibration says is cheapest among those that load, else js), or a forced 'tfjs-cpu' | 'tfjs-wasm' |
    * 'tfjs-node' | 'tfjs-node-gpu' | 'webgpu'; `{ backend, precision: 'float32' }` lets the
    * float32 TensorFlow.js backends take float64/int columns too. One that does not load prints
    * a one-line notice and falls back to js.

@@ -118,15 +118,16 @@ function autoBackend(candidates: readonly ExprBackend[]): ExprBackend {
 }
 
 /** Loads auto's candidates (once per thread and precision): the cost-based backend, or js when none loads. */
-async function loadAuto(precision: KernelPrecision, tried: { backend: string; loaded: boolean; notice?: string }[]): Promise<ExprBackend> {
+async function loadAuto(precision: KernelPrecision, tried?: { backend: string; loaded: boolean; notice?: string }[]): Promise<ExprBackend> {
+  const key = `auto/${precision}`;
+  const have = loadedExpr.get(key);
+  if (have && !tried) return have;
   const loaded: ExprBackend[] = [];
   for (const name of AUTO_ORDER) {
     const r = await load(name, precision);
-    tried.push(typeof r === 'string' ? { backend: name, loaded: false, notice: r } : { backend: name, loaded: true });
+    tried?.push(typeof r === 'string' ? { backend: name, loaded: false, notice: r } : { backend: name, loaded: true });
     if (typeof r !== 'string') loaded.push(r);
   }
-  const key = `auto/${precision}`;
-  const have = loadedExpr.get(key);
   if (have) return have;
   const auto = loaded.length ? autoBackend(loaded) : JS_BACKEND;
   loadedExpr.set(key, auto);
@@ -163,7 +164,7 @@ export async function chooseKernels(opt: KernelsOption | undefined, notify: (lin
 /** A worker's backend for a task request (loaded once per thread); js when absent or when it does not load here. */
 export async function exprBackendFor(req: KernelRequest | undefined): Promise<ExprBackend> {
   if (!req || req.backend === 'js') return load('js', 'exact') as Promise<ExprBackend>;
-  if (req.backend === 'auto') return loadAuto(req.precision, []);
+  if (req.backend === 'auto') return loadAuto(req.precision);
   const r = await load(req.backend, req.precision);
   return typeof r === 'string' ? JS_BACKEND : r;
 }
