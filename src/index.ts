@@ -10,7 +10,8 @@
  */
 export { Session, Catalog, DataFrameReader } from './session.js';
 export type { SessionOptions, CsvOptions } from './session.js';
-export type { KernelsOption, KernelsDescription, KernelPrecision, KernelBackendName } from './kernels/index.js';
+export type { KernelsOption, KernelsDescription, KernelPrecision, KernelBackendName, KernelCalibration } from './kernels/index.js';
+export { setKernelCalibration } from './kernels/index.js';
 export { RuntimeConfig } from './conf.js';
 export { OPTIMIZER_RULES } from './plan/optimizer/index.js';
 export { DataFrame, GroupedData, DataFrameNaFunctions } from './dataframe.js';

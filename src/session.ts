@@ -76,8 +76,9 @@ export interface SessionOptions {
    */
   memoryLimit?: number | string;
   /**
-   * The kernel backend expressions run on (README, Kernels): 'js' (default), 'auto' (a GPU
-   * backend where one loads and pays, else js), or a forced 'tfjs-cpu' | 'tfjs-wasm' |
+   * The kernel backend expressions, grouped sums and dense model scoring run on (README,
+   * Kernels): 'js' (default), 'auto' (per operator and batch, the backend the measured
+   * calibration says is cheapest among those that load, else js), or a forced 'tfjs-cpu' | 'tfjs-wasm' |
    * 'tfjs-node' | 'tfjs-node-gpu' | 'webgpu'; `{ backend, precision: 'float32' }` lets the
    * float32 TensorFlow.js backends take float64/int columns too. One that does not load prints
    * a one-line notice and falls back to js.
@@ -252,7 +253,7 @@ export class Session {
   /** This session's UDFs for SQL (`spark.udf.register(name, f, returnType?)`), invisible to other sessions. */
   readonly udf = new UDFRegistration();
   /** Models for scoring (`spark.models.load(uri)` → a handle whose `udf()` / `F.predict` scores in the workers). */
-  readonly models = new ModelCatalog();
+  readonly models = new ModelCatalog(() => (this.kernelChoice ? { kernels: { backend: this.kernelChoice.expr.name, precision: this.kernelChoice.description.precision } } : {}));
   /** File readers. */
   get read(): DataFrameReader {
     return new DataFrameReader(this);
@@ -335,7 +336,7 @@ export class Session {
   /** The kernel backends: `spark.kernels.describe()` says which were tried, which loaded and which was chosen. */
   get kernels(): { describe(): KernelsDescription } {
     const c = this.kernelChoice;
-    return { describe: () => c?.description ?? { requested: 'js', precision: 'exact', tried: [{ backend: 'js', loaded: true }], chosen: 'js' } };
+    return { describe: () => c?.description ?? { requested: 'js', precision: 'exact', tried: [{ backend: 'js', loaded: true }], chosen: 'js', candidates: ['js'], transfers: {} } };
   }
 
   /** Worker threads. */

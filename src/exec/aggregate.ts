@@ -9,6 +9,7 @@ import type { ColumnData } from '../data/column.js';
 import type { Accumulator } from '../expr/registry.js';
 import { getAggregate as getAggregateDef } from '../expr/registry.js';
 import { compileExpr } from '../expr/backend.js';
+import { type GroupedSums, groupedSumsFor } from '../kernels/grouped.js';
 import type { BoundAgg, BoundExpr } from '../expr/expr.js';
 import { boundToString } from '../expr/expr.js';
 import { type DataType, type Field, Schema } from '../types.js';
@@ -37,6 +38,7 @@ export class HashAggregateOp extends PhysicalOp {
   private readonly groupFns;
   private readonly argFns;
   private readonly stateWidths: number[];
+  private readonly groupedSums: GroupedSums | null;
 
   constructor(
     readonly child: PhysicalOp,
@@ -51,6 +53,7 @@ export class HashAggregateOp extends PhysicalOp {
     this.groupFns = groupBy.map(compileExpr);
     this.argFns = aggs.map((a) => a.args.map(compileExpr));
     this.stateWidths = aggs.map((a) => aggStateTypes(a)?.length ?? 0);
+    this.groupedSums = groupedSumsFor(aggs);
   }
 
   /** Output schema of a partial aggregate: key columns then each aggregate's state columns. */
@@ -122,10 +125,13 @@ export class HashAggregateOp extends PhysicalOp {
           c += w;
         });
       } else {
-        accs.forEach((acc, i) => {
+        for (let i = 0; i < accs.length; i++) {
+          const acc = accs[i]!;
           acc.grow(groups);
-          acc.update(ids, n, this.argFns[i]!.map((f) => f(b)));
-        });
+          const args = this.argFns[i]!.map((f) => f(b));
+          // Segment-sum kernel where the session's kernel backend takes it and the cost model says so.
+          if (!(this.groupedSums && (await this.groupedSums(i, acc, ids, n, groups, args)))) acc.update(ids, n, args);
+        }
       }
       rowsSeen += n;
       // Adaptive partial aggregation: when the keys are nearly unique, hashing here only

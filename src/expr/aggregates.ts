@@ -96,6 +96,9 @@ class SumAcc implements Accumulator {
       for (let i = 0; i < n; i++) { const g = groups[i]!; s[g]! += v[i]!; h[g] = 1; }
     }
   }
+  addGroupSums(sums: Float64Array, counts: Float64Array, numGroups: number): void {
+    for (let g = 0; g < numGroups; g++) if (counts[g]! > 0) { this.sums[g]! += sums[g]!; this.has[g] = 1; }
+  }
   state(n: number): ColumnData[] { return [this.finish(n)]; }
   merge(groups: Int32Array, n: number, state: readonly ColumnData[]): void { this.update(groups, n, state); }
   finish(n: number): ColumnData {
@@ -127,6 +130,9 @@ class AvgAcc implements Accumulator {
       s[g]! += v[i]!;
       c[g]!++;
     }
+  }
+  addGroupSums(sums: Float64Array, counts: Float64Array, numGroups: number): void {
+    for (let g = 0; g < numGroups; g++) { this.sums[g]! += sums[g]!; this.counts[g]! += counts[g]!; }
   }
   state(n: number): ColumnData[] { return [outColumn('float64', n, this.sums, null), outColumn('int64', n, this.counts, null)]; }
   merge(groups: Int32Array, n: number, state: readonly ColumnData[]): void {

@@ -20,6 +20,8 @@ export interface ExprBackend {
   compile(e: BoundExpr): CompiledExpr;
   /** Compiles a boolean expression into a filter mask (only called when `supports(e)`). */
   compilePredicate(e: BoundExpr): CompiledPredicate;
+  /** The kernel backends (src/kernels/ registry names) operators may run kernels on under this choice; absent: js only. */
+  readonly kernelBackends?: readonly string[];
 }
 
 /** The JS code generator: the reference and the fallback, takes every expression. */

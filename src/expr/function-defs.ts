@@ -114,6 +114,11 @@ export interface Accumulator {
   merge(groups: Int32Array, n: number, state: readonly ColumnData[]): void;
   /** Final values, one per group. */
   finish(numGroups: number): ColumnData;
+  /**
+   * Optional (sum, avg): folds per-group sums and counts of non-null values computed elsewhere (a
+   * segment-sum kernel, src/kernels/grouped.ts) instead of the rows themselves.
+   */
+  addGroupSums?(sums: Float64Array, counts: Float64Array, numGroups: number): void;
 }
 
 /** An aggregate function definition. */

@@ -56,17 +56,22 @@ export interface KernelBackend {
   readonly transfers: TransferStats;
 }
 
-const backends = new Map<string, KernelBackend>();
-const kernels = new Map<string, Map<KernelFn, { types: ReadonlySet<KernelType>; impl: unknown }>>();
+// One registry per thread, even where this module is loaded twice (a module UDF imported by URL
+// next to the bundled sources, as under vitest), so transfer counts and kernels are shared.
+const REGISTRY = Symbol.for('kindling.kernelRegistry');
+type RegistryState = { backends: Map<string, KernelBackend>; kernels: Map<string, Map<KernelFn, { types: ReadonlySet<KernelType>; impl: unknown }>> };
+const state: RegistryState = ((globalThis as Record<symbol, unknown>)[REGISTRY] as RegistryState | undefined) ??
+  ((globalThis as Record<symbol, unknown>)[REGISTRY] = { backends: new Map(), kernels: new Map() } as RegistryState);
+const { backends, kernels } = state;
 
 /** The element type of a typed array. */
 export function typeOf(x: NumArray): KernelType {
   return x instanceof Float32Array ? 'float32' : x instanceof Float64Array ? 'float64' : 'int32';
 }
 
-/** Declares a backend and the element types it takes (replacing an earlier declaration of that name). */
+/** Declares a backend and the element types it takes (replacing an earlier declaration of that name, whose transfer counts carry on). */
 export function defineBackend(name: string, types: readonly KernelType[]): KernelBackend {
-  const b: KernelBackend = { name, types: new Set(types), transfers: { toDevice: 0, fromDevice: 0, bytesToDevice: 0, bytesFromDevice: 0 } };
+  const b: KernelBackend = { name, types: new Set(types), transfers: backends.get(name)?.transfers ?? { toDevice: 0, fromDevice: 0, bytesToDevice: 0, bytesFromDevice: 0 } };
   backends.set(name, b);
   kernels.set(name, new Map());
   return b;

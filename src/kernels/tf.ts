@@ -39,7 +39,6 @@ let webgpuRegistered: Promise<string | null> | undefined;
 export function registerWebGpu(): Promise<string | null> {
   webgpuRegistered ??= (async () => {
     const pkg = 'webgpu';
-    const tfPkg = '@tensorflow/tfjs-backend-webgpu';
     let dawn: { create(flags: string[]): { requestAdapter(o?: object): Promise<unknown> }; globals?: object };
     try {
       dawn = (await import(pkg)) as typeof dawn;
@@ -47,15 +46,17 @@ export function registerWebGpu(): Promise<string | null> {
       return `the 'webgpu' package (Dawn) is not installed (npm install webgpu @tensorflow/tfjs-backend-webgpu)`;
     }
     const gpu = dawn.create(['backend=vulkan']);
-    const adapter = (await gpu.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null)) as { requestDevice(o?: object): Promise<unknown>; features: ReadonlySet<string>; info?: unknown } | null;
+    const adapter = (await gpu.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null)) as { requestDevice(o?: object): Promise<unknown>; features: ReadonlySet<string>; limits: Record<string, number>; info?: unknown } | null;
     if (!adapter) return 'Dawn found no GPU adapter (no Vulkan/Metal/D3D12 driver it accepts)';
     try {
       if (dawn.globals) Object.assign(globalThis, dawn.globals);
       Object.defineProperty(globalThis, 'navigator', { value: { ...(globalThis as { navigator?: object }).navigator, gpu }, configurable: true });
-      const webgpu = (await import(tfPkg)) as { WebGPUBackend: new (device: unknown, info?: unknown) => unknown };
+      const webgpu = await import('@tensorflow/tfjs-backend-webgpu');
       const tf = await importTf();
-      // tfjs-backend-webgpu 4.22 passes requiredFeatures as an array with 'bgra8unorm-storage': request the device ourselves.
-      const device = await adapter.requestDevice({ requiredFeatures: [] });
+      // tfjs-backend-webgpu 4.22 passes requiredFeatures as an array with 'bgra8unorm-storage': request the device
+      // ourselves, with the adapter's buffer limits (the spec's defaults cap a storage buffer at 128 MiB).
+      const { maxStorageBufferBindingSize, maxBufferSize } = adapter.limits;
+      const device = await adapter.requestDevice({ requiredFeatures: [], requiredLimits: { maxStorageBufferBindingSize, maxBufferSize } });
       tf.registerBackend('webgpu', () => new webgpu.WebGPUBackend(device, adapter.info) as never, 3);
       return null;
     } catch (e) {

@@ -28,6 +28,8 @@ const BINARY: Record<string, (tf: typeof TF, a: TF.Tensor, b: TF.Tensor) => TF.T
   lte: (tf, a, b) => tf.lessEqual(a, b), gt: (tf, a, b) => tf.greater(a, b), gte: (tf, a, b) => tf.greaterEqual(a, b),
 };
 const NUMERIC = new Set(['int32', 'float64']);
+/** Device bytes of columns kept resident between fused expressions, per backend (oldest dropped first). */
+const RESIDENT_BYTES = 64 * 2 ** 20;
 /**
  * AND: fused in predicates only, where null and false both drop the row, so the simple validity
  * model (a row is null when any referenced column is) gives SQL's answer; as a value (`SELECT
@@ -62,9 +64,9 @@ export function registerTfKernels(tf: typeof TF, name: string, tfName: string, p
     if (tf.getBackend() !== tfName) await tf.setBackend(tfName);
   };
   const upload = (x: NumArray | Uint8Array, dtype: 'float32' | 'int32' | 'bool' = 'float32'): TF.Tensor1D => {
-    t.toDevice++;
-    t.bytesToDevice += x.byteLength;
     const data = dtype === 'float32' && !(x instanceof Float32Array) ? Float32Array.from(x) : x;
+    t.toDevice++;
+    t.bytesToDevice += data.byteLength;
     return tf.tensor1d(data as Float32Array, dtype);
   };
   const download = async (x: TF.Tensor): Promise<Float32Array | Int32Array | Uint8Array> => {
@@ -148,22 +150,44 @@ export function registerTfKernels(tf: typeof TF, name: string, tfName: string, p
   registerKernel(kb, 'matmul', ['float32'], (a, rows, inner, b, cols) => denseOn(a, rows, [{ weights: b, bias: new Float32Array(cols), inDim: inner, outDim: cols, activation: 'linear' }]));
   registerKernel(kb, 'dense', ['float32'], (x, rows, layers) => denseOn(x, rows, layers));
 
+  // Device residency: each input column is uploaded once and kept (keyed by the ColumnData, which
+  // operators pass along unchanged), and each numeric result stays on the device next to its
+  // downloaded copy, so a chain of fused expressions (a project's expressions, a filter or project
+  // over a projected column) uploads each column once and downloads once per result. Before each
+  // run the oldest tensors are disposed past RESIDENT_BYTES.
+  const resident = new Map<ColumnData, TF.Tensor>();
+  let residentBytes = 0;
+  const keepResident = (col: ColumnData, x: TF.Tensor): void => {
+    resident.set(col, x);
+    residentBytes += x.size * 4;
+  };
+  /** Drops the oldest resident tensors past the budget (between runs only: a run may use any of them). */
+  const trimResident = (): void => {
+    for (const [c, old] of resident) {
+      if (residentBytes <= RESIDENT_BYTES) break;
+      resident.delete(c);
+      residentBytes -= old.size * 4;
+      old.dispose();
+    }
+  };
+  const residentOf = (col: ColumnData): TF.Tensor => {
+    let x = resident.get(col);
+    if (!x) keepResident(col, (x = tf.keep(upload(col.values as NumArray))));
+    return x;
+  };
+
   // Expression backend: one tfjs graph per batch; validity = AND of the referenced columns' validity
   // (and divisor ≠ 0 for divide, Spark's null), computed on the host.
-  const build = (e: BoundExpr, b: Batch, loaded: Map<number, TF.Tensor>, divisors: TF.Tensor[]): TF.Tensor => {
+  const build = (e: BoundExpr, b: Batch, divisors: TF.Tensor[]): TF.Tensor => {
     switch (e.kind) {
-      case 'ref': {
-        let x = loaded.get(e.index);
-        if (!x) loaded.set(e.index, (x = upload(b.columns[e.index]!.values as NumArray)));
-        return x;
-      }
+      case 'ref': return residentOf(b.columns[e.index]!);
       case 'lit': return tf.scalar(e.value as number);
       case 'cast': {
-        const x = build(e.expr, b, loaded, divisors);
+        const x = build(e.expr, b, divisors);
         return e.type === 'int32' ? tf.mul(tf.floor(tf.abs(x)), tf.sign(x)) : e.type === 'boolean' ? tf.notEqual(x, 0) : x;
       }
       case 'call': {
-        const xs = e.args.map((a) => build(a, b, loaded, divisors));
+        const xs = e.args.map((a) => build(a, b, divisors));
         if (e.fn === 'and') return tf.logicalAnd(xs[0]!, xs[1]!);
         if (e.fn in UNARY) return UNARY[e.fn]!(tf, xs[0]!);
         if (e.fn === 'divide') divisors.push(...xs.slice(1));
@@ -187,30 +211,36 @@ export function registerTfKernels(tf: typeof TF, name: string, tfName: string, p
     for (const d of divisors) for (let i = 0; i < out.length; i++) if (d[i] === 0) out[i] = 0;
     return out;
   };
-  const run = (e: BoundExpr, b: Batch): { values: Float32Array | Uint8Array; validity: Uint8Array | null } => {
-    const loaded = new Map<number, TF.Tensor>();
+  const run = (e: BoundExpr, b: Batch): { values: Float32Array | Uint8Array; validity: Uint8Array | null; result: TF.Tensor } => {
     const divisorTs: TF.Tensor[] = [];
+    trimResident();
     const [r, divs] = tf.tidy(() => {
-      const out = tf.broadcastTo(build(e, b, loaded, divisorTs), [b.numRows]);
+      const out = tf.broadcastTo(build(e, b, divisorTs), [b.numRows]);
       return [out, divisorTs.map((d) => tf.broadcastTo(d, [b.numRows]))] as const;
     });
     const values = r.dataSync() as Float32Array | Uint8Array;
     const divisors = divs.map((d) => d.dataSync() as Float32Array);
     t.fromDevice += 1 + divs.length;
     t.bytesFromDevice += values.byteLength;
-    tf.dispose([r, ...divs]);
-    return { values, validity: validityOf(e, b, divisors) };
+    tf.dispose(divs);
+    return { values, validity: validityOf(e, b, divisors), result: r };
   };
   const expr: ExprBackend = {
     name,
+    kernelBackends: [name],
     supports: (e) => precision === 'float32' && e.kind !== 'ref' && e.kind !== 'lit' && fusable(e),
     compile: (e) => hasLogic(e) ? JS_BACKEND.compile(e) : (b) => {
-      const { values, validity } = run(e, b);
+      const { values, validity, result } = run(e, b);
       const out = e.type === 'boolean' ? Uint8Array.from(values) : e.type === 'int32' ? Int32Array.from(values) : Float64Array.from(values);
-      return new ColumnData(e.type, b.numRows, out, validity);
+      const col = new ColumnData(e.type, b.numRows, out, validity);
+      // A numeric result stays on the device: a later expression over this column reads it there.
+      if (NUMERIC.has(e.type)) keepResident(col, result);
+      else result.dispose();
+      return col;
     },
     compilePredicate: (e) => (b) => {
-      const { values, validity } = run(e, b);
+      const { values, validity, result } = run(e, b);
+      result.dispose();
       const mask = new Uint8Array(b.numRows);
       let count = 0;
       for (let i = 0; i < mask.length; i++) count += mask[i] = values[i] !== 0 && (validity === null || validity[i] === 1) ? 1 : 0;

@@ -80,6 +80,8 @@ export interface ModelOutput {
 export interface LoadedModel extends ModelDescription {
   /** The compute backend used: `'tfjs-cpu'`, `'tfjs-wasm'`, `'tfjs-tensorflow'` or `'onnxruntime-cpu'`. */
   readonly backend: string;
+  /** For a dense-stack TensorFlow.js model: the kernel backend(s) its dense layers run on (src/kernels/), e.g. 'tfjs-wasm' or 'auto(tfjs-wasm, js)'. */
+  readonly denseKernels?: string;
   /**
    * Scores `n` rows. `columns` holds one typed array per entry of `inputs`, in that order
    * (column-major; at least `n` values each, nulls already removed or replaced by the caller).

@@ -59,6 +59,7 @@ export class Model {
       path: this.description.path,
       ...(o.backend !== undefined ? { backend: o.backend } : {}),
       ...(o.onnxThreads !== undefined ? { onnxThreads: o.onnxThreads } : {}),
+      ...(o.kernels !== undefined ? { kernels: o.kernels } : {}),
     };
     return makeUdf('vectorized', moduleFunction(PREDICT_MODULE, 'predict', 'model.udf()'), this.resultType, {
       name, args, ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
@@ -84,12 +85,15 @@ export class Model {
 
 /** `spark.models`: loads model handles. */
 export class ModelCatalog {
+  /** @internal `defaults`: the session's options for every model (its kernel choice). */
+  constructor(private readonly defaults: () => ModelOptions = () => ({})) {}
+
   /**
    * A handle on the model at `uri`: an MLflow model folder (MLmodel, onnx flavor), a TensorFlow.js
    * model folder (model.json + weights) or an .onnx file. Reads only metadata; throws
    * FileNotFoundError / ModelFormatError naming the path.
    */
   load(uri: string, options: ModelOptions = {}): Model {
-    return new Model(describeModelSync(uri), options);
+    return new Model(describeModelSync(uri), { ...this.defaults(), ...options });
   }
 }

@@ -17,6 +17,7 @@ import { FileNotFoundError, IllegalArgumentError } from '../errors.js';
 import type { LoadedModel, ModelDescription } from './common.js';
 import { ModelFormatError } from './common.js';
 import type { TfBackendName } from './backend.js';
+import type { KernelRequest } from '../kernels/index.js';
 import { describeTfjs, loadTfjs } from './tfjs.js';
 import { describeOnnx, loadOnnx } from './onnx.js';
 import { describeMlflow } from './mlflow.js';
@@ -32,6 +33,12 @@ export interface LoadModelOptions {
   readonly backend?: TfBackendName;
   /** ONNX Runtime intra-op threads per session (default 1: Kindling runs one session per worker thread). */
   readonly onnxThreads?: number;
+  /**
+   * The session's kernel choice (`Session.create({ kernels })`, passed on by `spark.models`): a
+   * TensorFlow.js model that is a stack of dense layers scores through that choice's `dense`
+   * kernel (src/kernels/); absent: the `dense` kernel of the tfjs backend it loaded on.
+   */
+  readonly kernels?: KernelRequest;
 }
 
 /** Where a model lives and what it is, before reading its metadata. */
@@ -101,13 +108,13 @@ let loads = 0;
  * options return the same instance (a failed load is not cached). Call it inside worker threads.
  */
 export function loadModel(uri: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
-  const key = `${resolveModelPath(uri)}\0${options.backend ?? 'auto'}\0${options.onnxThreads ?? 1}`;
+  const key = `${resolveModelPath(uri)}\0${options.backend ?? 'auto'}\0${options.onnxThreads ?? 1}\0${options.kernels ? `${options.kernels.backend}/${options.kernels.precision}` : ''}`;
   let p = cache.get(key);
   if (!p) {
     p = (async () => {
       const desc = describeLocated(uri, locate(uri));
       const { onnxFile, ...d } = desc;
-      const model = onnxFile !== undefined ? await loadOnnx(d, onnxFile, { threads: options.onnxThreads }) : await loadTfjs(d, options.backend ?? 'auto');
+      const model = onnxFile !== undefined ? await loadOnnx(d, onnxFile, { threads: options.onnxThreads }) : await loadTfjs(d, options.backend ?? 'auto', options.kernels);
       loads++;
       return model;
     })();

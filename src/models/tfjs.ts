@@ -6,12 +6,36 @@
  * `describeTfjs` reads only model.json: the input/output shapes come from the layers' config
  * (`batch_input_shape`, the output layer's `units`) or a graph model's `signature`; an MLflow-style
  * `signature` under `userDefinedMetadata` names the input columns (the bundled model has one).
+ *
+ * A Layers model that is a plain stack of Dense layers (linear, relu, sigmoid or softmax, one
+ * input and one output) scores through the kernel registry's `dense` kernel (src/kernels/), the
+ * same entry bench:kernels measures, on the session's kernel choice; other models run
+ * `model.predict` on the thread's tfjs backend.
  */
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { GraphInfo, LoadedModel, ModelDescription, ModelOutput, Signature, TensorInfo, FeatureColumn } from './common.js';
 import { ModelFormatError, checkColumns, describeIO, packRows, parseSignaturePart, readModelFile, rowWidth, scatterOutput } from './common.js';
 import { type TfBackendName, importTf, useTfBackend } from './backend.js';
+import { type DenseLayer, type KernelRequest, denseKernelsFor } from '../kernels/index.js';
+
+const DENSE_ACTIVATIONS = new Set(['linear', 'relu', 'sigmoid', 'softmax']);
+
+/** The model's layers as dense kernel layers, or null when it is not a plain dense stack. */
+function denseStackOf(model: import('@tensorflow/tfjs-layers').LayersModel): DenseLayer[] | null {
+  if (model.inputs.length !== 1 || model.outputs.length !== 1 || model.inputs[0]!.shape.length !== 2) return null;
+  const layers: DenseLayer[] = [];
+  for (const l of model.layers) {
+    if (l.getClassName() === 'InputLayer') continue;
+    const cfg = l.getConfig() as { activation?: string; useBias?: boolean };
+    const w = l.getWeights();
+    if (l.getClassName() !== 'Dense' || !DENSE_ACTIVATIONS.has(cfg.activation ?? 'linear') || w[0]?.shape.length !== 2 || w[0].dtype !== 'float32') return null;
+    const [inDim, outDim] = w[0].shape as [number, number];
+    const bias = cfg.useBias === false ? new Float32Array(outDim) : (w[1]!.dataSync() as Float32Array).slice();
+    layers.push({ weights: (w[0].dataSync() as Float32Array).slice(), bias, inDim, outDim, activation: (cfg.activation ?? 'linear') as DenseLayer['activation'] });
+  }
+  return layers.length > 0 && layers.every((l, i) => i === 0 || l.inDim === layers[i - 1]!.outDim) ? layers : null;
+}
 
 /** The parts of a model.json Kindling reads. */
 interface ModelJson {
@@ -148,7 +172,7 @@ function fileHandler(tf: typeof import('@tensorflow/tfjs-core'), json: ModelJson
 }
 
 /** Loads and prepares a TensorFlow.js model for scoring on `backend`. */
-export async function loadTfjs(desc: ModelDescription, backend: TfBackendName): Promise<LoadedModel> {
+export async function loadTfjs(desc: ModelDescription, backend: TfBackendName, kernels?: KernelRequest): Promise<LoadedModel> {
   const file = path.join(desc.path, 'model.json');
   const json = readModelJson(file);
   const tf = await importTf();
@@ -159,9 +183,15 @@ export async function loadTfjs(desc: ModelDescription, backend: TfBackendName): 
   const outWidths = graph.outputs.map((t) => rowWidth(t.shape, `output '${t.name}'`, file));
   let run: (xs: tf.Tensor[]) => Promise<tf.Tensor[]>;
   let disposeModel: () => void;
+  let dense: { name: string; layers: DenseLayer[]; run: (x: Float32Array, rows: number, layers: readonly DenseLayer[]) => Promise<Float32Array> } | null = null;
   if (desc.format === 'tfjs-layers') {
     const tfl = await import('@tensorflow/tfjs-layers');
     const model = await tfl.loadLayersModel(fileHandler(tf, json, desc.path));
+    const layers = desc.outputs.length === 1 ? denseStackOf(model) : null;
+    if (layers) {
+      const k = await denseKernelsFor(kernels, backendName);
+      dense = { name: k.name, layers, run: k.dense };
+    }
     run = async (xs) => {
       // The whole batch at once (predict's default batchSize is 32 rows).
       const y = model.predict(xs.length === 1 ? xs[0]! : xs, { batchSize: xs[0]!.shape[0] });
@@ -192,10 +222,16 @@ export async function loadTfjs(desc: ModelDescription, backend: TfBackendName): 
   return {
     ...desc,
     backend: used,
+    ...(dense ? { denseKernels: dense.name } : {}),
     async predict(columns: readonly FeatureColumn[], n: number): Promise<ModelOutput> {
       checkColumns(desc, columns, n);
       const out = new Float64Array(n * desc.width);
       if (n === 0) return { values: out, width: desc.width };
+      if (dense) {
+        const y = await dense.run(packRows(new Float32Array(n * widths[0]!), columns, 0, widths[0]!, n), n, dense.layers);
+        scatterOutput(out, desc.width, 0, y, outWidths[0]!, n);
+        return { values: out, width: desc.width };
+      }
       if (tf.getBackend() !== backendName) await useTfBackend(backendName as TfBackendName);
       let from = 0;
       const xs = widths.map((w, g) => {
