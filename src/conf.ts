@@ -10,9 +10,15 @@ import { ARROW_BATCH_KEY, checkArrowBatchSize, parseArrowBatchSize } from './udf
 /** Comma-separated optimizer rule names to skip (see `OPTIMIZER_RULES`), as in Spark. */
 export const EXCLUDED_RULES_KEY = 'spark.sql.optimizer.excludedRules';
 
+/** `true` (default) / `false`: direct (array-indexed) group ids for small integer key domains (src/data/direct-keys.ts). */
+export const DIRECT_AGG_KEY = 'kindling.aggregate.direct';
+
 /** Checks of known keys' values (unknown keys are stored as given, as Spark does). */
 const VALIDATORS: Record<string, (value: string) => void> = {
   [ARROW_BATCH_KEY]: checkArrowBatchSize,
+  [DIRECT_AGG_KEY]: (value) => {
+    if (!/^(true|false)$/i.test(value.trim())) throw new IllegalArgumentError(`${DIRECT_AGG_KEY}: expected true or false, got '${value}'`);
+  },
   [EXCLUDED_RULES_KEY]: (value) => {
     for (const name of ruleList(value)) {
       const required = requiredRuleMessage(name);
@@ -52,6 +58,11 @@ export class RuntimeConfig {
   /** @internal Rows per Arrow batch for UDFs (`spark.sql.execution.arrow.maxRecordsPerBatch`, default 10000; 0: no limit). */
   arrowMaxRecordsPerBatch(): number {
     return parseArrowBatchSize(this.get(ARROW_BATCH_KEY));
+  }
+
+  /** @internal Whether aggregates may use direct group ids (`kindling.aggregate.direct`, default true). */
+  directAggregation(): boolean {
+    return (this.get(DIRECT_AGG_KEY) ?? 'true').trim().toLowerCase() === 'true';
   }
 
   /** @internal The optimizer rules `spark.sql.optimizer.excludedRules` switches off. */
