@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { Session, col, functions as F, type DataFrame } from '../src/index.js';
+import { Session, Window, col, functions as F, type DataFrame } from '../src/index.js';
 import { ColumnData } from '../src/data/column.js';
 import { KeyTable } from '../src/data/key-table.js';
 import { GroupKeys, MAX_DIRECT_SLOTS, smallDomainCodes } from '../src/data/direct-keys.js';
@@ -253,5 +253,13 @@ describe.each([1, 4])('direct aggregation at %i thread(s)', (threads) => {
     const res = await db.runAndReadAll('SELECT k, b, l, count(*) n, sum(v) s, max(w) mx, count(DISTINCT v) dv, avg(v) a FROM t GROUP BY k, b, l');
     const theirs = res.getRowObjects().map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])));
     expect(canon(ours)).toEqual(canon(theirs));
+    // Window partitions on integer keys (windowOrder's partition ids come from GroupKeys too).
+    const w = (cols: string[]) => Window.partitionBy(...cols);
+    const win = await frame(1).union(frame(2, 3))
+      .select('k', 'b', 'v', F.count('*').over(w(['k', 'b'])).alias('n'), F.sum('v').over(w(['k'])).alias('s'), F.max('w').over(w(['l', 'k'])).alias('mx'))
+      .collect();
+    const wres = await db.runAndReadAll('SELECT k, b, v, count(*) OVER (PARTITION BY k, b) n, sum(v) OVER (PARTITION BY k) s, max(w) OVER (PARTITION BY l, k) mx FROM t');
+    const wtheirs = wres.getRowObjects().map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])));
+    expect(canon(win)).toEqual(canon(wtheirs));
   });
 });

@@ -217,6 +217,7 @@ export class GroupKeys {
 
   /** Slots, then ids, of rows [0, n) (the batch fits the dimensions). */
   private assign(cols: readonly ColumnData[], n: number, out: Int32Array): void {
+    if (cols.length === 1) return this.assignOne(cols[0]!, n, out);
     if (this.rowSlots.length < n) this.rowSlots = new Int32Array(Math.max(n, 1024));
     const slots = this.rowSlots;
     for (let c = 0; c < cols.length; c++) {
@@ -228,32 +229,53 @@ export class GroupKeys {
       const nullSlot = d.range * stride;
       const v = d.domain === null ? col.values! : smallDomainCodes(col)!.codes;
       const lo = d.lo;
-      if (valid === null && first) for (let i = 0; i < n; i++) slots[i] = (v[i]! - lo) * stride;
-      else if (valid === null) for (let i = 0; i < n; i++) slots[i] += (v[i]! - lo) * stride;
-      else if (first) for (let i = 0; i < n; i++) slots[i] = valid[i] === 0 ? nullSlot : (v[i]! - lo) * stride;
-      else for (let i = 0; i < n; i++) slots[i] += valid[i] === 0 ? nullSlot : (v[i]! - lo) * stride;
+      if (valid === null && first) for (let i = 0; i < n; i++) slots[i] = ((v[i]! - lo) * stride) | 0;
+      else if (valid === null) for (let i = 0; i < n; i++) slots[i] += ((v[i]! - lo) * stride) | 0;
+      else if (first) for (let i = 0; i < n; i++) slots[i] = valid[i] === 0 ? nullSlot : ((v[i]! - lo) * stride) | 0;
+      else for (let i = 0; i < n; i++) slots[i] += valid[i] === 0 ? nullSlot : ((v[i]! - lo) * stride) | 0;
     }
     if (cols.length === 0) slots.fill(0, 0, n);
-    const ids = this.slotIds;
-    let size = this.size;
-    let gs = this.groupSlots;
     for (let i = 0; i < n; i++) {
       const s = slots[i]!;
-      let g = ids[s]!;
-      if (g < 0) {
-        g = size++;
-        ids[s] = g;
-        if (g >= gs.length) {
-          const grown = new Int32Array(gs.length * 2);
-          grown.set(gs);
-          gs = grown;
-        }
-        gs[g] = s;
-      }
-      out[i] = g;
+      const g = this.slotIds[s]!;
+      out[i] = g >= 0 ? g : this.newGroup(s);
     }
-    this.groupSlots = gs;
-    this.size = size;
+  }
+
+  /** One key column: slots and ids in one pass. */
+  private assignOne(col: ColumnData, n: number, out: Int32Array): void {
+    const d = this.dims[0]!;
+    const valid = col.validity;
+    const nullSlot = d.range;
+    const v = d.domain === null ? col.values! : smallDomainCodes(col)!.codes;
+    const lo = d.lo;
+    const ids = this.slotIds;
+    if (valid === null) {
+      for (let i = 0; i < n; i++) {
+        const s = (v[i]! - lo) | 0;
+        const g = ids[s]!;
+        out[i] = g >= 0 ? g : this.newGroup(s);
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const s = valid[i] === 0 ? nullSlot : (v[i]! - lo) | 0;
+        const g = ids[s]!;
+        out[i] = g >= 0 ? g : this.newGroup(s);
+      }
+    }
+  }
+
+  /** Gives slot `s` the next id. */
+  private newGroup(s: number): number {
+    const g = this.size++;
+    this.slotIds[s] = g;
+    if (g >= this.groupSlots.length) {
+      const grown = new Int32Array(this.groupSlots.length * 2);
+      grown.set(this.groupSlots);
+      this.groupSlots = grown;
+    }
+    this.groupSlots[g] = s;
+    return g;
   }
 
   /** Hashes from now on: the keys seen so far go into a KeyTable in id order, so their ids stay. */
