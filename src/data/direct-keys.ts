@@ -12,9 +12,18 @@
  * keys seen so far are moved into a KeyTable once, in id order (so ids stay the same), and later
  * batches are hashed.
  *
- * Measured (`npm run bench:db -- --rows 1e6 --q q4,q5,q6 --threads 2 --baseline`, this build vs
- * the KeyTable build, same hour, 2-core machine shared with other jobs): see the figures at
- * MEASURED below.
+ * Measured 2026-12-06 between 06:10 and 06:35 UTC on the shared 2-vCPU machine (load average
+ * 17-21 from other jobs, so take ratios, ±10-20%), 1e6-row db-benchmark groupby table:
+ *  - ids alone (2^20 int keys in 64Ki-row batches, best CPU of 3, KeyTable / direct): 100 values
+ *    9.9 / 4.0 ms (2.5×); 1e4 values 13.9 / 4.6 ms (3.0×); 1e5 values 38.2 / 7.3 ms (5.3×);
+ *    two columns of 100 values 24.8 / 8.0 ms (3.1×); int64, 1e4 values 14.9 / 4.2 ms (3.6×).
+ *  - `npx tsx bench/direct-agg.ts 1 11` / `... 2 9` (direct on vs off in one session, median of
+ *    the pairs' CPU-time ratios, 1 / 2 threads): q4 (id4) 1.19× / 1.12×, q5 (id6) 1.26× / 1.52×,
+ *    q6 (id4, id5; median dominates) 1.11× / 0.90×; q9 and q10 group on strings too and stay
+ *    hashed (1.07× / 0.99×, 0.96× / 1.00×: the noise).
+ *  - `npm run bench:db -- --rows 1e6 --only groupby --q q4,q5,q6,q8,q9,q10 --reps 9 --baseline
+ *    <KeyTable build>` (wall, 2 threads, median of 9 pairs): q4 1.08×, q5 1.30×, q6 1.08×,
+ *    q8 0.99× (window partitions by id6: the sort dominates), q9 1.04×, q10 1.18× (noise).
  */
 import { ColumnData, allocValues, take } from './column.js';
 import { KeyTable } from './key-table.js';
