@@ -87,7 +87,6 @@ export class GroupKeys {
   private table: KeyTable | null = null;
   private dims: Dim[] = [];
   private strides: number[] = [];
-  private total = 1;
   /** slot → group id, -1 = unseen. */
   private slotIds: Int32Array = new Int32Array(0);
   /** group id → slot. */
@@ -129,7 +128,6 @@ export class GroupKeys {
       this.strides.push(total);
       total *= d.range + 1;
     }
-    this.total = total;
     this.slotIds = new Int32Array(total).fill(-1);
   }
 
