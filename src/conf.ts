@@ -11,12 +11,18 @@ import { DICTIONARY_KEY } from './data/dictionary.js';
 /** Comma-separated optimizer rule names to skip (see `OPTIMIZER_RULES`), as in Spark. */
 export const EXCLUDED_RULES_KEY = 'spark.sql.optimizer.excludedRules';
 
+/** `true` (default) / `false`: direct (array-indexed) group ids for small integer key domains (src/data/direct-keys.ts). */
+export const DIRECT_AGG_KEY = 'kindling.aggregate.direct';
+
 /** Checks of known keys' values (unknown keys are stored as given, as Spark does). */
 const VALIDATORS: Record<string, (value: string) => void> = {
   [DICTIONARY_KEY]: (value) => {
     if (!/^(true|false)$/i.test(value)) throw new IllegalArgumentError(`${DICTIONARY_KEY} must be true or false, got '${value}'`);
   },
   [ARROW_BATCH_KEY]: checkArrowBatchSize,
+  [DIRECT_AGG_KEY]: (value) => {
+    if (!/^(true|false)$/i.test(value.trim())) throw new IllegalArgumentError(`${DIRECT_AGG_KEY}: expected true or false, got '${value}'`);
+  },
   [EXCLUDED_RULES_KEY]: (value) => {
     for (const name of ruleList(value)) {
       const required = requiredRuleMessage(name);
@@ -61,6 +67,11 @@ export class RuntimeConfig {
   /** @internal True unless `kindling.dictionary.enabled` is 'false': low-cardinality strings may be dictionary-encoded (cache, CSV). */
   dictionaryEnabled(): boolean {
     return (this.get(DICTIONARY_KEY) ?? 'true').toLowerCase() !== 'false';
+  }
+
+  /** @internal Whether aggregates may use direct group ids (`kindling.aggregate.direct`, default true). */
+  directAggregation(): boolean {
+    return (this.get(DIRECT_AGG_KEY) ?? 'true').trim().toLowerCase() === 'true';
   }
 
   /** @internal The optimizer rules `spark.sql.optimizer.excludedRules` switches off. */

@@ -1,7 +1,8 @@
 /**
  * Hash aggregation in three modes: 'partial' (per input partition: keys + partial states),
  * 'final' (after the shuffle: merge partial states, finish) and 'complete' (one phase, used when
- * an aggregate cannot be split, e.g. DISTINCT). Group ids come from the KeyTable, whose size (with
+ * an aggregate cannot be split, e.g. DISTINCT). Group ids come from GroupKeys (data/direct-keys.ts):
+ * array slots for integer and boolean keys with a small range, else the KeyTable; its size (with
  * the accumulators' states) counts against the memory budget (memory.ts).
  */
 import { Batch } from '../data/batch.js';
@@ -13,7 +14,7 @@ import { type GroupedSums, groupedSumsFor } from '../kernels/grouped.js';
 import type { BoundAgg, BoundExpr } from '../expr/expr.js';
 import { boundToString } from '../expr/expr.js';
 import { type DataType, type Field, Schema } from '../types.js';
-import { KeyTable } from '../data/key-table.js';
+import { GroupKeys } from '../data/direct-keys.js';
 import type { OpCodec } from './op-codec.js';
 import { operatorName } from './memory.js';
 import { type ExecContext, PhysicalOp } from './operator.js';
@@ -47,6 +48,8 @@ export class HashAggregateOp extends PhysicalOp {
     readonly groupBy: readonly BoundExpr[],
     readonly aggs: readonly BoundAgg[],
     readonly schema: Schema,
+    /** Direct (array-indexed) group ids for small integer key domains (`kindling.aggregate.direct`). */
+    readonly direct = true,
   ) {
     super();
     this.children = [child];
@@ -89,10 +92,10 @@ export class HashAggregateOp extends PhysicalOp {
     return this.stateWidths.reduce((n, w) => n + 9 * Math.max(1, w), 0);
   }
 
-  private async *aggregate(p: number, ctx: ExecContext, account: (table: KeyTable) => void): AsyncIterable<Batch> {
+  private async *aggregate(p: number, ctx: ExecContext, account: (table: GroupKeys) => void): AsyncIterable<Batch> {
     const nKeys = this.groupBy.length;
     const keyTypes = this.schema.fields.slice(0, nKeys).map((f) => f.type);
-    const table = new KeyTable(keyTypes);
+    const table = new GroupKeys(keyTypes, { direct: this.direct });
     const newAccs = () => this.aggs.map((a) => getAggregateDef(a.fn).create(a.args.map((x) => x.type), a.type, a.distinct));
     const accs: Accumulator[] = newAccs();
     let ids = new Int32Array(0);
@@ -151,7 +154,7 @@ export class HashAggregateOp extends PhysicalOp {
     yield this.output(table, accs, groups);
   }
 
-  private output(table: KeyTable, accs: readonly Accumulator[], groups: number): Batch {
+  private output(table: GroupKeys, accs: readonly Accumulator[], groups: number): Batch {
     const keyCols = this.groupBy.length === 0 ? [] : table.keyColumns();
     const outCols: ColumnData[] = [...keyCols];
     for (const acc of accs) {
@@ -180,13 +183,13 @@ export class HashAggregateOp extends PhysicalOp {
   describe(): string {
     const keys = this.mode === 'final' ? this.schema.names.slice(0, this.groupBy.length) : this.groupBy.map(boundToString);
     const fns = this.aggs.map((a) => `${a.fn}(${a.distinct ? 'DISTINCT ' : ''}${a.args.map(boundToString).join(', ')})`);
-    return `HashAggregate(mode=${this.mode}, keys=[${keys.join(', ')}], functions=[${fns.join(', ')}])`;
+    return `HashAggregate(mode=${this.mode}, keys=[${keys.join(', ')}], functions=[${fns.join(', ')}]${this.direct ? '' : ', direct=false'})`;
   }
 }
 
-export const aggregateCodec: OpCodec<HashAggregateOp, { mode: AggMode; groupBy: readonly BoundExpr[]; aggs: readonly BoundAgg[]; fields: readonly Field[] }> = {
+export const aggregateCodec: OpCodec<HashAggregateOp, { mode: AggMode; groupBy: readonly BoundExpr[]; aggs: readonly BoundAgg[]; fields: readonly Field[]; direct: boolean }> = {
   kind: 'aggregate',
   type: HashAggregateOp,
-  describe: (o) => ({ mode: o.mode, groupBy: o.groupBy, aggs: o.aggs, fields: o.schema.fields }),
-  build: (d, [child]) => new HashAggregateOp(child!, d.mode, d.groupBy, d.aggs, new Schema(d.fields)),
+  describe: (o) => ({ mode: o.mode, groupBy: o.groupBy, aggs: o.aggs, fields: o.schema.fields, direct: o.direct }),
+  build: (d, [child]) => new HashAggregateOp(child!, d.mode, d.groupBy, d.aggs, new Schema(d.fields), d.direct),
 };

@@ -11,7 +11,7 @@ import { fromValues } from '../data/batch.js';
 import { POW10N, checkDecimal, divHalfUp } from '../data/decimal.js';
 import { type DataType, type DecimalType, MAX_EXACT_INT, boundedDecimal, decimalParams, isDecimal, isList, isNested, isNumeric, listOf } from '../types.js';
 import { type Accumulator, type AggregateFunctionDef, type FunctionRegistry, typeError } from './function-defs.js';
-import { KeyTable } from '../data/key-table.js';
+import { GroupKeys } from '../data/direct-keys.js';
 import { COUNT_OVER_FRAMES, firstLastOverFrames, minMaxOverFrames, sumAvgOverFrames } from './window/frame-aggregates.js';
 
 export function grownF64(a: Float64Array, n: number, fill = 0): Float64Array {
@@ -394,12 +394,13 @@ function takeRows(col: ColumnData, idx: number[]): ColumnData {
 }
 
 /**
- * Distinct wrapper: a key table over (group id, argument values) — a row feeds the inner
- * aggregate only the first time its key appears. Rows with a null argument are skipped (SQL's
+ * Distinct wrapper: a key table over (group id, argument values) — direct slots while they span
+ * a small range (data/direct-keys.ts), else hashed — a row feeds the inner aggregate only the
+ * first time its key appears. Rows with a null argument are skipped (SQL's
  * COUNT(DISTINCT a, b)). Columnar: no per-row strings or row objects. Single-phase only.
  */
 class DistinctAcc implements Accumulator {
-  private seen: KeyTable | null = null;
+  private seen: GroupKeys | null = null;
   private ids: Int32Array = new Int32Array(0);
   constructor(private readonly inner: Accumulator) {}
   grow(n: number): void { this.inner.grow(n); }
@@ -417,7 +418,7 @@ class DistinctAcc implements Accumulator {
     const g = new Int32Array(m);
     for (let j = 0; j < m; j++) g[j] = groups[rows[j]!]!;
     const keys = [new ColumnData('int32', m, g, null), ...cols];
-    this.seen ??= new KeyTable(keys.map((k) => k.type));
+    this.seen ??= new GroupKeys(keys.map((k) => k.type));
     if (this.ids.length < m) this.ids = new Int32Array(m);
     const before = this.seen.size;
     this.seen.insert(keys, m, this.ids);

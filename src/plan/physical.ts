@@ -35,6 +35,8 @@ export interface PlannerConfig {
   optimizerExcludedRules?: readonly string[];
   /** The expression backend operators compile with (src/expr/backend.ts; default js). */
   exprBackend?: ExprBackend;
+  /** Direct (array-indexed) group ids for small integer key domains (`kindling.aggregate.direct`; default true). */
+  directAggregation?: boolean;
 }
 
 /** Rough output size of a logical plan in bytes, when it can be estimated. */
@@ -130,19 +132,20 @@ export function planPhysical(p: LogicalPlan, cfg: PlannerConfig): PhysicalOp {
       const child = planPhysical(p.input, cfg);
       const nKeys = p.groupBy.length;
       const splittable = p.aggs.every((a) => aggStateTypes(a) !== undefined);
+      const direct = cfg.directAggregation ?? true;
       const keyPart = (keys: readonly BoundExpr[]) =>
         nKeys === 0 || cfg.shufflePartitions === 1
           ? ({ kind: 'single' } as const)
           : ({ kind: 'hash', keys, partitions: cfg.shufflePartitions } as const);
       if (!splittable) {
         const ex = new ExchangeOp(child, keyPart(p.groupBy));
-        return new HashAggregateOp(ex, 'complete', p.groupBy, p.aggs, p.schema);
+        return new HashAggregateOp(ex, 'complete', p.groupBy, p.aggs, p.schema, direct);
       }
       const groupSchema = new Schema(p.schema.fields.slice(0, nKeys));
       const partialSchema = HashAggregateOp.partialSchema(groupSchema, p.aggs);
-      const partial = new HashAggregateOp(child, 'partial', p.groupBy, p.aggs, partialSchema);
+      const partial = new HashAggregateOp(child, 'partial', p.groupBy, p.aggs, partialSchema, direct);
       const ex = new ExchangeOp(partial, keyPart(refs(partialSchema, nKeys)));
-      return new HashAggregateOp(ex, 'final', refs(partialSchema, nKeys), p.aggs, p.schema);
+      return new HashAggregateOp(ex, 'final', refs(partialSchema, nKeys), p.aggs, p.schema, direct);
     }
     case 'window': {
       // Every row of a window partition must meet in one task: hash-partition on the partition

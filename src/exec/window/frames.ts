@@ -6,7 +6,7 @@
  */
 import type { Batch } from '../../data/batch.js';
 import type { ColumnData } from '../../data/column.js';
-import { KeyTable } from '../../data/key-table.js';
+import { GroupKeys } from '../../data/direct-keys.js';
 import type { BoundSortKey, WindowFrame } from '../../expr/expr.js';
 import type { FrameRows, WindowLayout } from '../../expr/function-defs.js';
 import { isDecimal, isList } from '../../types.js';
@@ -72,7 +72,8 @@ export function windowLayout(n: number, partIds: Int32Array | null, orderKeys: r
 }
 
 /**
- * The order in which to process rows: grouped by window partition (dense ids from a hash table,
+ * The order in which to process rows: grouped by window partition (dense ids from GroupKeys: direct
+ * slots for small integer ranges, else a hash table,
  * so keys are grouped as groupBy groups them: nulls together, NaN together) with a counting sort,
  * then each partition sorted by the ORDER BY keys (stable). Returns the permutation and the
  * partition id of each sorted row (null when there are no partition keys).
@@ -83,7 +84,7 @@ export function windowOrder(b: Batch, partCols: readonly ColumnData[], orderBy: 
   let partIds: Int32Array | null = null;
   const starts: number[] = [0];
   if (partCols.length > 0) {
-    const table = new KeyTable(partCols.map((c) => c.type));
+    const table = new GroupKeys(partCols.map((c) => c.type));
     const ids = new Int32Array(n);
     table.insert(partCols, n, ids);
     const groups = table.size;
