@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { type Column, type DataFrame, type Row, Session, Window, col, functions as F, lit } from '../src/index.js';
 import { mulberry32 } from '../src/exec/basic.js';
+import { groupLimitTuning } from '../src/exec/window-group-limit.js';
 import { testThreads } from './threads.js';
 
 let spark: Session;
@@ -91,6 +92,20 @@ describe('row_number() <= k against the sort-based plan', () => {
       const members = ROWS.filter((r) => r.g1 === g).sort((a, b) => ((a.o2 ?? -Infinity) - (b.o2 ?? -Infinity)) || a.id - b.id);
       const got = rows.filter((r) => r['g1'] === g).map((r) => r['id']).sort((a, b) => (a as number) - (b as number));
       expect(got).toEqual(members.slice(0, 2).map((r) => r.id).sort((a, b) => a - b));
+    }
+  });
+});
+
+describe('compacting the retained rows (main thread, compacting after every few rows)', () => {
+  it('gives the same rows', async () => {
+    groupLimitTuning.compactMin = 50;
+    try {
+      const small = (x: DataFrame) => x.repartition(40); // batches of about 75 rows
+      await same(local, (x) => withRank(F.row_number(), Window.partitionBy('g1').orderBy(col('o1').desc()))(small(x)).filter(col('rn').leq(2)));
+      await same(local, (x) => withRank(F.rank(), Window.partitionBy('g2').orderBy('o2'))(small(x)).filter(col('rn').leq(3)));
+      await same(local, (x) => withRank(F.dense_rank(), Window.partitionBy('g1').orderBy('o2'))(small(x)).filter(col('rn').leq(2)));
+    } finally {
+      groupLimitTuning.compactMin = 1 << 20;
     }
   });
 });

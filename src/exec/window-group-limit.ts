@@ -39,8 +39,8 @@ import { nanOrder, sortKeySide } from './sort.js';
 export type GroupLimitFn = 'row_number' | 'rank' | 'dense_rank';
 
 const SHIFT = 4294967296; // 2^32: a kept row is batch * SHIFT + row
-/** Retained rows below which the retained batches are never compacted. */
-const COMPACT_MIN = 1 << 20;
+/** Retained rows below which the retained batches are never compacted (tests lower it to compact often). */
+export const groupLimitTuning = { compactMin: 1 << 20 };
 
 const batchOf = (ref: number) => Math.floor(ref / SHIFT);
 
@@ -129,7 +129,7 @@ class GroupTopK {
     if (this.fn === 'row_number') for (let i = 0; i < n; i++) this.offerRowNumber(ids[i]!, base + i);
     else for (let i = 0; i < n; i++) this.offerRanked(ids[i]!, base + i);
     this.retained += n;
-    if (this.retained > Math.max(COMPACT_MIN, 4 * this.kept)) this.compact();
+    if (this.retained > Math.max(groupLimitTuning.compactMin, 4 * this.kept)) this.compact();
   }
 
   private pushKeys(b: Batch): void {
