@@ -58,6 +58,9 @@ class GroupTopK {
   /** row_number: `counts[g]` kept rows in `slots[g * k ..]`, sorted by the ORDER BY keys. */
   private counts = new Int32Array(0);
   private slots = new Float64Array(0);
+  /** row_number over one numeric key: the class (null / NaN / number, in window order) and signed value of a full group's last kept key. */
+  private lastCls = new Int8Array(0);
+  private lastVal = new Float64Array(0);
   /** rank / dense_rank: each group's kept rows sorted by the ORDER BY keys (ties may exceed k). */
   private lists: number[][] = [];
   private kept = 0;
@@ -126,10 +129,49 @@ class GroupTopK {
     }
     this.reserve(this.groups);
     const base = bi * SHIFT;
-    if (this.fn === 'row_number') for (let i = 0; i < n; i++) this.offerRowNumber(ids[i]!, base + i);
-    else for (let i = 0; i < n; i++) this.offerRanked(ids[i]!, base + i);
+    if (this.fn !== 'row_number') for (let i = 0; i < n; i++) this.offerRanked(ids[i]!, base + i);
+    else if (this.dir.length === 1 && typeof this.keyVals[0]![bi]![0] === 'number') this.addNumeric(bi, n);
+    else for (let i = 0; i < n; i++) this.offerRowNumber(ids[i]!, base + i);
     this.retained += n;
     if (this.retained > Math.max(groupLimitTuning.compactMin, 4 * this.kept)) this.compact();
+  }
+
+  /**
+   * row_number over one numeric ORDER BY key (the common case, q8): a full group's last kept key
+   * is cached as (class, value), so the rows that lose to it (most of them) are rejected by a
+   * typed-array comparison, without decoding kept rows.
+   */
+  private addNumeric(bi: number, n: number): void {
+    const vals = this.keyVals[0]![bi] as ArrayLike<number>;
+    const valid = this.keyValid[0]![bi]!;
+    const dir = this.dir[0]!;
+    const nullCls = this.nullDir[0]! < 0 ? 0 : 4;
+    const nanCls = dir < 0 ? 1 : 3;
+    const { ids, counts, k } = this;
+    const base = bi * SHIFT;
+    for (let i = 0; i < n; i++) {
+      const g = ids[i]!;
+      if (counts[g] === k) {
+        const x = vals[i]!;
+        const cls = valid !== null && valid[i] === 0 ? nullCls : x !== x ? nanCls : 2;
+        const wc = this.lastCls[g]!;
+        if (cls > wc || (cls === wc && (cls !== 2 || dir * x >= this.lastVal[g]!))) continue;
+      }
+      this.offerRowNumber(g, base + i);
+      if (counts[g] === k) this.cacheLast(g);
+    }
+  }
+
+  /** Caches the class and signed value of group g's last kept key (see addNumeric). */
+  private cacheLast(g: number): void {
+    const ref = this.slots[g * this.k + this.k - 1]!;
+    const b = batchOf(ref);
+    const r = ref - b * SHIFT;
+    const valid = this.keyValid[0]![b];
+    const x = this.keyVals[0]![b]![r] as number;
+    const dir = this.dir[0]!;
+    this.lastCls[g] = valid && valid[r] === 0 ? (this.nullDir[0]! < 0 ? 0 : 4) : x !== x ? (dir < 0 ? 1 : 3) : 2;
+    this.lastVal[g] = dir * x;
   }
 
   private pushKeys(b: Batch): void {
@@ -149,6 +191,12 @@ class GroupTopK {
     const cap = Math.max(groups, this.counts.length * 2, 1024);
     const counts = new Int32Array(cap);
     counts.set(this.counts);
+    const lastCls = new Int8Array(cap);
+    lastCls.set(this.lastCls);
+    const lastVal = new Float64Array(cap);
+    lastVal.set(this.lastVal);
+    this.lastCls = lastCls;
+    this.lastVal = lastVal;
     const slots = new Float64Array(cap * this.k);
     slots.set(this.slots);
     this.counts = counts;
