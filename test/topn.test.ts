@@ -132,6 +132,8 @@ describe('where the rule does not apply', () => {
     await same(spark, (x) => withRank(F.row_number(), w)(x).filter(col('rn').lt(1)), false);
     await same(spark, (x) => withRank(F.row_number(), w)(x).filter(col('rn').leq(5000)), false);
     await same(spark, (x) => withRank(F.row_number(), w)(x).filter(col('rn').gt(2)), false);
+    const mod3 = F.udf((g: number | null) => (g === null ? null : g % 3), 'int', { name: 'mod3' });
+    await same(spark, (x) => withRank(F.row_number(), Window.partitionBy(mod3('g1')).orderBy('o1', 'id'))(x).filter(col('rn').leq(2)), false);
   });
 });
 

@@ -11,7 +11,7 @@
 import type { BoundExpr } from '../../expr/expr.js';
 import type { LogicalPlan, WindowGroupLimitNode, WindowNode } from '../logical.js';
 import { transformDown } from '../tree.js';
-import { conjuncts, isDeterministic } from './expr-utils.js';
+import { conjuncts, containsUdf, isDeterministic } from './expr-utils.js';
 import type { OptimizerRule } from './rule.js';
 
 /** Largest k planned as a per-group top-k (Spark's spark.sql.optimizer.windowGroupLimitThreshold default). */
@@ -31,6 +31,8 @@ function rewrite(p: LogicalPlan): LogicalPlan {
   if (p.kind !== 'filter' || p.input.kind !== 'window' || !isDeterministic(p.condition)) return p;
   const w = p.input;
   if (w.input.kind === 'windowGroupLimit' || w.orderBy.length === 0 || !w.functions.every((f) => RANK_LIKE.has(f.fn))) return p;
+  // UDF calls in the keys are moved out of the Window by extract_udfs, which runs later; not out of this node.
+  if (w.partitionBy.some(containsUdf) || w.orderBy.some((k) => containsUdf(k.expr))) return p;
   let best: { fn: WindowGroupLimitNode['fn']; limit: number } | null = null;
   for (const c of conjuncts(p.condition)) {
     const b = boundOf(c, w);
