@@ -19,7 +19,6 @@
 import { Buffer } from 'node:buffer';
 import { type DataType, elementType, isDecimal, isList } from '../types.js';
 import { DECIMAL_WORDS, readDecimal, writeDecimal } from './decimal.js';
-import { allocArray } from './alloc.js';
 
 /** Typed array used for a fixed-width type's values. */
 export type FixedArray = Uint8Array | Int32Array | Float64Array;
@@ -156,12 +155,11 @@ export function valueWidth(type: DataType): number {
 
 /** Allocates the values array for a fixed-width type (`n × valueWidth(type)` elements). */
 export function allocValues(type: DataType, n: number): FixedArray {
-  // In a worker, in shared memory (alloc.ts): results posted back need no copy into SharedArrayBuffers.
-  if (isDecimal(type)) return allocArray(Int32Array, n * DECIMAL_WORDS);
+  if (isDecimal(type)) return new Int32Array(n * DECIMAL_WORDS);
   switch (type) {
-    case 'boolean': return allocArray(Uint8Array, n);
-    case 'int32': case 'date32': return allocArray(Int32Array, n);
-    case 'int64': case 'float64': case 'timestamp': return allocArray(Float64Array, n);
+    case 'boolean': return new Uint8Array(n);
+    case 'int32': case 'date32': return new Int32Array(n);
+    case 'int64': case 'float64': case 'timestamp': return new Float64Array(n);
     default: throw new Error(`type ${type} has no fixed-width values`);
   }
 }
@@ -231,7 +229,7 @@ function isAsciiString(s: string): boolean {
 
 /** Offsets of the variable-length values at `indices` laid end to end (-1 = empty). */
 function gatherOffsets(off: Int32Array, indices: Int32Array, n: number): Int32Array {
-  const offsets = allocArray(Int32Array, n + 1);
+  const offsets = new Int32Array(n + 1);
   let total = 0;
   for (let i = 0; i < n; i++) {
     const j = indices[i]!;
@@ -250,7 +248,7 @@ export function take(col: ColumnData, indices: Int32Array, count = indices.lengt
   let anyNeg = false;
   for (let i = 0; i < n; i++) if (indices[i]! < 0) { anyNeg = true; break; }
   if (srcValid || anyNeg) {
-    validity = allocArray(Uint8Array, n);
+    validity = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       const j = indices[i]!;
       validity[i] = j < 0 ? 0 : srcValid ? srcValid[j]! : 1;
@@ -273,7 +271,7 @@ export function take(col: ColumnData, indices: Int32Array, count = indices.lengt
     const bytes = col.bytes!;
     const offsets = gatherOffsets(off, indices, n);
     const total = offsets[n]!;
-    const out = allocArray(Uint8Array, total);
+    const out = new Uint8Array(total);
     for (let i = 0; i < n; i++) {
       const j = indices[i]!;
       if (j < 0) continue;
