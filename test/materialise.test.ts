@@ -1,7 +1,7 @@
 /**
  * Materialising answers and memory. toArrow() writes long columns' Int64 words by arithmetic (no
  * BigInt per value): values must survive, negatives, large ones and nulls included; a cached join
- * answer built in the workers (buffers allocated in shared memory there) reads back the same.
+ * answer built in the workers reads back the same.
  * Shuffle buffers are released as soon as they are read (src/exec/scheduler.ts): a chain of
  * shuffles holds about one shuffle's data at a time, not every shuffle's until the job ends. The
  * memory budget shows it: a job whose three copies of the data (two shuffles and the result)
