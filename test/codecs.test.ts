@@ -85,6 +85,7 @@ describe('built-in codecs', () => {
       mem.filter(col('v').gt(3)).select('k', col('v').multiply(2).alias('w')).groupBy('k').agg(F.sum('w').alias('s')).filter(col('s').gt(10)).orderBy('k'),
       mem.join(one.createDataFrame(rows.slice(0, 5)).withColumnRenamed('v', 'v2'), 'k'),
       mem.withColumn('r', F.row_number().over(Window.partitionBy('k').orderBy('v'))).limit(7),
+      mem.withColumn('r', F.rank().over(Window.partitionBy('k').orderBy(col('v').desc()))).filter(col('r').leq(2)),
       one.range(0, 100, 1, 4).union(one.range(5, 9)).sample(false, 0.5, 3).coalesce(2),
       one.range(0, 10).limit(0),
       one.read.option('header', 'true').csv(csvPath).filter(col('a').gt(1)),

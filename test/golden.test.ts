@@ -103,6 +103,7 @@ const RULE_EXAMPLES: Record<string, string> = {
   prune_columns: '20_prune_join',
   combine_filters: '39_combine_filters',
   collapse_project: '40_collapse_project',
+  infer_window_group_limit: '42_window_group_limit',
 };
 
 /** Rules switched off in both runs of a rule's example, where they would otherwise do the same work (push_down_filter also merges the filters it meets). */
@@ -110,7 +111,7 @@ const ALSO_OFF: Record<string, string> = { combine_filters: 'push_down_filter' }
 
 describe('switching optimizer rules off', () => {
   it('lists every rule, in order', () => {
-    expect(OPTIMIZER_RULES).toEqual(['combine_filters', 'collapse_project', 'constant_folding', 'eliminate_filter', 'eliminate_limit', 'push_down_filter', 'push_down_limit', 'count_cross_join', 'prune_columns']);
+    expect(OPTIMIZER_RULES).toEqual(['combine_filters', 'collapse_project', 'constant_folding', 'eliminate_filter', 'eliminate_limit', 'push_down_filter', 'push_down_limit', 'count_cross_join', 'prune_columns', 'infer_window_group_limit']);
     expect(Object.keys(RULE_EXAMPLES).sort()).toEqual([...OPTIMIZER_RULES].sort());
   });
 

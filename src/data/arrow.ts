@@ -84,6 +84,24 @@ export function unpackBits(bits: Uint8Array, offset: number, n: number): Uint8Ar
   return out;
 }
 
+/**
+ * Arrow's Int64 bytes of integral doubles (|x| < 2^53): the two little-endian 32-bit words of each
+ * value, by arithmetic (a BigInt per value made toArrow() of a 10M-row long column several times
+ * slower). Nulls become 0.
+ */
+export function int64Words(src: Float64Array, n: number, validity: Uint8Array | null): BigInt64Array {
+  const out = new BigInt64Array(n);
+  const w = new Int32Array(out.buffer, 0, 2 * n);
+  for (let i = 0; i < n; i++) {
+    if (validity && !validity[i]) continue;
+    const x = src[i]!;
+    const hi = Math.floor(x / 4294967296);
+    w[2 * i] = x - hi * 4294967296; // 0 ≤ lo < 2^32, stored as its int32 bit pattern
+    w[2 * i + 1] = hi;
+  }
+  return out;
+}
+
 /** Converts one Kindling column to Arrow Data. */
 export function columnToArrowData(col: ColumnData): A.Data {
   // Dictionary strings export decoded, as Utf8: the Arrow schema users see does not change.
@@ -125,11 +143,7 @@ export function columnToArrowData(col: ColumnData): A.Data {
       return A.makeData({ type: type as A.Float64, length: n, nullCount, nullBitmap, data: col.values as Float64Array });
     case 'int64':
     case 'timestamp': {
-      const src = col.values as Float64Array;
-      const out = new BigInt64Array(n);
-      const v = col.validity;
-      for (let i = 0; i < n; i++) if (!v || v[i]) out[i] = BigInt(src[i]!);
-      return A.makeData({ type: type as A.Int64, length: n, nullCount, nullBitmap, data: out });
+      return A.makeData({ type: type as A.Int64, length: n, nullCount, nullBitmap, data: int64Words(col.values as Float64Array, n, col.validity) });
     }
   }
 }

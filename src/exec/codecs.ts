@@ -17,6 +17,7 @@ import { morselSourceCodec } from './morsels.js';
 import { registerOpCodec } from './op-codec.js';
 import { sortCodec } from './sort.js';
 import { windowCodec } from './window/operator.js';
+import { windowGroupLimitCodec } from './window-group-limit.js';
 import { flatMapGroupsCodec } from '../udf/flat-map-groups.js';
 import { mapInArrowCodec } from '../udf/map-in-arrow.js';
 import { evalUdfsCodec } from '../udf/eval-udfs-op.js';
@@ -35,6 +36,7 @@ export const registerBuiltinCodecs: () => void = once(() => {
   registerOpCodec(aggregateCodec);
   registerOpCodec(joinCodec);
   registerOpCodec(windowCodec);
+  registerOpCodec(windowGroupLimitCodec);
   registerOpCodec(expandCodec);
   registerOpCodec(generateCodec);
   registerOpCodec(mapInArrowCodec);

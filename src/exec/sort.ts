@@ -73,10 +73,7 @@ export function compareAcross(
   b: readonly import('../data/column.js').ColumnData[],
   keys: readonly BoundSortKey[],
 ): (i: number, j: number) => number {
-  const side = (c: import('../data/column.js').ColumnData) => ({
-    vals: (c.type === 'utf8' || c.type === 'binary' ? c.strings() : c.type === 'null' ? new Float64Array(c.length) : isDecimal(c.type) ? c.bigints() : c.values!) as ArrayLike<number | string | null>,
-    valid: c.type === 'null' ? new Uint8Array(c.length) : c.validity,
-  });
+  const side = sortKeySide;
   const specs = a.map((c, k) => ({ x: side(c), y: side(b[k]!), dir: keys[k]!.ascending ? 1 : -1, nullDir: keys[k]!.nullsFirst ? -1 : 1 }));
   return (i, j) => {
     for (const s of specs) {
@@ -99,8 +96,16 @@ export function compareAcross(
   };
 }
 
+/** A sort key column as comparable values (strings, numbers, decimal bigints) and validity (null: all valid). */
+export function sortKeySide(c: import('../data/column.js').ColumnData): { vals: ArrayLike<number | string | null>; valid: Uint8Array | null } {
+  return {
+    vals: (c.type === 'utf8' || c.type === 'binary' ? c.strings() : c.type === 'null' ? new Float64Array(c.length) : isDecimal(c.type) ? c.bigints() : c.values!) as ArrayLike<number | string | null>,
+    valid: c.type === 'null' ? new Uint8Array(c.length) : c.validity,
+  };
+}
+
 /** NaN sorts above every number (Spark). */
-function nanOrder(x: unknown, y: unknown, dir: number): number {
+export function nanOrder(x: unknown, y: unknown, dir: number): number {
   const xn = x !== x;
   const yn = y !== y;
   if (xn && !yn) return dir;

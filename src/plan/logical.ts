@@ -84,6 +84,22 @@ export interface WindowNode {
   readonly schema: Schema;
 }
 /**
+ * Spark's WindowGroupLimit (inferred by the optimizer rule infer_window_group_limit under a filter
+ * such as `row_number() OVER w <= k`): keeps, of each window partition, only the rows that can
+ * have a rank-like function (`fn`: row_number, rank or dense_rank) at most `limit`; the rows of a
+ * partition it keeps are a prefix of the partition in window order, so the Window above it
+ * computes the same values for them. Output: the input's columns.
+ */
+export interface WindowGroupLimitNode {
+  readonly kind: 'windowGroupLimit';
+  readonly input: LogicalPlan;
+  readonly partitionBy: readonly BoundExpr[];
+  readonly orderBy: readonly BoundSortKey[];
+  readonly fn: 'row_number' | 'rank' | 'dense_rank';
+  readonly limit: number;
+  readonly schema: Schema;
+}
+/**
  * An explicit repartitioning: round-robin (`repartition(n)`), by hash of columns
  * (`repartition(n, cols)`), or merging partitions without a shuffle (`coalesce(n)`).
  */
@@ -200,7 +216,7 @@ export interface FlatMapGroupsInArrowNode {
 }
 
 /** Any logical operator. */
-export type LogicalPlan = ScanNode | ProjectNode | FilterNode | AggregateNode | SortNode | LimitNode | JoinNode | UnionNode | SampleNode | WindowNode | RepartitionNode | EmptyNode | SubqueryNode | MapInArrowNode | FlatMapGroupsInArrowNode | ExpandNode | EvalUdfsNode | GenerateNode;
+export type LogicalPlan = ScanNode | ProjectNode | FilterNode | AggregateNode | SortNode | LimitNode | JoinNode | UnionNode | SampleNode | WindowNode | RepartitionNode | EmptyNode | SubqueryNode | MapInArrowNode | FlatMapGroupsInArrowNode | ExpandNode | EvalUdfsNode | GenerateNode | WindowGroupLimitNode;
 
 /** The inputs of a node. */
 export function children(p: LogicalPlan): LogicalPlan[] {
@@ -287,6 +303,7 @@ function describeNode(p: LogicalPlan): string {
       const keys = p.orderBy.map((k) => `${boundToString(k.expr)} ${k.ascending ? 'ASC' : 'DESC'} NULLS ${k.nullsFirst ? 'FIRST' : 'LAST'}`);
       return `Window [${p.functions.map(windowFnToString).join(', ')}] partitionBy=[${p.partitionBy.map(boundToString).join(', ')}] orderBy=[${keys.join(', ')}]`;
     }
+    case 'windowGroupLimit': return `WindowGroupLimit [${p.partitionBy.map(boundToString).join(', ')}], [${sortKeysToString(p.orderBy)}], ${p.fn}(), ${p.limit}`;
     case 'empty': return `Empty [${cols(p.schema)}]`;
     case 'generate': return `Generate ${p.generator}${p.outer ? '_outer' : ''}(${boundToString(p.arg)}) [${cols(p.schema)}]`;
     case 'expand': return `Expand [${p.projections.map((ps) => `[${ps.map(boundToString).join(', ')}]`).join(', ')}] [${cols(p.schema)}]`;
@@ -313,6 +330,11 @@ function udfCallToString(fn: FunctionRef, input: Schema, deterministic: boolean)
 /** An unbound expression for explain, positional references as `name#i` (as bound ones print). */
 function positionalToString(e: Expr): string {
   return exprName(transformExprDown(e, (x) => (x.kind === 'col' && x.qualifier?.startsWith('@') ? { kind: 'col', name: `${x.name}#${x.qualifier.slice(1)}` } : undefined)));
+}
+
+/** Sort keys as explain shows them: `expr ASC NULLS FIRST, ...`. */
+export function sortKeysToString(keys: readonly BoundSortKey[]): string {
+  return keys.map((k) => `${boundToString(k.expr)} ${k.ascending ? 'ASC' : 'DESC'} NULLS ${k.nullsFirst ? 'FIRST' : 'LAST'}`).join(', ');
 }
 
 /** A window function call for explain, with its frame when the function reads one. */

@@ -15,6 +15,7 @@ import { HashJoinOp } from '../exec/join.js';
 import type { PhysicalOp } from '../exec/operator.js';
 import { SortOp } from '../exec/sort.js';
 import { WindowOp, partitionedForWindow } from '../exec/window/operator.js';
+import { WindowGroupLimitOp } from '../exec/window-group-limit.js';
 import { KindlingError } from '../errors.js';
 import { FlatMapGroupsInArrowOp } from '../udf/flat-map-groups.js';
 import { MapInArrowOp } from '../udf/map-in-arrow.js';
@@ -147,17 +148,10 @@ export function planPhysical(p: LogicalPlan, cfg: PlannerConfig): PhysicalOp {
       const ex = new ExchangeOp(partial, keyPart(refs(partialSchema, nKeys)));
       return new HashAggregateOp(ex, 'final', refs(partialSchema, nKeys), p.aggs, p.schema, direct);
     }
-    case 'window': {
-      // Every row of a window partition must meet in one task: hash-partition on the partition
-      // keys (one partition without keys), unless the input already is (a window on the same keys).
-      const child = planPhysical(p.input, cfg);
-      const samePartitioning = partitionedForWindow(child, p.partitionBy);
-      const single = p.partitionBy.length === 0 || cfg.shufflePartitions === 1;
-      const input = samePartitioning || (single && child.numPartitions() === 1)
-        ? child
-        : new ExchangeOp(child, single ? { kind: 'single' } : { kind: 'hash', keys: p.partitionBy, partitions: cfg.shufflePartitions });
-      return new WindowOp(input, p.partitionBy, p.orderBy, p.functions, p.schema);
-    }
+    case 'window':
+      return new WindowOp(windowInput(p.input, p.partitionBy, cfg), p.partitionBy, p.orderBy, p.functions, p.schema);
+    case 'windowGroupLimit':
+      return windowInput(p, p.partitionBy, cfg);
     case 'mapInArrow':
       return new MapInArrowOp(planPhysical(p.input, cfg), p.fn, p.maxRecordsPerBatch, p.schema);
     case 'flatMapGroupsInArrow': {
@@ -174,6 +168,22 @@ export function planPhysical(p: LogicalPlan, cfg: PlannerConfig): PhysicalOp {
     case 'subquery':
       throw new KindlingError(`internal error: a Subquery node (${p.mode}) reached the physical planner; the optimizer rule rewrite_subqueries turns them into joins and cannot be skipped`);
   }
+}
+
+/**
+ * The input of a window on `partitionBy`: every row of a window partition must meet in one task,
+ * so hash-partition on the partition keys (one partition without keys), unless the input already
+ * is (a window on the same keys). A WindowGroupLimit input keeps its top-k per group on both
+ * sides of that exchange (Partial, Final); without an exchange, once (Final).
+ */
+function windowInput(input: LogicalPlan, partitionBy: readonly BoundExpr[], cfg: PlannerConfig): PhysicalOp {
+  const limit = input.kind === 'windowGroupLimit' ? input : null;
+  const child = planPhysical(limit ? limit.input : input, cfg);
+  const samePartitioning = partitionedForWindow(child, partitionBy);
+  const single = partitionBy.length === 0 || cfg.shufflePartitions === 1;
+  const topK = (op: PhysicalOp, mode: 'partial' | 'final') => (limit ? new WindowGroupLimitOp(op, limit.partitionBy, limit.orderBy, limit.fn, limit.limit, mode) : op);
+  if (samePartitioning || (single && child.numPartitions() === 1)) return topK(child, 'final');
+  return topK(new ExchangeOp(topK(child, 'partial'), single ? { kind: 'single' } : { kind: 'hash', keys: partitionBy, partitions: cfg.shufflePartitions }), 'final');
 }
 
 /**

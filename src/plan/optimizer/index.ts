@@ -11,6 +11,7 @@ import { countCrossJoin } from './count-cross-join.js';
 import { eliminateFilter } from './eliminate-filter.js';
 import { eliminateLimit } from './eliminate-limit.js';
 import { extractUdfs } from './extract-udfs.js';
+import { inferWindowGroupLimit } from './infer-window-group-limit.js';
 import { pruneColumns } from './prune-columns.js';
 import { pushDownFilter } from './push-down-filter.js';
 import { pushDownLimit } from './push-down-limit.js';
@@ -34,6 +35,7 @@ const RULES: readonly OptimizerRule[] = [
   pushDownLimit,
   countCrossJoin,
   pruneColumns,
+  inferWindowGroupLimit,
   extractUdfs,
 ];
 

@@ -22,6 +22,7 @@ export function mapNodeExprs(p: LogicalPlan, f: (e: BoundExpr) => BoundExpr): Lo
       orderBy: p.orderBy.map((k) => ({ ...k, expr: f(k.expr) })),
       functions: p.functions.map((fn) => ({ ...fn, args: fn.args.map(f) })),
     };
+    case 'windowGroupLimit': return { ...p, partitionBy: p.partitionBy.map(f), orderBy: p.orderBy.map((k) => ({ ...k, expr: f(k.expr) })) };
     case 'flatMapGroupsInArrow': return { ...p, keys: p.keys.map(f) };
     case 'generate': return { ...p, arg: f(p.arg) };
     case 'evalUdfs': return { ...p, udfs: p.udfs.map((u) => ({ ...u, args: u.args.map(f) })) };

@@ -111,7 +111,7 @@ function prune(p: LogicalPlan, required: Set<number>): Pruned {
       const plan = withInputs(mapNodeExprs(p, (e) => remap(e, child.map)), [child.plan]);
       return { plan, map: positions(p.schema.fields.map((_, i) => i)) };
     }
-    case 'filter': case 'sort': case 'limit': case 'sample': case 'repartition': {
+    case 'filter': case 'sort': case 'limit': case 'sample': case 'repartition': case 'windowGroupLimit': {
       // Output columns are the input's: require what is required plus what the node's own expressions read.
       const child = prune(p.input, refsOf(nodeExprs(p), new Set(required)));
       const plan = withInputs(mapNodeExprs(p, (e) => remap(e, child.map)), [child.plan]);
