@@ -5,6 +5,7 @@
  * and exploded maps, unnest of a list of structs / of map_entries); the Generate node in explain, filter
  * push-down and column pruning around it; Spark's errors for misplaced generators (with carets).
  */
+import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { type DataFrame, col, functions as F } from '../src/index.js';
 import { Schema } from '../src/types.js';
@@ -231,6 +232,18 @@ describe('inline and exploding maps against DuckDB', () => {
     const kept = nestedRows.filter((r) => !r.m || r.m.size === 0).map((r) => JSON.stringify([r.id, null, null, null]));
     expect(canon(outer)).toEqual([...expected, ...kept].sort());
     expect(canon(await nx.df.select('id', F.posexplode_outer('m')).collect())).toEqual(canon(outer));
+  });
+
+  it('inline: a null struct element gives nulls even where its field columns hold values (Arrow input)', async () => {
+    const f = (name: string, t: arrow.DataType) => new arrow.Field(name, t, true);
+    const xs = arrow.makeData({ type: new arrow.Int32(), length: 3, nullCount: 0, data: new Int32Array([1, 2, 3]) });
+    const ys = arrow.makeData({ type: new arrow.Utf8(), length: 3, nullCount: 0, valueOffsets: new Int32Array([0, 1, 2, 3]), data: new TextEncoder().encode('abc') });
+    const st = new arrow.Struct([f('x', new arrow.Int32()), f('y', new arrow.Utf8())]);
+    const structs = arrow.makeData({ type: st, length: 3, nullCount: 1, nullBitmap: new Uint8Array([0b101]), children: [xs, ys] });
+    const list = arrow.makeData({ type: new arrow.List(f('item', st)), length: 2, nullCount: 0, valueOffsets: new Int32Array([0, 3, 3]), child: structs });
+    const df = nx.spark.createDataFrame(new arrow.Table({ s: arrow.makeVector(list) }));
+    expect(await df.select(F.inline('s')).collect()).toEqual([{ x: 1, y: 'a' }, { x: null, y: null }, { x: 3, y: 'c' }]);
+    expect(await df.select(F.inline_outer('s')).collect()).toEqual([{ x: 1, y: 'a' }, { x: null, y: null }, { x: 3, y: 'c' }, { x: null, y: null }]);
   });
 
   it('errors: alias counts follow the map / struct columns; ORDER BY with a multi-column generator', () => {
