@@ -4,7 +4,8 @@
  * the offsets, builds a repeat index (output row → input row) to gather the passed-through columns
  * with one `take` each, and reads the elements from the child column (a zero-copy slice when every
  * row keeps all its elements in order): the list's child for an array, the entries' key and value
- * columns for a map, the struct's field columns for inline (a null struct gives a row of nulls). Rows are independent: morsel-driven stages run through it.
+ * columns for a map, the struct's field columns for inline (a null struct gives a row of nulls).
+ * Rows are independent: morsel-driven stages run through it.
  */
 import { Batch } from '../data/batch.js';
 import { ColumnData, sliceColumn, take } from '../data/column.js';
