@@ -295,14 +295,18 @@ export function to_json(x: C): Column { return call('to_json', c(x, 'to_json', 1
 export function from_json(x: C, schema: string): Column { return call('from_json', c(x, 'from_json', 1), v(expectString(schema, 'F.from_json()', 2, "a DDL schema string such as 'a INT, b STRING'"), 'from_json', 2)); }
 
 // ---- generators (whole select items: one output row per array element; see README "Arrays")
-/** One row per element of the array, in a column named `col` (rows with a null or empty array are dropped). */
+/** One row per element of the array, in a column named `col` (rows with a null or empty array are dropped); over a map, one row per entry in columns `key` and `value`. */
 export function explode(x: C): Column { return call('explode', c(x, 'explode', 1)); }
 /** As explode, but a row whose array is null or empty is kept once, with a null element. */
 export function explode_outer(x: C): Column { return call('explode_outer', c(x, 'explode_outer', 1)); }
-/** One row per element with its 0-based position: columns `pos` and `col` (rename with `.alias('p', 'c')`). */
+/** One row per element with its 0-based position: columns `pos` and `col` (rename with `.alias('p', 'c')`); over a map `pos`, `key`, `value`. */
 export function posexplode(x: C): Column { return call('posexplode', c(x, 'posexplode', 1)); }
 /** As posexplode, keeping rows with a null or empty array once (null position and element). */
 export function posexplode_outer(x: C): Column { return call('posexplode_outer', c(x, 'posexplode_outer', 1)); }
+/** One row per struct of an array of structs, one column per struct field named after it (a null struct gives a row of nulls). */
+export function inline(x: C): Column { return call('inline', c(x, 'inline', 1)); }
+/** As inline, keeping a row whose array is null or empty once, with nulls. */
+export function inline_outer(x: C): Column { return call('inline_outer', c(x, 'inline_outer', 1)); }
 
 // ---- higher-order functions: the JS function runs once, now, on lambda-variable Columns, to build the expression
 let lambdaDepth = 0;

@@ -1,9 +1,11 @@
 /**
- * Generators (explode, explode_outer, posexplode, posexplode_outer): the DataFrame API, the SQL
- * select list and LATERAL VIEW [OUTER] give the same rows, cross-checked with DuckDB's unnest on
- * seeded data with null and empty arrays and null elements; the Generate node in explain, filter
+ * Generators (explode, explode_outer, posexplode, posexplode_outer, inline, inline_outer): the
+ * DataFrame API, the SQL select list and LATERAL VIEW [OUTER] give the same rows, cross-checked
+ * with DuckDB's unnest on seeded data with null and empty arrays and null elements (and, for inline
+ * and exploded maps, unnest of a list of structs / of map_entries); the Generate node in explain, filter
  * push-down and column pruning around it; Spark's errors for misplaced generators (with carets).
  */
+import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { type DataFrame, col, functions as F } from '../src/index.js';
 import { Schema } from '../src/types.js';
@@ -140,9 +142,9 @@ describe('generator errors (Spark wording)', () => {
       '                   ^',
     ].join('\n'));
     expect(sqlError('SELECT id FROM t WHERE explode(a) > 1')).toMatch(/^line 1, column 24: \[UNSUPPORTED_GENERATOR.OUTSIDE_SELECT\] The generator is not supported: outside the SELECT clause, found: explode\(a\)/);
-    expect(sqlError('SELECT explode(id) FROM t')).toMatch(/^line 1, column 16: \[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE\] Cannot resolve explode\(id\) due to data type mismatch: parameter 1 requires the array type, however id has the type int\n/);
+    expect(sqlError('SELECT explode(id) FROM t')).toMatch(/^line 1, column 16: \[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE\] Cannot resolve explode\(id\) due to data type mismatch: parameter 1 requires the \(array or map\) type, however id has the type int\n/);
     expect(sqlError('SELECT id FROM t LATERAL VIEW upper(k) u AS c')).toMatch(/^line 1, column 31: LATERAL VIEW needs a generator function/);
-    expect(sqlError('SELECT inline(a) FROM t')).toMatch(/^line 1, column 8: inline\(a\): inline\(\) needs an array of structs, and struct types are not supported yet/);
+    expect(sqlError('SELECT inline(a) FROM t')).toMatch(/^line 1, column 15: \[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE\] Cannot resolve inline\(a\) due to data type mismatch: parameter 1 requires the array<struct> type, however a has the type array<int>\n/);
     expect(sqlError('SELECT posexplode(a) AS (p, v, w) FROM t')).toMatch(/UDTF_ALIAS_NUMBER_MISMATCH.*expected 2 aliases \(pos, col\) but got 3/);
   });
   it('the API says the same', () => {
@@ -150,6 +152,105 @@ describe('generator errors (Spark wording)', () => {
     expect(() => fx.df.select(F.explode('a'), F.explode('b'))).toThrow(/only one generator allowed per select clause but found 2: explode\(a\), explode\(b\)/);
     expect(() => fx.df.filter(F.explode('a').gt(1))).toThrow(/UNSUPPORTED_GENERATOR.OUTSIDE_SELECT/);
     expect(() => fx.df.select(F.posexplode('a').alias('v'))).toThrow(/expected 2 aliases/);
-    expect(() => fx.df.select(F.explode('k'))).toThrow(/requires the array type, however k has the type string/);
+    expect(() => fx.df.select(F.explode('k'))).toThrow(/requires the \(array or map\) type, however k has the type string/);
+    expect(() => fx.df.select(F.inline('a'))).toThrow(/requires the array<struct> type, however a has the type array<int>/);
+  });
+});
+
+// ---- inline over arrays of structs, explode over maps
+type N = { id: number; s: ({ x: number | null; y: string | null } | null)[] | null; m: Map<string, number | null> | null };
+
+function makeNested(n: number, seed: number): N[] {
+  const { r, arr } = arrays(seed, 4);
+  const maybe = <T>(v: T): T | null => (r() < 0.15 ? null : v);
+  return Array.from({ length: n }, (_, id) => {
+    const s = arr(() => ({ x: maybe(Math.floor(r() * 20) - 5), y: maybe(`y${Math.floor(r() * 6)}`) }));
+    const keys = arr(() => 0);
+    const m = keys === null ? null : new Map(keys.map((_, j) => [`k${j}`, r() < 0.15 ? null : Math.floor(r() * 9)] as [string, number | null]));
+    return { id, s, m };
+  });
+}
+
+const NESTED = new Schema([
+  { name: 'id', type: 'int32', nullable: false },
+  { name: 's', type: 'list<struct<x:int32,y:utf8>>', nullable: true },
+  { name: 'm', type: 'map<utf8,int32>', nullable: true },
+]);
+const nestedRows = makeNested(300, 11);
+const duckStructs = (s: N['s']): string => (s === null ? 'NULL' : `[${s.map((e) => (e === null ? 'NULL' : `{'x': ${e.x ?? 'NULL'}, 'y': ${e.y === null ? 'NULL' : `'${e.y}'`}}`)).join(', ')}]::STRUCT(x INTEGER, y VARCHAR)[]`);
+const duckMap = (m: N['m']): string => (m === null ? 'NULL' : `MAP {${[...m].map(([k, v]) => `'${k}': ${v ?? 'NULL'}`).join(', ')}}::MAP(VARCHAR, INTEGER)`);
+const nx = arrayFixture(NESTED, nestedRows, 'id INTEGER, s STRUCT(x INTEGER, y VARCHAR)[], m MAP(VARCHAR, INTEGER)', (x) => `${x.id}, ${duckStructs(x.s)}, ${duckMap(x.m)}`);
+
+describe('inline and exploding maps against DuckDB', () => {
+  it('inline: one row per struct, one column per field; a null struct gives a row of nulls; null or empty arrays drop the row', async () => {
+    const expected = canon(await nx.duck('SELECT id, u.x, u.y FROM (SELECT id, unnest(s) AS u FROM t)'));
+    expect(expected.length).toBeGreaterThan(300);
+    expect(expected.some((r) => r.endsWith(',null,null]'))).toBe(true);
+    const api = nx.df.select('id', F.inline('s'));
+    expect(api.columns).toEqual(['id', 'x', 'y']);
+    expect(canon(await api.collect())).toEqual(expected);
+    expect(canon(await nx.spark.sql('SELECT id, inline(s) FROM t').collect())).toEqual(expected);
+    expect(canon(await nx.spark.sql('SELECT id, a, b FROM t LATERAL VIEW inline(s) e AS a, b').collect())).toEqual(expected);
+    expect(canon(await nx.spark.sql('SELECT id, e.x, e.y FROM t LATERAL VIEW inline(s) e').collect())).toEqual(expected);
+    expect(nx.spark.sql('SELECT inline(s) AS (p, q) FROM t').columns).toEqual(['p', 'q']);
+    expect(canon(await nx.df.select('id', F.inline('s').alias('p', 'q')).filter(col('p').gt(3)).collect())).toEqual(canon(await nx.duck('SELECT id, u.x, u.y FROM (SELECT id, unnest(s) AS u FROM t) WHERE u.x > 3')));
+  });
+
+  it('inline_outer and LATERAL VIEW OUTER inline keep a null or empty array once, with nulls', async () => {
+    const expected = canon(await nx.duck('SELECT id, u.x, u.y FROM (SELECT id, unnest(CASE WHEN len(s) > 0 THEN s ELSE [NULL]::STRUCT(x INTEGER, y VARCHAR)[] END) AS u FROM t)'));
+    const missing = nestedRows.filter((r) => !r.s || r.s.length === 0).length;
+    expect(missing).toBeGreaterThan(10);
+    expect(canon(await nx.df.select('id', F.inline_outer('s')).collect())).toEqual(expected);
+    expect(canon(await nx.spark.sql('SELECT id, inline_outer(s) FROM t').collect())).toEqual(expected);
+    expect(canon(await nx.spark.sql('SELECT id, a, b FROM t LATERAL VIEW OUTER inline(s) e AS a, b').collect())).toEqual(expected);
+    expect(await nx.df.select(F.inline('s')).count()).toBe(expected.length - missing);
+  });
+
+  it('explode(map) gives key and value columns; explode_outer keeps a null or empty map once', async () => {
+    const expected = canon(await nx.duck('SELECT id, e.key, e.value FROM (SELECT id, unnest(map_entries(m)) AS e FROM t)'));
+    expect(expected.length).toBeGreaterThan(300);
+    const api = nx.df.select('id', F.explode('m'));
+    expect(api.columns).toEqual(['id', 'key', 'value']);
+    expect(canon(await api.collect())).toEqual(expected);
+    expect(canon(await nx.spark.sql('SELECT id, explode(m) FROM t').collect())).toEqual(expected);
+    expect(canon(await nx.spark.sql('SELECT id, k, v FROM t LATERAL VIEW explode(m) e AS k, v').collect())).toEqual(expected);
+    expect(canon(await nx.df.select('id', F.explode('m').alias('k', 'v')).collect())).toEqual(expected);
+    const outer = canon(await nx.duck(`SELECT id, e.key, e.value FROM (SELECT id, unnest(CASE WHEN cardinality(m) > 0 THEN map_entries(m)
+      ELSE [NULL]::STRUCT(key VARCHAR, value INTEGER)[] END) AS e FROM t)`));
+    expect(outer.length).toBeGreaterThan(expected.length + 10);
+    expect(canon(await nx.df.select('id', F.explode_outer('m')).collect())).toEqual(outer);
+    expect(canon(await nx.spark.sql('SELECT id, k, v FROM t LATERAL VIEW OUTER explode(m) e AS k, v').collect())).toEqual(outer);
+  });
+
+  it('posexplode(map) gives pos, key, value; posexplode_outer a null position for kept rows', async () => {
+    const expected = canon(await nx.duck('SELECT id, generate_subscripts(map_entries(m), 1) - 1 AS p, unnest(map_entries(m)).key, unnest(map_entries(m)).value FROM t'));
+    const api = nx.df.select('id', F.posexplode('m'));
+    expect(api.columns).toEqual(['id', 'pos', 'key', 'value']);
+    expect(canon(await api.collect())).toEqual(expected);
+    expect(canon(await nx.spark.sql('SELECT id, posexplode(m) AS (p, k, v) FROM t').collect())).toEqual(expected);
+    const outer = await nx.spark.sql('SELECT id, p, k, v FROM t LATERAL VIEW OUTER posexplode(m) e AS p, k, v').collect();
+    const kept = nestedRows.filter((r) => !r.m || r.m.size === 0).map((r) => JSON.stringify([r.id, null, null, null]));
+    expect(canon(outer)).toEqual([...expected, ...kept].sort());
+    expect(canon(await nx.df.select('id', F.posexplode_outer('m')).collect())).toEqual(canon(outer));
+  });
+
+  it('inline: a null struct element gives nulls even where its field columns hold values (Arrow input)', async () => {
+    const f = (name: string, t: arrow.DataType) => new arrow.Field(name, t, true);
+    const xs = arrow.makeData({ type: new arrow.Int32(), length: 3, nullCount: 0, data: new Int32Array([1, 2, 3]) });
+    const ys = arrow.makeData({ type: new arrow.Utf8(), length: 3, nullCount: 0, valueOffsets: new Int32Array([0, 1, 2, 3]), data: new TextEncoder().encode('abc') });
+    const st = new arrow.Struct([f('x', new arrow.Int32()), f('y', new arrow.Utf8())]);
+    const structs = arrow.makeData({ type: st, length: 3, nullCount: 1, nullBitmap: new Uint8Array([0b101]), children: [xs, ys] });
+    const list = arrow.makeData({ type: new arrow.List(f('item', st)), length: 2, nullCount: 0, valueOffsets: new Int32Array([0, 3, 3]), child: structs });
+    const df = nx.spark.createDataFrame(new arrow.Table({ s: arrow.makeVector(list) }));
+    expect(await df.select(F.inline('s')).collect()).toEqual([{ x: 1, y: 'a' }, { x: null, y: null }, { x: 3, y: 'c' }]);
+    expect(await df.select(F.inline_outer('s')).collect()).toEqual([{ x: 1, y: 'a' }, { x: null, y: null }, { x: 3, y: 'c' }, { x: null, y: null }]);
+  });
+
+  it('errors: alias counts follow the map / struct columns; ORDER BY with a multi-column generator', () => {
+    expect(nx.sqlError('SELECT explode(m) AS v FROM t')).toMatch(/UDTF_ALIAS_NUMBER_MISMATCH.*expected 2 aliases \(key, value\) but got 1/);
+    expect(nx.sqlError('SELECT id FROM t LATERAL VIEW inline(s) e AS a')).toMatch(/UDTF_ALIAS_NUMBER_MISMATCH.*expected 2 aliases \(x, y\) but got 1/);
+    expect(() => nx.df.select(F.posexplode('m').alias('p', 'v'))).toThrow(/expected 3 aliases \(pos, key, value\)/);
+    expect(nx.sqlError('SELECT inline(s) FROM t ORDER BY x')).toMatch(/ORDER BY with a multi-column generator/);
+    expect(nx.sqlError('SELECT inline(m) FROM t')).toMatch(/requires the array<struct> type, however m has the type map<string,int>/);
   });
 });

@@ -1,25 +1,29 @@
 /**
- * GenerateOp: Spark's Generate for explode / posexplode (and their _outer forms), columnar. Per
- * batch it evaluates the array column, counts each row's output rows from the list offsets,
- * builds a repeat index (output row → input row) to gather the passed-through columns with one
- * `take` each, and reads the elements from the list's child column (a zero-copy slice when every
- * row keeps all its elements in order). Rows are independent: morsel-driven stages run through it.
+ * GenerateOp: Spark's Generate for explode / posexplode / inline (and their _outer forms),
+ * columnar. Per batch it evaluates the array (or map) column, counts each row's output rows from
+ * the offsets, builds a repeat index (output row → input row) to gather the passed-through columns
+ * with one `take` each, and reads the elements from the child column (a zero-copy slice when every
+ * row keeps all its elements in order): the list's child for an array, the entries' key and value
+ * columns for a map, the struct's field columns for inline (a null struct gives a row of nulls).
+ * Rows are independent: morsel-driven stages run through it.
  */
 import { Batch } from '../data/batch.js';
 import { ColumnData, sliceColumn, take } from '../data/column.js';
 import { compileExpr } from '../expr/backend.js';
 import { type BoundExpr, boundToString } from '../expr/expr.js';
-import { type Field, Schema } from '../types.js';
+import { type Field, Schema, isMap } from '../types.js';
 import type { OpCodec } from './op-codec.js';
 import { type ExecContext, PhysicalOp } from './operator.js';
 
-/** One output row per array element of each input row. */
+/** One output row per array element (map entry) of each input row. */
 export class GenerateOp extends PhysicalOp {
   readonly children: readonly PhysicalOp[];
   private readonly fn;
+  /** True when the elements are structs (inline) or map entries whose child columns are the generated ones. */
+  private readonly split: boolean;
   constructor(
     readonly child: PhysicalOp,
-    readonly generator: 'explode' | 'posexplode',
+    readonly generator: 'explode' | 'posexplode' | 'inline',
     readonly outer: boolean,
     readonly arg: BoundExpr,
     readonly passthrough: readonly number[],
@@ -28,6 +32,7 @@ export class GenerateOp extends PhysicalOp {
     super();
     this.children = [child];
     this.fn = compileExpr(arg);
+    this.split = generator === 'inline' || isMap(arg.type);
   }
   numPartitions(): number {
     return this.child.numPartitions();
@@ -86,8 +91,19 @@ export class GenerateOp extends PhysicalOp {
       cols.push(new ColumnData('int32', total, pos, pv));
     }
     const child = list.child!;
+    // inline: a null struct element gives a row of nulls (Spark's generatorNullRow)
+    const sv = this.generator === 'inline' ? child.validity : null;
+    if (sv !== null) {
+      for (let i = 0; i < total; i++) {
+        const j = elem[i]!;
+        if (j >= 0 && sv[j] === 0) {
+          elem[i] = -1;
+          padded = true;
+        }
+      }
+    }
     const contiguous = !padded && total > 0 && elem[0] === off[0] && elem[total - 1]! - elem[0]! === total - 1;
-    cols.push(total === 0 ? take(child, elem) : contiguous ? sliceColumn(child, elem[0]!, elem[0]! + total) : take(child, elem));
+    for (const c of this.split ? child.children! : [child]) cols.push(contiguous ? sliceColumn(c, elem[0]!, elem[0]! + total) : take(c, elem));
     return new Batch(this.schema, cols, total);
   }
   override morselInput(): PhysicalOp {
@@ -98,7 +114,7 @@ export class GenerateOp extends PhysicalOp {
   }
 }
 
-export const generateCodec: OpCodec<GenerateOp, { generator: 'explode' | 'posexplode'; outer: boolean; arg: BoundExpr; passthrough: readonly number[]; fields: readonly Field[] }> = {
+export const generateCodec: OpCodec<GenerateOp, { generator: 'explode' | 'posexplode' | 'inline'; outer: boolean; arg: BoundExpr; passthrough: readonly number[]; fields: readonly Field[] }> = {
   kind: 'generate',
   type: GenerateOp,
   describe: (o) => ({ generator: o.generator, outer: o.outer, arg: o.arg, passthrough: o.passthrough, fields: o.schema.fields }),

@@ -4,8 +4,11 @@
  * so they are not scalar functions: a generator call is only allowed as a whole SELECT item
  * (`df.select(F.explode('a'))`) or in `LATERAL VIEW`, where the plan builder puts a Generate node
  * (src/plan/analyzer/generate.ts) below the projection. This module only names them and their
- * output columns, so the binder can refuse a generator anywhere else.
+ * output columns, so the binder can refuse a generator anywhere else. explode / posexplode take an
+ * array (one `col`) or a map (`key`, `value`, as Spark); inline takes an array of structs (one
+ * column per field, named after the fields).
  */
+import { type DataType, elementType, isList, isMap, isStruct, structFields } from '../types.js';
 
 /** What a generator produces. */
 export interface GeneratorInfo {
@@ -15,7 +18,7 @@ export interface GeneratorInfo {
   readonly base: 'explode' | 'posexplode' | 'inline';
   /** Outer: a row whose array is null or empty is kept once, with nulls in the generated columns. */
   readonly outer: boolean;
-  /** Default output column names. */
+  /** Default output column names over an array argument (see {@link generatorNames} for maps and inline). */
   readonly names: readonly string[];
 }
 
@@ -34,4 +37,23 @@ export const GENERATORS: ReadonlyMap<string, GeneratorInfo> = new Map(LIST.map((
 /** The generator `fn` names, or undefined. */
 export function generatorInfo(fn: string): GeneratorInfo | undefined {
   return GENERATORS.get(fn.toLowerCase());
+}
+
+/**
+ * The generated columns' default names for an argument of type `t`: `col` (`pos`, `col`) over an
+ * array, `key`, `value` (`pos`, `key`, `value`) over a map, the struct's field names for inline.
+ */
+export function generatorNames(info: GeneratorInfo, t: DataType): readonly string[] {
+  if (info.base === 'inline') {
+    const e = isList(t) ? elementType(t) : null;
+    return e !== null && isStruct(e) ? structFields(e).map((f) => f.name) : [];
+  }
+  if (isMap(t)) return info.base === 'posexplode' ? ['pos', 'key', 'value'] : ['key', 'value'];
+  return info.names;
+}
+
+/** Spark's required argument type of a generator when `t` does not fit it (`the array type`), else null. */
+export function generatorArgMismatch(info: GeneratorInfo, t: DataType): string | null {
+  if (info.base === 'inline') return isList(t) && isStruct(elementType(t)) ? null : 'the array<struct> type';
+  return isList(t) || isMap(t) ? null : 'the (array or map) type';
 }

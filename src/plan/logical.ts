@@ -119,14 +119,15 @@ export interface RepartitionNode {
 export interface ExpandNode { readonly kind: 'expand'; readonly input: LogicalPlan; readonly projections: readonly (readonly BoundExpr[])[]; readonly schema: Schema }
 /**
  * Spark's Generate: each input row becomes one output row per element of the array `arg`
- * (`explode`), with its 0-based position first for `posexplode`; `outer` keeps a row whose array
+ * (`explode`; a map gives one row per entry, as key and value columns), with its 0-based position
+ * first for `posexplode`; `inline` gives one column per field of an array of structs; `outer` keeps a row whose array
  * is null or empty once, with nulls. The output is the `passthrough` input columns (indices into
  * the input, in order; column pruning narrows them) followed by the generated columns.
  */
 export interface GenerateNode {
   readonly kind: 'generate';
   readonly input: LogicalPlan;
-  readonly generator: 'explode' | 'posexplode';
+  readonly generator: 'explode' | 'posexplode' | 'inline';
   readonly outer: boolean;
   readonly arg: BoundExpr;
   readonly passthrough: readonly number[];

@@ -11,7 +11,7 @@ import { checkArity, functionNames, getAggregate, getScalar, isAggregate, isScal
 import { getWindowFunction, isWindowFunction, windowFunctionNames } from '../expr/window-functions.js';
 import { formatDate, formatTimestamp } from '../expr/runtime.js';
 import { transformExprDown } from '../expr/tree.js';
-import { generatorInfo } from '../expr/generators.js';
+import { generatorArgMismatch, generatorInfo } from '../expr/generators.js';
 import { type DataType, Schema, isList, isMap, isStruct, sparkSimpleName } from '../types.js';
 import type { Pos, SqlExpr, SqlWindowSpec } from './ast.js';
 import { EXTRACT_FIELDS } from './parser.js';
@@ -433,11 +433,11 @@ export abstract class ExpressionTranslator extends PlannerScope {
       this.err(node.pos, `[UNSUPPORTED_GENERATOR.NESTED_IN_EXPRESSIONS] The generator is not supported: nested in expressions: ${shown} must be a whole SELECT item; compute on its column in an outer query or use LATERAL VIEW`);
     }
     if (ctx.aggs && ctx.clause === 'SELECT') this.err(node.pos, `a generator in an aggregate query is not supported: ${shown}; aggregate in a subquery and explode its result in the outer query`);
-    if (generatorInfo(node.name)!.base === 'inline') this.err(node.pos, `${shown}: ${node.name}() needs an array of structs, and struct types are not supported yet; use explode() / posexplode() on arrays`);
     if (node.args.length !== 1) this.err(node.pos, `${node.name}() takes exactly one argument, but ${shown} has ${node.args.length}`);
     const arg = this.tx(node.args[0]!, ctx);
     const t = this.typeOf(arg, ctx, node.args[0]!.pos);
-    if (ctx.frame && !isList(t)) this.err(node.args[0]!.pos, `[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve ${shown} due to data type mismatch: parameter 1 requires the array type, however ${this.display(node.args[0]!)} has the type ${sparkSimpleName(t)}`);
+    const mismatch = generatorArgMismatch(generatorInfo(node.name)!, t);
+    if (ctx.frame && mismatch !== null) this.err(node.args[0]!.pos, `[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve ${shown} due to data type mismatch: parameter 1 requires ${mismatch}, however ${this.display(node.args[0]!)} has the type ${sparkSimpleName(t)}`);
     return this.checked(call(node.name, arg), ctx, node.pos);
   }
 

@@ -10,7 +10,7 @@ import { isGroupingCall } from '../plan/analyzer/grouping-sets.js';
 import * as B from '../plan/builder.js';
 import type { LogicalPlan } from '../plan/logical.js';
 import type { Pos, SqlExpr, SqlOrderItem, SqlSelect, SqlWindowSpec } from './ast.js';
-import { generatorInfo } from '../expr/generators.js';
+import { generatorInfo, generatorNames } from '../expr/generators.js';
 import { isGeneratorCall } from '../plan/analyzer/generate.js';
 import { ref, alias, json, hasQualifierPrefix, containsKind, refIndex, astHasAggregate, sortExpr, displayName } from './expr-helpers.js';
 import { Frame, type SubqueryMode, type Deferred, type Env } from './scope.js';
@@ -27,6 +27,7 @@ export abstract class SelectLowering extends SubqueryLowering {
     const ctx = this.ctx(frame, env, 'SELECT', { windows: true, subqueries: 'immediate', namedWindows, outerRefs: false });
     const items: { expr: Expr; name: string }[] = [];
     let generator: SqlExpr | null = null;
+    let generatorWidth = 0;
     for (const it of sel.items) {
       if (it.expr.kind === 'star') {
         for (const i of this.expandStar(it.expr, frame)) items.push({ expr: ref(i, frame.schema.fields[i]!.name), name: frame.schema.fields[i]!.name });
@@ -37,16 +38,18 @@ export abstract class SelectLowering extends SubqueryLowering {
       if (info) {
         if (generator) this.err(it.expr.pos, `[UNSUPPORTED_GENERATOR.MULTI_GENERATOR] The generator is not supported: only one generator allowed per SELECT clause but found 2: ${this.display(generator)}, ${this.display(it.expr)}; use LATERAL VIEW for the others`);
         generator = it.expr;
-        // The generator's output names: AS (p, c), AS c, else its defaults (col / pos, col); the plan builder checks their number.
+        // The generator's output names: AS (p, c), AS c, else its defaults (col / pos, col / key, value / the struct's fields); the plan builder checks their number.
+        const defaults = generatorNames(info, this.typeOf((e as Extract<Expr, { kind: 'call' }>).args[0]!, ctx, it.expr.pos));
+        generatorWidth = defaults.length;
         const names = it.aliases ?? (it.alias !== null ? [it.alias] : null);
-        items.push({ expr: names ? { kind: 'alias', expr: e, name: names[0]!, names } : e, name: names?.[0] ?? info.names[info.names.length - 1]! });
+        items.push({ expr: names ? { kind: 'alias', expr: e, name: names[0]!, names } : e, name: names?.[0] ?? defaults[defaults.length - 1] ?? 'col' });
         continue;
       }
       if (it.aliases) this.err(it.pos, `an alias list AS (${it.aliases.join(', ')}) is only allowed on a generator such as posexplode(...)`);
       items.push({ expr: e, name: it.alias ?? this.display(it.expr) });
     }
-    if (generator && orderBy.length && generatorInfo((generator as { name: string }).name)!.names.length > 1) {
-      this.err(orderBy[0]!.pos, 'ORDER BY with a two-column generator (posexplode) in the same SELECT is not supported; order in an outer query');
+    if (generator && orderBy.length && generatorWidth !== 1) {
+      this.err(orderBy[0]!.pos, 'ORDER BY with a multi-column generator (posexplode, inline, explode of a map) in the same SELECT is not supported; order in an outer query');
     }
     // ORDER BY: ordinals, aliases (first), select expressions, else hidden expressions over the frame.
     const aliases = new Map<string, Expr>();

@@ -8,9 +8,9 @@
 import { AnalysisError, TypeMismatchError } from '../../errors.js';
 import { bindExpr } from '../../expr/binder.js';
 import { type Expr, exprName } from '../../expr/expr.js';
-import { type GeneratorInfo, generatorInfo } from '../../expr/generators.js';
+import { generatorArgMismatch, generatorInfo, generatorNames } from '../../expr/generators.js';
 import { anyExpr } from '../../expr/tree.js';
-import { type Field, Schema, elementType, isList, sparkSimpleName } from '../../types.js';
+import { type Field, type ListType, type StructType, Schema, elementType, isMap, mapTypes, sparkSimpleName, structFields } from '../../types.js';
 import type { GenerateNode, LogicalPlan } from '../logical.js';
 import { positional } from './positional.js';
 
@@ -33,24 +33,31 @@ export function hasGenerator(exprs: readonly Expr[]): boolean {
 
 /**
  * A Generate node over `input` for the generator `call`: the input's columns, then the generated
- * ones, named `names` (default `col`, or `pos`, `col`) and qualified by `qualifier` when given.
+ * ones, named `names` (default `col`, or `pos`, `col`; `key`, `value` over a map; the struct's
+ * field names for inline) and qualified by `qualifier` when given.
  */
 export function generate(input: LogicalPlan, call: Extract<Expr, { kind: 'call' }>, names: readonly string[] | null, qualifier: string | null): GenerateNode {
   const info = generatorInfo(call.fn)!;
   const display = exprName(call);
   if (call.args.length !== 1) throw new AnalysisError(`${info.name}() takes exactly one argument, but ${display} has ${call.args.length}`);
-  if (info.base === 'inline') {
-    throw new AnalysisError(`${display}: ${info.name}() needs an array of structs, and struct types are not supported yet; use explode() / posexplode() on arrays`);
-  }
   const arg = bindExpr(call.args[0]!, input.schema);
-  if (!isList(arg.type)) {
-    throw new TypeMismatchError(`[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve ${display} due to data type mismatch: parameter 1 requires the array type, however ${exprName(call.args[0]!)} has the type ${sparkSimpleName(arg.type)}`);
+  const mismatch = generatorArgMismatch(info, arg.type);
+  if (mismatch !== null) {
+    throw new TypeMismatchError(`[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve ${display} due to data type mismatch: parameter 1 requires ${mismatch}, however ${exprName(call.args[0]!)} has the type ${sparkSimpleName(arg.type)}`);
   }
-  const outNames = checkNames(info, names, display);
+  const outNames = checkNames(generatorNames(info, arg.type), names, display);
   const q = qualifier === null ? {} : { qualifiers: [qualifier] };
   const generated: Field[] = [];
   if (info.base === 'posexplode') generated.push({ name: outNames[0]!, type: 'int32', nullable: info.outer, ...q });
-  generated.push({ name: outNames[outNames.length - 1]!, type: elementType(arg.type), nullable: true, ...q });
+  const valueNames = info.base === 'posexplode' ? outNames.slice(1) : outNames;
+  if (info.base === 'inline') {
+    structFields(elementType(arg.type as ListType) as StructType).forEach((f, i) => generated.push({ name: valueNames[i]!, type: f.type, nullable: true, ...q }));
+  } else if (isMap(arg.type)) {
+    const { key, value } = mapTypes(arg.type);
+    generated.push({ name: valueNames[0]!, type: key, nullable: info.outer, ...q }, { name: valueNames[1]!, type: value, nullable: true, ...q });
+  } else {
+    generated.push({ name: valueNames[0]!, type: elementType(arg.type as ListType), nullable: true, ...q });
+  }
   return {
     kind: 'generate',
     input,
@@ -62,10 +69,10 @@ export function generate(input: LogicalPlan, call: Extract<Expr, { kind: 'call' 
   };
 }
 
-function checkNames(info: GeneratorInfo, names: readonly string[] | null, display: string): readonly string[] {
-  if (names === null) return info.names;
-  if (names.length !== info.names.length) {
-    throw new AnalysisError(`[UDTF_ALIAS_NUMBER_MISMATCH] The number of aliases supplied in the AS clause does not match the number of columns output by ${display}: expected ${info.names.length} aliases (${info.names.join(', ')}) but got ${names.length} (${names.join(', ')})`);
+function checkNames(defaults: readonly string[], names: readonly string[] | null, display: string): readonly string[] {
+  if (names === null) return defaults;
+  if (names.length !== defaults.length) {
+    throw new AnalysisError(`[UDTF_ALIAS_NUMBER_MISMATCH] The number of aliases supplied in the AS clause does not match the number of columns output by ${display}: expected ${defaults.length} aliases (${defaults.join(', ')}) but got ${names.length} (${names.join(', ')})`);
   }
   return names;
 }
