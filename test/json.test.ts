@@ -334,6 +334,35 @@ describe('df.write.json', () => {
     ]);
   });
 
+  it('writes structs and maps as objects, arrays of structs as arrays of objects; reads them back', async () => {
+    const out = path.join(dir, 'w-nested');
+    const schema = new Schema([
+      { name: 'id', type: 'int64', nullable: true }, { name: 's', type: 'struct<b:utf8,a:int32,n:utf8>', nullable: true },
+      { name: 'm', type: 'map<utf8,float64>', nullable: true }, { name: 'ls', type: 'list<struct<v:int32,w:list<utf8>>>', nullable: true },
+    ]);
+    const df = spark.createDataFrame([
+      { id: 1, s: { b: 'x', a: 1, n: null }, m: new Map([['k1', 1.5], ['k2', null]]), ls: [{ v: 1, w: ['p'] }, { v: null, w: [] }] },
+      { id: 2, s: null, m: new Map(), ls: [null] },
+      { id: 3, s: { b: null, a: null, n: 'q' }, m: null, ls: null },
+    ], schema).coalesce(1);
+    await df.write.json(out);
+    const part = fs.readdirSync(out).filter((f) => f.startsWith('part-'));
+    expect(fs.readFileSync(path.join(out, part[0]!), 'utf8')).toBe(
+      '{"id":1,"s":{"b":"x","a":1},"m":{"k1":1.5,"k2":null},"ls":[{"v":1,"w":["p"]},{"w":[]}]}\n' +
+        '{"id":2,"m":{},"ls":[null]}\n' +
+        '{"id":3,"s":{"n":"q"}}\n',
+    );
+    expect(await spark.read.schema(df.schema).json(out).collect()).toEqual(await df.collect());
+    // Inferred back: structs with their fields sorted by name, the map as a struct (as Spark).
+    expect(spark.read.json(out).dtypes).toEqual([
+      ['id', 'bigint'], ['ls', 'array<struct<v:bigint,w:array<string>>>'], ['m', 'struct<k1:double,k2:string>'], ['s', 'struct<a:bigint,b:string,n:string>'],
+    ]);
+    await df.write.mode('overwrite').json(out, { ignoreNullFields: false });
+    expect(fs.readFileSync(path.join(out, fs.readdirSync(out).filter((f) => f.startsWith('part-'))[0]!), 'utf8').split('\n')[2]).toBe(
+      '{"id":3,"s":{"b":null,"a":null,"n":"q"},"m":null,"ls":null}',
+    );
+  });
+
   it('ignoreNullFields false, gzip, format("json").save, and the save modes', async () => {
     const out = path.join(dir, 'w-modes');
     const df = spark.createDataFrame([{ a: 1, b: null, xs: [] }, { a: 2, b: 'x', xs: [1] }], new Schema([
@@ -383,6 +412,31 @@ describe('df.write.json', () => {
 });
 
 describe('against DuckDB read_json', () => {
+  it('reads nested objects and arrays of objects like DuckDB (values compared)', async () => {
+    const db = await (await DuckDBInstance.create(':memory:')).connect();
+    try {
+      const rows = Array.from({ length: 300 }, (_, i) => ({
+        id: i,
+        s: i % 9 === 0 ? null : { a: i % 7, b: i % 2 ? `b${i % 5}` : null, inner: { x: i * 0.5, ys: [i, i + 1] } },
+        ls: i % 4 === 0 ? null : Array.from({ length: i % 3 }, (_, k) => ({ k, t: `t${(i + k) % 6}` })),
+        ...(i % 5 === 0 ? { aa: [[i], [i + 1, i + 2]] } : {}),
+      }));
+      const p = file(lines(...rows));
+      const ours = await spark.read.json(p).select('id', 's', 'ls', 'aa').orderBy('id').collect();
+      const duck = (await db.runAndReadAll(`SELECT id, s, ls, aa FROM read_json('${p}', format='newline_delimited') ORDER BY id`)).getRowObjectsJson();
+      // DuckDB's JSON form of its values: structs as objects (every field), lists as arrays, numbers as numbers or text.
+      const plain = (v: unknown): unknown =>
+        v === null || v === undefined ? null
+          : Array.isArray(v) ? v.map(plain)
+          : typeof v === 'object' ? Object.fromEntries(Object.entries(v as object).sort(([x], [y]) => (x < y ? -1 : 1)).map(([k, x]) => [k, plain(x)]))
+          : typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+      expect(ours.map(plain)).toEqual(duck.map(plain));
+      expect(ours[1]).toEqual({ id: 1, s: { a: 1, b: 'b1', inner: { x: 0.5, ys: [1, 2] } }, ls: [{ k: 0, t: 't1' }], aa: null });
+    } finally {
+      db.closeSync();
+    }
+  });
+
   it('reads the same values (DuckDB infers other types: values are compared)', async () => {
     const db = await (await DuckDBInstance.create(':memory:')).connect();
     try {
