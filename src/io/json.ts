@@ -1269,26 +1269,10 @@ class JsonBatchBuilder {
           }
           break;
         case K_LIST:
-          if (ch === LBRACKET) {
-            const child = c.child!;
-            const offs = c.offs!;
-            let k = offs[r]!;
-            let ok = true;
-            sc.pos++;
-            if (sc.ws() === RBRACKET) sc.pos++;
-            else {
-              for (;;) {
-                child.ensure(k);
-                if (!this.value(child, k)) ok = false;
-                k++;
-                if (sc.afterItem(RBRACKET)) break;
-              }
-            }
-            if (ok) {
-              offs[r + 1] = k;
-              c.setValid(r);
-              return true;
-            }
+        case K_MAP:
+          if (ch === (c.kind === K_MAP ? LBRACE : LBRACKET) && this.entries(c, r)) {
+            c.setValid(r);
+            return true;
           }
           break;
         case K_STRUCT:
@@ -1300,34 +1284,6 @@ class JsonBatchBuilder {
             // badDetail / badPos name the field inside that did not fit.
             c.setNull(r);
             return false;
-          }
-          break;
-        case K_MAP:
-          if (ch === LBRACE) {
-            const keys = c.child!;
-            const vals = c.mapValues!;
-            const offs = c.offs!;
-            let k = offs[r]!;
-            let ok = true;
-            sc.pos++;
-            if (sc.ws() === RBRACE) sc.pos++;
-            else {
-              for (;;) {
-                sc.key();
-                keys.ensure(k);
-                vals.ensure(k);
-                if (sc.esc) keys.putString(k, sc.strValue());
-                else keys.putBytes(k, b, sc.ts, sc.te);
-                if (!this.value(vals, k)) ok = false;
-                k++;
-                if (sc.afterItem(RBRACE)) break;
-              }
-            }
-            if (ok) {
-              offs[r + 1] = k;
-              c.setValid(r);
-              return true;
-            }
           }
           break;
         default:
@@ -1343,6 +1299,40 @@ class JsonBatchBuilder {
     this.badDetail = `value ${text}${sc.pos > start + 100 ? '...' : ''} is not a valid ${sparkTypeName(c.type)}`;
     this.badPos = start;
     return false;
+  }
+
+  /**
+   * Reads the array (list column) or object (map column) at the scanner into row `r` of `c`: its
+   * items into the child Col (a map's keys into `child`, values into `mapValues`) from row r's
+   * offset on. Returns false when an item does not fit (after reading them all).
+   */
+  private entries(c: Col, r: number): boolean {
+    const sc = this.sc;
+    const map = c.kind === K_MAP;
+    const close = map ? RBRACE : RBRACKET;
+    const keys = map ? c.child! : null;
+    const vals = map ? c.mapValues! : c.child!;
+    const offs = c.offs!;
+    let k = offs[r]!;
+    let ok = true;
+    sc.pos++;
+    if (sc.ws() === close) sc.pos++;
+    else {
+      for (;;) {
+        if (keys !== null) {
+          sc.key();
+          keys.ensure(k);
+          if (sc.esc) keys.putString(k, sc.strValue());
+          else keys.putBytes(k, sc.buf, sc.ts, sc.te);
+        }
+        vals.ensure(k);
+        if (!this.value(vals, k)) ok = false;
+        k++;
+        if (sc.afterItem(close)) break;
+      }
+    }
+    if (ok) offs[r + 1] = k;
+    return ok;
   }
 
   /**
