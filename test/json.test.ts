@@ -1,6 +1,6 @@
 /**
  * The JSON source and writer (src/io/json.ts, json-write.ts) through the public API: Spark's
- * schema inference (widening, nulls, arrays, field order, nested objects as text), the parse
+ * schema inference (widening, nulls, arrays, field order, nested objects as structs), the parse
  * modes with a corrupt line, multiLine, a given schema, folders / globs / splits, options, the
  * write → read round trip of every type, write modes, an atomic write failure, and values
  * against DuckDB's read_json. Runs at 1 and 4 threads in `test:parity`.
@@ -62,14 +62,66 @@ describe('schema inference (Spark rules)', () => {
     ]);
   });
 
-  it('arrays of primitives are arrays; nested objects and arrays of objects are their JSON text', async () => {
+  it('arrays of primitives are arrays; nested objects are structs, arrays of objects arrays of structs', async () => {
     const p = file(lines({ xs: [1, 2, null], e: [], o: { k: 1, l: [true] }, ao: [{ a: 1 }] }, { xs: [3.5], e: [], o: { k: 'x' }, ao: null }));
     const df = spark.read.json(p);
-    expect(df.dtypes).toEqual([['ao', 'string'], ['e', 'array<string>'], ['o', 'string'], ['xs', 'array<double>']]);
+    expect(df.dtypes).toEqual([['ao', 'array<struct<a:bigint>>'], ['e', 'array<string>'], ['o', 'struct<k:string,l:array<boolean>>'], ['xs', 'array<double>']]);
     expect(await df.collect()).toEqual([
-      { ao: '[{"a":1}]', e: [], o: '{"k":1,"l":[true]}', xs: [1, 2, null] },
-      { ao: null, e: [], o: '{"k":"x"}', xs: [3.5] },
+      { ao: [{ a: 1 }], e: [], o: { k: '1', l: [true] }, xs: [1, 2, null] },
+      { ao: null, e: [], o: { k: 'x', l: null }, xs: [3.5] },
     ]);
+  });
+
+  it('nested objects: fields merged across records and sorted, widened inside structs; null struct vs missing field', async () => {
+    const p = file(lines(
+      { id: 1, s: { z: 1, b: { y: true }, a: 'x' }, aa: [[1, 2], [3]], ls: [{ q: 1 }, { r: 'u' }] },
+      { id: 2, s: { z: 2.5, b: { x: 1 }, c: null } },
+      { id: 3, s: null, aa: [[0.5], null], ls: [null, { q: 'w' }] },
+      { id: 4 },
+      { id: 5, s: {}, ls: [] },
+      '{"id": 6, "s": {"a": "e\\"q", "z": 3, "unknown_in_row6_only": {}}}',
+    ));
+    const df = spark.read.json(p);
+    expect(df.dtypes).toEqual([
+      ['aa', 'array<array<double>>'], ['id', 'bigint'], ['ls', 'array<struct<q:string,r:string>>'],
+      ['s', 'struct<a:string,b:struct<x:bigint,y:boolean>,c:string,z:double>'],
+    ]);
+    expect(await df.collect()).toEqual([
+      { aa: [[1, 2], [3]], id: 1, ls: [{ q: '1', r: null }, { q: null, r: 'u' }], s: { a: 'x', b: { x: null, y: true }, c: null, z: 1 } },
+      { aa: null, id: 2, ls: null, s: { a: null, b: { x: 1, y: null }, c: null, z: 2.5 } },
+      { aa: [[0.5], null], id: 3, ls: [null, { q: 'w', r: null }], s: null },
+      { aa: null, id: 4, ls: null, s: null },
+      { aa: null, id: 5, ls: [], s: { a: null, b: null, c: null, z: null } },
+      { aa: null, id: 6, ls: null, s: { a: 'e"q', b: null, c: null, z: 3 } },
+    ]);
+    // Nested fields work in expressions; dropFieldIfAllNull drops all-null fields inside structs too.
+    expect(await df.where(col('id').leq(2)).select(col('s.b.x').alias('x'), F.element_at(col('ls'), 2).getField('r').alias('r')).collect()).toEqual([{ x: null, r: 'u' }, { x: 1, r: null }]);
+    expect(spark.read.json(p, { dropFieldIfAllNull: true }).schema.fields.find((f) => f.name === 's')!.type).toBe('struct<a:utf8,b:struct<x:int64,y:boolean>,z:float64>');
+    // A struct meeting a scalar widens to string (the value's JSON text), as in Spark.
+    const mixed = file(lines({ o: { a: 1 } }, { o: 'text' }));
+    expect(await spark.read.json(mixed).collect()).toEqual([{ o: '{"a":1}' }, { o: 'text' }]);
+  });
+
+  it('a given schema reads struct, map and array<struct> fields; a bad nested value is a corrupt record', async () => {
+    const p = file(lines(
+      { id: 1, s: { a: 1, b: 'x', extra: [1] }, m: { k1: 1.5, k2: null }, ls: [{ v: 1 }, { v: 2 }] },
+      { id: 2, s: { b: 'y' }, m: {}, ls: null },
+      { id: 3, s: null, m: null, ls: [null] },
+      '{"id": 4, "s": {"a": "nope"}, "m": {"k": 1}}',
+    ));
+    const df = spark.read.schema('id BIGINT, s STRUCT<a: INT, b: STRING>, m MAP<STRING, DOUBLE>, ls ARRAY<STRUCT<v: BIGINT>>, _corrupt_record STRING').json(p);
+    const rows = await df.collect();
+    expect(rows.slice(0, 3)).toEqual([
+      { id: 1, s: { a: 1, b: 'x' }, m: new Map([['k1', 1.5], ['k2', null]]), ls: [{ v: 1 }, { v: 2 }], _corrupt_record: null },
+      { id: 2, s: { a: null, b: 'y' }, m: new Map(), ls: null, _corrupt_record: null },
+      { id: 3, s: null, m: null, ls: [null], _corrupt_record: null },
+    ]);
+    expect(rows[3]).toMatchObject({ id: 4, s: null, m: new Map([['k', 1]]), _corrupt_record: '{"id": 4, "s": {"a": "nope"}, "m": {"k": 1}}' });
+    expect(await df.where(col('id').eq(1)).select(F.element_at(col('m'), F.lit('k1')).alias('v'), col('s.b').alias('b')).collect()).toEqual([{ v: 1.5, b: 'x' }]);
+    await expect(spark.read.schema('id BIGINT, s STRUCT<a: INT>').json(p, { mode: 'FAILFAST' }).collect()).rejects.toThrow(/line 4, column 22: field 's': field 'a': value "nope" is not a valid int/);
+    // A string field keeps a nested value as its compact JSON text.
+    expect(await spark.read.schema('id BIGINT, s STRING').json(p).where(col('id').eq(1)).collect()).toEqual([{ id: 1, s: '{"a":1,"b":"x","extra":[1]}' }]);
+    expect(() => spark.read.schema('m MAP<INT, STRING>').json(p)).toThrow(/only as map<string,T>.*map<string,string>/);
   });
 
   it('skips blank lines, reads a top-level array as rows; options primitivesAsString, dropFieldIfAllNull', async () => {
@@ -152,9 +204,10 @@ describe('multiLine', () => {
     expect(await spark.read.json(obj, { multiLine: true }).collect()).toEqual([{ id: 1, name: 'x', tags: ['a', 'b'] }]);
     const arr = file(JSON.stringify([{ id: 1 }, { id: 2, v: 0.5 }, { id: 3 }], null, 2));
     expect(await spark.read.option('multiLine', 'true').json(arr).collect()).toEqual([{ id: 1, v: null }, { id: 2, v: 0.5 }, { id: 3, v: null }]);
-    // Nested values are kept as compact JSON text (as Spark writes them), strings untouched.
+    // Nested values read as a string keep their compact JSON text (as Spark writes them), strings untouched.
     const nested = file('{\n "o": { "k": [1, 2],\n   "s": "a b" /* c */ }\n}\n');
-    expect(await spark.read.json(nested, { multiLine: true, allowComments: true }).collect()).toEqual([{ o: '{"k":[1,2],"s":"a b"}' }]);
+    expect(await spark.read.json(nested, { multiLine: true, allowComments: true }).collect()).toEqual([{ o: { k: [1, 2], s: 'a b' } }]);
+    expect(await spark.read.schema('o STRING').json(nested, { multiLine: true, allowComments: true }).collect()).toEqual([{ o: '{"k":[1,2],"s":"a b"}' }]);
     // Without multiLine each line is a record: the pretty-printed file is all corrupt.
     expect(spark.read.json(obj).columns).toEqual(['_corrupt_record']);
   });
@@ -281,6 +334,35 @@ describe('df.write.json', () => {
     ]);
   });
 
+  it('writes structs and maps as objects, arrays of structs as arrays of objects; reads them back', async () => {
+    const out = path.join(dir, 'w-nested');
+    const schema = new Schema([
+      { name: 'id', type: 'int64', nullable: true }, { name: 's', type: 'struct<b:utf8,a:int32,n:utf8>', nullable: true },
+      { name: 'm', type: 'map<utf8,float64>', nullable: true }, { name: 'ls', type: 'list<struct<v:int32,w:list<utf8>>>', nullable: true },
+    ]);
+    const df = spark.createDataFrame([
+      { id: 1, s: { b: 'x', a: 1, n: null }, m: new Map([['k1', 1.5], ['k2', null]]), ls: [{ v: 1, w: ['p'] }, { v: null, w: [] }] },
+      { id: 2, s: null, m: new Map(), ls: [null] },
+      { id: 3, s: { b: null, a: null, n: 'q' }, m: null, ls: null },
+    ], schema).coalesce(1);
+    await df.write.json(out);
+    const part = fs.readdirSync(out).filter((f) => f.startsWith('part-'));
+    expect(fs.readFileSync(path.join(out, part[0]!), 'utf8')).toBe(
+      '{"id":1,"s":{"b":"x","a":1},"m":{"k1":1.5,"k2":null},"ls":[{"v":1,"w":["p"]},{"w":[]}]}\n' +
+        '{"id":2,"m":{},"ls":[null]}\n' +
+        '{"id":3,"s":{"n":"q"}}\n',
+    );
+    expect(await spark.read.schema(df.schema).json(out).collect()).toEqual(await df.collect());
+    // Inferred back: structs with their fields sorted by name, the map as a struct (as Spark).
+    expect(spark.read.json(out).dtypes).toEqual([
+      ['id', 'bigint'], ['ls', 'array<struct<v:bigint,w:array<string>>>'], ['m', 'struct<k1:double,k2:string>'], ['s', 'struct<a:bigint,b:string,n:string>'],
+    ]);
+    await df.write.mode('overwrite').json(out, { ignoreNullFields: false });
+    expect(fs.readFileSync(path.join(out, fs.readdirSync(out).filter((f) => f.startsWith('part-'))[0]!), 'utf8').split('\n')[2]).toBe(
+      '{"id":3,"s":{"b":null,"a":null,"n":"q"},"m":null,"ls":null}',
+    );
+  });
+
   it('ignoreNullFields false, gzip, format("json").save, and the save modes', async () => {
     const out = path.join(dir, 'w-modes');
     const df = spark.createDataFrame([{ a: 1, b: null, xs: [] }, { a: 2, b: 'x', xs: [1] }], new Schema([
@@ -330,6 +412,31 @@ describe('df.write.json', () => {
 });
 
 describe('against DuckDB read_json', () => {
+  it('reads nested objects and arrays of objects like DuckDB (values compared)', async () => {
+    const db = await (await DuckDBInstance.create(':memory:')).connect();
+    try {
+      const rows = Array.from({ length: 300 }, (_, i) => ({
+        id: i,
+        s: i % 9 === 0 ? null : { a: i % 7, b: i % 2 ? `b${i % 5}` : null, inner: { x: i * 0.5, ys: [i, i + 1] } },
+        ls: i % 4 === 0 ? null : Array.from({ length: i % 3 }, (_, k) => ({ k, t: `t${(i + k) % 6}` })),
+        ...(i % 5 === 0 ? { aa: [[i], [i + 1, i + 2]] } : {}),
+      }));
+      const p = file(lines(...rows));
+      const ours = await spark.read.json(p).select('id', 's', 'ls', 'aa').orderBy('id').collect();
+      const duck = (await db.runAndReadAll(`SELECT id, s, ls, aa FROM read_json('${p}', format='newline_delimited') ORDER BY id`)).getRowObjectsJson();
+      // DuckDB's JSON form of its values: structs as objects (every field), lists as arrays, numbers as numbers or text.
+      const plain = (v: unknown): unknown =>
+        v === null || v === undefined ? null
+          : Array.isArray(v) ? v.map(plain)
+          : typeof v === 'object' ? Object.fromEntries(Object.entries(v as object).sort(([x], [y]) => (x < y ? -1 : 1)).map(([k, x]) => [k, plain(x)]))
+          : typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+      expect(ours.map(plain)).toEqual(duck.map(plain));
+      expect(ours[1]).toEqual({ id: 1, s: { a: 1, b: 'b1', inner: { x: 0.5, ys: [1, 2] } }, ls: [{ k: 0, t: 't1' }], aa: null });
+    } finally {
+      db.closeSync();
+    }
+  });
+
   it('reads the same values (DuckDB infers other types: values are compared)', async () => {
     const db = await (await DuckDBInstance.create(':memory:')).connect();
     try {

@@ -3,7 +3,9 @@
  * null fields left out (`ignoreNullFields`, default true), strings escaped as JSON, doubles like
  * Spark (`1.0`, `"NaN"`, `"Infinity"`), decimals as numbers with their exact digits, dates
  * `yyyy-MM-dd`, timestamps `yyyy-MM-ddTHH:mm:ss.ffffffZ` (UTC; Spark's default shape, with
- * microseconds so a round trip is exact), arrays as JSON arrays. Optional gzip compression.
+ * microseconds so a round trip is exact), arrays as JSON arrays, structs as JSON objects (null
+ * fields left out like top-level ones), maps as JSON objects (keys as strings, null values kept).
+ * Optional gzip compression.
  * Registered as the 'json' write format; the dataset writer makes the write atomic.
  */
 import * as fs from 'node:fs';
@@ -13,7 +15,7 @@ import type { Batch } from '../data/batch.js';
 import type { ColumnData } from '../data/column.js';
 import { formatDecimal } from '../data/decimal.js';
 import { IllegalArgumentError, KindlingError, didYouMean } from '../errors.js';
-import { type DataType, type Schema, decimalParams, elementType, isDecimal, isList } from '../types.js';
+import { type DataType, type Schema, decimalParams, isDecimal, isList, isMap, isStruct, structFields } from '../types.js';
 import { formatDate } from '../time/iso.js';
 import { compileDatetimePattern } from '../time/patterns.js';
 import { formatDouble } from './csv-values.js';
@@ -79,14 +81,41 @@ function valueFormatter(type: DataType, o: ResolvedJsonWrite): (v: unknown) => s
   }
 }
 
-/** Row r of a column as JSON text (null values are handled by the caller). */
+/** Row r of a column as JSON text, or 'null' for a null row. */
+function nullableFormatter(col: ColumnData, o: ResolvedJsonWrite): (r: number) => string {
+  if (col.type === 'null') return () => 'null';
+  const f = columnFormatter(col, o);
+  const valid = col.validity;
+  return valid === null ? f : (r) => (valid[r] === 0 ? 'null' : f(r));
+}
+
+/**
+ * Row r of a column as JSON text (null values are handled by the caller). Nested columns are
+ * formatted from their children by offsets (lists, maps) or by row (structs).
+ */
 function columnFormatter(col: ColumnData, o: ResolvedJsonWrite): (r: number) => string {
   const t = col.type;
-  if (isList(t)) {
-    const lists = col.lists();
-    const el = valueFormatter(elementType(t), o);
-    return (r) => '[' + lists[r]!.map((x) => (x === null ? 'null' : el(x))).join(',') + ']';
+  if (isList(t) || isMap(t)) {
+    const offs = col.offsets!;
+    if (isList(t)) {
+      const el = nullableFormatter(col.child!, o);
+      return (r) => {
+        let out = '[';
+        for (let k = offs[r]!; k < offs[r + 1]!; k++) out += (k > offs[r]! ? ',' : '') + el(k);
+        return out + ']';
+      };
+    }
+    const [keys, vals] = col.child!.children!;
+    const key = nullableFormatter(keys!, o);
+    const val = nullableFormatter(vals!, o);
+    const keyText = keys!.type === 'utf8' ? key : (k: number) => JSON.stringify(key(k).replace(/^"|"$/g, ''));
+    return (r) => {
+      let out = '{';
+      for (let k = offs[r]!; k < offs[r + 1]!; k++) out += (k > offs[r]! ? ',' : '') + keyText(k) + ':' + val(k);
+      return out + '}';
+    };
   }
+  if (isStruct(t)) return objectFormatter(structFields(t).map((f) => f.name), col.children!, o);
   const f = valueFormatter(t, o);
   if (t === 'utf8') {
     const s = col.strings();
@@ -100,6 +129,24 @@ function columnFormatter(col: ColumnData, o: ResolvedJsonWrite): (r: number) => 
   return (r) => f(vals[r]);
 }
 
+/** Row r of columns `cols` as a JSON object with keys `names` (null fields left out with ignoreNullFields). */
+function objectFormatter(names: readonly string[], cols: readonly ColumnData[], o: ResolvedJsonWrite): (r: number) => string {
+  const keys = names.map((n) => JSON.stringify(n) + ':');
+  const fmts = cols.map((c) => columnFormatter(c, o));
+  return (r) => {
+    let line = '{';
+    let first = true;
+    for (let j = 0; j < cols.length; j++) {
+      const c = cols[j]!;
+      const isNull = c.type === 'null' || (c.validity !== null && c.validity[r] === 0);
+      if (isNull && o.ignoreNullFields) continue;
+      line += (first ? '' : ',') + keys[j] + (isNull ? 'null' : fmts[j]!(r));
+      first = false;
+    }
+    return line + '}';
+  };
+}
+
 /**
  * Writes `batches` (columns in `schema` order) as one JSON Lines file at `path` (gzip-compressed
  * with `compression: 'gzip'`), replacing it.
@@ -107,7 +154,6 @@ function columnFormatter(col: ColumnData, o: ResolvedJsonWrite): (r: number) => 
  */
 export function writeJsonFile(path: string, schema: Schema, batches: Iterable<Batch>, options: JsonWriteOptions = {}): void {
   const o = resolveJsonWrite(options);
-  const keys = schema.fields.map((f) => JSON.stringify(f.name) + ':');
   const chunks: Buffer[] = [];
   let fd: number | undefined;
   const flush = (text: string): void => {
@@ -122,20 +168,10 @@ export function writeJsonFile(path: string, schema: Schema, batches: Iterable<Ba
     fd = fs.openSync(path, 'w');
     let text = '';
     for (const batch of batches) {
-      const cols = batch.columns;
-      const fmts = cols.map((c) => columnFormatter(c, o));
+      const row = objectFormatter(schema.fields.map((f) => f.name), batch.columns, o);
       const n = batch.numRows;
       for (let r = 0; r < n; r++) {
-        let line = '{';
-        let first = true;
-        for (let j = 0; j < cols.length; j++) {
-          const c = cols[j]!;
-          const isNull = c.type === 'null' || (c.validity !== null && c.validity[r] === 0);
-          if (isNull && o.ignoreNullFields) continue;
-          line += (first ? '' : ',') + keys[j] + (isNull ? 'null' : fmts[j]!(r));
-          first = false;
-        }
-        text += line + '}\n';
+        text += row(r) + '\n';
         if (text.length > 1 << 20) {
           flush(text);
           text = '';
