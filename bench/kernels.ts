@@ -1,18 +1,24 @@
 /**
  * Kernel benchmark (`npm run bench:kernels`): per kernel backend that loads here (js, tfjs-cpu,
  * tfjs-wasm; webgpu / tfjs-node where they load), the element-wise chain `a*b+c`, a filter
- * `a*b+c > 0`, sum, grouped sum over 100 groups, and dense scoring N×13 → 64 → 16 → 3, at sizes
- * 1e4 … 1e7 (`--max 1e6` to stop earlier; CPU dense scoring stops at 1e6), transfers included (typed arrays in, typed arrays
- * out). Prints a table of rows/s, the crossover size where each backend beats js (if any), and
- * writes bench/results/kernels.json plus the calibration `kernels: 'auto'` reads
+ * `a*b+c > 0`, sum, grouped sum over 100 and over 1e6 groups, dense scoring N×13 → 64 → 16 → 3,
+ * and one end-to-end DataFrame query per backend (`Session.create({ kernels })`, then
+ * createDataFrame → filter → withColumn a*b+c → groupBy(1000 groups).sum → collect, all timed), at
+ * sizes 1e4 … 1e7 (`--max 1e6` to stop earlier; CPU dense scoring stops at 1e6), transfers
+ * included (typed arrays in, typed arrays out). A run whose warm-up (which starts the session's workers)
+ * takes over 5 s is timed once after it. Prints a table of rows/s and the crossover size where each backend beats js (if
+ * any), and writes bench/results/kernels.json, kernels.md (the table) and kernels.svg (rows/s vs
+ * size per backend, one log-log panel per workload; machine, backends and driver named) plus the
+ * calibration `kernels: 'auto'` reads
  * (bench/results/kernels-calibration.json and src/kernels/calibration.ts). `--tag NAME` writes
- * kernels-NAME.json and kernels-calibration-NAME.json instead (the GPU run), leaving the committed
+ * kernels-NAME.{json,md,svg} and kernels-calibration-NAME.json instead (the GPU run), leaving the committed
  * calibration alone; `--from-json a.json[,b.json]` measures nothing and rebuilds the calibration
  * from stored results (several files merge, e.g. the CPU run and a GPU run). No assertions: a
  * measurement, not a test.
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import { createRequire } from 'node:module';
 import { medianSeconds } from './timing.js';
 // Static imports of the sources, so the GPU run can bundle this file with its carried Node (scripts/gpu-run.sh).
 import * as K from '../src/kernels/index.js';
@@ -22,6 +28,7 @@ import { Schema } from '../src/types.js';
 import { type ExprBackend, JS_BACKEND } from '../src/expr/backend.js';
 import type { BoundExpr } from '../src/expr/expr.js';
 import { type KernelCalibration, calibrationFrom } from '../src/kernels/cost.js';
+import { logLogPanelsSvg } from './svg.js';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -49,7 +56,7 @@ if (fromJson) {
   process.exit(0);
 }
 const SIZES = [1e4, 1e5, 1e6, 1e7].filter((n) => n <= maxRows);
-const WORKLOADS = ['a*b+c', 'filter', 'sum', 'groupsum100', 'dense13-64-16-3'] as const;
+const WORKLOADS = ['a*b+c', 'filter', 'sum', 'groupsum100', 'groupsum1e6', 'dense13-64-16-3', 'e2e-query'] as const;
 
 const ref = (index: number, name: string): BoundExpr => ({ kind: 'ref', index, name, type: 'float64' });
 const chain: BoundExpr = { kind: 'call', fn: 'add', type: 'float64', args: [{ kind: 'call', fn: 'multiply', type: 'float64', args: [ref(0, 'a'), ref(1, 'b')] }, ref(2, 'c')] };
@@ -68,10 +75,35 @@ function rand(n: number, seed: number): Float64Array {
 const layer = (inDim: number, outDim: number, activation: 'relu' | 'softmax', seed: number) => ({ weights: Float32Array.from(rand(inDim * outDim, seed)), bias: Float32Array.from(rand(outDim, seed + 1)), inDim, outDim, activation });
 const LAYERS = [layer(13, 64, 'relu', 1), layer(64, 16, 'relu', 3), layer(16, 3, 'softmax', 5)];
 
-/** Median seconds of `reps` runs after one warm-up. */
+/** Median seconds of `reps` runs after one warm-up; after a warm-up over 5 s, one timed run. */
 async function time(f: () => unknown, reps: number): Promise<number> {
+  const t0 = performance.now();
   await f();
-  return medianSeconds(f, reps);
+  return medianSeconds(f, performance.now() - t0 > 5000 ? 1 : reps);
+}
+
+/**
+ * The end-to-end query on one backend's session: createDataFrame over an Arrow table of a, b, c
+ * (float64) and g (int32, 1000 groups), filter a > -0.25, withColumn d = a*b+c, groupBy g, sum d,
+ * collect. Returns the timed closure and the session to stop, or the reason it cannot run (the
+ * GPU bundle of this file has no worker script).
+ */
+async function e2eQuery(backend: string, a: Float64Array, b: Float64Array, c: Float64Array, g: Int32Array): Promise<{ run: () => Promise<unknown>; stop: () => Promise<void> } | string> {
+  try {
+    const [{ Session }, { col }, F, arrow] = await Promise.all([import('../src/session.js'), import('../src/column.js'), import('../src/functions.js'), import('apache-arrow')]);
+    const spark = await Session.create({ kernels: { backend: backend as 'js', precision: 'float32' } });
+    return {
+      run: async () => {
+        const df = spark.createDataFrame(arrow.tableFromArrays({ a, b, c, g }));
+        const rows = await df.filter(col('a').gt(-0.25)).withColumn('d', col('a').multiply(col('b')).plus(col('c'))).groupBy('g').agg(F.sum('d')).collect();
+        if (rows.length !== Math.min(1000, a.length)) throw new Error(`e2e query: ${rows.length} groups, expected ${Math.min(1000, a.length)}`);
+        return rows;
+      },
+      stop: () => spark.stop(),
+    };
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
 }
 
 const results: { backend: string; workload: string; rows: number; seconds: number; rowsPerSec: number }[] = [];
@@ -87,8 +119,11 @@ for (const n of SIZES) {
   const a = rand(n, 11), b = rand(n, 12), c = rand(n, 13);
   const batch = new Batch(schema, [a, b, c].map((v) => new ColumnData('float64', n, v, null)), n);
   const groups = Int32Array.from({ length: n }, (_, i) => (i * 7919) % 100);
+  const groupsM = Int32Array.from({ length: n }, (_, i) => (i * 7919) % 1_000_000);
+  const g1000 = Int32Array.from({ length: n }, (_, i) => i % 1000);
   const x = Float32Array.from(rand(n * 13, 17));
   for (const { name, expr } of backends) {
+    const e2e = await e2eQuery(name, a, b, c, g1000);
     const reps = n >= 1e7 ? 1 : n >= 1e6 ? 3 : 10;
     const f = expr.name === 'js' ? JS_BACKEND : expr;
     const compiled = f.compile(chain);
@@ -101,34 +136,61 @@ for (const n of SIZES) {
       },
       sum: () => K.kernelFor(name, 'sum', 'float64')(a, null),
       groupsum100: () => K.kernelFor(name, 'segment_sum', 'float64')(a, groups, 100, null),
+      groupsum1e6: () => K.kernelFor(name, 'segment_sum', 'float64')(a, groupsM, 1_000_000, null),
       'dense13-64-16-3': () => K.kernelFor(name, 'dense', 'float32')(x, n, LAYERS),
+      'e2e-query': () => (typeof e2e === 'string' ? undefined : e2e.run()),
     };
     for (const w of WORKLOADS) {
-      // Dense scoring past 1e6 rows on a CPU backend, and tfjs-cpu's segment sum past 1e5, take minutes: skipped.
+      // Dense scoring past 1e6 rows on a CPU backend, and tfjs-cpu's segment sum past 1e5 rows, take minutes: skipped.
       if (w.startsWith('dense') && n > 1e6 && name !== 'webgpu') continue;
-      if (w === 'groupsum100' && n > 1e5 && name === 'tfjs-cpu') continue;
-      if (w === 'groupsum100' && name !== 'js' && !K.findKernel(name, 'segment_sum', 'float64')) continue;
-      const s = await time(run[w], reps);
+      // tfjs-cpu's segment sum costs rows × groups: 1e6 groups take minutes even at 1e4 rows.
+      if (w.startsWith('groupsum') && name === 'tfjs-cpu' && (n > 1e5 || w === 'groupsum1e6')) continue;
+      if (w.startsWith('groupsum') && name !== 'js' && !K.findKernel(name, 'segment_sum', 'float64')) continue;
+      // Forced tfjs-cpu runs the query's grouped sum through its segment sum (rows × groups): 7 s at 1e4 rows here.
+      if (w === 'e2e-query' && name === 'tfjs-cpu' && n > 1e4) continue;
+      if (w === 'e2e-query' && typeof e2e === 'string') {
+        if (n === SIZES[0]) console.log(`# ${name} e2e-query: not run (${e2e})`);
+        continue;
+      }
+      let s: number;
+      try {
+        s = await time(run[w], reps);
+      } catch (e) {
+        if (w !== 'e2e-query') throw e;
+        console.log(`# ${name} e2e-query ${n}: failed, not counted (${e instanceof Error ? e.message : String(e)})`);
+        continue;
+      }
       results.push({ backend: name, workload: w, rows: n, seconds: s, rowsPerSec: n / s });
       process.stderr.write(`${name} ${w} ${n}: ${(s * 1000).toFixed(1)} ms\n`);
     }
+    if (typeof e2e !== 'string') await e2e.stop();
   }
 }
 
 const fmt = (r: number) => (r >= 1e9 ? `${(r / 1e9).toFixed(2)}G` : r >= 1e6 ? `${(r / 1e6).toFixed(1)}M` : `${(r / 1e3).toFixed(0)}k`);
-console.log(`\nmachine: ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length}, Node ${process.version}; rows/s (median), transfers included\n`);
-console.log(['workload', 'rows', ...backends.map((b) => b.name)].join(' | '));
-console.log(['---', '---', ...backends.map(() => '---')].join(' | '));
+const gpuRan = backends.some((b) => b.name === 'webgpu' || b.name === 'tfjs-node-gpu');
+const gpu = gpuRan ? (process.env['KINDLING_GPU_NAME'] ?? 'a GPU (unnamed; set KINDLING_GPU_NAME)') : 'none (no adapter)';
+const driver = gpuRan ? (process.env['KINDLING_GPU_DRIVER'] ?? 'unnamed (set KINDLING_GPU_DRIVER)') : 'none: CPU only, no GPU ran';
+const tfjsVersion = (() => {
+  try {
+    return (createRequire(import.meta.url)('@tensorflow/tfjs-core/package.json') as { version: string }).version;
+  } catch {
+    return 'not installed';
+  }
+})();
+const machineLine = `machine: ${machineName()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; GPU: ${gpu}; driver: ${driver}`;
+const backendLine = `backends: ${backends.map((b) => (b.name === 'js' ? 'js (typed-array loops)' : `${b.name} (TensorFlow.js ${tfjsVersion})`)).join(', ')}`;
+const table: string[] = [['workload', 'rows', ...backends.map((b) => b.name)].join(' | '), ['---', '---', ...backends.map(() => '---')].join(' | ')];
 for (const w of WORKLOADS) {
   for (const n of SIZES) {
     const cell = (b: string) => {
       const r = results.find((x) => x.backend === b && x.workload === w && x.rows === n);
       return r ? fmt(r.rowsPerSec) : '–';
     };
-    console.log([w, n.toExponential(0), ...backends.map((b) => cell(b.name))].join(' | '));
+    table.push([w, n.toExponential(0), ...backends.map((b) => cell(b.name))].join(' | '));
   }
 }
-console.log('\ncrossover (smallest size from which the backend beats js at every larger size measured):');
+const crossovers: string[] = [];
 for (const { name } of backends.filter((b) => b.name !== 'js')) {
   const parts = WORKLOADS.map((w) => {
     const beats = (n: number) => {
@@ -138,11 +200,26 @@ for (const { name } of backends.filter((b) => b.name !== 'js')) {
     };
     const measured = SIZES.filter((n) => beats(n) !== undefined);
     const win = measured.find((n, i) => measured.slice(i).every((m) => beats(m)));
-    return `${w}: ${win === undefined ? 'never' : win.toExponential(0)}`;
+    return `${w}: ${measured.length === 0 ? 'not measured' : win === undefined ? 'never' : win.toExponential(0)}`;
   });
-  console.log(`  ${name}: ${parts.join(', ')}`);
+  crossovers.push(`${name}: ${parts.join(', ')}`);
 }
+const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
+console.log(`\n${machineLine}\n${backendLine}\nrows/s (median), transfers included\n`);
+console.log(table.join('\n'));
+console.log('\ncrossover (smallest size from which the backend beats js at every larger size measured):');
+for (const c of crossovers) console.log(`  ${c}`);
+
+const base = `./results/kernels${tag ? '-' + tag : ''}`;
 fs.mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-const gpu = backends.some((b) => b.name === 'webgpu' || b.name === 'tfjs-node-gpu') ? (process.env['KINDLING_GPU_NAME'] ?? 'a GPU (unnamed; set KINDLING_GPU_NAME)') : 'none (no adapter)';
-fs.writeFileSync(new URL(`./results/kernels${tag ? '-' + tag : ''}.json`, import.meta.url), JSON.stringify({ machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, gpu }, results }, null, 1) + '\n');
+fs.writeFileSync(new URL(`${base}.json`, import.meta.url), JSON.stringify({ date, machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, gpu, driver }, backends: backends.map((b) => ({ name: b.name, version: b.name === 'js' ? process.version : `tfjs ${tfjsVersion}` })), results }, null, 1) + '\n');
+fs.writeFileSync(new URL(`${base}.md`, import.meta.url), [
+  `## bench:kernels — ${date} UTC`, '', `${machineLine[0]!.toUpperCase()}${machineLine.slice(1)}.`, '', `${backendLine[0]!.toUpperCase()}${backendLine.slice(1)}.`, '',
+  'Rows/s (median of 10 / 3 / 1 runs at 1e4–1e5 / 1e6 / 1e7; one timed run after a warm-up over 5 s), transfers included; `–`: not run.', '',
+  ...table, '', 'Crossover (smallest size from which the backend beats js at every larger size measured):', '', ...crossovers.map((c) => `- ${c}`), '',
+].join('\n'));
+fs.writeFileSync(new URL(`${base}.svg`, import.meta.url), logLogPanelsSvg(
+  WORKLOADS.map((w) => ({ title: w, series: backends.map((b) => ({ name: b.name, points: results.filter((r) => r.backend === b.name && r.workload === w).map((r) => [r.rows, r.rowsPerSec] as const) })) })),
+  `bench:kernels — rows/s vs rows per backend (${date} UTC)`, [machineLine, backendLine], 'rows', 'rows/s',
+));
 writeCalibration(calibrationFrom(`${machineName()}, GPU: ${gpu}`, results));

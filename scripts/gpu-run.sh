@@ -113,8 +113,8 @@ run() {
   local rc=$?
   if node_loaded_webgpu "$out/gpu-$tag-check.json"; then
     echo "== bench:kernels with WebGPU ($gpu_name)"
-    KINDLING_GPU_NAME="$gpu_name" "$node" --max-old-space-size=16000 "$work/app/bench/kernels.js" --tag "$tag" || rc=1
-    cp "$work/app/bench/results/"kernels-"$tag".json "$work/app/bench/results/"kernels-calibration-"$tag".json "$out/" 2>/dev/null
+    KINDLING_GPU_NAME="$gpu_name" KINDLING_GPU_DRIVER="Dawn (webgpu package), backend=vulkan" "$node" --max-old-space-size=16000 "$work/app/bench/kernels.js" --tag "$tag" || rc=1
+    cp "$work/app/bench/results/"kernels-"$tag".{json,md,svg} "$work/app/bench/results/"kernels-calibration-"$tag".json "$out/" 2>/dev/null
   else
     echo "== bench:kernels skipped: WebGPU did not load here, so nothing would run on a GPU (see above why)"
   fi

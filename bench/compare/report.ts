@@ -4,6 +4,7 @@
  * ratio to the best peer per question, and the writers — Markdown table, JSON and an SVG bar
  * chart per suite. Pure functions, no I/O: bench/compare.ts measures and writes the files.
  */
+import { logScale, seriesColor, svgLegend, xmlEscape } from '../svg.js';
 
 /** One question's outcome on one engine. */
 export interface QuestionResult {
@@ -140,8 +141,6 @@ export function jsonReport(res: CompareResult): string {
   }, null, 2);
 }
 
-const xmlEscape = (s: string) => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
-const COLORS = ['#d9480f', '#1971c2', '#2f9e44', '#7048e8', '#868e96'];
 
 /**
  * An SVG bar chart of one suite: per question a group of horizontal bars, one per engine, of
@@ -155,11 +154,11 @@ export function suiteSvg(suite: SuiteResult, title: string): string {
   const left = 240, width = 460, bar = 12, gap = 10, top = 50;
   const groupH = engines.length * bar + gap;
   const height = top + suite.labels.length * groupH + 30;
-  const x = (t: number) => left + ((Math.log10(t) - lo) / (hi - lo)) * width;
+  const x = logScale(lo, hi, left, left + width);
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${left + width + 120}" height="${height}" font-family="sans-serif" font-size="11">`,
     `<text x="10" y="18" font-size="14" font-weight="bold">${xmlEscape(title)}</text>`,
-    ...engines.map((e, i) => `<rect x="${10 + i * 110}" y="28" width="10" height="10" fill="${COLORS[i % COLORS.length]}"/><text x="${24 + i * 110}" y="37">${xmlEscape(e.engine)}</text>`),
+    ...svgLegend(engines.map((e) => e.engine), 10, 28),
   ];
   suite.labels.forEach((label, qi) => {
     const y0 = top + qi * groupH;
@@ -168,10 +167,10 @@ export function suiteSvg(suite: SuiteResult, title: string): string {
       const q = e.questions[label], t = bestTime(q), y = y0 + ei * bar;
       if (t === undefined || t <= 0) {
         const why = e.unavailable !== undefined || q?.error === 'unsupported' ? 'n/a' : q?.wrong ? 'wrong' : q?.error !== undefined ? 'error' : 'n/a';
-        parts.push(`<text x="${left + 4}" y="${y + bar - 2}" fill="${COLORS[ei % COLORS.length]}">${why}</text>`);
+        parts.push(`<text x="${left + 4}" y="${y + bar - 2}" fill="${seriesColor(ei)}">${why}</text>`);
       } else {
         const w = Math.max(1, x(t) - left);
-        parts.push(`<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${bar - 2}" fill="${COLORS[ei % COLORS.length]}"/><text x="${(left + w + 4).toFixed(1)}" y="${y + bar - 2}">${fmt(t)} s</text>`);
+        parts.push(`<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${bar - 2}" fill="${seriesColor(ei)}"/><text x="${(left + w + 4).toFixed(1)}" y="${y + bar - 2}">${fmt(t)} s</text>`);
       }
     });
   });
