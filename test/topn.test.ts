@@ -115,6 +115,36 @@ describe('compacting the retained rows (main thread, compacting after every few 
   });
 });
 
+describe('row_number() over one numeric key of each type (typed-array keys per kept row)', () => {
+  // o2 as bigint, date and boolean, and o1 (double with NaN) ascending with nulls first.
+  const typed = (x: DataFrame) => x.withColumn('b', col('o2').cast('bigint')).withColumn('d', F.expr("date_add(DATE'2020-01-01', o2)")).withColumn('t', col('o2').gt(2));
+  const cases: [string, Column][] = [
+    ['bigint desc', col('b').desc()],
+    ['date asc nulls last', col('d').asc_nulls_last()],
+    ['boolean desc nulls first', col('t').desc_nulls_first()],
+    ['double asc nulls first (NaN last)', col('o1').asc_nulls_first()],
+  ];
+  for (const [name, key] of cases) {
+    it(name, async () => {
+      const q = (x: DataFrame) => withRank(F.row_number(), Window.partitionBy('g1').orderBy(key))(typed(x)).filter(col('rn').leq(3));
+      await same(spark, q);
+      await same(local, q);
+    });
+  }
+  it('many small groups, compacted often, k = 1 and k larger than most groups', async () => {
+    groupLimitTuning.compactMin = 64;
+    try {
+      const many = (x: DataFrame) => x.withColumn('m', col('id').mod(977)).repartition(30);
+      for (const k of [1, 4]) {
+        await same(local, (x) => withRank(F.row_number(), Window.partitionBy('m').orderBy(col('o1').desc()))(many(x)).filter(col('rn').leq(k)));
+        await same(spark, (x) => withRank(F.row_number(), Window.partitionBy('m', 'g2').orderBy(col('o2').asc_nulls_last()))(many(x)).filter(col('rn').leq(k)));
+      }
+    } finally {
+      groupLimitTuning.compactMin = 1 << 20;
+    }
+  });
+});
+
 describe('rank() and dense_rank() keep tied rows', () => {
   const w = Window.partitionBy('g1').orderBy(col('o2').desc());
   it('rank() <= 2', async () => {

@@ -27,7 +27,7 @@
  * and 755 → 704 / 831 → 775 MB (q8, q10, j1-j5; with the shuffle release in scheduler.ts).
  */
 import { BATCH_SIZE, Batch, concatBatches } from '../data/batch.js';
-import { KeyTable } from '../data/key-table.js';
+import { GroupKeys } from '../data/direct-keys.js';
 import { compileExpr, type CompiledExpr } from '../expr/backend.js';
 import type { BoundExpr, BoundSortKey } from '../expr/expr.js';
 import { boundToString } from '../expr/expr.js';
@@ -47,6 +47,8 @@ const SHIFT = 4294967296; // 2^32: a kept row is batch * SHIFT + row
 export const groupLimitTuning = { compactMin: 1 << 20 };
 
 const batchOf = (ref: number) => Math.floor(ref / SHIFT);
+/** ORDER BY types whose sort values (sortKeySide) are numbers. */
+const NUMERIC_KEYS = new Set<string>(['boolean', 'int32', 'date32', 'int64', 'float64', 'timestamp', 'null']);
 
 /** The top-k state of one task: retained batches, group ids, and each group's kept rows. */
 class GroupTopK {
@@ -56,19 +58,25 @@ class GroupTopK {
   private readonly keyValid: (Uint8Array | null)[][];
   private readonly dir: Int8Array;
   private readonly nullDir: Int8Array;
-  private table: KeyTable | null = null;
+  private table: GroupKeys | null = null;
   private ids = new Int32Array(0);
   private groups = 0;
   /** row_number: `counts[g]` kept rows in `slots[g * k ..]`, sorted by the ORDER BY keys. */
   private counts = new Int32Array(0);
   private slots = new Float64Array(0);
-  /** row_number over one numeric key: the class (null / NaN / number, in window order) and signed value of a full group's last kept key. */
-  private lastCls = new Int8Array(0);
-  private lastVal = new Float64Array(0);
+  /**
+   * row_number over one numeric key: each kept row's key as a class (null / NaN / number, in
+   * window order) and a signed value (`dir * x`), beside its ref in `slots`, so offers compare
+   * typed-array entries and never decode kept rows.
+   */
+  private slotCls = new Int8Array(0);
+  private slotKey = new Float64Array(0);
   /** rank / dense_rank: each group's kept rows sorted by the ORDER BY keys (ties may exceed k). */
   private lists: number[][] = [];
   private kept = 0;
   private retained = 0;
+  /** row_number over one ORDER BY key whose sort values are numbers (see addNumeric). */
+  private readonly numeric: boolean;
 
   constructor(
     private readonly schema: Schema,
@@ -82,6 +90,7 @@ class GroupTopK {
     this.keyVals = orderBy.map(() => []);
     this.keyValid = orderBy.map(() => []);
     this.dir = Int8Array.from(orderBy, (o) => (o.ascending ? 1 : -1));
+    this.numeric = fn === 'row_number' && orderBy.length === 1 && NUMERIC_KEYS.has(orderBy[0]!.expr.type);
     this.nullDir = Int8Array.from(orderBy, (o) => (o.nullsFirst ? -1 : 1));
   }
 
@@ -124,7 +133,7 @@ class GroupTopK {
     const ids = this.ids;
     if (this.partFns.length) {
       const cols = this.partFns.map((f) => f(b));
-      this.table ??= new KeyTable(cols.map((c) => c.type));
+      this.table ??= new GroupKeys(cols.map((c) => c.type));
       this.table.insert(cols, n, ids);
       this.groups = this.table.size;
     } else {
@@ -134,7 +143,7 @@ class GroupTopK {
     this.reserve(this.groups);
     const base = bi * SHIFT;
     if (this.fn !== 'row_number') for (let i = 0; i < n; i++) this.offerRanked(ids[i]!, base + i);
-    else if (this.dir.length === 1 && typeof this.keyVals[0]![bi]![0] === 'number') this.addNumeric(bi, n);
+    else if (this.numeric) this.addNumeric(bi, n);
     else for (let i = 0; i < n; i++) this.offerRowNumber(ids[i]!, base + i);
     this.retained += n;
     if (this.retained > Math.max(groupLimitTuning.compactMin, 4 * this.kept)) this.compact();
@@ -142,8 +151,8 @@ class GroupTopK {
 
   /**
    * row_number over one numeric ORDER BY key (the common case, q8): a full group's last kept key
-   * is cached as (class, value), so the rows that lose to it (most of them) are rejected by a
-   * typed-array comparison, without decoding kept rows.
+   * is at hand as (class, signed value), so the rows that lose to it (most of them) are rejected
+   * by one typed-array comparison; a winner is inserted by its cached key.
    */
   private addNumeric(bi: number, n: number): void {
     const vals = this.keyVals[0]![bi] as ArrayLike<number>;
@@ -151,31 +160,39 @@ class GroupTopK {
     const dir = this.dir[0]!;
     const nullCls = this.nullDir[0]! < 0 ? 0 : 4;
     const nanCls = dir < 0 ? 1 : 3;
-    const { ids, counts, k } = this;
+    const { ids, counts, k, slots, slotCls, slotKey } = this;
     const base = bi * SHIFT;
+    let added = 0;
     for (let i = 0; i < n; i++) {
       const g = ids[i]!;
-      if (counts[g] === k) {
-        const x = vals[i]!;
-        const cls = valid !== null && valid[i] === 0 ? nullCls : x !== x ? nanCls : 2;
-        const wc = this.lastCls[g]!;
-        if (cls > wc || (cls === wc && (cls !== 2 || dir * x >= this.lastVal[g]!))) continue;
+      const x = vals[i]!;
+      const cls = valid !== null && valid[i] === 0 ? nullCls : x !== x ? nanCls : 2;
+      const key = dir * x;
+      const start = g * k;
+      let c = counts[g]!;
+      if (c === k) {
+        // A later row loses ties: it must come strictly before the last kept one.
+        const wc = slotCls[start + k - 1]!;
+        if (cls > wc || (cls === wc && (cls !== 2 || key >= slotKey[start + k - 1]!))) continue;
+        c--;
+      } else {
+        counts[g] = c + 1;
+        added++;
       }
-      this.offerRowNumber(g, base + i);
-      if (counts[g] === k) this.cacheLast(g);
+      let j = start + c;
+      while (j > start) {
+        const pc = slotCls[j - 1]!;
+        if (!(cls < pc || (cls === pc && cls === 2 && key < slotKey[j - 1]!))) break;
+        slots[j] = slots[j - 1]!;
+        slotCls[j] = pc;
+        slotKey[j] = slotKey[j - 1]!;
+        j--;
+      }
+      slots[j] = base + i;
+      slotCls[j] = cls;
+      slotKey[j] = key;
     }
-  }
-
-  /** Caches the class and signed value of group g's last kept key (see addNumeric). */
-  private cacheLast(g: number): void {
-    const ref = this.slots[g * this.k + this.k - 1]!;
-    const b = batchOf(ref);
-    const r = ref - b * SHIFT;
-    const valid = this.keyValid[0]![b];
-    const x = this.keyVals[0]![b]![r] as number;
-    const dir = this.dir[0]!;
-    this.lastCls[g] = valid && valid[r] === 0 ? (this.nullDir[0]! < 0 ? 0 : 4) : x !== x ? (dir < 0 ? 1 : 3) : 2;
-    this.lastVal[g] = dir * x;
+    this.kept += added;
   }
 
   private pushKeys(b: Batch): void {
@@ -195,14 +212,16 @@ class GroupTopK {
     const cap = Math.max(groups, this.counts.length * 2, 1024);
     const counts = new Int32Array(cap);
     counts.set(this.counts);
-    const lastCls = new Int8Array(cap);
-    lastCls.set(this.lastCls);
-    const lastVal = new Float64Array(cap);
-    lastVal.set(this.lastVal);
-    this.lastCls = lastCls;
-    this.lastVal = lastVal;
     const slots = new Float64Array(cap * this.k);
     slots.set(this.slots);
+    if (this.numeric) {
+      const slotCls = new Int8Array(cap * this.k);
+      slotCls.set(this.slotCls);
+      const slotKey = new Float64Array(cap * this.k);
+      slotKey.set(this.slotKey);
+      this.slotCls = slotCls;
+      this.slotKey = slotKey;
+    }
     this.counts = counts;
     this.slots = slots;
   }
@@ -258,76 +277,93 @@ class GroupTopK {
     return d;
   }
 
-  /** Every kept row, grouped: `refs` of group g are `refs[offs[g] .. offs[g + 1])`, in the group's window order. */
-  private keptRows(): { refs: Float64Array; offs: Int32Array } {
-    const refs = new Float64Array(this.kept);
-    const offs = new Int32Array(this.groups + 1);
-    let n = 0;
-    for (let g = 0; g < this.groups; g++) {
-      offs[g] = n;
-      if (this.fn === 'row_number') {
-        const c = this.counts[g]!;
-        refs.set(this.slots.subarray(g * this.k, g * this.k + c), n);
-        n += c;
-      } else {
-        for (const r of this.lists[g]!) refs[n++] = r;
+  /** Calls `f` on every kept ref and stores what it returns in its place. */
+  private mapRefs(f: (ref: number) => number): void {
+    if (this.fn === 'row_number') {
+      const { slots, counts, k } = this;
+      for (let g = 0; g < this.groups; g++) {
+        const start = g * k;
+        for (let j = start; j < start + counts[g]!; j++) slots[j] = f(slots[j]!);
       }
+    } else {
+      for (const list of this.lists) for (let j = 0; j < list.length; j++) list[j] = f(list[j]!);
     }
-    offs[this.groups] = n;
-    return { refs, offs };
   }
 
-  /** The kept rows of `sorted` (ascending refs) as one batch, in that order (one `take` per retained batch). */
-  private gather(sorted: Float64Array): Batch {
+  /**
+   * The kept rows as one batch in input order (one `take` per retained batch), with every ref
+   * renumbered to its row there. Linear: kept rows are marked per retained batch, and the marks
+   * become the new row numbers (no sort of the refs).
+   */
+  private gatherKept(): Batch | null {
+    const marks = this.batches.map((b) => new Int32Array(b.numRows));
+    this.mapRefs((ref) => {
+      const bi = batchOf(ref);
+      marks[bi]![ref - bi * SHIFT] = 1;
+      return ref;
+    });
     const pieces: Batch[] = [];
-    for (let s = 0; s < sorted.length;) {
-      const bi = batchOf(sorted[s]!);
-      let e = s;
-      while (e < sorted.length && batchOf(sorted[e]!) === bi) e++;
-      const b = this.batches[bi]!;
-      if (e - s === b.numRows) pieces.push(b);
-      else {
-        const idx = new Int32Array(e - s);
-        for (let j = s; j < e; j++) idx[j - s] = sorted[j]! - bi * SHIFT;
-        pieces.push(b.take(idx));
+    let next = 0;
+    for (let bi = 0; bi < marks.length; bi++) {
+      const m = marks[bi]!;
+      let count = 0;
+      for (let r = 0; r < m.length; r++) count += m[r]!;
+      if (count === 0) continue;
+      const idx = new Int32Array(count);
+      for (let r = 0, c = 0; r < m.length; r++) {
+        if (m[r] === 0) continue;
+        idx[c++] = r;
+        m[r] = next++;
       }
-      s = e;
+      const b = this.batches[bi]!;
+      pieces.push(count === b.numRows ? b : b.take(idx));
     }
+    this.mapRefs((ref) => {
+      const bi = batchOf(ref);
+      return marks[bi]![ref - bi * SHIFT]!;
+    });
+    if (pieces.length === 0) return null;
     return pieces.length === 1 ? pieces[0]! : concatBatches(this.schema, pieces);
   }
 
   /** Replaces the retained batches by one batch of the kept rows (in input order) and renumbers the refs. */
   private compact(): void {
-    const { refs } = this.keptRows();
-    const sorted = refs.slice().sort();
-    const b = this.gather(sorted);
-    const renumber = (ref: number) => binarySearch(sorted, ref);
-    if (this.fn === 'row_number') {
-      for (let g = 0; g < this.groups; g++) {
-        const start = g * this.k;
-        for (let j = start; j < start + this.counts[g]!; j++) this.slots[j] = renumber(this.slots[j]!);
-      }
-    } else {
-      for (const list of this.lists) for (let j = 0; j < list.length; j++) list[j] = renumber(list[j]!);
-    }
-    this.batches = [b];
+    const b = this.gatherKept();
+    this.batches = b ? [b] : [];
     for (const v of this.keyVals) v.length = 0;
     for (const v of this.keyValid) v.length = 0;
-    this.pushKeys(b);
-    this.retained = b.numRows;
-    this.memory.resize(batchBytes(b));
+    if (b) this.pushKeys(b);
+    this.retained = b ? b.numRows : 0;
+    this.memory.resize(b ? batchBytes(b) : 0);
   }
 
   /** The kept rows: each group's in input order, groups in order of first appearance. */
   result(): Batch | null {
-    if (this.kept === 0) return null;
-    const { refs, offs } = this.keptRows();
-    const sorted = refs.slice().sort();
-    const all = this.gather(sorted);
-    const perm = new Int32Array(refs.length);
+    const all = this.kept === 0 ? null : this.gatherKept();
+    if (!all) return null;
+    // After gatherKept a ref is the row's index in `all` (input order).
+    const perm = new Int32Array(this.kept);
+    let n = 0;
     for (let g = 0; g < this.groups; g++) {
-      const group = refs.subarray(offs[g]!, offs[g + 1]!).sort();
-      for (let j = 0; j < group.length; j++) perm[offs[g]! + j] = binarySearch(sorted, group[j]!);
+      const s = n;
+      if (this.fn === 'row_number') {
+        const start = g * this.k;
+        for (let j = start; j < start + this.counts[g]!; j++) perm[n++] = this.slots[j]!;
+      } else {
+        for (const r of this.lists[g]!) perm[n++] = r;
+      }
+      if (n - s > 16) perm.subarray(s, n).sort();
+      else {
+        for (let i = s + 1; i < n; i++) {
+          const x = perm[i]!;
+          let j = i - 1;
+          while (j >= s && perm[j]! > x) {
+            perm[j + 1] = perm[j]!;
+            j--;
+          }
+          perm[j + 1] = x;
+        }
+      }
     }
     return all.take(perm);
   }
@@ -338,18 +374,6 @@ function insertSorted(list: number[], x: number, cmp: (a: number, b: number) => 
   let j = list.length;
   while (j > 0 && cmp(x, list[j - 1]!) < 0) j--;
   list.splice(j, 0, x);
-}
-
-/** Index of `x` in ascending `a` (present). */
-function binarySearch(a: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Keeps, of each window partition, the rows whose rank-like `fn` can be at most `limit` (see the module comment). */

@@ -6,7 +6,7 @@
  * `register` adds the definitions to the function registry.
  */
 import { ArithmeticOverflowError } from '../errors.js';
-import { ColumnData, allocValues, decimalColumn, take, utf8FromStrings } from '../data/column.js';
+import { ColumnData, allocValues, decimalColumn, sliceColumn, take, utf8FromStrings } from '../data/column.js';
 import { fromValues } from '../data/batch.js';
 import { POW10N, checkDecimal, divHalfUp } from '../data/decimal.js';
 import { type DataType, type DecimalType, MAX_EXACT_INT, boundedDecimal, decimalParams, isDecimal, isList, isNested, isNumeric, listOf } from '../types.js';
@@ -290,14 +290,16 @@ class MomentsAcc implements Accumulator {
     if (col.type === 'null') return;
     const v = col.values!;
     const valid = col.validity;
+    const { cnt, mean, m2 } = this;
     for (let i = 0; i < n; i++) {
       if (valid && !valid[i]) continue;
       const g = groups[i]!;
       const x = v[i]!;
-      const c = ++this.cnt[g]!;
-      const d = x - this.mean[g]!;
-      this.mean[g]! += d / c;
-      this.m2[g]! += d * (x - this.mean[g]!);
+      const c = ++cnt[g]!;
+      const d = x - mean[g]!;
+      const mu = mean[g]! + d / c;
+      mean[g] = mu;
+      m2[g]! += d * (x - mu);
     }
   }
   state(n: number): ColumnData[] {
@@ -475,57 +477,126 @@ class CollectAcc implements Accumulator {
 }
 
 /**
- * median / percentile: keeps every (group, value) pair in two typed arrays (no per-group JS
- * arrays); finish groups the values by a counting sort on the group id and selects the middle
- * ranks of each group's segment in place (quickselect). Single-phase only (see its definition).
+ * median / percentile: keeps every (group, value) pair in typed-array chunks (no per-group JS
+ * arrays, and no copying as the data grows: chunks double from 1K to 64K pairs, then stay 64K);
+ * finish groups the values by a counting sort on the group id and selects the middle ranks of
+ * each group's segment in place (quickselect).
+ *
+ * median's partial state is its values per group as a list<double> (the counting sort's
+ * segments); merge appends a state's values as pairs again. The partial phase thus ships one row
+ * per group and task (the values in one child buffer) instead of every input row with its keys,
+ * and the final phase's keys are looked up once per group, not once per row. The percentile
+ * family keeps single-phase plans (their percentage arrives with the rows; see PercentilesAcc).
+ *
+ * db-benchmark q6 (median + stddev of v3 by id4, id5; 1e4 groups), 1e7 rows, 2 threads, paired
+ * against main's build (see the issue 18 report for the command): figures in the header of
+ * this repository's bench notes (bench/results) and the commit message.
  */
 export class PercentileAcc implements Accumulator {
-  private groupOf = new Int32Array(1024);
-  private vals = new Float64Array(1024);
-  private len = 0;
+  private gChunks: Int32Array[] = [];
+  private vChunks: Float64Array[] = [];
+  /** Pairs in the last chunk; every earlier chunk is full. */
+  private used = 0;
+  private total = 0;
+  /** Merged runs (final phase): group `segGroup[r]` has the values `segSrc[r][segStart[r] .. segEnd[r])`, not copied. */
+  private segSrc: Float64Array[] = [];
+  private segGroup: number[] = [];
+  private segStart: number[] = [];
+  private segEnd: number[] = [];
   constructor(private readonly q: number) {}
   grow(_n: number): void {}
-  private reserve(extra: number): void {
-    if (this.len + extra <= this.groupOf.length) return;
-    const cap = Math.max(this.groupOf.length * 2, this.len + extra);
-    const g = new Int32Array(cap);
-    g.set(this.groupOf.subarray(0, this.len));
-    this.groupOf = g;
-    const v = new Float64Array(cap);
-    v.set(this.vals.subarray(0, this.len));
-    this.vals = v;
+  /** Opens the next chunk (double the last one's size, at most 64K pairs). */
+  private nextChunk(): void {
+    const last = this.gChunks.length ? this.gChunks[this.gChunks.length - 1]!.length : 512;
+    const cap = Math.min(last * 2, 1 << 16);
+    this.gChunks.push(new Int32Array(cap));
+    this.vChunks.push(new Float64Array(cap));
+    this.used = 0;
   }
   update(groups: Int32Array, n: number, args: readonly ColumnData[]): void {
     const col = args[0]!;
     if (col.type === 'null') return;
-    this.reserve(n);
+    if (this.gChunks.length === 0) this.nextChunk();
     const src = col.values!;
     const valid = col.validity;
-    const gs = this.groupOf;
-    const vs = this.vals;
-    let len = this.len;
+    let gs = this.gChunks[this.gChunks.length - 1]!;
+    let vs = this.vChunks[this.vChunks.length - 1]!;
+    let used = this.used;
+    let added = 0;
     for (let i = 0; i < n; i++) {
       if (valid && !valid[i]) continue;
-      gs[len] = groups[i]!;
-      vs[len++] = src[i]!;
+      if (used === gs.length) {
+        this.nextChunk();
+        gs = this.gChunks[this.gChunks.length - 1]!;
+        vs = this.vChunks[this.vChunks.length - 1]!;
+        used = 0;
+      }
+      gs[used] = groups[i]!;
+      vs[used++] = src[i]!;
+      added++;
     }
-    this.len = len;
+    this.used = used;
+    this.total += added;
   }
   /** Values grouped contiguously: group g's values are `values[offsets[g] .. offsets[g + 1])`. */
   protected grouped(n: number): { offsets: Int32Array; values: Float64Array } {
     const offsets = new Int32Array(n + 1);
-    const gs = this.groupOf;
-    const len = this.len;
-    for (let k = 0; k < len; k++) offsets[gs[k]! + 1]!++;
+    const last = this.gChunks.length - 1;
+    for (let c = 0; c <= last; c++) {
+      const gs = this.gChunks[c]!;
+      const m = c === last ? this.used : gs.length;
+      for (let k = 0; k < m; k++) offsets[gs[k]! + 1]!++;
+    }
+    const { segSrc, segGroup, segStart, segEnd } = this;
+    let segValues = 0;
+    for (let r = 0; r < segGroup.length; r++) {
+      offsets[segGroup[r]! + 1]! += segEnd[r]! - segStart[r]!;
+      segValues += segEnd[r]! - segStart[r]!;
+    }
     for (let g = 0; g < n; g++) offsets[g + 1]! += offsets[g]!;
     const pos = offsets.slice(0, n);
-    const values = new Float64Array(len);
-    const vs = this.vals;
-    for (let k = 0; k < len; k++) values[pos[gs[k]!]!++] = vs[k]!;
+    const values = new Float64Array(this.total + segValues);
+    for (let r = 0; r < segGroup.length; r++) {
+      const g = segGroup[r]!;
+      const src = segSrc[r]!;
+      let at = pos[g]!;
+      for (let e = segStart[r]!; e < segEnd[r]!; e++) values[at++] = src[e]!;
+      pos[g] = at;
+    }
+    for (let c = 0; c <= last; c++) {
+      const gs = this.gChunks[c]!;
+      const vs = this.vChunks[c]!;
+      const m = c === last ? this.used : gs.length;
+      for (let k = 0; k < m; k++) values[pos[gs[k]!]!++] = vs[k]!;
+    }
     return { offsets, values };
   }
-  state(): ColumnData[] { throw new Error('median has no partial state'); }
-  merge(): void { throw new Error('median cannot be merged'); }
+  /** One list<double> per group: its non-null values (in no particular order). */
+  state(n: number): ColumnData[] {
+    const { offsets, values } = this.grouped(n);
+    return [new ColumnData(listOf('float64'), n, null, null, offsets, null, new ColumnData('float64', values.length, values, null))];
+  }
+  /** Adds the lists of partial states: each list is kept as a run of its state's buffer (lists with null elements, which `state` never makes, go in value by value). */
+  merge(groups: Int32Array, n: number, state: readonly ColumnData[]): void {
+    const list = state[0]!;
+    const off = list.offsets!;
+    const child = list.child!;
+    if (child.type === 'null' || off[n] === off[0]) return;
+    if (child.validity) {
+      const rowOf = new Int32Array(child.length);
+      for (let i = 0; i < n; i++) rowOf.fill(groups[i]!, off[i]!, off[i + 1]!);
+      this.update(rowOf.subarray(off[0]!, off[n]!), off[n]! - off[0]!, [sliceColumn(child, off[0]!, off[n]!)]);
+      return;
+    }
+    const src = child.values as Float64Array;
+    for (let i = 0; i < n; i++) {
+      if (off[i + 1] === off[i]) continue;
+      this.segSrc.push(src);
+      this.segGroup.push(groups[i]!);
+      this.segStart.push(off[i]!);
+      this.segEnd.push(off[i + 1]!);
+    }
+  }
   finish(n: number): ColumnData {
     const { offsets, values } = this.grouped(n);
     const out = new Float64Array(n);
@@ -770,9 +841,8 @@ const DEFS: AggregateFunctionDef[] = [
   {
     name: 'median', arity: [1, 1] as const, doc: 'Exact median of non-null values (double), interpolating between the middle values.',
     resolve: (argTypes: readonly DataType[], d: string) => { numArg(argTypes, d); return { type: 'float64' as DataType, argTypes: ['float64' as DataType] }; },
-    // No partial state: it would hold every value, so a partial phase would only copy the rows
-    // once more before the shuffle. The planner shuffles the rows and aggregates once instead.
-    stateTypes: () => undefined,
+    // Partial state: the group's values as one list (see PercentileAcc).
+    stateTypes: () => [listOf('float64')],
     create: () => new PercentileAcc(0.5),
   },
   ...(['corr', 'covar_samp', 'covar_pop'] as const).map((name) => ({

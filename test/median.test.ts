@@ -1,0 +1,89 @@
+/**
+ * median and stddev in two-phase aggregation (median's partial state is a list of the group's
+ * values): compared with DuckDB on seeded data with many groups spread over several input
+ * partitions, nulls, all-null groups, duplicates, and groups of even and odd sizes, with a
+ * shuffle (several partitions) and without one (one partition).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { type DataFrame, Session, functions as F } from '../src/index.js';
+import { mulberry32 } from '../src/exec/basic.js';
+import { testThreads } from './threads.js';
+
+type R = { g: number; h: string | null; v: number | null };
+function makeRows(n: number, seed: number): R[] {
+  const r = mulberry32(seed);
+  return Array.from({ length: n }, () => {
+    const g = Math.floor(r() * 700);
+    return {
+      g,
+      h: r() < 0.05 ? null : `h${Math.floor(r() * 2)}`,
+      // Groups 650 and up are all null; elsewhere 15% nulls and many duplicates.
+      v: g >= 650 || r() < 0.15 ? null : Math.floor(r() * 200) / 8 - 5,
+    };
+  });
+}
+const ROWS = makeRows(6000, 7);
+const SCHEMA = 'g INT, h STRING, v DOUBLE';
+
+let db: DuckDBConnection;
+let spark: Session;
+let local: Session;
+beforeAll(async () => {
+  spark = await Session.create({ threads: testThreads(), shufflePartitions: 3 });
+  local = await Session.create({ threads: 1, shufflePartitions: 1 });
+  db = await (await DuckDBInstance.create(':memory:')).connect();
+  await db.run(`CREATE TABLE t (g INTEGER, h VARCHAR, v DOUBLE)`);
+  const q = (x: unknown) => (x === null ? 'NULL' : typeof x === 'string' ? `'${x}'` : String(x));
+  await db.run(`INSERT INTO t VALUES ${ROWS.map((r) => `(${r.g}, ${q(r.h)}, ${q(r.v)})`).join(',\n')}`);
+});
+afterAll(async () => {
+  db.closeSync();
+  await spark.stop();
+  await local.stop();
+});
+
+/** Rows as arrays of their values (keys sorted by name), sorted; bigints as numbers. */
+function canon(rows: Record<string, unknown>[]): unknown[][] {
+  const out = rows.map((r) => Object.keys(r).sort().map((k) => (typeof r[k] === 'bigint' ? Number(r[k]) : r[k])));
+  return out.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+}
+/** Same rows; doubles within 1e-9 relative (DuckDB sums in another order), everything else exactly. */
+function expectSame(ours: unknown[][], theirs: unknown[][]): void {
+  expect(ours.length).toBe(theirs.length);
+  const close = (a: unknown, b: unknown) => a === b || (typeof a === 'number' && typeof b === 'number' && Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)));
+  const bad = ours.filter((r, i) => r.length !== theirs[i]!.length || r.some((v, j) => !close(v, theirs[i]![j])));
+  expect(bad.slice(0, 3).map((r) => [r, theirs[ours.indexOf(r)]])).toEqual([]);
+}
+const duck = async (sql: string) => canon((await db.runAndReadAll(sql)).getRowObjects());
+const data = (s: Session): DataFrame => s.createDataFrame(ROWS, SCHEMA).repartition(4);
+
+describe.each([['a shuffle', () => spark], ['one partition', () => local]] as const)('median and stddev with %s', (_name, session) => {
+  it('by two keys, as db-benchmark q6', async () => {
+    const df = data(session()).groupBy('g', 'h').agg(F.median('v').alias('m'), F.stddev('v').alias('sd'));
+    expect(df.explain()).toMatch(/HashAggregate\(mode=partial, keys=\[g#\d+, h#\d+\], functions=\[median\(v#\d+\), stddev\(v#\d+\)\]\)/);
+    const ours = canon(await df.collect());
+    expect(ours.length).toBeGreaterThan(1000);
+    expectSame(ours, await duck('SELECT g, h, median(v) AS m, stddev_samp(v) AS sd FROM t GROUP BY g, h'));
+  });
+
+  it('groups of every size, all-null groups, and a whole-table median', async () => {
+    const s = session();
+    const byG = canon(await data(s).groupBy('g').agg(F.median('v').alias('m'), F.count('v').alias('c'), F.var_pop('v').alias('vp')).collect());
+    expectSame(byG, await duck('SELECT g, median(v) AS m, count(v) AS c, var_pop(v) AS vp FROM t GROUP BY g'));
+    // Both even and odd counts occur, and the all-null groups give null.
+    const counts = ROWS.reduce((m, r) => m.set(r.g, (m.get(r.g) ?? 0) + (r.v === null ? 0 : 1)), new Map<number, number>());
+    expect([...counts.values()].some((c) => c > 0 && c % 2 === 0) && [...counts.values()].some((c) => c % 2 === 1)).toBe(true);
+    expect(byG.filter((r) => r[0] === 0 && r[2] === null).length).toBe(50); // [c, g, m, vp]
+    const all = canon(await data(s).agg(F.median('v').alias('m'), F.stddev_pop('v').alias('sd')).collect());
+    expectSame(all, await duck('SELECT median(v) AS m, stddev_pop(v) AS sd FROM t'));
+  });
+
+  it('over an empty input and over only nulls', async () => {
+    const s = session();
+    const none = data(s).filter('g < 0').groupBy('g').agg(F.median('v'));
+    expect(await none.collect()).toEqual([]);
+    const nulls = await data(s).filter('g >= 650').agg(F.median('v').alias('m'), F.stddev('v').alias('sd')).collect();
+    expect(nulls).toEqual([{ m: null, sd: null }]);
+  });
+});
