@@ -457,17 +457,6 @@ export function take(col: ColumnData, indices: Int32Array, count = indices.lengt
     const off = col.offsets!;
     const offsets = gatherOffsets(off, indices, n);
     const total = offsets[n]!;
-    const ch = col.child!;
-    if (isList(col.type) && ch.type === 'float64' && ch.validity === null) {
-      // Doubles without nulls (median's partial state): copy each list's run of values.
-      const src = ch.values as Float64Array;
-      const out = new Float64Array(total);
-      for (let i = 0; i < n; i++) {
-        const j = indices[i]!;
-        if (j >= 0) out.set(src.subarray(off[j]!, off[j + 1]!), offsets[i]!);
-      }
-      return new ColumnData(col.type, n, null, validity, offsets, null, new ColumnData('float64', total, out, null));
-    }
     const childIdx = new Int32Array(total);
     let k = 0;
     for (let i = 0; i < n; i++) {

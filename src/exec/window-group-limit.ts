@@ -75,6 +75,8 @@ class GroupTopK {
   private lists: number[][] = [];
   private kept = 0;
   private retained = 0;
+  /** Scratch of gatherKept, one entry per retained row (kept between compactions). */
+  private marks = new Int32Array(0);
   /** row_number over one ORDER BY key whose sort values are numbers (see addNumeric). */
   private readonly numeric: boolean;
 
@@ -296,31 +298,38 @@ class GroupTopK {
    * become the new row numbers (no sort of the refs).
    */
   private gatherKept(): Batch | null {
-    const marks = this.batches.map((b) => new Int32Array(b.numRows));
+    // marks[starts[bi] + r]: 1 when row r of retained batch bi is kept, then its row in the result.
+    const starts = new Float64Array(this.batches.length + 1);
+    for (let bi = 0; bi < this.batches.length; bi++) starts[bi + 1] = starts[bi]! + this.batches[bi]!.numRows;
+    const total = starts[this.batches.length]!;
+    if (this.marks.length < total) this.marks = new Int32Array(Math.max(total, this.marks.length * 2));
+    const marks = this.marks;
+    marks.fill(0, 0, total);
     this.mapRefs((ref) => {
       const bi = batchOf(ref);
-      marks[bi]![ref - bi * SHIFT] = 1;
+      marks[starts[bi]! + ref - bi * SHIFT] = 1;
       return ref;
     });
     const pieces: Batch[] = [];
     let next = 0;
-    for (let bi = 0; bi < marks.length; bi++) {
-      const m = marks[bi]!;
+    for (let bi = 0; bi < this.batches.length; bi++) {
+      const s = starts[bi]!;
+      const e = starts[bi + 1]!;
       let count = 0;
-      for (let r = 0; r < m.length; r++) count += m[r]!;
+      for (let r = s; r < e; r++) count += marks[r]!;
       if (count === 0) continue;
       const idx = new Int32Array(count);
-      for (let r = 0, c = 0; r < m.length; r++) {
-        if (m[r] === 0) continue;
-        idx[c++] = r;
-        m[r] = next++;
+      for (let r = s, c = 0; r < e; r++) {
+        if (marks[r] === 0) continue;
+        idx[c++] = r - s;
+        marks[r] = next++;
       }
       const b = this.batches[bi]!;
       pieces.push(count === b.numRows ? b : b.take(idx));
     }
     this.mapRefs((ref) => {
       const bi = batchOf(ref);
-      return marks[bi]![ref - bi * SHIFT]!;
+      return marks[starts[bi]! + ref - bi * SHIFT]!;
     });
     if (pieces.length === 0) return null;
     return pieces.length === 1 ? pieces[0]! : concatBatches(this.schema, pieces);

@@ -6,7 +6,7 @@
  * `register` adds the definitions to the function registry.
  */
 import { ArithmeticOverflowError } from '../errors.js';
-import { ColumnData, allocValues, decimalColumn, sliceColumn, take, utf8FromStrings } from '../data/column.js';
+import { ColumnData, allocValues, decimalColumn, take, utf8FromStrings } from '../data/column.js';
 import { fromValues } from '../data/batch.js';
 import { POW10N, checkDecimal, divHalfUp } from '../data/decimal.js';
 import { type DataType, type DecimalType, MAX_EXACT_INT, boundedDecimal, decimalParams, isDecimal, isList, isNested, isNumeric, listOf } from '../types.js';
@@ -480,17 +480,16 @@ class CollectAcc implements Accumulator {
  * median / percentile: keeps every (group, value) pair in typed-array chunks (no per-group JS
  * arrays, and no copying as the data grows: chunks double from 1K to 64K pairs, then stay 64K);
  * finish groups the values by a counting sort on the group id and selects the middle ranks of
- * each group's segment in place (quickselect).
+ * each group's segment in place (quickselect). Single-phase only (see median's definition).
  *
- * median's partial state is its values per group as a list<double> (the counting sort's
- * segments); merge appends a state's values as pairs again. The partial phase thus ships one row
- * per group and task (the values in one child buffer) instead of every input row with its keys,
- * and the final phase's keys are looked up once per group, not once per row. The percentile
- * family keeps single-phase plans (their percentage arrives with the rows; see PercentilesAcc).
- *
- * db-benchmark q6 (median + stddev of v3 by id4, id5; 1e4 groups), 1e7 rows, 2 threads, paired
- * against main's build (see the issue 18 report for the command): figures in the header of
- * this repository's bench notes (bench/results) and the commit message.
+ * Chunks instead of one doubling array: on db-benchmark q6 (median and stddev of v3 by id4, id5;
+ * 1e4 groups) at 1e7 rows, 2 threads, the doubling's reallocations were the largest single cost
+ * in a worker profile. Paired against main's build (`flock bench.lock npx tsx bench/dbbench.ts
+ * --rows 1e7 --only groupby --q q6 --reps 3 --baseline <main dist>`, 08:55 UTC, load average
+ * 5-9 from other jobs): 1.40× (pairs 1.40-1.51×; best 1.17 → 0.78 s). A two-phase variant, with
+ * the values per group as a list<double> partial state, was slower still: 0.79× against main
+ * and 0.93× against this single-phase plan (the lists are copied by the split, the shared
+ * buffers and the final regrouping, where the shuffle writes each row once).
  */
 export class PercentileAcc implements Accumulator {
   private gChunks: Int32Array[] = [];
@@ -498,11 +497,6 @@ export class PercentileAcc implements Accumulator {
   /** Pairs in the last chunk; every earlier chunk is full. */
   private used = 0;
   private total = 0;
-  /** Merged runs (final phase): group `segGroup[r]` has the values `segSrc[r][segStart[r] .. segEnd[r])`, not copied. */
-  private segSrc: Float64Array[] = [];
-  private segGroup: number[] = [];
-  private segStart: number[] = [];
-  private segEnd: number[] = [];
   constructor(private readonly q: number) {}
   grow(_n: number): void {}
   /** Opens the next chunk (double the last one's size, at most 64K pairs). */
@@ -547,22 +541,9 @@ export class PercentileAcc implements Accumulator {
       const m = c === last ? this.used : gs.length;
       for (let k = 0; k < m; k++) offsets[gs[k]! + 1]!++;
     }
-    const { segSrc, segGroup, segStart, segEnd } = this;
-    let segValues = 0;
-    for (let r = 0; r < segGroup.length; r++) {
-      offsets[segGroup[r]! + 1]! += segEnd[r]! - segStart[r]!;
-      segValues += segEnd[r]! - segStart[r]!;
-    }
     for (let g = 0; g < n; g++) offsets[g + 1]! += offsets[g]!;
     const pos = offsets.slice(0, n);
-    const values = new Float64Array(this.total + segValues);
-    for (let r = 0; r < segGroup.length; r++) {
-      const g = segGroup[r]!;
-      const src = segSrc[r]!;
-      let at = pos[g]!;
-      for (let e = segStart[r]!; e < segEnd[r]!; e++) values[at++] = src[e]!;
-      pos[g] = at;
-    }
+    const values = new Float64Array(this.total);
     for (let c = 0; c <= last; c++) {
       const gs = this.gChunks[c]!;
       const vs = this.vChunks[c]!;
@@ -571,32 +552,8 @@ export class PercentileAcc implements Accumulator {
     }
     return { offsets, values };
   }
-  /** One list<double> per group: its non-null values (in no particular order). */
-  state(n: number): ColumnData[] {
-    const { offsets, values } = this.grouped(n);
-    return [new ColumnData(listOf('float64'), n, null, null, offsets, null, new ColumnData('float64', values.length, values, null))];
-  }
-  /** Adds the lists of partial states: each list is kept as a run of its state's buffer (lists with null elements, which `state` never makes, go in value by value). */
-  merge(groups: Int32Array, n: number, state: readonly ColumnData[]): void {
-    const list = state[0]!;
-    const off = list.offsets!;
-    const child = list.child!;
-    if (child.type === 'null' || off[n] === off[0]) return;
-    if (child.validity) {
-      const rowOf = new Int32Array(child.length);
-      for (let i = 0; i < n; i++) rowOf.fill(groups[i]!, off[i]!, off[i + 1]!);
-      this.update(rowOf.subarray(off[0]!, off[n]!), off[n]! - off[0]!, [sliceColumn(child, off[0]!, off[n]!)]);
-      return;
-    }
-    const src = child.values as Float64Array;
-    for (let i = 0; i < n; i++) {
-      if (off[i + 1] === off[i]) continue;
-      this.segSrc.push(src);
-      this.segGroup.push(groups[i]!);
-      this.segStart.push(off[i]!);
-      this.segEnd.push(off[i + 1]!);
-    }
-  }
+  state(): ColumnData[] { throw new Error('median has no partial state'); }
+  merge(): void { throw new Error('median cannot be merged'); }
   finish(n: number): ColumnData {
     const { offsets, values } = this.grouped(n);
     const out = new Float64Array(n);
@@ -841,8 +798,9 @@ const DEFS: AggregateFunctionDef[] = [
   {
     name: 'median', arity: [1, 1] as const, doc: 'Exact median of non-null values (double), interpolating between the middle values.',
     resolve: (argTypes: readonly DataType[], d: string) => { numArg(argTypes, d); return { type: 'float64' as DataType, argTypes: ['float64' as DataType] }; },
-    // Partial state: the group's values as one list (see PercentileAcc).
-    stateTypes: () => [listOf('float64')],
+    // No partial state: it would hold every value, so a partial phase would only copy the rows
+    // once more before the shuffle. The planner shuffles the rows and aggregates once instead.
+    stateTypes: () => undefined,
     create: () => new PercentileAcc(0.5),
   },
   ...(['corr', 'covar_samp', 'covar_pop'] as const).map((name) => ({
