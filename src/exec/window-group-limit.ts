@@ -11,9 +11,13 @@
  * Columnar: rows are never copied one at a time. Input batches are retained as they come; a kept
  * row is a number `batch * 2^32 + row` (so numeric order is input order), held per group in a
  * typed-array slot block of k entries sorted by the ORDER BY keys (row_number) or a small sorted
- * list (rank, dense_rank). Group ids come from a KeyTable on the partition keys (nulls together,
- * as the Window groups them). When the retained batches hold many more rows than are kept, the
- * kept rows are gathered into one batch (a `take` per batch) and the rest is dropped.
+ * list (rank, dense_rank). For row_number over one numeric key the slots also hold each kept
+ * row's key (class and signed value), so offers never read the retained batches. Group ids come
+ * from GroupKeys on the partition keys (direct slots for integer keys, else a KeyTable; nulls
+ * together, as the Window groups them). When the retained batches hold many more rows than are
+ * kept, the kept rows are gathered into one batch (a `take` per batch) and the rest is dropped;
+ * the gathering is linear (kept rows marked per retained row, the marks turned into new row
+ * numbers), with no sort of the references.
  *
  * Output: each group's kept rows in input order, groups in order of first appearance. So the
  * Final phase sees each group's rows in the order the sort-based plan would have, and the Window
@@ -361,17 +365,12 @@ class GroupTopK {
       } else {
         for (const r of this.lists[g]!) perm[n++] = r;
       }
-      if (n - s > 16) perm.subarray(s, n).sort();
-      else {
-        for (let i = s + 1; i < n; i++) {
-          const x = perm[i]!;
-          let j = i - 1;
-          while (j >= s && perm[j]! > x) {
-            perm[j + 1] = perm[j]!;
-            j--;
-          }
-          perm[j + 1] = x;
-        }
+      // Input order within the group (k = 2, q8's case, is one swap).
+      if (n - s > 2) perm.subarray(s, n).sort();
+      else if (n - s === 2 && perm[s]! > perm[s + 1]!) {
+        const t = perm[s]!;
+        perm[s] = perm[s + 1]!;
+        perm[s + 1] = t;
       }
     }
     return all.take(perm);
