@@ -32,7 +32,8 @@
  * Typed keys per kept row, GroupKeys ids and the linear compaction, against the build before
  * them at 1e7 rows, 2 threads (`flock bench.lock npx tsx bench/dbbench.ts --rows 1e7 --only
  * groupby --q q6,q8 --reps 3 --baseline <previous dist>`, 09:01-09:14 UTC, machine loaded by
- * other jobs): 2.25× (pairs 1.82-2.30×; best 8.89 → 3.95 s under that load); worker profile
+ * other jobs): 2.25× (pairs 1.82-2.30×; best 8.89 → 3.95 s under that load); final build,
+ * 09:45-09:58 UTC against main: 2.64× (pairs 1.88-3.46×; best 5.78 → 2.01 s); worker profile
  * before: KeyTable inserts, the sort and binary searches of compaction, and cmp() on kept rows
  * were about 75% of this operator's time (9.5 of 12.3 s inclusive, both sides of a profiled run).
  */
