@@ -13,12 +13,13 @@
  * same loops ran 3-5× slower than the monomorphic copy.
  */
 
-/** A variant's key: the constructors of its arrays (or null) and its flags. */
-export type VariantKey = readonly (ArrayLike<unknown> | boolean | null)[];
+/** A variant's key: the constructors of its arrays (or null), its flags, and tags (identifier characters only). */
+export type VariantKey = readonly (ArrayLike<unknown> | boolean | string | null)[];
 
-/** The name of an array's kind for a variant key: its constructor name, or `null`. */
-function kindOf(a: ArrayLike<unknown> | boolean | null): string {
+/** The name of a key entry: an array's constructor name, `null`, T / F, or the tag itself. */
+function kindOf(a: ArrayLike<unknown> | boolean | string | null): string {
   if (a === null) return 'null';
+  if (typeof a === 'string') return a;
   if (typeof a === 'boolean') return a ? 'T' : 'F';
   return (a as object).constructor.name;
 }
@@ -26,24 +27,25 @@ function kindOf(a: ArrayLike<unknown> | boolean | null): string {
 /**
  * A family of loops: `body(flags)` gives the source of the function body over `params`, where
  * `flags` are the key's entries as booleans (an array is `true`, null or false is `false`), so a
- * body can leave out code for absent arrays (e.g. validity). Call `family(key)` to get the copy for
+ * body can leave out code for absent arrays (e.g. validity), and `names` their names (tags as
+ * given). Call `family(key)` to get the copy for
  * `key`'s array types and flags (compiled on first use, then cached).
  */
 export function loopFamily<F extends (...args: never[]) => unknown>(
   name: string,
   params: readonly string[],
-  body: (flags: readonly boolean[]) => string,
+  body: (flags: readonly boolean[], names: readonly string[]) => string,
 ): (...key: VariantKey) => F {
   const cache = new Map<string, F>();
   return (...key) => {
-    let id = name;
-    for (const k of key) id += `_${kindOf(k)}`;
+    const names = key.map(kindOf);
+    const id = `${name}_${names.join('_')}`;
     const hit = cache.get(id);
     if (hit !== undefined) return hit;
     const flags = key.map((k) => k !== null && k !== false);
     // The name in the source makes every variant's text distinct (V8 shares compiled code and
     // type feedback between identical sources).
-    const src = `"use strict";\nreturn function ${id}(${params.join(', ')}) {\n${body(flags)}\n};`;
+    const src = `"use strict";\nreturn function ${id}(${params.join(', ')}) {\n${body(flags, names)}\n};`;
     const fn = new Function(src)() as F;
     cache.set(id, fn);
     return fn;

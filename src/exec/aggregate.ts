@@ -10,6 +10,7 @@ import type { ColumnData } from '../data/column.js';
 import type { Accumulator } from '../expr/registry.js';
 import { getAggregate as getAggregateDef } from '../expr/registry.js';
 import { compileExpr } from '../expr/backend.js';
+import { fusedUpdate } from '../expr/aggregates.js';
 import { type GroupedSums, groupedSumsFor } from '../kernels/grouped.js';
 import type { BoundAgg, BoundExpr } from '../expr/expr.js';
 import { boundToString } from '../expr/expr.js';
@@ -128,12 +129,15 @@ export class HashAggregateOp extends PhysicalOp {
           c += w;
         });
       } else {
-        for (let i = 0; i < accs.length; i++) {
-          const acc = accs[i]!;
-          acc.grow(groups);
-          const args = this.argFns[i]!.map((f) => f(b));
-          // Segment-sum kernel where the session's kernel backend takes it and the cost model says so.
-          if (!(this.groupedSums && (await this.groupedSums(i, acc, ids, n, groups, args)))) acc.update(ids, n, args);
+        for (const acc of accs) acc.grow(groups);
+        const args = this.argFns.map((fs) => fs.map((f) => f(b)));
+        // count / sum / avg together: one pass over the rows (expr/aggregates.ts).
+        if (this.groupedSums !== null || !fusedUpdate(accs, ids, n, args)) {
+          for (let i = 0; i < accs.length; i++) {
+            const acc = accs[i]!;
+            // Segment-sum kernel where the session's kernel backend takes it and the cost model says so.
+            if (!(this.groupedSums && (await this.groupedSums(i, acc, ids, n, groups, args[i]!)))) acc.update(ids, n, args[i]!);
+          }
         }
       }
       rowsSeen += n;

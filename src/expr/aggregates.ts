@@ -85,10 +85,68 @@ const coMomentsLoop = loopFamily<(groups: Int32Array, count: number, xv: ArrayLi
     m2y[g] += dy * (y - my[g]);
   }`);
 
+/**
+ * One loop for several count / sum / avg aggregates over the same group ids (a query such as
+ * `avg(v1), avg(v2), avg(v3)` reads each row's group once instead of once per aggregate). Key:
+ * per aggregate a tag (c: count(*), n: count(x), s: sum, a: avg), its values' array and its
+ * validity; `states` holds two arrays per aggregate (count: counts, unused; sum: sums, has;
+ * avg: sums, counts).
+ */
+const fusedLoop = loopFamily<(groups: Int32Array, n: number, vals: readonly (ArrayLike<number> | null)[], valids: readonly (Uint8Array | null)[], states: readonly (Float64Array | Uint8Array | null)[]) => void>(
+  'fused', ['groups', 'n', 'vals', 'valids', 'states'], (flags, names) => {
+    const head: string[] = [];
+    const rows: string[] = [];
+    for (let k = 0; 3 * k < names.length; k++) {
+      const tag = names[3 * k]!;
+      const valid = flags[3 * k + 2]!;
+      head.push(`const v${k} = vals[${k}], va${k} = valids[${k}], a${k} = states[${2 * k}], b${k} = states[${2 * k + 1}];`);
+      if (tag === 'c') rows.push(`a${k}[g]++;`);
+      else if (tag === 'n') rows.push(valid ? `a${k}[g] += va${k}[i];` : `a${k}[g]++;`);
+      else {
+        const add = `a${k}[g] += v${k}[i]; ${tag === 's' ? `b${k}[g] = 1;` : `b${k}[g]++;`}`;
+        rows.push(valid ? `if (va${k}[i] !== 0) { ${add} }` : add);
+      }
+    }
+    return `${head.join('\n')}\nfor (let i = 0; i < n; i++) {\n  const g = groups[i];\n  ${rows.join('\n  ')}\n}`;
+  });
+
+/**
+ * Folds a batch into several count / sum / avg accumulators (numbers, not decimals) in one pass
+ * over the rows; false (nothing done) when some aggregate is of another kind, so the caller runs
+ * each accumulator's own update. `args[k]` are aggregate k's evaluated arguments.
+ */
+export function fusedUpdate(accs: readonly Accumulator[], groups: Int32Array, n: number, args: readonly (readonly ColumnData[])[]): boolean {
+  if (accs.length < 2) return false;
+  const key: (string | ArrayLike<number> | null)[] = [];
+  const vals: (ArrayLike<number> | null)[] = [];
+  const valids: (Uint8Array | null)[] = [];
+  const states: (Float64Array | Uint8Array | null)[] = [];
+  for (let k = 0; k < accs.length; k++) {
+    const acc = accs[k]!;
+    const col = args[k]!.length === 1 ? args[k]![0]! : null;
+    if (col !== null && (col.type === 'null' || col.values === null)) return false;
+    if (acc instanceof CountAcc && (acc.star || args[k]!.length === 0)) {
+      key.push('c', null, null);
+      states.push(acc.counts, null);
+    } else if (acc instanceof CountAcc && col !== null) {
+      key.push('n', null, col.validity);
+      states.push(acc.counts, null);
+    } else if ((acc instanceof SumAcc || acc instanceof AvgAcc) && col !== null) {
+      const sum = acc instanceof SumAcc;
+      key.push(sum ? 's' : 'a', col.values, col.validity);
+      states.push(acc.sums, sum ? acc.has : acc.counts);
+    } else return false;
+    vals.push(col?.values ?? null);
+    valids.push(col?.validity ?? null);
+  }
+  fusedLoop(...key)(groups, n, vals, valids, states);
+  return true;
+}
+
 /** count(*) / count(x): number of rows / non-null values. */
 class CountAcc implements Accumulator {
   counts: Float64Array = new Float64Array(16);
-  constructor(private readonly star: boolean) {}
+  constructor(readonly star: boolean) {}
   grow(n: number): void { this.counts = grownF64(this.counts, n); }
   update(groups: Int32Array, n: number, args: readonly ColumnData[]): void {
     const c = this.counts;
