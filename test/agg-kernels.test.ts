@@ -4,14 +4,12 @@
  * range found mid-batch widens the dimensions, or moves the keys to hashing, keeping ids), and the
  * fused count / sum / avg loop (expr/aggregates.ts `fusedUpdate`). Checked through the public API
  * against a plain JS reference at 1 and 4 worker threads: with and without nulls, int sums past
- * 2^31 (to long), empty partitions, cached input (dictionary-encoded string keys), and GroupKeys
- * directly against the KeyTable where a batch leaves the range part-way through.
+ * 2^31 (to long), empty partitions, cached input (dictionary-encoded string keys), and int keys
+ * leaving the direct range part-way through a batch (GroupKeys itself against the KeyTable in
+ * that case: test/direct-agg.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Session, col, functions as F } from '../src/index.js';
-import { ColumnData } from '../src/data/column.js';
-import { KeyTable } from '../src/data/key-table.js';
-import { GroupKeys } from '../src/data/direct-keys.js';
 import { mulberry32 } from '../src/exec/basic.js';
 
 const INT32_MAX = 2 ** 31 - 1;
@@ -155,49 +153,5 @@ describe.each([1, 4])('specialised aggregation loops at %i thread(s)', (threads)
     expect(new Map(out.map((r) => [String(r['k']), [Number(r['n']), Number(r['s'])]]))).toEqual(want);
     // First-appearance order, as the hashed path gives it (one task, one partition).
     if (threads === 1) expect(out.map((r) => r['k'])).toEqual([...new Set(ks)]);
-  });
-});
-
-/** A column of int32 / int64 keys (null = null). */
-function keyColumn(type: 'int32' | 'int64', vals: readonly (number | null)[]): ColumnData {
-  const values = type === 'int64' ? new Float64Array(vals.length) : new Int32Array(vals.length);
-  const validity = vals.some((v) => v === null) ? Uint8Array.from(vals, (v) => (v === null ? 0 : 1)) : null;
-  vals.forEach((v, i) => { if (v !== null) values[i] = v; });
-  return new ColumnData(type, vals.length, values, validity);
-}
-
-describe('GroupKeys when a batch leaves the range part-way through', () => {
-  /** Same ids as the KeyTable, batch by batch; returns whether ids were direct after each batch. */
-  function check(types: ('int32' | 'int64')[], batches: (number | null)[][][], maxSlots?: number): boolean[] {
-    const keys = new GroupKeys(types, maxSlots === undefined ? {} : { maxSlots });
-    const table = new KeyTable(types);
-    return batches.map((batch) => {
-      const cols = batch.map((vals, c) => keyColumn(types[c]!, vals));
-      const n = cols[0]!.length;
-      const a = new Int32Array(n);
-      const b = new Int32Array(n);
-      keys.insert(cols, n, a);
-      table.insert(cols, n, b);
-      expect(Array.from(a)).toEqual(Array.from(b));
-      expect(keys.size).toBe(table.size);
-      return keys.direct;
-    });
-  }
-
-  it('one column: widens mid-batch, with and without nulls', () => {
-    expect(check(['int32'], [[[1, 2, 3]], [[2, 9, 1, -4, 2, 40]]])).toEqual([true, true]);
-    expect(check(['int32'], [[[1, null, 3]], [[null, 3, 7, null, -2, 1]]])).toEqual([true, true]);
-    expect(check(['int64'], [[[10, 11]], [[11, 12, 2 ** 40]], [[10, 13]]])).toEqual([true, false, false]);
-  });
-
-  it('one column: past the slot limit mid-batch moves to hashing with the same ids', () => {
-    expect(check(['int32'], [[[5, 6, 7]], [[6, 8, 5, 500, 9, 6]], [[5, 501]]], 64)).toEqual([true, false, false]);
-    expect(check(['int32'], [[[5, 6, null]], [[null, 6, 8, 500, null]]], 64)).toEqual([true, false]);
-  });
-
-  it('several columns: a later column misses, then the first', () => {
-    expect(check(['int32', 'int32'], [[[1, 2], [10, 11]], [[2, 1, 2], [11, 30, 10]], [[-5, 2], [10, 11]]])).toEqual([true, true, true]);
-    expect(check(['int32', 'int64'], [[[1, null], [10, 11]], [[2, 1, null], [null, 11, 99]]])).toEqual([true, true]);
-    expect(check(['int32', 'int32'], [[[1, 2], [10, 11]], [[2, 1, 2], [11, 10, 900]]], 100)).toEqual([true, false]);
   });
 });
