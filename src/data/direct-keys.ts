@@ -227,23 +227,21 @@ export class GroupKeys {
     if (cols.length === 1) return this.assignOne(cols[0]!, n, out);
     if (this.rowSlots.length < n) this.rowSlots = new Int32Array(Math.max(n, 1024));
     const slots = this.rowSlots;
+    if (cols.length === 0) {
+      for (let i = 0; i < n; i++) out[i] = this.slotIds[0]! >= 0 ? this.slotIds[0]! : this.newGroup(0);
+      return true;
+    }
     let c = 0;
     while (c < cols.length) {
       const col = cols[c]!;
       const d = this.dims[c]!;
       const v = this.slotValues(col, d);
-      const check = d.domain === null;
-      const miss = slotLoop(v, col.validity, c === 0, check)(v, col.validity, n, slots, d.lo, d.range, this.strides[c]!);
+      // The last column's loop also turns the slots into ids.
+      const last = c === cols.length - 1;
+      const miss = slotLoop(v, col.validity, c === 0, d.domain === null, last)(v, col.validity, n, slots, d.lo, d.range, this.strides[c]!, out, this.slotIds, this);
       if (miss < 0) c++;
-      else if (this.fitBatch(cols, n, true)) c = 0; // new strides: every column again
+      else if (this.fitBatch(cols, n, true)) c = 0; // new strides: every column again (ids already given stay the same)
       else return false;
-    }
-    if (cols.length === 0) slots.fill(0, 0, n);
-    const ids = this.slotIds;
-    for (let i = 0; i < n; i++) {
-      const s = slots[i]!;
-      const g = ids[s]!;
-      out[i] = g >= 0 ? g : this.newGroup(s);
     }
     return true;
   }
@@ -344,13 +342,17 @@ function slotOf(valid: boolean, check: boolean, nullSlot: string, scale: string,
   return valid ? `let s; if (valid[i] === 0) s = ${nullSlot}; else { ${value} }` : `let s; { ${value} }`;
 }
 
-/** Adds (or with \`first\`, writes) each row's column slot times \`stride\` into \`slots\`; -1, or the row of the first value outside the range. */
-const slotLoop = loopFamily<(v: ArrayLike<number>, valid: Uint8Array | null, n: number, slots: Int32Array, lo: number, range: number, stride: number) => number>(
-  'slots', ['v', 'valid', 'n', 'slots', 'lo', 'range', 'stride'], ([, valid, first, check]) => `
+/**
+ * Adds (or with \`first\`, writes) each row's column slot times \`stride\` into \`slots\`; with
+ * \`last\`, gives each row the id of its complete slot instead. Returns -1, or the row of the first
+ * value outside the range.
+ */
+const slotLoop = loopFamily<(v: ArrayLike<number>, valid: Uint8Array | null, n: number, slots: Int32Array, lo: number, range: number, stride: number, out: Int32Array, ids: Int32Array, keys: GroupKeys) => number>(
+  'slots', ['v', 'valid', 'n', 'slots', 'lo', 'range', 'stride', 'out', 'ids', 'keys'], ([, valid, first, check, last]) => `
   const nullSlot = range * stride;
   for (let i = 0; i < n; i++) {
     ${slotOf(valid!, check!, 'nullSlot', ' * stride', 'i')}
-    slots[i] ${first ? '=' : '+='} s;
+    ${last ? 'const t = slots[i] + s; const g = ids[t]; out[i] = g >= 0 ? g : keys.newGroup(t);' : `slots[i] ${first ? '=' : '+='} s;`}
   }
   return -1;`);
 
