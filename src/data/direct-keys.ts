@@ -6,8 +6,11 @@
  * slot → id array (-1 = unseen) hands out dense ids in first-appearance order, exactly as the
  * KeyTable does, so accumulators and output order are the same on both paths.
  *
- * The ranges come from a min/max scan of each batch. A batch outside the current range widens it
- * (existing ids are kept: only the slot → id array is rebuilt); when the slots would exceed
+ * The ranges come from a min/max scan of the first batch; after that the slot loops check each
+ * value against its column's range, and the first value outside it stops the loop: a min/max scan
+ * of that batch widens the range and the batch is done again (existing ids are kept: only the
+ * slot → id array is rebuilt; rows already placed get the same ids again). The loops are compiled
+ * per array type (specialize.ts). When the slots would exceed
  * `maxSlots` (default 2^20, a 4 MiB array), or a column is of a kind without a small domain, the
  * keys seen so far are moved into a KeyTable once, in id order (so ids stay the same), and later
  * batches are hashed.
