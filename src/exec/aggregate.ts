@@ -6,12 +6,13 @@
  * the accumulators' states) counts against the memory budget (memory.ts). Several count / sum /
  * avg aggregates update in one loop over the batch (`fusedUpdate`, expr/aggregates.ts).
  *
- * Measured 2026-12-06 09:05-09:29 UTC (shared 2-vCPU machine, load average 11-14 from other jobs,
- * every time about 10× its quiet value, so only the paired ratios mean anything):
+ * Measured 2026-12-06 09:05-10:00 UTC (shared 2-vCPU machine, load average 11-18 from other jobs,
+ * times up to 10× their quiet values, so only the paired ratios mean anything):
  * `flock /work/wt/notes/bench.lock npx tsx --max-old-space-size=12000 bench/dbbench.ts --rows 1e7
  * --only groupby --q q1,q2,q4,q5,q9 --reps 5 --baseline <main's dist>`, median of the 5 paired
- * ratios, this build with specialised and fused loops against main: q1 1.08×, q2 1.29×, q4 1.43×,
- * q5 1.18×, q9 1.35× (pairs ranged 0.5-4.4×). The fixed cost of a job is small next to these:
+ * ratios, this build with specialised and fused loops against main, two runs: q1 1.08× / 0.92×,
+ * q2 1.29× / 1.26×, q4 1.43× / 1.77×, q5 1.18× / 1.83×, q9 1.35× / 1.62× (single pairs ranged
+ * 0.5-4.4×; q1 is within the noise). The fixed cost of a job is small next to these:
  * `range(10).count()` 1.1-2.3 ms, a groupBy of a 100-row cached frame with cache() + count()
  * 4-4.4 ms (best of 30-40, both builds alike).
  */
