@@ -103,6 +103,18 @@ describe('GroupKeys against the KeyTable', () => {
     expect(crossCheck(['int32'], [[[1, 2]], [[2, 3, 1000]]], 100).direct).toEqual([true, false]);
   });
 
+  it('a batch that leaves the range part-way through (after placing rows) widens or moves to hashing, keeping ids', () => {
+    expect(crossCheck(['int32'], [[[1, 2, 3]], [[2, 9, 1, -4, 2, 40]]]).direct).toEqual([true, true]);
+    expect(crossCheck(['int32'], [[[1, null, 3]], [[null, 3, 7, null, -2, 1]]]).direct).toEqual([true, true]);
+    expect(crossCheck(['int64'], [[[10, 11]], [[11, 12, 2 ** 60]], [[10, 13]]]).direct).toEqual([true, false, false]);
+    expect(crossCheck(['int32'], [[[5, 6, 7]], [[6, 8, 5, 500, 9, 6]], [[5, 501]]], 64).direct).toEqual([true, false, false]);
+    expect(crossCheck(['int32'], [[[5, 6, null]], [[null, 6, 8, 500, null]]], 64).direct).toEqual([true, false]);
+    // Several columns: a later column misses, then the first; then past the slot limit.
+    expect(crossCheck(['int32', 'int32'], [[[1, 2], [10, 11]], [[2, 1, 2], [11, 30, 10]], [[-5, 2], [10, 11]]]).direct).toEqual([true, true, true]);
+    expect(crossCheck(['int32', 'int64'], [[[1, null], [10, 11]], [[2, 1, null], [null, 11, 99]]]).direct).toEqual([true, true]);
+    expect(crossCheck(['int32', 'int32'], [[[1, 2], [10, 11]], [[2, 1, 2], [11, 10, 900]]], 100).direct).toEqual([true, false]);
+  });
+
   it('larger batches of random keys, with and without nulls', () => {
     const r = mulberry32(7);
     const batch = (n: number, range: number, nulls: number) => Array.from({ length: n }, () => (r() < nulls ? null : Math.floor(r() * range) - 10));

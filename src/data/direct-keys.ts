@@ -6,8 +6,11 @@
  * slot → id array (-1 = unseen) hands out dense ids in first-appearance order, exactly as the
  * KeyTable does, so accumulators and output order are the same on both paths.
  *
- * The ranges come from a min/max scan of each batch. A batch outside the current range widens it
- * (existing ids are kept: only the slot → id array is rebuilt); when the slots would exceed
+ * The ranges come from a min/max scan of the first batch; after that the slot loops check each
+ * value against its column's range, and the first value outside it stops the loop: a min/max scan
+ * of that batch widens the range and the batch is done again (existing ids are kept: only the
+ * slot → id array is rebuilt; rows already placed get the same ids again). The loops are compiled
+ * per array type (specialize.ts). When the slots would exceed
  * `maxSlots` (default 2^20, a 4 MiB array), or a column is of a kind without a small domain, the
  * keys seen so far are moved into a KeyTable once, in id order (so ids stay the same), and later
  * batches are hashed.
@@ -27,6 +30,7 @@
  */
 import { ColumnData, allocValues, take } from './column.js';
 import { KeyTable } from './key-table.js';
+import { loopFamily } from './specialize.js';
 import type { DataType } from '../types.js';
 
 /** Largest number of slots (product of the key columns' ranges + 1) aggregated directly. */
@@ -96,6 +100,8 @@ export class GroupKeys {
   private rowSlots: Int32Array = new Int32Array(0);
   private readonly maxSlots: number;
   private readonly tryDirect: boolean;
+  /** Scratch for the min/max scan. */
+  private readonly minMax = new Float64Array(2);
 
   constructor(readonly types: readonly DataType[], options: GroupKeysOptions = {}) {
     this.maxSlots = options.maxSlots ?? MAX_DIRECT_SLOTS;
@@ -134,44 +140,32 @@ export class GroupKeys {
 
   /** Assigns ids to the keys of rows [0, n), inserting new keys; writes ids into `out`. */
   insert(cols: readonly ColumnData[], n: number, out: Int32Array): void {
-    if (this.table === null && !this.fitBatch(cols, n)) this.toTable();
+    if (this.table === null && !(this.fitBatch(cols, n, false) && this.assign(cols, n, out))) this.toTable();
     if (this.table !== null) {
+      // (Rows a failed direct pass already placed get the same ids again from the table.)
       this.table.insert(cols, n, out);
       this.size = this.table.size;
-      return;
     }
-    this.assign(cols, n, out);
   }
 
   /**
    * Widens the dimensions to cover the batch's keys (re-slotting the groups seen so far); false
-   * when the batch cannot be aggregated directly (a column without a small domain, or too many slots).
+   * when the batch cannot be aggregated directly (a column without a small domain, or too many
+   * slots). Without `scanAll`, integer columns that already have a range are not scanned: the
+   * slot loops check each value against it and call back with `scanAll` on the first miss.
    */
-  private fitBatch(cols: readonly ColumnData[], n: number): boolean {
+  private fitBatch(cols: readonly ColumnData[], n: number, scanAll: boolean): boolean {
     let next: Dim[] | null = null;
     let exact: Dim[] | null = null;
     for (let c = 0; c < cols.length; c++) {
       const col = cols[c]!;
       const d = this.dims[c]!;
       if (isIntType(col.type) && d.domain === null) {
-        const v = col.values!;
-        const valid = col.validity;
-        let min = Infinity;
-        let max = -Infinity;
-        if (valid === null) {
-          for (let i = 0; i < n; i++) {
-            const x = v[i]!;
-            if (x < min) min = x;
-            if (x > max) max = x;
-          }
-        } else {
-          for (let i = 0; i < n; i++) {
-            if (valid[i] === 0) continue;
-            const x = v[i]!;
-            if (x < min) min = x;
-            if (x > max) max = x;
-          }
-        }
+        if (!scanAll && d.range > 0) continue;
+        const mm = this.minMax;
+        minMaxLoop(col.values, col.validity)(col.values!, col.validity, n, mm);
+        const min = mm[0]!;
+        const max = mm[1]!;
         if (min > max) continue; // only nulls
         // Slots are differences of doubles: exact for safe integers only.
         if (min < Number.MIN_SAFE_INTEGER || max > Number.MAX_SAFE_INTEGER) return false;
@@ -223,58 +217,52 @@ export class GroupKeys {
     }
   }
 
-  /** Slots, then ids, of rows [0, n) (the batch fits the dimensions). */
-  private assign(cols: readonly ColumnData[], n: number, out: Int32Array): void {
+  /** A key column's values as slot offsets: the integers themselves, or a domain column's codes. */
+  private slotValues(col: ColumnData, d: Dim): ArrayLike<number> {
+    return d.domain === null ? col.values! : smallDomainCodes(col)!.codes;
+  }
+
+  /**
+   * Slots, then ids, of rows [0, n); an integer key outside its column's range widens the
+   * dimensions (and the pass restarts), false when they cannot widen (the caller hashes).
+   */
+  private assign(cols: readonly ColumnData[], n: number, out: Int32Array): boolean {
     if (cols.length === 1) return this.assignOne(cols[0]!, n, out);
     if (this.rowSlots.length < n) this.rowSlots = new Int32Array(Math.max(n, 1024));
     const slots = this.rowSlots;
-    for (let c = 0; c < cols.length; c++) {
+    if (cols.length === 0) {
+      for (let i = 0; i < n; i++) out[i] = this.slotIds[0]! >= 0 ? this.slotIds[0]! : this.newGroup(0);
+      return true;
+    }
+    let c = 0;
+    while (c < cols.length) {
       const col = cols[c]!;
       const d = this.dims[c]!;
-      const stride = this.strides[c]!;
-      const first = c === 0;
-      const valid = col.validity;
-      const nullSlot = d.range * stride;
-      const v = d.domain === null ? col.values! : smallDomainCodes(col)!.codes;
-      const lo = d.lo;
-      if (valid === null && first) for (let i = 0; i < n; i++) slots[i] = ((v[i]! - lo) * stride) | 0;
-      else if (valid === null) for (let i = 0; i < n; i++) slots[i] += ((v[i]! - lo) * stride) | 0;
-      else if (first) for (let i = 0; i < n; i++) slots[i] = valid[i] === 0 ? nullSlot : ((v[i]! - lo) * stride) | 0;
-      else for (let i = 0; i < n; i++) slots[i] += valid[i] === 0 ? nullSlot : ((v[i]! - lo) * stride) | 0;
+      const v = this.slotValues(col, d);
+      // The last column's loop also turns the slots into ids.
+      const last = c === cols.length - 1;
+      const miss = slotLoop(v, col.validity, c === 0, d.domain === null, last)(v, col.validity, n, slots, d.lo, d.range, this.strides[c]!, out, this.slotIds, this);
+      if (miss < 0) c++;
+      else if (this.fitBatch(cols, n, true)) c = 0; // new strides: every column again (ids already given stay the same)
+      else return false;
     }
-    if (cols.length === 0) slots.fill(0, 0, n);
-    for (let i = 0; i < n; i++) {
-      const s = slots[i]!;
-      const g = this.slotIds[s]!;
-      out[i] = g >= 0 ? g : this.newGroup(s);
-    }
+    return true;
   }
 
   /** One key column: slots and ids in one pass. */
-  private assignOne(col: ColumnData, n: number, out: Int32Array): void {
-    const d = this.dims[0]!;
-    const valid = col.validity;
-    const nullSlot = d.range;
-    const v = d.domain === null ? col.values! : smallDomainCodes(col)!.codes;
-    const lo = d.lo;
-    const ids = this.slotIds;
-    if (valid === null) {
-      for (let i = 0; i < n; i++) {
-        const s = (v[i]! - lo) | 0;
-        const g = ids[s]!;
-        out[i] = g >= 0 ? g : this.newGroup(s);
-      }
-    } else {
-      for (let i = 0; i < n; i++) {
-        const s = valid[i] === 0 ? nullSlot : (v[i]! - lo) | 0;
-        const g = ids[s]!;
-        out[i] = g >= 0 ? g : this.newGroup(s);
-      }
+  private assignOne(col: ColumnData, n: number, out: Int32Array): boolean {
+    let i = 0;
+    for (;;) {
+      const d = this.dims[0]!;
+      const v = this.slotValues(col, d);
+      i = assignOneLoop(v, col.validity, d.domain === null)(v, col.validity, i, n, out, d.lo, d.range, this.slotIds, this);
+      if (i === n) return true;
+      if (!this.fitBatch([col], n, true)) return false;
     }
   }
 
-  /** Gives slot `s` the next id. */
-  private newGroup(s: number): number {
+  /** Gives slot `s` the next id (called by the slot loops). */
+  newGroup(s: number): number {
     const g = this.size++;
     this.slotIds[s] = g;
     if (g >= this.groupSlots.length) {
@@ -335,6 +323,51 @@ export class GroupKeys {
     this.initDirect();
   }
 }
+
+/** min and max of the valid values of v[0, n) into out[0], out[1] (Infinity, -Infinity when none). */
+const minMaxLoop = loopFamily<(v: ArrayLike<number>, valid: Uint8Array | null, n: number, out: Float64Array) => void>(
+  'minMax', ['v', 'valid', 'n', 'out'], ([, valid]) => `
+  let min = Infinity, max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    ${valid ? 'if (valid[i] === 0) continue;' : ''}
+    const x = v[i];
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  out[0] = min; out[1] = max;`);
+
+/**
+ * The source that puts row i's slot offset in \`s\`: null rows take \`nullSlot\`, values \`v[i] - lo\`;
+ * with \`check\`, a value outside [lo, lo + range) returns \`miss\` (the index of its row).
+ */
+function slotOf(valid: boolean, check: boolean, nullSlot: string, scale: string, miss: string): string {
+  const value = `const x = v[i] - lo;${check ? ` if (!(x >= 0 && x < range)) return ${miss};` : ''} s = (x${scale}) | 0;`;
+  return valid ? `let s; if (valid[i] === 0) s = ${nullSlot}; else { ${value} }` : `let s; { ${value} }`;
+}
+
+/**
+ * Adds (or with \`first\`, writes) each row's column slot times \`stride\` into \`slots\`; with
+ * \`last\`, gives each row the id of its complete slot instead. Returns -1, or the row of the first
+ * value outside the range.
+ */
+const slotLoop = loopFamily<(v: ArrayLike<number>, valid: Uint8Array | null, n: number, slots: Int32Array, lo: number, range: number, stride: number, out: Int32Array, ids: Int32Array, keys: GroupKeys) => number>(
+  'slots', ['v', 'valid', 'n', 'slots', 'lo', 'range', 'stride', 'out', 'ids', 'keys'], ([, valid, first, check, last]) => `
+  const nullSlot = range * stride;
+  for (let i = 0; i < n; i++) {
+    ${slotOf(valid!, check!, 'nullSlot', ' * stride', 'i')}
+    ${last ? 'const t = slots[i] + s; const g = ids[t]; out[i] = g >= 0 ? g : keys.newGroup(t);' : `slots[i] ${first ? '=' : '+='} s;`}
+  }
+  return -1;`);
+
+/** Ids of rows [start, n) of a single key column (slot = value - lo); returns n, or the row of the first value outside the range. */
+const assignOneLoop = loopFamily<(v: ArrayLike<number>, valid: Uint8Array | null, start: number, n: number, out: Int32Array, lo: number, range: number, ids: Int32Array, keys: GroupKeys) => number>(
+  'assignOne', ['v', 'valid', 'start', 'n', 'out', 'lo', 'range', 'ids', 'keys'], ([, valid, check]) => `
+  for (let i = start; i < n; i++) {
+    ${slotOf(valid!, check!, 'range', '', 'i')}
+    const g = ids[s];
+    out[i] = g >= 0 ? g : keys.newGroup(s);
+  }
+  return n;`);
 
 function slotCount(dims: readonly Dim[]): number {
   let t = 1;

@@ -12,6 +12,7 @@ import { POW10N, checkDecimal, divHalfUp } from '../data/decimal.js';
 import { type DataType, type DecimalType, MAX_EXACT_INT, boundedDecimal, decimalParams, isDecimal, isList, isNested, isNumeric, listOf } from '../types.js';
 import { type Accumulator, type AggregateFunctionDef, type FunctionRegistry, typeError } from './function-defs.js';
 import { GroupKeys } from '../data/direct-keys.js';
+import { loopFamily } from '../data/specialize.js';
 import { COUNT_OVER_FRAMES, firstLastOverFrames, minMaxOverFrames, sumAvgOverFrames } from './window/frame-aggregates.js';
 
 export function grownF64(a: Float64Array, n: number, fill = 0): Float64Array {
@@ -44,10 +45,108 @@ export function outColumn(type: DataType, n: number, vals: Float64Array, has: Ui
   return new ColumnData(type, n, values, validity);
 }
 
+/** `continue`s past row i when the validity array \`name\` marks it null (where the variant has one). */
+const skipNull = (has: boolean | undefined, name = 'valid'): string => (has ? `if (${name}[i] === 0) continue;` : '');
+
+type GroupedLoop = (groups: Int32Array, n: number, v: ArrayLike<number>, valid: Uint8Array | null, a: Float64Array, b: Float64Array | Uint8Array) => void;
+
+/** sum: s[g] += v[i], has[g] = 1 over the valid rows; one copy per value array type (data/specialize.ts). */
+const sumLoop = loopFamily<GroupedLoop>('sum', ['groups', 'n', 'v', 'valid', 's', 'h'], ([, valid]) => `
+  for (let i = 0; i < n; i++) { ${skipNull(valid)} const g = groups[i]; s[g] += v[i]; h[g] = 1; }`);
+
+/** avg: s[g] += v[i], c[g] += 1 over the valid rows. */
+const avgLoop = loopFamily<GroupedLoop>('avg', ['groups', 'n', 'v', 'valid', 's', 'c'], ([, valid]) => `
+  for (let i = 0; i < n; i++) { ${skipNull(valid)} const g = groups[i]; s[g] += v[i]; c[g]++; }`);
+
+/** min / max (third key entry: max) of numbers, into out[g] where has[g] marks a value. */
+const minMaxLoop = loopFamily<GroupedLoop>('minMax', ['groups', 'n', 'v', 'valid', 'out', 'h'], ([, valid, max]) => `
+  for (let i = 0; i < n; i++) {
+    ${skipNull(valid)}
+    const g = groups[i];
+    const x = v[i];
+    if (h[g] === 0 || x ${max ? '>' : '<'} out[g]) { out[g] = x; h[g] = 1; }
+  }`);
+
+/** corr / covariance co-moments, Welford-style, over the rows where both x and y are valid. */
+const coMomentsLoop = loopFamily<(groups: Int32Array, count: number, xv: ArrayLike<number>, yv: ArrayLike<number>, xValid: Uint8Array | null, yValid: Uint8Array | null, cnt: Float64Array, mx: Float64Array, my: Float64Array, cxy: Float64Array, m2x: Float64Array, m2y: Float64Array) => void>(
+  'coMoments', ['groups', 'count', 'xv', 'yv', 'xValid', 'yValid', 'cnt', 'mx', 'my', 'cxy', 'm2x', 'm2y'], ([, , xValid, yValid]) => `
+  for (let i = 0; i < count; i++) {
+    ${skipNull(xValid, 'xValid')} ${skipNull(yValid, 'yValid')}
+    const g = groups[i];
+    const x = xv[i];
+    const y = yv[i];
+    const n = ++cnt[g];
+    const dx = x - mx[g];
+    mx[g] += dx / n;
+    const dy = y - my[g];
+    my[g] += dy / n;
+    cxy[g] += dx * (y - my[g]);
+    m2x[g] += dx * (x - mx[g]);
+    m2y[g] += dy * (y - my[g]);
+  }`);
+
+/**
+ * One loop for several count / sum / avg aggregates over the same group ids (a query such as
+ * `avg(v1), avg(v2), avg(v3)` reads each row's group once instead of once per aggregate). Key:
+ * per aggregate a tag (c: count(*), n: count(x), s: sum, a: avg), its values' array and its
+ * validity; `states` holds two arrays per aggregate (count: counts, unused; sum: sums, has;
+ * avg: sums, counts).
+ */
+const fusedLoop = loopFamily<(groups: Int32Array, n: number, vals: readonly (ArrayLike<number> | null)[], valids: readonly (Uint8Array | null)[], states: readonly (Float64Array | Uint8Array | null)[]) => void>(
+  'fused', ['groups', 'n', 'vals', 'valids', 'states'], (flags, names) => {
+    const head: string[] = [];
+    const rows: string[] = [];
+    for (let k = 0; 3 * k < names.length; k++) {
+      const tag = names[3 * k]!;
+      const valid = flags[3 * k + 2]!;
+      head.push(`const v${k} = vals[${k}], va${k} = valids[${k}], a${k} = states[${2 * k}], b${k} = states[${2 * k + 1}];`);
+      if (tag === 'c') rows.push(`a${k}[g]++;`);
+      else if (tag === 'n') rows.push(valid ? `a${k}[g] += va${k}[i];` : `a${k}[g]++;`);
+      else {
+        const add = `a${k}[g] += v${k}[i]; ${tag === 's' ? `b${k}[g] = 1;` : `b${k}[g]++;`}`;
+        rows.push(valid ? `if (va${k}[i] !== 0) { ${add} }` : add);
+      }
+    }
+    return `${head.join('\n')}\nfor (let i = 0; i < n; i++) {\n  const g = groups[i];\n  ${rows.join('\n  ')}\n}`;
+  });
+
+/**
+ * Folds a batch into several count / sum / avg accumulators (numbers, not decimals) in one pass
+ * over the rows; false (nothing done) when some aggregate is of another kind, so the caller runs
+ * each accumulator's own update. `args[k]` are aggregate k's evaluated arguments.
+ */
+export function fusedUpdate(accs: readonly Accumulator[], groups: Int32Array, n: number, args: readonly (readonly ColumnData[])[]): boolean {
+  if (accs.length < 2) return false;
+  const key: (string | ArrayLike<number> | null)[] = [];
+  const vals: (ArrayLike<number> | null)[] = [];
+  const valids: (Uint8Array | null)[] = [];
+  const states: (Float64Array | Uint8Array | null)[] = [];
+  for (let k = 0; k < accs.length; k++) {
+    const acc = accs[k]!;
+    const col = args[k]!.length === 1 ? args[k]![0]! : null;
+    if (col !== null && (col.type === 'null' || col.values === null)) return false;
+    if (acc instanceof CountAcc && (acc.star || args[k]!.length === 0)) {
+      key.push('c', null, null);
+      states.push(acc.counts, null);
+    } else if (acc instanceof CountAcc && col !== null) {
+      key.push('n', null, col.validity);
+      states.push(acc.counts, null);
+    } else if ((acc instanceof SumAcc || acc instanceof AvgAcc) && col !== null) {
+      const sum = acc instanceof SumAcc;
+      key.push(sum ? 's' : 'a', col.values, col.validity);
+      states.push(acc.sums, sum ? acc.has : acc.counts);
+    } else return false;
+    vals.push(col?.values ?? null);
+    valids.push(col?.validity ?? null);
+  }
+  fusedLoop(...key)(groups, n, vals, valids, states);
+  return true;
+}
+
 /** count(*) / count(x): number of rows / non-null values. */
 class CountAcc implements Accumulator {
   counts: Float64Array = new Float64Array(16);
-  constructor(private readonly star: boolean) {}
+  constructor(readonly star: boolean) {}
   grow(n: number): void { this.counts = grownF64(this.counts, n); }
   update(groups: Int32Array, n: number, args: readonly ColumnData[]): void {
     const c = this.counts;
@@ -86,15 +185,8 @@ class SumAcc implements Accumulator {
   update(groups: Int32Array, n: number, args: readonly ColumnData[]): void {
     const col = args[0]!;
     if (col.type === 'null') return;
-    const v = col.values as Float64Array | Int32Array;
-    const valid = col.validity;
-    const s = this.sums;
-    const h = this.has;
-    if (valid) {
-      for (let i = 0; i < n; i++) if (valid[i]) { const g = groups[i]!; s[g]! += v[i]!; h[g] = 1; }
-    } else {
-      for (let i = 0; i < n; i++) { const g = groups[i]!; s[g]! += v[i]!; h[g] = 1; }
-    }
+    const v = col.values!;
+    sumLoop(v, col.validity)(groups, n, v, col.validity, this.sums, this.has);
   }
   addGroupSums(sums: Float64Array, counts: Float64Array, numGroups: number): void {
     for (let g = 0; g < numGroups; g++) if (counts[g]! > 0) { this.sums[g]! += sums[g]!; this.has[g] = 1; }
@@ -120,16 +212,8 @@ class AvgAcc implements Accumulator {
   update(groups: Int32Array, n: number, args: readonly ColumnData[]): void {
     const col = args[0]!;
     if (col.type === 'null') return;
-    const v = col.values as Float64Array | Int32Array;
-    const valid = col.validity;
-    const s = this.sums;
-    const c = this.counts;
-    for (let i = 0; i < n; i++) {
-      if (valid && !valid[i]) continue;
-      const g = groups[i]!;
-      s[g]! += v[i]!;
-      c[g]!++;
-    }
+    const v = col.values!;
+    avgLoop(v, col.validity)(groups, n, v, col.validity, this.sums, this.counts);
   }
   addGroupSums(sums: Float64Array, counts: Float64Array, numGroups: number): void {
     for (let g = 0; g < numGroups; g++) { this.sums[g]! += sums[g]!; this.counts[g]! += counts[g]!; }
@@ -261,13 +345,7 @@ class MinMaxAcc implements Accumulator {
     if (isDecimal(this.type)) return foldExtremes(col.bigints(), this.big, h, groups, n, valid, max);
     if (this.type === 'utf8') return foldExtremes(col.strings(), this.strs, h, groups, n, valid, max);
     const v = col.values!;
-    const out = this.vals;
-    for (let i = 0; i < n; i++) {
-      if (valid && !valid[i]) continue;
-      const g = groups[i]!;
-      const x = v[i]!;
-      if (!h[g] || (max ? x > out[g]! : x < out[g]!)) { out[g] = x; h[g] = 1; }
-    }
+    minMaxLoop(v, valid, max)(groups, n, v, valid, this.vals, h);
   }
   state(n: number): ColumnData[] { return [this.finish(n)]; }
   merge(groups: Int32Array, n: number, state: readonly ColumnData[]): void { this.update(groups, n, state); }
@@ -656,20 +734,7 @@ export class CoMomentsAcc implements Accumulator {
     if (a.type === 'null' || b.type === 'null') return;
     const xv = a.values!;
     const yv = b.values!;
-    for (let i = 0; i < count; i++) {
-      if ((a.validity && !a.validity[i]) || (b.validity && !b.validity[i])) continue;
-      const g = groups[i]!;
-      const x = xv[i]!;
-      const y = yv[i]!;
-      const n = ++this.n[g]!;
-      const dx = x - this.mx[g]!;
-      this.mx[g]! += dx / n;
-      const dy = y - this.my[g]!;
-      this.my[g]! += dy / n;
-      this.cxy[g]! += dx * (y - this.my[g]!);
-      this.m2x[g]! += dx * (x - this.mx[g]!);
-      this.m2y[g]! += dy * (y - this.my[g]!);
-    }
+    coMomentsLoop(xv, yv, a.validity, b.validity)(groups, count, xv, yv, a.validity, b.validity, this.n, this.mx, this.my, this.cxy, this.m2x, this.m2y);
   }
   state(k: number): ColumnData[] {
     return [this.n, this.mx, this.my, this.cxy, this.m2x, this.m2y].map((a) => outColumn('float64', k, a, null));
