@@ -252,6 +252,11 @@ export class KeyTable {
     this.packed = this.newPacked();
   }
 
+  /** True while the keys are packed into two words per key (data/packed-keys.ts); false on the per-column stores. */
+  get isPacked(): boolean {
+    return this.packed !== null;
+  }
+
   private newPacked(): PackedKeys | null {
     const t = this.types;
     return t.length > 0 && t.every(packableType) && (t.length > 1 || t[0] !== 'utf8') ? new PackedKeys(t.length) : null;
