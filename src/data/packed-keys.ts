@@ -99,8 +99,9 @@ export class PackedKeys {
     this.pack(cols, n, false);
     const lo = this.lo;
     const hi = this.hi;
+    const before = this.size;
     for (let i = 0; i < n; i++) {
-      if (this.size >= this.limit) this.grow();
+      if (this.size >= this.limit) this.grow(i < 1 << 16 ? 0 : this.size + Math.ceil(((this.size - before) / (i + 1)) * (n - i)));
       const slots = this.slots;
       const mask = this.mask;
       const a = lo[i]!;
@@ -352,9 +353,14 @@ export class PackedKeys {
     }
   }
 
-  /** Doubles the slots (quadruples them while small), re-placing every group. */
-  private grow(): void {
-    const cap = (this.mask + 1) * (this.mask < 1 << 20 ? 4 : 2);
+  /**
+   * Doubles the slots (quadruples them while small), or makes room at once for `expected` groups
+   * (the groups this batch's rows so far predict for the whole batch, as for a join's build side
+   * inserted in one call; 0 before 2^16 rows of the batch, too few to trust); re-places every group.
+   */
+  private grow(expected: number): void {
+    let cap = (this.mask + 1) * (this.mask < 1 << 20 ? 4 : 2);
+    while (cap * MAX_LOAD < expected) cap *= 2;
     const slots = new Int32Array(cap * 3);
     const mask = cap - 1;
     const old = this.slots;
