@@ -4,7 +4,7 @@
  * 64Ki-row batches into a KeyTable of this build and of a baseline build, alternating, and reports
  * the best CPU time (user + system, ms) of each and the ratio. Also a one-column int32 build + probe (join-like).
  *
- *   npx tsx bench/key-table.ts [rows=2e6] [reps=3] [baselineDist=/work/wt/base/dist]
+ *   npx tsx bench/key-table.ts [rows=2e6] [reps=3] [baselineDist=/work/wt/base/dist]   (KEYTABLE_THIS_DIST: this build's dist)
  */
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
@@ -16,7 +16,7 @@ const baseDir = process.argv[4] ?? '/work/wt/base/dist';
 /** KEYTABLE_CASE=n: only that case; KEYTABLE_THIS_ONLY=1: skip the baseline (for profiles). */
 const onlyCase = process.env.KEYTABLE_CASE === undefined ? -1 : Number(process.env.KEYTABLE_CASE);
 const thisOnly = process.env.KEYTABLE_THIS_ONLY === '1';
-const thisDir = path.resolve(import.meta.dirname, '../dist');
+const thisDir = process.env.KEYTABLE_THIS_DIST ?? path.resolve(import.meta.dirname, '../dist');
 
 interface Col { type: string; length: number; values: Int32Array | null; validity: null; offsets: Int32Array | null; bytes: Uint8Array | null }
 
