@@ -11,7 +11,7 @@
  * see the figures in src/data/dictionary.ts.
  */
 import { ColumnData, allocValues, dictColumn, take } from './column.js';
-import { PackedKeys, packableType } from './packed-keys.js';
+import { PackedKeys, mix32, packableType } from './packed-keys.js';
 import { AnalysisError } from '../errors.js';
 import { type DataType, isDecimal, isList, isNested, nestedKeyHint, sparkSimpleName } from '../types.js';
 
@@ -19,14 +19,6 @@ const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
 const NULL_HASH = 0x9e3779b9 | 0;
 
-/** murmur3's 32-bit finaliser; the result is a signed 32-bit integer (a small integer in V8). */
-function mix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
 
 /** Hash of a number by value (so 1 as int and 1.0 as double hash alike). */
 export function hashNumber(x: number): number {
@@ -259,7 +251,7 @@ export class KeyTable {
 
   private newPacked(): PackedKeys | null {
     const t = this.types;
-    return t.length > 0 && t.every(packableType) && (t.length > 1 || t[0] !== 'utf8') ? new PackedKeys(t.length) : null;
+    return t.length > 1 && t.every(packableType) ? new PackedKeys(t.length) : null;
   }
 
   /** The keys no longer pack: the groups so far move to the per-column stores, in id order (ids stay). */

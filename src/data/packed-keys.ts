@@ -38,7 +38,8 @@ const MAX_BITS = 64;
 /** Largest share of slots in use (first touch of fresh pages is costly, so not too low). */
 const MAX_LOAD = 0.7;
 
-function mix32(h: number): number {
+/** murmur3's 32-bit finaliser; the result is a signed 32-bit integer (a small integer in V8). */
+export function mix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -102,31 +103,23 @@ export class PackedKeys {
     const before = this.size;
     for (let i = 0; i < n; i++) {
       if (this.size >= this.limit) this.grow(i < 1 << 16 ? 0 : this.size + Math.ceil(((this.size - before) / (i + 1)) * (n - i)));
-      const slots = this.slots;
-      const mask = this.mask;
       const a = lo[i]!;
       const b = hi[i]!;
-      let p = hash2(a, b) & mask;
-      for (;;) {
-        const q = p * 3;
-        const id = slots[q]!;
-        if (id === 0) {
-          const g = this.size++;
-          slots[q] = g + 1;
-          slots[q + 1] = a;
-          slots[q + 2] = b;
-          if (g >= this.glo.length) this.growGroups();
-          this.glo[g] = a;
-          this.ghi[g] = b;
-          out[i] = g;
-          break;
-        }
-        if (slots[q + 1] === a && slots[q + 2] === b) {
-          out[i] = id - 1;
-          break;
-        }
-        p = (p + 1) & mask;
+      const q = this.slotOf(a, b);
+      const slots = this.slots;
+      const id = slots[q]!;
+      if (id !== 0) {
+        out[i] = id - 1;
+        continue;
       }
+      const g = this.size++;
+      slots[q] = g + 1;
+      slots[q + 1] = a;
+      slots[q + 2] = b;
+      if (g >= this.glo.length) this.growGroups();
+      this.glo[g] = a;
+      this.ghi[g] = b;
+      out[i] = g;
     }
     return true;
   }
@@ -138,23 +131,19 @@ export class PackedKeys {
       return;
     }
     this.pack(cols, n, true);
-    const { lo, hi, miss, slots, mask } = this;
-    for (let i = 0; i < n; i++) {
-      out[i] = -1;
-      if (miss[i] === 1) continue;
-      const a = lo[i]!;
-      const b = hi[i]!;
-      let p = hash2(a, b) & mask;
-      for (;;) {
-        const q = p * 3;
-        const id = slots[q]!;
-        if (id === 0) break;
-        if (slots[q + 1] === a && slots[q + 2] === b) {
-          out[i] = id - 1;
-          break;
-        }
-        p = (p + 1) & mask;
-      }
+    const { lo, hi, miss, slots } = this;
+    for (let i = 0; i < n; i++) out[i] = miss[i] === 1 ? -1 : slots[this.slotOf(lo[i]!, hi[i]!)]! - 1;
+  }
+
+  /** Index in `slots` of the key's slot, or of the empty slot where it would go. */
+  private slotOf(a: number, b: number): number {
+    const slots = this.slots;
+    const mask = this.mask;
+    let p = hash2(a, b) & mask;
+    for (;;) {
+      const q = p * 3;
+      if (slots[q] === 0 || (slots[q + 1] === a && slots[q + 2] === b)) return q;
+      p = (p + 1) & mask;
     }
   }
 
