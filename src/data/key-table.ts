@@ -9,6 +9,20 @@
  * a multi-column table keys its utf8 columns through one-column sub-tables (string → code), so
  * the rows are probed as numbers. Measured (bench:db 1e6 rows, 2 threads, cached data):
  * see the figures in src/data/dictionary.ts.
+ *
+ * Multi-column keys of integers, dates, booleans and utf8 codes are packed into two int32 words
+ * (data/packed-keys.ts) while they fit in 64 bits; only then do the per-column stores fill. One
+ * integer column stays on insertNumber (packed, joins j1-j3 at 1e6 ran about 2× slower: the
+ * per-batch packing passes cost more than they save for one column). The stores keep offsets
+ * and bytes only for strings and numbers only for numbers. Measured 2026-12-06 08:50-09:45 UTC on
+ * the shared 2-core machine (load average 7-10), against main's build:
+ *  - `npx tsx bench/key-table.ts 5e6 3` (CPU time, best of 3): q10's six keys (3 utf8 + 3 int32,
+ *    ~5e6 groups) 2.12× (5926 → 2791 ms), two int32 keys 2.04×, 1.79× in a second, more loaded run.
+ *  - `bench/dbbench.ts --rows 1e7 --only groupby --q q10,q2,q9 --reps 3 --baseline`: q10 median
+ *    of pair ratios 0.98× (pairs 0.66–2.44, too loaded to read), best runs 28.7 → 21.1 s (1.36×);
+ *    peak RSS 4914 → 3893 MB.
+ *  - `bench/dbbench.ts --rows 1e6 --only join --reps 3 --baseline`: j1 1.15×, j2 1.21×, j3 1.40×,
+ *    j4 1.11×, j5 0.86× (pairs 0.45–1.76: noise).
  */
 import { ColumnData, allocValues, dictColumn, take } from './column.js';
 import { PackedKeys, mix32, packableType } from './packed-keys.js';
