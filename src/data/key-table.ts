@@ -9,8 +9,23 @@
  * a multi-column table keys its utf8 columns through one-column sub-tables (string → code), so
  * the rows are probed as numbers. Measured (bench:db 1e6 rows, 2 threads, cached data):
  * see the figures in src/data/dictionary.ts.
+ *
+ * Multi-column keys of integers, dates, booleans and utf8 codes are packed into two int32 words
+ * (data/packed-keys.ts) while they fit in 64 bits; only then do the per-column stores fill. One
+ * integer column stays on insertNumber (packed, joins j1-j3 at 1e6 ran about 2× slower: the
+ * per-batch packing passes cost more than they save for one column). The stores keep offsets
+ * and bytes only for strings and numbers only for numbers. Measured 2026-12-06 08:50-09:45 UTC on
+ * the shared 2-core machine (load average 7-10), against main's build:
+ *  - `npx tsx bench/key-table.ts 5e6 3` (CPU time, best of 3): q10's six keys (3 utf8 + 3 int32,
+ *    ~5e6 groups) 2.12× (5926 → 2791 ms), two int32 keys 2.04×, 1.79× in a second, more loaded run.
+ *  - `bench/dbbench.ts --rows 1e7 --only groupby --q q10,q2,q9 --reps 3 --baseline`: q10 median
+ *    of pair ratios 0.98× (pairs 0.66–2.44, too loaded to read), best runs 28.7 → 21.1 s (1.36×);
+ *    peak RSS 4914 → 3893 MB.
+ *  - `bench/dbbench.ts --rows 1e6 --only join --reps 3 --baseline`: j1 1.15×, j2 1.21×, j3 1.40×,
+ *    j4 1.11×, j5 0.86× (pairs 0.45–1.76: noise).
  */
 import { ColumnData, allocValues, dictColumn, take } from './column.js';
+import { PackedKeys, mix32, packableType } from './packed-keys.js';
 import { AnalysisError } from '../errors.js';
 import { type DataType, isDecimal, isList, isNested, nestedKeyHint, sparkSimpleName } from '../types.js';
 
@@ -18,14 +33,6 @@ const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
 const NULL_HASH = 0x9e3779b9 | 0;
 
-/** murmur3's 32-bit finaliser; the result is a signed 32-bit integer (a small integer in V8). */
-function mix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
 
 /** Hash of a number by value (so 1 as int and 1.0 as double hash alike). */
 export function hashNumber(x: number): number {
@@ -116,16 +123,21 @@ export function doubleSlots(oldSlots: Int32Array, oldHashes: Int32Array): [Int32
   return [slots, hashes];
 }
 
-/** Growable storage of one key column's distinct values. */
+/** Growable storage of one key column's distinct values (offsets and bytes only for strings, numbers only for numbers). */
 class KeyStore {
-  nums: Float64Array = new Float64Array(64);
+  nums: Float64Array;
   valid: Uint8Array = new Uint8Array(64);
-  offsets: Int32Array = new Int32Array(65);
-  bytes: Uint8Array = new Uint8Array(256);
+  offsets: Int32Array;
+  bytes: Uint8Array;
   /** Decimals: 4 words per key (Decimal128). */
   dec: Int32Array | null;
+  private readonly str: boolean;
   constructor(readonly type: DataType) {
+    this.str = type === 'utf8' || type === 'binary';
     this.dec = isDecimal(type) ? new Int32Array(256) : null;
+    this.nums = new Float64Array(this.str || this.dec ? 0 : 64);
+    this.offsets = new Int32Array(this.str ? 65 : 0);
+    this.bytes = new Uint8Array(this.str ? 256 : 0);
   }
 
   append(g: number, col: ColumnData, i: number): void {
@@ -157,19 +169,21 @@ class KeyStore {
 
   private growRows(n: number): void {
     const cap = Math.max(n, this.valid.length * 2);
-    const nums = new Float64Array(cap);
-    nums.set(this.nums);
-    this.nums = nums;
     const valid = new Uint8Array(cap);
     valid.set(this.valid);
     this.valid = valid;
-    const offsets = new Int32Array(cap + 1);
-    offsets.set(this.offsets);
-    this.offsets = offsets;
-    if (this.dec) {
+    if (this.str) {
+      const offsets = new Int32Array(cap + 1);
+      offsets.set(this.offsets);
+      this.offsets = offsets;
+    } else if (this.dec) {
       const dec = new Int32Array(cap * 4);
       dec.set(this.dec);
       this.dec = dec;
+    } else {
+      const nums = new Float64Array(cap);
+      nums.set(this.nums);
+      this.nums = nums;
     }
   }
 
@@ -217,6 +231,9 @@ class KeyStore {
   }
 }
 
+/** Columns the packed keys read: fixed-width values (utf8 ones already codes), not the null type. */
+const hasValues = (c: ColumnData): boolean => c.values !== null && c.type !== 'null';
+
 /** Maps distinct multi-column keys to dense ids 0, 1, 2, ... */
 export class KeyTable {
   private slots: Int32Array = new Int32Array(1024); // group id + 1; 0 = empty
@@ -226,6 +243,8 @@ export class KeyTable {
   private hashes: Int32Array = new Int32Array(0);
   /** Multi-column tables: per utf8 column, the one-column table giving its strings codes (the store keeps codes). */
   private readonly subs: (KeyTable | null)[];
+  /** Multi-column integer/boolean/utf8-code keys: packed into two words (data/packed-keys.ts) while they fit; else null. */
+  private packed: PackedKeys | null;
   /** Number of distinct keys so far. */
   size = 0;
 
@@ -236,6 +255,26 @@ export class KeyTable {
     }
     this.subs = types.map((t) => (types.length > 1 && t === 'utf8' ? new KeyTable([t]) : null));
     this.stores = types.map((t, c) => new KeyStore(this.subs[c] ? 'int32' : t));
+    this.packed = this.newPacked();
+  }
+
+  /** True while the keys are packed into two words per key (data/packed-keys.ts); false on the per-column stores. */
+  get isPacked(): boolean {
+    return this.packed !== null;
+  }
+
+  private newPacked(): PackedKeys | null {
+    const t = this.types;
+    return t.length > 1 && t.every(packableType) ? new PackedKeys(t.length) : null;
+  }
+
+  /** The keys no longer pack: the groups so far move to the per-column stores, in id order (ids stay). */
+  private unpackToStores(): void {
+    const keys = this.packed!.columns(this.stores.map((s) => s.type));
+    const n = this.packed!.size;
+    this.packed = null;
+    this.size = 0;
+    if (n > 0) this.insertRows(keys, n, new Int32Array(n));
   }
 
   /** Multi-column tables: the utf8 key columns replaced by their codes (-1: absent, when looking up). */
@@ -298,6 +337,18 @@ export class KeyTable {
   insert(cols: readonly ColumnData[], n: number, out: Int32Array): void {
     if (cols.length === 1 && cols[0]!.indices !== null && this.stores[0]!.type === 'utf8') return this.insertDict(cols[0]!, n, out, true);
     if (cols.length > 1) cols = this.coded(cols, n, true);
+    if (this.packed !== null) {
+      if (cols.every(hasValues) && this.packed.insert(cols, n, out)) {
+        this.size = this.packed.size;
+        return;
+      }
+      this.unpackToStores();
+    }
+    this.insertRows(cols, n, out);
+  }
+
+  /** `insert` on plain (or coded) key columns, through the per-column stores. */
+  private insertRows(cols: readonly ColumnData[], n: number, out: Int32Array): void {
     const hs = this.rowHashes(cols, n);
     // One key column (the common case): monomorphic loops without per-row type dispatch.
     if (cols.length === 1) {
@@ -464,6 +515,10 @@ export class KeyTable {
   find(cols: readonly ColumnData[], n: number, out: Int32Array): void {
     if (cols.length === 1 && cols[0]!.indices !== null && this.stores[0]!.type === 'utf8') return this.insertDict(cols[0]!, n, out, false);
     if (cols.length > 1) cols = this.coded(cols, n, false);
+    if (this.packed !== null) {
+      if (cols.every(hasValues)) return this.packed.find(cols, n, out);
+      this.unpackToStores();
+    }
     const hs = this.rowHashes(cols, n);
     if (cols.length === 1) {
       const c = cols[0]!;
@@ -492,7 +547,8 @@ export class KeyTable {
   /** Bytes of the table's buffers (slots, hashes, stored keys), for the memory budget. */
   byteSize(): number {
     let n = this.slots.byteLength + this.slotHashes.byteLength + this.hashes.byteLength;
-    for (const s of this.stores) n += s.nums.byteLength + s.valid.byteLength + s.offsets.byteLength + s.bytes.byteLength;
+    if (this.packed !== null) n += this.packed.byteSize();
+    else for (const s of this.stores) n += s.nums.byteLength + s.valid.byteLength + s.offsets.byteLength + s.bytes.byteLength;
     for (const sub of this.subs) if (sub) n += sub.byteSize();
     return n;
   }
@@ -504,13 +560,15 @@ export class KeyTable {
     this.mask = 1023;
     this.stores.forEach((st, i) => { this.stores[i] = new KeyStore(st.type); });
     for (const sub of this.subs) sub?.reset();
+    this.packed = this.newPacked();
     this.size = 0;
   }
 
   /** The distinct keys as columns, in id order. */
   keyColumns(): ColumnData[] {
+    const packed = this.packed?.columns(this.stores.map((s) => s.type));
     return this.stores.map((s, c) => {
-      const col = s.toColumn(this.size);
+      const col = packed ? packed[c]! : s.toColumn(this.size);
       const sub = this.subs[c];
       if (!sub) return col;
       // Codes into the sub-table's strings: a dictionary column (its null entry, if any, becomes validity).
