@@ -9,6 +9,8 @@
  * all use it.
  */
 import type { Batch } from './data/batch.js';
+import type { ColumnData } from './data/column.js';
+import { shareBatch, unshareBatch } from './exec/serde.js';
 import { MemorySource } from './io/source.js';
 import { fingerprint } from './plan/fingerprint.js';
 import { type LogicalPlan, children, withChildren } from './plan/logical.js';
@@ -67,6 +69,39 @@ export class CacheManager {
     return b.schema.fields.filter((_, c) => parts!.every((p) => p.every((x) => x.columns[c]!.indices !== null))).map((f) => f.name);
   }
 
+  /**
+   * @internal How a cached plan's computed data is held, per column (for tests and diagnostics,
+   * like the size in memory of Spark's Storage tab): its layout, the bytes of the distinct buffers
+   * behind it (a dictionary shared by several batches counted once), and whether every one of
+   * them is in shared memory. Null when the plan is not cached or not computed yet.
+   */
+  storage(plan: LogicalPlan): { name: string; layout: 'dictionary' | 'plain'; bytes: number; shared: boolean }[] | null {
+    const parts = this.entries.get(fingerprint(plan))?.parts;
+    if (!parts) return null;
+    return plan.schema.fields.map((f, c) => {
+      const seen = new Set<ArrayBufferView>();
+      const add = (a: ArrayBufferView | null | undefined) => { if (a) seen.add(a); };
+      const addColumn = (k: ColumnData): void => {
+        if (k.indices !== null) {
+          add(k.indices);
+          add(k.validity);
+          if (!seen.has(k.dictionary!.offsets!)) addColumn(k.dictionary!);
+          if (k.hasPlainLayout()) { add(k.offsets); add(k.bytes); } // a decoded copy, kept with the column
+          return;
+        }
+        add(k.values); add(k.validity); add(k.offsets); add(k.bytes);
+        if (k.child) addColumn(k.child);
+        for (const x of k.children ?? []) addColumn(x);
+      };
+      let dictionary = true;
+      for (const p of parts) for (const b of p) { const k = b.columns[c]!; dictionary &&= k.indices !== null; addColumn(k); }
+      let bytes = 0;
+      let shared = true;
+      for (const a of seen) { bytes += a.byteLength; shared &&= typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer; }
+      return { name: f.name, layout: dictionary && parts.some((p) => p.length > 0) ? 'dictionary' : 'plain', bytes, shared };
+    });
+  }
+
   /** Number of cached plans. */
   get size(): number {
     return this.entries.size;
@@ -111,6 +146,18 @@ export class CacheManager {
       return entry.parts ? cachedScan(p, entry, entry.parts) : cachedScan(p, { data: null, sources: new Map(), parts: null }, [[]], 'InMemoryRelation (not computed yet)');
     });
   }
+}
+
+/**
+ * The cached partitions with every buffer in shared memory, for sessions with worker threads:
+ * scans of a cache post its batches to the workers in shared memory (exec/plan-spec.ts makes
+ * that form once per source), so buffers the main thread made (the cache's dictionary indices,
+ * tasks that ran in the main thread) would otherwise be held twice for as long as the data is
+ * cached, once as made and once as the shared copy. Buffers already shared are kept as they are;
+ * dictionaries shared by several batches stay one object.
+ */
+export function sharedCacheLayout(parts: Batch[][]): Batch[][] {
+  return parts.map((p) => p.map((b) => unshareBatch(shareBatch(b), b.schema)));
 }
 
 /** A scan of a cached plan's partitions under the column names of `p` (the plan it stands for). */
