@@ -10,7 +10,8 @@
  */
 import type { Batch } from './data/batch.js';
 import type { ColumnData } from './data/column.js';
-import { shareBatch, unshareBatch } from './exec/serde.js';
+import { collectGarbage } from './exec/memory.js';
+import { batchBytes, shareBatch, unshareBatch } from './exec/serde.js';
 import { MemorySource } from './io/source.js';
 import { fingerprint } from './plan/fingerprint.js';
 import { type LogicalPlan, children, withChildren } from './plan/logical.js';
@@ -38,9 +39,14 @@ export class CacheManager {
     if (!this.entries.has(key)) this.entries.set(key, { data: null, sources: new Map(), parts: null });
   }
 
-  /** Forgets a plan's cached data. */
+  /** Forgets a plan's cached data, giving its memory back at once when it is large (see `releaseData`). */
   drop(plan: LogicalPlan): boolean {
-    return this.entries.delete(fingerprint(plan));
+    const key = fingerprint(plan);
+    const entry = this.entries.get(key);
+    if (!entry) return false;
+    this.entries.delete(key);
+    releaseData([entry]);
+    return true;
   }
 
   /** True if the plan (or one with the same fingerprint) is marked. */
@@ -55,7 +61,9 @@ export class CacheManager {
 
   /** Forgets every cached plan (`CLEAR CACHE`, `spark.catalog.clearCache()`). */
   clear(): void {
+    const all = [...this.entries.values()];
     this.entries.clear();
+    releaseData(all);
   }
 
   /**
@@ -146,6 +154,21 @@ export class CacheManager {
       return entry.parts ? cachedScan(p, entry, entry.parts) : cachedScan(p, { data: null, sources: new Map(), parts: null }, [[]], 'InMemoryRelation (not computed yet)');
     });
   }
+}
+
+/** Dropped cached data at least this large is freed at once by a full collection (a few ms on the main thread's small heap). */
+export const RELEASE_COLLECT_BYTES = 16 * 2 ** 20;
+
+/**
+ * Frees the memory of dropped cache entries now rather than at the main thread's next garbage
+ * collection, which may come only jobs later (exec/memory.ts `collectGarbage`): the entries'
+ * data holds at least `RELEASE_COLLECT_BYTES`. Data still being computed is freed when its job ends.
+ */
+function releaseData(dropped: Entry[]): void {
+  let bytes = 0;
+  for (const e of dropped) for (const p of e.parts ?? []) for (const b of p) bytes += batchBytes(b);
+  for (const e of dropped) { e.parts = null; e.data = null; e.sources.clear(); }
+  if (bytes >= RELEASE_COLLECT_BYTES) collectGarbage();
 }
 
 /**

@@ -3,12 +3,16 @@
  * strings are dictionaries (one per column, counted once), and with worker threads every buffer is
  * in shared memory, so the scans that post the cache to the workers do not keep a second copy of
  * the buffers the main thread made (the dictionary indices). The data reads back unchanged.
+ * `unpersist()` of large cached data frees it at once (a full collection), not at the main
+ * thread's next garbage collection.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Session, col, functions as F } from '../src/index.js';
+import { type DataFrame, Session, col, functions as F } from '../src/index.js';
+import type { Batch } from '../src/data/batch.js';
+import { RELEASE_COLLECT_BYTES } from '../src/cache.js';
 import { testThreads } from './threads.js';
 
 const ROWS = 4000;
@@ -60,5 +64,26 @@ describe('the cache layout', () => {
     }));
     expect((await df.orderBy(col('v').desc()).limit(1).collect())[0]).toEqual({ k: 'k4', s: `s${ROWS - 1}`, n: (ROWS - 1) % 97, v: (ROWS - 1) / 4 });
     await df.unpersist();
+  });
+});
+
+/** A weak reference to the first batch of a cached frame's data (made here, so no strong reference stays on the caller's stack). */
+function firstCachedBatch(spark: Session, df: DataFrame): WeakRef<Batch> {
+  const entries = (spark.cacheManager as unknown as { entries: Map<string, { parts: Batch[][] | null }> }).entries;
+  const b = [...entries.values()].flatMap((e) => (e.parts ?? []).flat())[0]!;
+  expect(spark.cacheManager.storage(df.plan)).not.toBeNull();
+  return new WeakRef(b);
+}
+
+describe('unpersist()', () => {
+  it('frees large cached data at once', async () => {
+    const rows = Math.ceil(RELEASE_COLLECT_BYTES / 8) + 1000; // one double column just over the threshold
+    const df = spark.range(0, rows, 1, 2).select(col('id').multiply(0.5).alias('x')).cache();
+    expect(await df.count()).toBe(rows);
+    const ref = firstCachedBatch(spark, df);
+    await new Promise((r) => setTimeout(r, 0)); // a WeakRef's target stays alive until the task that made it ends
+    await df.unpersist();
+    expect(ref.deref()).toBeUndefined();
+    expect(spark.cacheManager.storage(df.plan)).toBeNull();
   });
 });
