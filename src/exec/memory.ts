@@ -10,6 +10,9 @@
  * A job's main thread tracks the whole limit (the shuffle data and results it holds, and the
  * tasks it runs itself); each task on a worker gets the limit divided by the number of threads,
  * since that many tasks run at once.
+ *
+ * `collectGarbage()` frees dropped buffers now rather than at the next collection (the cache
+ * calls it when `unpersist()` drops large data).
  */
 import os from 'node:os';
 import v8 from 'node:v8';
