@@ -7,8 +7,19 @@
  * (src/plan/fingerprint.ts: same operators, expressions and sources, whatever the names) reads
  * the cache, so a temp view, `spark.table`, a SQL query or a frame derived from the cached one
  * all use it.
+ *
+ * Memory (issue 18): with worker threads the cached data is held once, in shared memory
+ * (`sharedCacheLayout`), and dropping large cached data frees it at once (`releaseData`). Measured
+ * with `npx tsx --max-old-space-size=12000 bench/mem-probe.ts --size 1e7` (bench:compare's groupby
+ * protocol, 2 threads, loaded machine): the peak is q10's (1e7 groups): 3455 / 3621 MB (run 1 /
+ * run 2) before, 2945 / 3028 MB after; the cache itself holds 520 MB (id3 plain strings 164 MB).
+ * `bench/dbbench.ts --rows 1e7 --only groupby --reps 2 --baseline` (main's build): peak RSS 4791 →
+ * 4277 MB.
  */
 import type { Batch } from './data/batch.js';
+import type { ColumnData } from './data/column.js';
+import { collectGarbage } from './exec/memory.js';
+import { batchBytes, shareBatch, unshareBatch } from './exec/serde.js';
 import { MemorySource } from './io/source.js';
 import { fingerprint } from './plan/fingerprint.js';
 import { type LogicalPlan, children, withChildren } from './plan/logical.js';
@@ -36,9 +47,14 @@ export class CacheManager {
     if (!this.entries.has(key)) this.entries.set(key, { data: null, sources: new Map(), parts: null });
   }
 
-  /** Forgets a plan's cached data. */
+  /** Forgets a plan's cached data, giving its memory back at once when it is large (see `releaseData`). */
   drop(plan: LogicalPlan): boolean {
-    return this.entries.delete(fingerprint(plan));
+    const key = fingerprint(plan);
+    const entry = this.entries.get(key);
+    if (!entry) return false;
+    this.entries.delete(key);
+    releaseData([entry]);
+    return true;
   }
 
   /** True if the plan (or one with the same fingerprint) is marked. */
@@ -53,7 +69,9 @@ export class CacheManager {
 
   /** Forgets every cached plan (`CLEAR CACHE`, `spark.catalog.clearCache()`). */
   clear(): void {
+    const all = [...this.entries.values()];
     this.entries.clear();
+    releaseData(all);
   }
 
   /**
@@ -65,6 +83,39 @@ export class CacheManager {
     const b = parts?.find((p) => p.length > 0)?.[0];
     if (!b) return [];
     return b.schema.fields.filter((_, c) => parts!.every((p) => p.every((x) => x.columns[c]!.indices !== null))).map((f) => f.name);
+  }
+
+  /**
+   * @internal How a cached plan's computed data is held, per column (for tests and diagnostics,
+   * like the size in memory of Spark's Storage tab): its layout, the bytes of the distinct buffers
+   * behind it (a dictionary shared by several batches counted once), and whether every one of
+   * them is in shared memory. Null when the plan is not cached or not computed yet.
+   */
+  storage(plan: LogicalPlan): { name: string; layout: 'dictionary' | 'plain'; bytes: number; shared: boolean }[] | null {
+    const parts = this.entries.get(fingerprint(plan))?.parts;
+    if (!parts) return null;
+    return plan.schema.fields.map((f, c) => {
+      const seen = new Set<ArrayBufferView>();
+      const add = (a: ArrayBufferView | null | undefined) => { if (a) seen.add(a); };
+      const addColumn = (k: ColumnData): void => {
+        if (k.indices !== null) {
+          add(k.indices);
+          add(k.validity);
+          if (!seen.has(k.dictionary!.offsets!)) addColumn(k.dictionary!);
+          if (k.hasPlainLayout()) { add(k.offsets); add(k.bytes); } // a decoded copy, kept with the column
+          return;
+        }
+        add(k.values); add(k.validity); add(k.offsets); add(k.bytes);
+        if (k.child) addColumn(k.child);
+        for (const x of k.children ?? []) addColumn(x);
+      };
+      let dictionary = true;
+      for (const p of parts) for (const b of p) { const k = b.columns[c]!; dictionary &&= k.indices !== null; addColumn(k); }
+      let bytes = 0;
+      let shared = true;
+      for (const a of seen) { bytes += a.byteLength; shared &&= typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer; }
+      return { name: f.name, layout: dictionary && parts.some((p) => p.length > 0) ? 'dictionary' : 'plain', bytes, shared };
+    });
   }
 
   /** Number of cached plans. */
@@ -111,6 +162,33 @@ export class CacheManager {
       return entry.parts ? cachedScan(p, entry, entry.parts) : cachedScan(p, { data: null, sources: new Map(), parts: null }, [[]], 'InMemoryRelation (not computed yet)');
     });
   }
+}
+
+/** Dropped cached data at least this large is freed at once by a full collection (a few ms on the main thread's small heap). */
+export const RELEASE_COLLECT_BYTES = 16 * 2 ** 20;
+
+/**
+ * Frees the memory of dropped cache entries now rather than at the main thread's next garbage
+ * collection, which may come only jobs later (exec/memory.ts `collectGarbage`): the entries'
+ * data holds at least `RELEASE_COLLECT_BYTES`. Data still being computed is freed when its job ends.
+ */
+function releaseData(dropped: Entry[]): void {
+  let bytes = 0;
+  for (const e of dropped) for (const p of e.parts ?? []) for (const b of p) bytes += batchBytes(b);
+  for (const e of dropped) { e.parts = null; e.data = null; e.sources.clear(); }
+  if (bytes >= RELEASE_COLLECT_BYTES) collectGarbage();
+}
+
+/**
+ * The cached partitions with every buffer in shared memory, for sessions with worker threads:
+ * scans of a cache post its batches to the workers in shared memory (exec/plan-spec.ts makes
+ * that form once per source), so buffers the main thread made (the cache's dictionary indices,
+ * tasks that ran in the main thread) would otherwise be held twice for as long as the data is
+ * cached, once as made and once as the shared copy. Buffers already shared are kept as they are;
+ * dictionaries shared by several batches stay one object.
+ */
+export function sharedCacheLayout(parts: Batch[][]): Batch[][] {
+  return parts.map((p) => p.map((b) => unshareBatch(shareBatch(b), b.schema)));
 }
 
 /** A scan of a cached plan's partitions under the column names of `p` (the plan it stands for). */

@@ -410,7 +410,7 @@ export class DataFrame {
   async execute(signal?: AbortSignal, asRows = false): Promise<{ schema: Schema; batches: Batch[] }> {
     const opts = this.session.runOptions(signal);
     const res = await runJob(await this.session.resolveCaches(this.plan), this.session.plannerConfig(), asRows ? { ...opts, resultRowBytes: rowObjectBytes(this.schema) } : opts);
-    this.session.lastJob = res;
+    // The job's result is not kept on the session: its plan would keep cached data alive after unpersist().
     return { schema: this.schema, batches: res.partitions.flat() };
   }
 

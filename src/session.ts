@@ -17,8 +17,8 @@ import { DataFrame } from './dataframe.js';
 import { sqlToDataFrame } from './sql/planner.js';
 import { AnalysisError, ArithmeticOverflowError, ExecutionError, IllegalArgumentError, didYouMean } from './errors.js';
 import { argError, expectInteger, expectName, expectString } from './api-args.js';
-import { type JobEvents, type JobResult, type RunOptions, runJob } from './exec/scheduler.js';
-import { CacheManager } from './cache.js';
+import { type JobEvents, type RunOptions, runJob } from './exec/scheduler.js';
+import { CacheManager, sharedCacheLayout } from './cache.js';
 import { encodeCachedPartitions } from './data/dictionary.js';
 import { RuntimeConfig } from './conf.js';
 import type { LogicalPlan } from './plan/logical.js';
@@ -264,12 +264,12 @@ export class Session {
     return this.cacheManager.substitute(plan, async (p) => {
       const parts = (await runJob(p, this.plannerConfig(), this.runOptions())).partitions;
       // The cache holds compact layouts: low-cardinality strings as dictionaries (data/dictionary.ts).
-      return this.conf.dictionaryEnabled() ? encodeCachedPartitions(parts) : parts;
+      const compact = this.conf.dictionaryEnabled() ? encodeCachedPartitions(parts) : parts;
+      // With workers, the cache holds each buffer once, in shared memory (cache.ts).
+      return this.options.threads > 1 ? sharedCacheLayout(compact) : compact;
     });
   }
 
-  /** @internal The last job run (for explain('analyze') and tests). */
-  lastJob: JobResult | undefined;
   private stopped = false;
 
   private constructor(options: SessionOptions) {

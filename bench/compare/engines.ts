@@ -4,6 +4,12 @@
  * into memory and answers its questions, materialising every answer inside the engine (Kindling:
  * `cache()` + `count()`, DuckDB: a temp table, Polars: an eager DataFrame, Arquero: a reified
  * table); the checksum (rows, then the sums of the numeric columns) is taken afterwards, untimed.
+ *
+ * Memory protocol (peak RSS is the child's `process.resourceUsage().maxRSS`: every thread, the
+ * whole run, load included): the inputs stay loaded for the whole suite, and each answer is freed
+ * after its checksum, before the next run (Kindling: `unpersist()`, DuckDB: `DROP TABLE ans`,
+ * Polars and Arquero: the answer is dropped for their garbage collectors), so at most one answer
+ * is alive at a time in every engine. `bench/mem-probe.ts` splits Kindling's peak by phase.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
