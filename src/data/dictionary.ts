@@ -40,8 +40,14 @@ import { doubleSlots } from './key-table.js';
 
 /** The `spark.conf` key that switches dictionary encoding off ('false') or on (default 'true'). */
 export const DICTIONARY_KEY = 'kindling.dictionary.enabled';
-/** Most entries a dictionary may hold. */
+/** Most entries a per-batch (CSV) dictionary may hold. */
 export const MAX_DICTIONARY = 1 << 16;
+/**
+ * Most entries a cache dictionary (one per column, shared by every cached batch) may hold: up to
+ * the direct-aggregation limit (direct-keys.ts MAX_DIRECT_SLOTS, 2^20, one slot left for null),
+ * so a column of that many values still groups by its codes without hashing.
+ */
+export const MAX_CACHE_DICTIONARY = (1 << 20) - 1;
 /** A column is encoded when a sample holds at most this fraction of distinct values. */
 const MAX_DISTINCT_RATIO = 1 / 8;
 
@@ -216,7 +222,7 @@ export function estimateDistinct(d: number, s: number, total: number): number {
 
 /**
  * The cache's layout: each utf8 column whose sampled cardinality is low (≤ 1/8 of the sampled
- * rows distinct) is stored with one dictionary shared by all its cached batches (≤ 2^16 values);
+ * rows distinct) is stored with one dictionary shared by all its cached batches (< 2^20 values);
  * other columns, and columns whose dictionary would grow past that, stay as they are.
  */
 export function encodeCachedPartitions(parts: Batch[][]): Batch[][] {
@@ -237,9 +243,9 @@ export function encodeCachedPartitions(parts: Batch[][]): Batch[][] {
       const b = new DictionaryBuilder(sample.length);
       b.encode(sample);
       const d = estimateDistinct(b.size, sample.length, total);
-      if (d > total * MAX_DISTINCT_RATIO || d > MAX_DICTIONARY) continue;
+      if (d > total * MAX_DISTINCT_RATIO || d > MAX_CACHE_DICTIONARY) continue;
     }
-    const builder = new DictionaryBuilder(MAX_DICTIONARY);
+    const builder = new DictionaryBuilder(MAX_CACHE_DICTIONARY);
     const idx: Int32Array[][] = [];
     let ok = true;
     for (const p of parts) {
