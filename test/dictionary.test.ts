@@ -292,3 +292,84 @@ describe('the data layer', () => {
     expect(back.columns[0]!.strings()).toEqual(strs);
   });
 });
+
+describe('high-cardinality dictionaries (more than 2^16 values) through exchanges', () => {
+  // 69999 values, about 10 rows each (1/10 distinct: the cache encodes it), scattered by a
+  // quadratic hash (the cache samples rows at a fixed stride), nulls every 97th row.
+  const VALUES = 70001;
+  const N = VALUES * 10;
+  let hiSpark: Session;
+  let hi: DataFrame;
+  let hiPlain: DataFrame;
+
+  const frame = (s: Session) =>
+    s.range(N).select(
+      F.when(col('id').mod(97).eq(0), lit(null)).otherwise(F.concat(lit('key-'), col('id').multiply(7919).mod(1000003).multiply(col('id').multiply(7919).mod(1000003)).mod(1000003).mod(VALUES).cast('string'))).alias('k'),
+      col('id').mod(13).cast('int').alias('v'),
+      col('id'),
+    );
+
+  beforeAll(async () => {
+    // No broadcast joins: joins shuffle both sides.
+    hiSpark = await Session.create({ threads: testThreads(), shufflePartitions: 4, autoBroadcastJoinThreshold: -1 });
+    // The plain copy first: once `hi` is cached, plans containing it would read its encoded data.
+    hiSpark.conf.set('kindling.dictionary.enabled', false);
+    hiPlain = frame(hiSpark).filter(col('id').geq(0)).cache();
+    await hiPlain.count();
+    hiSpark.conf.unset('kindling.dictionary.enabled');
+    hi = frame(hiSpark).cache();
+    await hi.count();
+  }, 120_000);
+  afterAll(async () => {
+    await hiSpark.stop();
+  });
+
+  /** `q` on the encoded and the plain cache: equal results (sorted unless `ordered`), as JSON lines. */
+  async function agree(q: (df: DataFrame) => DataFrame, ordered = false): Promise<string[]> {
+    const [a, b] = await Promise.all([q(hi).collect(), q(hiPlain).collect()]);
+    const norm = (rows: Row[]) => (ordered ? rows.map((r) => JSON.stringify(r)) : rows.map((r) => JSON.stringify(r)).sort());
+    const [x, y] = [norm(a), norm(b)];
+    expect(x.length).toBe(y.length);
+    expect(x.join('\n') === y.join('\n')).toBe(true);
+    return y;
+  }
+
+  it('the cache encodes the column', () => {
+    expect(hiSpark.cacheManager.dictionaryColumns(hi.plan)).toEqual(['k']);
+    expect(hiSpark.cacheManager.dictionaryColumns(hiPlain.plan)).toEqual([]);
+  });
+
+  it('group-by keeps the codes through the exchange: the answer comes out on the same dictionary', async () => {
+    const agg = hi.groupBy('k').agg(F.count('*').alias('n'), F.sum('v').alias('s'), F.max('id').alias('m'), F.min('v').alias('lo'));
+    const rows = await agree(() => agg);
+    expect(rows.length).toBeGreaterThan(1 << 16);
+    // Cached, the answer's keys are one dictionary column: the final aggregation grouped the codes
+    // of one dictionary object (shared across tasks and threads). Were the exchange to decode, its
+    // keys would be plain strings, all distinct, which the cache does not encode.
+    const answer = agg.cache();
+    await answer.count();
+    expect(hiSpark.cacheManager.dictionaryColumns(answer.plan)).toEqual(['k']);
+    await answer.unpersist();
+    await agree((d) => d.groupBy('k', 'v').agg(F.count('*').alias('n')));
+    await agree((d) => d.select('k').distinct());
+  });
+
+  it('joins after shuffles, dictionary with dictionary and with plain strings', async () => {
+    const counts = (d: DataFrame) => d.groupBy('k').agg(F.count('*').alias('c'));
+    const summary = (j: DataFrame) => j.groupBy('k').agg(F.count('*').alias('n'), F.sum('c').alias('cs'), F.sum('v').alias('vs'));
+    const rows = await agree((d) => summary(d.join(counts(d), 'k')));
+    expect(rows.length).toBeGreaterThan(1 << 16);
+    const mixed = (await summary(hi.join(counts(hiPlain), 'k')).collect()).map((r) => JSON.stringify(r)).sort();
+    expect(mixed.join('\n') === rows.join('\n')).toBe(true);
+    const left = await agree((d) => summary(d.filter(col('v').lt(3)).join(counts(d.filter(col('v').gt(10))), 'k', 'left')));
+    expect(left.length).toBeGreaterThan(0);
+  });
+
+  it('sorts, filters, repartitions and unions', async () => {
+    await agree((d) => d.orderBy(col('k').desc_nulls_first(), col('id')).limit(300).select('k', 'id'), true);
+    await agree((d) => d.filter(col('k').startswith('key-1')).groupBy('v').agg(F.count('*').alias('n'), F.max('k').alias('mk')));
+    await agree((d) => d.repartition(4, col('k')).groupBy('k').agg(F.sum('v').alias('s')));
+    await agree((d) => d.repartition(3).filter(col('id').mod(5).eq(0)).select('k', 'id'));
+    await agree((d) => d.filter(col('v').eq(1)).union(hiPlain.filter(col('v').eq(2))).repartition(4, col('k')).groupBy('k').agg(F.count('*').alias('n')));
+  });
+});

@@ -237,6 +237,9 @@ export function encodeCachedPartitions(parts: Batch[][]): Batch[][] {
   for (let c = 0; c < fields.length; c++) {
     if (fields[c]!.type !== 'utf8') continue;
     const allDict = parts.every((p) => p.every((b) => b.columns[c]!.indices !== null));
+    // Already one dictionary (e.g. a cached frame derived from another cached frame): kept as is.
+    const one = first.columns[c]!.dictionary;
+    if (allDict && parts.every((p) => p.every((b) => b.columns[c]!.dictionary === one))) continue;
     if (!allDict) {
       const sample = sampleColumn(parts, c, total);
       if (!sample) continue;
