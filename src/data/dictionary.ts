@@ -14,7 +14,9 @@
  * Where encodings come from (each decided per column by sampled cardinality):
  *  - the cache (`encodeCachedPartitions`): one dictionary per column for all cached partitions,
  *    when the distinct count estimated from a sample of 8192 rows is at most 1/8 of the rows
- *    and at most 2^16 (e.g. db-benchmark's id3 at 1e6 rows: 1e4 values, encoded; at 1e7: 1e5, not);
+ *    and below 2^20 (the direct-aggregation limit: db-benchmark's id3, 1e5 values in 1e7 rows,
+ *    is encoded and groups by its codes); a column whose batches already share one dictionary
+ *    (a cache of a frame derived from a cached one) keeps it;
  *  - CSV batches (`encodeBatchColumn`, csv-build.ts): per-batch dictionaries, when the first
  *    1024 rows hold ≤ 1/8 distinct values and the whole batch ≤ 1/8;
  *  - Arrow Dictionary vectors (arrow.ts `columnFromArrowData`), e.g. from `createDataFrame(table)`.
@@ -33,6 +35,15 @@
  * That run predates the distinct-count estimate (id3 stayed plain; q3/q7 differences were
  * noise). With id3 encoded (1e4 values at 1e6 rows), a same-process check of q3 over the cache
  * gave about 0.27–0.38 s on vs 0.40–0.70 s off (very noisy machine).
+ *
+ * Dictionaries up to 2^20 − 1 entries, kept through hash exchanges (bucket-writer.ts, serde.ts):
+ * `flock bench.lock npx tsx --max-old-space-size=12000 bench/dbbench.ts --rows 1e7 --only groupby
+ * --q q3,q7,q10 --reps 3 --baseline <main's dist>` (2 threads, 08:45 UTC, machine heavily loaded
+ * by other jobs: absolute seconds are several times the quiet ones, take the paired ratios):
+ * q3 7.6× (pairs 7.0–8.1), q7 5.9× (5.2–8.2), q10 0.90× (0.88–1.32, noise); CSV load + cache
+ * 0.78× (0.66–0.90): encoding id3 (1e7 strings hashed once, in the main thread) costs about
+ * 1–2 s of load at 1e7 rows; peak RSS 4.4 → 3.6 GB. At 1e6 rows (id3 was already encoded there),
+ * `--reps 5`: q3 1.31×, q7 1.26×, q10 1.30× (the exchange keeping codes).
  */
 import { Batch } from './batch.js';
 import { ColumnData, dictColumn, take, utf8FromStrings } from './column.js';

@@ -5,6 +5,13 @@
  * data/alloc.ts), and buckets come out as batches of up to BATCH_SIZE rows: no per-bucket
  * `take`, no compaction pass and no copy into shared memory afterwards. Fresh memory is costly
  * (page faults) and scales worse than compute on small machines, so fewer copies matter most here.
+ *
+ * Dictionary-encoded utf8 (data/dictionary.ts) is written as indices while a chunk's rows all come
+ * from one dictionary object (the cache's, or an aggregate's keys over it): the chunk seals as a
+ * dictionary column referencing it, and serde.ts posts the dictionary once. A row from another
+ * dictionary or a plain column turns the chunk to bytes (its rows so far decoded once), so mixed
+ * inputs stay correct. Consumers after the shuffle then group and join on codes (see the
+ * figures in data/dictionary.ts: db-benchmark q3/q7 at 1e7 rows, 6–8×).
  */
 import { BATCH_SIZE, Batch } from '../data/batch.js';
 import { ColumnData, type FixedArray, dictColumn, valueWidth } from '../data/column.js';
