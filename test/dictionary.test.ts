@@ -12,11 +12,12 @@ import * as A from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DataFrame, type Row, Session, Window, col, functions as F, lit } from '../src/index.js';
 import { Batch } from '../src/data/batch.js';
-import { ColumnData, concatColumns, sliceColumn, take, utf8FromStrings } from '../src/data/column.js';
+import { ColumnData, concatColumns, dictColumn, sliceColumn, take, utf8FromStrings } from '../src/data/column.js';
 import { DictionaryBuilder, encodeBatchColumn, encodeCachedPartitions, estimateDistinct } from '../src/data/dictionary.js';
 import { KeyTable, hashRows } from '../src/data/key-table.js';
 import { batchToArrow, recordBatchToBatch, schemaFromArrow } from '../src/data/arrow.js';
 import { shareBatch, unshareBatch } from '../src/exec/serde.js';
+import { BucketWriter } from '../src/exec/bucket-writer.js';
 import { mulberry32 } from '../src/exec/basic.js';
 import { Schema } from '../src/types.js';
 import { testThreads } from './threads.js';
@@ -290,5 +291,165 @@ describe('the data layer', () => {
     const back = unshareBatch(s1);
     expect(back.columns[0]!.indices).not.toBeNull();
     expect(back.columns[0]!.strings()).toEqual(strs);
+  });
+});
+
+describe('high-cardinality dictionaries (more than 2^16 values) through exchanges', () => {
+  // 69999 values, about 10 rows each (1/10 distinct: the cache encodes it), scattered by a
+  // quadratic hash (the cache samples rows at a fixed stride), nulls every 97th row.
+  const VALUES = 70001;
+  const N = VALUES * 10;
+  let hiSpark: Session;
+  let hi: DataFrame;
+  let hiPlain: DataFrame;
+
+  const frame = (s: Session) =>
+    s.range(N).select(
+      F.when(col('id').mod(97).eq(0), lit(null)).otherwise(F.concat(lit('key-'), col('id').multiply(7919).mod(1000003).multiply(col('id').multiply(7919).mod(1000003)).mod(1000003).mod(VALUES).cast('string'))).alias('k'),
+      col('id').mod(13).cast('int').alias('v'),
+      col('id'),
+    );
+
+  beforeAll(async () => {
+    // No broadcast joins: joins shuffle both sides.
+    hiSpark = await Session.create({ threads: testThreads(), shufflePartitions: 4, autoBroadcastJoinThreshold: -1 });
+    // The plain copy first: once `hi` is cached, plans containing it would read its encoded data.
+    hiSpark.conf.set('kindling.dictionary.enabled', false);
+    hiPlain = frame(hiSpark).filter(col('id').geq(0)).cache();
+    await hiPlain.count();
+    hiSpark.conf.unset('kindling.dictionary.enabled');
+    hi = frame(hiSpark).cache();
+    await hi.count();
+  }, 120_000);
+  afterAll(async () => {
+    await hiSpark.stop();
+  });
+
+  /** `q` on the encoded and the plain cache: equal results (sorted unless `ordered`), as JSON lines. */
+  async function agree(q: (df: DataFrame) => DataFrame, ordered = false): Promise<string[]> {
+    const [a, b] = await Promise.all([q(hi).collect(), q(hiPlain).collect()]);
+    const norm = (rows: Row[]) => (ordered ? rows.map((r) => JSON.stringify(r)) : rows.map((r) => JSON.stringify(r)).sort());
+    const [x, y] = [norm(a), norm(b)];
+    expect(x.length).toBe(y.length);
+    expect(x.join('\n') === y.join('\n')).toBe(true);
+    return y;
+  }
+
+  it('the cache encodes the column', () => {
+    expect(hiSpark.cacheManager.dictionaryColumns(hi.plan)).toEqual(['k']);
+    expect(hiSpark.cacheManager.dictionaryColumns(hiPlain.plan)).toEqual([]);
+  });
+
+  it('group-by keeps the codes through the exchange: the answer comes out on the same dictionary', async () => {
+    const agg = hi.groupBy('k').agg(F.count('*').alias('n'), F.sum('v').alias('s'), F.max('id').alias('m'), F.min('v').alias('lo'));
+    const rows = await agree(() => agg);
+    expect(rows.length).toBeGreaterThan(1 << 16);
+    // Cached, the answer's keys are one dictionary column: the final aggregation grouped the codes
+    // of one dictionary object (shared across tasks and threads). Were the exchange to decode, its
+    // keys would be plain strings, all distinct, which the cache does not encode.
+    const answer = agg.cache();
+    await answer.count();
+    expect(hiSpark.cacheManager.dictionaryColumns(answer.plan)).toEqual(['k']);
+    await answer.unpersist();
+    await agree((d) => d.groupBy(col('k'), col('v').mod(2).alias('odd')).agg(F.count('*').alias('n')));
+    await agree((d) => d.select('k').distinct());
+  });
+
+  it('joins after shuffles, dictionary with dictionary and with plain strings', async () => {
+    const counts = (d: DataFrame) => d.groupBy('k').agg(F.count('*').alias('c'));
+    const summary = (j: DataFrame) => j.groupBy('k').agg(F.count('*').alias('n'), F.sum('c').alias('cs'), F.sum('v').alias('vs'));
+    const rows = await agree((d) => summary(d.join(counts(d), 'k')));
+    expect(rows.length).toBeGreaterThan(1 << 16);
+    const mixed = (await summary(hi.join(counts(hiPlain), 'k')).collect()).map((r) => JSON.stringify(r)).sort();
+    expect(mixed.join('\n') === rows.join('\n')).toBe(true);
+    const left = await agree((d) => summary(d.filter(col('v').lt(3)).join(counts(d.filter(col('v').gt(10))), 'k', 'left')));
+    expect(left.length).toBeGreaterThan(0);
+  });
+
+  it('sorts, filters, repartitions and unions', async () => {
+    await agree((d) => d.orderBy(col('k').desc_nulls_first(), col('id')).limit(300).select('k', 'id'), true);
+    await agree((d) => d.filter(col('k').startswith('key-1')).groupBy('v').agg(F.count('*').alias('n'), F.max('k').alias('mk')));
+    await agree((d) => d.repartition(4, col('k')).groupBy('k').agg(F.sum('v').alias('s')));
+    await agree((d) => d.repartition(3).filter(col('id').mod(50).eq(0)).select('k', 'id'));
+    await agree((d) => d.filter(col('v').eq(1)).union(hiPlain.filter(col('v').eq(2))).repartition(4, col('k')).groupBy('k').agg(F.count('*').alias('n')));
+  });
+});
+
+describe('dictionaries through the shuffle write side, threads and key tables', () => {
+  const schema = new Schema([{ name: 's', type: 'utf8', nullable: true }, { name: 'n', type: 'int32', nullable: false }]);
+  /** A dictionary column over `dict` with these indices (null where the index is -1). */
+  const over = (dict: ColumnData, ix: number[]) => {
+    const validity = ix.some((k) => k < 0) ? Uint8Array.from(ix, (k) => (k < 0 ? 0 : 1)) : null;
+    return dictColumn(Int32Array.from(ix, (k) => Math.max(k, 0)), dict, validity);
+  };
+  const batchOf = (c: ColumnData) => new Batch(schema, [c, new ColumnData('int32', c.length, Int32Array.from({ length: c.length }, (_, i) => i), null)], c.length);
+  const D = utf8FromStrings(['p', 'q', 'r', 'a longer entry, past the 32-byte copy cut-off of the writer']);
+  const E = utf8FromStrings(['q', 'z']);
+
+  it('bucket writers keep one dictionary as indices and fall back to bytes when dictionaries or layouts mix', () => {
+    const batches = [
+      batchOf(over(D, [0, 1, -1, 2, 3, 1])),
+      batchOf(over(D, [3, 3, 0, -1])),
+      batchOf(over(E, [1, 0, -1])),
+      batchOf(utf8FromStrings(['plain', null, 'q'])),
+      batchOf(over(D, [2, 0])),
+    ];
+    const route = (b: Batch) => Int32Array.from({ length: b.numRows }, (_, i) => i % 2);
+    // Buckets fed only by D stay on D; a bucket that met E or plain strings holds bytes.
+    const only = new BucketWriter(schema, 2);
+    for (const b of batches.slice(0, 2)) only.write(b, route(b));
+    for (const [bucket] of only.finish()) {
+      expect(bucket!.columns[0]!.dictionary).toBe(D);
+      expect(bucket!.columns[0]!.hasPlainLayout()).toBe(false);
+    }
+    const mixed = new BucketWriter(schema, 2);
+    for (const b of batches) mixed.write(b, route(b));
+    const out = mixed.finish();
+    for (let p = 0; p < 2; p++) {
+      const want: (string | null)[] = [];
+      for (const b of batches) b.columns[0]!.strings().forEach((v, i) => { if (i % 2 === p) want.push(v); });
+      expect(out[p]!.flatMap((b) => b.columns[0]!.strings())).toEqual(want);
+      expect(out[p]![0]!.columns[0]!.indices).toBeNull();
+    }
+  });
+
+  it('batches sharing a dictionary share one dictionary object after separate trips between threads', () => {
+    const a = shareBatch(batchOf(over(D, [0, 1, 2])));
+    const b = shareBatch(batchOf(over(D, [3, -1])));
+    // Each postMessage clones its message on its own: simulate two messages.
+    const [ua, ub] = [unshareBatch(structuredClone(a)), unshareBatch(structuredClone(b))];
+    expect(ua.columns[0]!.dictionary).toBe(ub.columns[0]!.dictionary);
+    expect(ub.columns[0]!.strings()).toEqual([D.stringAt(3), null]);
+    // Shared again, the dictionary keeps its identity: a third message comes back to the same object.
+    const again = unshareBatch(structuredClone(shareBatch(ua)));
+    expect(again.columns[0]!.dictionary).toBe(ua.columns[0]!.dictionary);
+    const other = unshareBatch(structuredClone(shareBatch(batchOf(over(E, [0])))));
+    expect(other.columns[0]!.dictionary).not.toBe(ua.columns[0]!.dictionary);
+  });
+
+  it('one-column key tables map a dictionary once and stay right across batches, lookups, other dictionaries and reset', () => {
+    const t = new KeyTable(['utf8']);
+    const ref = new KeyTable(['utf8']);
+    const ids = (table: KeyTable, c: ColumnData, find = false) => {
+      const out = new Int32Array(c.length);
+      if (find) table.find([c], c.length, out);
+      else table.insert([c], c.length, out);
+      return Array.from(out);
+    };
+    const steps: [ColumnData, boolean][] = [
+      [over(D, [1, 1, -1]), false],
+      [over(D, [3, 0]), true], // lookups: 3 and 0 absent
+      [over(D, [0, 1, 3]), false], // now inserted
+      [over(D, [3, 0, -1, 2]), true],
+      [over(E, [1, 0]), false], // another dictionary: q already has an id
+      [over(D, [2, 1, 0]), false],
+    ];
+    for (const [c, find] of steps) expect(ids(t, c, find)).toEqual(ids(ref, c.decoded(), find));
+    expect(t.keyColumns()[0]!.strings()).toEqual(ref.keyColumns()[0]!.strings());
+    t.reset();
+    ref.reset();
+    const c = over(D, [2, -1, 2]);
+    expect(ids(t, c)).toEqual(ids(ref, c.decoded()));
+    expect(ids(t, c)).toEqual([0, 1, 0]);
   });
 });

@@ -14,7 +14,9 @@
  * Where encodings come from (each decided per column by sampled cardinality):
  *  - the cache (`encodeCachedPartitions`): one dictionary per column for all cached partitions,
  *    when the distinct count estimated from a sample of 8192 rows is at most 1/8 of the rows
- *    and at most 2^16 (e.g. db-benchmark's id3 at 1e6 rows: 1e4 values, encoded; at 1e7: 1e5, not);
+ *    and below 2^20 (the direct-aggregation limit: db-benchmark's id3, 1e5 values in 1e7 rows,
+ *    is encoded and groups by its codes); a column whose batches already share one dictionary
+ *    (a cache of a frame derived from a cached one) keeps it;
  *  - CSV batches (`encodeBatchColumn`, csv-build.ts): per-batch dictionaries, when the first
  *    1024 rows hold ≤ 1/8 distinct values and the whole batch ≤ 1/8;
  *  - Arrow Dictionary vectors (arrow.ts `columnFromArrowData`), e.g. from `createDataFrame(table)`.
@@ -33,6 +35,15 @@
  * That run predates the distinct-count estimate (id3 stayed plain; q3/q7 differences were
  * noise). With id3 encoded (1e4 values at 1e6 rows), a same-process check of q3 over the cache
  * gave about 0.27–0.38 s on vs 0.40–0.70 s off (very noisy machine).
+ *
+ * Dictionaries up to 2^20 − 1 entries, kept through hash exchanges (bucket-writer.ts, serde.ts):
+ * `flock bench.lock npx tsx --max-old-space-size=12000 bench/dbbench.ts --rows 1e7 --only groupby
+ * --q q3,q7,q10 --reps 3 --baseline <main's dist>` (2 threads, 08:45 UTC, machine heavily loaded
+ * by other jobs: absolute seconds are several times the quiet ones, take the paired ratios):
+ * q3 7.6× (pairs 7.0–8.1), q7 5.9× (5.2–8.2), q10 0.90× (0.88–1.32, noise); CSV load + cache
+ * 0.78× (0.66–0.90): encoding id3 (1e7 strings hashed once, in the main thread) costs about
+ * 1–2 s of load at 1e7 rows; peak RSS 4.4 → 3.6 GB. At 1e6 rows (id3 was already encoded there),
+ * `--reps 5`: q3 1.31×, q7 1.26×, q10 1.30× (the exchange keeping codes).
  */
 import { Batch } from './batch.js';
 import { ColumnData, dictColumn, take, utf8FromStrings } from './column.js';
@@ -40,8 +51,14 @@ import { doubleSlots } from './key-table.js';
 
 /** The `spark.conf` key that switches dictionary encoding off ('false') or on (default 'true'). */
 export const DICTIONARY_KEY = 'kindling.dictionary.enabled';
-/** Most entries a dictionary may hold. */
+/** Most entries a per-batch (CSV) dictionary may hold. */
 export const MAX_DICTIONARY = 1 << 16;
+/**
+ * Most entries a cache dictionary (one per column, shared by every cached batch) may hold: up to
+ * the direct-aggregation limit (direct-keys.ts MAX_DIRECT_SLOTS, 2^20, one slot left for null),
+ * so a column of that many values still groups by its codes without hashing.
+ */
+export const MAX_CACHE_DICTIONARY = (1 << 20) - 1;
 /** A column is encoded when a sample holds at most this fraction of distinct values. */
 const MAX_DISTINCT_RATIO = 1 / 8;
 
@@ -216,7 +233,7 @@ export function estimateDistinct(d: number, s: number, total: number): number {
 
 /**
  * The cache's layout: each utf8 column whose sampled cardinality is low (≤ 1/8 of the sampled
- * rows distinct) is stored with one dictionary shared by all its cached batches (≤ 2^16 values);
+ * rows distinct) is stored with one dictionary shared by all its cached batches (< 2^20 values);
  * other columns, and columns whose dictionary would grow past that, stay as they are.
  */
 export function encodeCachedPartitions(parts: Batch[][]): Batch[][] {
@@ -231,15 +248,18 @@ export function encodeCachedPartitions(parts: Batch[][]): Batch[][] {
   for (let c = 0; c < fields.length; c++) {
     if (fields[c]!.type !== 'utf8') continue;
     const allDict = parts.every((p) => p.every((b) => b.columns[c]!.indices !== null));
+    // Already one dictionary (e.g. a cached frame derived from another cached frame): kept as is.
+    const one = first.columns[c]!.dictionary;
+    if (allDict && parts.every((p) => p.every((b) => b.columns[c]!.dictionary === one))) continue;
     if (!allDict) {
       const sample = sampleColumn(parts, c, total);
       if (!sample) continue;
       const b = new DictionaryBuilder(sample.length);
       b.encode(sample);
       const d = estimateDistinct(b.size, sample.length, total);
-      if (d > total * MAX_DISTINCT_RATIO || d > MAX_DICTIONARY) continue;
+      if (d > total * MAX_DISTINCT_RATIO || d > MAX_CACHE_DICTIONARY) continue;
     }
-    const builder = new DictionaryBuilder(MAX_DICTIONARY);
+    const builder = new DictionaryBuilder(MAX_CACHE_DICTIONARY);
     const idx: Int32Array[][] = [];
     let ok = true;
     for (const p of parts) {

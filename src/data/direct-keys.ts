@@ -28,7 +28,7 @@
  *    <KeyTable build>` (wall, 2 threads, median of 9 pairs): q4 1.08×, q5 1.30×, q6 1.08×,
  *    q8 0.99× (window partitions by id6: the sort dominates), q9 1.04×, q10 1.18× (noise).
  */
-import { ColumnData, allocValues, take } from './column.js';
+import { ColumnData, allocValues, dictColumn, take } from './column.js';
 import { KeyTable } from './key-table.js';
 import { loopFamily } from './specialize.js';
 import type { DataType } from '../types.js';
@@ -56,12 +56,30 @@ const BOOLEAN_DOMAIN = new ColumnData('boolean', 2, Uint8Array.of(0, 1), null);
  * The codes of a column whose values come from a small known set, or null for columns it does not
  * handle. Booleans are their own codes (domain 2). This is the hook for other column kinds with a
  * fixed domain: a dictionary-encoded column returns its indices, its dictionary's length and the
- * dictionary itself (shared by every batch of the column, so slots stay stable across batches).
+ * dictionary's entries as a dictionary column (one object per dictionary, shared by every batch of
+ * the column, so slots stay stable across batches, and keys taken from it keep the dictionary).
  */
 export function smallDomainCodes(col: ColumnData): DomainCodes | null {
   if (col.type === 'boolean' && col.values instanceof Uint8Array) return { codes: col.values, domain: 2, values: BOOLEAN_DOMAIN };
-  if (col.indices !== null && col.dictionary !== null) return { codes: col.indices, domain: col.dictionary.length, values: col.dictionary };
+  if (col.indices !== null && col.dictionary !== null) return { codes: col.indices, domain: col.dictionary.length, values: dictionaryDomain(col.dictionary) };
   return null;
+}
+
+/**
+ * Per dictionary, its domain as a dictionary column over it (entry k at row k): one object per
+ * dictionary, and the group keys taken from it (`take(values, codes)`) stay dictionary columns on
+ * the same dictionary, so an aggregate's key output keeps its codes through exchanges.
+ */
+const dictionaryDomains = new WeakMap<ColumnData, ColumnData>();
+
+function dictionaryDomain(dictionary: ColumnData): ColumnData {
+  let d = dictionaryDomains.get(dictionary);
+  if (!d) {
+    const identity = new Int32Array(dictionary.length);
+    for (let k = 0; k < identity.length; k++) identity[k] = k;
+    dictionaryDomains.set(dictionary, (d = dictColumn(identity, dictionary, null)));
+  }
+  return d;
 }
 
 const isIntType = (t: DataType): boolean => t === 'int32' || t === 'int64' || t === 'date32';

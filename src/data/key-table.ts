@@ -289,33 +289,49 @@ export class KeyTable {
     });
   }
 
+  // insertDict's cache: entry → group id of the last dictionary seen (-1: not in the table yet),
+  // valid while the table keeps the same key store (reset() replaces it).
+  private dictOf: ColumnData | null = null;
+  private dictStore: KeyStore | null = null;
+  private dictIds: Int32Array = new Int32Array(0);
+
   /**
-   * One dictionary-encoded key column: the used dictionary entries (and null), in order of first
-   * appearance, are inserted (or looked up) as a small plain column; rows then take their ids by index.
+   * One dictionary-encoded key column: the dictionary entries (and null) not mapped yet, in order
+   * of first appearance, are inserted (or looked up) as a small plain column; rows then take their
+   * ids by index. The entry → id map is kept per dictionary, so a batch costs O(rows + new entries)
+   * even with a large dictionary shared by many small batches. Lookups do not keep misses (a later
+   * insert may add the key).
    */
   private insertDict(col: ColumnData, n: number, out: Int32Array, insert: boolean): void {
     const idx = col.indices!;
     const valid = col.validity;
-    const size = col.dictionary!.length;
-    const seen = new Int32Array(size + 1); // position in `order` + 1; the last slot is null
+    const dict = col.dictionary!;
+    const size = dict.length;
+    if (this.dictOf !== dict || this.dictStore !== this.stores[0]) {
+      this.dictOf = dict;
+      this.dictStore = this.stores[0]!;
+      this.dictIds = new Int32Array(size + 1).fill(-1); // the last slot is null
+    }
+    const ids = this.dictIds;
+    const PENDING = -2;
     const order: number[] = [];
     for (let i = 0; i < n; i++) {
       const k = valid !== null && valid[i] === 0 ? size : idx[i]!;
-      if (seen[k] === 0) {
+      if (ids[k] === -1) {
+        ids[k] = PENDING;
         order.push(k === size ? -1 : k);
-        seen[k] = order.length;
       }
     }
     const m = order.length;
-    const used = take(col.dictionary!, Int32Array.from(order));
-    const ids = new Int32Array(m);
-    const hs = this.rowHashes([used], m);
-    if (insert) this.insertUtf8(used, hs, m, ids, true);
-    else this.insertUtf8(used, hs, m, ids, false);
-    const remap = new Int32Array(size + 1);
-    for (let k = 0; k <= size; k++) if (seen[k] !== 0) remap[k] = ids[seen[k]! - 1]!;
-    if (valid === null) for (let i = 0; i < n; i++) out[i] = remap[idx[i]!]!;
-    else for (let i = 0; i < n; i++) out[i] = remap[valid[i] === 0 ? size : idx[i]!]!;
+    if (m > 0) {
+      const used = take(dict, Int32Array.from(order));
+      const found = new Int32Array(m);
+      const hs = this.rowHashes([used], m);
+      this.insertUtf8(used, hs, m, found, insert);
+      for (let j = 0; j < m; j++) ids[order[j]! < 0 ? size : order[j]!] = found[j]!;
+    }
+    if (valid === null) for (let i = 0; i < n; i++) out[i] = ids[idx[i]!]!;
+    else for (let i = 0; i < n; i++) out[i] = ids[valid[i] === 0 ? size : idx[i]!]!;
   }
 
   private rowHashes(cols: readonly ColumnData[], n: number): Int32Array {

@@ -5,9 +5,16 @@
  * data/alloc.ts), and buckets come out as batches of up to BATCH_SIZE rows: no per-bucket
  * `take`, no compaction pass and no copy into shared memory afterwards. Fresh memory is costly
  * (page faults) and scales worse than compute on small machines, so fewer copies matter most here.
+ *
+ * Dictionary-encoded utf8 (data/dictionary.ts) is written as indices while a chunk's rows all come
+ * from one dictionary object (the cache's, or an aggregate's keys over it): the chunk seals as a
+ * dictionary column referencing it, and serde.ts posts the dictionary once. A row from another
+ * dictionary or a plain column turns the chunk to bytes (its rows so far decoded once), so mixed
+ * inputs stay correct. Consumers after the shuffle then group and join on codes (see the
+ * figures in data/dictionary.ts: db-benchmark q3/q7 at 1e7 rows, 6–8×).
  */
 import { BATCH_SIZE, Batch } from '../data/batch.js';
-import { ColumnData, type FixedArray, valueWidth } from '../data/column.js';
+import { ColumnData, type FixedArray, dictColumn, valueWidth } from '../data/column.js';
 import { allocArray, copyPrefix } from '../data/alloc.js';
 import { type DataType, isDecimal, isNested, type Schema } from '../types.js';
 
@@ -53,24 +60,43 @@ class ColumnBuilder {
   offsets: Int32Array | null = null;
   bytes: Uint8Array | null = null;
   usedBytes = 0;
+  /**
+   * utf8 fed by dictionary columns of one dictionary: the rows' indices into `dictionary` (the
+   * chunk then seals as a dictionary column; offsets/bytes stay null). A row from another
+   * dictionary, or a plain one, turns the chunk plain (`toPlain`).
+   */
+  indices: Int32Array | null = null;
+  dictionary: ColumnData | null = null;
   /** Elements of `values` per row. */
   readonly width: number;
 
   /** `bytesPerRow`: utf8 only, the expected string bytes per row (sizes the byte buffer). */
-  constructor(readonly type: DataType, capacity: number, bytesPerRow: number) {
+  constructor(readonly type: DataType, capacity: number, private readonly bytesPerRow: number) {
     const C = valuesCtor(type);
     this.width = valueWidth(type);
     this.values = C ? alloc(C, capacity * this.width) : null;
-    if (type === 'utf8' || type === 'binary') {
-      this.offsets = allocArray(Int32Array, capacity + 1);
-      this.bytes = allocArray(Uint8Array, Math.max(Math.ceil(capacity * bytesPerRow), 1024));
-    }
+    // utf8/binary buffers come with the first rows: indices or offsets and bytes.
   }
 
   resize(length: number, capacity: number): void {
     if (this.values) this.values = copyPrefix(this.values, length * this.width, capacity * this.width);
     if (this.validity) this.validity = copyPrefix(this.validity, length, capacity);
     if (this.offsets) this.offsets = copyPrefix(this.offsets, length + 1, capacity + 1);
+    if (this.indices) this.indices = copyPrefix(this.indices, length, capacity);
+  }
+
+  /** Starts the plain layout (offsets and bytes), with rows [0, at) decoded from the indices if there are any. */
+  private toPlain(at: number, capacity: number): void {
+    this.offsets = allocArray(Int32Array, capacity + 1);
+    this.bytes = allocArray(Uint8Array, Math.max(Math.ceil(capacity * this.bytesPerRow), 1024));
+    if (this.indices === null) return;
+    const ix = this.indices;
+    const valid = this.validity;
+    const order = new Int32Array(at);
+    for (let i = 0; i < at; i++) order[i] = valid !== null && valid[i] === 0 ? -1 : i;
+    this.indices = null;
+    this.appendUtf8(dictColumn(ix, this.dictionary!, null), order, 0, at, 0);
+    this.dictionary = null;
   }
 
   /** Appends rows `order[s..e)` of `src` at row `at`. */
@@ -87,11 +113,22 @@ class ColumnBuilder {
     if (this.values) {
       if (this.width !== 1) gatherWide(this.values, at, src.values!, order, s, e, this.width);
       else gather(this.values, at, src.values!, order, s, e);
-    } else if (this.offsets) {
+    } else if (this.type === 'utf8' || this.type === 'binary') {
+      if (this.offsets === null && src.indices !== null && (this.dictionary === null || this.dictionary === src.dictionary)) {
+        // Same dictionary: gather the indices only (the dictionary crosses threads once, see serde.ts).
+        if (this.indices === null) {
+          this.indices = allocArray(Int32Array, capacity);
+          this.dictionary = src.dictionary;
+        }
+        gather(this.indices, at, src.indices, order, s, e);
+        return;
+      }
+      if (this.offsets === null) this.toPlain(at, capacity);
       this.appendUtf8(src, order, s, e, at);
     }
   }
 
+  /** Appends rows `order[s..e)` of `src` as bytes (an order entry of -1 appends an empty string). */
   private appendUtf8(src: ColumnData, order: Int32Array, s: number, e: number, at: number): void {
     // A dictionary column is copied from its dictionary's bytes (row i reads entry ix[i]).
     const ix = src.indices !== null && !src.hasPlainLayout() ? src.indices : null;
@@ -99,7 +136,9 @@ class ColumnBuilder {
     const sb = ix ? src.dictionary!.bytes! : src.bytes!;
     let total = 0;
     for (let k = s; k < e; k++) {
-      const i = ix ? ix[order[k]!]! : order[k]!;
+      const r = order[k]!;
+      if (r < 0) continue;
+      const i = ix ? ix[r]! : r;
       total += so[i + 1]! - so[i]!;
     }
     let bytes = this.bytes!;
@@ -107,7 +146,12 @@ class ColumnBuilder {
     if (pos + total > bytes.length) bytes = this.bytes = copyPrefix(bytes, pos, Math.max(bytes.length * 2, pos + total));
     const off = this.offsets!;
     for (let k = s; k < e; k++) {
-      const i = ix ? ix[order[k]!]! : order[k]!;
+      const r = order[k]!;
+      if (r < 0) {
+        off[++at] = pos;
+        continue;
+      }
+      const i = ix ? ix[r]! : r;
       const a = so[i]!;
       const b = so[i + 1]!;
       if (b - a > 32) {
@@ -126,6 +170,7 @@ class ColumnBuilder {
     const fit = n < capacity * MIN_FILL;
     const cut = <T extends FixedArray>(a: T, len: number): T => (fit ? copyPrefix(a, len) : (a.subarray(0, len) as T));
     const validity = this.validity ? cut(this.validity, n) : null;
+    if (this.indices !== null) return dictColumn(cut(this.indices, n), this.dictionary!, validity);
     if (this.type === 'utf8' || this.type === 'binary') {
       const used = this.usedBytes;
       const bytes = used < this.bytes!.length * MIN_FILL ? copyPrefix(this.bytes!, used) : this.bytes!.subarray(0, used);
@@ -228,7 +273,7 @@ export class BucketWriter {
     if (!chunk || chunk.length === 0) return;
     if (chunk.length >= MIN_CAPACITY) {
       chunk.columns.forEach((c, i) => {
-        if (c.type === 'utf8' || c.type === 'binary') this.bytesPerRow[i] = (c.usedBytes / chunk.length) * 1.05;
+        if (c.offsets !== null) this.bytesPerRow[i] = (c.usedBytes / chunk.length) * 1.05;
       });
     }
     this.done[p]!.push(new Batch(this.schema, chunk.columns.map((c) => c.seal(chunk.length, chunk.capacity)), chunk.length));

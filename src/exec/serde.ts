@@ -22,6 +22,12 @@ export interface SharedColumn {
   /** Dictionary-encoded utf8: the dictionary (shared buffers, so one copy serves every batch) and the indices. */
   readonly dictionary?: SharedColumn | null;
   readonly indices?: Int32Array | null;
+  /**
+   * A dictionary's identity across threads (set on the `dictionary` of a dictionary column): every
+   * thread rebuilds one dictionary object per id, so batches of different tasks and messages that
+   * share a dictionary share it again (aggregates then group by its codes, see dictionaryId).
+   */
+  readonly dictId?: string;
 }
 
 /** A batch as posted between threads. */
@@ -45,9 +51,16 @@ export function toShared<T extends FixedArray | Int32Array | Uint8Array>(a: T): 
   return out;
 }
 
-/** Bytes held by a column's buffers. */
+/**
+ * Bytes held by a column's buffers. A dictionary column counts its share of the dictionary (at
+ * most one entry per row): a dictionary shared by many batches is not counted whole by each.
+ */
 export function columnBytes(c: ColumnData): number {
-  if (c.indices !== null && !c.hasPlainLayout()) return c.indices.byteLength + (c.validity?.byteLength ?? 0) + columnBytes(c.dictionary!);
+  if (c.indices !== null && !c.hasPlainLayout()) {
+    const d = c.dictionary!;
+    const share = d.length > c.length ? c.length / d.length : 1;
+    return c.indices.byteLength + (c.validity?.byteLength ?? 0) + Math.ceil(columnBytes(d) * share);
+  }
   return (c.values?.byteLength ?? 0) + (c.validity?.byteLength ?? 0) + (c.offsets?.byteLength ?? 0) + (c.bytes?.byteLength ?? 0) + (c.child ? columnBytes(c.child) : 0) + (c.children ? c.children.reduce((n, k) => n + columnBytes(k), 0) : 0);
 }
 
@@ -94,8 +107,40 @@ const sharedDictionaries = new WeakMap<ColumnData, SharedColumn>();
 
 function sharedDictionary(d: ColumnData): SharedColumn {
   let s = sharedDictionaries.get(d);
-  if (!s) sharedDictionaries.set(d, (s = shareColumn(d)));
+  if (!s) sharedDictionaries.set(d, (s = { ...shareColumn(d), dictId: dictionaryId(d) }));
   return s;
+}
+
+/** This thread's prefix for dictionary ids (random: threads cannot share a counter). */
+const ID_PREFIX = `${Math.floor(Math.random() * 2 ** 52).toString(36)}.`;
+let nextId = 0;
+/** Ids of dictionaries: given when first shared, or kept from the thread that shared them. */
+const dictionaryIds = new WeakMap<ColumnData, string>();
+/** This thread's dictionary per id (weakly held: a dictionary no batch uses any more is dropped). */
+const dictionariesById = new Map<string, WeakRef<ColumnData>>();
+const forgetDictionary = new FinalizationRegistry<string>((id) => {
+  if (dictionariesById.get(id)?.deref() === undefined) dictionariesById.delete(id);
+});
+
+/** The identity of a dictionary across threads (see SharedColumn.dictId). */
+function dictionaryId(d: ColumnData): string {
+  let id = dictionaryIds.get(d);
+  if (id === undefined) dictionaryIds.set(d, (id = ID_PREFIX + nextId++));
+  return id;
+}
+
+/** The dictionary object of this thread for a posted dictionary (one per id, so identity survives the trip). */
+function unshareDictionary(s: SharedColumn): ColumnData {
+  const id = s.dictId;
+  let d = id === undefined ? undefined : dictionariesById.get(id)?.deref();
+  if (d) return d;
+  d = unshareColumn(s);
+  if (id !== undefined) {
+    dictionaryIds.set(d, id);
+    dictionariesById.set(id, new WeakRef(d));
+    forgetDictionary.register(d, id);
+  }
+  return d;
 }
 
 /** Prepares a batch for posting to other threads (buffers copied into shared memory if needed). */
@@ -107,9 +152,10 @@ const unsharedDictionaries = new WeakMap<SharedColumn, ColumnData>();
 
 function unshareColumn(c: SharedColumn): ColumnData {
   if (c.indices) {
-    // Batches posted together that shared a dictionary share it again (one object: concat keeps indices).
+    // Batches that shared a dictionary share it again, whichever thread or message they came
+    // from (one object: concat keeps indices, aggregates group by codes).
     let d = unsharedDictionaries.get(c.dictionary!);
-    if (!d) unsharedDictionaries.set(c.dictionary!, (d = unshareColumn(c.dictionary!)));
+    if (!d) unsharedDictionaries.set(c.dictionary!, (d = unshareDictionary(c.dictionary!)));
     return dictColumn(c.indices, d, c.validity);
   }
   return new ColumnData(c.type, c.length, c.values, c.validity, c.offsets, c.bytes, c.child ? unshareColumn(c.child) : null, c.children ? c.children.map(unshareColumn) : null);
