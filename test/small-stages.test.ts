@@ -11,10 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DataFrame, Session, col, functions as F } from '../src/index.js';
 import { smallStageRows } from '../src/exec/scheduler.js';
 import './fixtures/worker-udfs.js';
+import { stagesOf } from './stage-events.js';
 
 delete process.env['KINDLING_SMALL_STAGE_ROWS'];
-
-type Stage = { description: string; tasks: number; onWorkers: boolean; rows: number };
 
 let one: Session;
 let four: Session;
@@ -26,16 +25,6 @@ afterAll(async () => {
   await one.stop();
   await four.stop();
 });
-
-async function stagesOf<T>(s: Session, run: () => Promise<T>): Promise<{ out: T; stages: Stage[] }> {
-  const stages: Stage[] = [];
-  const off = s.on('stageCompleted', (m) => stages.push(m));
-  try {
-    return { out: await run(), stages };
-  } finally {
-    off();
-  }
-}
 
 /** Runs `run` with every stage sent to the pool (the setting the rest of the suite uses). */
 async function allOnWorkers<T>(run: () => Promise<T>): Promise<T> {
