@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArithmeticOverflowError, type DataFrame, ExecutionError, Session, col, functions as F } from '../src/index.js';
 import './fixtures/worker-udfs.js';
+import { stagesOf } from './stage-events.js';
 
 const fixture = path.resolve(import.meta.dirname, 'fixtures/worker-udfs.ts');
 const workerModules = [fixture];
@@ -100,16 +101,6 @@ describe('stages on workers', () => {
 });
 
 describe('morsel-driven map stages', () => {
-  type Stage = { description: string; tasks: number; morsels: number; onWorkers: boolean; rows: number; retries: number };
-  const stagesOf = async <T,>(s: Session, run: () => Promise<T>): Promise<{ out: T; stages: Stage[] }> => {
-    const stages: Stage[] = [];
-    const off = s.on('stageCompleted', (m) => stages.push(m));
-    try {
-      return { out: await run(), stages };
-    } finally {
-      off();
-    }
-  };
   // 3 cached partitions of 100k rows: 2 batches each (BATCH_SIZE 65,536), so 6 morsels.
   const cachedRange = (s: Session) => s.range(0, 300_000, 1, 3).withColumn('k', col('id').mod(7)).withColumn('x', col('id').multiply(0.1)).cache();
 
