@@ -82,6 +82,13 @@ class GroupTopK {
    */
   private slotCls = new Int8Array(0);
   private slotKey = new Float64Array(0);
+  /**
+   * row_number over one numeric key: per group, the signed key at or above which a number loses
+   * to every kept row: the last kept key of a full group whose last kept row is a number,
+   * -Infinity when it is a null or NaN that numbers follow, NaN (nothing rejected here) otherwise.
+   * One typed-array read rejects most rows (three reads of counts and slots otherwise).
+   */
+  private slotThr = new Float64Array(0);
   /** rank / dense_rank: each group's kept rows sorted by the ORDER BY keys (ties may exceed k). */
   private lists: number[][] = [];
   private kept = 0;
@@ -173,12 +180,14 @@ class GroupTopK {
     const dir = this.dir[0]!;
     const nullCls = this.nullDir[0]! < 0 ? 0 : 4;
     const nanCls = dir < 0 ? 1 : 3;
-    const { ids, counts, k, slots, slotCls, slotKey } = this;
+    const { ids, counts, k, slots, slotCls, slotKey, slotThr } = this;
     const base = bi * SHIFT;
     let added = 0;
     for (let i = 0; i < n; i++) {
       const g = ids[i]!;
       const x = vals[i]!;
+      // A number at or past its full group's last kept key loses (NaN keys fall through).
+      if ((valid === null || valid[i] !== 0) && dir * x >= slotThr[g]!) continue;
       const cls = valid !== null && valid[i] === 0 ? nullCls : x !== x ? nanCls : 2;
       const key = dir * x;
       const start = g * k;
@@ -204,6 +213,10 @@ class GroupTopK {
       slots[j] = base + i;
       slotCls[j] = cls;
       slotKey[j] = key;
+      if (counts[g] === k) {
+        const lc = slotCls[start + k - 1]!;
+        slotThr[g] = lc === 2 ? slotKey[start + k - 1]! : lc < 2 ? -Infinity : NaN;
+      }
     }
     this.kept += added;
   }
@@ -232,8 +245,11 @@ class GroupTopK {
       slotCls.set(this.slotCls);
       const slotKey = new Float64Array(cap * this.k);
       slotKey.set(this.slotKey);
+      const slotThr = new Float64Array(cap).fill(NaN);
+      slotThr.set(this.slotThr);
       this.slotCls = slotCls;
       this.slotKey = slotKey;
+      this.slotThr = slotThr;
     }
     this.counts = counts;
     this.slots = slots;
