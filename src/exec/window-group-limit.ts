@@ -38,6 +38,7 @@
  * were about 75% of this operator's time (9.5 of 12.3 s inclusive, both sides of a profiled run).
  */
 import { BATCH_SIZE, Batch, concatBatches } from '../data/batch.js';
+import { ColumnData, allocValues } from '../data/column.js';
 import { GroupKeys } from '../data/direct-keys.js';
 import { compileExpr, type CompiledExpr } from '../expr/backend.js';
 import type { BoundExpr, BoundSortKey } from '../expr/expr.js';
@@ -375,30 +376,82 @@ class GroupTopK {
 
   /** The kept rows: each group's in input order, groups in order of first appearance. */
   result(): Batch | null {
-    const all = this.kept === 0 ? null : this.gatherKept();
-    if (!all) return null;
-    // After gatherKept a ref is the row's index in `all` (input order).
-    const perm = new Int32Array(this.kept);
+    if (this.kept === 0) return null;
+    return gatherRefs(this.schema, this.batches, this.orderedRefs()) ?? this.resultByTakes();
+  }
+
+  /** The kept refs in output order: groups in order of first appearance, each group's in input order. */
+  private orderedRefs(): Float64Array {
+    const refs = new Float64Array(this.kept);
     let n = 0;
     for (let g = 0; g < this.groups; g++) {
       const s = n;
       if (this.fn === 'row_number') {
         const start = g * this.k;
-        for (let j = start; j < start + this.counts[g]!; j++) perm[n++] = this.slots[j]!;
+        for (let j = start; j < start + this.counts[g]!; j++) refs[n++] = this.slots[j]!;
       } else {
-        for (const r of this.lists[g]!) perm[n++] = r;
+        for (const r of this.lists[g]!) refs[n++] = r;
       }
-      // Input order within the group (k = 2, q8's case, is one swap).
-      if (n - s > 2) perm.subarray(s, n).sort();
-      else if (n - s === 2 && perm[s]! > perm[s + 1]!) {
-        const t = perm[s]!;
-        perm[s] = perm[s + 1]!;
-        perm[s + 1] = t;
-      }
+      sortGroup(refs, s, n);
     }
-    return all.take(perm);
+    return refs;
+  }
+
+  /** result() for any column type: the kept rows gathered in input order (a take per batch), then put in output order (another take). */
+  private resultByTakes(): Batch | null {
+    const all = this.gatherKept();
+    if (!all) return null;
+    // After gatherKept a ref is the row's index in `all` (input order).
+    return all.take(Int32Array.from(this.orderedRefs()));
   }
 }
+
+/** Sorts `a[s..e)` ascending: a group's kept rows into input order (k = 2, q8's case, is one swap). */
+function sortGroup(a: Float64Array, s: number, e: number): void {
+  if (e - s > 2) a.subarray(s, e).sort();
+  else if (e - s === 2 && a[s]! > a[s + 1]!) {
+    const t = a[s]!;
+    a[s] = a[s + 1]!;
+    a[s + 1] = t;
+  }
+}
+
+/**
+ * The rows `refs` (batch * 2^32 + row) of `batches` as one batch, copied once, when every column
+ * is a fixed-width primitive without a dictionary (int, double, date, timestamp, boolean; q8's
+ * id6 and v3); null otherwise (result() then takes twice).
+ */
+function gatherRefs(schema: Schema, batches: readonly Batch[], refs: Float64Array): Batch | null {
+  const n = refs.length;
+  for (const b of batches) {
+    for (const c of b.columns) if (!FIXED.has(c.type) || c.values === null || c.indices !== null) return null;
+  }
+  const bs = new Int32Array(n);
+  const rs = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const bi = batchOf(refs[i]!);
+    bs[i] = bi;
+    rs[i] = refs[i]! - bi * SHIFT;
+  }
+  const cols = schema.fields.map((f, c) => {
+    const srcs = batches.map((b) => b.columns[c]!.values!);
+    const valids = batches.map((b) => b.columns[c]!.validity);
+    const values = allocValues(f.type, n);
+    for (let i = 0; i < n; i++) values[i] = srcs[bs[i]!]![rs[i]!]!;
+    let validity: Uint8Array | null = null;
+    if (valids.some((v) => v !== null)) {
+      validity = new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = valids[bs[i]!];
+        validity[i] = v ? v[rs[i]!]! : 1;
+      }
+    }
+    return new ColumnData(f.type, n, values, validity);
+  });
+  return new Batch(schema, cols, n);
+}
+/** Column types gatherRefs copies value by value (one number per row). */
+const FIXED = new Set<string>(['boolean', 'int32', 'date32', 'int64', 'float64', 'timestamp']);
 
 /** Inserts `x` into sorted `list` after the elements it ties with. */
 function insertSorted(list: number[], x: number, cmp: (a: number, b: number) => number): void {
