@@ -12,7 +12,8 @@
  * row is a number `batch * 2^32 + row` (so numeric order is input order), held per group in a
  * typed-array slot block of k entries sorted by the ORDER BY keys (row_number) or a small sorted
  * list (rank, dense_rank). For row_number over one numeric key the slots also hold each kept
- * row's key (class and signed value), so offers never read the retained batches. Group ids come
+ * row's key (class and signed value), so offers never read the retained batches, and each full
+ * group has a threshold (its last kept key) that rejects a losing row with one read. Group ids come
  * from GroupKeys on the partition keys (direct slots for integer keys, else a KeyTable; nulls
  * together, as the Window groups them). When the retained batches hold many more rows than are
  * kept, the kept rows are gathered into one batch (a `take` per batch) and the rest is dropped;
@@ -21,7 +22,9 @@
  *
  * Output: each group's kept rows in input order, groups in order of first appearance. So the
  * Final phase sees each group's rows in the order the sort-based plan would have, and the Window
- * above it numbers ties and orders its output exactly as it would without this operator.
+ * above it numbers ties and orders its output exactly as it would without this operator. When
+ * every column is fixed-width (q8: id6, v3) the output is gathered from the retained batches in
+ * one copy; otherwise the kept rows are taken per batch into input order, then permuted.
  *
  * db-benchmark q8 (largest two v3 by id6) on 1e6 rows, 2 threads, paired against the previous
  * build (`npm run bench:db -- --rows 1e6 --q q8 --threads 2 --baseline <previous dist>`, this
