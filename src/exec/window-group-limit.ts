@@ -39,6 +39,13 @@
  * 09:45-09:58 UTC against main: 2.64× (pairs 1.88-3.46×; best 5.78 → 2.01 s); worker profile
  * before: KeyTable inserts, the sort and binary searches of compaction, and cmp() on kept rows
  * were about 75% of this operator's time (9.5 of 12.3 s inclusive, both sides of a profiled run).
+ * The per-group threshold and the one-copy output, against main at 1e7 rows, 2 threads (`flock
+ * bench.lock npx tsx bench/dbbench.ts --rows 1e7 --only groupby --q q8 --reps 4 --baseline
+ * /work/wt/base/dist`, 12:08 UTC, load average 5-6 from other jobs): 1.15× (pairs 0.88-1.20×;
+ * best 1.50 → 1.30 s); an earlier pair run under heavier load (an npm test beside it) was
+ * inconclusive (0.81×, pairs 0.49-1.18×, best 1.18 s on both sides). At 1e6 (--reps 5): 1.17×
+ * (pairs 0.69-1.93×; best 0.06 → 0.03 s). Profile before (1e7, q8, both sides of a run): the
+ * numeric offer loop 1.6 s, gathering the kept rows 0.76 s, of about 7.6 s of this query's CPU.
  */
 import { BATCH_SIZE, Batch, concatBatches } from '../data/batch.js';
 import { ColumnData, allocValues } from '../data/column.js';

@@ -575,7 +575,11 @@ class CollectAcc implements Accumulator {
  * Values by reference and the reused scratch: the first touch of fresh memory is what costs on
  * this VM (a counting sort of 2.5e6 values over 2,500 groups into a fresh Float64Array took about
  * 200-250 ms, into a reused one 20-60 ms), and the chunk store wrote 12 fresh bytes per row where
- * the ids alone write 4.
+ * the ids alone write 4. Paired against main's build (`flock bench.lock npx tsx bench/dbbench.ts
+ * --rows 1e7 --only groupby --q q6 --reps 3 --baseline /work/wt/base/dist`, 2 threads, machine
+ * loaded by other jobs, load average 5-10): 10:55 UTC 1.25× (pairs 1.14-1.75×; best 0.63 →
+ * 0.40 s); 12:00 UTC 1.94× (pairs 1.27-2.46×; best 2.58 → 1.13 s under heavier load). At 1e6
+ * (--reps 5): 1.06× (pairs 0.73-1.17×; best 0.11 → 0.10 s): there the fixed cost of a job dominates.
  */
 export class PercentileAcc implements Accumulator {
   private gChunks: Int32Array[] = [];
