@@ -12,7 +12,8 @@
  * row is a number `batch * 2^32 + row` (so numeric order is input order), held per group in a
  * typed-array slot block of k entries sorted by the ORDER BY keys (row_number) or a small sorted
  * list (rank, dense_rank). For row_number over one numeric key the slots also hold each kept
- * row's key (class and signed value), so offers never read the retained batches. Group ids come
+ * row's key (class and signed value), so offers never read the retained batches, and each full
+ * group has a threshold (its last kept key) that rejects a losing row with one read. Group ids come
  * from GroupKeys on the partition keys (direct slots for integer keys, else a KeyTable; nulls
  * together, as the Window groups them). When the retained batches hold many more rows than are
  * kept, the kept rows are gathered into one batch (a `take` per batch) and the rest is dropped;
@@ -21,7 +22,9 @@
  *
  * Output: each group's kept rows in input order, groups in order of first appearance. So the
  * Final phase sees each group's rows in the order the sort-based plan would have, and the Window
- * above it numbers ties and orders its output exactly as it would without this operator.
+ * above it numbers ties and orders its output exactly as it would without this operator. When
+ * every column is fixed-width (q8: id6, v3) the output is gathered from the retained batches in
+ * one copy; otherwise the kept rows are taken per batch into input order, then permuted.
  *
  * db-benchmark q8 (largest two v3 by id6) on 1e6 rows, 2 threads, paired against the previous
  * build (`npm run bench:db -- --rows 1e6 --q q8 --threads 2 --baseline <previous dist>`, this
@@ -36,8 +39,16 @@
  * 09:45-09:58 UTC against main: 2.64× (pairs 1.88-3.46×; best 5.78 → 2.01 s); worker profile
  * before: KeyTable inserts, the sort and binary searches of compaction, and cmp() on kept rows
  * were about 75% of this operator's time (9.5 of 12.3 s inclusive, both sides of a profiled run).
+ * The per-group threshold and the one-copy output, against main at 1e7 rows, 2 threads (`flock
+ * bench.lock npx tsx bench/dbbench.ts --rows 1e7 --only groupby --q q8 --reps 4 --baseline
+ * /work/wt/base/dist`, 12:08 UTC, load average 5-6 from other jobs): 1.15× (pairs 0.88-1.20×;
+ * best 1.50 → 1.30 s); an earlier pair run under heavier load (an npm test beside it) was
+ * inconclusive (0.81×, pairs 0.49-1.18×, best 1.18 s on both sides). At 1e6 (--reps 5): 1.17×
+ * (pairs 0.69-1.93×; best 0.06 → 0.03 s). Profile before (1e7, q8, both sides of a run): the
+ * numeric offer loop 1.6 s, gathering the kept rows 0.76 s, of about 7.6 s of this query's CPU.
  */
 import { BATCH_SIZE, Batch, concatBatches } from '../data/batch.js';
+import { ColumnData, allocValues } from '../data/column.js';
 import { GroupKeys } from '../data/direct-keys.js';
 import { compileExpr, type CompiledExpr } from '../expr/backend.js';
 import type { BoundExpr, BoundSortKey } from '../expr/expr.js';
@@ -82,6 +93,13 @@ class GroupTopK {
    */
   private slotCls = new Int8Array(0);
   private slotKey = new Float64Array(0);
+  /**
+   * row_number over one numeric key: per group, the signed key at or above which a number loses
+   * to every kept row: the last kept key of a full group whose last kept row is a number,
+   * -Infinity when it is a null or NaN that numbers follow, NaN (nothing rejected here) otherwise.
+   * One typed-array read rejects most rows (three reads of counts and slots otherwise).
+   */
+  private slotThr = new Float64Array(0);
   /** rank / dense_rank: each group's kept rows sorted by the ORDER BY keys (ties may exceed k). */
   private lists: number[][] = [];
   private kept = 0;
@@ -173,12 +191,14 @@ class GroupTopK {
     const dir = this.dir[0]!;
     const nullCls = this.nullDir[0]! < 0 ? 0 : 4;
     const nanCls = dir < 0 ? 1 : 3;
-    const { ids, counts, k, slots, slotCls, slotKey } = this;
+    const { ids, counts, k, slots, slotCls, slotKey, slotThr } = this;
     const base = bi * SHIFT;
     let added = 0;
     for (let i = 0; i < n; i++) {
       const g = ids[i]!;
       const x = vals[i]!;
+      // A number at or past its full group's last kept key loses (NaN keys fall through).
+      if ((valid === null || valid[i] !== 0) && dir * x >= slotThr[g]!) continue;
       const cls = valid !== null && valid[i] === 0 ? nullCls : x !== x ? nanCls : 2;
       const key = dir * x;
       const start = g * k;
@@ -204,6 +224,10 @@ class GroupTopK {
       slots[j] = base + i;
       slotCls[j] = cls;
       slotKey[j] = key;
+      if (counts[g] === k) {
+        const lc = slotCls[start + k - 1]!;
+        slotThr[g] = lc === 2 ? slotKey[start + k - 1]! : lc < 2 ? -Infinity : NaN;
+      }
     }
     this.kept += added;
   }
@@ -232,8 +256,11 @@ class GroupTopK {
       slotCls.set(this.slotCls);
       const slotKey = new Float64Array(cap * this.k);
       slotKey.set(this.slotKey);
+      const slotThr = new Float64Array(cap).fill(NaN);
+      slotThr.set(this.slotThr);
       this.slotCls = slotCls;
       this.slotKey = slotKey;
+      this.slotThr = slotThr;
     }
     this.counts = counts;
     this.slots = slots;
@@ -359,30 +386,82 @@ class GroupTopK {
 
   /** The kept rows: each group's in input order, groups in order of first appearance. */
   result(): Batch | null {
-    const all = this.kept === 0 ? null : this.gatherKept();
-    if (!all) return null;
-    // After gatherKept a ref is the row's index in `all` (input order).
-    const perm = new Int32Array(this.kept);
+    if (this.kept === 0) return null;
+    return gatherRefs(this.schema, this.batches, this.orderedRefs()) ?? this.resultByTakes();
+  }
+
+  /** The kept refs in output order: groups in order of first appearance, each group's in input order. */
+  private orderedRefs(): Float64Array {
+    const refs = new Float64Array(this.kept);
     let n = 0;
     for (let g = 0; g < this.groups; g++) {
       const s = n;
       if (this.fn === 'row_number') {
         const start = g * this.k;
-        for (let j = start; j < start + this.counts[g]!; j++) perm[n++] = this.slots[j]!;
+        for (let j = start; j < start + this.counts[g]!; j++) refs[n++] = this.slots[j]!;
       } else {
-        for (const r of this.lists[g]!) perm[n++] = r;
+        for (const r of this.lists[g]!) refs[n++] = r;
       }
-      // Input order within the group (k = 2, q8's case, is one swap).
-      if (n - s > 2) perm.subarray(s, n).sort();
-      else if (n - s === 2 && perm[s]! > perm[s + 1]!) {
-        const t = perm[s]!;
-        perm[s] = perm[s + 1]!;
-        perm[s + 1] = t;
-      }
+      sortGroup(refs, s, n);
     }
-    return all.take(perm);
+    return refs;
+  }
+
+  /** result() for any column type: the kept rows gathered in input order (a take per batch), then put in output order (another take). */
+  private resultByTakes(): Batch | null {
+    const all = this.gatherKept();
+    if (!all) return null;
+    // After gatherKept a ref is the row's index in `all` (input order).
+    return all.take(Int32Array.from(this.orderedRefs()));
   }
 }
+
+/** Sorts `a[s..e)` ascending: a group's kept rows into input order (k = 2, q8's case, is one swap). */
+function sortGroup(a: Float64Array, s: number, e: number): void {
+  if (e - s > 2) a.subarray(s, e).sort();
+  else if (e - s === 2 && a[s]! > a[s + 1]!) {
+    const t = a[s]!;
+    a[s] = a[s + 1]!;
+    a[s + 1] = t;
+  }
+}
+
+/**
+ * The rows `refs` (batch * 2^32 + row) of `batches` as one batch, copied once, when every column
+ * is a fixed-width primitive without a dictionary (int, double, date, timestamp, boolean; q8's
+ * id6 and v3); null otherwise (result() then takes twice).
+ */
+function gatherRefs(schema: Schema, batches: readonly Batch[], refs: Float64Array): Batch | null {
+  const n = refs.length;
+  for (const b of batches) {
+    for (const c of b.columns) if (!FIXED.has(c.type) || c.values === null || c.indices !== null) return null;
+  }
+  const bs = new Int32Array(n);
+  const rs = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const bi = batchOf(refs[i]!);
+    bs[i] = bi;
+    rs[i] = refs[i]! - bi * SHIFT;
+  }
+  const cols = schema.fields.map((f, c) => {
+    const srcs = batches.map((b) => b.columns[c]!.values!);
+    const valids = batches.map((b) => b.columns[c]!.validity);
+    const values = allocValues(f.type, n);
+    for (let i = 0; i < n; i++) values[i] = srcs[bs[i]!]![rs[i]!]!;
+    let validity: Uint8Array | null = null;
+    if (valids.some((v) => v !== null)) {
+      validity = new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = valids[bs[i]!];
+        validity[i] = v ? v[rs[i]!]! : 1;
+      }
+    }
+    return new ColumnData(f.type, n, values, validity);
+  });
+  return new Batch(schema, cols, n);
+}
+/** Column types gatherRefs copies value by value (one number per row). */
+const FIXED = new Set<string>(['boolean', 'int32', 'date32', 'int64', 'float64', 'timestamp']);
 
 /** Inserts `x` into sorted `list` after the elements it ties with. */
 function insertSorted(list: number[], x: number, cmp: (a: number, b: number) => number): void {

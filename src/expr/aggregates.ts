@@ -555,10 +555,13 @@ class CollectAcc implements Accumulator {
 }
 
 /**
- * median / percentile: keeps every (group, value) pair in typed-array chunks (no per-group JS
- * arrays, and no copying as the data grows: chunks double from 1K to 64K pairs, then stay 64K);
- * finish groups the values by a counting sort on the group id and selects the middle ranks of
- * each group's segment in place (quickselect). Single-phase only (see median's definition).
+ * median / percentile: keeps every (group, value) pair without per-group JS arrays. The group ids
+ * go into Int32 chunks (doubling from 1K to 64K entries, then 64K, never copied); the values stay
+ * in the argument columns as they came (Float64Array views, which batches never change once
+ * built), or in a compact copy when a batch has nulls. finish groups the values by a counting sort
+ * on the group id, into a per-thread scratch array reused by later tasks, and selects the middle
+ * ranks of each group's segment in place (quickselect). Single-phase only (see median's
+ * definition).
  *
  * Chunks instead of one doubling array: on db-benchmark q6 (median and stddev of v3 by id4, id5;
  * 1e4 groups) at 1e7 rows, 2 threads, the doubling's reallocations were the largest single cost
@@ -568,49 +571,78 @@ class CollectAcc implements Accumulator {
  * the values per group as a list<double> partial state, was slower still: 0.79× against main
  * and 0.93× against this single-phase plan (the lists are copied by the split, the shared
  * buffers and the final regrouping, where the shuffle writes each row once).
+ *
+ * Values by reference and the reused scratch: the first touch of fresh memory is what costs on
+ * this VM (a counting sort of 2.5e6 values over 2,500 groups into a fresh Float64Array took about
+ * 200-250 ms, into a reused one 20-60 ms), and the chunk store wrote 12 fresh bytes per row where
+ * the ids alone write 4. Paired against main's build (`flock bench.lock npx tsx bench/dbbench.ts
+ * --rows 1e7 --only groupby --q q6 --reps 3 --baseline /work/wt/base/dist`, 2 threads, machine
+ * loaded by other jobs, load average 5-10): 10:55 UTC 1.25× (pairs 1.14-1.75×; best 0.63 →
+ * 0.40 s); 12:00 UTC 1.94× (pairs 1.27-2.46×; best 2.58 → 1.13 s under heavier load). At 1e6
+ * (--reps 5): 1.06× (pairs 0.73-1.17×; best 0.11 → 0.10 s): there the fixed cost of a job dominates.
  */
 export class PercentileAcc implements Accumulator {
   private gChunks: Int32Array[] = [];
-  private vChunks: Float64Array[] = [];
   /** Pairs in the last chunk; every earlier chunk is full. */
   private used = 0;
   private total = 0;
+  /** The values of each update, in order: `vals[j][0 .. lens[j])` pair with the next `lens[j]` ids. */
+  private vals: Float64Array[] = [];
+  private lens: number[] = [];
   constructor(private readonly q: number) {}
   grow(_n: number): void {}
   /** Opens the next chunk (double the last one's size, at most 64K pairs). */
   private nextChunk(): void {
     const last = this.gChunks.length ? this.gChunks[this.gChunks.length - 1]!.length : 512;
-    const cap = Math.min(last * 2, 1 << 16);
-    this.gChunks.push(new Int32Array(cap));
-    this.vChunks.push(new Float64Array(cap));
+    this.gChunks.push(new Int32Array(Math.min(last * 2, 1 << 16)));
     this.used = 0;
   }
   update(groups: Int32Array, n: number, args: readonly ColumnData[]): void {
     const col = args[0]!;
-    if (col.type === 'null') return;
-    if (this.gChunks.length === 0) this.nextChunk();
+    if (col.type === 'null' || n === 0) return;
     const src = col.values!;
     const valid = col.validity;
+    let m = n;
+    if (valid) {
+      m = 0;
+      for (let i = 0; i < n; i++) m += valid[i]!;
+      if (m === 0) return;
+    }
+    let values: Float64Array;
+    if (m === n && src instanceof Float64Array) values = src;
+    else {
+      // Nulls, or values that are not doubles (the percentile family keeps the argument's type): a compact copy.
+      values = new Float64Array(m);
+      for (let i = 0, k = 0; i < n; i++) if (!valid || valid[i]) values[k++] = src[i] as number;
+    }
+    this.vals.push(values);
+    this.lens.push(m);
+    this.total += m;
+    if (this.gChunks.length === 0) this.nextChunk();
     let gs = this.gChunks[this.gChunks.length - 1]!;
-    let vs = this.vChunks[this.vChunks.length - 1]!;
     let used = this.used;
-    let added = 0;
-    for (let i = 0; i < n; i++) {
-      if (valid && !valid[i]) continue;
+    const all = m === n;
+    for (let i = 0; i < n; ) {
       if (used === gs.length) {
         this.nextChunk();
         gs = this.gChunks[this.gChunks.length - 1]!;
-        vs = this.vChunks[this.vChunks.length - 1]!;
         used = 0;
       }
-      gs[used] = groups[i]!;
-      vs[used++] = src[i]!;
-      added++;
+      const end = Math.min(n, i + gs.length - used);
+      if (all) {
+        gs.set(groups.subarray(i, end), used);
+        used += end - i;
+      } else {
+        for (let r = i; r < end; r++) if (valid![r]) gs[used++] = groups[r]!;
+      }
+      i = end;
     }
     this.used = used;
-    this.total += added;
   }
-  /** Values grouped contiguously: group g's values are `values[offsets[g] .. offsets[g + 1])`. */
+  /**
+   * Values grouped contiguously: group g's values are `values[offsets[g] .. offsets[g + 1])`.
+   * `values` is this thread's scratch array: valid until the next call of any PercentileAcc's.
+   */
   protected grouped(n: number): { offsets: Int32Array; values: Float64Array } {
     const offsets = new Int32Array(n + 1);
     const last = this.gChunks.length - 1;
@@ -621,12 +653,22 @@ export class PercentileAcc implements Accumulator {
     }
     for (let g = 0; g < n; g++) offsets[g + 1]! += offsets[g]!;
     const pos = offsets.slice(0, n);
-    const values = new Float64Array(this.total);
-    for (let c = 0; c <= last; c++) {
-      const gs = this.gChunks[c]!;
-      const vs = this.vChunks[c]!;
-      const m = c === last ? this.used : gs.length;
-      for (let k = 0; k < m; k++) values[pos[gs[k]!]!++] = vs[k]!;
+    const values = regroupScratch(this.total);
+    // Walk the values (per update) and the ids (per chunk) side by side.
+    let c = 0;
+    let k = 0;
+    for (let j = 0; j < this.vals.length; j++) {
+      const vs = this.vals[j]!;
+      const len = this.lens[j]!;
+      for (let i = 0; i < len; ) {
+        const gs = this.gChunks[c]!;
+        const end = Math.min(len, i + gs.length - k);
+        for (; i < end; i++) values[pos[gs[k++]!]!++] = vs[i]!;
+        if (k === gs.length) {
+          c++;
+          k = 0;
+        }
+      }
     }
     return { offsets, values };
   }
@@ -645,6 +687,17 @@ export class PercentileAcc implements Accumulator {
     }
     return outColumn('float64', n, out, has);
   }
+}
+
+/** Largest regrouping scratch a thread keeps between tasks (32 MiB); larger ones are dropped after use. */
+const SCRATCH_KEEP = 1 << 22;
+let scratch = new Float64Array(0);
+
+/** A Float64Array of at least `n` entries: this thread's scratch when it is small enough to keep. */
+function regroupScratch(n: number): Float64Array {
+  if (n > SCRATCH_KEEP) return new Float64Array(n);
+  if (scratch.length < n) scratch = new Float64Array(Math.min(SCRATCH_KEEP, Math.max(n, scratch.length * 2)));
+  return scratch;
 }
 
 /**
