@@ -177,6 +177,19 @@ export class PackedKeys {
     });
   }
 
+  /**
+   * Forgets every key but keeps the layout (so the next keys, from the same columns, pack without
+   * re-laying out and repacking again: KeyTable.reset with `keepCodes`).
+   */
+  clear(): void {
+    this.size = 0;
+    this.slots = new Int32Array(3 * 1024);
+    this.mask = 1023;
+    this.limit = Math.floor(1024 * MAX_LOAD);
+    this.glo = new Int32Array(1024);
+    this.ghi = new Int32Array(1024);
+  }
+
   /** Bytes of the table's buffers, for the memory budget. */
   byteSize(): number {
     return this.slots.byteLength + this.glo.byteLength + this.ghi.byteLength + this.lo.byteLength + this.hi.byteLength + this.scratch.byteLength + this.miss.byteLength;
