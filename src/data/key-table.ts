@@ -329,21 +329,23 @@ export class KeyTable {
     const ids = this.dictIds;
     const PENDING = -2;
     const order: number[] = [];
+    // One pass when every entry the batch uses is mapped already (the usual case after a few batches).
     for (let i = 0; i < n; i++) {
       const k = valid !== null && valid[i] === 0 ? size : idx[i]!;
-      if (ids[k] === -1) {
+      const id = ids[k]!;
+      out[i] = id;
+      if (id === -1) {
         ids[k] = PENDING;
         order.push(k === size ? -1 : k);
       }
     }
     const m = order.length;
-    if (m > 0) {
-      const used = take(dict, Int32Array.from(order));
-      const found = new Int32Array(m);
-      const hs = this.rowHashes([used], m);
-      this.insertUtf8(used, hs, m, found, insert);
-      for (let j = 0; j < m; j++) ids[order[j]! < 0 ? size : order[j]!] = found[j]!;
-    }
+    if (m === 0) return;
+    const used = take(dict, Int32Array.from(order));
+    const found = new Int32Array(m);
+    const hs = this.rowHashes([used], m);
+    this.insertUtf8(used, hs, m, found, insert);
+    for (let j = 0; j < m; j++) ids[order[j]! < 0 ? size : order[j]!] = found[j]!;
     if (valid === null) for (let i = 0; i < n; i++) out[i] = ids[idx[i]!]!;
     else for (let i = 0; i < n; i++) out[i] = ids[valid[i] === 0 ? size : idx[i]!]!;
   }
