@@ -15,7 +15,7 @@ export const EXCLUDED_RULES_KEY = 'spark.sql.optimizer.excludedRules';
 export const DIRECT_AGG_KEY = 'kindling.aggregate.direct';
 
 /**
- * Groups per sub-partition of a large final aggregate (default 65536; 0: never split): a final
+ * Groups per sub-partition of a large final aggregate (default 131072; 0: never split): a final
  * partition whose sampled keys suggest more than twice as many groups is aggregated in parts of
  * about this many groups, so its hash table stays in cache (src/exec/aggregate.ts).
  */

@@ -39,7 +39,7 @@ const ADAPTIVE_MIN_ROWS = 100_000;
 const ADAPTIVE_MAX_RATIO = 0.9;
 
 /** Default `kindling.aggregate.splitGroups`: groups per sub-partition of a final aggregate's partition. */
-export const DEFAULT_SPLIT_GROUPS = 65_536;
+export const DEFAULT_SPLIT_GROUPS = 131_072;
 /** Rows of a final partition sampled to estimate its number of groups (splitCount). */
 const SPLIT_SAMPLE = 16_384;
 /** Most sub-partitions a final partition is split into. */
