@@ -15,6 +15,25 @@
  * 0.5-4.4×; q1 is within the noise). The fixed cost of a job is small next to these:
  * `range(10).count()` 1.1-2.3 ms, a groupBy of a 100-row cached frame with cache() + count()
  * 4-4.4 ms (best of 30-40, both builds alike).
+ *
+ * Many groups (db-benchmark q10, ~2.5e6 groups per final partition at 1e7 rows): a final partition
+ * whose sampled keys suggest more than 2 × `splitGroups` groups is split by key hash into
+ * sub-partitions aggregated one after another (`aggregateSplit`), so the key table and states
+ * stay small (cache-resident, and freed per part); the KeyTable keeps its string codes and packed
+ * layout across the parts. Measured 2026-12-06 10:50-12:05 UTC on the shared 2-core machine under
+ * load average 6-14 from other jobs (times 3-6× their quiet values, pair ratios noisy):
+ *  - `bench/mem-probe.ts --size 1e7 --q q10` with worker profiles: the final phase's busy time
+ *    went from dominated by the packed probe (cache misses on 2.5e6-group tables) to a split
+ *    whose copy (take + hash) is ~30% of it; without keeping codes and layout the split was 2.4×
+ *    slower than no split (every part re-coded 1e5 id3 strings and repacked its lanes).
+ *  - `dbbench.ts --rows 1e7 --only groupby --q q10,q2,q3,q5,q7 --reps 3 --baseline` (splitGroups
+ *    65536, npm test running alongside): q10 1.16× (pairs 1.08–1.75, best 17.6 → 11.3 s), q2
+ *    0.91×, q3 0.74×, q5 0.54×, q7 1.30× (pairs of q2-q7 spanned 0.5–2.5×); peak RSS 3146 → 2927 MB.
+ *  - `dbbench.ts --rows 1e6 --only groupby --reps 5 --baseline` (65536): q10 0.73× (pairs
+ *    0.38–1.04; 250k groups per partition split in 4), the others 0.73–2.1× within noise; hence
+ *    the default 131072, which leaves 1e6 q10 unsplit.
+ *  - With 131072, `--rows 1e7 --q q10,q3,q5 --reps 3` (load average ~10): q10 0.95× (pairs
+ *    0.94–1.05), q3 0.66× (0.37–1.15), q5 0.88× (0.35–1.22); peak RSS 3137 → 2923 MB.
  */
 import { Batch } from '../data/batch.js';
 import { type ColumnData, sliceColumn, take } from '../data/column.js';
