@@ -34,6 +34,9 @@
  *    the default 131072, which leaves 1e6 q10 unsplit.
  *  - With 131072, `--rows 1e7 --q q10,q3,q5 --reps 3` (load average ~10): q10 0.95× (pairs
  *    0.94–1.05), q3 0.66× (0.37–1.15), q5 0.88× (0.35–1.22); peak RSS 3137 → 2923 MB.
+ *  - Same, quieter (load average 3-5, 12:05 UTC), `--q q10,q3`: q10 1.31× (pairs 1.21–1.70, best
+ *    6.88 → 5.25 s), q3 0.55× median but best 0.37 → 0.34 s (pairs 0.46–1.83: unresolved noise);
+ *    peak RSS 3104 → 2660 MB.
  */
 import { Batch } from '../data/batch.js';
 import { type ColumnData, sliceColumn, take } from '../data/column.js';
