@@ -14,6 +14,13 @@ export const EXCLUDED_RULES_KEY = 'spark.sql.optimizer.excludedRules';
 /** `true` (default) / `false`: direct (array-indexed) group ids for small integer key domains (src/data/direct-keys.ts). */
 export const DIRECT_AGG_KEY = 'kindling.aggregate.direct';
 
+/**
+ * Groups per sub-partition of a large final aggregate (default 131072; 0: never split): a final
+ * partition whose sampled keys suggest more than twice as many groups is aggregated in parts of
+ * about this many groups, so its hash table stays in cache (src/exec/aggregate.ts).
+ */
+export const SPLIT_GROUPS_KEY = 'kindling.aggregate.splitGroups';
+
 /** Checks of known keys' values (unknown keys are stored as given, as Spark does). */
 const VALIDATORS: Record<string, (value: string) => void> = {
   [DICTIONARY_KEY]: (value) => {
@@ -22,6 +29,9 @@ const VALIDATORS: Record<string, (value: string) => void> = {
   [ARROW_BATCH_KEY]: checkArrowBatchSize,
   [DIRECT_AGG_KEY]: (value) => {
     if (!/^(true|false)$/i.test(value.trim())) throw new IllegalArgumentError(`${DIRECT_AGG_KEY}: expected true or false, got '${value}'`);
+  },
+  [SPLIT_GROUPS_KEY]: (value) => {
+    if (!/^\s*\d+\s*$/.test(value)) throw new IllegalArgumentError(`${SPLIT_GROUPS_KEY}: expected a whole number of groups (0 never splits), got '${value}'`);
   },
   [EXCLUDED_RULES_KEY]: (value) => {
     for (const name of ruleList(value)) {
@@ -72,6 +82,12 @@ export class RuntimeConfig {
   /** @internal Whether aggregates may use direct group ids (`kindling.aggregate.direct`, default true). */
   directAggregation(): boolean {
     return (this.get(DIRECT_AGG_KEY) ?? 'true').trim().toLowerCase() === 'true';
+  }
+
+  /** @internal Groups per sub-partition of a large final aggregate (`kindling.aggregate.splitGroups`); undefined: the default. */
+  aggregateSplitGroups(): number | undefined {
+    const v = this.get(SPLIT_GROUPS_KEY);
+    return v === undefined ? undefined : Number(v.trim());
   }
 
   /** @internal The optimizer rules `spark.sql.optimizer.excludedRules` switches off. */

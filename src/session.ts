@@ -349,7 +349,7 @@ export class Session {
     this.checkOpen();
     return {
       shufflePartitions: this.options.shufflePartitions, autoBroadcastJoinThreshold: this.options.autoBroadcastJoinThreshold, optimizerExcludedRules: this.conf.excludedRules(),
-      arrowMaxRecordsPerBatch: this.conf.arrowMaxRecordsPerBatch(), directAggregation: this.conf.directAggregation(),
+      arrowMaxRecordsPerBatch: this.conf.arrowMaxRecordsPerBatch(), directAggregation: this.conf.directAggregation(), aggregateSplitGroups: this.conf.aggregateSplitGroups(),
       ...(this.kernelChoice ? { exprBackend: this.kernelChoice.expr } : {}),
     };
   }

@@ -27,6 +27,7 @@
 import { Buffer } from 'node:buffer';
 import { type DataType, elementType, isDecimal, isList, isMap, isNested, isStruct, mapEntryType, structFields } from '../types.js';
 import { DECIMAL_WORDS, readDecimal, writeDecimal } from './decimal.js';
+import { allocArray } from './alloc.js';
 
 /** Typed array used for a fixed-width type's values. */
 export type FixedArray = Uint8Array | Int32Array | Float64Array;
@@ -274,6 +275,19 @@ export function allocValues(type: DataType, n: number): FixedArray {
     case 'int32': case 'date32': return new Int32Array(n);
     case 'int64': case 'float64': case 'timestamp': return new Float64Array(n);
     default: throw new Error(`type ${type} has no fixed-width values`);
+  }
+}
+
+/**
+ * `allocValues`, but in shared memory inside worker threads when `n` is large (data/alloc.ts):
+ * for operator output that crosses threads (an aggregate's answer), so serde need not copy it.
+ */
+export function allocOutputValues(type: DataType, n: number): FixedArray {
+  if (n < 4096) return allocValues(type, n);
+  switch (type) {
+    case 'int32': case 'date32': return allocArray(Int32Array, n);
+    case 'int64': case 'float64': case 'timestamp': return allocArray(Float64Array, n);
+    default: return allocValues(type, n);
   }
 }
 

@@ -336,8 +336,16 @@ export class GroupKeys {
     return this.slotIds.byteLength + this.groupSlots.byteLength + this.rowSlots.byteLength;
   }
 
-  /** Forgets every key (and tries direct ids again). */
-  reset(): void {
+  /**
+   * Forgets every key (and tries direct ids again). With `keepCodes`, a table that hashes keeps
+   * hashing and keeps its strings' codes (KeyTable.reset).
+   */
+  reset(keepCodes = false): void {
+    if (keepCodes && this.table !== null) {
+      this.table.reset(true);
+      this.size = 0;
+      return;
+    }
     this.initDirect();
   }
 }

@@ -49,6 +49,18 @@ export function hashBytes(bytes: Uint8Array, s: number, e: number): number {
   return mix32(h);
 }
 
+/** Hashes of a dictionary's entries, per dictionary object (a large dictionary is shared by many small batches). */
+const dictHashes = new WeakMap<ColumnData, Int32Array>();
+
+function dictionaryHashes(dict: ColumnData): Int32Array {
+  let dh = dictHashes.get(dict);
+  if (dh === undefined || dh.length !== dict.length) {
+    dh = hashRows([dict], dict.length);
+    dictHashes.set(dict, dh);
+  }
+  return dh;
+}
+
 /**
  * Per-row hashes of a set of key columns (combined as h = h * 31 + next), written into `out` as
  * signed 32-bit integers. Int32 columns without nulls, the usual integer key, get their own loop.
@@ -64,7 +76,7 @@ export function hashRows(cols: readonly ColumnData[], n: number, out: Int32Array
     }
     if (col.indices !== null) {
       // Dictionary column: hash each dictionary entry once (the same hashes as plain strings).
-      const dh = hashRows([col.dictionary!], col.dictionary!.length);
+      const dh = dictionaryHashes(col.dictionary!);
       const idx = col.indices;
       for (let i = 0; i < n; i++) {
         const h = valid && !valid[i] ? NULL_HASH : dh[idx[i]!]!;
@@ -247,6 +259,8 @@ export class KeyTable {
   private packed: PackedKeys | null;
   /** Number of distinct keys so far. */
   size = 0;
+  /** Per utf8 column of a multi-column table: its sub-table's strings as last output (reused while the sub-table has not grown). */
+  private readonly subStrings: (ColumnData | undefined)[] = [];
 
   constructor(readonly types: readonly DataType[]) {
     for (const t of types) {
@@ -315,21 +329,23 @@ export class KeyTable {
     const ids = this.dictIds;
     const PENDING = -2;
     const order: number[] = [];
+    // One pass when every entry the batch uses is mapped already (the usual case after a few batches).
     for (let i = 0; i < n; i++) {
       const k = valid !== null && valid[i] === 0 ? size : idx[i]!;
-      if (ids[k] === -1) {
+      const id = ids[k]!;
+      out[i] = id;
+      if (id === -1) {
         ids[k] = PENDING;
         order.push(k === size ? -1 : k);
       }
     }
     const m = order.length;
-    if (m > 0) {
-      const used = take(dict, Int32Array.from(order));
-      const found = new Int32Array(m);
-      const hs = this.rowHashes([used], m);
-      this.insertUtf8(used, hs, m, found, insert);
-      for (let j = 0; j < m; j++) ids[order[j]! < 0 ? size : order[j]!] = found[j]!;
-    }
+    if (m === 0) return;
+    const used = take(dict, Int32Array.from(order));
+    const found = new Int32Array(m);
+    const hs = this.rowHashes([used], m);
+    this.insertUtf8(used, hs, m, found, insert);
+    for (let j = 0; j < m; j++) ids[order[j]! < 0 ? size : order[j]!] = found[j]!;
     if (valid === null) for (let i = 0; i < n; i++) out[i] = ids[idx[i]!]!;
     else for (let i = 0; i < n; i++) out[i] = ids[valid[i] === 0 ? size : idx[i]!]!;
   }
@@ -569,14 +585,22 @@ export class KeyTable {
     return n;
   }
 
-  /** Forgets every key (keeps the allocated capacity small again). */
-  reset(): void {
+  /**
+   * Forgets every key (keeps the allocated capacity small again). With `keepCodes`, a multi-column
+   * table keeps its utf8 sub-tables (string → code), so the next keys reuse their codes: a final
+   * aggregate split into sub-partitions (exec/aggregate.ts) sees most strings in every one.
+   */
+  reset(keepCodes = false): void {
     this.slots = new Int32Array(1024);
     this.slotHashes = new Int32Array(1024);
     this.mask = 1023;
     this.stores.forEach((st, i) => { this.stores[i] = new KeyStore(st.type); });
-    for (const sub of this.subs) sub?.reset();
-    this.packed = this.newPacked();
+    if (!keepCodes) {
+      for (const sub of this.subs) sub?.reset();
+      this.subStrings.length = 0;
+    }
+    if (keepCodes && this.packed !== null) this.packed.clear();
+    else this.packed = this.newPacked();
     this.size = 0;
   }
 
@@ -588,7 +612,8 @@ export class KeyTable {
       const sub = this.subs[c];
       if (!sub) return col;
       // Codes into the sub-table's strings: a dictionary column (its null entry, if any, becomes validity).
-      const strings = sub.keyColumns()[0]!;
+      let strings = this.subStrings[c];
+      if (strings === undefined || strings.length !== sub.size) strings = this.subStrings[c] = sub.keyColumns()[0]!;
       const codes = col.values as Int32Array;
       const sv = strings.validity;
       let validity: Uint8Array | null = null;

@@ -18,7 +18,7 @@
  *
  * Measured: see the figures in src/data/key-table.ts.
  */
-import { ColumnData, allocValues } from './column.js';
+import { ColumnData, allocOutputValues } from './column.js';
 import type { DataType } from '../types.js';
 
 /** Key types a packed table takes (utf8 through the KeyTable's sub-table codes). */
@@ -152,8 +152,8 @@ export class PackedKeys {
     const n = this.size;
     return types.map((type, c) => {
       const lane = this.lanes?.[c];
-      if (lane === undefined || lane.width === 0) return new ColumnData(type, n, allocValues(type, n), this.nullable[c] ? new Uint8Array(n) : null);
-      const p = this.unpack(c, lane, n);
+      if (lane === undefined || lane.width === 0) return new ColumnData(type, n, allocOutputValues(type, n), this.nullable[c] ? new Uint8Array(n) : null);
+      const p = this.unpack(c, lane, n, type === 'int32' || type === 'date32');
       const base = lane.min - 1;
       let validity: Uint8Array | null = null;
       if (this.nullable[c]) {
@@ -169,12 +169,25 @@ export class PackedKeys {
         for (let g = 0; g < n; g++) p[g] = p[g]! + base;
         values = p;
       } else {
-        values = allocValues(type, n) as Uint8Array | Float64Array;
+        values = allocOutputValues(type, n) as Uint8Array | Float64Array;
         for (let g = 0; g < n; g++) values[g] = p[g]! + base;
       }
       if (validity !== null) for (let g = 0; g < n; g++) if (validity[g] === 0) values[g] = 0;
       return new ColumnData(type, n, values, validity);
     });
+  }
+
+  /**
+   * Forgets every key but keeps the layout (so the next keys, from the same columns, pack without
+   * re-laying out and repacking again: KeyTable.reset with `keepCodes`).
+   */
+  clear(): void {
+    this.size = 0;
+    this.slots = new Int32Array(3 * 1024);
+    this.mask = 1023;
+    this.limit = Math.floor(1024 * MAX_LOAD);
+    this.glo = new Int32Array(1024);
+    this.ghi = new Int32Array(1024);
   }
 
   /** Bytes of the table's buffers, for the memory budget. */
@@ -293,9 +306,9 @@ export class PackedKeys {
     }
   }
 
-  /** Column c's packed values (0 = null) of groups [0, n) under a layout. */
-  private unpack(c: number, l: Lane, n: number): Int32Array {
-    const p = new Int32Array(n);
+  /** Column c's packed values (0 = null) of groups [0, n) under a layout (`output`: in output memory, see allocOutputValues). */
+  private unpack(c: number, l: Lane, n: number, output = false): Int32Array {
+    const p = output ? (allocOutputValues('int32', n) as Int32Array) : new Int32Array(n);
     const { shift: s, width: w } = l;
     const m = w === 0 ? 0 : w === 32 ? -1 : (1 << w) - 1;
     const glo = this.glo;

@@ -15,9 +15,33 @@
  * 0.5-4.4×; q1 is within the noise). The fixed cost of a job is small next to these:
  * `range(10).count()` 1.1-2.3 ms, a groupBy of a 100-row cached frame with cache() + count()
  * 4-4.4 ms (best of 30-40, both builds alike).
+ *
+ * Many groups (db-benchmark q10, ~2.5e6 groups per final partition at 1e7 rows): a final partition
+ * whose sampled keys suggest more than 2 × `splitGroups` groups is split by key hash into
+ * sub-partitions aggregated one after another (`aggregateSplit`), so the key table and states
+ * stay small (cache-resident, and freed per part); the KeyTable keeps its string codes and packed
+ * layout across the parts. Measured 2026-12-06 10:50-12:05 UTC on the shared 2-core machine under
+ * load average 6-14 from other jobs (times 3-6× their quiet values, pair ratios noisy):
+ *  - `bench/mem-probe.ts --size 1e7 --q q10` with worker profiles: the final phase's busy time
+ *    went from dominated by the packed probe (cache misses on 2.5e6-group tables) to a split
+ *    whose copy (take + hash) is ~30% of it; without keeping codes and layout the split was 2.4×
+ *    slower than no split (every part re-coded 1e5 id3 strings and repacked its lanes).
+ *  - `dbbench.ts --rows 1e7 --only groupby --q q10,q2,q3,q5,q7 --reps 3 --baseline` (splitGroups
+ *    65536, npm test running alongside): q10 1.16× (pairs 1.08–1.75, best 17.6 → 11.3 s), q2
+ *    0.91×, q3 0.74×, q5 0.54×, q7 1.30× (pairs of q2-q7 spanned 0.5–2.5×); peak RSS 3146 → 2927 MB.
+ *  - `dbbench.ts --rows 1e6 --only groupby --reps 5 --baseline` (65536): q10 0.73× (pairs
+ *    0.38–1.04; 250k groups per partition split in 4), the others 0.73–2.1× within noise; hence
+ *    the default 131072, which leaves 1e6 q10 unsplit.
+ *  - With 131072, `--rows 1e7 --q q10,q3,q5 --reps 3` (load average ~10): q10 0.95× (pairs
+ *    0.94–1.05), q3 0.66× (0.37–1.15), q5 0.88× (0.35–1.22); peak RSS 3137 → 2923 MB.
+ *  - Same, quieter (load average 3-5, 12:05 UTC), `--q q10,q3`: q10 1.31× (pairs 1.21–1.70, best
+ *    6.88 → 5.25 s), q3 0.55× median but best 0.37 → 0.34 s (pairs 0.46–1.83: unresolved noise);
+ *    peak RSS 3104 → 2660 MB.
  */
 import { Batch } from '../data/batch.js';
-import type { ColumnData } from '../data/column.js';
+import { type ColumnData, sliceColumn, take } from '../data/column.js';
+import { hashRows } from '../data/key-table.js';
+import { mix32 } from '../data/packed-keys.js';
 import type { Accumulator } from '../expr/registry.js';
 import { getAggregate as getAggregateDef } from '../expr/registry.js';
 import { compileExpr } from '../expr/backend.js';
@@ -35,6 +59,83 @@ import { type ExecContext, PhysicalOp } from './operator.js';
 const ADAPTIVE_MIN_ROWS = 100_000;
 /** Groups per row above which a partial aggregate stops hashing and passes rows through. */
 const ADAPTIVE_MAX_RATIO = 0.9;
+
+/** Default `kindling.aggregate.splitGroups`: groups per sub-partition of a final aggregate's partition. */
+export const DEFAULT_SPLIT_GROUPS = 131_072;
+/** Rows of a final partition sampled to estimate its number of groups (splitCount). */
+const SPLIT_SAMPLE = 16_384;
+/** Most sub-partitions a final partition is split into. */
+const MAX_SPLIT = 256;
+
+/**
+ * How many sub-partitions a final aggregate splits its partition into so that each holds about
+ * `target` groups: 1 (no split) unless a sample of the rows' key hashes suggests more than 2 ×
+ * target groups. The number of groups D is estimated from the distinct hashes d among m sampled
+ * rows by solving d = D (1 - e^(-m/D)) (the expected distinct count of m draws from D keys).
+ */
+export function splitCount(batches: readonly Batch[], nKeys: number, target: number): number {
+  let rows = 0;
+  for (const b of batches) rows += b.numRows;
+  if (rows <= 2 * target) return 1;
+  const step = Math.max(1, Math.floor(rows / SPLIT_SAMPLE));
+  const set = new Int32Array(1 << (33 - Math.clz32(Math.min(rows, SPLIT_SAMPLE))));
+  const mask = set.length - 1;
+  let m = 0;
+  let d = 0;
+  let at = 0; // global row number of the batch's first row
+  for (const b of batches) {
+    const first = (step - (at % step)) % step;
+    at += b.numRows;
+    if (first >= b.numRows) continue;
+    const idx = new Int32Array(Math.ceil((b.numRows - first) / step));
+    for (let i = 0, r = first; i < idx.length; i++, r += step) idx[i] = r;
+    const hs = hashRows(b.columns.slice(0, nKeys).map((c) => take(c, idx)), idx.length);
+    for (let i = 0; i < idx.length; i++) {
+      const h = hs[i]! === 0 ? 1 : hs[i]!;
+      let q = mix32(h) & mask;
+      while (set[q] !== 0 && set[q] !== h) q = (q + 1) & mask;
+      if (set[q] === 0) { set[q] = h; d++; }
+    }
+    m += idx.length;
+  }
+  let groups = rows;
+  if (d < m) {
+    // f(D) = D (1 - e^(-m/D)) rises with D: bisect between d and rows.
+    let lo = d;
+    let hi = rows;
+    for (let k = 0; k < 40 && hi - lo > 1; k++) {
+      const mid = (lo + hi) / 2;
+      if (mid * -Math.expm1(-m / mid) < d) lo = mid;
+      else hi = mid;
+    }
+    groups = hi;
+  }
+  if (groups <= 2 * target) return 1;
+  let parts = 2;
+  while (parts < MAX_SPLIT && parts * target < groups) parts *= 2;
+  return parts;
+}
+
+/**
+ * Row numbers of a batch in sub-partition order (a counting sort by the top bits of the remixed
+ * key hash, so independent of the exchange's and the hash tables' bits): sub-partition s holds
+ * `order[bounds[s] .. bounds[s + 1])`, rows in their original order.
+ */
+export function splitRows(keys: readonly ColumnData[], n: number, parts: number): { order: Int32Array; bounds: Int32Array } {
+  const hs = hashRows(keys, n);
+  const shift = 32 - Math.log2(parts);
+  const bounds = new Int32Array(parts + 1);
+  for (let i = 0; i < n; i++) {
+    const s = mix32(hs[i]!) >>> shift;
+    hs[i] = s;
+    bounds[s + 1]++;
+  }
+  for (let s = 0; s < parts; s++) bounds[s + 1] += bounds[s]!;
+  const next = bounds.slice(0, parts);
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[next[hs[i]!]!++] = i;
+  return { order, bounds };
+}
 
 /** Aggregation phase. */
 export type AggMode = 'partial' | 'final' | 'complete';
@@ -62,6 +163,8 @@ export class HashAggregateOp extends PhysicalOp {
     readonly schema: Schema,
     /** Direct (array-indexed) group ids for small integer key domains (`kindling.aggregate.direct`). */
     readonly direct = true,
+    /** Final phase: groups per sub-partition when a partition holds many more (`kindling.aggregate.splitGroups`; 0: never split). */
+    readonly splitGroups = DEFAULT_SPLIT_GROUPS,
   ) {
     super();
     this.children = [child];
@@ -106,51 +209,33 @@ export class HashAggregateOp extends PhysicalOp {
 
   private async *aggregate(p: number, ctx: ExecContext, account: (table: GroupKeys) => void): AsyncIterable<Batch> {
     const nKeys = this.groupBy.length;
-    const keyTypes = this.schema.fields.slice(0, nKeys).map((f) => f.type);
-    const table = new GroupKeys(keyTypes, { direct: this.direct });
-    const newAccs = () => this.aggs.map((a) => getAggregateDef(a.fn).create(a.args.map((x) => x.type), a.type, a.distinct));
-    const accs: Accumulator[] = newAccs();
+    let input: AsyncIterable<Batch> | Batch[] = this.child.execute(p, ctx);
+    if (this.mode === 'final' && nKeys > 0 && this.splitGroups > 0) {
+      // The shuffle has materialised this partition already: look at all of it before choosing.
+      const batches: Batch[] = [];
+      for await (const b of input) batches.push(b);
+      const parts = splitCount(batches, nKeys, this.splitGroups);
+      if (parts > 1) {
+        yield* this.aggregateSplit(batches, parts, account);
+        return;
+      }
+      input = batches;
+    }
+    const table = this.newKeys();
+    const accs = this.newAccs();
     let ids = new Int32Array(0);
     let rowsSeen = 0;
     let passThrough = false;
-    for await (const b of this.child.execute(p, ctx)) {
+    for await (const b of input) {
       const n = b.numRows;
       if (ids.length < n) ids = new Int32Array(n);
       if (passThrough) {
         yield this.singleRowStates(b, ids);
         continue;
       }
-      let keys: ColumnData[];
-      if (this.mode === 'final') keys = b.columns.slice(0, nKeys) as ColumnData[];
-      else keys = this.groupFns.map((f) => f(b));
-      if (nKeys === 0) {
-        ids.fill(0, 0, n);
-        if (table.size === 0) table.size = 1;
-      } else {
-        table.insert(keys, n, ids);
-      }
+      await this.consume(table, accs, b, ids);
       const groups = table.size;
       account(table);
-      if (this.mode === 'final') {
-        let c = nKeys;
-        accs.forEach((acc, i) => {
-          const w = this.stateWidths[i]!;
-          acc.grow(groups);
-          acc.merge(ids, n, b.columns.slice(c, c + w));
-          c += w;
-        });
-      } else {
-        for (const acc of accs) acc.grow(groups);
-        const args = this.argFns.map((fs) => fs.map((f) => f(b)));
-        // count / sum / avg together: one pass over the rows (expr/aggregates.ts).
-        if (this.groupedSums !== null || !fusedUpdate(accs, ids, n, args)) {
-          for (let i = 0; i < accs.length; i++) {
-            const acc = accs[i]!;
-            // Segment-sum kernel where the session's kernel backend takes it and the cost model says so.
-            if (!(this.groupedSums && (await this.groupedSums(i, acc, ids, n, groups, args[i]!)))) acc.update(ids, n, args[i]!);
-          }
-        }
-      }
       rowsSeen += n;
       // Adaptive partial aggregation: when the keys are nearly unique, hashing here only
       // duplicates the final phase's work; emit what we have and pass later rows straight on.
@@ -167,6 +252,83 @@ export class HashAggregateOp extends PhysicalOp {
     const groups = table.size;
     if (groups === 0) return;
     yield this.output(table, accs, groups);
+  }
+
+  private newKeys(): GroupKeys {
+    return new GroupKeys(this.schema.fields.slice(0, this.groupBy.length).map((f) => f.type), { direct: this.direct });
+  }
+
+  private newAccs(): Accumulator[] {
+    return this.aggs.map((a) => getAggregateDef(a.fn).create(a.args.map((x) => x.type), a.type, a.distinct));
+  }
+
+  /** Adds one batch's rows to the table and the accumulators (`ids`: scratch of at least numRows). */
+  private async consume(table: GroupKeys, accs: readonly Accumulator[], b: Batch, ids: Int32Array): Promise<void> {
+    const n = b.numRows;
+    const nKeys = this.groupBy.length;
+    let keys: ColumnData[];
+    if (this.mode === 'final') keys = b.columns.slice(0, nKeys) as ColumnData[];
+    else keys = this.groupFns.map((f) => f(b));
+    if (nKeys === 0) {
+      ids.fill(0, 0, n);
+      if (table.size === 0) table.size = 1;
+    } else {
+      table.insert(keys, n, ids);
+    }
+    const groups = table.size;
+    if (this.mode === 'final') {
+      let c = nKeys;
+      accs.forEach((acc, i) => {
+        const w = this.stateWidths[i]!;
+        acc.grow(groups);
+        acc.merge(ids, n, b.columns.slice(c, c + w));
+        c += w;
+      });
+      return;
+    }
+    for (const acc of accs) acc.grow(groups);
+    const args = this.argFns.map((fs) => fs.map((f) => f(b)));
+    // count / sum / avg together: one pass over the rows (expr/aggregates.ts).
+    if (this.groupedSums !== null || !fusedUpdate(accs, ids, n, args)) {
+      for (let i = 0; i < accs.length; i++) {
+        const acc = accs[i]!;
+        // Segment-sum kernel where the session's kernel backend takes it and the cost model says so.
+        if (!(this.groupedSums && (await this.groupedSums(i, acc, ids, n, groups, args[i]!)))) acc.update(ids, n, args[i]!);
+      }
+    }
+  }
+
+  /**
+   * The final phase over many groups: the partition's rows are split by their keys' hash into
+   * `parts` sub-partitions (a counting sort of row numbers per batch), and each is aggregated on
+   * its own with a fresh table and accumulators that stay small, then output. Equal keys hash
+   * alike, so each group lives in one sub-partition.
+   */
+  private async *aggregateSplit(batches: readonly Batch[], parts: number, account: (table: GroupKeys) => void): AsyncIterable<Batch> {
+    const nKeys = this.groupBy.length;
+    // Each batch's rows in sub-partition order, copied once (one sequential pass per column).
+    const sorted = batches.map((b) => {
+      const { order, bounds } = splitRows(b.columns.slice(0, nKeys) as ColumnData[], b.numRows, parts);
+      return { batch: new Batch(b.schema, b.columns.map((c) => take(c, order)), b.numRows), bounds };
+    });
+    const table = this.newKeys();
+    let ids = new Int32Array(0);
+    for (let s = 0; s < parts; s++) {
+      const accs = this.newAccs();
+      for (const { batch: b, bounds } of sorted) {
+        const start = bounds[s]!;
+        const end = bounds[s + 1]!;
+        const n = end - start;
+        if (n === 0) continue;
+        const sub = new Batch(b.schema, b.columns.map((c) => sliceColumn(c, start, end)), n);
+        if (ids.length < n) ids = new Int32Array(n);
+        await this.consume(table, accs, sub, ids);
+        account(table);
+      }
+      if (table.size > 0) yield this.output(table, accs, table.size);
+      table.reset(true);
+      account(table);
+    }
   }
 
   private output(table: GroupKeys, accs: readonly Accumulator[], groups: number): Batch {
@@ -202,9 +364,9 @@ export class HashAggregateOp extends PhysicalOp {
   }
 }
 
-export const aggregateCodec: OpCodec<HashAggregateOp, { mode: AggMode; groupBy: readonly BoundExpr[]; aggs: readonly BoundAgg[]; fields: readonly Field[]; direct: boolean }> = {
+export const aggregateCodec: OpCodec<HashAggregateOp, { mode: AggMode; groupBy: readonly BoundExpr[]; aggs: readonly BoundAgg[]; fields: readonly Field[]; direct: boolean; splitGroups: number }> = {
   kind: 'aggregate',
   type: HashAggregateOp,
-  describe: (o) => ({ mode: o.mode, groupBy: o.groupBy, aggs: o.aggs, fields: o.schema.fields, direct: o.direct }),
-  build: (d, [child]) => new HashAggregateOp(child!, d.mode, d.groupBy, d.aggs, new Schema(d.fields), d.direct),
+  describe: (o) => ({ mode: o.mode, groupBy: o.groupBy, aggs: o.aggs, fields: o.schema.fields, direct: o.direct, splitGroups: o.splitGroups }),
+  build: (d, [child]) => new HashAggregateOp(child!, d.mode, d.groupBy, d.aggs, new Schema(d.fields), d.direct, d.splitGroups),
 };

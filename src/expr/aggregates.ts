@@ -6,7 +6,8 @@
  * `register` adds the definitions to the function registry.
  */
 import { ArithmeticOverflowError } from '../errors.js';
-import { ColumnData, allocValues, decimalColumn, take, utf8FromStrings } from '../data/column.js';
+import { ColumnData, allocOutputValues, allocValues, decimalColumn, take, utf8FromStrings } from '../data/column.js';
+import { copyPrefix } from '../data/alloc.js';
 import { fromValues } from '../data/batch.js';
 import { POW10N, checkDecimal, divHalfUp } from '../data/decimal.js';
 import { type DataType, type DecimalType, MAX_EXACT_INT, boundedDecimal, decimalParams, isDecimal, isList, isNested, isNumeric, listOf } from '../types.js';
@@ -31,12 +32,12 @@ export function grownU8(a: Uint8Array, n: number): Uint8Array {
 
 /** A column of `type` from per-group numbers; groups with `has[g] == 0` are null. */
 export function outColumn(type: DataType, n: number, vals: Float64Array, has: Uint8Array | null): ColumnData {
-  const values = allocValues(type, n);
+  const values = allocOutputValues(type, n);
   let validity: Uint8Array | null = null;
   if (has) {
     for (let g = 0; g < n; g++) {
       if (!has[g]) {
-        validity = has.slice(0, n);
+        validity = copyPrefix(has, n);
         break;
       }
     }

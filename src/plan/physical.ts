@@ -38,6 +38,8 @@ export interface PlannerConfig {
   exprBackend?: ExprBackend;
   /** Direct (array-indexed) group ids for small integer key domains (`kindling.aggregate.direct`; default true). */
   directAggregation?: boolean;
+  /** Groups per sub-partition of a large final aggregate partition (`kindling.aggregate.splitGroups`; 0: never split). */
+  aggregateSplitGroups?: number;
 }
 
 /** Rough output size of a logical plan in bytes, when it can be estimated. */
@@ -146,7 +148,7 @@ export function planPhysical(p: LogicalPlan, cfg: PlannerConfig): PhysicalOp {
       const partialSchema = HashAggregateOp.partialSchema(groupSchema, p.aggs);
       const partial = new HashAggregateOp(child, 'partial', p.groupBy, p.aggs, partialSchema, direct);
       const ex = new ExchangeOp(partial, keyPart(refs(partialSchema, nKeys)));
-      return new HashAggregateOp(ex, 'final', refs(partialSchema, nKeys), p.aggs, p.schema, direct);
+      return new HashAggregateOp(ex, 'final', refs(partialSchema, nKeys), p.aggs, p.schema, direct, cfg.aggregateSplitGroups);
     }
     case 'window':
       return new WindowOp(windowInput(p.input, p.partitionBy, cfg), p.partitionBy, p.orderBy, p.functions, p.schema);
