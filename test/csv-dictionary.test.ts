@@ -17,6 +17,7 @@ import { planCsvScan, readCsvSplit } from '../src/io/csv.js';
 import { mulberry32 } from '../src/exec/basic.js';
 import { Schema } from '../src/types.js';
 import { testThreads } from './threads.js';
+import { cachedOnAndOff, sortRows } from './dictionary-pair.js';
 
 let spark: Session;
 let dir: string;
@@ -52,19 +53,13 @@ beforeAll(async () => {
   writeData(files[0]!);
   fs.writeFileSync(files[1]!, 'id,seg,low,hi,v\n');
   fs.writeFileSync(files[2]!, '');
-  cached = spark.read.csv(files, OPTS).cache();
-  await cached.count();
-  spark.conf.set('kindling.dictionary.enabled', false);
-  plain = spark.read.csv(files, OPTS).cache();
-  await plain.count();
-  spark.conf.unset('kindling.dictionary.enabled');
+  [cached, plain] = await cachedOnAndOff(spark, () => spark.read.csv(files, OPTS));
 }, 120_000);
 afterAll(async () => {
   await spark.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const sortRows = (rows: Row[]) => [...rows].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
 
 async function same(q: (df: DataFrame) => DataFrame): Promise<Row[]> {
   const [a, b] = await Promise.all([q(cached).collect(), q(plain).collect()]);
