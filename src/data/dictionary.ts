@@ -17,6 +17,9 @@
  *    and below 2^20 (the direct-aggregation limit: db-benchmark's id3, 1e5 values in 1e7 rows,
  *    is encoded and groups by its codes); a column whose batches already share one dictionary
  *    (a cache of a frame derived from a cached one) keeps it;
+ *  - a cache's CSV scans (io/csv-dictionary.ts): one dictionary per split and column, built in
+ *    the workers while they parse; the cache then merges these dictionaries (each hashed once)
+ *    and gathers the indices, instead of hashing every row in the main thread;
  *  - CSV batches (`encodeBatchColumn`, csv-build.ts): per-batch dictionaries, when the first
  *    1024 rows hold ≤ 1/8 distinct values and the whole batch ≤ 1/8;
  *  - Arrow Dictionary vectors (arrow.ts `columnFromArrowData`), e.g. from `createDataFrame(table)`.
