@@ -75,7 +75,18 @@ export class DictionaryBuilder {
   /** Number of distinct values so far. */
   size = 0;
 
-  constructor(readonly maxEntries: number = MAX_DICTIONARY) {}
+  /** `expected`: distinct values to size the table for (it grows past them as needed). */
+  constructor(readonly maxEntries: number = MAX_DICTIONARY, expected = 0) {
+    const want = Math.min(expected, maxEntries);
+    if (want > 512) {
+      let cap = 1024;
+      while (cap < want * 2) cap *= 2;
+      this.slots = new Int32Array(cap);
+      this.slotHashes = new Int32Array(cap);
+      this.mask = cap - 1;
+      this.offsets = new Int32Array(want + 2);
+    }
+  }
 
   /** Adds bytes [s, e) of `src` (hash `h`, free slot `p`) as a new value; -1 when that would pass `maxEntries`. */
   private add(src: Uint8Array, s: number, e: number, h: number, p: number): number {

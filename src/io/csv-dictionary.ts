@@ -16,7 +16,7 @@
 import { BATCH_SIZE, Batch } from '../data/batch.js';
 import { allocArray } from '../data/alloc.js';
 import { type ColumnData, dictColumn } from '../data/column.js';
-import { DictionaryBuilder, MAX_CACHE_DICTIONARY, cacheEncodes } from '../data/dictionary.js';
+import { DictionaryBuilder, MAX_CACHE_DICTIONARY, cacheEncodes, estimateDistinct } from '../data/dictionary.js';
 import type { BatchBuilder } from './csv-build.js';
 
 /** Rows of the first batch sampled to decide a column. */
@@ -46,8 +46,11 @@ export class SplitDictionaries {
   /** The dictionary of each encoded column (kept when the column stops encoding: earlier batches use it). */
   private readonly dicts = new Map<number, DictionaryBuilder>();
 
-  /** `utf8`: the output columns of utf8 type; `scanRows`: estimates the scan's rows from a first batch. */
-  constructor(private readonly builder: BatchBuilder, private readonly utf8: readonly number[], private readonly scanRows: (firstBatchRows: number) => number, private readonly limit = MAX_CACHE_DICTIONARY) {}
+  /**
+   * `utf8`: the output columns of utf8 type; `estimate`: the rows of the whole scan and of
+   * this split from the first batch's row count.
+   */
+  constructor(private readonly builder: BatchBuilder, private readonly utf8: readonly number[], private readonly estimate: (firstBatchRows: number) => { scan: number; split: number }, private readonly limit = MAX_CACHE_DICTIONARY) {}
 
   /** Takes a finished batch (held until `finish`). The first one decides which columns are encoded. */
   add(batch: Batch): void {
@@ -67,14 +70,16 @@ export class SplitDictionaries {
   private start(batch: Batch): Batch {
     const n = batch.numRows;
     if (n < 64) return batch;
-    const total = Math.max(n, this.scanRows(n));
+    const est = this.estimate(n);
+    const total = Math.max(n, est.scan);
     const cols = batch.columns.slice();
     for (const j of this.utf8) {
       const col = cols[j]!;
       if (col.indices !== null) continue;
       const { d, s } = sampleDistinct(col);
       if (!cacheEncodes(d, s, total)) continue;
-      const dict = new DictionaryBuilder(this.limit);
+      // Sized for the split's expected distinct values (its table then rarely grows).
+      const dict = new DictionaryBuilder(this.limit, Math.min(estimateDistinct(d, s, total), Math.max(n, est.split)));
       const idx = dict.encode(col, n, allocArray(Int32Array, n));
       if (!idx) continue;
       cols[j] = dictColumn(idx, this.builder.pending[j]!, col.validity);

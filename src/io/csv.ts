@@ -553,7 +553,7 @@ function splitDictionaries(scan: { schema: Schema; splits?: readonly CsvSplit[];
   cols.forEach((c, j) => { if (scan.schema.fields[c]!.type === 'utf8') utf8.push(j); });
   return new SplitDictionaries(builder, utf8, (n) => {
     const perRow = Math.max(1, (tok.recordPos - split.start) / Math.max(1, n - 1));
-    return Math.round(scanBytes / perRow);
+    return { scan: Math.round(scanBytes / perRow), split: Math.round((split.end - split.start) / perRow) };
   }, scan.splitDictionaryLimit);
 }
 
