@@ -11,7 +11,21 @@
  * entries, or half of the rows read after four batches, stops growing: later rows stay plain.
  * The decision for the cache as a whole is still the main thread's, by its sample.
  *
- * Measured: see the figures at the end of this comment (filled in below).
+ * Measured (G1_1e7_1e2_0_0.csv, `cache()` + `count()`, 2 threads, 11:00–12:07 UTC, load
+ * average 5–15 from other jobs on the 2-core machine, so wall seconds mostly measure contention):
+ *  - Profiles (`node --cpu-prof`, workers through KINDLING_WORKER_FLAGS, scratch/prof1.mjs, both
+ *    builds back to back, 2 loads each, summed): the main thread's serial part after the scan
+ *    falls from `encode` 8.6 s + `toShared` 1.3 s (main's build: every id3 string hashed, every
+ *    index array copied into shared memory) to `encode` 1.2–4.9 s (merging 16 splits × 3
+ *    dictionaries; index arrays remapped in place, already shared). The workers gain that work
+ *    instead: encoding inside `add` (per value, against the split's table) measured about 1.5×
+ *    the cost of a separate pass per column and batch, which is what the builder now does.
+ *  - Paired wall times, second load of each process (the first includes worker start-up), main's
+ *    build / this one: 6.03 / 6.45, 5.29 / 6.34 (load ≈ 10, `npm test` running), 5.96 / 5.52,
+ *    6.24 / 7.49 s (load ≈ 5). process CPU ≈ wall in all runs: the process got about one core,
+ *    so moving serial work into two parallel workers could not show; no speed-up is claimed from
+ *    these runs. Total CPU is about equal; the gain needs the two cores free (as bench:compare
+ *    has them), where the main thread's ~1.2 s serial encode of id3 becomes ~0.6 s per worker.
  */
 import { BATCH_SIZE, Batch } from '../data/batch.js';
 import { allocArray } from '../data/alloc.js';
