@@ -26,6 +26,9 @@
  *    so moving serial work into two parallel workers could not show; no speed-up is claimed from
  *    these runs. Total CPU is about equal; the gain needs the two cores free (as bench:compare
  *    has them), where the main thread's ~1.2 s serial encode of id3 becomes ~0.6 s per worker.
+ *  - Once the machine was quiet (12:13 UTC, load 2.5, process CPU > wall), one pair, first /
+ *    second load: main's build 5.79 / 3.81 s, this one 4.25 / 2.83 s (1.36× / 1.35×); the
+ *    second load is below Polars' 3.42 s from the 10:13 bench:compare run (other hour).
  */
 import { BATCH_SIZE, Batch } from '../data/batch.js';
 import { allocArray } from '../data/alloc.js';
