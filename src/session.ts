@@ -20,6 +20,7 @@ import { argError, expectInteger, expectName, expectString } from './api-args.js
 import { type JobEvents, type RunOptions, runJob } from './exec/scheduler.js';
 import { CacheManager, sharedCacheLayout } from './cache.js';
 import { encodeCachedPartitions } from './data/dictionary.js';
+import { cacheLoadPlan } from './io/csv-cache.js';
 import { RuntimeConfig } from './conf.js';
 import type { LogicalPlan } from './plan/logical.js';
 import { type WorkerPool, acquirePool, releasePool } from './exec/pool.js';
@@ -262,9 +263,12 @@ export class Session {
   /** @internal Substitutes cached subtrees (materialising them on first use). */
   resolveCaches(plan: LogicalPlan): Promise<LogicalPlan> {
     return this.cacheManager.substitute(plan, async (p) => {
-      const parts = (await runJob(p, this.plannerConfig(), this.runOptions())).partitions;
-      // The cache holds compact layouts: low-cardinality strings as dictionaries (data/dictionary.ts).
-      const compact = this.conf.dictionaryEnabled() ? encodeCachedPartitions(parts) : parts;
+      // The cache holds compact layouts: low-cardinality strings as dictionaries (data/dictionary.ts),
+      // read by CSV scans as one dictionary per split and merged here (io/csv-cache.ts).
+      const dict = this.conf.dictionaryEnabled();
+      const load = dict ? cacheLoadPlan(p) : { plan: p, fresh: false };
+      const parts = (await runJob(load.plan, this.plannerConfig(), this.runOptions())).partitions;
+      const compact = dict ? encodeCachedPartitions(parts, { shared: this.options.threads > 1, inPlace: load.fresh }) : parts;
       // With workers, the cache holds each buffer once, in shared memory (cache.ts).
       return this.options.threads > 1 ? sharedCacheLayout(compact) : compact;
     });

@@ -21,6 +21,7 @@ import { BucketWriter } from '../src/exec/bucket-writer.js';
 import { mulberry32 } from '../src/exec/basic.js';
 import { Schema } from '../src/types.js';
 import { testThreads } from './threads.js';
+import { cachedOnAndOff, sortRows } from './dictionary-pair.js';
 
 let spark: Session;
 let dir: string;
@@ -55,19 +56,13 @@ beforeAll(async () => {
   writeData(path.join(dir, 'other.csv'), 500, 11, ['zeta', 'omega', 'beta', 'kappa']);
   csvDict = spark.read.csv(path.join(dir, 'on.csv'), OPTS);
   other = spark.read.csv(path.join(dir, 'other.csv'), OPTS);
-  cached = spark.read.csv(path.join(dir, 'cached.csv'), OPTS).cache();
-  await cached.count();
-  spark.conf.set('kindling.dictionary.enabled', false);
-  plain = spark.read.csv(path.join(dir, 'off.csv'), OPTS).cache();
-  await plain.count();
-  spark.conf.unset('kindling.dictionary.enabled');
+  [cached, plain] = await cachedOnAndOff(spark, (on) => spark.read.csv(path.join(dir, on ? 'cached.csv' : 'off.csv'), OPTS));
 }, 120_000);
 afterAll(async () => {
   await spark.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const sortRows = (rows: Row[]) => [...rows].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
 
 /** Runs `q` on the three frames; returns the dictionary result after checking the others equal it. */
 async function same(q: (df: DataFrame) => DataFrame, ordered = false): Promise<Row[]> {

@@ -17,6 +17,9 @@
  *    and below 2^20 (the direct-aggregation limit: db-benchmark's id3, 1e5 values in 1e7 rows,
  *    is encoded and groups by its codes); a column whose batches already share one dictionary
  *    (a cache of a frame derived from a cached one) keeps it;
+ *  - a cache's CSV scans (io/csv-dictionary.ts): one dictionary per split and column, built in
+ *    the workers while they parse; the cache then merges these dictionaries (each hashed once)
+ *    and gathers the indices, instead of hashing every row in the main thread;
  *  - CSV batches (`encodeBatchColumn`, csv-build.ts): per-batch dictionaries, when the first
  *    1024 rows hold ≤ 1/8 distinct values and the whole batch ≤ 1/8;
  *  - Arrow Dictionary vectors (arrow.ts `columnFromArrowData`), e.g. from `createDataFrame(table)`.
@@ -72,7 +75,18 @@ export class DictionaryBuilder {
   /** Number of distinct values so far. */
   size = 0;
 
-  constructor(readonly maxEntries: number = MAX_DICTIONARY) {}
+  /** `expected`: distinct values to size the table for (it grows past them as needed). */
+  constructor(readonly maxEntries: number = MAX_DICTIONARY, expected = 0) {
+    const want = Math.min(expected, maxEntries);
+    if (want > 512) {
+      let cap = 1024;
+      while (cap < want * 2) cap *= 2;
+      this.slots = new Int32Array(cap);
+      this.slotHashes = new Int32Array(cap);
+      this.mask = cap - 1;
+      this.offsets = new Int32Array(want + 2);
+    }
+  }
 
   /** Adds bytes [s, e) of `src` (hash `h`, free slot `p`) as a new value; -1 when that would pass `maxEntries`. */
   private add(src: Uint8Array, s: number, e: number, h: number, p: number): number {
@@ -107,8 +121,7 @@ export class DictionaryBuilder {
    * Per-row ids of rows [0, n) of a utf8 column (0 at nulls), adding new values; null when the
    * dictionary would pass `maxEntries` (the builder is then left partly filled).
    */
-  encode(col: ColumnData, n = col.length): Int32Array | null {
-    const out = new Int32Array(n);
+  encode(col: ColumnData, n = col.length, out: Int32Array = new Int32Array(n)): Int32Array | null {
     if (col.indices !== null) {
       // Already dictionary-encoded: map its dictionary once, then the indices.
       const remap = this.encode(col.dictionary!);
@@ -120,46 +133,48 @@ export class DictionaryBuilder {
     const off = col.offsets!;
     const bytes = col.bytes!;
     const valid = col.validity;
-    // The hash (FNV-1a + murmur finaliser, as key-table's hashBytes) and the probe are inlined:
-    // this loop runs once per CSV string value.
     for (let i = 0; i < n; i++) {
       if (valid !== null && valid[i] === 0) continue;
-      const s = off[i]!;
-      const e = off[i + 1]!;
-      let h = 0x811c9dc5 | 0;
-      for (let k = s; k < e; k++) h = Math.imul(h ^ bytes[k]!, 0x01000193);
-      h ^= h >>> 16;
-      h = Math.imul(h, 0x85ebca6b);
-      h ^= h >>> 13;
-      h = Math.imul(h, 0xc2b2ae35);
-      h ^= h >>> 16;
-      const slots = this.slots;
-      const mask = this.mask;
-      const len = e - s;
-      let p = h & mask;
-      let g = -1;
-      for (;;) {
-        const id = slots[p]!;
-        if (id === 0) break;
-        if (this.slotHashes[p] === h) {
-          const o = this.offsets;
-          const gs = o[id - 1]!;
-          if (o[id]! - gs === len) {
-            const b = this.bytes;
-            let k = 0;
-            while (k < len && b[gs + k] === bytes[s + k]) k++;
-            if (k === len) { g = id - 1; break; }
-          }
-        }
-        p = (p + 1) & mask;
-      }
-      if (g < 0) {
-        g = this.add(bytes, s, e, h, p);
-        if (g < 0) return null;
-      }
+      const g = this.encodeValue(bytes, off[i]!, off[i + 1]!);
+      if (g < 0) return null;
       out[i] = g;
     }
     return out;
+  }
+
+  /**
+   * The id of bytes [s, e) of `src`, added when new; -1 when that would pass `maxEntries`. The
+   * hash (FNV-1a + murmur finaliser, as key-table's hashBytes) and the probe are inlined: this
+   * runs once per CSV string value (the CSV reader encodes fields straight from its buffer).
+   */
+  encodeValue(src: Uint8Array, s: number, e: number): number {
+    let h = 0x811c9dc5 | 0;
+    for (let k = s; k < e; k++) h = Math.imul(h ^ src[k]!, 0x01000193);
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    const slots = this.slots;
+    const mask = this.mask;
+    const len = e - s;
+    let p = h & mask;
+    for (;;) {
+      const id = slots[p]!;
+      if (id === 0) break;
+      if (this.slotHashes[p] === h) {
+        const o = this.offsets;
+        const gs = o[id - 1]!;
+        if (o[id]! - gs === len) {
+          const b = this.bytes;
+          let k = 0;
+          while (k < len && b[gs + k] === src[s + k]) k++;
+          if (k === len) return id - 1;
+        }
+      }
+      p = (p + 1) & mask;
+    }
+    return this.add(src, s, e, h, p);
   }
 
   /** The distinct values so far, in id order (a plain utf8 column; one empty string when there are none). */
@@ -232,11 +247,95 @@ export function estimateDistinct(d: number, s: number, total: number): number {
 }
 
 /**
+ * The cache's rule: a column of `total` rows whose sample of `s` rows held `d` distinct values is
+ * encoded when its estimated distinct count is at most 1/8 of the rows and fits a cache dictionary.
+ */
+export function cacheEncodes(d: number, s: number, total: number): boolean {
+  const est = estimateDistinct(d, s, total);
+  return est <= total * MAX_DISTINCT_RATIO && est <= MAX_CACHE_DICTIONARY;
+}
+
+/** How {@link encodeCachedPartitions} may lay out the new index arrays. */
+export interface CacheEncodeOptions {
+  /** Allocate new index arrays in shared memory (the cache's layout with worker threads). */
+  readonly shared?: boolean;
+  /**
+   * The partitions' index arrays belong to this cache alone (fresh from a file scan, see
+   * csv-dictionary.ts): they may be remapped in place instead of copied.
+   */
+  readonly inPlace?: boolean;
+}
+
+/** A zero-filled Int32Array of `n`, in shared memory when `shared`. */
+function int32s(n: number, shared: boolean): Int32Array {
+  return shared && typeof SharedArrayBuffer !== 'undefined' ? new Int32Array(new SharedArrayBuffer(n * 4)) : new Int32Array(n);
+}
+
+function isIdentity(r: Int32Array): boolean {
+  for (let k = 0; k < r.length; k++) if (r[k] !== k) return false;
+  return true;
+}
+
+/**
+ * Per-row ids of column `c` of every batch under one dictionary (`builder`), or null when the
+ * dictionary would pass its limit. Dictionary columns cost one encoding of each distinct
+ * dictionary (partitions that were encoded by the scan share one per split) and a gather of
+ * their indices, none when their dictionary maps to itself; plain columns hash every value.
+ * Gathers happen only once every batch fitted, so a failure leaves the input untouched.
+ */
+function cacheIndices(parts: readonly (readonly Batch[])[], c: number, builder: DictionaryBuilder, opts: CacheEncodeOptions): Int32Array[][] | null {
+  const shared = opts.shared ?? false;
+  const remaps = new Map<ColumnData, Int32Array | null>();
+  const out: (Int32Array | null)[][] = [];
+  for (const p of parts) {
+    const row: (Int32Array | null)[] = [];
+    for (const b of p) {
+      const col = b.columns[c]!;
+      if (col.indices !== null) {
+        const d = col.dictionary!;
+        if (!remaps.has(d)) {
+          const r = builder.encode(d);
+          if (!r) return null;
+          remaps.set(d, isIdentity(r) ? null : r);
+        }
+        row.push(null); // gathered below
+      } else {
+        const r = builder.encode(col, b.numRows, int32s(b.numRows, shared));
+        if (!r) return null;
+        row.push(r);
+      }
+    }
+    out.push(row);
+  }
+  // Index arrays already remapped in place (a result may hold one batch twice), by buffer and offset.
+  const done = new Map<ArrayBufferLike, Set<number>>();
+  return out.map((row, pi) => row.map((r, bi) => {
+    if (r !== null) return r;
+    const col = parts[pi]![bi]!.columns[c]!;
+    const src = col.indices!;
+    const remap = remaps.get(col.dictionary!)!;
+    if (remap === null) return src;
+    let dst: Int32Array;
+    if (opts.inPlace) {
+      let offs = done.get(src.buffer);
+      if (!offs) done.set(src.buffer, (offs = new Set()));
+      if (offs.has(src.byteOffset)) return src;
+      offs.add(src.byteOffset);
+      dst = src;
+    } else dst = int32s(src.length, shared);
+    for (let i = 0; i < src.length; i++) dst[i] = remap[src[i]!]!;
+    return dst;
+  }));
+}
+
+/**
  * The cache's layout: each utf8 column whose sampled cardinality is low (≤ 1/8 of the sampled
  * rows distinct) is stored with one dictionary shared by all its cached batches (< 2^20 values);
- * other columns, and columns whose dictionary would grow past that, stay as they are.
+ * other columns, and columns whose dictionary would grow past that, stay as they are. Columns
+ * that arrive dictionary-encoded (per CSV split, see csv-dictionary.ts) are merged: their
+ * dictionaries, not their rows, are hashed.
  */
-export function encodeCachedPartitions(parts: Batch[][]): Batch[][] {
+export function encodeCachedPartitions(parts: Batch[][], opts: CacheEncodeOptions = {}): Batch[][] {
   const first = parts.find((p) => p.length > 0)?.[0];
   if (!first) return parts;
   let total = 0;
@@ -256,23 +355,11 @@ export function encodeCachedPartitions(parts: Batch[][]): Batch[][] {
       if (!sample) continue;
       const b = new DictionaryBuilder(sample.length);
       b.encode(sample);
-      const d = estimateDistinct(b.size, sample.length, total);
-      if (d > total * MAX_DISTINCT_RATIO || d > MAX_CACHE_DICTIONARY) continue;
+      if (!cacheEncodes(b.size, sample.length, total)) continue;
     }
     const builder = new DictionaryBuilder(MAX_CACHE_DICTIONARY);
-    const idx: Int32Array[][] = [];
-    let ok = true;
-    for (const p of parts) {
-      const row: Int32Array[] = [];
-      for (const b of p) {
-        const r = builder.encode(b.columns[c]!);
-        if (!r) { ok = false; break; }
-        row.push(r);
-      }
-      if (!ok) break;
-      idx.push(row);
-    }
-    if (!ok) continue;
+    const idx = cacheIndices(parts, c, builder, opts);
+    if (!idx) continue;
     encoded.set(c, idx);
     dicts.set(c, builder.dictionary());
   }

@@ -11,8 +11,8 @@ import { IllegalArgumentError } from '../errors.js';
 import { Buffer } from 'node:buffer';
 import { allocArray, copyPrefix } from '../data/alloc.js';
 import { Batch } from '../data/batch.js';
-import { ColumnData, normalizeValidity } from '../data/column.js';
-import { encodeBatchColumn } from '../data/dictionary.js';
+import { ColumnData, dictColumn, normalizeValidity } from '../data/column.js';
+import { type DictionaryBuilder, encodeBatchColumn } from '../data/dictionary.js';
 import type { DataType, Field } from '../types.js';
 import { Schema, decimalParams, isDecimal } from '../types.js';
 import { POW10N, parseDecimal, writeDecimal } from '../data/decimal.js';
@@ -118,6 +118,16 @@ export class BatchBuilder {
   private readonly rules: ValueRules;
   private readonly permissive: boolean = false;
   private readonly capacity: number = 0;
+  /**
+   * Utf8 columns encoded against a dictionary that lives as long as the split (csv-dictionary.ts):
+   * the builder per output column (null: plain). Each batch's bytes are encoded when it is cut
+   * (one pass per column keeps the hash table in cache; encoding inside `add` measured slower),
+   * and the byte buffers are then reused. Finished batches hold such a column as indices into
+   * `pending[j]`, a stand-in the split replaces by the final dictionary.
+   */
+  private dicts: (DictionaryBuilder | null)[] = [];
+  /** Stand-in dictionaries of encoded columns (see `dicts`). */
+  readonly pending: ColumnData[] = [];
 
   /** `sources[j]`: the record's field index for output column j (default `columns`). */
   constructor(fields: readonly Field[], columns: readonly number[], width: number, rules: ValueRules, permissive: boolean, capacity: number, sources: readonly number[] = columns, private readonly dictionary = false) {
@@ -144,6 +154,10 @@ export class BatchBuilder {
     this.schema = new Schema(out);
     this.bpos = new Int32Array(this.nOut);
     this.bytesHint = new Float64Array(this.nOut).fill(Math.min(16 * capacity, 1 << 20));
+    for (let j = 0; j < this.nOut; j++) {
+      this.dicts.push(null);
+      this.pending.push(new ColumnData('utf8', 0, null, null, new Int32Array(1), new Uint8Array(0)));
+    }
     this.alloc();
   }
 
@@ -152,11 +166,27 @@ export class BatchBuilder {
     return this.schema;
   }
 
+  /**
+   * Encodes utf8 output column `j` of the following batches against `dict` (null: plain again);
+   * a batch that would pass the dictionary's limit stays plain and ends the encoding.
+   */
+  setDictionary(j: number, dict: DictionaryBuilder | null): void {
+    this.dicts[j] = dict;
+  }
+
+  /** The dictionary builder output column `j` is encoded against, or null. */
+  dictionaryOf(j: number): DictionaryBuilder | null {
+    return this.dicts[j] as DictionaryBuilder | null;
+  }
+
   private alloc(): void {
     const cap = this.capacity;
     for (let j = 0; j < this.nOut; j++) {
       const k = this.kinds[j]!;
       this.valid[j] = null;
+      this.bpos[j] = 0;
+      // An encoded column's byte buffers were only read by the encoding: reused.
+      if (k === K_UTF8 && this.dicts[j] !== null && this.offs[j] !== null) continue;
       this.offs[j] = null;
       this.bytes[j] = null;
       this.fixed[j] = null;
@@ -361,7 +391,13 @@ export class BatchBuilder {
         const offs = small ? copyPrefix(this.offs[j]!, n + 1) : this.offs[j]!.subarray(0, n + 1);
         this.bytesHint[j] = Math.min(16 << 20, Math.max(1024, (len / Math.max(1, n)) * this.capacity));
         const plain = new ColumnData('utf8', n, null, v, offs, bytes);
-        cols.push(this.dictionary ? encodeBatchColumn(plain) : plain);
+        const dict = this.dicts[j] as DictionaryBuilder | null;
+        const idx = dict !== null ? dict.encode(plain, n, allocArray(Int32Array, n)) : null;
+        if (idx !== null) cols.push(dictColumn(idx, this.pending[j]!, v));
+        else {
+          if (dict !== null) this.dicts[j] = null; // past the limit: plain from here on
+          cols.push(this.dictionary ? encodeBatchColumn(plain) : plain);
+        }
       } else {
         const arr = this.fixed[j]!;
         const len = k === K_DEC ? n * 4 : n;

@@ -21,6 +21,7 @@ import { DataFormatError, IllegalArgumentError, KindlingError, didYouMean } from
 import { type DataType, type Field, Schema, isNested, parseTypeName, sparkSimpleName, sparkTypeName, splitTopLevel } from '../types.js';
 import { BatchBuilder, REC_BAD_VALUE, REC_OK, REC_TOO_FEW, TypeInferrer, type ValueRules } from './csv-build.js';
 import { F_RAW, F_VERBATIM, FastTokenizer, type ByteSource, type RecordSource, firstRecordStart, fsError, isGzip, openSource, unescapeField } from './csv-scan.js';
+import { SplitDictionaries } from './csv-dictionary.js';
 import { CsvParseTokenizer } from './csv-slow.js';
 import { compileDatetimePattern } from '../time/patterns.js';
 import { bytesToString } from './csv-values.js';
@@ -120,8 +121,14 @@ export interface CsvScan {
   schema: Schema;
   splits: CsvSplit[];
   options: ResolvedCsvOptions;
-  /** Low-cardinality string columns of each batch become dictionaries (data/dictionary.ts); absent: no. */
-  dictionary?: boolean;
+  /**
+   * Low-cardinality string columns of each batch become dictionaries (data/dictionary.ts); absent:
+   * no. 'split': one dictionary per split and column, decided by the cache's rule (a cache being
+   * materialised, csv-dictionary.ts).
+   */
+  dictionary?: boolean | 'split';
+  /** @internal Most entries of a split's dictionary (default 2^20 − 1; tests lower it). */
+  splitDictionaryLimit?: number;
 }
 
 const MIB = 1 << 20;
@@ -536,13 +543,28 @@ function failFast(tok: RecordSource, file: string, fields: readonly Field[], cod
 }
 
 /**
+ * The split-level dictionaries of a cache's scan: the scan's rows are estimated from its bytes
+ * (all splits) and the bytes per row of the split's first batch.
+ */
+function splitDictionaries(scan: { schema: Schema; splits?: readonly CsvSplit[]; splitDictionaryLimit?: number }, split: CsvSplit, builder: BatchBuilder, cols: readonly number[], tok: RecordSource): SplitDictionaries {
+  let scanBytes = 0;
+  for (const s of scan.splits ?? [split]) scanBytes += s.end - s.start;
+  const utf8: number[] = [];
+  cols.forEach((c, j) => { if (scan.schema.fields[c]!.type === 'utf8') utf8.push(j); });
+  return new SplitDictionaries(builder, utf8, (n) => {
+    const perRow = Math.max(1, (tok.recordPos - split.start) / Math.max(1, n - 1));
+    return { scan: Math.round(scanBytes / perRow), split: Math.round((split.end - split.start) / perRow) };
+  }, scan.splitDictionaryLimit);
+}
+
+/**
  * Reads one split: yields Batches of at most BATCH_SIZE rows holding the projected `columns`
  * (indices into `scan.schema`; all when undefined), converting only those fields. Applies the
  * parse mode: PERMISSIVE (missing/bad values → null, extra fields dropped), DROPMALFORMED (such
  * records skipped) or FAILFAST (throws DataFormatError naming file, line, column and value).
  * With `header`, the file's first record is skipped by the split in which it starts.
  */
-export function* readCsvSplit(scan: { schema: Schema; options: ResolvedCsvOptions; dictionary?: boolean }, split: CsvSplit, columns?: number[]): Iterable<Batch> {
+export function* readCsvSplit(scan: { schema: Schema; splits?: readonly CsvSplit[]; options: ResolvedCsvOptions; dictionary?: boolean | 'split'; splitDictionaryLimit?: number }, split: CsvSplit, columns?: number[]): Iterable<Batch> {
   const fields = scan.schema.fields;
   const o = scan.options;
   const width = fields.length;
@@ -574,7 +596,9 @@ export function* readCsvSplit(scan: { schema: Schema; options: ResolvedCsvOption
     }
     // A split holds at most one record per byte: small splits get small buffers.
     const capacity = Math.max(1, Math.min(BATCH_SIZE, end - split.start));
-    const builder = new BatchBuilder(fields, cols, width, rules, permissive, capacity, srcCols, scan.dictionary ?? false);
+    const builder = new BatchBuilder(fields, cols, width, rules, permissive, capacity, srcCols, scan.dictionary === true);
+    // A cache's scan: one dictionary per split and column (its batches are held until the split ends).
+    const dicts = scan.dictionary === 'split' ? splitDictionaries(scan, split, builder, cols, tok) : null;
     const OK = REC_OK;
     while (tok.next()) {
       const code = builder.add(tok);
@@ -582,9 +606,16 @@ export function* readCsvSplit(scan: { schema: Schema; options: ResolvedCsvOption
         if (o.mode === 'FAILFAST') throw failFast(tok, split.file, fields, code, builder, cols);
         continue;
       }
-      if (builder.full) yield builder.finish();
+      if (builder.full) {
+        if (dicts) dicts.add(builder.finish());
+        else yield builder.finish();
+      }
     }
-    if (builder.n > 0) yield builder.finish();
+    if (builder.n > 0) {
+      if (dicts) dicts.add(builder.finish());
+      else yield builder.finish();
+    }
+    if (dicts) yield* dicts.finish();
   } catch (e) {
     if (e instanceof KindlingError) throw e;
     throw new KindlingError(`failed reading CSV ${split.file}: ${(e as Error)?.message ?? String(e)}`, { cause: e });

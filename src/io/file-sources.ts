@@ -73,6 +73,10 @@ export class CsvSource implements DataSource {
     // column pruning, a count() then agrees with a full read); the projection happens after.
     return projectAll(readCsvSplit(this.scan, split), columns);
   }
+  /** This scan as a cache materialises it: one dictionary per split and string column (csv-dictionary.ts). */
+  forCache(): CsvSource {
+    return new CsvSource({ ...this.scan, dictionary: 'split' });
+  }
   describe(): string {
     return `csv [${label(this.files)}]`;
   }
@@ -110,7 +114,7 @@ export class ParquetSource implements DataSource {
 }
 
 /** A CSV scan as plain data. */
-export const csvSourceCodec: SourceCodec<CsvSource, { fields: readonly Field[]; splits: readonly CsvSplit[]; options: ResolvedCsvOptions; dictionary?: boolean }> = {
+export const csvSourceCodec: SourceCodec<CsvSource, { fields: readonly Field[]; splits: readonly CsvSplit[]; options: ResolvedCsvOptions; dictionary?: boolean | 'split' }> = {
   kind: 'csv',
   type: CsvSource,
   describe: (s) => ({ fields: s.scan.schema.fields, splits: s.scan.splits, options: s.scan.options, dictionary: s.scan.dictionary ?? false }),
