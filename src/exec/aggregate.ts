@@ -37,6 +37,9 @@
  *  - Same, quieter (load average 3-5, 12:05 UTC), `--q q10,q3`: q10 1.31× (pairs 1.21–1.70, best
  *    6.88 → 5.25 s), q3 0.55× median but best 0.37 → 0.34 s (pairs 0.46–1.83: unresolved noise);
  *    peak RSS 3104 → 2660 MB.
+ *  - After the merge, on a quiet machine (12:31 UTC, load average 0.3, all questions, 3 pairs,
+ *    against the build before this work): q10 1.08× (pairs 0.96–1.27), q3 1.02×, q7 1.04×; q5
+ *    0.77× there, but 1.13× (pairs 1.05–1.39) in a 5-pair rerun of q5 alone, so no regression.
  */
 import { Batch } from '../data/batch.js';
 import { type ColumnData, sliceColumn, take } from '../data/column.js';
