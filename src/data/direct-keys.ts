@@ -36,6 +36,23 @@ import type { DataType } from '../types.js';
 /** Largest number of slots (product of the key columns' ranges + 1) aggregated directly. */
 export const MAX_DIRECT_SLOTS = 1 << 20;
 
+/** Most slots {@link GroupKeys.insertFused} aggregates by (per-slot states of 2^16 entries stay small). */
+export const MAX_FUSED_SLOTS = 1 << 16;
+
+/**
+ * Per-row work fused into the slot loop of {@link GroupKeys.insertFused}: source over row `i`
+ * and its slot `g` (names of the generated loop: `ctx` is passed through).
+ */
+export interface SlotWork {
+  /** Names the variant: equal tags must mean equal `head` and `row` (identifier characters only). */
+  readonly tag: string;
+  /** Source run once before the loop (reads its arrays out of `ctx`). */
+  readonly head: string;
+  /** Source run for each row `i`, with its slot in `g`. */
+  readonly row: string;
+  readonly ctx: unknown;
+}
+
 /**
  * A key column as codes into a small, fixed set of values: `codes[i]` in [0, domain) for every
  * valid row (rows the column's validity marks null are ignored), and `values` the column of the
@@ -120,6 +137,10 @@ export class GroupKeys {
   private readonly tryDirect: boolean;
   /** Scratch for the min/max scan. */
   private readonly minMax = new Float64Array(2);
+  /** Groups whose key has no null (so all reachable slots are seen when it is the product of the ranges). */
+  private nonNullGroups = 0;
+  /** Scratch: lo, range, stride of each key column for the fused loop. */
+  private geo = new Float64Array(12);
 
   constructor(readonly types: readonly DataType[], options: GroupKeysOptions = {}) {
     this.maxSlots = options.maxSlots ?? MAX_DIRECT_SLOTS;
@@ -135,6 +156,7 @@ export class GroupKeys {
 
   private initDirect(): void {
     this.size = 0;
+    this.nonNullGroups = 0;
     if (!this.tryDirect) {
       this.table = new KeyTable(this.types);
       return;
@@ -279,10 +301,56 @@ export class GroupKeys {
     }
   }
 
+  /**
+   * Fused ids and aggregation: runs `work(slotIds)`'s row source over rows [0, n) with each row's
+   * slot, giving new keys ids in first-appearance order as {@link insert} does but writing no ids,
+   * so the work can index its states by slot. `work` is called again whenever the slots move (a
+   * key outside the ranges seen): each call's `slotIds` (slot → id) is a new array, and the
+   * previous one still maps the slots of the previous layout. Once every slot a batch can reach
+   * has an id, the loop skips the new-key check. Returns the rows done: n, or fewer when the keys
+   * hash or need more than {@link MAX_FUSED_SLOTS} slots; the caller inserts the rest.
+   */
+  insertFused(cols: readonly ColumnData[], n: number, work: (slotIds: Int32Array) => SlotWork): number {
+    const k = cols.length;
+    if (this.table !== null || k === 0 || k > 4 || !this.fitBatch(cols, n, false)) return 0;
+    let i = 0;
+    while (this.slotIds.length <= MAX_FUSED_SLOTS) {
+      const w = work(this.slotIds);
+      const key: (ArrayLike<number> | boolean | string | null)[] = [];
+      const vals: ArrayLike<number>[] = [];
+      const valids: (Uint8Array | null)[] = [];
+      let reachable = 1;
+      let anyNull = false;
+      for (let c = 0; c < k; c++) {
+        const col = cols[c]!;
+        const d = this.dims[c]!;
+        const v = this.slotValues(col, d);
+        vals.push(v);
+        valids.push(col.validity);
+        key.push(v, col.validity, d.domain === null);
+        this.geo[3 * c] = d.lo;
+        this.geo[3 * c + 1] = d.range;
+        this.geo[3 * c + 2] = this.strides[c]!;
+        reachable *= d.range;
+        anyNull ||= col.validity !== null;
+      }
+      const seen = this.size === this.slotIds.length || (!anyNull && this.nonNullGroups === reachable);
+      if (!workSources.has(w.tag)) workSources.set(w.tag, { head: w.head, row: w.row });
+      key.push(seen, w.tag);
+      i = fusedSlotLoop(...key)(vals, valids, this.geo, i, n, this.slotIds, this, w.ctx);
+      if (i === n) return n;
+      if (!this.fitBatch(cols, n, true)) return i;
+    }
+    return i;
+  }
+
   /** Gives slot `s` the next id (called by the slot loops). */
   newGroup(s: number): number {
     const g = this.size++;
     this.slotIds[s] = g;
+    let nonNull = 1;
+    for (let c = 0; c < this.dims.length; c++) if (Math.floor(s / this.strides[c]!) % (this.dims[c]!.range + 1) === this.dims[c]!.range) nonNull = 0;
+    this.nonNullGroups += nonNull;
     if (g >= this.groupSlots.length) {
       const grown = new Int32Array(this.groupSlots.length * 2);
       grown.set(this.groupSlots);
@@ -394,6 +462,40 @@ const assignOneLoop = loopFamily<(v: ArrayLike<number>, valid: Uint8Array | null
     out[i] = g >= 0 ? g : keys.newGroup(s);
   }
   return n;`);
+
+/**
+ * The fused loop of {@link GroupKeys.insertFused}: each row's slot (the key columns' offsets times
+ * their strides; per column its values, validity and whether to check the range), a new id for an
+ * unseen slot unless the key's \`seen\` flag says every reachable slot has one, then the work's
+ * row source with \`g\` the slot. Returns n, or the row of the first value outside its range.
+ */
+const fusedSlotLoop = loopFamily<(vals: readonly ArrayLike<number>[], valids: readonly (Uint8Array | null)[], geo: Float64Array, start: number, n: number, ids: Int32Array, keys: GroupKeys, ctx: unknown) => number>(
+  'fusedSlots', ['vals', 'valids', 'geo', 'start', 'n', 'ids', 'keys', 'ctx'], (flags, names) => {
+    const k = (names.length - 2) / 3;
+    const seen = flags[3 * k]!;
+    const work = workSources.get(names[3 * k + 1]!)!;
+    const head: string[] = [];
+    const slot: string[] = [];
+    for (let c = 0; c < k; c++) {
+      head.push(`const v${c} = vals[${c}], valid${c} = valids[${c}], lo${c} = geo[${3 * c}], range${c} = geo[${3 * c + 1}], stride${c} = geo[${3 * c + 2}];`);
+      const valid = flags[3 * c + 1]!;
+      const check = flags[3 * c + 2]!;
+      const value = `x = v${c}[i] - lo${c};${check ? ` if (!(x >= 0 && x < range${c})) return i;` : ''}`;
+      slot.push(`${valid ? `if (valid${c}[i] === 0) x = range${c}; else { ${value} }` : value} s ${c === 0 ? '=' : '+='} ${c === 0 ? 'x' : `x * stride${c}`};`);
+    }
+    return `${head.join('\n')}\n${work.head}
+  for (let i = start; i < n; i++) {
+    let x, s;
+    ${slot.join('\n    ')}
+    const g = s | 0;
+    ${seen ? '' : 'if (ids[g] < 0) keys.newGroup(g);'}
+    ${work.row}
+  }
+  return n;`;
+  });
+
+/** The sources of each SlotWork tag seen (fusedSlotLoop compiles them by tag). */
+const workSources = new Map<string, { head: string; row: string }>();
 
 function slotCount(dims: readonly Dim[]): number {
   let t = 1;

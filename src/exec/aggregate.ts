@@ -49,6 +49,7 @@ import type { Accumulator } from '../expr/registry.js';
 import { getAggregate as getAggregateDef } from '../expr/registry.js';
 import { compileExpr } from '../expr/backend.js';
 import { fusedUpdate } from '../expr/aggregates.js';
+import { SlotAggregation } from '../expr/slot-aggregates.js';
 import { type GroupedSums, groupedSumsFor } from '../kernels/grouped.js';
 import type { BoundAgg, BoundExpr } from '../expr/expr.js';
 import { boundToString } from '../expr/expr.js';
@@ -226,6 +227,8 @@ export class HashAggregateOp extends PhysicalOp {
     }
     const table = this.newKeys();
     const accs = this.newAccs();
+    // Small key domains: ids and accumulation in one pass, states by slot (expr/slot-aggregates.ts).
+    const slots = this.mode !== 'final' && nKeys > 0 && this.groupedSums === null ? new SlotAggregation(table, accs, () => this.newAccs()) : null;
     let ids = new Int32Array(0);
     let rowsSeen = 0;
     let passThrough = false;
@@ -236,7 +239,7 @@ export class HashAggregateOp extends PhysicalOp {
         yield this.singleRowStates(b, ids);
         continue;
       }
-      await this.consume(table, accs, b, ids);
+      await this.consume(table, accs, b, ids, slots);
       const groups = table.size;
       account(table);
       rowsSeen += n;
@@ -244,6 +247,7 @@ export class HashAggregateOp extends PhysicalOp {
       // duplicates the final phase's work; emit what we have and pass later rows straight on.
       if (this.mode === 'partial' && nKeys > 0 && rowsSeen >= ADAPTIVE_MIN_ROWS && groups > rowsSeen * ADAPTIVE_MAX_RATIO) {
         passThrough = true;
+        slots?.flush();
         yield this.output(table, accs, groups);
         table.reset();
         account(table);
@@ -254,6 +258,7 @@ export class HashAggregateOp extends PhysicalOp {
     if (nKeys === 0 && table.size === 0 && this.mode !== 'partial') table.size = 1;
     const groups = table.size;
     if (groups === 0) return;
+    slots?.flush();
     yield this.output(table, accs, groups);
   }
 
@@ -266,12 +271,26 @@ export class HashAggregateOp extends PhysicalOp {
   }
 
   /** Adds one batch's rows to the table and the accumulators (`ids`: scratch of at least numRows). */
-  private async consume(table: GroupKeys, accs: readonly Accumulator[], b: Batch, ids: Int32Array): Promise<void> {
-    const n = b.numRows;
+  private async consume(table: GroupKeys, accs: readonly Accumulator[], b: Batch, ids: Int32Array, slots: SlotAggregation | null = null): Promise<void> {
+    let n = b.numRows;
     const nKeys = this.groupBy.length;
     let keys: ColumnData[];
     if (this.mode === 'final') keys = b.columns.slice(0, nKeys) as ColumnData[];
     else keys = this.groupFns.map((f) => f(b));
+    let args: ColumnData[][] | null = null;
+    if (slots !== null) {
+      args = this.argFns.map((fs) => fs.map((f) => f(b)));
+      const done = slots.consume(keys, n, args);
+      if (done === n) return;
+      // The rest the usual way (keys that hash, or too many slots).
+      const from = done;
+      const to = n;
+      if (from > 0) {
+        keys = keys.map((c) => sliceColumn(c, from, to));
+        args = args.map((a) => a.map((c) => sliceColumn(c, from, to)));
+        n -= from;
+      }
+    }
     if (nKeys === 0) {
       ids.fill(0, 0, n);
       if (table.size === 0) table.size = 1;
@@ -290,7 +309,7 @@ export class HashAggregateOp extends PhysicalOp {
       return;
     }
     for (const acc of accs) acc.grow(groups);
-    const args = this.argFns.map((fs) => fs.map((f) => f(b)));
+    args ??= this.argFns.map((fs) => fs.map((f) => f(b)));
     // count / sum / avg together: one pass over the rows (expr/aggregates.ts).
     if (this.groupedSums !== null || !fusedUpdate(accs, ids, n, args)) {
       for (let i = 0; i < accs.length; i++) {

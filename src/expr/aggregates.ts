@@ -46,69 +46,95 @@ export function outColumn(type: DataType, n: number, vals: Float64Array, has: Ui
   return new ColumnData(type, n, values, validity);
 }
 
-/** `continue`s past row i when the validity array \`name\` marks it null (where the variant has one). */
-const skipNull = (has: boolean | undefined, name = 'valid'): string => (has ? `if (${name}[i] === 0) continue;` : '');
+/**
+ * The per-row source of one accumulator kind in the generated loops (here and the slot loops of
+ * slot-aggregates.ts), for row `i` and group (or slot) `g`; its arrays are named `${p}x` (values),
+ * `${p}y` (second argument), `${p}vx` / `${p}vy` (their validity, read only where `vx` / `vy`) and
+ * `${p}0`, `${p}1`, ... (states). Tags: C a count kept by the caller (nothing); c count(*) (counts); n count(x) (counts); s sum (sums,
+ * has); S sum over values without nulls, has flags kept by the caller (sums); a avg (sums, counts);
+ * A avg over values without nulls, count kept by the caller (sums); m / M min / max (vals, has);
+ * r co-moments (cnt, mx, my, cxy, m2x, m2y).
+ */
+export function rowSource(tag: string, p: string, vx: boolean, vy = false): string {
+  const x = `${p}x[i]`;
+  let row: string;
+  switch (tag) {
+    case 'C': return ''; // a count kept by the caller
+    case 'c': return `${p}0[g]++;`;
+    case 'n': return vx ? `${p}0[g] += ${p}vx[i];` : `${p}0[g]++;`;
+    case 's': row = `${p}0[g] += ${x}; ${p}1[g] = 1;`; break;
+    case 'S': case 'A': row = `${p}0[g] += ${x};`; break;
+    case 'a': row = `${p}0[g] += ${x}; ${p}1[g]++;`; break;
+    case 'm': case 'M': row = `const x = ${x}; if (${p}1[g] === 0 || x ${tag === 'M' ? '>' : '<'} ${p}0[g]) { ${p}0[g] = x; ${p}1[g] = 1; }`; break;
+    case 'r': row = `const x = ${x}, y = ${p}y[i], c = ++${p}0[g];
+      const dx = x - ${p}1[g]; ${p}1[g] += dx / c;
+      const dy = y - ${p}2[g]; ${p}2[g] += dy / c;
+      ${p}3[g] += dx * (y - ${p}2[g]); ${p}4[g] += dx * (x - ${p}1[g]); ${p}5[g] += dy * (y - ${p}2[g]);`; break;
+    default: throw new Error(`unknown fused row tag ${tag}`);
+  }
+  const cond = [vx ? `${p}vx[i] !== 0` : '', vy ? `${p}vy[i] !== 0` : ''].filter(Boolean).join(' && ');
+  return cond ? `if (${cond}) { ${row} }` : `{ ${row} }`;
+}
+
+/** Arrays of one fused part (see rowSource): values, second argument, their validity, states. */
+export interface FusedArrays {
+  readonly x: readonly (ArrayLike<number> | null)[];
+  readonly y: readonly (ArrayLike<number> | null)[];
+  readonly vx: readonly (Uint8Array | null)[];
+  readonly vy: readonly (Uint8Array | null)[];
+  readonly st: readonly (readonly (Float64Array | Uint8Array)[])[];
+}
+
+/** Number of state arrays of each rowSource tag. */
+const STATES: Record<string, number> = { C: 0, c: 1, n: 1, s: 2, S: 1, a: 2, A: 1, m: 2, M: 2, r: 6 };
+
+/** Source that reads each part's arrays out of `ctx` (a FusedArrays) into the names rowSource uses (`k${k}_`). */
+export function partsHead(tags: readonly string[], ctx: string): string {
+  return tags.map((tag, k) => {
+    const st = Array.from({ length: STATES[tag]! }, (_, j) => `, k${k}_${j} = ${ctx}.st[${k}][${j}]`);
+    return `const k${k}_x = ${ctx}.x[${k}], k${k}_y = ${ctx}.y[${k}], k${k}_vx = ${ctx}.vx[${k}], k${k}_vy = ${ctx}.vy[${k}]${st.join('')};`;
+  }).join('\n');
+}
 
 type GroupedLoop = (groups: Int32Array, n: number, v: ArrayLike<number>, valid: Uint8Array | null, a: Float64Array, b: Float64Array | Uint8Array) => void;
 
+/** A loop over rows [0, n) of group ids `groups` running one accumulator kind's rowSource (`tag`: the key's last entry picks M over m). */
+function groupedLoop(name: string, tag: string): (...key: (ArrayLike<number> | boolean | null)[]) => GroupedLoop {
+  return loopFamily<GroupedLoop>(name, ['groups', 'n', 'k_x', 'k_vx', 'k_0', 'k_1'], ([, valid, max]) => `
+  for (let i = 0; i < n; i++) { const g = groups[i]; ${rowSource(tag === 'm' && max ? 'M' : tag, 'k_', valid!)} }`);
+}
+
 /** sum: s[g] += v[i], has[g] = 1 over the valid rows; one copy per value array type (data/specialize.ts). */
-const sumLoop = loopFamily<GroupedLoop>('sum', ['groups', 'n', 'v', 'valid', 's', 'h'], ([, valid]) => `
-  for (let i = 0; i < n; i++) { ${skipNull(valid)} const g = groups[i]; s[g] += v[i]; h[g] = 1; }`);
+const sumLoop = groupedLoop('sum', 's');
 
 /** avg: s[g] += v[i], c[g] += 1 over the valid rows. */
-const avgLoop = loopFamily<GroupedLoop>('avg', ['groups', 'n', 'v', 'valid', 's', 'c'], ([, valid]) => `
-  for (let i = 0; i < n; i++) { ${skipNull(valid)} const g = groups[i]; s[g] += v[i]; c[g]++; }`);
+const avgLoop = groupedLoop('avg', 'a');
 
 /** min / max (third key entry: max) of numbers, into out[g] where has[g] marks a value. */
-const minMaxLoop = loopFamily<GroupedLoop>('minMax', ['groups', 'n', 'v', 'valid', 'out', 'h'], ([, valid, max]) => `
-  for (let i = 0; i < n; i++) {
-    ${skipNull(valid)}
-    const g = groups[i];
-    const x = v[i];
-    if (h[g] === 0 || x ${max ? '>' : '<'} out[g]) { out[g] = x; h[g] = 1; }
-  }`);
+const minMaxLoop = groupedLoop('minMax', 'm');
 
 /** corr / covariance co-moments, Welford-style, over the rows where both x and y are valid. */
-const coMomentsLoop = loopFamily<(groups: Int32Array, count: number, xv: ArrayLike<number>, yv: ArrayLike<number>, xValid: Uint8Array | null, yValid: Uint8Array | null, cnt: Float64Array, mx: Float64Array, my: Float64Array, cxy: Float64Array, m2x: Float64Array, m2y: Float64Array) => void>(
-  'coMoments', ['groups', 'count', 'xv', 'yv', 'xValid', 'yValid', 'cnt', 'mx', 'my', 'cxy', 'm2x', 'm2y'], ([, , xValid, yValid]) => `
-  for (let i = 0; i < count; i++) {
-    ${skipNull(xValid, 'xValid')} ${skipNull(yValid, 'yValid')}
-    const g = groups[i];
-    const x = xv[i];
-    const y = yv[i];
-    const n = ++cnt[g];
-    const dx = x - mx[g];
-    mx[g] += dx / n;
-    const dy = y - my[g];
-    my[g] += dy / n;
-    cxy[g] += dx * (y - my[g]);
-    m2x[g] += dx * (x - mx[g]);
-    m2y[g] += dy * (y - my[g]);
-  }`);
+const coMomentsLoop = loopFamily<(groups: Int32Array, count: number, ctx: FusedArrays) => void>(
+  'coMoments', ['groups', 'count', 'ctx'], ([, , xValid, yValid]) => `
+  ${partsHead(['r'], 'ctx')}
+  for (let i = 0; i < count; i++) { const g = groups[i]; ${rowSource('r', 'k0_', xValid!, yValid!)} }`);
 
 /**
  * One loop for several count / sum / avg aggregates over the same group ids (a query such as
  * `avg(v1), avg(v2), avg(v3)` reads each row's group once instead of once per aggregate). Key:
  * per aggregate a tag (c: count(*), n: count(x), s: sum, a: avg), its values' array and its
- * validity; `states` holds two arrays per aggregate (count: counts, unused; sum: sums, has;
- * avg: sums, counts).
+ * validity; `ctx.st` holds each aggregate's state arrays (count: counts; sum: sums, has; avg:
+ * sums, counts).
  */
-const fusedLoop = loopFamily<(groups: Int32Array, n: number, vals: readonly (ArrayLike<number> | null)[], valids: readonly (Uint8Array | null)[], states: readonly (Float64Array | Uint8Array | null)[]) => void>(
-  'fused', ['groups', 'n', 'vals', 'valids', 'states'], (flags, names) => {
-    const head: string[] = [];
+const fusedLoop = loopFamily<(groups: Int32Array, n: number, ctx: FusedArrays) => void>(
+  'fused', ['groups', 'n', 'ctx'], (flags, names) => {
     const rows: string[] = [];
+    const tags: string[] = [];
     for (let k = 0; 3 * k < names.length; k++) {
-      const tag = names[3 * k]!;
-      const valid = flags[3 * k + 2]!;
-      head.push(`const v${k} = vals[${k}], va${k} = valids[${k}], a${k} = states[${2 * k}], b${k} = states[${2 * k + 1}];`);
-      if (tag === 'c') rows.push(`a${k}[g]++;`);
-      else if (tag === 'n') rows.push(valid ? `a${k}[g] += va${k}[i];` : `a${k}[g]++;`);
-      else {
-        const add = `a${k}[g] += v${k}[i]; ${tag === 's' ? `b${k}[g] = 1;` : `b${k}[g]++;`}`;
-        rows.push(valid ? `if (va${k}[i] !== 0) { ${add} }` : add);
-      }
+      tags.push(names[3 * k]!);
+      rows.push(rowSource(names[3 * k]!, `k${k}_`, flags[3 * k + 2]!));
     }
-    return `${head.join('\n')}\nfor (let i = 0; i < n; i++) {\n  const g = groups[i];\n  ${rows.join('\n  ')}\n}`;
+    return `${partsHead(tags, 'ctx')}\nfor (let i = 0; i < n; i++) {\n  const g = groups[i];\n  ${rows.join('\n  ')}\n}`;
   });
 
 /**
@@ -119,33 +145,33 @@ const fusedLoop = loopFamily<(groups: Int32Array, n: number, vals: readonly (Arr
 export function fusedUpdate(accs: readonly Accumulator[], groups: Int32Array, n: number, args: readonly (readonly ColumnData[])[]): boolean {
   if (accs.length < 2) return false;
   const key: (string | ArrayLike<number> | null)[] = [];
-  const vals: (ArrayLike<number> | null)[] = [];
-  const valids: (Uint8Array | null)[] = [];
-  const states: (Float64Array | Uint8Array | null)[] = [];
+  const x: (ArrayLike<number> | null)[] = [];
+  const vx: (Uint8Array | null)[] = [];
+  const st: (Float64Array | Uint8Array)[][] = [];
   for (let k = 0; k < accs.length; k++) {
     const acc = accs[k]!;
     const col = args[k]!.length === 1 ? args[k]![0]! : null;
     if (col !== null && (col.type === 'null' || col.values === null)) return false;
     if (acc instanceof CountAcc && (acc.star || args[k]!.length === 0)) {
       key.push('c', null, null);
-      states.push(acc.counts, null);
+      st.push([acc.counts]);
     } else if (acc instanceof CountAcc && col !== null) {
       key.push('n', null, col.validity);
-      states.push(acc.counts, null);
+      st.push([acc.counts]);
     } else if ((acc instanceof SumAcc || acc instanceof AvgAcc) && col !== null) {
       const sum = acc instanceof SumAcc;
       key.push(sum ? 's' : 'a', col.values, col.validity);
-      states.push(acc.sums, sum ? acc.has : acc.counts);
+      st.push([acc.sums, sum ? acc.has : acc.counts]);
     } else return false;
-    vals.push(col?.values ?? null);
-    valids.push(col?.validity ?? null);
+    x.push(col?.values ?? null);
+    vx.push(col?.validity ?? null);
   }
-  fusedLoop(...key)(groups, n, vals, valids, states);
+  fusedLoop(...key)(groups, n, { x, y: [], vx, vy: [], st });
   return true;
 }
 
 /** count(*) / count(x): number of rows / non-null values. */
-class CountAcc implements Accumulator {
+export class CountAcc implements Accumulator {
   counts: Float64Array = new Float64Array(16);
   constructor(readonly star: boolean) {}
   grow(n: number): void { this.counts = grownF64(this.counts, n); }
@@ -178,7 +204,7 @@ class CountAcc implements Accumulator {
 }
 
 /** sum: null for groups with no non-null values; int sums checked against ±2^53. */
-class SumAcc implements Accumulator {
+export class SumAcc implements Accumulator {
   sums: Float64Array = new Float64Array(16);
   has: Uint8Array = new Uint8Array(16);
   constructor(private readonly type: DataType) {}
@@ -206,7 +232,7 @@ class SumAcc implements Accumulator {
 }
 
 /** avg: sum and count, result double. */
-class AvgAcc implements Accumulator {
+export class AvgAcc implements Accumulator {
   sums: Float64Array = new Float64Array(16);
   counts: Float64Array = new Float64Array(16);
   grow(n: number): void { this.sums = grownF64(this.sums, n); this.counts = grownF64(this.counts, n); }
@@ -327,12 +353,12 @@ function foldExtremes<T>(v: readonly T[], out: T[], h: Uint8Array, groups: Int32
 }
 
 /** min / max over numbers, dates, timestamps, booleans, strings and decimals. */
-class MinMaxAcc implements Accumulator {
+export class MinMaxAcc implements Accumulator {
   vals: Float64Array = new Float64Array(16);
   strs: (string | null)[] = [];
   big: bigint[] = [];
   has: Uint8Array = new Uint8Array(16);
-  constructor(private readonly type: DataType, private readonly isMax: boolean) {}
+  constructor(readonly type: DataType, readonly isMax: boolean) {}
   grow(n: number): void {
     this.vals = grownF64(this.vals, n); this.has = grownU8(this.has, n); while (this.strs.length < n) this.strs.push(null);
     if (isDecimal(this.type)) grownBig(this.big, n);
@@ -788,7 +814,7 @@ export class CoMomentsAcc implements Accumulator {
     if (a.type === 'null' || b.type === 'null') return;
     const xv = a.values!;
     const yv = b.values!;
-    coMomentsLoop(xv, yv, a.validity, b.validity)(groups, count, xv, yv, a.validity, b.validity, this.n, this.mx, this.my, this.cxy, this.m2x, this.m2y);
+    coMomentsLoop(xv, yv, a.validity, b.validity)(groups, count, { x: [xv], y: [yv], vx: [a.validity], vy: [b.validity], st: [[this.n, this.mx, this.my, this.cxy, this.m2x, this.m2y]] });
   }
   state(k: number): ColumnData[] {
     return [this.n, this.mx, this.my, this.cxy, this.m2x, this.m2y].map((a) => outColumn('float64', k, a, null));

@@ -1,0 +1,187 @@
+/**
+ * Group-by over small key domains in one pass: while GroupKeys hands out ids from direct slots
+ * (data/direct-keys.ts), the partial aggregate does not write a group id per row and then loop
+ * over the ids once per aggregate; one generated loop (`GroupKeys.insertFused`) computes each
+ * row's slot and runs every aggregate's row source (`rowSource`, expr/aggregates.ts) on states
+ * indexed by that slot, e.g. `sums[code[i] - lo] += v[i]`. New keys still get ids in
+ * first-appearance order (the loop checks for unseen slots until every slot the batch can reach
+ * has an id), so output order is the same as on the other paths.
+ *
+ * The slot-indexed states are accumulators of the same kinds, one set per slot layout; they are
+ * merged into the group-indexed accumulators (`merge`, as a final phase does) when the slots move
+ * (a key outside the ranges seen) and before output (`flush`). Kinds: count, sum, avg, min / max
+ * of numbers, corr / covariance; any other aggregate in the list leaves the batch to the ids path.
+ * Rows of values without nulls share work: count(*), count(x) and avg(x) share one count array
+ * per layout (unshared when a batch brings nulls), and sum does not set its has flag per row
+ * (every group seen has a value: the flags are set per group when merging).
+ *
+ * Measured: see the figures below (`HashAggregateOp`, exec/aggregate.ts, uses this for the
+ * partial and complete modes).
+ */
+import { type ColumnData, take } from '../data/column.js';
+import type { GroupKeys, SlotWork } from '../data/direct-keys.js';
+import { isDecimal } from '../types.js';
+import type { Accumulator } from './function-defs.js';
+import { AvgAcc, CoMomentsAcc, CountAcc, type FusedArrays, MinMaxAcc, SumAcc, partsHead, rowSource } from './aggregates.js';
+
+/** An aggregate's kind in the fused loop: count, sum, avg, min / max, co-moments. */
+type Kind = 'count' | 'sum' | 'avg' | 'min' | 'max' | 'corr';
+
+/** Numeric value arrays the generated loops read (not bigints, not strings). */
+function numbers(col: ColumnData | undefined): ArrayLike<number> | null {
+  if (col === undefined || col.type === 'null' || col.values === null || !ArrayBuffer.isView(col.values)) return null;
+  const v = col.values as ArrayLike<number> & ArrayBufferView;
+  return v instanceof BigInt64Array || v instanceof BigUint64Array ? null : v;
+}
+
+/** The kind of each accumulator over these arguments, or null when one is of another kind. */
+function kindsOf(accs: readonly Accumulator[], args: readonly (readonly ColumnData[])[]): Kind[] | null {
+  const kinds: Kind[] = [];
+  for (let k = 0; k < accs.length; k++) {
+    const acc = accs[k]!;
+    const a = args[k]!;
+    if (acc instanceof CountAcc && (acc.star || a.length === 0)) kinds.push('count');
+    else if (acc instanceof CountAcc && a.length === 1 && a[0]!.type !== 'null') kinds.push('count');
+    else if ((acc instanceof SumAcc || acc instanceof AvgAcc) && numbers(a[0]) !== null) kinds.push(acc instanceof SumAcc ? 'sum' : 'avg');
+    else if (acc instanceof MinMaxAcc && acc.type !== 'utf8' && !isDecimal(acc.type) && numbers(a[0]) !== null) kinds.push(acc.isMax ? 'max' : 'min');
+    else if (acc instanceof CoMomentsAcc && numbers(a[0]) !== null && numbers(a[1]) !== null) kinds.push('corr');
+    else return null;
+  }
+  return kinds;
+}
+
+/** The partial aggregation of one task by slot (see the module comment). */
+export class SlotAggregation {
+  /** Accumulators indexed by slot of the layout `ids`, or null (none yet, or merged). */
+  private slotAccs: Accumulator[] | null = null;
+  /** The slot → id array of the slot accumulators' layout. */
+  private ids: Int32Array | null = null;
+  /** The count shared by the counts and avgs not in `own`. */
+  private shared = new Float64Array(0);
+  /** Per aggregate: keeps its own count in this layout (it met a null). */
+  private own: boolean[];
+  /** Sums set their has flag per row (once a value was null, or a batch went another way). */
+  private explicitHas = false;
+
+  constructor(private readonly keys: GroupKeys, private readonly accs: readonly Accumulator[], private readonly make: () => Accumulator[]) {
+    this.own = accs.map(() => false);
+  }
+
+  /**
+   * Aggregates rows [0, n) (keys `cols`, each aggregate's arguments `args`); returns the rows
+   * done: n, or fewer (from 0) when the keys or the aggregates do not allow slots: the caller
+   * inserts and updates the rest the usual way.
+   */
+  consume(cols: readonly ColumnData[], n: number, args: readonly (readonly ColumnData[])[]): number {
+    const kinds = kindsOf(this.accs, args);
+    const done = kinds === null ? 0 : this.keys.insertFused(cols, n, (ids) => this.work(ids, kinds, args));
+    if (done < n) this.hasPerRow();
+    return done;
+  }
+
+  /** Merges the slot states into the accumulators (before their output). */
+  flush(): void {
+    const slotAccs = this.slotAccs;
+    const ids = this.ids;
+    this.slotAccs = null;
+    this.ids = null;
+    if (slotAccs === null || ids === null) return;
+    let m = 0;
+    for (let s = 0; s < ids.length; s++) if (ids[s]! >= 0) m++;
+    if (m === 0) return;
+    const sel = new Int32Array(m);
+    const groups = new Int32Array(m);
+    for (let s = 0, j = 0; s < ids.length; s++) if (ids[s]! >= 0) { sel[j] = s; groups[j++] = ids[s]!; }
+    this.markHas(slotAccs, ids);
+    this.accs.forEach((acc, k) => {
+      acc.grow(this.keys.size);
+      acc.merge(groups, m, slotAccs[k]!.state(ids.length).map((c) => take(c, sel)));
+    });
+  }
+
+  /** Sums in has-implicit mode: every slot with a group has a value (no value was null). */
+  private markHas(slotAccs: readonly Accumulator[], ids: Int32Array): void {
+    if (this.explicitHas) return;
+    for (const a of slotAccs) if (a instanceof SumAcc) for (let s = 0; s < ids.length; s++) if (ids[s]! >= 0) a.has[s] = 1;
+  }
+
+  /** From now on sums keep has flags per row (their slot states so far get them per group). */
+  private hasPerRow(): void {
+    if (this.explicitHas) return;
+    if (this.slotAccs !== null) this.markHas(this.slotAccs, this.ids!);
+    this.explicitHas = true;
+  }
+
+  /** The row work for a batch in layout `ids` (merging the previous layout's states first). */
+  private work(ids: Int32Array, kinds: readonly Kind[], args: readonly (readonly ColumnData[])[]): SlotWork {
+    if (ids !== this.ids) {
+      this.flush();
+      const slots = ids.length;
+      const accs = this.make();
+      this.shared = new Float64Array(slots);
+      accs.forEach((a, k) => {
+        a.grow(slots);
+        if (a instanceof CountAcc || a instanceof AvgAcc) a.counts = this.shared;
+        this.own[k] = false;
+      });
+      this.slotAccs = accs;
+      this.ids = ids;
+    }
+    const accs = this.slotAccs!;
+    if (!this.explicitHas && kinds.some((kind, k) => kind === 'sum' && args[k]![0]!.validity !== null)) this.hasPerRow();
+    const tags: string[] = [];
+    const x: (ArrayLike<number> | null)[] = [];
+    const y: (ArrayLike<number> | null)[] = [];
+    const vx: (Uint8Array | null)[] = [];
+    const vy: (Uint8Array | null)[] = [];
+    const st: (Float64Array | Uint8Array)[][] = [];
+    let sharedUsed = false;
+    let variant = '';
+    kinds.forEach((kind, k) => {
+      const acc = accs[k]!;
+      const a = args[k]!;
+      const valid = a[0]?.validity ?? null;
+      if ((kind === 'count' || kind === 'avg') && valid !== null && !this.own[k]) {
+        // Nulls: this aggregate's count leaves the shared one.
+        const own = acc as CountAcc | AvgAcc;
+        own.counts = own.counts.slice();
+        this.own[k] = true;
+      }
+      let tag: string;
+      if (kind === 'count') {
+        tag = this.own[k] ? 'n' : 'C';
+        st.push([(acc as CountAcc).counts]);
+      } else if (kind === 'sum') {
+        const sum = acc as SumAcc;
+        tag = this.explicitHas ? 's' : 'S';
+        st.push([sum.sums, sum.has]);
+      } else if (kind === 'avg') {
+        const avg = acc as AvgAcc;
+        tag = this.own[k] ? 'a' : 'A';
+        st.push([avg.sums, avg.counts]);
+      } else if (kind === 'corr') {
+        const c = acc as CoMomentsAcc;
+        tag = 'r';
+        st.push([c.n, c.mx, c.my, c.cxy, c.m2x, c.m2y]);
+      } else {
+        const mm = acc as MinMaxAcc;
+        tag = kind === 'max' ? 'M' : 'm';
+        st.push([mm.vals, mm.has]);
+      }
+      if (tag === 'C' || tag === 'A') sharedUsed = true;
+      const xs = kind === 'count' ? null : numbers(a[0]);
+      const ys = kind === 'corr' ? numbers(a[1]) : null;
+      const vys = kind === 'corr' ? a[1]!.validity : null;
+      tags.push(tag);
+      x.push(xs);
+      y.push(ys);
+      vx.push(valid);
+      vy.push(vys);
+      variant += `_${tag}${xs === null ? '' : xs.constructor.name}${ys === null ? '' : ys.constructor.name}${valid === null ? '' : 'v'}${vys === null ? '' : 'w'}`;
+    });
+    const ctx: FusedArrays & { sc: Float64Array } = { x, y, vx, vy, st, sc: this.shared };
+    const rows = tags.map((tag, k) => rowSource(tag, `k${k}_`, vx[k] !== null, vy[k] !== null));
+    if (sharedUsed) rows.push('sc[g]++;');
+    return { tag: `w${variant}${sharedUsed ? '_sc' : ''}`, head: `${partsHead(tags, 'ctx')}\nconst sc = ctx.sc;`, row: rows.join(' '), ctx };
+  }
+}
