@@ -1,0 +1,165 @@
+/**
+ * Fused direct-key aggregation (src/expr/slot-aggregates.ts, GroupKeys.insertFused): group ids
+ * and accumulation in one loop over states indexed by key slot. Checked through the public API
+ * against the hash path (`kindling.aggregate.direct` = false, which writes ids and runs each
+ * accumulator's loop) and DuckDB, at KINDLING_TEST_THREADS threads (the parity runs: 1 and 4):
+ * key-range edges (the lowest and highest key, negative keys, a key past the range mid-batch that
+ * moves the slots, a range past the fused limit that leaves the fused path mid-task), dictionary
+ * codes of cached strings, null keys, null and NaN values, int sums past 2^31 and past 2^53, and
+ * several avgs and counts sharing one count while some of their values are null.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { type DataFrame, Session, col, functions as F } from '../src/index.js';
+import { MAX_FUSED_SLOTS } from '../src/data/direct-keys.js';
+import { mulberry32 } from '../src/exec/basic.js';
+import { testThreads } from './threads.js';
+
+const threads = testThreads();
+
+type Row = { k: number | null; s: string | null; v: number | null; w: number | null; x: number | null };
+
+/** Seeded rows: int key k in [lo, lo + span), string key s of 9 values, int v, double w, int x; `nulls`: share of nulls per column (v: `vNulls`). */
+function makeRows(n: number, seed: number, lo: number, span: number, nulls: number, vNulls = nulls): Row[] {
+  const r = mulberry32(seed);
+  const nul = <T>(x: T, p = nulls): T | null => (r() < p ? null : x);
+  return Array.from({ length: n }, () => ({
+    k: nul(lo + Math.floor(r() * span)),
+    s: nul(`s${Math.floor(r() * 9)}`),
+    v: nul(Math.floor(r() * 2000) - 700, vNulls),
+    w: nul(Math.round(r() * 1e6) / 1e3),
+    x: nul(Math.floor(r() * 40)),
+  }));
+}
+const SCHEMA = 'k INT, s STRING, v INT, w DOUBLE, x INT';
+
+/** Rows as sorted JSON lines, doubles to 12 digits (the paths may add in another order). */
+function canon(rows: readonly Record<string, unknown>[]): string[] {
+  const norm = (v: unknown): unknown => (typeof v === 'number' && !Number.isInteger(v) && Number.isFinite(v) ? Number(v.toPrecision(12)) : Number.isNaN(v) ? 'NaN' : v);
+  return rows.map((r) => JSON.stringify(Object.keys(r).sort().map((k) => [k, norm(r[k])]))).sort();
+}
+
+describe(`fused direct aggregation at ${threads} thread(s)`, () => {
+  let spark: Session;
+  let db: DuckDBConnection;
+  beforeAll(async () => {
+    spark = await Session.create({ threads, shufflePartitions: threads });
+    db = await (await DuckDBInstance.create(':memory:')).connect();
+  });
+  afterAll(() => {
+    db.closeSync();
+    return spark.stop();
+  });
+
+  /** Collects `q` fused (direct keys) and through the hash path; expects equal results and returns them. */
+  async function bothPaths(q: () => DataFrame): Promise<Record<string, unknown>[]> {
+    const fused = await q().collect();
+    spark.conf.set('kindling.aggregate.direct', false);
+    try {
+      expect(canon(fused)).toEqual(canon(await q().collect()));
+    } finally {
+      spark.conf.unset('kindling.aggregate.direct');
+    }
+    return fused;
+  }
+
+  /** Several batches in one task: frames unioned, one partition. */
+  const batches = (...frames: Row[][]) => frames.map((rows) => spark.createDataFrame(rows, SCHEMA)).reduce((a, b) => a.union(b)).coalesce(1);
+
+  const aggs = () => [
+    F.count('*').alias('n'), F.count('w').alias('nw'), F.count('v').alias('nv'), F.sum('v').alias('sv'), F.sum('w').alias('sw'),
+    F.avg('v').alias('av'), F.avg('w').alias('aw'), F.avg('x').alias('ax'), F.min('w').alias('mi'), F.max('v').alias('ma'),
+    F.corr('v', 'x').alias('r'),
+  ];
+
+  it('one int key: the range edges, negative keys, null keys, keys moving the slots mid-batch', async () => {
+    const out = await bothPaths(() => batches(
+      makeRows(400, 1, -60, 30, 0, 0), // no nulls: shared count, sums without has flags
+      makeRows(400, 2, -60, 30, 0.1), // nulls in keys and values: counts unshared, has per row
+      makeRows(300, 3, -200, 500, 0.05), // wider keys (both sides): the slots move mid-batch
+      [-60, -31, -200, 299, -31, 299].map((k, i) => ({ k, s: 'a', v: i, w: i / 4, x: i })), // the ranges' ends
+    ).groupBy('k').agg(...aggs()));
+    for (const k of [-60, -31, -200, 299]) expect(out.find((r) => r['k'] === k)).toBeDefined();
+    expect(out.some((r) => r['k'] === null)).toBe(true);
+  });
+
+  it('a group whose only values are null (sum null) next to groups that had values without nulls', async () => {
+    const rows = (k: number[], v: (number | null)[]) => k.map((kk, i) => ({ k: kk, s: 'a', v: v[i]!, w: v[i] === null ? null : v[i]! / 2, x: 1 }));
+    const q = () => batches(rows([1, 2, 2, 1], [5, 6, 7, 8]), rows([3, 1, 3], [null, 9, null]), rows([4, 2], [1, 2])).groupBy('k').agg(...aggs());
+    const out = await bothPaths(q);
+    const g3 = out.find((r) => r['k'] === 3)!;
+    expect(g3['sv']).toBeNull();
+    expect(g3['av']).toBeNull();
+    expect(g3['n']).toBe(2);
+    expect(g3['nv']).toBe(0);
+    expect(out.find((r) => r['k'] === 1)!['sv']).toBe(22);
+    expect(out.find((r) => r['k'] === 4)!['av']).toBe(1);
+  });
+
+  it('several avgs share a count until one meets a null', async () => {
+    const rows = (k: number[], v: number[], w: (number | null)[]) => k.map((kk, i) => ({ k: kk, s: 'a', v: v[i]!, w: w[i]!, x: v[i]! * 2 }));
+    const q = () => batches(rows([1, 2, 1], [1, 2, 3], [10, 20, 30]), rows([1, 2, 2], [4, 5, 6], [null, 50, null]), rows([2, 1], [7, 8], [70, 80]))
+      .groupBy('k').agg(F.avg('v').alias('av'), F.avg('w').alias('aw'), F.avg('x').alias('ax'), F.count('*').alias('n'), F.count('w').alias('nw'));
+    const out = await bothPaths(q);
+    expect(canon(out)).toEqual(canon([
+      { k: 1, av: 4, aw: 40, ax: 8, n: 4, nw: 3 },
+      { k: 2, av: 5, aw: 140 / 3, ax: 10, n: 4, nw: 3 },
+    ]));
+  });
+
+  it('dictionary codes of cached strings, alone and with an int key; NaN values', async () => {
+    const withNaN = makeRows(500, 4, 0, 12, 0.05).map((r, i) => (i % 97 === 0 ? { ...r, w: NaN } : r));
+    const cached = batches(makeRows(500, 5, 0, 12, 0), withNaN).cache();
+    await cached.count();
+    try {
+      const one = await bothPaths(() => cached.groupBy('s').agg(...aggs()));
+      expect(one.some((r) => Number.isNaN(r['sw']) && Number.isNaN(r['aw']))).toBe(true);
+      expect(one.some((r) => r['s'] === null)).toBe(true);
+      const two = await bothPaths(() => cached.groupBy('s', 'k').agg(...aggs()));
+      expect(two.length).toBeGreaterThan(100);
+    } finally {
+      cached.unpersist();
+    }
+  });
+
+  it('int sums past 2^31 become long; past 2^53 they raise', async () => {
+    const big = 2 ** 31 - 1;
+    const rows = (n: number, seed: number) => Array.from({ length: n }, (_, i) => ({ k: (i * 7 + seed) % 5, s: 'a', v: big, w: 1, x: 1 }));
+    const out = await bothPaths(() => batches(rows(50, 0), rows(50, 1)).groupBy('k').agg(F.sum('v').alias('sv'), F.avg('v').alias('av')));
+    expect(out.reduce((t, r) => t + Number(r['sv']), 0)).toBe(100 * big);
+    expect(out.every((r) => r['av'] === big)).toBe(true);
+    const huge = spark.createDataFrame(Array.from({ length: 4 }, (_, i) => ({ k: i % 2, v: 2 ** 52 })), 'k INT, v BIGINT').coalesce(1);
+    await expect(huge.groupBy('k').agg(F.sum('v').alias('sv')).collect()).rejects.toThrow(/sum overflowed the exact int64 range/);
+  });
+
+  it('keys leaving the fused slot limit mid-task go on through the ids path', async () => {
+    const q = () => batches(makeRows(300, 6, 10, 50, 0), makeRows(300, 7, 10, 50, 0.1), makeRows(200, 8, 10, MAX_FUSED_SLOTS + 5000, 0.1), makeRows(200, 9, 10, 50, 0))
+      .groupBy('k').agg(...aggs());
+    const out = await bothPaths(q);
+    expect(out.reduce((t, r) => t + Number(r['n']), 0)).toBe(1000);
+  });
+
+  it('matches DuckDB (q1 / q2 / q4 / q9 shapes)', async () => {
+    const rows = [...makeRows(800, 10, 1, 100, 0), ...makeRows(800, 11, -5, 20, 0.08)];
+    await db.run('CREATE OR REPLACE TABLE t (k INTEGER, s VARCHAR, v INTEGER, w DOUBLE, x INTEGER)');
+    const lit = (x: unknown) => (x === null ? 'NULL' : typeof x === 'string' ? `'${x}'` : String(x));
+    await db.run(`INSERT INTO t VALUES ${rows.map((r) => `(${[r.k, r.s, r.v, r.w, r.x].map(lit).join(', ')})`).join(', ')}`);
+    const df = spark.createDataFrame(rows, SCHEMA).repartition(threads).cache();
+    await df.count();
+    try {
+      const cases: [DataFrame, string][] = [
+        [df.groupBy('s').agg(F.sum('v').alias('v')), 'SELECT s, sum(v) AS v FROM t GROUP BY s'],
+        [df.groupBy('s', 'k').agg(F.sum('v').alias('v')), 'SELECT s, k, sum(v) AS v FROM t GROUP BY s, k'],
+        [df.groupBy('k').agg(F.avg('v').alias('v'), F.avg('x').alias('x'), F.avg('w').alias('w')), 'SELECT k, avg(v) AS v, avg(x) AS x, avg(w) AS w FROM t GROUP BY k'],
+        [df.groupBy('s', 'k').agg(F.pow(F.corr('v', 'x'), F.lit(2)).alias('r2')), 'SELECT s, k, CASE WHEN count(v + x) < 2 THEN NULL ELSE pow(corr(v, x), 2) END AS r2 FROM t GROUP BY s, k'],
+        [df.groupBy('k').agg(F.count('w').alias('n'), F.min('w').alias('mi'), F.max(col('v')).alias('ma')), 'SELECT k, count(w) AS n, min(w) AS mi, max(v) AS ma FROM t GROUP BY k'],
+      ];
+      for (const [q, sql] of cases) {
+        const theirs = (await (await db.runAndReadAll(sql)).getRowObjectsJS()).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])));
+        expect(canon(await q.collect())).toEqual(canon(theirs));
+      }
+    } finally {
+      df.unpersist();
+    }
+  });
+});
