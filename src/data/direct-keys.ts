@@ -44,12 +44,13 @@ export const MAX_FUSED_SLOTS = 1 << 16;
  * and its slot `g` (names of the generated loop: `ctx` is passed through).
  */
 export interface SlotWork {
-  /** Names the variant: equal tags must mean equal `head` and `row` (identifier characters only). */
+  /** Names the variant: equal tags must mean equal sources (identifier characters only). */
   readonly tag: string;
-  /** Source run once before the loop (reads its arrays out of `ctx`). */
-  readonly head: string;
-  /** Source run for each row `i`, with its slot in `g`. */
-  readonly row: string;
+  /**
+   * The sources, asked for once per tag: `head` runs once before the loop (reads its arrays out
+   * of `ctx`), `row` for each row `i`, with its slot in `g`.
+   */
+  source(): { head: string; row: string };
   readonly ctx: unknown;
 }
 
@@ -335,7 +336,7 @@ export class GroupKeys {
         anyNull ||= col.validity !== null;
       }
       const seen = this.size === this.slotIds.length || (!anyNull && this.nonNullGroups === reachable);
-      if (!workSources.has(w.tag)) workSources.set(w.tag, { head: w.head, row: w.row });
+      if (!workSources.has(w.tag)) workSources.set(w.tag, w.source());
       key.push(seen, w.tag);
       i = fusedSlotLoop(...key)(vals, valids, this.geo, i, n, this.slotIds, this, w.ctx);
       if (i === n) return n;

@@ -180,8 +180,11 @@ export class SlotAggregation {
       variant += `_${tag}${xs === null ? '' : xs.constructor.name}${ys === null ? '' : ys.constructor.name}${valid === null ? '' : 'v'}${vys === null ? '' : 'w'}`;
     });
     const ctx: FusedArrays & { sc: Float64Array } = { x, y, vx, vy, st, sc: this.shared };
-    const rows = tags.map((tag, k) => rowSource(tag, `k${k}_`, vx[k] !== null, vy[k] !== null));
-    if (sharedUsed) rows.push('sc[g]++;');
-    return { tag: `w${variant}${sharedUsed ? '_sc' : ''}`, head: `${partsHead(tags, 'ctx')}\nconst sc = ctx.sc;`, row: rows.join(' '), ctx };
+    const source = () => {
+      const rows = tags.map((tag, k) => rowSource(tag, `k${k}_`, vx[k] !== null, vy[k] !== null));
+      if (sharedUsed) rows.push('sc[g]++;');
+      return { head: `${partsHead(tags, 'ctx')}\nconst sc = ctx.sc;`, row: rows.join(' ') };
+    };
+    return { tag: `w${variant}${sharedUsed ? '_sc' : ''}`, source, ctx };
   }
 }
