@@ -13,6 +13,7 @@ import { KeyTable } from '../src/data/key-table.js';
 import { GroupKeys, MAX_DIRECT_SLOTS, smallDomainCodes } from '../src/data/direct-keys.js';
 import type { DataType } from '../src/types.js';
 import { mulberry32 } from '../src/exec/basic.js';
+import { bothPaths as directPaths, canon } from './direct-paths.js';
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
@@ -168,13 +169,6 @@ function makeRows(n: number, seed: number, spread = 1): Row[] {
 }
 const SCHEMA = 'g INT, k INT, b BOOLEAN, d DATE, l BIGINT, v INT, w DOUBLE';
 
-/** Rows as sorted JSON lines, doubles to 12 digits (the two paths may add in another order across tasks). */
-function canon(rows: readonly Record<string, unknown>[]): string[] {
-  const norm = (v: unknown): unknown =>
-    typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(12)) : v instanceof Date ? v.toISOString() : Array.isArray(v) ? v.map(norm) : v;
-  return rows.map((r) => JSON.stringify(Object.keys(r).sort().map((k) => [k, norm(r[k])]))).sort();
-}
-
 describe.each([1, 4])('direct aggregation at %i thread(s)', (threads) => {
   let spark: Session;
   let db: DuckDBConnection;
@@ -187,18 +181,7 @@ describe.each([1, 4])('direct aggregation at %i thread(s)', (threads) => {
     return spark.stop();
   });
 
-  /** Collects `q` with direct aggregation on and off; expects equal results and returns them. */
-  async function bothPaths(q: () => DataFrame): Promise<Record<string, unknown>[]> {
-    const direct = await q().collect();
-    spark.conf.set('kindling.aggregate.direct', false);
-    try {
-      const hashed = await q().collect();
-      expect(canon(direct)).toEqual(canon(hashed));
-    } finally {
-      spark.conf.unset('kindling.aggregate.direct');
-    }
-    return direct;
-  }
+  const bothPaths = (q: () => DataFrame) => directPaths(spark, q);
 
   // Several batches per task: frames unioned and coalesced into one partition.
   const frame = (seed: number, spread = 1) => spark.createDataFrame(makeRows(700, seed, spread), SCHEMA);

@@ -14,6 +14,7 @@ import { type DataFrame, Session, col, functions as F } from '../src/index.js';
 import { MAX_FUSED_SLOTS } from '../src/data/direct-keys.js';
 import { mulberry32 } from '../src/exec/basic.js';
 import { testThreads } from './threads.js';
+import { bothPaths as directPaths, canon } from './direct-paths.js';
 
 const threads = testThreads();
 
@@ -33,12 +34,6 @@ function makeRows(n: number, seed: number, lo: number, span: number, nulls: numb
 }
 const SCHEMA = 'k INT, s STRING, v INT, w DOUBLE, x INT';
 
-/** Rows as sorted JSON lines, doubles to 12 digits (the paths may add in another order). */
-function canon(rows: readonly Record<string, unknown>[]): string[] {
-  const norm = (v: unknown): unknown => (typeof v === 'number' && !Number.isInteger(v) && Number.isFinite(v) ? Number(v.toPrecision(12)) : Number.isNaN(v) ? 'NaN' : v);
-  return rows.map((r) => JSON.stringify(Object.keys(r).sort().map((k) => [k, norm(r[k])]))).sort();
-}
-
 describe(`fused direct aggregation at ${threads} thread(s)`, () => {
   let spark: Session;
   let db: DuckDBConnection;
@@ -52,16 +47,7 @@ describe(`fused direct aggregation at ${threads} thread(s)`, () => {
   });
 
   /** Collects `q` fused (direct keys) and through the hash path; expects equal results and returns them. */
-  async function bothPaths(q: () => DataFrame): Promise<Record<string, unknown>[]> {
-    const fused = await q().collect();
-    spark.conf.set('kindling.aggregate.direct', false);
-    try {
-      expect(canon(fused)).toEqual(canon(await q().collect()));
-    } finally {
-      spark.conf.unset('kindling.aggregate.direct');
-    }
-    return fused;
-  }
+  const bothPaths = (q: () => DataFrame) => directPaths(spark, q);
 
   /** Several batches in one task: frames unioned, one partition. */
   const batches = (...frames: Row[][]) => frames.map((rows) => spark.createDataFrame(rows, SCHEMA)).reduce((a, b) => a.union(b)).coalesce(1);
