@@ -5,15 +5,14 @@
  * direct path against the hash path (`kindling.aggregate.direct` = false) and DuckDB, at 1 and 4
  * worker threads.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { Session, Window, col, functions as F, type DataFrame } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { Window, col, functions as F, type DataFrame } from '../src/index.js';
 import { ColumnData } from '../src/data/column.js';
 import { KeyTable } from '../src/data/key-table.js';
 import { GroupKeys, MAX_DIRECT_SLOTS, smallDomainCodes } from '../src/data/direct-keys.js';
 import type { DataType } from '../src/types.js';
 import { mulberry32 } from '../src/exec/basic.js';
-import { bothPaths as directPaths, canon } from './direct-paths.js';
+import { canon, directFixture } from './direct-paths.js';
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
@@ -170,21 +169,11 @@ function makeRows(n: number, seed: number, spread = 1): Row[] {
 const SCHEMA = 'g INT, k INT, b BOOLEAN, d DATE, l BIGINT, v INT, w DOUBLE';
 
 describe.each([1, 4])('direct aggregation at %i thread(s)', (threads) => {
-  let spark: Session;
-  let db: DuckDBConnection;
-  beforeAll(async () => {
-    spark = await Session.create({ threads, shufflePartitions: threads });
-    db = await (await DuckDBInstance.create(':memory:')).connect();
-  });
-  afterAll(() => {
-    db.closeSync();
-    return spark.stop();
-  });
-
-  const bothPaths = (q: () => DataFrame) => directPaths(spark, q);
+  const fx = directFixture(threads);
+  const bothPaths = fx.bothPaths;
 
   // Several batches per task: frames unioned and coalesced into one partition.
-  const frame = (seed: number, spread = 1) => spark.createDataFrame(makeRows(700, seed, spread), SCHEMA);
+  const frame = (seed: number, spread = 1) => fx.spark.createDataFrame(makeRows(700, seed, spread), SCHEMA);
   const batches = () => frame(1).union(frame(2, 3)).union(frame(3, 200)).coalesce(1);
   const spread = () => frame(4).union(frame(5)).repartition(threads);
 
@@ -204,7 +193,7 @@ describe.each([1, 4])('direct aggregation at %i thread(s)', (threads) => {
 
   it('key-range edges: int32 limits, the threshold and one past it, widening, falling back mid-stream', async () => {
     // (createDataFrame refuses -2^31 for INT: the keys go in as BIGINT and are cast.)
-    const rows = (ks: (number | null)[]) => spark.createDataFrame(ks.map((k, i) => ({ k, v: i })), 'k BIGINT, v INT').select(col('k').cast('int').alias('k'), 'v');
+    const rows = (ks: (number | null)[]) => fx.spark.createDataFrame(ks.map((k, i) => ({ k, v: i })), 'k BIGINT, v INT').select(col('k').cast('int').alias('k'), 'v');
     const cases = [
       [INT32_MIN, INT32_MIN + 3, null, INT32_MIN, INT32_MIN + 1],
       [INT32_MAX, INT32_MAX, INT32_MAX - 2, null],
@@ -234,18 +223,18 @@ describe.each([1, 4])('direct aggregation at %i thread(s)', (threads) => {
   });
 
   it('kindling.aggregate.direct takes true or false', () => {
-    expect(() => spark.conf.set('kindling.aggregate.direct', 'maybe')).toThrow(/kindling.aggregate.direct: expected true or false, got 'maybe'/);
+    expect(() => fx.spark.conf.set('kindling.aggregate.direct', 'maybe')).toThrow(/kindling.aggregate.direct: expected true or false, got 'maybe'/);
   });
 
   it('matches DuckDB', async () => {
     const rows = [...makeRows(700, 1), ...makeRows(700, 2, 3)];
-    await db.run('CREATE OR REPLACE TABLE t (g INTEGER, k INTEGER, b BOOLEAN, d DATE, l BIGINT, v INTEGER, w DOUBLE)');
+    await fx.db.run('CREATE OR REPLACE TABLE t (g INTEGER, k INTEGER, b BOOLEAN, d DATE, l BIGINT, v INTEGER, w DOUBLE)');
     const lit = (x: unknown) => (x === null ? 'NULL' : typeof x === 'string' ? `'${x}'` : String(x));
-    await db.run(`INSERT INTO t VALUES ${rows.map((r) => `(${[r.g, r.k, r.b, r.d, r.l, r.v, r.w].map(lit).join(', ')})`).join(',\n')}`);
+    await fx.db.run(`INSERT INTO t VALUES ${rows.map((r) => `(${[r.g, r.k, r.b, r.d, r.l, r.v, r.w].map(lit).join(', ')})`).join(',\n')}`);
     const ours = await frame(1).union(frame(2, 3)).groupBy('k', 'b', 'l')
       .agg(F.count('*').alias('n'), F.sum('v').alias('s'), F.max('w').alias('mx'), F.countDistinct('v').alias('dv'), F.avg('v').alias('a'))
       .collect();
-    const res = await db.runAndReadAll('SELECT k, b, l, count(*) n, sum(v) s, max(w) mx, count(DISTINCT v) dv, avg(v) a FROM t GROUP BY k, b, l');
+    const res = await fx.db.runAndReadAll('SELECT k, b, l, count(*) n, sum(v) s, max(w) mx, count(DISTINCT v) dv, avg(v) a FROM t GROUP BY k, b, l');
     const theirs = res.getRowObjects().map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])));
     expect(canon(ours)).toEqual(canon(theirs));
     // Window partitions on integer keys (windowOrder's partition ids come from GroupKeys too).
@@ -253,7 +242,7 @@ describe.each([1, 4])('direct aggregation at %i thread(s)', (threads) => {
     const win = await frame(1).union(frame(2, 3))
       .select('k', 'b', 'v', F.count('*').over(w(['k', 'b'])).alias('n'), F.sum('v').over(w(['k'])).alias('s'), F.max('w').over(w(['l', 'k'])).alias('mx'))
       .collect();
-    const wres = await db.runAndReadAll('SELECT k, b, v, count(*) OVER (PARTITION BY k, b) n, sum(v) OVER (PARTITION BY k) s, max(w) OVER (PARTITION BY l, k) mx FROM t');
+    const wres = await fx.db.runAndReadAll('SELECT k, b, v, count(*) OVER (PARTITION BY k, b) n, sum(v) OVER (PARTITION BY k) s, max(w) OVER (PARTITION BY l, k) mx FROM t');
     const wtheirs = wres.getRowObjects().map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])));
     expect(canon(win)).toEqual(canon(wtheirs));
   });

@@ -8,13 +8,12 @@
  * codes of cached strings, null keys, null and NaN values, int sums past 2^31 and past 2^53, and
  * several avgs and counts sharing one count while some of their values are null.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { type DataFrame, Session, col, functions as F } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { type DataFrame, col, functions as F } from '../src/index.js';
 import { MAX_FUSED_SLOTS } from '../src/data/direct-keys.js';
 import { mulberry32 } from '../src/exec/basic.js';
 import { testThreads } from './threads.js';
-import { bothPaths as directPaths, canon } from './direct-paths.js';
+import { canon, directFixture } from './direct-paths.js';
 
 const threads = testThreads();
 
@@ -35,22 +34,11 @@ function makeRows(n: number, seed: number, lo: number, span: number, nulls: numb
 const SCHEMA = 'k INT, s STRING, v INT, w DOUBLE, x INT';
 
 describe(`fused direct aggregation at ${threads} thread(s)`, () => {
-  let spark: Session;
-  let db: DuckDBConnection;
-  beforeAll(async () => {
-    spark = await Session.create({ threads, shufflePartitions: threads });
-    db = await (await DuckDBInstance.create(':memory:')).connect();
-  });
-  afterAll(() => {
-    db.closeSync();
-    return spark.stop();
-  });
-
-  /** Collects `q` fused (direct keys) and through the hash path; expects equal results and returns them. */
-  const bothPaths = (q: () => DataFrame) => directPaths(spark, q);
+  const fx = directFixture(threads);
+  const bothPaths = fx.bothPaths;
 
   /** Several batches in one task: frames unioned, one partition. */
-  const batches = (...frames: Row[][]) => frames.map((rows) => spark.createDataFrame(rows, SCHEMA)).reduce((a, b) => a.union(b)).coalesce(1);
+  const batches = (...frames: Row[][]) => frames.map((rows) => fx.spark.createDataFrame(rows, SCHEMA)).reduce((a, b) => a.union(b)).coalesce(1);
 
   const aggs = () => [
     F.count('*').alias('n'), F.count('w').alias('nw'), F.count('v').alias('nv'), F.sum('v').alias('sv'), F.sum('w').alias('sw'),
@@ -114,7 +102,7 @@ describe(`fused direct aggregation at ${threads} thread(s)`, () => {
     const out = await bothPaths(() => batches(rows(50, 0), rows(50, 1)).groupBy('k').agg(F.sum('v').alias('sv'), F.avg('v').alias('av')));
     expect(out.reduce((t, r) => t + Number(r['sv']), 0)).toBe(100 * big);
     expect(out.every((r) => r['av'] === big)).toBe(true);
-    const huge = spark.createDataFrame(Array.from({ length: 4 }, (_, i) => ({ k: i % 2, v: 2 ** 52 })), 'k INT, v BIGINT').coalesce(1);
+    const huge = fx.spark.createDataFrame(Array.from({ length: 4 }, (_, i) => ({ k: i % 2, v: 2 ** 52 })), 'k INT, v BIGINT').coalesce(1);
     await expect(huge.groupBy('k').agg(F.sum('v').alias('sv')).collect()).rejects.toThrow(/sum overflowed the exact int64 range/);
   });
 
@@ -127,10 +115,10 @@ describe(`fused direct aggregation at ${threads} thread(s)`, () => {
 
   it('matches DuckDB (q1 / q2 / q4 / q9 shapes)', async () => {
     const rows = [...makeRows(800, 10, 1, 100, 0), ...makeRows(800, 11, -5, 20, 0.08)];
-    await db.run('CREATE OR REPLACE TABLE t (k INTEGER, s VARCHAR, v INTEGER, w DOUBLE, x INTEGER)');
+    await fx.db.run('CREATE OR REPLACE TABLE t (k INTEGER, s VARCHAR, v INTEGER, w DOUBLE, x INTEGER)');
     const lit = (x: unknown) => (x === null ? 'NULL' : typeof x === 'string' ? `'${x}'` : String(x));
-    await db.run(`INSERT INTO t VALUES ${rows.map((r) => `(${[r.k, r.s, r.v, r.w, r.x].map(lit).join(', ')})`).join(', ')}`);
-    const df = spark.createDataFrame(rows, SCHEMA).repartition(threads).cache();
+    await fx.db.run(`INSERT INTO t VALUES ${rows.map((r) => `(${[r.k, r.s, r.v, r.w, r.x].map(lit).join(', ')})`).join(', ')}`);
+    const df = fx.spark.createDataFrame(rows, SCHEMA).repartition(threads).cache();
     await df.count();
     try {
       const cases: [DataFrame, string][] = [
@@ -141,7 +129,7 @@ describe(`fused direct aggregation at ${threads} thread(s)`, () => {
         [df.groupBy('k').agg(F.count('w').alias('n'), F.min('w').alias('mi'), F.max(col('v')).alias('ma')), 'SELECT k, count(w) AS n, min(w) AS mi, max(v) AS ma FROM t GROUP BY k'],
       ];
       for (const [q, sql] of cases) {
-        const theirs = (await (await db.runAndReadAll(sql)).getRowObjectsJS()).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])));
+        const theirs = (await (await fx.db.runAndReadAll(sql)).getRowObjectsJS()).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])));
         expect(canon(await q.collect())).toEqual(canon(theirs));
       }
     } finally {

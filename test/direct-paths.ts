@@ -1,6 +1,7 @@
-/** Test helpers of the direct aggregation tests: results in a comparable form, and a query run with direct aggregation on and off. */
-import { expect } from 'vitest';
-import type { DataFrame, Session } from '../src/index.js';
+/** Test helpers of the direct aggregation tests: results in a comparable form, a query run with direct aggregation on and off, a session and DuckDB per describe. */
+import { afterAll, beforeAll, expect } from 'vitest';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { type DataFrame, Session } from '../src/index.js';
 
 /** Rows as sorted JSON lines, doubles to 12 digits (the paths may add in another order across tasks), NaN kept apart from null. */
 export function canon(rows: readonly Record<string, unknown>[]): string[] {
@@ -21,4 +22,26 @@ export async function bothPaths(spark: Session, q: () => DataFrame): Promise<Rec
     spark.conf.unset('kindling.aggregate.direct');
   }
   return direct;
+}
+
+/**
+ * A session at `threads` threads and a DuckDB connection for the tests of the enclosing describe
+ * (opened before them, closed after), and `bothPaths` on that session.
+ */
+export function directFixture(threads: number): { readonly spark: Session; readonly db: DuckDBConnection; bothPaths(q: () => DataFrame): Promise<Record<string, unknown>[]> } {
+  let spark: Session | undefined;
+  let db: DuckDBConnection | undefined;
+  beforeAll(async () => {
+    spark = await Session.create({ threads, shufflePartitions: threads });
+    db = await (await DuckDBInstance.create(':memory:')).connect();
+  });
+  afterAll(() => {
+    db?.closeSync();
+    return spark?.stop();
+  });
+  return {
+    get spark() { return spark!; },
+    get db() { return db!; },
+    bothPaths: (q) => bothPaths(spark!, q),
+  };
 }
