@@ -66,10 +66,11 @@ export function rowSource(tag: string, p: string, vx: boolean, vy = false): stri
     case 'S': case 'A': row = `${p}0[g] += ${x};`; break;
     case 'a': row = `${p}0[g] += ${x}; ${p}1[g]++;`; break;
     case 'm': case 'M': row = `const x = ${x}; if (${p}1[g] === 0 || x ${tag === 'M' ? '>' : '<'} ${p}0[g]) { ${p}0[g] = x; ${p}1[g] = 1; }`; break;
+    // (The updated means are kept in locals: V8 would load them again, the arrays may alias.)
     case 'r': row = `const x = ${x}, y = ${p}y[i], c = ++${p}0[g];
-      const dx = x - ${p}1[g]; ${p}1[g] += dx / c;
-      const dy = y - ${p}2[g]; ${p}2[g] += dy / c;
-      ${p}3[g] += dx * (y - ${p}2[g]); ${p}4[g] += dx * (x - ${p}1[g]); ${p}5[g] += dy * (y - ${p}2[g]);`; break;
+      const dx = x - ${p}1[g], mx = ${p}1[g] + dx / c; ${p}1[g] = mx;
+      const dy = y - ${p}2[g], my = ${p}2[g] + dy / c; ${p}2[g] = my;
+      ${p}3[g] += dx * (y - my); ${p}4[g] += dx * (x - mx); ${p}5[g] += dy * (y - my);`; break;
     default: throw new Error(`unknown fused row tag ${tag}`);
   }
   const cond = [vx ? `${p}vx[i] !== 0` : '', vy ? `${p}vy[i] !== 0` : ''].filter(Boolean).join(' && ');
