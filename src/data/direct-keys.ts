@@ -15,6 +15,11 @@
  * keys seen so far are moved into a KeyTable once, in id order (so ids stay the same), and later
  * batches are hashed.
  *
+ * `insertFused` is the same walk without the ids: a generated loop per key layout and per
+ * aggregate work (expr/slot-aggregates.ts) computes each row's slot, gives an unseen slot its id
+ * (the check is left out once every slot the batch can reach has one) and runs the work's row
+ * source on states indexed by slot, up to MAX_FUSED_SLOTS slots.
+ *
  * Measured 2026-12-06 between 06:10 and 06:35 UTC on the shared 2-vCPU machine (load average
  * 17-21 from other jobs, so take ratios, ±10-20%), 1e6-row db-benchmark groupby table:
  *  - ids alone (2^20 int keys in 64Ki-row batches, best CPU of 3, KeyTable / direct): 100 values
