@@ -18,10 +18,11 @@
  * `HashAggregateOp` (exec/aggregate.ts) uses this in its partial and complete modes.
  *
  * Measured 2026-12-06 13:00-14:00 UTC on the shared 2-core machine, load average 4-10 from other
- * jobs (so absolute times are 2-4× their quiet values; take the ratios):
- *  - Loops alone (`scratch/slotmb.mjs`: 40 batches of 65,536 rows, CPU time, best of 15, ids path
- *    = GroupKeys.insert then the accumulators' loops): sum by a 100-code dictionary key 5.4-5.7
- *    → 2.7-2.9 ns/row; three avgs by an int key of 100 values 10.8 → 7.7-7.9; corr by dictionary
+ * jobs (so absolute times are 2-4× their quiet values; take the ratios; the loop figures below
+ * come from the same script before it moved to bench/):
+ *  - Loops alone (`npx tsx bench/slot-loops.ts sum dict` / `avg` / `corr dict`: 40 batches of
+ *    65,536 rows, best CPU time of 15; ids path = GroupKeys.insert then the accumulators' loops):
+ *    sum by a 100-code dictionary key 5.4-5.7 → 2.7-2.9 ns/row; three avgs by an int key of 100 values 10.8 → 7.7-7.9; corr by dictionary
  *    × int key (10,201 slots) 15.9-16.5 → 13.4-13.5, and 12.6-12.9 with the means kept in locals.
  *    Hand-written variants of the three-avg loop (unsigned range check, no check at all) ran
  *    within 2% of the generated one (5.6-5.7 ns/row): it is bound by its loads and stores.
