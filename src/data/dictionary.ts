@@ -51,6 +51,7 @@
 import { Batch } from './batch.js';
 import { ColumnData, dictColumn, take, utf8FromStrings } from './column.js';
 import { doubleSlots } from './key-table.js';
+import { MAX_SHORT_ID, SHORT_KEY_BYTES, ShortKeyTable } from './short-keys.js';
 
 /** The `spark.conf` key that switches dictionary encoding off ('false') or on (default 'true'). */
 export const DICTIONARY_KEY = 'kindling.dictionary.enabled';
@@ -72,6 +73,10 @@ export class DictionaryBuilder {
   private mask = 1023;
   private offsets = new Int32Array(257);
   private bytes = new Uint8Array(4096);
+  /** Values of at most SHORT_KEY_BYTES bytes, held inline (short-keys.ts); `slots` holds the longer ones. */
+  private short: ShortKeyTable;
+  /** Values in `slots`. */
+  private longCount = 0;
   /** Number of distinct values so far. */
   size = 0;
 
@@ -86,15 +91,24 @@ export class DictionaryBuilder {
       this.mask = cap - 1;
       this.offsets = new Int32Array(want + 2);
     }
+    this.short = new ShortKeyTable(this.slots.length);
   }
 
   /** Adds bytes [s, e) of `src` (hash `h`, free slot `p`) as a new value; -1 when that would pass `maxEntries`. */
   private add(src: Uint8Array, s: number, e: number, h: number, p: number): number {
-    if (this.size >= this.maxEntries) return -1;
-    const len = e - s;
-    const g = this.size++;
+    const g = this.store(src, s, e);
+    if (g < 0) return -1;
     this.slots[p] = g + 1;
     this.slotHashes[p] = h;
+    if (++this.longCount * 2 > this.slots.length) this.rehash();
+    return g;
+  }
+
+  /** Appends bytes [s, e) of `src` as value `size`; -1 when that would pass `maxEntries`. */
+  private store(src: Uint8Array, s: number, e: number): number {
+    if (this.size >= this.maxEntries || this.size > MAX_SHORT_ID) return -1;
+    const len = e - s;
+    const g = this.size++;
     if (g + 2 > this.offsets.length) {
       const o = new Int32Array(this.offsets.length * 2);
       o.set(this.offsets);
@@ -108,7 +122,6 @@ export class DictionaryBuilder {
     }
     for (let k = 0; k < len; k++) this.bytes[start + k] = src[s + k]!;
     this.offsets[g + 1] = start + len;
-    if (this.size * 2 > this.slots.length) this.rehash();
     return g;
   }
 
@@ -143,11 +156,24 @@ export class DictionaryBuilder {
   }
 
   /**
-   * The id of bytes [s, e) of `src`, added when new; -1 when that would pass `maxEntries`. The
-   * hash (FNV-1a + murmur finaliser, as key-table's hashBytes) and the probe are inlined: this
-   * runs once per CSV string value (the CSV reader encodes fields straight from its buffer).
+   * The id of bytes [s, e) of `src`, added when new; -1 when that would pass `maxEntries`. This
+   * runs once per CSV string value: short values go to the inline table (short-keys.ts).
    */
   encodeValue(src: Uint8Array, s: number, e: number): number {
+    if (e - s > SHORT_KEY_BYTES) return this.encodeLong(src, s, e);
+    const t = this.short;
+    const id = t.find(src, s, e);
+    if (id >= 0) return id;
+    const g = this.store(src, s, e);
+    if (g >= 0) t.insertLast(g);
+    return g;
+  }
+
+  /**
+   * {@link encodeValue} of a value longer than SHORT_KEY_BYTES. The hash (FNV-1a + murmur
+   * finaliser, as key-table's hashBytes) and the probe are inlined.
+   */
+  private encodeLong(src: Uint8Array, s: number, e: number): number {
     let h = 0x811c9dc5 | 0;
     for (let k = s; k < e; k++) h = Math.imul(h ^ src[k]!, 0x01000193);
     h ^= h >>> 16;
