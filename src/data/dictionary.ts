@@ -290,6 +290,18 @@ export interface CacheEncodeOptions {
    * csv-dictionary.ts): they may be remapped in place instead of copied.
    */
   readonly inPlace?: boolean;
+  /**
+   * Column `c`'s dictionaries already merged while the job ran (io/csv-dictionary-merge.ts), in
+   * partition order as `encodeCachedPartitions` would: used when every batch of the column is
+   * dictionary-encoded; undefined: merge here.
+   */
+  readonly premerged?: (c: number, parts: readonly (readonly Batch[])[]) => PremergedColumn | undefined;
+}
+
+/** A column's dictionaries merged ahead: the builder and each merged dictionary's remap (null: identity). */
+export interface PremergedColumn {
+  readonly builder: DictionaryBuilder;
+  readonly remaps: Map<ColumnData, Int32Array | null>;
 }
 
 /** A zero-filled Int32Array of `n`, in shared memory when `shared`. */
@@ -297,7 +309,8 @@ function int32s(n: number, shared: boolean): Int32Array {
   return shared && typeof SharedArrayBuffer !== 'undefined' ? new Int32Array(new SharedArrayBuffer(n * 4)) : new Int32Array(n);
 }
 
-function isIdentity(r: Int32Array): boolean {
+/** True when remap `r` maps every id to itself. */
+export function isIdentity(r: Int32Array): boolean {
   for (let k = 0; k < r.length; k++) if (r[k] !== k) return false;
   return true;
 }
@@ -309,9 +322,8 @@ function isIdentity(r: Int32Array): boolean {
  * their indices, none when their dictionary maps to itself; plain columns hash every value.
  * Gathers happen only once every batch fitted, so a failure leaves the input untouched.
  */
-function cacheIndices(parts: readonly (readonly Batch[])[], c: number, builder: DictionaryBuilder, opts: CacheEncodeOptions): Int32Array[][] | null {
+function cacheIndices(parts: readonly (readonly Batch[])[], c: number, builder: DictionaryBuilder, opts: CacheEncodeOptions, remaps = new Map<ColumnData, Int32Array | null>()): Int32Array[][] | null {
   const shared = opts.shared ?? false;
-  const remaps = new Map<ColumnData, Int32Array | null>();
   const out: (Int32Array | null)[][] = [];
   for (const p of parts) {
     const row: (Int32Array | null)[] = [];
@@ -383,8 +395,9 @@ export function encodeCachedPartitions(parts: Batch[][], opts: CacheEncodeOption
       b.encode(sample);
       if (!cacheEncodes(b.size, sample.length, total)) continue;
     }
-    const builder = new DictionaryBuilder(MAX_CACHE_DICTIONARY);
-    const idx = cacheIndices(parts, c, builder, opts);
+    const pre = allDict ? opts.premerged?.(c, parts) : undefined;
+    const builder = pre?.builder ?? new DictionaryBuilder(MAX_CACHE_DICTIONARY);
+    const idx = cacheIndices(parts, c, builder, opts, pre?.remaps);
     if (!idx) continue;
     encoded.set(c, idx);
     dicts.set(c, builder.dictionary());
