@@ -209,6 +209,14 @@ describe('split dictionaries', () => {
       expect([...early[i]![0]!.columns[0]!.indices!]).toEqual([...after[i]![0]!.columns[0]!.indices!]);
       expect(early[i]![0]!.columns[0]!.strings()).toEqual(vals[i]);
     }
+    // Partitions it was not given are merged when asked for.
+    const parts3 = fresh();
+    const m3 = new DictionaryMerger();
+    m3.add(2, parts3[2]!);
+    await new Promise((r) => setImmediate(r));
+    const late = encodeCachedPartitions(parts3, { inPlace: true, premerged: (c, ps) => m3.column(c, ps) });
+    for (let i = 0; i < 3; i++) expect([...late[i]![0]!.columns[0]!.indices!]).toEqual([...after[i]![0]!.columns[0]!.indices!]);
+    expect(late[0]![0]!.columns[0]!.dictionary!.strings()).toEqual(after[0]![0]!.columns[0]!.dictionary!.strings());
     // Other partitions than the ones it was given, or a plain batch: no merge to offer.
     expect(m.column(0, fresh())).toBeUndefined();
     const withPlain = [[mk(vals[0]!, dicts[0]!)], [mk(vals[1]!, dicts[1]!, true)]];
