@@ -302,6 +302,8 @@ export interface CacheEncodeOptions {
 export interface PremergedColumn {
   readonly builder: DictionaryBuilder;
   readonly remaps: Map<ColumnData, Int32Array | null>;
+  /** The merged dictionary when it is not `builder`'s (renumbered): then no value may be added. */
+  readonly dictionary?: ColumnData;
 }
 
 /** A zero-filled Int32Array of `n`, in shared memory when `shared`. */
@@ -322,7 +324,7 @@ export function isIdentity(r: Int32Array): boolean {
  * their indices, none when their dictionary maps to itself; plain columns hash every value.
  * Gathers happen only once every batch fitted, so a failure leaves the input untouched.
  */
-function cacheIndices(parts: readonly (readonly Batch[])[], c: number, builder: DictionaryBuilder, opts: CacheEncodeOptions, remaps = new Map<ColumnData, Int32Array | null>()): Int32Array[][] | null {
+function cacheIndices(parts: readonly (readonly Batch[])[], c: number, builder: DictionaryBuilder, opts: CacheEncodeOptions, remaps = new Map<ColumnData, Int32Array | null>(), frozen = false): Int32Array[][] | null {
   const shared = opts.shared ?? false;
   const out: (Int32Array | null)[][] = [];
   for (const p of parts) {
@@ -332,12 +334,14 @@ function cacheIndices(parts: readonly (readonly Batch[])[], c: number, builder: 
       if (col.indices !== null) {
         const d = col.dictionary!;
         if (!remaps.has(d)) {
+          if (frozen) return null;
           const r = builder.encode(d);
           if (!r) return null;
           remaps.set(d, isIdentity(r) ? null : r);
         }
         row.push(null); // gathered below
       } else {
+        if (frozen) return null;
         const r = builder.encode(col, b.numRows, int32s(b.numRows, shared));
         if (!r) return null;
         row.push(r);
@@ -397,10 +401,10 @@ export function encodeCachedPartitions(parts: Batch[][], opts: CacheEncodeOption
     }
     const pre = allDict ? opts.premerged?.(c, parts) : undefined;
     const builder = pre?.builder ?? new DictionaryBuilder(MAX_CACHE_DICTIONARY);
-    const idx = cacheIndices(parts, c, builder, opts, pre?.remaps);
+    const idx = cacheIndices(parts, c, builder, opts, pre?.remaps, pre?.dictionary !== undefined);
     if (!idx) continue;
     encoded.set(c, idx);
-    dicts.set(c, builder.dictionary());
+    dicts.set(c, pre?.dictionary ?? builder.dictionary());
   }
   if (encoded.size === 0) return parts;
   return parts.map((p, pi) => p.map((b, bi) => {

@@ -6,7 +6,7 @@
  * so that the scheduler first hands the idle worker its next task. Tasks finish out of order
  * (a 1e7-row load finished partitions 0, 1, 2, 4, 6, …, 14, 3, 7, 11, 15, 9, 5, 13), so the
  * arrival-order dictionary is then renumbered into the order of merging partition by partition
- * (one pass over the split dictionaries' remaps and one insert per distinct value): every code
+ * (passes over the split dictionaries' remaps and a gather of the values, no hashing): every code
  * is the same as when `encodeCachedPartitions` (data/dictionary.ts) merges after the job, which
  * then only gathers the indices.
  *
@@ -39,15 +39,13 @@ function inPartitionOrder(m: PremergedColumn, parts: readonly (readonly Batch[])
   }
   const inv = new Int32Array(n);
   for (let g = 0; g < n; g++) inv[perm[g]!] = g;
-  const builder = new DictionaryBuilder(MAX_CACHE_DICTIONARY, n);
-  builder.encode(take(m.builder.dictionary(), inv));
   const remaps = new Map<ColumnData, Int32Array | null>();
   for (const [d, r] of m.remaps) {
     const out = new Int32Array(d.length);
     for (let k = 0; k < d.length; k++) out[k] = perm[r === null ? k : r[k]!]!;
     remaps.set(d, isIdentity(out) ? null : out);
   }
-  return { builder, remaps };
+  return { builder: m.builder, remaps, dictionary: n === 0 ? m.builder.dictionary() : take(m.builder.dictionary(), inv) };
 }
 
 /** Result partitions in, merged column dictionaries out (see the module comment). */
