@@ -45,6 +45,9 @@
  *    merge overlap) and 0.93× at 13:47 (pairs 0.87–1.08, load ≈ 9). Process CPU per load of
  *    J1_1e7_NA alone (scratch/ab-load.mjs, 3 pairs): 0.95–1.01× (its strings are 10 and 1e4
  *    values plus a unique column, so little changes there).
+ *  - Final build, load-only pairs (`--q zz --reps 0 --loads 5`, 14:21, load ≈ 6–8): groupby load
+ *    1.17× (pairs 0.93–1.77; best 6.36 → 4.03 s); join load (`--loads 4`) 1.01× (0.71–1.24).
+ *    A quiet-machine rerun is still owed before any wall-clock claim against Polars.
  */
 import { BATCH_SIZE, Batch } from '../data/batch.js';
 import { allocArray } from '../data/alloc.js';
