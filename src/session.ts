@@ -21,6 +21,7 @@ import { type JobEvents, type RunOptions, runJob } from './exec/scheduler.js';
 import { CacheManager, sharedCacheLayout } from './cache.js';
 import { encodeCachedPartitions } from './data/dictionary.js';
 import { cacheLoadPlan } from './io/csv-cache.js';
+import { DictionaryMerger } from './io/csv-dictionary-merge.js';
 import { RuntimeConfig } from './conf.js';
 import type { LogicalPlan } from './plan/logical.js';
 import { type WorkerPool, acquirePool, releasePool } from './exec/pool.js';
@@ -267,8 +268,10 @@ export class Session {
       // read by CSV scans as one dictionary per split and merged here (io/csv-cache.ts).
       const dict = this.conf.dictionaryEnabled();
       const load = dict ? cacheLoadPlan(p) : { plan: p, fresh: false };
-      const parts = (await runJob(load.plan, this.plannerConfig(), this.runOptions())).partitions;
-      const compact = dict ? encodeCachedPartitions(parts, { shared: this.options.threads > 1, inPlace: load.fresh }) : parts;
+      // Split dictionaries are merged as the partitions arrive (io/csv-dictionary-merge.ts).
+      const merger = dict && load.fresh ? new DictionaryMerger() : null;
+      const parts = (await runJob(load.plan, this.plannerConfig(), merger ? { ...this.runOptions(), onResult: (i, bs) => merger.add(i, bs) } : this.runOptions())).partitions;
+      const compact = dict ? encodeCachedPartitions(parts, { shared: this.options.threads > 1, inPlace: load.fresh, ...(merger ? { premerged: (c, ps) => merger.column(c, ps) } : {}) }) : parts;
       // With workers, the cache holds each buffer once, in shared memory (cache.ts).
       return this.options.threads > 1 ? sharedCacheLayout(compact) : compact;
     });

@@ -14,6 +14,7 @@ import { Batch } from '../src/data/batch.js';
 import { dictColumn, utf8FromStrings } from '../src/data/column.js';
 import { encodeCachedPartitions } from '../src/data/dictionary.js';
 import { planCsvScan, readCsvSplit } from '../src/io/csv.js';
+import { DictionaryMerger } from '../src/io/csv-dictionary-merge.js';
 import { mulberry32 } from '../src/exec/basic.js';
 import { Schema } from '../src/types.js';
 import { testThreads } from './threads.js';
@@ -181,5 +182,47 @@ describe('split dictionaries', () => {
     expect(out[1]![1]!.columns[0]!.strings()).toEqual(b);
     // The first partition's dictionary maps to itself: its indices are kept, not copied.
     expect(out[0]![0]!.columns[0]!.indices).toBe(p0.columns[0]!.indices);
+  });
+
+  it('merging while partitions arrive (any order) gives the dictionaries and codes of merging afterwards', async () => {
+    const mk = (vals: string[], dict: string[], plain = false) => {
+      const k = plain ? utf8FromStrings(vals) : dictColumn(Int32Array.from(vals.map((v) => dict.indexOf(v))), utf8FromStrings(dict), null);
+      return new Batch(fields, [k, utf8FromStrings(vals.map(() => '1'))], vals.length);
+    };
+    // (At least 64 rows: fewer are not encoded at all.)
+    const vals = [['b', 'a', 'b'], ['c', 'a', 'z', 'c'], ['z', 'y', 'b']].map((v) => Array.from({ length: 30 }, () => v).flat());
+    const dicts = [['b', 'a'], ['a', 'c', 'z'], ['y', 'z', 'b']];
+    const fresh = () => vals.map((v, i) => [mk(v, dicts[i]!)]);
+    const after = encodeCachedPartitions(fresh(), { inPlace: true });
+    const parts = fresh();
+    const m = new DictionaryMerger();
+    m.add(2, parts[2]!);
+    m.add(0, parts[0]!);
+    await new Promise((r) => setImmediate(r));
+    m.add(1, parts[1]!);
+    await new Promise((r) => setImmediate(r));
+    const early = encodeCachedPartitions(parts, { inPlace: true, premerged: (c, ps) => m.column(c, ps) });
+    expect(m.column(0, parts)).toBeDefined();
+    expect(early[1]![0]!.columns[0]!.dictionary).toBe(early[0]![0]!.columns[0]!.dictionary);
+    expect(early[0]![0]!.columns[0]!.dictionary!.strings()).toEqual(after[0]![0]!.columns[0]!.dictionary!.strings());
+    for (let i = 0; i < 3; i++) {
+      expect([...early[i]![0]!.columns[0]!.indices!]).toEqual([...after[i]![0]!.columns[0]!.indices!]);
+      expect(early[i]![0]!.columns[0]!.strings()).toEqual(vals[i]);
+    }
+    // Partitions it was not given are merged when asked for.
+    const parts3 = fresh();
+    const m3 = new DictionaryMerger();
+    m3.add(2, parts3[2]!);
+    await new Promise((r) => setImmediate(r));
+    const late = encodeCachedPartitions(parts3, { inPlace: true, premerged: (c, ps) => m3.column(c, ps) });
+    for (let i = 0; i < 3; i++) expect([...late[i]![0]!.columns[0]!.indices!]).toEqual([...after[i]![0]!.columns[0]!.indices!]);
+    expect(late[0]![0]!.columns[0]!.dictionary!.strings()).toEqual(after[0]![0]!.columns[0]!.dictionary!.strings());
+    // Other partitions than the ones it was given, or a plain batch: no merge to offer.
+    expect(m.column(0, fresh())).toBeUndefined();
+    const withPlain = [[mk(vals[0]!, dicts[0]!)], [mk(vals[1]!, dicts[1]!, true)]];
+    const m2 = new DictionaryMerger();
+    m2.add(0, withPlain[0]!);
+    m2.add(1, withPlain[1]!);
+    expect(m2.column(0, withPlain)).toBeUndefined();
   });
 });

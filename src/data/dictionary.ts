@@ -51,6 +51,7 @@
 import { Batch } from './batch.js';
 import { ColumnData, dictColumn, take, utf8FromStrings } from './column.js';
 import { doubleSlots } from './key-table.js';
+import { MAX_SHORT_ID, SHORT_KEY_BYTES, ShortKeyTable } from './short-keys.js';
 
 /** The `spark.conf` key that switches dictionary encoding off ('false') or on (default 'true'). */
 export const DICTIONARY_KEY = 'kindling.dictionary.enabled';
@@ -72,6 +73,10 @@ export class DictionaryBuilder {
   private mask = 1023;
   private offsets = new Int32Array(257);
   private bytes = new Uint8Array(4096);
+  /** Values of at most SHORT_KEY_BYTES bytes, held inline (short-keys.ts); `slots` holds the longer ones. */
+  private short: ShortKeyTable;
+  /** Values in `slots`. */
+  private longCount = 0;
   /** Number of distinct values so far. */
   size = 0;
 
@@ -86,15 +91,24 @@ export class DictionaryBuilder {
       this.mask = cap - 1;
       this.offsets = new Int32Array(want + 2);
     }
+    this.short = new ShortKeyTable(this.slots.length);
   }
 
   /** Adds bytes [s, e) of `src` (hash `h`, free slot `p`) as a new value; -1 when that would pass `maxEntries`. */
   private add(src: Uint8Array, s: number, e: number, h: number, p: number): number {
-    if (this.size >= this.maxEntries) return -1;
-    const len = e - s;
-    const g = this.size++;
+    const g = this.store(src, s, e);
+    if (g < 0) return -1;
     this.slots[p] = g + 1;
     this.slotHashes[p] = h;
+    if (++this.longCount * 2 > this.slots.length) this.rehash();
+    return g;
+  }
+
+  /** Appends bytes [s, e) of `src` as value `size`; -1 when that would pass `maxEntries`. */
+  private store(src: Uint8Array, s: number, e: number): number {
+    if (this.size >= this.maxEntries || this.size > MAX_SHORT_ID) return -1;
+    const len = e - s;
+    const g = this.size++;
     if (g + 2 > this.offsets.length) {
       const o = new Int32Array(this.offsets.length * 2);
       o.set(this.offsets);
@@ -108,7 +122,6 @@ export class DictionaryBuilder {
     }
     for (let k = 0; k < len; k++) this.bytes[start + k] = src[s + k]!;
     this.offsets[g + 1] = start + len;
-    if (this.size * 2 > this.slots.length) this.rehash();
     return g;
   }
 
@@ -143,11 +156,24 @@ export class DictionaryBuilder {
   }
 
   /**
-   * The id of bytes [s, e) of `src`, added when new; -1 when that would pass `maxEntries`. The
-   * hash (FNV-1a + murmur finaliser, as key-table's hashBytes) and the probe are inlined: this
-   * runs once per CSV string value (the CSV reader encodes fields straight from its buffer).
+   * The id of bytes [s, e) of `src`, added when new; -1 when that would pass `maxEntries`. This
+   * runs once per CSV string value: short values go to the inline table (short-keys.ts).
    */
   encodeValue(src: Uint8Array, s: number, e: number): number {
+    if (e - s > SHORT_KEY_BYTES) return this.encodeLong(src, s, e);
+    const t = this.short;
+    const id = t.find(src, s, e);
+    if (id >= 0) return id;
+    const g = this.store(src, s, e);
+    if (g >= 0) t.insertLast(g);
+    return g;
+  }
+
+  /**
+   * {@link encodeValue} of a value longer than SHORT_KEY_BYTES. The hash (FNV-1a + murmur
+   * finaliser, as key-table's hashBytes) and the probe are inlined.
+   */
+  private encodeLong(src: Uint8Array, s: number, e: number): number {
     let h = 0x811c9dc5 | 0;
     for (let k = s; k < e; k++) h = Math.imul(h ^ src[k]!, 0x01000193);
     h ^= h >>> 16;
@@ -264,6 +290,20 @@ export interface CacheEncodeOptions {
    * csv-dictionary.ts): they may be remapped in place instead of copied.
    */
   readonly inPlace?: boolean;
+  /**
+   * Column `c`'s dictionaries already merged while the job ran (io/csv-dictionary-merge.ts), in
+   * partition order as `encodeCachedPartitions` would: used when every batch of the column is
+   * dictionary-encoded; undefined: merge here.
+   */
+  readonly premerged?: (c: number, parts: readonly (readonly Batch[])[]) => PremergedColumn | undefined;
+}
+
+/** A column's dictionaries merged ahead: the builder and each merged dictionary's remap (null: identity). */
+export interface PremergedColumn {
+  readonly builder: DictionaryBuilder;
+  readonly remaps: Map<ColumnData, Int32Array | null>;
+  /** The merged dictionary when it is not `builder`'s (renumbered): then no value may be added. */
+  readonly dictionary?: ColumnData;
 }
 
 /** A zero-filled Int32Array of `n`, in shared memory when `shared`. */
@@ -271,7 +311,8 @@ function int32s(n: number, shared: boolean): Int32Array {
   return shared && typeof SharedArrayBuffer !== 'undefined' ? new Int32Array(new SharedArrayBuffer(n * 4)) : new Int32Array(n);
 }
 
-function isIdentity(r: Int32Array): boolean {
+/** True when remap `r` maps every id to itself. */
+export function isIdentity(r: Int32Array): boolean {
   for (let k = 0; k < r.length; k++) if (r[k] !== k) return false;
   return true;
 }
@@ -283,9 +324,8 @@ function isIdentity(r: Int32Array): boolean {
  * their indices, none when their dictionary maps to itself; plain columns hash every value.
  * Gathers happen only once every batch fitted, so a failure leaves the input untouched.
  */
-function cacheIndices(parts: readonly (readonly Batch[])[], c: number, builder: DictionaryBuilder, opts: CacheEncodeOptions): Int32Array[][] | null {
+function cacheIndices(parts: readonly (readonly Batch[])[], c: number, builder: DictionaryBuilder, opts: CacheEncodeOptions, remaps = new Map<ColumnData, Int32Array | null>(), frozen = false): Int32Array[][] | null {
   const shared = opts.shared ?? false;
-  const remaps = new Map<ColumnData, Int32Array | null>();
   const out: (Int32Array | null)[][] = [];
   for (const p of parts) {
     const row: (Int32Array | null)[] = [];
@@ -294,12 +334,14 @@ function cacheIndices(parts: readonly (readonly Batch[])[], c: number, builder: 
       if (col.indices !== null) {
         const d = col.dictionary!;
         if (!remaps.has(d)) {
+          if (frozen) return null;
           const r = builder.encode(d);
           if (!r) return null;
           remaps.set(d, isIdentity(r) ? null : r);
         }
         row.push(null); // gathered below
       } else {
+        if (frozen) return null;
         const r = builder.encode(col, b.numRows, int32s(b.numRows, shared));
         if (!r) return null;
         row.push(r);
@@ -357,11 +399,12 @@ export function encodeCachedPartitions(parts: Batch[][], opts: CacheEncodeOption
       b.encode(sample);
       if (!cacheEncodes(b.size, sample.length, total)) continue;
     }
-    const builder = new DictionaryBuilder(MAX_CACHE_DICTIONARY);
-    const idx = cacheIndices(parts, c, builder, opts);
+    const pre = allDict ? opts.premerged?.(c, parts) : undefined;
+    const builder = pre?.builder ?? new DictionaryBuilder(MAX_CACHE_DICTIONARY);
+    const idx = cacheIndices(parts, c, builder, opts, pre?.remaps, pre?.dictionary !== undefined);
     if (!idx) continue;
     encoded.set(c, idx);
-    dicts.set(c, builder.dictionary());
+    dicts.set(c, pre?.dictionary ?? builder.dictionary());
   }
   if (encoded.size === 0) return parts;
   return parts.map((p, pi) => p.map((b, bi) => {

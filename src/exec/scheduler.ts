@@ -91,6 +91,8 @@ export interface RunOptions {
   readonly kernels?: KernelRequest;
   /** Stages reading at most this many in-memory rows run in the main thread (absent: `smallStageRows()`; 0: never). */
   readonly smallStageRows?: number;
+  /** Called with each result partition as it arrives (a cache merges CSV split dictionaries meanwhile, io/csv-dictionary-merge.ts). */
+  readonly onResult?: (partition: number, batches: readonly Batch[]) => void;
 }
 
 /**
@@ -392,6 +394,7 @@ class Job {
           buckets[part] = reply.buckets.map((bs) => bs.map((b) => unshareBatch(b, root.schema)));
           this.hold(held, buckets[part]!, stageId, part, description);
           if (output.kind === 'collect') this.checkResultSize(buckets[part]!, stageId, part, description);
+          if (output.kind === 'collect') this.opts.onResult?.(part, buckets[part]![0] ?? []);
           if (reply.sample) samples.push(unshareBatch(reply.sample));
           this.opts.emit?.('taskEnd', { jobId: this.id, stageId, partition: part, rows: rowsOf(buckets[part]!), timeMs: reply.timeMs, attempt: 0 });
         }),
@@ -411,6 +414,7 @@ class Job {
         }
         this.hold(held, buckets[part]!, stageId, part, description);
         if (output.kind === 'collect') this.checkResultSize(buckets[part]!, stageId, part, description);
+        if (output.kind === 'collect') this.opts.onResult?.(part, buckets[part]![0] ?? []);
         this.opts.emit?.('taskEnd', { jobId: this.id, stageId, partition: part, rows: rowsOf(buckets[part]!), timeMs: performance.now() - ts, attempt: 0 });
       }
     }

@@ -120,12 +120,15 @@ export class BatchBuilder {
   private readonly capacity: number = 0;
   /**
    * Utf8 columns encoded against a dictionary that lives as long as the split (csv-dictionary.ts):
-   * the builder per output column (null: plain). Each batch's bytes are encoded when it is cut
-   * (one pass per column keeps the hash table in cache; encoding inside `add` measured slower),
-   * and the byte buffers are then reused. Finished batches hold such a column as indices into
-   * `pending[j]`, a stand-in the split replaces by the final dictionary.
+   * the builder per output column (null: plain). `add` encodes such a field straight from the
+   * tokenizer's buffer into `codes[j]` (no byte copy; the short-key table makes a lookup one
+   * cache line, see data/short-keys.ts); a value that would pass the dictionary's limit turns the
+   * batch's column back into plain strings and ends the encoding. Finished batches hold such a
+   * column as indices into `pending[j]`, a stand-in the split replaces by the final dictionary.
    */
   private dicts: (DictionaryBuilder | null)[] = [];
+  /** Per-row dictionary ids of the batch being built, for columns with a dictionary (else null). */
+  private codes: (Int32Array | null)[] = [];
   /** Stand-in dictionaries of encoded columns (see `dicts`). */
   readonly pending: ColumnData[] = [];
 
@@ -156,6 +159,7 @@ export class BatchBuilder {
     this.bytesHint = new Float64Array(this.nOut).fill(Math.min(16 * capacity, 1 << 20));
     for (let j = 0; j < this.nOut; j++) {
       this.dicts.push(null);
+      this.codes.push(null);
       this.pending.push(new ColumnData('utf8', 0, null, null, new Int32Array(1), new Uint8Array(0)));
     }
     this.alloc();
@@ -168,10 +172,13 @@ export class BatchBuilder {
 
   /**
    * Encodes utf8 output column `j` of the following batches against `dict` (null: plain again);
-   * a batch that would pass the dictionary's limit stays plain and ends the encoding.
+   * a value that would pass the dictionary's limit makes its batch plain and ends the encoding.
+   * Called between batches.
    */
   setDictionary(j: number, dict: DictionaryBuilder | null): void {
+    if (this.n !== 0) throw new Error('internal: BatchBuilder.setDictionary within a batch');
     this.dicts[j] = dict;
+    this.allocColumn(j);
   }
 
   /** The dictionary builder output column `j` is encoded against, or null. */
@@ -180,28 +187,64 @@ export class BatchBuilder {
   }
 
   private alloc(): void {
-    const cap = this.capacity;
     for (let j = 0; j < this.nOut; j++) {
-      const k = this.kinds[j]!;
       this.valid[j] = null;
-      this.bpos[j] = 0;
-      // An encoded column's byte buffers were only read by the encoding: reused.
-      if (k === K_UTF8 && this.dicts[j] !== null && this.offs[j] !== null) continue;
-      this.offs[j] = null;
-      this.bytes[j] = null;
-      this.fixed[j] = null;
-      switch (k) {
-        case K_BOOL: this.fixed[j] = allocArray(Uint8Array, cap); break;
-        case K_I32: case K_DATE: this.fixed[j] = allocArray(Int32Array, cap); break;
-        case K_I64: case K_F64: case K_TS: this.fixed[j] = allocArray(Float64Array, cap); break;
-        case K_DEC: this.fixed[j] = allocArray(Int32Array, cap * 4); break;
-        case K_UTF8:
-          this.offs[j] = allocArray(Int32Array, cap + 1);
-          this.bytes[j] = allocArray(Uint8Array, Math.max(1024, Math.ceil(this.bytesHint[j]! * 1.1)));
-          break;
-      }
-      this.bpos[j] = 0;
+      this.allocColumn(j);
     }
+  }
+
+  /** Fresh value buffers of output column `j` (a batch took the previous ones). */
+  private allocColumn(j: number): void {
+    const cap = this.capacity;
+    const k = this.kinds[j]!;
+    this.bpos[j] = 0;
+    this.offs[j] = null;
+    this.bytes[j] = null;
+    this.fixed[j] = null;
+    this.codes[j] = null;
+    if (k === K_UTF8 && this.dicts[j] !== null) {
+      this.codes[j] = allocArray(Int32Array, cap);
+      return;
+    }
+    switch (k) {
+      case K_BOOL: this.fixed[j] = allocArray(Uint8Array, cap); break;
+      case K_I32: case K_DATE: this.fixed[j] = allocArray(Int32Array, cap); break;
+      case K_I64: case K_F64: case K_TS: this.fixed[j] = allocArray(Float64Array, cap); break;
+      case K_DEC: this.fixed[j] = allocArray(Int32Array, cap * 4); break;
+      case K_UTF8:
+        this.offs[j] = allocArray(Int32Array, cap + 1);
+        this.bytes[j] = allocArray(Uint8Array, Math.max(1024, Math.ceil(this.bytesHint[j]! * 1.1)));
+        break;
+    }
+  }
+
+  /**
+   * Turns encoded column `j` of rows [0, row) back into plain strings (its dictionary would
+   * pass its limit) and ends its encoding; the dictionary keeps what it holds (earlier batches
+   * refer to it).
+   */
+  private unencode(j: number, row: number): void {
+    const d = this.dicts[j]!.dictionary();
+    const doff = d.offsets!;
+    const dbytes = d.bytes!;
+    const codes = this.codes[j]!;
+    const valid = this.valid[j];
+    let total = 0;
+    for (let i = 0; i < row; i++) if (valid === null || valid[i] !== 0) total += doff[codes[i]! + 1]! - doff[codes[i]!]!;
+    this.dicts[j] = null;
+    this.allocColumn(j);
+    const offs = this.offs[j]!;
+    let bytes = this.bytes[j]!;
+    if (bytes.length < total) bytes = this.bytes[j] = allocArray(Uint8Array, total * 2);
+    let pos = 0;
+    for (let i = 0; i < row; i++) {
+      if (valid === null || valid[i] !== 0) {
+        const c = codes[i]!;
+        for (let k = doff[c]!; k < doff[c + 1]!; k++) bytes[pos++] = dbytes[k]!;
+      }
+      offs[i + 1] = pos;
+    }
+    this.bpos[j] = pos;
   }
 
   private setNull(j: number, row: number): void {
@@ -211,7 +254,11 @@ export class BatchBuilder {
       v.fill(1);
     }
     v[row] = 0;
-    if (this.kinds[j] === K_UTF8) this.offs[j]![row + 1] = this.bpos[j]!;
+    if (this.kinds[j] === K_UTF8) {
+      const codes = this.codes[j];
+      if (codes !== null) codes[row] = 0;
+      else this.offs[j]![row + 1] = this.bpos[j]!;
+    }
   }
 
   private growBytes(j: number, need: number): Uint8Array {
@@ -242,6 +289,7 @@ export class BatchBuilder {
     const srcIdx = this.srcIdx;
     const kinds = this.kinds;
     const fixed = this.fixed;
+    const codesA = this.codes;
     const nOut = this.nOut;
     for (let j = 0; j < nOut; j++) {
       const c = srcIdx[j]!;
@@ -276,6 +324,15 @@ export class BatchBuilder {
       let ok = true;
       switch (kind) {
         case K_UTF8: {
+          const codes = codesA[j]!;
+          if (codes !== null) {
+            const g = (this.dicts[j] as DictionaryBuilder).encodeValue(b, s, e);
+            if (g >= 0) {
+              codes[row] = g;
+              break;
+            }
+            this.unencode(j, row);
+          }
           const len = e - s;
           let pos = this.bpos[j]!;
           let out = this.bytes[j]!;
@@ -358,7 +415,7 @@ export class BatchBuilder {
     for (let j = 0; j < this.nOut; j++) {
       const v = this.valid[j];
       if (v) v[row] = 1;
-      if (this.kinds[j] === K_UTF8) this.bpos[j] = this.offs[j]![row]!;
+      if (this.kinds[j] === K_UTF8 && this.codes[j] === null) this.bpos[j] = this.offs[j]![row]!;
     }
   }
 
@@ -384,20 +441,17 @@ export class BatchBuilder {
         v = normalizeValidity(v.subarray(0, n), n);
         if (v && small) v = copyPrefix(v, v.length);
       }
-      if (k === K_UTF8) {
+      const codes = this.codes[j];
+      if (codes) {
+        cols.push(dictColumn(small ? copyPrefix(codes, n) : codes.subarray(0, n), this.pending[j]!, v));
+      } else if (k === K_UTF8) {
         const len = this.bpos[j]!;
         const bytesArr = this.bytes[j]!;
         const bytes = len < bytesArr.length * 0.75 ? copyPrefix(bytesArr, len) : bytesArr.subarray(0, len);
         const offs = small ? copyPrefix(this.offs[j]!, n + 1) : this.offs[j]!.subarray(0, n + 1);
         this.bytesHint[j] = Math.min(16 << 20, Math.max(1024, (len / Math.max(1, n)) * this.capacity));
         const plain = new ColumnData('utf8', n, null, v, offs, bytes);
-        const dict = this.dicts[j] as DictionaryBuilder | null;
-        const idx = dict !== null ? dict.encode(plain, n, allocArray(Int32Array, n)) : null;
-        if (idx !== null) cols.push(dictColumn(idx, this.pending[j]!, v));
-        else {
-          if (dict !== null) this.dicts[j] = null; // past the limit: plain from here on
-          cols.push(this.dictionary ? encodeBatchColumn(plain) : plain);
-        }
+        cols.push(this.dictionary ? encodeBatchColumn(plain) : plain);
       } else {
         const arr = this.fixed[j]!;
         const len = k === K_DEC ? n * 4 : n;

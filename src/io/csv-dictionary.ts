@@ -29,6 +29,25 @@
  *  - Once the machine was quiet (12:13 UTC, load 2.5, process CPU > wall), one pair, first /
  *    second load: main's build 5.79 / 3.81 s, this one 4.25 / 2.83 s (1.36× / 1.35×); the
  *    second load is below Polars' 3.42 s from the 10:13 bench:compare run (other hour).
+ *
+ * Later (13:00–13:50 UTC, machine load average 5–9 from other jobs throughout, so wall seconds
+ * are unreliable): short values held inline in the dictionary's table (data/short-keys.ts),
+ * encoding inside `BatchBuilder.add` from the tokenizer's buffer (no byte copy, no second pass)
+ * and the merge overlapped with the scan (csv-dictionary-merge.ts).
+ *  - Worker profiles (scratch/load-prof.mjs, 2 loads, per worker): `encode` 2.8–3.1 s + `add`
+ *    1.9–2.1 s before; after the short-key table `encode` 2.1–2.4 s; after encoding in `add`,
+ *    `add` 3.2 s (half of it the id3 table probe, short-keys.js `t[q]`) + `encodeValue` 0.3 s;
+ *    total worker CPU 9.8 → 7.8 s per worker for the same two loads.
+ *  - `flock bench.lock npx tsx --max-old-space-size=12000 bench/dbbench.ts --rows 1e7 --only
+ *    groupby --q q1 --reps 5 --loads 4 --baseline /work/wt/base/dist` (13:45, load ≈ 9): groupby
+ *    load 1.60× (pairs 1.09–2.01; best 6.88 → 6.29 s), q1 1.04×. The same with `--only join
+ *    --q j1 --loads 3`: join load 1.10× at 13:36 (pairs 1.08–1.27; best 4.15 → 3.77 s, before the
+ *    merge overlap) and 0.93× at 13:47 (pairs 0.87–1.08, load ≈ 9). Process CPU per load of
+ *    J1_1e7_NA alone (scratch/ab-load.mjs, 3 pairs): 0.95–1.01× (its strings are 10 and 1e4
+ *    values plus a unique column, so little changes there).
+ *  - Final build, load-only pairs (`--q zz --reps 0 --loads 5`, 14:21, load ≈ 6–8): groupby load
+ *    1.17× (pairs 0.93–1.77; best 6.36 → 4.03 s); join load (`--loads 4`) 1.01× (0.71–1.24).
+ *    A quiet-machine rerun is still owed before any wall-clock claim against Polars.
  */
 import { BATCH_SIZE, Batch } from '../data/batch.js';
 import { allocArray } from '../data/alloc.js';
