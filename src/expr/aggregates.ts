@@ -59,14 +59,28 @@ const sumLoop = loopFamily<GroupedLoop>('sum', ['groups', 'n', 'v', 'valid', 's'
 const avgLoop = loopFamily<GroupedLoop>('avg', ['groups', 'n', 'v', 'valid', 's', 'c'], ([, valid]) => `
   for (let i = 0; i < n; i++) { ${skipNull(valid)} const g = groups[i]; s[g] += v[i]; c[g]++; }`);
 
-/** min / max (third key entry: max) of numbers, into out[g] where has[g] marks a value. */
-const minMaxLoop = loopFamily<GroupedLoop>('minMax', ['groups', 'n', 'v', 'valid', 'out', 'h'], ([, valid, max]) => `
+/**
+ * min / max (key: values, validity, max, double) of numbers into out[g], which starts at its
+ * sentinel (`minMaxSentinel`), so a row costs one compare and no has-flag read. Doubles order NaN
+ * above every number (Spark, DuckDB): max takes a NaN and keeps it, min (starting at NaN) takes
+ * any number over a NaN; doubles also set h[g] (a double may equal the sentinel), other types
+ * leave h alone (a group has a value where out differs from the sentinel).
+ */
+const minMaxLoop = loopFamily<GroupedLoop>('minMax', ['groups', 'n', 'v', 'valid', 'out', 'h'], ([, valid, max, dbl]) => {
+  const takes = max ? `x > o${dbl ? ' || x !== x' : ''}` : `x < o${dbl ? ' || o !== o' : ''}`;
+  return `
   for (let i = 0; i < n; i++) {
     ${skipNull(valid)}
     const g = groups[i];
     const x = v[i];
-    if (h[g] === 0 || x ${max ? '>' : '<'} out[g]) { out[g] = x; h[g] = 1; }
-  }`);
+    const o = out[g];
+    if (${takes}) out[g] = x;
+    ${dbl ? 'h[g] = 1;' : ''}
+  }`;
+});
+
+/** The value min / max states start at: NaN for min of doubles (NaN sorts last), else ∓Infinity. */
+const minMaxSentinel = (max: boolean, dbl: boolean): number => (max ? -Infinity : dbl ? NaN : Infinity);
 
 /** corr / covariance co-moments, Welford-style, over the rows where both x and y are valid. */
 const coMomentsLoop = loopFamily<(groups: Int32Array, count: number, xv: ArrayLike<number>, yv: ArrayLike<number>, xValid: Uint8Array | null, yValid: Uint8Array | null, cnt: Float64Array, mx: Float64Array, my: Float64Array, cxy: Float64Array, m2x: Float64Array, m2y: Float64Array) => void>(
@@ -326,15 +340,25 @@ function foldExtremes<T>(v: readonly T[], out: T[], h: Uint8Array, groups: Int32
   }
 }
 
-/** min / max over numbers, dates, timestamps, booleans, strings and decimals. */
+/**
+ * min / max over numbers, dates, timestamps, booleans, strings and decimals. Numbers keep one
+ * float64 per group starting at a sentinel (`minMaxSentinel`); only doubles also keep has-flags.
+ */
 class MinMaxAcc implements Accumulator {
-  vals: Float64Array = new Float64Array(16);
+  vals: Float64Array;
   strs: (string | null)[] = [];
   big: bigint[] = [];
   has: Uint8Array = new Uint8Array(16);
-  constructor(private readonly type: DataType, private readonly isMax: boolean) {}
+  private readonly dbl: boolean;
+  private readonly sentinel: number;
+  constructor(private readonly type: DataType, private readonly isMax: boolean) {
+    this.dbl = type === 'float64';
+    this.sentinel = minMaxSentinel(isMax, this.dbl);
+    this.vals = new Float64Array(16).fill(this.sentinel);
+  }
   grow(n: number): void {
-    this.vals = grownF64(this.vals, n); this.has = grownU8(this.has, n); while (this.strs.length < n) this.strs.push(null);
+    this.vals = grownF64(this.vals, n, this.sentinel); this.has = grownU8(this.has, n);
+    if (this.type === 'utf8') while (this.strs.length < n) this.strs.push(null);
     if (isDecimal(this.type)) grownBig(this.big, n);
   }
   update(groups: Int32Array, n: number, args: readonly ColumnData[]): void {
@@ -346,14 +370,29 @@ class MinMaxAcc implements Accumulator {
     if (isDecimal(this.type)) return foldExtremes(col.bigints(), this.big, h, groups, n, valid, max);
     if (this.type === 'utf8') return foldExtremes(col.strings(), this.strs, h, groups, n, valid, max);
     const v = col.values!;
-    minMaxLoop(v, valid, max)(groups, n, v, valid, this.vals, h);
+    minMaxLoop(v, valid, max, this.dbl)(groups, n, v, valid, this.vals, h);
   }
   state(n: number): ColumnData[] { return [this.finish(n)]; }
   merge(groups: Int32Array, n: number, state: readonly ColumnData[]): void { this.update(groups, n, state); }
   finish(n: number): ColumnData {
     if (this.type === 'utf8') return utf8FromStrings(this.strs.slice(0, n).map((s, g) => (this.has[g] ? s : null)));
     if (isDecimal(this.type)) return decimalOut(this.type, n, this.big, this.has);
-    return outColumn(this.type, n, this.vals, this.has);
+    if (this.dbl) return outColumn(this.type, n, this.vals, this.has);
+    // Other types: a group without a value still holds the (non-finite) sentinel; output 0 there.
+    const values = allocOutputValues(this.type, n);
+    const vals = this.vals;
+    const s = this.sentinel;
+    let validity: Uint8Array | null = null;
+    for (let g = 0; g < n; g++) {
+      const x = vals[g]!;
+      if (x !== s) values[g] = x;
+      else {
+        validity ??= new Uint8Array(n).fill(1);
+        validity[g] = 0;
+        values[g] = 0;
+      }
+    }
+    return new ColumnData(this.type, n, values, validity);
   }
 }
 
@@ -428,7 +467,7 @@ class FirstLastAcc implements Accumulator {
   constructor(private readonly type: DataType, private readonly last: boolean, private readonly ignoreNulls: boolean) {}
   grow(n: number): void {
     this.vals = grownF64(this.vals, n); this.set = grownU8(this.set, n); this.isNullV = grownU8(this.isNullV, n);
-    while (this.strs.length < n) this.strs.push(null);
+    if (this.type === 'utf8') while (this.strs.length < n) this.strs.push(null);
     if (isDecimal(this.type)) grownBig(this.big, n);
   }
   update(groups: Int32Array, n: number, args: readonly ColumnData[]): void {
