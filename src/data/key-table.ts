@@ -379,6 +379,33 @@ export class KeyTable {
     this.insertRows(cols, n, out);
   }
 
+  /**
+   * For a final aggregate split into sub-partitions (exec/aggregate.ts): several batches' keys
+   * coded (utf8 through the sub-tables) and packed under one layout, per batch the rows' two
+   * words, so each row is coded and packed once and the split moves two words instead of every
+   * key column; `insertPacked` then takes the rows in any grouping. Null, with nothing inserted,
+   * when the table does not pack or is not empty, or the keys do not fit (insert the columns).
+   */
+  packBatches(batches: readonly (readonly ColumnData[])[], ns: readonly number[]): { lo: Int32Array; hi: Int32Array }[] | null {
+    if (this.packed === null || this.size !== 0) return null;
+    const coded = batches.map((cols, b) => this.coded(cols, ns[b]!, true));
+    if (!coded.every((cols) => cols.every(hasValues))) return null;
+    const words = this.packed.packAll(coded, ns);
+    if (words === null) this.packed = this.newPacked(); // (its layout may have moved; still empty)
+    return words;
+  }
+
+  /** Assigns ids to rows given as words from `packBatches` (the table still packed, as then), inserting new keys. */
+  insertPacked(lo: Int32Array, hi: Int32Array, n: number, out: Int32Array): void {
+    this.packed!.insertWords(lo, hi, n, out);
+    this.size = this.packed!.size;
+  }
+
+  /** Room for `groups` packed keys without growing (no-op unless packed). */
+  reserve(groups: number): void {
+    this.packed?.reserve(groups);
+  }
+
   /** `insert` on plain (or coded) key columns, through the per-column stores. */
   private insertRows(cols: readonly ColumnData[], n: number, out: Int32Array): void {
     const hs = this.rowHashes(cols, n);
@@ -588,9 +615,10 @@ export class KeyTable {
   /**
    * Forgets every key (keeps the allocated capacity small again). With `keepCodes`, a multi-column
    * table keeps its utf8 sub-tables (string → code), so the next keys reuse their codes: a final
-   * aggregate split into sub-partitions (exec/aggregate.ts) sees most strings in every one.
+   * aggregate split into sub-partitions (exec/aggregate.ts) sees most strings in every one. With
+   * `keepCapacity` too, packed keys keep their arrays (zeroed) for a next part of similar size.
    */
-  reset(keepCodes = false): void {
+  reset(keepCodes = false, keepCapacity = false): void {
     this.slots = new Int32Array(1024);
     this.slotHashes = new Int32Array(1024);
     this.mask = 1023;
@@ -599,7 +627,7 @@ export class KeyTable {
       for (const sub of this.subs) sub?.reset();
       this.subStrings.length = 0;
     }
-    if (keepCodes && this.packed !== null) this.packed.clear();
+    if (keepCodes && this.packed !== null) this.packed.clear(keepCapacity);
     else this.packed = this.newPacked();
     this.size = 0;
   }

@@ -47,8 +47,8 @@ export function mix32(h: number): number {
   return h ^ (h >>> 16);
 }
 
-/** Hash of a packed key's two words. */
-function hash2(lo: number, hi: number): number {
+/** Hash of a packed key's two words (the slots use its low bits; a split final aggregate its top bits). */
+export function hash2(lo: number, hi: number): number {
   return mix32(lo ^ Math.imul(hi, 0x9e3779b1));
 }
 
@@ -98,8 +98,33 @@ export class PackedKeys {
   insert(cols: readonly ColumnData[], n: number, out: Int32Array): boolean {
     if (!this.fit(cols, n)) return false;
     this.pack(cols, n, false);
-    const lo = this.lo;
-    const hi = this.hi;
+    this.insertWords(this.lo, this.hi, n, out);
+    return true;
+  }
+
+  /**
+   * Several batches' keys (`cols[b]` of `ns[b]` rows, as for insert) packed under one layout that
+   * covers them all: per batch, its rows' two words, for `insertWords` in any grouping and order
+   * (a final aggregate split into sub-partitions packs once per batch, not once per part). Only
+   * on an empty table (the layout must not change afterwards); null when the keys do not fit.
+   */
+  packAll(cols: readonly (readonly ColumnData[])[], ns: readonly number[]): { lo: Int32Array; hi: Int32Array }[] | null {
+    if (this.size !== 0) return null;
+    for (let b = 0; b < cols.length; b++) if (!this.fit(cols[b]!, ns[b]!)) return null;
+    return cols.map((c, b) => {
+      const n = ns[b]!;
+      this.pack(c, n, false);
+      return { lo: this.lo.slice(0, n), hi: this.hi.slice(0, n) };
+    });
+  }
+
+  /** Room for `groups` keys without growing (a split final aggregate knows each part's rows). */
+  reserve(groups: number): void {
+    if (groups > this.limit) this.grow(groups);
+  }
+
+  /** `insert` of rows already packed under the current layout (from `packAll`). */
+  insertWords(lo: Int32Array, hi: Int32Array, n: number, out: Int32Array): void {
     const before = this.size;
     for (let i = 0; i < n; i++) {
       if (this.size >= this.limit) this.grow(i < 1 << 16 ? 0 : this.size + Math.ceil(((this.size - before) / (i + 1)) * (n - i)));
@@ -121,7 +146,6 @@ export class PackedKeys {
       this.ghi[g] = b;
       out[i] = g;
     }
-    return true;
   }
 
   /** Looks up the keys of rows [0, n) without inserting; -1 for absent keys (and negative codes). */
@@ -179,10 +203,16 @@ export class PackedKeys {
 
   /**
    * Forgets every key but keeps the layout (so the next keys, from the same columns, pack without
-   * re-laying out and repacking again: KeyTable.reset with `keepCodes`).
+   * re-laying out and repacking again: KeyTable.reset with `keepCodes`); with `keepCapacity` also
+   * the slot and group arrays (zeroed), for a next part of about the same size.
    */
-  clear(): void {
+  clear(keepCapacity = false): void {
     this.size = 0;
+    if (keepCapacity) {
+      // Zeroing touched memory is far cheaper than first touches of fresh pages.
+      this.slots.fill(0);
+      return;
+    }
     this.slots = new Int32Array(3 * 1024);
     this.mask = 1023;
     this.limit = Math.floor(1024 * MAX_LOAD);
