@@ -243,6 +243,9 @@ class KeyStore {
   }
 }
 
+/** Dictionaries whose entry → id maps a one-column table keeps (insertDict). */
+const DICT_CACHE = 8;
+
 /** Columns the packed keys read: fixed-width values (utf8 ones already codes), not the null type. */
 const hasValues = (c: ColumnData): boolean => c.values !== null && c.type !== 'null';
 
@@ -303,11 +306,19 @@ export class KeyTable {
     });
   }
 
-  // insertDict's cache: entry → group id of the last dictionary seen (-1: not in the table yet),
+  // insertDict's cache: entry → group id (-1: not in the table yet) of the last few dictionaries
+  // seen (a final aggregate's input mixes the cache's dictionary with partial outputs' ones),
   // valid while the table keeps the same key store (reset() replaces it).
-  private dictOf: ColumnData | null = null;
+  private readonly dictIdsOf = new Map<ColumnData, Int32Array>();
   private dictStore: KeyStore | null = null;
-  private dictIds: Int32Array = new Int32Array(0);
+  /**
+   * Where every key came from one dictionary through insertDict: that dictionary, and per group
+   * its entry (-1: null), so keyColumns can answer codes into it (partial aggregates' keys then
+   * share the input's dictionary through the exchange). Null once a key came from elsewhere;
+   * undefined while empty.
+   */
+  private srcDict: ColumnData | null | undefined = undefined;
+  private srcEntry: Int32Array = new Int32Array(0);
 
   /**
    * One dictionary-encoded key column: the dictionary entries (and null) not mapped yet, in order
@@ -321,12 +332,16 @@ export class KeyTable {
     const valid = col.validity;
     const dict = col.dictionary!;
     const size = dict.length;
-    if (this.dictOf !== dict || this.dictStore !== this.stores[0]) {
-      this.dictOf = dict;
+    if (this.dictStore !== this.stores[0]) {
       this.dictStore = this.stores[0]!;
-      this.dictIds = new Int32Array(size + 1).fill(-1); // the last slot is null
+      this.dictIdsOf.clear();
     }
-    const ids = this.dictIds;
+    let ids = this.dictIdsOf.get(dict);
+    if (ids === undefined || ids.length !== size + 1) {
+      if (this.dictIdsOf.size >= DICT_CACHE) this.dictIdsOf.delete(this.dictIdsOf.keys().next().value!);
+      ids = new Int32Array(size + 1).fill(-1); // the last slot is null
+      this.dictIdsOf.set(dict, ids);
+    }
     const PENDING = -2;
     const order: number[] = [];
     // One pass when every entry the batch uses is mapped already (the usual case after a few batches).
@@ -344,10 +359,27 @@ export class KeyTable {
     const used = take(dict, Int32Array.from(order));
     const found = new Int32Array(m);
     const hs = this.rowHashes([used], m);
+    const before = this.size;
+    if (insert && this.srcDict === undefined && before === 0) this.srcDict = dict;
     this.insertUtf8(used, hs, m, found, insert);
+    if (this.size > before) this.noteSource(dict, order, found, before);
     for (let j = 0; j < m; j++) ids[order[j]! < 0 ? size : order[j]!] = found[j]!;
     if (valid === null) for (let i = 0; i < n; i++) out[i] = ids[idx[i]!]!;
     else for (let i = 0; i < n; i++) out[i] = ids[valid[i] === 0 ? size : idx[i]!]!;
+  }
+
+  /** insertDict added groups [before, size) from `dict`'s entries `order` (-1: null), ids `found`: keep srcEntry. */
+  private noteSource(dict: ColumnData, order: readonly number[], found: Int32Array, before: number): void {
+    if (this.srcDict !== dict) {
+      this.srcDict = null;
+      return;
+    }
+    if (this.srcEntry.length < this.size) {
+      const e = new Int32Array(Math.max(this.size, this.srcEntry.length * 2));
+      e.set(this.srcEntry);
+      this.srcEntry = e;
+    }
+    for (let j = 0; j < order.length; j++) if (found[j]! >= before) this.srcEntry[found[j]!] = order[j]!;
   }
 
   private rowHashes(cols: readonly ColumnData[], n: number): Int32Array {
@@ -408,6 +440,7 @@ export class KeyTable {
 
   /** `insert` on plain (or coded) key columns, through the per-column stores. */
   private insertRows(cols: readonly ColumnData[], n: number, out: Int32Array): void {
+    this.srcDict = null;
     const hs = this.rowHashes(cols, n);
     // One key column (the common case): monomorphic loops without per-row type dispatch.
     if (cols.length === 1) {
@@ -619,6 +652,7 @@ export class KeyTable {
    * `keepCapacity` too, packed keys keep their arrays (zeroed) for a next part of similar size.
    */
   reset(keepCodes = false, keepCapacity = false): void {
+    this.srcDict = undefined;
     this.slots = new Int32Array(1024);
     this.slotHashes = new Int32Array(1024);
     this.mask = 1023;
@@ -639,10 +673,25 @@ export class KeyTable {
       const col = packed ? packed[c]! : s.toColumn(this.size);
       const sub = this.subs[c];
       if (!sub) return col;
+      const codes = col.values as Int32Array;
+      const src = sub.srcDict;
+      if (src) {
+        // Every string came from one dictionary: codes into it (the fresh codes array is rewritten in place).
+        const entry = sub.srcEntry;
+        let validity: Uint8Array | null = null;
+        for (let g = 0; g < codes.length; g++) {
+          const e = entry[codes[g]!]!;
+          if (e < 0) {
+            validity ??= new Uint8Array(codes.length).fill(1);
+            validity[g] = 0;
+            codes[g] = 0;
+          } else codes[g] = e;
+        }
+        return dictColumn(codes, src, validity);
+      }
       // Codes into the sub-table's strings: a dictionary column (its null entry, if any, becomes validity).
       let strings = this.subStrings[c];
       if (strings === undefined || strings.length !== sub.size) strings = this.subStrings[c] = sub.keyColumns()[0]!;
-      const codes = col.values as Int32Array;
       const sv = strings.validity;
       let validity: Uint8Array | null = null;
       if (sv) {

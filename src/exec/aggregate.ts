@@ -394,7 +394,9 @@ export class HashAggregateOp extends PhysicalOp {
       const accs = this.newAccs();
       let partRows = 0;
       for (const { bounds } of sorted) partRows += bounds[s + 1]! - bounds[s]!;
-      table.reserve(Math.ceil(partRows * perRow * 1.1));
+      const expected = Math.ceil(partRows * perRow * 1.1);
+      table.reserve(expected);
+      for (const acc of accs) acc.grow(expected); // one allocation, not a doubling series
       for (const { lo, hi, states, bounds } of sorted) {
         const start = bounds[s]!;
         const end = bounds[s + 1]!;
