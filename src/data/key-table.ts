@@ -243,6 +243,21 @@ class KeyStore {
   }
 }
 
+/** Whether a dictionary's entries are distinct strings (not null), per dictionary object. */
+const distinctOf = new WeakMap<ColumnData, boolean>();
+
+/** True when no two entries of a dictionary are equal and none is null (its indices can serve as codes). */
+function distinctEntries(d: ColumnData): boolean {
+  let ok = distinctOf.get(d);
+  if (ok === undefined) {
+    const t = new KeyTable(['utf8']);
+    if (d.validity === null && d.indices === null) t.insert([d], d.length, new Int32Array(d.length));
+    ok = d.validity === null && d.indices === null && t.size === d.length;
+    distinctOf.set(d, ok);
+  }
+  return ok;
+}
+
 /** Dictionaries whose entry → id maps a one-column table keeps (insertDict). */
 const DICT_CACHE = 8;
 
@@ -299,6 +314,11 @@ export class KeyTable {
     return cols.map((col, c) => {
       const sub = this.subs[c];
       if (!sub) return col;
+      const raw = this.rawDicts?.[c];
+      if (raw) {
+        if (col.dictionary !== raw || col.indices === null) throw new Error('internal: a split key table got a column of another dictionary');
+        return new ColumnData('int32', n, col.indices, col.validity);
+      }
       const codes = new Int32Array(n);
       if (insert) sub.insert([col], n, codes);
       else sub.find([col], n, codes);
@@ -319,6 +339,11 @@ export class KeyTable {
    */
   private srcDict: ColumnData | null | undefined = undefined;
   private srcEntry: Int32Array = new Int32Array(0);
+  /**
+   * packBatches: per utf8 key column whose every batch holds indices into one dictionary of
+   * distinct entries, that dictionary (its indices are the codes, no sub-table), else null.
+   */
+  private rawDicts: (ColumnData | null)[] | null = null;
 
   /**
    * One dictionary-encoded key column: the dictionary entries (and null) not mapped yet, in order
@@ -420,10 +445,18 @@ export class KeyTable {
    */
   packBatches(batches: readonly (readonly ColumnData[])[], ns: readonly number[]): { lo: Int32Array; hi: Int32Array }[] | null {
     if (this.packed === null || this.size !== 0) return null;
+    this.rawDicts = this.types.map((_t, c) => {
+      const d = batches[0]?.[c]?.dictionary;
+      if (!this.subs[c] || !d || !batches.every((cols) => cols[c]!.indices !== null && cols[c]!.dictionary === d)) return null;
+      return distinctEntries(d) ? d : null;
+    });
     const coded = batches.map((cols, b) => this.coded(cols, ns[b]!, true));
     if (!coded.every((cols) => cols.every(hasValues))) return null;
     const words = this.packed.packAll(coded, ns);
-    if (words === null) this.packed = this.newPacked(); // (its layout may have moved; still empty)
+    if (words === null) {
+      this.packed = this.newPacked(); // (its layout may have moved; still empty)
+      this.rawDicts = null;
+    }
     return words;
   }
 
@@ -658,6 +691,7 @@ export class KeyTable {
     this.mask = 1023;
     this.stores.forEach((st, i) => { this.stores[i] = new KeyStore(st.type); });
     if (!keepCodes) {
+      this.rawDicts = null;
       for (const sub of this.subs) sub?.reset();
       this.subStrings.length = 0;
     }
@@ -674,6 +708,8 @@ export class KeyTable {
       const sub = this.subs[c];
       if (!sub) return col;
       const codes = col.values as Int32Array;
+      const raw = this.rawDicts?.[c];
+      if (raw) return dictColumn(codes, raw, col.validity);
       const src = sub.srcDict;
       if (src) {
         // Every string came from one dictionary: codes into it (the fresh codes array is rewritten in place).
