@@ -122,7 +122,7 @@ describe.each([...new Set([testThreads(1), testThreads(4)])])('split final aggre
 
   it('cached keys through an expression whose dictionary repeats entries (lower), and keys too wide to pack', async () => {
     // s1 in mixed case: lower() maps 'A7' and 'a7' to one entry value twice in its dictionary.
-    const rows = makeRows(12_000, 6_000, true).map((r, i) => ({ ...r, s1: r.s1 === null ? null : i % 3 === 0 ? (r.s1 as string).toUpperCase() : r.s1 }));
+    const rows = makeRows(12_000, 6_000, true).map((r, i): Record<string, unknown> => ({ ...r, s1: r.s1 === null ? null : i % 3 === 0 ? (r.s1 as string).toUpperCase() : r.s1 }));
     const df = spark.createDataFrame(rows, SCHEMA).repartition(3);
     const cached = df.cache();
     await cached.count();
