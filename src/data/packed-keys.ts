@@ -111,10 +111,19 @@ export class PackedKeys {
   packAll(cols: readonly (readonly ColumnData[])[], ns: readonly number[]): { lo: Int32Array; hi: Int32Array }[] | null {
     if (this.size !== 0) return null;
     for (let b = 0; b < cols.length; b++) if (!this.fit(cols[b]!, ns[b]!)) return null;
+    const lanes = this.lanes!;
     return cols.map((c, b) => {
       const n = ns[b]!;
-      this.pack(c, n, false);
-      return { lo: this.lo.slice(0, n), hi: this.hi.slice(0, n) };
+      const lo = new Int32Array(n);
+      const hi = new Int32Array(n);
+      // One pass per column: value - min + 1 (0 for null) straight into the words.
+      for (let k = 0; k < c.length; k++) {
+        const l = lanes[k]!;
+        if (l.width === 0) continue;
+        const col = c[k]!;
+        packLaneValues(col.values!, col.validity, n, l.min - 1, l.shift, lo, hi);
+      }
+      return { lo, hi };
     });
   }
 
@@ -177,8 +186,10 @@ export class PackedKeys {
     return types.map((type, c) => {
       const lane = this.lanes?.[c];
       if (lane === undefined || lane.width === 0) return new ColumnData(type, n, allocOutputValues(type, n), this.nullable[c] ? new Uint8Array(n) : null);
-      const p = this.unpack(c, lane, n, type === 'int32' || type === 'date32');
       const base = lane.min - 1;
+      // Int32 keys without nulls: unpacked and rebased in one pass.
+      if (!this.nullable[c] && (type === 'int32' || type === 'date32')) return new ColumnData(type, n, this.unpack(c, lane, n, true, base), null);
+      const p = this.unpack(c, lane, n, type === 'int32' || type === 'date32');
       let validity: Uint8Array | null = null;
       if (this.nullable[c]) {
         validity = new Uint8Array(n);
@@ -336,16 +347,16 @@ export class PackedKeys {
     }
   }
 
-  /** Column c's packed values (0 = null) of groups [0, n) under a layout (`output`: in output memory, see allocOutputValues). */
-  private unpack(c: number, l: Lane, n: number, output = false): Int32Array {
+  /** Column c's packed values (0 = null) plus `add` of groups [0, n) under a layout (`output`: in output memory, see allocOutputValues). */
+  private unpack(c: number, l: Lane, n: number, output = false, add = 0): Int32Array {
     const p = output ? (allocOutputValues('int32', n) as Int32Array) : new Int32Array(n);
     const { shift: s, width: w } = l;
     const m = w === 0 ? 0 : w === 32 ? -1 : (1 << w) - 1;
     const glo = this.glo;
     const ghi = this.ghi;
-    if (s + w <= 32) for (let g = 0; g < n; g++) p[g] = (glo[g]! >>> s) & m;
-    else if (s >= 32) for (let g = 0; g < n; g++) p[g] = (ghi[g]! >>> (s - 32)) & m;
-    else for (let g = 0; g < n; g++) p[g] = ((glo[g]! >>> s) | (ghi[g]! << (32 - s))) & m;
+    if (s + w <= 32) for (let g = 0; g < n; g++) p[g] = ((glo[g]! >>> s) & m) + add;
+    else if (s >= 32) for (let g = 0; g < n; g++) p[g] = ((ghi[g]! >>> (s - 32)) & m) + add;
+    else for (let g = 0; g < n; g++) p[g] = (((glo[g]! >>> s) | (ghi[g]! << (32 - s))) & m) + add;
     return p;
   }
 
@@ -420,6 +431,23 @@ export class PackedKeys {
     const ghi = new Int32Array(cap);
     ghi.set(this.ghi);
     this.ghi = ghi;
+  }
+}
+
+/** ORs column values, rebased (x - base; 0 where null), into the words at bit `s` (the lane's shift). */
+function packLaneValues(v: ArrayLike<number>, valid: Uint8Array | null, n: number, base: number, s: number, lo: Int32Array, hi: Int32Array): void {
+  if (s >= 32) {
+    const t = s - 32;
+    for (let i = 0; i < n; i++) if (valid === null || valid[i] !== 0) hi[i] |= (v[i]! - base) << t;
+  } else {
+    // A lane may straddle the words: its high bits go to `hi` (a no-op shift-out when it does not).
+    const r = 32 - s;
+    for (let i = 0; i < n; i++) {
+      if (valid !== null && valid[i] === 0) continue;
+      const x = v[i]! - base;
+      lo[i] |= x << s;
+      if (s !== 0) hi[i] |= x >>> r;
+    }
   }
 }
 
