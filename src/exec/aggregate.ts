@@ -48,7 +48,7 @@ import { hash2, mix32, packableType } from '../data/packed-keys.js';
 import type { Accumulator } from '../expr/registry.js';
 import { getAggregate as getAggregateDef } from '../expr/registry.js';
 import { compileExpr } from '../expr/backend.js';
-import { fusedUpdate } from '../expr/aggregates.js';
+import { fusedMinMax, fusedUpdate } from '../expr/aggregates.js';
 import { type GroupedSums, groupedSumsFor } from '../kernels/grouped.js';
 import type { BoundAgg, BoundExpr } from '../expr/expr.js';
 import { boundToString } from '../expr/expr.js';
@@ -292,7 +292,7 @@ export class HashAggregateOp extends PhysicalOp {
     for (const acc of accs) acc.grow(groups);
     const args = this.argFns.map((fs) => fs.map((f) => f(b)));
     // count / sum / avg together: one pass over the rows (expr/aggregates.ts).
-    if (this.groupedSums !== null || !fusedUpdate(accs, ids, n, args)) {
+    if (this.groupedSums !== null || !(fusedUpdate(accs, ids, n, args) || fusedMinMax(accs, ids, n, args))) {
       for (let i = 0; i < accs.length; i++) {
         const acc = accs[i]!;
         // Segment-sum kernel where the session's kernel backend takes it and the cost model says so.

@@ -67,7 +67,7 @@ const avgLoop = loopFamily<GroupedLoop>('avg', ['groups', 'n', 'v', 'valid', 's'
  * leave h alone (a group has a value where out differs from the sentinel).
  */
 const minMaxLoop = loopFamily<GroupedLoop>('minMax', ['groups', 'n', 'v', 'valid', 'out', 'h'], ([, valid, max, dbl]) => {
-  const takes = max ? `x > o${dbl ? ' || x !== x' : ''}` : `x < o${dbl ? ' || o !== o' : ''}`;
+  const takes = minMaxTakes(max!, dbl!);
   return `
   for (let i = 0; i < n; i++) {
     ${skipNull(valid)}
@@ -78,6 +78,27 @@ const minMaxLoop = loopFamily<GroupedLoop>('minMax', ['groups', 'n', 'v', 'valid
     ${dbl ? 'h[g] = 1;' : ''}
   }`;
 });
+
+/** When min / max replaces the state `o` by the value `x` (source text; see minMaxLoop). */
+const minMaxTakes = (max: boolean, dbl: boolean): string => (max ? `x > o${dbl ? ' || x !== x' : ''}` : `x < o${dbl ? ' || o !== o' : ''}`);
+
+/**
+ * Several min / max aggregates over the same group ids in one loop (q7's `max(v1) - min(v2)`
+ * reads each row's group once). Key per aggregate: tag (x: max, m: min), values, validity, and
+ * d (double) or i (other number types).
+ */
+const fusedMinMaxLoop = loopFamily<(groups: Int32Array, n: number, vals: readonly ArrayLike<number>[], valids: readonly (Uint8Array | null)[], outs: readonly Float64Array[], hs: readonly Uint8Array[]) => void>(
+  'fusedMinMax', ['groups', 'n', 'vals', 'valids', 'outs', 'hs'], (flags, names) => {
+    const head: string[] = [];
+    const rows: string[] = [];
+    for (let k = 0; 4 * k < names.length; k++) {
+      const dbl = names[4 * k + 3] === 'd';
+      head.push(`const v${k} = vals[${k}], va${k} = valids[${k}], o${k} = outs[${k}], h${k} = hs[${k}];`);
+      const body = `{ const x = v${k}[i]; const o = o${k}[g]; if (${minMaxTakes(names[4 * k] === 'x', dbl)}) o${k}[g] = x; ${dbl ? `h${k}[g] = 1;` : ''} }`;
+      rows.push(flags[4 * k + 2] ? `if (va${k}[i] !== 0) ${body}` : body);
+    }
+    return `${head.join('\n')}\nfor (let i = 0; i < n; i++) {\n  const g = groups[i];\n  ${rows.join('\n  ')}\n}`;
+  });
 
 /** The value min / max states start at: NaN for min of doubles (NaN sorts last), else ∓Infinity. */
 const minMaxSentinel = (max: boolean, dbl: boolean): number => (max ? -Infinity : dbl ? NaN : Infinity);
@@ -349,9 +370,9 @@ class MinMaxAcc implements Accumulator {
   strs: (string | null)[] = [];
   big: bigint[] = [];
   has: Uint8Array = new Uint8Array(16);
-  private readonly dbl: boolean;
+  readonly dbl: boolean;
   private readonly sentinel: number;
-  constructor(private readonly type: DataType, private readonly isMax: boolean) {
+  constructor(readonly type: DataType, readonly isMax: boolean) {
     this.dbl = type === 'float64';
     this.sentinel = minMaxSentinel(isMax, this.dbl);
     this.vals = new Float64Array(16).fill(this.sentinel);
@@ -394,6 +415,32 @@ class MinMaxAcc implements Accumulator {
     }
     return new ColumnData(this.type, n, values, validity);
   }
+}
+
+/**
+ * Folds a batch into several min / max accumulators over numbers (not strings or decimals) in one
+ * pass over the rows; false (nothing done) when some aggregate is of another kind, so the caller
+ * runs each accumulator's own update. `args[k]` are aggregate k's evaluated arguments.
+ */
+export function fusedMinMax(accs: readonly Accumulator[], groups: Int32Array, n: number, args: readonly (readonly ColumnData[])[]): boolean {
+  if (accs.length < 2) return false;
+  const key: (string | ArrayLike<number> | null)[] = [];
+  const vals: ArrayLike<number>[] = [];
+  const valids: (Uint8Array | null)[] = [];
+  const outs: Float64Array[] = [];
+  const hs: Uint8Array[] = [];
+  for (let k = 0; k < accs.length; k++) {
+    const acc = accs[k]!;
+    const col = args[k]!.length === 1 ? args[k]![0]! : null;
+    if (!(acc instanceof MinMaxAcc) || acc.type === 'utf8' || isDecimal(acc.type) || col === null || col.type === 'null' || col.values === null) return false;
+    key.push(acc.isMax ? 'x' : 'm', col.values, col.validity, acc.dbl ? 'd' : 'i');
+    vals.push(col.values);
+    valids.push(col.validity);
+    outs.push(acc.vals);
+    hs.push(acc.has);
+  }
+  fusedMinMaxLoop(...key)(groups, n, vals, valids, outs, hs);
+  return true;
 }
 
 /** Welford-style moments (count, mean, M2) for variance / stddev (sample or population). */
