@@ -8,7 +8,11 @@
  * first appearance, so group ids come out as for plain strings) and then each row by its index;
  * a multi-column table keys its utf8 columns through one-column sub-tables (string → code), so
  * the rows are probed as numbers. Measured (bench:db 1e6 rows, 2 threads, cached data):
- * see the figures in src/data/dictionary.ts.
+ * see the figures in src/data/dictionary.ts. A sub-table whose strings all came from one
+ * dictionary gives its keys back as indices into that dictionary (so partial aggregates' keys
+ * keep the input's dictionary through the exchange), and keeps the entry → code maps of the last
+ * 8 dictionaries; a split final aggregate packs its batches once (`packBatches`, measured in
+ * src/exec/aggregate.ts).
  *
  * Multi-column keys of integers, dates, booleans and utf8 codes are packed into two int32 words
  * (data/packed-keys.ts) while they fit in 64 bits; only then do the per-column stores fill. One

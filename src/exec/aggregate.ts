@@ -40,6 +40,23 @@
  *  - After the merge, on a quiet machine (12:31 UTC, load average 0.3, all questions, 3 pairs,
  *    against the build before this work): q10 1.08× (pairs 0.96–1.27), q3 1.02×, q7 1.04×; q5
  *    0.77× there, but 1.13× (pairs 1.05–1.39) in a 5-pair rerun of q5 alone, so no regression.
+ *
+ * Packed split (`splitPacked`): with multi-column integer / string keys, KeyTable.packBatches
+ * codes and packs each batch's keys once into two words per row (a string key whose batches all
+ * index one dictionary of distinct entries packs the indices themselves), the counting sort by
+ * the words' hash moves the words and the state columns only, and each part probes the words in
+ * a table sized from its rows and reused by the next part. Worker profiles of 3 × q10 at 1e7
+ * (`KINDLING_WORKER_FLAGS=--cpu-prof`, a scratch script running the question on a cached frame,
+ * load average 5-9) put aggregateSplit at 44 s CPU before and 12 s after; the per-part string
+ * coding (insertDict re-mapping a 1e5-entry dictionary whenever the batch's dictionary changed,
+ * and plain strings where partial outputs had mixed dictionaries in one exchange chunk) was 10 s
+ * of the 44. Several min / max aggregates update in one loop (`fusedMinMax`, q7). A/B
+ * 2026-12-06 13:47-13:57 UTC, load average 8-11 from other jobs: `flock /work/wt/notes/bench.lock
+ * npx tsx --max-old-space-size=12000 bench/dbbench.ts --rows 1e7 --only groupby --q
+ * q3,q5,q7,q10 --reps 3 --baseline /work/wt/base/dist`: q10 1.48× (pairs 1.21–1.72, best 12.3 →
+ * 8.0 s), q7 1.42× (pairs 1.21–2.08), q3 1.18× and q5 0.99× (not touched: noise); peak RSS
+ * 2611 → 2519 MB. An earlier run (13:19, before the dictionary-index codes, load 5-7): q10
+ * 1.44× (pairs 1.30–1.51), q7 1.90× (1.68–2.51).
  */
 import { Batch } from '../data/batch.js';
 import { type ColumnData, sliceColumn, take } from '../data/column.js';

@@ -3,6 +3,11 @@
  * shipped through a shuffle and merged (two-phase aggregation), and the standard library of
  * aggregates (count, sum, avg, min, max, stddev, variance, first, last, countDistinct, ...). The
  * common ones carry fast evaluators over window frames (src/expr/window/frame-aggregates.ts).
+ * min / max of numbers start each group at a sentinel (no has-flag read per row), NaN sorting
+ * above every number as in Spark, and several of them update in one loop (`fusedMinMax`).
+ * Worker profile of 20 × q7 at 1e7 (2026-12-06 13:00, load average 6): MinMaxAcc.grow filling
+ * a string slot per group for every numeric min / max took 1.9 s CPU and the two min / max loops
+ * 2.4 s; after, 0 and 1.4 s. A/B figures: src/exec/aggregate.ts.
  * `register` adds the definitions to the function registry.
  */
 import { ArithmeticOverflowError } from '../errors.js';
