@@ -399,8 +399,8 @@ export class KeyTable {
 
   /** insertDict added groups [before, size) from `dict`'s entries `order` (-1: null), ids `found`: keep srcEntry. */
   private noteSource(dict: ColumnData, order: readonly number[], found: Int32Array, before: number): void {
-    if (this.srcDict !== dict) {
-      this.srcDict = null;
+    if (this.srcDict !== dict || dict.validity !== null) {
+      this.srcDict = null; // (a dictionary with null entries: keys come out through the sub-table's strings)
       return;
     }
     if (this.srcEntry.length < this.size) {
