@@ -13,6 +13,8 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { type DataFrame, Session, col, functions as F } from '../src/index.js';
 import { splitCount } from '../src/exec/aggregate.js';
 import { Batch, fromValues } from '../src/data/batch.js';
+import { type ColumnData, dictColumn, utf8FromStrings } from '../src/data/column.js';
+import { KeyTable } from '../src/data/key-table.js';
 import { Schema } from '../src/types.js';
 import { testThreads } from './threads.js';
 
@@ -118,6 +120,25 @@ describe.each([...new Set([testThreads(1), testThreads(4)])])('split final aggre
     expect(canon(d)).toEqual(canon(await duck(rows, 'SELECT DISTINCT s1, i2 FROM t')));
   });
 
+  it('cached keys through an expression whose dictionary repeats entries (lower), and keys too wide to pack', async () => {
+    // s1 in mixed case: lower() maps 'A7' and 'a7' to one entry value twice in its dictionary.
+    const rows = makeRows(12_000, 6_000, true).map((r, i): Record<string, unknown> => ({ ...r, s1: r.s1 === null ? null : i % 3 === 0 ? (r.s1 as string).toUpperCase() : r.s1 }));
+    const df = spark.createDataFrame(rows, SCHEMA).repartition(3);
+    const cached = df.cache();
+    await cached.count();
+    try {
+      const got = await splitAndNot(() => cached.groupBy(F.lower(col('s1')).alias('ls'), 's2', 'i2').agg(...aggs()));
+      expect(canon(got)).toEqual(canon(await duck(rows, `SELECT lower(s1) AS ls, s2, i2, ${duckAggs} FROM t GROUP BY ALL`)));
+    } finally {
+      await cached.unpersist();
+    }
+    // A bigint key spanning more than 2^31 values does not pack: the split codes columns per part instead.
+    const wide = rows.map((r) => ({ ...r, i2: (r.i2 as number) * 2 ** 32 }));
+    const wdf = spark.createDataFrame(wide, SCHEMA).repartition(2);
+    const w = await splitAndNot(() => wdf.groupBy('i1', 'i2', 's2').agg(...aggs()));
+    expect(canon(w)).toEqual(canon(await duck(wide, `SELECT i1, i2, s2, ${duckAggs} FROM t GROUP BY ALL`)));
+  });
+
   it('kindling.aggregate.splitGroups takes a whole number', () => {
     expect(() => spark.conf.set('kindling.aggregate.splitGroups', 'many')).toThrow(/kindling.aggregate.splitGroups: expected a whole number of groups \(0 never splits\), got 'many'/);
   });
@@ -135,5 +156,45 @@ describe('splitCount', () => {
     expect(splitCount([batch(unique.map((i) => i % 500))], 1, 1000)).toBe(1);
     expect(splitCount([batch(unique.map((i) => (i * 7919) % 5000))], 1, 1000)).toBe(8);
     expect(splitCount([batch(unique.slice(0, 1500))], 1, 1000)).toBe(1);
+  });
+});
+
+describe('KeyTable.packBatches (the split final aggregate packs each batch once)', () => {
+  const ints = (vals: number[]) => fromValues('int32', vals);
+  /** Ids of every row of the batches, through packBatches + insertPacked. */
+  function packedIds(t: KeyTable, batches: ColumnData[][]): number[] {
+    const ns = batches.map((b) => b[0]!.length);
+    const words = t.packBatches(batches, ns)!;
+    expect(words).not.toBeNull();
+    return words.flatMap(({ lo, hi }, b) => {
+      const out = new Int32Array(ns[b]!);
+      t.insertPacked(lo, hi, ns[b]!, out);
+      return [...out];
+    });
+  }
+
+  it('uses a dictionary of distinct entries as the codes, and keys come out in it', () => {
+    const dict = utf8FromStrings(['a', 'b', 'c']);
+    const t = new KeyTable(['utf8', 'int32']);
+    const ids = packedIds(t, [[dictColumn(Int32Array.from([0, 1, 2, 0]), dict, Uint8Array.from([1, 1, 1, 0])), ints([1, 1, 1, 1])], [dictColumn(Int32Array.from([1, 2]), dict, null), ints([1, 1])]]);
+    expect(ids).toEqual([0, 1, 2, 3, 1, 2]);
+    const [k] = t.keyColumns();
+    expect(k!.dictionary).toBe(dict);
+    expect(k!.strings()).toEqual(['a', 'b', 'c', null]);
+  });
+
+  it('codes a dictionary with repeated entries through strings (equal entries are one key)', () => {
+    const dict = utf8FromStrings(['a', 'b', 'a']);
+    const t = new KeyTable(['utf8', 'int32']);
+    const ids = packedIds(t, [[dictColumn(Int32Array.from([0, 1, 2, 2]), dict, null), ints([5, 5, 5, 6])]]);
+    expect(ids).toEqual([0, 1, 0, 2]);
+    expect(t.keyColumns()[0]!.strings()).toEqual(['a', 'b', 'a']);
+    expect(t.size).toBe(3);
+  });
+
+  it('codes columns of two dictionaries through strings', () => {
+    const t = new KeyTable(['utf8', 'int32']);
+    const ids = packedIds(t, [[dictColumn(Int32Array.from([0, 1]), utf8FromStrings(['x', 'y']), null), ints([1, 1])], [dictColumn(Int32Array.from([0, 1]), utf8FromStrings(['y', 'x']), null), ints([1, 1])]]);
+    expect(ids).toEqual([0, 1, 1, 0]);
   });
 });

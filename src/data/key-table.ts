@@ -8,7 +8,11 @@
  * first appearance, so group ids come out as for plain strings) and then each row by its index;
  * a multi-column table keys its utf8 columns through one-column sub-tables (string → code), so
  * the rows are probed as numbers. Measured (bench:db 1e6 rows, 2 threads, cached data):
- * see the figures in src/data/dictionary.ts.
+ * see the figures in src/data/dictionary.ts. A sub-table whose strings all came from one
+ * dictionary gives its keys back as indices into that dictionary (so partial aggregates' keys
+ * keep the input's dictionary through the exchange), and keeps the entry → code maps of the last
+ * 8 dictionaries; a split final aggregate packs its batches once (`packBatches`, measured in
+ * src/exec/aggregate.ts).
  *
  * Multi-column keys of integers, dates, booleans and utf8 codes are packed into two int32 words
  * (data/packed-keys.ts) while they fit in 64 bits; only then do the per-column stores fill. One
@@ -243,6 +247,24 @@ class KeyStore {
   }
 }
 
+/** Whether a dictionary's entries are distinct strings (not null), per dictionary object. */
+const distinctOf = new WeakMap<ColumnData, boolean>();
+
+/** True when no two entries of a dictionary are equal and none is null (its indices can serve as codes). */
+function distinctEntries(d: ColumnData): boolean {
+  let ok = distinctOf.get(d);
+  if (ok === undefined) {
+    const t = new KeyTable(['utf8']);
+    if (d.validity === null && d.indices === null) t.insert([d], d.length, new Int32Array(d.length));
+    ok = d.validity === null && d.indices === null && t.size === d.length;
+    distinctOf.set(d, ok);
+  }
+  return ok;
+}
+
+/** Dictionaries whose entry → id maps a one-column table keeps (insertDict). */
+const DICT_CACHE = 8;
+
 /** Columns the packed keys read: fixed-width values (utf8 ones already codes), not the null type. */
 const hasValues = (c: ColumnData): boolean => c.values !== null && c.type !== 'null';
 
@@ -296,6 +318,11 @@ export class KeyTable {
     return cols.map((col, c) => {
       const sub = this.subs[c];
       if (!sub) return col;
+      const raw = this.rawDicts?.[c];
+      if (raw) {
+        if (col.dictionary !== raw || col.indices === null) throw new Error('internal: a split key table got a column of another dictionary');
+        return new ColumnData('int32', n, col.indices, col.validity);
+      }
       const codes = new Int32Array(n);
       if (insert) sub.insert([col], n, codes);
       else sub.find([col], n, codes);
@@ -303,11 +330,24 @@ export class KeyTable {
     });
   }
 
-  // insertDict's cache: entry → group id of the last dictionary seen (-1: not in the table yet),
+  // insertDict's cache: entry → group id (-1: not in the table yet) of the last few dictionaries
+  // seen (a final aggregate's input mixes the cache's dictionary with partial outputs' ones),
   // valid while the table keeps the same key store (reset() replaces it).
-  private dictOf: ColumnData | null = null;
+  private readonly dictIdsOf = new Map<ColumnData, Int32Array>();
   private dictStore: KeyStore | null = null;
-  private dictIds: Int32Array = new Int32Array(0);
+  /**
+   * Where every key came from one dictionary through insertDict: that dictionary, and per group
+   * its entry (-1: null), so keyColumns can answer codes into it (partial aggregates' keys then
+   * share the input's dictionary through the exchange). Null once a key came from elsewhere;
+   * undefined while empty.
+   */
+  private srcDict: ColumnData | null | undefined = undefined;
+  private srcEntry: Int32Array = new Int32Array(0);
+  /**
+   * packBatches: per utf8 key column whose every batch holds indices into one dictionary of
+   * distinct entries, that dictionary (its indices are the codes, no sub-table), else null.
+   */
+  private rawDicts: (ColumnData | null)[] | null = null;
 
   /**
    * One dictionary-encoded key column: the dictionary entries (and null) not mapped yet, in order
@@ -321,12 +361,16 @@ export class KeyTable {
     const valid = col.validity;
     const dict = col.dictionary!;
     const size = dict.length;
-    if (this.dictOf !== dict || this.dictStore !== this.stores[0]) {
-      this.dictOf = dict;
+    if (this.dictStore !== this.stores[0]) {
       this.dictStore = this.stores[0]!;
-      this.dictIds = new Int32Array(size + 1).fill(-1); // the last slot is null
+      this.dictIdsOf.clear();
     }
-    const ids = this.dictIds;
+    let ids = this.dictIdsOf.get(dict);
+    if (ids === undefined || ids.length !== size + 1) {
+      if (this.dictIdsOf.size >= DICT_CACHE) this.dictIdsOf.delete(this.dictIdsOf.keys().next().value!);
+      ids = new Int32Array(size + 1).fill(-1); // the last slot is null
+      this.dictIdsOf.set(dict, ids);
+    }
     const PENDING = -2;
     const order: number[] = [];
     // One pass when every entry the batch uses is mapped already (the usual case after a few batches).
@@ -344,10 +388,27 @@ export class KeyTable {
     const used = take(dict, Int32Array.from(order));
     const found = new Int32Array(m);
     const hs = this.rowHashes([used], m);
+    const before = this.size;
+    if (insert && this.srcDict === undefined && before === 0) this.srcDict = dict;
     this.insertUtf8(used, hs, m, found, insert);
+    if (this.size > before) this.noteSource(dict, order, found, before);
     for (let j = 0; j < m; j++) ids[order[j]! < 0 ? size : order[j]!] = found[j]!;
     if (valid === null) for (let i = 0; i < n; i++) out[i] = ids[idx[i]!]!;
     else for (let i = 0; i < n; i++) out[i] = ids[valid[i] === 0 ? size : idx[i]!]!;
+  }
+
+  /** insertDict added groups [before, size) from `dict`'s entries `order` (-1: null), ids `found`: keep srcEntry. */
+  private noteSource(dict: ColumnData, order: readonly number[], found: Int32Array, before: number): void {
+    if (this.srcDict !== dict || dict.validity !== null) {
+      this.srcDict = null; // (a dictionary with null entries: keys come out through the sub-table's strings)
+      return;
+    }
+    if (this.srcEntry.length < this.size) {
+      const e = new Int32Array(Math.max(this.size, this.srcEntry.length * 2));
+      e.set(this.srcEntry);
+      this.srcEntry = e;
+    }
+    for (let j = 0; j < order.length; j++) if (found[j]! >= before) this.srcEntry[found[j]!] = order[j]!;
   }
 
   private rowHashes(cols: readonly ColumnData[], n: number): Int32Array {
@@ -379,8 +440,44 @@ export class KeyTable {
     this.insertRows(cols, n, out);
   }
 
+  /**
+   * For a final aggregate split into sub-partitions (exec/aggregate.ts): several batches' keys
+   * coded (utf8 through the sub-tables) and packed under one layout, per batch the rows' two
+   * words, so each row is coded and packed once and the split moves two words instead of every
+   * key column; `insertPacked` then takes the rows in any grouping. Null, with nothing inserted,
+   * when the table does not pack or is not empty, or the keys do not fit (insert the columns).
+   */
+  packBatches(batches: readonly (readonly ColumnData[])[], ns: readonly number[]): { lo: Int32Array; hi: Int32Array }[] | null {
+    if (this.packed === null || this.size !== 0) return null;
+    this.rawDicts = this.types.map((_t, c) => {
+      const d = batches[0]?.[c]?.dictionary;
+      if (!this.subs[c] || !d || !batches.every((cols) => cols[c]!.indices !== null && cols[c]!.dictionary === d)) return null;
+      return distinctEntries(d) ? d : null;
+    });
+    const coded = batches.map((cols, b) => this.coded(cols, ns[b]!, true));
+    if (!coded.every((cols) => cols.every(hasValues))) return null;
+    const words = this.packed.packAll(coded, ns);
+    if (words === null) {
+      this.packed = this.newPacked(); // (its layout may have moved; still empty)
+      this.rawDicts = null;
+    }
+    return words;
+  }
+
+  /** Assigns ids to rows given as words from `packBatches` (the table still packed, as then), inserting new keys. */
+  insertPacked(lo: Int32Array, hi: Int32Array, n: number, out: Int32Array): void {
+    this.packed!.insertWords(lo, hi, n, out);
+    this.size = this.packed!.size;
+  }
+
+  /** Room for `groups` packed keys without growing (no-op unless packed). */
+  reserve(groups: number): void {
+    this.packed?.reserve(groups);
+  }
+
   /** `insert` on plain (or coded) key columns, through the per-column stores. */
   private insertRows(cols: readonly ColumnData[], n: number, out: Int32Array): void {
+    this.srcDict = null;
     const hs = this.rowHashes(cols, n);
     // One key column (the common case): monomorphic loops without per-row type dispatch.
     if (cols.length === 1) {
@@ -588,18 +685,21 @@ export class KeyTable {
   /**
    * Forgets every key (keeps the allocated capacity small again). With `keepCodes`, a multi-column
    * table keeps its utf8 sub-tables (string → code), so the next keys reuse their codes: a final
-   * aggregate split into sub-partitions (exec/aggregate.ts) sees most strings in every one.
+   * aggregate split into sub-partitions (exec/aggregate.ts) sees most strings in every one. With
+   * `keepCapacity` too, packed keys keep their arrays (zeroed) for a next part of similar size.
    */
-  reset(keepCodes = false): void {
+  reset(keepCodes = false, keepCapacity = false): void {
+    this.srcDict = undefined;
     this.slots = new Int32Array(1024);
     this.slotHashes = new Int32Array(1024);
     this.mask = 1023;
     this.stores.forEach((st, i) => { this.stores[i] = new KeyStore(st.type); });
     if (!keepCodes) {
+      this.rawDicts = null;
       for (const sub of this.subs) sub?.reset();
       this.subStrings.length = 0;
     }
-    if (keepCodes && this.packed !== null) this.packed.clear();
+    if (keepCodes && this.packed !== null) this.packed.clear(keepCapacity);
     else this.packed = this.newPacked();
     this.size = 0;
   }
@@ -611,10 +711,27 @@ export class KeyTable {
       const col = packed ? packed[c]! : s.toColumn(this.size);
       const sub = this.subs[c];
       if (!sub) return col;
+      const codes = col.values as Int32Array;
+      const raw = this.rawDicts?.[c];
+      if (raw) return dictColumn(codes, raw, col.validity);
+      const src = sub.srcDict;
+      if (src) {
+        // Every string came from one dictionary: codes into it (the fresh codes array is rewritten in place).
+        const entry = sub.srcEntry;
+        let validity: Uint8Array | null = null;
+        for (let g = 0; g < codes.length; g++) {
+          const e = entry[codes[g]!]!;
+          if (e < 0) {
+            validity ??= new Uint8Array(codes.length).fill(1);
+            validity[g] = 0;
+            codes[g] = 0;
+          } else codes[g] = e;
+        }
+        return dictColumn(codes, src, validity);
+      }
       // Codes into the sub-table's strings: a dictionary column (its null entry, if any, becomes validity).
       let strings = this.subStrings[c];
       if (strings === undefined || strings.length !== sub.size) strings = this.subStrings[c] = sub.keyColumns()[0]!;
-      const codes = col.values as Int32Array;
       const sv = strings.validity;
       let validity: Uint8Array | null = null;
       if (sv) {

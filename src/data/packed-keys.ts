@@ -47,8 +47,8 @@ export function mix32(h: number): number {
   return h ^ (h >>> 16);
 }
 
-/** Hash of a packed key's two words. */
-function hash2(lo: number, hi: number): number {
+/** Hash of a packed key's two words (the slots use its low bits; a split final aggregate its top bits). */
+export function hash2(lo: number, hi: number): number {
   return mix32(lo ^ Math.imul(hi, 0x9e3779b1));
 }
 
@@ -98,8 +98,42 @@ export class PackedKeys {
   insert(cols: readonly ColumnData[], n: number, out: Int32Array): boolean {
     if (!this.fit(cols, n)) return false;
     this.pack(cols, n, false);
-    const lo = this.lo;
-    const hi = this.hi;
+    this.insertWords(this.lo, this.hi, n, out);
+    return true;
+  }
+
+  /**
+   * Several batches' keys (`cols[b]` of `ns[b]` rows, as for insert) packed under one layout that
+   * covers them all: per batch, its rows' two words, for `insertWords` in any grouping and order
+   * (a final aggregate split into sub-partitions packs once per batch, not once per part). Only
+   * on an empty table (the layout must not change afterwards); null when the keys do not fit.
+   */
+  packAll(cols: readonly (readonly ColumnData[])[], ns: readonly number[]): { lo: Int32Array; hi: Int32Array }[] | null {
+    if (this.size !== 0) return null;
+    for (let b = 0; b < cols.length; b++) if (!this.fit(cols[b]!, ns[b]!)) return null;
+    const lanes = this.lanes!;
+    return cols.map((c, b) => {
+      const n = ns[b]!;
+      const lo = new Int32Array(n);
+      const hi = new Int32Array(n);
+      // One pass per column: value - min + 1 (0 for null) straight into the words.
+      for (let k = 0; k < c.length; k++) {
+        const l = lanes[k]!;
+        if (l.width === 0) continue;
+        const col = c[k]!;
+        packLaneValues(col.values!, col.validity, n, l.min - 1, l.shift, lo, hi);
+      }
+      return { lo, hi };
+    });
+  }
+
+  /** Room for `groups` keys without growing (a split final aggregate knows each part's rows). */
+  reserve(groups: number): void {
+    if (groups > this.limit) this.grow(groups);
+  }
+
+  /** `insert` of rows already packed under the current layout (from `packAll`). */
+  insertWords(lo: Int32Array, hi: Int32Array, n: number, out: Int32Array): void {
     const before = this.size;
     for (let i = 0; i < n; i++) {
       if (this.size >= this.limit) this.grow(i < 1 << 16 ? 0 : this.size + Math.ceil(((this.size - before) / (i + 1)) * (n - i)));
@@ -121,7 +155,6 @@ export class PackedKeys {
       this.ghi[g] = b;
       out[i] = g;
     }
-    return true;
   }
 
   /** Looks up the keys of rows [0, n) without inserting; -1 for absent keys (and negative codes). */
@@ -153,8 +186,10 @@ export class PackedKeys {
     return types.map((type, c) => {
       const lane = this.lanes?.[c];
       if (lane === undefined || lane.width === 0) return new ColumnData(type, n, allocOutputValues(type, n), this.nullable[c] ? new Uint8Array(n) : null);
-      const p = this.unpack(c, lane, n, type === 'int32' || type === 'date32');
       const base = lane.min - 1;
+      // Int32 keys without nulls: unpacked and rebased in one pass.
+      if (!this.nullable[c] && (type === 'int32' || type === 'date32')) return new ColumnData(type, n, this.unpack(c, lane, n, true, base), null);
+      const p = this.unpack(c, lane, n, type === 'int32' || type === 'date32');
       let validity: Uint8Array | null = null;
       if (this.nullable[c]) {
         validity = new Uint8Array(n);
@@ -179,10 +214,16 @@ export class PackedKeys {
 
   /**
    * Forgets every key but keeps the layout (so the next keys, from the same columns, pack without
-   * re-laying out and repacking again: KeyTable.reset with `keepCodes`).
+   * re-laying out and repacking again: KeyTable.reset with `keepCodes`); with `keepCapacity` also
+   * the slot and group arrays (zeroed), for a next part of about the same size.
    */
-  clear(): void {
+  clear(keepCapacity = false): void {
     this.size = 0;
+    if (keepCapacity) {
+      // Zeroing touched memory is far cheaper than first touches of fresh pages.
+      this.slots.fill(0);
+      return;
+    }
     this.slots = new Int32Array(3 * 1024);
     this.mask = 1023;
     this.limit = Math.floor(1024 * MAX_LOAD);
@@ -306,16 +347,16 @@ export class PackedKeys {
     }
   }
 
-  /** Column c's packed values (0 = null) of groups [0, n) under a layout (`output`: in output memory, see allocOutputValues). */
-  private unpack(c: number, l: Lane, n: number, output = false): Int32Array {
+  /** Column c's packed values (0 = null) plus `add` of groups [0, n) under a layout (`output`: in output memory, see allocOutputValues). */
+  private unpack(c: number, l: Lane, n: number, output = false, add = 0): Int32Array {
     const p = output ? (allocOutputValues('int32', n) as Int32Array) : new Int32Array(n);
     const { shift: s, width: w } = l;
     const m = w === 0 ? 0 : w === 32 ? -1 : (1 << w) - 1;
     const glo = this.glo;
     const ghi = this.ghi;
-    if (s + w <= 32) for (let g = 0; g < n; g++) p[g] = (glo[g]! >>> s) & m;
-    else if (s >= 32) for (let g = 0; g < n; g++) p[g] = (ghi[g]! >>> (s - 32)) & m;
-    else for (let g = 0; g < n; g++) p[g] = ((glo[g]! >>> s) | (ghi[g]! << (32 - s))) & m;
+    if (s + w <= 32) for (let g = 0; g < n; g++) p[g] = ((glo[g]! >>> s) & m) + add;
+    else if (s >= 32) for (let g = 0; g < n; g++) p[g] = ((ghi[g]! >>> (s - 32)) & m) + add;
+    else for (let g = 0; g < n; g++) p[g] = (((glo[g]! >>> s) | (ghi[g]! << (32 - s))) & m) + add;
     return p;
   }
 
@@ -390,6 +431,23 @@ export class PackedKeys {
     const ghi = new Int32Array(cap);
     ghi.set(this.ghi);
     this.ghi = ghi;
+  }
+}
+
+/** ORs column values, rebased (x - base; 0 where null), into the words at bit `s` (the lane's shift). */
+function packLaneValues(v: ArrayLike<number>, valid: Uint8Array | null, n: number, base: number, s: number, lo: Int32Array, hi: Int32Array): void {
+  if (s >= 32) {
+    const t = s - 32;
+    for (let i = 0; i < n; i++) if (valid === null || valid[i] !== 0) hi[i] |= (v[i]! - base) << t;
+  } else {
+    // A lane may straddle the words: its high bits go to `hi` (a no-op shift-out when it does not).
+    const r = 32 - s;
+    for (let i = 0; i < n; i++) {
+      if (valid !== null && valid[i] === 0) continue;
+      const x = v[i]! - base;
+      lo[i] |= x << s;
+      if (s !== 0) hi[i] |= x >>> r;
+    }
   }
 }
 

@@ -42,15 +42,32 @@
  *  - After the merge, on a quiet machine (12:31 UTC, load average 0.3, all questions, 3 pairs,
  *    against the build before this work): q10 1.08× (pairs 0.96–1.27), q3 1.02×, q7 1.04×; q5
  *    0.77× there, but 1.13× (pairs 1.05–1.39) in a 5-pair rerun of q5 alone, so no regression.
+ *
+ * Packed split (`splitPacked`): with multi-column integer / string keys, KeyTable.packBatches
+ * codes and packs each batch's keys once into two words per row (a string key whose batches all
+ * index one dictionary of distinct entries packs the indices themselves), the counting sort by
+ * the words' hash moves the words and the state columns only, and each part probes the words in
+ * a table sized from its rows and reused by the next part. Worker profiles of 3 × q10 at 1e7
+ * (`KINDLING_WORKER_FLAGS=--cpu-prof`, a scratch script running the question on a cached frame,
+ * load average 5-9) put aggregateSplit at 44 s CPU before and 12 s after; the per-part string
+ * coding (insertDict re-mapping a 1e5-entry dictionary whenever the batch's dictionary changed,
+ * and plain strings where partial outputs had mixed dictionaries in one exchange chunk) was 10 s
+ * of the 44. Several min / max aggregates update in one loop (`fusedMinMax`, q7). A/B
+ * 2026-12-06 13:47-13:57 UTC, load average 8-11 from other jobs: `flock /work/wt/notes/bench.lock
+ * npx tsx --max-old-space-size=12000 bench/dbbench.ts --rows 1e7 --only groupby --q
+ * q3,q5,q7,q10 --reps 3 --baseline /work/wt/base/dist`: q10 1.48× (pairs 1.21–1.72, best 12.3 →
+ * 8.0 s), q7 1.42× (pairs 1.21–2.08), q3 1.18× and q5 0.99× (not touched: noise); peak RSS
+ * 2611 → 2519 MB. An earlier run (13:19, before the dictionary-index codes, load 5-7): q10
+ * 1.44× (pairs 1.30–1.51), q7 1.90× (1.68–2.51).
  */
 import { Batch } from '../data/batch.js';
 import { type ColumnData, sliceColumn, take } from '../data/column.js';
-import { hashRows } from '../data/key-table.js';
-import { mix32 } from '../data/packed-keys.js';
+import { KeyTable, hashRows } from '../data/key-table.js';
+import { hash2, mix32, packableType } from '../data/packed-keys.js';
 import type { Accumulator } from '../expr/registry.js';
 import { getAggregate as getAggregateDef } from '../expr/registry.js';
 import { compileExpr } from '../expr/backend.js';
-import { fusedUpdate } from '../expr/aggregates.js';
+import { fusedMinMax, fusedUpdate } from '../expr/aggregates.js';
 import { SlotAggregation } from '../expr/slot-aggregates.js';
 import { type GroupedSums, groupedSumsFor } from '../kernels/grouped.js';
 import type { BoundAgg, BoundExpr } from '../expr/expr.js';
@@ -83,6 +100,15 @@ export function splitCount(batches: readonly Batch[], nKeys: number, target: num
   let rows = 0;
   for (const b of batches) rows += b.numRows;
   if (rows <= 2 * target) return 1;
+  const groups = estimateGroups(batches, nKeys, rows);
+  if (groups <= 2 * target) return 1;
+  let parts = 2;
+  while (parts < MAX_SPLIT && parts * target < groups) parts *= 2;
+  return parts;
+}
+
+/** The number of distinct keys among the batches' `rows` rows, estimated from a sample of their hashes (see splitCount). */
+function estimateGroups(batches: readonly Batch[], nKeys: number, rows: number): number {
   const step = Math.max(1, Math.floor(rows / SPLIT_SAMPLE));
   const set = new Int32Array(1 << (33 - Math.clz32(Math.min(rows, SPLIT_SAMPLE))));
   const mask = set.length - 1;
@@ -116,10 +142,7 @@ export function splitCount(batches: readonly Batch[], nKeys: number, target: num
     }
     groups = hi;
   }
-  if (groups <= 2 * target) return 1;
-  let parts = 2;
-  while (parts < MAX_SPLIT && parts * target < groups) parts *= 2;
-  return parts;
+  return groups;
 }
 
 /**
@@ -142,6 +165,9 @@ export function splitRows(keys: readonly ColumnData[], n: number, parts: number)
   for (let i = 0; i < n; i++) order[next[hs[i]!]!++] = i;
   return { order, bounds };
 }
+
+/** What the memory accounting reads of a key table (GroupKeys, or a split's KeyTable). */
+type SizedKeys = { readonly size: number; byteSize(): number };
 
 /** Aggregation phase. */
 export type AggMode = 'partial' | 'final' | 'complete';
@@ -213,7 +239,7 @@ export class HashAggregateOp extends PhysicalOp {
     return this.stateWidths.reduce((n, w) => n + 9 * Math.max(1, w), 0);
   }
 
-  private async *aggregate(p: number, ctx: ExecContext, account: (table: GroupKeys) => void): AsyncIterable<Batch> {
+  private async *aggregate(p: number, ctx: ExecContext, account: (table: SizedKeys) => void): AsyncIterable<Batch> {
     const nKeys = this.groupBy.length;
     let input: AsyncIterable<Batch> | Batch[] = this.child.execute(p, ctx);
     if (this.mode === 'final' && nKeys > 0 && this.splitGroups > 0) {
@@ -300,20 +326,11 @@ export class HashAggregateOp extends PhysicalOp {
       table.insert(keys, n, ids);
     }
     const groups = table.size;
-    if (this.mode === 'final') {
-      let c = nKeys;
-      accs.forEach((acc, i) => {
-        const w = this.stateWidths[i]!;
-        acc.grow(groups);
-        acc.merge(ids, n, b.columns.slice(c, c + w));
-        c += w;
-      });
-      return;
-    }
+    if (this.mode === 'final') return this.mergeStates(accs, ids, n, groups, b.columns.slice(nKeys));
     for (const acc of accs) acc.grow(groups);
     args ??= this.argFns.map((fs) => fs.map((f) => f(b)));
     // count / sum / avg together: one pass over the rows (expr/aggregates.ts).
-    if (this.groupedSums !== null || !fusedUpdate(accs, ids, n, args)) {
+    if (this.groupedSums !== null || !(fusedUpdate(accs, ids, n, args) || fusedMinMax(accs, ids, n, args))) {
       for (let i = 0; i < accs.length; i++) {
         const acc = accs[i]!;
         // Segment-sum kernel where the session's kernel backend takes it and the cost model says so.
@@ -322,14 +339,34 @@ export class HashAggregateOp extends PhysicalOp {
     }
   }
 
+  /** Final phase: merges rows' partial states (`states`: each aggregate's state columns in turn) into groups `ids`. */
+  private mergeStates(accs: readonly Accumulator[], ids: Int32Array, n: number, groups: number, states: readonly ColumnData[]): void {
+    let c = 0;
+    accs.forEach((acc, i) => {
+      const w = this.stateWidths[i]!;
+      acc.grow(groups);
+      acc.merge(ids, n, states.slice(c, c + w));
+      c += w;
+    });
+  }
+
   /**
    * The final phase over many groups: the partition's rows are split by their keys' hash into
    * `parts` sub-partitions (a counting sort of row numbers per batch), and each is aggregated on
    * its own with a fresh table and accumulators that stay small, then output. Equal keys hash
    * alike, so each group lives in one sub-partition.
    */
-  private async *aggregateSplit(batches: readonly Batch[], parts: number, account: (table: GroupKeys) => void): AsyncIterable<Batch> {
+  private async *aggregateSplit(batches: readonly Batch[], parts: number, account: (table: SizedKeys) => void): AsyncIterable<Batch> {
     const nKeys = this.groupBy.length;
+    const keyTypes = this.schema.fields.slice(0, nKeys).map((f) => f.type);
+    if (nKeys > 1 && keyTypes.every(packableType)) {
+      const table = new KeyTable(keyTypes);
+      const words = table.packBatches(batches.map((b) => b.columns.slice(0, nKeys) as ColumnData[]), batches.map((b) => b.numRows));
+      if (words !== null) {
+        yield* this.splitPacked(table, batches, words, parts, account);
+        return;
+      }
+    }
     // Each batch's rows in sub-partition order, copied once (one sequential pass per column).
     const sorted = batches.map((b) => {
       const { order, bounds } = splitRows(b.columns.slice(0, nKeys) as ColumnData[], b.numRows, parts);
@@ -355,7 +392,66 @@ export class HashAggregateOp extends PhysicalOp {
     }
   }
 
-  private output(table: GroupKeys, accs: readonly Accumulator[], groups: number): Batch {
+  /**
+   * aggregateSplit over packed keys: each batch's keys were coded and packed once (KeyTable
+   * packBatches), so the counting sort by the top bits of the words' hash moves two words and the
+   * state columns per row, and each part probes the words directly, in a table sized from the
+   * part's rows and the partition's estimated groups per row, whose arrays the next part reuses.
+   */
+  private async *splitPacked(table: KeyTable, batches: readonly Batch[], words: readonly { lo: Int32Array; hi: Int32Array }[], parts: number, account: (table: SizedKeys) => void): AsyncIterable<Batch> {
+    const nKeys = this.groupBy.length;
+    let rows = 0;
+    for (const b of batches) rows += b.numRows;
+    const perRow = Math.min(1, estimateGroups(batches, nKeys, rows) / rows);
+    const shift = 32 - Math.log2(parts);
+    const sorted = batches.map((b, k) => {
+      const { lo, hi } = words[k]!;
+      const n = b.numRows;
+      const part = new Int32Array(n);
+      const bounds = new Int32Array(parts + 1);
+      for (let i = 0; i < n; i++) {
+        const s = hash2(lo[i]!, hi[i]!) >>> shift;
+        part[i] = s;
+        bounds[s + 1]++;
+      }
+      for (let s = 0; s < parts; s++) bounds[s + 1] += bounds[s]!;
+      const next = bounds.slice(0, parts);
+      const order = new Int32Array(n);
+      const slo = new Int32Array(n);
+      const shi = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        const j = next[part[i]!]!++;
+        order[j] = i;
+        slo[j] = lo[i]!;
+        shi[j] = hi[i]!;
+      }
+      return { lo: slo, hi: shi, states: b.columns.slice(nKeys).map((c) => take(c, order)), bounds };
+    });
+    let ids = new Int32Array(0);
+    for (let s = 0; s < parts; s++) {
+      const accs = this.newAccs();
+      let partRows = 0;
+      for (const { bounds } of sorted) partRows += bounds[s + 1]! - bounds[s]!;
+      const expected = Math.ceil(partRows * perRow * 1.1);
+      table.reserve(expected);
+      for (const acc of accs) acc.grow(expected); // one allocation, not a doubling series
+      for (const { lo, hi, states, bounds } of sorted) {
+        const start = bounds[s]!;
+        const end = bounds[s + 1]!;
+        const n = end - start;
+        if (n === 0) continue;
+        if (ids.length < n) ids = new Int32Array(n);
+        table.insertPacked(lo.subarray(start, end), hi.subarray(start, end), n, ids);
+        this.mergeStates(accs, ids, n, table.size, states.map((c) => sliceColumn(c, start, end)));
+        account(table);
+      }
+      if (table.size > 0) yield this.output(table, accs, table.size);
+      table.reset(true, true);
+      account(table);
+    }
+  }
+
+  private output(table: { keyColumns(): ColumnData[] }, accs: readonly Accumulator[], groups: number): Batch {
     const keyCols = this.groupBy.length === 0 ? [] : table.keyColumns();
     const outCols: ColumnData[] = [...keyCols];
     for (const acc of accs) {
