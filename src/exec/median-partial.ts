@@ -39,11 +39,11 @@ import { columnBytes } from './serde.js';
 /** Whether an aggregate is one MedianPartialOp keeps as runs of values. */
 const isRun = (a: BoundAgg): boolean => a.fn === 'median' && !a.distinct;
 /**
- * Most values in one output array (4 MiB): glibc serves allocations above its mmap threshold
+ * Most values in one output array (4 MiB; tests lower it): glibc serves allocations above its mmap threshold
  * (at most 32 MiB) with fresh pages every time, and first touches of fresh memory cost about
  * 10 ms per MiB on this VM; arrays this size come back from the allocator's free lists instead.
  */
-const CHUNK_VALUES = 1 << 19;
+export const medianPartialTuning = { chunkValues: 1 << 19 };
 
 /** A batch's rows kept for the second pass: group ids and each median's argument. */
 interface Kept {
@@ -149,7 +149,7 @@ export class MedianPartialOp extends PhysicalOp {
 
   /**
    * The task's groups in bucket order, each median's values as runs: one batch per chunk, a chunk
-   * being consecutive groups of one bucket with at most CHUNK_VALUES values in all (or one group).
+   * being consecutive groups of one bucket with at most `medianPartialTuning.chunkValues` values in all (or one group).
    */
   private *output(table: GroupKeys, accs: readonly (Accumulator | null)[], counts: readonly Int32Array[], runIdx: readonly number[], kept: readonly Kept[]): Iterable<Batch> {
     const groups = table.size;
@@ -184,7 +184,7 @@ export class MedianPartialOp extends PhysicalOp {
       for (let at = bounds[bkt]!; at < bounds[bkt + 1]!; at++) {
         let c = 0;
         for (const o of offsets) c += o[at + 1]! - o[at]!;
-        if (at === bounds[bkt] || (fill > 0 && fill + c > CHUNK_VALUES)) {
+        if (at === bounds[bkt] || (fill > 0 && fill + c > medianPartialTuning.chunkValues)) {
           starts.push(at);
           chunkBucket.push(bkt);
           fill = 0;
