@@ -12,6 +12,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { type DataFrame, Session, col, functions as F } from '../src/index.js';
 import { mulberry32 } from '../src/exec/basic.js';
 import { medianPartialTuning } from '../src/exec/median-partial.js';
+import { canon, expectSame } from './median-helpers.js';
 import { testThreads } from './threads.js';
 
 type R = { k: number | null; e: number; s: string | null; v: number | null; w: number };
@@ -57,21 +58,6 @@ afterAll(async () => {
   await local.stop();
 });
 
-/** Rows as arrays of their values (keys sorted by name), sorted; bigints as numbers, NaN as a string. */
-function canon(rows: Record<string, unknown>[]): unknown[][] {
-  const out = rows.map((r) => Object.keys(r).sort().map((k) => {
-    const x = r[k];
-    return typeof x === 'bigint' ? Number(x) : Number.isNaN(x) ? 'NaN' : x;
-  }));
-  return out.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
-}
-/** Same rows; doubles within 1e-9 relative (DuckDB sums in another order), everything else exactly. */
-function expectSame(ours: unknown[][], theirs: unknown[][]): void {
-  expect(ours.length).toBe(theirs.length);
-  const close = (a: unknown, b: unknown) => a === b || (typeof a === 'number' && typeof b === 'number' && Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)));
-  const bad = ours.filter((r, i) => r.length !== theirs[i]!.length || r.some((v, j) => !close(v, theirs[i]![j])));
-  expect(bad.slice(0, 3).map((r) => [r, theirs[ours.indexOf(r)]])).toEqual([]);
-}
 const duck = async (sql: string) => canon((await db.runAndReadAll(sql)).getRowObjects());
 const data = (s: Session): DataFrame => s.createDataFrame(ROWS, SCHEMA).repartition(5);
 

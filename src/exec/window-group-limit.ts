@@ -20,6 +20,12 @@
  * the gathering is linear (kept rows marked per retained row, the marks turned into new row
  * numbers), with no sort of the references.
  *
+ * Numeric row_number over only fixed-width columns (q8: id6, v3) retains no batch: each kept
+ * row's values are copied beside the slots, at a value id of its group's (g * k .. g * k + k - 1)
+ * that moves with the row between slots and passes to the row that evicts it; a batch's winners
+ * are copied in after its loop, in row order (a value id taken twice ends with the later row).
+ * That removes the compaction (marks, renumbering, takes) and the final gather.
+ *
  * Output: each group's kept rows in input order, groups in order of first appearance. So the
  * Final phase sees each group's rows in the order the sort-based plan would have, and the Window
  * above it numbers ties and orders its output exactly as it would without this operator. When

@@ -561,8 +561,9 @@ class CollectAcc implements Accumulator {
  * in the argument columns as they came (Float64Array views, which batches never change once
  * built), or in a compact copy when a batch has nulls. finish groups the values by a counting sort
  * on the group id, into a per-thread scratch array reused by later tasks, and selects the middle
- * ranks of each group's segment in place (quickselect). Single-phase only (see median's
- * definition).
+ * ranks of each group's segment in place (quickselect). median's partial state is the group's
+ * values as a list<double> (`state`; MedianPartialOp writes it directly), and `merge` keeps each
+ * state row's run by reference, copied into the group's segment in one block when grouping.
  *
  * Chunks instead of one doubling array: on db-benchmark q6 (median and stddev of v3 by id4, id5;
  * 1e4 groups) at 1e7 rows, 2 threads, the doubling's reallocations were the largest single cost
