@@ -17,6 +17,23 @@
  * Against the single-phase plan it replaces (shuffle every row by hash, then group and select):
  * no per-row hashing, no per-row gather into bucket builders, no id chunks, and 8 bytes per value
  * through the exchange instead of the whole row.
+ *
+ * Measured on db-benchmark q6 (median and stddev of v3 by id4, id5: 1e4 groups) at 1e7 rows, 2
+ * threads, paired against main's build (`flock /work/wt/notes/bench.lock npx tsx
+ * --max-old-space-size=12000 bench/dbbench.ts --rows 1e7 --only groupby --q q6[,q8] --reps N
+ * --baseline /work/wt/base/dist`, 2026-12-06, the 2-core machine shared with three other
+ * helpers' builds and tests, load average 5-12, so the seconds are 1-5× their quiet values):
+ *  - first version (one values array per task, a direct scatter), 13:05, load ~6: 1.31× (pairs
+ *    1.31-1.32×; best 0.55 → 0.42 s); peak RSS 1372 → 1114 MB.
+ *  - chunked arrays and the two-level scatter, 13:16 (reps 5, load 7-9): 1.44× (pairs 1.19-1.93×;
+ *    best 1.10 → 0.75 s).
+ *  - final (the final phase back in the workers, scheduler.ts rowsOf), 14:03 (reps 5, load 11-12):
+ *    1.20× median of pairs (0.76-2.27×), best 2.39 → 1.39 s (1.72×); peak RSS 1544 → 1039 MB.
+ * Worker profile (10 × q6, loaded): the second pass's scatter is the largest item, most of it
+ * the first touch of the output arrays' pages (about 10 ms per MiB on this VM: 80 MB per run),
+ * then the final phase's regrouping + quickselect (about a third of it) and the stddev update.
+ * A pool that reused the output arrays across jobs would remove most of the rest, but the
+ * arrays cross threads and a retried or second reader of the exchange would see them rewritten.
  */
 import { Batch } from '../data/batch.js';
 import { ColumnData, take } from '../data/column.js';

@@ -52,6 +52,13 @@
  * inconclusive (0.81×, pairs 0.49-1.18×, best 1.18 s on both sides). At 1e6 (--reps 5): 1.17×
  * (pairs 0.69-1.93×; best 0.06 → 0.03 s). Profile before (1e7, q8, both sides of a run): the
  * numeric offer loop 1.6 s, gathering the kept rows 0.76 s, of about 7.6 s of this query's CPU.
+ * Copying the kept rows' values (no retained batches, no compaction), against main at 1e7 rows, 2
+ * threads (`flock /work/wt/notes/bench.lock npx tsx --max-old-space-size=12000 bench/dbbench.ts
+ * --rows 1e7 --only groupby --q q8 --reps 5 --baseline /work/wt/base/dist`): 13:30 UTC, load 6-9
+ * from other helpers: 1.45× (pairs 1.32-2.01×; best 0.38 → 0.25 s); 14:03 with q6, load 11-12:
+ * 1.36× (pairs 1.08-1.92×; best 1.82 → 1.22 s). Worker profile before it (10 × q8, 13:20): the
+ * offer loop 290 ms, compaction (gatherKept and its renumbering closures) 266 ms, group ids 75 ms
+ * per run; after it the offer loop and the group ids are most of the operator's time.
  */
 import { BATCH_SIZE, Batch, concatBatches } from '../data/batch.js';
 import { ColumnData, type FixedArray, allocValues } from '../data/column.js';
