@@ -93,6 +93,7 @@ describe('built-in codecs', () => {
       await one.read.parquet(path.join(dir, 'pq')),
       mem.orderBy(col('v').desc()).limit(3),
       mem.rollup('k').agg(F.sum('v').alias('s'), F.grouping('k').alias('g')),
+      mem.groupBy('k').agg(F.median('v').alias('m'), F.count('v').alias('c')),
       mem.mapInArrow(async function* same(batches) { yield* batches; }, 'k string, v long').groupBy('k').applyInArrow(function same(t) { return t; }, 'k string, v long', { withKey: false, maxGroupBytes: 1 << 20 }),
       mem.select('k', F.posexplode_outer(F.split('k', 'k')).alias('p', 'c')).filter(col('c').isNotNull()),
       mem.select(F.udf((v: number) => v + 1, 'double', { name: 'inc' })('v'), F.arrowUdf((v: unknown) => v, 'int', { name: 'same', batchSize: 7 })('v')),

@@ -145,6 +145,27 @@ describe('row_number() over one numeric key of each type (typed-array keys per k
   });
 });
 
+describe('row_number() over fixed-width columns only (kept rows copied into slots, no batches retained)', () => {
+  // No string column: the operator copies each kept row's values beside its slot. Nulls in the
+  // order key and in other columns, NaN, ties, several types, k above most group sizes.
+  const fixed = (x: DataFrame) => x.select('id', 'g1', 'o1', 'o2', col('o2').cast('bigint').alias('b'), F.expr("date_add(DATE'2020-01-01', o2)").alias('d'), col('o1').gt(1).alias('t'));
+  const cases: [string, (x: DataFrame) => DataFrame][] = [
+    ['desc, k = 2 (q8)', (x) => withRank(F.row_number(), Window.partitionBy('g1').orderBy(col('o1').desc()))(fixed(x)).filter(col('rn').leq(2))],
+    ['asc nulls first, k = 3', (x) => withRank(F.row_number(), Window.partitionBy('g1').orderBy(col('o1').asc_nulls_first()))(fixed(x)).filter(col('rn').leq(3))],
+    ['int order key with ties, desc nulls last, k = 1', (x) => withRank(F.row_number(), Window.partitionBy('g1').orderBy(col('o2').desc_nulls_last()))(fixed(x)).filter(col('rn').leq(1))],
+    ['k larger than every group', (x) => withRank(F.row_number(), Window.partitionBy('g1').orderBy(col('b').asc()))(fixed(x)).filter(col('rn').leq(400))],
+    ['many groups (slots grown several times), date key', (x) => withRank(F.row_number(), Window.partitionBy(col('id').mod(1500)).orderBy(col('d').desc()))(fixed(x)).filter(col('rn').leq(2))],
+  ];
+  for (const [name, q] of cases) {
+    it(name, async () => {
+      const rows = await same(spark, q);
+      expect(rows.length).toBeGreaterThan(0);
+      await same(local, q);
+      await same(local, (x) => q(x.repartition(40)));
+    });
+  }
+});
+
 describe('rank() and dense_rank() keep tied rows', () => {
   const w = Window.partitionBy('g1').orderBy(col('o2').desc());
   it('rank() <= 2', async () => {

@@ -13,6 +13,7 @@ import { coalesceCodec, emptyCodec, filterCodec, limitCodec, projectCodec, sampl
 import { expandCodec } from './expand.js';
 import { generateCodec } from './generate.js';
 import { joinCodec } from './join.js';
+import { medianPartialCodec } from './median-partial.js';
 import { morselSourceCodec } from './morsels.js';
 import { registerOpCodec } from './op-codec.js';
 import { sortCodec } from './sort.js';
@@ -37,6 +38,7 @@ export const registerBuiltinCodecs: () => void = once(() => {
   registerOpCodec(joinCodec);
   registerOpCodec(windowCodec);
   registerOpCodec(windowGroupLimitCodec);
+  registerOpCodec(medianPartialCodec);
   registerOpCodec(expandCodec);
   registerOpCodec(generateCodec);
   registerOpCodec(mapInArrowCodec);

@@ -138,7 +138,8 @@ export function prepare(plan: LogicalPlan, cfg: PlannerConfig): { optimized: Log
 
 function rowsOf(buckets: readonly (readonly Batch[])[]): number {
   let n = 0;
-  for (const bs of buckets) for (const b of bs) n += b.numRows;
+  // A list column's elements count as rows (the median's partial states hold a group's values per row).
+  for (const bs of buckets) for (const b of bs) n += b.columns.reduce((m, c) => Math.max(m, c.child?.length ?? 0), b.numRows);
   return n;
 }
 

@@ -37,6 +37,14 @@ export function bucketCount(o: OutputSpec): number {
   return o.kind === 'hash' || o.kind === 'roundrobin' || o.kind === 'range' ? o.partitions : 1;
 }
 
+/**
+ * An operator that may yield batches already split for a hash exchange on its output's keys
+ * (MedianPartialOp): `bucketOf(b, n)` is the bucket of `n` all of `b`'s rows hash to, or undefined.
+ */
+interface PreBucketed {
+  bucketOf(b: Batch, n: number): number | undefined;
+}
+
 /** Runs partition `p` of `root`, shaping the output as `out` asks. */
 export async function executeTask(root: PhysicalOp, p: number, out: OutputSpec, ctx: ExecContext): Promise<TaskOutput> {
   const n = bucketCount(out);
@@ -53,6 +61,9 @@ export async function executeTask(root: PhysicalOp, p: number, out: OutputSpec, 
   let pieces = !splits;
   // The task's output is held until the task ends: it counts against the memory budget.
   const held = ctx.memory.consumer(`the output of ${operatorName(root)}`);
+  // Batches the root split for this hash exchange itself go to their bucket whole, uncompacted.
+  const preSplit = splits && out.kind === 'hash' && 'bucketOf' in root ? (root as unknown as PreBucketed) : null;
+  const whole: Batch[][] = preSplit ? Array.from({ length: n }, () => []) : [];
   try {
     for await (const b of root.execute(p, ctx)) {
       if (b.numRows === 0) continue;
@@ -60,6 +71,11 @@ export async function executeTask(root: PhysicalOp, p: number, out: OutputSpec, 
       let part: Int32Array;
       if (!splits) {
         buckets[0]!.push(b);
+        continue;
+      }
+      const bucket = preSplit?.bucketOf(b, n);
+      if (bucket !== undefined) {
+        whole[bucket]!.push(b);
         continue;
       }
       switch (out.kind) {
@@ -88,6 +104,7 @@ export async function executeTask(root: PhysicalOp, p: number, out: OutputSpec, 
   // Merge small pieces (hash splits of each input batch) into batches of the standard size, so
   // downstream loops stay long but working sets still fit in cache.
   const compact = pieces ? buckets.map((bs) => (bs.length > 1 ? compactBatches(root.schema, bs) : bs)) : buckets;
+  whole.forEach((bs, i) => compact[i]!.push(...bs));
   if (out.kind !== 'sample') return { buckets: compact };
   return { buckets: compact, sample: sampleKeys(compact[0]!, keyFns, out.sampleSize, out.seed + p) };
 }

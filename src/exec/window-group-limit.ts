@@ -20,6 +20,12 @@
  * the gathering is linear (kept rows marked per retained row, the marks turned into new row
  * numbers), with no sort of the references.
  *
+ * Numeric row_number over only fixed-width columns (q8: id6, v3) retains no batch: each kept
+ * row's values are copied beside the slots, at a value id of its group's (g * k .. g * k + k - 1)
+ * that moves with the row between slots and passes to the row that evicts it; a batch's winners
+ * are copied in after its loop, in row order (a value id taken twice ends with the later row).
+ * That removes the compaction (marks, renumbering, takes) and the final gather.
+ *
  * Output: each group's kept rows in input order, groups in order of first appearance. So the
  * Final phase sees each group's rows in the order the sort-based plan would have, and the Window
  * above it numbers ties and orders its output exactly as it would without this operator. When
@@ -46,9 +52,16 @@
  * inconclusive (0.81×, pairs 0.49-1.18×, best 1.18 s on both sides). At 1e6 (--reps 5): 1.17×
  * (pairs 0.69-1.93×; best 0.06 → 0.03 s). Profile before (1e7, q8, both sides of a run): the
  * numeric offer loop 1.6 s, gathering the kept rows 0.76 s, of about 7.6 s of this query's CPU.
+ * Copying the kept rows' values (no retained batches, no compaction), against main at 1e7 rows, 2
+ * threads (`flock /work/wt/notes/bench.lock npx tsx --max-old-space-size=12000 bench/dbbench.ts
+ * --rows 1e7 --only groupby --q q8 --reps 5 --baseline /work/wt/base/dist`): 13:30 UTC, load 6-9
+ * from other helpers: 1.45× (pairs 1.32-2.01×; best 0.38 → 0.25 s); 14:03 with q6, load 11-12:
+ * 1.36× (pairs 1.08-1.92×; best 1.82 → 1.22 s). Worker profile before it (10 × q8, 13:20): the
+ * offer loop 290 ms, compaction (gatherKept and its renumbering closures) 266 ms, group ids 75 ms
+ * per run; after it the offer loop and the group ids are most of the operator's time.
  */
 import { BATCH_SIZE, Batch, concatBatches } from '../data/batch.js';
-import { ColumnData, allocValues } from '../data/column.js';
+import { ColumnData, type FixedArray, allocValues } from '../data/column.js';
 import { GroupKeys } from '../data/direct-keys.js';
 import { compileExpr, type CompiledExpr } from '../expr/backend.js';
 import type { BoundExpr, BoundSortKey } from '../expr/expr.js';
@@ -108,6 +121,18 @@ class GroupTopK {
   private marks = new Int32Array(0);
   /** row_number over one ORDER BY key whose sort values are numbers (see addNumeric). */
   private readonly numeric: boolean;
+  /**
+   * Numeric row_number over fixed-width columns only (q8): each kept row's values copied beside
+   * its slot (`vals[column][slot]`, `valid[column][slot]`), so input batches are never retained,
+   * compacted or gathered; refs still order the rows (input order). Null otherwise.
+   */
+  private readonly copies: { vals: FixedArray[]; valid: Uint8Array[] } | null = null;
+  /** Batches seen (the batch part of refs) when rows are copied. */
+  private seen = 0;
+  /** Copy mode: each slot's value id (where its row's values are), and one batch's pending copies (value id, row). */
+  private slotVid = new Int32Array(0);
+  private pendVid = new Int32Array(0);
+  private pendRow = new Int32Array(0);
 
   constructor(
     private readonly schema: Schema,
@@ -123,6 +148,7 @@ class GroupTopK {
     this.dir = Int8Array.from(orderBy, (o) => (o.ascending ? 1 : -1));
     this.numeric = fn === 'row_number' && orderBy.length === 1 && NUMERIC_KEYS.has(orderBy[0]!.expr.type);
     this.nullDir = Int8Array.from(orderBy, (o) => (o.nullsFirst ? -1 : 1));
+    if (this.numeric && schema.fields.every((f) => FIXED.has(f.type))) this.copies = { vals: schema.fields.map((f) => allocValues(f.type, 0)), valid: schema.fields.map(() => new Uint8Array(0)) };
   }
 
   /** Window order of two kept rows: negative when `a` comes first; 0 when their ORDER BY keys tie. */
@@ -156,10 +182,12 @@ class GroupTopK {
   add(b: Batch): void {
     const n = b.numRows;
     if (n === 0) return;
-    const bi = this.batches.length;
-    this.batches.push(b);
-    this.memory.growBatch(b);
-    this.pushKeys(b);
+    const bi = this.copies ? this.seen++ : this.batches.length;
+    if (!this.copies) {
+      this.batches.push(b);
+      this.memory.growBatch(b);
+      this.pushKeys(b);
+    }
     if (this.ids.length < n) this.ids = new Int32Array(Math.max(n, BATCH_SIZE));
     const ids = this.ids;
     if (this.partFns.length) {
@@ -174,7 +202,11 @@ class GroupTopK {
     this.reserve(this.groups);
     const base = bi * SHIFT;
     if (this.fn !== 'row_number') for (let i = 0; i < n; i++) this.offerRanked(ids[i]!, base + i);
-    else if (this.numeric) this.addNumeric(bi, n);
+    else if (this.copies) {
+      const side = sortKeySide(this.orderFns[0]!(b));
+      this.addNumeric(bi, n, side.vals as ArrayLike<number>, side.valid, b);
+      return;
+    } else if (this.numeric) this.addNumeric(bi, n, this.keyVals[0]![bi] as ArrayLike<number>, this.keyValid[0]![bi]!, null);
     else for (let i = 0; i < n; i++) this.offerRowNumber(ids[i]!, base + i);
     this.retained += n;
     if (this.retained > Math.max(groupLimitTuning.compactMin, 4 * this.kept)) this.compact();
@@ -185,15 +217,22 @@ class GroupTopK {
    * is at hand as (class, signed value), so the rows that lose to it (most of them) are rejected
    * by one typed-array comparison; a winner is inserted by its cached key.
    */
-  private addNumeric(bi: number, n: number): void {
-    const vals = this.keyVals[0]![bi] as ArrayLike<number>;
-    const valid = this.keyValid[0]![bi]!;
+  private addNumeric(bi: number, n: number, vals: ArrayLike<number>, valid: Uint8Array | null, copyFrom: Batch | null): void {
     const dir = this.dir[0]!;
     const nullCls = this.nullDir[0]! < 0 ? 0 : 4;
     const nanCls = dir < 0 ? 1 : 3;
-    const { ids, counts, k, slots, slotCls, slotKey, slotThr } = this;
+    const { ids, counts, k, slots, slotCls, slotKey, slotThr, slotVid } = this;
     const base = bi * SHIFT;
     let added = 0;
+    // Copy mode: each kept row's values sit at a value id of its group's (one of g * k .. g * k + k - 1),
+    // which moves with the row between slots; this batch's winners are copied in after the loop.
+    const copy = copyFrom !== null;
+    if (copy && this.pendVid.length < n) {
+      this.pendVid = new Int32Array(Math.max(n, BATCH_SIZE));
+      this.pendRow = new Int32Array(Math.max(n, BATCH_SIZE));
+    }
+    const { pendVid, pendRow } = this;
+    let np = 0;
     for (let i = 0; i < n; i++) {
       const g = ids[i]!;
       const x = vals[i]!;
@@ -203,11 +242,13 @@ class GroupTopK {
       const key = dir * x;
       const start = g * k;
       let c = counts[g]!;
+      let vid = start + c;
       if (c === k) {
         // A later row loses ties: it must come strictly before the last kept one.
         const wc = slotCls[start + k - 1]!;
         if (cls > wc || (cls === wc && (cls !== 2 || key >= slotKey[start + k - 1]!))) continue;
         c--;
+        if (copy) vid = slotVid[start + k - 1]!; // the dropped row's
       } else {
         counts[g] = c + 1;
         added++;
@@ -219,17 +260,60 @@ class GroupTopK {
         slots[j] = slots[j - 1]!;
         slotCls[j] = pc;
         slotKey[j] = slotKey[j - 1]!;
+        if (copy) slotVid[j] = slotVid[j - 1]!;
         j--;
       }
       slots[j] = base + i;
       slotCls[j] = cls;
       slotKey[j] = key;
+      if (copy) {
+        slotVid[j] = vid;
+        pendVid[np] = vid;
+        pendRow[np++] = i;
+      }
       if (counts[g] === k) {
         const lc = slotCls[start + k - 1]!;
         slotThr[g] = lc === 2 ? slotKey[start + k - 1]! : lc < 2 ? -Infinity : NaN;
       }
     }
     this.kept += added;
+    if (copy && np > 0) {
+      // In row order, so a value id taken twice in this batch ends with its later row's values.
+      const { vals, valid } = this.copies!;
+      copyFrom.columns.forEach((col, c) => copyValues(vals[c]!, valid[c]!, col.values!, col.validity, pendVid, pendRow, np));
+    }
+  }
+
+  /** The copied rows as one batch in output order: groups by first appearance, each group's rows in input order. */
+  private copiedRows(): Batch {
+    const { slots, counts, k } = this;
+    const order = new Int32Array(this.kept);
+    let n = 0;
+    for (let g = 0; g < this.groups; g++) {
+      const start = g * k;
+      const c = counts[g]!;
+      for (let j = start; j < start + c; j++) order[n++] = j;
+      if (c > 1) sortSlots(order, n - c, n, slots);
+    }
+    for (let r = 0; r < n; r++) order[r] = this.slotVid[order[r]!]!;
+    const { vals, valid } = this.copies!;
+    const cols = this.schema.fields.map((f, c) => {
+      const src = vals[c]!;
+      const sv = valid[c]!;
+      const values = allocValues(f.type, n);
+      let nulls = 0;
+      for (let r = 0; r < n; r++) {
+        values[r] = src[order[r]!]!;
+        nulls += 1 - sv[order[r]!]!;
+      }
+      let validity: Uint8Array | null = null;
+      if (nulls > 0) {
+        validity = new Uint8Array(n);
+        for (let r = 0; r < n; r++) validity[r] = sv[order[r]!]!;
+      }
+      return new ColumnData(f.type, n, values, validity);
+    });
+    return new Batch(this.schema, cols, n);
   }
 
   private pushKeys(b: Batch): void {
@@ -264,6 +348,21 @@ class GroupTopK {
     }
     this.counts = counts;
     this.slots = slots;
+    if (this.copies) {
+      const slotVid = new Int32Array(cap * this.k);
+      slotVid.set(this.slotVid);
+      this.slotVid = slotVid;
+      const { vals, valid } = this.copies;
+      for (let c = 0; c < vals.length; c++) {
+        const a = allocValues(this.schema.fields[c]!.type, cap * this.k);
+        a.set(vals[c]! as never);
+        vals[c] = a;
+        const v = new Uint8Array(cap * this.k);
+        v.set(valid[c]!);
+        valid[c] = v;
+      }
+      this.memory.resize(cap * this.k * (12 + vals.reduce((m, a) => m + a.BYTES_PER_ELEMENT + 1, 0)));
+    }
   }
 
   /** row_number: keeps `ref` if it is among the first k of group `g` (a later row loses ties). */
@@ -387,6 +486,7 @@ class GroupTopK {
   /** The kept rows: each group's in input order, groups in order of first appearance. */
   result(): Batch | null {
     if (this.kept === 0) return null;
+    if (this.copies) return this.copiedRows();
     return gatherRefs(this.schema, this.batches, this.orderedRefs()) ?? this.resultByTakes();
   }
 
@@ -413,6 +513,26 @@ class GroupTopK {
     if (!all) return null;
     // After gatherKept a ref is the row's index in `all` (input order).
     return all.take(Int32Array.from(this.orderedRefs()));
+  }
+}
+
+/** dst[vid[p]] = src[row[p]] (and validity) for p < np, in order. */
+function copyValues(dst: FixedArray, dstValid: Uint8Array, src: FixedArray, srcValid: Uint8Array | null, vid: Int32Array, row: Int32Array, np: number): void {
+  for (let p = 0; p < np; p++) dst[vid[p]!] = src[row[p]!]!;
+  if (srcValid) for (let p = 0; p < np; p++) dstValid[vid[p]!] = srcValid[row[p]!]!;
+  else for (let p = 0; p < np; p++) dstValid[vid[p]!] = 1;
+}
+
+/** Sorts the slot numbers `order[s..e)` by their refs (`slots[slot]`), i.e. into input order. */
+function sortSlots(order: Int32Array, s: number, e: number, slots: Float64Array): void {
+  for (let i = s + 1; i < e; i++) {
+    const x = order[i]!;
+    let j = i - 1;
+    while (j >= s && slots[order[j]!]! > slots[x]!) {
+      order[j + 1] = order[j]!;
+      j--;
+    }
+    order[j + 1] = x;
   }
 }
 

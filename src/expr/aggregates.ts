@@ -689,8 +689,9 @@ class CollectAcc implements Accumulator {
  * in the argument columns as they came (Float64Array views, which batches never change once
  * built), or in a compact copy when a batch has nulls. finish groups the values by a counting sort
  * on the group id, into a per-thread scratch array reused by later tasks, and selects the middle
- * ranks of each group's segment in place (quickselect). Single-phase only (see median's
- * definition).
+ * ranks of each group's segment in place (quickselect). median's partial state is the group's
+ * values as a list<double> (`state`; MedianPartialOp writes it directly), and `merge` keeps each
+ * state row's run by reference, copied into the group's segment in one block when grouping.
  *
  * Chunks instead of one doubling array: on db-benchmark q6 (median and stddev of v3 by id4, id5;
  * 1e4 groups) at 1e7 rows, 2 threads, the doubling's reallocations were the largest single cost
@@ -718,6 +719,11 @@ export class PercentileAcc implements Accumulator {
   /** The values of each update, in order: `vals[j][0 .. lens[j])` pair with the next `lens[j]` ids. */
   private vals: Float64Array[] = [];
   private lens: number[] = [];
+  /**
+   * Merged partial states (list<double> rows, one run of values per row): per merge call the
+   * rows' group ids (a copy), list offsets and element values, referenced as they came.
+   */
+  private runs: { groups: Int32Array; offsets: Int32Array; values: Float64Array }[] = [];
   constructor(private readonly q: number) {}
   grow(_n: number): void {}
   /** Opens the next chunk (double the last one's size, at most 64K pairs). */
@@ -780,9 +786,26 @@ export class PercentileAcc implements Accumulator {
       const m = c === last ? this.used : gs.length;
       for (let k = 0; k < m; k++) offsets[gs[k]! + 1]!++;
     }
+    for (const r of this.runs) {
+      const { groups, offsets: ro } = r;
+      for (let i = 0; i < groups.length; i++) offsets[groups[i]! + 1]! += ro[i + 1]! - ro[i]!;
+    }
     for (let g = 0; g < n; g++) offsets[g + 1]! += offsets[g]!;
     const pos = offsets.slice(0, n);
-    const values = regroupScratch(this.total);
+    const values = regroupScratch(offsets[n]!);
+    // Merged runs: one block copy per partial state row.
+    for (const r of this.runs) {
+      const { groups, offsets: ro, values: rv } = r;
+      for (let i = 0; i < groups.length; i++) {
+        const s = ro[i]!;
+        const e = ro[i + 1]!;
+        if (e === s) continue;
+        const g = groups[i]!;
+        if (e - s < 16) for (let k = s, at = pos[g]!; k < e; k++) values[at++] = rv[k]!;
+        else values.set(rv.subarray(s, e), pos[g]!);
+        pos[g]! += e - s;
+      }
+    }
     // Walk the values (per update) and the ids (per chunk) side by side.
     let c = 0;
     let k = 0;
@@ -801,8 +824,39 @@ export class PercentileAcc implements Accumulator {
     }
     return { offsets, values };
   }
-  state(): ColumnData[] { throw new Error('median has no partial state'); }
-  merge(): void { throw new Error('median cannot be merged'); }
+  /** Partial state: each group's values as a list<double> (grouped by the counting sort, copied out of the scratch). */
+  state(n: number): ColumnData[] {
+    const { offsets, values } = this.grouped(n);
+    const child = allocOutputValues('float64', offsets[n]!) as Float64Array;
+    child.set(values.subarray(0, offsets[n]!));
+    return [new ColumnData(listOf('float64'), n, null, null, offsets, null, new ColumnData('float64', child.length, child, null))];
+  }
+  /**
+   * Folds list<double> partial states (MedianPartialOp's runs or `state`'s lists): the rows are
+   * kept by reference, and `grouped` copies each row's run into its group's segment in one block.
+   */
+  merge(groups: Int32Array, n: number, state: readonly ColumnData[]): void {
+    const col = state[0]!;
+    if (n === 0) return;
+    const offsets = col.offsets!;
+    const child = col.child!;
+    const src = child.values!;
+    if (src instanceof Float64Array && !col.validity && !child.validity) {
+      this.runs.push({ groups: groups.slice(0, n), offsets: offsets.subarray(0, n + 1), values: src });
+      return;
+    }
+    // Null lists, null elements or other element types: a compact copy of the non-null values.
+    const valid = col.validity;
+    const ev = child.validity;
+    const o = new Int32Array(n + 1);
+    const dense = new Float64Array(offsets[n]! - offsets[0]!);
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      if (!valid || valid[i]) for (let k = offsets[i]!; k < offsets[i + 1]!; k++) if (!ev || ev[k]) dense[m++] = src[k] as number;
+      o[i + 1] = m;
+    }
+    this.runs.push({ groups: groups.slice(0, n), offsets: o, values: dense });
+  }
   finish(n: number): ColumnData {
     const { offsets, values } = this.grouped(n);
     const out = new Float64Array(n);
@@ -1045,9 +1099,10 @@ const DEFS: AggregateFunctionDef[] = [
   {
     name: 'median', arity: [1, 1] as const, doc: 'Exact median of non-null values (double), interpolating between the middle values.',
     resolve: (argTypes: readonly DataType[], d: string) => { numArg(argTypes, d); return { type: 'float64' as DataType, argTypes: ['float64' as DataType] }; },
-    // No partial state: it would hold every value, so a partial phase would only copy the rows
-    // once more before the shuffle. The planner shuffles the rows and aggregates once instead.
-    stateTypes: () => undefined,
+    // Partial state: the group's values as a list<double>. The planner runs the partial phase as
+    // MedianPartialOp (src/exec/median-partial.ts), which writes each task's values grouped and
+    // already split by shuffle bucket, so the exchange moves them without another copy.
+    stateTypes: () => [listOf('float64')],
     create: () => new PercentileAcc(0.5),
   },
   ...(['corr', 'covar_samp', 'covar_pop'] as const).map((name) => ({

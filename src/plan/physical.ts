@@ -12,6 +12,7 @@ import { ExchangeOp } from '../exec/exchange.js';
 import { ExpandOp } from '../exec/expand.js';
 import { GenerateOp } from '../exec/generate.js';
 import { HashJoinOp } from '../exec/join.js';
+import { MedianPartialOp } from '../exec/median-partial.js';
 import type { PhysicalOp } from '../exec/operator.js';
 import { SortOp } from '../exec/sort.js';
 import { WindowOp, partitionedForWindow } from '../exec/window/operator.js';
@@ -146,7 +147,10 @@ export function planPhysical(p: LogicalPlan, cfg: PlannerConfig): PhysicalOp {
       }
       const groupSchema = new Schema(p.schema.fields.slice(0, nKeys));
       const partialSchema = HashAggregateOp.partialSchema(groupSchema, p.aggs);
-      const partial = new HashAggregateOp(child, 'partial', p.groupBy, p.aggs, partialSchema, direct);
+      // With a median, a partial phase that writes each group's values once, pre-split for the exchange.
+      const partial = MedianPartialOp.applies(p.aggs)
+        ? new MedianPartialOp(child, p.groupBy, p.aggs, partialSchema, direct, nKeys === 0 || cfg.shufflePartitions === 1 ? 1 : cfg.shufflePartitions)
+        : new HashAggregateOp(child, 'partial', p.groupBy, p.aggs, partialSchema, direct);
       const ex = new ExchangeOp(partial, keyPart(refs(partialSchema, nKeys)));
       return new HashAggregateOp(ex, 'final', refs(partialSchema, nKeys), p.aggs, p.schema, direct, cfg.aggregateSplitGroups);
     }
