@@ -487,9 +487,10 @@ function valueFit(type: DataType): (v: unknown) => Fit {
       return 'ok';
     };
   }
-  const integer = (limit: number) => (v: unknown): Fit => {
-    if (typeof v === 'number') return !Number.isInteger(v) ? 'type' : Math.abs(v) > limit ? 'range' : 'ok';
-    if (typeof v === 'bigint') return v > BigInt(limit) || v < -BigInt(limit) ? 'range' : 'ok';
+  /** Integers in [lo, hi]. */
+  const integer = (lo: number, hi: number) => (v: unknown): Fit => {
+    if (typeof v === 'number') return !Number.isInteger(v) ? 'type' : v < lo || v > hi ? 'range' : 'ok';
+    if (typeof v === 'bigint') return v > BigInt(hi) || v < BigInt(lo) ? 'range' : 'ok';
     return 'type';
   };
   if (isDecimal(type)) {
@@ -503,8 +504,8 @@ function valueFit(type: DataType): (v: unknown) => Fit {
     };
   }
   switch (type as PrimitiveType) {
-    case 'int32': return integer(2147483647);
-    case 'int64': return integer(MAX_EXACT_INT);
+    case 'int32': return integer(-2147483648, 2147483647);
+    case 'int64': return integer(-MAX_EXACT_INT, MAX_EXACT_INT);
     case 'float64': return (v) => (typeof v === 'number' ? 'ok' : 'type');
     case 'utf8': return (v) => (typeof v === 'string' ? 'ok' : 'type');
     case 'boolean': return (v) => (typeof v === 'boolean' ? 'ok' : 'type');

@@ -192,6 +192,13 @@ describe('a schema that does not fit the data', () => {
     fails(() => spark.createDataFrame([{ a: true }], 'a INT'), IllegalArgumentError, 'IntegerType can not accept object true', 'boolean');
   });
 
+  it("INT takes its whole range, -2^31 included, and nothing past either end", async () => {
+    const rows = await spark.createDataFrame([{ a: -2147483648 }, { a: 2147483647 }, { a: 2147483647n }], 'a INT').collect();
+    expect(rows.map((r) => r['a'])).toEqual([-2147483648, 2147483647, 2147483647]);
+    fails(() => spark.createDataFrame([{ a: -2147483649 }], 'a INT'), ArithmeticOverflowError, 'IntegerType out of range', '-2147483649');
+    fails(() => spark.createDataFrame([{ a: -2147483649n }], 'a INT'), ArithmeticOverflowError, 'IntegerType out of range');
+  });
+
   it('every type is checked', () => {
     fails(() => spark.createDataFrame([{ d: 'x' }], 'd DATE'), IllegalArgumentError, 'field d, row 0', "DateType can not accept object 'x'");
     fails(() => spark.createDataFrame([{ d: 5 }], 'd DATE'), IllegalArgumentError, 'DateType can not accept object 5');
