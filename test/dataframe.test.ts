@@ -433,6 +433,35 @@ describe('joins', () => {
     await s1.stop();
   });
 
+  it('broadcasts the smaller left input of an inner or right outer join (sides swapped), with the same answers as shuffling', async () => {
+    const s1 = await Session.create({ threads: testThreads(), autoBroadcastJoinThreshold: -1, shufflePartitions: 3 });
+    try {
+      const queries = (sess: Session) => {
+        const small = sess.range(97).withColumnRenamed('id', 'k').withColumn('v', col('k').multiply(2));
+        const big = sess.range(5000).withColumn('k', col('id').mod(101));
+        return [
+          small.join(big, 'k'),
+          small.join(big, small.col('k').eq(big.col('k')).and(small.col('v').lt(big.col('id'))), 'right').select(big.col('id'), small.col('v')),
+          small.join(big, small.col('k').eq(big.col('k')), 'right').select(small.col('v'), big.col('k'), big.col('id')),
+        ];
+      };
+      const broadcast = queries(spark);
+      const shuffled = queries(s1);
+      for (let q = 0; q < broadcast.length; q++) {
+        // The broadcast side is the 97-row range, the probe side the 5000-row one.
+        expect(broadcast[q]!.explain()).toMatch(/BroadcastHashJoin (inner|left)[^\n]*\n[^\n]*\n[^\n]*range\(0, 5000[^\n]*\n[^\n]*BroadcastExchange[^\n]*\n[^\n]*\n[^\n]*range\(0, 97,/);
+        const key = (r: Record<string, unknown>) => JSON.stringify(r);
+        const a = (await broadcast[q]!.collect()).map(key).sort();
+        const b = (await shuffled[q]!.collect()).map(key).sort();
+        expect(a).toEqual(b);
+        expect(a.length).toBeGreaterThan(90);
+      }
+      expect((await broadcast[1]!.collect()).filter((r) => r['v'] === null).length).toBeGreaterThan(0);
+    } finally {
+      await s1.stop();
+    }
+  });
+
   it('gathers only the joined columns the projection reads, for every join kind and strategy', async () => {
     const s1 = await Session.create({ threads: testThreads(), autoBroadcastJoinThreshold: -1, shufflePartitions: 3 });
     try {

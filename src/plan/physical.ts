@@ -202,8 +202,16 @@ function planJoin(p: JoinNode, cfg: PlannerConfig, outputCols: readonly number[]
   let right = planPhysical(p.right, cfg);
   const equi = p.leftKeys.length > 0;
   const rightSize = estimateBytes(p.right);
+  const leftSize = estimateBytes(p.left);
+  const fits = (size: number | undefined): size is number => size !== undefined && cfg.autoBroadcastJoinThreshold >= 0 && size <= cfg.autoBroadcastJoinThreshold;
   const broadcastable = p.joinType === 'inner' || p.joinType === 'left' || p.joinType === 'left_semi' || p.joinType === 'left_anti' || p.joinType === 'cross';
-  const small = rightSize !== undefined && cfg.autoBroadcastJoinThreshold >= 0 && rightSize <= cfg.autoBroadcastJoinThreshold;
+  const small = fits(rightSize);
+  // Spark's build side: an inner or right outer equi-join may broadcast its left input instead,
+  // when only the left fits or it is the smaller of two that do (TPC-H Q3's filtered customers
+  // against orders). The operator always builds its right input, so the sides are swapped.
+  if (equi && (p.joinType === 'inner' || p.joinType === 'right') && fits(leftSize) && (!small || leftSize < rightSize!)) {
+    return buildLeftJoin(p, left, right, schema, outputCols);
+  }
   if (broadcastable && (!equi || small)) {
     right = new ExchangeOp(right, { kind: 'broadcast' });
     return new HashJoinOp(left, right, p.joinType, p.leftKeys, p.rightKeys, p.condition, true, schema, outputCols);
@@ -218,6 +226,21 @@ function planJoin(p: JoinNode, cfg: PlannerConfig, outputCols: readonly number[]
   left = new ExchangeOp(left, n === 1 ? { kind: 'single' } : { kind: 'hash', keys: p.leftKeys, partitions: n });
   right = new ExchangeOp(right, n === 1 ? { kind: 'single' } : { kind: 'hash', keys: p.rightKeys, partitions: n });
   return new HashJoinOp(left, right, p.joinType, p.leftKeys, p.rightKeys, p.condition, false, schema, outputCols);
+}
+
+/**
+ * An inner or right outer equi-join that broadcasts its left input: planned as the join of the
+ * sides swapped (right outer becomes left outer), with the residual condition and the emitted
+ * columns mapped onto the swapped pair, so its output columns are the original join's.
+ */
+function buildLeftJoin(p: JoinNode, left: PhysicalOp, right: PhysicalOp, schema: Schema, outputCols: readonly number[] | null): PhysicalOp {
+  const nl = p.left.schema.length;
+  const nr = p.right.schema.length;
+  const swap = (j: number): number => (j < nl ? j + nr : j - nl);
+  const out = (outputCols ?? Array.from({ length: nl + nr }, (_, j) => j)).map(swap);
+  const condition = p.condition ? remapRefs(p.condition, swap) : null;
+  const joinType = p.joinType === 'right' ? 'left' : p.joinType;
+  return new HashJoinOp(right, new ExchangeOp(left, { kind: 'broadcast' }), joinType, p.rightKeys, p.leftKeys, condition, true, schema, out);
 }
 
 /** Renders a physical plan as an indented tree, marking stages (cut at exchanges) and partition counts. */
