@@ -41,7 +41,9 @@ import { type ColumnData, take } from '../data/column.js';
 import type { GroupKeys, SlotWork } from '../data/direct-keys.js';
 import { isDecimal } from '../types.js';
 import type { Accumulator } from './function-defs.js';
-import { AvgAcc, CoMomentsAcc, CountAcc, type FusedArrays, MinMaxAcc, SumAcc, partsHead, rowSource } from './aggregates.js';
+import { AvgAcc, CoMomentsAcc, CountAcc, type FusedArrays, MinMaxAcc, STATES, SumAcc, partsHead, rowSource } from './aggregates.js';
+
+const EMPTY = new Float64Array(0);
 
 /** An aggregate's kind in the fused loop: count, sum, avg, min / max, co-moments. */
 type Kind = 'count' | 'sum' | 'avg' | 'min' | 'max' | 'corr';
@@ -81,6 +83,13 @@ export class SlotAggregation {
   private own: boolean[];
   /** Sums set their has flag per row (once a value was null, or a batch went another way). */
   private explicitHas = false;
+  /**
+   * The float states the loop updates, packed side by side: state j of slot s at
+   * `packed[s * packedArrays.length + j]`, standing for `packedArrays[j][s]` (copied back by
+   * `unpack` before anything else reads or replaces those arrays). Null: the arrays hold the states.
+   */
+  private packed: Float64Array | null = null;
+  private packedArrays: Float64Array[] = [];
 
   constructor(private readonly keys: GroupKeys, private readonly accs: readonly Accumulator[], private readonly make: () => Accumulator[]) {
     this.own = accs.map(() => false);
@@ -100,6 +109,7 @@ export class SlotAggregation {
 
   /** Merges the slot states into the accumulators (before their output). */
   flush(): void {
+    this.unpack();
     const slotAccs = this.slotAccs;
     const ids = this.ids;
     this.slotAccs = null;
@@ -116,6 +126,34 @@ export class SlotAggregation {
       acc.grow(this.keys.size);
       acc.merge(groups, m, slotAccs[k]!.state(ids.length).map((c) => take(c, sel)));
     });
+  }
+
+  /** Packs `arrays` (the first `slots` entries of each) unless they are packed already. */
+  private pack(arrays: readonly Float64Array[], slots: number): Float64Array {
+    const old = this.packedArrays;
+    if (this.packed !== null && old.length === arrays.length && old.every((a, j) => a === arrays[j])) return this.packed;
+    this.unpack();
+    const w = arrays.length;
+    const p = new Float64Array(slots * w);
+    arrays.forEach((a, j) => {
+      for (let s = 0; s < slots; s++) p[s * w + j] = a[s]!;
+    });
+    this.packedArrays = arrays.slice();
+    return (this.packed = p);
+  }
+
+  /** Copies the packed states back into their arrays. */
+  private unpack(): void {
+    const p = this.packed;
+    if (p === null) return;
+    const arrays = this.packedArrays;
+    const w = arrays.length;
+    const slots = p.length / w;
+    arrays.forEach((a, j) => {
+      for (let s = 0; s < slots; s++) a[s] = p[s * w + j]!;
+    });
+    this.packed = null;
+    this.packedArrays = [];
   }
 
   /** Sums in has-implicit mode: every slot with a group has a value (no value was null). */
@@ -147,6 +185,8 @@ export class SlotAggregation {
       this.ids = ids;
     }
     const accs = this.slotAccs!;
+    // A count leaving the shared one copies it: the packed states go back first.
+    if (kinds.some((kind, k) => (kind === 'count' || kind === 'avg') && (args[k]![0]?.validity ?? null) !== null && !this.own[k])) this.unpack();
     if (!this.explicitHas && kinds.some((kind, k) => kind === 'sum' && args[k]![0]!.validity !== null)) this.hasPerRow();
     const tags: string[] = [];
     const x: (ArrayLike<number> | null)[] = [];
@@ -198,12 +238,28 @@ export class SlotAggregation {
       vy.push(vys);
       variant += `_${tag}${xs === null ? '' : xs.constructor.name}${ys === null ? '' : ys.constructor.name}${valid === null ? '' : 'v'}${vys === null ? '' : 'w'}`;
     });
-    const ctx: FusedArrays & { sc: Float64Array } = { x, y, vx, vy, st, sc: this.shared };
-    const source = () => {
-      const rows = tags.map((tag, k) => rowSource(tag, `k${k}_`, vx[k] !== null, vy[k] !== null));
-      if (sharedUsed) rows.push('sc[g]++;');
-      return { head: `${partsHead(tags, 'ctx')}\nconst sc = ctx.sc;`, row: rows.join(' ') };
+    // Two or more float states per slot are packed side by side (one cache line per row, one base):
+    // each state's offset, or -1 for the has flags (Uint8Array), updated where they are.
+    const floats: Float64Array[] = [];
+    const offset = (a: Float64Array | Uint8Array): number => {
+      if (!(a instanceof Float64Array)) return -1;
+      const o = floats.indexOf(a);
+      return o >= 0 ? o : floats.push(a) - 1;
     };
-    return { tag: `w${variant}${sharedUsed ? '_sc' : ''}`, source, ctx };
+    const offsets = tags.map((tag, k) => Array.from({ length: STATES[tag]! }, (_, j) => offset(st[k]![j]!)));
+    const scAt = sharedUsed ? offset(this.shared) : -1;
+    const w = floats.length;
+    if (w < 2) this.unpack();
+    const packed = w < 2 ? EMPTY : this.pack(floats, ids.length);
+    const ctx: FusedArrays & { sc: Float64Array; P: Float64Array } = { x, y, vx, vy, st, sc: this.shared, P: packed };
+    const source = () => {
+      const at = (k: number) => (j: number) => (w >= 2 && offsets[k]![j]! >= 0 ? `P[gw + ${offsets[k]![j]!}]` : `k${k}_${j}[g]`);
+      const rows = tags.map((tag, k) => rowSource(tag, `k${k}_`, vx[k] !== null, vy[k] !== null, at(k)));
+      if (sharedUsed) rows.push(w >= 2 ? `P[gw + ${scAt}]++;` : 'sc[g]++;');
+      if (w >= 2) rows.unshift(`const gw = g * ${w};`);
+      return { head: `${partsHead(tags, 'ctx')}\nconst sc = ctx.sc, P = ctx.P;`, row: rows.join(' ') };
+    };
+    const layout = w >= 2 ? `_P${offsets.map((o) => o.join('.')).join('_')}_${scAt}` : '';
+    return { tag: `w${variant}${sharedUsed ? '_sc' : ''}${layout}`.replaceAll('-', 'u').replaceAll('.', 'd'), source, ctx };
   }
 }
