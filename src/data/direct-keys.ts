@@ -145,6 +145,10 @@ export class GroupKeys {
   private readonly minMax = new Float64Array(2);
   /** Groups whose key has no null (so all reachable slots are seen when it is the product of the ranges). */
   private nonNullGroups = 0;
+  /** The fused loop's goal while it gives new ids: non-null groups that mean every reachable slot has one (0: every slot). */
+  private fusedReach = 0;
+  /** Set when the fused loop stopped because every slot the batch can reach has an id now. */
+  private fusedAllSeen = false;
   /** Scratch: lo, range, stride of each key column for the fused loop. */
   private geo = new Float64Array(12);
 
@@ -340,14 +344,28 @@ export class GroupKeys {
         reachable *= d.range;
         anyNull ||= col.validity !== null;
       }
-      const seen = this.size === this.slotIds.length || (!anyNull && this.nonNullGroups === reachable);
+      this.fusedReach = anyNull ? 0 : reachable;
+      const seen = this.allSeen();
+      this.fusedAllSeen = false;
       if (!workSources.has(w.tag)) workSources.set(w.tag, w.source());
       key.push(seen, w.tag);
       i = fusedSlotLoop(...key)(vals, valids, this.geo, i, n, this.slotIds, this, w.ctx);
       if (i === n) return n;
+      // Every slot has an id: the rest of the batch goes to the loop without the check (a loop that
+      // runs long, so it is the one compiled early: the first batch of a task no longer runs whole
+      // through a loop called once per task).
+      if (this.fusedAllSeen) continue;
       if (!this.fitBatch(cols, n, true)) return i;
     }
     return i;
+  }
+
+  /**
+   * Whether every slot the fused loop's batch can reach has an id (every slot, or with no null
+   * key, every non-null one); called by the fused loop after a new id, it then stops.
+   */
+  allSeen(): boolean {
+    return (this.fusedAllSeen = this.size === this.slotIds.length || (this.fusedReach > 0 && this.nonNullGroups === this.fusedReach));
   }
 
   /** Gives slot `s` the next id (called by the slot loops). */
@@ -474,7 +492,8 @@ const assignOneLoop = loopFamily<(v: ArrayLike<number>, valid: Uint8Array | null
  * their strides; per column its values, validity, whether to check the range and whether its
  * geometry fits int32 arithmetic, see int32Geometry), a new id for an
  * unseen slot unless the key's \`seen\` flag says every reachable slot has one, then the work's
- * row source with \`g\` the slot. Returns n, or the row of the first value outside its range.
+ * row source with \`g\` the slot. Returns n, or the row of the first value outside its range, or
+ * (without \`seen\`) the row after the one whose new id completed the reachable slots.
  */
 const fusedSlotLoop = loopFamily<(vals: readonly ArrayLike<number>[], valids: readonly (Uint8Array | null)[], geo: Float64Array, start: number, n: number, ids: Int32Array, keys: GroupKeys, ctx: unknown) => number>(
   'fusedSlots', ['vals', 'valids', 'geo', 'start', 'n', 'ids', 'keys', 'ctx'], (flags, names) => {
@@ -499,8 +518,9 @@ const fusedSlotLoop = loopFamily<(vals: readonly ArrayLike<number>[], valids: re
     let x, s;
     ${slot.join('\n    ')}
     const g = s | 0;
-    ${seen ? '' : 'if (ids[g] < 0) keys.newGroup(g);'}
+    ${seen ? '' : 'let all = false; if (ids[g] < 0) { keys.newGroup(g); all = keys.allSeen(); }'}
     ${work.row}
+    ${seen ? '' : 'if (all) return i + 1;'}
   }
   return n;`;
   });
