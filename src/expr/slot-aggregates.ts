@@ -90,6 +90,8 @@ export class SlotAggregation {
    */
   private packed: Float64Array | null = null;
   private packedArrays: Float64Array[] = [];
+  /** The previous batch's work, its layout, variant and packed states (reused while they stay). */
+  private last: { ids: Int32Array; variant: string; packed: Float64Array | null; work: SlotWork & { ctx: FusedArrays } } | null = null;
 
   constructor(private readonly keys: GroupKeys, private readonly accs: readonly Accumulator[], private readonly make: () => Accumulator[]) {
     this.own = accs.map(() => false);
@@ -183,6 +185,7 @@ export class SlotAggregation {
       });
       this.slotAccs = accs;
       this.ids = ids;
+      this.last = null;
     }
     const accs = this.slotAccs!;
     // A count leaving the shared one copies it: the packed states go back first.
@@ -238,6 +241,12 @@ export class SlotAggregation {
       vy.push(vys);
       variant += `_${tag}${xs === null ? '' : xs.constructor.name}${ys === null ? '' : ys.constructor.name}${valid === null ? '' : 'v'}${vys === null ? '' : 'w'}`;
     });
+    // The same work as the previous batch's (same layout, tags and array types): its ctx takes this batch's arrays.
+    const last = this.last;
+    if (last !== null && last.ids === ids && last.variant === variant && last.packed === this.packed) {
+      Object.assign(last.work.ctx, { x, y, vx, vy });
+      return last.work;
+    }
     // Two or more float states per slot are packed side by side (one cache line per row, one base):
     // each state's offset, or -1 for the has flags (Uint8Array), updated where they are.
     const floats: Float64Array[] = [];
@@ -260,6 +269,8 @@ export class SlotAggregation {
       return { head: `${partsHead(tags, 'ctx')}\nconst sc = ctx.sc, P = ctx.P;`, row: rows.join(' ') };
     };
     const layout = w >= 2 ? `_P${offsets.map((o) => o.join('.')).join('_')}_${scAt}` : '';
-    return { tag: `w${variant}${sharedUsed ? '_sc' : ''}${layout}`.replaceAll('-', 'u').replaceAll('.', 'd'), source, ctx };
+    const work = { tag: `w${variant}${sharedUsed ? '_sc' : ''}${layout}`.replaceAll('-', 'u').replaceAll('.', 'd'), source, ctx };
+    this.last = { ids, variant, packed: this.packed, work };
+    return work;
   }
 }
