@@ -36,6 +36,33 @@
  *    (0.77-1.34× over two runs), so the limit stays 2^16.
  *  - The final phase over the partial states of ≤ 1e4 groups takes 0.2-0.6 ms per partition
  *    (stage events), the main thread's dispatch ~1 ms per task (structured clone of the request).
+ *
+ * Packed states, int32 slot arithmetic, early end of the new-id check (2026-12-06 15:30-16:00 UTC,
+ * same machine, load average 7-11 from other jobs, so wall times mean little):
+ *  - Two or more float states per slot are packed side by side in one Float64Array (state j of slot
+ *    s at `P[s * w + j]`, has flags stay apart), copied back before anything else reads the
+ *    accumulators' arrays (`unpack`: flush, a count leaving the shared one); int32 keys within
+ *    int32 get their slots in int32 arithmetic (direct-keys.ts, int32Geometry). Loops alone
+ *    (scratch A/B against main's sources, alternating, best CPU of 15, 40 × 65,536 rows): three
+ *    avgs by an int key 7.07 → 5.01 ns/row (1.41×), corr by dictionary × int 11.37 → 8.96 (1.27×),
+ *    sum by a dictionary key 2.91 → 2.06 (1.14-1.41× over three runs).
+ *  - bench:compare's second run was slower than the steady state because the first batch of every
+ *    task ran whole (62,500 rows) through the loop variant that checks for new ids, a function
+ *    called once per task and so still cold in a question's first runs: in worker profiles of q4
+ *    it took 29 ms (run 1) and 20 ms (run 2) against 0.9 ms by run 7. The variant now stops once
+ *    every reachable slot has an id and the batch goes on in the loop without the check.
+ *  - Worker CPU per thread (ms, /proc/self/task/<tid>/schedstat around each answer, the compare
+ *    harness's engine and sequence, 1e7 rows, 2 threads), run 1 / run 2 / later rounds, main's
+ *    build → this: q1 22 / 17 / 15-17 → 18 / 13 / 12-14; q2 43 / 32 / 23-28 → 39 / 28 / 21-25; q4
+ *    52 / 43 / 37-46 → 37 / 27 / 26-30; q9 81 / 69 / 60-67 → 66 / 57 / 47-60. The main thread's
+ *    CPU in a question's runs 1-2 (8-36 ms, cold planning and final phase) against 3-9 ms later is
+ *    not changed. `bench/dbbench.ts --rows 1e7 --q q1,q2,q4,q9,q7 --reps 7 --baseline <main>`
+ *    (wall, load average 7-9): q4 1.69× (1.35× in a 5-pair run), q9 1.11×, q1 0.97×, q2 0.90×, q7
+ *    0.92×: under that load only q4's gain shows above the noise.
+ *  - Not done, measured: dictionary codes as Uint8Array in the sum loop run as fast as Int32Array
+ *    (2.17 against 2.19 ns/row; Uint16Array 2.7-3.4), so the cache keeps Int32Array indices.
+ *    Posting a q4 task's request (80 batches × 4 shared columns) costs 0.2-0.4 ms and receiving it
+ *    0.25-1 ms outside GC pauses (MessageChannel, scratch), so dispatch stays as it is.
  */
 import { type ColumnData, take } from '../data/column.js';
 import type { GroupKeys, SlotWork } from '../data/direct-keys.js';
