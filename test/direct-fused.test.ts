@@ -106,6 +106,25 @@ describe(`fused direct aggregation at ${threads} thread(s)`, () => {
     await expect(huge.groupBy('k').agg(F.sum('v').alias('sv')).collect()).rejects.toThrow(/sum overflowed the exact int64 range/);
   });
 
+  it('int keys at the ends of int32, ranges widening past them (int32 slot arithmetic and its limits)', async () => {
+    const rows = (ks: readonly number[], seed: number) => ks.map((k, i) => ({ k, s: 'a', v: (i * 7 + seed) % 13, w: i / 8, x: (i + seed) % 5 }));
+    const span = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + ((i * 17) % n));
+    const lo = -(2 ** 31);
+    const hi = 2 ** 31 - 1;
+    for (const keys of [
+      // The range widens below -2^31 (its slack); then keys 2^32 above slots of it: hashed, not wrapped onto them.
+      [span(lo + 10, 40), [lo, lo + 3, lo + 60, lo + 10], [hi, hi - 20, lo + 1], span(lo + 10, 40)],
+      // The same above 2^31 - 1.
+      [span(hi - 50, 40), [hi, hi - 3, hi - 70, hi - 50], [lo, lo + 30, hi - 1], span(hi - 50, 40)],
+      // int32's two ends in one column from the start: too many slots, hashed.
+      [span(hi - 40, 41), [lo, lo + 1, hi - 5]],
+    ]) {
+      const out = await bothPaths(() => batches(...keys.map((ks, b) => rows(ks, b))).groupBy('k').agg(F.count('*').alias('n'), F.sum('v').alias('sv'), F.avg('w').alias('aw')));
+      expect(out.length).toBe(new Set(keys.flat()).size);
+      expect(out.find((r) => r['k'] === keys[1]![0])!['n']).toBe(1);
+    }
+  });
+
   it('keys leaving the fused slot limit mid-task go on through the ids path', async () => {
     const q = () => batches(makeRows(300, 6, 10, 50, 0), makeRows(300, 7, 10, 50, 0.1), makeRows(200, 8, 10, MAX_FUSED_SLOTS + 5000, 0.1), makeRows(200, 9, 10, 50, 0))
       .groupBy('k').agg(...aggs());

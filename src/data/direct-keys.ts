@@ -145,6 +145,10 @@ export class GroupKeys {
   private readonly minMax = new Float64Array(2);
   /** Groups whose key has no null (so all reachable slots are seen when it is the product of the ranges). */
   private nonNullGroups = 0;
+  /** The fused loop's goal while it gives new ids: non-null groups that mean every reachable slot has one (0: every slot). */
+  private fusedReach = 0;
+  /** Set when the fused loop stopped because every slot the batch can reach has an id now. */
+  private fusedAllSeen = false;
   /** Scratch: lo, range, stride of each key column for the fused loop. */
   private geo = new Float64Array(12);
 
@@ -333,21 +337,35 @@ export class GroupKeys {
         const v = this.slotValues(col, d);
         vals.push(v);
         valids.push(col.validity);
-        key.push(v, col.validity, d.domain === null);
+        key.push(v, col.validity, d.domain === null, int32Geometry(v, d));
         this.geo[3 * c] = d.lo;
         this.geo[3 * c + 1] = d.range;
         this.geo[3 * c + 2] = this.strides[c]!;
         reachable *= d.range;
         anyNull ||= col.validity !== null;
       }
-      const seen = this.size === this.slotIds.length || (!anyNull && this.nonNullGroups === reachable);
+      this.fusedReach = anyNull ? 0 : reachable;
+      const seen = this.allSeen();
+      this.fusedAllSeen = false;
       if (!workSources.has(w.tag)) workSources.set(w.tag, w.source());
       key.push(seen, w.tag);
       i = fusedSlotLoop(...key)(vals, valids, this.geo, i, n, this.slotIds, this, w.ctx);
       if (i === n) return n;
+      // Every slot has an id: the rest of the batch goes to the loop without the check (a loop that
+      // runs long, so it is the one compiled early: the first batch of a task no longer runs whole
+      // through a loop called once per task).
+      if (this.fusedAllSeen) continue;
       if (!this.fitBatch(cols, n, true)) return i;
     }
     return i;
+  }
+
+  /**
+   * Whether every slot the fused loop's batch can reach has an id (every slot, or with no null
+   * key, every non-null one); called by the fused loop after a new id, it then stops.
+   */
+  allSeen(): boolean {
+    return (this.fusedAllSeen = this.size === this.slotIds.length || (this.fusedReach > 0 && this.nonNullGroups === this.fusedReach));
   }
 
   /** Gives slot `s` the next id (called by the slot loops). */
@@ -471,22 +489,28 @@ const assignOneLoop = loopFamily<(v: ArrayLike<number>, valid: Uint8Array | null
 
 /**
  * The fused loop of {@link GroupKeys.insertFused}: each row's slot (the key columns' offsets times
- * their strides; per column its values, validity and whether to check the range), a new id for an
+ * their strides; per column its values, validity, whether to check the range and whether its
+ * geometry fits int32 arithmetic, see int32Geometry), a new id for an
  * unseen slot unless the key's \`seen\` flag says every reachable slot has one, then the work's
- * row source with \`g\` the slot. Returns n, or the row of the first value outside its range.
+ * row source with \`g\` the slot. Returns n, or the row of the first value outside its range, or
+ * (without \`seen\`) the row after the one whose new id completed the reachable slots.
  */
 const fusedSlotLoop = loopFamily<(vals: readonly ArrayLike<number>[], valids: readonly (Uint8Array | null)[], geo: Float64Array, start: number, n: number, ids: Int32Array, keys: GroupKeys, ctx: unknown) => number>(
   'fusedSlots', ['vals', 'valids', 'geo', 'start', 'n', 'ids', 'keys', 'ctx'], (flags, names) => {
-    const k = (names.length - 2) / 3;
-    const seen = flags[3 * k]!;
-    const work = workSources.get(names[3 * k + 1]!)!;
+    const k = (names.length - 2) / 4;
+    const seen = flags[4 * k]!;
+    const work = workSources.get(names[4 * k + 1]!)!;
     const head: string[] = [];
     const slot: string[] = [];
     for (let c = 0; c < k; c++) {
-      head.push(`const v${c} = vals[${c}], valid${c} = valids[${c}], lo${c} = geo[${3 * c}], range${c} = geo[${3 * c + 1}], stride${c} = geo[${3 * c + 2}];`);
-      const valid = flags[3 * c + 1]!;
-      const check = flags[3 * c + 2]!;
-      const value = `x = v${c}[i] - lo${c};${check ? ` if (!(x >= 0 && x < range${c})) return i;` : ''}`;
+      const valid = flags[4 * c + 1]!;
+      const check = flags[4 * c + 2]!;
+      // int32 geometry: the slot arithmetic stays in int32 (about 1.2× on q4's loop), else doubles.
+      const int = flags[4 * c + 3]!;
+      const [lo, range, stride] = [0, 1, 2].map((j) => `geo[${3 * c + j}]${int ? ' | 0' : ''}`);
+      head.push(`const v${c} = vals[${c}], valid${c} = valids[${c}], lo${c} = ${lo}, range${c} = ${range}, stride${c} = ${stride};`);
+      const value = int ? `x = (v${c}[i] - lo${c}) | 0;${check ? ` if ((x >>> 0) >= range${c}) return i;` : ''}`
+        : `x = v${c}[i] - lo${c};${check ? ` if (!(x >= 0 && x < range${c})) return i;` : ''}`;
       slot.push(`${valid ? `if (valid${c}[i] === 0) x = range${c}; else { ${value} }` : value} s ${c === 0 ? '=' : '+='} ${c === 0 ? 'x' : `x * stride${c}`};`);
     }
     return `${head.join('\n')}\n${work.head}
@@ -494,11 +518,27 @@ const fusedSlotLoop = loopFamily<(vals: readonly ArrayLike<number>[], valids: re
     let x, s;
     ${slot.join('\n    ')}
     const g = s | 0;
-    ${seen ? '' : 'if (ids[g] < 0) keys.newGroup(g);'}
+    ${seen ? '' : 'let all = false; if (ids[g] < 0) { keys.newGroup(g); all = keys.allSeen(); }'}
     ${work.row}
+    ${seen ? '' : 'if (all) return i + 1;'}
   }
   return n;`;
   });
+
+/** Typed arrays whose elements are int32 values. */
+const INT32_ARRAYS = [Int32Array, Uint8Array, Uint16Array, Int16Array, Int8Array];
+
+/**
+ * Whether a fused loop may compute key column slots in int32 arithmetic, `x = (v - lo) | 0` and
+ * one unsigned check `x >>> 0 < range`: its values are int32s and lo .. lo + range - 1 lies within
+ * int32. Then the check is exact although the difference wraps: a value below lo wraps into
+ * [0, range) only if v < lo + range - 2^32 <= -2^31, and one above lo + range - 1 wraps to a
+ * negative x (over 2^31 unsigned). Loops alone (scratch, 40 × 65,536 rows, best CPU of 15,
+ * against doubles): three avgs by an int key 1.36×, corr 1.25×, sum 1.14×.
+ */
+function int32Geometry(v: ArrayLike<number>, d: Dim): boolean {
+  return INT32_ARRAYS.some((C) => v instanceof C) && d.lo >= -(2 ** 31) && d.lo + d.range - 1 <= 2 ** 31 - 1;
+}
 
 /** The sources of each SlotWork tag seen (fusedSlotLoop compiles them by tag). */
 const workSources = new Map<string, { head: string; row: string }>();

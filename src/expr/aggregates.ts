@@ -58,25 +58,27 @@ export function outColumn(type: DataType, n: number, vals: Float64Array, has: Ui
  * `${p}0`, `${p}1`, ... (states). Tags: C a count kept by the caller (nothing); c count(*) (counts); n count(x) (counts); s sum (sums,
  * has); S sum over values without nulls, has flags kept by the caller (sums); a avg (sums, counts);
  * A avg over values without nulls, count kept by the caller (sums); m / M min / max (vals from their sentinel, has);
- * r co-moments (cnt, mx, my, cxy, m2x, m2y).
+ * r co-moments (cnt, mx, my, cxy, m2x, m2y). `at(j)` is the expression of state j of the row's group
+ * (default `${p}j[g]`; the slot loops may keep the states packed side by side in one array).
  */
-export function rowSource(tag: string, p: string, vx: boolean, vy = false): string {
+export function rowSource(tag: string, p: string, vx: boolean, vy = false, at: (j: number) => string = (j) => `${p}${j}[g]`): string {
   const x = `${p}x[i]`;
+  const [s0, s1, s2, s3, s4, s5] = [0, 1, 2, 3, 4, 5].map(at) as [string, string, string, string, string, string];
   let row: string;
   switch (tag) {
     case 'C': return ''; // a count kept by the caller
-    case 'c': return `${p}0[g]++;`;
-    case 'n': return vx ? `${p}0[g] += ${p}vx[i];` : `${p}0[g]++;`;
-    case 's': row = `${p}0[g] += ${x}; ${p}1[g] = 1;`; break;
-    case 'S': case 'A': row = `${p}0[g] += ${x};`; break;
-    case 'a': row = `${p}0[g] += ${x}; ${p}1[g]++;`; break;
+    case 'c': return `${s0}++;`;
+    case 'n': return vx ? `${s0} += ${p}vx[i];` : `${s0}++;`;
+    case 's': row = `${s0} += ${x}; ${s1} = 1;`; break;
+    case 'S': case 'A': row = `${s0} += ${x};`; break;
+    case 'a': row = `${s0} += ${x}; ${s1}++;`; break;
     // min / max states start at their sentinel (minMaxSentinel); NaN sorts above every number.
-    case 'm': case 'M': row = `const x = ${x}, o = ${p}0[g]; if (${minMaxTakes(tag === 'M', true)}) ${p}0[g] = x; ${p}1[g] = 1;`; break;
+    case 'm': case 'M': row = `const x = ${x}, o = ${s0}; if (${minMaxTakes(tag === 'M', true)}) ${s0} = x; ${s1} = 1;`; break;
     // (The updated means are kept in locals: V8 would load them again, the arrays may alias.)
-    case 'r': row = `const x = ${x}, y = ${p}y[i], c = ++${p}0[g];
-      const dx = x - ${p}1[g], mx = ${p}1[g] + dx / c; ${p}1[g] = mx;
-      const dy = y - ${p}2[g], my = ${p}2[g] + dy / c; ${p}2[g] = my;
-      ${p}3[g] += dx * (y - my); ${p}4[g] += dx * (x - mx); ${p}5[g] += dy * (y - my);`; break;
+    case 'r': row = `const x = ${x}, y = ${p}y[i], c = ++${s0};
+      const dx = x - ${s1}, mx = ${s1} + dx / c; ${s1} = mx;
+      const dy = y - ${s2}, my = ${s2} + dy / c; ${s2} = my;
+      ${s3} += dx * (y - my); ${s4} += dx * (x - mx); ${s5} += dy * (y - my);`; break;
     default: throw new Error(`unknown fused row tag ${tag}`);
   }
   const cond = [vx ? `${p}vx[i] !== 0` : '', vy ? `${p}vy[i] !== 0` : ''].filter(Boolean).join(' && ');
@@ -93,7 +95,7 @@ export interface FusedArrays {
 }
 
 /** Number of state arrays of each rowSource tag. */
-const STATES: Record<string, number> = { C: 0, c: 1, n: 1, s: 2, S: 1, a: 2, A: 1, m: 2, M: 2, r: 6 };
+export const STATES: Record<string, number> = { C: 0, c: 1, n: 1, s: 2, S: 1, a: 2, A: 1, m: 2, M: 2, r: 6 };
 
 /** Source that reads each part's arrays out of `ctx` (a FusedArrays) into the names rowSource uses (`k${k}_`). */
 export function partsHead(tags: readonly string[], ctx: string): string {

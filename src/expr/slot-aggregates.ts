@@ -36,12 +36,41 @@
  *    (0.77-1.34× over two runs), so the limit stays 2^16.
  *  - The final phase over the partial states of ≤ 1e4 groups takes 0.2-0.6 ms per partition
  *    (stage events), the main thread's dispatch ~1 ms per task (structured clone of the request).
+ *
+ * Packed states, int32 slot arithmetic, early end of the new-id check (2026-12-06 15:30-16:00 UTC,
+ * same machine, load average 7-11 from other jobs, so wall times mean little):
+ *  - Two or more float states per slot are packed side by side in one Float64Array (state j of slot
+ *    s at `P[s * w + j]`, has flags stay apart), copied back before anything else reads the
+ *    accumulators' arrays (`unpack`: flush, a count leaving the shared one); int32 keys within
+ *    int32 get their slots in int32 arithmetic (direct-keys.ts, int32Geometry). Loops alone
+ *    (scratch A/B against main's sources, alternating, best CPU of 15, 40 × 65,536 rows): three
+ *    avgs by an int key 7.07 → 5.01 ns/row (1.41×), corr by dictionary × int 11.37 → 8.96 (1.27×),
+ *    sum by a dictionary key 2.91 → 2.06 (1.14-1.41× over three runs).
+ *  - bench:compare's second run was slower than the steady state because the first batch of every
+ *    task ran whole (62,500 rows) through the loop variant that checks for new ids, a function
+ *    called once per task and so still cold in a question's first runs: in worker profiles of q4
+ *    it took 29 ms (run 1) and 20 ms (run 2) against 0.9 ms by run 7. The variant now stops once
+ *    every reachable slot has an id and the batch goes on in the loop without the check.
+ *  - Worker CPU per thread (ms, /proc/self/task/<tid>/schedstat around each answer, the compare
+ *    harness's engine and sequence, 1e7 rows, 2 threads), run 1 / run 2 / later rounds, main's
+ *    build → this: q1 22 / 17 / 15-17 → 18 / 13 / 12-14; q2 43 / 32 / 23-28 → 39 / 28 / 21-25; q4
+ *    52 / 43 / 37-46 → 37 / 27 / 26-30; q9 81 / 69 / 60-67 → 66 / 57 / 47-60. The main thread's
+ *    CPU in a question's runs 1-2 (8-36 ms, cold planning and final phase) against 3-9 ms later is
+ *    not changed. `bench/dbbench.ts --rows 1e7 --q q1,q2,q4,q9,q7 --reps 7 --baseline <main>`
+ *    (wall, load average 7-9): q4 1.69× (1.35× in a 5-pair run), q9 1.11×, q1 0.97×, q2 0.90×, q7
+ *    0.92×: under that load only q4's gain shows above the noise.
+ *  - Not done, measured: dictionary codes as Uint8Array in the sum loop run as fast as Int32Array
+ *    (2.17 against 2.19 ns/row; Uint16Array 2.7-3.4), so the cache keeps Int32Array indices.
+ *    Posting a q4 task's request (80 batches × 4 shared columns) costs 0.2-0.4 ms and receiving it
+ *    0.25-1 ms outside GC pauses (MessageChannel, scratch), so dispatch stays as it is.
  */
 import { type ColumnData, take } from '../data/column.js';
 import type { GroupKeys, SlotWork } from '../data/direct-keys.js';
 import { isDecimal } from '../types.js';
 import type { Accumulator } from './function-defs.js';
-import { AvgAcc, CoMomentsAcc, CountAcc, type FusedArrays, MinMaxAcc, SumAcc, partsHead, rowSource } from './aggregates.js';
+import { AvgAcc, CoMomentsAcc, CountAcc, type FusedArrays, MinMaxAcc, STATES, SumAcc, partsHead, rowSource } from './aggregates.js';
+
+const EMPTY = new Float64Array(0);
 
 /** An aggregate's kind in the fused loop: count, sum, avg, min / max, co-moments. */
 type Kind = 'count' | 'sum' | 'avg' | 'min' | 'max' | 'corr';
@@ -81,6 +110,15 @@ export class SlotAggregation {
   private own: boolean[];
   /** Sums set their has flag per row (once a value was null, or a batch went another way). */
   private explicitHas = false;
+  /**
+   * The float states the loop updates, packed side by side: state j of slot s at
+   * `packed[s * packedArrays.length + j]`, standing for `packedArrays[j][s]` (copied back by
+   * `unpack` before anything else reads or replaces those arrays). Null: the arrays hold the states.
+   */
+  private packed: Float64Array | null = null;
+  private packedArrays: Float64Array[] = [];
+  /** The previous batch's work, its layout, variant and packed states (reused while they stay). */
+  private last: { ids: Int32Array; variant: string; packed: Float64Array | null; work: SlotWork & { ctx: FusedArrays } } | null = null;
 
   constructor(private readonly keys: GroupKeys, private readonly accs: readonly Accumulator[], private readonly make: () => Accumulator[]) {
     this.own = accs.map(() => false);
@@ -100,6 +138,7 @@ export class SlotAggregation {
 
   /** Merges the slot states into the accumulators (before their output). */
   flush(): void {
+    this.unpack();
     const slotAccs = this.slotAccs;
     const ids = this.ids;
     this.slotAccs = null;
@@ -116,6 +155,34 @@ export class SlotAggregation {
       acc.grow(this.keys.size);
       acc.merge(groups, m, slotAccs[k]!.state(ids.length).map((c) => take(c, sel)));
     });
+  }
+
+  /** Packs `arrays` (the first `slots` entries of each) unless they are packed already. */
+  private pack(arrays: readonly Float64Array[], slots: number): Float64Array {
+    const old = this.packedArrays;
+    if (this.packed !== null && old.length === arrays.length && old.every((a, j) => a === arrays[j])) return this.packed;
+    this.unpack();
+    const w = arrays.length;
+    const p = new Float64Array(slots * w);
+    arrays.forEach((a, j) => {
+      for (let s = 0; s < slots; s++) p[s * w + j] = a[s]!;
+    });
+    this.packedArrays = arrays.slice();
+    return (this.packed = p);
+  }
+
+  /** Copies the packed states back into their arrays. */
+  private unpack(): void {
+    const p = this.packed;
+    if (p === null) return;
+    const arrays = this.packedArrays;
+    const w = arrays.length;
+    const slots = p.length / w;
+    arrays.forEach((a, j) => {
+      for (let s = 0; s < slots; s++) a[s] = p[s * w + j]!;
+    });
+    this.packed = null;
+    this.packedArrays = [];
   }
 
   /** Sums in has-implicit mode: every slot with a group has a value (no value was null). */
@@ -145,8 +212,11 @@ export class SlotAggregation {
       });
       this.slotAccs = accs;
       this.ids = ids;
+      this.last = null;
     }
     const accs = this.slotAccs!;
+    // A count leaving the shared one copies it: the packed states go back first.
+    if (kinds.some((kind, k) => (kind === 'count' || kind === 'avg') && (args[k]![0]?.validity ?? null) !== null && !this.own[k])) this.unpack();
     if (!this.explicitHas && kinds.some((kind, k) => kind === 'sum' && args[k]![0]!.validity !== null)) this.hasPerRow();
     const tags: string[] = [];
     const x: (ArrayLike<number> | null)[] = [];
@@ -198,12 +268,36 @@ export class SlotAggregation {
       vy.push(vys);
       variant += `_${tag}${xs === null ? '' : xs.constructor.name}${ys === null ? '' : ys.constructor.name}${valid === null ? '' : 'v'}${vys === null ? '' : 'w'}`;
     });
-    const ctx: FusedArrays & { sc: Float64Array } = { x, y, vx, vy, st, sc: this.shared };
-    const source = () => {
-      const rows = tags.map((tag, k) => rowSource(tag, `k${k}_`, vx[k] !== null, vy[k] !== null));
-      if (sharedUsed) rows.push('sc[g]++;');
-      return { head: `${partsHead(tags, 'ctx')}\nconst sc = ctx.sc;`, row: rows.join(' ') };
+    // The same work as the previous batch's (same layout, tags and array types): its ctx takes this batch's arrays.
+    const last = this.last;
+    if (last !== null && last.ids === ids && last.variant === variant && last.packed === this.packed) {
+      Object.assign(last.work.ctx, { x, y, vx, vy });
+      return last.work;
+    }
+    // Two or more float states per slot are packed side by side (one cache line per row, one base):
+    // each state's offset, or -1 for the has flags (Uint8Array), updated where they are.
+    const floats: Float64Array[] = [];
+    const offset = (a: Float64Array | Uint8Array): number => {
+      if (!(a instanceof Float64Array)) return -1;
+      const o = floats.indexOf(a);
+      return o >= 0 ? o : floats.push(a) - 1;
     };
-    return { tag: `w${variant}${sharedUsed ? '_sc' : ''}`, source, ctx };
+    const offsets = tags.map((tag, k) => Array.from({ length: STATES[tag]! }, (_, j) => offset(st[k]![j]!)));
+    const scAt = sharedUsed ? offset(this.shared) : -1;
+    const w = floats.length;
+    if (w < 2) this.unpack();
+    const packed = w < 2 ? EMPTY : this.pack(floats, ids.length);
+    const ctx: FusedArrays & { sc: Float64Array; P: Float64Array } = { x, y, vx, vy, st, sc: this.shared, P: packed };
+    const source = () => {
+      const at = (k: number) => (j: number) => (w >= 2 && offsets[k]![j]! >= 0 ? `P[gw + ${offsets[k]![j]!}]` : `k${k}_${j}[g]`);
+      const rows = tags.map((tag, k) => rowSource(tag, `k${k}_`, vx[k] !== null, vy[k] !== null, at(k)));
+      if (sharedUsed) rows.push(w >= 2 ? `P[gw + ${scAt}]++;` : 'sc[g]++;');
+      if (w >= 2) rows.unshift(`const gw = g * ${w};`);
+      return { head: `${partsHead(tags, 'ctx')}\nconst sc = ctx.sc, P = ctx.P;`, row: rows.join(' ') };
+    };
+    const layout = w >= 2 ? `_P${offsets.map((o) => o.join('.')).join('_')}_${scAt}` : '';
+    const work = { tag: `w${variant}${sharedUsed ? '_sc' : ''}${layout}`.replaceAll('-', 'u').replaceAll('.', 'd'), source, ctx };
+    this.last = { ids, variant, packed: this.packed, work };
+    return work;
   }
 }
