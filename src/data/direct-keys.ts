@@ -42,7 +42,7 @@ import type { DataType } from '../types.js';
 export const MAX_DIRECT_SLOTS = 1 << 20;
 
 /** Most slots {@link GroupKeys.insertFused} aggregates by (per-slot states of 2^16 entries stay small). */
-export const MAX_FUSED_SLOTS = 1 << 16;
+export const MAX_FUSED_SLOTS = 1 << 17;
 
 /**
  * Per-row work fused into the slot loop of {@link GroupKeys.insertFused}: source over row `i`
@@ -231,8 +231,9 @@ export class GroupKeys {
       }
     }
     if (next === null) return true;
-    if (slotCount(next) > this.maxSlots) {
-      // The slack overshoots: take exactly the needed ranges.
+    const slots = slotCount(next);
+    if (slots > this.maxSlots || (slots > MAX_FUSED_SLOTS && slotCount(exact!) <= MAX_FUSED_SLOTS)) {
+      // The slack overshoots (the limit, or the fused loops' limit that the exact ranges keep): take exactly the needed ranges.
       next = exact!;
       if (slotCount(next) > this.maxSlots) return false;
     }
