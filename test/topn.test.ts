@@ -166,10 +166,10 @@ describe('row_number() over fixed-width columns only (kept rows copied into slot
   }
 });
 
-describe('row_number() with group ids found in the offer loop (one key column of direct slots)', () => {
-  // GroupKeys.directSlots: the key's range widens from batch to batch (negative keys too), null
-  // keys take the null slot, a range past the direct limit or a second dictionary moves the keys
-  // to hashing mid-stream; with the copy mode (fixed-width columns) and with retained batches.
+describe('row_number() over one key column of direct slots (GroupKeys)', () => {
+  // The key's range widens from batch to batch (negative keys too), null keys take the null slot,
+  // a range past the direct limit or a second dictionary moves the keys to hashing mid-stream;
+  // with the copy mode (fixed-width columns) and with retained batches.
   const cases: [string, (x: DataFrame) => DataFrame][] = [
     ['keys widening batch by batch, negative, null', (x) => x.withColumn('p', F.when(col('id').lt(1000), col('g1')).when(col('id').lt(2900), col('id').multiply(-3)).otherwise(lit(null)))],
     ['keys past the direct limit mid-stream', (x) => x.withColumn('p', F.when(col('id').lt(1500), col('g1')).otherwise(col('id').multiply(-100_000)))],
