@@ -10,7 +10,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type DataFrame, col, functions as F } from '../src/index.js';
-import { MAX_FUSED_SLOTS } from '../src/data/direct-keys.js';
+import { GroupKeys, MAX_FUSED_SLOTS } from '../src/data/direct-keys.js';
+import { ColumnData } from '../src/data/column.js';
+import { SumAcc } from '../src/expr/aggregates.js';
+import { SlotAggregation } from '../src/expr/slot-aggregates.js';
 import { mulberry32 } from '../src/exec/basic.js';
 import { testThreads } from './threads.js';
 import { canon, directFixture } from './direct-paths.js';
@@ -130,6 +133,55 @@ describe(`fused direct aggregation at ${threads} thread(s)`, () => {
       .groupBy('k').agg(...aggs());
     const out = await bothPaths(q);
     expect(out.reduce((t, r) => t + Number(r['n']), 0)).toBe(1000);
+  });
+
+  it('keys of 1e5 values (q3 / q5) stay fused when a later batch widens their range', () => {
+    // The first batch spans 10 .. 60,009; the second reaches 99,999. Widening with slack (room for
+    // rising keys) would pass the fused limit; the exact range (99,990 slots) stays under it.
+    const keys = new GroupKeys(['int32']);
+    const make = () => [new SumAcc('int64')];
+    const accs = make();
+    const slots = new SlotAggregation(keys, accs, make);
+    const batch = (lo: number, span: number) => {
+      const k = Int32Array.from({ length: 4096 }, (_, i) => (i === 0 ? lo : i === 1 ? lo + span - 1 : lo + ((i * 7919) % span)));
+      return [new ColumnData('int32', k.length, k, null), new ColumnData('int32', k.length, Int32Array.from(k, (x) => x % 7), null)] as const;
+    };
+    let want = 0;
+    for (const [k, v] of [batch(10, 60_000), batch(10, 99_990)]) {
+      expect(slots.consume([k], k.length, [[v]])).toBe(k.length);
+      for (let i = 0; i < v.length; i++) want += v.values![i]!;
+    }
+    expect(99_990).toBeLessThanOrEqual(MAX_FUSED_SLOTS);
+    slots.flush();
+    const sums = accs[0]!.state(keys.size)[0]!;
+    let got = 0;
+    for (let g = 0; g < keys.size; g++) got += Number(sums.values![g]);
+    expect(got).toBe(want);
+  });
+
+  it('matches DuckDB on keys of 1e5 values (q3 / q5 shapes), the range widening mid-task', async () => {
+    // Rows 0 .. 99,999 have keys 10 .. 60,009, later rows 0 .. 99,999; some null keys and values.
+    const k = 'CASE WHEN id % 997 = 0 THEN NULL WHEN id < 100000 THEN id % 60000 + 10 ELSE (id * 7919) % 100000 END';
+    const v = 'CASE WHEN id % 101 = 0 THEN NULL ELSE id % 1000 - 500 END';
+    const w = 'CASE WHEN id % 89 = 0 THEN NULL ELSE (id % 97) / 4.0 END';
+    const df = fx.spark.range(200_000).select(F.expr(k).cast('int').alias('k'), F.expr(v).cast('int').alias('v'), F.expr(w).cast('double').alias('w'), F.expr('id % 13').cast('int').alias('x'));
+    const cached = df.withColumn('s', F.concat(F.lit('id'), col('k').cast('string'))).cache();
+    await cached.count();
+    try {
+      const cases: [DataFrame, string][] = [
+        [cached.groupBy('k').agg(F.sum('v').alias('v'), F.sum('x').alias('x'), F.sum('w').alias('w')), 'SELECT k, sum(v) AS v, sum(x) AS x, sum(w) AS w FROM t GROUP BY k'],
+        [cached.groupBy('s').agg(F.sum('v').alias('v'), F.avg('w').alias('w')), 'SELECT s, sum(v) AS v, avg(w) AS w FROM t GROUP BY s'],
+      ];
+      await fx.db.run(`CREATE OR REPLACE TABLE t AS SELECT k, v, w, x, 'id' || k AS s FROM (SELECT CAST(${k} AS INTEGER) AS k, CAST(${v} AS INTEGER) AS v, CAST(${w} AS DOUBLE) AS w, CAST(id % 13 AS INTEGER) AS x FROM range(200000) r(id))`);
+      for (const [q, sql] of cases) {
+        const theirs = (await (await fx.db.runAndReadAll(sql)).getRowObjectsJS()).map((r) => Object.fromEntries(Object.entries(r).map(([c, x]) => [c, typeof x === 'bigint' ? Number(x) : x])));
+        const ours = await q.collect();
+        expect(ours.length).toBeGreaterThan(99_000);
+        expect(canon(ours)).toEqual(canon(theirs));
+      }
+    } finally {
+      cached.unpersist();
+    }
   });
 
   it('matches DuckDB (q1 / q2 / q4 / q9 shapes)', async () => {

@@ -166,6 +166,48 @@ describe('row_number() over fixed-width columns only (kept rows copied into slot
   }
 });
 
+describe('row_number() over one key column of direct slots (GroupKeys)', () => {
+  // The key's range widens from batch to batch (negative keys too), null keys take the null slot,
+  // a range past the direct limit or a second dictionary moves the keys to hashing mid-stream;
+  // with the copy mode (fixed-width columns) and with retained batches.
+  const cases: [string, (x: DataFrame) => DataFrame][] = [
+    ['keys widening batch by batch, negative, null', (x) => x.withColumn('p', F.when(col('id').lt(1000), col('g1')).when(col('id').lt(2900), col('id').multiply(-3)).otherwise(lit(null)))],
+    ['keys past the direct limit mid-stream', (x) => x.withColumn('p', F.when(col('id').lt(1500), col('g1')).otherwise(col('id').multiply(-100_000)))],
+  ];
+  for (const [name, key] of cases) {
+    it(name, async () => {
+      for (const k of [1, 2]) {
+        const q = (x: DataFrame) => withRank(F.row_number(), Window.partitionBy('p').orderBy(col('o1').desc()))(key(x.repartition(40)).select('id', 'p', 'o1', 'o2')).filter(col('rn').leq(k));
+        const rows = await same(local, q);
+        expect(rows.some((r) => r['p'] === null)).toBe(true);
+        expect(rows.some((r) => (r['p'] as number) < -1000)).toBe(true);
+        await same(spark, q);
+        // With a string column: batches are retained, not copied.
+        await same(local, (x) => withRank(F.row_number(), Window.partitionBy('p').orderBy(col('o2').asc_nulls_first()))(key(x.repartition(40))).filter(col('rn').leq(k)));
+      }
+    });
+  }
+  it('a dictionary key (cached strings), then a second dictionary', async () => {
+    const one = data(local).cache();
+    const two = local.createDataFrame(makeRows(500, 12), SCHEMA).withColumn('g2', F.concat(col('g2'), lit('x'))).cache();
+    try {
+      const q = (x: DataFrame) => withRank(F.row_number(), Window.partitionBy('g2').orderBy(col('o1').desc()))(x).filter(col('rn').leq(2));
+      const frames = [one, one.union(two).coalesce(1)];
+      const ours = await Promise.all(frames.map((f) => q(f).collect()));
+      local.conf.set('spark.sql.optimizer.excludedRules', RULE);
+      try {
+        for (let i = 0; i < frames.length; i++) expect(ours[i]).toEqual(await q(frames[i]!).collect());
+      } finally {
+        local.conf.unset('spark.sql.optimizer.excludedRules');
+      }
+      expect(ours.map((r) => r.length)).toEqual([8, 14]);
+    } finally {
+      one.unpersist();
+      two.unpersist();
+    }
+  });
+});
+
 describe('rank() and dense_rank() keep tied rows', () => {
   const w = Window.partitionBy('g1').orderBy(col('o2').desc());
   it('rank() <= 2', async () => {

@@ -18,7 +18,27 @@
  * `insertFused` is the same walk without the ids: a generated loop per key layout and per
  * aggregate work (expr/slot-aggregates.ts) computes each row's slot, gives an unseen slot its id
  * (the check is left out once every slot the batch can reach has one) and runs the work's row
- * source on states indexed by slot, up to MAX_FUSED_SLOTS slots.
+ * source on states indexed by slot, up to MAX_FUSED_SLOTS slots. A widening whose slack would
+ * take the slots past MAX_FUSED_SLOTS while the exact ranges stay under it takes the exact ranges:
+ * random keys of 1e5 values often miss an end in the first batch, and the slack (another range)
+ * then left the fused path for the rest of the task.
+ *
+ * Keys of 1e5 values fused (2^17 slots, exact widening under it) against the ids path, measured
+ * 2026-12-06 15:55-16:00 UTC on the shared 2-core machine under load average 8-10 from other jobs:
+ *  - loops alone, ids path → fused, random keys 1..1e5 in batches of 65,536 rows, best CPU: a
+ *    scratch copy of bench/slot-loops.ts (76 batches, best of 9, load 8-10): q5 shape (three sums
+ *    by an int key) 16.4-20.7 → 15.2-15.9 ns/row, q3 shape (sum and avg by dictionary codes) 12.4
+ *    → 10.9; `npx tsx bench/slot-loops.ts sum3 int 100000` / `sumavg dict 100000` (16:38, load
+ *    7-9): 26.1 → 24.4 and 21.0 → 20.4 ns/row. Before the exact widening, 2 of 3 q5 runs left
+ *    the fused path in the first batches (the slack doubled the range).
+ *  - `flock /work/wt/notes/bench.lock npx tsx --max-old-space-size=12000 bench/dbbench.ts --rows
+ *    1e7 --only groupby --q q3,q5[,q8] --reps 5 --baseline /work/wt/base/dist` (median paired
+ *    speed-up, load 7-12): 16:01 q3 1.02× (pairs 0.83-2.47), q5 1.25× (0.76-2.21), q8 0.85×
+ *    (0.75-1.10, not changed: noise); 16:37 q3 0.94× (0.52-1.16, best 0.44 → 0.43 s), q5 1.12×
+ *    (0.89-2.16, best 0.39 → 0.33 s). A modest gain on q5, none shown on q3 under this load.
+ *  - worker profile of 10 × q5 on the cached 1e7-row table (2 threads): the fused loop is ~73%
+ *    of the partial aggregate, merging the slot states into the group accumulators (flush:
+ *    state(), take, merge, each allocating) ~13%, the partial output ~7%.
  *
  * Measured 2026-12-06 between 06:10 and 06:35 UTC on the shared 2-vCPU machine (load average
  * 17-21 from other jobs, so take ratios, ±10-20%), 1e6-row db-benchmark groupby table:
@@ -41,8 +61,11 @@ import type { DataType } from '../types.js';
 /** Largest number of slots (product of the key columns' ranges + 1) aggregated directly. */
 export const MAX_DIRECT_SLOTS = 1 << 20;
 
-/** Most slots {@link GroupKeys.insertFused} aggregates by (per-slot states of 2^16 entries stay small). */
-export const MAX_FUSED_SLOTS = 1 << 16;
+/**
+ * Most slots {@link GroupKeys.insertFused} aggregates by: 2^17, so that keys of 1e5 values (db-benchmark
+ * id3, id6: q3, q5, q7) are fused too (per-slot states of 2^17 entries, about 1 MiB per sum).
+ */
+export const MAX_FUSED_SLOTS = 1 << 17;
 
 /**
  * Per-row work fused into the slot loop of {@link GroupKeys.insertFused}: source over row `i`
@@ -235,8 +258,9 @@ export class GroupKeys {
       }
     }
     if (next === null) return true;
-    if (slotCount(next) > this.maxSlots) {
-      // The slack overshoots: take exactly the needed ranges.
+    const slots = slotCount(next);
+    if (slots > this.maxSlots || (slots > MAX_FUSED_SLOTS && slotCount(exact!) <= MAX_FUSED_SLOTS)) {
+      // The slack overshoots (the limit, or the fused loops' limit that the exact ranges keep): take exactly the needed ranges.
       next = exact!;
       if (slotCount(next) > this.maxSlots) return false;
     }

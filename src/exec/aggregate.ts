@@ -5,7 +5,7 @@
  * array slots for integer and boolean keys with a small range, else the KeyTable; its size (with
  * the accumulators' states) counts against the memory budget (memory.ts). Several count / sum /
  * avg aggregates update in one loop over the batch (`fusedUpdate`, expr/aggregates.ts); with keys of
- * at most 2^16 slots, the partial phase finds slots and updates its aggregates in one loop
+ * at most 2^17 slots (MAX_FUSED_SLOTS), the partial phase finds slots and updates its aggregates in one loop
  * without group ids (`SlotAggregation`, expr/slot-aggregates.ts).
  *
  * Measured 2026-12-06 09:05-10:00 UTC (shared 2-vCPU machine, load average 11-18 from other jobs,

@@ -59,6 +59,15 @@
  * 1.36× (pairs 1.08-1.92×; best 1.82 → 1.22 s). Worker profile before it (10 × q8, 13:20): the
  * offer loop 290 ms, compaction (gatherKept and its renumbering closures) 266 ms, group ids 75 ms
  * per run; after it the offer loop and the group ids are most of the operator's time.
+ * Tried and dropped (2026-12-06 15:30-15:55 UTC, load average 8-12 from other jobs), measured with
+ * the partial operator alone in one process (5e6 rows, keys 1..1e5, v3 random, k = 2, CPU time,
+ * alternating with main's build, 8-10 runs each): (a) thresholds interleaved with the kept keys
+ * (one cache line per group) 178-186 vs 156-172 ms: the array the rejected rows (84% here) read
+ * grew 3× and left the L2 cache; (b) group ids found in the offer loop (a slot → id read per row,
+ * no id pass) 199-220 vs 156-175 ms: the id read sits on the path of the threshold check; (c)
+ * states indexed by slot with that read skipped once every slot has an id 186-197 vs 160-175 ms,
+ * although a plain-JS model of the same loop ran 72-90 vs 98-121 ms. The separate id pass
+ * (GroupKeys.insert) and the id-indexed threshold array stay.
  */
 import { BATCH_SIZE, Batch, concatBatches } from '../data/batch.js';
 import { ColumnData, type FixedArray, allocValues } from '../data/column.js';
