@@ -46,7 +46,8 @@ import { boundToString } from '../expr/expr.js';
 import type { Accumulator } from '../expr/function-defs.js';
 import { getAggregate } from '../expr/registry.js';
 import { type Field, Schema, listOf } from '../types.js';
-import { aggStateTypes } from './aggregate.js';
+import { ADAPTIVE_MAX_RATIO, ADAPTIVE_MIN_ROWS, aggStateTypes } from './aggregate.js';
+import { leasePooled, releasePooled } from './array-pool.js';
 import { hashPartitionIds } from './exchange.js';
 import { operatorName } from './memory.js';
 import type { OpCodec } from './op-codec.js';
@@ -60,7 +61,13 @@ const isRun = (a: BoundAgg): boolean => a.fn === 'median' && !a.distinct;
  * (at most 32 MiB) with fresh pages every time, and first touches of fresh memory cost about
  * 10 ms per MiB on this VM; arrays this size come back from the allocator's free lists instead.
  */
-export const medianPartialTuning = { chunkValues: 1 << 19 };
+export const medianPartialTuning = {
+  chunkValues: 1 << 19,
+  /** Rows a task sees before judging whether its keys are nearly unique (tests lower it). */
+  adaptiveMinRows: ADAPTIVE_MIN_ROWS,
+  /** Rows this thread passed through as one-row states (tests read it). */
+  passedThrough: 0,
+};
 
 /** A batch's rows kept for the second pass: group ids and each median's argument. */
 interface Kept {
@@ -126,10 +133,17 @@ export class MedianPartialOp extends PhysicalOp {
       const kept: Kept[] = [];
       let keptBytes = 0;
       let ids = new Int32Array(0);
+      let rowsSeen = 0;
+      let passThrough = false;
       for await (const b of this.child.execute(p, ctx)) {
         const n = b.numRows;
         if (n === 0) continue;
         if (ids.length < n) ids = new Int32Array(n);
+        if (passThrough) {
+          medianPartialTuning.passedThrough += n;
+          yield this.singleRowStates(b, ids);
+          continue;
+        }
         const keys = this.groupFns.map((f) => f(b));
         this.assign(table, keys, n, ids);
         const groups = table.size;
@@ -146,13 +160,46 @@ export class MedianPartialOp extends PhysicalOp {
         keptBytes += 4 * n;
         for (const c of vals) keptBytes += columnBytes(c);
         memory.resize(table.byteSize() + keptBytes + groups * 9 * (this.schema.length - nKeys));
+        rowsSeen += n;
+        // Nearly unique keys (as HashAggregateOp's adaptive partial phase): grouping reduces
+        // nothing and runs of one value cost more per value than whole rows; emit the groups so
+        // far and pass later rows on as one-row states, which the exchange splits by hash.
+        if (nKeys > 0 && rowsSeen >= medianPartialTuning.adaptiveMinRows && groups > rowsSeen * ADAPTIVE_MAX_RATIO) {
+          passThrough = true;
+          yield* this.output(table, accs, counts, runIdx, kept);
+          kept.length = 0;
+          memory.resize(0);
+        }
       }
+      if (passThrough) return;
       const groups = table.size;
       if (groups === 0) return;
       yield* this.output(table, accs, counts, runIdx, kept);
     } finally {
       memory.release();
     }
+  }
+
+  /**
+   * Partial states of one row each (pass-through mode): the keys as evaluated, fresh accumulators
+   * for the other aggregates, and each median's value as a run of one (none for a null), copied.
+   */
+  private singleRowStates(b: Batch, ids: Int32Array): Batch {
+    const n = b.numRows;
+    for (let i = 0; i < n; i++) ids[i] = i;
+    const cols: ColumnData[] = this.groupFns.map((f) => f(b));
+    this.aggs.forEach((a, i) => {
+      const args = this.argFns[i]!.map((f) => f(b));
+      if (isRun(a)) {
+        cols.push(singleRuns(args[0]!, n));
+        return;
+      }
+      const acc = getAggregate(a.fn).create(a.args.map((x) => x.type), a.type, a.distinct);
+      acc.grow(n);
+      acc.update(ids, n, args);
+      cols.push(...acc.state(n));
+    });
+    return new Batch(this.schema, cols, n);
   }
 
   /** Group ids of rows [0, n) (one group without keys). */
@@ -220,7 +267,7 @@ export class MedianPartialOp extends PhysicalOp {
         chunkOf[order[at]!] = c;
         cursors[r]![order[at]!] = o[at]! - lo;
       }
-      return allocArray(Float64Array, o[starts[c + 1]!]! - lo);
+      return leasePooled(o[starts[c + 1]!]! - lo, medianPartialTuning.chunkValues);
     }));
     arrays.forEach((out, r) => scatterRuns(out, chunkOf, cursors[r]!, kept, r));
     const states = accs.map((acc) => (acc ? acc.state(groups) : null));
@@ -250,10 +297,46 @@ export class MedianPartialOp extends PhysicalOp {
     }
   }
 
+  /**
+   * Hands the runs of `batches` (this operator's output, read by every task that needed it) back to
+   * the pools of the threads that wrote them (array-pool.ts). The scheduler calls it when it drops
+   * the exchange partitions above this operator.
+   */
+  releaseOutput(batches: readonly Batch[]): void {
+    const nKeys = this.groupBy.length;
+    const cols: number[] = [];
+    let at = nKeys;
+    for (const a of this.aggs) {
+      if (isRun(a)) cols.push(at);
+      at += isRun(a) ? 1 : aggStateTypes(a)!.length;
+    }
+    for (const b of batches) {
+      for (const c of cols) {
+        const v = b.columns[c]?.child?.values;
+        if (v) releasePooled(v);
+      }
+    }
+  }
+
   describe(): string {
     const fns = this.aggs.map((a) => `${a.fn}(${a.args.map(boundToString).join(', ')})`);
     return `MedianPartialAggregate(keys=[${this.groupBy.map(boundToString).join(', ')}], functions=[${fns.join(', ')}], buckets=${this.partitions})`;
   }
+}
+
+/** Each row's value as a list of one (empty for a null), the values copied. */
+function singleRuns(v: ColumnData, n: number): ColumnData {
+  const offsets = new Int32Array(n + 1);
+  const valid = v.type === 'null' ? new Uint8Array(n) : v.validity;
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    if (!valid || valid[i]) m++;
+    offsets[i + 1] = m;
+  }
+  const values = allocArray(Float64Array, m);
+  const src = v.values;
+  if (src) for (let i = 0, k = 0; i < n; i++) if (!valid || valid[i]) values[k++] = Number(src[i]);
+  return new ColumnData(listOf('float64'), n, null, null, offsets, null, new ColumnData('float64', m, values, null));
 }
 
 function grownI32(a: Int32Array, n: number): Int32Array {

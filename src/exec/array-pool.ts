@@ -1,0 +1,95 @@
+/**
+ * A worker thread's pool of shared Float64Arrays for shuffle output that the main thread hands
+ * back once read (MedianPartialOp's runs of median values). On this VM the first write to fresh
+ * memory costs about 10 ms per MiB, and glibc gives freed blocks of a few MiB back to the system
+ * (trim threshold), so every job's 80 MB of q6 runs landed on fresh pages; reusing the arrays
+ * across jobs removes that.
+ *
+ * Safety: an array is reused only after the main thread has dropped the shuffle partition that
+ * holds it (`releasePooled`, called from the scheduler's releaseRead/releaseStage, i.e. after the
+ * last reading task finished, retries included). The lease flag lives in the array's own shared
+ * buffer, in an 8-byte trailer after the values (a magic word, then the state), so the release
+ * needs no message. An array never released (a failed or cancelled job, toLocalIterator's shuffle
+ * data) is forgotten after LEASE_FORGET_MS: the pool stops tracking it and never reuses it (its
+ * memory goes with its last reference). Free arrays unused for IDLE_DROP_MS are dropped at the
+ * next task's start (`trimPool`), so the pool does not hold memory through later queries.
+ */
+
+const MAGIC = 0x4b4e5031; // 'KNP1'
+const FREE = 0;
+const LEASED = 1;
+/** Free arrays unused this long are dropped at the next task start (ms). */
+const IDLE_DROP_MS = 1000;
+/** Leased arrays not handed back after this long are forgotten (ms). */
+const LEASE_FORGET_MS = 60_000;
+/** Most bytes of arrays one thread's pool tracks (larger demands are served unpooled). */
+const POOL_MAX_BYTES = 256 * 2 ** 20;
+
+interface Entry {
+  readonly values: Float64Array;
+  /** [MAGIC, state] in the buffer's last 8 bytes. */
+  readonly flag: Int32Array;
+  /** When it was last leased or found free (performance.now()). */
+  used: number;
+}
+
+const pool: Entry[] = [];
+let pooledBytes = 0;
+
+/**
+ * A Float64Array of `n` elements (contents undefined: the caller writes every element) in shared
+ * memory, from this thread's pool; `capacity` (≥ n) is the size to allocate when none fits.
+ * Only for output the scheduler hands back through `releasePooled`.
+ */
+export function leasePooled(n: number, capacity = n): Float64Array {
+  const now = performance.now();
+  let best: Entry | null = null;
+  for (const e of pool) {
+    if (e.values.length < n || Atomics.load(e.flag, 1) !== FREE) continue;
+    if (!best || e.values.length < best.values.length) best = e;
+  }
+  if (!best) {
+    const cap = Math.max(n, capacity);
+    const buf = new SharedArrayBuffer(cap * 8 + 8);
+    best = { values: new Float64Array(buf, 0, cap), flag: new Int32Array(buf, cap * 8, 2), used: now };
+    best.flag[0] = MAGIC;
+    if (pooledBytes + buf.byteLength > POOL_MAX_BYTES) {
+      // Unpooled: leased for good, never tracked.
+      best.flag[1] = LEASED;
+      return best.values.subarray(0, n);
+    }
+    pool.push(best);
+    pooledBytes += buf.byteLength;
+  }
+  Atomics.store(best.flag, 1, LEASED);
+  best.used = now;
+  return best.values.subarray(0, n);
+}
+
+/** Hands an array from `leasePooled` back to its pool (any thread; other arrays are ignored). */
+export function releasePooled(values: ArrayBufferView): void {
+  const buf = values.buffer;
+  if (!(buf instanceof SharedArrayBuffer) || !(values instanceof Float64Array) || values.byteOffset !== 0) return;
+  if (buf.byteLength % 8 !== 0 || buf.byteLength < 8 || values.byteLength > buf.byteLength - 8) return;
+  const flag = new Int32Array(buf, buf.byteLength - 8, 2);
+  if (flag[0] === MAGIC) Atomics.store(flag, 1, FREE);
+}
+
+/** Drops free arrays idle for IDLE_DROP_MS and forgets leases older than LEASE_FORGET_MS (at a task's start). */
+export function trimPool(): void {
+  if (pool.length === 0) return;
+  const now = performance.now();
+  for (let i = pool.length - 1; i >= 0; i--) {
+    const e = pool[i]!;
+    const free = Atomics.load(e.flag, 1) === FREE;
+    if (free ? now - e.used > IDLE_DROP_MS : now - e.used > LEASE_FORGET_MS) {
+      pool.splice(i, 1);
+      pooledBytes -= e.values.byteLength + 8;
+    }
+  }
+}
+
+/** Bytes of arrays this thread's pool tracks (tests). */
+export function pooledArrayBytes(): number {
+  return pooledBytes;
+}
