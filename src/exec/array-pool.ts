@@ -11,15 +11,13 @@
  * buffer, in an 8-byte trailer after the values (a magic word, then the state), so the release
  * needs no message. An array never released (a failed or cancelled job, toLocalIterator's shuffle
  * data) is forgotten after LEASE_FORGET_MS: the pool stops tracking it and never reuses it (its
- * memory goes with its last reference). Free arrays unused for IDLE_DROP_MS are dropped at the
- * next task's start (`trimPool`), so the pool does not hold memory through later queries.
+ * memory goes with its last reference). The first task of this thread that uses no pooled arrays
+ * drops the free ones (`trimPool`), so the pool does not hold memory through later queries.
  */
 
 const MAGIC = 0x4b4e5031; // 'KNP1'
 const FREE = 0;
 const LEASED = 1;
-/** Free arrays unused this long are dropped at the next task start (ms). */
-const IDLE_DROP_MS = 1000;
 /** Leased arrays not handed back after this long are forgotten (ms). */
 const LEASE_FORGET_MS = 60_000;
 /** Most bytes of arrays one thread's pool tracks (larger demands are served unpooled). */
@@ -75,18 +73,46 @@ export function releasePooled(values: ArrayBufferView): void {
   if (flag[0] === MAGIC) Atomics.store(flag, 1, FREE);
 }
 
-/** Drops free arrays idle for IDLE_DROP_MS and forgets leases older than LEASE_FORGET_MS (at a task's start). */
-export function trimPool(): void {
+/**
+ * At a task's start: forgets leases older than LEASE_FORGET_MS and, unless the task may use
+ * pooled arrays (`keep`), drops the free ones.
+ */
+export function trimPool(keep: boolean): void {
+  if (!keep) scratchI32.length = 0;
   if (pool.length === 0) return;
   const now = performance.now();
   for (let i = pool.length - 1; i >= 0; i--) {
     const e = pool[i]!;
     const free = Atomics.load(e.flag, 1) === FREE;
-    if (free ? now - e.used > IDLE_DROP_MS : now - e.used > LEASE_FORGET_MS) {
+    if (free ? !keep : now - e.used > LEASE_FORGET_MS) {
       pool.splice(i, 1);
       pooledBytes -= e.values.byteLength + 8;
     }
   }
+}
+
+/**
+ * Scratch Int32Arrays a task of this thread borrows and returns before it ends (never posted):
+ * MedianPartialOp's copies of each batch's group ids, 4 bytes per row, which on fresh pages cost
+ * as much as the copy. Dropped with the free pooled arrays by `trimPool`.
+ */
+const scratchI32: Int32Array[] = [];
+
+/** An Int32Array of at least `n` elements (contents undefined) for this task only; give it back with `giveScratch`. */
+export function takeScratch(n: number): Int32Array {
+  for (let i = scratchI32.length - 1; i >= 0; i--) {
+    const a = scratchI32[i]!;
+    if (a.length >= n) {
+      scratchI32.splice(i, 1);
+      return a;
+    }
+  }
+  return new Int32Array(n);
+}
+
+/** Returns arrays from `takeScratch` once the task no longer reads them. */
+export function giveScratch(arrays: readonly Int32Array[]): void {
+  for (const a of arrays) if (scratchI32.length < 1024) scratchI32.push(a);
 }
 
 /** Bytes of arrays this thread's pool tracks (tests). */

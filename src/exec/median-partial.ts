@@ -47,7 +47,7 @@ import type { Accumulator } from '../expr/function-defs.js';
 import { getAggregate } from '../expr/registry.js';
 import { type Field, Schema, listOf } from '../types.js';
 import { ADAPTIVE_MAX_RATIO, ADAPTIVE_MIN_ROWS, aggStateTypes } from './aggregate.js';
-import { leasePooled, releasePooled } from './array-pool.js';
+import { giveScratch, leasePooled, releasePooled, takeScratch } from './array-pool.js';
 import { hashPartitionIds } from './exchange.js';
 import { operatorName } from './memory.js';
 import type { OpCodec } from './op-codec.js';
@@ -132,18 +132,20 @@ export class MedianPartialOp extends PhysicalOp {
       let counts: Int32Array[] = runIdx.map(() => new Int32Array(64));
       const kept: Kept[] = [];
       let keptBytes = 0;
-      let ids = new Int32Array(0);
+      let rowIds = new Int32Array(0);
       let rowsSeen = 0;
       let passThrough = false;
       for await (const b of this.child.execute(p, ctx)) {
         const n = b.numRows;
         if (n === 0) continue;
-        if (ids.length < n) ids = new Int32Array(n);
         if (passThrough) {
+          if (rowIds.length < n) rowIds = new Int32Array(n);
           medianPartialTuning.passedThrough += n;
-          yield this.singleRowStates(b, ids);
+          yield this.singleRowStates(b, rowIds);
           continue;
         }
+        // This batch's group ids, kept for the second pass (thread scratch, given back after output).
+        const ids = takeScratch(n);
         const keys = this.groupFns.map((f) => f(b));
         this.assign(table, keys, n, ids);
         const groups = table.size;
@@ -156,7 +158,7 @@ export class MedianPartialOp extends PhysicalOp {
           countValid(out, ids, n, vals[r]!.type === 'null' ? new Uint8Array(n) : vals[r]!.validity);
           return out;
         });
-        kept.push({ ids: ids.slice(0, n), vals, n });
+        kept.push({ ids, vals, n });
         keptBytes += 4 * n;
         for (const c of vals) keptBytes += columnBytes(c);
         memory.resize(table.byteSize() + keptBytes + groups * 9 * (this.schema.length - nKeys));
@@ -167,6 +169,7 @@ export class MedianPartialOp extends PhysicalOp {
         if (nKeys > 0 && rowsSeen >= medianPartialTuning.adaptiveMinRows && groups > rowsSeen * ADAPTIVE_MAX_RATIO) {
           passThrough = true;
           yield* this.output(table, accs, counts, runIdx, kept);
+          giveScratch(kept.map((k) => k.ids));
           kept.length = 0;
           memory.resize(0);
         }
@@ -175,6 +178,7 @@ export class MedianPartialOp extends PhysicalOp {
       const groups = table.size;
       if (groups === 0) return;
       yield* this.output(table, accs, counts, runIdx, kept);
+      giveScratch(kept.map((k) => k.ids));
     } finally {
       memory.release();
     }
@@ -337,6 +341,12 @@ function singleRuns(v: ColumnData, n: number): ColumnData {
   const src = v.values;
   if (src) for (let i = 0, k = 0; i < n; i++) if (!valid || valid[i]) values[k++] = Number(src[i]);
   return new ColumnData(listOf('float64'), n, null, null, offsets, null, new ColumnData('float64', m, values, null));
+}
+
+/** Whether a plan (a task's stage) writes or reads median runs: an aggregate of a median in any phase. */
+export function usesRuns(op: PhysicalOp): boolean {
+  const aggs = (op as { aggs?: readonly BoundAgg[] }).aggs;
+  return (Array.isArray(aggs) && aggs.some(isRun)) || op.children.some(usesRuns);
 }
 
 function grownI32(a: Int32Array, n: number): Int32Array {
