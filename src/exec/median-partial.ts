@@ -32,8 +32,25 @@
  * Worker profile (10 × q6, loaded): the second pass's scatter is the largest item, most of it
  * the first touch of the output arrays' pages (about 10 ms per MiB on this VM: 80 MB per run),
  * then the final phase's regrouping + quickselect (about a third of it) and the stddev update.
- * A pool that reused the output arrays across jobs would remove most of the rest, but the
- * arrays cross threads and a retried or second reader of the exchange would see them rewritten.
+ *
+ * Second round (issue 18, 2026-12-06 afternoon, machine load 7-12 throughout, so seconds are
+ * 2-5× their quiet values and only paired or CPU-time figures mean much):
+ *  - the output arrays come from a per-thread pool (array-pool.ts) that the scheduler refills when
+ *    it drops the exchange's partitions, and the group-id copies from a thread scratch: no fresh
+ *    pages per job. A fresh 40 MB fill measured 170-270 ms here against 6-10 ms refilled. Process
+ *    CPU per q6 at 1e7 (scratch script, 8 runs, median): 851/915 ms (main's build) → 760/690 ms.
+ *  - the final phase gathers one group at a time into a cached scratch and selects through a
+ *    sampled window (expr/aggregates.ts PercentileAcc.finishRuns / windowSelect), instead of
+ *    regrouping all 2.5M values of a task and quickselecting them; micro-benchmark (1e4 groups of
+ *    1000 values, best of 10): 545 → 352 ms.
+ *  - nearly unique keys pass rows through as one-row states after 100K rows, like HashAggregateOp.
+ *  - A/B `flock /work/wt/notes/bench.lock npx tsx --max-old-space-size=12000 bench/dbbench.ts
+ *    --rows 1e7 --only groupby --q q6 --reps 5 --baseline /work/wt/base/dist` (pool only, load
+ *    ~9): 1.16× (pairs 0.83-1.67), best 1.89 → 1.64 s. At 1e6 (`--rows 1e6 --q q6 --reps 9`)
+ *    against the build before the two-phase median (2cedfee^1): 1.08× (pairs 0.64-2.47, best
+ *    0.12 → 0.11 s), and against main's build 1.21× (pairs 0.52-1.51): 1e6 is no longer slower.
+ *  - memory (`npx tsx --max-old-space-size=12000 bench/mem-probe.ts --q q6,q10 [--lib base]`):
+ *    RSS after q6 937 → 814 MB, q10's peak after it 1846 → 1689 MB.
  */
 import { Batch } from '../data/batch.js';
 import { ColumnData, take } from '../data/column.js';
