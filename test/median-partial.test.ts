@@ -182,5 +182,9 @@ describe('pooled run arrays (array-pool.ts)', () => {
     expectSame(canon(await data(mainThread).groupBy('s').agg(F.median('w').alias('mw')).collect()), await duck('SELECT s, median(w::DOUBLE) AS mw FROM t GROUP BY s'));
     expectSame(canon(await q().collect()), want);
     expect(pooledArrayBytes()).toBe(pooled);
+    // The first task without a median drops the free arrays.
+    await data(mainThread).groupBy('k').agg(F.sum('w')).collect();
+    expect(pooledArrayBytes()).toBe(0);
+    expectSame(canon(await q().collect()), want);
   });
 });

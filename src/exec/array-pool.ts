@@ -78,7 +78,10 @@ export function releasePooled(values: ArrayBufferView): void {
  * pooled arrays (`keep`), drops the free ones.
  */
 export function trimPool(keep: boolean): void {
-  if (!keep) scratchI32.length = 0;
+  if (!keep) {
+    scratchI32.length = 0;
+    for (const f of onTrim) f();
+  }
   if (pool.length === 0) return;
   const now = performance.now();
   for (let i = pool.length - 1; i >= 0; i--) {
@@ -113,6 +116,13 @@ export function takeScratch(n: number): Int32Array {
 /** Returns arrays from `takeScratch` once the task no longer reads them. */
 export function giveScratch(arrays: readonly Int32Array[]): void {
   for (const a of arrays) if (scratchI32.length < 1024) scratchI32.push(a);
+}
+
+const onTrim: (() => void)[] = [];
+
+/** Registers a function that drops a module's own thread scratch when `trimPool` drops the free arrays. */
+export function dropWithPool(f: () => void): void {
+  onTrim.push(f);
 }
 
 /** Bytes of arrays this thread's pool tracks (tests). */

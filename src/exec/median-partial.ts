@@ -64,7 +64,7 @@ import type { Accumulator } from '../expr/function-defs.js';
 import { getAggregate } from '../expr/registry.js';
 import { type Field, Schema, listOf } from '../types.js';
 import { ADAPTIVE_MAX_RATIO, ADAPTIVE_MIN_ROWS, aggStateTypes } from './aggregate.js';
-import { giveScratch, leasePooled, releasePooled, takeScratch } from './array-pool.js';
+import { dropWithPool, giveScratch, leasePooled, releasePooled, takeScratch } from './array-pool.js';
 import { hashPartitionIds } from './exchange.js';
 import { operatorName } from './memory.js';
 import type { OpCodec } from './op-codec.js';
@@ -288,7 +288,10 @@ export class MedianPartialOp extends PhysicalOp {
         chunkOf[order[at]!] = c;
         cursors[r]![order[at]!] = o[at]! - lo;
       }
-      return leasePooled(o[starts[c + 1]!]! - lo, medianPartialTuning.chunkValues);
+      const len = o[starts[c + 1]!]! - lo;
+      // Pooled only where the task posts the batches whole (split for the exchange), so that the
+      // scheduler's release finds the arrays; a single bucket is compacted (copied) by the task.
+      return nb > 1 ? leasePooled(len, Math.max(1024, 2 ** Math.ceil(Math.log2(Math.max(1, len))))) : allocArray(Float64Array, len);
     }));
     arrays.forEach((out, r) => scatterRuns(out, chunkOf, cursors[r]!, kept, r));
     const states = accs.map((acc) => (acc ? acc.state(groups) : null));
@@ -382,6 +385,10 @@ function countValid(counts: Int32Array, ids: Int32Array, n: number, valid: Uint8
 const STAGE_ROWS = 1 << 20;
 let stageVals = new Float64Array(0);
 let stagePos = new Int32Array(0);
+dropWithPool(() => {
+  stageVals = new Float64Array(0);
+  stagePos = new Int32Array(0);
+});
 
 /**
  * Writes each kept row's value (median `r`) into its group's chunk at the group's cursor. In two
