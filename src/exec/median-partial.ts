@@ -50,7 +50,11 @@
  *    against the build before the two-phase median (2cedfee^1): 1.08× (pairs 0.64-2.47, best
  *    0.12 → 0.11 s), and against main's build 1.21× (pairs 0.52-1.51): 1e6 is no longer slower.
  *  - memory (`npx tsx --max-old-space-size=12000 bench/mem-probe.ts --q q6,q10 [--lib base]`):
- *    RSS after q6 937 → 814 MB, q10's peak after it 1846 → 1689 MB.
+ *    RSS after q6 937 → 814 MB, q10's peak after it 1846 → 1689 MB. The whole groupby sequence
+ *    (`bench/mem-probe.ts`, no --q), first version of the pool: RSS after q6 968 → 840 MB, peak
+ *    (q10) 1873 → 1784 MB.
+ *  - all of the above, same A/B command (16:25, load 14-16: CSV loads took 25-33 s instead of
+ *    6): 1.74× (pairs 1.02-1.95), best 2.67 → 2.00 s; peak RSS of the q6 process 1119 → 749 MB.
  */
 import { Batch } from '../data/batch.js';
 import { ColumnData, take } from '../data/column.js';
