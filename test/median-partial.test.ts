@@ -12,6 +12,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { type DataFrame, Session, col, functions as F } from '../src/index.js';
 import { mulberry32 } from '../src/exec/basic.js';
 import { medianPartialTuning } from '../src/exec/median-partial.js';
+import { pooledArrayBytes } from '../src/exec/array-pool.js';
 import { canon, expectSame } from './median-helpers.js';
 import { testThreads } from './threads.js';
 
@@ -35,6 +36,31 @@ function makeRows(n: number, seed: number): R[] {
   });
 }
 const ROWS = makeRows(9000, 21);
+/**
+ * Large groups (hundreds to thousands of values: the final phase's sampled window), in shapes that
+ * stress it: continuous random values, ascending and descending runs, heavy ties, a constant
+ * with NaNs, NaN-heavy groups (the median among the NaNs), even and odd counts.
+ */
+function bigRows(): { g: number; x: number | null }[] {
+  const r = mulberry32(5);
+  const out: { g: number; x: number | null }[] = [];
+  const shapes: ((i: number, n: number) => number | null)[] = [
+    () => r() * 1000 - 500,
+    (i) => i,
+    (i, n) => n - i,
+    () => Math.floor(r() * 5),
+    (i) => (i % 10 === 0 ? NaN : 7),
+    (i) => (i % 3 === 0 ? 1 : NaN),
+    (i) => (i % 4 === 0 ? null : r() < 0.5 ? -r() : 1e6 + r()),
+  ];
+  shapes.forEach((f, s) => {
+    for (const n of [257, 300, 1200, 1201]) for (let i = 0; i < n; i++) out.push({ g: s * 10 + (n % 7), x: f(i, n) });
+  });
+  return out;
+}
+const BIG = bigRows();
+/** Nearly unique keys: every 20th row repeats the previous row's key; nulls and NaN among the values. */
+const NEAR = ROWS.map((r, i) => ({ id: i % 20 === 0 ? i - 1 : i, v: r.v, w: r.w }));
 const SCHEMA = 'k INT, e INT, s STRING, v DOUBLE, w INT';
 
 let db: DuckDBConnection;
@@ -50,6 +76,10 @@ beforeAll(async () => {
   await db.run('CREATE TABLE t (k INTEGER, e INTEGER, s VARCHAR, v DOUBLE, w INTEGER)');
   const q = (x: unknown) => (x === null ? 'NULL' : typeof x === 'string' ? `'${x}'` : Number.isNaN(x) ? "'NaN'::DOUBLE" : String(x));
   await db.run(`INSERT INTO t VALUES ${ROWS.map((r) => `(${q(r.k)}, ${q(r.e)}, ${q(r.s)}, ${q(r.v)}, ${q(r.w)})`).join(',\n')}`);
+  await db.run('CREATE TABLE big (g INTEGER, x DOUBLE)');
+  await db.run('CREATE TABLE near (id INTEGER, v DOUBLE, w INTEGER)');
+  await db.run(`INSERT INTO near VALUES ${NEAR.map((r) => `(${r.id}, ${q(r.v)}, ${r.w})`).join(',\n')}`);
+  await db.run(`INSERT INTO big VALUES ${BIG.map((r) => `(${r.g}, ${q(r.x)})`).join(',\n')}`);
 });
 afterAll(async () => {
   db.closeSync();
@@ -113,5 +143,48 @@ describe('where the two-phase plan does not apply', () => {
     expect(df.explain()).toContain('HashAggregate(mode=complete');
     expect(df.explain()).not.toContain('MedianPartialAggregate');
     expectSame(canon(await df.collect()), await duck('SELECT k, median(v) AS m, quantile_cont(w, 0.5) AS p FROM t GROUP BY k'));
+  });
+});
+
+describe('large groups (the final phase selects through a sampled window)', () => {
+  it.each(sessions)('with %s', async (_name, session) => {
+    const df = session().createDataFrame(BIG, 'g INT, x DOUBLE').repartition(3).groupBy('g').agg(F.median('x').alias('m'), F.count('x').alias('c'));
+    expectSame(canon(await df.collect()), await duck('SELECT g, median(x) AS m, count(x) AS c FROM big GROUP BY g'));
+  });
+});
+
+describe('nearly unique keys (one-row states after the first rows, as the hash partial phase)', () => {
+  it.each([['workers, a shuffle', () => spark], ['the main thread, a shuffle', () => mainThread]] as const)('with %s', async (_name, session) => {
+    medianPartialTuning.adaptiveMinRows = 500;
+    const before = medianPartialTuning.passedThrough;
+    try {
+      // Cached in 6 partitions: a task reads several batches (morsels), judging after the first.
+      const cached = session().createDataFrame(NEAR, 'id INT, v DOUBLE, w INT').repartition(6).cache();
+      const df = cached.groupBy('id').agg(F.median('v').alias('m'), F.stddev('w').alias('sd'), F.count('*').alias('n'));
+      expectSame(canon(await df.collect()), await duck('SELECT id, median(v) AS m, stddev_samp(w) AS sd, count(*) AS n FROM near GROUP BY id'));
+      cached.unpersist();
+      // The main thread ran the partial phase here: it passed rows through.
+      if (session() === mainThread) expect(medianPartialTuning.passedThrough).toBeGreaterThan(before);
+    } finally {
+      medianPartialTuning.adaptiveMinRows = 100_000;
+    }
+  });
+});
+
+describe('pooled run arrays (array-pool.ts)', () => {
+  it('are handed back once read and reused by the next job, answers unchanged', async () => {
+    const q = () => data(mainThread).groupBy('k').agg(F.median('v').alias('m'), F.median('w').alias('mw'));
+    const want = await duck('SELECT k, median(v) AS m, median(w::DOUBLE) AS mw FROM t GROUP BY k');
+    expectSame(canon(await q().collect()), want);
+    const pooled = pooledArrayBytes();
+    expect(pooled).toBeGreaterThan(0);
+    // A different query in between writes other values into the same arrays.
+    expectSame(canon(await data(mainThread).groupBy('s').agg(F.median('w').alias('mw')).collect()), await duck('SELECT s, median(w::DOUBLE) AS mw FROM t GROUP BY s'));
+    expectSame(canon(await q().collect()), want);
+    expect(pooledArrayBytes()).toBe(pooled);
+    // The first task without a median drops the free arrays.
+    await data(mainThread).groupBy('k').agg(F.sum('w')).collect();
+    expect(pooledArrayBytes()).toBe(0);
+    expectSame(canon(await q().collect()), want);
   });
 });

@@ -79,9 +79,9 @@ import { operatorName } from './memory.js';
 import { type ExecContext, PhysicalOp } from './operator.js';
 
 /** Rows a partial aggregate sees before judging whether grouping reduces anything. */
-const ADAPTIVE_MIN_ROWS = 100_000;
+export const ADAPTIVE_MIN_ROWS = 100_000;
 /** Groups per row above which a partial aggregate stops hashing and passes rows through. */
-const ADAPTIVE_MAX_RATIO = 0.9;
+export const ADAPTIVE_MAX_RATIO = 0.9;
 
 /** Default `kindling.aggregate.splitGroups`: groups per sub-partition of a final aggregate's partition. */
 export const DEFAULT_SPLIT_GROUPS = 131_072;

@@ -32,8 +32,29 @@
  * Worker profile (10 × q6, loaded): the second pass's scatter is the largest item, most of it
  * the first touch of the output arrays' pages (about 10 ms per MiB on this VM: 80 MB per run),
  * then the final phase's regrouping + quickselect (about a third of it) and the stddev update.
- * A pool that reused the output arrays across jobs would remove most of the rest, but the
- * arrays cross threads and a retried or second reader of the exchange would see them rewritten.
+ *
+ * Second round (issue 18, 2026-12-06 afternoon, machine load 7-12 throughout, so seconds are
+ * 2-5× their quiet values and only paired or CPU-time figures mean much):
+ *  - the output arrays come from a per-thread pool (array-pool.ts) that the scheduler refills when
+ *    it drops the exchange's partitions, and the group-id copies from a thread scratch: no fresh
+ *    pages per job. A fresh 40 MB fill measured 170-270 ms here against 6-10 ms refilled. Process
+ *    CPU per q6 at 1e7 (scratch script, 8 runs, median): 851/915 ms (main's build) → 760/690 ms.
+ *  - the final phase gathers one group at a time into a cached scratch and selects through a
+ *    sampled window (expr/aggregates.ts PercentileAcc.finishRuns / windowSelect), instead of
+ *    regrouping all 2.5M values of a task and quickselecting them; micro-benchmark (1e4 groups of
+ *    1000 values, best of 10): 545 → 352 ms.
+ *  - nearly unique keys pass rows through as one-row states after 100K rows, like HashAggregateOp.
+ *  - A/B `flock /work/wt/notes/bench.lock npx tsx --max-old-space-size=12000 bench/dbbench.ts
+ *    --rows 1e7 --only groupby --q q6 --reps 5 --baseline /work/wt/base/dist` (pool only, load
+ *    ~9): 1.16× (pairs 0.83-1.67), best 1.89 → 1.64 s. At 1e6 (`--rows 1e6 --q q6 --reps 9`)
+ *    against the build before the two-phase median (2cedfee^1): 1.08× (pairs 0.64-2.47, best
+ *    0.12 → 0.11 s), and against main's build 1.21× (pairs 0.52-1.51): 1e6 is no longer slower.
+ *  - memory (`npx tsx --max-old-space-size=12000 bench/mem-probe.ts --q q6,q10 [--lib base]`):
+ *    RSS after q6 937 → 814 MB, q10's peak after it 1846 → 1689 MB. The whole groupby sequence
+ *    (`bench/mem-probe.ts`, no --q), first version of the pool: RSS after q6 968 → 840 MB, peak
+ *    (q10) 1873 → 1784 MB.
+ *  - all of the above, same A/B command (16:25, load 14-16: CSV loads took 25-33 s instead of
+ *    6): 1.74× (pairs 1.02-1.95), best 2.67 → 2.00 s; peak RSS of the q6 process 1119 → 749 MB.
  */
 import { Batch } from '../data/batch.js';
 import { ColumnData, take } from '../data/column.js';
@@ -46,7 +67,8 @@ import { boundToString } from '../expr/expr.js';
 import type { Accumulator } from '../expr/function-defs.js';
 import { getAggregate } from '../expr/registry.js';
 import { type Field, Schema, listOf } from '../types.js';
-import { aggStateTypes } from './aggregate.js';
+import { ADAPTIVE_MAX_RATIO, ADAPTIVE_MIN_ROWS, aggStateTypes } from './aggregate.js';
+import { dropWithPool, giveScratch, leasePooled, releasePooled, takeScratch } from './array-pool.js';
 import { hashPartitionIds } from './exchange.js';
 import { operatorName } from './memory.js';
 import type { OpCodec } from './op-codec.js';
@@ -60,7 +82,13 @@ const isRun = (a: BoundAgg): boolean => a.fn === 'median' && !a.distinct;
  * (at most 32 MiB) with fresh pages every time, and first touches of fresh memory cost about
  * 10 ms per MiB on this VM; arrays this size come back from the allocator's free lists instead.
  */
-export const medianPartialTuning = { chunkValues: 1 << 19 };
+export const medianPartialTuning = {
+  chunkValues: 1 << 19,
+  /** Rows a task sees before judging whether its keys are nearly unique (tests lower it). */
+  adaptiveMinRows: ADAPTIVE_MIN_ROWS,
+  /** Rows this thread passed through as one-row states (tests read it). */
+  passedThrough: 0,
+};
 
 /** A batch's rows kept for the second pass: group ids and each median's argument. */
 interface Kept {
@@ -125,11 +153,20 @@ export class MedianPartialOp extends PhysicalOp {
       let counts: Int32Array[] = runIdx.map(() => new Int32Array(64));
       const kept: Kept[] = [];
       let keptBytes = 0;
-      let ids = new Int32Array(0);
+      let rowIds = new Int32Array(0);
+      let rowsSeen = 0;
+      let passThrough = false;
       for await (const b of this.child.execute(p, ctx)) {
         const n = b.numRows;
         if (n === 0) continue;
-        if (ids.length < n) ids = new Int32Array(n);
+        if (passThrough) {
+          if (rowIds.length < n) rowIds = new Int32Array(n);
+          medianPartialTuning.passedThrough += n;
+          yield this.singleRowStates(b, rowIds);
+          continue;
+        }
+        // This batch's group ids, kept for the second pass (thread scratch, given back after output).
+        const ids = takeScratch(n);
         const keys = this.groupFns.map((f) => f(b));
         this.assign(table, keys, n, ids);
         const groups = table.size;
@@ -142,17 +179,52 @@ export class MedianPartialOp extends PhysicalOp {
           countValid(out, ids, n, vals[r]!.type === 'null' ? new Uint8Array(n) : vals[r]!.validity);
           return out;
         });
-        kept.push({ ids: ids.slice(0, n), vals, n });
+        kept.push({ ids, vals, n });
         keptBytes += 4 * n;
         for (const c of vals) keptBytes += columnBytes(c);
         memory.resize(table.byteSize() + keptBytes + groups * 9 * (this.schema.length - nKeys));
+        rowsSeen += n;
+        // Nearly unique keys (as HashAggregateOp's adaptive partial phase): grouping reduces
+        // nothing and runs of one value cost more per value than whole rows; emit the groups so
+        // far and pass later rows on as one-row states, which the exchange splits by hash.
+        if (nKeys > 0 && rowsSeen >= medianPartialTuning.adaptiveMinRows && groups > rowsSeen * ADAPTIVE_MAX_RATIO) {
+          passThrough = true;
+          yield* this.output(table, accs, counts, runIdx, kept);
+          giveScratch(kept.map((k) => k.ids));
+          kept.length = 0;
+          memory.resize(0);
+        }
       }
+      if (passThrough) return;
       const groups = table.size;
       if (groups === 0) return;
       yield* this.output(table, accs, counts, runIdx, kept);
+      giveScratch(kept.map((k) => k.ids));
     } finally {
       memory.release();
     }
+  }
+
+  /**
+   * Partial states of one row each (pass-through mode): the keys as evaluated, fresh accumulators
+   * for the other aggregates, and each median's value as a run of one (none for a null), copied.
+   */
+  private singleRowStates(b: Batch, ids: Int32Array): Batch {
+    const n = b.numRows;
+    for (let i = 0; i < n; i++) ids[i] = i;
+    const cols: ColumnData[] = this.groupFns.map((f) => f(b));
+    this.aggs.forEach((a, i) => {
+      const args = this.argFns[i]!.map((f) => f(b));
+      if (isRun(a)) {
+        cols.push(singleRuns(args[0]!, n));
+        return;
+      }
+      const acc = getAggregate(a.fn).create(a.args.map((x) => x.type), a.type, a.distinct);
+      acc.grow(n);
+      acc.update(ids, n, args);
+      cols.push(...acc.state(n));
+    });
+    return new Batch(this.schema, cols, n);
   }
 
   /** Group ids of rows [0, n) (one group without keys). */
@@ -220,7 +292,10 @@ export class MedianPartialOp extends PhysicalOp {
         chunkOf[order[at]!] = c;
         cursors[r]![order[at]!] = o[at]! - lo;
       }
-      return allocArray(Float64Array, o[starts[c + 1]!]! - lo);
+      const len = o[starts[c + 1]!]! - lo;
+      // Pooled only where the task posts the batches whole (split for the exchange), so that the
+      // scheduler's release finds the arrays; a single bucket is compacted (copied) by the task.
+      return nb > 1 ? leasePooled(len, Math.max(1024, 2 ** Math.ceil(Math.log2(Math.max(1, len))))) : allocArray(Float64Array, len);
     }));
     arrays.forEach((out, r) => scatterRuns(out, chunkOf, cursors[r]!, kept, r));
     const states = accs.map((acc) => (acc ? acc.state(groups) : null));
@@ -250,10 +325,52 @@ export class MedianPartialOp extends PhysicalOp {
     }
   }
 
+  /**
+   * Hands the runs of `batches` (this operator's output, read by every task that needed it) back to
+   * the pools of the threads that wrote them (array-pool.ts). The scheduler calls it when it drops
+   * the exchange partitions above this operator.
+   */
+  releaseOutput(batches: readonly Batch[]): void {
+    const nKeys = this.groupBy.length;
+    const cols: number[] = [];
+    let at = nKeys;
+    for (const a of this.aggs) {
+      if (isRun(a)) cols.push(at);
+      at += isRun(a) ? 1 : aggStateTypes(a)!.length;
+    }
+    for (const b of batches) {
+      for (const c of cols) {
+        const v = b.columns[c]?.child?.values;
+        if (v) releasePooled(v);
+      }
+    }
+  }
+
   describe(): string {
     const fns = this.aggs.map((a) => `${a.fn}(${a.args.map(boundToString).join(', ')})`);
     return `MedianPartialAggregate(keys=[${this.groupBy.map(boundToString).join(', ')}], functions=[${fns.join(', ')}], buckets=${this.partitions})`;
   }
+}
+
+/** Each row's value as a list of one (empty for a null), the values copied. */
+function singleRuns(v: ColumnData, n: number): ColumnData {
+  const offsets = new Int32Array(n + 1);
+  const valid = v.type === 'null' ? new Uint8Array(n) : v.validity;
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    if (!valid || valid[i]) m++;
+    offsets[i + 1] = m;
+  }
+  const values = allocArray(Float64Array, m);
+  const src = v.values;
+  if (src) for (let i = 0, k = 0; i < n; i++) if (!valid || valid[i]) values[k++] = Number(src[i]);
+  return new ColumnData(listOf('float64'), n, null, null, offsets, null, new ColumnData('float64', m, values, null));
+}
+
+/** Whether a plan (a task's stage) writes or reads median runs: an aggregate of a median in any phase. */
+export function usesRuns(op: PhysicalOp): boolean {
+  const aggs = (op as { aggs?: readonly BoundAgg[] }).aggs;
+  return (Array.isArray(aggs) && aggs.some(isRun)) || op.children.some(usesRuns);
 }
 
 function grownI32(a: Int32Array, n: number): Int32Array {
@@ -272,6 +389,10 @@ function countValid(counts: Int32Array, ids: Int32Array, n: number, valid: Uint8
 const STAGE_ROWS = 1 << 20;
 let stageVals = new Float64Array(0);
 let stagePos = new Int32Array(0);
+dropWithPool(() => {
+  stageVals = new Float64Array(0);
+  stagePos = new Int32Array(0);
+});
 
 /**
  * Writes each kept row's value (median `r`) into its group's chunk at the group's cursor. In two

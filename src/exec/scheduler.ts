@@ -213,6 +213,7 @@ class Job {
       for (const q of qs) {
         if (--counts[q]! !== 0 || !entry.parts[q]) continue;
         entry.held?.resize(Math.max(0, entry.held.held - bytesOf([entry.parts[q]!])));
+        releaseOutput(ex, entry.parts[q]!);
         entry.parts[q] = [];
         const i = shared ? shared.inputs.indexOf(ex) : -1;
         if (i >= 0) shared!.data[i]![q] = [];
@@ -227,7 +228,9 @@ class Job {
       const left = (this.readers.get(ex) ?? 0) - 1;
       this.readers.set(ex, left);
       if (left > 0) continue;
-      this.shuffled.get(ex)?.held?.release();
+      const entry = this.shuffled.get(ex);
+      for (const bs of entry?.parts ?? []) releaseOutput(ex, bs);
+      entry?.held?.release();
       this.shuffled.delete(ex);
       this.ctx.exchanges.delete(ex);
     }
@@ -490,6 +493,19 @@ class Job {
     }
     return new ExecutionError(`${original?.message ?? String(err)}${where}`, { cause: original });
   }
+}
+
+/**
+ * An exchange's input operator whose output buffers go back to a pool once read
+ * (MedianPartialOp, array-pool.ts): told when the scheduler drops the exchange's batches.
+ */
+interface ReleasesOutput {
+  releaseOutput(batches: readonly Batch[]): void;
+}
+
+function releaseOutput(ex: PhysicalOp, batches: readonly Batch[]): void {
+  const child = (ex as ExchangeOp).child;
+  if (batches.length > 0 && 'releaseOutput' in child) (child as unknown as ReleasesOutput).releaseOutput(batches);
 }
 
 /** Buckets of every task → batches per output partition. */

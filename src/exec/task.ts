@@ -8,6 +8,8 @@ import type { ColumnData } from '../data/column.js';
 import { compileExpr } from '../expr/backend.js';
 import type { BoundExpr, BoundSortKey } from '../expr/expr.js';
 import { Schema } from '../types.js';
+import { trimPool } from './array-pool.js';
+import { usesRuns } from './median-partial.js';
 import { BucketWriter } from './bucket-writer.js';
 import { hashPartitionIds } from './exchange.js';
 import { operatorName } from './memory.js';
@@ -47,6 +49,8 @@ interface PreBucketed {
 
 /** Runs partition `p` of `root`, shaping the output as `out` asks. */
 export async function executeTask(root: PhysicalOp, p: number, out: OutputSpec, ctx: ExecContext): Promise<TaskOutput> {
+  // Pooled shuffle arrays go once this thread runs other work (array-pool.ts).
+  trimPool(usesRuns(root));
   const n = bucketCount(out);
   const buckets: Batch[][] = Array.from({ length: n }, () => []);
   const keyFns = out.kind === 'hash' ? out.keys.map(compileExpr) : out.kind === 'range' || out.kind === 'sample' ? out.keys.map((k) => compileExpr(k.expr)) : [];

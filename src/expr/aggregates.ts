@@ -860,6 +860,7 @@ export class PercentileAcc implements Accumulator {
     this.runs.push({ groups: groups.slice(0, n), offsets: o, values: dense });
   }
   finish(n: number): ColumnData {
+    if (this.vals.length === 0 && this.runs.length > 0) return this.finishRuns(n);
     const { offsets, values } = this.grouped(n);
     const out = new Float64Array(n);
     const has = new Uint8Array(n);
@@ -872,6 +873,70 @@ export class PercentileAcc implements Accumulator {
     }
     return outColumn('float64', n, out, has);
   }
+  /**
+   * finish when every value came through `merge` (the final phase of MedianPartialOp): each
+   * group's runs are gathered into one small array reused across groups (it stays in cache) and
+   * selected there, instead of regrouping every value into one array first (a second copy, 80 MB
+   * on db-benchmark q6 at 1e7 rows).
+   */
+  private finishRuns(n: number): ColumnData {
+    // The merged rows of each group (a counting sort of the rows by group): run and row indices.
+    const first = new Int32Array(n + 1);
+    const sizes = new Float64Array(n);
+    let rows = 0;
+    for (const r of this.runs) {
+      const { groups, offsets: ro } = r;
+      rows += groups.length;
+      for (let i = 0; i < groups.length; i++) {
+        first[groups[i]! + 1]!++;
+        sizes[groups[i]!]! += ro[i + 1]! - ro[i]!;
+      }
+    }
+    for (let g = 0; g < n; g++) first[g + 1]! += first[g]!;
+    const at = first.slice(0, n);
+    const runOf = new Int32Array(rows);
+    const rowOf = new Int32Array(rows);
+    this.runs.forEach((r, j) => {
+      const { groups } = r;
+      for (let i = 0; i < groups.length; i++) {
+        const k = at[groups[i]!]!++;
+        runOf[k] = j;
+        rowOf[k] = i;
+      }
+    });
+    const out = new Float64Array(n);
+    const has = new Uint8Array(n);
+    let buf = groupScratch(1024);
+    for (let g = 0; g < n; g++) {
+      const m = sizes[g]!;
+      if (m === 0) continue;
+      if (buf.length < m) buf = groupScratch(m);
+      let w = 0;
+      for (let k = first[g]!; k < first[g + 1]!; k++) {
+        const { offsets: ro, values: rv } = this.runs[runOf[k]!]!;
+        const i = rowOf[k]!;
+        const s = ro[i]!;
+        const e = ro[i + 1]!;
+        if (e - s < 16) for (let x = s; x < e; x++) buf[w++] = rv[x]!;
+        else {
+          buf.set(rv.subarray(s, e), w);
+          w += e - s;
+        }
+      }
+      out[g] = percentileOf(buf, 0, m, this.q);
+      has[g] = 1;
+    }
+    return outColumn('float64', n, out, has);
+  }
+}
+
+let groupBuf = new Float64Array(0);
+
+/** This thread's scratch for one group's values (at least `n`; kept while at most SCRATCH_KEEP). */
+function groupScratch(n: number): Float64Array {
+  if (n > SCRATCH_KEEP) return new Float64Array(n);
+  if (groupBuf.length < n) groupBuf = new Float64Array(Math.min(SCRATCH_KEEP, Math.max(n, groupBuf.length * 2)));
+  return groupBuf;
 }
 
 /** Largest regrouping scratch a thread keeps between tasks (32 MiB); larger ones are dropped after use. */
@@ -904,12 +969,66 @@ export function percentileOf(a: Float64Array, s: number, e: number, q: number): 
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);
   if (s + lo >= m) return NaN;
+  if (m - s >= WINDOW_MIN && s + hi < m) {
+    const v = windowSelect(a, s, m, lo, hi, pos);
+    if (v !== undefined) return v;
+  }
   selectKth(a, s, m - 1, s + lo);
   const vlo = a[s + lo]!;
   if (hi === lo) return vlo;
   if (s + hi >= m) return NaN;
   let vhi = Infinity;
   for (let i = s + lo + 1; i < m; i++) if (a[i]! < vhi) vhi = a[i]!;
+  return vlo + (vhi - vlo) * (pos - lo);
+}
+
+/** Segments at least this long are selected through a sampled window (windowSelect). */
+const WINDOW_MIN = 256;
+const SAMPLE = 64;
+const sample = new Float64Array(SAMPLE);
+let window = new Float64Array(0);
+
+/**
+ * The percentile at rank `pos` (between ranks lo and hi = lo or lo + 1) of a[s..m) (no NaN),
+ * through a window: a sorted sample of 64 values gives two bounds around the target rank, one
+ * branch-free pass counts the values below the lower bound and copies those between the bounds
+ * (about a quarter) into a scratch, and the ranks are selected there. Undefined when the ranks
+ * fall outside the window (then the caller selects over the whole segment; `a` is unchanged).
+ * Against quickselect over the whole segment: about 1.4 comparisons per value instead of 3, and
+ * no unpredictable swaps over the whole segment.
+ */
+function windowSelect(a: Float64Array, s: number, m: number, lo: number, hi: number, pos: number): number | undefined {
+  const n = m - s;
+  for (let i = 0; i < SAMPLE; i++) sample[i] = a[s + Math.floor((i * n) / SAMPLE)]!;
+  for (let i = 1; i < SAMPLE; i++) {
+    const x = sample[i]!;
+    let j = i - 1;
+    while (j >= 0 && sample[j]! > x) {
+      sample[j + 1] = sample[j]!;
+      j--;
+    }
+    sample[j + 1] = x;
+  }
+  const r = (lo * SAMPLE) / n;
+  const lower = sample[Math.max(0, Math.floor(r) - 8)]!;
+  const upper = sample[Math.min(SAMPLE - 1, Math.ceil(r) + 8)]!;
+  if (window.length < n + 1) window = new Float64Array(Math.max(n + 1, window.length * 2));
+  const win = window;
+  let below = 0;
+  let w = 0;
+  for (let i = s; i < m; i++) {
+    const x = a[i]!;
+    below += x < lower ? 1 : 0;
+    win[w] = x;
+    w += (x >= lower ? 1 : 0) & (x <= upper ? 1 : 0);
+  }
+  const k = lo - below;
+  if (k < 0 || hi - below >= w) return undefined;
+  selectKth(win, 0, w - 1, k);
+  const vlo = win[k]!;
+  if (hi === lo) return vlo;
+  let vhi = Infinity;
+  for (let i = k + 1; i < w; i++) if (win[i]! < vhi) vhi = win[i]!;
   return vlo + (vhi - vlo) * (pos - lo);
 }
 
