@@ -13,6 +13,7 @@ import { allocArray, copyPrefix } from '../data/alloc.js';
 import { Batch } from '../data/batch.js';
 import { ColumnData, dictColumn, normalizeValidity } from '../data/column.js';
 import { type DictionaryBuilder, encodeBatchColumn } from '../data/dictionary.js';
+import { SHORT_KEY_BYTES, packKey, unpackKey } from '../data/short-keys.js';
 import type { DataType, Field } from '../types.js';
 import { Schema, decimalParams, isDecimal } from '../types.js';
 import { POW10N, parseDecimal, writeDecimal } from '../data/decimal.js';
@@ -35,6 +36,7 @@ const MAX_INT64 = V.MAX_INT64;
 const F_Q = F_QUOTED;
 const F_R = F_RAW;
 const F_V = F_VERBATIM;
+const pack = packKey;
 
 /** Value rules shared by the builder and schema inference. */
 export interface ValueRules {
@@ -129,6 +131,15 @@ export class BatchBuilder {
   private dicts: (DictionaryBuilder | null)[] = [];
   /** Per-row dictionary ids of the batch being built, for columns with a dictionary (else null). */
   private codes: (Int32Array | null)[] = [];
+  /**
+   * Deferred lookups of encoded columns: `add` packs a short value (≤ SHORT_KEY_BYTES bytes) as
+   * four int32s per row (short-keys.ts `packKey`; length −1 for a null) and `flush` looks up the
+   * rows from `pend[j]` on in one pass (DictionaryBuilder.encodeKeys), where the table's cache
+   * misses overlap instead of stalling the per-record loop once per row. A longer value flushes
+   * first, so ids are still given in row order.
+   */
+  private keys: (Int32Array | null)[] = [];
+  private readonly pend: Int32Array = new Int32Array(0);
   /** Stand-in dictionaries of encoded columns (see `dicts`). */
   readonly pending: ColumnData[] = [];
 
@@ -156,10 +167,12 @@ export class BatchBuilder {
     }
     this.schema = new Schema(out);
     this.bpos = new Int32Array(this.nOut);
+    this.pend = new Int32Array(this.nOut);
     this.bytesHint = new Float64Array(this.nOut).fill(Math.min(16 * capacity, 1 << 20));
     for (let j = 0; j < this.nOut; j++) {
       this.dicts.push(null);
       this.codes.push(null);
+      this.keys.push(null);
       this.pending.push(new ColumnData('utf8', 0, null, null, new Int32Array(1), new Uint8Array(0)));
     }
     this.alloc();
@@ -202,8 +215,10 @@ export class BatchBuilder {
     this.bytes[j] = null;
     this.fixed[j] = null;
     this.codes[j] = null;
+    this.pend[j] = 0;
     if (k === K_UTF8 && this.dicts[j] !== null) {
       this.codes[j] = allocArray(Int32Array, cap);
+      if (this.keys[j] === null) this.keys[j] = new Int32Array(cap * 4);
       return;
     }
     switch (k) {
@@ -219,18 +234,39 @@ export class BatchBuilder {
   }
 
   /**
-   * Turns encoded column `j` of rows [0, row) back into plain strings (its dictionary would
-   * pass its limit) and ends its encoding; the dictionary keeps what it holds (earlier batches
-   * refer to it).
+   * Looks up the deferred values of encoded column `j`, rows [pend[j], upto) (see `keys`).
+   * Returns false when the dictionary would pass its limit: the column then holds rows
+   * [0, upto) as plain strings and is no longer encoded.
    */
-  private unencode(j: number, row: number): void {
+  private flush(j: number, upto: number): boolean {
+    const from = this.pend[j]!;
+    if (from >= upto) return true;
+    const stop = (this.dicts[j] as DictionaryBuilder).encodeKeys(this.keys[j]!, from, upto, this.codes[j]!);
+    if (stop === upto) {
+      this.pend[j] = upto;
+      return true;
+    }
+    this.unencode(j, stop, upto);
+    return false;
+  }
+
+  /**
+   * Turns encoded column `j` back into plain strings (its dictionary would pass its limit) and
+   * ends its encoding: rows [0, done) from their ids, rows [done, row) from their deferred packed
+   * values. The dictionary keeps what it holds (earlier batches refer to it).
+   */
+  private unencode(j: number, done: number, row: number): void {
     const d = this.dicts[j]!.dictionary();
     const doff = d.offsets!;
     const dbytes = d.bytes!;
     const codes = this.codes[j]!;
+    const keys = this.keys[j]!;
     const valid = this.valid[j];
     let total = 0;
-    for (let i = 0; i < row; i++) if (valid === null || valid[i] !== 0) total += doff[codes[i]! + 1]! - doff[codes[i]!]!;
+    for (let i = 0; i < row; i++) {
+      if (valid !== null && valid[i] === 0) continue;
+      total += i < done ? doff[codes[i]! + 1]! - doff[codes[i]!]! : keys[i << 2]!;
+    }
     this.dicts[j] = null;
     this.allocColumn(j);
     const offs = this.offs[j]!;
@@ -239,8 +275,10 @@ export class BatchBuilder {
     let pos = 0;
     for (let i = 0; i < row; i++) {
       if (valid === null || valid[i] !== 0) {
-        const c = codes[i]!;
-        for (let k = doff[c]!; k < doff[c + 1]!; k++) bytes[pos++] = dbytes[k]!;
+        if (i < done) {
+          const c = codes[i]!;
+          for (let k = doff[c]!; k < doff[c + 1]!; k++) bytes[pos++] = dbytes[k]!;
+        } else pos += unpackKey(keys, i << 2, bytes, pos);
       }
       offs[i + 1] = pos;
     }
@@ -256,8 +294,10 @@ export class BatchBuilder {
     v[row] = 0;
     if (this.kinds[j] === K_UTF8) {
       const codes = this.codes[j];
-      if (codes !== null) codes[row] = 0;
-      else this.offs[j]![row + 1] = this.bpos[j]!;
+      if (codes !== null) {
+        codes[row] = 0;
+        this.keys[j]![row << 2] = -1;
+      } else this.offs[j]![row + 1] = this.bpos[j]!;
     }
   }
 
@@ -326,12 +366,19 @@ export class BatchBuilder {
         case K_UTF8: {
           const codes = codesA[j]!;
           if (codes !== null) {
-            const g = (this.dicts[j] as DictionaryBuilder).encodeValue(b, s, e);
-            if (g >= 0) {
-              codes[row] = g;
+            if (e - s <= SHORT_KEY_BYTES) {
+              pack(b, s, e, this.keys[j]!, row << 2);
               break;
             }
-            this.unencode(j, row);
+            if (this.flush(j, row)) {
+              const g = (this.dicts[j] as DictionaryBuilder).encodeValue(b, s, e);
+              if (g >= 0) {
+                codes[row] = g;
+                this.pend[j] = row + 1;
+                break;
+              }
+              this.unencode(j, row, row);
+            }
           }
           const len = e - s;
           let pos = this.bpos[j]!;
@@ -416,6 +463,7 @@ export class BatchBuilder {
       const v = this.valid[j];
       if (v) v[row] = 1;
       if (this.kinds[j] === K_UTF8 && this.codes[j] === null) this.bpos[j] = this.offs[j]![row]!;
+      if (this.pend[j]! > row) this.pend[j] = row;
     }
   }
 
@@ -427,6 +475,7 @@ export class BatchBuilder {
   /** Cuts the rows added so far into a Batch and starts a new one. */
   finish(): Batch {
     const n = this.n;
+    for (let j = 0; j < this.nOut; j++) if (this.codes[j] !== null) this.flush(j, n);
     const small = n < this.capacity / 2;
     const cols: ColumnData[] = [];
     for (let j = 0; j < this.nOut; j++) {
