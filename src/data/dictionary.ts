@@ -173,26 +173,26 @@ export class DictionaryBuilder {
   }
 
   /**
-   * Ids of the packed short keys of rows [from, to) (`keys`: four int32s per row as short-keys.ts
-   * `packKey` writes them; a negative length skips the row) into `out`, adding new values in row
-   * order (as {@link encodeValue} row by row would). Hashes all keys first and then probes them
-   * in runs, so the table's cache misses overlap (the CSV reader defers its lookups to here).
-   * Returns `to`, or the first row whose value would pass `maxEntries` (rows before it are done).
+   * Ids of the packed short keys `keys[0..count)` (four int32s each, as short-keys.ts `packKey`
+   * writes them; a negative length skips the key) into `out[outBase..]`, adding new values in
+   * order (as {@link encodeValue} one by one would). Hashes all keys first and then probes them in
+   * runs, so the table's cache misses overlap (the CSV reader defers its lookups to here).
+   * Returns `count`, or the first key whose value would pass `maxEntries` (keys before it are done).
    */
-  encodeKeys(keys: Int32Array, from: number, to: number, out: Int32Array): number {
+  encodeKeys(keys: Int32Array, count: number, out: Int32Array, outBase: number): number {
     let hs = this.hashScratch;
-    if (hs.length < to) hs = this.hashScratch = new Int32Array(Math.max(to, hs.length * 2));
-    hashKeys(keys, from, to, hs);
+    if (hs.length < count) hs = this.hashScratch = new Int32Array(count);
+    hashKeys(keys, 0, count, hs);
     const t = this.short;
     const tmp = this.keyScratch;
-    let i = from;
+    let i = 0;
     for (;;) {
-      i = t.probeRun(keys, hs, i, to, out);
-      if (i >= to) return to;
+      i = t.probeRun(keys, hs, i, count, out, outBase);
+      if (i >= count) return count;
       const g = this.store(tmp, 0, unpackKey(keys, i << 2, tmp, 0));
       if (g < 0) return i;
       t.insertLast(g);
-      out[i++] = g;
+      out[outBase + i++] = g;
     }
   }
 

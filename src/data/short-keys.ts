@@ -128,12 +128,12 @@ export class ShortKeyTable {
 
   /**
    * Looks up the packed keys of rows [from, to) (see {@link packKey}; rows with a negative length
-   * are skipped) with their hashes `hashes[i]` ({@link hashKeys}), writing each id to `out[i]`,
+   * are skipped) with their hashes `hashes[i]` ({@link hashKeys}), writing each id,
    * until the first key that is absent: returns its row, remembered for {@link insertLast}, or
-   * `to`. The loop's iterations are independent, so the CPU overlaps their cache misses (a
-   * lookup inside the per-record loop waits for each one).
+   * `to`. Ids go to `out[outBase + i]`. The loop's iterations are independent, so the CPU
+   * overlaps their cache misses (a lookup inside the per-record loop waits for each one).
    */
-  probeRun(keys: Int32Array, hashes: Int32Array, from: number, to: number, out: Int32Array): number {
+  probeRun(keys: Int32Array, hashes: Int32Array, from: number, to: number, out: Int32Array, outBase: number): number {
     const t = this.table;
     const mask = this.mask;
     for (let i = from; i < to; i++) {
@@ -156,7 +156,7 @@ export class ShortKeyTable {
           return i;
         }
         if ((tag & 15) === len && t[q + 1] === w0 && t[q + 2] === w1 && t[q + 3] === w2) {
-          out[i] = (tag >>> 4) - 1;
+          out[outBase + i] = (tag >>> 4) - 1;
           break;
         }
         p = (p + 1) & mask;

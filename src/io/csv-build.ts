@@ -17,7 +17,7 @@ import { SHORT_KEY_BYTES, packKey, unpackKey } from '../data/short-keys.js';
 import type { DataType, Field } from '../types.js';
 import { Schema, decimalParams, isDecimal } from '../types.js';
 import { POW10N, parseDecimal, writeDecimal } from '../data/decimal.js';
-import { F_QUOTED, F_RAW, F_VERBATIM, type RecordSource, unescapeField } from './csv-scan.js';
+import { F_INT, F_QUOTED, F_RAW, F_VERBATIM, type RecordSource, unescapeField } from './csv-scan.js';
 import * as V from './csv-values.js';
 import * as ISO from '../time/iso.js';
 import type { DatetimePattern } from '../time/patterns.js';
@@ -36,6 +36,9 @@ const MAX_INT64 = V.MAX_INT64;
 const F_Q = F_QUOTED;
 const F_R = F_RAW;
 const F_V = F_VERBATIM;
+const F_I = F_INT;
+/** Most deferred dictionary lookups per column before they are done (a 64 KiB ring of packed keys that stays in cache). */
+const KEY_RUN = 4096;
 const pack = packKey;
 
 /** Value rules shared by the builder and schema inference. */
@@ -133,10 +136,11 @@ export class BatchBuilder {
   private codes: (Int32Array | null)[] = [];
   /**
    * Deferred lookups of encoded columns: `add` packs a short value (≤ SHORT_KEY_BYTES bytes) as
-   * four int32s per row (short-keys.ts `packKey`; length −1 for a null) and `flush` looks up the
-   * rows from `pend[j]` on in one pass (DictionaryBuilder.encodeKeys), where the table's cache
-   * misses overlap instead of stalling the per-record loop once per row. A longer value flushes
-   * first, so ids are still given in row order.
+   * four int32s per row (short-keys.ts `packKey`; length −1 for a null; row i at index
+   * i − pend[j]) and `flush` looks up the rows from `pend[j]` on in one pass
+   * (DictionaryBuilder.encodeKeys), where the table's cache misses overlap instead of stalling
+   * the per-record loop once per row: at the end of the batch, every KEY_RUN rows, and before a
+   * longer value (so ids are still given in row order).
    */
   private keys: (Int32Array | null)[] = [];
   private readonly pend: Int32Array = new Int32Array(0);
@@ -218,7 +222,7 @@ export class BatchBuilder {
     this.pend[j] = 0;
     if (k === K_UTF8 && this.dicts[j] !== null) {
       this.codes[j] = allocArray(Int32Array, cap);
-      if (this.keys[j] === null) this.keys[j] = new Int32Array(cap * 4);
+      if (this.keys[j] === null) this.keys[j] = new Int32Array(KEY_RUN * 4);
       return;
     }
     switch (k) {
@@ -241,7 +245,7 @@ export class BatchBuilder {
   private flush(j: number, upto: number): boolean {
     const from = this.pend[j]!;
     if (from >= upto) return true;
-    const stop = (this.dicts[j] as DictionaryBuilder).encodeKeys(this.keys[j]!, from, upto, this.codes[j]!);
+    const stop = from + (this.dicts[j] as DictionaryBuilder).encodeKeys(this.keys[j]!, upto - from, this.codes[j]!, from);
     if (stop === upto) {
       this.pend[j] = upto;
       return true;
@@ -261,11 +265,12 @@ export class BatchBuilder {
     const dbytes = d.bytes!;
     const codes = this.codes[j]!;
     const keys = this.keys[j]!;
+    const base = this.pend[j]!;
     const valid = this.valid[j];
     let total = 0;
     for (let i = 0; i < row; i++) {
       if (valid !== null && valid[i] === 0) continue;
-      total += i < done ? doff[codes[i]! + 1]! - doff[codes[i]!]! : keys[i << 2]!;
+      total += i < done ? doff[codes[i]! + 1]! - doff[codes[i]!]! : keys[(i - base) << 2]!;
     }
     this.dicts[j] = null;
     this.allocColumn(j);
@@ -278,7 +283,7 @@ export class BatchBuilder {
         if (i < done) {
           const c = codes[i]!;
           for (let k = doff[c]!; k < doff[c + 1]!; k++) bytes[pos++] = dbytes[k]!;
-        } else pos += unpackKey(keys, i << 2, bytes, pos);
+        } else pos += unpackKey(keys, (i - base) << 2, bytes, pos);
       }
       offs[i + 1] = pos;
     }
@@ -293,10 +298,11 @@ export class BatchBuilder {
     }
     v[row] = 0;
     if (this.kinds[j] === K_UTF8) {
+      if (this.codes[j] !== null && row - this.pend[j]! >= KEY_RUN) this.flush(j, row);
       const codes = this.codes[j];
       if (codes !== null) {
         codes[row] = 0;
-        this.keys[j]![row << 2] = -1;
+        this.keys[j]![(row - this.pend[j]!) << 2] = -1;
       } else this.offs[j]![row + 1] = this.bpos[j]!;
     }
   }
@@ -324,6 +330,7 @@ export class BatchBuilder {
     const fsA = src.fs;
     const feA = src.fe;
     const ffA = src.ff;
+    const fvA = src.fv;
     const nullV = rules.nullValue;
     const nullLen = nullV.length;
     const srcIdx = this.srcIdx;
@@ -364,10 +371,10 @@ export class BatchBuilder {
       let ok = true;
       switch (kind) {
         case K_UTF8: {
-          const codes = codesA[j]!;
-          if (codes !== null) {
+          if (codesA[j] !== null && (row - this.pend[j]! < KEY_RUN || this.flush(j, row))) {
+            const codes = codesA[j]!;
             if (e - s <= SHORT_KEY_BYTES) {
-              pack(b, s, e, this.keys[j]!, row << 2);
+              pack(b, s, e, this.keys[j]!, (row - this.pend[j]!) << 2);
               break;
             }
             if (this.flush(j, row)) {
@@ -392,13 +399,14 @@ export class BatchBuilder {
           break;
         }
         case K_I32: {
-          const v = parseIntBytes(b, s, e);
+          // Parsed by the tokenizer while it scanned the field (F_INT), else here.
+          const v = (fl & F_I) !== 0 ? fvA[c]! : parseIntBytes(b, s, e);
           if (v >= -2147483648 && v <= 2147483647) (fixed[j] as Int32Array)[row] = v;
           else ok = false;
           break;
         }
         case K_I64: {
-          const v = parseIntBytes(b, s, e);
+          const v = (fl & F_I) !== 0 ? fvA[c]! : parseIntBytes(b, s, e);
           if (v >= -MAX_INT64 && v <= MAX_INT64) (fixed[j] as Float64Array)[row] = v;
           else ok = false;
           break;

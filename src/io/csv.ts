@@ -337,10 +337,11 @@ function valueRules(o: ResolvedCsvOptions): ValueRules {
   };
 }
 
-function openTokenizer(src: ByteSource, o: ResolvedCsvOptions, start: number, end: number, store: number, stopAfter: number): RecordSource {
+/** `intFields`: the record's fields read as integers (parsed while tokenized, FastTokenizer). */
+function openTokenizer(src: ByteSource, o: ResolvedCsvOptions, start: number, end: number, store: number, stopAfter: number, intFields?: Uint8Array): RecordSource {
   if (o.engine === 'fast') {
     const code = (s: string): number => (s.length === 1 ? s.charCodeAt(0) : -1);
-    return new FastTokenizer(src, { sep: code(o.sep), quote: code(o.quote), escape: code(o.escape), comment: code(o.comment), multiLine: o.multiLine }, start, end, store, stopAfter);
+    return new FastTokenizer(src, { sep: code(o.sep), quote: code(o.quote), escape: code(o.escape), comment: code(o.comment), multiLine: o.multiLine }, start, end, store, stopAfter, intFields);
   }
   return new CsvParseTokenizer(src, o, start, end, store);
 }
@@ -608,7 +609,12 @@ export function* readCsvSplit(scan: { schema: Schema; splits?: readonly CsvSplit
   const stopAfter = permissive ? maxCol + 1 : width + 1;
   const src = openSource(split.file);
   const end = isGzip(split.file) ? Infinity : split.end;
-  const tok = openTokenizer(src, o, isGzip(split.file) ? 0 : split.start, end, store, stopAfter);
+  const intFields = new Uint8Array(store);
+  cols.forEach((c, j) => {
+    const t = fields[c]!.type;
+    if ((t === 'int32' || t === 'int64') && srcCols[j]! < store) intFields[srcCols[j]!] = 1;
+  });
+  const tok = openTokenizer(src, o, isGzip(split.file) ? 0 : split.start, end, store, stopAfter, intFields);
   try {
     if (o.header) {
       // The header is the file's first record: skip it in the split where it starts.
