@@ -136,6 +136,12 @@ const MIB = 1 << 20;
 export const DEFAULT_MAX_PARTITION_BYTES = 32 * MIB;
 /** Bytes of input schema inference looks at (divided by samplingRatio). */
 export const INFER_SAMPLE_BYTES = 64 * MIB;
+/**
+ * Rows of a split's first batch when the split dictionary-encodes for a cache (csv-dictionary.ts):
+ * that batch is built as plain strings, sampled to decide the encoding, then encoded; the later
+ * batches are encoded as they are built.
+ */
+const FIRST_DICTIONARY_BATCH = 16384;
 /** Smallest split made to reach `minPartitions`. */
 export const MIN_SPLIT_BYTES = MIB;
 
@@ -631,13 +637,16 @@ export function* readCsvSplit(scan: { schema: Schema; splits?: readonly CsvSplit
     // A cache's scan: one dictionary per split and column (its batches are held until the split ends).
     const dicts = scan.dictionary === 'split' ? splitDictionaries(scan, split, builder, cols, tok) : null;
     const OK = REC_OK;
+    // With split dictionaries the first batch, which decides them and is built plain, is cut short.
+    let cut = dicts ? Math.min(capacity, FIRST_DICTIONARY_BATCH) : capacity;
     while (tok.next()) {
       const code = builder.add(tok);
       if (code !== OK && !permissive) {
         if (o.mode === 'FAILFAST') throw failFast(tok, split.file, fields, code, builder, cols);
         continue;
       }
-      if (builder.full) {
+      if (builder.n >= cut) {
+        cut = capacity;
         if (dicts) dicts.add(builder.finish());
         else yield builder.finish();
       }
