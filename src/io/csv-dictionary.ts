@@ -55,6 +55,8 @@ import { type ColumnData, dictColumn } from '../data/column.js';
 import { DictionaryBuilder, MAX_CACHE_DICTIONARY, cacheEncodes, estimateDistinct } from '../data/dictionary.js';
 import type { BatchBuilder } from './csv-build.js';
 
+/** Most distinct values a split's dictionary is first sized for (it grows past them). */
+const INITIAL_ENTRIES = 1 << 14;
 /** Rows of the first batch sampled to decide a column. */
 const SAMPLE_ROWS = 1024;
 
@@ -114,8 +116,12 @@ export class SplitDictionaries {
       if (col.indices !== null) continue;
       const { d, s } = sampleDistinct(col);
       if (!cacheEncodes(d, s, total)) continue;
-      // Sized for the split's expected distinct values (its table then rarely grows).
-      const dict = new DictionaryBuilder(this.limit, Math.min(estimateDistinct(d, s, total), Math.max(n, est.split)));
+      // Sized for the split's expected distinct values, but at most INITIAL_ENTRIES: the estimate
+      // from 1024 sampled rows is far too high for a column like db-benchmark's id3 or the join's
+      // id5 (1e5 / 1e4 values, nearly all distinct in the sample), and a table sized for the split's
+      // rows (2^21 slots, 32 MiB) scattered the few keys over thousands of pages: a TLB miss per
+      // lookup. Growing by doubling rehashes about as many keys again, once.
+      const dict = new DictionaryBuilder(this.limit, Math.min(estimateDistinct(d, s, total), Math.max(n, est.split), INITIAL_ENTRIES));
       const idx = dict.encode(col, n, allocArray(Int32Array, n));
       if (!idx) continue;
       cols[j] = dictColumn(idx, this.builder.pending[j]!, col.validity);
