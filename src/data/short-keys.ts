@@ -85,6 +85,10 @@ export class ShortKeyTable {
   private w0 = 0;
   private w1 = 0;
   private w2 = 0;
+  /** `find`'s key, packed, its hash and its id. */
+  private readonly one = new Int32Array(4);
+  private readonly oneHash = new Int32Array(1);
+  private readonly oneId = new Int32Array(1);
 
   /** `capacity`: slots, a power of two (the table doubles past half full). */
   constructor(capacity = 1024) {
@@ -97,33 +101,10 @@ export class ShortKeyTable {
    * remembers the key and its slot for {@link insertLast}.
    */
   find(src: Uint8Array, s: number, e: number): number {
-    const len = e - s;
-    let w0 = 0;
-    let w1 = 0;
-    let w2 = 0;
-    if (len >= 4) {
-      w0 = word(src, s);
-      if (len >= 8) {
-        w1 = word(src, s + 4);
-        w2 = len === 12 ? word(src, s + 8) : tail(src, s + 8, len - 8);
-      } else w1 = tail(src, s + 4, len - 4);
-    } else w0 = tail(src, s, len);
-    const t = this.table;
-    const mask = this.mask;
-    let p = hashWords(len, w0, w1, w2) & mask;
-    for (;;) {
-      const q = p << 2;
-      const tag = t[q]!;
-      if (tag === 0) break;
-      if ((tag & 15) === len && t[q + 1] === w0 && t[q + 2] === w1 && t[q + 3] === w2) return (tag >>> 4) - 1;
-      p = (p + 1) & mask;
-    }
-    this.p = p;
-    this.len = len;
-    this.w0 = w0;
-    this.w1 = w1;
-    this.w2 = w2;
-    return -1;
+    const k = this.one;
+    packKey(src, s, e, k, 0);
+    this.oneHash[0] = hashWords(k[0]!, k[1]!, k[2]!, k[3]!);
+    return this.probeRun(k, this.oneHash, 0, 1, this.oneId, 0) === 0 ? -1 : this.oneId[0]!;
   }
 
   /**

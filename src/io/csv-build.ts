@@ -5,7 +5,23 @@
  * The batch builder converts only the projected fields, straight from bytes into typed arrays
  * (utf8 bytes are copied; quoted fields are unescaped only when they contain escapes), applies
  * Spark's null rules (`nullValue`, unquoted empty field, quoted empty field → `emptyValue`) and
- * reports malformed records so the reader can apply the parse mode.
+ * reports malformed records so the reader can apply the parse mode. Integer fields the tokenizer
+ * already parsed while scanning them (csv-scan.ts F_INT) are taken from it; dictionary lookups of
+ * short values are deferred and done in runs (see `keys`).
+ *
+ * Measured (issue 18, 15:30–16:10 UTC, machine load average 7–11 from other jobs throughout, so
+ * wall seconds are unreliable):
+ *  - Worker profile of the 1e7-row groupby load (`KINDLING_WORKER_FLAGS=--cpu-prof`, 2 loads):
+ *    before, half of `add` (3.6 of 7.5 s) was the id3 table probe (`t[q]`, one cache miss per
+ *    row inside the per-record loop); with the deferred lookups the probe runs in
+ *    `encodeKeys`/`probeRun` at about a third of that, relative to `tokenize`.
+ *  - Worker-side CPU of readCsvSplit alone (scratch script, dictionary 'split' mode, 3 splits of
+ *    G1_1e7_1e2_0_0.csv, main's build and this one interleaved, 4 runs each): 1.02 → 0.78 s
+ *    (1.30×) with the deferred lookups.
+ *  - Process CPU of the whole groupby load (`s.read.csv(..).cache()` + count, 2 threads, second
+ *    load of each process, 16:10): main's build 5.95 / 5.98 s, this one (also the splits' tail,
+ *    fused integer parsing, the short first batch, csv-dictionary.ts) 4.67 / 4.67 s: 1.28×.
+ *    The join tables' load showed no difference beyond the noise (6.0–8.5 s either build).
  */
 import { IllegalArgumentError } from '../errors.js';
 import { Buffer } from 'node:buffer';

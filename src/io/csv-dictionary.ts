@@ -48,6 +48,13 @@
  *  - Final build, load-only pairs (`--q zz --reps 0 --loads 5`, 14:21, load ≈ 6–8): groupby load
  *    1.17× (pairs 0.93–1.77; best 6.36 → 4.03 s); join load (`--loads 4`) 1.01× (0.71–1.24).
  *    A quiet-machine rerun is still owed before any wall-clock claim against Polars.
+ *
+ * Later still (15:25–16:25 UTC, load average 7–14): split dictionaries first sized for at most
+ * 2^14 values (INITIAL_ENTRIES), the first batch cut at 16384 rows (csv.ts), lookups deferred
+ * (csv-build.ts). The join tables' load (4 files at once) is not worker-bound in the same way:
+ * a worker profile of one load showed both workers idle 0.35–0.64 s together mid-load while the
+ * main thread finished a table's cache (data/dictionary.ts `encodeCachedPartitions`: the in-place
+ * index remap 0.41 s and `sampleColumn` 0.33 s, synchronous, so no task was handed out).
  */
 import { BATCH_SIZE, Batch } from '../data/batch.js';
 import { allocArray } from '../data/alloc.js';

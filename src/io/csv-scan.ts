@@ -8,7 +8,8 @@
  * first byte lies in [start, end); a reader with start > 0 first skips to the first line start at
  * or after `start`. Line terminators are LF, CRLF and a lone CR. Empty lines and comment lines
  * are skipped. With `multiLine`, quoted fields may contain line breaks (such files are read as
- * one split).
+ * one split). Unquoted fields of integer columns are parsed while they are scanned ({@link F_INT}),
+ * so their bytes are read once.
  */
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
