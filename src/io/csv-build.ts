@@ -22,6 +22,12 @@
  *    load of each process, 16:10): main's build 5.95 / 5.98 s, this one (also the splits' tail,
  *    fused integer parsing, the short first batch, csv-dictionary.ts) 4.67 / 4.67 s: 1.28×.
  *    The join tables' load showed no difference beyond the noise (6.0–8.5 s either build).
+ *  - Final build, quieter machine (16:47, load ≈ 3.5), `flock bench.lock npx tsx
+ *    --max-old-space-size=12000 bench/dbbench.ts --rows 1e7 --only groupby --q zz --reps 0
+ *    --loads 5 --baseline /work/wt/base/dist`: groupby load 1.06× (pairs 1.04–1.13; medians 3.07
+ *    → 2.85 s, best 2.68 → 2.57 s); `--only join --loads 3`: 1.02× (0.87–1.02; best 3.50 → 3.58 s).
+ *    `npm run bench:compare -- --size 1e7 --engines kindling,polars --suite groupby` (16:49, one
+ *    cold load per child process): Kindling 4.40 s, Polars 4.37 s — a tie, not yet ahead.
  */
 import { IllegalArgumentError } from '../errors.js';
 import { Buffer } from 'node:buffer';
