@@ -144,6 +144,53 @@ describe('split dictionaries', () => {
     expect(batches.flatMap((b) => [...b.columns[1]!.values!])).toEqual(ks.map((_, i) => i));
   });
 
+  /**
+   * Encoded columns look short values up per batch (csv-build.ts `keys`): values up to 12 bytes
+   * are deferred, longer ones flush the deferred rows first; a record dropped after its long
+   * value was encoded must not leave its id behind, and a limit reached with both kinds pending
+   * turns the rows back into their exact strings.
+   */
+  // Long values every 5th row (a flush each time) or every 4999th (runs of deferred rows reach KEY_RUN).
+  let longEvery = 5;
+  const mixed = (i: number): string | null =>
+    i % 41 === 0 ? null : i % longEvery === 0 ? `long-value-${i % 7}-ééé` : i % 13 === 0 ? '' : i % 11 === 0 ? 'q"x' : i < 100_000 ? `k${i % 20}` : `u${i}`;
+  const csvText = (v: string | null): string => (v === null ? '' : v === '' || v.includes('"') ? `"${v.replace(/"/g, '""')}"` : v);
+
+  it('deferred lookups: short, long, quoted, empty, UTF-8 values and dropped records decode exactly', () => {
+    const file = path.join(dir, 'deferred.csv');
+    const rows = 140_000;
+    // Every 17th record has a bad int after its string (dropped in DROPMALFORMED), some with a long string.
+    const bad = (i: number): boolean => i % 17 === 0;
+    const kept = Array.from({ length: rows }, (_, i) => i).filter((i) => !bad(i));
+    for (const [every, limit] of [[5, undefined], [5, 30], [4999, undefined], [4999, 30]] as const) {
+      longEvery = every;
+      fs.writeFileSync(file, 'k,n\n' + Array.from({ length: rows }, (_, i) => `${csvText(mixed(i))},${bad(i) ? 'x' : i}`).join('\r\n') + '\n');
+      const scan = planCsvScan(file, { header: true, schema: 'k string, n int', mode: 'DROPMALFORMED', maxPartitionBytes: 1 << 30 });
+      const batches = [...readCsvSplit({ ...scan, dictionary: 'split', splitDictionaryLimit: limit }, scan.splits[0]!)];
+      expect(batches[0]!.columns[0]!.indices).not.toBeNull();
+      if (limit !== undefined) expect(batches.at(-1)!.columns[0]!.indices).toBeNull();
+      expect(batches.flatMap((b) => b.columns[0]!.strings())).toEqual(kept.map(mixed));
+      expect(batches.flatMap((b) => [...b.columns[1]!.values!])).toEqual(kept);
+    }
+  });
+
+  it('deferred lookups through a cache answer as the plain read, with nulls and CRLF', async () => {
+    longEvery = 4999;
+    const file = path.join(dir, 'deferred-cache.csv');
+    const rows = 70_000;
+    fs.writeFileSync(file, 'k,n\r\n' + Array.from({ length: rows }, (_, i) => `${csvText(mixed(i))},${i}`).join('\r\n') + '\r\n');
+    const [on, off] = await cachedOnAndOff(spark, () => spark.read.csv(file, { header: true, schema: 'k string, n int', maxPartitionBytes: 200_000 }));
+    try {
+      expect(spark.cacheManager.dictionaryColumns(on.plan)).toEqual(['k']);
+      const [a, b] = await Promise.all([on.orderBy('n').collect(), off.orderBy('n').collect()]);
+      expect(a).toEqual(b);
+      expect(a.map((r) => r['k'])).toEqual(Array.from({ length: rows }, (_, i) => mixed(i)));
+    } finally {
+      await on.unpersist();
+      await off.unpersist();
+    }
+  });
+
   it('batches of one split share its dictionary object', () => {
     const file = path.join(dir, 'batches.csv');
     const rows = 150_000;

@@ -501,6 +501,28 @@ describe('splits', () => {
     expect(readBatches(scan, []).reduce((n, b) => n + b.numRows, 0)).toBe(Math.ceil((3.5 * (1 << 20)) / line.length));
   });
 
+  it('with more splits than workers, the last splits shrink (down to a quarter) so workers finish together', () => {
+    const line = 'abcdefghij,0123456789\n';
+    const rows = Math.ceil((12 * (1 << 20)) / line.length);
+    const p = file(line.repeat(rows));
+    const mib = 1 << 20;
+    const sizes = (parts: number) => planCsvScan(p, { maxPartitionBytes: 2 * mib }, parts).splits.map((s) => s.end - s.start);
+    // One worker: equal splits.
+    expect(new Set(sizes(1).map((n) => Math.round(n / mib))).size).toBe(1);
+    // Two workers: full splits (as with one), then shrinking ones of at least 1 MiB.
+    const two = sizes(2);
+    expect(two.length).toBeGreaterThan(sizes(1).length);
+    expect(two[0]).toBe(sizes(1)[0]);
+    for (let i = 1; i < two.length; i++) expect(two[i]!).toBeLessThanOrEqual(two[i - 1]! + 1);
+    expect(two.at(-2)!).toBeLessThan(0.7 * two[0]!);
+    expect(Math.min(...two)).toBeGreaterThanOrEqual(mib / 2);
+    const scan = planCsvScan(p, { maxPartitionBytes: 2 * mib }, 2);
+    expect(scan.splits[0]!.start).toBe(0);
+    for (let i = 1; i < scan.splits.length; i++) expect(scan.splits[i]!.start).toBe(scan.splits[i - 1]!.end);
+    expect(scan.splits.at(-1)!.end).toBe(rows * line.length);
+    expect(readBatches(scan, []).reduce((n, b) => n + b.numRows, 0)).toBe(rows);
+  });
+
   it('cuts batches at BATCH_SIZE rows', () => {
     const n = BATCH_SIZE + 1234;
     const p = file(Array.from({ length: n }, (_, i) => `${i},s${i}`).join('\n'));

@@ -51,7 +51,7 @@
 import { Batch } from './batch.js';
 import { ColumnData, dictColumn, take, utf8FromStrings } from './column.js';
 import { doubleSlots } from './key-table.js';
-import { MAX_SHORT_ID, SHORT_KEY_BYTES, ShortKeyTable } from './short-keys.js';
+import { MAX_SHORT_ID, SHORT_KEY_BYTES, ShortKeyTable, hashKeys, unpackKey } from './short-keys.js';
 
 /** The `spark.conf` key that switches dictionary encoding off ('false') or on (default 'true'). */
 export const DICTIONARY_KEY = 'kindling.dictionary.enabled';
@@ -79,6 +79,9 @@ export class DictionaryBuilder {
   private longCount = 0;
   /** Number of distinct values so far. */
   size = 0;
+  /** `encodeKeys` scratch: key hashes by row, and one key's bytes. */
+  private hashScratch = new Int32Array(0);
+  private readonly keyScratch = new Uint8Array(SHORT_KEY_BYTES);
 
   /** `expected`: distinct values to size the table for (it grows past them as needed). */
   constructor(readonly maxEntries: number = MAX_DICTIONARY, expected = 0) {
@@ -167,6 +170,30 @@ export class DictionaryBuilder {
     const g = this.store(src, s, e);
     if (g >= 0) t.insertLast(g);
     return g;
+  }
+
+  /**
+   * Ids of the packed short keys `keys[0..count)` (four int32s each, as short-keys.ts `packKey`
+   * writes them; a negative length skips the key) into `out[outBase..]`, adding new values in
+   * order (as {@link encodeValue} one by one would). Hashes all keys first and then probes them in
+   * runs, so the table's cache misses overlap (the CSV reader defers its lookups to here).
+   * Returns `count`, or the first key whose value would pass `maxEntries` (keys before it are done).
+   */
+  encodeKeys(keys: Int32Array, count: number, out: Int32Array, outBase: number): number {
+    let hs = this.hashScratch;
+    if (hs.length < count) hs = this.hashScratch = new Int32Array(count);
+    hashKeys(keys, 0, count, hs);
+    const t = this.short;
+    const tmp = this.keyScratch;
+    let i = 0;
+    for (;;) {
+      i = t.probeRun(keys, hs, i, count, out, outBase);
+      if (i >= count) return count;
+      const g = this.store(tmp, 0, unpackKey(keys, i << 2, tmp, 0));
+      if (g < 0) return i;
+      t.insertLast(g);
+      out[outBase + i++] = g;
+    }
   }
 
   /**

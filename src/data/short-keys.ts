@@ -27,6 +27,44 @@ function word(b: Uint8Array, s: number): number {
   return b[s]! | (b[s + 1]! << 8) | (b[s + 2]! << 16) | (b[s + 3]! << 24);
 }
 
+/**
+ * Packs bytes [s, e) of `src` (e − s ≤ SHORT_KEY_BYTES) as `[length, w0, w1, w2]` into
+ * `out[o..o + 4)`: the key form {@link ShortKeyTable.probeRun} looks up.
+ */
+export function packKey(src: Uint8Array, s: number, e: number, out: Int32Array, o: number): void {
+  const len = e - s;
+  let w0 = 0;
+  let w1 = 0;
+  let w2 = 0;
+  if (len >= 4) {
+    w0 = word(src, s);
+    if (len >= 8) {
+      w1 = word(src, s + 4);
+      w2 = len === 12 ? word(src, s + 8) : tail(src, s + 8, len - 8);
+    } else w1 = tail(src, s + 4, len - 4);
+  } else w0 = tail(src, s, len);
+  out[o] = len;
+  out[o + 1] = w0;
+  out[o + 2] = w1;
+  out[o + 3] = w2;
+}
+
+/** The bytes of a packed key (see {@link packKey}) written to `out[at..]`; returns its length. */
+export function unpackKey(keys: Int32Array, o: number, out: Uint8Array, at: number): number {
+  const len = keys[o]!;
+  for (let k = 0; k < len; k++) out[at + k] = (keys[o + 1 + (k >> 2)]! >>> ((k & 3) << 3)) & 255;
+  return len;
+}
+
+/** The hash of each packed key of rows [from, to) (`keys` as {@link packKey} writes them; negative lengths skipped) into `out`. */
+export function hashKeys(keys: Int32Array, from: number, to: number, out: Int32Array): void {
+  for (let i = from; i < to; i++) {
+    const q = i << 2;
+    const len = keys[q]!;
+    if (len >= 0) out[i] = hashWords(len, keys[q + 1]!, keys[q + 2]!, keys[q + 3]!);
+  }
+}
+
 function hashWords(len: number, w0: number, w1: number, w2: number): number {
   let h = Math.imul(w0, 0x9e3779b1) + Math.imul(w1 ^ len, 0x85ebca77) + Math.imul(w2, 0xc2b2ae3d);
   h ^= h >>> 15;
@@ -47,6 +85,10 @@ export class ShortKeyTable {
   private w0 = 0;
   private w1 = 0;
   private w2 = 0;
+  /** `find`'s key, packed, its hash and its id. */
+  private readonly one = new Int32Array(4);
+  private readonly oneHash = new Int32Array(1);
+  private readonly oneId = new Int32Array(1);
 
   /** `capacity`: slots, a power of two (the table doubles past half full). */
   constructor(capacity = 1024) {
@@ -59,36 +101,52 @@ export class ShortKeyTable {
    * remembers the key and its slot for {@link insertLast}.
    */
   find(src: Uint8Array, s: number, e: number): number {
-    const len = e - s;
-    let w0 = 0;
-    let w1 = 0;
-    let w2 = 0;
-    if (len >= 4) {
-      w0 = word(src, s);
-      if (len >= 8) {
-        w1 = word(src, s + 4);
-        w2 = len === 12 ? word(src, s + 8) : tail(src, s + 8, len - 8);
-      } else w1 = tail(src, s + 4, len - 4);
-    } else w0 = tail(src, s, len);
-    const t = this.table;
-    const mask = this.mask;
-    let p = hashWords(len, w0, w1, w2) & mask;
-    for (;;) {
-      const q = p << 2;
-      const tag = t[q]!;
-      if (tag === 0) break;
-      if ((tag & 15) === len && t[q + 1] === w0 && t[q + 2] === w1 && t[q + 3] === w2) return (tag >>> 4) - 1;
-      p = (p + 1) & mask;
-    }
-    this.p = p;
-    this.len = len;
-    this.w0 = w0;
-    this.w1 = w1;
-    this.w2 = w2;
-    return -1;
+    const k = this.one;
+    packKey(src, s, e, k, 0);
+    this.oneHash[0] = hashWords(k[0]!, k[1]!, k[2]!, k[3]!);
+    return this.probeRun(k, this.oneHash, 0, 1, this.oneId, 0) === 0 ? -1 : this.oneId[0]!;
   }
 
-  /** Adds the key of the last missed `find` with id `id` (≤ MAX_SHORT_ID). */
+  /**
+   * Looks up the packed keys of rows [from, to) (see {@link packKey}; rows with a negative length
+   * are skipped) with their hashes `hashes[i]` ({@link hashKeys}), writing each id,
+   * until the first key that is absent: returns its row, remembered for {@link insertLast}, or
+   * `to`. Ids go to `out[outBase + i]`. The loop's iterations are independent, so the CPU
+   * overlaps their cache misses (a lookup inside the per-record loop waits for each one).
+   */
+  probeRun(keys: Int32Array, hashes: Int32Array, from: number, to: number, out: Int32Array, outBase: number): number {
+    const t = this.table;
+    const mask = this.mask;
+    for (let i = from; i < to; i++) {
+      const k = i << 2;
+      const len = keys[k]!;
+      if (len < 0) continue;
+      const w0 = keys[k + 1]!;
+      const w1 = keys[k + 2]!;
+      const w2 = keys[k + 3]!;
+      let p = hashes[i]! & mask;
+      for (;;) {
+        const q = p << 2;
+        const tag = t[q]!;
+        if (tag === 0) {
+          this.p = p;
+          this.len = len;
+          this.w0 = w0;
+          this.w1 = w1;
+          this.w2 = w2;
+          return i;
+        }
+        if ((tag & 15) === len && t[q + 1] === w0 && t[q + 2] === w1 && t[q + 3] === w2) {
+          out[outBase + i] = (tag >>> 4) - 1;
+          break;
+        }
+        p = (p + 1) & mask;
+      }
+    }
+    return to;
+  }
+
+  /** Adds the key of the last missed `find` (or `probeRun`) with id `id` (≤ MAX_SHORT_ID). */
   insertLast(id: number): void {
     const t = this.table;
     const q = this.p << 2;

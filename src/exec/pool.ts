@@ -172,11 +172,56 @@ export class WorkerPool {
     }
   }
 
+  /** Tasks handed to piscina and not settled yet: at most `threads` (see `slot`). */
+  private running = 0;
+  /** Tasks waiting for a thread, in submission order. */
+  private readonly waiting: (() => void)[] = [];
+
+  /**
+   * Waits for a free thread, so that tasks reach piscina (and start) in submission order, one
+   * per thread: piscina's queue, given them all at once, sends a task it cannot place yet to its
+   * back, so a stage's partitions started as 0, 1, 2, 4, 6, …, 14, 3, 7, 11, 15, 9, 5, 13 (and in
+   * reverse with `stricterFIFO`); a CSV scan plans its last splits smaller for the end of the
+   * stage (csv.ts `planCsvScan`). Rejects with the cancellation error when `signal` aborts first.
+   */
+  private slot(signal?: AbortSignal): Promise<void> {
+    if (this.running < this.threads && this.waiting.length === 0) {
+      this.running++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const go = (): void => {
+        signal?.removeEventListener('abort', stop);
+        resolve();
+      };
+      const stop = (): void => {
+        const i = this.waiting.indexOf(go);
+        if (i >= 0) this.waiting.splice(i, 1);
+        reject(cancellationError(signal!));
+      };
+      this.waiting.push(go);
+      signal?.addEventListener('abort', stop, { once: true });
+    });
+  }
+
+  /** A task handed to piscina settled: its thread goes to the next waiting task. */
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.running--;
+  }
+
   /** One attempt of a task; settles as soon as `signal` aborts (the worker is stopped behind it). */
-  private attempt(req: Omit<TaskRequest, 'control'>, signal?: AbortSignal): Promise<TaskReply> {
+  private async attempt(req: Omit<TaskRequest, 'control'>, signal?: AbortSignal): Promise<TaskReply> {
+    await this.slot(signal);
+    if (this.closing) {
+      this.release();
+      throw new ExecutionError('job cancelled because its worker pool was closed (the session was stopped)');
+    }
     const control = newTaskControl();
     const kill = new AbortController();
     const task = this.piscina.run({ ...req, control } satisfies TaskRequest, { signal: kill.signal }) as Promise<TaskReply>;
+    task.then(() => this.release(), () => this.release());
     if (!signal) return task;
     return new Promise<TaskReply>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
@@ -206,6 +251,8 @@ export class WorkerPool {
    */
   async close(): Promise<void> {
     this.closing = true;
+    // Waiting tasks see `closing` and fail.
+    for (const go of this.waiting.splice(0)) go();
     const deadline = performance.now() + STARTUP_WAIT_MS;
     while (this.piscina.threads.some((t) => !this.ready.has(t.threadId)) && performance.now() < deadline) {
       await new Promise((r) => setTimeout(r, 10));

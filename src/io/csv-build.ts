@@ -5,7 +5,29 @@
  * The batch builder converts only the projected fields, straight from bytes into typed arrays
  * (utf8 bytes are copied; quoted fields are unescaped only when they contain escapes), applies
  * Spark's null rules (`nullValue`, unquoted empty field, quoted empty field → `emptyValue`) and
- * reports malformed records so the reader can apply the parse mode.
+ * reports malformed records so the reader can apply the parse mode. Integer fields the tokenizer
+ * already parsed while scanning them (csv-scan.ts F_INT) are taken from it; dictionary lookups of
+ * short values are deferred and done in runs (see `keys`).
+ *
+ * Measured (issue 18, 15:30–16:10 UTC, machine load average 7–11 from other jobs throughout, so
+ * wall seconds are unreliable):
+ *  - Worker profile of the 1e7-row groupby load (`KINDLING_WORKER_FLAGS=--cpu-prof`, 2 loads):
+ *    before, half of `add` (3.6 of 7.5 s) was the id3 table probe (`t[q]`, one cache miss per
+ *    row inside the per-record loop); with the deferred lookups the probe runs in
+ *    `encodeKeys`/`probeRun` at about a third of that, relative to `tokenize`.
+ *  - Worker-side CPU of readCsvSplit alone (scratch script, dictionary 'split' mode, 3 splits of
+ *    G1_1e7_1e2_0_0.csv, main's build and this one interleaved, 4 runs each): 1.02 → 0.78 s
+ *    (1.30×) with the deferred lookups.
+ *  - Process CPU of the whole groupby load (`s.read.csv(..).cache()` + count, 2 threads, second
+ *    load of each process, 16:10): main's build 5.95 / 5.98 s, this one (also the splits' tail,
+ *    fused integer parsing, the short first batch, csv-dictionary.ts) 4.67 / 4.67 s: 1.28×.
+ *    The join tables' load showed no difference beyond the noise (6.0–8.5 s either build).
+ *  - Final build, quieter machine (16:47, load ≈ 3.5), `flock bench.lock npx tsx
+ *    --max-old-space-size=12000 bench/dbbench.ts --rows 1e7 --only groupby --q zz --reps 0
+ *    --loads 5 --baseline /work/wt/base/dist`: groupby load 1.06× (pairs 1.04–1.13; medians 3.07
+ *    → 2.85 s, best 2.68 → 2.57 s); `--only join --loads 3`: 1.02× (0.87–1.02; best 3.50 → 3.58 s).
+ *    `npm run bench:compare -- --size 1e7 --engines kindling,polars --suite groupby` (16:49, one
+ *    cold load per child process): Kindling 4.40 s, Polars 4.37 s — a tie, not yet ahead.
  */
 import { IllegalArgumentError } from '../errors.js';
 import { Buffer } from 'node:buffer';
@@ -13,10 +35,11 @@ import { allocArray, copyPrefix } from '../data/alloc.js';
 import { Batch } from '../data/batch.js';
 import { ColumnData, dictColumn, normalizeValidity } from '../data/column.js';
 import { type DictionaryBuilder, encodeBatchColumn } from '../data/dictionary.js';
+import { SHORT_KEY_BYTES, packKey, unpackKey } from '../data/short-keys.js';
 import type { DataType, Field } from '../types.js';
 import { Schema, decimalParams, isDecimal } from '../types.js';
 import { POW10N, parseDecimal, writeDecimal } from '../data/decimal.js';
-import { F_QUOTED, F_RAW, F_VERBATIM, type RecordSource, unescapeField } from './csv-scan.js';
+import { F_INT, F_QUOTED, F_RAW, F_VERBATIM, type RecordSource, unescapeField } from './csv-scan.js';
 import * as V from './csv-values.js';
 import * as ISO from '../time/iso.js';
 import type { DatetimePattern } from '../time/patterns.js';
@@ -35,6 +58,10 @@ const MAX_INT64 = V.MAX_INT64;
 const F_Q = F_QUOTED;
 const F_R = F_RAW;
 const F_V = F_VERBATIM;
+const F_I = F_INT;
+/** Most deferred dictionary lookups per column before they are done (a 64 KiB ring of packed keys that stays in cache). */
+const KEY_RUN = 4096;
+const pack = packKey;
 
 /** Value rules shared by the builder and schema inference. */
 export interface ValueRules {
@@ -129,6 +156,16 @@ export class BatchBuilder {
   private dicts: (DictionaryBuilder | null)[] = [];
   /** Per-row dictionary ids of the batch being built, for columns with a dictionary (else null). */
   private codes: (Int32Array | null)[] = [];
+  /**
+   * Deferred lookups of encoded columns: `add` packs a short value (≤ SHORT_KEY_BYTES bytes) as
+   * four int32s per row (short-keys.ts `packKey`; length −1 for a null; row i at index
+   * i − pend[j]) and `flush` looks up the rows from `pend[j]` on in one pass
+   * (DictionaryBuilder.encodeKeys), where the table's cache misses overlap instead of stalling
+   * the per-record loop once per row: at the end of the batch, every KEY_RUN rows, and before a
+   * longer value (so ids are still given in row order).
+   */
+  private keys: (Int32Array | null)[] = [];
+  private readonly pend: Int32Array = new Int32Array(0);
   /** Stand-in dictionaries of encoded columns (see `dicts`). */
   readonly pending: ColumnData[] = [];
 
@@ -156,10 +193,12 @@ export class BatchBuilder {
     }
     this.schema = new Schema(out);
     this.bpos = new Int32Array(this.nOut);
+    this.pend = new Int32Array(this.nOut);
     this.bytesHint = new Float64Array(this.nOut).fill(Math.min(16 * capacity, 1 << 20));
     for (let j = 0; j < this.nOut; j++) {
       this.dicts.push(null);
       this.codes.push(null);
+      this.keys.push(null);
       this.pending.push(new ColumnData('utf8', 0, null, null, new Int32Array(1), new Uint8Array(0)));
     }
     this.alloc();
@@ -202,8 +241,10 @@ export class BatchBuilder {
     this.bytes[j] = null;
     this.fixed[j] = null;
     this.codes[j] = null;
+    this.pend[j] = 0;
     if (k === K_UTF8 && this.dicts[j] !== null) {
       this.codes[j] = allocArray(Int32Array, cap);
+      if (this.keys[j] === null) this.keys[j] = new Int32Array(KEY_RUN * 4);
       return;
     }
     switch (k) {
@@ -219,18 +260,40 @@ export class BatchBuilder {
   }
 
   /**
-   * Turns encoded column `j` of rows [0, row) back into plain strings (its dictionary would
-   * pass its limit) and ends its encoding; the dictionary keeps what it holds (earlier batches
-   * refer to it).
+   * Looks up the deferred values of encoded column `j`, rows [pend[j], upto) (see `keys`).
+   * Returns false when the dictionary would pass its limit: the column then holds rows
+   * [0, upto) as plain strings and is no longer encoded.
    */
-  private unencode(j: number, row: number): void {
+  private flush(j: number, upto: number): boolean {
+    const from = this.pend[j]!;
+    if (from >= upto) return true;
+    const stop = from + (this.dicts[j] as DictionaryBuilder).encodeKeys(this.keys[j]!, upto - from, this.codes[j]!, from);
+    if (stop === upto) {
+      this.pend[j] = upto;
+      return true;
+    }
+    this.unencode(j, stop, upto);
+    return false;
+  }
+
+  /**
+   * Turns encoded column `j` back into plain strings (its dictionary would pass its limit) and
+   * ends its encoding: rows [0, done) from their ids, rows [done, row) from their deferred packed
+   * values. The dictionary keeps what it holds (earlier batches refer to it).
+   */
+  private unencode(j: number, done: number, row: number): void {
     const d = this.dicts[j]!.dictionary();
     const doff = d.offsets!;
     const dbytes = d.bytes!;
     const codes = this.codes[j]!;
+    const keys = this.keys[j]!;
+    const base = this.pend[j]!;
     const valid = this.valid[j];
     let total = 0;
-    for (let i = 0; i < row; i++) if (valid === null || valid[i] !== 0) total += doff[codes[i]! + 1]! - doff[codes[i]!]!;
+    for (let i = 0; i < row; i++) {
+      if (valid !== null && valid[i] === 0) continue;
+      total += i < done ? doff[codes[i]! + 1]! - doff[codes[i]!]! : keys[(i - base) << 2]!;
+    }
     this.dicts[j] = null;
     this.allocColumn(j);
     const offs = this.offs[j]!;
@@ -239,8 +302,10 @@ export class BatchBuilder {
     let pos = 0;
     for (let i = 0; i < row; i++) {
       if (valid === null || valid[i] !== 0) {
-        const c = codes[i]!;
-        for (let k = doff[c]!; k < doff[c + 1]!; k++) bytes[pos++] = dbytes[k]!;
+        if (i < done) {
+          const c = codes[i]!;
+          for (let k = doff[c]!; k < doff[c + 1]!; k++) bytes[pos++] = dbytes[k]!;
+        } else pos += unpackKey(keys, (i - base) << 2, bytes, pos);
       }
       offs[i + 1] = pos;
     }
@@ -255,9 +320,12 @@ export class BatchBuilder {
     }
     v[row] = 0;
     if (this.kinds[j] === K_UTF8) {
+      if (this.codes[j] !== null && row - this.pend[j]! >= KEY_RUN) this.flush(j, row);
       const codes = this.codes[j];
-      if (codes !== null) codes[row] = 0;
-      else this.offs[j]![row + 1] = this.bpos[j]!;
+      if (codes !== null) {
+        codes[row] = 0;
+        this.keys[j]![(row - this.pend[j]!) << 2] = -1;
+      } else this.offs[j]![row + 1] = this.bpos[j]!;
     }
   }
 
@@ -284,6 +352,7 @@ export class BatchBuilder {
     const fsA = src.fs;
     const feA = src.fe;
     const ffA = src.ff;
+    const fvA = src.fv;
     const nullV = rules.nullValue;
     const nullLen = nullV.length;
     const srcIdx = this.srcIdx;
@@ -324,14 +393,21 @@ export class BatchBuilder {
       let ok = true;
       switch (kind) {
         case K_UTF8: {
-          const codes = codesA[j]!;
-          if (codes !== null) {
-            const g = (this.dicts[j] as DictionaryBuilder).encodeValue(b, s, e);
-            if (g >= 0) {
-              codes[row] = g;
+          if (codesA[j] !== null && (row - this.pend[j]! < KEY_RUN || this.flush(j, row))) {
+            const codes = codesA[j]!;
+            if (e - s <= SHORT_KEY_BYTES) {
+              pack(b, s, e, this.keys[j]!, (row - this.pend[j]!) << 2);
               break;
             }
-            this.unencode(j, row);
+            if (this.flush(j, row)) {
+              const g = (this.dicts[j] as DictionaryBuilder).encodeValue(b, s, e);
+              if (g >= 0) {
+                codes[row] = g;
+                this.pend[j] = row + 1;
+                break;
+              }
+              this.unencode(j, row, row);
+            }
           }
           const len = e - s;
           let pos = this.bpos[j]!;
@@ -345,13 +421,14 @@ export class BatchBuilder {
           break;
         }
         case K_I32: {
-          const v = parseIntBytes(b, s, e);
+          // Parsed by the tokenizer while it scanned the field (F_INT), else here.
+          const v = (fl & F_I) !== 0 ? fvA[c]! : parseIntBytes(b, s, e);
           if (v >= -2147483648 && v <= 2147483647) (fixed[j] as Int32Array)[row] = v;
           else ok = false;
           break;
         }
         case K_I64: {
-          const v = parseIntBytes(b, s, e);
+          const v = (fl & F_I) !== 0 ? fvA[c]! : parseIntBytes(b, s, e);
           if (v >= -MAX_INT64 && v <= MAX_INT64) (fixed[j] as Float64Array)[row] = v;
           else ok = false;
           break;
@@ -416,6 +493,7 @@ export class BatchBuilder {
       const v = this.valid[j];
       if (v) v[row] = 1;
       if (this.kinds[j] === K_UTF8 && this.codes[j] === null) this.bpos[j] = this.offs[j]![row]!;
+      if (this.pend[j]! > row) this.pend[j] = row;
     }
   }
 
@@ -427,6 +505,7 @@ export class BatchBuilder {
   /** Cuts the rows added so far into a Batch and starts a new one. */
   finish(): Batch {
     const n = this.n;
+    for (let j = 0; j < this.nOut; j++) if (this.codes[j] !== null) this.flush(j, n);
     const small = n < this.capacity / 2;
     const cols: ColumnData[] = [];
     for (let j = 0; j < this.nOut; j++) {

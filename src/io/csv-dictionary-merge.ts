@@ -64,11 +64,22 @@ export class DictionaryMerger {
   /** Takes result partition `part` (RunOptions.onResult). */
   add(part: number, batches: readonly Batch[]): void {
     this.queue.push([part, batches]);
-    if (this.scheduled) return;
+    this.schedule();
+  }
+
+  /**
+   * Merges one queued partition per turn of the event loop: a worker's reply (and with it the
+   * start of its next task, pool.ts) waits for at most one partition's merge (~1e5 id3 values
+   * at 1e7 rows), not for every partition that arrived meanwhile.
+   */
+  private schedule(): void {
+    if (this.scheduled || this.queue.length === 0) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.drain();
+      const next = this.queue.shift();
+      if (next) this.mergePartition(next[0], next[1]);
+      this.schedule();
     });
   }
 

@@ -48,6 +48,13 @@
  *  - Final build, load-only pairs (`--q zz --reps 0 --loads 5`, 14:21, load ≈ 6–8): groupby load
  *    1.17× (pairs 0.93–1.77; best 6.36 → 4.03 s); join load (`--loads 4`) 1.01× (0.71–1.24).
  *    A quiet-machine rerun is still owed before any wall-clock claim against Polars.
+ *
+ * Later still (15:25–16:25 UTC, load average 7–14): split dictionaries first sized for at most
+ * 2^14 values (INITIAL_ENTRIES), the first batch cut at 16384 rows (csv.ts), lookups deferred
+ * (csv-build.ts). The join tables' load (4 files at once) is not worker-bound in the same way:
+ * a worker profile of one load showed both workers idle 0.35–0.64 s together mid-load while the
+ * main thread finished a table's cache (data/dictionary.ts `encodeCachedPartitions`: the in-place
+ * index remap 0.41 s and `sampleColumn` 0.33 s, synchronous, so no task was handed out).
  */
 import { BATCH_SIZE, Batch } from '../data/batch.js';
 import { allocArray } from '../data/alloc.js';
@@ -55,6 +62,8 @@ import { type ColumnData, dictColumn } from '../data/column.js';
 import { DictionaryBuilder, MAX_CACHE_DICTIONARY, cacheEncodes, estimateDistinct } from '../data/dictionary.js';
 import type { BatchBuilder } from './csv-build.js';
 
+/** Most distinct values a split's dictionary is first sized for (it grows past them). */
+const INITIAL_ENTRIES = 1 << 14;
 /** Rows of the first batch sampled to decide a column. */
 const SAMPLE_ROWS = 1024;
 
@@ -114,8 +123,12 @@ export class SplitDictionaries {
       if (col.indices !== null) continue;
       const { d, s } = sampleDistinct(col);
       if (!cacheEncodes(d, s, total)) continue;
-      // Sized for the split's expected distinct values (its table then rarely grows).
-      const dict = new DictionaryBuilder(this.limit, Math.min(estimateDistinct(d, s, total), Math.max(n, est.split)));
+      // Sized for the split's expected distinct values, but at most INITIAL_ENTRIES: the estimate
+      // from 1024 sampled rows is far too high for a column like db-benchmark's id3 or the join's
+      // id5 (1e5 / 1e4 values, nearly all distinct in the sample), and a table sized for the split's
+      // rows (2^21 slots, 32 MiB) scattered the few keys over thousands of pages: a TLB miss per
+      // lookup. Growing by doubling rehashes about as many keys again, once.
+      const dict = new DictionaryBuilder(this.limit, Math.min(estimateDistinct(d, s, total), Math.max(n, est.split), INITIAL_ENTRIES));
       const idx = dict.encode(col, n, allocArray(Int32Array, n));
       if (!idx) continue;
       cols[j] = dictColumn(idx, this.builder.pending[j]!, col.validity);

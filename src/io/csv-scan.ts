@@ -8,7 +8,8 @@
  * first byte lies in [start, end); a reader with start > 0 first skips to the first line start at
  * or after `start`. Line terminators are LF, CRLF and a lone CR. Empty lines and comment lines
  * are skipped. With `multiLine`, quoted fields may contain line breaks (such files are read as
- * one split).
+ * one split). Unquoted fields of integer columns are parsed while they are scanned ({@link F_INT}),
+ * so their bytes are read once.
  */
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
@@ -19,6 +20,11 @@ import { FileNotFoundError, KindlingError } from '../errors.js';
 export const F_QUOTED = 1;
 /** Field flag: [start, end) is the raw field text starting at its opening quote; unescape it. */
 export const F_RAW = 2;
+/**
+ * Field flag: an unquoted field of a column read as an integer (see FastTokenizer's `intFields`)
+ * held only an optional sign and digits; `fv` holds its value as `parseIntBytes` computes it.
+ */
+export const F_INT = 8;
 /**
  * Field flag: text followed the closing quote (`"ab"cd`); like Spark's univocity parser
  * (STOP_AT_DELIMITER) the value is the raw text up to the separator, quotes included.
@@ -104,8 +110,10 @@ export interface RecordSource {
   fs: Int32Array;
   /** Field end offsets. */
   fe: Int32Array;
-  /** Field flags ({@link F_QUOTED}, {@link F_RAW}). */
+  /** Field flags ({@link F_QUOTED}, {@link F_RAW}, {@link F_INT}). */
   ff: Uint8Array;
+  /** Field values of the fields flagged {@link F_INT}. */
+  fv: Float64Array;
   /** Number of fields in the current record (may exceed the stored ones). */
   nf: number;
   /** Byte offset in the file where the current record starts (approximate for the csv-parse multiLine path). */
@@ -214,6 +222,7 @@ export class FastTokenizer implements RecordSource {
   fs: Int32Array = EMPTY_I32;
   fe: Int32Array = EMPTY_I32;
   ff: Uint8Array = EMPTY;
+  fv: Float64Array = new Float64Array(0);
   nf = 0;
   /** Absolute file offset of the current record. */
   recordPos = 0;
@@ -230,8 +239,15 @@ export class FastTokenizer implements RecordSource {
   private readonly end: number = 0;
   private readonly storeLimit: number = 0;
   private readonly src: ByteSource;
+  /**
+   * Per record field index: 1 for a column read as an integer. Such an unquoted field is parsed
+   * while it is scanned (one pass over its bytes, {@link F_INT}); empty: none.
+   */
+  private readonly intFields: Uint8Array = EMPTY;
 
-  constructor(src: ByteSource, d: FastDialect, start: number, end: number, storeLimit: number, stopAfter = Infinity) {
+  /** `intFields`: see the field of that name. */
+  constructor(src: ByteSource, d: FastDialect, start: number, end: number, storeLimit: number, stopAfter = Infinity, intFields: Uint8Array = EMPTY) {
+    this.intFields = intFields;
     this.src = src;
     this.end = end;
     this.storeLimit = storeLimit;
@@ -245,6 +261,7 @@ export class FastTokenizer implements RecordSource {
     this.fs = new Int32Array(cap);
     this.fe = new Int32Array(cap);
     this.ff = new Uint8Array(cap);
+    this.fv = new Float64Array(cap);
     const want = Math.max(16, Math.min(CHUNK_BYTES, src.size - start + 2, Math.max(256, end - start + 1024)));
     this.buf = Buffer.allocUnsafe(want);
     this.base = start > 0 ? start - 1 : 0;
@@ -382,6 +399,9 @@ export class FastTokenizer implements RecordSource {
     const c = new Uint8Array(n);
     c.set(this.ff);
     this.ff = c;
+    const v = new Float64Array(n);
+    v.set(this.fv);
+    this.fv = v;
   }
 
   /** Tokenizes the record at p0; returns the position after it, or -1 if more data is needed. */
@@ -399,6 +419,8 @@ export class FastTokenizer implements RecordSource {
     let fs = this.fs;
     let fe = this.fe;
     let ff = this.ff;
+    const ints = this.intFields;
+    const nInts = ints.length;
     let p = p0;
     let nf = 0;
     for (;;) {
@@ -479,6 +501,26 @@ export class FastTokenizer implements RecordSource {
         }
         p = q;
       } else {
+        if (nf < nInts && ints[nf] === 1) {
+          // An integer column: sign and digits are parsed as they are scanned (as parseIntBytes).
+          let q = p;
+          const c0 = q < limit ? buf[q]! : 0;
+          if (c0 === 45 || c0 === 43) q++;
+          const d0 = q;
+          let v = 0;
+          while (q < limit) {
+            const d = buf[q]! - 48;
+            if (d < 0 || d > 9) break;
+            v = v * 10 + d;
+            q++;
+          }
+          if (q > d0 && (q < limit ? buf[q] === SEP || buf[q] === LF || buf[q] === CR : eof)) {
+            flags = F_INT;
+            if (nf < store && nf < this.fv.length) this.fv[nf] = c0 === 45 ? 0 - v : v;
+            else if (nf < store) flags = 0; // fields grow below: parsed again by the builder
+          }
+          p = q;
+        }
         // Bytes above every special character (typically letters and digits) take one compare.
         while (p < limit) {
           const c = buf[p]!;

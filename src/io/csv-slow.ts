@@ -63,6 +63,8 @@ export class CsvParseTokenizer implements RecordSource {
   fs: Int32Array;
   fe: Int32Array;
   ff: Uint8Array;
+  /** Never set here (no field carries F_INT). */
+  fv: Float64Array = new Float64Array(0);
   nf = 0;
   recordPos = 0;
   private queue: ParsedRecord[] = [];
