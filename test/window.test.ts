@@ -61,6 +61,28 @@ describe('WindowSpec', () => {
 });
 
 describe('ranking functions', () => {
+  it('orders small partitions (insertion sort) as large ones (TimSort): keys, nulls, NaN, ties in input order', async () => {
+    // Partition p of size p % 12 + 1 (1..12 rows: both sides of the small-partition limit of 8),
+    // values with ties, nulls and NaN; one task (coalesce) so input order is the rows' order.
+    const rows: { id: number; p: number; v: number | null }[] = [];
+    let id = 0;
+    for (let p = 0; p < 60; p++) for (let r = 0; r <= p % 12; r++) rows.push({ id: id++, p, v: (p * 7 + r * 5) % 9 === 0 ? null : (p * 7 + r * 5) % 9 === 1 ? NaN : ((p + r * 3) % 4) * 1.5 });
+    const df = spark.createDataFrame(rows, 'id INT, p INT, v DOUBLE').coalesce(1);
+    for (const asc of [true, false]) {
+      const o = asc ? col('v').asc() : col('v').desc();
+      const got = await byId(df.select('id', F.row_number().over(Window.partitionBy('p').orderBy(o)).alias('rn')), 'rn');
+      // Expected: per partition, a stable sort by v (nulls first ascending, last descending; NaN above numbers).
+      const rank = (v: number | null) => (v === null ? -Infinity : Number.isNaN(v) ? Number.MAX_VALUE : v);
+      const want: Record<number, unknown> = {};
+      for (let p = 0; p < 60; p++) {
+        const part = rows.filter((r) => r.p === p);
+        const sorted = [...part].sort((a, b) => (asc ? rank(a.v) - rank(b.v) : rank(b.v) - rank(a.v)) || a.id - b.id);
+        sorted.forEach((r, k) => (want[r.id] = k + 1));
+      }
+      expect(got).toEqual(want);
+    }
+  });
+
   it('row_number, rank, dense_rank, percent_rank, cume_dist with ties, nulls and several partitions', async () => {
     const w = Window.partitionBy('dept').orderBy(col('sal').desc());
     const df = emp().select(
