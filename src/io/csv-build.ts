@@ -39,7 +39,7 @@ import { SHORT_KEY_BYTES, packKey, unpackKey } from '../data/short-keys.js';
 import type { DataType, Field } from '../types.js';
 import { Schema, decimalParams, isDecimal } from '../types.js';
 import { POW10N, parseDecimal, writeDecimal } from '../data/decimal.js';
-import { F_INT, F_QUOTED, F_RAW, F_VERBATIM, type RecordSource, unescapeField } from './csv-scan.js';
+import { F_DOUBLE, F_INT, F_QUOTED, F_RAW, F_VERBATIM, type RecordSource, unescapeField } from './csv-scan.js';
 import * as V from './csv-values.js';
 import * as ISO from '../time/iso.js';
 import type { DatetimePattern } from '../time/patterns.js';
@@ -59,6 +59,7 @@ const F_Q = F_QUOTED;
 const F_R = F_RAW;
 const F_V = F_VERBATIM;
 const F_I = F_INT;
+const F_D = F_DOUBLE;
 /** Most deferred dictionary lookups per column before they are done (a 64 KiB ring of packed keys that stays in cache). */
 const KEY_RUN = 4096;
 const pack = packKey;
@@ -434,6 +435,11 @@ export class BatchBuilder {
           break;
         }
         case K_F64: {
+          // Plain decimals were parsed by the tokenizer (F_DOUBLE).
+          if ((fl & F_D) !== 0) {
+            (fixed[j] as Float64Array)[row] = fvA[c]!;
+            break;
+          }
           const v = parseDoubleBytes(b, s, e);
           if (doubleState.failed) ok = false;
           else (fixed[j] as Float64Array)[row] = v;

@@ -8,13 +8,14 @@
  * first byte lies in [start, end); a reader with start > 0 first skips to the first line start at
  * or after `start`. Line terminators are LF, CRLF and a lone CR. Empty lines and comment lines
  * are skipped. With `multiLine`, quoted fields may contain line breaks (such files are read as
- * one split). Unquoted fields of integer columns are parsed while they are scanned ({@link F_INT}),
- * so their bytes are read once.
+ * one split). Unquoted fields of integer and double columns are parsed while they are scanned
+ * ({@link F_INT}, {@link F_DOUBLE}), so their bytes are read once.
  */
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import { Buffer } from 'node:buffer';
 import { FileNotFoundError, KindlingError } from '../errors.js';
+import { dropWithPool } from '../exec/array-pool.js';
 
 /** Field flag: the field was enclosed in quotes. */
 export const F_QUOTED = 1;
@@ -26,6 +27,12 @@ export const F_RAW = 2;
  */
 export const F_INT = 8;
 /**
+ * Field flag: an unquoted field of a column read as a double (FastTokenizer's `intFields` 2) was
+ * a plain decimal (`[sign] digits [. digits]`, at most 15 significant and 22 fractional digits);
+ * `fv` holds its value, exactly as `parseDoubleBytes` computes it.
+ */
+export const F_DOUBLE = 16;
+/**
  * Field flag: text followed the closing quote (`"ab"cd`); like Spark's univocity parser
  * (STOP_AT_DELIMITER) the value is the raw text up to the separator, quotes included.
  */
@@ -36,9 +43,39 @@ const CR = 13;
 
 const EMPTY = Buffer.alloc(0);
 const EMPTY_I32 = new Int32Array(0);
+/** Exact powers of ten (up to 1e22 every one is a double). */
+const POW10 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 
 /** Bytes read from disk per chunk. */
 export const CHUNK_BYTES = 4 << 20;
+
+/**
+ * Read buffers of closed tokenizers, reused by the next split this thread reads: a fresh 4 MiB
+ * buffer per split costs its first-touch page faults (about 3 ms per MiB on this VM, so 0.36 s
+ * of worker CPU over the ~28 splits of the two 1e7-row join tables). A task start that drops the
+ * thread's free pooled arrays (array-pool.ts `trimPool`) drops them too once no tokenizer has
+ * closed for SPARE_IDLE_MS (every split task trims, so a shorter rule would drop them between
+ * splits of one scan).
+ */
+const spareBuffers: Buffer[] = [];
+/** Smallest buffer worth keeping, and most kept per thread. */
+const SPARE_MIN = 64 << 10;
+const SPARE_MAX = 2;
+const SPARE_IDLE_MS = 5000;
+let spareSince = 0;
+dropWithPool(() => {
+  if (spareBuffers.length > 0 && performance.now() - spareSince > SPARE_IDLE_MS) spareBuffers.length = 0;
+});
+
+/** A read buffer of at least `n` bytes (a spare one when there is one). */
+function readBuffer(n: number): Buffer {
+  if (n >= SPARE_MIN) {
+    for (let i = spareBuffers.length - 1; i >= 0; i--) {
+      if (spareBuffers[i]!.length >= n) return spareBuffers.splice(i, 1)[0]!;
+    }
+  }
+  return Buffer.allocUnsafe(n);
+}
 
 /** A readable byte sequence: a file, or a decompressed `.gz` file held in memory. */
 export interface ByteSource {
@@ -110,9 +147,9 @@ export interface RecordSource {
   fs: Int32Array;
   /** Field end offsets. */
   fe: Int32Array;
-  /** Field flags ({@link F_QUOTED}, {@link F_RAW}, {@link F_INT}). */
+  /** Field flags ({@link F_QUOTED}, {@link F_RAW}, {@link F_INT}, {@link F_DOUBLE}). */
   ff: Uint8Array;
-  /** Field values of the fields flagged {@link F_INT}. */
+  /** Field values of the fields flagged {@link F_INT} or {@link F_DOUBLE}. */
   fv: Float64Array;
   /** Number of fields in the current record (may exceed the stored ones). */
   nf: number;
@@ -240,8 +277,9 @@ export class FastTokenizer implements RecordSource {
   private readonly storeLimit: number = 0;
   private readonly src: ByteSource;
   /**
-   * Per record field index: 1 for a column read as an integer. Such an unquoted field is parsed
-   * while it is scanned (one pass over its bytes, {@link F_INT}); empty: none.
+   * Per record field index: 1 for a column read as an integer, 2 for one read as a double. Such
+   * an unquoted field is parsed while it is scanned (one pass over its bytes, {@link F_INT},
+   * {@link F_DOUBLE}); empty: none.
    */
   private readonly intFields: Uint8Array = EMPTY;
 
@@ -263,7 +301,7 @@ export class FastTokenizer implements RecordSource {
     this.ff = new Uint8Array(cap);
     this.fv = new Float64Array(cap);
     const want = Math.max(16, Math.min(CHUNK_BYTES, src.size - start + 2, Math.max(256, end - start + 1024)));
-    this.buf = Buffer.allocUnsafe(want);
+    this.buf = readBuffer(want);
     this.base = start > 0 ? start - 1 : 0;
     if (start >= src.size || start >= end) {
       this.eof = true;
@@ -501,7 +539,8 @@ export class FastTokenizer implements RecordSource {
         }
         p = q;
       } else {
-        if (nf < nInts && ints[nf] === 1) {
+        const nk = nf < nInts ? ints[nf]! : 0;
+        if (nk === 1) {
           // An integer column: sign and digits are parsed as they are scanned (as parseIntBytes).
           let q = p;
           const c0 = q < limit ? buf[q]! : 0;
@@ -518,6 +557,49 @@ export class FastTokenizer implements RecordSource {
             flags = F_INT;
             if (nf < store && nf < this.fv.length) this.fv[nf] = c0 === 45 ? 0 - v : v;
             else if (nf < store) flags = 0; // fields grow below: parsed again by the builder
+          }
+          p = q;
+        } else if (nk === 2) {
+          // A double column: `[sign] digits [. digits]` with at most 15 significant digits is
+          // parsed as it is scanned, exactly as parseDoubleBytes does it (one correctly rounded
+          // division, Clinger's fast path); anything else (exponents, more digits, NaN, spaces)
+          // is left to the builder's parseDoubleBytes.
+          let q = p;
+          const c0 = q < limit ? buf[q]! : 0;
+          if (c0 === 45 || c0 === 43) q++;
+          let mant = 0;
+          let nd = 0;
+          let digits = 0;
+          let frac = 0;
+          while (q < limit) {
+            const d = buf[q]! - 48;
+            if (d < 0 || d > 9) break;
+            digits++;
+            if (mant !== 0 || d !== 0) {
+              mant = mant * 10 + d;
+              nd++;
+            }
+            q++;
+          }
+          if (q < limit && buf[q] === 46) {
+            q++;
+            while (q < limit) {
+              const d = buf[q]! - 48;
+              if (d < 0 || d > 9) break;
+              digits++;
+              frac++;
+              if (mant !== 0 || d !== 0) {
+                mant = mant * 10 + d;
+                nd++;
+              }
+              q++;
+            }
+          }
+          if (digits > 0 && nd <= 15 && frac <= 22 && (q < limit ? buf[q] === SEP || buf[q] === LF || buf[q] === CR : eof)) {
+            flags = F_DOUBLE;
+            const v = mant === 0 ? 0 : frac === 0 ? mant : mant / POW10[frac]!;
+            if (nf < store && nf < this.fv.length) this.fv[nf] = c0 === 45 ? -v : v;
+            else if (nf < store) flags = 0;
           }
           p = q;
         }
@@ -579,8 +661,14 @@ export class FastTokenizer implements RecordSource {
     return lineNumberAt(this.src, this.recordPos);
   }
 
-  /** Closes the underlying file. */
+  /** Closes the underlying file and hands the read buffer to the next tokenizer of this thread. */
   close(): void {
+    const b = this.buf;
+    this.buf = EMPTY;
+    if (b.length >= SPARE_MIN && spareBuffers.length < SPARE_MAX) {
+      spareBuffers.push(b);
+      spareSince = performance.now();
+    }
     this.src.close();
   }
 }

@@ -343,7 +343,7 @@ function valueRules(o: ResolvedCsvOptions): ValueRules {
   };
 }
 
-/** `intFields`: the record's fields read as integers (parsed while tokenized, FastTokenizer). */
+/** `intFields`: the record's fields read as integers (1) or doubles (2), parsed while tokenized (FastTokenizer). */
 function openTokenizer(src: ByteSource, o: ResolvedCsvOptions, start: number, end: number, store: number, stopAfter: number, intFields?: Uint8Array): RecordSource {
   if (o.engine === 'fast') {
     const code = (s: string): number => (s.length === 1 ? s.charCodeAt(0) : -1);
@@ -620,6 +620,7 @@ export function* readCsvSplit(scan: { schema: Schema; splits?: readonly CsvSplit
   cols.forEach((c, j) => {
     const t = fields[c]!.type;
     if ((t === 'int32' || t === 'int64') && srcCols[j]! < store) intFields[srcCols[j]!] = 1;
+    else if (t === 'float64' && srcCols[j]! < store) intFields[srcCols[j]!] = 2;
   });
   const tok = openTokenizer(src, o, isGzip(split.file) ? 0 : split.start, end, store, stopAfter, intFields);
   try {
