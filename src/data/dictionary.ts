@@ -230,6 +230,14 @@ export class DictionaryBuilder {
     return this.add(src, s, e, h, p);
   }
 
+  /**
+   * Hands the short-value table's memory to this thread's next dictionary (short-keys.ts); call
+   * once the builder is no longer used (`dictionary()` results stay valid).
+   */
+  release(): void {
+    this.short.release();
+  }
+
   /** The distinct values so far, in id order (a plain utf8 column; one empty string when there are none). */
   dictionary(): ColumnData {
     if (this.size === 0) return new ColumnData('utf8', 1, null, null, new Int32Array(2), new Uint8Array(0));

@@ -13,6 +13,46 @@
  * 18–38 → 12–20 ns.
  */
 
+import { dropWithPool } from '../exec/array-pool.js';
+
+/**
+ * Slot arrays of released and outgrown tables, reused by this thread's next tables of the same
+ * size (zeroed again, on pages already mapped): a CSV split's dictionary of db-benchmark's id3
+ * (1e5 values) grows its table to 2^18 slots (4 MiB), and fresh pages cost about 3 ms per MiB
+ * on this VM, mostly inside the rehash's random first touches. Dropped, once no table was
+ * released for SPARE_IDLE_MS, by a task start that drops the thread's pooled arrays.
+ */
+const spareTables: Int32Array[] = [];
+let spareBytes = 0;
+let spareSince = 0;
+const SPARE_MAX_BYTES = 32 << 20;
+const SPARE_IDLE_MS = 5000;
+dropWithPool(() => {
+  if (spareTables.length > 0 && performance.now() - spareSince > SPARE_IDLE_MS) {
+    spareTables.length = 0;
+    spareBytes = 0;
+  }
+});
+
+/** A zeroed Int32Array of `n` elements, a spare one when there is one. */
+function takeTable(n: number): Int32Array {
+  for (let i = spareTables.length - 1; i >= 0; i--) {
+    const t = spareTables[i]!;
+    if (t.length !== n) continue;
+    spareTables.splice(i, 1);
+    spareBytes -= t.byteLength;
+    return t.fill(0);
+  }
+  return new Int32Array(n);
+}
+
+function spareTable(t: Int32Array): void {
+  if (t.length < 4096 || spareBytes + t.byteLength > SPARE_MAX_BYTES) return;
+  spareTables.push(t);
+  spareBytes += t.byteLength;
+  spareSince = performance.now();
+}
+
 /** Longest key the table holds inline (three words). */
 export const SHORT_KEY_BYTES = 12;
 /** Ids must fit the tag's upper 27 bits. */
@@ -92,8 +132,19 @@ export class ShortKeyTable {
 
   /** `capacity`: slots, a power of two (the table doubles past half full). */
   constructor(capacity = 1024) {
-    this.table = new Int32Array(capacity * 4);
+    this.table = takeTable(capacity * 4);
     this.mask = capacity - 1;
+  }
+
+  /**
+   * Hands the slot array to this thread's next table (see `spareTables`); the table is empty
+   * afterwards. Only for a table no longer used.
+   */
+  release(): void {
+    spareTable(this.table);
+    this.table = takeTable(4);
+    this.mask = 0;
+    this.count = 0;
   }
 
   /**
@@ -160,7 +211,7 @@ export class ShortKeyTable {
   private grow(): void {
     const old = this.table;
     const cap = (this.mask + 1) * 2;
-    const t = new Int32Array(cap * 4);
+    const t = takeTable(cap * 4);
     const mask = cap - 1;
     for (let q = 0; q < old.length; q += 4) {
       const tag = old[q]!;
@@ -175,5 +226,6 @@ export class ShortKeyTable {
     }
     this.table = t;
     this.mask = mask;
+    spareTable(old);
   }
 }

@@ -141,7 +141,10 @@ export class SplitDictionaries {
   /** The held batches, each encoded column now referring to its split's final dictionary. */
   finish(): Batch[] {
     const finals = new Map<ColumnData, ColumnData>();
-    for (const [j, d] of this.dicts) finals.set(this.builder.pending[j]!, d.dictionary());
+    for (const [j, d] of this.dicts) {
+      finals.set(this.builder.pending[j]!, d.dictionary());
+      d.release();
+    }
     return this.held.map((b) => {
       if (!b.columns.some((c) => c.indices !== null && finals.has(c.dictionary!))) return b;
       return new Batch(b.schema, b.columns.map((c) => (c.indices !== null && finals.has(c.dictionary!) ? dictColumn(c.indices, finals.get(c.dictionary!)!, c.validity) : c)), b.numRows);
