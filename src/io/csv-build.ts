@@ -146,6 +146,8 @@ export class BatchBuilder {
   private readonly rules: ValueRules;
   private readonly permissive: boolean = false;
   private readonly capacity: number = 0;
+  /** Rows the current batch's arrays hold: `capacity`, or less for a first batch cut short. */
+  private cap = 0;
   /**
    * Utf8 columns encoded against a dictionary that lives as long as the split (csv-dictionary.ts):
    * the builder per output column (null: plain). `add` encodes such a field straight from the
@@ -170,12 +172,17 @@ export class BatchBuilder {
   /** Stand-in dictionaries of encoded columns (see `dicts`). */
   readonly pending: ColumnData[] = [];
 
-  /** `sources[j]`: the record's field index for output column j (default `columns`). */
-  constructor(fields: readonly Field[], columns: readonly number[], width: number, rules: ValueRules, permissive: boolean, capacity: number, sources: readonly number[] = columns, private readonly dictionary = false) {
+  /**
+   * `sources[j]`: the record's field index for output column j (default `columns`);
+   * `firstRows`: rows the first batch is cut at by the caller (its arrays are sized for that, so
+   * finishing it copies nothing).
+   */
+  constructor(fields: readonly Field[], columns: readonly number[], width: number, rules: ValueRules, permissive: boolean, capacity: number, sources: readonly number[] = columns, private readonly dictionary = false, firstRows = capacity) {
     this.width = width;
     this.rules = rules;
     this.permissive = permissive;
     this.capacity = capacity;
+    this.cap = Math.max(1, Math.min(capacity, firstRows));
     this.nOut = columns.length;
     this.kinds = new Uint8Array(this.nOut);
     this.srcIdx = new Int32Array(this.nOut);
@@ -235,7 +242,7 @@ export class BatchBuilder {
 
   /** Fresh value buffers of output column `j` (a batch took the previous ones). */
   private allocColumn(j: number): void {
-    const cap = this.capacity;
+    const cap = this.cap;
     const k = this.kinds[j]!;
     this.bpos[j] = 0;
     this.offs[j] = null;
@@ -255,7 +262,7 @@ export class BatchBuilder {
       case K_DEC: this.fixed[j] = allocArray(Int32Array, cap * 4); break;
       case K_UTF8:
         this.offs[j] = allocArray(Int32Array, cap + 1);
-        this.bytes[j] = allocArray(Uint8Array, Math.max(1024, Math.ceil(this.bytesHint[j]! * 1.1)));
+        this.bytes[j] = allocArray(Uint8Array, Math.max(1024, Math.ceil(((this.bytesHint[j]! * cap) / this.capacity) * 1.1)));
         break;
     }
   }
@@ -316,7 +323,7 @@ export class BatchBuilder {
   private setNull(j: number, row: number): void {
     let v = this.valid[j];
     if (v === null) {
-      v = this.valid[j] = allocArray(Uint8Array, this.capacity);
+      v = this.valid[j] = allocArray(Uint8Array, this.cap);
       v.fill(1);
     }
     v[row] = 0;
@@ -505,14 +512,14 @@ export class BatchBuilder {
 
   /** True when the batch is full. */
   get full(): boolean {
-    return this.n >= this.capacity;
+    return this.n >= this.cap;
   }
 
   /** Cuts the rows added so far into a Batch and starts a new one. */
   finish(): Batch {
     const n = this.n;
     for (let j = 0; j < this.nOut; j++) if (this.codes[j] !== null) this.flush(j, n);
-    const small = n < this.capacity / 2;
+    const small = n < this.cap / 2;
     const cols: ColumnData[] = [];
     for (let j = 0; j < this.nOut; j++) {
       const k = this.kinds[j]!;
@@ -545,6 +552,7 @@ export class BatchBuilder {
     }
     const batch = new Batch(this.schema, cols, n);
     this.n = 0;
+    this.cap = this.capacity;
     this.alloc();
     return batch;
   }

@@ -635,12 +635,13 @@ export function* readCsvSplit(scan: { schema: Schema; splits?: readonly CsvSplit
     }
     // A split holds at most one record per byte: small splits get small buffers.
     const capacity = Math.max(1, Math.min(BATCH_SIZE, end - split.start));
-    const builder = new BatchBuilder(fields, cols, width, rules, permissive, capacity, srcCols, scan.dictionary === true);
+    // With split dictionaries the first batch, which decides them and is built plain, is cut short.
+    const first = scan.dictionary === 'split' ? Math.min(capacity, FIRST_DICTIONARY_BATCH) : capacity;
+    const builder = new BatchBuilder(fields, cols, width, rules, permissive, capacity, srcCols, scan.dictionary === true, first);
     // A cache's scan: one dictionary per split and column (its batches are held until the split ends).
     const dicts = scan.dictionary === 'split' ? splitDictionaries(scan, split, builder, cols, tok) : null;
     const OK = REC_OK;
-    // With split dictionaries the first batch, which decides them and is built plain, is cut short.
-    let cut = dicts ? Math.min(capacity, FIRST_DICTIONARY_BATCH) : capacity;
+    let cut = first;
     while (tok.next()) {
       const code = builder.add(tok);
       if (code !== OK && !permissive) {
