@@ -125,4 +125,29 @@ describe('double columns parsed while tokenized', () => {
     expect(Number(sums['f'])).toBe(f);
     expect(Number(sums['b'])).toBe(b);
   });
+
+  it('batches sized from the split\'s remaining bytes keep every row (rows much shorter at the end; plain and cached reads)', async () => {
+    // 150,000 long rows then 250,000 short ones: the last batches' row estimate (bytes left /
+    // bytes per row so far) is far too low, so batches are cut at the estimate, again and again.
+    const lines = ['a,s'];
+    let sum = 0;
+    for (let k = 0; k < 400000; k++) {
+      const long = k < 150000;
+      const v = long ? k + 0.25 : k % 7;
+      sum += v;
+      lines.push(long ? `${v},${'x'.repeat(40)}${k % 13}` : `${v},y`);
+    }
+    const p = write('rows.csv', lines.join('\n') + '\n');
+    const want = { n: 400000, s: sum };
+    const df = spark.read.csv(p, { header: true, schema: 'a DOUBLE, s STRING', maxPartitionBytes: 64 << 20 });
+    const plain = (await df.selectExpr('count(*) AS n', 'sum(a) AS s').collect())[0]!;
+    expect({ n: Number(plain['n']), s: plain['s'] }).toEqual(want);
+    const cached = df.cache();
+    try {
+      const c = (await cached.selectExpr('count(*) AS n', 'sum(a) AS s', 'count(DISTINCT s) AS d').collect())[0]!;
+      expect({ n: Number(c['n']), s: c['s'], d: Number(c['d']) }).toEqual({ ...want, d: 14 });
+    } finally {
+      cached.unpersist();
+    }
+  });
 });

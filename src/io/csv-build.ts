@@ -146,7 +146,7 @@ export class BatchBuilder {
   private readonly rules: ValueRules;
   private readonly permissive: boolean = false;
   private readonly capacity: number = 0;
-  /** Rows the current batch's arrays hold: `capacity`, or less for a first batch cut short. */
+  /** Rows the current batch's arrays hold: `capacity`, or less (a first batch cut short, a split's last batch). */
   private cap = 0;
   /**
    * Utf8 columns encoded against a dictionary that lives as long as the split (csv-dictionary.ts):
@@ -515,8 +515,11 @@ export class BatchBuilder {
     return this.n >= this.cap;
   }
 
-  /** Cuts the rows added so far into a Batch and starts a new one. */
-  finish(): Batch {
+  /**
+   * Cuts the rows added so far into a Batch and starts a new one, whose arrays hold `nextRows`
+   * rows (at most the capacity; {@link full} then says when to cut it).
+   */
+  finish(nextRows = this.capacity): Batch {
     const n = this.n;
     for (let j = 0; j < this.nOut; j++) if (this.codes[j] !== null) this.flush(j, n);
     const small = n < this.cap / 2;
@@ -552,7 +555,7 @@ export class BatchBuilder {
     }
     const batch = new Batch(this.schema, cols, n);
     this.n = 0;
-    this.cap = this.capacity;
+    this.cap = Math.max(1, Math.min(this.capacity, nextRows));
     this.alloc();
     return batch;
   }

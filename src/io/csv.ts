@@ -641,17 +641,21 @@ export function* readCsvSplit(scan: { schema: Schema; splits?: readonly CsvSplit
     // A cache's scan: one dictionary per split and column (its batches are held until the split ends).
     const dicts = scan.dictionary === 'split' ? splitDictionaries(scan, split, builder, cols, tok) : null;
     const OK = REC_OK;
-    let cut = first;
+    let done = 0;
     while (tok.next()) {
       const code = builder.add(tok);
       if (code !== OK && !permissive) {
         if (o.mode === 'FAILFAST') throw failFast(tok, split.file, fields, code, builder, cols);
         continue;
       }
-      if (builder.n >= cut) {
-        cut = capacity;
-        if (dicts) dicts.add(builder.finish());
-        else yield builder.finish();
+      if (builder.full) {
+        // The next batch's arrays are sized for the rows the split's remaining bytes hold (at
+        // the bytes per row so far, plus 10%), so the split's last batch is not copied shorter.
+        done += builder.n;
+        const left = (end - tok.recordPos) / Math.max(1, (tok.recordPos - split.start) / done);
+        const batch = builder.finish(Math.max(1024, Math.ceil(left * 1.1) + 64));
+        if (dicts) dicts.add(batch);
+        else yield batch;
       }
     }
     if (builder.n > 0) {
