@@ -28,6 +28,25 @@
  *    → 2.85 s, best 2.68 → 2.57 s); `--only join --loads 3`: 1.02× (0.87–1.02; best 3.50 → 3.58 s).
  *    `npm run bench:compare -- --size 1e7 --engines kindling,polars --suite groupby` (16:49, one
  *    cold load per child process): Kindling 4.40 s, Polars 4.37 s — a tie, not yet ahead.
+ *
+ * Later (issue 18, 18:00–18:50 UTC, load average 4–12 from other jobs: wall seconds swung 2–3×
+ * between identical runs, so process CPU and page-fault counts are the figures to trust):
+ *  - Where the join tables' load goes (`perf record -e page-faults`, cold process,
+ *    scratch/jload.mjs): 282K page faults, 85% of them first writes to the cached output
+ *    (`add`'s stores, the codes written by `encodeKeys`: ~830 MB for 2e7 rows). On this VM a
+ *    fresh page costs ~12 µs (a worker writing 200 MB of fresh SharedArrayBuffers: 650–700 ms;
+ *    the same writes to a reused array: 40 ms), so those faults are ~2.5–3 s of the ~10 s of
+ *    process CPU, and the four store lines of `add` took 70% of its profile samples. The output
+ *    bytes themselves cannot shrink here (column layouts are the engine's).
+ *  - Changes: doubles parsed in the tokenizer (csv-scan.ts F_DOUBLE); a split's first batch
+ *    sized for its 16384-row cut and every later batch for the rows the split's remaining
+ *    bytes hold (`finish(nextRows)`), so no batch is copied shorter; read buffers and short-key
+ *    tables reused within a thread.
+ *  - Page faults per cold load (`perf stat -e page-faults`): join tables 282–285K → 266–267K
+ *    (−6%), groupby table 185K → 180K. Paired cold loads (scratch/ab.sh, base = main's build,
+ *    alternating order, under bench.lock): join tables process CPU ×1.21, 1.03, 0.88, 1.05, 1.20
+ *    (median 1.05; wall medians meaningless at load 7), groupby table (load ≈ 3.5–4) wall ×1.01,
+ *    1.16, 1.03, 1.05, 1.04 (median 1.04), CPU median 1.05.
  */
 import { IllegalArgumentError } from '../errors.js';
 import { Buffer } from 'node:buffer';
