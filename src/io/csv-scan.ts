@@ -15,7 +15,7 @@
  * tables' load; parsed here instead, a single-thread A/B of the reader over six splits of
  * J1_1e7_NA (scratch/split-ab.mjs, warm, 18:28 UTC, load ≈ 8) measured equal CPU (1.10 vs 1.08,
  * 1.15 vs 1.13, 1.12 vs 1.12 s): the gain is within the noise. The values are exactly
- * `Number(text)` (test/csv-double-fields.test.ts checks 20,000 random decimals).
+ * `Number(text)` (test/csv-int-fields.test.ts checks 20,000 random decimals).
  */
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
