@@ -79,6 +79,26 @@ export function windowLayout(n: number, partIds: Int32Array | null, orderKeys: r
  */
 const SMALL_PARTITION = 8;
 
+/** Dense window-partition ids of rows `0..n` into `ids`, by first appearance (GroupKeys: nulls together, NaN together); returns how many. */
+function partitionIds(partCols: readonly ColumnData[], n: number, ids: Int32Array): number {
+  const table = new GroupKeys(partCols.map((c) => c.type));
+  table.insert(partCols, n, ids);
+  return table.size;
+}
+
+/**
+ * The partition id of each row of rows that are already in window order: each window partition's
+ * rows contiguous and sorted by the ORDER BY keys (a WindowGroupLimit's Final output). Grouped as
+ * {@link windowOrder} groups them, so the layout is the one the sort would give; null without
+ * partition keys.
+ */
+export function rankedPartIds(partCols: readonly ColumnData[], n: number): Int32Array | null {
+  if (partCols.length === 0) return null;
+  const ids = new Int32Array(n);
+  partitionIds(partCols, n, ids);
+  return ids;
+}
+
 /**
  * The order in which to process rows: grouped by window partition (dense ids from GroupKeys: direct
  * slots for small integer ranges, else a hash table,
@@ -92,10 +112,8 @@ export function windowOrder(b: Batch, partCols: readonly ColumnData[], orderBy: 
   let partIds: Int32Array | null = null;
   const starts: number[] = [0];
   if (partCols.length > 0) {
-    const table = new GroupKeys(partCols.map((c) => c.type));
     const ids = new Int32Array(n);
-    table.insert(partCols, n, ids);
-    const groups = table.size;
+    const groups = partitionIds(partCols, n, ids);
     const offs = new Int32Array(groups + 1);
     for (let i = 0; i < n; i++) offs[ids[i]! + 1]!++;
     for (let g = 0; g < groups; g++) offs[g + 1]! += offs[g]!;
