@@ -83,7 +83,7 @@ export class WindowOp extends PhysicalOp {
    * The input is a WindowGroupLimit's Final phase on the same keys, whose output is already in
    * window order (groups contiguous, each ranked), so the rows are not sorted again (q8).
    */
-  private readonly ranked: boolean;
+  readonly ranked: boolean;
 
   constructor(
     readonly child: PhysicalOp,
