@@ -65,6 +65,18 @@ async function same(s: Session, q: (x: DataFrame, s: Session) => DataFrame, expe
   return ours;
 }
 
+/** One test per case: each against the sort-based plan through the shuffle, without it, and over 40 input partitions. */
+function everywhere(cases: [string, (x: DataFrame) => DataFrame][]): void {
+  for (const [name, q] of cases) {
+    it(name, async () => {
+      const rows = await same(spark, q);
+      expect(rows.length).toBeGreaterThan(0);
+      await same(local, q);
+      await same(local, (x) => q(x.repartition(40)));
+    });
+  }
+}
+
 const withRank = (fn: Column, w: ReturnType<typeof Window.partitionBy>) => (x: DataFrame) => x.withColumn('rn', fn.over(w));
 
 describe('row_number() <= k against the sort-based plan', () => {
@@ -158,14 +170,7 @@ describe('row_number() over fixed-width columns only (kept rows copied into slot
     ['k larger than every group', (x) => withRank(F.row_number(), Window.partitionBy('g1').orderBy(col('b').asc()))(fixed(x)).filter(col('rn').leq(400))],
     ['many groups (slots grown several times), date key', (x) => withRank(F.row_number(), Window.partitionBy(col('id').mod(1500)).orderBy(col('d').desc()))(fixed(x)).filter(col('rn').leq(2))],
   ];
-  for (const [name, q] of cases) {
-    it(name, async () => {
-      const rows = await same(spark, q);
-      expect(rows.length).toBeGreaterThan(0);
-      await same(local, q);
-      await same(local, (x) => q(x.repartition(40)));
-    });
-  }
+  everywhere(cases);
 });
 
 describe('row_number() over one key column of direct slots (GroupKeys)', () => {
@@ -241,14 +246,7 @@ describe('the Window over the Final phase takes its rows ranked (no second sort)
     ['row_number <= 3, string partition key with nulls, int order key with ties', (x) => all3(Window.partitionBy('g2').orderBy(col('o2').desc()))(fixed(x).join(signed(x).select('id', 'g2'), 'id')).filter(col('rn').leq(3))],
     ['no partition keys, desc nulls first', (x) => all3(Window.orderBy(col('o3').desc_nulls_first()))(fixed(x)).filter(col('rn').leq(5))],
   ];
-  for (const [name, q] of cases) {
-    it(name, async () => {
-      const rows = await same(spark, q);
-      expect(rows.length).toBeGreaterThan(0);
-      await same(local, q);
-      await same(local, (x) => q(x.repartition(40)));
-    });
-  }
+  everywhere(cases);
   it('is planned so: the Window over a Final phase on its own keys skips the sort, other Windows do not', async () => {
     const windows = (df: DataFrame) => {
       const found: WindowOp[] = [];

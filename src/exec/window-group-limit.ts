@@ -6,7 +6,7 @@
  * tied with the k-th value (rank) or among the k smallest distinct values (dense_rank). The
  * planner runs it twice: `Partial` before the shuffle (each task's top-k per group, so the shuffle
  * moves k rows per group and task instead of every row) and `Final` after it, under the Window
- * that then sorts only the kept rows and computes the function.
+ * that then computes the function over the kept rows without sorting them again (see Output).
  *
  * Columnar: rows are never copied one at a time. Input batches are retained as they come; a kept
  * row is a number `batch * 2^32 + row` (so numeric order is input order), held per group in a
@@ -24,13 +24,17 @@
  * row's values are copied beside the slots, at a value id of its group's (g * k .. g * k + k - 1)
  * that moves with the row between slots and passes to the row that evicts it; a batch's winners
  * are copied in after its loop, in row order (a value id taken twice ends with the later row).
- * That removes the compaction (marks, renumbering, takes) and the final gather.
+ * That removes the compaction (marks, renumbering, takes) and the final gather, and no refs are
+ * kept (the slots are already in window order).
  *
- * Output: each group's kept rows in input order, groups in order of first appearance. So the
- * Final phase sees each group's rows in the order the sort-based plan would have, and the Window
- * above it numbers ties and orders its output exactly as it would without this operator. When
- * every column is fixed-width (q8: id6, v3) the output is gathered from the retained batches in
- * one copy; otherwise the kept rows are taken per batch into input order, then permuted.
+ * Output: groups in order of first appearance, each group's kept rows ranked: in window order,
+ * tied rows in input order (a later row loses ties; rank and dense_rank lists insert after their
+ * ties). That is the order the Window's stable sort would give them, so the Window above the Final
+ * phase (WindowOp.ranked) takes them as they come, and numbers ties and orders its output exactly
+ * as the sort-based plan does. The Partial phase's ranked output changes nothing downstream: its
+ * tied rows keep their input order, and the Final phase only ranks. When every column is
+ * fixed-width the output is gathered from the retained batches in one copy; otherwise the kept
+ * rows are taken per batch into input order, then permuted.
  *
  * db-benchmark q8 (largest two v3 by id6) on 1e6 rows, 2 threads, paired against the previous
  * build (`npm run bench:db -- --rows 1e6 --q q8 --threads 2 --baseline <previous dist>`, this
@@ -105,7 +109,7 @@ class GroupTopK {
   private table: GroupKeys | null = null;
   private ids = new Int32Array(0);
   private groups = 0;
-  /** row_number: `counts[g]` kept rows in `slots[g * k ..]`, sorted by the ORDER BY keys. */
+  /** row_number: `counts[g]` kept rows in `slots[g * k ..]`, sorted by the ORDER BY keys (copy mode leaves `slots` empty; see slotVid). */
   private counts = new Int32Array(0);
   private slots = new Float64Array(0);
   /**

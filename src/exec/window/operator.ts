@@ -9,6 +9,8 @@
  * avg, min, max, first, last; src/expr/window/frame-aggregates.ts), otherwise through its
  * Accumulator (./accumulate.ts).
  * Output rows come in the sorted order: the input's columns followed by one column per function.
+ * Over a WindowGroupLimit's Final phase on the same keys the rows already come in that order
+ * (each partition contiguous and ranked; see window-group-limit.ts), so they are not sorted again.
  */
 import { Batch, concatBatches } from '../../data/batch.js';
 import { type ColumnData, take } from '../../data/column.js';
