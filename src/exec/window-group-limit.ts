@@ -72,6 +72,24 @@
  * states indexed by slot with that read skipped once every slot has an id 186-197 vs 160-175 ms,
  * although a plain-JS model of the same loop ran 72-90 vs 98-121 ms. The separate id pass
  * (GroupKeys.insert) and the id-indexed threshold array stay.
+ * Warm-up (bench:compare times only a question's first two runs in its process): on main the offer
+ * loop was a method whose code after the loop had no type feedback when TurboFan compiled it on
+ * stack replacement during the first call, so it deoptimised at that site on every later call
+ * (`node --trace-deopt`: 187 eager deopts over 3 runs). Timing each call (performance.now around
+ * it, 1e7 rows, 2 workers, 91 batches each) showed run 1's first ~30 batches at 10-70 ms each
+ * against 1-5 ms once warm: 305-418 ms per worker in run 1, 106-152 ms from run 3 on. The loop
+ * now is the module function offerNumeric, which ends with it (no deopt left); run 1 then took
+ * 144/161 ms per worker against main's 185/225 in the same session (18:18 UTC). Copy mode no
+ * longer keeps refs, and the output is ranked so the Window above skips its sort. First two runs
+ * as bench:compare makes them (`node --import tsx scratch/seqall.mjs`: cache the 1e7 CSV, q1-q7
+ * twice each with checksums, then q8 twice; main's dist and this one alternating, 2 threads,
+ * 18:43-18:48 UTC, load average 3.3-4.4), q8 run 1 / run 2 in ms: this build 336/238, 275/237,
+ * 305/208, 460/294; main 856/629, 436/509, 535/445, 993/815 (best of two 1.8-2.8× faster). Paired
+ * steady state (`flock /work/wt/notes/bench.lock npx tsx --max-old-space-size=12000
+ * bench/dbbench.ts --rows 1e7 --only groupby --q q8 --reps 5 --baseline /work/wt/base/dist`, 18:31
+ * UTC, load average 9-10 from other jobs): 1.50× (pairs 1.05-1.76×; best 1.17 → 0.78 s).
+ * Tried and dropped: thresholds as float32 rounded up (half the array the rejected rows read), in
+ * a plain-JS model of the loop (5e6 rows, 1e5 groups, k = 2): 197-230 vs 200-221 ms, no gain.
  */
 import { BATCH_SIZE, Batch, concatBatches } from '../data/batch.js';
 import { ColumnData, type FixedArray, allocValues } from '../data/column.js';
