@@ -10,6 +10,8 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { type Column, type DataFrame, type Row, Session, Window, col, functions as F, lit } from '../src/index.js';
 import { mulberry32 } from '../src/exec/basic.js';
 import { groupLimitTuning } from '../src/exec/window-group-limit.js';
+import { WindowOp } from '../src/exec/window/operator.js';
+import type { PhysicalOp } from '../src/exec/operator.js';
 import { prepare } from '../src/exec/scheduler.js';
 import { physicalToString } from '../src/plan/physical.js';
 import { testThreads } from './threads.js';
@@ -61,6 +63,18 @@ async function same(s: Session, q: (x: DataFrame, s: Session) => DataFrame, expe
     s.conf.unset('spark.sql.optimizer.excludedRules');
   }
   return ours;
+}
+
+/** One test per case: each against the sort-based plan through the shuffle, without it, and over 40 input partitions. */
+function everywhere(cases: [string, (x: DataFrame) => DataFrame][]): void {
+  for (const [name, q] of cases) {
+    it(name, async () => {
+      const rows = await same(spark, q);
+      expect(rows.length).toBeGreaterThan(0);
+      await same(local, q);
+      await same(local, (x) => q(x.repartition(40)));
+    });
+  }
 }
 
 const withRank = (fn: Column, w: ReturnType<typeof Window.partitionBy>) => (x: DataFrame) => x.withColumn('rn', fn.over(w));
@@ -156,14 +170,7 @@ describe('row_number() over fixed-width columns only (kept rows copied into slot
     ['k larger than every group', (x) => withRank(F.row_number(), Window.partitionBy('g1').orderBy(col('b').asc()))(fixed(x)).filter(col('rn').leq(400))],
     ['many groups (slots grown several times), date key', (x) => withRank(F.row_number(), Window.partitionBy(col('id').mod(1500)).orderBy(col('d').desc()))(fixed(x)).filter(col('rn').leq(2))],
   ];
-  for (const [name, q] of cases) {
-    it(name, async () => {
-      const rows = await same(spark, q);
-      expect(rows.length).toBeGreaterThan(0);
-      await same(local, q);
-      await same(local, (x) => q(x.repartition(40)));
-    });
-  }
+  everywhere(cases);
 });
 
 describe('row_number() over one key column of direct slots (GroupKeys)', () => {
@@ -220,6 +227,48 @@ describe('rank() and dense_rank() keep tied rows', () => {
   });
   it('row_number and rank in one window, filtered on rank', async () => {
     await same(spark, (x) => x.select('*', F.row_number().over(w).alias('rn'), F.rank().over(w).alias('rk')).filter(col('rk').leq(1)));
+  });
+});
+
+describe('the Window over the Final phase takes its rows ranked (no second sort)', () => {
+  // The Final phase emits each group's rows in window order and the Window numbers them as they
+  // come, so ties (input order), nulls, NaN and -0 against 0 must come out exactly as the sort
+  // puts them, for each rank-like function, with the rows copied (fixed-width columns only) or
+  // taken (a string column), through the shuffle and without it (local: Final phase only).
+  const signed = (x: DataFrame) => x.withColumn('o3', F.when(col('id').mod(3).eq(0), col('o1').multiply(-1)).otherwise(col('o1')));
+  const fixed = (x: DataFrame) => signed(x).select('id', 'g1', 'o1', 'o2', 'o3');
+  const all3 = (w: ReturnType<typeof Window.partitionBy>) => (x: DataFrame) =>
+    x.select('*', F.row_number().over(w).alias('rn'), F.rank().over(w).alias('rk'), F.dense_rank().over(w).alias('dr'));
+  const cases: [string, (x: DataFrame) => DataFrame][] = [
+    ['row_number <= 2 beside rank and dense_rank, fixed-width columns, desc (q8 shape)', (x) => all3(Window.partitionBy('g1').orderBy(col('o3').desc()))(fixed(x)).filter(col('rn').leq(2))],
+    ['rank <= 2, a string column, asc nulls first', (x) => all3(Window.partitionBy('g1').orderBy(col('o3').asc_nulls_first()))(signed(x)).filter(col('rk').leq(2))],
+    ['dense_rank <= 2, two order keys', (x) => all3(Window.partitionBy('g1').orderBy(col('o2').asc_nulls_first(), col('o3').desc_nulls_last()))(signed(x)).filter(col('dr').leq(2))],
+    ['row_number <= 3, string partition key with nulls, int order key with ties', (x) => all3(Window.partitionBy('g2').orderBy(col('o2').desc()))(fixed(x).join(signed(x).select('id', 'g2'), 'id')).filter(col('rn').leq(3))],
+    ['no partition keys, desc nulls first', (x) => all3(Window.orderBy(col('o3').desc_nulls_first()))(fixed(x)).filter(col('rn').leq(5))],
+  ];
+  everywhere(cases);
+  it('is planned so: the Window over a Final phase on its own keys skips the sort, other Windows do not', async () => {
+    const windows = (df: DataFrame) => {
+      const found: WindowOp[] = [];
+      const walk = (op: PhysicalOp) => {
+        if (op instanceof WindowOp) found.push(op);
+        op.children.forEach(walk);
+      };
+      walk(prepare(df.plan, spark.plannerConfig()).physical);
+      return found;
+    };
+    const w = Window.partitionBy('g1').orderBy(col('o3').desc());
+    expect(windows(all3(w)(fixed(data(spark))).filter(col('rn').leq(2))).map((o) => o.ranked)).toEqual([true]);
+    expect(windows(all3(w)(fixed(data(spark))).filter(col('rn').gt(2))).map((o) => o.ranked)).toEqual([false]);
+  });
+  it('ranks in the output restart at 1 in each group and follow the ORDER BY (the rows were not re-sorted)', async () => {
+    const rows = await same(spark, (x) => all3(Window.partitionBy('g1').orderBy(col('o3').desc()))(fixed(x)).filter(col('rn').leq(3)));
+    let prev: Row | null = null;
+    for (const r of rows) {
+      if (prev === null || prev['g1'] !== r['g1']) expect(r['rn']).toBe(1);
+      else expect(r['rn']).toBe((prev['rn'] as number) + 1);
+      prev = r;
+    }
   });
 });
 

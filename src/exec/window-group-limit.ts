@@ -6,7 +6,7 @@
  * tied with the k-th value (rank) or among the k smallest distinct values (dense_rank). The
  * planner runs it twice: `Partial` before the shuffle (each task's top-k per group, so the shuffle
  * moves k rows per group and task instead of every row) and `Final` after it, under the Window
- * that then sorts only the kept rows and computes the function.
+ * that then computes the function over the kept rows without sorting them again (see Output).
  *
  * Columnar: rows are never copied one at a time. Input batches are retained as they come; a kept
  * row is a number `batch * 2^32 + row` (so numeric order is input order), held per group in a
@@ -24,13 +24,17 @@
  * row's values are copied beside the slots, at a value id of its group's (g * k .. g * k + k - 1)
  * that moves with the row between slots and passes to the row that evicts it; a batch's winners
  * are copied in after its loop, in row order (a value id taken twice ends with the later row).
- * That removes the compaction (marks, renumbering, takes) and the final gather.
+ * That removes the compaction (marks, renumbering, takes) and the final gather, and no refs are
+ * kept (the slots are already in window order).
  *
- * Output: each group's kept rows in input order, groups in order of first appearance. So the
- * Final phase sees each group's rows in the order the sort-based plan would have, and the Window
- * above it numbers ties and orders its output exactly as it would without this operator. When
- * every column is fixed-width (q8: id6, v3) the output is gathered from the retained batches in
- * one copy; otherwise the kept rows are taken per batch into input order, then permuted.
+ * Output: groups in order of first appearance, each group's kept rows ranked: in window order,
+ * tied rows in input order (a later row loses ties; rank and dense_rank lists insert after their
+ * ties). That is the order the Window's stable sort would give them, so the Window above the Final
+ * phase (WindowOp.ranked) takes them as they come, and numbers ties and orders its output exactly
+ * as the sort-based plan does. The Partial phase's ranked output changes nothing downstream: its
+ * tied rows keep their input order, and the Final phase only ranks. When every column is
+ * fixed-width the output is gathered from the retained batches in one copy; otherwise the kept
+ * rows are taken per batch into input order, then permuted.
  *
  * db-benchmark q8 (largest two v3 by id6) on 1e6 rows, 2 threads, paired against the previous
  * build (`npm run bench:db -- --rows 1e6 --q q8 --threads 2 --baseline <previous dist>`, this
@@ -68,6 +72,24 @@
  * states indexed by slot with that read skipped once every slot has an id 186-197 vs 160-175 ms,
  * although a plain-JS model of the same loop ran 72-90 vs 98-121 ms. The separate id pass
  * (GroupKeys.insert) and the id-indexed threshold array stay.
+ * Warm-up (bench:compare times only a question's first two runs in its process): on main the offer
+ * loop was a method whose code after the loop had no type feedback when TurboFan compiled it on
+ * stack replacement during the first call, so it deoptimised at that site on every later call
+ * (`node --trace-deopt`: 187 eager deopts over 3 runs). Timing each call (performance.now around
+ * it, 1e7 rows, 2 workers, 91 batches each) showed run 1's first ~30 batches at 10-70 ms each
+ * against 1-5 ms once warm: 305-418 ms per worker in run 1, 106-152 ms from run 3 on. The loop
+ * now is the module function offerNumeric, which ends with it (no deopt left); run 1 then took
+ * 144/161 ms per worker against main's 185/225 in the same session (18:18 UTC). Copy mode no
+ * longer keeps refs, and the output is ranked so the Window above skips its sort. First two runs
+ * as bench:compare makes them (`node --import tsx scratch/seqall.mjs`: cache the 1e7 CSV, q1-q7
+ * twice each with checksums, then q8 twice; main's dist and this one alternating, 2 threads,
+ * 18:43-18:48 UTC, load average 3.3-4.4), q8 run 1 / run 2 in ms: this build 336/238, 275/237,
+ * 305/208, 460/294; main 856/629, 436/509, 535/445, 993/815 (best of two 1.8-2.8× faster). Paired
+ * steady state (`flock /work/wt/notes/bench.lock npx tsx --max-old-space-size=12000
+ * bench/dbbench.ts --rows 1e7 --only groupby --q q8 --reps 5 --baseline /work/wt/base/dist`, 18:31
+ * UTC, load average 9-10 from other jobs): 1.50× (pairs 1.05-1.76×; best 1.17 → 0.78 s).
+ * Tried and dropped: thresholds as float32 rounded up (half the array the rejected rows read), in
+ * a plain-JS model of the loop (5e6 rows, 1e5 groups, k = 2): 197-230 vs 200-221 ms, no gain.
  */
 import { BATCH_SIZE, Batch, concatBatches } from '../data/batch.js';
 import { ColumnData, type FixedArray, allocValues } from '../data/column.js';
@@ -105,7 +127,7 @@ class GroupTopK {
   private table: GroupKeys | null = null;
   private ids = new Int32Array(0);
   private groups = 0;
-  /** row_number: `counts[g]` kept rows in `slots[g * k ..]`, sorted by the ORDER BY keys. */
+  /** row_number: `counts[g]` kept rows in `slots[g * k ..]`, sorted by the ORDER BY keys (copy mode leaves `slots` empty; see slotVid). */
   private counts = new Int32Array(0);
   private slots = new Float64Array(0);
   /**
@@ -224,97 +246,43 @@ class GroupTopK {
   /**
    * row_number over one numeric ORDER BY key (the common case, q8): a full group's last kept key
    * is at hand as (class, signed value), so the rows that lose to it (most of them) are rejected
-   * by one typed-array comparison; a winner is inserted by its cached key.
+   * by one typed-array comparison; a winner is inserted by its cached key (see offerNumeric).
    */
   private addNumeric(bi: number, n: number, vals: ArrayLike<number>, valid: Uint8Array | null, copyFrom: Batch | null): void {
     const dir = this.dir[0]!;
-    const nullCls = this.nullDir[0]! < 0 ? 0 : 4;
-    const nanCls = dir < 0 ? 1 : 3;
-    const { ids, counts, k, slots, slotCls, slotKey, slotThr, slotVid } = this;
-    const base = bi * SHIFT;
-    let added = 0;
-    // Copy mode: each kept row's values sit at a value id of its group's (one of g * k .. g * k + k - 1),
-    // which moves with the row between slots; this batch's winners are copied in after the loop.
     const copy = copyFrom !== null;
     if (copy && this.pendVid.length < n) {
       this.pendVid = new Int32Array(Math.max(n, BATCH_SIZE));
       this.pendRow = new Int32Array(Math.max(n, BATCH_SIZE));
     }
-    const { pendVid, pendRow } = this;
-    let np = 0;
-    for (let i = 0; i < n; i++) {
-      const g = ids[i]!;
-      const x = vals[i]!;
-      // A number at or past its full group's last kept key loses (NaN keys fall through).
-      if ((valid === null || valid[i] !== 0) && dir * x >= slotThr[g]!) continue;
-      const cls = valid !== null && valid[i] === 0 ? nullCls : x !== x ? nanCls : 2;
-      const key = dir * x;
-      const start = g * k;
-      let c = counts[g]!;
-      let vid = start + c;
-      if (c === k) {
-        // A later row loses ties: it must come strictly before the last kept one.
-        const wc = slotCls[start + k - 1]!;
-        if (cls > wc || (cls === wc && (cls !== 2 || key >= slotKey[start + k - 1]!))) continue;
-        c--;
-        if (copy) vid = slotVid[start + k - 1]!; // the dropped row's
-      } else {
-        counts[g] = c + 1;
-        added++;
-      }
-      let j = start + c;
-      while (j > start) {
-        const pc = slotCls[j - 1]!;
-        if (!(cls < pc || (cls === pc && cls === 2 && key < slotKey[j - 1]!))) break;
-        slots[j] = slots[j - 1]!;
-        slotCls[j] = pc;
-        slotKey[j] = slotKey[j - 1]!;
-        if (copy) slotVid[j] = slotVid[j - 1]!;
-        j--;
-      }
-      slots[j] = base + i;
-      slotCls[j] = cls;
-      slotKey[j] = key;
-      if (copy) {
-        slotVid[j] = vid;
-        pendVid[np] = vid;
-        pendRow[np++] = i;
-      }
-      if (counts[g] === k) {
-        const lc = slotCls[start + k - 1]!;
-        slotThr[g] = lc === 2 ? slotKey[start + k - 1]! : lc < 2 ? -Infinity : NaN;
-      }
+    const got = offerNumeric(this.ids, vals, valid, n, dir, this.nullDir[0]! < 0 ? 0 : 4, dir < 0 ? 1 : 3, this.k, this.counts, this.slots, this.slotCls, this.slotKey, this.slotThr, bi * SHIFT, copy ? this.slotVid : null, this.pendVid, this.pendRow);
+    if (!copy) {
+      this.kept += got;
+      return;
     }
-    this.kept += added;
-    if (copy && np > 0) {
-      // In row order, so a value id taken twice in this batch ends with its later row's values.
-      const { vals, valid } = this.copies!;
-      copyFrom.columns.forEach((col, c) => copyValues(vals[c]!, valid[c]!, col.values!, col.validity, pendVid, pendRow, np));
-    }
+    // In row order, so a value id taken twice in this batch ends with its later row's values.
+    const { vals: dst, valid: dstValid } = this.copies!;
+    const cols = copyFrom.columns;
+    for (let c = 0; c < cols.length; c++) copyValues(dst[c]!, dstValid[c]!, cols[c]!.values!, cols[c]!.validity, this.pendVid, this.pendRow, got);
   }
 
-  /** The copied rows as one batch in output order: groups by first appearance, each group's rows in input order. */
-  private copiedRows(): Batch {
-    const { slots, counts, k } = this;
-    const order = new Int32Array(this.kept);
+  /** The copied rows as one batch in output order (groups by first appearance, each group's rows ranked); null when none. */
+  private copiedRows(): Batch | null {
+    const { counts, k, slotVid } = this;
     let n = 0;
-    for (let g = 0; g < this.groups; g++) {
-      const start = g * k;
-      const c = counts[g]!;
-      for (let j = start; j < start + c; j++) order[n++] = j;
-      if (c > 1) sortSlots(order, n - c, n, slots);
+    for (let g = 0; g < this.groups; g++) n += counts[g]!;
+    if (n === 0) return null;
+    // Value ids in output order: a group's slots are in window order.
+    const order = new Int32Array(n);
+    for (let g = 0, r = 0; g < this.groups; g++) {
+      for (let j = g * k, e = j + counts[g]!; j < e; j++) order[r++] = slotVid[j]!;
     }
-    for (let r = 0; r < n; r++) order[r] = this.slotVid[order[r]!]!;
     const { vals, valid } = this.copies!;
     const cols = this.schema.fields.map((f, c) => {
       const src = vals[c]!;
       const sv = valid[c]!;
       const values = allocValues(f.type, n);
-      let nulls = 0;
-      for (let r = 0; r < n; r++) {
-        values[r] = src[order[r]!]!;
-        nulls += 1 - sv[order[r]!]!;
-      }
+      const nulls = gatherCopied(values, src, sv, order, n);
       let validity: Uint8Array | null = null;
       if (nulls > 0) {
         validity = new Uint8Array(n);
@@ -342,8 +310,12 @@ class GroupTopK {
     const cap = Math.max(groups, this.counts.length * 2, 1024);
     const counts = new Int32Array(cap);
     counts.set(this.counts);
-    const slots = new Float64Array(cap * this.k);
-    slots.set(this.slots);
+    if (!this.copies) {
+      // Copy mode needs no refs: a group's slots are in window order, and that is the output order.
+      const slots = new Float64Array(cap * this.k);
+      slots.set(this.slots);
+      this.slots = slots;
+    }
     if (this.numeric) {
       const slotCls = new Int8Array(cap * this.k);
       slotCls.set(this.slotCls);
@@ -356,7 +328,6 @@ class GroupTopK {
       this.slotThr = slotThr;
     }
     this.counts = counts;
-    this.slots = slots;
     if (this.copies) {
       const slotVid = new Int32Array(cap * this.k);
       slotVid.set(this.slotVid);
@@ -370,7 +341,7 @@ class GroupTopK {
         v.set(valid[c]!);
         valid[c] = v;
       }
-      this.memory.resize(cap * this.k * (12 + vals.reduce((m, a) => m + a.BYTES_PER_ELEMENT + 1, 0)));
+      this.memory.resize(cap * this.k * (13 + vals.reduce((m, a) => m + a.BYTES_PER_ELEMENT + 1, 0)));
     }
   }
 
@@ -492,26 +463,24 @@ class GroupTopK {
     this.memory.resize(b ? batchBytes(b) : 0);
   }
 
-  /** The kept rows: each group's in input order, groups in order of first appearance. */
+  /** The kept rows: groups in order of first appearance, each group's rows ranked (in window order). */
   result(): Batch | null {
-    if (this.kept === 0) return null;
     if (this.copies) return this.copiedRows();
+    if (this.kept === 0) return null;
     return gatherRefs(this.schema, this.batches, this.orderedRefs()) ?? this.resultByTakes();
   }
 
-  /** The kept refs in output order: groups in order of first appearance, each group's in input order. */
+  /** The kept refs in output order: groups in order of first appearance, each group's ranked (slots and lists are in window order). */
   private orderedRefs(): Float64Array {
     const refs = new Float64Array(this.kept);
     let n = 0;
     for (let g = 0; g < this.groups; g++) {
-      const s = n;
       if (this.fn === 'row_number') {
         const start = g * this.k;
         for (let j = start; j < start + this.counts[g]!; j++) refs[n++] = this.slots[j]!;
       } else {
         for (const r of this.lists[g]!) refs[n++] = r;
       }
-      sortGroup(refs, s, n);
     }
     return refs;
   }
@@ -525,34 +494,90 @@ class GroupTopK {
   }
 }
 
+/**
+ * The offer loop of {@link GroupTopK.addNumeric}: offers rows `0..n` (group `ids[i]`, key `vals[i]`,
+ * null where `valid[i]` is 0) to their groups' top-k slots. Class of a key in window order: nulls
+ * `nullCls` (0 first, 4 last), NaN `nanCls`, numbers 2 compared by `dir * x`. Without `slotVid` it
+ * records each winner's ref (`base + i`) in `slots` and returns how many rows became kept; with it
+ * (copy mode: refs are not needed, a group's slots are in window order) each winner takes a value
+ * id of its group's (`g * k ..`, moving with the row between slots, passed on to the row that
+ * evicts it) and is queued in `pendVid` / `pendRow`; returns the queue's length.
+ *
+ * A module function whose loop is its last statement: TurboFan compiles it on stack replacement
+ * during its first call, and code after the loop would then have no type feedback yet and
+ * deoptimise on every later call (as the method it replaced did, about once per batch).
+ */
+function offerNumeric(
+  ids: Int32Array, vals: ArrayLike<number>, valid: Uint8Array | null, n: number, dir: number, nullCls: number, nanCls: number, k: number,
+  counts: Int32Array, slots: Float64Array, slotCls: Int8Array, slotKey: Float64Array, slotThr: Float64Array, base: number,
+  slotVid: Int32Array | null, pendVid: Int32Array, pendRow: Int32Array,
+): number {
+  let added = 0;
+  let np = 0;
+  for (let i = 0; i < n; i++) {
+    const g = ids[i]!;
+    const x = vals[i]!;
+    // A number at or past its full group's last kept key loses (NaN keys fall through).
+    if ((valid === null || valid[i] !== 0) && dir * x >= slotThr[g]!) continue;
+    const cls = valid !== null && valid[i] === 0 ? nullCls : x !== x ? nanCls : 2;
+    const key = dir * x;
+    const start = g * k;
+    let c = counts[g]!;
+    let vid = start + c;
+    if (c === k) {
+      // A later row loses ties: it must come strictly before the last kept one.
+      const wc = slotCls[start + k - 1]!;
+      if (cls > wc || (cls === wc && (cls !== 2 || key >= slotKey[start + k - 1]!))) continue;
+      c--;
+      if (slotVid !== null) vid = slotVid[start + k - 1]!; // the dropped row's
+    } else {
+      counts[g] = c + 1;
+      added++;
+    }
+    let j = start + c;
+    while (j > start) {
+      const pc = slotCls[j - 1]!;
+      if (!(cls < pc || (cls === pc && cls === 2 && key < slotKey[j - 1]!))) break;
+      slotCls[j] = pc;
+      slotKey[j] = slotKey[j - 1]!;
+      if (slotVid !== null) slotVid[j] = slotVid[j - 1]!;
+      else slots[j] = slots[j - 1]!;
+      j--;
+    }
+    slotCls[j] = cls;
+    slotKey[j] = key;
+    if (slotVid !== null) {
+      slotVid[j] = vid;
+      pendVid[np] = vid;
+      pendRow[np++] = i;
+    } else slots[j] = base + i;
+    if (counts[g] === k) {
+      const lc = slotCls[start + k - 1]!;
+      slotThr[g] = lc === 2 ? slotKey[start + k - 1]! : lc < 2 ? -Infinity : NaN;
+    }
+  }
+  return slotVid !== null ? np : added;
+}
+
+/**
+ * `values[r] = src[order[r]]` for r < n; returns how many of those rows `sv` marks null. Its loop
+ * is its last statement, for the reason given at offerNumeric.
+ */
+function gatherCopied(values: FixedArray, src: FixedArray, sv: Uint8Array, order: Int32Array, n: number): number {
+  let nulls = 0;
+  for (let r = 0; r < n; r++) {
+    const o = order[r]!;
+    values[r] = src[o]!;
+    nulls += 1 - sv[o]!;
+  }
+  return nulls;
+}
+
 /** dst[vid[p]] = src[row[p]] (and validity) for p < np, in order. */
 function copyValues(dst: FixedArray, dstValid: Uint8Array, src: FixedArray, srcValid: Uint8Array | null, vid: Int32Array, row: Int32Array, np: number): void {
   for (let p = 0; p < np; p++) dst[vid[p]!] = src[row[p]!]!;
   if (srcValid) for (let p = 0; p < np; p++) dstValid[vid[p]!] = srcValid[row[p]!]!;
   else for (let p = 0; p < np; p++) dstValid[vid[p]!] = 1;
-}
-
-/** Sorts the slot numbers `order[s..e)` by their refs (`slots[slot]`), i.e. into input order. */
-function sortSlots(order: Int32Array, s: number, e: number, slots: Float64Array): void {
-  for (let i = s + 1; i < e; i++) {
-    const x = order[i]!;
-    let j = i - 1;
-    while (j >= s && slots[order[j]!]! > slots[x]!) {
-      order[j + 1] = order[j]!;
-      j--;
-    }
-    order[j + 1] = x;
-  }
-}
-
-/** Sorts `a[s..e)` ascending: a group's kept rows into input order (k = 2, q8's case, is one swap). */
-function sortGroup(a: Float64Array, s: number, e: number): void {
-  if (e - s > 2) a.subarray(s, e).sort();
-  else if (e - s === 2 && a[s]! > a[s + 1]!) {
-    const t = a[s]!;
-    a[s] = a[s + 1]!;
-    a[s + 1] = t;
-  }
 }
 
 /**

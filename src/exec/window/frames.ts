@@ -40,20 +40,37 @@ function markChanges(col: ColumnData, out: Uint8Array): void {
   }
 }
 
+/**
+ * Start and end (exclusive) of each row's run of unchanged rows. Each loop is in its own function
+ * that ends with it: a function compiled on stack replacement during its first call has no type
+ * feedback for code after the loop yet, and would deoptimise there on every call.
+ */
 function spans(change: Uint8Array, n: number): { start: Int32Array; end: Int32Array } {
+  return { start: spanStarts(change, n), end: spanEnds(change, n) };
+}
+
+function spanStarts(change: Uint8Array, n: number): Int32Array {
   const start = new Int32Array(n);
-  const end = new Int32Array(n);
-  let s = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0, s = 0; i < n; i++) {
     if (change[i]) s = i;
     start[i] = s;
   }
-  let e = n;
-  for (let i = n - 1; i >= 0; i--) {
+  return start;
+}
+
+function spanEnds(change: Uint8Array, n: number): Int32Array {
+  const end = new Int32Array(n);
+  for (let i = n - 1, e = n; i >= 0; i--) {
     end[i] = e;
     if (change[i]) e = i;
   }
-  return { start, end };
+  return end;
+}
+
+/** Marks in `out[i]` (i ≥ 1) rows whose partition id differs from the previous row's. */
+function markIdChanges(ids: Int32Array, n: number, out: Uint8Array): Uint8Array {
+  for (let i = 1; i < n; i++) if (ids[i] !== ids[i - 1]) out[i] = 1;
+  return out;
 }
 
 /**
@@ -63,7 +80,7 @@ function spans(change: Uint8Array, n: number): { start: Int32Array; end: Int32Ar
 export function windowLayout(n: number, partIds: Int32Array | null, orderKeys: readonly ColumnData[]): WindowLayout {
   const pchg = new Uint8Array(n);
   if (n > 0) pchg[0] = 1;
-  if (partIds) for (let i = 1; i < n; i++) if (partIds[i] !== partIds[i - 1]) pchg[i] = 1;
+  if (partIds) markIdChanges(partIds, n, pchg);
   const ochg = pchg.slice();
   for (const c of orderKeys) markChanges(c, ochg);
   const p = spans(pchg, n);
@@ -79,6 +96,26 @@ export function windowLayout(n: number, partIds: Int32Array | null, orderKeys: r
  */
 const SMALL_PARTITION = 8;
 
+/** Dense window-partition ids of rows `0..n` into `ids`, by first appearance (GroupKeys: nulls together, NaN together); returns how many. */
+function partitionIds(partCols: readonly ColumnData[], n: number, ids: Int32Array): number {
+  const table = new GroupKeys(partCols.map((c) => c.type));
+  table.insert(partCols, n, ids);
+  return table.size;
+}
+
+/**
+ * The partition id of each row of rows that are already in window order: each window partition's
+ * rows contiguous and sorted by the ORDER BY keys (a WindowGroupLimit's Final output). Grouped as
+ * {@link windowOrder} groups them, so the layout is the one the sort would give; null without
+ * partition keys.
+ */
+export function rankedPartIds(partCols: readonly ColumnData[], n: number): Int32Array | null {
+  if (partCols.length === 0) return null;
+  const ids = new Int32Array(n);
+  partitionIds(partCols, n, ids);
+  return ids;
+}
+
 /**
  * The order in which to process rows: grouped by window partition (dense ids from GroupKeys: direct
  * slots for small integer ranges, else a hash table,
@@ -92,10 +129,8 @@ export function windowOrder(b: Batch, partCols: readonly ColumnData[], orderBy: 
   let partIds: Int32Array | null = null;
   const starts: number[] = [0];
   if (partCols.length > 0) {
-    const table = new GroupKeys(partCols.map((c) => c.type));
     const ids = new Int32Array(n);
-    table.insert(partCols, n, ids);
-    const groups = table.size;
+    const groups = partitionIds(partCols, n, ids);
     const offs = new Int32Array(groups + 1);
     for (let i = 0; i < n; i++) offs[ids[i]! + 1]!++;
     for (let g = 0; g < groups; g++) offs[g + 1]! += offs[g]!;

@@ -9,6 +9,8 @@
  * avg, min, max, first, last; src/expr/window/frame-aggregates.ts), otherwise through its
  * Accumulator (./accumulate.ts).
  * Output rows come in the sorted order: the input's columns followed by one column per function.
+ * Over a WindowGroupLimit's Final phase on the same keys the rows already come in that order
+ * (each partition contiguous and ranked; see window-group-limit.ts), so they are not sorted again.
  */
 import { Batch, concatBatches } from '../../data/batch.js';
 import { type ColumnData, take } from '../../data/column.js';
@@ -23,8 +25,9 @@ import { FilterOp, ProjectOp } from '../basic.js';
 import { operatorName } from '../memory.js';
 import { type ExecContext, PhysicalOp, collectPartition } from '../operator.js';
 import type { OpCodec } from '../op-codec.js';
+import { WindowGroupLimitOp } from '../window-group-limit.js';
 import { accumulatorColumn } from './accumulate.js';
-import { frameBounds, windowLayout, windowOrder } from './frames.js';
+import { frameBounds, rankedPartIds, windowLayout, windowOrder } from './frames.js';
 
 /** The evaluator input of one call: its arguments over the sorted rows, and its frame on demand. */
 function windowInput(fn: BoundWindowFn, layout: WindowLayout, orderKey: { col: ColumnData; ascending: boolean } | null, columns: readonly ColumnData[]): WindowInput {
@@ -50,6 +53,8 @@ export function computeWindows(
   orderBy: readonly BoundSortKey[],
   functions: readonly BoundWindowFn[],
   compiled?: { partFns: readonly CompiledExpr[]; orderFns: readonly CompiledExpr[]; argFns: readonly (readonly CompiledExpr[])[] },
+  /** The rows are already in window order (each partition contiguous and sorted): no sort. */
+  ranked = false,
 ): { sorted: Batch; columns: ColumnData[] } {
   const partFns = compiled?.partFns ?? partitionBy.map(compileExpr);
   const orderFns = compiled?.orderFns ?? orderBy.map((k) => compileExpr(k.expr));
@@ -59,7 +64,8 @@ export function computeWindows(
   let orderCols = orderFns.map((f) => f(b));
   let sorted = b;
   let partIds: Int32Array | null = null;
-  if (partCols.length + orderCols.length > 0 && n > 1) {
+  if (ranked) partIds = rankedPartIds(partCols, n);
+  else if (partCols.length + orderCols.length > 0 && n > 1) {
     const order = windowOrder(b, partCols, orderBy, orderCols);
     sorted = b.take(order.idx);
     partIds = order.partIds;
@@ -75,6 +81,11 @@ export function computeWindows(
 export class WindowOp extends PhysicalOp {
   readonly children: readonly PhysicalOp[];
   private readonly compiled;
+  /**
+   * The input is a WindowGroupLimit's Final phase on the same keys, whose output is already in
+   * window order (groups contiguous, each ranked), so the rows are not sorted again (q8).
+   */
+  readonly ranked: boolean;
 
   constructor(
     readonly child: PhysicalOp,
@@ -91,6 +102,9 @@ export class WindowOp extends PhysicalOp {
       orderFns: orderBy.map((k) => compileExpr(k.expr)),
       argFns: functions.map((f) => f.args.map(compileExpr)),
     };
+    const json = (x: unknown) => JSON.stringify(x, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+    const same = (a: unknown, b: unknown) => json(a) === json(b);
+    this.ranked = child instanceof WindowGroupLimitOp && child.mode === 'final' && same(child.partitionBy, partitionBy) && same(child.orderBy, orderBy);
   }
 
   numPartitions(): number {
@@ -106,7 +120,7 @@ export class WindowOp extends PhysicalOp {
       if (batches.length === 0) return;
       const input = concatBatches(this.child.schema, batches);
       ctx.checkCancelled();
-      const { sorted, columns } = computeWindows(input, this.partitionBy, this.orderBy, this.functions, this.compiled);
+      const { sorted, columns } = computeWindows(input, this.partitionBy, this.orderBy, this.functions, this.compiled, this.ranked);
       out = new Batch(this.schema, [...sorted.columns, ...columns], sorted.numRows);
     } finally {
       memory.release();
