@@ -67,6 +67,9 @@ export const MAX_DIRECT_SLOTS = 1 << 20;
  */
 export const MAX_FUSED_SLOTS = 1 << 17;
 
+/** A first range of at least this many values gets slack up to MAX_FUSED_SLOTS (see fillSlack). */
+const FIRST_SLACK_RANGE = 1 << 14;
+
 /**
  * Per-row work fused into the slot loop of {@link GroupKeys.insertFused}: source over row `i`
  * and its slot `g` (names of the generated loop: `ctx` is passed through).
@@ -130,10 +133,17 @@ function dictionaryDomain(dictionary: ColumnData): ColumnData {
 
 const isIntType = (t: DataType): boolean => t === 'int32' || t === 'int64' || t === 'date32';
 
-/** One key column's dimension: values lo .. lo + range - 1 (int) or codes 0 .. range - 1 (domain), then the null slot `range`. */
+/**
+ * One key column's dimension: values lo .. lo + range - 1 (int) or codes 0 .. range - 1 (domain),
+ * then the null slot `range`. The fused loop checks values against the part seen so far, `seenLo`
+ * .. `seenLo + seen - 1` (the layout may hold slack around it), so that its new-id check can end
+ * once every slot of that part has an id.
+ */
 interface Dim {
   lo: number;
   range: number;
+  seenLo: number;
+  seen: number;
   /** Domain columns: the values the codes index; null for integer columns. */
   domain: ColumnData | null;
 }
@@ -172,8 +182,8 @@ export class GroupKeys {
   private fusedReach = 0;
   /** Set when the fused loop stopped because every slot the batch can reach has an id now. */
   private fusedAllSeen = false;
-  /** Scratch: lo, range, stride of each key column for the fused loop. */
-  private geo = new Float64Array(12);
+  /** Scratch: lo, range, stride, seenLo - lo and seen of each key column for the fused loop. */
+  private geo = new Float64Array(5 * 4);
 
   constructor(readonly types: readonly DataType[], options: GroupKeysOptions = {}) {
     this.maxSlots = options.maxSlots ?? MAX_DIRECT_SLOTS;
@@ -195,7 +205,7 @@ export class GroupKeys {
       return;
     }
     this.table = null;
-    this.dims = this.types.map(() => ({ lo: 0, range: 0, domain: null }));
+    this.dims = this.types.map(() => ({ lo: 0, range: 0, seenLo: 0, seen: 0, domain: null }));
     this.layout(this.dims);
   }
 
@@ -213,6 +223,11 @@ export class GroupKeys {
 
   /** Assigns ids to the keys of rows [0, n), inserting new keys; writes ids into `out`. */
   insert(cols: readonly ColumnData[], n: number, out: Int32Array): void {
+    // The ids loops check values against the whole layout: the part seen becomes all of it.
+    for (const d of this.dims) {
+      d.seenLo = d.lo;
+      d.seen = d.range;
+    }
     if (this.table === null && !(this.fitBatch(cols, n, false) && this.assign(cols, n, out))) this.toTable();
     if (this.table !== null) {
       // (Rows a failed direct pass already placed get the same ids again from the table.)
@@ -242,7 +257,15 @@ export class GroupKeys {
         if (min > max) continue; // only nulls
         // Slots are differences of doubles: exact for safe integers only.
         if (min < Number.MIN_SAFE_INTEGER || max > Number.MAX_SAFE_INTEGER) return false;
-        if (d.range > 0 && min >= d.lo && max < d.lo + d.range) continue;
+        if (d.range > 0 && min >= d.lo && max < d.lo + d.range) {
+          // Within the layout (its slack): only the part seen grows.
+          const lo = Math.min(d.seenLo, min);
+          d.seen = Math.max(d.seenLo + d.seen - 1, max) - lo + 1;
+          d.seenLo = lo;
+          if (next !== null) next[c] = { ...d };
+          if (exact !== null) exact[c] = { ...d };
+          continue;
+        }
         next ??= this.dims.map((x) => ({ ...x }));
         exact ??= this.dims.map((x) => ({ ...x }));
         next[c] = widen(d, min, max, true);
@@ -253,15 +276,18 @@ export class GroupKeys {
         if (d.domain === null) {
           next ??= this.dims.map((x) => ({ ...x }));
           exact ??= this.dims.map((x) => ({ ...x }));
-          next[c] = exact[c] = { lo: 0, range: codes.domain, domain: codes.values };
+          next[c] = exact[c] = { lo: 0, range: codes.domain, seenLo: 0, seen: codes.domain, domain: codes.values };
         }
       }
     }
     if (next === null) return true;
+    // A first range of many values: slack at once (a batch of random keys rarely holds both ends).
+    if (this.size === 0 && slotCount(next) <= MAX_FUSED_SLOTS) next = fillSlack(this.dims, next, FIRST_SLACK_RANGE);
     const slots = slotCount(next);
     if (slots > this.maxSlots || (slots > MAX_FUSED_SLOTS && slotCount(exact!) <= MAX_FUSED_SLOTS)) {
-      // The slack overshoots (the limit, or the fused loops' limit that the exact ranges keep): take exactly the needed ranges.
-      next = exact!;
+      // The slack overshoots (the limit, or the fused loops' limit that the exact ranges keep): take
+      // the needed ranges, with what slack fits under the fused limit.
+      next = slotCount(exact!) <= MAX_FUSED_SLOTS ? fillSlack(this.dims, exact!) : exact!;
       if (slotCount(next) > this.maxSlots) return false;
     }
     this.reslot(next);
@@ -275,6 +301,18 @@ export class GroupKeys {
     this.layout(next);
     const gs = this.groupSlots;
     const ids = this.slotIds;
+    if (old.length === 1) {
+      // One column: a shift (and the null slot).
+      const [o, nd] = [old[0]!, next[0]!];
+      const shift = o.lo - nd.lo;
+      for (let g = 0; g < this.size; g++) {
+        const code = gs[g]!;
+        const s = code === o.range ? nd.range : code + shift;
+        gs[g] = s;
+        ids[s] = g;
+      }
+      return;
+    }
     for (let g = 0; g < this.size; g++) {
       let rest = gs[g]!;
       let s = 0;
@@ -362,10 +400,8 @@ export class GroupKeys {
         vals.push(v);
         valids.push(col.validity);
         key.push(v, col.validity, d.domain === null, int32Geometry(v, d));
-        this.geo[3 * c] = d.lo;
-        this.geo[3 * c + 1] = d.range;
-        this.geo[3 * c + 2] = this.strides[c]!;
-        reachable *= d.range;
+        this.geo.set([d.lo, d.range, this.strides[c]!, d.seenLo - d.lo, d.seen], 5 * c);
+        reachable *= d.seen;
         anyNull ||= col.validity !== null;
       }
       this.fusedReach = anyNull ? 0 : reachable;
@@ -431,7 +467,7 @@ export class GroupKeys {
       let validity: Uint8Array | null = null;
       const codes = new Int32Array(n);
       for (let g = 0; g < n; g++) {
-        const code = Math.floor(gs[g]! / stride) % radix;
+        const code = stride === 1 && this.dims.length === 1 ? gs[g]! : Math.floor(gs[g]! / stride) % radix;
         if (code === d.range) {
           validity ??= new Uint8Array(n).fill(1);
           validity[g] = 0;
@@ -531,10 +567,11 @@ const fusedSlotLoop = loopFamily<(vals: readonly ArrayLike<number>[], valids: re
       const check = flags[4 * c + 2]!;
       // int32 geometry: the slot arithmetic stays in int32 (about 1.2× on q4's loop), else doubles.
       const int = flags[4 * c + 3]!;
-      const [lo, range, stride] = [0, 1, 2].map((j) => `geo[${3 * c + j}]${int ? ' | 0' : ''}`);
-      head.push(`const v${c} = vals[${c}], valid${c} = valids[${c}], lo${c} = ${lo}, range${c} = ${range}, stride${c} = ${stride};`);
-      const value = int ? `x = (v${c}[i] - lo${c}) | 0;${check ? ` if ((x >>> 0) >= range${c}) return i;` : ''}`
-        : `x = v${c}[i] - lo${c};${check ? ` if (!(x >= 0 && x < range${c})) return i;` : ''}`;
+      const [lo, range, stride, off, seen] = [0, 1, 2, 3, 4].map((j) => `geo[${5 * c + j}]${int ? ' | 0' : ''}`);
+      head.push(`const v${c} = vals[${c}], valid${c} = valids[${c}], lo${c} = ${lo}, range${c} = ${range}, stride${c} = ${stride}, off${c} = ${off}, seen${c} = ${seen};`);
+      // Checked against the part seen (offset off from lo): x - off in [0, seen).
+      const value = int ? `x = (v${c}[i] - lo${c}) | 0;${check ? ` if (((x - off${c}) >>> 0) >= seen${c}) return i;` : ''}`
+        : `x = v${c}[i] - lo${c};${check ? ` if (!(x >= off${c} && x - off${c} < seen${c})) return i;` : ''}`;
       slot.push(`${valid ? `if (valid${c}[i] === 0) x = range${c}; else { ${value} }` : value} s ${c === 0 ? '=' : '+='} ${c === 0 ? 'x' : `x * stride${c}`};`);
     }
     return `${head.join('\n')}\n${work.head}
@@ -578,12 +615,37 @@ function slotCount(dims: readonly Dim[]): number {
  * grows, so that keys that keep rising or falling (sorted input) re-slot only O(log range) times.
  */
 function widen(d: Dim, min: number, max: number, slack: boolean): Dim {
-  if (d.range === 0) return { lo: min, range: max - min + 1, domain: null };
+  if (d.range === 0) return { lo: min, range: max - min + 1, seenLo: min, seen: max - min + 1, domain: null };
   const hi = d.lo + d.range - 1;
+  const seenLo = Math.min(d.seenLo, min);
+  const seen = Math.max(d.seenLo + d.seen - 1, max) - seenLo + 1;
+  // Exact: the part seen and [min, max] (the layout's slack may go: no group has a slot there).
+  if (!slack) return { lo: seenLo, range: seen, seenLo, seen, domain: null };
   let lo = Math.min(d.lo, min);
   let top = Math.max(hi, max);
-  if (slack && lo < d.lo) lo = Math.max(Number.MIN_SAFE_INTEGER, lo - d.range);
-  if (slack && top > hi) top = Math.min(Number.MAX_SAFE_INTEGER, top + d.range);
+  if (lo < d.lo) lo = Math.max(Number.MIN_SAFE_INTEGER, lo - d.range);
+  if (top > hi) top = Math.min(Number.MAX_SAFE_INTEGER, top + d.range);
   // (min and max are safe integers, so the clamps never cut into [min, max].)
-  return { lo, range: top - lo + 1, domain: null };
+  return { lo, range: top - lo + 1, seenLo, seen, domain: null };
+}
+
+/**
+ * `exact` (which fits MAX_FUSED_SLOTS) with slack where one integer column of at least `minRange` values widened from `old`:
+ * that column's range grows to what the limit leaves, half below and half above (kept within
+ * int32 when its values are, see int32Geometry), so random keys that missed both ends of their
+ * range in the first batches re-slot once, not once per end (the part seen stays exact).
+ */
+function fillSlack(old: readonly Dim[], exact: Dim[], minRange = 0): Dim[] {
+  const widened = exact.map((d, c) => (d.domain === null && (d.lo !== old[c]!.lo || d.range !== old[c]!.range) ? c : -1)).filter((c) => c >= 0);
+  if (widened.length !== 1) return exact;
+  const c = widened[0]!;
+  const d = exact[c]!;
+  const room = Math.floor(MAX_FUSED_SLOTS / (slotCount(exact) / (d.range + 1))) - 1;
+  if (room <= d.range || d.range < minRange) return exact;
+  const int32 = d.lo >= -(2 ** 31) && d.lo + d.range - 1 <= 2 ** 31 - 1;
+  const lo = Math.max(d.lo - Math.floor((room - d.range) / 2), int32 ? -(2 ** 31) : Number.MIN_SAFE_INTEGER);
+  const hi = Math.min(lo + room - 1, int32 ? 2 ** 31 - 1 : Number.MAX_SAFE_INTEGER);
+  const next = exact.slice();
+  next[c] = { ...d, lo, range: hi - lo + 1 };
+  return next;
 }
