@@ -168,6 +168,11 @@ export class GroupKeys {
   private strides: number[] = [];
   /** slot → group id, -1 = unseen. */
   private slotIds: Int32Array = new Int32Array(0);
+  /**
+   * Bit s set: slot s has an id (what the fused loop checks: 16 KiB for 2^17 slots stay in the L1
+   * cache, where slotIds' 512 KiB do not).
+   */
+  private slotSeen: Int32Array = new Int32Array(0);
   /** group id → slot. */
   private groupSlots: Int32Array = new Int32Array(64);
   /** Per-row slots of the current batch. */
@@ -219,6 +224,7 @@ export class GroupKeys {
       total *= d.range + 1;
     }
     this.slotIds = new Int32Array(total).fill(-1);
+    this.slotSeen = new Int32Array((total + 31) >>> 5);
   }
 
   /** Assigns ids to the keys of rows [0, n), inserting new keys; writes ids into `out`. */
@@ -301,6 +307,7 @@ export class GroupKeys {
     this.layout(next);
     const gs = this.groupSlots;
     const ids = this.slotIds;
+    const seen = this.slotSeen;
     if (old.length === 1) {
       // One column: a shift (and the null slot).
       const [o, nd] = [old[0]!, next[0]!];
@@ -310,6 +317,7 @@ export class GroupKeys {
         const s = code === o.range ? nd.range : code + shift;
         gs[g] = s;
         ids[s] = g;
+        seen[s >>> 5] |= 1 << (s & 31);
       }
       return;
     }
@@ -326,6 +334,7 @@ export class GroupKeys {
       }
       gs[g] = s;
       ids[s] = g;
+      seen[s >>> 5] |= 1 << (s & 31);
     }
   }
 
@@ -409,12 +418,24 @@ export class GroupKeys {
       this.fusedAllSeen = false;
       if (!workSources.has(w.tag)) workSources.set(w.tag, w.source());
       key.push(seen, w.tag);
-      i = fusedSlotLoop(...key)(vals, valids, this.geo, i, n, this.slotIds, this, w.ctx);
+      const loop = fusedSlotLoop(...key);
+      if (!warmLoops.has(loop)) {
+        // Calls over no rows first: V8 allocates a function's feedback vector only after some of its
+        // bytecode ran, so the one long first call read the arrays before the loop without feedback,
+        // and the code optimised inside that call's loop was thrown away on entry to the next call
+        // ("insufficient type feedback", a batch back in the interpreter).
+        for (let r = 0; r < WARM_CALLS; r++) loop(vals, valids, this.geo, n, n, this.slotSeen, this, w.ctx);
+        warmLoops.add(loop);
+      }
+      i = loop(vals, valids, this.geo, i, n, this.slotSeen, this, w.ctx);
       if (i === n) return n;
       // Every slot has an id: the rest of the batch goes to the loop without the check (a loop that
       // runs long, so it is the one compiled early: the first batch of a task no longer runs whole
       // through a loop called once per task).
-      if (this.fusedAllSeen) continue;
+      if (this.fusedAllSeen) {
+        i++; // (the row that completed the slots is done)
+        continue;
+      }
       if (!this.fitBatch(cols, n, true)) return i;
     }
     return i;
@@ -432,6 +453,7 @@ export class GroupKeys {
   newGroup(s: number): number {
     const g = this.size++;
     this.slotIds[s] = g;
+    this.slotSeen[s >>> 5] |= 1 << (s & 31);
     let nonNull = 1;
     for (let c = 0; c < this.dims.length; c++) if (Math.floor(s / this.strides[c]!) % (this.dims[c]!.range + 1) === this.dims[c]!.range) nonNull = 0;
     this.nonNullGroups += nonNull;
@@ -451,6 +473,7 @@ export class GroupKeys {
     if (this.size > 0) table.insert(keys, this.size, new Int32Array(this.size));
     this.table = table;
     this.slotIds = new Int32Array(0);
+    this.slotSeen = new Int32Array(0);
     this.groupSlots = new Int32Array(0);
     this.rowSlots = new Int32Array(0);
   }
@@ -465,9 +488,24 @@ export class GroupKeys {
       const radix = d.range + 1;
       const type = this.types[c]!;
       let validity: Uint8Array | null = null;
+      if (this.dims.length === 1 && d.domain === null && d.range > 0) {
+        // One integer column: the slot is the value's offset (one pass).
+        const values = allocValues(type, n);
+        const [lo, nullSlot] = [d.lo, d.range];
+        for (let g = 0; g < n; g++) {
+          const s = gs[g]!;
+          if (s !== nullSlot) values[g] = lo + s;
+          else {
+            validity ??= new Uint8Array(n).fill(1);
+            validity[g] = 0;
+            values[g] = 0;
+          }
+        }
+        return new ColumnData(type, n, values, validity);
+      }
       const codes = new Int32Array(n);
       for (let g = 0; g < n; g++) {
-        const code = stride === 1 && this.dims.length === 1 ? gs[g]! : Math.floor(gs[g]! / stride) % radix;
+        const code = Math.floor(gs[g]! / stride) % radix;
         if (code === d.range) {
           validity ??= new Uint8Array(n).fill(1);
           validity[g] = 0;
@@ -553,10 +591,10 @@ const assignOneLoop = loopFamily<(v: ArrayLike<number>, valid: Uint8Array | null
  * geometry fits int32 arithmetic, see int32Geometry), a new id for an
  * unseen slot unless the key's \`seen\` flag says every reachable slot has one, then the work's
  * row source with \`g\` the slot. Returns n, or the row of the first value outside its range, or
- * (without \`seen\`) the row after the one whose new id completed the reachable slots.
+ * (without \`seen\`) the row whose new id completed the reachable slots (done: the caller goes on after it).
  */
-const fusedSlotLoop = loopFamily<(vals: readonly ArrayLike<number>[], valids: readonly (Uint8Array | null)[], geo: Float64Array, start: number, n: number, ids: Int32Array, keys: GroupKeys, ctx: unknown) => number>(
-  'fusedSlots', ['vals', 'valids', 'geo', 'start', 'n', 'ids', 'keys', 'ctx'], (flags, names) => {
+const fusedSlotLoop = loopFamily<(vals: readonly ArrayLike<number>[], valids: readonly (Uint8Array | null)[], geo: Float64Array, start: number, n: number, seenBits: Int32Array, keys: GroupKeys, ctx: unknown) => number>(
+  'fusedSlots', ['vals', 'valids', 'geo', 'start', 'n', 'seenBits', 'keys', 'ctx'], (flags, names) => {
     const k = (names.length - 2) / 4;
     const seen = flags[4 * k]!;
     const work = workSources.get(names[4 * k + 1]!)!;
@@ -579,9 +617,9 @@ const fusedSlotLoop = loopFamily<(vals: readonly ArrayLike<number>[], valids: re
     let x, s;
     ${slot.join('\n    ')}
     const g = s | 0;
-    ${seen ? '' : 'let all = false; if (ids[g] < 0) { keys.newGroup(g); all = keys.allSeen(); }'}
+    ${seen ? '' : 'let all = false; if ((seenBits[g >>> 5] & (1 << (g & 31))) === 0) { keys.newGroup(g); all = keys.allSeen(); }'}
     ${work.row}
-    ${seen ? '' : 'if (all) return i + 1;'}
+    ${seen ? '' : 'if (all) return i;'}
   }
   return n;`;
   });
@@ -600,6 +638,10 @@ const INT32_ARRAYS = [Int32Array, Uint8Array, Uint16Array, Int16Array, Int8Array
 function int32Geometry(v: ArrayLike<number>, d: Dim): boolean {
   return INT32_ARRAYS.some((C) => v instanceof C) && d.lo >= -(2 ** 31) && d.lo + d.range - 1 <= 2 ** 31 - 1;
 }
+
+/** Fused loops called over no rows already (see insertFused), and how many times. */
+const warmLoops = new WeakSet<object>();
+const WARM_CALLS = 16;
 
 /** The sources of each SlotWork tag seen (fusedSlotLoop compiles them by tag). */
 const workSources = new Map<string, { head: string; row: string }>();

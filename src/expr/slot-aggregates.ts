@@ -182,15 +182,18 @@ export class SlotAggregation {
     const sel = new Int32Array(m);
     const groups = new Int32Array(m);
     for (let s = 0, j = 0; s < ids.length; s++) if (ids[s]! >= 0) { sel[j] = s; groups[j++] = ids[s]!; }
-    this.markHas(slotAccs, ids);
     const fresh = this.fresh;
     this.fresh = false;
+    if (!fresh) this.markHas(slotAccs, ids);
     this.accs.forEach((acc, k) => {
       acc.grow(this.keys.size);
-      if (fresh) {
-        const to = stateArrays(acc);
-        stateArrays(slotAccs[k]!).forEach((from, j) => move(from, sel, to[j]!, groups));
-      } else acc.merge(groups, m, slotAccs[k]!.state(ids.length).map((c) => take(c, sel)));
+      if (!fresh) return acc.merge(groups, m, slotAccs[k]!.state(ids.length).map((c) => take(c, sel)));
+      const to = stateArrays(acc);
+      stateArrays(slotAccs[k]!).forEach((from, j) => {
+        // A sum's has flags not kept per row: every group has a value.
+        if (acc instanceof SumAcc && j === 1 && !this.explicitHas) for (let i = 0; i < m; i++) acc.has[groups[i]!] = 1;
+        else move(from, sel, to[j]!, groups);
+      });
     });
   }
 
