@@ -40,6 +40,43 @@
  *    of the partial aggregate, merging the slot states into the group accumulators (flush:
  *    state(), take, merge, each allocating) ~13%, the partial output ~7%.
  *
+ * Slack and the part seen (2026-12-06 evening): a first range of at least 2^14 values gets slack up
+ * to MAX_FUSED_SLOTS at once, half on each side (fillSlack), and a widening whose doubling would
+ * pass that limit takes the exact range plus what slack fits. Each dimension also keeps the part
+ * of its range seen so far (`seenLo`, `seen`): the fused loop checks values against that part, a
+ * value in the slack outside it only grows it (no re-slotting), and the new-id check ends once
+ * every slot of the part seen has an id, as before. Exact widening starts from the part seen;
+ * the ids path (`insert`) checks against the whole layout, so it first makes the part seen all of
+ * it. The fused loop's new-id check reads a bitmap (`slotSeen`, 16 KiB for 2^17 slots) instead of
+ * the slot → id array, and each new loop variant is called over no rows WARM_CALLS times before
+ * its first batch (`--trace-deopt` had shown both variants deoptimising on their second call:
+ * "insufficient type feedback" for the reads before the loop). Why, measured 18:00-18:45 UTC on
+ * the shared 2-core machine (load average 4-9 from other jobs, so take ratios):
+ *  - worker profile of 10 × q5 on the cached 1e7-row table, 2 threads (`KINDLING_WORKER_FLAGS=
+ *    "--cpu-prof ..."`, samples after the load only): busy worker CPU 5.9 s, of which the fused
+ *    loops 2.6 s (43%) and merging slot states at each widening (`flush` from `work`: state, take,
+ *    merge, allocating) 1.4 s (24%): random keys 1..1e5 re-slotted twice per task (the first
+ *    batch misses an end about half the time, each end widened separately). Main thread: ~13 ms
+ *    per run; the final stage ~16 ms of the ~270 ms job.
+ *  - the loop itself is not cache-miss bound: timed per call, the loop without the new-id check
+ *    ran 7.5-9 ns/row over three sums of 2^17 slots; the one with it (the first ~2.4M of a run's
+ *    1e7 rows, until all 1e5 keys have ids) 17-22 ns/row steady, 50 ns/row in the first run. So no
+ *    radix partitioning: the time went to re-slotting, merging and warm-up.
+ *  - after (slack, states moved instead of merged, see slot-aggregates.ts): one layout per task,
+ *    no widening for q5. Loops alone with a fresh task each run (scratch A/B of main's build and
+ *    this one in one process, 76 batches of 65,536 random keys 1..1e5, CPU ms per task, runs 1-2,
+ *    load 8): three sums by int 336 / 289 → 147 / 102, sum + avg by int 429 / 190 → 134 / 78; by
+ *    dictionary codes (no widening) 213 / 154 → 128 / 90 after the warm calls.
+ *  - `flock /work/wt/notes/bench.lock npx tsx --max-old-space-size=12000 bench/dbbench.ts --rows
+ *    1e7 --only groupby --q q3,q5,q7 --reps 5 --baseline /work/wt/base/dist` (median paired
+ *    speed-up): 18:17 (after the slack and moves, tests running alongside) q3 1.42×, q5 1.21×, q7
+ *    1.23×; 18:35 (after the bitmap and warm calls) q3 1.33×, q5 1.38×; 18:42 (load 6) q3 1.09×
+ *    (pairs 0.85-1.49), q5 1.12× (1.05-1.64), q7 1.22× (0.91-1.50).
+ *  - bench:compare's measure (a fresh process, the best of a question's first two runs after the
+ *    cache load; `scratch/k1e5-seq.mjs`, main's build then this one, 18:45): q3 146 → 112 ms, q5
+ *    206 → 146, q7 130 → 96 (a second pair under heavier load was noise: 186 / 304 / 192 against
+ *    217 / 332 / 247).
+ *
  * Measured 2026-12-06 between 06:10 and 06:35 UTC on the shared 2-vCPU machine (load average
  * 17-21 from other jobs, so take ratios, ±10-20%), 1e6-row db-benchmark groupby table:
  *  - ids alone (2^20 int keys in 64Ki-row batches, best CPU of 3, KeyTable / direct): 100 values

@@ -8,8 +8,9 @@
  * has an id), so output order is the same as on the other paths.
  *
  * The slot-indexed states are accumulators of the same kinds, one set per slot layout; they are
- * merged into the group-indexed accumulators (`merge`, as a final phase does) when the slots move
- * (a key outside the ranges seen) and before output (`flush`). Kinds: count, sum, avg, min / max
+ * moved to their new slots when the slots move (a key outside the ranges seen) and copied or
+ * merged (`merge`, as a final phase does) into the group-indexed accumulators before output
+ * (`flush`). Kinds: count, sum, avg, min / max
  * of numbers, corr / covariance; any other aggregate in the list leaves the batch to the ids path.
  * Rows of values without nulls share work: count(*), count(x) and avg(x) share one count array
  * per layout (unshared when a batch brings nulls), and sum does not set its has flag per row
@@ -64,6 +65,13 @@
  *    (2.17 against 2.19 ns/row; Uint16Array 2.7-3.4), so the cache keeps Int32Array indices.
  *    Posting a q4 task's request (80 batches × 4 shared columns) costs 0.2-0.4 ms and receiving it
  *    0.25-1 ms outside GC pauses (MessageChannel, scratch), so dispatch stays as it is.
+ *
+ * Widening and flush (2026-12-06 evening, figures in data/direct-keys.ts): a new layout (the keys'
+ * ranges widened) no longer merges the slot states into the group accumulators (state, take and
+ * merge of every slot, allocating): `reslot` moves each group's states to its slot in the new
+ * layout. `flush` copies states into accumulators that hold nothing else yet (`fresh`; a sum's
+ * has flags not kept per row are set per group), else merges as before. A layout that no row
+ * updated yet is packed without copying its start values (`untouched`).
  */
 import { type ColumnData, take } from '../data/column.js';
 import { loopFamily } from '../data/specialize.js';
