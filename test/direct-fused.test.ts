@@ -135,6 +135,52 @@ describe(`fused direct aggregation at ${threads} thread(s)`, () => {
     expect(out.reduce((t, r) => t + Number(r['n']), 0)).toBe(1000);
   });
 
+  it('wide key ranges: slack around the first range, new keys in it after every seen key had an id, states moved by a widening, the fused limit left', async () => {
+    // Batch 1 holds every key of 1000 .. 20,999 once (a first range of >= 2^14 values: the layout
+    // gets slack, and every key seen has an id by its end); batch 2 brings keys inside the slack but
+    // outside the part seen (they need new ids), with nulls; batch 3 keys past the slack (a widening
+    // that moves each kind of state); batch 4 the ends; batch 5 keys past the fused limit.
+    const every = Array.from({ length: 20_000 }, (_, i) => ({ k: 1000 + ((i * 7919) % 20_000), s: 'a', v: i % 2000 - 700, w: (i % 977) / 8, x: i % 40 }));
+    const q = () => batches(
+      every,
+      [...makeRows(300, 21, -30_000, 8000, 0.1), ...makeRows(300, 22, 50_000, 8000, 0.1)],
+      makeRows(400, 23, 80_000, 15_000, 0.05),
+      [1000, 20_999, -30_000, 94_999, 57_999].map((k, i) => ({ k, s: 'b', v: i, w: i / 4, x: i })),
+      makeRows(200, 24, 100_000, MAX_FUSED_SLOTS, 0.05),
+    ).groupBy('k').agg(...aggs());
+    const out = await bothPaths(q);
+    for (const k of [1000, 20_999, -30_000, 94_999, 57_999]) expect(out.find((r) => r['k'] === k)).toBeDefined();
+    expect(out.find((r) => r['k'] === 20_999)!['n']).toBe(2);
+  });
+
+  it('first key ranges of >= 2^14 values at the ends of int32 (the slack stops at them)', async () => {
+    const top = 2 ** 31 - 1;
+    const bottom = -(2 ** 31);
+    for (const [lo, later] of [[top - 19_999, top - 60_000], [bottom, bottom + 70_000]] as const) {
+      const first = Array.from({ length: 2000 }, (_, i) => ({ k: i === 0 ? lo : i === 1 ? lo + 19_999 : lo + ((i * 7919) % 20_000), s: 'a', v: i, w: i / 8, x: i % 40 }));
+      const out = await bothPaths(() => batches(first, makeRows(300, 25, later, 5000, 0.1), [{ k: lo, s: 'a', v: 1, w: 1, x: 1 }]).groupBy('k').agg(...aggs()));
+      expect(out.find((r) => r['k'] === lo)!['n']).toBe(2);
+      expect(out.find((r) => r['k'] === lo + 19_999)).toBeDefined();
+    }
+  });
+
+  it('ids (not fused) for keys in the slack of a first wide range keep their keys when the range widens', () => {
+    // An int key (a first range of 20,000 values: slack) and a boolean; the ids path places a key
+    // in the slack below the keys seen, then a key past the slack widens the int range.
+    const keys = new GroupKeys(['int32', 'boolean']);
+    const ids = new Int32Array(20_000);
+    const cols = (k: number[], b: number) => [new ColumnData('int32', k.length, Int32Array.from(k), null), new ColumnData('boolean', k.length, new Uint8Array(k.length).fill(b), null)];
+    keys.insert(cols(Array.from({ length: 20_000 }, (_, i) => i), 0), 20_000, ids);
+    keys.insert(cols([-10_000], 1), 1, ids); // inside the slack, below the keys seen
+    const id = ids[0]!;
+    keys.insert(cols([40_000], 1), 1, ids); // past the slack: the range widens
+    const [k, b] = keys.keyColumns();
+    expect([k!.values![id], b!.values![id]]).toEqual([-10_000, 1]);
+    keys.insert(cols([-10_000, 40_000], 1), 2, ids);
+    expect(ids[0]).toBe(id);
+    expect(keys.size).toBe(20_002);
+  });
+
   it('keys of 1e5 values (q3 / q5) stay fused when a later batch widens their range', () => {
     // The first batch spans 10 .. 60,009; the second reaches 99,999. Widening with slack (room for
     // rising keys) would pass the fused limit; the exact range (99,990 slots) stays under it.

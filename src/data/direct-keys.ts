@@ -40,6 +40,43 @@
  *    of the partial aggregate, merging the slot states into the group accumulators (flush:
  *    state(), take, merge, each allocating) ~13%, the partial output ~7%.
  *
+ * Slack and the part seen (2026-12-06 evening): a first range of at least 2^14 values gets slack up
+ * to MAX_FUSED_SLOTS at once, half on each side (fillSlack), and a widening whose doubling would
+ * pass that limit takes the exact range plus what slack fits. Each dimension also keeps the part
+ * of its range seen so far (`seenLo`, `seen`): the fused loop checks values against that part, a
+ * value in the slack outside it only grows it (no re-slotting), and the new-id check ends once
+ * every slot of the part seen has an id, as before. Exact widening starts from the part seen;
+ * the ids path (`insert`) checks against the whole layout, so it first makes the part seen all of
+ * it. The fused loop's new-id check reads a bitmap (`slotSeen`, 16 KiB for 2^17 slots) instead of
+ * the slot → id array, and each new loop variant is called over no rows WARM_CALLS times before
+ * its first batch (`--trace-deopt` had shown both variants deoptimising on their second call:
+ * "insufficient type feedback" for the reads before the loop). Why, measured 18:00-18:45 UTC on
+ * the shared 2-core machine (load average 4-9 from other jobs, so take ratios):
+ *  - worker profile of 10 × q5 on the cached 1e7-row table, 2 threads (`KINDLING_WORKER_FLAGS=
+ *    "--cpu-prof ..."`, samples after the load only): busy worker CPU 5.9 s, of which the fused
+ *    loops 2.6 s (43%) and merging slot states at each widening (`flush` from `work`: state, take,
+ *    merge, allocating) 1.4 s (24%): random keys 1..1e5 re-slotted twice per task (the first
+ *    batch misses an end about half the time, each end widened separately). Main thread: ~13 ms
+ *    per run; the final stage ~16 ms of the ~270 ms job.
+ *  - the loop itself is not cache-miss bound: timed per call, the loop without the new-id check
+ *    ran 7.5-9 ns/row over three sums of 2^17 slots; the one with it (the first ~2.4M of a run's
+ *    1e7 rows, until all 1e5 keys have ids) 17-22 ns/row steady, 50 ns/row in the first run. So no
+ *    radix partitioning: the time went to re-slotting, merging and warm-up.
+ *  - after (slack, states moved instead of merged, see slot-aggregates.ts): one layout per task,
+ *    no widening for q5. Loops alone with a fresh task each run (scratch A/B of main's build and
+ *    this one in one process, 76 batches of 65,536 random keys 1..1e5, CPU ms per task, runs 1-2,
+ *    load 8): three sums by int 336 / 289 → 147 / 102, sum + avg by int 429 / 190 → 134 / 78; by
+ *    dictionary codes (no widening) 213 / 154 → 128 / 90 after the warm calls.
+ *  - `flock /work/wt/notes/bench.lock npx tsx --max-old-space-size=12000 bench/dbbench.ts --rows
+ *    1e7 --only groupby --q q3,q5,q7 --reps 5 --baseline /work/wt/base/dist` (median paired
+ *    speed-up): 18:17 (after the slack and moves, tests running alongside) q3 1.42×, q5 1.21×, q7
+ *    1.23×; 18:35 (after the bitmap and warm calls) q3 1.33×, q5 1.38×; 18:42 (load 6) q3 1.09×
+ *    (pairs 0.85-1.49), q5 1.12× (1.05-1.64), q7 1.22× (0.91-1.50).
+ *  - bench:compare's measure (a fresh process, the best of a question's first two runs after the
+ *    cache load; `scratch/k1e5-seq.mjs`, main's build then this one, 18:45): q3 146 → 112 ms, q5
+ *    206 → 146, q7 130 → 96 (a second pair under heavier load was noise: 186 / 304 / 192 against
+ *    217 / 332 / 247).
+ *
  * Measured 2026-12-06 between 06:10 and 06:35 UTC on the shared 2-vCPU machine (load average
  * 17-21 from other jobs, so take ratios, ±10-20%), 1e6-row db-benchmark groupby table:
  *  - ids alone (2^20 int keys in 64Ki-row batches, best CPU of 3, KeyTable / direct): 100 values
@@ -66,6 +103,9 @@ export const MAX_DIRECT_SLOTS = 1 << 20;
  * id3, id6: q3, q5, q7) are fused too (per-slot states of 2^17 entries, about 1 MiB per sum).
  */
 export const MAX_FUSED_SLOTS = 1 << 17;
+
+/** A first range of at least this many values gets slack up to MAX_FUSED_SLOTS (see fillSlack). */
+const FIRST_SLACK_RANGE = 1 << 14;
 
 /**
  * Per-row work fused into the slot loop of {@link GroupKeys.insertFused}: source over row `i`
@@ -130,10 +170,17 @@ function dictionaryDomain(dictionary: ColumnData): ColumnData {
 
 const isIntType = (t: DataType): boolean => t === 'int32' || t === 'int64' || t === 'date32';
 
-/** One key column's dimension: values lo .. lo + range - 1 (int) or codes 0 .. range - 1 (domain), then the null slot `range`. */
+/**
+ * One key column's dimension: values lo .. lo + range - 1 (int) or codes 0 .. range - 1 (domain),
+ * then the null slot `range`. The fused loop checks values against the part seen so far, `seenLo`
+ * .. `seenLo + seen - 1` (the layout may hold slack around it), so that its new-id check can end
+ * once every slot of that part has an id.
+ */
 interface Dim {
   lo: number;
   range: number;
+  seenLo: number;
+  seen: number;
   /** Domain columns: the values the codes index; null for integer columns. */
   domain: ColumnData | null;
 }
@@ -158,6 +205,11 @@ export class GroupKeys {
   private strides: number[] = [];
   /** slot → group id, -1 = unseen. */
   private slotIds: Int32Array = new Int32Array(0);
+  /**
+   * Bit s set: slot s has an id (what the fused loop checks: 16 KiB for 2^17 slots stay in the L1
+   * cache, where slotIds' 512 KiB do not).
+   */
+  private slotSeen: Int32Array = new Int32Array(0);
   /** group id → slot. */
   private groupSlots: Int32Array = new Int32Array(64);
   /** Per-row slots of the current batch. */
@@ -172,8 +224,8 @@ export class GroupKeys {
   private fusedReach = 0;
   /** Set when the fused loop stopped because every slot the batch can reach has an id now. */
   private fusedAllSeen = false;
-  /** Scratch: lo, range, stride of each key column for the fused loop. */
-  private geo = new Float64Array(12);
+  /** Scratch: lo, range, stride, seenLo - lo and seen of each key column for the fused loop. */
+  private geo = new Float64Array(5 * 4);
 
   constructor(readonly types: readonly DataType[], options: GroupKeysOptions = {}) {
     this.maxSlots = options.maxSlots ?? MAX_DIRECT_SLOTS;
@@ -195,7 +247,7 @@ export class GroupKeys {
       return;
     }
     this.table = null;
-    this.dims = this.types.map(() => ({ lo: 0, range: 0, domain: null }));
+    this.dims = this.types.map(() => ({ lo: 0, range: 0, seenLo: 0, seen: 0, domain: null }));
     this.layout(this.dims);
   }
 
@@ -209,10 +261,16 @@ export class GroupKeys {
       total *= d.range + 1;
     }
     this.slotIds = new Int32Array(total).fill(-1);
+    this.slotSeen = new Int32Array((total + 31) >>> 5);
   }
 
   /** Assigns ids to the keys of rows [0, n), inserting new keys; writes ids into `out`. */
   insert(cols: readonly ColumnData[], n: number, out: Int32Array): void {
+    // The ids loops check values against the whole layout: the part seen becomes all of it.
+    for (const d of this.dims) {
+      d.seenLo = d.lo;
+      d.seen = d.range;
+    }
     if (this.table === null && !(this.fitBatch(cols, n, false) && this.assign(cols, n, out))) this.toTable();
     if (this.table !== null) {
       // (Rows a failed direct pass already placed get the same ids again from the table.)
@@ -242,7 +300,15 @@ export class GroupKeys {
         if (min > max) continue; // only nulls
         // Slots are differences of doubles: exact for safe integers only.
         if (min < Number.MIN_SAFE_INTEGER || max > Number.MAX_SAFE_INTEGER) return false;
-        if (d.range > 0 && min >= d.lo && max < d.lo + d.range) continue;
+        if (d.range > 0 && min >= d.lo && max < d.lo + d.range) {
+          // Within the layout (its slack): only the part seen grows.
+          const lo = Math.min(d.seenLo, min);
+          d.seen = Math.max(d.seenLo + d.seen - 1, max) - lo + 1;
+          d.seenLo = lo;
+          if (next !== null) next[c] = { ...d };
+          if (exact !== null) exact[c] = { ...d };
+          continue;
+        }
         next ??= this.dims.map((x) => ({ ...x }));
         exact ??= this.dims.map((x) => ({ ...x }));
         next[c] = widen(d, min, max, true);
@@ -253,15 +319,18 @@ export class GroupKeys {
         if (d.domain === null) {
           next ??= this.dims.map((x) => ({ ...x }));
           exact ??= this.dims.map((x) => ({ ...x }));
-          next[c] = exact[c] = { lo: 0, range: codes.domain, domain: codes.values };
+          next[c] = exact[c] = { lo: 0, range: codes.domain, seenLo: 0, seen: codes.domain, domain: codes.values };
         }
       }
     }
     if (next === null) return true;
+    // A first range of many values: slack at once (a batch of random keys rarely holds both ends).
+    if (this.size === 0 && slotCount(next) <= MAX_FUSED_SLOTS) next = fillSlack(this.dims, next, FIRST_SLACK_RANGE);
     const slots = slotCount(next);
     if (slots > this.maxSlots || (slots > MAX_FUSED_SLOTS && slotCount(exact!) <= MAX_FUSED_SLOTS)) {
-      // The slack overshoots (the limit, or the fused loops' limit that the exact ranges keep): take exactly the needed ranges.
-      next = exact!;
+      // The slack overshoots (the limit, or the fused loops' limit that the exact ranges keep): take
+      // the needed ranges, with what slack fits under the fused limit.
+      next = slotCount(exact!) <= MAX_FUSED_SLOTS ? fillSlack(this.dims, exact!) : exact!;
       if (slotCount(next) > this.maxSlots) return false;
     }
     this.reslot(next);
@@ -275,6 +344,20 @@ export class GroupKeys {
     this.layout(next);
     const gs = this.groupSlots;
     const ids = this.slotIds;
+    const seen = this.slotSeen;
+    if (old.length === 1) {
+      // One column: a shift (and the null slot).
+      const [o, nd] = [old[0]!, next[0]!];
+      const shift = o.lo - nd.lo;
+      for (let g = 0; g < this.size; g++) {
+        const code = gs[g]!;
+        const s = code === o.range ? nd.range : code + shift;
+        gs[g] = s;
+        ids[s] = g;
+        seen[s >>> 5] |= 1 << (s & 31);
+      }
+      return;
+    }
     for (let g = 0; g < this.size; g++) {
       let rest = gs[g]!;
       let s = 0;
@@ -288,6 +371,7 @@ export class GroupKeys {
       }
       gs[g] = s;
       ids[s] = g;
+      seen[s >>> 5] |= 1 << (s & 31);
     }
   }
 
@@ -362,10 +446,8 @@ export class GroupKeys {
         vals.push(v);
         valids.push(col.validity);
         key.push(v, col.validity, d.domain === null, int32Geometry(v, d));
-        this.geo[3 * c] = d.lo;
-        this.geo[3 * c + 1] = d.range;
-        this.geo[3 * c + 2] = this.strides[c]!;
-        reachable *= d.range;
+        this.geo.set([d.lo, d.range, this.strides[c]!, d.seenLo - d.lo, d.seen], 5 * c);
+        reachable *= d.seen;
         anyNull ||= col.validity !== null;
       }
       this.fusedReach = anyNull ? 0 : reachable;
@@ -373,12 +455,24 @@ export class GroupKeys {
       this.fusedAllSeen = false;
       if (!workSources.has(w.tag)) workSources.set(w.tag, w.source());
       key.push(seen, w.tag);
-      i = fusedSlotLoop(...key)(vals, valids, this.geo, i, n, this.slotIds, this, w.ctx);
+      const loop = fusedSlotLoop(...key);
+      if (!warmLoops.has(loop)) {
+        // Calls over no rows first: V8 allocates a function's feedback vector only after some of its
+        // bytecode ran, so the one long first call read the arrays before the loop without feedback,
+        // and the code optimised inside that call's loop was thrown away on entry to the next call
+        // ("insufficient type feedback", a batch back in the interpreter).
+        for (let r = 0; r < WARM_CALLS; r++) loop(vals, valids, this.geo, n, n, this.slotSeen, this, w.ctx);
+        warmLoops.add(loop);
+      }
+      i = loop(vals, valids, this.geo, i, n, this.slotSeen, this, w.ctx);
       if (i === n) return n;
       // Every slot has an id: the rest of the batch goes to the loop without the check (a loop that
       // runs long, so it is the one compiled early: the first batch of a task no longer runs whole
       // through a loop called once per task).
-      if (this.fusedAllSeen) continue;
+      if (this.fusedAllSeen) {
+        i++; // (the row that completed the slots is done)
+        continue;
+      }
       if (!this.fitBatch(cols, n, true)) return i;
     }
     return i;
@@ -396,6 +490,7 @@ export class GroupKeys {
   newGroup(s: number): number {
     const g = this.size++;
     this.slotIds[s] = g;
+    this.slotSeen[s >>> 5] |= 1 << (s & 31);
     let nonNull = 1;
     for (let c = 0; c < this.dims.length; c++) if (Math.floor(s / this.strides[c]!) % (this.dims[c]!.range + 1) === this.dims[c]!.range) nonNull = 0;
     this.nonNullGroups += nonNull;
@@ -415,6 +510,7 @@ export class GroupKeys {
     if (this.size > 0) table.insert(keys, this.size, new Int32Array(this.size));
     this.table = table;
     this.slotIds = new Int32Array(0);
+    this.slotSeen = new Int32Array(0);
     this.groupSlots = new Int32Array(0);
     this.rowSlots = new Int32Array(0);
   }
@@ -429,6 +525,21 @@ export class GroupKeys {
       const radix = d.range + 1;
       const type = this.types[c]!;
       let validity: Uint8Array | null = null;
+      if (this.dims.length === 1 && d.domain === null && d.range > 0) {
+        // One integer column: the slot is the value's offset (one pass).
+        const values = allocValues(type, n);
+        const [lo, nullSlot] = [d.lo, d.range];
+        for (let g = 0; g < n; g++) {
+          const s = gs[g]!;
+          if (s !== nullSlot) values[g] = lo + s;
+          else {
+            validity ??= new Uint8Array(n).fill(1);
+            validity[g] = 0;
+            values[g] = 0;
+          }
+        }
+        return new ColumnData(type, n, values, validity);
+      }
       const codes = new Int32Array(n);
       for (let g = 0; g < n; g++) {
         const code = Math.floor(gs[g]! / stride) % radix;
@@ -517,10 +628,10 @@ const assignOneLoop = loopFamily<(v: ArrayLike<number>, valid: Uint8Array | null
  * geometry fits int32 arithmetic, see int32Geometry), a new id for an
  * unseen slot unless the key's \`seen\` flag says every reachable slot has one, then the work's
  * row source with \`g\` the slot. Returns n, or the row of the first value outside its range, or
- * (without \`seen\`) the row after the one whose new id completed the reachable slots.
+ * (without \`seen\`) the row whose new id completed the reachable slots (done: the caller goes on after it).
  */
-const fusedSlotLoop = loopFamily<(vals: readonly ArrayLike<number>[], valids: readonly (Uint8Array | null)[], geo: Float64Array, start: number, n: number, ids: Int32Array, keys: GroupKeys, ctx: unknown) => number>(
-  'fusedSlots', ['vals', 'valids', 'geo', 'start', 'n', 'ids', 'keys', 'ctx'], (flags, names) => {
+const fusedSlotLoop = loopFamily<(vals: readonly ArrayLike<number>[], valids: readonly (Uint8Array | null)[], geo: Float64Array, start: number, n: number, seenBits: Int32Array, keys: GroupKeys, ctx: unknown) => number>(
+  'fusedSlots', ['vals', 'valids', 'geo', 'start', 'n', 'seenBits', 'keys', 'ctx'], (flags, names) => {
     const k = (names.length - 2) / 4;
     const seen = flags[4 * k]!;
     const work = workSources.get(names[4 * k + 1]!)!;
@@ -531,10 +642,11 @@ const fusedSlotLoop = loopFamily<(vals: readonly ArrayLike<number>[], valids: re
       const check = flags[4 * c + 2]!;
       // int32 geometry: the slot arithmetic stays in int32 (about 1.2× on q4's loop), else doubles.
       const int = flags[4 * c + 3]!;
-      const [lo, range, stride] = [0, 1, 2].map((j) => `geo[${3 * c + j}]${int ? ' | 0' : ''}`);
-      head.push(`const v${c} = vals[${c}], valid${c} = valids[${c}], lo${c} = ${lo}, range${c} = ${range}, stride${c} = ${stride};`);
-      const value = int ? `x = (v${c}[i] - lo${c}) | 0;${check ? ` if ((x >>> 0) >= range${c}) return i;` : ''}`
-        : `x = v${c}[i] - lo${c};${check ? ` if (!(x >= 0 && x < range${c})) return i;` : ''}`;
+      const [lo, range, stride, off, seen] = [0, 1, 2, 3, 4].map((j) => `geo[${5 * c + j}]${int ? ' | 0' : ''}`);
+      head.push(`const v${c} = vals[${c}], valid${c} = valids[${c}], lo${c} = ${lo}, range${c} = ${range}, stride${c} = ${stride}, off${c} = ${off}, seen${c} = ${seen};`);
+      // Checked against the part seen (offset off from lo): x - off in [0, seen).
+      const value = int ? `x = (v${c}[i] - lo${c}) | 0;${check ? ` if (((x - off${c}) >>> 0) >= seen${c}) return i;` : ''}`
+        : `x = v${c}[i] - lo${c};${check ? ` if (!(x >= off${c} && x - off${c} < seen${c})) return i;` : ''}`;
       slot.push(`${valid ? `if (valid${c}[i] === 0) x = range${c}; else { ${value} }` : value} s ${c === 0 ? '=' : '+='} ${c === 0 ? 'x' : `x * stride${c}`};`);
     }
     return `${head.join('\n')}\n${work.head}
@@ -542,9 +654,9 @@ const fusedSlotLoop = loopFamily<(vals: readonly ArrayLike<number>[], valids: re
     let x, s;
     ${slot.join('\n    ')}
     const g = s | 0;
-    ${seen ? '' : 'let all = false; if (ids[g] < 0) { keys.newGroup(g); all = keys.allSeen(); }'}
+    ${seen ? '' : 'let all = false; if ((seenBits[g >>> 5] & (1 << (g & 31))) === 0) { keys.newGroup(g); all = keys.allSeen(); }'}
     ${work.row}
-    ${seen ? '' : 'if (all) return i + 1;'}
+    ${seen ? '' : 'if (all) return i;'}
   }
   return n;`;
   });
@@ -564,6 +676,10 @@ function int32Geometry(v: ArrayLike<number>, d: Dim): boolean {
   return INT32_ARRAYS.some((C) => v instanceof C) && d.lo >= -(2 ** 31) && d.lo + d.range - 1 <= 2 ** 31 - 1;
 }
 
+/** Fused loops called over no rows already (see insertFused), and how many times. */
+const warmLoops = new WeakSet<object>();
+const WARM_CALLS = 16;
+
 /** The sources of each SlotWork tag seen (fusedSlotLoop compiles them by tag). */
 const workSources = new Map<string, { head: string; row: string }>();
 
@@ -578,12 +694,37 @@ function slotCount(dims: readonly Dim[]): number {
  * grows, so that keys that keep rising or falling (sorted input) re-slot only O(log range) times.
  */
 function widen(d: Dim, min: number, max: number, slack: boolean): Dim {
-  if (d.range === 0) return { lo: min, range: max - min + 1, domain: null };
+  if (d.range === 0) return { lo: min, range: max - min + 1, seenLo: min, seen: max - min + 1, domain: null };
   const hi = d.lo + d.range - 1;
+  const seenLo = Math.min(d.seenLo, min);
+  const seen = Math.max(d.seenLo + d.seen - 1, max) - seenLo + 1;
+  // Exact: the part seen and [min, max] (the layout's slack may go: no group has a slot there).
+  if (!slack) return { lo: seenLo, range: seen, seenLo, seen, domain: null };
   let lo = Math.min(d.lo, min);
   let top = Math.max(hi, max);
-  if (slack && lo < d.lo) lo = Math.max(Number.MIN_SAFE_INTEGER, lo - d.range);
-  if (slack && top > hi) top = Math.min(Number.MAX_SAFE_INTEGER, top + d.range);
+  if (lo < d.lo) lo = Math.max(Number.MIN_SAFE_INTEGER, lo - d.range);
+  if (top > hi) top = Math.min(Number.MAX_SAFE_INTEGER, top + d.range);
   // (min and max are safe integers, so the clamps never cut into [min, max].)
-  return { lo, range: top - lo + 1, domain: null };
+  return { lo, range: top - lo + 1, seenLo, seen, domain: null };
+}
+
+/**
+ * `exact` (which fits MAX_FUSED_SLOTS) with slack where one integer column of at least `minRange` values widened from `old`:
+ * that column's range grows to what the limit leaves, half below and half above (kept within
+ * int32 when its values are, see int32Geometry), so random keys that missed both ends of their
+ * range in the first batches re-slot once, not once per end (the part seen stays exact).
+ */
+function fillSlack(old: readonly Dim[], exact: Dim[], minRange = 0): Dim[] {
+  const widened = exact.map((d, c) => (d.domain === null && (d.lo !== old[c]!.lo || d.range !== old[c]!.range) ? c : -1)).filter((c) => c >= 0);
+  if (widened.length !== 1) return exact;
+  const c = widened[0]!;
+  const d = exact[c]!;
+  const room = Math.floor(MAX_FUSED_SLOTS / (slotCount(exact) / (d.range + 1))) - 1;
+  if (room <= d.range || d.range < minRange) return exact;
+  const int32 = d.lo >= -(2 ** 31) && d.lo + d.range - 1 <= 2 ** 31 - 1;
+  const lo = Math.max(d.lo - Math.floor((room - d.range) / 2), int32 ? -(2 ** 31) : Number.MIN_SAFE_INTEGER);
+  const hi = Math.min(lo + room - 1, int32 ? 2 ** 31 - 1 : Number.MAX_SAFE_INTEGER);
+  const next = exact.slice();
+  next[c] = { ...d, lo, range: hi - lo + 1 };
+  return next;
 }

@@ -8,8 +8,9 @@
  * has an id), so output order is the same as on the other paths.
  *
  * The slot-indexed states are accumulators of the same kinds, one set per slot layout; they are
- * merged into the group-indexed accumulators (`merge`, as a final phase does) when the slots move
- * (a key outside the ranges seen) and before output (`flush`). Kinds: count, sum, avg, min / max
+ * moved to their new slots when the slots move (a key outside the ranges seen) and copied or
+ * merged (`merge`, as a final phase does) into the group-indexed accumulators before output
+ * (`flush`). Kinds: count, sum, avg, min / max
  * of numbers, corr / covariance; any other aggregate in the list leaves the batch to the ids path.
  * Rows of values without nulls share work: count(*), count(x) and avg(x) share one count array
  * per layout (unshared when a batch brings nulls), and sum does not set its has flag per row
@@ -64,8 +65,16 @@
  *    (2.17 against 2.19 ns/row; Uint16Array 2.7-3.4), so the cache keeps Int32Array indices.
  *    Posting a q4 task's request (80 batches × 4 shared columns) costs 0.2-0.4 ms and receiving it
  *    0.25-1 ms outside GC pauses (MessageChannel, scratch), so dispatch stays as it is.
+ *
+ * Widening and flush (2026-12-06 evening, figures in data/direct-keys.ts): a new layout (the keys'
+ * ranges widened) no longer merges the slot states into the group accumulators (state, take and
+ * merge of every slot, allocating): `reslot` moves each group's states to its slot in the new
+ * layout. `flush` copies states into accumulators that hold nothing else yet (`fresh`; a sum's
+ * has flags not kept per row are set per group), else merges as before. A layout that no row
+ * updated yet is packed without copying its start values (`untouched`).
  */
 import { type ColumnData, take } from '../data/column.js';
+import { loopFamily } from '../data/specialize.js';
 import type { GroupKeys, SlotWork } from '../data/direct-keys.js';
 import { isDecimal } from '../types.js';
 import type { Accumulator } from './function-defs.js';
@@ -99,6 +108,24 @@ function kindsOf(accs: readonly Accumulator[], args: readonly (readonly ColumnDa
   return kinds;
 }
 
+/**
+ * The arrays an accumulator of a fused kind keeps its states in, in the order its row source
+ * (`rowSource`) names them: per group (or slot), the same entry of each.
+ */
+function stateArrays(acc: Accumulator): (Float64Array | Uint8Array)[] {
+  if (acc instanceof CountAcc) return [acc.counts];
+  if (acc instanceof SumAcc) return [acc.sums, acc.has];
+  if (acc instanceof AvgAcc) return [acc.sums, acc.counts];
+  if (acc instanceof MinMaxAcc) return [acc.vals, acc.has];
+  const c = acc as CoMomentsAcc;
+  return [c.n, c.mx, c.my, c.cxy, c.m2x, c.m2y];
+}
+
+type MoveLoop = (from: Float64Array | Uint8Array, sel: Int32Array, to: Float64Array | Uint8Array, at: Int32Array) => void;
+/** to[at[j]] = from[sel[j]] for each j (a copy per array type: monomorphic). */
+const moveLoop = loopFamily<MoveLoop>('moveStates', ['from', 'sel', 'to', 'at'], () => 'for (let j = 0; j < sel.length; j++) to[at[j]] = from[sel[j]];');
+const move: MoveLoop = (from, sel, to, at) => moveLoop(from, to)(from, sel, to, at);
+
 /** The partial aggregation of one task by slot (see the module comment). */
 export class SlotAggregation {
   /** Accumulators indexed by slot of the layout `ids`, or null (none yet, or merged). */
@@ -107,6 +134,12 @@ export class SlotAggregation {
   private ids: Int32Array | null = null;
   /** The count shared by the counts and avgs not in `own`. */
   private shared = new Float64Array(0);
+  /** The shared count of the layout before (read while its states move to the new one). */
+  private oldShared = EMPTY;
+  /** The accumulators hold no state yet (flush copies into them instead of merging). */
+  private fresh = true;
+  /** The slot accumulators hold their start values (a new layout that no row updated yet). */
+  private untouched = false;
   /** Per aggregate: keeps its own count in this layout (it met a null). */
   private own: boolean[];
   /** Sums set their has flag per row (once a value was null, or a batch went another way). */
@@ -133,11 +166,17 @@ export class SlotAggregation {
   consume(cols: readonly ColumnData[], n: number, args: readonly (readonly ColumnData[])[]): number {
     const kinds = kindsOf(this.accs, args);
     const done = kinds === null ? 0 : this.keys.insertFused(cols, n, (ids) => this.work(ids, kinds, args));
-    if (done < n) this.hasPerRow();
+    if (done < n) {
+      this.hasPerRow();
+      this.fresh = false; // the caller updates the accumulators with the rest
+    }
     return done;
   }
 
-  /** Merges the slot states into the accumulators (before their output). */
+  /**
+   * Moves the slot states into the accumulators (before their output). While the accumulators
+   * hold nothing else (`fresh`), each group's states are copied from its slot; else merged.
+   */
   flush(): void {
     this.unpack();
     const slotAccs = this.slotAccs;
@@ -151,11 +190,59 @@ export class SlotAggregation {
     const sel = new Int32Array(m);
     const groups = new Int32Array(m);
     for (let s = 0, j = 0; s < ids.length; s++) if (ids[s]! >= 0) { sel[j] = s; groups[j++] = ids[s]!; }
-    this.markHas(slotAccs, ids);
+    const fresh = this.fresh;
+    this.fresh = false;
+    if (!fresh) this.markHas(slotAccs, ids);
     this.accs.forEach((acc, k) => {
       acc.grow(this.keys.size);
-      acc.merge(groups, m, slotAccs[k]!.state(ids.length).map((c) => take(c, sel)));
+      if (!fresh) return acc.merge(groups, m, slotAccs[k]!.state(ids.length).map((c) => take(c, sel)));
+      const to = stateArrays(acc);
+      stateArrays(slotAccs[k]!).forEach((from, j) => {
+        // A sum's has flags not kept per row: every group has a value.
+        if (acc instanceof SumAcc && j === 1 && !this.explicitHas) for (let i = 0; i < m; i++) acc.has[groups[i]!] = 1;
+        else move(from, sel, to[j]!, groups);
+      });
     });
+  }
+
+  /**
+   * Carries the slot states over to the layout `ids` (the keys' ranges widened: every group seen so
+   * far has a slot in both layouts): new accumulators by slot, each group's states copied over.
+   */
+  private reslot(ids: Int32Array): void {
+    this.unpack();
+    const old = this.slotAccs!;
+    const oldIds = this.ids!;
+    const slotOf = new Int32Array(this.keys.size);
+    for (let s = 0; s < ids.length; s++) if (ids[s]! >= 0) slotOf[ids[s]!] = s;
+    let m = 0;
+    for (let s = 0; s < oldIds.length; s++) if (oldIds[s]! >= 0) m++;
+    const from = new Int32Array(m);
+    const to = new Int32Array(m);
+    for (let s = 0, j = 0; s < oldIds.length; s++) if (oldIds[s]! >= 0) { from[j] = s; to[j++] = slotOf[oldIds[s]!]!; }
+    const accs = this.newSlotAccs(ids.length);
+    move(this.oldShared, from, this.shared, to);
+    accs.forEach((acc, k) => {
+      const next = stateArrays(acc);
+      stateArrays(old[k]!).forEach((a, j) => {
+        if (a !== this.oldShared) move(a, from, next[j]!, to);
+      });
+    });
+    this.untouched = false;
+  }
+
+  /** Accumulators for `slots` slots, counts and avgs not in `own` sharing a new `shared` (the old one kept as `oldShared`). */
+  private newSlotAccs(slots: number): Accumulator[] {
+    const accs = this.make();
+    this.oldShared = this.shared;
+    this.shared = new Float64Array(slots);
+    accs.forEach((a, k) => {
+      a.grow(slots);
+      if ((a instanceof CountAcc || a instanceof AvgAcc) && !this.own[k]) a.counts = this.shared;
+    });
+    this.slotAccs = accs;
+    this.untouched = true;
+    return accs;
   }
 
   /** Packs `arrays` (the first `slots` entries of each) unless they are packed already. */
@@ -166,7 +253,10 @@ export class SlotAggregation {
     const w = arrays.length;
     const p = new Float64Array(slots * w);
     arrays.forEach((a, j) => {
-      for (let s = 0; s < slots; s++) p[s * w + j] = a[s]!;
+      // States not updated yet hold their start value (0, or min / max's sentinel) everywhere.
+      const start = a[0]!;
+      if (!this.untouched) for (let s = 0; s < slots; s++) p[s * w + j] = a[s]!;
+      else if (start !== 0) for (let s = 0; s < slots; s++) p[s * w + j] = start;
     });
     this.packedArrays = arrays.slice();
     return (this.packed = p);
@@ -202,16 +292,11 @@ export class SlotAggregation {
   /** The row work for a batch in layout `ids` (merging the previous layout's states first). */
   private work(ids: Int32Array, kinds: readonly Kind[], args: readonly (readonly ColumnData[])[]): SlotWork {
     if (ids !== this.ids) {
-      this.flush();
-      const slots = ids.length;
-      const accs = this.make();
-      this.shared = new Float64Array(slots);
-      accs.forEach((a, k) => {
-        a.grow(slots);
-        if (a instanceof CountAcc || a instanceof AvgAcc) a.counts = this.shared;
-        this.own[k] = false;
-      });
-      this.slotAccs = accs;
+      if (this.slotAccs !== null) this.reslot(ids);
+      else {
+        this.own.fill(false);
+        this.newSlotAccs(ids.length);
+      }
       this.ids = ids;
       this.last = null;
     }
@@ -237,27 +322,9 @@ export class SlotAggregation {
         own.counts = own.counts.slice();
         this.own[k] = true;
       }
-      let tag: string;
-      if (kind === 'count') {
-        tag = this.own[k] ? 'n' : 'C';
-        st.push([(acc as CountAcc).counts]);
-      } else if (kind === 'sum') {
-        const sum = acc as SumAcc;
-        tag = this.explicitHas ? 's' : 'S';
-        st.push([sum.sums, sum.has]);
-      } else if (kind === 'avg') {
-        const avg = acc as AvgAcc;
-        tag = this.own[k] ? 'a' : 'A';
-        st.push([avg.sums, avg.counts]);
-      } else if (kind === 'corr') {
-        const c = acc as CoMomentsAcc;
-        tag = 'r';
-        st.push([c.n, c.mx, c.my, c.cxy, c.m2x, c.m2y]);
-      } else {
-        const mm = acc as MinMaxAcc;
-        tag = kind === 'max' ? 'M' : 'm';
-        st.push([mm.vals, mm.has]);
-      }
+      const tag = kind === 'count' ? (this.own[k] ? 'n' : 'C') : kind === 'sum' ? (this.explicitHas ? 's' : 'S')
+        : kind === 'avg' ? (this.own[k] ? 'a' : 'A') : kind === 'corr' ? 'r' : kind === 'max' ? 'M' : 'm';
+      st.push(stateArrays(acc));
       if (tag === 'C' || tag === 'A') sharedUsed = true;
       const xs = kind === 'count' ? null : numbers(a[0]);
       const ys = kind === 'corr' ? numbers(a[1]) : null;
@@ -288,6 +355,7 @@ export class SlotAggregation {
     const w = floats.length;
     if (w < 2) this.unpack();
     const packed = w < 2 ? EMPTY : this.pack(floats, ids.length);
+    this.untouched = false; // (the loop runs next)
     const ctx: FusedArrays & { sc: Float64Array; P: Float64Array } = { x, y, vx, vy, st, sc: this.shared, P: packed };
     const source = () => {
       const at = (k: number) => (j: number) => (w >= 2 && offsets[k]![j]! >= 0 ? `P[gw + ${offsets[k]![j]!}]` : `k${k}_${j}[g]`);
