@@ -61,13 +61,13 @@
  * 1.44× (pairs 1.30–1.51), q7 1.90× (1.68–2.51).
  */
 import { Batch } from '../data/batch.js';
-import { type ColumnData, sliceColumn, take } from '../data/column.js';
+import { ColumnData, allocOutputValues, sliceColumn, take } from '../data/column.js';
 import { KeyTable, hashRows } from '../data/key-table.js';
 import { hash2, mix32, packableType } from '../data/packed-keys.js';
 import type { Accumulator } from '../expr/registry.js';
 import { getAggregate as getAggregateDef } from '../expr/registry.js';
 import { compileExpr } from '../expr/backend.js';
-import { fusedMinMax, fusedUpdate } from '../expr/aggregates.js';
+import { CountAcc, SumAcc, fusedMinMax, fusedUpdate } from '../expr/aggregates.js';
 import { SlotAggregation } from '../expr/slot-aggregates.js';
 import { type GroupedSums, groupedSumsFor } from '../kernels/grouped.js';
 import type { BoundAgg, BoundExpr } from '../expr/expr.js';
@@ -143,6 +143,27 @@ function estimateGroups(batches: readonly Batch[], nKeys: number, rows: number):
     groups = hi;
   }
   return groups;
+}
+
+/**
+ * The partial state of each row on its own, without an accumulator, for the aggregates whose
+ * one-row state is plain (pass-through partial aggregation): count(*) a column of ones, count(x)
+ * x's validity, sum of doubles the values themselves (null rows stay null); null for the others.
+ */
+function rowStates(acc: Accumulator, type: DataType, args: readonly ColumnData[], n: number): ColumnData | null {
+  if (acc instanceof CountAcc) {
+    if (args.length > 1 || args[0]?.type === 'null') return null;
+    const valid = args[0]?.validity ?? null;
+    const ones = allocOutputValues('int64', n) as Float64Array;
+    if (valid === null) ones.fill(1);
+    else for (let r = 0; r < n; r++) ones[r] = valid[r]!;
+    return new ColumnData('int64', n, ones, null);
+  }
+  if (acc instanceof SumAcc && type === 'float64' && args.length === 1) {
+    const x = args[0]!;
+    return x.type === 'float64' && x.values instanceof Float64Array && x.length === n ? x : null;
+  }
+  return null;
 }
 
 /**
@@ -404,10 +425,11 @@ export class HashAggregateOp extends PhysicalOp {
     for (const b of batches) rows += b.numRows;
     const perRow = Math.min(1, estimateGroups(batches, nKeys, rows) / rows);
     const shift = 32 - Math.log2(parts);
+    let part = new Int32Array(0); // scratch shared by the batches (fresh memory costs page faults)
     const sorted = batches.map((b, k) => {
       const { lo, hi } = words[k]!;
       const n = b.numRows;
-      const part = new Int32Array(n);
+      if (part.length < n) part = new Int32Array(n);
       const bounds = new Int32Array(parts + 1);
       for (let i = 0; i < n; i++) {
         const s = hash2(lo[i]!, hi[i]!) >>> shift;
@@ -462,16 +484,30 @@ export class HashAggregateOp extends PhysicalOp {
     return new Batch(this.schema, outCols, groups);
   }
 
-  /** Partial states of one row each (pass-through mode): keys as evaluated, fresh accumulators per row. */
+  /**
+   * Partial states of one row each (pass-through mode): keys as evaluated; count and sum of
+   * doubles directly (a column of ones, the values themselves), other aggregates through fresh
+   * accumulators per row.
+   */
   private singleRowStates(b: Batch, ids: Int32Array): Batch {
     const n = b.numRows;
-    for (let i = 0; i < n; i++) ids[i] = i;
+    let numbered = false;
     const keys = this.groupFns.map((f) => f(b));
     const cols: ColumnData[] = [...keys];
     this.aggs.forEach((a, i) => {
+      const args = this.argFns[i]!.map((f) => f(b));
       const acc = getAggregateDef(a.fn).create(a.args.map((x) => x.type), a.type, a.distinct);
+      const direct = a.distinct ? null : rowStates(acc, a.type, args, n);
+      if (direct !== null) {
+        cols.push(direct);
+        return;
+      }
+      if (!numbered) {
+        for (let r = 0; r < n; r++) ids[r] = r;
+        numbered = true;
+      }
       acc.grow(n);
-      acc.update(ids, n, this.argFns[i]!.map((f) => f(b)));
+      acc.update(ids, n, args);
       cols.push(...acc.state(n));
     });
     return new Batch(this.schema, cols, n);
