@@ -59,6 +59,29 @@
  * 8.0 s), q7 1.42× (pairs 1.21–2.08), q3 1.18× and q5 0.99× (not touched: noise); peak RSS
  * 2611 → 2519 MB. An earlier run (13:19, before the dictionary-index codes, load 5-7): q10
  * 1.44× (pairs 1.30–1.51), q7 1.90× (1.68–2.51).
+ *
+ * q10's first run (bench:compare: 3.1 s against 1.4 s for the second), measured 2026-12-06
+ * 18:00-18:58 UTC (load average 3-13 from other jobs; a local script following bench:compare's
+ * protocol for q10 alone: load the cache, answer with cache() + count(), checksum, unpersist, 2-4
+ * times; process CPU and minor page faults from process.cpuUsage / resourceUsage per run):
+ *  - It is first-touch of fresh memory. On this VM a page fault costs ~13 µs (900 MB of fresh
+ *    SharedArrayBuffers touched once: 230,599 faults, 2.98 s CPU). Run 1 takes 224-232K faults
+ *    (~900 MB) and 6.3 s CPU, run 2 14-30K and 2.7-3.0 s. Per-thread counts (/proc/thread-self
+ *    /stat around the stages, temporary instrumentation) put 108K faults in the partial stage
+ *    (the exchange's buckets, ~430 MB) and 92K in the final phase (the answer, ~370 MB). Later
+ *    runs reuse what run 1 freed (glibc keeps it), so only run 1 pays; JIT warm-up is the rest
+ *    (~0.5 s CPU: BucketWriter.write and singleRowStates deoptimise after their OSR'd loops).
+ *  - Tried: gathering splitPacked's slices through the batch order into reused scratch instead
+ *    of sorted copies cut run 1's faults by only 18K and made later runs slower (the gathers hit
+ *    DRAM at random: 1.1 s CPU against 0.6 s for the copies), so the copies stay; only the
+ *    per-batch part numbers share one scratch.
+ *  - Pass-through rows give count and sum-of-double states directly (`rowStates`: no accumulators,
+ *    loops and state copies per batch) and splitPacked reorders number states with monomorphic
+ *    gathers (0.25 → 0.15 ms per 64K doubles). Paired `dbbench.ts --rows 1e7 --only groupby --q
+ *    q10 --baseline` runs gave 1.49× (pairs 1.38–1.94, load ~10), 1.09×, 0.80× and 0.98× (pairs
+ *    0.64–1.12, load 3-7): unresolved under this load; process CPU per later run (that script, 6 runs
+ *    per build interleaved, load 10-13) averaged 3.25 s before, 3.03 s with rowStates alone, 3.09 s
+ *    with both.
  */
 import { Batch } from '../data/batch.js';
 import { ColumnData, allocOutputValues, sliceColumn, take, valueWidth } from '../data/column.js';
