@@ -76,15 +76,15 @@
  *    DRAM at random: 1.1 s CPU against 0.6 s for the copies), so the copies stay; only the
  *    per-batch part numbers share one scratch.
  *  - Pass-through rows give count and sum-of-double states directly (`rowStates`: no accumulators,
- *    loops and state copies per batch) and splitPacked reorders number states with monomorphic
- *    gathers (0.25 → 0.15 ms per 64K doubles). Paired `dbbench.ts --rows 1e7 --only groupby --q
- *    q10 --baseline` runs gave 1.49× (pairs 1.38–1.94, load ~10), 1.09×, 0.80× and 0.98× (pairs
- *    0.64–1.12, load 3-7): unresolved under this load; process CPU per later run (that script, 6 runs
- *    per build interleaved, load 10-13) averaged 3.25 s before, 3.03 s with rowStates alone, 3.09 s
- *    with both.
+ *    loops and state copies per batch). Paired `flock /work/wt/notes/bench.lock npx tsx
+ *    --max-old-space-size=12000 bench/dbbench.ts --rows 1e7 --only groupby --q q10 --reps 5
+ *    --baseline /work/wt/base/dist` (19:30, load average ~3): 1.05× (pairs 0.78–1.08, best 1.89 s
+ *    both). A further change, reordering number states in splitPacked with monomorphic gathers
+ *    instead of take (0.25 → 0.15 ms per 64K doubles alone), measured 0.92× against this (pairs
+ *    0.75–1.02) and 0.80–1.49× against main in five runs under load 3-13, so it was left out.
  */
 import { Batch } from '../data/batch.js';
-import { ColumnData, allocOutputValues, sliceColumn, take, valueWidth } from '../data/column.js';
+import { ColumnData, allocOutputValues, sliceColumn, take } from '../data/column.js';
 import { KeyTable, hashRows } from '../data/key-table.js';
 import { hash2, mix32, packableType } from '../data/packed-keys.js';
 import type { Accumulator } from '../expr/registry.js';
@@ -187,35 +187,6 @@ function rowStates(acc: Accumulator, type: DataType, args: readonly ColumnData[]
     return x.type === 'float64' && x.values instanceof Float64Array && x.length === n ? x : null;
   }
   return null;
-}
-
-/**
- * `take(c, order)` for a permutation `order` of the column's rows: plain number columns (one
- * element a row) are gathered by loops of one array type each, skipping take's scan for
- * negative indices and its per-type dispatch; other columns go through take.
- */
-function reorder(c: ColumnData, order: Int32Array): ColumnData {
-  const v = c.values;
-  if (v === null || c.indices !== null || c.child !== null || c.children !== null || valueWidth(c.type) !== 1) return take(c, order);
-  const n = order.length;
-  let values: Float64Array | Int32Array;
-  if (v instanceof Float64Array) gatherF64((values = new Float64Array(n)), v, order);
-  else if (v instanceof Int32Array) gatherI32((values = new Int32Array(n)), v, order);
-  else return take(c, order);
-  let validity: Uint8Array | null = null;
-  if (c.validity !== null) gatherU8((validity = new Uint8Array(n)), c.validity, order);
-  return new ColumnData(c.type, n, values, validity);
-}
-
-// `dst[k] = src[order[k]]`, one function per array type (each loop stays monomorphic).
-function gatherF64(dst: Float64Array, src: Float64Array, order: Int32Array): void {
-  for (let k = 0; k < order.length; k++) dst[k] = src[order[k]!]!;
-}
-function gatherI32(dst: Int32Array, src: Int32Array, order: Int32Array): void {
-  for (let k = 0; k < order.length; k++) dst[k] = src[order[k]!]!;
-}
-function gatherU8(dst: Uint8Array, src: Uint8Array, order: Int32Array): void {
-  for (let k = 0; k < order.length; k++) dst[k] = src[order[k]!]!;
 }
 
 /**
@@ -499,7 +470,7 @@ export class HashAggregateOp extends PhysicalOp {
         slo[j] = lo[i]!;
         shi[j] = hi[i]!;
       }
-      return { lo: slo, hi: shi, states: b.columns.slice(nKeys).map((c) => reorder(c, order)), bounds };
+      return { lo: slo, hi: shi, states: b.columns.slice(nKeys).map((c) => take(c, order)), bounds };
     });
     let ids = new Int32Array(0);
     for (let s = 0; s < parts; s++) {
