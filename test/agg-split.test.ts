@@ -139,6 +139,36 @@ describe.each([...new Set([testThreads(1), testThreads(4)])])('split final aggre
     expect(canon(w)).toEqual(canon(await duck(wide, `SELECT i1, i2, s2, ${duckAggs} FROM t GROUP BY ALL`)));
   });
 
+  it('pass-through partial states of count(*), count(x) and sums of doubles (nulls, -0) merge like hashed ones', async () => {
+    // 480k rows over 460k keys: each task's partial aggregate passes rows through after 100k
+    // rows; keys 0-19,999 appear twice. v: null every 7th row, -0 every 11th, else id / 8.
+    const N = 480_000;
+    const K = 460_000;
+    const vOf = (i: number): number | null => (i % 7 === 0 ? null : i % 11 === 0 ? -0 : i / 8);
+    const df = spark.range(0, N, 1, 2).select(
+      col('id').mod(K).cast('int').alias('k'),
+      F.when(col('id').mod(7).eq(0), F.lit(null).cast('double')).when(col('id').mod(11).eq(0), F.lit(-0)).otherwise(col('id').divide(8)).alias('v'),
+    );
+    const agg = df.groupBy('k').agg(F.count('*').alias('n'), F.count('v').alias('cv'), F.sum('v').alias('sv'), F.avg('v').alias('av'));
+    const expected = (k: number): Record<string, unknown> => {
+      let n = 0, cv = 0, sv: number | null = null;
+      for (let i = k; i < N; i += K) {
+        n++;
+        const v = vOf(i);
+        if (v !== null) { cv++; sv = (sv ?? 0) + v; }
+      }
+      return { k, n, cv, sv, av: sv === null ? null : sv / cv };
+    };
+    const keys = [0, 7, 11, 77, 13, 19_999, 20_000, 20_006, 20_009, 459_999];
+    const got = await agg.filter(col('k').isin(...keys)).orderBy('k').collect();
+    expect(got).toEqual([...keys].sort((a, b) => a - b).map(expected));
+    expect(Object.is(got.find((r) => r['k'] === 20_009)!['sv'], 0)).toBe(true); // a lone -0 sums to 0, as Spark's 0 + -0
+    const [tot] = await agg.agg(F.count('*').alias('keys'), F.sum('n').alias('n'), F.sum('cv').alias('cv'), F.count('sv').alias('withSum'), F.sum('sv').alias('sv')).collect();
+    let cv = 0, sv = 0, withSum = 0;
+    for (let k = 0; k < K; k++) { const e = expected(k); cv += e['cv'] as number; if (e['sv'] !== null) { withSum++; sv += e['sv'] as number; } }
+    expect(tot).toEqual({ keys: K, n: N, cv, withSum, sv: expect.closeTo(sv, 0) });
+  });
+
   it('kindling.aggregate.splitGroups takes a whole number', () => {
     expect(() => spark.conf.set('kindling.aggregate.splitGroups', 'many')).toThrow(/kindling.aggregate.splitGroups: expected a whole number of groups \(0 never splits\), got 'many'/);
   });

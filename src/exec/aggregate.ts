@@ -59,15 +59,38 @@
  * 8.0 s), q7 1.42× (pairs 1.21–2.08), q3 1.18× and q5 0.99× (not touched: noise); peak RSS
  * 2611 → 2519 MB. An earlier run (13:19, before the dictionary-index codes, load 5-7): q10
  * 1.44× (pairs 1.30–1.51), q7 1.90× (1.68–2.51).
+ *
+ * q10's first run (bench:compare: 3.1 s against 1.4 s for the second), measured 2026-12-06
+ * 18:00-18:58 UTC (load average 3-13 from other jobs; a local script following bench:compare's
+ * protocol for q10 alone: load the cache, answer with cache() + count(), checksum, unpersist, 2-4
+ * times; process CPU and minor page faults from process.cpuUsage / resourceUsage per run):
+ *  - It is first-touch of fresh memory. On this VM a page fault costs ~13 µs (900 MB of fresh
+ *    SharedArrayBuffers touched once: 230,599 faults, 2.98 s CPU). Run 1 takes 224-232K faults
+ *    (~900 MB) and 6.3 s CPU, run 2 14-30K and 2.7-3.0 s. Per-thread counts (/proc/thread-self
+ *    /stat around the stages, temporary instrumentation) put 108K faults in the partial stage
+ *    (the exchange's buckets, ~430 MB) and 92K in the final phase (the answer, ~370 MB). Later
+ *    runs reuse what run 1 freed (glibc keeps it), so only run 1 pays; JIT warm-up is the rest
+ *    (~0.5 s CPU: BucketWriter.write and singleRowStates deoptimise after their OSR'd loops).
+ *  - Tried: gathering splitPacked's slices through the batch order into reused scratch instead
+ *    of sorted copies cut run 1's faults by only 18K and made later runs slower (the gathers hit
+ *    DRAM at random: 1.1 s CPU against 0.6 s for the copies), so the copies stay; only the
+ *    per-batch part numbers share one scratch.
+ *  - Pass-through rows give count and sum-of-double states directly (`rowStates`: no accumulators,
+ *    loops and state copies per batch). Paired `flock /work/wt/notes/bench.lock npx tsx
+ *    --max-old-space-size=12000 bench/dbbench.ts --rows 1e7 --only groupby --q q10 --reps 5
+ *    --baseline /work/wt/base/dist` (19:30, load average ~3): 1.05× (pairs 0.78–1.08, best 1.89 s
+ *    both). A further change, reordering number states in splitPacked with monomorphic gathers
+ *    instead of take (0.25 → 0.15 ms per 64K doubles alone), measured 0.92× against this (pairs
+ *    0.75–1.02) and 0.80–1.49× against main in five runs under load 3-13, so it was left out.
  */
 import { Batch } from '../data/batch.js';
-import { type ColumnData, sliceColumn, take } from '../data/column.js';
+import { ColumnData, allocOutputValues, sliceColumn, take } from '../data/column.js';
 import { KeyTable, hashRows } from '../data/key-table.js';
 import { hash2, mix32, packableType } from '../data/packed-keys.js';
 import type { Accumulator } from '../expr/registry.js';
 import { getAggregate as getAggregateDef } from '../expr/registry.js';
 import { compileExpr } from '../expr/backend.js';
-import { fusedMinMax, fusedUpdate } from '../expr/aggregates.js';
+import { CountAcc, SumAcc, fusedMinMax, fusedUpdate } from '../expr/aggregates.js';
 import { SlotAggregation } from '../expr/slot-aggregates.js';
 import { type GroupedSums, groupedSumsFor } from '../kernels/grouped.js';
 import type { BoundAgg, BoundExpr } from '../expr/expr.js';
@@ -143,6 +166,27 @@ function estimateGroups(batches: readonly Batch[], nKeys: number, rows: number):
     groups = hi;
   }
   return groups;
+}
+
+/**
+ * The partial state of each row on its own, without an accumulator, for the aggregates whose
+ * one-row state is plain (pass-through partial aggregation): count(*) a column of ones, count(x)
+ * x's validity, sum of doubles the values themselves (null rows stay null); null for the others.
+ */
+function rowStates(acc: Accumulator, type: DataType, args: readonly ColumnData[], n: number): ColumnData | null {
+  if (acc instanceof CountAcc) {
+    if (args.length > 1 || args[0]?.type === 'null') return null;
+    const valid = args[0]?.validity ?? null;
+    const ones = allocOutputValues('int64', n) as Float64Array;
+    if (valid === null) ones.fill(1);
+    else for (let r = 0; r < n; r++) ones[r] = valid[r]!;
+    return new ColumnData('int64', n, ones, null);
+  }
+  if (acc instanceof SumAcc && type === 'float64' && args.length === 1) {
+    const x = args[0]!;
+    return x.type === 'float64' && x.values instanceof Float64Array && x.length === n ? x : null;
+  }
+  return null;
 }
 
 /**
@@ -404,10 +448,11 @@ export class HashAggregateOp extends PhysicalOp {
     for (const b of batches) rows += b.numRows;
     const perRow = Math.min(1, estimateGroups(batches, nKeys, rows) / rows);
     const shift = 32 - Math.log2(parts);
+    let part = new Int32Array(0); // scratch shared by the batches (fresh memory costs page faults)
     const sorted = batches.map((b, k) => {
       const { lo, hi } = words[k]!;
       const n = b.numRows;
-      const part = new Int32Array(n);
+      if (part.length < n) part = new Int32Array(n);
       const bounds = new Int32Array(parts + 1);
       for (let i = 0; i < n; i++) {
         const s = hash2(lo[i]!, hi[i]!) >>> shift;
@@ -462,16 +507,30 @@ export class HashAggregateOp extends PhysicalOp {
     return new Batch(this.schema, outCols, groups);
   }
 
-  /** Partial states of one row each (pass-through mode): keys as evaluated, fresh accumulators per row. */
+  /**
+   * Partial states of one row each (pass-through mode): keys as evaluated; count and sum of
+   * doubles directly (a column of ones, the values themselves), other aggregates through fresh
+   * accumulators per row.
+   */
   private singleRowStates(b: Batch, ids: Int32Array): Batch {
     const n = b.numRows;
-    for (let i = 0; i < n; i++) ids[i] = i;
+    let numbered = false;
     const keys = this.groupFns.map((f) => f(b));
     const cols: ColumnData[] = [...keys];
     this.aggs.forEach((a, i) => {
+      const args = this.argFns[i]!.map((f) => f(b));
       const acc = getAggregateDef(a.fn).create(a.args.map((x) => x.type), a.type, a.distinct);
+      const direct = a.distinct ? null : rowStates(acc, a.type, args, n);
+      if (direct !== null) {
+        cols.push(direct);
+        return;
+      }
+      if (!numbered) {
+        for (let r = 0; r < n; r++) ids[r] = r;
+        numbered = true;
+      }
       acc.grow(n);
-      acc.update(ids, n, this.argFns[i]!.map((f) => f(b)));
+      acc.update(ids, n, args);
       cols.push(...acc.state(n));
     });
     return new Batch(this.schema, cols, n);
