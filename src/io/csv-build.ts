@@ -58,7 +58,7 @@ import { SHORT_KEY_BYTES, packKey, unpackKey } from '../data/short-keys.js';
 import type { DataType, Field } from '../types.js';
 import { Schema, decimalParams, isDecimal } from '../types.js';
 import { POW10N, parseDecimal, writeDecimal } from '../data/decimal.js';
-import { F_DOUBLE, F_INT, F_QUOTED, F_RAW, F_VERBATIM, type RecordSource, unescapeField } from './csv-scan.js';
+import { F_DOUBLE, F_INT, F_QUOTED, F_RAW, F_VERBATIM, POW10, type RecordSource, unescapeField } from './csv-scan.js';
 import * as V from './csv-values.js';
 import * as ISO from '../time/iso.js';
 import type { DatetimePattern } from '../time/patterns.js';
@@ -82,6 +82,15 @@ const F_D = F_DOUBLE;
 /** Most deferred dictionary lookups per column before they are done (a 64 KiB ring of packed keys that stays in cache). */
 const KEY_RUN = 4096;
 const pack = packKey;
+const LF_ = 10;
+const CR_ = 13;
+/** {@link BatchBuilder.addRun}'s field plan: skipped, int, long, double, plain string, dictionary string. */
+const R_SKIP = 0;
+const R_I32 = 1;
+const R_I64 = 2;
+const R_F64 = 3;
+const R_UTF8 = 4;
+const R_DICT = 5;
 
 /** Value rules shared by the builder and schema inference. */
 export interface ValueRules {
@@ -188,6 +197,15 @@ export class BatchBuilder {
    */
   private keys: (Int32Array | null)[] = [];
   private readonly pend: Int32Array = new Int32Array(0);
+  /** {@link canRun}: 0 undecided, 1 yes, 2 no. */
+  private runnable = 0;
+  /** {@link addRun}'s plan: per record field, what it feeds (R_*) and the output column. */
+  private runKind: Int8Array = new Int8Array(0);
+  private runCol: Int32Array = new Int32Array(0);
+  private readonly runPlain: Int32Array = new Int32Array(0);
+  private readonly runDict: Int32Array = new Int32Array(0);
+  /** Start of the last record {@link addRun} added (-1: none). */
+  runLast = -1;
   /** Stand-in dictionaries of encoded columns (see `dicts`). */
   readonly pending: ColumnData[] = [];
 
@@ -221,6 +239,8 @@ export class BatchBuilder {
     this.schema = new Schema(out);
     this.bpos = new Int32Array(this.nOut);
     this.pend = new Int32Array(this.nOut);
+    this.runPlain = new Int32Array(this.nOut);
+    this.runDict = new Int32Array(this.nOut);
     this.bytesHint = new Float64Array(this.nOut).fill(Math.min(16 * capacity, 1 << 20));
     for (let j = 0; j < this.nOut; j++) {
       this.dicts.push(null);
@@ -516,6 +536,196 @@ export class BatchBuilder {
     }
     this.n = row + 1;
     return code;
+  }
+
+  /**
+   * Whether {@link addRun} can read this builder's records: every projected column is an int,
+   * long, double or string (plain or dictionary-encoded), no two columns read the same field, and
+   * `nullValue` is empty (so only an empty field is null, which the run leaves to `add`).
+   * Decided once; the per-run plan follows the columns' current encodings.
+   */
+  get canRun(): boolean {
+    if (this.runnable === 0) {
+      let ok = this.rules.nullValue.length === 0;
+      const seen = new Set<number>();
+      for (let j = 0; j < this.nOut && ok; j++) {
+        const k = this.kinds[j]!;
+        const c = this.srcIdx[j]!;
+        if ((k !== K_I32 && k !== K_I64 && k !== K_F64 && k !== K_UTF8) || c >= this.width || seen.has(c)) ok = false;
+        seen.add(c);
+      }
+      this.runnable = ok ? 1 : 2;
+    }
+    return this.runnable === 1;
+  }
+
+  /**
+   * The fused fast path: converts the records that start at `p` of `buf` straight from bytes
+   * into the columns (no per-field offsets, no second pass over a field's bytes), as many as are
+   * complete before `limit`, start before `stop` and fit the batch. It stops, leaving the record
+   * for the tokenizer and {@link add}, at anything it does not handle: a quoted, empty or
+   * too-long (dictionary) field, a record with the wrong number of fields, a value that does not
+   * parse as exactly what `add` would store (see FastTokenizer's F_INT / F_DOUBLE rules), a
+   * blank or comment line, or a record cut by the end of the buffer. So every row it adds is
+   * the row `add` would have added. Returns the position after the last record added;
+   * {@link runLast} is that record's start. Only when {@link canRun}.
+   */
+  addRun(buf: Uint8Array, p: number, limit: number, stop: number, sep: number, quote: number, comment: number): number {
+    const width = this.width;
+    if (this.runKind.length !== width) {
+      this.runKind = new Int8Array(width);
+      this.runCol = new Int32Array(width);
+    }
+    // The plan: per field of the record, what it feeds (R_SKIP: no column).
+    const fk = this.runKind;
+    const fj = this.runCol;
+    fk.fill(R_SKIP);
+    let nPlain = 0;
+    let nDict = 0;
+    const plain = this.runPlain;
+    const dictJ = this.runDict;
+    for (let j = 0; j < this.nOut; j++) {
+      const k = this.kinds[j]!;
+      const c = this.srcIdx[j]!;
+      fj[c] = j;
+      if (k === K_I32) fk[c] = R_I32;
+      else if (k === K_I64) fk[c] = R_I64;
+      else if (k === K_F64) fk[c] = R_F64;
+      else if (this.codes[j] !== null) {
+        fk[c] = R_DICT;
+        dictJ[nDict++] = j;
+      } else {
+        fk[c] = R_UTF8;
+        plain[nPlain++] = j;
+      }
+    }
+    const fixed = this.fixed;
+    const offsA = this.offs;
+    const bposA = this.bpos;
+    const keysA = this.keys;
+    const pend = this.pend;
+    const cap = this.cap;
+    const last = width - 1;
+    const HI = sep > CR_ ? sep : CR_;
+    let row = this.n;
+    let lastStart = -1;
+    // Rows from which the dictionary columns' deferred keys are still to be looked up.
+    let from = row;
+    for (let i = 0; i < nDict; i++) if (pend[dictJ[i]!]! < from) from = pend[dictJ[i]!]!;
+    records: while (row < cap && p < stop && p < limit) {
+      if (row - from >= KEY_RUN) {
+        for (let i = 0; i < nDict; i++) if (!this.flush(dictJ[i]!, row)) break records; // now plain: plan again
+        from = row;
+      }
+      const c00 = buf[p]!;
+      if (c00 === comment) break;
+      let q = p;
+      for (let f = 0; f < width; f++) {
+        if (q >= limit) break records;
+        const c0 = buf[q]!;
+        if (c0 === quote || c0 === sep || c0 === LF_ || c0 === CR_) break records;
+        const k = fk[f]!;
+        if (k === R_I32 || k === R_I64) {
+          if (c0 === 45 || c0 === 43) q++;
+          const d0 = q;
+          let v = 0;
+          while (q < limit) {
+            const d = buf[q]! - 48;
+            if (d < 0 || d > 9) break;
+            v = v * 10 + d;
+            q++;
+          }
+          if (q === d0 || q - d0 > 15) break records;
+          if (c0 === 45) v = 0 - v;
+          if (k === R_I32) {
+            if (v < -2147483648 || v > 2147483647) break records;
+            (fixed[fj[f]!] as Int32Array)[row] = v;
+          } else (fixed[fj[f]!] as Float64Array)[row] = v;
+        } else if (k === R_F64) {
+          if (c0 === 45 || c0 === 43) q++;
+          let mant = 0;
+          let nd = 0;
+          let digits = 0;
+          let frac = 0;
+          while (q < limit) {
+            const d = buf[q]! - 48;
+            if (d < 0 || d > 9) break;
+            digits++;
+            if (mant !== 0 || d !== 0) {
+              mant = mant * 10 + d;
+              nd++;
+            }
+            q++;
+          }
+          if (q < limit && buf[q] === 46) {
+            q++;
+            while (q < limit) {
+              const d = buf[q]! - 48;
+              if (d < 0 || d > 9) break;
+              digits++;
+              frac++;
+              if (mant !== 0 || d !== 0) {
+                mant = mant * 10 + d;
+                nd++;
+              }
+              q++;
+            }
+          }
+          if (digits === 0 || nd > 15 || frac > 22) break records;
+          const v = mant === 0 ? 0 : frac === 0 ? mant : mant / POW10[frac]!;
+          (fixed[fj[f]!] as Float64Array)[row] = c0 === 45 ? -v : v;
+        } else {
+          const s = q;
+          while (q < limit) {
+            const c = buf[q]!;
+            if (c > HI) {
+              q++;
+              continue;
+            }
+            if (c === sep || c === LF_ || c === CR_) break;
+            q++;
+          }
+          if (k === R_UTF8) {
+            const j = fj[f]!;
+            const len = q - s;
+            let pos = bposA[j]!;
+            let out = this.bytes[j]!;
+            if (pos + len > out.length) out = this.growBytes(j, pos + len);
+            if (len < 24) for (let i = 0; i < len; i++) out[pos + i] = buf[s + i]!;
+            else out.set(buf.subarray(s, q), pos);
+            pos += len;
+            bposA[j] = pos;
+            offsA[j]![row + 1] = pos;
+          } else if (k === R_DICT) {
+            if (q - s > SHORT_KEY_BYTES) break records;
+            const j = fj[f]!;
+            pack(buf, s, q, keysA[j]!, (row - pend[j]!) << 2);
+          }
+        }
+        // The field's terminator: a separator, and after the last field the end of the line.
+        if (q >= limit) break records;
+        const t = buf[q]!;
+        if (f < last) {
+          if (t !== sep) break records;
+          q++;
+        } else if (t === LF_) q++;
+        else if (t === CR_) {
+          if (q + 1 >= limit) break records;
+          q += buf[q + 1] === LF_ ? 2 : 1;
+        } else break records;
+      }
+      lastStart = p;
+      p = q;
+      row++;
+    }
+    // A record left to `add` may have copied bytes of plain strings: back to the last row's end.
+    for (let i = 0; i < nPlain; i++) {
+      const j = plain[i]!;
+      bposA[j] = offsA[j]![row]!;
+    }
+    this.n = row;
+    this.runLast = lastStart;
+    return p;
   }
 
   /** Undoes the partial writes of row `n` (used when a record is dropped). */

@@ -50,7 +50,8 @@ const CR = 13;
 const EMPTY = Buffer.alloc(0);
 const EMPTY_I32 = new Int32Array(0);
 /** Exact powers of ten (up to 1e22 every one is a double). */
-const POW10 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+/** Powers of ten exact as doubles (the decimal fast paths' divisors). */
+export const POW10 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 
 /** Bytes read from disk per chunk. */
 export const CHUNK_BYTES = 4 << 20;
@@ -414,6 +415,22 @@ export class FastTokenizer implements RecordSource {
       this.p = r;
       return true;
     }
+  }
+
+  /**
+   * Hands the records buffered from the current position to `builder`'s fused fast path
+   * (BatchBuilder.addRun) and moves past the ones it added; returns how many. `next` then goes on
+   * from the first record the run left (or reads more data).
+   */
+  runInto(builder: { n: number; runLast: number; addRun(buf: Uint8Array, p: number, limit: number, stop: number, sep: number, quote: number, comment: number): number }): number {
+    const before = builder.n;
+    const p = builder.addRun(this.buf, this.p, this.limit, this.end - this.base, this.sep, this.quote, this.comment);
+    const added = builder.n - before;
+    if (added > 0) {
+      this.p = p;
+      this.recordPos = this.base + builder.runLast;
+    }
+    return added;
   }
 
   /** Position after the line terminator of the line containing p, or -1 if more data is needed. */

@@ -596,8 +596,9 @@ function splitDictionaries(scan: { schema: Schema; splits?: readonly CsvSplit[];
  * parse mode: PERMISSIVE (missing/bad values → null, extra fields dropped), DROPMALFORMED (such
  * records skipped) or FAILFAST (throws DataFormatError naming file, line, column and value).
  * With `header`, the file's first record is skipped by the split in which it starts.
+ * `fused: false` turns off the fused fast path (tests compare the two).
  */
-export function* readCsvSplit(scan: { schema: Schema; splits?: readonly CsvSplit[]; options: ResolvedCsvOptions; dictionary?: boolean | 'split'; splitDictionaryLimit?: number }, split: CsvSplit, columns?: number[]): Iterable<Batch> {
+export function* readCsvSplit(scan: { schema: Schema; splits?: readonly CsvSplit[]; options: ResolvedCsvOptions; dictionary?: boolean | 'split'; splitDictionaryLimit?: number; fused?: boolean }, split: CsvSplit, columns?: number[]): Iterable<Batch> {
   const fields = scan.schema.fields;
   const o = scan.options;
   const width = fields.length;
@@ -642,20 +643,46 @@ export function* readCsvSplit(scan: { schema: Schema; splits?: readonly CsvSplit
     const dicts = scan.dictionary === 'split' ? splitDictionaries(scan, split, builder, cols, tok) : null;
     const OK = REC_OK;
     let done = 0;
-    while (tok.next()) {
+    // The next batch's arrays are sized for the rows the split's remaining bytes hold (at the
+    // bytes per row so far, plus 10%), so the split's last batch is not copied shorter.
+    const cut = (): Batch | null => {
+      done += builder.n;
+      const left = (end - tok.recordPos) / Math.max(1, (tok.recordPos - split.start) / done);
+      const batch = builder.finish(Math.max(1024, Math.ceil(left * 1.1) + 64));
+      if (dicts === null) return batch;
+      dicts.add(batch);
+      return null;
+    };
+    // The fused fast path (BatchBuilder.addRun) takes the records it can; each record it leaves
+    // goes through the tokenizer and `add`. After a run that added nothing (say a file whose
+    // every record is quoted) the next try waits for twice as many records, up to 1024.
+    const fast = scan.fused !== false && tok instanceof FastTokenizer && builder.canRun ? tok : null;
+    let wait = 0;
+    let backoff = 1;
+    for (;;) {
+      if (fast !== null && wait-- <= 0) {
+        if (fast.runInto(builder) > 0) {
+          backoff = 1;
+          wait = 0;
+          if (builder.full) {
+            const b = cut();
+            if (b !== null) yield b;
+            continue;
+          }
+        } else {
+          wait = backoff;
+          if (backoff < 1024) backoff *= 2;
+        }
+      }
+      if (!tok.next()) break;
       const code = builder.add(tok);
       if (code !== OK && !permissive) {
         if (o.mode === 'FAILFAST') throw failFast(tok, split.file, fields, code, builder, cols);
         continue;
       }
       if (builder.full) {
-        // The next batch's arrays are sized for the rows the split's remaining bytes hold (at
-        // the bytes per row so far, plus 10%), so the split's last batch is not copied shorter.
-        done += builder.n;
-        const left = (end - tok.recordPos) / Math.max(1, (tok.recordPos - split.start) / done);
-        const batch = builder.finish(Math.max(1024, Math.ceil(left * 1.1) + 64));
-        if (dicts) dicts.add(batch);
-        else yield batch;
+        const b = cut();
+        if (b !== null) yield b;
       }
     }
     if (builder.n > 0) {
