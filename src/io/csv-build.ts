@@ -60,6 +60,7 @@ import { Schema, decimalParams, isDecimal } from '../types.js';
 import { POW10N, parseDecimal, writeDecimal } from '../data/decimal.js';
 import { F_DOUBLE, F_INT, F_QUOTED, F_RAW, F_VERBATIM, POW10, type RecordSource, unescapeField } from './csv-scan.js';
 import * as V from './csv-values.js';
+import { FUSED_KEY_RUN, R_DICT, R_F64, R_I32, R_I64, R_SKIP, R_UTF8, fusedLoop } from './csv-fused.js';
 import * as ISO from '../time/iso.js';
 import type { DatetimePattern } from '../time/patterns.js';
 
@@ -80,17 +81,8 @@ const F_V = F_VERBATIM;
 const F_I = F_INT;
 const F_D = F_DOUBLE;
 /** Most deferred dictionary lookups per column before they are done (a 64 KiB ring of packed keys that stays in cache). */
-const KEY_RUN = 4096;
+const KEY_RUN = FUSED_KEY_RUN;
 const pack = packKey;
-const LF_ = 10;
-const CR_ = 13;
-/** {@link BatchBuilder.addRun}'s field plan: skipped, int, long, double, plain string, dictionary string. */
-const R_SKIP = 0;
-const R_I32 = 1;
-const R_I64 = 2;
-const R_F64 = 3;
-const R_UTF8 = 4;
-const R_DICT = 5;
 
 /** Value rules shared by the builder and schema inference. */
 export interface ValueRules {
@@ -202,8 +194,10 @@ export class BatchBuilder {
   /** {@link addRun}'s plan: per record field, what it feeds (R_*) and the output column. */
   private runKind: Int8Array = new Int8Array(0);
   private runCol: Int32Array = new Int32Array(0);
-  private readonly runPlain: Int32Array = new Int32Array(0);
-  private readonly runDict: Int32Array = new Int32Array(0);
+  private runPos: Int32Array = new Int32Array(0);
+  private readonly runArrays: (Int32Array | Float64Array | null)[] = [];
+  private readonly runBytes: (Uint8Array | null)[] = [];
+  private readonly runOut = new Int32Array(2);
   /** Start of the last record {@link addRun} added (-1: none). */
   runLast = -1;
   /** Stand-in dictionaries of encoded columns (see `dicts`). */
@@ -239,8 +233,6 @@ export class BatchBuilder {
     this.schema = new Schema(out);
     this.bpos = new Int32Array(this.nOut);
     this.pend = new Int32Array(this.nOut);
-    this.runPlain = new Int32Array(this.nOut);
-    this.runDict = new Int32Array(this.nOut);
     this.bytesHint = new Float64Array(this.nOut).fill(Math.min(16 * capacity, 1 << 20));
     for (let j = 0; j < this.nOut; j++) {
       this.dicts.push(null);
@@ -575,157 +567,63 @@ export class BatchBuilder {
     if (this.runKind.length !== width) {
       this.runKind = new Int8Array(width);
       this.runCol = new Int32Array(width);
+      this.runPos = new Int32Array(width);
     }
-    // The plan: per field of the record, what it feeds (R_SKIP: no column).
+    // The plan: per field of the record, what it feeds (R_SKIP: no column) and the arrays.
     const fk = this.runKind;
     const fj = this.runCol;
+    const pos = this.runPos;
+    const cols = this.runArrays;
+    const bytes = this.runBytes;
     fk.fill(R_SKIP);
-    let nPlain = 0;
-    let nDict = 0;
-    const plain = this.runPlain;
-    const dictJ = this.runDict;
+    cols.length = 0;
+    bytes.length = 0;
+    for (let f = 0; f < width; f++) {
+      cols.push(null);
+      bytes.push(null);
+    }
     for (let j = 0; j < this.nOut; j++) {
       const k = this.kinds[j]!;
       const c = this.srcIdx[j]!;
       fj[c] = j;
-      if (k === K_I32) fk[c] = R_I32;
-      else if (k === K_I64) fk[c] = R_I64;
-      else if (k === K_F64) fk[c] = R_F64;
-      else if (this.codes[j] !== null) {
+      if (k === K_I32 || k === K_I64 || k === K_F64) {
+        fk[c] = k === K_I32 ? R_I32 : k === K_I64 ? R_I64 : R_F64;
+        cols[c] = this.fixed[j] as Int32Array | Float64Array;
+      } else if (this.codes[j] !== null) {
         fk[c] = R_DICT;
-        dictJ[nDict++] = j;
+        cols[c] = this.keys[j]!;
+        pos[c] = this.pend[j]!;
       } else {
         fk[c] = R_UTF8;
-        plain[nPlain++] = j;
+        cols[c] = this.offs[j]!;
+        bytes[c] = this.bytes[j]!;
+        pos[c] = this.bpos[j]!;
       }
     }
-    const fixed = this.fixed;
-    const offsA = this.offs;
-    const bposA = this.bpos;
-    const keysA = this.keys;
-    const pend = this.pend;
-    const cap = this.cap;
-    const last = width - 1;
-    const HI = sep > CR_ ? sep : CR_;
-    let row = this.n;
-    let lastStart = -1;
-    // Rows from which the dictionary columns' deferred keys are still to be looked up.
-    let from = row;
-    for (let i = 0; i < nDict; i++) if (pend[dictJ[i]!]! < from) from = pend[dictJ[i]!]!;
-    records: while (row < cap && p < stop && p < limit) {
-      if (row - from >= KEY_RUN) {
-        for (let i = 0; i < nDict; i++) if (!this.flush(dictJ[i]!, row)) break records; // now plain: plan again
-        from = row;
-      }
-      const c00 = buf[p]!;
-      if (c00 === comment) break;
-      let q = p;
-      for (let f = 0; f < width; f++) {
-        if (q >= limit) break records;
-        const c0 = buf[q]!;
-        if (c0 === quote || c0 === sep || c0 === LF_ || c0 === CR_) break records;
-        const k = fk[f]!;
-        if (k === R_I32 || k === R_I64) {
-          if (c0 === 45 || c0 === 43) q++;
-          const d0 = q;
-          let v = 0;
-          while (q < limit) {
-            const d = buf[q]! - 48;
-            if (d < 0 || d > 9) break;
-            v = v * 10 + d;
-            q++;
-          }
-          if (q === d0 || q - d0 > 15) break records;
-          if (c0 === 45) v = 0 - v;
-          if (k === R_I32) {
-            if (v < -2147483648 || v > 2147483647) break records;
-            (fixed[fj[f]!] as Int32Array)[row] = v;
-          } else (fixed[fj[f]!] as Float64Array)[row] = v;
-        } else if (k === R_F64) {
-          if (c0 === 45 || c0 === 43) q++;
-          let mant = 0;
-          let nd = 0;
-          let digits = 0;
-          let frac = 0;
-          while (q < limit) {
-            const d = buf[q]! - 48;
-            if (d < 0 || d > 9) break;
-            digits++;
-            if (mant !== 0 || d !== 0) {
-              mant = mant * 10 + d;
-              nd++;
-            }
-            q++;
-          }
-          if (q < limit && buf[q] === 46) {
-            q++;
-            while (q < limit) {
-              const d = buf[q]! - 48;
-              if (d < 0 || d > 9) break;
-              digits++;
-              frac++;
-              if (mant !== 0 || d !== 0) {
-                mant = mant * 10 + d;
-                nd++;
-              }
-              q++;
-            }
-          }
-          if (digits === 0 || nd > 15 || frac > 22) break records;
-          const v = mant === 0 ? 0 : frac === 0 ? mant : mant / POW10[frac]!;
-          (fixed[fj[f]!] as Float64Array)[row] = c0 === 45 ? -v : v;
-        } else {
-          const s = q;
-          while (q < limit) {
-            const c = buf[q]!;
-            if (c > HI) {
-              q++;
-              continue;
-            }
-            if (c === sep || c === LF_ || c === CR_) break;
-            q++;
-          }
-          if (k === R_UTF8) {
-            const j = fj[f]!;
-            const len = q - s;
-            let pos = bposA[j]!;
-            let out = this.bytes[j]!;
-            if (pos + len > out.length) out = this.growBytes(j, pos + len);
-            if (len < 24) for (let i = 0; i < len; i++) out[pos + i] = buf[s + i]!;
-            else out.set(buf.subarray(s, q), pos);
-            pos += len;
-            bposA[j] = pos;
-            offsA[j]![row + 1] = pos;
-          } else if (k === R_DICT) {
-            if (q - s > SHORT_KEY_BYTES) break records;
-            const j = fj[f]!;
-            pack(buf, s, q, keysA[j]!, (row - pend[j]!) << 2);
-          }
-        }
-        // The field's terminator: a separator, and after the last field the end of the line.
-        if (q >= limit) break records;
-        const t = buf[q]!;
-        if (f < last) {
-          if (t !== sep) break records;
-          q++;
-        } else if (t === LF_) q++;
-        else if (t === CR_) {
-          if (q + 1 >= limit) break records;
-          q += buf[q + 1] === LF_ ? 2 : 1;
-        } else break records;
-      }
-      lastStart = p;
-      p = q;
-      row++;
-    }
-    // A record left to `add` may have copied bytes of plain strings: back to the last row's end.
-    for (let i = 0; i < nPlain; i++) {
-      const j = plain[i]!;
-      bposA[j] = offsA[j]![row]!;
+    const out = this.runOut;
+    const q = fusedLoop(fk, sep, quote, comment)(this, cols, bytes, pos, fj, buf, p, limit, stop, this.n, this.cap, out);
+    const row = out[0]!;
+    // Plain strings end at the last row added (a record left to `add` may have copied bytes).
+    for (let f = 0; f < width; f++) {
+      if (fk[f] !== R_UTF8) continue;
+      const j = fj[f]!;
+      this.bpos[j] = this.offs[j]![row]!;
     }
     this.n = row;
-    this.runLast = lastStart;
-    return p;
+    this.runLast = out[1]!;
+    return q;
+  }
+
+  /** @internal The compiled loop's callback: grows plain string column `j` (`pos` bytes written so far). */
+  runGrow(j: number, need: number, pos: number): Uint8Array {
+    this.bpos[j] = pos;
+    return this.growBytes(j, need);
+  }
+
+  /** @internal The compiled loop's callback: looks up every encoded column's deferred keys up to `row`; false when one turned plain. */
+  runFlush(row: number): boolean {
+    for (let j = 0; j < this.nOut; j++) if (this.codes[j] !== null && this.dicts[j] !== null && !this.flush(j, row)) return false;
+    return true;
   }
 
   /** Undoes the partial writes of row `n` (used when a record is dropped). */
