@@ -147,6 +147,16 @@ describe('fused CSV fast path', () => {
     expect(REC_OK).toBe(0);
   });
 
+  it('a separator that is a number character splits numbers (no digit loop runs past it)', async () => {
+    const file = path.join(dir, 'digitsep.csv');
+    fs.writeFileSync(file, 'a1b1c\n213142.5\n410511\n');
+    const rows = await spark.read.csv(file, { header: true, sep: '1', schema: 'a INT, b BIGINT, c DOUBLE' }).collect();
+    expect(rows.map((r) => [r['a'], Number(r['b']), r['c']])).toEqual([[2, 3, 42.5], [4, 5, null]]);
+    const dot = path.join(dir, 'dotsep.csv');
+    fs.writeFileSync(dot, 'x.y\n12.34\n');
+    expect((await spark.read.csv(dot, { header: true, sep: '.', schema: 'x INT, y INT' }).collect()).map((r) => [r['x'], r['y']])).toEqual([[12, 34]]);
+  });
+
   it('a cached read through the API gives the generated values', async () => {
     const r = mulberry32(42);
     const rows = 50_000;

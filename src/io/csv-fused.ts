@@ -50,6 +50,7 @@ export interface FusedHost {
 export type FusedLoop = (host: FusedHost, cols: readonly (Int32Array | Float64Array | null)[], bytes: readonly (Uint8Array | null)[], pos: Int32Array, colOf: Int32Array, buf: Uint8Array, p: number, limit: number, stop: number, row: number, cap: number, out: Int32Array) => number;
 
 const cache = new Map<string, FusedLoop>();
+const MAX_LOOPS = 64;
 
 /** The loop for `plan` (R_* per record field) and the dialect bytes (-1: none), compiled on first use. */
 export function fusedLoop(plan: Int8Array, sep: number, quote: number, comment: number): FusedLoop {
@@ -57,6 +58,8 @@ export function fusedLoop(plan: Int8Array, sep: number, quote: number, comment: 
   let fn = cache.get(key);
   if (fn === undefined) {
     fn = compile(plan, sep, quote, comment, key);
+    // A process reading many differently shaped files keeps the latest loops only.
+    if (cache.size >= MAX_LOOPS) cache.clear();
     cache.set(key, fn);
   }
   return fn;

@@ -618,8 +618,12 @@ export function* readCsvSplit(scan: { schema: Schema; splits?: readonly CsvSplit
   const src = openSource(split.file);
   const end = isGzip(split.file) ? Infinity : split.end;
   const intFields = new Uint8Array(store);
+  // Numbers are parsed while scanned (and by the fused path) only when no number character is
+  // the separator: with sep '1' or '.', "212" is two fields, which a digit loop would read as one.
+  const numericSep = /^[0-9.+-]$/.test(o.sep);
   cols.forEach((c, j) => {
     const t = fields[c]!.type;
+    if (numericSep) return;
     if ((t === 'int32' || t === 'int64') && srcCols[j]! < store) intFields[srcCols[j]!] = 1;
     else if (t === 'float64' && srcCols[j]! < store) intFields[srcCols[j]!] = 2;
   });
@@ -656,7 +660,7 @@ export function* readCsvSplit(scan: { schema: Schema; splits?: readonly CsvSplit
     // The fused fast path (BatchBuilder.addRun) takes the records it can; each record it leaves
     // goes through the tokenizer and `add`. After a run that added nothing (say a file whose
     // every record is quoted) the next try waits for twice as many records, up to 1024.
-    const fast = scan.fused !== false && tok instanceof FastTokenizer && builder.canRun ? tok : null;
+    const fast = scan.fused !== false && !numericSep && tok instanceof FastTokenizer && builder.canRun ? tok : null;
     let wait = 0;
     let backoff = 1;
     for (;;) {
