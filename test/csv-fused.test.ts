@@ -61,7 +61,8 @@ function generator(seed: number, odd: number, shortOnly = false) {
 /** Each column of each batch as JS values, concatenated. */
 function columns(batches: Batch[]): unknown[][] {
   if (batches.length === 0) return [];
-  const vals = (c: ColumnData): unknown[] => (c.type === 'utf8' ? c.strings() : Array.from({ length: c.length }, (_, i) => (c.isNull(i) ? null : c.values![i])));
+  const vals = (c: ColumnData): unknown[] =>
+    c.type === 'utf8' ? c.strings() : String(c.type).startsWith('decimal') ? c.bigints().map((v, i) => (c.isNull(i) ? null : v)) : Array.from({ length: c.length }, (_, i) => (c.isNull(i) ? null : c.values![i]));
   return batches[0]!.columns.map((_, j) => batches.flatMap((b) => vals(b.columns[j]!)));
 }
 
@@ -108,6 +109,34 @@ describe('fused CSV fast path', () => {
     expect(compared).toBeGreaterThan(400_000);
   });
 
+  it('booleans, dates, timestamps and decimals (and custom date formats) read as through add', () => {
+    const r = mulberry32(9);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+    const two = (n: number): string => String(n).padStart(2, '0');
+    const date = (iso: boolean): string => {
+      const [y, m, d] = [1900 + Math.floor(r() * 200), 1 + Math.floor(r() * 12), 1 + Math.floor(r() * 28)];
+      return iso ? `${y}-${two(m)}-${two(d)}` : `${two(d)}/${two(m)}/${y}`;
+    };
+    for (const [k, iso] of [[0, true], [1, false]] as const) {
+      const lines = ['a,b,c,d,e'];
+      for (let i = 0; i < 20_000; i++) {
+        const odd = r() < 0.1;
+        const b = odd ? pick(['TRUE', 'False', 'yes', '1', '', '"true"']) : pick(['true', 'false']);
+        const c = odd ? pick(['2020-02-30', '2020-1-5', '2020-01-05T10:00', '20200105', '', 'x', '31/12/1999', '1999-12-31']) : date(iso);
+        const d = odd ? pick(['2020-01-05', '2020-01-05T10:11:12.1234567Z', '2020-01-05 10:11:12+02:00', '2020-13-01 00:00:00', 'x', '']) : `${date(true)} ${two(Math.floor(r() * 24))}:${two(Math.floor(r() * 60))}:${two(Math.floor(r() * 60))}`;
+        const e = odd ? pick(['1.999', '-0.005', '12345678901.5', '99999999.99', '100000000', '1e3', '', '-', '"1.5"']) : ((r() - 0.5) * 1e6).toFixed(Math.floor(r() * 3));
+        lines.push([i, b, c, d, e].join(','));
+      }
+      const file = path.join(dir, `typed${k}.csv`);
+      fs.writeFileSync(file, lines.join('\n') + '\n');
+      const opts = { header: true, schema: 'a INT, b BOOLEAN, c DATE, d TIMESTAMP, e DECIMAL(10,2)', ...(iso ? {} : { dateFormat: 'dd/MM/yyyy' }), maxPartitionBytes: 100_000 };
+      const fused = readAll(file, opts, { fused: true });
+      expect(fused).toEqual(readAll(file, opts, { fused: false }));
+      const days = (fused as unknown[][])[2]!;
+      expect(days.filter((v) => v !== null).length).toBeGreaterThan(17_000);
+    }
+  });
+
   it('records across read chunks keep their values', () => {
     const g = generator(7, 0.01);
     const lines = ['a,b,c,d,e'];
@@ -140,9 +169,10 @@ describe('fused CSV fast path', () => {
     for (const stopper of ['1,2,3.5,"k1",id1\n', '1,2,,k1,id1\n', '1,2,3.5,k1\n', '1,2,3.5,k1,id1,x\n', '1,2,1e3,k1,id1\n', '2147483648,2,3.5,k1,id1\n', '\n', '1,2,3.5,k1,id1']) {
       expect(run(clean + stopper), JSON.stringify(stopper)).toEqual({ n: 2, p: clean.length });
     }
-    // Types it does not convert, or a nullValue, leave the whole scan to `add`.
+    // Two columns of one field, or a nullValue, leave the whole scan to `add`.
     const dates = parseDDLSchema('a INT, d DATE');
-    expect(new BatchBuilder(dates.fields, [0, 1], 2, rules, true, 16).canRun).toBe(false);
+    expect(new BatchBuilder(dates.fields, [0, 1], 2, rules, true, 16).canRun).toBe(true);
+    expect(new BatchBuilder(dates.fields, [0, 1], 2, rules, true, 16, [0, 0]).canRun).toBe(false);
     expect(new BatchBuilder(schema.fields, [0], 5, { ...rules, nullValue: Buffer.from('NA') }, true, 16).canRun).toBe(false);
     expect(REC_OK).toBe(0);
   });

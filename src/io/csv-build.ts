@@ -77,7 +77,7 @@ import { Schema, decimalParams, isDecimal } from '../types.js';
 import { POW10N, parseDecimal, writeDecimal } from '../data/decimal.js';
 import { F_DOUBLE, F_INT, F_QUOTED, F_RAW, F_VERBATIM, POW10, type RecordSource, unescapeField } from './csv-scan.js';
 import * as V from './csv-values.js';
-import { FUSED_KEY_RUN, R_DICT, R_F64, R_I32, R_I64, R_SKIP, R_UTF8, fusedLoop } from './csv-fused.js';
+import { FUSED_KEY_RUN, type FusedConverter, R_CALL, R_DICT, R_F64, R_I32, R_I64, R_SKIP, R_UTF8, fusedLoop } from './csv-fused.js';
 import * as ISO from '../time/iso.js';
 import type { DatetimePattern } from '../time/patterns.js';
 
@@ -215,6 +215,7 @@ export class BatchBuilder {
   private readonly runArrays: (Int32Array | Float64Array | null)[] = [];
   private readonly runBytes: (Uint8Array | null)[] = [];
   private readonly runOut = new Int32Array(2);
+  private readonly runConvs: (FusedConverter | null)[] = [];
   /** Start of the last record {@link addRun} added (-1: none). */
   runLast = -1;
   /** Stand-in dictionaries of encoded columns (see `dicts`). */
@@ -548,9 +549,9 @@ export class BatchBuilder {
   }
 
   /**
-   * Whether {@link addRun} can read this builder's records: every projected column is an int,
-   * long, double or string (plain or dictionary-encoded), no two columns read the same field, and
-   * `nullValue` is empty (so only an empty field is null, which the run leaves to `add`).
+   * Whether {@link addRun} can read this builder's records: no projected column has the null
+   * type, no two columns read the same field, and `nullValue` is empty (so only an empty field
+   * is null, which the run leaves to `add`).
    * Decided once; the per-run plan follows the columns' current encodings.
    */
   get canRun(): boolean {
@@ -560,7 +561,7 @@ export class BatchBuilder {
       for (let j = 0; j < this.nOut && ok; j++) {
         const k = this.kinds[j]!;
         const c = this.srcIdx[j]!;
-        if ((k !== K_I32 && k !== K_I64 && k !== K_F64 && k !== K_UTF8) || c >= this.width || seen.has(c)) ok = false;
+        if (k === K_NULL || c >= this.width || seen.has(c)) ok = false;
         seen.add(c);
       }
       this.runnable = ok ? 1 : 2;
@@ -592,12 +593,15 @@ export class BatchBuilder {
     const pos = this.runPos;
     const cols = this.runArrays;
     const bytes = this.runBytes;
+    const convs = this.runConvs;
     fk.fill(R_SKIP);
     cols.length = 0;
     bytes.length = 0;
+    convs.length = 0;
     for (let f = 0; f < width; f++) {
       cols.push(null);
       bytes.push(null);
+      convs.push(null);
     }
     for (let j = 0; j < this.nOut; j++) {
       const k = this.kinds[j]!;
@@ -606,6 +610,9 @@ export class BatchBuilder {
       if (k === K_I32 || k === K_I64 || k === K_F64) {
         fk[c] = k === K_I32 ? R_I32 : k === K_I64 ? R_I64 : R_F64;
         cols[c] = this.fixed[j] as Int32Array | Float64Array;
+      } else if (k !== K_UTF8) {
+        fk[c] = R_CALL;
+        convs[c] = this.converter(j);
       } else if (this.codes[j] !== null) {
         fk[c] = R_DICT;
         cols[c] = this.keys[j]!;
@@ -618,7 +625,7 @@ export class BatchBuilder {
       }
     }
     const out = this.runOut;
-    const q = fusedLoop(fk, sep, quote, comment)(this, cols, bytes, pos, fj, buf, p, limit, stop, this.n, this.cap, out);
+    const q = fusedLoop(fk, sep, quote, comment)(this, cols, bytes, pos, fj, convs, buf, p, limit, stop, this.n, this.cap, out);
     const row = out[0]!;
     // Plain strings end at the last row added (a record left to `add` may have copied bytes).
     for (let f = 0; f < width; f++) {
@@ -629,6 +636,58 @@ export class BatchBuilder {
     this.n = row;
     this.runLast = out[1]!;
     return q;
+  }
+
+  /**
+   * The conversion `add` makes for column `j`'s kind (boolean, date, timestamp, decimal) as a
+   * function of an unquoted, non-empty field's bytes that stores the value at `row` of this
+   * batch's array: false when the text does not parse (the fused loop then stops there).
+   */
+  private converter(j: number): FusedConverter {
+    const arr = this.fixed[j]!;
+    const rules = this.rules;
+    switch (this.kinds[j]) {
+      case K_BOOL: {
+        const a = arr as Uint8Array;
+        return (b, s, e, row) => {
+          const v = parseBoolBytes(b, s, e);
+          if (v < 0) return false;
+          a[row] = v;
+          return true;
+        };
+      }
+      case K_DATE: {
+        const a = arr as Int32Array;
+        const f = rules.dateFormat;
+        return (b, s, e, row) => {
+          const v = f ? f.parseDays(b, s, e) : parseIsoDate(b, s, e, false);
+          if (v !== v) return false;
+          a[row] = v;
+          return true;
+        };
+      }
+      case K_TS: {
+        const a = arr as Float64Array;
+        const f = rules.timestampFormat;
+        return (b, s, e, row) => {
+          const v = f ? f.parseMicros(b, s, e) : parseIsoTimestamp(b, s, e, false);
+          if (v !== v) return false;
+          a[row] = v;
+          return true;
+        };
+      }
+      default: {
+        const a = arr as Int32Array;
+        const scale = this.decScale[j]!;
+        const lim = this.decLimit[j]!;
+        return (b, s, e, row) => {
+          const v = parseDecimal(bytesToString(b, s, e), scale);
+          if (v === null || v >= lim || v <= -lim) return false;
+          writeDecimal(a, row, v);
+          return true;
+        };
+      }
+    }
   }
 
   /** @internal The compiled loop's callback: grows plain string column `j` (`pos` bytes written so far). */

@@ -3,7 +3,8 @@
  * field plan: a function whose body has one straight block per field of the record, for its
  * kind (int, long, double, plain string, dictionary string, skipped) and position (the last
  * field ends at the line end), with the separator, quote and comment bytes as constants and each
- * column's array in a local. The generic loop it replaces looked the kind up, dispatched and
+ * column's array in a local (booleans, dates, timestamps and decimals call the conversion `add`
+ * makes, csv-build.ts `converter`). The generic loop it replaces looked the kind up, dispatched and
  * loaded the column array per field. Compiled with `new Function` once per plan and thread
  * (the plans of a scan are few: a column's string encoding is the only thing that changes).
  *
@@ -26,6 +27,11 @@ export const R_I64 = 2;
 export const R_F64 = 3;
 export const R_UTF8 = 4;
 export const R_DICT = 5;
+/** A field converted by a function (boolean, date, timestamp, decimal: see {@link FusedConverter}). */
+export const R_CALL = 6;
+
+/** Converts an unquoted, non-empty field's bytes [s, e) of `b` into row `row` of its column; false when it does not parse. */
+export type FusedConverter = (b: Uint8Array, s: number, e: number, row: number) => boolean;
 
 /** Most deferred dictionary lookups per column before they are done (csv-build.ts KEY_RUN). */
 export const FUSED_KEY_RUN = 4096;
@@ -44,10 +50,10 @@ export interface FusedHost {
  * The compiled loop: converts records from `p` while `row < cap`, `p < stop` and `p < limit`;
  * `cols[f]` is field f's value array (fixed values, dictionary keys ring or string offsets),
  * `bytes[f]` a plain string field's bytes, `pos[f]` its bytes written so far or a dictionary
- * field's first deferred row. Writes the rows added and the last record's start to `out`
+ * field's first deferred row, `convs[f]` a converted field's function. Writes the rows added and the last record's start to `out`
  * ([row, lastStart]) and returns the position after the last record added.
  */
-export type FusedLoop = (host: FusedHost, cols: readonly (Int32Array | Float64Array | null)[], bytes: readonly (Uint8Array | null)[], pos: Int32Array, colOf: Int32Array, buf: Uint8Array, p: number, limit: number, stop: number, row: number, cap: number, out: Int32Array) => number;
+export type FusedLoop = (host: FusedHost, cols: readonly (Int32Array | Float64Array | null)[], bytes: readonly (Uint8Array | null)[], pos: Int32Array, colOf: Int32Array, convs: readonly (FusedConverter | null)[], buf: Uint8Array, p: number, limit: number, stop: number, row: number, cap: number, out: Int32Array) => number;
 
 const cache = new Map<string, FusedLoop>();
 const MAX_LOOPS = 64;
@@ -78,7 +84,7 @@ function compile(plan: Int8Array, sep: number, quote: number, comment: number, k
     else if (k === R_DICT) {
       decl.push(`const a${f} = cols[${f}]; let d${f} = pos[${f}];`);
       dicts.push(f);
-    }
+    } else if (k === R_CALL) decl.push(`const v${f} = convs[${f}];`);
     body.push(`// field ${f}\nif (q >= limit) break records;\nc = buf[q];`);
     if (k === R_I32 || k === R_I64) {
       // Sign and digits, as FastTokenizer's F_INT (at most 15 digits: exact as a double).
@@ -122,7 +128,7 @@ o${f}[row + 1] = w${f};`);
       } else if (k === R_DICT) {
         body.push(`if (q - s > 12) break records;
 pack(buf, s, q, a${f}, (row - d${f}) << 2);`);
-      }
+      } else if (k === R_CALL) body.push(`if (!v${f}(buf, s, q, row)) break records;`);
     }
     // The terminator: the separator, or after the last field the line end (LF, CRLF, CR).
     if (f < width - 1) body.push(`if (c !== ${sep}) break records;\nq++;`);
@@ -136,7 +142,7 @@ else break records;`);
 }`;
   const from = dicts.length === 0 ? '' : `let from = row; ${dicts.map((f) => `if (d${f} < from) from = d${f};`).join(' ')}`;
   const src = `"use strict";
-return function fused_${key.replace(/[^0-9a-z]/gi, '_')}(host, cols, bytes, pos, colOf, buf, p, limit, stop, row, cap, out) {
+return function fused_${key.replace(/[^0-9a-z]/gi, '_')}(host, cols, bytes, pos, colOf, convs, buf, p, limit, stop, row, cap, out) {
 ${decl.join('\n')}
 ${from}
 let lastStart = -1;
