@@ -155,6 +155,16 @@ function bytesEqual(a: Uint8Array, s: number, e: number, b: Uint8Array): boolean
   return true;
 }
 
+/** A fused-path converter storing `parse`'s result (NaN: the text does not parse) into `a`. */
+function storeParsed(a: Int32Array | Float64Array, parse: (b: Uint8Array, s: number, e: number) => number): FusedConverter {
+  return (b, s, e, row) => {
+    const v = parse(b, s, e);
+    if (v !== v) return false;
+    a[row] = v;
+    return true;
+  };
+}
+
 /** Accumulates converted records into column buffers and cuts them into Batches. */
 export class BatchBuilder {
   // Fields are initialised with values of their final types and there are no parameter
@@ -657,24 +667,12 @@ export class BatchBuilder {
         };
       }
       case K_DATE: {
-        const a = arr as Int32Array;
         const f = rules.dateFormat;
-        return (b, s, e, row) => {
-          const v = f ? f.parseDays(b, s, e) : parseIsoDate(b, s, e, false);
-          if (v !== v) return false;
-          a[row] = v;
-          return true;
-        };
+        return storeParsed(arr as Int32Array, f ? (b, s, e) => f.parseDays(b, s, e) : (b, s, e) => parseIsoDate(b, s, e, false));
       }
       case K_TS: {
-        const a = arr as Float64Array;
         const f = rules.timestampFormat;
-        return (b, s, e, row) => {
-          const v = f ? f.parseMicros(b, s, e) : parseIsoTimestamp(b, s, e, false);
-          if (v !== v) return false;
-          a[row] = v;
-          return true;
-        };
+        return storeParsed(arr as Float64Array, f ? (b, s, e) => f.parseMicros(b, s, e) : (b, s, e) => parseIsoTimestamp(b, s, e, false));
       }
       default: {
         const a = arr as Int32Array;
