@@ -424,8 +424,10 @@ export class GroupKeys {
    * slot, giving new keys ids in first-appearance order as {@link insert} does but writing no ids,
    * so the work can index its states by slot. `work` is called again whenever the slots move (a
    * key outside the ranges seen): each call's `slotIds` (slot → id) is a new array, and the
-   * previous one still maps the slots of the previous layout. Once every slot a batch can reach
-   * has an id, the loop skips the new-key check. Returns the rows done: n, or fewer when the keys
+   * previous one still maps the slots of the previous layout. While a slot the batch can reach has
+   * no id, a pass of the keys alone (the fused loop with no work, `ID_PASS`) gives new keys ids
+   * first, up to the row that completes the slots or the first key outside the part seen, and the
+   * work's loop (never checking for new keys) then runs over those rows. Returns the rows done: n, or fewer when the keys
    * hash or need more than {@link MAX_FUSED_SLOTS} slots; the caller inserts the rest.
    */
   insertFused(cols: readonly ColumnData[], n: number, work: (slotIds: Int32Array) => SlotWork): number {
@@ -454,25 +456,19 @@ export class GroupKeys {
       const seen = this.allSeen();
       this.fusedAllSeen = false;
       if (!workSources.has(w.tag)) workSources.set(w.tag, w.source());
-      key.push(seen, w.tag);
-      const loop = fusedSlotLoop(...key);
-      if (!warmLoops.has(loop)) {
-        // Calls over no rows first: V8 allocates a function's feedback vector only after some of its
-        // bytecode ran, so the one long first call read the arrays before the loop without feedback,
-        // and the code optimised inside that call's loop was thrown away on entry to the next call
-        // ("insufficient type feedback", a batch back in the interpreter).
-        for (let r = 0; r < WARM_CALLS; r++) loop(vals, valids, this.geo, n, n, this.slotSeen, this, w.ctx);
-        warmLoops.add(loop);
+      const loop = warm(fusedSlotLoop(...key, true, w.tag), vals, valids, this.geo, n, n, this.slotSeen, this, w.ctx);
+      let end = n;
+      if (!seen) {
+        // New keys possible: a pass of the keys alone gives them ids (in first-appearance order) up
+        // to the first key outside the part seen, or through the row whose id completed the slots;
+        // the work's loop then runs over those rows without the check.
+        end = warm(fusedSlotLoop(...key, false, ID_PASS), vals, valids, this.geo, n, n, this.slotSeen, this, null)(vals, valids, this.geo, i, n, this.slotSeen, this, null);
+        if (this.fusedAllSeen) end++;
       }
-      i = loop(vals, valids, this.geo, i, n, this.slotSeen, this, w.ctx);
+      i = loop(vals, valids, this.geo, i, end, this.slotSeen, this, w.ctx);
       if (i === n) return n;
-      // Every slot has an id: the rest of the batch goes to the loop without the check (a loop that
-      // runs long, so it is the one compiled early: the first batch of a task no longer runs whole
-      // through a loop called once per task).
-      if (this.fusedAllSeen) {
-        i++; // (the row that completed the slots is done)
-        continue;
-      }
+      // Every slot has an id: the rest of the batch goes to the loop without the pass.
+      if (this.fusedAllSeen && i === end) continue;
       if (!this.fitBatch(cols, n, true)) return i;
     }
     return i;
@@ -630,7 +626,8 @@ const assignOneLoop = loopFamily<(v: ArrayLike<number>, valid: Uint8Array | null
  * row source with \`g\` the slot. Returns n, or the row of the first value outside its range, or
  * (without \`seen\`) the row whose new id completed the reachable slots (done: the caller goes on after it).
  */
-const fusedSlotLoop = loopFamily<(vals: readonly ArrayLike<number>[], valids: readonly (Uint8Array | null)[], geo: Float64Array, start: number, n: number, seenBits: Int32Array, keys: GroupKeys, ctx: unknown) => number>(
+type FusedLoop = (vals: readonly ArrayLike<number>[], valids: readonly (Uint8Array | null)[], geo: Float64Array, start: number, n: number, seenBits: Int32Array, keys: GroupKeys, ctx: unknown) => number;
+const fusedSlotLoop = loopFamily<FusedLoop>(
   'fusedSlots', ['vals', 'valids', 'geo', 'start', 'n', 'seenBits', 'keys', 'ctx'], (flags, names) => {
     const k = (names.length - 2) / 4;
     const seen = flags[4 * k]!;
@@ -676,12 +673,29 @@ function int32Geometry(v: ArrayLike<number>, d: Dim): boolean {
   return INT32_ARRAYS.some((C) => v instanceof C) && d.lo >= -(2 ** 31) && d.lo + d.range - 1 <= 2 ** 31 - 1;
 }
 
+/** The work of the fused loop that only gives new keys ids (insertFused's pass before the work's loop). */
+const ID_PASS = 'ids';
+
+/**
+ * `loop`, called over no rows WARM_CALLS times the first time it is seen: V8 allocates a function's
+ * feedback vector only after some of its bytecode ran, so the one long first call read the arrays
+ * before the loop without feedback, and the code optimised inside that call's loop was thrown away
+ * on entry to the next call ("insufficient type feedback", a batch back in the interpreter).
+ */
+function warm(loop: FusedLoop, ...args: Parameters<FusedLoop>): FusedLoop {
+  if (!warmLoops.has(loop)) {
+    for (let r = 0; r < WARM_CALLS; r++) loop(...args);
+    warmLoops.add(loop);
+  }
+  return loop;
+}
+
 /** Fused loops called over no rows already (see insertFused), and how many times. */
 const warmLoops = new WeakSet<object>();
 const WARM_CALLS = 16;
 
 /** The sources of each SlotWork tag seen (fusedSlotLoop compiles them by tag). */
-const workSources = new Map<string, { head: string; row: string }>();
+const workSources = new Map<string, { head: string; row: string }>([[ID_PASS, { head: '', row: '' }]]);
 
 function slotCount(dims: readonly Dim[]): number {
   let t = 1;
