@@ -73,6 +73,19 @@ describe(`fused direct aggregation at ${threads} thread(s)`, () => {
     expect(out.find((r) => r['k'] === 4)!['av']).toBe(1);
   });
 
+  it('min / max without has flags per row until a batch brings null values (a group whose only values are null stays null)', async () => {
+    const rows = (k: number[], v: (number | null)[]) => k.map((kk, i) => ({ k: kk, s: 'a', v: v[i]!, w: v[i] === null ? null : v[i]! / 2, x: 1 }));
+    for (const nullsFirst of [false, true]) {
+      const frames = [rows([1, 2, 2, 1], [5, -6, 7, 8]), rows([3, 1, 3, 5], [null, 9, null, null]), rows([4, 2, 5], [1, 2, 3])];
+      const q = () => batches(...(nullsFirst ? frames.slice(1) : frames)).groupBy('k')
+        .agg(F.max('v').alias('mv'), F.min('w').alias('mw'), F.max('x').alias('mx'), F.count('*').alias('n'));
+      const out = await bothPaths(q);
+      expect(out.find((r) => r['k'] === 3)).toEqual({ k: 3, mv: null, mw: null, mx: 1, n: 2 });
+      expect(out.find((r) => r['k'] === 5)).toEqual({ k: 5, mv: 3, mw: 1.5, mx: 1, n: 2 });
+      expect(out.find((r) => r['k'] === 2)!['mw']).toBe(nullsFirst ? 1 : -3);
+    }
+  });
+
   it('several avgs share a count until one meets a null', async () => {
     const rows = (k: number[], v: number[], w: (number | null)[]) => k.map((kk, i) => ({ k: kk, s: 'a', v: v[i]!, w: w[i]!, x: v[i]! * 2 }));
     const q = () => batches(rows([1, 2, 1], [1, 2, 3], [10, 20, 30]), rows([1, 2, 2], [4, 5, 6], [null, 50, null]), rows([2, 1], [7, 8], [70, 80]))
