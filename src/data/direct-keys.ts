@@ -77,6 +77,38 @@
  *    206 → 146, q7 130 → 96 (a second pair under heavier load was noise: 186 / 304 / 192 against
  *    217 / 332 / 247).
  *
+ * Keys pass before the work's loop (2026-12-06 20:30-21:10 UTC, shared 2-core machine, load
+ * average 4-8 from other jobs, so take ratios): while some reachable slot has no id, `insertFused`
+ * first runs the fused loop with no work (`ID_PASS`: keys, range check, bitmap test, newGroup) up
+ * to the row that completes the slots or the first key outside the part seen, then the work's loop
+ * without the new-id check over the same rows. Ids stay in first-appearance order (a test compares
+ * the row order with the hash path's). Why and what it gave:
+ *  - worker profile of 8 × q3, q5, q7 on the cached 1e7-row table (2 threads, `KINDLING_WORKER_FLAGS=
+ *    "--cpu-prof ..."`): the loop variants with the check took 633-799 ms against 463-625 ms for
+ *    the ones without, though they ran over about a quarter of the rows (a task of 5e6 rows sees
+ *    all 1e5 keys after ~1.15e6 rows); with the pass, the three work loops 866-1106 ms plus the two
+ *    passes 457 ms, against 3899 ms for the six loops before (same protocol, load 4).
+ *  - the pass alone over id3 codes dumped from the engine's batches, until every key was seen:
+ *    2.8-4.8 ns/row (an inlined variant writing ids in the loop: the same).
+ *  - one task's loops (76 batches of 65,536 rows, 1e5 keys uniformly drawn, fresh GroupKeys +
+ *    SlotAggregation per run, CPU ms per task, min over 4 alternating process pairs, runs 1-6),
+ *    main's build → this one (with fused min / max without has stores, slot-aggregates.ts): q7 shape
+ *    154 84 79 83 80 63 → 110 64 63 67 63 57; q5 shape 178 93 91 95 157 83 → 172 101 96 101 92 102;
+ *    q3 shape 130 70 71 69 51 63 → 121 75 69 74 70 86 (q3 / q5: the same within noise). With keys
+ *    that never all appear (a generator that left some of the 1e5 values out: the check ran over
+ *    every row of the task), runs 1-3: q7 155 107 104 → 115 61 56, q5 184 132 138 → 173 123
+ *    124, q3 160 100 100 → 153 94 92.
+ *  - `flock /work/wt/notes/bench.lock npx tsx --max-old-space-size=12000 bench/dbbench.ts --rows
+ *    1e7 --only groupby --q q3,q5,q7 --reps 5 --baseline /work/wt/base/dist` (median of the paired
+ *    ratios): 21:05 (load 5-6) q3 1.04× (pairs 0.67-1.06), q5 1.09× (0.66-1.43), q7 1.16×
+ *    (0.86-1.61, best 0.10 → 0.09 s); `--q q3,q5 --reps 7` at 21:06: q3 0.97× (0.96-1.24), q5
+ *    1.02× (0.93-1.36); 20:57 under load 7-8: q3 1.39×, q5 1.12×, q7 0.99× (pairs 0.5-1.9).
+ *  - where the rest goes: per answer the two partial tasks (5e6 rows each) are nearly all of it;
+ *    the four final tasks take 2-3 ms each once warm (stage events). Timed per call with the
+ *    thread's CPU clock, the q7 work loop ran 10-15 ns/row inside the engine under load 6-7, and
+ *    5.5 ns/row over the same dumped batches in isolation (random slots of 1e5 in 1.6-2.4 MiB of
+ *    packed states: memory latency; padding three states to four per slot did not help).
+ *
  * Measured 2026-12-06 between 06:10 and 06:35 UTC on the shared 2-vCPU machine (load average
  * 17-21 from other jobs, so take ratios, ±10-20%), 1e6-row db-benchmark groupby table:
  *  - ids alone (2^20 int keys in 64Ki-row batches, best CPU of 3, KeyTable / direct): 100 values
