@@ -73,6 +73,19 @@ describe(`fused direct aggregation at ${threads} thread(s)`, () => {
     expect(out.find((r) => r['k'] === 4)!['av']).toBe(1);
   });
 
+  it('min / max without has flags per row until a batch brings null values (a group whose only values are null stays null)', async () => {
+    const rows = (k: number[], v: (number | null)[]) => k.map((kk, i) => ({ k: kk, s: 'a', v: v[i]!, w: v[i] === null ? null : v[i]! / 2, x: 1 }));
+    for (const nullsFirst of [false, true]) {
+      const frames = [rows([1, 2, 2, 1], [5, -6, 7, 8]), rows([3, 1, 3, 5], [null, 9, null, null]), rows([4, 2, 5], [1, 2, 3])];
+      const q = () => batches(...(nullsFirst ? frames.slice(1) : frames)).groupBy('k')
+        .agg(F.max('v').alias('mv'), F.min('w').alias('mw'), F.max('x').alias('mx'), F.count('*').alias('n'));
+      const out = await bothPaths(q);
+      expect(out.find((r) => r['k'] === 3)).toEqual({ k: 3, mv: null, mw: null, mx: 1, n: 2 });
+      expect(out.find((r) => r['k'] === 5)).toEqual({ k: 5, mv: 3, mw: 1.5, mx: 1, n: 2 });
+      expect(out.find((r) => r['k'] === 2)!['mw']).toBe(nullsFirst ? 1 : -3);
+    }
+  });
+
   it('several avgs share a count until one meets a null', async () => {
     const rows = (k: number[], v: number[], w: (number | null)[]) => k.map((kk, i) => ({ k: kk, s: 'a', v: v[i]!, w: w[i]!, x: v[i]! * 2 }));
     const q = () => batches(rows([1, 2, 1], [1, 2, 3], [10, 20, 30]), rows([1, 2, 2], [4, 5, 6], [null, 50, null]), rows([2, 1], [7, 8], [70, 80]))
@@ -203,6 +216,37 @@ describe(`fused direct aggregation at ${threads} thread(s)`, () => {
     let got = 0;
     for (let g = 0; g < keys.size; g++) got += Number(sums.values![g]);
     expect(got).toBe(want);
+  });
+
+  it('new keys get ids in first-appearance order: the keys pass ends mid-batch (every key seen, or a key outside the range)', async () => {
+    // Keys are given ids by a pass of the keys alone until every reachable slot has one or a key
+    // falls outside the part seen; the work's loop then runs over those rows. Batch 1: keys 0..18,
+    // then 19 (the last one, row 47: every key seen mid-batch), then repeats. Batch 2: repeats, then
+    // 25 (outside: the range widens after every key had an id), new keys 21..26 (20 never comes).
+    // Batch 3: 3 and 1, then -4 (outside while keys are still unseen), new 20 and -1. Batch 4: a key
+    // past the fused limit (the rest hashed).
+    const order = (n: number, seed: number, span: number) => Array.from({ length: n }, (_, i) => (i * 7 + seed) % span);
+    const b1 = [...order(47, 3, 19), 19, ...order(30, 1, 20)];
+    expect([new Set(b1.slice(0, 47)).size, b1.indexOf(19)]).toEqual([19, 47]);
+    const b2 = [...order(25, 2, 20), 25, 3, 22, 21, 24, 23, 0, 26, 25];
+    const b3 = [3, 1, -4, 2, 20, -1, 26, -4, 5];
+    const b4 = [7, MAX_FUSED_SLOTS * 3, 7, -1, 30];
+    const rows = (ks: readonly number[], seed: number) => ks.map((k, i) => ({ k, s: 'a', v: (i * 5 + seed) % 11 - 3, w: ((i + seed) % 9) / 4, x: i }));
+    for (const frames of [[b1], [b1, b2], [b1, b2, b3], [b1, b2, b3, b4]]) {
+      const q = () => batches(...frames.map((ks, b) => rows(ks, b))).groupBy('k')
+        .agg(F.count('*').alias('n'), F.sum('v').alias('sv'), F.max('v').alias('mv'), F.min('w').alias('mw'), F.avg('w').alias('aw'));
+      const direct = await bothPaths(q);
+      // The same order as the hash path's (first appearance in the one task, then the shuffle).
+      fx.spark.conf.set('kindling.aggregate.direct', false);
+      try {
+        expect(direct.map((r) => r['k'])).toEqual((await q().collect()).map((r) => r['k']));
+      } finally {
+        fx.spark.conf.unset('kindling.aggregate.direct');
+      }
+      const keys = frames.flat();
+      expect(direct.length).toBe(new Set(keys).size);
+      for (const k of [19, 25, -4, 20]) if (keys.includes(k)) expect(direct.find((r) => r['k'] === k)!['n']).toBe(keys.filter((x) => x === k).length);
+    }
   });
 
   it('matches DuckDB on keys of 1e5 values (q3 / q5 shapes), the range widening mid-task', async () => {

@@ -77,6 +77,38 @@
  *    206 → 146, q7 130 → 96 (a second pair under heavier load was noise: 186 / 304 / 192 against
  *    217 / 332 / 247).
  *
+ * Keys pass before the work's loop (2026-12-06 20:30-21:10 UTC, shared 2-core machine, load
+ * average 4-8 from other jobs, so take ratios): while some reachable slot has no id, `insertFused`
+ * first runs the fused loop with no work (`ID_PASS`: keys, range check, bitmap test, newGroup) up
+ * to the row that completes the slots or the first key outside the part seen, then the work's loop
+ * without the new-id check over the same rows. Ids stay in first-appearance order (a test compares
+ * the row order with the hash path's). Why and what it gave:
+ *  - worker profile of 8 × q3, q5, q7 on the cached 1e7-row table (2 threads, `KINDLING_WORKER_FLAGS=
+ *    "--cpu-prof ..."`): the loop variants with the check took 633-799 ms against 463-625 ms for
+ *    the ones without, though they ran over about a quarter of the rows (a task of 5e6 rows sees
+ *    all 1e5 keys after ~1.15e6 rows); with the pass, the three work loops 866-1106 ms plus the two
+ *    passes 457 ms, against 3899 ms for the six loops before (same protocol, load 4).
+ *  - the pass alone over id3 codes dumped from the engine's batches, until every key was seen:
+ *    2.8-4.8 ns/row (an inlined variant writing ids in the loop: the same).
+ *  - one task's loops (76 batches of 65,536 rows, 1e5 keys uniformly drawn, fresh GroupKeys +
+ *    SlotAggregation per run, CPU ms per task, min over 4 alternating process pairs, runs 1-6),
+ *    main's build → this one (with fused min / max without has stores, slot-aggregates.ts): q7 shape
+ *    154 84 79 83 80 63 → 110 64 63 67 63 57; q5 shape 178 93 91 95 157 83 → 172 101 96 101 92 102;
+ *    q3 shape 130 70 71 69 51 63 → 121 75 69 74 70 86 (q3 / q5: the same within noise). With keys
+ *    that never all appear (a generator that left some of the 1e5 values out: the check ran over
+ *    every row of the task), runs 1-3: q7 155 107 104 → 115 61 56, q5 184 132 138 → 173 123
+ *    124, q3 160 100 100 → 153 94 92.
+ *  - `flock /work/wt/notes/bench.lock npx tsx --max-old-space-size=12000 bench/dbbench.ts --rows
+ *    1e7 --only groupby --q q3,q5,q7 --reps 5 --baseline /work/wt/base/dist` (median of the paired
+ *    ratios): 21:05 (load 5-6) q3 1.04× (pairs 0.67-1.06), q5 1.09× (0.66-1.43), q7 1.16×
+ *    (0.86-1.61, best 0.10 → 0.09 s); `--q q3,q5 --reps 7` at 21:06: q3 0.97× (0.96-1.24), q5
+ *    1.02× (0.93-1.36); 20:57 under load 7-8: q3 1.39×, q5 1.12×, q7 0.99× (pairs 0.5-1.9).
+ *  - where the rest goes: per answer the two partial tasks (5e6 rows each) are nearly all of it;
+ *    the four final tasks take 2-3 ms each once warm (stage events). Timed per call with the
+ *    thread's CPU clock, the q7 work loop ran 10-15 ns/row inside the engine under load 6-7, and
+ *    5.5 ns/row over the same dumped batches in isolation (random slots of 1e5 in 1.6-2.4 MiB of
+ *    packed states: memory latency; padding three states to four per slot did not help).
+ *
  * Measured 2026-12-06 between 06:10 and 06:35 UTC on the shared 2-vCPU machine (load average
  * 17-21 from other jobs, so take ratios, ±10-20%), 1e6-row db-benchmark groupby table:
  *  - ids alone (2^20 int keys in 64Ki-row batches, best CPU of 3, KeyTable / direct): 100 values
@@ -424,8 +456,10 @@ export class GroupKeys {
    * slot, giving new keys ids in first-appearance order as {@link insert} does but writing no ids,
    * so the work can index its states by slot. `work` is called again whenever the slots move (a
    * key outside the ranges seen): each call's `slotIds` (slot → id) is a new array, and the
-   * previous one still maps the slots of the previous layout. Once every slot a batch can reach
-   * has an id, the loop skips the new-key check. Returns the rows done: n, or fewer when the keys
+   * previous one still maps the slots of the previous layout. While a slot the batch can reach has
+   * no id, a pass of the keys alone (the fused loop with no work, `ID_PASS`) gives new keys ids
+   * first, up to the row that completes the slots or the first key outside the part seen, and the
+   * work's loop (never checking for new keys) then runs over those rows. Returns the rows done: n, or fewer when the keys
    * hash or need more than {@link MAX_FUSED_SLOTS} slots; the caller inserts the rest.
    */
   insertFused(cols: readonly ColumnData[], n: number, work: (slotIds: Int32Array) => SlotWork): number {
@@ -454,25 +488,19 @@ export class GroupKeys {
       const seen = this.allSeen();
       this.fusedAllSeen = false;
       if (!workSources.has(w.tag)) workSources.set(w.tag, w.source());
-      key.push(seen, w.tag);
-      const loop = fusedSlotLoop(...key);
-      if (!warmLoops.has(loop)) {
-        // Calls over no rows first: V8 allocates a function's feedback vector only after some of its
-        // bytecode ran, so the one long first call read the arrays before the loop without feedback,
-        // and the code optimised inside that call's loop was thrown away on entry to the next call
-        // ("insufficient type feedback", a batch back in the interpreter).
-        for (let r = 0; r < WARM_CALLS; r++) loop(vals, valids, this.geo, n, n, this.slotSeen, this, w.ctx);
-        warmLoops.add(loop);
+      const loop = warm(fusedSlotLoop(...key, true, w.tag), vals, valids, this.geo, n, n, this.slotSeen, this, w.ctx);
+      let end = n;
+      if (!seen) {
+        // New keys possible: a pass of the keys alone gives them ids (in first-appearance order) up
+        // to the first key outside the part seen, or through the row whose id completed the slots;
+        // the work's loop then runs over those rows without the check.
+        end = warm(fusedSlotLoop(...key, false, ID_PASS), vals, valids, this.geo, n, n, this.slotSeen, this, null)(vals, valids, this.geo, i, n, this.slotSeen, this, null);
+        if (this.fusedAllSeen) end++;
       }
-      i = loop(vals, valids, this.geo, i, n, this.slotSeen, this, w.ctx);
+      i = loop(vals, valids, this.geo, i, end, this.slotSeen, this, w.ctx);
       if (i === n) return n;
-      // Every slot has an id: the rest of the batch goes to the loop without the check (a loop that
-      // runs long, so it is the one compiled early: the first batch of a task no longer runs whole
-      // through a loop called once per task).
-      if (this.fusedAllSeen) {
-        i++; // (the row that completed the slots is done)
-        continue;
-      }
+      // Every slot has an id: the rest of the batch goes to the loop without the pass.
+      if (this.fusedAllSeen && i === end) continue;
       if (!this.fitBatch(cols, n, true)) return i;
     }
     return i;
@@ -630,7 +658,8 @@ const assignOneLoop = loopFamily<(v: ArrayLike<number>, valid: Uint8Array | null
  * row source with \`g\` the slot. Returns n, or the row of the first value outside its range, or
  * (without \`seen\`) the row whose new id completed the reachable slots (done: the caller goes on after it).
  */
-const fusedSlotLoop = loopFamily<(vals: readonly ArrayLike<number>[], valids: readonly (Uint8Array | null)[], geo: Float64Array, start: number, n: number, seenBits: Int32Array, keys: GroupKeys, ctx: unknown) => number>(
+type FusedLoop = (vals: readonly ArrayLike<number>[], valids: readonly (Uint8Array | null)[], geo: Float64Array, start: number, n: number, seenBits: Int32Array, keys: GroupKeys, ctx: unknown) => number;
+const fusedSlotLoop = loopFamily<FusedLoop>(
   'fusedSlots', ['vals', 'valids', 'geo', 'start', 'n', 'seenBits', 'keys', 'ctx'], (flags, names) => {
     const k = (names.length - 2) / 4;
     const seen = flags[4 * k]!;
@@ -676,12 +705,29 @@ function int32Geometry(v: ArrayLike<number>, d: Dim): boolean {
   return INT32_ARRAYS.some((C) => v instanceof C) && d.lo >= -(2 ** 31) && d.lo + d.range - 1 <= 2 ** 31 - 1;
 }
 
+/** The work of the fused loop that only gives new keys ids (insertFused's pass before the work's loop). */
+const ID_PASS = 'ids';
+
+/**
+ * `loop`, called over no rows WARM_CALLS times the first time it is seen: V8 allocates a function's
+ * feedback vector only after some of its bytecode ran, so the one long first call read the arrays
+ * before the loop without feedback, and the code optimised inside that call's loop was thrown away
+ * on entry to the next call ("insufficient type feedback", a batch back in the interpreter).
+ */
+function warm(loop: FusedLoop, ...args: Parameters<FusedLoop>): FusedLoop {
+  if (!warmLoops.has(loop)) {
+    for (let r = 0; r < WARM_CALLS; r++) loop(...args);
+    warmLoops.add(loop);
+  }
+  return loop;
+}
+
 /** Fused loops called over no rows already (see insertFused), and how many times. */
 const warmLoops = new WeakSet<object>();
 const WARM_CALLS = 16;
 
 /** The sources of each SlotWork tag seen (fusedSlotLoop compiles them by tag). */
-const workSources = new Map<string, { head: string; row: string }>();
+const workSources = new Map<string, { head: string; row: string }>([[ID_PASS, { head: '', row: '' }]]);
 
 function slotCount(dims: readonly Dim[]): number {
   let t = 1;

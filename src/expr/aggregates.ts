@@ -74,6 +74,8 @@ export function rowSource(tag: string, p: string, vx: boolean, vy = false, at: (
     case 'a': row = `${s0} += ${x}; ${s1}++;`; break;
     // min / max states start at their sentinel (minMaxSentinel); NaN sorts above every number.
     case 'm': case 'M': row = `const x = ${x}, o = ${s0}; if (${minMaxTakes(tag === 'M', true)}) ${s0} = x; ${s1} = 1;`; break;
+    // min (L) / max (H) whose has flags the caller sets per group (values without nulls).
+    case 'L': case 'H': row = `const x = ${x}, o = ${s0}; if (${minMaxTakes(tag === 'H', true)}) ${s0} = x;`; break;
     // (The updated means are kept in locals: V8 would load them again, the arrays may alias.)
     case 'r': row = `const x = ${x}, y = ${p}y[i], c = ++${s0};
       const dx = x - ${s1}, mx = ${s1} + dx / c; ${s1} = mx;
@@ -95,7 +97,7 @@ export interface FusedArrays {
 }
 
 /** Number of state arrays of each rowSource tag. */
-export const STATES: Record<string, number> = { C: 0, c: 1, n: 1, s: 2, S: 1, a: 2, A: 1, m: 2, M: 2, r: 6 };
+export const STATES: Record<string, number> = { C: 0, c: 1, n: 1, s: 2, S: 1, a: 2, A: 1, m: 2, M: 2, r: 6, L: 2, H: 2 };
 
 /** Source that reads each part's arrays out of `ctx` (a FusedArrays) into the names rowSource uses (`k${k}_`). */
 export function partsHead(tags: readonly string[], ctx: string): string {
