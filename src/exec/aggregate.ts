@@ -83,7 +83,8 @@
  *    instead of take (0.25 → 0.15 ms per 64K doubles alone), measured 0.92× against this (pairs
  *    0.75–1.02) and 0.80–1.49× against main in five runs under load 3-13, so it was left out.
  */
-import { Batch } from '../data/batch.js';
+import { BATCH_SIZE, Batch } from '../data/batch.js';
+import { allocArray, copyPrefix } from '../data/alloc.js';
 import { ColumnData, allocOutputValues, sliceColumn, take } from '../data/column.js';
 import { KeyTable, hashRows } from '../data/key-table.js';
 import { hash2, mix32, packableType } from '../data/packed-keys.js';
@@ -168,6 +169,26 @@ function estimateGroups(batches: readonly Batch[], nKeys: number, rows: number):
   return groups;
 }
 
+/** This thread's column of ones that pass-through count states view (read only; the shuffle copies what it keeps). */
+let ONES = new Float64Array(0);
+
+/** A view of `n` ones (count states of one row each), without filling fresh memory per batch. */
+function onesOf(n: number): Float64Array {
+  if (ONES.length < n) {
+    ONES = allocArray(Float64Array, Math.max(n, BATCH_SIZE));
+    ONES.fill(1);
+  }
+  return ONES.subarray(0, n);
+}
+
+/** Whether a count state column is 1 on every row (pass-through rows): its merge counts rows and reads nothing. */
+function allOnes(c: ColumnData, n: number): boolean {
+  if (c.validity !== null || !(c.values instanceof Float64Array)) return false;
+  const v = c.values;
+  for (let i = 0; i < n; i++) if (v[i] !== 1) return false;
+  return true;
+}
+
 /**
  * The partial state of each row on its own, without an accumulator, for the aggregates whose
  * one-row state is plain (pass-through partial aggregation): count(*) a column of ones, count(x)
@@ -177,9 +198,9 @@ function rowStates(acc: Accumulator, type: DataType, args: readonly ColumnData[]
   if (acc instanceof CountAcc) {
     if (args.length > 1 || args[0]?.type === 'null') return null;
     const valid = args[0]?.validity ?? null;
+    if (valid === null) return new ColumnData('int64', n, onesOf(n), null);
     const ones = allocOutputValues('int64', n) as Float64Array;
-    if (valid === null) ones.fill(1);
-    else for (let r = 0; r < n; r++) ones[r] = valid[r]!;
+    for (let r = 0; r < n; r++) ones[r] = valid[r]!;
     return new ColumnData('int64', n, ones, null);
   }
   if (acc instanceof SumAcc && type === 'float64' && args.length === 1) {
@@ -383,15 +404,54 @@ export class HashAggregateOp extends PhysicalOp {
     }
   }
 
-  /** Final phase: merges rows' partial states (`states`: each aggregate's state columns in turn) into groups `ids`. */
-  private mergeStates(accs: readonly Accumulator[], ids: Int32Array, n: number, groups: number, states: readonly ColumnData[]): void {
+  /**
+   * Final phase: merges rows' partial states (`states`: each aggregate's state columns in turn) into
+   * groups `ids`; a null stands for a count state of ones (`allOnes`), whose merge counts the rows.
+   */
+  private mergeStates(accs: readonly Accumulator[], ids: Int32Array, n: number, groups: number, states: readonly (ColumnData | null)[]): void {
     let c = 0;
     accs.forEach((acc, i) => {
       const w = this.stateWidths[i]!;
       acc.grow(groups);
-      acc.merge(ids, n, states.slice(c, c + w));
+      if (states[c] === null) {
+        const counts = (acc as CountAcc).counts;
+        for (let r = 0; r < n; r++) counts[ids[r]!]!++;
+      } else acc.merge(ids, n, states.slice(c, c + w) as ColumnData[]);
       c += w;
     });
+  }
+
+  /**
+   * Split final phase: the count and double-sum accumulators of a part of about `expected` groups
+   * start with their output arrays (shared memory in workers), so `outputInPlace` hands them on as
+   * views instead of copies. Per aggregate, the array it was given, or null.
+   */
+  private prepareInPlace(accs: readonly Accumulator[], expected: number): (Float64Array | null)[] {
+    return accs.map((acc, i) => {
+      if (expected < 4096 || this.aggs[i]!.distinct) return null;
+      const own = allocArray(Float64Array, expected);
+      if (acc instanceof CountAcc) acc.counts = own;
+      else if (acc instanceof SumAcc && this.aggs[i]!.type === 'float64') acc.sums = own;
+      else return null;
+      return own;
+    });
+  }
+
+  /** `output` of a final phase whose accumulators `prepareInPlace` prepared (`prepared`: their arrays, still in use unless they grew). */
+  private outputInPlace(table: KeyTable, accs: readonly Accumulator[], prepared: readonly (Float64Array | null)[], groups: number): Batch {
+    const cols: ColumnData[] = table.keyColumns();
+    accs.forEach((acc, i) => {
+      acc.grow(groups);
+      const own = prepared[i];
+      if (acc instanceof CountAcc && acc.counts === own) cols.push(new ColumnData('int64', groups, own.subarray(0, groups), null));
+      else if (acc instanceof SumAcc && acc.sums === own) {
+        const has = acc.has;
+        let g = 0;
+        while (g < groups && has[g] === 1) g++;
+        cols.push(new ColumnData('float64', groups, own.subarray(0, groups), g === groups ? null : copyPrefix(has, groups)));
+      } else cols.push(acc.finish(groups));
+    });
+    return new Batch(this.schema, cols, groups);
   }
 
   /**
@@ -449,6 +509,7 @@ export class HashAggregateOp extends PhysicalOp {
     const perRow = Math.min(1, estimateGroups(batches, nKeys, rows) / rows);
     const shift = 32 - Math.log2(parts);
     let part = new Int32Array(0); // scratch shared by the batches (fresh memory costs page faults)
+    const countState = this.newAccs().flatMap((acc, i) => new Array<boolean>(this.stateWidths[i]!).fill(acc instanceof CountAcc));
     const sorted = batches.map((b, k) => {
       const { lo, hi } = words[k]!;
       const n = b.numRows;
@@ -470,7 +531,9 @@ export class HashAggregateOp extends PhysicalOp {
         slo[j] = lo[i]!;
         shi[j] = hi[i]!;
       }
-      return { lo: slo, hi: shi, states: b.columns.slice(nKeys).map((c) => take(c, order)), bounds };
+      // Count states of ones (rows passed through the partial phase) are neither moved nor read.
+      const states = b.columns.slice(nKeys).map((c, j) => (countState[j] && allOnes(c, n) ? null : take(c, order)));
+      return { lo: slo, hi: shi, states, bounds };
     });
     let ids = new Int32Array(0);
     for (let s = 0; s < parts; s++) {
@@ -479,6 +542,7 @@ export class HashAggregateOp extends PhysicalOp {
       for (const { bounds } of sorted) partRows += bounds[s + 1]! - bounds[s]!;
       const expected = Math.ceil(partRows * perRow * 1.1);
       table.reserve(expected);
+      const prepared = this.prepareInPlace(accs, expected);
       for (const acc of accs) acc.grow(expected); // one allocation, not a doubling series
       for (const { lo, hi, states, bounds } of sorted) {
         const start = bounds[s]!;
@@ -487,10 +551,10 @@ export class HashAggregateOp extends PhysicalOp {
         if (n === 0) continue;
         if (ids.length < n) ids = new Int32Array(n);
         table.insertPacked(lo.subarray(start, end), hi.subarray(start, end), n, ids);
-        this.mergeStates(accs, ids, n, table.size, states.map((c) => sliceColumn(c, start, end)));
+        this.mergeStates(accs, ids, n, table.size, states.map((c) => (c === null ? null : sliceColumn(c, start, end))));
         account(table);
       }
-      if (table.size > 0) yield this.output(table, accs, table.size);
+      if (table.size > 0) yield this.outputInPlace(table, accs, prepared, table.size);
       table.reset(true, true);
       account(table);
     }

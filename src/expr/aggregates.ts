@@ -969,6 +969,10 @@ export function percentileOf(a: Float64Array, s: number, e: number, q: number): 
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);
   if (s + lo >= m) return NaN;
+  if (m - s >= HIST_MIN && s + hi < m) {
+    const v = histogramSelect(a, s, m, lo, hi, pos);
+    if (v !== undefined) return v;
+  }
   if (m - s >= WINDOW_MIN && s + hi < m) {
     const v = windowSelect(a, s, m, lo, hi, pos);
     if (v !== undefined) return v;
@@ -979,6 +983,68 @@ export function percentileOf(a: Float64Array, s: number, e: number, q: number): 
   if (s + hi >= m) return NaN;
   let vhi = Infinity;
   for (let i = s + lo + 1; i < m; i++) if (a[i]! < vhi) vhi = a[i]!;
+  return vlo + (vhi - vlo) * (pos - lo);
+}
+
+/** Segments at least this long are selected through a histogram of their value range (histogramSelect). */
+const HIST_MIN = 64;
+let hist = new Int32Array(0);
+let bucketVals = new Float64Array(0);
+
+/**
+ * The percentile at rank `pos` (between ranks lo and hi = lo or lo + 1) of a[s..m) (no NaN),
+ * through a histogram: one pass finds the min and max, one counts the values in about n / 2
+ * equal-width buckets over [min, max] (bucket order is value order), and one copies the values
+ * of the bucket holding rank lo (and, when rank hi lies beyond it, up to the next non-empty
+ * bucket) into a scratch where the ranks are selected: three branch-free passes, where
+ * windowSelect sorts a sample and partitions about a quarter of the values. Skewed values only
+ * make the selected buckets larger. Undefined for an infinite or subnormal range (then the
+ * caller selects another way; `a` is unchanged).
+ * Measured 2026-12-06 (node, 1e4 segments of 1000 doubles, `scratch/e-pct3.mjs`, best of 8,
+ * loaded 2-core machine): 215-300 ms through windowSelect, 70-98 ms here.
+ */
+function histogramSelect(a: Float64Array, s: number, m: number, lo: number, hi: number, pos: number): number | undefined {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = s; i < m; i++) {
+    const x = a[i]!;
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  if (min === max) return min;
+  const n = m - s;
+  const buckets = Math.max(64, Math.min(8192, (1 << (32 - Math.clz32(n - 1))) >> 1));
+  const scale = (buckets - 1) / (max - min);
+  if (!(scale > 0 && scale < Infinity)) return undefined;
+  if (hist.length < buckets) hist = new Int32Array(buckets);
+  else hist.fill(0, 0, buckets);
+  const h = hist;
+  for (let i = s; i < m; i++) h[((a[i]! - min) * scale) | 0]!++;
+  let below = 0;
+  let first = 0;
+  while (below + h[first]! <= lo) below += h[first++]!;
+  const k = lo - below;
+  let last = first;
+  let count = h[first]!;
+  if (hi !== lo && k + 1 >= count) {
+    last++;
+    while (h[last] === 0) last++;
+    count += h[last]!;
+  }
+  if (bucketVals.length < count + 1) bucketVals = new Float64Array(Math.max(count + 1, 2 * bucketVals.length));
+  const vals = bucketVals;
+  const span = last - first;
+  let w = 0;
+  for (let i = s; i < m; i++) {
+    const x = a[i]!;
+    vals[w] = x;
+    w += ((((x - min) * scale) | 0) - first) >>> 0 <= span ? 1 : 0;
+  }
+  selectKth(vals, 0, count - 1, k);
+  const vlo = vals[k]!;
+  if (hi === lo) return vlo;
+  let vhi = Infinity;
+  for (let i = k + 1; i < count; i++) if (vals[i]! < vhi) vhi = vals[i]!;
   return vlo + (vhi - vlo) * (pos - lo);
 }
 
