@@ -173,7 +173,7 @@ describe.each([...new Set([testThreads(1), testThreads(4)])])('split final aggre
     // 600k rows; rows 0-999 share keys 0-9 (counts above one in the hashed partial output), the
     // others take key id mod 294,000 (keys below 12,000 three times, the rest twice; each task
     // passes rows through after 100k). Two int keys, so the final packs them and splits each
-    // partition into parts of thousands of groups, whose count and sum arrays become the output.
+    // partition into parts of thousands of groups; count states of ones are merged without reading them.
     const N = 600_000;
     const K = 294_000; // a multiple of 7: keys k ≡ 0 (mod 7) have only null v
     const keyOf = (i: number): number => (i < 1000 ? i % 10 : i % K);

@@ -84,7 +84,7 @@
  *    0.75–1.02) and 0.80–1.49× against main in five runs under load 3-13, so it was left out.
  */
 import { BATCH_SIZE, Batch } from '../data/batch.js';
-import { allocArray, copyPrefix } from '../data/alloc.js';
+import { allocArray } from '../data/alloc.js';
 import { ColumnData, allocOutputValues, sliceColumn, take } from '../data/column.js';
 import { KeyTable, hashRows } from '../data/key-table.js';
 import { hash2, mix32, packableType } from '../data/packed-keys.js';
@@ -422,39 +422,6 @@ export class HashAggregateOp extends PhysicalOp {
   }
 
   /**
-   * Split final phase: the count and double-sum accumulators of a part of about `expected` groups
-   * start with their output arrays (shared memory in workers), so `outputInPlace` hands them on as
-   * views instead of copies. Per aggregate, the array it was given, or null.
-   */
-  private prepareInPlace(accs: readonly Accumulator[], expected: number): (Float64Array | null)[] {
-    return accs.map((acc, i) => {
-      if (expected < 4096 || this.aggs[i]!.distinct) return null;
-      const own = allocArray(Float64Array, expected);
-      if (acc instanceof CountAcc) acc.counts = own;
-      else if (acc instanceof SumAcc && this.aggs[i]!.type === 'float64') acc.sums = own;
-      else return null;
-      return own;
-    });
-  }
-
-  /** `output` of a final phase whose accumulators `prepareInPlace` prepared (`prepared`: their arrays, still in use unless they grew). */
-  private outputInPlace(table: KeyTable, accs: readonly Accumulator[], prepared: readonly (Float64Array | null)[], groups: number): Batch {
-    const cols: ColumnData[] = table.keyColumns();
-    accs.forEach((acc, i) => {
-      acc.grow(groups);
-      const own = prepared[i];
-      if (acc instanceof CountAcc && acc.counts === own) cols.push(new ColumnData('int64', groups, own.subarray(0, groups), null));
-      else if (acc instanceof SumAcc && acc.sums === own) {
-        const has = acc.has;
-        let g = 0;
-        while (g < groups && has[g] === 1) g++;
-        cols.push(new ColumnData('float64', groups, own.subarray(0, groups), g === groups ? null : copyPrefix(has, groups)));
-      } else cols.push(acc.finish(groups));
-    });
-    return new Batch(this.schema, cols, groups);
-  }
-
-  /**
    * The final phase over many groups: the partition's rows are split by their keys' hash into
    * `parts` sub-partitions (a counting sort of row numbers per batch), and each is aggregated on
    * its own with a fresh table and accumulators that stay small, then output. Equal keys hash
@@ -542,7 +509,6 @@ export class HashAggregateOp extends PhysicalOp {
       for (const { bounds } of sorted) partRows += bounds[s + 1]! - bounds[s]!;
       const expected = Math.ceil(partRows * perRow * 1.1);
       table.reserve(expected);
-      const prepared = this.prepareInPlace(accs, expected);
       for (const acc of accs) acc.grow(expected); // one allocation, not a doubling series
       for (const { lo, hi, states, bounds } of sorted) {
         const start = bounds[s]!;
@@ -554,7 +520,7 @@ export class HashAggregateOp extends PhysicalOp {
         this.mergeStates(accs, ids, n, table.size, states.map((c) => (c === null ? null : sliceColumn(c, start, end))));
         account(table);
       }
-      if (table.size > 0) yield this.outputInPlace(table, accs, prepared, table.size);
+      if (table.size > 0) yield this.output(table, accs, table.size);
       table.reset(true, true);
       account(table);
     }
