@@ -121,14 +121,20 @@ const MAX_SPLIT = 256;
  * rows by solving d = D (1 - e^(-m/D)) (the expected distinct count of m draws from D keys).
  */
 export function splitCount(batches: readonly Batch[], nKeys: number, target: number): number {
+  return splitPlan(batches, nKeys, target).parts;
+}
+
+/** splitCount's answer, with the estimated groups per row that it found (1 when it did not sample). */
+function splitPlan(batches: readonly Batch[], nKeys: number, target: number): { parts: number; perRow: number } {
   let rows = 0;
   for (const b of batches) rows += b.numRows;
-  if (rows <= 2 * target) return 1;
+  if (rows <= 2 * target) return { parts: 1, perRow: 1 };
   const groups = estimateGroups(batches, nKeys, rows);
-  if (groups <= 2 * target) return 1;
+  const perRow = Math.min(1, groups / rows);
+  if (groups <= 2 * target) return { parts: 1, perRow };
   let parts = 2;
   while (parts < MAX_SPLIT && parts * target < groups) parts *= 2;
-  return parts;
+  return { parts, perRow };
 }
 
 /** The number of distinct keys among the batches' `rows` rows, estimated from a sample of their hashes (see splitCount). */
@@ -311,9 +317,9 @@ export class HashAggregateOp extends PhysicalOp {
       // The shuffle has materialised this partition already: look at all of it before choosing.
       const batches: Batch[] = [];
       for await (const b of input) batches.push(b);
-      const parts = splitCount(batches, nKeys, this.splitGroups);
+      const { parts, perRow } = splitPlan(batches, nKeys, this.splitGroups);
       if (parts > 1) {
-        yield* this.aggregateSplit(batches, parts, account);
+        yield* this.aggregateSplit(batches, parts, perRow, account);
         return;
       }
       input = batches;
@@ -427,14 +433,14 @@ export class HashAggregateOp extends PhysicalOp {
    * its own with a fresh table and accumulators that stay small, then output. Equal keys hash
    * alike, so each group lives in one sub-partition.
    */
-  private async *aggregateSplit(batches: readonly Batch[], parts: number, account: (table: SizedKeys) => void): AsyncIterable<Batch> {
+  private async *aggregateSplit(batches: readonly Batch[], parts: number, perRow: number, account: (table: SizedKeys) => void): AsyncIterable<Batch> {
     const nKeys = this.groupBy.length;
     const keyTypes = this.schema.fields.slice(0, nKeys).map((f) => f.type);
     if (nKeys > 1 && keyTypes.every(packableType)) {
       const table = new KeyTable(keyTypes);
       const words = table.packBatches(batches.map((b) => b.columns.slice(0, nKeys) as ColumnData[]), batches.map((b) => b.numRows));
       if (words !== null) {
-        yield* this.splitPacked(table, batches, words, parts, account);
+        yield* this.splitPacked(table, batches, words, parts, perRow, account);
         return;
       }
     }
@@ -469,11 +475,8 @@ export class HashAggregateOp extends PhysicalOp {
    * state columns per row, and each part probes the words directly, in a table sized from the
    * part's rows and the partition's estimated groups per row, whose arrays the next part reuses.
    */
-  private async *splitPacked(table: KeyTable, batches: readonly Batch[], words: readonly { lo: Int32Array; hi: Int32Array }[], parts: number, account: (table: SizedKeys) => void): AsyncIterable<Batch> {
+  private async *splitPacked(table: KeyTable, batches: readonly Batch[], words: readonly { lo: Int32Array; hi: Int32Array }[], parts: number, perRow: number, account: (table: SizedKeys) => void): AsyncIterable<Batch> {
     const nKeys = this.groupBy.length;
-    let rows = 0;
-    for (const b of batches) rows += b.numRows;
-    const perRow = Math.min(1, estimateGroups(batches, nKeys, rows) / rows);
     const shift = 32 - Math.log2(parts);
     let part = new Int32Array(0); // scratch shared by the batches (fresh memory costs page faults)
     const countState = this.newAccs().flatMap((acc, i) => new Array<boolean>(this.stateWidths[i]!).fill(acc instanceof CountAcc));
