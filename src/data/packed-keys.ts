@@ -16,7 +16,10 @@
  * answers false and changes nothing: the KeyTable then moves the groups to its per-column stores,
  * in id order, so ids stay the same.
  *
- * Measured: see the figures in src/data/key-table.ts.
+ * Measured: see the figures in src/data/key-table.ts. `insertWords` probes with the table's
+ * arrays in locals (`insertRun`): a node micro-benchmark of 64 parts of 80,000 mostly new keys
+ * (reserve, insert, clear; best of 5, loaded 2-core machine, 2026-12-06) took 159-171 ms before,
+ * 143-152 ms after, about 29 ns a row: the probe's miss in a 1.5 MB slot array dominates.
  */
 import { ColumnData, allocOutputValues } from './column.js';
 import type { DataType } from '../types.js';

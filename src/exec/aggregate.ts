@@ -82,6 +82,22 @@
  *    both). A further change, reordering number states in splitPacked with monomorphic gathers
  *    instead of take (0.25 → 0.15 ms per 64K doubles alone), measured 0.92× against this (pairs
  *    0.75–1.02) and 0.80–1.49× against main in five runs under load 3-13, so it was left out.
+ *
+ * q10, second round (2026-12-06 20:30-21:30 UTC, load average 2-8 from other helpers' suites):
+ *  - Pass-through count(*) states view one column of ones per thread (`onesOf`) instead of a
+ *    freshly filled array per batch, and the split final aggregate neither reorders nor reads a
+ *    count state column that is 1 on every row (`allOnes`: its merge counts the rows), so the
+ *    80 MB count column is not copied a second time. The partition's group estimate is sampled
+ *    once (`splitPlan`), and PackedKeys probes with its arrays in locals.
+ *  - Paired `flock /work/wt/notes/bench.lock npx tsx --max-old-space-size=12000 bench/dbbench.ts
+ *    --rows 1e7 --only groupby --q q10[,q6] --reps 3 --baseline /work/wt/base/dist`: 1.07×
+ *    (pairs 0.89–1.09, best 2.34 → 2.18 s, load ~2) before the last two items; 1.27× (pairs
+ *    1.17–1.31, best 5.23 → 4.13 s, load 5.6) with them; peak RSS 2535 → 2499 and 2522 → 2333 MB.
+ *  - Tried and left out: the split parts' count and double-sum accumulators allocated in shared
+ *    memory and handed on as the output's columns (views, no copy). Every array of the final
+ *    phase was then shared memory, which V8 does not count as pressure on the worker's heap:
+ *    the workers collected garbage rarely, peak RSS rose 2559 → 3334 MB and q10 went 0.84-0.89×.
+ *    Smaller split parts (`splitGroups` 32768 or 65536) used more CPU per q10 than 131072.
  */
 import { BATCH_SIZE, Batch } from '../data/batch.js';
 import { allocArray } from '../data/alloc.js';

@@ -8,6 +8,13 @@
  * Worker profile of 20 × q7 at 1e7 (2026-12-06 13:00, load average 6): MinMaxAcc.grow filling
  * a string slot per group for every numeric min / max took 1.9 s CPU and the two min / max loops
  * 2.4 s; after, 0 and 1.4 s. A/B figures: src/exec/aggregate.ts.
+ * Exact percentiles (median, percentile) select through a histogram of each group's value range
+ * (`histogramSelect`). db-benchmark q6 (median and stddev of v3 by id4, id5: 1e4 groups of ~1000
+ * values) at 1e7 rows, 2 threads, 2026-12-06 (load average 5-8 from other jobs): worker profile
+ * before, the old sampled-window selection 25% of q6's worker CPU; `flock
+ * /work/wt/notes/bench.lock npx tsx --max-old-space-size=12000 bench/dbbench.ts --rows 1e7 --only
+ * groupby --q q10,q6 --reps 3 --baseline /work/wt/base/dist`: q6 1.30× (pairs 1.25–1.34, best
+ * 0.51 → 0.39 s) at 20:58 UTC, 1.14× (pairs 0.98–1.47, best 1.42 → 1.01 s) at 21:14 (load 5.6).
  * `register` adds the definitions to the function registry.
  */
 import { ArithmeticOverflowError } from '../errors.js';
@@ -1040,6 +1047,14 @@ function histogramSelect(a: Float64Array, s: number, m: number, lo: number, hi: 
     vals[w] = x;
     w += ((((x - min) * scale) | 0) - first) >>> 0 <= span ? 1 : 0;
   }
+  return selectRanks(vals, count, k, lo, hi, pos);
+}
+
+/**
+ * The percentile at rank `pos` of a segment, from `vals[0..count)` holding its values of ranks
+ * lo - k onwards (its rank-lo value is the k-th smallest there; rank hi = lo + 1 also inside).
+ */
+function selectRanks(vals: Float64Array, count: number, k: number, lo: number, hi: number, pos: number): number {
   selectKth(vals, 0, count - 1, k);
   const vlo = vals[k]!;
   if (hi === lo) return vlo;
@@ -1090,12 +1105,7 @@ function windowSelect(a: Float64Array, s: number, m: number, lo: number, hi: num
   }
   const k = lo - below;
   if (k < 0 || hi - below >= w) return undefined;
-  selectKth(win, 0, w - 1, k);
-  const vlo = win[k]!;
-  if (hi === lo) return vlo;
-  let vhi = Infinity;
-  for (let i = k + 1; i < w; i++) if (win[i]! < vhi) vhi = win[i]!;
-  return vlo + (vhi - vlo) * (pos - lo);
+  return selectRanks(win, w, k, lo, hi, pos);
 }
 
 /** Reorders a[left..right] (no NaN) so that a[k] holds the value of rank k, smaller before, larger after (Wirth's selection). */
