@@ -94,9 +94,10 @@
  *    (pairs 0.89–1.09, best 2.34 → 2.18 s, load ~2) before the last two items; 1.27× (pairs
  *    1.17–1.31, best 5.23 → 4.13 s, load 5.6) with them; peak RSS 2535 → 2499 and 2522 → 2333 MB.
  *  - Tried and left out: the split parts' count and double-sum accumulators allocated in shared
- *    memory and handed on as the output's columns (views, no copy). Every array of the final
- *    phase was then shared memory, which V8 does not count as pressure on the worker's heap:
- *    the workers collected garbage rarely, peak RSS rose 2559 → 3334 MB and q10 went 0.84-0.89×.
+ *    memory and handed on as the output's columns (views, no copy): peak RSS rose 2559 → 3334 MB
+ *    and q10 went 0.84-0.89× in two paired runs. Not verified why; the likely cause is that
+ *    the final phase then allocated no ordinary array buffers, whose growth is what prompts a
+ *    worker's garbage collections, so its dead shared buffers were freed late.
  *    Smaller split parts (`splitGroups` 32768 or 65536) used more CPU per q10 than 131072.
  */
 import { BATCH_SIZE, Batch } from '../data/batch.js';
