@@ -93,6 +93,14 @@
  *    --rows 1e7 --only groupby --q q10[,q6] --reps 3 --baseline /work/wt/base/dist`: 1.07×
  *    (pairs 0.89–1.09, best 2.34 → 2.18 s, load ~2) before the last two items; 1.27× (pairs
  *    1.17–1.31, best 5.23 → 4.13 s, load 5.6) with them; peak RSS 2535 → 2499 and 2522 → 2333 MB.
+ *    A last run (21:37, load 1-3.5): 0.91× (pairs 0.39–1.00, best 2.20 → 2.43 s), peak RSS 1841
+ *    → 2566 MB. So on q10 the change is within this machine's noise. Peak RSS in this protocol
+ *    (answer checksummed in the job, nothing cached) depends on how many q10 runs a process has
+ *    done: a scratch loop of 6 such runs grew 1410 → 3310 MB with either build (1440 → 3365 MB
+ *    for main's), about 380 MB per run, so single peaks differ by GC timing, not by build.
+ *    bench:compare's protocol (answer cached, then unpersisted), 3 alternating processes per
+ *    build: best of two runs q10 1.89-4.78 s against main's 2.35-4.54 s, run-2 CPU 2.48-3.08 s
+ *    against 2.46-3.88 s, maxRSS 1728-1776 MB against 1725-1798 MB.
  *  - Tried and left out: the split parts' count and double-sum accumulators allocated in shared
  *    memory and handed on as the output's columns (views, no copy): peak RSS rose 2559 → 3334 MB
  *    and q10 went 0.84-0.89× in two paired runs. Not verified why; the likely cause is that
