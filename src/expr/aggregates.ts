@@ -14,7 +14,10 @@
  * before, the old sampled-window selection 25% of q6's worker CPU; `flock
  * /work/wt/notes/bench.lock npx tsx --max-old-space-size=12000 bench/dbbench.ts --rows 1e7 --only
  * groupby --q q10,q6 --reps 3 --baseline /work/wt/base/dist`: q6 1.30× (pairs 1.25–1.34, best
- * 0.51 → 0.39 s) at 20:58 UTC, 1.14× (pairs 0.98–1.47, best 1.42 → 1.01 s) at 21:14 (load 5.6).
+ * 0.51 → 0.39 s) at 20:58 UTC, 1.14× (pairs 0.98–1.47, best 1.42 → 1.01 s) at 21:14 (load 5.6),
+ * 1.26× (pairs 1.20–1.30, best 0.49 → 0.38 s) at 21:37 (load 1-3.5). bench:compare's protocol
+ * (fresh process, answer cached + counted, best of two runs; 3 processes per build, alternating,
+ * load 3-6): 0.50-0.62 s against main's 0.61-1.08 s, run-2 CPU 0.49-0.58 s against 0.61-0.68 s.
  * `register` adds the definitions to the function registry.
  */
 import { ArithmeticOverflowError } from '../errors.js';
