@@ -169,6 +169,46 @@ describe.each([...new Set([testThreads(1), testThreads(4)])])('split final aggre
     expect(tot).toEqual({ keys: K, n: N, cv, withSum, sv: expect.closeTo(sv, 0) });
   });
 
+  it('split parts of thousands of groups: count states of ones, counts above one, null sums', async () => {
+    // 600k rows; rows 0-999 share keys 0-9 (counts above one in the hashed partial output), the
+    // others take key id mod 294,000 (keys below 12,000 three times, the rest twice; each task
+    // passes rows through after 100k). Two int keys, so the final packs them and splits each
+    // partition into parts of thousands of groups; count states of ones are merged without reading them.
+    const N = 600_000;
+    const K = 294_000; // a multiple of 7: keys k ≡ 0 (mod 7) have only null v
+    const keyOf = (i: number): number => (i < 1000 ? i % 10 : i % K);
+    const vOf = (i: number): number | null => (keyOf(i) % 7 === 0 ? null : i % 11 === 0 ? -0 : i / 8);
+    const id = col('id');
+    const k = F.when(id.lt(1000), id.mod(10)).otherwise(id.mod(K));
+    const df = spark.range(0, N, 1, 3).select(
+      k.divide(1000).cast('int').alias('a'),
+      k.mod(1000).cast('int').alias('b'),
+      F.when(k.mod(7).eq(0), F.lit(null).cast('double')).when(id.mod(11).eq(0), F.lit(-0)).otherwise(id.divide(8)).alias('v'),
+    );
+    spark.conf.set('kindling.aggregate.splitGroups', 8192);
+    try {
+      const agg = df.groupBy('a', 'b').agg(F.count('*').alias('n'), F.count('v').alias('cv'), F.sum('v').alias('sv'));
+      const want = new Map<number, { n: number; cv: number; sv: number | null }>();
+      for (let i = 0; i < N; i++) {
+        const key = keyOf(i);
+        const e = want.get(key) ?? { n: 0, cv: 0, sv: null };
+        e.n++;
+        const v = vOf(i);
+        if (v !== null) { e.cv++; e.sv = (e.sv ?? 0) + v; }
+        want.set(key, e);
+      }
+      const keys = [0, 3, 7, 9, 10, 11, 14, 11_999, 12_000, 12_001, 12_005, 200_011, 293_993, 293_999];
+      const got = await agg.filter(col('a').multiply(1000).plus(col('b')).isin(...keys)).orderBy('a', 'b').collect();
+      expect(got).toEqual([...keys].sort((x, y) => x - y).map((key) => ({ a: Math.floor(key / 1000), b: key % 1000, ...want.get(key)! })));
+      const [tot] = await agg.agg(F.count('*').alias('keys'), F.sum('n').alias('n'), F.sum('cv').alias('cv'), F.count('sv').alias('withSum'), F.sum('sv').alias('sv')).collect();
+      let cv = 0, sv = 0, withSum = 0;
+      for (const e of want.values()) { cv += e.cv; if (e.sv !== null) { withSum++; sv += e.sv; } }
+      expect(tot).toEqual({ keys: want.size, n: N, cv, withSum, sv: expect.closeTo(sv, 0) });
+    } finally {
+      spark.conf.unset('kindling.aggregate.splitGroups');
+    }
+  });
+
   it('kindling.aggregate.splitGroups takes a whole number', () => {
     expect(() => spark.conf.set('kindling.aggregate.splitGroups', 'many')).toThrow(/kindling.aggregate.splitGroups: expected a whole number of groups \(0 never splits\), got 'many'/);
   });

@@ -82,8 +82,34 @@
  *    both). A further change, reordering number states in splitPacked with monomorphic gathers
  *    instead of take (0.25 → 0.15 ms per 64K doubles alone), measured 0.92× against this (pairs
  *    0.75–1.02) and 0.80–1.49× against main in five runs under load 3-13, so it was left out.
+ *
+ * q10, second round (2026-12-06 20:30-21:30 UTC, load average 2-8 from other helpers' suites):
+ *  - Pass-through count(*) states view one column of ones per thread (`onesOf`) instead of a
+ *    freshly filled array per batch, and the split final aggregate neither reorders nor reads a
+ *    count state column that is 1 on every row (`allOnes`: its merge counts the rows), so the
+ *    80 MB count column is not copied a second time. The partition's group estimate is sampled
+ *    once (`splitPlan`), and PackedKeys probes with its arrays in locals.
+ *  - Paired `flock /work/wt/notes/bench.lock npx tsx --max-old-space-size=12000 bench/dbbench.ts
+ *    --rows 1e7 --only groupby --q q10[,q6] --reps 3 --baseline /work/wt/base/dist`: 1.07×
+ *    (pairs 0.89–1.09, best 2.34 → 2.18 s, load ~2) before the last two items; 1.27× (pairs
+ *    1.17–1.31, best 5.23 → 4.13 s, load 5.6) with them; peak RSS 2535 → 2499 and 2522 → 2333 MB.
+ *    A last run (21:37, load 1-3.5): 0.91× (pairs 0.39–1.00, best 2.20 → 2.43 s), peak RSS 1841
+ *    → 2566 MB. So on q10 the change is within this machine's noise. Peak RSS in this protocol
+ *    (answer checksummed in the job, nothing cached) depends on how many q10 runs a process has
+ *    done: a scratch loop of 6 such runs grew 1410 → 3310 MB with either build (1440 → 3365 MB
+ *    for main's), about 380 MB per run, so single peaks differ by GC timing, not by build.
+ *    bench:compare's protocol (answer cached, then unpersisted), 3 alternating processes per
+ *    build: best of two runs q10 1.89-4.78 s against main's 2.35-4.54 s, run-2 CPU 2.48-3.08 s
+ *    against 2.46-3.88 s, maxRSS 1728-1776 MB against 1725-1798 MB.
+ *  - Tried and left out: the split parts' count and double-sum accumulators allocated in shared
+ *    memory and handed on as the output's columns (views, no copy): peak RSS rose 2559 → 3334 MB
+ *    and q10 went 0.84-0.89× in two paired runs. Not verified why; the likely cause is that
+ *    the final phase then allocated no ordinary array buffers, whose growth is what prompts a
+ *    worker's garbage collections, so its dead shared buffers were freed late.
+ *    Smaller split parts (`splitGroups` 32768 or 65536) used more CPU per q10 than 131072.
  */
-import { Batch } from '../data/batch.js';
+import { BATCH_SIZE, Batch } from '../data/batch.js';
+import { allocArray } from '../data/alloc.js';
 import { ColumnData, allocOutputValues, sliceColumn, take } from '../data/column.js';
 import { KeyTable, hashRows } from '../data/key-table.js';
 import { hash2, mix32, packableType } from '../data/packed-keys.js';
@@ -120,14 +146,20 @@ const MAX_SPLIT = 256;
  * rows by solving d = D (1 - e^(-m/D)) (the expected distinct count of m draws from D keys).
  */
 export function splitCount(batches: readonly Batch[], nKeys: number, target: number): number {
+  return splitPlan(batches, nKeys, target).parts;
+}
+
+/** splitCount's answer, with the estimated groups per row that it found (1 when it did not sample). */
+function splitPlan(batches: readonly Batch[], nKeys: number, target: number): { parts: number; perRow: number } {
   let rows = 0;
   for (const b of batches) rows += b.numRows;
-  if (rows <= 2 * target) return 1;
+  if (rows <= 2 * target) return { parts: 1, perRow: 1 };
   const groups = estimateGroups(batches, nKeys, rows);
-  if (groups <= 2 * target) return 1;
+  const perRow = Math.min(1, groups / rows);
+  if (groups <= 2 * target) return { parts: 1, perRow };
   let parts = 2;
   while (parts < MAX_SPLIT && parts * target < groups) parts *= 2;
-  return parts;
+  return { parts, perRow };
 }
 
 /** The number of distinct keys among the batches' `rows` rows, estimated from a sample of their hashes (see splitCount). */
@@ -168,6 +200,26 @@ function estimateGroups(batches: readonly Batch[], nKeys: number, rows: number):
   return groups;
 }
 
+/** This thread's column of ones that pass-through count states view (read only; the shuffle copies what it keeps). */
+let ONES = new Float64Array(0);
+
+/** A view of `n` ones (count states of one row each), without filling fresh memory per batch. */
+function onesOf(n: number): Float64Array {
+  if (ONES.length < n) {
+    ONES = allocArray(Float64Array, Math.max(n, BATCH_SIZE));
+    ONES.fill(1);
+  }
+  return ONES.subarray(0, n);
+}
+
+/** Whether a count state column is 1 on every row (pass-through rows): its merge counts rows and reads nothing. */
+function allOnes(c: ColumnData, n: number): boolean {
+  if (c.validity !== null || !(c.values instanceof Float64Array)) return false;
+  const v = c.values;
+  for (let i = 0; i < n; i++) if (v[i] !== 1) return false;
+  return true;
+}
+
 /**
  * The partial state of each row on its own, without an accumulator, for the aggregates whose
  * one-row state is plain (pass-through partial aggregation): count(*) a column of ones, count(x)
@@ -177,9 +229,9 @@ function rowStates(acc: Accumulator, type: DataType, args: readonly ColumnData[]
   if (acc instanceof CountAcc) {
     if (args.length > 1 || args[0]?.type === 'null') return null;
     const valid = args[0]?.validity ?? null;
+    if (valid === null) return new ColumnData('int64', n, onesOf(n), null);
     const ones = allocOutputValues('int64', n) as Float64Array;
-    if (valid === null) ones.fill(1);
-    else for (let r = 0; r < n; r++) ones[r] = valid[r]!;
+    for (let r = 0; r < n; r++) ones[r] = valid[r]!;
     return new ColumnData('int64', n, ones, null);
   }
   if (acc instanceof SumAcc && type === 'float64' && args.length === 1) {
@@ -290,9 +342,9 @@ export class HashAggregateOp extends PhysicalOp {
       // The shuffle has materialised this partition already: look at all of it before choosing.
       const batches: Batch[] = [];
       for await (const b of input) batches.push(b);
-      const parts = splitCount(batches, nKeys, this.splitGroups);
+      const { parts, perRow } = splitPlan(batches, nKeys, this.splitGroups);
       if (parts > 1) {
-        yield* this.aggregateSplit(batches, parts, account);
+        yield* this.aggregateSplit(batches, parts, perRow, account);
         return;
       }
       input = batches;
@@ -383,13 +435,19 @@ export class HashAggregateOp extends PhysicalOp {
     }
   }
 
-  /** Final phase: merges rows' partial states (`states`: each aggregate's state columns in turn) into groups `ids`. */
-  private mergeStates(accs: readonly Accumulator[], ids: Int32Array, n: number, groups: number, states: readonly ColumnData[]): void {
+  /**
+   * Final phase: merges rows' partial states (`states`: each aggregate's state columns in turn) into
+   * groups `ids`; a null stands for a count state of ones (`allOnes`), whose merge counts the rows.
+   */
+  private mergeStates(accs: readonly Accumulator[], ids: Int32Array, n: number, groups: number, states: readonly (ColumnData | null)[]): void {
     let c = 0;
     accs.forEach((acc, i) => {
       const w = this.stateWidths[i]!;
       acc.grow(groups);
-      acc.merge(ids, n, states.slice(c, c + w));
+      if (states[c] === null) {
+        const counts = (acc as CountAcc).counts;
+        for (let r = 0; r < n; r++) counts[ids[r]!]!++;
+      } else acc.merge(ids, n, states.slice(c, c + w) as ColumnData[]);
       c += w;
     });
   }
@@ -400,14 +458,14 @@ export class HashAggregateOp extends PhysicalOp {
    * its own with a fresh table and accumulators that stay small, then output. Equal keys hash
    * alike, so each group lives in one sub-partition.
    */
-  private async *aggregateSplit(batches: readonly Batch[], parts: number, account: (table: SizedKeys) => void): AsyncIterable<Batch> {
+  private async *aggregateSplit(batches: readonly Batch[], parts: number, perRow: number, account: (table: SizedKeys) => void): AsyncIterable<Batch> {
     const nKeys = this.groupBy.length;
     const keyTypes = this.schema.fields.slice(0, nKeys).map((f) => f.type);
     if (nKeys > 1 && keyTypes.every(packableType)) {
       const table = new KeyTable(keyTypes);
       const words = table.packBatches(batches.map((b) => b.columns.slice(0, nKeys) as ColumnData[]), batches.map((b) => b.numRows));
       if (words !== null) {
-        yield* this.splitPacked(table, batches, words, parts, account);
+        yield* this.splitPacked(table, batches, words, parts, perRow, account);
         return;
       }
     }
@@ -442,13 +500,11 @@ export class HashAggregateOp extends PhysicalOp {
    * state columns per row, and each part probes the words directly, in a table sized from the
    * part's rows and the partition's estimated groups per row, whose arrays the next part reuses.
    */
-  private async *splitPacked(table: KeyTable, batches: readonly Batch[], words: readonly { lo: Int32Array; hi: Int32Array }[], parts: number, account: (table: SizedKeys) => void): AsyncIterable<Batch> {
+  private async *splitPacked(table: KeyTable, batches: readonly Batch[], words: readonly { lo: Int32Array; hi: Int32Array }[], parts: number, perRow: number, account: (table: SizedKeys) => void): AsyncIterable<Batch> {
     const nKeys = this.groupBy.length;
-    let rows = 0;
-    for (const b of batches) rows += b.numRows;
-    const perRow = Math.min(1, estimateGroups(batches, nKeys, rows) / rows);
     const shift = 32 - Math.log2(parts);
     let part = new Int32Array(0); // scratch shared by the batches (fresh memory costs page faults)
+    const countState = this.newAccs().flatMap((acc, i) => new Array<boolean>(this.stateWidths[i]!).fill(acc instanceof CountAcc));
     const sorted = batches.map((b, k) => {
       const { lo, hi } = words[k]!;
       const n = b.numRows;
@@ -470,7 +526,9 @@ export class HashAggregateOp extends PhysicalOp {
         slo[j] = lo[i]!;
         shi[j] = hi[i]!;
       }
-      return { lo: slo, hi: shi, states: b.columns.slice(nKeys).map((c) => take(c, order)), bounds };
+      // Count states of ones (rows passed through the partial phase) are neither moved nor read.
+      const states = b.columns.slice(nKeys).map((c, j) => (countState[j] && allOnes(c, n) ? null : take(c, order)));
+      return { lo: slo, hi: shi, states, bounds };
     });
     let ids = new Int32Array(0);
     for (let s = 0; s < parts; s++) {
@@ -487,7 +545,7 @@ export class HashAggregateOp extends PhysicalOp {
         if (n === 0) continue;
         if (ids.length < n) ids = new Int32Array(n);
         table.insertPacked(lo.subarray(start, end), hi.subarray(start, end), n, ids);
-        this.mergeStates(accs, ids, n, table.size, states.map((c) => sliceColumn(c, start, end)));
+        this.mergeStates(accs, ids, n, table.size, states.map((c) => (c === null ? null : sliceColumn(c, start, end))));
         account(table);
       }
       if (table.size > 0) yield this.output(table, accs, table.size);
