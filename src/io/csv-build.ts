@@ -77,7 +77,7 @@ import { Schema, decimalParams, isDecimal } from '../types.js';
 import { POW10N, parseDecimal, writeDecimal } from '../data/decimal.js';
 import { F_DOUBLE, F_INT, F_QUOTED, F_RAW, F_VERBATIM, POW10, type RecordSource, unescapeField } from './csv-scan.js';
 import * as V from './csv-values.js';
-import { FUSED_KEY_RUN, type FusedConverter, R_CALL, R_DICT, R_F64, R_I32, R_I64, R_SKIP, R_UTF8, fusedLoop } from './csv-fused.js';
+import { FUSED_KEY_RUN, type FusedConverter, type FusedLoop, R_CALL, R_DICT, R_F64, R_I32, R_I64, R_SKIP, R_UTF8, fusedLoop } from './csv-fused.js';
 import * as ISO from '../time/iso.js';
 import type { DatetimePattern } from '../time/patterns.js';
 
@@ -225,6 +225,10 @@ export class BatchBuilder {
   private readonly runArrays: (Int32Array | Float64Array | null)[] = [];
   private readonly runBytes: (Uint8Array | null)[] = [];
   private readonly runOut = new Int32Array(2);
+  private runLoop: FusedLoop | null = null;
+  /** Bumped whenever a column's arrays or encoding change; {@link addRun}'s plan is for `runPlanned`. */
+  private layout = 0;
+  private runPlanned = -1;
   private readonly runConvs: (FusedConverter | null)[] = [];
   /** Start of the last record {@link addRun} added (-1: none). */
   runLast = -1;
@@ -301,6 +305,7 @@ export class BatchBuilder {
 
   /** Fresh value buffers of output column `j` (a batch took the previous ones). */
   private allocColumn(j: number): void {
+    this.layout++;
     const cap = this.cap;
     const k = this.kinds[j]!;
     this.bpos[j] = 0;
@@ -401,6 +406,7 @@ export class BatchBuilder {
     const bigger = allocArray(Uint8Array, Math.max(old.length * 2, need));
     bigger.set(old.subarray(0, this.bpos[j]!));
     this.bytes[j] = bigger;
+    this.layout++;
     return bigger;
   }
 
@@ -584,7 +590,7 @@ export class BatchBuilder {
    * into the columns (no per-field offsets, no second pass over a field's bytes), as many as are
    * complete before `limit`, start before `stop` and fit the batch. It stops, leaving the record
    * for the tokenizer and {@link add}, at anything it does not handle: a quoted, empty or
-   * too-long (dictionary) field, a record with the wrong number of fields, a value that does not
+   * field, a record with the wrong number of fields, a value that does not
    * parse as exactly what `add` would store (see FastTokenizer's F_INT / F_DOUBLE rules), a
    * blank or comment line, or a record cut by the end of the buffer. So every row it adds is
    * the row `add` would have added. Returns the position after the last record added;
@@ -592,50 +598,59 @@ export class BatchBuilder {
    */
   addRun(buf: Uint8Array, p: number, limit: number, stop: number, sep: number, quote: number, comment: number): number {
     const width = this.width;
-    if (this.runKind.length !== width) {
-      this.runKind = new Int8Array(width);
-      this.runCol = new Int32Array(width);
-      this.runPos = new Int32Array(width);
-    }
-    // The plan: per field of the record, what it feeds (R_SKIP: no column) and the arrays.
     const fk = this.runKind;
     const fj = this.runCol;
     const pos = this.runPos;
-    const cols = this.runArrays;
-    const bytes = this.runBytes;
-    const convs = this.runConvs;
-    fk.fill(R_SKIP);
-    cols.length = 0;
-    bytes.length = 0;
-    convs.length = 0;
-    for (let f = 0; f < width; f++) {
-      cols.push(null);
-      bytes.push(null);
-      convs.push(null);
-    }
-    for (let j = 0; j < this.nOut; j++) {
-      const k = this.kinds[j]!;
-      const c = this.srcIdx[j]!;
-      fj[c] = j;
-      if (k === K_I32 || k === K_I64 || k === K_F64) {
-        fk[c] = k === K_I32 ? R_I32 : k === K_I64 ? R_I64 : R_F64;
-        cols[c] = this.fixed[j] as Int32Array | Float64Array;
-      } else if (k !== K_UTF8) {
-        fk[c] = R_CALL;
-        convs[c] = this.converter(j);
-      } else if (this.codes[j] !== null) {
-        fk[c] = R_DICT;
-        cols[c] = this.keys[j]!;
-        pos[c] = this.pend[j]!;
-      } else {
-        fk[c] = R_UTF8;
-        cols[c] = this.offs[j]!;
-        bytes[c] = this.bytes[j]!;
-        pos[c] = this.bpos[j]!;
+    // The plan (per record field: what it feeds, its arrays, the compiled loop) is rebuilt only
+    // when a column's arrays or encoding changed (`layout`): runs can be a few records long.
+    if (this.runPlanned !== this.layout || this.runLoop === null) {
+      if (fk.length !== width) {
+        this.runKind = new Int8Array(width);
+        this.runCol = new Int32Array(width);
+        this.runPos = new Int32Array(width);
+        return this.addRun(buf, p, limit, stop, sep, quote, comment);
       }
+      const cols = this.runArrays;
+      const bytes = this.runBytes;
+      const convs = this.runConvs;
+      fk.fill(R_SKIP);
+      cols.length = 0;
+      bytes.length = 0;
+      convs.length = 0;
+      for (let f = 0; f < width; f++) {
+        cols.push(null);
+        bytes.push(null);
+        convs.push(null);
+      }
+      for (let j = 0; j < this.nOut; j++) {
+        const k = this.kinds[j]!;
+        const c = this.srcIdx[j]!;
+        fj[c] = j;
+        if (k === K_I32 || k === K_I64 || k === K_F64) {
+          fk[c] = k === K_I32 ? R_I32 : k === K_I64 ? R_I64 : R_F64;
+          cols[c] = this.fixed[j] as Int32Array | Float64Array;
+        } else if (k !== K_UTF8) {
+          fk[c] = R_CALL;
+          convs[c] = this.converter(j);
+        } else if (this.codes[j] !== null) {
+          fk[c] = R_DICT;
+          cols[c] = this.keys[j]!;
+        } else {
+          fk[c] = R_UTF8;
+          cols[c] = this.offs[j]!;
+          bytes[c] = this.bytes[j]!;
+        }
+      }
+      this.runLoop = fusedLoop(fk, sep, quote, comment);
+      this.runPlanned = this.layout;
+    }
+    for (let f = 0; f < width; f++) {
+      const k = fk[f]!;
+      if (k === R_DICT) pos[f] = this.pend[fj[f]!]!;
+      else if (k === R_UTF8) pos[f] = this.bpos[fj[f]!]!;
     }
     const out = this.runOut;
-    const q = fusedLoop(fk, sep, quote, comment)(this, cols, bytes, pos, fj, convs, buf, p, limit, stop, this.n, this.cap, out);
+    const q = this.runLoop(this, this.runArrays, this.runBytes, pos, fj, this.runConvs, buf, p, limit, stop, this.n, this.cap, out);
     const row = out[0]!;
     // Plain strings end at the last row added (a record left to `add` may have copied bytes).
     for (let f = 0; f < width; f++) {
@@ -646,6 +661,23 @@ export class BatchBuilder {
     this.n = row;
     this.runLast = out[1]!;
     return q;
+  }
+
+  /**
+   * @internal The compiled loop's callback for a dictionary field longer than the short keys:
+   * encoded as `add` does (the deferred keys first, so ids stay in row order); false when the
+   * dictionary would pass its limit (the column is plain now and the run ends).
+   */
+  runLongKey(j: number, b: Uint8Array, s: number, e: number, row: number): boolean {
+    if (!this.flush(j, row)) return false;
+    const g = (this.dicts[j] as DictionaryBuilder).encodeValue(b, s, e);
+    if (g < 0) {
+      this.unencode(j, row, row);
+      return false;
+    }
+    this.codes[j]![row] = g;
+    this.pend[j] = row + 1;
+    return true;
   }
 
   /**

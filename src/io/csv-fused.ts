@@ -38,12 +38,14 @@ export const FUSED_KEY_RUN = 4096;
 
 /**
  * What the compiled loop calls back: growing a plain string column's bytes (`pos`: its bytes
- * written so far) and looking up the deferred dictionary keys of every encoded column up to
- * `row` (false: a dictionary passed its limit, the column is plain now, the run must end).
+ * written so far), looking up the deferred dictionary keys of every encoded column up to `row`,
+ * and encoding a dictionary field longer than a short key (false from either: a dictionary passed
+ * its limit, the column is plain now, the run must end).
  */
 export interface FusedHost {
   runGrow(j: number, need: number, pos: number): Uint8Array;
   runFlush(row: number): boolean;
+  runLongKey(j: number, b: Uint8Array, s: number, e: number, row: number): boolean;
 }
 
 /**
@@ -126,8 +128,11 @@ if (n < 24) { for (let i = 0; i < n; i++) b${f}[w${f} + i] = buf[s + i]; } else 
 w${f} += n;
 o${f}[row + 1] = w${f};`);
       } else if (k === R_DICT) {
-        body.push(`if (q - s > 12) break records;
-pack(buf, s, q, a${f}, (row - d${f}) << 2);`);
+        // Longer values are encoded by the builder at once (after the deferred ones).
+        body.push(`if (q - s > 12) {
+  if (!host.runLongKey(colOf[${f}], buf, s, q, row)) break records;
+  d${f} = row + 1;
+} else pack(buf, s, q, a${f}, (row - d${f}) << 2);`);
       } else if (k === R_CALL) body.push(`if (!v${f}(buf, s, q, row)) break records;`);
     }
     // The terminator: the separator, or after the last field the line end (LF, CRLF, CR).
