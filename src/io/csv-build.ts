@@ -64,6 +64,12 @@
  *    is process and worker start-up): join tables 11.0–11.9 → 8.4–8.8 s, groupby table
  *    8.2–8.5 → 6.5–6.6 s. Page faults unchanged (≈ 266K and 178K): the output's first writes
  *    (about 12 µs per 4 KiB page on this VM) are now the larger part of the load's CPU.
+ *  - TPC-H SF 0.1 (eight '|'-separated tables with dates and decimals, 22:00 UTC): compiled loops
+ *    from the first record made the cold load slower (2.2 s against 1.6 s; a third load in the
+ *    same process 0.59–0.71 s against 0.80 s): each of 16 loops ran interpreted until V8
+ *    optimised it. So the path starts once warm (csv.ts `shapeRows`), and a dictionary value
+ *    longer than a short key no longer ends the run (TPC-H's l_shipinstruct, half of the rows).
+ *    Then: cold 1.84 s against 1.91 s.
  */
 import { IllegalArgumentError } from '../errors.js';
 import { Buffer } from 'node:buffer';
